@@ -1,0 +1,1424 @@
+//! Waveforms of independent sources, with SPICE semantics.
+//!
+//! A [`Waveform`] describes a source as a SPICE netlist does; with the
+//! [`TranTiming`] of the run it is evaluated by [`Waveform::value`] (and
+//! [`Waveform::slope`]), and [`Waveform::breakpoints`] and
+//! [`Waveform::next_breakpoint`] give the corners a solver must step onto.
+//! [`Waveform::check`] rejects meaningless parameters with a
+//! [`WaveformError`].
+//!
+//! The semantics, defaults included, are those of ngspice 39.3, the version
+//! atscale verifies against: `VSRCload` in
+//! `src/spicelib/devices/vsrc/vsrcload.c` and `ISRCload` in
+//! `src/spicelib/devices/isrc/isrcload.c` (identical for these shapes),
+//! breakpoints as `VSRCaccept` in `vsrc/vsrcacct.c`; `VSRCparam` in
+//! `vsrc/vsrcpar.c` only warns about decreasing PWL times, and `VSRCtemp` in
+//! `vsrc/vsrctemp.c` does not touch transient parameters. The edge cases
+//! documented on [`Waveform::value`] were measured on ngspice 39.3. Later
+//! ngspice sources change the PULSE defaults (for example `pw` 0 instead of
+//! `tstop` when only `v1 v2 td tr tf` are given): revisit this module when
+//! the verifier moves to a newer ngspice.
+
+use serde::{Deserialize, Serialize};
+
+/// The time course of an independent voltage (volts) or current (amperes)
+/// source, as in SPICE. Optional fields take SPICE's defaults, some of which
+/// depend on the transient analysis (`tstep`, `tstop`): see [`TranTiming`].
+/// As in ngspice, a value of exactly 0 for `tr`, `tf`, `pw`, `per`, `freq`,
+/// `td1`, `tau1`, `td2` or `tau2` also takes the default (see
+/// [`Waveform::value`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "shape", rename_all = "snake_case")]
+pub enum Waveform<V> {
+    /// A constant.
+    Dc {
+        /// Value (V or A).
+        value: V,
+    },
+    /// `PULSE(v1 v2 td tr tf pw per np)`.
+    Pulse {
+        /// Initial value (V or A).
+        v1: V,
+        /// Pulsed value (V or A).
+        v2: V,
+        /// Delay, s (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td: Option<V>,
+        /// Rise time, s (default `tstep`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tr: Option<V>,
+        /// Fall time, s (default `tstep`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tf: Option<V>,
+        /// Pulse width, s (default `tstop`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pw: Option<V>,
+        /// Period, s (default `tstop`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        per: Option<V>,
+        /// Number of pulses (default: unlimited).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        np: Option<V>,
+    },
+    /// `PWL(t1 v1 t2 v2 ...)`: piecewise linear, constant before the first
+    /// and after the last corner.
+    Pwl {
+        /// Corners `(seconds, value)`, times non-decreasing.
+        points: Vec<(V, V)>,
+    },
+    /// `SIN(vo va freq td theta phase)`.
+    Sin {
+        /// Offset (V or A).
+        vo: V,
+        /// Amplitude (V or A).
+        va: V,
+        /// Frequency, Hz (default `1/tstop`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        freq: Option<V>,
+        /// Delay, s (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td: Option<V>,
+        /// Damping factor, 1/s (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        theta: Option<V>,
+        /// Phase, degrees (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phase: Option<V>,
+    },
+    /// `EXP(v1 v2 td1 tau1 td2 tau2)`.
+    Exp {
+        /// Initial value (V or A).
+        v1: V,
+        /// Pulsed value (V or A).
+        v2: V,
+        /// Rise delay, s (default `tstep`, as in ngspice, not 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td1: Option<V>,
+        /// Rise time constant, s (default `tstep`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tau1: Option<V>,
+        /// Fall delay, s (default `td1 + tstep`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td2: Option<V>,
+        /// Fall time constant, s (default `tstep`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tau2: Option<V>,
+    },
+}
+
+/// The transient analysis settings SPICE's waveform defaults depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TranTiming {
+    /// Print step `tstep` of `.tran`, s.
+    pub tstep: f64,
+    /// Stop time `tstop` of `.tran`, s.
+    pub tstop: f64,
+}
+
+impl<V> Waveform<V> {
+    /// Maps every value through `f` (used to resolve parameters).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Waveform<W>, E> {
+        Ok(match self {
+            Waveform::Dc { value } => Waveform::Dc { value: f(value)? },
+            Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => Waveform::Pulse {
+                v1: f(v1)?,
+                v2: f(v2)?,
+                td: map_opt(td, f)?,
+                tr: map_opt(tr, f)?,
+                tf: map_opt(tf, f)?,
+                pw: map_opt(pw, f)?,
+                per: map_opt(per, f)?,
+                np: map_opt(np, f)?,
+            },
+            Waveform::Pwl { points } => Waveform::Pwl {
+                points: points.iter().map(|(t, v)| Ok((f(t)?, f(v)?))).collect::<Result<_, E>>()?,
+            },
+            Waveform::Sin { vo, va, freq, td, theta, phase } => Waveform::Sin {
+                vo: f(vo)?,
+                va: f(va)?,
+                freq: map_opt(freq, f)?,
+                td: map_opt(td, f)?,
+                theta: map_opt(theta, f)?,
+                phase: map_opt(phase, f)?,
+            },
+            Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => Waveform::Exp {
+                v1: f(v1)?,
+                v2: f(v2)?,
+                td1: map_opt(td1, f)?,
+                tau1: map_opt(tau1, f)?,
+                td2: map_opt(td2, f)?,
+                tau2: map_opt(tau2, f)?,
+            },
+        })
+    }
+
+    /// The waveform's SPICE keyword (`DC`, `PULSE`, `PWL`, `SIN`, `EXP`).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Waveform::Dc { .. } => "DC",
+            Waveform::Pulse { .. } => "PULSE",
+            Waveform::Pwl { .. } => "PWL",
+            Waveform::Sin { .. } => "SIN",
+            Waveform::Exp { .. } => "EXP",
+        }
+    }
+}
+
+fn map_opt<V, W, E>(o: &Option<V>, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Option<W>, E> {
+    o.as_ref().map(f).transpose()
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation with ngspice semantics.
+// ---------------------------------------------------------------------------
+
+/// Why a waveform's parameters, or a transient timing, are not acceptable
+/// (see [`Waveform::check`] and [`TranTiming::check`]).
+///
+/// ngspice itself rejects none of these: it warns about decreasing PWL times
+/// and evaluates the rest literally, which gives meaningless waveforms. A
+/// parameter of 0 where ngspice substitutes a default (`tr`, `tf`, `pw`,
+/// `per`, `freq`, `td1`, `tau1`, `td2`, `tau2`) is accepted: it means the
+/// default, as in ngspice.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WaveformError {
+    /// A parameter is NaN or infinite.
+    #[error("{shape} parameter `{field}` is {value}; it must be a finite number")]
+    NonFinite {
+        /// SPICE keyword of the waveform (`PULSE`, `SIN`, ...).
+        shape: &'static str,
+        /// Parameter name as in SPICE (`v1`, `tr`, ...).
+        field: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A duration (rise, fall, width, period, time constant), a frequency or
+    /// a pulse count is negative.
+    #[error("{shape} parameter `{field}` is {value}; a {what} cannot be negative")]
+    Negative {
+        /// SPICE keyword of the waveform.
+        shape: &'static str,
+        /// Parameter name as in SPICE.
+        field: &'static str,
+        /// What the parameter is (`rise time`, `period`, ...).
+        what: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A PWL waveform without any point.
+    #[error("PWL has no points; it needs at least one (time, value) pair")]
+    PwlEmpty,
+    /// A PWL time or value is NaN or infinite.
+    #[error("PWL point {index} has {coordinate} {value}; it must be a finite number")]
+    PwlNonFinite {
+        /// Index of the point, from 0.
+        index: usize,
+        /// `time` or `value`.
+        coordinate: &'static str,
+        /// The offending number.
+        value: f64,
+    },
+    /// A PWL point lies before its predecessor.
+    #[error(
+        "PWL point {index} is at {time} s, before the preceding point at {previous} s; \
+         PWL times must not decrease"
+    )]
+    PwlTimeDecreasing {
+        /// Index of the point, from 1.
+        index: usize,
+        /// Its time, s.
+        time: f64,
+        /// Time of point `index - 1`, s.
+        previous: f64,
+    },
+    /// EXP falls before it rises.
+    #[error("EXP fall delay `td2` = {td2} s is before the rise delay `td1` = {td1} s")]
+    ExpFallBeforeRise {
+        /// Rise delay, s.
+        td1: f64,
+        /// Fall delay, s.
+        td2: f64,
+    },
+    /// A transient setting is not a positive finite time.
+    #[error("transient `{field}` is {value} s; it must be a positive finite time")]
+    Timing {
+        /// `tstep` or `tstop`.
+        field: &'static str,
+        /// The offending value, s.
+        value: f64,
+    },
+}
+
+impl TranTiming {
+    /// Checks that `tstep` and `tstop` are positive and finite, which every
+    /// default of [`Waveform`] relies on.
+    ///
+    /// # Errors
+    /// [`WaveformError::Timing`] naming the first bad field.
+    pub fn check(&self) -> Result<(), WaveformError> {
+        for (field, value) in [("tstep", self.tstep), ("tstop", self.tstop)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(WaveformError::Timing { field, value });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `given` unless it is absent or exactly 0, else `default`: how ngspice reads
+/// most optional source parameters (`coeffs[i] != 0.0 ? coeffs[i] : default`
+/// in `vsrcload.c`).
+fn nonzero_or(given: Option<f64>, default: f64) -> f64 {
+    match given {
+        Some(x) if x != 0.0 => x,
+        _ => default,
+    }
+}
+
+/// A PULSE with every default resolved, in seconds.
+#[derive(Debug, Clone, Copy)]
+struct Pulse {
+    v1: f64,
+    v2: f64,
+    td: f64,
+    tr: f64,
+    tf: f64,
+    pw: f64,
+    per: f64,
+    /// Number of pulses; 0 or less means unlimited (as ngspice's `PHASE > 0.0`).
+    np: f64,
+}
+
+impl Pulse {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        v1: f64,
+        v2: f64,
+        td: Option<f64>,
+        tr: Option<f64>,
+        tf: Option<f64>,
+        pw: Option<f64>,
+        per: Option<f64>,
+        np: Option<f64>,
+        timing: &TranTiming,
+    ) -> Self {
+        Pulse {
+            v1,
+            v2,
+            td: td.unwrap_or(0.0),
+            tr: nonzero_or(tr, timing.tstep),
+            tf: nonzero_or(tf, timing.tstep),
+            pw: nonzero_or(pw, timing.tstop),
+            per: nonzero_or(per, timing.tstop),
+            np: np.unwrap_or(0.0),
+        }
+    }
+
+    /// Whether the pulse repeats. ngspice would divide by a zero or NaN
+    /// period (only possible with an invalid [`TranTiming`]); we do not repeat.
+    fn periodic(&self) -> bool {
+        self.per > 0.0 && self.per.is_finite()
+    }
+
+    /// Delay-shifted time after which the waveform stays at `v1` (`tmax`).
+    fn tmax(&self) -> f64 {
+        if self.np > 0.0 && self.periodic() {
+            self.np * self.per
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// `VSRCload`'s PULSE branch, line for line.
+    fn value(&self, t: f64) -> f64 {
+        let Pulse { v1, v2, td, tr, tf, pw, per, .. } = *self;
+        let mut time = t - td;
+        if time > self.tmax() {
+            return v1;
+        }
+        if self.periodic() && time > per {
+            time -= per * (time / per).floor();
+        }
+        if time <= 0.0 || time >= tr + pw + tf {
+            v1
+        } else if time >= tr && time <= tr + pw {
+            v2
+        } else if time > 0.0 && time < tr {
+            v1 + (v2 - v1) * time / tr
+        } else {
+            v2 + (v1 - v2) * (time - (tr + pw)) / tf
+        }
+    }
+
+    /// Right derivative, per second.
+    fn slope(&self, t: f64) -> f64 {
+        let u = t - self.td;
+        if u.is_nan() || u < 0.0 || u >= self.tmax() {
+            return 0.0;
+        }
+        let mut p = u;
+        if self.periodic() {
+            p = u - self.per * (u / self.per).floor();
+            if p >= self.per {
+                p = 0.0;
+            }
+        }
+        if p < self.tr {
+            (self.v2 - self.v1) / self.tr
+        } else if p < self.tr + self.pw {
+            0.0
+        } else if p < self.tr + self.pw + self.tf {
+            (self.v1 - self.v2) / self.tf
+        } else {
+            0.0
+        }
+    }
+
+    /// Corners within one period, relative to its start: start of rise, end
+    /// of rise, start of fall, end of fall. A corner at or after the period
+    /// is never reached: the next period starts first (ngspice truncates such
+    /// a pulse, see [`Waveform::value`]).
+    fn offsets(&self) -> ([f64; 4], usize) {
+        let all = [0.0, self.tr, self.tr + self.pw, self.tr + self.pw + self.tf];
+        let mut out = [0.0; 4];
+        let mut n = 0;
+        for o in all {
+            if !self.periodic() || o < self.per {
+                out[n] = o;
+                n += 1;
+            }
+        }
+        (out, n)
+    }
+
+    /// Number of periods in which a pulse starts (infinite if unlimited).
+    fn pulses(&self) -> f64 {
+        if !self.periodic() {
+            1.0
+        } else if self.np > 0.0 {
+            self.np.ceil()
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Start of the rise of pulse `k`, delay-shifted.
+    fn base(&self, k: f64) -> f64 {
+        if self.periodic() {
+            k * self.per
+        } else {
+            0.0
+        }
+    }
+
+    /// The last pulse's index and the delay-shifted length of it that `np`
+    /// keeps (`tmax` minus the start of that pulse), when `np` limits the pulses.
+    fn last(&self) -> Option<(f64, f64)> {
+        let kmax = self.pulses();
+        if !kmax.is_finite() || !self.periodic() || self.np <= 0.0 {
+            return None;
+        }
+        // `np - (kmax - 1)` is exactly 1 for a whole `np`, so `kept` is then
+        // exactly `per`.
+        Some((kmax - 1.0, (self.np - (kmax - 1.0)) * self.per))
+    }
+
+    /// Whether corner offset `o` of pulse `k` survives the `np` cut.
+    fn keeps(&self, k: f64, o: f64) -> bool {
+        match self.last() {
+            Some((k_last, kept)) if k == k_last => o < kept,
+            _ => true,
+        }
+    }
+
+    /// The corner where `np` cuts the last pulse short, if it does.
+    fn cut(&self) -> Option<f64> {
+        let (_, kept) = self.last()?;
+        let active = (self.tr + self.pw + self.tf).min(self.per);
+        (kept > 0.0 && kept <= active).then(|| self.td + self.tmax())
+    }
+
+    fn corner(&self, k: f64, o: f64) -> f64 {
+        self.td + (self.base(k) + o)
+    }
+
+    fn breakpoints(&self, lo: f64, hi: f64, out: &mut Vec<f64>) {
+        let (offs, n) = self.offsets();
+        let (k_start, k_end) = if self.periodic() {
+            let start = ((lo - self.td) / self.per).floor() - 1.0;
+            let end = ((hi - self.td) / self.per).floor() + 1.0;
+            (start.max(0.0), end.min(self.pulses() - 1.0))
+        } else {
+            (0.0, 0.0)
+        };
+        if !(k_start.is_finite() && k_end.is_finite()) {
+            return;
+        }
+        let mut k = k_start;
+        while k <= k_end {
+            for &o in &offs[..n] {
+                let c = self.corner(k, o);
+                if self.keeps(k, o) && c >= lo && c <= hi {
+                    out.push(c);
+                }
+            }
+            k += 1.0;
+        }
+        if let Some(c) = self.cut() {
+            if c >= lo && c <= hi {
+                out.push(c);
+            }
+        }
+    }
+
+    fn next_breakpoint(&self, t: f64) -> Option<f64> {
+        let (offs, n) = self.offsets();
+        let (k_lo, k_hi) = if self.periodic() {
+            let k0 = ((t.max(0.0) - self.td) / self.per).floor();
+            if k0.is_nan() {
+                return None;
+            }
+            ((k0 - 1.0).max(0.0), (k0 + 2.0).max(1.0).min(self.pulses() - 1.0))
+        } else {
+            (0.0, 0.0)
+        };
+        let mut best: Option<f64> = None;
+        let mut consider = |c: f64| {
+            if c > t && c >= 0.0 && best.is_none_or(|b| c < b) {
+                best = Some(c);
+            }
+        };
+        let mut k = k_lo;
+        while k <= k_hi {
+            for &o in &offs[..n] {
+                if self.keeps(k, o) {
+                    consider(self.corner(k, o));
+                }
+            }
+            k += 1.0;
+        }
+        if let Some(c) = self.cut() {
+            consider(c);
+        }
+        best
+    }
+}
+
+/// A SIN with every default resolved.
+#[derive(Debug, Clone, Copy)]
+struct Sine {
+    vo: f64,
+    va: f64,
+    freq: f64,
+    td: f64,
+    theta: f64,
+    /// Phase, radians.
+    phase: f64,
+}
+
+impl Sine {
+    fn new(
+        vo: f64,
+        va: f64,
+        freq: Option<f64>,
+        td: Option<f64>,
+        theta: Option<f64>,
+        phase: Option<f64>,
+        timing: &TranTiming,
+    ) -> Self {
+        Sine {
+            vo,
+            va,
+            freq: nonzero_or(freq, 1.0 / timing.tstop),
+            td: td.unwrap_or(0.0),
+            theta: theta.unwrap_or(0.0),
+            phase: phase.unwrap_or(0.0) * std::f64::consts::PI / 180.0,
+        }
+    }
+
+    fn value(&self, t: f64) -> f64 {
+        let time = t - self.td;
+        if time <= 0.0 {
+            self.vo + self.va * self.phase.sin()
+        } else {
+            self.vo
+                + self.va
+                    * (self.freq * time * 2.0 * std::f64::consts::PI + self.phase).sin()
+                    * (-time * self.theta).exp()
+        }
+    }
+
+    fn slope(&self, t: f64) -> f64 {
+        let time = t - self.td;
+        if time.is_nan() || time < 0.0 {
+            return 0.0;
+        }
+        let w = 2.0 * std::f64::consts::PI * self.freq;
+        let arg = w * time + self.phase;
+        self.va * (-time * self.theta).exp() * (w * arg.cos() - self.theta * arg.sin())
+    }
+}
+
+/// An EXP with every default resolved.
+#[derive(Debug, Clone, Copy)]
+struct Expo {
+    v1: f64,
+    v2: f64,
+    td1: f64,
+    tau1: f64,
+    td2: f64,
+    tau2: f64,
+}
+
+impl Expo {
+    fn new(
+        v1: f64,
+        v2: f64,
+        td1: Option<f64>,
+        tau1: Option<f64>,
+        td2: Option<f64>,
+        tau2: Option<f64>,
+        timing: &TranTiming,
+    ) -> Self {
+        let td1 = nonzero_or(td1, timing.tstep);
+        Expo {
+            v1,
+            v2,
+            td1,
+            tau1: nonzero_or(tau1, timing.tstep),
+            td2: nonzero_or(td2, td1 + timing.tstep),
+            tau2: nonzero_or(tau2, timing.tstep),
+        }
+    }
+
+    fn value(&self, t: f64) -> f64 {
+        let Expo { v1, v2, td1, tau1, td2, tau2 } = *self;
+        if t <= td1 {
+            v1
+        } else if t <= td2 {
+            v1 + (v2 - v1) * (1.0 - (-(t - td1) / tau1).exp())
+        } else {
+            v1 + (v2 - v1) * (1.0 - (-(t - td1) / tau1).exp()) + (v1 - v2) * (1.0 - (-(t - td2) / tau2).exp())
+        }
+    }
+
+    fn slope(&self, t: f64) -> f64 {
+        let Expo { v1, v2, td1, tau1, td2, tau2 } = *self;
+        let mut s = 0.0;
+        if t >= td1 {
+            s += (v2 - v1) / tau1 * (-(t - td1) / tau1).exp();
+        }
+        if t >= td2 {
+            s += (v1 - v2) / tau2 * (-(t - td2) / tau2).exp();
+        }
+        s
+    }
+}
+
+/// Value of a PWL at `t` (`VSRCload`'s PWL branch, with a binary search in
+/// place of its linear scan; the same result for non-decreasing times).
+fn pwl_value(points: &[(f64, f64)], t: f64) -> f64 {
+    let (Some(&(t_first, v_first)), Some(&(t_last, v_last))) = (points.first(), points.last()) else {
+        return 0.0;
+    };
+    if t <= t_first {
+        return v_first;
+    }
+    if t > t_last {
+        return v_last;
+    }
+    // First point at or after `t`: at a vertical step (equal times) this is
+    // the earlier point, so the step time takes the value before the step.
+    let i = points.partition_point(|p| p.0 < t);
+    match (i.checked_sub(1).and_then(|j| points.get(j)), points.get(i)) {
+        (Some(&(t0, v0)), Some(&(t1, v1))) => v0 + (t - t0) / (t1 - t0) * (v1 - v0),
+        _ => v_last,
+    }
+}
+
+/// Right derivative of a PWL at `t`, per second.
+fn pwl_slope(points: &[(f64, f64)], t: f64) -> f64 {
+    let i = points.partition_point(|p| p.0 <= t);
+    match (i.checked_sub(1).and_then(|j| points.get(j)), points.get(i)) {
+        (Some(&(t0, v0)), Some(&(t1, v1))) if t1 > t0 => (v1 - v0) / (t1 - t0),
+        _ => 0.0,
+    }
+}
+
+/// Checks a parameter for finiteness.
+fn finite(shape: &'static str, field: &'static str, value: f64) -> Result<(), WaveformError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(WaveformError::NonFinite { shape, field, value })
+    }
+}
+
+/// Checks an optional parameter for finiteness and, for a duration, sign.
+fn param(
+    shape: &'static str,
+    field: &'static str,
+    value: Option<f64>,
+    nonnegative: Option<&'static str>,
+) -> Result<(), WaveformError> {
+    let Some(value) = value else { return Ok(()) };
+    finite(shape, field, value)?;
+    match nonnegative {
+        Some(what) if value < 0.0 => Err(WaveformError::Negative { shape, field, what, value }),
+        _ => Ok(()),
+    }
+}
+
+impl Waveform<f64> {
+    /// The value at time `t` (s), in V or A, following ngspice 39
+    /// (`VSRCload` in `src/spicelib/devices/vsrc/vsrcload.c`; `ISRCload` in
+    /// `isrc/isrcload.c` is the same), defaults taken from `timing`:
+    ///
+    /// - **PULSE**: `td` defaults to 0; `tr`, `tf` to `tstep`; `pw`, `per` to
+    ///   `tstop`; a value of exactly 0 for `tr`, `tf`, `pw` or `per` also
+    ///   takes the default (so a zero rise time is `tstep`, not a jump).
+    ///   With `u = t - td`: `v1` for `u ≤ 0`, a linear rise over `tr`, `v2`
+    ///   for `pw`, a linear fall over `tf`, then `v1`; for `u > per` the
+    ///   pattern repeats with `u` reduced modulo `per`. After `np · per`
+    ///   (when `np > 0`; otherwise unlimited) the value stays `v1`, even
+    ///   mid-pulse for a fractional `np`. A period shorter than
+    ///   `tr + pw + tf` is neither an error nor clamped: each pulse is cut
+    ///   off where the next period starts (measured on ngspice 39.3). A
+    ///   negative `td` shifts the train left (a clock's phase).
+    /// - **PWL**: the first value up to the first time, the last value after
+    ///   the last time, linear in between. At a vertical step (two points at
+    ///   one time) the step time takes the earlier point's value.
+    /// - **SIN**: `vo + va·sin(phase)` for `t ≤ td`, else
+    ///   `vo + va·e^{-theta (t-td)}·sin(2π·freq·(t-td) + phase)`, phase in
+    ///   degrees. `freq` defaults to `1/tstop` (also when 0); `td`, `theta`,
+    ///   `phase` to 0.
+    /// - **EXP**: `v1` up to `td1`, then `v1 + (v2-v1)(1 - e^{-(t-td1)/tau1})`,
+    ///   and after `td2` also `+ (v1-v2)(1 - e^{-(t-td2)/tau2})`. Defaults
+    ///   (also when 0): `td1 = tstep` (not 0), `tau1 = tau2 = tstep`,
+    ///   `td2 = td1 + tstep`.
+    ///
+    /// Before the run (`t < 0`) the value is the one at `t = 0`, as ngspice
+    /// uses `t = 0` for the operating point. A NaN `t` gives NaN. Values for
+    /// a waveform that fails [`check`](Self::check) follow the same formulas
+    /// and never panic, but mean little.
+    pub fn value(&self, t: f64, timing: &TranTiming) -> f64 {
+        if t.is_nan() {
+            return f64::NAN;
+        }
+        let t = if t < 0.0 { 0.0 } else { t };
+        match self {
+            Waveform::Dc { value } => *value,
+            &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
+                Pulse::new(v1, v2, td, tr, tf, pw, per, np, timing).value(t)
+            }
+            Waveform::Pwl { points } => pwl_value(points, t),
+            &Waveform::Sin { vo, va, freq, td, theta, phase } => {
+                Sine::new(vo, va, freq, td, theta, phase, timing).value(t)
+            }
+            &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+                Expo::new(v1, v2, td1, tau1, td2, tau2, timing).value(t)
+            }
+        }
+    }
+
+    /// The value at `t = 0` (V or A): what ngspice uses for the operating
+    /// point when the source has no separate DC value.
+    pub fn initial_value(&self, timing: &TranTiming) -> f64 {
+        self.value(0.0, timing)
+    }
+
+    /// The right derivative `d value / dt` at `t` (V/s or A/s): at a corner,
+    /// the slope of the piece that starts there. 0 for `t < 0` (the value is
+    /// held at its `t = 0` level there) and for NaN `t`.
+    pub fn slope(&self, t: f64, timing: &TranTiming) -> f64 {
+        if t.is_nan() || t < 0.0 {
+            return 0.0;
+        }
+        match self {
+            Waveform::Dc { .. } => 0.0,
+            &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
+                Pulse::new(v1, v2, td, tr, tf, pw, per, np, timing).slope(t)
+            }
+            Waveform::Pwl { points } => pwl_slope(points, t),
+            &Waveform::Sin { vo, va, freq, td, theta, phase } => {
+                Sine::new(vo, va, freq, td, theta, phase, timing).slope(t)
+            }
+            &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+                Expo::new(v1, v2, td1, tau1, td2, tau2, timing).slope(t)
+            }
+        }
+    }
+
+    /// Every corner (time, s) in `[t0, t1]`, sorted and deduplicated: where
+    /// the value or its slope may jump, so a solver must step onto it.
+    ///
+    /// - PULSE: start of rise, end of rise, start of fall and end of fall of
+    ///   every pulse (only the first `np`), except corners a too-short period
+    ///   cuts off, plus the instant `td + np·per` when it cuts a pulse short.
+    ///   ngspice's `VSRCaccept` (`vsrcacct.c`) sets the same instants one at
+    ///   a time.
+    /// - PWL: every point's time, as in `VSRCaccept`.
+    /// - SIN: `td` (ngspice sets none). EXP: `td1` and `td2` (ngspice sets none).
+    /// - DC: none.
+    ///
+    /// Corners before 0 are not reported (the value is held before 0). The
+    /// result has 4 entries per period of a PULSE: prefer
+    /// [`next_breakpoint`](Self::next_breakpoint) for long runs. A non-finite
+    /// `t1` with an unlimited periodic PULSE stops at `timing.tstop`; a NaN
+    /// bound gives an empty list.
+    pub fn breakpoints(&self, t0: f64, t1: f64, timing: &TranTiming) -> Vec<f64> {
+        let lo = t0.max(0.0);
+        let mut out = Vec::new();
+        if t0.is_nan() || t1.is_nan() || lo > t1 {
+            return out;
+        }
+        match self {
+            Waveform::Dc { .. } => {}
+            &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
+                let p = Pulse::new(v1, v2, td, tr, tf, pw, per, np, timing);
+                let hi = if t1.is_finite() || p.pulses().is_finite() { t1 } else { timing.tstop };
+                p.breakpoints(lo, hi, &mut out);
+            }
+            Waveform::Pwl { points } => out.extend(points.iter().map(|p| p.0)),
+            &Waveform::Sin { vo, va, freq, td, theta, phase } => {
+                out.push(Sine::new(vo, va, freq, td, theta, phase, timing).td);
+            }
+            &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+                let e = Expo::new(v1, v2, td1, tau1, td2, tau2, timing);
+                out.extend([e.td1, e.td2]);
+            }
+        }
+        out.retain(|&c| c >= lo && c <= t1);
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+
+    /// The first corner (s) strictly after `t` (and not before 0), if any:
+    /// the next element of [`breakpoints`](Self::breakpoints). Constant time
+    /// for PULSE (computed from the period, whatever the number of periods
+    /// before `t`), `O(log n)` for a PWL of `n` points; never allocates.
+    pub fn next_breakpoint(&self, t: f64, timing: &TranTiming) -> Option<f64> {
+        if t.is_nan() {
+            return None;
+        }
+        let after = |c: f64| c > t && c >= 0.0;
+        match self {
+            Waveform::Dc { .. } => None,
+            &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
+                Pulse::new(v1, v2, td, tr, tf, pw, per, np, timing).next_breakpoint(t)
+            }
+            Waveform::Pwl { points } => {
+                let i = points.partition_point(|p| !after(p.0));
+                points.get(i).map(|p| p.0)
+            }
+            &Waveform::Sin { vo, va, freq, td, theta, phase } => {
+                Some(Sine::new(vo, va, freq, td, theta, phase, timing).td).filter(|&c| after(c))
+            }
+            &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+                let e = Expo::new(v1, v2, td1, tau1, td2, tau2, timing);
+                [e.td1, e.td2].into_iter().filter(|&c| after(c)).min_by(f64::total_cmp)
+            }
+        }
+    }
+
+    /// Checks the parameters: every number finite; rise, fall, width,
+    /// period, pulse count, frequency and time constants not negative; PWL
+    /// not empty with times that never decrease (equal times make a vertical
+    /// step); EXP `td2` not before `td1` when both are given (and not 0).
+    ///
+    /// Accepted as in ngspice: negative delays (`td`, `td1`, PWL times before
+    /// 0), which shift the waveform; a PULSE period shorter than
+    /// `tr + pw + tf` (each pulse is cut off by the next period; ngspice
+    /// neither rejects nor clamps it); a fractional `np` (the last pulse is
+    /// cut off); 0 wherever it selects a default; a negative SIN `theta`
+    /// (a growing sine).
+    ///
+    /// # Errors
+    /// The first problem found, as a [`WaveformError`] naming the field.
+    pub fn check(&self) -> Result<(), WaveformError> {
+        const ANY_SIGN: Option<&str> = None;
+        match self {
+            Waveform::Dc { value } => finite("DC", "value", *value),
+            &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
+                let s = "PULSE";
+                finite(s, "v1", v1)?;
+                finite(s, "v2", v2)?;
+                param(s, "td", td, ANY_SIGN)?;
+                param(s, "tr", tr, Some("rise time"))?;
+                param(s, "tf", tf, Some("fall time"))?;
+                param(s, "pw", pw, Some("pulse width"))?;
+                param(s, "per", per, Some("period"))?;
+                param(s, "np", np, Some("pulse count"))
+            }
+            Waveform::Pwl { points } => {
+                if points.is_empty() {
+                    return Err(WaveformError::PwlEmpty);
+                }
+                for (index, &(time, value)) in points.iter().enumerate() {
+                    for (coordinate, x) in [("time", time), ("value", value)] {
+                        if !x.is_finite() {
+                            return Err(WaveformError::PwlNonFinite { index, coordinate, value: x });
+                        }
+                    }
+                }
+                for (i, (&(previous, _), &(time, _))) in points.iter().zip(&points[1..]).enumerate() {
+                    if time < previous {
+                        return Err(WaveformError::PwlTimeDecreasing { index: i + 1, time, previous });
+                    }
+                }
+                Ok(())
+            }
+            &Waveform::Sin { vo, va, freq, td, theta, phase } => {
+                let s = "SIN";
+                finite(s, "vo", vo)?;
+                finite(s, "va", va)?;
+                param(s, "freq", freq, Some("frequency"))?;
+                param(s, "td", td, ANY_SIGN)?;
+                param(s, "theta", theta, ANY_SIGN)?;
+                param(s, "phase", phase, ANY_SIGN)
+            }
+            &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+                let s = "EXP";
+                finite(s, "v1", v1)?;
+                finite(s, "v2", v2)?;
+                param(s, "td1", td1, ANY_SIGN)?;
+                param(s, "tau1", tau1, Some("time constant"))?;
+                param(s, "td2", td2, ANY_SIGN)?;
+                param(s, "tau2", tau2, Some("time constant"))?;
+                match (td1, td2) {
+                    (Some(td1), Some(td2)) if td1 != 0.0 && td2 != 0.0 && td2 < td1 => {
+                        Err(WaveformError::ExpFallBeforeRise { td1, td2 })
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `tstep` = 0.1 s, `tstop` = 10 s.
+    const T: TranTiming = TranTiming { tstep: 0.1, tstop: 10.0 };
+
+    #[track_caller]
+    fn close(got: f64, want: f64) {
+        let tol = 1e-12 + 1e-12 * want.abs();
+        assert!((got - want).abs() <= tol, "got {got}, want {want} (|diff| {})", (got - want).abs());
+    }
+
+    #[track_caller]
+    fn close_all(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "got {got:?}, want {want:?}");
+        for (&g, &w) in got.iter().zip(want) {
+            close(g, w);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn pulse(
+        v1: f64,
+        v2: f64,
+        td: f64,
+        tr: f64,
+        tf: f64,
+        pw: f64,
+        per: f64,
+        np: Option<f64>,
+    ) -> Waveform<f64> {
+        Waveform::Pulse { v1, v2, td: Some(td), tr: Some(tr), tf: Some(tf), pw: Some(pw), per: Some(per), np }
+    }
+
+    fn pwl(points: &[(f64, f64)]) -> Waveform<f64> {
+        Waveform::Pwl { points: points.to_vec() }
+    }
+
+    /// Iterates `next_breakpoint` from before 0 up to `t1`.
+    fn iterate(w: &Waveform<f64>, t1: f64, timing: &TranTiming) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut t = -1.0;
+        while let Some(c) = w.next_breakpoint(t, timing) {
+            if c > t1 {
+                break;
+            }
+            assert!(c > t, "next_breakpoint({t}) = {c} does not advance");
+            out.push(c);
+            t = c;
+        }
+        out
+    }
+
+    // PULSE(0 2 1 0.5 0.25 2 5): rise 1..1.5, high to 3.5, fall to 3.75, period 5.
+    fn train() -> Waveform<f64> {
+        pulse(0.0, 2.0, 1.0, 0.5, 0.25, 2.0, 5.0, None)
+    }
+
+    #[test]
+    fn pulse_corners_and_ramps() {
+        let w = train();
+        for (t, v) in [
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.25, 1.0),
+            (1.5, 2.0),
+            (3.5, 2.0),
+            (3.625, 1.0),
+            (3.75, 0.0),
+            (5.9, 0.0),
+        ] {
+            close(w.value(t, &T), v);
+        }
+        close(w.slope(1.0, &T), 4.0);
+        close(w.slope(1.25, &T), 4.0);
+        close(w.slope(2.0, &T), 0.0);
+        close(w.slope(3.5, &T), -8.0);
+        close(w.slope(3.75, &T), 0.0);
+        close(w.initial_value(&T), 0.0);
+    }
+
+    #[test]
+    fn pulse_third_period() {
+        let w = train();
+        // Third pulse starts at 1 + 2 * 5 = 11 s.
+        for (t, v) in [(11.0, 0.0), (11.25, 1.0), (11.5, 2.0), (13.0, 2.0), (13.625, 1.0), (14.0, 0.0)] {
+            close(w.value(t, &T), v);
+        }
+        close(w.slope(11.1, &T), 4.0);
+        close(w.slope(13.7, &T), -8.0);
+    }
+
+    #[test]
+    fn pulse_defaults_come_from_timing() {
+        // tr = tf = tstep = 0.1, pw = per = tstop = 10.
+        let bare =
+            Waveform::Pulse { v1: 0.0, v2: 1.0, td: None, tr: None, tf: None, pw: None, per: None, np: None };
+        // Zeros select the defaults as well (ngspice's `coeffs[i] != 0.0 ? ... : default`).
+        let zeros = pulse(0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, None);
+        for w in [bare, zeros] {
+            close(w.value(0.05, &T), 0.5);
+            close(w.value(0.1, &T), 1.0);
+            close(w.value(9.0, &T), 1.0);
+            // tr + pw + tf > per: the next period cuts the pulse and rises again.
+            close(w.value(10.05, &T), 0.5);
+            close(w.slope(0.0, &T), 10.0);
+            close_all(&w.breakpoints(0.0, 10.0, &T), &[0.0, 0.1, 10.0]);
+        }
+    }
+
+    #[test]
+    fn pulse_np_limits_the_train() {
+        // Pulses at 0, 4, 8, ...: rise 1, high 1, fall 1.
+        let unlimited = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 4.0, None);
+        let two = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 4.0, Some(2.0));
+        close(unlimited.value(9.5, &T), 1.0);
+        close(two.value(5.5, &T), 1.0);
+        close(two.value(9.5, &T), 0.0);
+        close(two.slope(8.5, &T), 0.0);
+        close_all(&two.breakpoints(0.0, 20.0, &T), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        close_all(&iterate(&two, 20.0, &T), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        // np = 0 is unlimited, as in ngspice (`PHASE > 0.0`).
+        let zero = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 4.0, Some(0.0));
+        close(zero.value(9.5, &T), 1.0);
+    }
+
+    #[test]
+    fn pulse_fractional_np_cuts_the_last_pulse() {
+        // tmax = 1.5 * 4 = 6: the second pulse is cut at the start of its fall.
+        let w = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 4.0, Some(1.5));
+        close(w.value(5.9, &T), 1.0);
+        close(w.value(6.0, &T), 1.0);
+        close(w.value(6.1, &T), 0.0);
+        close_all(&w.breakpoints(0.0, 20.0, &T), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        close_all(&iterate(&w, 20.0, &T), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn pulse_period_shorter_than_pulse_is_cut_not_clamped() {
+        // tr + pw + tf = 4 > per = 3: as ngspice 39.3, the pulse stays high
+        // until the next period restarts the rise; it never falls.
+        let w = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 2.0, 3.0, None);
+        close(w.value(2.5, &T), 1.0);
+        close(w.value(3.0, &T), 1.0); // ngspice wraps only for time > per
+        close(w.value(3.5, &T), 0.5);
+        close(w.value(6.5, &T), 0.5);
+        close(w.slope(3.0, &T), 1.0);
+        close_all(&w.breakpoints(0.0, 7.0, &T), &[0.0, 1.0, 3.0, 4.0, 6.0, 7.0]);
+        // With np, the cut at the end of the last period is a corner too.
+        let np = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 2.0, 3.0, Some(2.0));
+        close(np.value(6.5, &T), 0.0);
+        close_all(&np.breakpoints(0.0, 20.0, &T), &[0.0, 1.0, 3.0, 4.0, 6.0]);
+        close_all(&iterate(&np, 20.0, &T), &[0.0, 1.0, 3.0, 4.0, 6.0]);
+    }
+
+    #[test]
+    fn pulse_negative_delay_shifts_the_train() {
+        // PULSE(0 1 -0.5 1 1 1 4): mid-rise at t = 0 (ngspice 39.3 gives 0.5).
+        let w = pulse(0.0, 1.0, -0.5, 1.0, 1.0, 1.0, 4.0, None);
+        close(w.initial_value(&T), 0.5);
+        close(w.value(2.0, &T), 0.5);
+        close(w.value(3.6, &T), 0.1);
+        close_all(&w.breakpoints(0.0, 5.0, &T), &[0.5, 1.5, 2.5, 3.5, 4.5]);
+        assert_eq!(w.next_breakpoint(-1.0, &T), Some(0.5));
+    }
+
+    #[test]
+    fn time_before_zero_is_time_zero() {
+        let w = pulse(0.0, 1.0, -0.5, 1.0, 1.0, 1.0, 4.0, None);
+        close(w.value(-3.0, &T), w.value(0.0, &T));
+        close(w.slope(-3.0, &T), 0.0);
+        let s =
+            Waveform::Sin { vo: 0.0, va: 1.0, freq: Some(1.0), td: Some(-0.25), theta: None, phase: None };
+        close(s.value(-1.0, &T), 1.0);
+        assert!(s.value(f64::NAN, &T).is_nan());
+    }
+
+    #[test]
+    fn pwl_interpolates_and_holds() {
+        let w = pwl(&[(0.0, 0.0), (1.0, 0.0), (1.0, 5.0), (2.0, 5.0), (4.0, 1.0)]);
+        for (t, v) in [(-1.0, 0.0), (0.5, 0.0), (1.5, 5.0), (2.0, 5.0), (3.0, 3.0), (4.0, 1.0), (10.0, 1.0)] {
+            close(w.value(t, &T), v);
+        }
+        close(w.slope(0.5, &T), 0.0);
+        close(w.slope(2.0, &T), -2.0);
+        close(w.slope(3.0, &T), -2.0);
+        close(w.slope(4.0, &T), 0.0);
+        close_all(&w.breakpoints(0.0, 10.0, &T), &[0.0, 1.0, 2.0, 4.0]);
+        close_all(&w.breakpoints(1.0, 3.0, &T), &[1.0, 2.0]);
+        // A first point after 0: its value holds before it.
+        let late = pwl(&[(2.0, 1.0), (3.0, 3.0)]);
+        close(late.value(0.0, &T), 1.0);
+        close(late.value(2.5, &T), 2.0);
+        // A single point is a constant.
+        close(pwl(&[(1.0, 7.0)]).value(5.0, &T), 7.0);
+    }
+
+    #[test]
+    fn pwl_vertical_step_takes_the_earlier_value_at_the_step() {
+        // ngspice 39.3: PWL(0 0 1n 0 1n 5 2n 5) is 0 at 1n and 5 just after.
+        let w = pwl(&[(0.0, 0.0), (1.0, 0.0), (1.0, 5.0), (2.0, 5.0)]);
+        close(w.value(1.0, &T), 0.0);
+        close(w.value(1.0 + 1e-9, &T), 5.0);
+        close(w.slope(1.0, &T), 0.0);
+        // A step in the middle of a ramp: slope is that of the piece after.
+        let ramp = pwl(&[(0.0, 0.0), (1.0, 1.0), (1.0, 3.0), (2.0, 5.0)]);
+        close(ramp.value(1.0, &T), 1.0);
+        close(ramp.value(1.5, &T), 4.0);
+        close(ramp.slope(1.0, &T), 2.0);
+        close(ramp.slope(0.5, &T), 1.0);
+        close_all(&ramp.breakpoints(0.0, 10.0, &T), &[0.0, 1.0, 2.0]);
+        assert_eq!(ramp.next_breakpoint(0.0, &T), Some(1.0));
+        assert_eq!(ramp.next_breakpoint(1.0, &T), Some(2.0));
+        assert_eq!(ramp.next_breakpoint(2.0, &T), None);
+    }
+
+    #[test]
+    fn sin_with_delay_damping_and_phase() {
+        // SIN(1 2 0.5 1 0.2 30)
+        let w = Waveform::Sin {
+            vo: 1.0,
+            va: 2.0,
+            freq: Some(0.5),
+            td: Some(1.0),
+            theta: Some(0.2),
+            phase: Some(30.0),
+        };
+        close(w.value(0.0, &T), 2.0); // 1 + 2 sin(30°), no damping before td
+        close(w.value(1.0, &T), 2.0);
+        // t = 1.5: 1 + 2 sin(π/2 + π/6) e^{-0.1}
+        close(w.value(1.5, &T), 2.5672243806277217);
+        // t = 2: 1 + 2 sin(π + π/6) e^{-0.2} = 1 - e^{-0.2}
+        close(w.value(2.0, &T), 0.18126924692201862);
+        close(w.slope(0.5, &T), 0.0);
+        // d/dt at td: 2 (π cos 30° - 0.2 sin 30°)
+        let s3 = 3f64.sqrt();
+        close(w.slope(1.0, &T), 2.0 * (std::f64::consts::PI * s3 / 2.0 - 0.1));
+        close_all(&w.breakpoints(0.0, 10.0, &T), &[1.0]);
+        assert_eq!(w.next_breakpoint(0.0, &T), Some(1.0));
+        assert_eq!(w.next_breakpoint(1.0, &T), None);
+    }
+
+    #[test]
+    fn sin_defaults() {
+        // freq = 1/tstop = 0.1 Hz; also when 0.
+        for freq in [None, Some(0.0)] {
+            let w = Waveform::Sin { vo: 0.0, va: 1.0, freq, td: None, theta: None, phase: None };
+            close(w.value(2.5, &T), 1.0);
+            close(w.value(5.0, &T), (std::f64::consts::PI).sin());
+            close_all(&w.breakpoints(0.0, 10.0, &T), &[0.0]);
+            assert_eq!(w.next_breakpoint(0.0, &T), None);
+        }
+    }
+
+    #[test]
+    fn exp_rise_and_fall_match_the_closed_form() {
+        // EXP(0 1 1 0.5 3 2)
+        let w = Waveform::Exp {
+            v1: 0.0,
+            v2: 1.0,
+            td1: Some(1.0),
+            tau1: Some(0.5),
+            td2: Some(3.0),
+            tau2: Some(2.0),
+        };
+        let closed = |t: f64| {
+            let rise = if t > 1.0 { 1.0 - (-(t - 1.0) / 0.5).exp() } else { 0.0 };
+            let fall = if t > 3.0 { -(1.0 - (-(t - 3.0) / 2.0).exp()) } else { 0.0 };
+            rise + fall
+        };
+        for t in [0.0, 1.0, 1.3, 2.0, 3.0, 3.5, 5.0, 9.0] {
+            close(w.value(t, &T), closed(t));
+        }
+        close(w.value(2.0, &T), 0.8646647167633873);
+        close(w.value(3.0, &T), 0.9816843611112658);
+        close(w.value(5.0, &T), 0.3675439785435398);
+        close(w.slope(2.0, &T), 2.0 * (-2.0f64).exp());
+        close(w.slope(5.0, &T), 2.0 * (-8.0f64).exp() - 0.5 * (-1.0f64).exp());
+        close_all(&w.breakpoints(0.0, 10.0, &T), &[1.0, 3.0]);
+        close_all(&iterate(&w, 10.0, &T), &[1.0, 3.0]);
+    }
+
+    #[test]
+    fn exp_defaults_follow_ngspice_not_the_textbook() {
+        // ngspice 39: td1 = tstep (also when 0), tau1 = tau2 = tstep, td2 = td1 + tstep.
+        for td1 in [None, Some(0.0)] {
+            let w = Waveform::Exp { v1: 0.0, v2: 1.0, td1, tau1: None, td2: None, tau2: None };
+            close(w.value(0.1, &T), 0.0);
+            close(w.value(0.15, &T), 0.3934693402873666);
+            close(w.value(0.3, &T), 0.23254415793482963);
+            close_all(&w.breakpoints(0.0, 10.0, &T), &[0.1, 0.2]);
+        }
+    }
+
+    #[test]
+    fn dc_is_constant_without_corners() {
+        let w = Waveform::Dc { value: 3.3 };
+        close(w.value(5.0, &T), 3.3);
+        close(w.slope(5.0, &T), 0.0);
+        assert!(w.breakpoints(0.0, 10.0, &T).is_empty());
+        assert_eq!(w.next_breakpoint(0.0, &T), None);
+    }
+
+    #[test]
+    fn a_one_nanosecond_pulse_in_a_one_second_run_has_its_corners() {
+        let t = TranTiming { tstep: 1e-3, tstop: 1.0 };
+        let w = pulse(0.0, 1.0, 0.5, 1e-12, 1e-12, 1e-9, 0.0, None);
+        let want = [0.5, 0.5 + 1e-12, 0.5 + 1e-12 + 1e-9, 0.5 + 2e-12 + 1e-9];
+        close_all(&w.breakpoints(0.0, 1.0, &t), &want);
+        close_all(&iterate(&w, 1.0, &t), &want);
+        close(w.value(0.5 + 5e-10, &t), 1.0);
+        close(w.value(0.5 + 2e-9, &t), 0.0);
+        // Default rise and fall (tstep): the 1 ns top is still two corners.
+        let soft = pulse(0.0, 1.0, 0.5, 0.0, 0.0, 1e-9, 0.0, None);
+        let want = [0.5, 0.501, 0.501 + 1e-9, 0.502 + 1e-9];
+        close_all(&soft.breakpoints(0.0, 1.0, &t), &want);
+        close_all(&iterate(&soft, 1.0, &t), &want);
+    }
+
+    #[test]
+    fn pulse_corners_over_many_periods_agree_with_next_breakpoint() {
+        let w = train();
+        let mut want = Vec::new();
+        for k in 0..6 {
+            let s = 1.0 + 5.0 * f64::from(k);
+            want.extend([s, s + 0.5, s + 2.5, s + 2.75]);
+        }
+        close_all(&w.breakpoints(0.0, 30.0, &T), &want);
+        close_all(&iterate(&w, 30.0, &T), &want);
+        // A window in the middle.
+        close_all(&w.breakpoints(11.5, 16.0, &T), &[11.5, 13.5, 13.75, 16.0]);
+        // Deep into a long train: computed, not enumerated.
+        let k = 1e6;
+        let s = 1.0 + 5.0 * k;
+        let next = |t: f64| w.next_breakpoint(t, &T).unwrap_or(f64::NAN);
+        close(next(s + 0.1), s + 0.5);
+        close(next(s + 2.6), s + 2.75);
+        close(next(s + 4.0), s + 5.0);
+        // An infinite end with unlimited pulses stops at tstop.
+        close_all(&w.breakpoints(0.0, f64::INFINITY, &T), &want[..8]);
+        assert!(w.breakpoints(5.0, 1.0, &T).is_empty());
+        assert!(w.breakpoints(f64::NAN, 1.0, &T).is_empty());
+    }
+
+    #[test]
+    fn check_accepts_valid_waveforms() {
+        let ok = [
+            Waveform::Dc { value: 1.0 },
+            train(),
+            pulse(0.0, 1.0, -0.5, 0.0, 0.0, 0.0, 0.0, Some(2.5)),
+            pulse(0.0, 1.0, 0.0, 1.0, 1.0, 2.0, 3.0, None), // per < tr + pw + tf
+            pwl(&[(-1.0, 0.0), (1.0, 0.0), (1.0, 5.0)]),
+            Waveform::Sin {
+                vo: 0.0,
+                va: 1.0,
+                freq: Some(0.0),
+                td: Some(-1.0),
+                theta: Some(-0.5),
+                phase: None,
+            },
+            Waveform::Exp { v1: 0.0, v2: 1.0, td1: Some(2.0), tau1: Some(0.0), td2: Some(0.0), tau2: None },
+        ];
+        for w in ok {
+            assert_eq!(w.check(), Ok(()), "{w:?}");
+        }
+        assert_eq!(T.check(), Ok(()));
+    }
+
+    #[test]
+    fn check_rejects_non_finite_numbers() {
+        let e = Waveform::Dc { value: f64::NAN }.check().unwrap_err();
+        assert!(matches!(e, WaveformError::NonFinite { shape: "DC", field: "value", .. }), "{e}");
+        let mut w = train();
+        if let Waveform::Pulse { tr, .. } = &mut w {
+            *tr = Some(f64::INFINITY);
+        }
+        let e = w.check().unwrap_err();
+        assert_eq!(e.to_string(), "PULSE parameter `tr` is inf; it must be a finite number");
+        let e = Waveform::Sin { vo: 0.0, va: 1.0, freq: None, td: None, theta: None, phase: Some(f64::NAN) }
+            .check()
+            .unwrap_err();
+        assert!(matches!(e, WaveformError::NonFinite { shape: "SIN", field: "phase", .. }), "{e}");
+        let e =
+            Waveform::Exp { v1: 0.0, v2: f64::NEG_INFINITY, td1: None, tau1: None, td2: None, tau2: None }
+                .check()
+                .unwrap_err();
+        assert!(matches!(e, WaveformError::NonFinite { shape: "EXP", field: "v2", .. }), "{e}");
+        let e = pwl(&[(0.0, 0.0), (1.0, f64::NAN)]).check().unwrap_err();
+        assert!(matches!(e, WaveformError::PwlNonFinite { index: 1, coordinate: "value", .. }), "{e}");
+        assert_eq!(e.to_string(), "PWL point 1 has value NaN; it must be a finite number");
+    }
+
+    #[test]
+    fn check_rejects_negative_durations() {
+        let cases: [(Waveform<f64>, &str); 8] = [
+            (pulse(0.0, 1.0, 0.0, -1.0, 1.0, 1.0, 4.0, None), "tr"),
+            (pulse(0.0, 1.0, 0.0, 1.0, -1.0, 1.0, 4.0, None), "tf"),
+            (pulse(0.0, 1.0, 0.0, 1.0, 1.0, -1.0, 4.0, None), "pw"),
+            (pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, -4.0, None), "per"),
+            (pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 4.0, Some(-2.0)), "np"),
+            (
+                Waveform::Sin { vo: 0.0, va: 1.0, freq: Some(-1.0), td: None, theta: None, phase: None },
+                "freq",
+            ),
+            (Waveform::Exp { v1: 0.0, v2: 1.0, td1: None, tau1: Some(-1.0), td2: None, tau2: None }, "tau1"),
+            (Waveform::Exp { v1: 0.0, v2: 1.0, td1: None, tau1: None, td2: None, tau2: Some(-1.0) }, "tau2"),
+        ];
+        for (w, name) in cases {
+            match w.check() {
+                Err(WaveformError::Negative { field, .. }) => assert_eq!(field, name),
+                other => panic!("{name}: expected Negative, got {other:?}"),
+            }
+        }
+        let e = pulse(0.0, 1.0, 0.0, 1.0, 1.0, 1.0, -4.0, None).check().unwrap_err();
+        assert_eq!(e.to_string(), "PULSE parameter `per` is -4; a period cannot be negative");
+    }
+
+    #[test]
+    fn check_rejects_bad_pwl_and_exp_order() {
+        assert_eq!(pwl(&[]).check(), Err(WaveformError::PwlEmpty));
+        let e = pwl(&[(0.0, 0.0), (2.0, 1.0), (1.0, 0.0)]).check().unwrap_err();
+        assert_eq!(e, WaveformError::PwlTimeDecreasing { index: 2, time: 1.0, previous: 2.0 });
+        assert!(e.to_string().contains("must not decrease"), "{e}");
+        let e = Waveform::Exp { v1: 0.0, v2: 1.0, td1: Some(2.0), tau1: None, td2: Some(1.0), tau2: None }
+            .check()
+            .unwrap_err();
+        assert_eq!(e, WaveformError::ExpFallBeforeRise { td1: 2.0, td2: 1.0 });
+    }
+
+    #[test]
+    fn timing_check_names_the_field() {
+        let e = TranTiming { tstep: 0.0, tstop: 1.0 }.check().unwrap_err();
+        assert_eq!(e, WaveformError::Timing { field: "tstep", value: 0.0 });
+        let e = TranTiming { tstep: 1e-3, tstop: f64::NAN }.check().unwrap_err();
+        assert!(e.to_string().contains("`tstop`"), "{e}");
+    }
+
+    fn opt(s: impl Strategy<Value = f64>) -> impl Strategy<Value = Option<f64>> {
+        prop_oneof![1 => Just(None), 1 => Just(Some(0.0)), 4 => s.prop_map(Some)]
+    }
+
+    fn timing() -> impl Strategy<Value = TranTiming> {
+        (0.01..1.0f64, 1.0..50.0f64).prop_map(|(tstep, tstop)| TranTiming { tstep, tstop })
+    }
+
+    fn pulses() -> impl Strategy<Value = Waveform<f64>> {
+        let np = prop_oneof![
+            2 => Just(None),
+            1 => Just(Some(0.0)),
+            2 => (1..6u8).prop_map(|n| Some(f64::from(n))),
+            2 => (0.1..5.0f64).prop_map(Some),
+        ];
+        (
+            (-10.0..10.0f64, -10.0..10.0f64),
+            (opt(-5.0..20.0), opt(0.001..3.0), opt(0.001..3.0), opt(0.0..10.0), opt(0.05..20.0)),
+            np,
+        )
+            .prop_map(|((v1, v2), (td, tr, tf, pw, per), np)| Waveform::Pulse {
+                v1,
+                v2,
+                td,
+                tr,
+                tf,
+                pw,
+                per,
+                np,
+            })
+    }
+
+    fn pwls() -> impl Strategy<Value = Waveform<f64>> {
+        let step = prop_oneof![1 => Just(0.0), 4 => 0.01..5.0f64];
+        (-5.0..10.0f64, prop::collection::vec((step, -10.0..10.0f64), 1..8)).prop_map(|(start, steps)| {
+            let mut t = start;
+            let points = steps
+                .into_iter()
+                .map(|(dt, v)| {
+                    t += dt;
+                    (t, v)
+                })
+                .collect();
+            Waveform::Pwl { points }
+        })
+    }
+
+    /// Iterating `next_breakpoint` gives `breakpoints`, and between
+    /// consecutive corners the waveform is a straight line whose slope is `slope`.
+    fn piecewise_linear_between_corners(w: &Waveform<f64>, t: &TranTiming) -> Result<(), TestCaseError> {
+        prop_assert_eq!(w.check(), Ok(()));
+        let all = w.breakpoints(0.0, t.tstop, t);
+        let walked = iterate(w, t.tstop, t);
+        prop_assert_eq!(&walked, &all);
+        prop_assert!(all.windows(2).all(|p| p[0] < p[1]));
+        let mut edges = vec![0.0];
+        edges.extend(all.iter().copied().filter(|&c| c > 0.0 && c < t.tstop));
+        edges.push(t.tstop);
+        let scale = 1.0 + w.value(0.0, t).abs() + 20.0;
+        for e in edges.windows(2) {
+            let (a, b) = (e[0], e[1]);
+            if b - a < 1e-6 * t.tstop {
+                continue;
+            }
+            let (x1, xm, x2) = (a + 0.25 * (b - a), 0.5 * (a + b), a + 0.75 * (b - a));
+            let (y1, ym, y2) = (w.value(x1, t), w.value(xm, t), w.value(x2, t));
+            prop_assert!((ym - 0.5 * (y1 + y2)).abs() <= 1e-9 * scale, "not linear on [{}, {}]", a, b);
+            let secant = (y2 - y1) / (x2 - x1);
+            let s = w.slope(xm, t);
+            prop_assert!((s - secant).abs() <= 1e-6 * (1.0 + secant.abs()), "slope {} vs {}", s, secant);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn pulse_breakpoints_are_consistent_and_complete(w in pulses(), t in timing()) {
+            piecewise_linear_between_corners(&w, &t)?;
+        }
+
+        #[test]
+        fn pwl_breakpoints_are_consistent_and_complete(w in pwls(), t in timing()) {
+            piecewise_linear_between_corners(&w, &t)?;
+        }
+    }
+}
