@@ -1,0 +1,388 @@
+//! Circuit elements and their energy nature.
+
+use serde::{Deserialize, Serialize};
+
+use crate::expr::Expr;
+use crate::law::{MemristiveLaw, Relaxation, ResistiveLaw};
+use crate::waveform::Waveform;
+
+/// The name of the ground node.
+pub const GROUND: &str = "0";
+
+/// One element of a circuit: a name unique in its scope and what it is.
+///
+/// `V` is the value type: [`Value`](crate::Value) in a circuit as written,
+/// `f64` in a [`FlatCircuit`](crate::FlatCircuit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Element<V> {
+    /// Name, unique (case-insensitively) in its circuit or subcircuit.
+    pub name: String,
+    /// What the element is and how it is connected.
+    #[serde(flatten)]
+    pub kind: ElementKind<V>,
+}
+
+/// What an element is. Two-terminal elements have a positive node `p` and a
+/// negative node `n`; their branch voltage is `v(p) - v(n)` and their branch
+/// current flows from `p` through the element to `n`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ElementKind<V> {
+    /// Linear resistor.
+    Resistor {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Resistance, Ω (finite, non-zero; negative values are negative resistors).
+        r_ohm: V,
+    },
+    /// Linear capacitor, `q = C v`.
+    Capacitor {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Capacitance, F (positive).
+        c_farad: V,
+        /// Initial voltage, V (used when the analysis skips the operating point).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ic_volt: Option<V>,
+    },
+    /// Linear inductor, `phi = L i`.
+    Inductor {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Inductance, H (positive).
+        l_henry: V,
+        /// Initial current from `p` to `n`, A.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ic_amp: Option<V>,
+    },
+    /// Independent voltage source: `v(p) - v(n) = waveform(t)`.
+    VoltageSource {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Time course, V.
+        waveform: Waveform<V>,
+        /// Separate DC value for a DC operating point, V (SPICE's `DC` field
+        /// beside a transient waveform).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dc: Option<V>,
+    },
+    /// Independent current source: `waveform(t)` amperes flow from `p`
+    /// through the source to `n` (SPICE convention).
+    CurrentSource {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Time course, A.
+        waveform: Waveform<V>,
+        /// Separate DC value for a DC operating point, A.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dc: Option<V>,
+    },
+    /// Behavioural current source: `expr` amperes flow from `p` through it to `n`.
+    BehaviouralCurrent {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Current in amperes as an expression of node voltages, branch
+        /// currents, `time` and parameters.
+        expr: Expr,
+    },
+    /// Behavioural voltage source: `v(p) - v(n) = expr`.
+    BehaviouralVoltage {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Voltage in volts as an expression.
+        expr: Expr,
+    },
+    /// Nonlinear voltage-controlled resistor `i = f(v)`.
+    NonlinearResistor {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Constitutive law.
+        law: ResistiveLaw<V>,
+    },
+    /// Memristive conductance: internal relaxation states of the branch
+    /// voltage and a law giving the current from the voltage and the states.
+    Memristive {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// Internal states, in order (laws refer to them by index).
+        states: Vec<Relaxation<V>>,
+        /// Current law over the states.
+        law: MemristiveLaw<V>,
+    },
+    /// Junction diode, anode `p`, cathode `n`.
+    Diode {
+        /// Anode.
+        p: String,
+        /// Cathode.
+        n: String,
+        /// Name of a diode [`Model`](crate::Model).
+        model: String,
+        /// Area factor (default 1).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        area: Option<V>,
+    },
+    /// MOSFET (drain, gate, source, bulk).
+    Mosfet {
+        /// Drain.
+        d: String,
+        /// Gate.
+        g: String,
+        /// Source.
+        s: String,
+        /// Bulk.
+        b: String,
+        /// Name of an NMOS or PMOS [`Model`](crate::Model).
+        model: String,
+        /// Channel width, m.
+        w_m: V,
+        /// Channel length, m.
+        l_m: V,
+    },
+}
+
+/// How an element relates to energy (theory section 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnergyNature {
+    /// Stores energy (capacitor `C v²/2`, inductor `L i²/2`).
+    Storage,
+    /// Dissipates energy (resistors, diodes, transistors, memristive
+    /// conductances without a battery).
+    Dissipation,
+    /// A conductance in series with a battery: dissipates, and its battery
+    /// supplies power.
+    DissipationWithBattery,
+    /// Supplies power (independent and behavioural sources).
+    Supply,
+}
+
+impl EnergyNature {
+    /// A short phrase for summaries.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EnergyNature::Storage => "stores energy",
+            EnergyNature::Dissipation => "dissipates energy",
+            EnergyNature::DissipationWithBattery => "dissipates energy, its battery supplies it",
+            EnergyNature::Supply => "supplies energy",
+        }
+    }
+}
+
+impl<V> ElementKind<V> {
+    /// The element's energy nature.
+    pub fn energy(&self) -> EnergyNature {
+        match self {
+            ElementKind::Capacitor { .. } | ElementKind::Inductor { .. } => EnergyNature::Storage,
+            ElementKind::Resistor { .. }
+            | ElementKind::NonlinearResistor { .. }
+            | ElementKind::Diode { .. }
+            | ElementKind::Mosfet { .. } => EnergyNature::Dissipation,
+            ElementKind::Memristive { law, .. } => match law.battery() {
+                Some(_) => EnergyNature::DissipationWithBattery,
+                None => EnergyNature::Dissipation,
+            },
+            ElementKind::VoltageSource { .. }
+            | ElementKind::CurrentSource { .. }
+            | ElementKind::BehaviouralCurrent { .. }
+            | ElementKind::BehaviouralVoltage { .. } => EnergyNature::Supply,
+        }
+    }
+
+    /// A human name of the element class (`resistor`, `memristive conductance`, ...).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            ElementKind::Resistor { .. } => "resistor",
+            ElementKind::Capacitor { .. } => "capacitor",
+            ElementKind::Inductor { .. } => "inductor",
+            ElementKind::VoltageSource { .. } => "voltage source",
+            ElementKind::CurrentSource { .. } => "current source",
+            ElementKind::BehaviouralCurrent { .. } => "behavioural current source",
+            ElementKind::BehaviouralVoltage { .. } => "behavioural voltage source",
+            ElementKind::NonlinearResistor { .. } => "nonlinear resistor",
+            ElementKind::Memristive { .. } => "memristive conductance",
+            ElementKind::Diode { .. } => "diode",
+            ElementKind::Mosfet { .. } => "MOSFET",
+        }
+    }
+
+    /// The nodes the element connects, in terminal order.
+    pub fn nodes(&self) -> Vec<&str> {
+        match self {
+            ElementKind::Resistor { p, n, .. }
+            | ElementKind::Capacitor { p, n, .. }
+            | ElementKind::Inductor { p, n, .. }
+            | ElementKind::VoltageSource { p, n, .. }
+            | ElementKind::CurrentSource { p, n, .. }
+            | ElementKind::BehaviouralCurrent { p, n, .. }
+            | ElementKind::BehaviouralVoltage { p, n, .. }
+            | ElementKind::NonlinearResistor { p, n, .. }
+            | ElementKind::Memristive { p, n, .. }
+            | ElementKind::Diode { p, n, .. } => vec![p, n],
+            ElementKind::Mosfet { d, g, s, b, .. } => vec![d, g, s, b],
+        }
+    }
+
+    /// Mutable access to the node names, in terminal order.
+    pub fn nodes_mut(&mut self) -> Vec<&mut String> {
+        match self {
+            ElementKind::Resistor { p, n, .. }
+            | ElementKind::Capacitor { p, n, .. }
+            | ElementKind::Inductor { p, n, .. }
+            | ElementKind::VoltageSource { p, n, .. }
+            | ElementKind::CurrentSource { p, n, .. }
+            | ElementKind::BehaviouralCurrent { p, n, .. }
+            | ElementKind::BehaviouralVoltage { p, n, .. }
+            | ElementKind::NonlinearResistor { p, n, .. }
+            | ElementKind::Memristive { p, n, .. }
+            | ElementKind::Diode { p, n, .. } => vec![p, n],
+            ElementKind::Mosfet { d, g, s, b, .. } => vec![d, g, s, b],
+        }
+    }
+
+    /// The expressions the element holds (behavioural sources, expression
+    /// laws, kinetic relaxation rates).
+    pub fn expressions(&self) -> Vec<&Expr> {
+        match self {
+            ElementKind::BehaviouralCurrent { expr, .. } | ElementKind::BehaviouralVoltage { expr, .. } => {
+                vec![expr]
+            }
+            ElementKind::NonlinearResistor { law: ResistiveLaw::Expression { expr }, .. } => vec![expr],
+            ElementKind::Memristive { states, .. } => states
+                .iter()
+                .flat_map(|s| match s {
+                    Relaxation::Kinetic { alpha, beta, .. } => vec![alpha, beta],
+                    Relaxation::Linear { .. } => vec![],
+                })
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// Whether the element carries a branch current as an unknown of
+    /// modified nodal analysis (voltage sources and inductors), so that
+    /// expressions may read it as `I(name)`.
+    pub fn has_branch_current(&self) -> bool {
+        matches!(
+            self,
+            ElementKind::VoltageSource { .. }
+                | ElementKind::Inductor { .. }
+                | ElementKind::BehaviouralVoltage { .. }
+        )
+    }
+
+    /// Whether the element conducts at DC between its nodes (for the
+    /// "no DC path to ground" check). MOSFETs conduct between drain and source.
+    pub fn dc_paths(&self) -> Vec<(&str, &str)> {
+        match self {
+            ElementKind::Capacitor { .. }
+            | ElementKind::CurrentSource { .. }
+            | ElementKind::BehaviouralCurrent { .. } => {
+                vec![]
+            }
+            ElementKind::Mosfet { d, s, .. } => vec![(d, s)],
+            ElementKind::Resistor { p, n, .. }
+            | ElementKind::Inductor { p, n, .. }
+            | ElementKind::VoltageSource { p, n, .. }
+            | ElementKind::BehaviouralVoltage { p, n, .. }
+            | ElementKind::NonlinearResistor { p, n, .. }
+            | ElementKind::Memristive { p, n, .. }
+            | ElementKind::Diode { p, n, .. } => vec![(p, n)],
+        }
+    }
+
+    /// Maps every value through `f` (used to resolve parameters), and every
+    /// expression through `g` (used to substitute parameters and rename nodes).
+    pub fn try_map<W, E>(
+        &self,
+        f: &mut impl FnMut(&V) -> Result<W, E>,
+        g: &mut impl FnMut(&Expr) -> Result<Expr, E>,
+    ) -> Result<ElementKind<W>, E> {
+        let opt = |o: &Option<V>, f: &mut dyn FnMut(&V) -> Result<W, E>| o.as_ref().map(f).transpose();
+        Ok(match self {
+            ElementKind::Resistor { p, n, r_ohm } => {
+                ElementKind::Resistor { p: p.clone(), n: n.clone(), r_ohm: f(r_ohm)? }
+            }
+            ElementKind::Capacitor { p, n, c_farad, ic_volt } => ElementKind::Capacitor {
+                p: p.clone(),
+                n: n.clone(),
+                c_farad: f(c_farad)?,
+                ic_volt: opt(ic_volt, f)?,
+            },
+            ElementKind::Inductor { p, n, l_henry, ic_amp } => ElementKind::Inductor {
+                p: p.clone(),
+                n: n.clone(),
+                l_henry: f(l_henry)?,
+                ic_amp: opt(ic_amp, f)?,
+            },
+            ElementKind::VoltageSource { p, n, waveform, dc } => ElementKind::VoltageSource {
+                p: p.clone(),
+                n: n.clone(),
+                waveform: waveform.try_map(f)?,
+                dc: opt(dc, f)?,
+            },
+            ElementKind::CurrentSource { p, n, waveform, dc } => ElementKind::CurrentSource {
+                p: p.clone(),
+                n: n.clone(),
+                waveform: waveform.try_map(f)?,
+                dc: opt(dc, f)?,
+            },
+            ElementKind::BehaviouralCurrent { p, n, expr } => {
+                ElementKind::BehaviouralCurrent { p: p.clone(), n: n.clone(), expr: g(expr)? }
+            }
+            ElementKind::BehaviouralVoltage { p, n, expr } => {
+                ElementKind::BehaviouralVoltage { p: p.clone(), n: n.clone(), expr: g(expr)? }
+            }
+            ElementKind::NonlinearResistor { p, n, law } => {
+                let law = match law {
+                    ResistiveLaw::Expression { expr } => ResistiveLaw::Expression { expr: g(expr)? },
+                    other => other.try_map(f)?,
+                };
+                ElementKind::NonlinearResistor { p: p.clone(), n: n.clone(), law }
+            }
+            ElementKind::Memristive { p, n, states, law } => ElementKind::Memristive {
+                p: p.clone(),
+                n: n.clone(),
+                states: states
+                    .iter()
+                    .map(|s| match s {
+                        Relaxation::Kinetic { alpha, beta, x0 } => {
+                            Ok(Relaxation::Kinetic { alpha: g(alpha)?, beta: g(beta)?, x0: f(x0)? })
+                        }
+                        Relaxation::Linear { .. } => s.try_map(f),
+                    })
+                    .collect::<Result<_, E>>()?,
+                law: law.try_map(f)?,
+            },
+            ElementKind::Diode { p, n, model, area } => {
+                ElementKind::Diode { p: p.clone(), n: n.clone(), model: model.clone(), area: opt(area, f)? }
+            }
+            ElementKind::Mosfet { d, g: gate, s, b, model, w_m, l_m } => ElementKind::Mosfet {
+                d: d.clone(),
+                g: gate.clone(),
+                s: s.clone(),
+                b: b.clone(),
+                model: model.clone(),
+                w_m: f(w_m)?,
+                l_m: f(l_m)?,
+            },
+        })
+    }
+}

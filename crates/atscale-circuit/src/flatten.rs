@@ -1,0 +1,324 @@
+//! Flattening: parameters resolved, subcircuits expanded with hierarchical names.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::circuit::{Circuit, FlatCircuit, Instance, Param};
+use crate::element::{Element, GROUND};
+use crate::error::{Error, Problem, Result};
+use crate::expr::Expr;
+use crate::model::Model;
+use crate::value::Value;
+
+/// Parameter values in scope, keyed by lower-case name.
+type Scope = HashMap<String, f64>;
+
+/// The variable name that laws and kinetic rates use for their branch voltage.
+pub(crate) const BRANCH_VOLTAGE_VAR: &str = "v";
+
+impl Circuit {
+    /// Resolves every parameter, expands every subcircuit instance and returns
+    /// the flat circuit simulators consume.
+    ///
+    /// Inside an instance `x1`, local nodes become `x1.<node>`, elements
+    /// `x1.<element>`, and expressions' `V(n)` and `I(name)` are renamed the
+    /// same way; ports map to the nodes the instance connects and ground `0`
+    /// stays global. Parameter overrides are evaluated in the scope that
+    /// holds the instance; subcircuit defaults may read enclosing parameters.
+    /// The variable `v` is reserved in laws and kinetic rates for the branch
+    /// voltage and is never substituted.
+    ///
+    /// Every problem found is reported, not only the first.
+    pub fn flatten(&self) -> Result<FlatCircuit> {
+        let mut fl = Flattener { circuit: self, problems: Vec::new(), elements: Vec::new() };
+        check_unique(
+            "subcircuit",
+            self.subckts.iter().map(|s| s.name.as_str()),
+            "the top level",
+            &mut fl.problems,
+        );
+        check_unique("model", self.models.iter().map(|m| m.name.as_str()), "the top level", &mut fl.problems);
+        let globals = resolve_params(&self.params, &Scope::new(), "the top level", &mut fl.problems);
+        let models: Vec<Model<f64>> = self
+            .models
+            .iter()
+            .filter_map(|m| {
+                let ctx = format!("model `{}`", m.name);
+                let kind = m
+                    .kind
+                    .try_map(&mut |v| resolve_value(v, &globals, &ctx))
+                    .map_err(|p| fl.problems.push(p))
+                    .ok()?;
+                Some(Model { name: m.name.clone(), kind })
+            })
+            .collect();
+        let top =
+            Body { elements: &self.elements, instances: &self.instances, scope_name: "the top level".into() };
+        fl.expand(&top, "", &|n: &str| n.to_string(), &globals, &mut Vec::new());
+        if fl.problems.is_empty() {
+            Ok(FlatCircuit { title: self.title.clone(), models, elements: fl.elements })
+        } else {
+            Err(Error::Invalid(fl.problems))
+        }
+    }
+}
+
+struct Body<'a> {
+    elements: &'a [Element<Value>],
+    instances: &'a [Instance],
+    scope_name: String,
+}
+
+struct Flattener<'a> {
+    circuit: &'a Circuit,
+    problems: Vec<Problem>,
+    elements: Vec<Element<f64>>,
+}
+
+impl Flattener<'_> {
+    fn expand(
+        &mut self,
+        body: &Body<'_>,
+        prefix: &str,
+        node_map: &dyn Fn(&str) -> String,
+        scope: &Scope,
+        stack: &mut Vec<String>,
+    ) {
+        check_unique(
+            "element",
+            body.elements
+                .iter()
+                .map(|e| e.name.as_str())
+                .chain(body.instances.iter().map(|i| i.name.as_str())),
+            &body.scope_name,
+            &mut self.problems,
+        );
+        for el in body.elements {
+            let name = format!("{prefix}{}", el.name);
+            let ctx = format!("{} `{name}`", el.kind.class_name());
+            let mut f = |v: &Value| resolve_value(v, scope, &ctx);
+            let mut g = |e: &Expr| transform_expr(e, scope, prefix, node_map, &ctx);
+            match el.kind.try_map(&mut f, &mut g) {
+                Ok(mut kind) => {
+                    for n in kind.nodes_mut() {
+                        *n = node_map(n);
+                    }
+                    self.elements.push(Element { name, kind });
+                }
+                Err(p) => self.problems.push(p),
+            }
+        }
+        for inst in body.instances {
+            self.instance(inst, prefix, node_map, scope, stack);
+        }
+    }
+
+    fn instance(
+        &mut self,
+        inst: &Instance,
+        prefix: &str,
+        node_map: &dyn Fn(&str) -> String,
+        scope: &Scope,
+        stack: &mut Vec<String>,
+    ) {
+        let circuit = self.circuit;
+        let full = format!("{prefix}{}", inst.name);
+        let Some(sub) = circuit.subckts.iter().find(|s| s.name.eq_ignore_ascii_case(&inst.subckt)) else {
+            self.problems.push(Problem::UnknownSubckt { instance: full, subckt: inst.subckt.clone() });
+            return;
+        };
+        let key = sub.name.to_ascii_lowercase();
+        if stack.contains(&key) {
+            let mut chain: Vec<String> = stack.clone();
+            chain.push(key);
+            self.problems.push(Problem::RecursiveSubckt { chain });
+            return;
+        }
+        if sub.ports.len() != inst.nodes.len() {
+            self.problems.push(Problem::PortCount {
+                instance: full,
+                subckt: sub.name.clone(),
+                expected: sub.ports.len(),
+                found: inst.nodes.len(),
+            });
+            return;
+        }
+        // Overrides are evaluated where the instance is written.
+        let ctx = format!("instance `{full}`");
+        let mut overrides: HashMap<String, f64> = HashMap::new();
+        for p in &inst.params {
+            if !sub.params.iter().any(|d| d.name.eq_ignore_ascii_case(&p.name)) {
+                self.problems.push(Problem::UnknownOverride {
+                    instance: full.clone(),
+                    subckt: sub.name.clone(),
+                    param: p.name.clone(),
+                });
+                continue;
+            }
+            match resolve_value(&p.value, scope, &ctx) {
+                Ok(x) => {
+                    overrides.insert(p.name.to_ascii_lowercase(), x);
+                }
+                Err(e) => self.problems.push(e),
+            }
+        }
+        let locals: Vec<Param> = sub
+            .params
+            .iter()
+            .map(|d| match overrides.get(&d.name.to_ascii_lowercase()) {
+                Some(x) => Param { name: d.name.clone(), value: Value::Num(*x) },
+                None => d.clone(),
+            })
+            .collect();
+        let scope_name = format!("subcircuit `{}`", sub.name);
+        let inner_scope = resolve_params(&locals, scope, &scope_name, &mut self.problems);
+        let inner_prefix = format!("{full}.");
+        let port_nodes: Vec<String> = inst.nodes.iter().map(|n| node_map(n)).collect();
+        let ports: Vec<String> = sub.ports.clone();
+        let map = |n: &str| -> String {
+            if n == GROUND {
+                return GROUND.to_string();
+            }
+            match ports.iter().position(|p| p == n) {
+                Some(k) => port_nodes[k].clone(),
+                None => format!("{inner_prefix}{n}"),
+            }
+        };
+        stack.push(key);
+        let body = Body { elements: &sub.elements, instances: &sub.instances, scope_name };
+        self.expand(&body, &inner_prefix, &map, &inner_scope, stack);
+        stack.pop();
+    }
+}
+
+fn check_unique<'a>(
+    what: &'static str,
+    names: impl Iterator<Item = &'a str>,
+    scope: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let mut seen = HashSet::new();
+    let mut reported = HashSet::new();
+    for n in names {
+        let key = n.to_ascii_lowercase();
+        if !seen.insert(key.clone()) && reported.insert(key) {
+            problems.push(Problem::DuplicateName { what, name: n.to_string(), scope: scope.to_string() });
+        }
+    }
+}
+
+/// Evaluates a value in a scope.
+fn resolve_value(v: &Value, scope: &Scope, context: &str) -> Result<f64, Problem> {
+    match v {
+        Value::Num(x) => Ok(*x),
+        Value::Expr(e) => eval_in_scope(e, scope, context),
+    }
+}
+
+fn eval_in_scope(e: &Expr, scope: &Scope, context: &str) -> Result<f64, Problem> {
+    if let Some(missing) = e.variables().into_iter().find(|n| !scope.contains_key(&n.to_ascii_lowercase())) {
+        return Err(Problem::UnknownParam { context: context.to_string(), name: missing.to_string() });
+    }
+    e.eval_const(&mut |n: &str| scope.get(&n.to_ascii_lowercase()).copied()).map_err(|err| Problem::Eval {
+        context: context.to_string(),
+        expr: e.to_string(),
+        reason: err.to_string(),
+    })
+}
+
+/// Substitutes parameters, renames nodes and currents hierarchically and
+/// folds constants. The branch-voltage variable `v` of laws is left alone;
+/// validation decides where a remaining variable is allowed.
+fn transform_expr(
+    e: &Expr,
+    scope: &Scope,
+    prefix: &str,
+    node_map: &dyn Fn(&str) -> String,
+    _context: &str,
+) -> Result<Expr, Problem> {
+    let substituted = e.substitute_vars(&mut |name: &str| {
+        if name == BRANCH_VOLTAGE_VAR {
+            return None;
+        }
+        scope.get(&name.to_ascii_lowercase()).map(|x| Expr::Num(*x))
+    });
+    let renamed = substituted.rename(&mut |n: &str| node_map(n), &mut |c: &str| format!("{prefix}{c}"));
+    Ok(renamed.fold_constants())
+}
+
+/// Resolves a list of parameters (in any order; dependencies first) on top
+/// of an enclosing scope. Problems (unknown names, cycles, evaluation
+/// errors) are recorded; the returned scope holds every parameter that
+/// could be resolved.
+fn resolve_params(params: &[Param], parent: &Scope, scope_name: &str, problems: &mut Vec<Problem>) -> Scope {
+    check_unique("parameter", params.iter().map(|p| p.name.as_str()), scope_name, problems);
+    let local: HashMap<String, &Param> = params.iter().map(|p| (p.name.to_ascii_lowercase(), p)).collect();
+    let mut scope = parent.clone();
+    // Local names shadow enclosing ones.
+    for k in local.keys() {
+        scope.remove(k);
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Visiting,
+        Done,
+        Failed,
+    }
+    let mut state: HashMap<String, State> = HashMap::new();
+
+    #[allow(clippy::too_many_arguments)]
+    fn visit(
+        key: &str,
+        local: &HashMap<String, &Param>,
+        parent: &Scope,
+        scope: &mut Scope,
+        state: &mut HashMap<String, State>,
+        path: &mut Vec<String>,
+        problems: &mut Vec<Problem>,
+    ) -> bool {
+        match state.get(key) {
+            Some(State::Done) => return true,
+            Some(State::Failed) => return false,
+            Some(State::Visiting) => {
+                let start = path.iter().position(|p| p.eq_ignore_ascii_case(key)).unwrap_or(0);
+                let mut cycle: Vec<String> = path[start..].to_vec();
+                cycle.push(local.get(key).map(|p| p.name.clone()).unwrap_or_else(|| key.to_string()));
+                problems.push(Problem::ParamCycle { cycle });
+                return false;
+            }
+            None => {}
+        }
+        let Some(p) = local.get(key) else { return parent.contains_key(key) };
+        state.insert(key.to_string(), State::Visiting);
+        path.push(p.name.clone());
+        let mut ok = true;
+        if let Value::Expr(e) = &p.value {
+            for dep in e.variables() {
+                let dk = dep.to_ascii_lowercase();
+                if local.contains_key(&dk) && !visit(&dk, local, parent, scope, state, path, problems) {
+                    ok = false;
+                }
+            }
+        }
+        path.pop();
+        if ok {
+            match resolve_value(&p.value, scope, &format!("parameter `{}`", p.name)) {
+                Ok(x) => {
+                    scope.insert(key.to_string(), x);
+                }
+                Err(e) => {
+                    problems.push(e);
+                    ok = false;
+                }
+            }
+        }
+        state.insert(key.to_string(), if ok { State::Done } else { State::Failed });
+        ok
+    }
+
+    for p in params {
+        let key = p.name.to_ascii_lowercase();
+        let mut path = Vec::new();
+        visit(&key, &local, parent, &mut scope, &mut state, &mut path, problems);
+    }
+    scope
+}

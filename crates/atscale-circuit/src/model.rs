@@ -1,0 +1,183 @@
+//! Device model cards (diodes and MOSFETs).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A named device model card, shared by the devices that name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model<V> {
+    /// Name devices refer to, unique (case-insensitively) in the circuit.
+    pub name: String,
+    /// The device type and its parameters.
+    #[serde(flatten)]
+    pub kind: ModelKind<V>,
+}
+
+/// The device type of a model card and its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ModelKind<V> {
+    /// Junction diode (SPICE `D`).
+    Diode(DiodeParams<V>),
+    /// n-channel MOSFET (SPICE `NMOS`).
+    Nmos(MosParams<V>),
+    /// p-channel MOSFET (SPICE `PMOS`).
+    Pmos(MosParams<V>),
+}
+
+/// SPICE diode parameters; an absent parameter takes the SPICE default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiodeParams<V> {
+    /// Saturation current `IS`, A (default 1e-14).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is: Option<V>,
+    /// Emission coefficient `N` (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<V>,
+    /// Series resistance `RS`, Ω (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rs: Option<V>,
+    /// Zero-bias junction capacitance `CJO`, F (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cjo: Option<V>,
+    /// Junction potential `VJ`, V (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vj: Option<V>,
+    /// Grading coefficient `M` (default 0.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub m: Option<V>,
+    /// Transit time `TT`, s (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tt: Option<V>,
+    /// Reverse breakdown voltage `BV`, V (default: no breakdown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bv: Option<V>,
+    /// Current at breakdown `IBV`, A (default 1e-3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ibv: Option<V>,
+}
+
+/// MOSFET model parameters. The level-1 (Shichman-Hodges) parameters are
+/// fields; every other parameter (and every parameter of other levels, which
+/// atscale carries for export only) is kept by name in `extra`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
+pub struct MosParams<V> {
+    /// Model level (1 = Shichman-Hodges; others are exported, not simulated natively).
+    pub level: u32,
+    /// Zero-bias threshold voltage `VTO`, V (default 0; negative for enhancement PMOS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vto: Option<V>,
+    /// Transconductance parameter `KP`, A/V² (default 2e-5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kp: Option<V>,
+    /// Channel-length modulation `LAMBDA`, 1/V (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<V>,
+    /// Body-effect coefficient `GAMMA`, √V (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<V>,
+    /// Surface potential `PHI`, V (default 0.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phi: Option<V>,
+    /// Other parameters by lower-case SPICE name, carried for export.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, V>,
+}
+
+impl<V> Default for DiodeParams<V> {
+    /// Every parameter at its SPICE default.
+    fn default() -> Self {
+        DiodeParams {
+            is: None,
+            n: None,
+            rs: None,
+            cjo: None,
+            vj: None,
+            m: None,
+            tt: None,
+            bv: None,
+            ibv: None,
+        }
+    }
+}
+
+impl<V> ModelKind<V> {
+    /// The SPICE type keyword (`D`, `NMOS`, `PMOS`).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            ModelKind::Diode(_) => "D",
+            ModelKind::Nmos(_) => "NMOS",
+            ModelKind::Pmos(_) => "PMOS",
+        }
+    }
+
+    /// Maps every value through `f` (used to resolve parameters).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<ModelKind<W>, E> {
+        fn o<V, W, E>(x: &Option<V>, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Option<W>, E> {
+            x.as_ref().map(f).transpose()
+        }
+        let mos = |p: &MosParams<V>, f: &mut dyn FnMut(&V) -> Result<W, E>| -> Result<MosParams<W>, E> {
+            let mut f = |v: &V| f(v);
+            Ok(MosParams {
+                level: p.level,
+                vto: o(&p.vto, &mut f)?,
+                kp: o(&p.kp, &mut f)?,
+                lambda: o(&p.lambda, &mut f)?,
+                gamma: o(&p.gamma, &mut f)?,
+                phi: o(&p.phi, &mut f)?,
+                extra: p.extra.iter().map(|(k, v)| Ok((k.clone(), f(v)?))).collect::<Result<_, E>>()?,
+            })
+        };
+        Ok(match self {
+            ModelKind::Diode(d) => ModelKind::Diode(DiodeParams {
+                is: o(&d.is, f)?,
+                n: o(&d.n, f)?,
+                rs: o(&d.rs, f)?,
+                cjo: o(&d.cjo, f)?,
+                vj: o(&d.vj, f)?,
+                m: o(&d.m, f)?,
+                tt: o(&d.tt, f)?,
+                bv: o(&d.bv, f)?,
+                ibv: o(&d.ibv, f)?,
+            }),
+            ModelKind::Nmos(p) => ModelKind::Nmos(mos(p, f)?),
+            ModelKind::Pmos(p) => ModelKind::Pmos(mos(p, f)?),
+        })
+    }
+}
+
+impl DiodeParams<f64> {
+    /// Saturation current, A, with the SPICE default.
+    pub fn is_amp(&self) -> f64 {
+        self.is.unwrap_or(1e-14)
+    }
+    /// Emission coefficient with the SPICE default.
+    pub fn emission(&self) -> f64 {
+        self.n.unwrap_or(1.0)
+    }
+}
+
+impl MosParams<f64> {
+    /// `VTO`, V, with the SPICE default.
+    pub fn vto_volt(&self) -> f64 {
+        self.vto.unwrap_or(0.0)
+    }
+    /// `KP`, A/V², with the SPICE default.
+    pub fn kp(&self) -> f64 {
+        self.kp.unwrap_or(2e-5)
+    }
+    /// `LAMBDA`, 1/V, with the SPICE default.
+    pub fn lambda(&self) -> f64 {
+        self.lambda.unwrap_or(0.0)
+    }
+    /// `GAMMA`, √V, with the SPICE default.
+    pub fn gamma(&self) -> f64 {
+        self.gamma.unwrap_or(0.0)
+    }
+    /// `PHI`, V, with the SPICE default.
+    pub fn phi(&self) -> f64 {
+        self.phi.unwrap_or(0.6)
+    }
+}
