@@ -1,0 +1,46 @@
+//! The `atscale` command-line tool.
+//!
+//! Each subcommand turns its clap arguments into a validated configuration,
+//! then calls one library function. Exit status: 0 success, 1 a check
+//! failed, 2 a usage or input error.
+
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// atscale: analog neuromorphic hardware co-design.
+#[derive(Debug, Parser)]
+#[command(name = "atscale", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a circuit's elements, their energy nature and its node count.
+    Summary(summary::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ATSCALE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Summary(args) => summary::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
