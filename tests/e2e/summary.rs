@@ -59,3 +59,23 @@ fn invalid_circuit_exits_2_naming_the_element() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("capacitor `C9`: capacitance must be positive and finite, got -1 pF"), "{err}");
 }
+
+#[test]
+fn misspelt_field_is_an_error_not_ignored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("typo.toml");
+    std::fs::write(
+        &path,
+        "title = \"t\"\n[[elements]]\nname = \"C1\"\nkind = \"capacitor\"\np = \"a\"\nn = \"0\"\nc_farad = 1e-12\nic_vlot = 0.5\n",
+    )
+    .expect("writes");
+    let out = atscale(&["summary", path.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "typo.toml:2:1: unknown field `ic_vlot`, expected one of `p`, `n`, `c_farad`, `ic_volt`"
+        ),
+        "{err}"
+    );
+}

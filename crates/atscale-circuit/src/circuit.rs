@@ -9,6 +9,7 @@ use crate::value::Value;
 /// A named parameter with its value (a number or an expression over other
 /// parameters).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Param {
     /// Name (compared case-insensitively, as SPICE does).
     pub name: String,
@@ -26,6 +27,7 @@ impl Param {
 
 /// A subcircuit definition: ports, parameters with defaults, and a body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Subckt {
     /// Name instances refer to (case-insensitive).
     pub name: String,
@@ -45,6 +47,7 @@ pub struct Subckt {
 
 /// An instance of a subcircuit (`X` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Instance {
     /// Instance name; it prefixes the hierarchical names of everything inside
     /// (`x1.n2`).
@@ -62,6 +65,7 @@ pub struct Instance {
 /// elements and instances. [`Circuit::flatten`] resolves it into a
 /// [`FlatCircuit`] that simulators consume; [`Circuit::check`] also validates.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Circuit {
     /// Title (the first line of a SPICE netlist).
     pub title: String,
@@ -86,6 +90,7 @@ pub struct Circuit {
 /// every expression's parameters substituted and its nodes and currents
 /// named hierarchically (`x1.n2`, `x1.vin`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FlatCircuit {
     /// Title.
     pub title: String,

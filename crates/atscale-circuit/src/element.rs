@@ -26,7 +26,7 @@ pub struct Element<V> {
 /// negative node `n`; their branch voltage is `v(p) - v(n)` and their branch
 /// current flows from `p` through the element to `n`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ElementKind<V> {
     /// Linear resistor.
     Resistor {

@@ -16,7 +16,7 @@ pub struct Model<V> {
 
 /// The device type of a model card and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ModelKind<V> {
     /// Junction diode (SPICE `D`).
     Diode(DiodeParams<V>),
@@ -28,6 +28,7 @@ pub enum ModelKind<V> {
 
 /// SPICE diode parameters; an absent parameter takes the SPICE default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiodeParams<V> {
     /// Saturation current `IS`, A (default 1e-14).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +63,7 @@ pub struct DiodeParams<V> {
 /// fields; every other parameter (and every parameter of other levels, which
 /// atscale carries for export only) is kept by name in `extra`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(bound(deserialize = "V: Deserialize<'de>"))]
 pub struct MosParams<V> {
     /// Model level (1 = Shichman-Hodges; others are exported, not simulated natively).

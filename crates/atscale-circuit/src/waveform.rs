@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 /// `td1`, `tau1`, `td2` or `tau2` also takes the default (see
 /// [`Waveform::value`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "shape", rename_all = "snake_case")]
+#[serde(tag = "shape", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Waveform<V> {
     /// A constant.
     Dc {
@@ -108,6 +108,7 @@ pub enum Waveform<V> {
 
 /// The transient analysis settings SPICE's waveform defaults depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TranTiming {
     /// Print step `tstep` of `.tran`, s.
     pub tstep: f64,

@@ -21,7 +21,7 @@ use crate::expr::Expr;
 /// from its positive to its negative node in volts, `i` the current in amperes
 /// flowing through it from positive to negative node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "law", rename_all = "snake_case")]
+#[serde(tag = "law", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ResistiveLaw<V> {
     /// `i = a v³ - b v`: the FitzHugh-Nagumo negative resistor.
     /// `a` in A/V³, `b` in S.
@@ -84,6 +84,7 @@ pub enum ResistiveLaw<V> {
 
 /// One term `w softplus(a (u - c))` of a softplus (GLM) sum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SoftplusTerm<V> {
     /// Weight (dimensionless).
     pub w: V,
@@ -95,7 +96,7 @@ pub struct SoftplusTerm<V> {
 
 /// A first-order internal state of a memristive conductance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "relaxation", rename_all = "snake_case")]
+#[serde(tag = "relaxation", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Relaxation<V> {
     /// `tau dx/dt = v - x`: a low-pass filter of the branch voltage; `x` in volts.
     Linear {
@@ -118,7 +119,7 @@ pub enum Relaxation<V> {
 
 /// The law of a memristive conductance over its states `x` (theory section 7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "law", rename_all = "snake_case")]
+#[serde(tag = "law", rename_all = "snake_case", deny_unknown_fields)]
 pub enum MemristiveLaw<V> {
     /// `i = alpha tanh(x[state] - delta)`: the tanh element of a lowpass-filtered
     /// voltage (slow and ultraslow elements of neuromorphic neurons). No battery.
@@ -153,6 +154,7 @@ pub enum MemristiveLaw<V> {
 
 /// A gating factor `x[state]^power`, or `logistic(a (x[state] - c))^power`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Gate<V> {
     /// Index of the state it reads.
     pub state: usize,
@@ -165,6 +167,7 @@ pub struct Gate<V> {
 
 /// Slope and centre of a logistic gate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Slope<V> {
     /// Slope, 1/(unit of the state).
     pub a: V,
@@ -174,6 +177,7 @@ pub struct Slope<V> {
 
 /// A softplus term `w softplus(a (x[state] - c))` over a state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StateTerm<V> {
     /// Index of the state it reads.
     pub state: usize,
