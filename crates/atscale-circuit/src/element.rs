@@ -386,3 +386,73 @@ impl<V> ElementKind<V> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::law::{Gate, MemristiveLaw, Relaxation};
+
+    fn two(p: &str) -> (String, String) {
+        (p.to_string(), "0".to_string())
+    }
+
+    #[test]
+    fn every_element_states_its_energy_nature() {
+        let (p, n) = two("a");
+        let lin = Relaxation::Linear { tau_s: 1.0, x0: 0.0 };
+        let cases: Vec<(ElementKind<f64>, EnergyNature)> = vec![
+            (
+                ElementKind::Capacitor { p: p.clone(), n: n.clone(), c_farad: 1.0, ic_volt: None },
+                EnergyNature::Storage,
+            ),
+            (
+                ElementKind::Inductor { p: p.clone(), n: n.clone(), l_henry: 1.0, ic_amp: None },
+                EnergyNature::Storage,
+            ),
+            (ElementKind::Resistor { p: p.clone(), n: n.clone(), r_ohm: 1.0 }, EnergyNature::Dissipation),
+            (
+                ElementKind::Memristive {
+                    p: p.clone(),
+                    n: n.clone(),
+                    states: vec![lin.clone()],
+                    law: MemristiveLaw::Tanh { state: 0, alpha: 1.0, delta: 0.0 },
+                },
+                EnergyNature::Dissipation,
+            ),
+            (
+                ElementKind::Memristive {
+                    p: p.clone(),
+                    n: n.clone(),
+                    states: vec![lin],
+                    law: MemristiveLaw::Gates {
+                        gbar: 1.0,
+                        e_volt: -0.07,
+                        gates: vec![Gate { state: 0, power: 1, logistic: None }],
+                    },
+                },
+                EnergyNature::DissipationWithBattery,
+            ),
+            (
+                ElementKind::CurrentSource {
+                    p: p.clone(),
+                    n: n.clone(),
+                    waveform: crate::waveform::Waveform::Dc { value: 1.0 },
+                    dc: None,
+                },
+                EnergyNature::Supply,
+            ),
+            (
+                ElementKind::BehaviouralVoltage {
+                    p: p.clone(),
+                    n: n.clone(),
+                    expr: crate::expr::Expr::Num(1.0),
+                },
+                EnergyNature::Supply,
+            ),
+            (ElementKind::Diode { p, n, model: "d".into(), area: None }, EnergyNature::Dissipation),
+        ];
+        for (kind, nature) in cases {
+            assert_eq!(kind.energy(), nature, "{}", kind.class_name());
+        }
+    }
+}
