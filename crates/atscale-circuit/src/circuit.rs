@@ -125,3 +125,31 @@ impl FlatCircuit {
         self.models.iter().find(|m| m.name.eq_ignore_ascii_case(name))
     }
 }
+
+impl From<FlatCircuit> for Circuit {
+    /// A flat circuit as a circuit that can be written, exported or edited:
+    /// every value becomes [`Value::Num`]; there are no parameters or
+    /// subcircuits. Flattening the result gives the original back.
+    fn from(flat: FlatCircuit) -> Self {
+        let num = |x: &f64| -> Result<Value, std::convert::Infallible> { Ok(Value::Num(*x)) };
+        let same =
+            |e: &crate::expr::Expr| -> Result<crate::expr::Expr, std::convert::Infallible> { Ok(e.clone()) };
+        let elements = flat
+            .elements
+            .iter()
+            .map(|e| match e.kind.try_map(&mut { num }, &mut { same }) {
+                Ok(kind) => Element { name: e.name.clone(), kind },
+                Err(never) => match never {},
+            })
+            .collect();
+        let models = flat
+            .models
+            .iter()
+            .map(|m| match m.kind.try_map(&mut { num }) {
+                Ok(kind) => Model { name: m.name.clone(), kind },
+                Err(never) => match never {},
+            })
+            .collect();
+        Circuit { title: flat.title, elements, models, ..Circuit::default() }
+    }
+}
