@@ -1,0 +1,89 @@
+//! Errors of the native solver.
+
+use thiserror::Error;
+
+/// What went wrong while setting up or running a simulation.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Error {
+    /// The circuit cannot be simulated natively (an unsupported model level,
+    /// a missing model card, an expression that does not compile, ...).
+    #[error("element {element} cannot be simulated: {reason}")]
+    Unsupported {
+        /// The element (or model) concerned.
+        element: String,
+        /// Why.
+        reason: String,
+    },
+    /// A probe, event or initial condition names a signal the circuit does not have.
+    #[error("unknown signal {name:?}: expected a node name, `v(node)`, `i(element)` or `x(element,k)`")]
+    UnknownSignal {
+        /// The name as given.
+        name: String,
+    },
+    /// A setting is out of range (negative tolerance, `tstop <= tstart`, ...).
+    #[error("invalid setting {name} = {value}: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What is required.
+        reason: &'static str,
+    },
+    /// The modified nodal matrix is singular.
+    #[error(
+        "singular matrix at t = {time_s} s: no pivot for {unknown} (a floating node, a loop of voltage \
+         sources or inductors, or a cut set of current sources)"
+    )]
+    Singular {
+        /// Time of the failure, s (the start time for the operating point).
+        time_s: f64,
+        /// The unknown (node voltage `v(n)`, branch current `i(L1)`, state `x(M1,0)`) without a pivot.
+        unknown: String,
+    },
+    /// Newton's method did not converge for the operating point, even with
+    /// gmin and source stepping.
+    #[error(
+        "no operating point: Newton did not converge after {iterations} iterations \
+         (also with gmin and source stepping); the largest residual {residual:.3e} is in the \
+         equation of {worst}"
+    )]
+    OperatingPoint {
+        /// Newton iterations spent in all attempts.
+        iterations: usize,
+        /// Largest residual entry of the last attempt (A for node equations).
+        residual: f64,
+        /// The unknown whose equation has the largest residual.
+        worst: String,
+    },
+    /// The time step fell below the minimum: Newton failed or the error test
+    /// was not met at ever smaller steps.
+    #[error(
+        "time step too small at t = {time_s} s: step {step_s:.3e} s after {iterations} Newton \
+         iterations, largest residual {residual:.3e} in the equation of {worst}"
+    )]
+    StepUnderflow {
+        /// Time of the failure, s.
+        time_s: f64,
+        /// The step size last tried, s.
+        step_s: f64,
+        /// Newton iterations of the last attempt.
+        iterations: usize,
+        /// Largest residual entry of the last attempt.
+        residual: f64,
+        /// The unknown whose equation has the largest residual (or the
+        /// largest error estimate, when the error test failed).
+        worst: String,
+    },
+    /// An element evaluated to a non-finite value.
+    #[error("non-finite value at t = {time_s} s in the equation of {worst}")]
+    NonFinite {
+        /// Time, s.
+        time_s: f64,
+        /// The unknown whose equation is not finite.
+        worst: String,
+    },
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,815 @@
+//! Newton iterations, the operating point and the variable-step,
+//! variable-order BDF integrator with root-found events.
+
+use crate::error::{Error, Result};
+use crate::events::{Detector, Event};
+use crate::linalg::{make_solver, LinearSolver, SolverKind};
+use crate::mna::{EvalCtx, EvalOut, Mna, UnknownKind};
+use crate::{Stats, Tolerances};
+
+/// Largest BDF order.
+pub(crate) const MAX_ORDER: usize = 5;
+/// History points kept (order + 2 for the order-raise estimate, plus the new point).
+const HIST: usize = MAX_ORDER + 3;
+/// Newton tolerance as a fraction of the local error tolerance.
+const NEWTON_TOL: f64 = 0.05;
+/// Maximum Newton iterations in a time step.
+const TRAN_MAX_ITER: usize = 7;
+/// Maximum Newton iterations of one operating-point attempt (SPICE `itl1`).
+const OP_MAX_ITER: usize = 100;
+
+/// Why the integrator returned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// An internal step was accepted; the solution is now at `t` (s).
+    Step {
+        /// Time reached, s.
+        t: f64,
+    },
+    /// A threshold crossing was located inside the last step.
+    Event(Event),
+    /// The stop time is reached.
+    Stop,
+}
+
+/// The engine shared by the operating point and the transient.
+pub(crate) struct Engine {
+    pub mna: Mna,
+    pub lin: Box<dyn LinearSolver>,
+    pub out: EvalOut,
+    pub tol: Tolerances,
+    pub stats: Stats,
+    /// Absolute tolerance of every unknown.
+    pub atol: Vec<f64>,
+    delta: Vec<f64>,
+    row_slots: Option<Vec<Vec<usize>>>,
+    /// Rows whose charge may pass the error test instead of the unknown
+    /// (differential, not a memristive state).
+    pub charge_test: Vec<bool>,
+}
+
+impl Engine {
+    pub fn new(mna: Mna, tol: Tolerances, dense_limit: usize, kind: SolverKind) -> Engine {
+        let blocks = match kind {
+            SolverKind::BlockKrylov => mna.blocks(),
+            SolverKind::Auto if mna.n >= dense_limit => mna.blocks(),
+            _ => None,
+        };
+        let lin = make_solver(&mna.pattern, dense_limit, blocks.as_deref(), kind);
+        let out = mna.new_out();
+        let atol = mna
+            .kinds
+            .iter()
+            .map(|k| match k {
+                UnknownKind::Voltage => tol.vntol,
+                UnknownKind::Current => tol.abstol,
+                UnknownKind::State => tol.statetol,
+            })
+            .collect();
+        let n = mna.n;
+        let charge_test = (0..n).map(|i| mna.differential[i] && mna.kinds[i] != UnknownKind::State).collect();
+        Engine {
+            mna,
+            lin,
+            out,
+            tol,
+            stats: Stats::default(),
+            atol,
+            delta: vec![0.0; n],
+            row_slots: None,
+            charge_test,
+        }
+    }
+
+    /// The statistics, with the linear solver's iterations.
+    pub fn stats(&self) -> Stats {
+        Stats { linear_iterations: self.lin.iterations(), ..self.stats }
+    }
+
+    fn factor(&mut self, t: f64) -> Result<()> {
+        self.stats.factorizations += 1;
+        self.lin.factor(&self.mna.pattern, &self.out.jac).map_err(|col| Error::Singular {
+            time_s: t,
+            unknown: self.mna.names.get(col).cloned().unwrap_or_else(|| format!("unknown {col}")),
+        })
+    }
+
+    /// The unknown with the largest |r_i| and that value.
+    fn worst(&self, r: &[f64]) -> (String, f64) {
+        let mut best = (0, 0.0f64);
+        for (i, v) in r.iter().enumerate() {
+            if !(v.abs() <= best.1) {
+                best = (i, v.abs());
+            }
+        }
+        (self.mna.names.get(best.0).cloned().unwrap_or_default(), best.1)
+    }
+
+    /// Replaces the equations of `held` unknowns by `y_i = value`.
+    fn apply_holds(&mut self, held: &[(usize, f64)], y: &[f64], jac: bool) {
+        if held.is_empty() {
+            return;
+        }
+        if self.row_slots.is_none() {
+            self.row_slots = Some(self.mna.row_slots());
+        }
+        let Some(rows) = &self.row_slots else { return };
+        for &(i, v) in held {
+            self.out.f[i] = y[i] - v;
+            self.out.q[i] = 0.0;
+            if jac {
+                for &s in &rows[i] {
+                    self.out.jac[s] = 0.0;
+                }
+                self.out.jac[self.mna.diag[i]] = 1.0;
+            }
+        }
+    }
+
+    /// Newton for `f(y) + gshunt y = 0` (DC) with holds; returns iterations.
+    fn dc_newton(
+        &mut self,
+        y: &mut [f64],
+        t: f64,
+        src_scale: f64,
+        gshunt: f64,
+        held: &[(usize, f64)],
+        max_iter: usize,
+    ) -> Result<std::result::Result<usize, (usize, f64, String)>> {
+        self.mna.reset_limiters(y);
+        let mut last = (String::new(), f64::INFINITY);
+        for iter in 0..max_iter {
+            let ctx = EvalCtx { t, src_scale, cj: 0.0, jac: true, limit: true };
+            self.mna.eval(y, ctx, &mut self.out);
+            self.stats.function_evals += 1;
+            self.stats.jacobian_evals += 1;
+            self.stats.newton_iterations += 1;
+            if gshunt > 0.0 {
+                self.mna.add_shunt(gshunt, y, &mut self.out, true);
+            }
+            self.apply_holds(held, y, true);
+            if self.out.f.iter().any(|v| !v.is_finite()) {
+                let (w, _) = self.worst(&self.out.f);
+                return Ok(Err((iter + 1, f64::NAN, w)));
+            }
+            last = self.worst(&self.out.f);
+            self.factor(t)?;
+            for (d, f) in self.delta.iter_mut().zip(&self.out.f) {
+                *d = -f;
+            }
+            self.lin.solve(&mut self.delta);
+            let mut conv = !self.out.limited;
+            for i in 0..y.len() {
+                let d = self.delta[i];
+                if !d.is_finite() {
+                    return Ok(Err((iter + 1, f64::NAN, self.mna.names[i].clone())));
+                }
+                let ynew = y[i] + d;
+                if d.abs() > self.tol.reltol * ynew.abs().max(y[i].abs()) + self.atol[i] {
+                    conv = false;
+                }
+                y[i] = ynew;
+            }
+            if conv && iter > 0 {
+                return Ok(Ok(iter + 1));
+            }
+        }
+        Ok(Err((max_iter, last.1, last.0)))
+    }
+
+    /// The DC operating point at time `t` from the guess `y`: Newton, then
+    /// gmin stepping, then source stepping.
+    pub fn operating_point(&mut self, y: &mut [f64], t: f64, held: &[(usize, f64)]) -> Result<()> {
+        let y0 = y.to_vec();
+        let mut total = 0;
+        let mut last;
+        match self.dc_newton(y, t, 1.0, 0.0, held, OP_MAX_ITER)? {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                total += e.0;
+                tracing::debug!(residual = e.1, worst = %e.2, "direct Newton failed");
+            }
+        }
+        // gmin stepping: a shunt from every node, reduced a decade at a time.
+        tracing::debug!("operating point: direct Newton failed, trying gmin stepping");
+        y.copy_from_slice(&y0);
+        let mut ok = true;
+        let mut g = 1e-2;
+        while g > 1e-13 {
+            match self.dc_newton(y, t, 1.0, g, held, OP_MAX_ITER)? {
+                Ok(n) => total += n,
+                Err(e) => {
+                    total += e.0;
+                    tracing::debug!(gmin = g, residual = e.1, worst = %e.2, "gmin step failed");
+                    ok = false;
+                    break;
+                }
+            }
+            g /= 10.0;
+        }
+        if ok {
+            match self.dc_newton(y, t, 1.0, 0.0, held, OP_MAX_ITER)? {
+                Ok(_) => {
+                    self.stats.gmin_steps += 1;
+                    return Ok(());
+                }
+                Err(e) => {
+                    total += e.0;
+                    tracing::debug!(residual = e.1, worst = %e.2, "Newton after gmin stepping failed");
+                }
+            }
+        }
+        // Source stepping: ramp every independent source from 0.
+        tracing::debug!("operating point: gmin stepping failed, trying source stepping");
+        y.iter_mut().for_each(|v| *v = 0.0);
+        let mut scale = 0.0f64;
+        let mut step = 0.1f64;
+        let mut good = y.to_vec();
+        while scale < 1.0 {
+            let next = (scale + step).min(1.0);
+            match self.dc_newton(y, t, next, 0.0, held, OP_MAX_ITER)? {
+                Ok(n) => {
+                    total += n;
+                    scale = next;
+                    good.copy_from_slice(y);
+                    step = (step * 1.5).min(0.5);
+                }
+                Err(e) => {
+                    total += e.0;
+                    last = e;
+                    y.copy_from_slice(&good);
+                    step /= 4.0;
+                    if step < 1e-6 {
+                        return Err(Error::OperatingPoint {
+                            iterations: total,
+                            residual: last.1,
+                            worst: last.2,
+                        });
+                    }
+                }
+            }
+        }
+        self.stats.source_steps += 1;
+        Ok(())
+    }
+}
+
+/// One recorded point of history.
+struct Hist {
+    t: Vec<f64>,
+    y: Vec<Vec<f64>>,
+    q: Vec<Vec<f64>>,
+    /// Number of valid points (position 0 is the most recent).
+    len: usize,
+}
+
+impl Hist {
+    fn new(n: usize) -> Hist {
+        Hist { t: vec![0.0; HIST], y: vec![vec![0.0; n]; HIST], q: vec![vec![0.0; n]; HIST], len: 0 }
+    }
+    /// Pushes a new most recent point (reusing the oldest buffer).
+    fn push(&mut self, t: f64, y: &[f64], q: &[f64]) {
+        self.t.rotate_right(1);
+        self.y.rotate_right(1);
+        self.q.rotate_right(1);
+        self.t[0] = t;
+        self.y[0].copy_from_slice(y);
+        self.q[0].copy_from_slice(q);
+        self.len = (self.len + 1).min(HIST);
+    }
+}
+
+/// Lagrange basis weights at `t` over `nodes`.
+fn lagrange(nodes: &[f64], t: f64, w: &mut [f64]) {
+    for j in 0..nodes.len() {
+        let mut p = 1.0;
+        for m in 0..nodes.len() {
+            if m != j {
+                p *= (t - nodes[m]) / (nodes[j] - nodes[m]);
+            }
+        }
+        w[j] = p;
+    }
+}
+
+/// The variable-step, variable-order BDF integrator.
+pub(crate) struct Integrator {
+    pub eng: Engine,
+    hist: Hist,
+    pub tstop: f64,
+    pub max_step: f64,
+    h: f64,
+    order: usize,
+    /// Order of the last accepted step (its interpolant has `k + 1` nodes).
+    last_k: usize,
+    steps_at_order: usize,
+    y: Vec<f64>,
+    ypred: Vec<f64>,
+    qsum: Vec<f64>,
+    tmp: Vec<f64>,
+    coef: [f64; MAX_ORDER + 2],
+    factor_valid: bool,
+    jac_cj: f64,
+    jac_age: usize,
+    consecutive_fail: usize,
+    pub detectors: Vec<Detector>,
+    pending: std::collections::VecDeque<Event>,
+    done: bool,
+    next_bp: Option<f64>,
+    hmin: f64,
+    /// The next step starts from a single point (start or breakpoint): it
+    /// has no error estimate, so it is taken tiny.
+    restart: bool,
+}
+
+impl Integrator {
+    pub fn new(eng: Engine, y0: &[f64], t0: f64, tstop: f64, max_step: f64, h0: Option<f64>) -> Integrator {
+        let n = eng.mna.n;
+        let mut q0 = vec![0.0; n];
+        let mut eng = eng;
+        eng.mna.charges(y0, &mut q0);
+        let mut hist = Hist::new(n);
+        hist.push(t0, y0, &q0);
+        let span = tstop - t0;
+        let next_bp = eng.mna.next_breakpoint(t0).filter(|b| *b < tstop);
+        let mut h = h0.unwrap_or(1e-7 * span).min(max_step);
+        if let Some(b) = next_bp {
+            h = h.min(0.1 * (b - t0));
+        }
+        Integrator {
+            eng,
+            hist,
+            tstop,
+            max_step,
+            h,
+            order: 1,
+            last_k: 1,
+            steps_at_order: 0,
+            y: y0.to_vec(),
+            ypred: vec![0.0; n],
+            qsum: vec![0.0; n],
+            tmp: vec![0.0; n],
+            coef: [0.0; MAX_ORDER + 2],
+            factor_valid: false,
+            jac_cj: 0.0,
+            jac_age: 0,
+            consecutive_fail: 0,
+            detectors: Vec::new(),
+            pending: std::collections::VecDeque::new(),
+            done: false,
+            next_bp,
+            hmin: 1e-15 * span.abs().max(1e-300),
+            restart: true,
+        }
+    }
+
+    /// Current time, s.
+    pub fn time(&self) -> f64 {
+        self.hist.t[0]
+    }
+
+    /// Current solution.
+    pub fn solution(&self) -> &[f64] {
+        &self.hist.y[0]
+    }
+
+    /// Initialises the event detectors' arming at the initial point.
+    pub fn arm_detectors(&mut self) {
+        for d in &mut self.detectors {
+            d.init(self.hist.y[0][d.unknown]);
+        }
+    }
+
+    /// The value of unknown `i` at time `t` inside the last step.
+    pub fn interp(&self, i: usize, t: f64) -> f64 {
+        let k = self.last_k.min(self.hist.len - 1);
+        let nodes = &self.hist.t[..=k];
+        let mut v = 0.0;
+        for j in 0..=k {
+            let mut p = 1.0;
+            for m in 0..=k {
+                if m != j {
+                    p *= (t - nodes[m]) / (nodes[j] - nodes[m]);
+                }
+            }
+            v += p * self.hist.y[j][i];
+        }
+        v
+    }
+
+    /// Error-weighted max norm of `v` relative to `y` (NaN if any term is).
+    fn wnorm(&self, v: &[f64], y: &[f64], yprev: &[f64]) -> f64 {
+        let rt = self.eng.tol.reltol;
+        let n = v.len();
+        let (y, yprev, atol) = (&y[..n], &yprev[..n], &self.eng.atol[..n]);
+        let mut m = 0.0f64;
+        let mut nan = false;
+        for i in 0..n {
+            let w = v[i].abs() / (rt * y[i].abs().max(yprev[i].abs()) + atol[i]);
+            nan |= w.is_nan();
+            m = m.max(w);
+        }
+        if nan {
+            f64::NAN
+        } else {
+            m
+        }
+    }
+
+    /// Predicts at `t` through history points `0..=deg` into `out`.
+    fn predict(&self, t: f64, first: usize, deg: usize, out: &mut [f64], use_q: bool) {
+        let mut w = [0.0; MAX_ORDER + 3];
+        lagrange(&self.hist.t[first..=first + deg], t, &mut w);
+        let src = if use_q { &self.hist.q } else { &self.hist.y };
+        let s = &src[first..=first + deg];
+        // One pass, summing in the order 0..=deg (as a pass per point would).
+        match deg {
+            0 => out.copy_from_slice(&s[0]),
+            1 => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = 0.0 + w[0] * s[0][i] + w[1] * s[1][i];
+                }
+            }
+            2 => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = 0.0 + w[0] * s[0][i] + w[1] * s[1][i] + w[2] * s[2][i];
+                }
+            }
+            3 => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = 0.0 + w[0] * s[0][i] + w[1] * s[1][i] + w[2] * s[2][i] + w[3] * s[3][i];
+                }
+            }
+            _ => {
+                out.iter_mut().for_each(|v| *v = 0.0);
+                for (j, wj) in w.iter().enumerate().take(deg + 1) {
+                    for (o, x) in out.iter_mut().zip(&s[j]) {
+                        *o += wj * x;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Advances: returns a pending event, or takes one step.
+    pub fn step(&mut self) -> Result<StepOutcome> {
+        if let Some(e) = self.pending.pop_front() {
+            return Ok(StepOutcome::Event(e));
+        }
+        if self.done {
+            return Ok(StepOutcome::Stop);
+        }
+        let t = self.hist.t[0];
+        if t >= self.tstop {
+            self.done = true;
+            return Ok(StepOutcome::Stop);
+        }
+        self.take_step()?;
+        Ok(StepOutcome::Step { t: self.hist.t[0] })
+    }
+
+    fn take_step(&mut self) -> Result<()> {
+        if self.restart {
+            self.hist.len = 1;
+        }
+        loop {
+            let t = self.hist.t[0];
+            let mut h = self.h.min(self.max_step);
+            let t_end = self.next_bp.map_or(self.tstop, |b| b.min(self.tstop));
+            let mut hit = false;
+            if t + h >= t_end - 1e-12 * h || t + 1.01 * h >= t_end {
+                h = t_end - t;
+                hit = true;
+            }
+            if h < self.hmin {
+                let (w, r) = self.eng.worst(&self.eng.out.f);
+                return Err(Error::StepUnderflow {
+                    time_s: t,
+                    step_s: h,
+                    iterations: 0,
+                    residual: r,
+                    worst: w,
+                });
+            }
+            let t_new = if hit { t_end } else { t + h };
+            let k = self.order.min(self.hist.len);
+            // BDF coefficients: derivative at t_new of the Lagrange basis over
+            // [t_new, t_0, ..., t_{k-1}].
+            let mut nodes = [0.0; MAX_ORDER + 2];
+            nodes[0] = t_new;
+            nodes[1..=k].copy_from_slice(&self.hist.t[..k]);
+            for j in 0..=k {
+                let mut c = 0.0;
+                if j == 0 {
+                    for m in 1..=k {
+                        c += 1.0 / (t_new - nodes[m]);
+                    }
+                } else {
+                    let mut p = 1.0 / (nodes[j] - nodes[0]);
+                    for m in 1..=k {
+                        if m != j {
+                            p *= (t_new - nodes[m]) / (nodes[j] - nodes[m]);
+                        }
+                    }
+                    c = p;
+                }
+                self.coef[j] = c;
+            }
+            let cj = self.coef[0];
+            // History part of dq/dt.
+            self.qsum.iter_mut().for_each(|v| *v = 0.0);
+            for j in 1..=k {
+                let c = self.coef[j];
+                for (s, q) in self.qsum.iter_mut().zip(&self.hist.q[j - 1]) {
+                    *s += c * q;
+                }
+            }
+            // Predictor of degree kp through the last kp + 1 points.
+            let kp = k.min(self.hist.len - 1);
+            let mut yp = std::mem::take(&mut self.ypred);
+            self.predict(t_new, 0, kp, &mut yp, false);
+            self.ypred = yp;
+            self.y.copy_from_slice(&self.ypred);
+            let newton = self.newton(t_new, cj)?;
+            if let Err((iters, resid, worst)) = newton {
+                self.eng.stats.newton_failures += 1;
+                self.consecutive_fail += 1;
+                self.h = h * 0.25;
+                self.order = 1;
+                if self.h < self.hmin {
+                    return Err(Error::StepUnderflow {
+                        time_s: t,
+                        step_s: self.h,
+                        iterations: iters,
+                        residual: resid,
+                        worst,
+                    });
+                }
+                continue;
+            }
+            // Local truncation error estimate.
+            let fac = h / (t_new - self.hist.t[kp]);
+            let (err, worst_i) = self.lte_norm(fac, kp, t_new);
+            if !(err <= 1.0) {
+                self.eng.stats.rejected += 1;
+                self.consecutive_fail += 1;
+                let r = if err.is_finite() {
+                    (0.5 / err).powf(1.0 / (k as f64 + 1.0)).clamp(0.1, 0.9)
+                } else {
+                    0.1
+                };
+                self.h = h * r;
+                if self.consecutive_fail >= 3 {
+                    self.order = 1;
+                }
+                if self.h < self.hmin {
+                    return Err(Error::StepUnderflow {
+                        time_s: t,
+                        step_s: self.h,
+                        iterations: 0,
+                        residual: err,
+                        worst: format!("{} (error test)", self.eng.mna.names[worst_i]),
+                    });
+                }
+                continue;
+            }
+            // Accept.
+            self.consecutive_fail = 0;
+            self.restart = false;
+            self.eng.stats.accepted += 1;
+            let t_prev = t;
+            self.hist.push(t_new, &self.y, &self.eng.out.q);
+            self.last_k = k;
+            self.steps_at_order += 1;
+            self.find_events(t_prev, t_new);
+            // Next order and step.
+            let (new_order, ratio) = self.select_order(err, k, h);
+            if new_order != self.order {
+                self.order = new_order;
+                self.steps_at_order = 0;
+            }
+            let mut hn = h;
+            if ratio >= 1.5 {
+                hn = h * ratio.min(2.0);
+            } else if ratio < 1.0 {
+                hn = h * ratio.clamp(0.5, 0.9);
+            }
+            self.h = hn.min(self.max_step);
+            if hit {
+                if t_new >= self.tstop {
+                    self.done = true;
+                } else if self.next_bp.is_some_and(|b| t_new >= b) {
+                    // A source corner: restart at order 1 with a step fitted to the next gap.
+                    self.next_bp = self.eng.mna.next_breakpoint(t_new).filter(|b| *b < self.tstop);
+                    // The history before the corner does not predict what follows:
+                    // restart from the corner alone with a tiny first step.
+                    self.order = 1;
+                    self.steps_at_order = 0;
+                    self.restart = true;
+                    let mut hr = h;
+                    if let Some(b) = self.next_bp {
+                        hr = hr.min(0.1 * (b - t_new));
+                    }
+                    self.h = (hr * 1e-3).max(self.hmin * 10.0);
+                }
+            }
+            return Ok(());
+        }
+    }
+
+    /// The local error of the step in units of the tolerance (max norm) and
+    /// the unknown where it is largest. A differential row passes when its
+    /// unknown meets `reltol |y| + atol` or its charge meets
+    /// `reltol |q| + chgtol` (as SPICE takes the looser of its voltage and
+    /// charge tolerances). The first step of a run has no error test: its
+    /// size is chosen tiny instead.
+    fn lte_norm(&mut self, fac: f64, kp: usize, t_new: f64) -> (f64, usize) {
+        if self.restart {
+            return (0.0, 0);
+        }
+        let n = self.eng.mna.n;
+        let scale = 1.0 / self.eng.tol.trtol;
+        let mut qp = std::mem::take(&mut self.tmp);
+        self.predict(t_new, 0, kp, &mut qp, true);
+        let rt = self.eng.tol.reltol;
+        let ct = self.eng.tol.chgtol;
+        let (y, yp, y0) = (&self.y[..n], &self.ypred[..n], &self.hist.y[0][..n]);
+        let (qn, q0, qpr) = (&self.eng.out.q[..n], &self.hist.q[0][..n], &qp[..n]);
+        let (atol, qtest) = (&self.eng.atol[..n], &self.eng.charge_test[..n]);
+        let elem = |i: usize| -> f64 {
+            let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
+            let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()) + ct);
+            (if qtest[i] { ey.min(eq) } else { ey }) * scale
+        };
+        // Branch-free max (vectorises); a NaN anywhere makes the norm NaN.
+        let mut err = 0.0f64;
+        let mut nan = false;
+        for i in 0..n {
+            let e = elem(i);
+            nan |= e.is_nan();
+            err = err.max(e);
+        }
+        let mut worst = 0;
+        if nan {
+            err = f64::NAN;
+            worst = (0..n).find(|&i| elem(i).is_nan()).unwrap_or(0);
+        } else if err > 1.0 {
+            worst = (0..n).find(|&i| elem(i) == err).unwrap_or(0);
+        }
+        self.tmp = qp;
+        (err, worst)
+    }
+
+    /// Chooses the next order and the step ratio it allows.
+    fn select_order(&mut self, err_k: f64, k: usize, h: f64) -> (usize, f64) {
+        let ratio = |e: f64, q: usize| -> f64 {
+            if e <= 0.0 {
+                10.0
+            } else {
+                (0.5 / e).powf(1.0 / (q as f64 + 1.0))
+            }
+        };
+        let mut best = (k, ratio(err_k, k));
+        let t_new = self.hist.t[0];
+        let mut buf = std::mem::take(&mut self.tmp);
+        // Lower order: predictor through points 1..=k (degree k - 1).
+        if k > 1 && self.hist.len > k {
+            self.predict(t_new, 1, k - 1, &mut buf, false);
+            let fac = h / (t_new - self.hist.t[k]);
+            for (b, y) in buf.iter_mut().zip(&self.hist.y[0]) {
+                *b = fac * (y - *b);
+            }
+            let e = self.wnorm(&buf, &self.hist.y[0], &self.hist.y[1]);
+            let r = ratio(e / self.eng.tol.trtol, k - 1);
+            if r >= best.1 {
+                best = (k - 1, r);
+            }
+        }
+        // Higher order: predictor through points 1..=k+2 (degree k + 1).
+        if k < MAX_ORDER && self.steps_at_order > k && self.hist.len > k + 2 && best.0 == k {
+            self.predict(t_new, 1, k + 1, &mut buf, false);
+            let fac = h / (t_new - self.hist.t[k + 2]);
+            for (b, y) in buf.iter_mut().zip(&self.hist.y[0]) {
+                *b = fac * (y - *b);
+            }
+            let e = self.wnorm(&buf, &self.hist.y[0], &self.hist.y[1]);
+            let r = ratio(e / self.eng.tol.trtol, k + 1);
+            if r > 1.2 * best.1 {
+                best = (k + 1, r);
+            }
+        }
+        self.tmp = buf;
+        best
+    }
+
+    /// Modified Newton for the BDF equation `cj q(y) + qsum + f(y, t) = 0`.
+    #[allow(clippy::type_complexity)]
+    fn newton(&mut self, t_new: f64, cj: f64) -> Result<std::result::Result<usize, (usize, f64, String)>> {
+        let mut fresh_tried = false;
+        'outer: loop {
+            let mut prev_norm = f64::INFINITY;
+            let mut fresh = false;
+            let need = !self.factor_valid || (cj / self.jac_cj - 1.0).abs() > 0.3 || self.jac_age > 50;
+            let mut want_jac = need;
+            for iter in 0..TRAN_MAX_ITER {
+                let ctx = EvalCtx { t: t_new, src_scale: 1.0, cj, jac: want_jac, limit: true };
+                if iter == 0 {
+                    self.eng.mna.reset_limiters(&self.y);
+                }
+                self.eng.mna.eval(&self.y, ctx, &mut self.eng.out);
+                self.eng.stats.function_evals += 1;
+                self.eng.stats.newton_iterations += 1;
+                // Residual r = cj q + qsum + f.
+                let out = &mut self.eng.out;
+                for ((f, q), s) in out.f.iter_mut().zip(&out.q).zip(&self.qsum) {
+                    *f += cj * q + s;
+                }
+                if want_jac {
+                    self.eng.stats.jacobian_evals += 1;
+                    self.eng.factor(t_new)?;
+                    self.factor_valid = true;
+                    self.jac_cj = cj;
+                    self.jac_age = 0;
+                    fresh = true;
+                    want_jac = false;
+                }
+                let delta = &mut self.eng.delta;
+                for (d, f) in delta.iter_mut().zip(&self.eng.out.f) {
+                    *d = -f;
+                }
+                self.eng.lin.solve(delta);
+                // A stale factorization for another cj: scale the step as
+                // CVODE does, which corrects the leading-order error.
+                let scale = if !fresh && (self.jac_cj - cj).abs() > 0.0 {
+                    Some(2.0 / (1.0 + cj / self.jac_cj))
+                } else {
+                    None
+                };
+                let rt = self.eng.tol.reltol;
+                let n = self.y.len();
+                let (y, delta, atol) = (&mut self.y[..n], &mut delta[..n], &self.eng.atol[..n]);
+                let mut norm = 0.0f64;
+                let mut nan = false;
+                for i in 0..n {
+                    if let Some(s) = scale {
+                        delta[i] *= s;
+                    }
+                    y[i] += delta[i];
+                    let w = delta[i].abs() / (rt * y[i].abs() + atol[i]);
+                    nan |= w.is_nan();
+                    norm = norm.max(w);
+                }
+                if nan {
+                    norm = f64::NAN;
+                }
+                if !norm.is_finite() {
+                    break;
+                }
+                let rate = if iter == 0 { 0.0 } else { norm / prev_norm };
+                if iter > 0 && rate > 0.9 {
+                    break;
+                }
+                let conv_est = if iter == 0 { norm } else { norm * rate / (1.0 - rate) };
+                if !self.eng.out.limited && (conv_est <= NEWTON_TOL || norm <= 1e-3 * NEWTON_TOL) {
+                    // q at the final iterate.
+                    let mut q = std::mem::take(&mut self.eng.out.q);
+                    self.eng.mna.charges(&self.y, &mut q);
+                    self.eng.out.q = q;
+                    self.jac_age += 1;
+                    if iter >= 3 {
+                        self.factor_valid = false;
+                    }
+                    return Ok(Ok(iter + 1));
+                }
+                prev_norm = norm;
+            }
+            // Failed: retry once with a fresh Jacobian.
+            if !fresh && !fresh_tried {
+                fresh_tried = true;
+                self.factor_valid = false;
+                self.y.copy_from_slice(&self.ypred);
+                continue 'outer;
+            }
+            self.factor_valid = false;
+            let (w, r) = self.eng.worst(&self.eng.out.f);
+            return Ok(Err((TRAN_MAX_ITER, r, w)));
+        }
+    }
+
+    fn find_events(&mut self, t0: f64, t1: f64) {
+        if self.detectors.is_empty() {
+            return;
+        }
+        let mut found: Vec<Event> = Vec::new();
+        let mut dets = std::mem::take(&mut self.detectors);
+        for (di, d) in dets.iter_mut().enumerate() {
+            let i = d.unknown;
+            let f = |t: f64| self.interp(i, t);
+            d.scan(di, t0, t1, &f, &mut found);
+        }
+        self.detectors = dets;
+        found.sort_by(|a, b| a.t.total_cmp(&b.t));
+        self.eng.stats.events += found.len();
+        self.pending.extend(found);
+    }
+}
