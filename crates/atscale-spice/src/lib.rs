@@ -1,5 +1,30 @@
 //! SPICE netlists in and out for atscale.
 //!
-//! **Not implemented yet.** This crate will hold the ngspice and Xyce netlist
-//! writers and the ngspice-language parser (issue 4). It currently exports
-//! nothing, so no caller can mistake it for a working writer or parser.
+//! A tour, in the order a user meets it:
+//!
+//! - [`write_netlist`] writes an [`atscale_circuit::Circuit`] and an
+//!   [`Analysis`] (`.tran`, [`Options`], `.ic`) as a netlist in a
+//!   [`Dialect`] ([`Ngspice`] or [`Xyce`]), with a [`Header`];
+//!   [`write_flat_netlist`] flattens first. The [`write`](mod@write) module documents
+//!   the netlist conventions (B-sources for laws, state nodes for memristive
+//!   elements, `*@atscale` annotations).
+//! - [`parse_str`] and [`parse_file`] read the ngspice netlist language into
+//!   a [`Netlist`]: the circuit, the analysis, any `.control` blocks
+//!   ([`ControlBlock`]) and warnings. Errors are [`Error::Parse`] with a
+//!   [`Diagnostic`] naming file, line and column.
+//! - [`number`] owns how numbers are printed and read; [`names`] owns
+//!   injection safety.
+
+pub mod analysis;
+pub mod dialect;
+pub mod error;
+pub mod names;
+pub mod number;
+pub mod parse;
+pub mod write;
+
+pub use analysis::{Analysis, Method, Options, Tran};
+pub use dialect::{Dialect, Ngspice, Xyce};
+pub use error::{Diagnostic, Error, Result};
+pub use parse::{parse_file, parse_str, ControlBlock, Netlist, Warning};
+pub use write::{write_flat_netlist, write_netlist, Header};

@@ -1,0 +1,1761 @@
+//! The parser of the ngspice netlist language.
+//!
+//! [`parse_str`] reads a netlist from text; [`parse_file`] from a file, and
+//! it alone follows `.include` and `.lib` (relative to the including file,
+//! with cycle detection). Both return a [`Netlist`].
+//!
+//! What is read: the title line; `*` comments and `;`/`$` inline comments;
+//! `+` continuations; keywords in any case; numbers with SI suffixes and
+//! unit letters ([`crate::number::parse_number`]); `.param` (values as
+//! numbers, `{expr}`, `'expr'` or bare expressions), `.func`,
+//! `.subckt`/`.ends` with `params:`, `.include`, `.lib`/`.endl`, `.model`
+//! (D, NMOS, PMOS), `.ic`, `.options`, `.tran`, `.title`, `.end`, `.control`
+//! blocks (recorded, not run) and output requests (`.save`, `.print`, `.plot`,
+//! `.probe`: recorded). Elements R C L V I B D M X E G F H. `gnd` is ground
+//! `0`, as in ngspice.
+//!
+//! How ngspice constructs map onto the circuit model: `E`/`G`/`F`/`H`
+//! become behavioural sources (`gain*V(cp,cn)`, `gain*I(vname)`); a resistor
+//! whose value reads node voltages, currents or `time` becomes a behavioural
+//! current `V(p,n)/(value)`; `.func` calls are expanded in place; `.param`
+//! inside a subcircuit becomes a parameter of the subcircuit; `.model` inside a
+//! subcircuit is global. Lines written by atscale with a `*@atscale`
+//! annotation are read back as the annotated element (see [`crate::write`]).
+//!
+//! Everything else is an error naming the construct (`.ac`, `.meas`, `K`
+//! couplings, `T` lines, other `.model` types, ...), never dropped silently.
+
+mod funcs;
+mod source;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use atscale_circuit::{
+    Circuit, DiodeParams, Element, ElementKind, Expr, Instance, Model, ModelKind, MosParams, Param, Subckt,
+    Value, Waveform, GROUND,
+};
+
+use crate::analysis::{Analysis, Method, Tran};
+use crate::dialect::Ngspice;
+use crate::error::{Error, Result};
+use crate::number::{parse_number, NumberError};
+use crate::write::{
+    card_count, element_cards, instance_card, ordered_params, scope_renames, Header, ANNOTATION_PREFIX,
+};
+use funcs::{FuncDef, Funcs};
+pub use source::ControlBlock;
+use source::{tokenize, Logical, Tk, Token};
+
+/// How deeply `.include`/`.lib` may nest.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// A parsed netlist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Netlist {
+    /// The title (first line), also in `circuit.title`.
+    pub title: String,
+    /// The circuit.
+    pub circuit: Circuit,
+    /// `.tran`, `.options` and `.ic`.
+    pub analysis: Analysis,
+    /// `.control` blocks found (the native engine does not run them).
+    pub control_blocks: Vec<ControlBlock>,
+    /// Output requests (`.save`, `.print`, `.plot`, `.probe`) as written.
+    pub output_requests: Vec<String>,
+    /// The header comment: `* Written by <generator> (...)` and the comment
+    /// lines right after the title.
+    pub header: Header,
+    /// Things worth knowing that are not errors.
+    pub warnings: Vec<Warning>,
+}
+
+/// A remark about a netlist that did not stop it from being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// File.
+    pub file: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// What happened.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Parses a netlist from text. `file_name` is used in diagnostics.
+/// `.include` and `.lib` are errors here (no file system): use
+/// [`parse_file`].
+pub fn parse_str(text: &str, file_name: &str) -> Result<Netlist> {
+    Parser::new(None).run(text, file_name)
+}
+
+/// Reads and parses a netlist file, following `.include` and `.lib`
+/// relative to the including file.
+pub fn parse_file(path: &Path) -> Result<Netlist> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut p = Parser::new(Some(canonical.parent().map(Path::to_path_buf).unwrap_or_default()));
+    p.include_stack.push((canonical, None));
+    p.run(&text, &path.display().to_string())
+}
+
+/// An annotated element or instance.
+#[derive(Debug, Clone)]
+enum Ann {
+    Element(Box<Element<Value>>),
+    Instance(Instance),
+}
+
+#[derive(Debug, Clone)]
+enum Item {
+    El(Box<Element<Value>>),
+    Inst(Instance),
+    Group(Group),
+}
+
+/// An annotation and the cards after it.
+#[derive(Debug, Clone)]
+struct Group {
+    ann: Ann,
+    texts: Vec<String>,
+    plain: Vec<Item>,
+    origin: (String, usize),
+}
+
+struct Pending {
+    group: Group,
+    remaining: usize,
+}
+
+#[derive(Default)]
+struct Scope {
+    items: Vec<Item>,
+    params: Vec<Param>,
+    /// Where each parameter was defined, for cycle diagnostics.
+    param_lines: Vec<(Logical, usize)>,
+}
+
+struct OpenSubckt {
+    name: String,
+    ports: Vec<String>,
+    scope: Scope,
+    line: Logical,
+}
+
+struct Parser {
+    /// Directory of the top file, when reading from the file system.
+    base: Option<PathBuf>,
+    include_stack: Vec<(PathBuf, Option<String>)>,
+    circuit: Circuit,
+    analysis: Analysis,
+    tran_seen: bool,
+    top: Scope,
+    sub: Option<OpenSubckt>,
+    funcs: Funcs,
+    /// `.func` tables of subcircuits, found by the pre-pass.
+    sub_funcs: HashMap<String, HashMap<String, FuncDef>>,
+    pending: Option<Pending>,
+    control_blocks: Vec<ControlBlock>,
+    output_requests: Vec<String>,
+    warnings: Vec<Warning>,
+    ended: bool,
+}
+
+/// Unsupported element letters and what they are.
+fn unsupported_element(c: char) -> Option<&'static str> {
+    Some(match c {
+        'k' => "coupled inductors (K)",
+        't' => "lossless transmission lines (T)",
+        'o' => "lossy transmission lines (O)",
+        'u' => "uniform RC lines (U)",
+        'y' => "transmission lines (Y)",
+        'p' => "coupled multiconductor lines (P)",
+        'q' => "bipolar transistors (Q)",
+        'j' => "JFETs (J)",
+        'z' => "MESFETs (Z)",
+        's' => "voltage-controlled switches (S)",
+        'w' => "current-controlled switches (W)",
+        'a' => "XSPICE code models (A)",
+        'n' => "OSDI devices (N)",
+        _ => return None,
+    })
+}
+
+const UNSUPPORTED_DOTS: &[&str] = &[
+    ".ac", ".dc", ".op", ".noise", ".tf", ".pz", ".sens", ".disto", ".four", ".meas", ".measure", ".global",
+    ".nodeset", ".temp", ".width", ".csparam", ".if", ".elseif", ".else", ".endif", ".sp", ".pss",
+    ".option_", ".spinit", ".data", ".step",
+];
+
+impl Parser {
+    fn new(base: Option<PathBuf>) -> Self {
+        Parser {
+            base,
+            include_stack: Vec::new(),
+            circuit: Circuit::default(),
+            analysis: Analysis::default(),
+            tran_seen: false,
+            top: Scope::default(),
+            sub: None,
+            funcs: Funcs { scopes: vec![HashMap::new()] },
+            sub_funcs: HashMap::new(),
+            pending: None,
+            control_blocks: Vec::new(),
+            output_requests: Vec::new(),
+            warnings: Vec::new(),
+            ended: false,
+        }
+    }
+
+    fn run(mut self, text: &str, file: &str) -> Result<Netlist> {
+        let read = source::read(text, file, true)?;
+        let title = read.title.unwrap_or_default();
+        self.control_blocks.extend(read.control_blocks);
+        let header = header_from(&read.leading_comments);
+        self.predefine_funcs(&read.lines)?;
+        self.lines(&read.lines)?;
+        self.flush_pending();
+        if let Some(open) = &self.sub {
+            return Err(open.line.diag(
+                0,
+                format!("subcircuit `{}` is not closed", open.name),
+                Some("`.ends`"),
+            ));
+        }
+        let top = std::mem::take(&mut self.top);
+        check_param_order(&top, "the top level")?;
+        let (elements, instances) = self.resolve(top.items);
+        self.circuit.params = top.params;
+        self.circuit.elements = elements;
+        self.circuit.instances = instances;
+        if self.circuit.title.is_empty() {
+            self.circuit.title = title.clone();
+        }
+        let title = self.circuit.title.clone();
+        Ok(Netlist {
+            title,
+            circuit: self.circuit,
+            analysis: self.analysis,
+            control_blocks: self.control_blocks,
+            output_requests: self.output_requests,
+            header,
+            warnings: self.warnings,
+        })
+    }
+
+    /// ngspice reads every `.func` before the cards that call it: define the
+    /// top-level ones now, and keep each subcircuit's for when it opens.
+    fn predefine_funcs(&mut self, lines: &[Logical]) -> Result<()> {
+        let mut sub: Option<String> = None;
+        for line in lines {
+            if line.annotation {
+                continue;
+            }
+            let word = line.text.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+            match word.as_str() {
+                ".subckt" => {
+                    sub = line.text.split_whitespace().nth(1).map(str::to_ascii_lowercase);
+                    if let Some(name) = &sub {
+                        self.sub_funcs.entry(name.clone()).or_default();
+                    }
+                }
+                ".ends" => sub = None,
+                ".func" => {
+                    let toks = tokenize(line)?;
+                    // Define in the right table by parsing with that table on top.
+                    match &sub {
+                        None => self.func(line, &toks)?,
+                        Some(name) => {
+                            let table = self.sub_funcs.remove(name).unwrap_or_default();
+                            self.funcs.scopes.push(table);
+                            let res = self.func(line, &toks);
+                            let table = self.funcs.scopes.pop().unwrap_or_default();
+                            self.sub_funcs.insert(name.clone(), table);
+                            res?;
+                        }
+                    }
+                }
+                ".end" => break,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn lines(&mut self, lines: &[Logical]) -> Result<()> {
+        for line in lines {
+            if self.ended {
+                break;
+            }
+            self.line(line)?;
+        }
+        Ok(())
+    }
+
+    fn scope(&mut self) -> &mut Scope {
+        match &mut self.sub {
+            Some(s) => &mut s.scope,
+            None => &mut self.top,
+        }
+    }
+
+    fn warn(&mut self, line: &Logical, message: String) {
+        let (file, line) = line.origin();
+        self.warnings.push(Warning { file, line, message });
+    }
+
+    /// Ends a pending annotation whose cards did not all follow.
+    fn flush_pending(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let (file, line) = p.group.origin.clone();
+            self.warnings.push(Warning {
+                file,
+                line,
+                message: format!(
+                    "the `{ANNOTATION_PREFIX}` annotation here is not followed by the {} card(s) it describes; \
+                     it is ignored",
+                    card_count_of(&p.group.ann)
+                ),
+            });
+            let plain = p.group.plain;
+            self.scope().items.extend(plain);
+        }
+    }
+
+    fn line(&mut self, line: &Logical) -> Result<()> {
+        if line.annotation {
+            self.flush_pending();
+            return self.annotation(line);
+        }
+        let toks = tokenize(line)?;
+        let Some(first) = toks.first() else { return Ok(()) };
+        let word = first.text.to_ascii_lowercase();
+        if word.starts_with('.') {
+            self.flush_pending();
+            return self.dot(line, &toks, &word);
+        }
+        let item = self.element(line, &toks)?;
+        match &mut self.pending {
+            Some(p) => {
+                p.group.texts.push(line.text.clone());
+                p.group.plain.push(item);
+                p.remaining -= 1;
+                if p.remaining == 0 {
+                    if let Some(p) = self.pending.take() {
+                        self.scope().items.push(Item::Group(p.group));
+                    }
+                }
+            }
+            None => self.scope().items.push(item),
+        }
+        Ok(())
+    }
+
+    fn annotation(&mut self, line: &Logical) -> Result<()> {
+        let rest = line.text[ANNOTATION_PREFIX.len()..].trim_start();
+        let (what, json) = rest.split_once(' ').unwrap_or((rest, ""));
+        let ann = match what {
+            "element" => serde_json::from_str::<Element<Value>>(json)
+                .map(|e| Ann::Element(Box::new(e)))
+                .map_err(|e| e.to_string()),
+            "instance" => {
+                serde_json::from_str::<Instance>(json).map(Ann::Instance).map_err(|e| e.to_string())
+            }
+            other => Err(format!("unknown annotation kind `{other}`")),
+        };
+        match ann {
+            Ok(ann) => {
+                let remaining = card_count_of(&ann);
+                self.pending = Some(Pending {
+                    group: Group { ann, texts: Vec::new(), plain: Vec::new(), origin: line.origin() },
+                    remaining,
+                });
+            }
+            Err(e) => self.warn(line, format!("unreadable `{ANNOTATION_PREFIX}` annotation ignored: {e}")),
+        }
+        Ok(())
+    }
+
+    /// Chooses, for every annotation, the annotated item (when the cards are
+    /// exactly what the writer makes of it) or the plain cards.
+    fn resolve(&mut self, items: Vec<Item>) -> (Vec<Element<Value>>, Vec<Instance>) {
+        let candidates: Vec<Element<Value>> = items
+            .iter()
+            .flat_map(|it| match it {
+                Item::El(e) => vec![(**e).clone()],
+                Item::Group(Group { ann: Ann::Element(e), .. }) => vec![(**e).clone()],
+                Item::Group(g) => plain_elements(&g.plain),
+                Item::Inst(_) => vec![],
+            })
+            .collect();
+        let renames = scope_renames(&candidates);
+        let mut elements = Vec::new();
+        let mut instances = Vec::new();
+        let push = |it: Item, elements: &mut Vec<Element<Value>>, instances: &mut Vec<Instance>| match it {
+            Item::El(e) => elements.push(*e),
+            Item::Inst(i) => instances.push(i),
+            Item::Group(_) => {}
+        };
+        for it in items {
+            match it {
+                Item::Group(g) => {
+                    let regenerated = match &g.ann {
+                        Ann::Element(e) => element_cards(e, &Ngspice, &renames),
+                        Ann::Instance(i) => instance_card(i, &Ngspice).map(|l| vec![l]),
+                    };
+                    if regenerated.as_ref().is_ok_and(|r| *r == g.texts) {
+                        match g.ann {
+                            Ann::Element(e) => elements.push(*e),
+                            Ann::Instance(i) => instances.push(i),
+                        }
+                    } else {
+                        let (file, line) = g.origin.clone();
+                        self.warnings.push(Warning {
+                            file,
+                            line,
+                            message: format!(
+                                "the cards after the `{ANNOTATION_PREFIX}` annotation here differ from what \
+                                 atscale writes for it (edited by hand?); they are read as plain SPICE"
+                            ),
+                        });
+                        for p in g.plain {
+                            push(p, &mut elements, &mut instances);
+                        }
+                    }
+                }
+                other => push(other, &mut elements, &mut instances),
+            }
+        }
+        (elements, instances)
+    }
+
+    // ---------------------------------------------------------------
+    // Values and expressions
+
+    fn expr(&self, line: &Logical, text: &str, at: usize) -> Result<Expr> {
+        // ngspice allows `{...}` as grouping inside expressions (numparam
+        // leaves the braces of circuit expressions alone): read them as `(...)`.
+        let text = &text.replace('{', "(").replace('}', ")");
+        let expanded = self.funcs.expand(text).map_err(|m| line.diag(at, m, None))?;
+        Expr::parse(&expanded).map_err(|e| {
+            let msg = e.to_string();
+            let msg = match msg.split_once(": ") {
+                Some((head, tail)) if head.starts_with("column ") => tail.to_string(),
+                _ => msg,
+            };
+            let col = if expanded == *text { at + e.offset().min(text.len()) } else { at };
+            line.diag(col, format!("bad expression: {msg}"), None)
+        })
+    }
+
+    /// The expression inside a brace or quote token.
+    fn inner_expr(&self, line: &Logical, t: &Token<'_>) -> Result<Expr> {
+        self.expr(line, t.inner(), t.start + 1)
+    }
+
+    fn value(&self, line: &Logical, t: &Token<'_>) -> Result<Value> {
+        match t.kind {
+            Tk::Brace | Tk::Quote => Ok(Value::Expr(self.inner_expr(line, t)?)),
+            Tk::Word => number(line, t).map(Value::Num),
+            _ => Err(line.diag(t.start, format!("`{}` is not a value", t.text), Some(VALUE))),
+        }
+    }
+
+    fn value_at(&self, line: &Logical, toks: &[Token<'_>], k: usize, what: &str) -> Result<Value> {
+        match toks.get(k) {
+            Some(t) => self.value(line, t),
+            None => Err(line.diag(line.text.len(), format!("missing {what}"), Some(VALUE))),
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Dot cards
+
+    fn dot(&mut self, line: &Logical, toks: &[Token<'_>], word: &str) -> Result<()> {
+        match word {
+            ".end" => {
+                self.ended = true;
+                Ok(())
+            }
+            ".title" => {
+                self.circuit.title = line.text[toks[0].end..].trim().to_string();
+                Ok(())
+            }
+            ".param" | ".params" => {
+                for (name, value, at) in self.assignments(line, &toks[1..], true)? {
+                    let scope = self.scope();
+                    scope.params.push(Param { name, value });
+                    scope.param_lines.push((line.clone(), at));
+                }
+                Ok(())
+            }
+            ".func" => self.func(line, toks),
+            ".subckt" => self.subckt(line, toks),
+            ".ends" => self.ends(line, toks),
+            ".include" | ".inc" => self.include(line, toks, false),
+            ".lib" => self.include(line, toks, true),
+            ".endl" => Err(line.diag(0, "`.endl` outside a library section", Some("a card"))),
+            ".model" => self.model(line, toks),
+            ".ic" => self.ic(line, toks),
+            ".options" | ".option" | ".opt" | ".opts" => self.options(line, toks),
+            ".tran" => self.tran(line, toks),
+            ".save" | ".print" | ".plot" | ".probe" => {
+                self.output_requests.push(line.text.clone());
+                Ok(())
+            }
+            _ if UNSUPPORTED_DOTS.contains(&word) => Err(line.diag(
+                0,
+                format!("`{}` is not supported by atscale", toks[0].text),
+                Some("a transient netlist (.tran, .param, .func, .subckt, .model, .ic, .options, elements)"),
+            )),
+            _ => Err(line.diag(
+                0,
+                format!("unknown control card `{}`", toks[0].text),
+                Some("a known `.` card"),
+            )),
+        }
+    }
+
+    /// `name=value` pairs. With `bare`, a value may be an expression written
+    /// without braces and with blanks (`.param a = b * 2`).
+    fn assignments(
+        &self,
+        line: &Logical,
+        toks: &[Token<'_>],
+        bare: bool,
+    ) -> Result<Vec<(String, Value, usize)>> {
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < toks.len() {
+            let name = &toks[k];
+            if name.kind != Tk::Word || toks.get(k + 1).map(|t| t.kind) != Some(Tk::Eq) {
+                return Err(line.diag(
+                    name.start,
+                    format!("`{}` is not an assignment", name.text),
+                    Some("name=value"),
+                ));
+            }
+            check_ident(line, name)?;
+            let Some(first) = toks.get(k + 2) else {
+                return Err(line.diag(
+                    line.text.len(),
+                    format!("missing value of `{}`", name.text),
+                    Some(VALUE),
+                ));
+            };
+            // The value runs to the next `name =`.
+            let mut end = k + 3;
+            if bare {
+                while end < toks.len()
+                    && !(toks[end].kind == Tk::Word && toks.get(end + 1).map(|t| t.kind) == Some(Tk::Eq))
+                {
+                    end += 1;
+                }
+            }
+            let value = if end == k + 3 {
+                match first.kind {
+                    Tk::Word if bare => match parse_number(first.text) {
+                        Ok(x) => Value::Num(x),
+                        Err(_) => Value::Expr(self.expr(line, first.text, first.start)?),
+                    },
+                    _ => self.value(line, first)?,
+                }
+            } else {
+                let last = &toks[end - 1];
+                let text = &line.text[first.start..last.end];
+                let text = if matches!(first.kind, Tk::Brace | Tk::Quote) && first.end == last.end {
+                    first.inner()
+                } else {
+                    text
+                };
+                Value::Expr(self.expr(line, text, first.start)?)
+            };
+            out.push((name.text.to_string(), value, name.start));
+            k = end;
+        }
+        Ok(out)
+    }
+
+    fn func(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        let name = toks.get(1).filter(|t| t.kind == Tk::Word).ok_or_else(|| {
+            line.diag(toks[0].end, "missing function name", Some("`.func name(args) {body}`"))
+        })?;
+        check_ident(line, name)?;
+        if atscale_circuit::expr::Func::from_name(name.text).is_some() {
+            return Err(line.diag(
+                name.start,
+                format!("`.func {}` would redefine a built-in function", name.text),
+                Some("another name"),
+            ));
+        }
+        if toks.get(2).map(|t| t.kind) != Some(Tk::LParen) {
+            return Err(line.diag(name.end, "missing parameter list", Some("`(`")));
+        }
+        let mut params = Vec::new();
+        let mut k = 3;
+        loop {
+            match toks.get(k) {
+                Some(t) if t.kind == Tk::RParen => break,
+                Some(t) if t.kind == Tk::Comma => k += 1,
+                Some(t) if t.kind == Tk::Word => {
+                    check_ident(line, t)?;
+                    params.push(t.text.to_ascii_lowercase());
+                    k += 1;
+                }
+                Some(t) => {
+                    return Err(line.diag(
+                        t.start,
+                        format!("unexpected `{}`", t.text),
+                        Some("a parameter name or `)`"),
+                    ))
+                }
+                None => {
+                    return Err(line.diag(line.text.len(), "the parameter list is not closed", Some("`)`")))
+                }
+            }
+        }
+        k += 1;
+        if toks.get(k).map(|t| t.kind) == Some(Tk::Eq) {
+            k += 1;
+        }
+        let Some(body_tok) = toks.get(k) else {
+            return Err(line.diag(
+                line.text.len(),
+                format!("missing body of `.func {}`", name.text),
+                Some("`{expression}`"),
+            ));
+        };
+        let body = match body_tok.kind {
+            Tk::Brace | Tk::Quote if k + 1 == toks.len() => body_tok.inner().to_string(),
+            _ => line.text[body_tok.start..].to_string(),
+        };
+        // Check the body parses (with the parameters as variables); a call of
+        // a `.func` defined further down is checked where it is used.
+        let checked = self.funcs.expand(&body.replace('{', "(").replace('}', ")")).map(|t| Expr::parse(&t));
+        if let Ok(Err(e)) = checked {
+            if !matches!(e, atscale_circuit::expr::ExprError::UnknownFunction { .. }) {
+                self.expr(line, &body, body_tok.start)?;
+            }
+        }
+        if let Some(scope) = self.funcs.scopes.last_mut() {
+            scope.insert(name.text.to_ascii_lowercase(), FuncDef { params, body });
+        }
+        Ok(())
+    }
+
+    fn subckt(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        if let Some(open) = &self.sub {
+            return Err(line.diag(
+                0,
+                format!("nested `.subckt` definitions are not supported (inside `{}`)", open.name),
+                Some("`.ends` first"),
+            ));
+        }
+        let name = toks.get(1).filter(|t| t.kind == Tk::Word).ok_or_else(|| {
+            line.diag(toks[0].end, "missing subcircuit name", Some("`.subckt name ports...`"))
+        })?;
+        let mut ports = Vec::new();
+        let mut k = 2;
+        while k < toks.len() {
+            let t = &toks[k];
+            if t.is_word("params:") {
+                k += 1;
+                break;
+            }
+            if t.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
+                break;
+            }
+            if t.kind != Tk::Word {
+                return Err(line.diag(
+                    t.start,
+                    format!("unexpected `{}`", t.text),
+                    Some("a port name or `params:`"),
+                ));
+            }
+            ports.push(node(t));
+            k += 1;
+        }
+        let mut scope = Scope::default();
+        for (name, value, at) in self.assignments(line, &toks[k..], false)? {
+            scope.params.push(Param { name, value });
+            scope.param_lines.push((line.clone(), at));
+        }
+        let table = self.sub_funcs.remove(&name.text.to_ascii_lowercase()).unwrap_or_default();
+        self.funcs.scopes.push(table);
+        self.sub = Some(OpenSubckt { name: name.text.to_string(), ports, scope, line: line.clone() });
+        Ok(())
+    }
+
+    fn ends(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        let Some(open) = self.sub.take() else {
+            return Err(line.diag(0, "`.ends` without an open `.subckt`", Some("a `.subckt` before it")));
+        };
+        if let Some(t) = toks.get(1) {
+            if !t.text.eq_ignore_ascii_case(&open.name) {
+                let msg = format!("`.ends {}` closes subcircuit `{}`", t.text, open.name);
+                self.sub = Some(open);
+                return Err(line.diag(t.start, msg, None));
+            }
+        }
+        self.funcs.scopes.pop();
+        check_param_order(&open.scope, &format!("subcircuit `{}`", open.name))?;
+        let (elements, instances) = self.resolve(open.scope.items);
+        self.circuit.subckts.push(Subckt {
+            name: open.name,
+            ports: open.ports,
+            params: open.scope.params,
+            elements,
+            instances,
+        });
+        Ok(())
+    }
+
+    fn include(&mut self, line: &Logical, toks: &[Token<'_>], lib: bool) -> Result<()> {
+        let Some(path_tok) = toks.get(1) else {
+            return Err(line.diag(toks[0].end, "missing file name", Some("a path")));
+        };
+        let path_text = path_tok.inner();
+        let section = if lib {
+            match toks.get(2) {
+                Some(t) => Some(t.text.to_ascii_lowercase()),
+                None => {
+                    return Err(line.diag(
+                        path_tok.end,
+                        "`.lib` section headers are only allowed inside library files",
+                        Some("`.lib file section`"),
+                    ))
+                }
+            }
+        } else {
+            None
+        };
+        let Some(base) = self.current_dir() else {
+            return Err(line.diag(
+                0,
+                format!("`{}` needs the file system; parse the netlist with parse_file", toks[0].text),
+                None,
+            ));
+        };
+        let path = base.join(path_text);
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let key = (canonical.clone(), section.clone());
+        if self.include_stack.contains(&key) {
+            return Err(line.diag(
+                path_tok.start,
+                format!("`{path_text}` includes itself (an include cycle)"),
+                None,
+            ));
+        }
+        if self.include_stack.len() > MAX_INCLUDE_DEPTH {
+            return Err(line.diag(
+                path_tok.start,
+                format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+                None,
+            ));
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| line.diag(path_tok.start, format!("cannot read `{}`: {e}", path.display()), None))?;
+        let read = source::read(&text, &path.display().to_string(), false)?;
+        self.control_blocks.extend(read.control_blocks);
+        let lines = match &section {
+            None => read.lines,
+            Some(sect) => {
+                let mut out = Vec::new();
+                let mut inside = false;
+                let mut found = false;
+                for l in read.lines {
+                    let words: Vec<String> = l.text.split_whitespace().map(str::to_ascii_lowercase).collect();
+                    if !inside && words.len() == 2 && words[0] == ".lib" && words[1] == *sect {
+                        inside = true;
+                        found = true;
+                    } else if inside && words.first().map(String::as_str) == Some(".endl") {
+                        inside = false;
+                    } else if inside {
+                        out.push(l);
+                    }
+                }
+                if !found {
+                    return Err(line.diag(
+                        toks[2].start,
+                        format!("library `{}` has no section `{sect}`", path.display()),
+                        Some("a section name the file defines with `.lib name`"),
+                    ));
+                }
+                out
+            }
+        };
+        self.include_stack.push(key);
+        let ended = self.ended;
+        let res = self.lines(&lines);
+        self.ended = ended;
+        self.include_stack.pop();
+        res
+    }
+
+    fn current_dir(&self) -> Option<PathBuf> {
+        match self.include_stack.last() {
+            Some((p, _)) => p.parent().map(Path::to_path_buf),
+            None => self.base.clone(),
+        }
+    }
+
+    fn model(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        let name = toks.get(1).filter(|t| t.kind == Tk::Word).ok_or_else(|| {
+            line.diag(toks[0].end, "missing model name", Some("`.model name type(params)`"))
+        })?;
+        let ty = toks
+            .get(2)
+            .filter(|t| t.kind == Tk::Word)
+            .ok_or_else(|| line.diag(name.end, "missing model type", Some("D, NMOS or PMOS")))?;
+        let rest: Vec<Token<'_>> = toks[3..]
+            .iter()
+            .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma))
+            .copied()
+            .collect();
+        let params = self.assignments(line, &rest, false)?;
+        let kind = match ty.text.to_ascii_lowercase().as_str() {
+            "d" => {
+                let mut d = DiodeParams::default();
+                for (key, value, at) in params {
+                    let slot = match key.to_ascii_lowercase().as_str() {
+                        "is" => &mut d.is,
+                        "n" => &mut d.n,
+                        "rs" => &mut d.rs,
+                        "cjo" | "cj0" => &mut d.cjo,
+                        "vj" => &mut d.vj,
+                        "m" => &mut d.m,
+                        "tt" => &mut d.tt,
+                        "bv" => &mut d.bv,
+                        "ibv" => &mut d.ibv,
+                        _ => {
+                            return Err(line.diag(
+                                at,
+                                format!("diode model parameter `{key}` is not supported"),
+                                Some("one of IS N RS CJO VJ M TT BV IBV"),
+                            ))
+                        }
+                    };
+                    *slot = Some(value);
+                }
+                ModelKind::Diode(d)
+            }
+            "nmos" | "pmos" => {
+                let mut m = MosParams {
+                    level: 1,
+                    vto: None,
+                    kp: None,
+                    lambda: None,
+                    gamma: None,
+                    phi: None,
+                    extra: Default::default(),
+                };
+                for (key, value, at) in params {
+                    let lower = key.to_ascii_lowercase();
+                    match lower.as_str() {
+                        "level" => match value {
+                            Value::Num(x) if x >= 1.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => {
+                                m.level = x as u32
+                            }
+                            _ => {
+                                return Err(line.diag(at, "`level` must be a whole number", Some("LEVEL=1")))
+                            }
+                        },
+                        "vto" | "vt0" => m.vto = Some(value),
+                        "kp" => m.kp = Some(value),
+                        "lambda" => m.lambda = Some(value),
+                        "gamma" => m.gamma = Some(value),
+                        "phi" => m.phi = Some(value),
+                        _ => {
+                            m.extra.insert(lower, value);
+                        }
+                    }
+                }
+                if ty.text.eq_ignore_ascii_case("nmos") {
+                    ModelKind::Nmos(m)
+                } else {
+                    ModelKind::Pmos(m)
+                }
+            }
+            other => {
+                return Err(line.diag(
+                    ty.start,
+                    format!("`.model` type `{other}` is not supported"),
+                    Some("D, NMOS or PMOS"),
+                ))
+            }
+        };
+        self.circuit.models.push(Model { name: name.text.to_string(), kind });
+        Ok(())
+    }
+
+    fn ic(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        let mut k = 1;
+        while k < toks.len() {
+            let ok = toks[k].is_word("v")
+                && toks.get(k + 1).map(|t| t.kind) == Some(Tk::LParen)
+                && toks.get(k + 2).map(|t| t.kind) == Some(Tk::Word)
+                && toks.get(k + 3).map(|t| t.kind) == Some(Tk::RParen)
+                && toks.get(k + 4).map(|t| t.kind) == Some(Tk::Eq);
+            if !ok {
+                return Err(line.diag(
+                    toks[k].start,
+                    format!("unexpected `{}`", toks[k].text),
+                    Some("v(node)=value"),
+                ));
+            }
+            let n = node(&toks[k + 2]);
+            let Some(vt) = toks.get(k + 5) else {
+                return Err(line.diag(line.text.len(), "missing initial voltage", Some("a number")));
+            };
+            if vt.kind != Tk::Word {
+                return Err(line.diag(vt.start, "`.ic` values must be numbers here", Some("a number")));
+            }
+            self.analysis.ic.push((n, number(line, vt)?));
+            k += 6;
+        }
+        Ok(())
+    }
+
+    fn options(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        let mut k = 1;
+        while k < toks.len() {
+            let key = &toks[k];
+            if key.kind != Tk::Word {
+                return Err(line.diag(
+                    key.start,
+                    format!("unexpected `{}`", key.text),
+                    Some("an option name"),
+                ));
+            }
+            let lower = key.text.to_ascii_lowercase();
+            let value = if toks.get(k + 1).map(|t| t.kind) == Some(Tk::Eq) {
+                let v = toks
+                    .get(k + 2)
+                    .ok_or_else(|| line.diag(line.text.len(), "missing option value", Some(VALUE)))?;
+                k += 3;
+                Some(*v)
+            } else {
+                k += 1;
+                None
+            };
+            let num = |v: Option<Token<'_>>| -> Result<f64> {
+                match v {
+                    Some(t) if t.kind == Tk::Word => number(line, &t),
+                    Some(t) => {
+                        Err(line.diag(t.start, "option values must be numbers here", Some("a number")))
+                    }
+                    None => Err(line.diag(
+                        key.end,
+                        format!("option `{}` needs a value", key.text),
+                        Some("=value"),
+                    )),
+                }
+            };
+            let o = &mut self.analysis.options;
+            match lower.as_str() {
+                "reltol" => o.reltol = Some(num(value)?),
+                "abstol" => o.abstol = Some(num(value)?),
+                "vntol" => o.vntol = Some(num(value)?),
+                "chgtol" => o.chgtol = Some(num(value)?),
+                "gmin" => o.gmin = Some(num(value)?),
+                "maxstep" | "tmax" => o.maxstep_s = Some(num(value)?),
+                "maxord" => {
+                    let x = num(value)?;
+                    if !(1.0..=6.0).contains(&x) || x.fract() != 0.0 {
+                        return Err(line.diag(
+                            key.start,
+                            "`maxord` must be a whole number from 1 to 6",
+                            None,
+                        ));
+                    }
+                    o.maxord = Some(x as u32);
+                }
+                "method" => {
+                    let t = value.ok_or_else(|| {
+                        line.diag(key.end, "option `method` needs a value", Some("=trap or =gear"))
+                    })?;
+                    o.method = Some(match t.text.to_ascii_lowercase().as_str() {
+                        "trap" | "trapezoidal" => Method::Trap,
+                        "gear" => Method::Gear,
+                        _ => {
+                            return Err(line.diag(
+                                t.start,
+                                format!("unknown integration method `{}`", t.text),
+                                Some("trap or gear"),
+                            ))
+                        }
+                    });
+                }
+                _ => {
+                    let v = value.map(|t| t.text.to_string());
+                    o.other.push((lower, v));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn tran(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        if self.tran_seen {
+            return Err(line.diag(0, "a second `.tran`", Some("one transient analysis per netlist")));
+        }
+        let mut nums = Vec::new();
+        let mut uic = false;
+        for t in &toks[1..] {
+            if t.is_word("uic") {
+                uic = true;
+            } else if uic {
+                return Err(line.diag(
+                    t.start,
+                    format!("unexpected `{}` after `uic`", t.text),
+                    Some("the end of the line"),
+                ));
+            } else if nums.len() == 4 {
+                return Err(line.diag(
+                    t.start,
+                    format!("unexpected `{}`", t.text),
+                    Some("`uic` or the end of the line"),
+                ));
+            } else if t.kind == Tk::Word {
+                nums.push((number(line, t)?, t.start));
+            } else {
+                return Err(line.diag(t.start, "`.tran` times must be numbers here", Some("a number")));
+            }
+        }
+        if nums.len() < 2 {
+            return Err(line.diag(
+                line.text.len(),
+                "`.tran` needs a step and a stop time",
+                Some("`.tran tstep tstop [tstart [tmax]] [uic]`"),
+            ));
+        }
+        for &(x, at) in &nums {
+            if !(x.is_finite() && x >= 0.0) {
+                return Err(line.diag(at, "`.tran` times must be finite and not negative", None));
+            }
+        }
+        let tran = Tran {
+            tstep_s: nums[0].0,
+            tstop_s: nums[1].0,
+            tstart_s: nums.get(2).map_or(0.0, |x| x.0),
+            tmax_s: nums.get(3).map(|x| x.0),
+            uic,
+        };
+        if tran.tstop_s <= tran.tstart_s {
+            return Err(line.diag(nums[1].1, "`.tran` stops before it starts", Some("tstop > tstart")));
+        }
+        self.analysis.tran = Some(tran);
+        self.tran_seen = true;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------
+    // Elements
+
+    fn element(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<Item> {
+        let name_tok = &toks[0];
+        if name_tok.kind != Tk::Word {
+            return Err(line.diag(
+                name_tok.start,
+                format!("unexpected `{}`", name_tok.text),
+                Some("an element card"),
+            ));
+        }
+        let name = name_tok.text.to_string();
+        let letter = name.chars().next().map(|c| c.to_ascii_lowercase()).unwrap_or(' ');
+        let nodes = |count: usize| -> Result<Vec<String>> {
+            (1..=count)
+                .map(|k| match toks.get(k) {
+                    Some(t) if t.kind == Tk::Word => Ok(node(t)),
+                    Some(t) => Err(line.diag(
+                        t.start,
+                        format!("`{}` is not a node name", t.text),
+                        Some("a node name"),
+                    )),
+                    None => Err(line.diag(
+                        line.text.len(),
+                        format!("{name} needs {count} nodes"),
+                        Some("a node name"),
+                    )),
+                })
+                .collect()
+        };
+        let el = |kind: ElementKind<Value>| Ok(Item::El(Box::new(Element { name: name.clone(), kind })));
+        match letter {
+            'r' | 'c' | 'l' => {
+                let nn = nodes(2)?;
+                let (p, n) = (nn[0].clone(), nn[1].clone());
+                let (value, ic) = self.passive(line, toks, letter)?;
+                let reads_circuit = |v: &Value| match v {
+                    Value::Expr(e) => !e.nodes().is_empty() || !e.currents().is_empty() || e.reads_time(),
+                    Value::Num(_) => false,
+                };
+                if reads_circuit(&value) {
+                    if letter != 'r' {
+                        return Err(line.diag(
+                            toks[3].start,
+                            format!("behavioural {} values (reading voltages, currents or time) are not supported", if letter == 'c' { "capacitor" } else { "inductor" }),
+                            Some("a value of parameters only"),
+                        ));
+                    }
+                    let e = match value {
+                        Value::Expr(e) => e,
+                        Value::Num(x) => Expr::Num(x),
+                    };
+                    let v = if n == GROUND { Expr::v(p.clone()) } else { Expr::v_diff(p.clone(), n.clone()) };
+                    return el(ElementKind::BehaviouralCurrent { p, n, expr: v / e });
+                }
+                match letter {
+                    'r' => {
+                        if let Some((_, at)) = ic {
+                            return Err(line.diag(at, "a resistor has no initial condition", None));
+                        }
+                        el(ElementKind::Resistor { p, n, r_ohm: value })
+                    }
+                    'c' => el(ElementKind::Capacitor { p, n, c_farad: value, ic_volt: ic.map(|x| x.0) }),
+                    _ => el(ElementKind::Inductor { p, n, l_henry: value, ic_amp: ic.map(|x| x.0) }),
+                }
+            }
+            'v' | 'i' => {
+                let nn = nodes(2)?;
+                let (waveform, dc) = self.source(line, &toks[3..])?;
+                let mut values = Vec::new();
+                let _ = waveform.try_map(&mut |v: &Value| {
+                    values.push(v.clone());
+                    Ok::<_, ()>(())
+                });
+                values.extend(dc.clone());
+                let reads = values.iter().any(|v| match v {
+                    Value::Expr(e) => !e.nodes().is_empty() || !e.currents().is_empty() || e.reads_time(),
+                    Value::Num(_) => false,
+                });
+                if reads {
+                    return Err(line.diag(
+                        toks.get(3).map_or(0, |t| t.start),
+                        "source values are evaluated once, before the simulation; they cannot read voltages, \
+                         currents or time",
+                        Some("a B source (B1 p n V={...}) for a behavioural source"),
+                    ));
+                }
+                let (p, n) = (nn[0].clone(), nn[1].clone());
+                if letter == 'v' {
+                    el(ElementKind::VoltageSource { p, n, waveform, dc })
+                } else {
+                    el(ElementKind::CurrentSource { p, n, waveform, dc })
+                }
+            }
+            'b' => {
+                let nn = nodes(2)?;
+                let (p, n) = (nn[0].clone(), nn[1].clone());
+                let kind_tok =
+                    toks.get(3).filter(|t| t.kind == Tk::Word && toks.get(4).map(|x| x.kind) == Some(Tk::Eq));
+                let Some(kt) = kind_tok else {
+                    return Err(line.diag(
+                        toks.get(3).map_or(line.text.len(), |t| t.start),
+                        "a B source needs its expression",
+                        Some("I=expression or V=expression"),
+                    ));
+                };
+                let expr = self.rest_expr(line, toks[4].end)?;
+                match kt.text.to_ascii_lowercase().as_str() {
+                    "i" => el(ElementKind::BehaviouralCurrent { p, n, expr }),
+                    "v" => el(ElementKind::BehaviouralVoltage { p, n, expr }),
+                    _ => Err(line.diag(
+                        kt.start,
+                        format!("`{}=` is not a B source output", kt.text),
+                        Some("I= or V="),
+                    )),
+                }
+            }
+            'e' | 'g' => {
+                let nn = nodes(2)?;
+                let (p, n) = (nn[0].clone(), nn[1].clone());
+                let third = toks.get(3);
+                let expr = match third {
+                    Some(t) if t.kind == Tk::Word && toks.get(4).map(|x| x.kind) == Some(Tk::Eq) => {
+                        let key = t.text.to_ascii_lowercase();
+                        let ok = key == "value"
+                            || (letter == 'e' && key == "vol")
+                            || (letter == 'g' && key == "cur");
+                        if !ok {
+                            return Err(line.diag(
+                                t.start,
+                                format!("`{}=` is not supported here", t.text),
+                                Some("value={expression}"),
+                            ));
+                        }
+                        self.rest_expr(line, toks[4].end)?
+                    }
+                    Some(t)
+                        if t.is_word("poly")
+                            || t.is_word("table")
+                            || t.is_word("laplace")
+                            || t.is_word("freq") =>
+                    {
+                        return Err(line.diag(
+                            t.start,
+                            format!("`{}` controlled sources are not supported", t.text.to_ascii_uppercase()),
+                            Some("linear gain or value={expression}"),
+                        ))
+                    }
+                    _ => {
+                        let cn = nodes(4)?;
+                        let gain = self.value_at(line, toks, 5, "gain")?;
+                        if let Some(extra) = toks.get(6) {
+                            return Err(line.diag(
+                                extra.start,
+                                format!("unexpected `{}`", extra.text),
+                                Some("the end of the line"),
+                            ));
+                        }
+                        let v = if cn[3] == GROUND {
+                            Expr::v(cn[2].clone())
+                        } else {
+                            Expr::v_diff(cn[2].clone(), cn[3].clone())
+                        };
+                        scaled(gain, v)
+                    }
+                };
+                if letter == 'e' {
+                    el(ElementKind::BehaviouralVoltage { p, n, expr })
+                } else {
+                    el(ElementKind::BehaviouralCurrent { p, n, expr })
+                }
+            }
+            'f' | 'h' => {
+                let nn = nodes(2)?;
+                let (p, n) = (nn[0].clone(), nn[1].clone());
+                let vname = match toks.get(3) {
+                    Some(t) if t.is_word("poly") => {
+                        return Err(line.diag(
+                            t.start,
+                            "`POLY` controlled sources are not supported",
+                            Some("a voltage source name"),
+                        ))
+                    }
+                    Some(t) if t.kind == Tk::Word => t.text.to_string(),
+                    Some(t) => {
+                        return Err(line.diag(
+                            t.start,
+                            format!("`{}` is not a source name", t.text),
+                            Some("a voltage source name"),
+                        ))
+                    }
+                    None => {
+                        return Err(line.diag(
+                            line.text.len(),
+                            "missing controlling source",
+                            Some("a voltage source name"),
+                        ))
+                    }
+                };
+                let gain = self.value_at(line, toks, 4, "gain")?;
+                if let Some(extra) = toks.get(5) {
+                    return Err(line.diag(
+                        extra.start,
+                        format!("unexpected `{}`", extra.text),
+                        Some("the end of the line"),
+                    ));
+                }
+                let expr = scaled(gain, Expr::i(vname));
+                if letter == 'f' {
+                    el(ElementKind::BehaviouralCurrent { p, n, expr })
+                } else {
+                    el(ElementKind::BehaviouralVoltage { p, n, expr })
+                }
+            }
+            'd' => {
+                let nn = nodes(2)?;
+                let model = match toks.get(3) {
+                    Some(t) if t.kind == Tk::Word => t.text.to_string(),
+                    _ => {
+                        return Err(line.diag(
+                            toks.get(3).map_or(line.text.len(), |t| t.start),
+                            "missing diode model",
+                            Some("a model name"),
+                        ))
+                    }
+                };
+                let mut area = None;
+                let mut k = 4;
+                while k < toks.len() {
+                    let t = &toks[k];
+                    if t.is_word("area") && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
+                        area = Some(self.value_at(line, toks, k + 2, "area")?);
+                        k += 3;
+                    } else if area.is_none()
+                        && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote)
+                        && toks.get(k + 1).map(|x| x.kind) != Some(Tk::Eq)
+                    {
+                        area = Some(self.value(line, t)?);
+                        k += 1;
+                    } else {
+                        return Err(line.diag(
+                            t.start,
+                            format!("diode option `{}` is not supported", t.text),
+                            Some("an area"),
+                        ));
+                    }
+                }
+                el(ElementKind::Diode { p: nn[0].clone(), n: nn[1].clone(), model, area })
+            }
+            'm' => {
+                let nn = nodes(4)?;
+                let model = match toks.get(5) {
+                    Some(t) if t.kind == Tk::Word => t.text.to_string(),
+                    _ => {
+                        return Err(line.diag(
+                            toks.get(5).map_or(line.text.len(), |t| t.start),
+                            "missing MOSFET model",
+                            Some("a model name"),
+                        ))
+                    }
+                };
+                // ngspice's defaults (DEFW, DEFL): 100 um.
+                let mut w = Value::Num(100e-6);
+                let mut l = Value::Num(100e-6);
+                for (key, value, at) in self.assignments(line, &toks[6..], false)? {
+                    match key.to_ascii_lowercase().as_str() {
+                        "w" => w = value,
+                        "l" => l = value,
+                        _ => {
+                            return Err(line.diag(
+                                at,
+                                format!("MOSFET instance parameter `{key}` is not supported"),
+                                Some("W= or L="),
+                            ))
+                        }
+                    }
+                }
+                el(ElementKind::Mosfet {
+                    d: nn[0].clone(),
+                    g: nn[1].clone(),
+                    s: nn[2].clone(),
+                    b: nn[3].clone(),
+                    model,
+                    w_m: w,
+                    l_m: l,
+                })
+            }
+            'x' => {
+                let mut k = 1;
+                let mut words = Vec::new();
+                while k < toks.len() {
+                    let t = &toks[k];
+                    if t.is_word("params:")
+                        || (t.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq))
+                    {
+                        break;
+                    }
+                    if t.kind != Tk::Word {
+                        return Err(line.diag(
+                            t.start,
+                            format!("unexpected `{}`", t.text),
+                            Some("a node or subcircuit name"),
+                        ));
+                    }
+                    words.push(*t);
+                    k += 1;
+                }
+                if toks.get(k).is_some_and(|t| t.is_word("params:")) {
+                    k += 1;
+                }
+                let Some(sub) = words.pop() else {
+                    return Err(line.diag(
+                        name_tok.end,
+                        "missing subcircuit name",
+                        Some("nodes, then the subcircuit name"),
+                    ));
+                };
+                let params = self
+                    .assignments(line, &toks[k..], false)?
+                    .into_iter()
+                    .map(|(name, value, _)| Param { name, value })
+                    .collect();
+                Ok(Item::Inst(Instance {
+                    name,
+                    subckt: sub.text.to_string(),
+                    nodes: words.iter().map(node).collect(),
+                    params,
+                }))
+            }
+            c => match unsupported_element(c) {
+                Some(what) => Err(line.diag(
+                    name_tok.start,
+                    format!("{what} are not supported by atscale"),
+                    Some("R C L V I B D M X E G F H"),
+                )),
+                None => Err(line.diag(
+                    name_tok.start,
+                    format!("`{}` does not start a known card", name_tok.text),
+                    Some("an element (R C L V I B D M X E G F H) or a `.` card"),
+                )),
+            },
+        }
+    }
+
+    /// The expression after `I=`/`V=`/`value=`: the rest of the line, braces
+    /// or quotes optional.
+    fn rest_expr(&self, line: &Logical, from: usize) -> Result<Expr> {
+        let raw = &line.text[from..];
+        let lead = raw.len() - raw.trim_start().len();
+        let text = raw.trim();
+        let at = from + lead;
+        if text.is_empty() {
+            return Err(line.diag(at, "missing expression", Some("an expression")));
+        }
+        let b = text.as_bytes();
+        let wrapped =
+            (b[0] == b'{' && b[b.len() - 1] == b'}' && matching_brace(text) == Some(text.len() - 1))
+                || (text.len() >= 2
+                    && (b[0] == b'\'' || b[0] == b'"')
+                    && b[b.len() - 1] == b[0]
+                    && !text[1..text.len() - 1].contains(b[0] as char));
+        if wrapped {
+            self.expr(line, &text[1..text.len() - 1], at + 1)
+        } else {
+            self.expr(line, text, at)
+        }
+    }
+
+    /// The value (positional or `r=`/`c=`/`l=`) and `IC=` of R, C, L.
+    fn passive(
+        &self,
+        line: &Logical,
+        toks: &[Token<'_>],
+        letter: char,
+    ) -> Result<(Value, Option<(Value, usize)>)> {
+        let mut value = None;
+        let mut ic = None;
+        let mut k = 3;
+        while k < toks.len() {
+            let t = &toks[k];
+            if t.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
+                let key = t.text.to_ascii_lowercase();
+                let v = self.value_at(line, toks, k + 2, &format!("value of `{}`", t.text))?;
+                if key == "ic" && letter != 'r' {
+                    ic = Some((v, t.start));
+                } else if key.len() == 1 && key.starts_with(letter) && value.is_none() {
+                    value = Some(v);
+                } else if key == "ic" {
+                    return Err(line.diag(t.start, "a resistor has no initial condition", None));
+                } else {
+                    return Err(line.diag(
+                        t.start,
+                        format!("instance parameter `{}` is not supported", t.text),
+                        Some("the value, or IC= on C and L"),
+                    ));
+                }
+                k += 3;
+            } else if value.is_none() {
+                value = Some(self.value(line, t)?);
+                k += 1;
+            } else {
+                return Err(line.diag(
+                    t.start,
+                    format!("unexpected `{}`", t.text),
+                    Some("IC= or the end of the line"),
+                ));
+            }
+        }
+        match value {
+            Some(v) => Ok((v, ic)),
+            None => Err(line.diag(line.text.len(), "missing value", Some(VALUE))),
+        }
+    }
+
+    /// Source specification: `[DC] value`, `DC value SHAPE(args)`, ...
+    fn source(&self, line: &Logical, toks: &[Token<'_>]) -> Result<(Waveform<Value>, Option<Value>)> {
+        let mut dc = None;
+        let mut shape: Option<Waveform<Value>> = None;
+        let mut k = 0;
+        while k < toks.len() {
+            let t = &toks[k];
+            let word = t.text.to_ascii_lowercase();
+            if t.kind == Tk::Word && word == "dc" {
+                let v = self.value_at(line, toks, k + 1, "DC value")?;
+                if dc.is_some() {
+                    return Err(line.diag(t.start, "a second DC value", None));
+                }
+                dc = Some(v);
+                k += 2;
+            } else if t.kind == Tk::Word && matches!(word.as_str(), "pulse" | "sin" | "exp" | "pwl") {
+                if shape.is_some() {
+                    return Err(line.diag(t.start, "a second waveform", Some("one of PULSE SIN EXP PWL")));
+                }
+                let mut args = Vec::new();
+                k += 1;
+                let paren = toks.get(k).map(|x| x.kind) == Some(Tk::LParen);
+                if paren {
+                    k += 1;
+                }
+                loop {
+                    match toks.get(k) {
+                        Some(a) if a.kind == Tk::RParen && paren => {
+                            k += 1;
+                            break;
+                        }
+                        Some(a) if a.kind == Tk::Comma => k += 1,
+                        Some(a) if matches!(a.kind, Tk::Word | Tk::Brace | Tk::Quote) => {
+                            if a.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
+                                return Err(line.diag(
+                                    a.start,
+                                    format!("{} option `{}` is not supported", word.to_uppercase(), a.text),
+                                    Some("plain arguments"),
+                                ));
+                            }
+                            if a.kind == Tk::Word && !paren && parse_number(a.text).is_err() {
+                                break;
+                            }
+                            args.push((self.value(line, a)?, a.start));
+                            k += 1;
+                        }
+                        Some(a) if !paren => {
+                            let _ = a;
+                            break;
+                        }
+                        Some(a) => {
+                            return Err(line.diag(
+                                a.start,
+                                format!("unexpected `{}`", a.text),
+                                Some("an argument or `)`"),
+                            ))
+                        }
+                        None if paren => {
+                            return Err(line.diag(
+                                line.text.len(),
+                                format!("the {} arguments are not closed", word.to_uppercase()),
+                                Some("`)`"),
+                            ))
+                        }
+                        None => break,
+                    }
+                }
+                shape = Some(waveform(line, &word, args, t.start)?);
+            } else if t.kind == Tk::Word && matches!(word.as_str(), "ac" | "distof1" | "distof2") {
+                return Err(line.diag(
+                    t.start,
+                    format!("`{}` source specifications are not supported", t.text),
+                    Some("DC or a transient waveform"),
+                ));
+            } else if t.kind == Tk::Word
+                && matches!(word.as_str(), "sffm" | "am" | "trnoise" | "trrandom" | "external" | "pat")
+            {
+                return Err(line.diag(
+                    t.start,
+                    format!("`{}` waveforms are not supported", word.to_uppercase()),
+                    Some("PULSE, SIN, EXP or PWL"),
+                ));
+            } else if dc.is_none() && shape.is_none() && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
+                let v = self.value(line, t).map_err(|_| {
+                    line.diag(
+                        t.start,
+                        format!("`{}` is not a source value or waveform", t.text),
+                        Some("a value, DC, PULSE, SIN, EXP or PWL"),
+                    )
+                })?;
+                dc = Some(v);
+                k += 1;
+            } else {
+                return Err(line.diag(
+                    t.start,
+                    format!("unexpected `{}`", t.text),
+                    Some("a transient waveform or the end of the line"),
+                ));
+            }
+        }
+        match (shape, dc) {
+            (Some(w), dc) => Ok((w, dc)),
+            (None, Some(v)) => Ok((Waveform::Dc { value: v }, None)),
+            (None, None) => Err(line.diag(
+                line.text.len(),
+                "missing source value",
+                Some("a value, DC, PULSE, SIN, EXP or PWL"),
+            )),
+        }
+    }
+}
+
+const VALUE: &str = "a number (such as 1k or 2.5e-3) or an expression in braces";
+
+fn card_count_of(ann: &Ann) -> usize {
+    match ann {
+        Ann::Element(e) => card_count(e),
+        Ann::Instance(_) => 1,
+    }
+}
+
+fn plain_elements(items: &[Item]) -> Vec<Element<Value>> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::El(e) => Some((**e).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Index of the `}` matching the `{` at 0.
+fn matching_brace(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn scaled(gain: Value, x: Expr) -> Expr {
+    match gain {
+        Value::Num(1.0) => x,
+        Value::Num(g) => Expr::Num(g) * x,
+        Value::Expr(e) => e * x,
+    }
+}
+
+fn node(t: &Token<'_>) -> String {
+    if t.text.eq_ignore_ascii_case("gnd") {
+        GROUND.to_string()
+    } else {
+        t.text.to_string()
+    }
+}
+
+fn number(line: &Logical, t: &Token<'_>) -> Result<f64> {
+    parse_number(t.text).map_err(|e| match e {
+        NumberError::NoDigits => line.diag(t.start, format!("`{}` is not a number", t.text), Some(VALUE)),
+        NumberError::Trailing(at) => line.diag(
+            t.start + at,
+            format!("`{}` is not a number: unexpected `{}`", t.text, &t.text[at..]),
+            Some("a number with an optional scale suffix and unit letters (such as 10pF)"),
+        ),
+    })
+}
+
+fn check_ident(line: &Logical, t: &Token<'_>) -> Result<()> {
+    let ok = t.text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && t.text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(line.diag(
+            t.start,
+            format!("`{}` is not a valid name", t.text),
+            Some("a name of letters, digits and `_`"),
+        ))
+    }
+}
+
+fn waveform(line: &Logical, shape: &str, args: Vec<(Value, usize)>, at: usize) -> Result<Waveform<Value>> {
+    let count = args.len();
+    let (min, max) = match shape {
+        "pulse" => (2, 8),
+        "sin" => (2, 6),
+        "exp" => (2, 6),
+        _ => (2, usize::MAX),
+    };
+    if count < min || count > max {
+        let expected = match shape {
+            "pulse" => "PULSE(v1 v2 [td [tr [tf [pw [per [np]]]]]])",
+            "sin" => "SIN(vo va [freq [td [theta [phase]]]])",
+            "exp" => "EXP(v1 v2 [td1 [tau1 [td2 [tau2]]]])",
+            _ => "PWL(t1 v1 t2 v2 ...)",
+        };
+        let at = args.get(max).map_or(at, |a| a.1);
+        return Err(line.diag(
+            at,
+            format!(
+                "{} takes {min} to {} arguments, found {count}",
+                shape.to_uppercase(),
+                if max == usize::MAX { "any number of".into() } else { max.to_string() }
+            ),
+            Some(expected),
+        ));
+    }
+    let mut it = args.into_iter().map(|a| a.0);
+    let mut next = || it.next();
+    let (a, b) = match (next(), next()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Err(line.diag(at, "missing arguments", None)),
+    };
+    Ok(match shape {
+        "pulse" => Waveform::Pulse {
+            v1: a,
+            v2: b,
+            td: next(),
+            tr: next(),
+            tf: next(),
+            pw: next(),
+            per: next(),
+            np: next(),
+        },
+        "sin" => Waveform::Sin { vo: a, va: b, freq: next(), td: next(), theta: next(), phase: next() },
+        "exp" => Waveform::Exp { v1: a, v2: b, td1: next(), tau1: next(), td2: next(), tau2: next() },
+        _ => {
+            if count % 2 != 0 {
+                return Err(line.diag(
+                    at,
+                    format!("PWL needs time-value pairs, found {count} numbers"),
+                    Some("an even number of arguments"),
+                ));
+            }
+            let mut points = vec![(a, b)];
+            while let (Some(t), Some(v)) = (next(), next()) {
+                points.push((t, v));
+            }
+            Waveform::Pwl { points }
+        }
+    })
+}
+
+/// `* Written by <generator> (<dialect> dialect).` then other comment lines.
+fn header_from(comments: &[String]) -> Header {
+    let mut header = Header { generator: String::new(), lines: Vec::new() };
+    let mut rest = comments;
+    if let Some(first) = comments.first() {
+        if let Some(g) = first.strip_prefix("Written by ") {
+            if let Some(k) = g.rfind(" (") {
+                header.generator = g[..k].to_string();
+                rest = &comments[1..];
+            }
+        }
+    }
+    header.lines = rest.to_vec();
+    header
+}
+
+/// Parameters that depend on each other in a cycle are an error at the
+/// first of them.
+fn check_param_order(scope: &Scope, name: &str) -> Result<()> {
+    match ordered_params(&scope.params, name) {
+        Ok(_) => Ok(()),
+        Err(Error::ParamCycle { cycle, .. }) => {
+            let first = cycle.first().cloned().unwrap_or_default();
+            let pos = scope.params.iter().position(|p| p.name.eq_ignore_ascii_case(&first));
+            match pos.and_then(|k| scope.param_lines.get(k)) {
+                Some((line, at)) => Err(line.diag(
+                    *at,
+                    format!("parameters depend on each other in a cycle: {}", cycle.join(" -> ")),
+                    Some("parameters defined without circular references"),
+                )),
+                None => Err(Error::ParamCycle { scope: name.to_string(), cycle }),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,876 @@
+//! The netlist writer.
+//!
+//! # Conventions
+//!
+//! - **Card names.** An element is written under its own name when that
+//!   starts with the letter of its SPICE card (`R`, `C`, `L`, `V`, `I`, `B`,
+//!   `D`, `M`; `X` for instances), otherwise under the letter followed by
+//!   the name (`Rnl` as a B-source is `BRnl`). `I(name)` in expressions
+//!   follows the renaming.
+//! - **Behavioural laws** become B-sources `B<name> p n I={...}` with the law
+//!   in closed form: integer powers as products (`x*x*x`, never `^` or `pow`,
+//!   which ngspice computes as `|x|^y`; beyond the 8th power `pow` for even
+//!   and `pwr` for odd powers, both exact), softplus as
+//!   `max(x,0)+ln(1+exp(-abs(x)))` (no overflow), logistic as
+//!   `1/(1+exp(-x))`, piecewise-linear laws as a sum of hinge terms
+//!   `(x+abs(x))/2` (ngspice gives ternaries and `u()` zero slope; `abs`
+//!   has the right one).
+//! - **Memristive states** are state nodes `<name>_x<k>`: a unit capacitor
+//!   `C<name>_x<k> <node> 0 1 IC=<x0>` charged by a B-source current
+//!   `B<name>_x<k> 0 <node> I={dx/dt}`, so the node voltage is the state. The
+//!   law is a B-source between the element's nodes reading `V(<node>)`.
+//!   Initial values take effect with `uic`; without it the operating point
+//!   puts every state at its steady state.
+//! - **Annotations.** Before every element or instance that plain SPICE
+//!   cannot carry back into the same atscale element (nonlinear resistors,
+//!   memristive elements, renamed cards, expressions reading renamed
+//!   currents) the writer puts a comment `*@atscale element {json}` (or
+//!   `*@atscale instance {json}`) holding the element as JSON (the
+//!   serialisation of [`atscale_circuit::Element`]). The parser uses the
+//!   annotation only if the lines after it are exactly what the writer makes
+//!   of that element; a hand-edited card is read as plain SPICE instead.
+//! - **Numbers** go through [`format_number`];
+//!   parameter expressions are written `{expr}`.
+//! - **Parameters** are written in dependency order (`.param` lines, and
+//!   `params:` of subcircuits), since ngspice reads them in order.
+//! - The title and header are sanitised ([`sanitize_text`]); every name is
+//!   checked ([`crate::names`]); the output is checked again before it is
+//!   returned.
+
+use std::collections::{HashMap, HashSet};
+
+use atscale_circuit::{
+    Circuit, Element, ElementKind, Expr, Gate, Instance, MemristiveLaw, Model, ModelKind, Param, Relaxation,
+    ResistiveLaw, Subckt, Value, Waveform, GROUND,
+};
+
+use crate::analysis::Analysis;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::names::{check_name, check_node, check_output, check_param, sanitize_text};
+use crate::number::format_number;
+
+/// Prefix of the structured comments the writer adds and the parser reads.
+pub const ANNOTATION_PREFIX: &str = "*@atscale";
+
+/// The header comment: what produced the netlist and anything the caller
+/// wants a reader to know (the design's scales and parameters, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The program that wrote the netlist (default `atscale-spice <version>`).
+    pub generator: String,
+    /// Further comment lines, one per entry; sanitised when written.
+    pub lines: Vec<String>,
+}
+
+impl Default for Header {
+    fn default() -> Self {
+        Header { generator: format!("atscale-spice {}", env!("CARGO_PKG_VERSION")), lines: Vec::new() }
+    }
+}
+
+/// Writes a circuit and its analysis as a netlist in `dialect`,
+/// hierarchically (subcircuits stay subcircuits, parameters stay
+/// parameters). See the [module documentation](self) for the conventions.
+pub fn write_netlist(
+    circuit: &Circuit,
+    analysis: &Analysis,
+    dialect: &dyn Dialect,
+    header: &Header,
+) -> Result<String> {
+    let mut out = Vec::new();
+    out.push(sanitize_text(&circuit.title));
+    out.push(format!("* Written by {} ({} dialect).", sanitize_text(&header.generator), dialect.name()));
+    for l in &header.lines {
+        out.push(format!("* {}", sanitize_text(l)));
+    }
+    for p in ordered_params(&circuit.params, "the top level")? {
+        check_param(&p.name)?;
+        out.push(format!(
+            ".param {}={}",
+            p.name,
+            value(&p.value, dialect, &format!("parameter {}", p.name))?
+        ));
+    }
+    for m in &circuit.models {
+        out.push(model_card(m, dialect)?);
+    }
+    for s in &circuit.subckts {
+        subckt_lines(s, dialect, &mut out)?;
+    }
+    body_lines(&circuit.elements, &circuit.instances, &[], "the top level", dialect, &mut out)?;
+    out.extend(dialect.analysis_cards(analysis)?);
+    out.push(".end".to_string());
+    let mut text = out.join("\n");
+    text.push('\n');
+    check_output(&text)?;
+    Ok(text)
+}
+
+/// Flattens the circuit ([`Circuit::flatten`]: parameters resolved,
+/// subcircuits expanded with hierarchical names such as `x1.n2`) and writes
+/// the result with [`write_netlist`].
+pub fn write_flat_netlist(
+    circuit: &Circuit,
+    analysis: &Analysis,
+    dialect: &dyn Dialect,
+    header: &Header,
+) -> Result<String> {
+    let flat = circuit.flatten().map_err(|e| Error::Unrepresentable {
+        context: format!("circuit `{}` flat", circuit.title),
+        dialect: dialect.name(),
+        reason: e.to_string(),
+    })?;
+    let mut models = Vec::new();
+    for m in &flat.models {
+        let kind = m.kind.try_map(&mut |x: &f64| Ok::<_, ()>(Value::Num(*x))).map_err(|_| {
+            Error::Unrepresentable {
+                context: format!("model {}", m.name),
+                dialect: dialect.name(),
+                reason: "its parameters could not be converted".into(),
+            }
+        })?;
+        models.push(Model { name: m.name.clone(), kind });
+    }
+    let mut elements = Vec::new();
+    for e in &flat.elements {
+        let kind = e
+            .kind
+            .try_map(&mut |x: &f64| Ok::<_, ()>(Value::Num(*x)), &mut |x: &Expr| Ok(x.clone()))
+            .map_err(|_| Error::Unrepresentable {
+                context: format!("element {}", e.name),
+                dialect: dialect.name(),
+                reason: "its values could not be converted".into(),
+            })?;
+        elements.push(Element { name: e.name.clone(), kind });
+    }
+    let c = Circuit { title: flat.title.clone(), models, elements, ..Circuit::default() };
+    write_netlist(&c, analysis, dialect, header)
+}
+
+/// Parameters in an order where each comes after those it reads (stable:
+/// otherwise the given order).
+pub(crate) fn ordered_params<'a>(params: &'a [Param], scope: &str) -> Result<Vec<&'a Param>> {
+    let index: HashMap<String, usize> =
+        params.iter().enumerate().map(|(k, p)| (p.name.to_ascii_lowercase(), k)).collect();
+    let mut state = vec![0u8; params.len()]; // 0 new, 1 visiting, 2 done
+    let mut out = Vec::new();
+    fn visit<'a>(
+        k: usize,
+        params: &'a [Param],
+        index: &HashMap<String, usize>,
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+        out: &mut Vec<&'a Param>,
+        scope: &str,
+    ) -> Result<()> {
+        match state[k] {
+            2 => return Ok(()),
+            1 => {
+                let start = path.iter().position(|&p| p == k).unwrap_or(0);
+                let mut cycle: Vec<String> = path[start..].iter().map(|&p| params[p].name.clone()).collect();
+                cycle.push(params[k].name.clone());
+                return Err(Error::ParamCycle { scope: scope.to_string(), cycle });
+            }
+            _ => {}
+        }
+        state[k] = 1;
+        path.push(k);
+        if let Value::Expr(e) = &params[k].value {
+            for v in e.variables() {
+                if let Some(&d) = index.get(&v.to_ascii_lowercase()) {
+                    visit(d, params, index, state, path, out, scope)?;
+                }
+            }
+        }
+        path.pop();
+        state[k] = 2;
+        out.push(&params[k]);
+        Ok(())
+    }
+    for k in 0..params.len() {
+        visit(k, params, &index, &mut state, &mut Vec::new(), &mut out, scope)?;
+    }
+    Ok(out)
+}
+
+/// Prints a value: a number, or `{expr}`.
+pub(crate) fn value(v: &Value, dialect: &dyn Dialect, context: &str) -> Result<String> {
+    match v {
+        Value::Num(x) => {
+            format_number(*x).ok_or_else(|| Error::NonFinite { context: context.to_string(), value: *x })
+        }
+        Value::Expr(e) => {
+            check_expr_names(e)?;
+            Ok(format!("{{{}}}", dialect.expr(e)?))
+        }
+    }
+}
+
+/// Checks every name an expression reads.
+pub(crate) fn check_expr_names(e: &Expr) -> Result<()> {
+    let mut res = Ok(());
+    e.visit_leaves(&mut |leaf| {
+        if res.is_err() {
+            return;
+        }
+        use atscale_circuit::expr::Leaf;
+        res = match leaf {
+            Leaf::Node(n) => check_node(n),
+            Leaf::Current(c) => check_name("current", c),
+            Leaf::Var(v) => {
+                if v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    Ok(())
+                } else {
+                    Err(Error::UnsafeName {
+                        what: "expression variable",
+                        name: v.to_string(),
+                        reason:
+                            "variables must be identifiers (a letter or `_`, then letters, digits or `_`)",
+                    })
+                }
+            }
+            Leaf::Time => Ok(()),
+        };
+    });
+    res
+}
+
+fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<String> {
+    check_name("model", &m.name)?;
+    let mut params: Vec<String> = Vec::new();
+    let ctx = |k: &str| format!("parameter {k} of model {}", m.name);
+    let named: Vec<(&str, &Option<Value>)> = match &m.kind {
+        ModelKind::Diode(d) => vec![
+            ("IS", &d.is),
+            ("N", &d.n),
+            ("RS", &d.rs),
+            ("CJO", &d.cjo),
+            ("VJ", &d.vj),
+            ("M", &d.m),
+            ("TT", &d.tt),
+            ("BV", &d.bv),
+            ("IBV", &d.ibv),
+        ],
+        ModelKind::Nmos(p) | ModelKind::Pmos(p) => {
+            params.push(format!("LEVEL={}", p.level));
+            vec![("VTO", &p.vto), ("KP", &p.kp), ("LAMBDA", &p.lambda), ("GAMMA", &p.gamma), ("PHI", &p.phi)]
+        }
+    };
+    for (k, v) in named {
+        if let Some(v) = v {
+            params.push(format!("{k}={}", value(v, dialect, &ctx(k))?));
+        }
+    }
+    if let ModelKind::Nmos(p) | ModelKind::Pmos(p) = &m.kind {
+        for (k, v) in &p.extra {
+            check_name("model parameter", k)?;
+            let lower = k.to_ascii_lowercase();
+            if lower != *k || ["level", "vto", "kp", "lambda", "gamma", "phi"].contains(&lower.as_str()) {
+                return Err(Error::Unrepresentable {
+                    context: format!("parameter {k} of model {}", m.name),
+                    dialect: dialect.name(),
+                    reason: "extra MOS parameters must be lower-case and not one of the named fields".into(),
+                });
+            }
+            params.push(format!("{k}={}", value(v, dialect, &ctx(k))?));
+        }
+    }
+    let kw = m.kind.keyword();
+    Ok(if params.is_empty() {
+        format!(".model {} {kw}", m.name)
+    } else {
+        format!(".model {} {kw}({})", m.name, params.join(" "))
+    })
+}
+
+fn subckt_lines(s: &Subckt, dialect: &dyn Dialect, out: &mut Vec<String>) -> Result<()> {
+    check_name("subcircuit", &s.name)?;
+    let mut head = format!(".subckt {}", s.name);
+    for p in &s.ports {
+        check_node(p)?;
+        if p == GROUND {
+            return Err(Error::UnsafeName {
+                what: "port",
+                name: p.clone(),
+                reason: "ground `0` cannot be a port",
+            });
+        }
+        head.push(' ');
+        head.push_str(p);
+    }
+    let scope = format!("subcircuit `{}`", s.name);
+    let params = ordered_params(&s.params, &scope)?;
+    if !params.is_empty() {
+        head.push_str(" params:");
+        for p in params {
+            check_param(&p.name)?;
+            head.push_str(&format!(
+                " {}={}",
+                p.name,
+                value(&p.value, dialect, &format!("parameter {}", p.name))?
+            ));
+        }
+    }
+    out.push(head);
+    body_lines(&s.elements, &s.instances, &s.ports, &scope, dialect, out)?;
+    out.push(format!(".ends {}", s.name));
+    Ok(())
+}
+
+/// The SPICE card letter of an element kind.
+pub(crate) fn card_letter<V>(kind: &ElementKind<V>) -> char {
+    match kind {
+        ElementKind::Resistor { .. } => 'R',
+        ElementKind::Capacitor { .. } => 'C',
+        ElementKind::Inductor { .. } => 'L',
+        ElementKind::VoltageSource { .. } => 'V',
+        ElementKind::CurrentSource { .. } => 'I',
+        ElementKind::BehaviouralCurrent { .. }
+        | ElementKind::BehaviouralVoltage { .. }
+        | ElementKind::NonlinearResistor { .. }
+        | ElementKind::Memristive { .. } => 'B',
+        ElementKind::Diode { .. } => 'D',
+        ElementKind::Mosfet { .. } => 'M',
+    }
+}
+
+/// The name a card is written under: the name, with the card letter in
+/// front unless it already starts with it.
+pub(crate) fn card_name(letter: char, name: &str) -> String {
+    if name.starts_with(|c: char| c.eq_ignore_ascii_case(&letter)) {
+        name.to_string()
+    } else {
+        format!("{letter}{name}")
+    }
+}
+
+/// Renamed branch-current owners of a scope: lower-case name -> card name.
+pub(crate) type Renames = HashMap<String, String>;
+
+pub(crate) fn scope_renames(elements: &[Element<Value>]) -> Renames {
+    elements
+        .iter()
+        .filter(|e| e.kind.has_branch_current())
+        .filter_map(|e| {
+            let card = card_name(card_letter(&e.kind), &e.name);
+            (card != e.name).then(|| (e.name.to_ascii_lowercase(), card))
+        })
+        .collect()
+}
+
+/// Whether plain SPICE would read the element back as something else.
+pub(crate) fn needs_annotation(e: &Element<Value>, renames: &Renames) -> bool {
+    if matches!(e.kind, ElementKind::NonlinearResistor { .. } | ElementKind::Memristive { .. }) {
+        return true;
+    }
+    if card_name(card_letter(&e.kind), &e.name) != e.name {
+        return true;
+    }
+    e.kind
+        .expressions()
+        .iter()
+        .any(|x| x.currents().iter().any(|c| renames.contains_key(&c.to_ascii_lowercase())))
+}
+
+/// How many card lines the writer makes of an element.
+pub(crate) fn card_count<V>(e: &Element<V>) -> usize {
+    match &e.kind {
+        ElementKind::Memristive { states, .. } => 1 + 2 * states.len(),
+        _ => 1,
+    }
+}
+
+/// The state node of state `k` of a memristive element.
+pub(crate) fn state_node(element: &str, k: usize) -> String {
+    format!("{element}_x{k}")
+}
+
+fn body_lines(
+    elements: &[Element<Value>],
+    instances: &[Instance],
+    ports: &[String],
+    scope: &str,
+    dialect: &dyn Dialect,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    let renames = scope_renames(elements);
+    // Nodes of the scope, to keep state nodes from clashing with them.
+    let mut nodes: HashSet<String> = ports.iter().map(|p| p.to_ascii_lowercase()).collect();
+    for e in elements {
+        nodes.extend(e.kind.nodes().into_iter().map(str::to_ascii_lowercase));
+    }
+    for i in instances {
+        nodes.extend(i.nodes.iter().map(|n| n.to_ascii_lowercase()));
+    }
+    for e in elements {
+        if let ElementKind::Memristive { states, .. } = &e.kind {
+            for k in 0..states.len() {
+                let node = state_node(&e.name, k);
+                if !nodes.insert(node.to_ascii_lowercase()) {
+                    return Err(Error::StateNodeClash {
+                        element: e.name.clone(),
+                        node,
+                        scope: scope.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    for e in elements {
+        if dialect.annotates() && needs_annotation(e, &renames) {
+            out.push(annotation("element", e)?);
+        }
+        out.extend(element_cards(e, dialect, &renames)?);
+    }
+    for i in instances {
+        let card = card_name('X', &i.name);
+        if dialect.annotates() && card != i.name {
+            out.push(annotation("instance", i)?);
+        }
+        out.push(instance_card(i, dialect)?);
+    }
+    Ok(())
+}
+
+fn annotation<T: serde::Serialize + NamedItem>(what: &str, item: &T) -> Result<String> {
+    let json = serde_json::to_string(item).map_err(|e| Error::Unrepresentable {
+        context: format!("the annotation of {what} {}", item.item_name()),
+        dialect: "any",
+        reason: e.to_string(),
+    })?;
+    Ok(format!("{ANNOTATION_PREFIX} {what} {json}"))
+}
+
+/// Something with a name, for messages.
+pub(crate) trait NamedItem {
+    fn item_name(&self) -> &str;
+}
+
+impl NamedItem for Element<Value> {
+    fn item_name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl NamedItem for Instance {
+    fn item_name(&self) -> &str {
+        &self.name
+    }
+}
+
+pub(crate) fn instance_card(i: &Instance, dialect: &dyn Dialect) -> Result<String> {
+    check_name("instance", &i.name)?;
+    let name = card_name('X', &i.name);
+    check_name("subcircuit", &i.subckt)?;
+    let mut line = name;
+    for n in &i.nodes {
+        check_node(n)?;
+        line.push(' ');
+        line.push_str(n);
+    }
+    line.push(' ');
+    line.push_str(&i.subckt);
+    if let (false, Some(kw)) = (i.params.is_empty(), dialect.instance_params_keyword()) {
+        line.push(' ');
+        line.push_str(kw);
+    }
+    for p in &i.params {
+        check_param(&p.name)?;
+        line.push_str(&format!(
+            " {}={}",
+            p.name,
+            value(&p.value, dialect, &format!("parameter {} of instance {}", p.name, i.name))?
+        ));
+    }
+    Ok(line)
+}
+
+/// The branch voltage `v(p) - v(n)` as an expression.
+fn branch_voltage(p: &str, n: &str) -> Expr {
+    if n == GROUND {
+        Expr::v(p)
+    } else {
+        Expr::v_diff(p, n)
+    }
+}
+
+fn ex(v: &Value) -> Expr {
+    match v {
+        Value::Num(x) => Expr::Num(*x),
+        Value::Expr(e) => e.clone(),
+    }
+}
+
+fn sub(a: Expr, b: Expr) -> Expr {
+    match (&a, &b) {
+        (_, Expr::Num(y)) if *y == 0.0 => a,
+        (_, Expr::Num(y)) if *y < 0.0 => a + Expr::Num(-y),
+        _ => a - b,
+    }
+}
+
+fn mul(a: Expr, b: Expr) -> Expr {
+    match (&a, &b) {
+        (Expr::Num(x), _) if *x == 1.0 => b,
+        (_, Expr::Num(y)) if *y == 1.0 => a,
+        _ => a * b,
+    }
+}
+
+fn div(a: Expr, b: Expr) -> Expr {
+    match &b {
+        Expr::Num(y) if *y == 1.0 => a,
+        _ => a / b,
+    }
+}
+
+fn softplus(x: Expr) -> Expr {
+    x.clone().max(0.0) + (1.0 + (-(x.abs())).exp()).ln()
+}
+
+fn logistic(x: Expr) -> Expr {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// `x^p` for an integer `p >= 1`, exactly (products up to the 8th power).
+fn int_power(x: Expr, p: u32) -> Expr {
+    if p == 0 {
+        return Expr::Num(1.0);
+    }
+    if p > 8 {
+        let e = Expr::Num(f64::from(p));
+        return if p % 2 == 0 { x.pow(e) } else { x.pwr(e) };
+    }
+    let mut acc = x.clone();
+    for _ in 1..p {
+        acc = acc * x.clone();
+    }
+    acc
+}
+
+/// The current of a resistive law at branch voltage `v`.
+fn resistive_current(
+    law: &ResistiveLaw<Value>,
+    v: Expr,
+    context: &str,
+    dialect: &dyn Dialect,
+) -> Result<Expr> {
+    Ok(match law {
+        ResistiveLaw::Cubic { a, b } => sub(mul(ex(a), int_power(v.clone(), 3)), mul(ex(b), v)),
+        ResistiveLaw::Tanh { alpha, delta, w } => mul(ex(alpha), div(sub(v, ex(delta)), ex(w)).tanh()),
+        ResistiveLaw::Logistic { alpha, a, c } => mul(ex(alpha), logistic(mul(ex(a), sub(v, ex(c))))),
+        ResistiveLaw::Softplus { alpha, a, c } => mul(ex(alpha), softplus(mul(ex(a), sub(v, ex(c))))),
+        ResistiveLaw::Glm { g0, terms } => {
+            let base = mul(ex(g0), v.clone());
+            match sum(terms.iter().map(|t| mul(ex(&t.w), softplus(mul(ex(&t.a), sub(v.clone(), ex(&t.c)))))))
+            {
+                Some(s) => base * s.exp(),
+                None => base,
+            }
+        }
+        ResistiveLaw::Pwl { points } => {
+            if points.len() < 2 {
+                return Err(Error::Unrepresentable {
+                    context: context.to_string(),
+                    dialect: dialect.name(),
+                    reason: format!(
+                        "a piecewise-linear law needs at least 2 points, it has {}",
+                        points.len()
+                    ),
+                });
+            }
+            let slope = |k: usize| -> Result<Expr> {
+                let (v0, i0) = &points[k];
+                let (v1, i1) = &points[k + 1];
+                match (v0, i0, v1, i1) {
+                    (Value::Num(v0), Value::Num(i0), Value::Num(v1), Value::Num(i1)) => {
+                        let s = (i1 - i0) / (v1 - v0);
+                        if s.is_finite() {
+                            Ok(Expr::Num(s))
+                        } else {
+                            Err(Error::Unrepresentable {
+                                context: context.to_string(),
+                                dialect: dialect.name(),
+                                reason: format!(
+                                    "the slope of its piecewise-linear law between points {k} and {} is {s}; \
+                                     the voltages must increase strictly",
+                                    k + 1
+                                ),
+                            })
+                        }
+                    }
+                    _ => Ok((ex(i1) - ex(i0)) / (ex(v1) - ex(v0))),
+                }
+            };
+            let (v0, i0) = &points[0];
+            let mut acc = ex(i0) + mul(slope(0)?, sub(v.clone(), ex(v0)));
+            for (k, corner) in points.iter().enumerate().take(points.len() - 1).skip(1) {
+                let ds = match (slope(k)?, slope(k - 1)?) {
+                    (Expr::Num(a), Expr::Num(b)) => Expr::Num(a - b),
+                    (a, b) => a - b,
+                };
+                let d = sub(v.clone(), ex(&corner.0));
+                acc = acc + mul(ds, (d.clone() + d.abs()) / 2.0);
+            }
+            acc
+        }
+        ResistiveLaw::Expression { expr } => substitute_v(expr, &v),
+    })
+}
+
+fn sum(terms: impl Iterator<Item = Expr>) -> Option<Expr> {
+    terms.reduce(|a, b| a + b)
+}
+
+/// Replaces the branch-voltage variable `v` of a law or rate.
+fn substitute_v(e: &Expr, v: &Expr) -> Expr {
+    e.substitute_vars(&mut |name| (name == "v").then(|| v.clone()))
+}
+
+fn gate_factor(g: &Gate<Value>, x: Expr) -> Expr {
+    match &g.logistic {
+        None => int_power(x, g.power),
+        Some(s) => {
+            let l = logistic(mul(ex(&s.a), sub(x, ex(&s.c))));
+            if g.power > 8 {
+                l.pow(Expr::Num(f64::from(g.power)))
+            } else {
+                int_power(l, g.power)
+            }
+        }
+    }
+}
+
+fn state_expr(element: &str, states: usize, k: usize, context: &str, dialect: &dyn Dialect) -> Result<Expr> {
+    if k >= states {
+        return Err(Error::Unrepresentable {
+            context: context.to_string(),
+            dialect: dialect.name(),
+            reason: format!("its law reads state {k}, but it has {states} states"),
+        });
+    }
+    Ok(Expr::v(state_node(element, k)))
+}
+
+fn memristive_current(
+    name: &str,
+    states: usize,
+    law: &MemristiveLaw<Value>,
+    v: Expr,
+    context: &str,
+    dialect: &dyn Dialect,
+) -> Result<Expr> {
+    Ok(match law {
+        MemristiveLaw::Tanh { state, alpha, delta } => {
+            let x = state_expr(name, states, *state, context, dialect)?;
+            mul(ex(alpha), sub(x, ex(delta)).tanh())
+        }
+        MemristiveLaw::Gates { gbar, e_volt, gates } => {
+            let mut acc = ex(gbar);
+            for g in gates {
+                let x = state_expr(name, states, g.state, context, dialect)?;
+                acc = mul(acc, gate_factor(g, x));
+            }
+            mul(acc, sub(v, ex(e_volt)))
+        }
+        MemristiveLaw::Glm { gbar, e_volt, terms } => {
+            let mut parts = Vec::new();
+            for t in terms {
+                let x = state_expr(name, states, t.state, context, dialect)?;
+                parts.push(mul(ex(&t.w), softplus(mul(ex(&t.a), sub(x, ex(&t.c))))));
+            }
+            let g = match sum(parts.into_iter()) {
+                Some(s) => mul(ex(gbar), s.exp()),
+                None => ex(gbar),
+            };
+            mul(g, sub(v, ex(e_volt)))
+        }
+    })
+}
+
+fn rename_currents(e: &Expr, renames: &Renames) -> Expr {
+    e.rename(&mut |n: &str| n.to_string(), &mut |c: &str| {
+        renames.get(&c.to_ascii_lowercase()).cloned().unwrap_or_else(|| c.to_string())
+    })
+}
+
+fn behavioural(
+    name: &str,
+    p: &str,
+    n: &str,
+    kind: char,
+    e: &Expr,
+    renames: &Renames,
+    dialect: &dyn Dialect,
+) -> Result<String> {
+    let e = rename_currents(e, renames);
+    check_expr_names(&e)?;
+    Ok(format!("{name} {p} {n} {kind}={{{}}}", dialect.expr(&e)?))
+}
+
+/// The card lines of one element (without its annotation).
+pub(crate) fn element_cards(
+    e: &Element<Value>,
+    dialect: &dyn Dialect,
+    renames: &Renames,
+) -> Result<Vec<String>> {
+    check_name("element", &e.name)?;
+    let name = card_name(card_letter(&e.kind), &e.name);
+    for n in e.kind.nodes() {
+        check_node(n)?;
+    }
+    let context = format!("{} {}", e.kind.class_name(), e.name);
+    let val = |v: &Value, what: &str| value(v, dialect, &format!("the {what} of {context}"));
+    let opt = |o: &Option<Value>, key: &str, what: &str| -> Result<String> {
+        Ok(match o {
+            Some(v) => format!(" {key}={}", val(v, what)?),
+            None => String::new(),
+        })
+    };
+    Ok(match &e.kind {
+        ElementKind::Resistor { p, n, r_ohm } => {
+            vec![format!("{name} {p} {n} {}", val(r_ohm, "resistance")?)]
+        }
+        ElementKind::Capacitor { p, n, c_farad, ic_volt } => {
+            vec![format!(
+                "{name} {p} {n} {}{}",
+                val(c_farad, "capacitance")?,
+                opt(ic_volt, "IC", "initial voltage")?
+            )]
+        }
+        ElementKind::Inductor { p, n, l_henry, ic_amp } => {
+            vec![format!(
+                "{name} {p} {n} {}{}",
+                val(l_henry, "inductance")?,
+                opt(ic_amp, "IC", "initial current")?
+            )]
+        }
+        ElementKind::VoltageSource { p, n, waveform, dc }
+        | ElementKind::CurrentSource { p, n, waveform, dc } => {
+            vec![format!("{name} {p} {n} {}", source_spec(waveform, dc.as_ref(), &context, dialect)?)]
+        }
+        ElementKind::BehaviouralCurrent { p, n, expr } => {
+            vec![behavioural(&name, p, n, 'I', expr, renames, dialect)?]
+        }
+        ElementKind::BehaviouralVoltage { p, n, expr } => {
+            vec![behavioural(&name, p, n, 'V', expr, renames, dialect)?]
+        }
+        ElementKind::NonlinearResistor { p, n, law } => {
+            let i = resistive_current(law, branch_voltage(p, n), &context, dialect)?;
+            vec![behavioural(&name, p, n, 'I', &i, renames, dialect)?]
+        }
+        ElementKind::Memristive { p, n, states, law } => {
+            let v = branch_voltage(p, n);
+            let i = memristive_current(&e.name, states.len(), law, v.clone(), &context, dialect)?;
+            let mut lines = vec![behavioural(&name, p, n, 'I', &i, renames, dialect)?];
+            for (k, s) in states.iter().enumerate() {
+                let node = state_node(&e.name, k);
+                check_node(&node)?;
+                let x = Expr::v(node.clone());
+                let rate = match s {
+                    Relaxation::Linear { tau_s, .. } => div(sub(v.clone(), x), ex(tau_s)),
+                    Relaxation::Kinetic { alpha, beta, .. } => {
+                        let a = substitute_v(alpha, &v);
+                        let b = substitute_v(beta, &v);
+                        a * (1.0 - x.clone()) - b * x
+                    }
+                };
+                lines.push(format!(
+                    "C{node} {node} 0 1 IC={}",
+                    val(s.x0(), &format!("initial value of state {k}"))?
+                ));
+                lines.push(behavioural(&format!("B{node}"), "0", &node, 'I', &rate, renames, dialect)?);
+            }
+            lines
+        }
+        ElementKind::Diode { p, n, model, area } => {
+            check_name("model", model)?;
+            let area = match area {
+                Some(a) => format!(" {}", val(a, "area")?),
+                None => String::new(),
+            };
+            vec![format!("{name} {p} {n} {model}{area}")]
+        }
+        ElementKind::Mosfet { d, g, s, b, model, w_m, l_m } => {
+            check_name("model", model)?;
+            vec![format!("{name} {d} {g} {s} {b} {model} W={} L={}", val(w_m, "width")?, val(l_m, "length")?)]
+        }
+    })
+}
+
+/// `[DC d] SHAPE(args)`, or `DC value`.
+fn source_spec(
+    w: &Waveform<Value>,
+    dc: Option<&Value>,
+    context: &str,
+    dialect: &dyn Dialect,
+) -> Result<String> {
+    let unrep = |reason: String| Error::Unrepresentable {
+        context: context.to_string(),
+        dialect: dialect.name(),
+        reason,
+    };
+    let val = |v: &Value| value(v, dialect, &format!("the waveform of {context}"));
+    let args = |required: &[&Value], optional: &[(&str, &Option<Value>)]| -> Result<String> {
+        let mut parts = Vec::new();
+        for v in required {
+            parts.push(val(v)?);
+        }
+        let last = optional.iter().rposition(|(_, o)| o.is_some());
+        if let Some(last) = last {
+            for (k, (field, o)) in optional[..=last].iter().enumerate() {
+                match o {
+                    Some(v) => parts.push(val(v)?),
+                    None => {
+                        let later = optional[k + 1..=last].iter().find(|(_, o)| o.is_some()).map(|(f, _)| *f);
+                        return Err(unrep(format!(
+                            "its {} argument `{field}` is left to the default but `{}` is given; SPICE \
+                             arguments are positional",
+                            w.keyword(),
+                            later.unwrap_or("a later one")
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(parts.join(" "))
+    };
+    let shape = match w {
+        Waveform::Dc { value } => {
+            if dc.is_some() {
+                return Err(unrep("a DC waveform cannot have a separate DC value".into()));
+            }
+            return Ok(format!("DC {}", val(value)?));
+        }
+        Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => format!(
+            "PULSE({})",
+            args(&[v1, v2], &[("td", td), ("tr", tr), ("tf", tf), ("pw", pw), ("per", per), ("np", np)])?
+        ),
+        Waveform::Pwl { points } => {
+            if points.is_empty() {
+                return Err(unrep("a PWL waveform needs at least one point".into()));
+            }
+            let mut parts = Vec::new();
+            for (t, v) in points {
+                parts.push(val(t)?);
+                parts.push(val(v)?);
+            }
+            format!("PWL({})", parts.join(" "))
+        }
+        Waveform::Sin { vo, va, freq, td, theta, phase } => format!(
+            "SIN({})",
+            args(&[vo, va], &[("freq", freq), ("td", td), ("theta", theta), ("phase", phase)])?
+        ),
+        Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => format!(
+            "EXP({})",
+            args(&[v1, v2], &[("td1", td1), ("tau1", tau1), ("td2", td2), ("tau2", tau2)])?
+        ),
+    };
+    Ok(match dc {
+        Some(d) => format!("DC {} {shape}", val(d)?),
+        None => shape,
+    })
+}

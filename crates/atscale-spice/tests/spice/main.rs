@@ -1,0 +1,13 @@
+//! Integration tests of atscale-spice, one module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod errors;
+mod fuzz;
+mod generators;
+mod golden;
+mod ngspice;
+mod parser;
+mod properties;
+mod reference;
+mod roundtrip;
