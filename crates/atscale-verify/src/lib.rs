@@ -1,5 +1,48 @@
-//! Cross-engine verification for atscale.
+//! Cross-engine verification for atscale: run a netlist through ngspice, read its
+//! raw file, extract events and compare event timings between engines.
 //!
-//! **Not implemented yet.** This crate will run a netlist through ngspice, the
-//! native solver and spice21, read raw files and compare event timings
-//! (issue 5). It currently exports nothing.
+//! A tour in the order a user meets the types:
+//!
+//! 1. [`ngspice::control_blocks_or_shell`] screens a netlist for `.control`
+//!    blocks and shell escapes, which ngspice would execute.
+//! 2. [`ngspice::NgspiceRunner::detect`] finds ngspice and its version;
+//!    [`ngspice::NgspiceRunner::run`] runs a deck with [`ngspice::RunOptions`]
+//!    (timeout, maximum step or event accuracy) and returns an
+//!    [`ngspice::NgspiceRun`] holding the parsed raw file and the
+//!    [`ngspice::MaxStepChoice`] it made, or a structured [`Error`] naming the
+//!    cause (timestep too small at t, singular matrix at a node, rejected line,
+//!    incomplete run, timeout).
+//! 3. [`raw::RawFile`] reads ngspice raw files (binary/ASCII, real/complex, several
+//!    plots, aborted runs); [`raw::Plot::real`] finds columns by name and
+//!    [`raw::Plot::prepend_initial_row`] restores the t = 0 row `uic` omits.
+//! 4. [`events::EventSpec`] and [`events::crossings`] turn a sampled waveform into
+//!    event times, with one definition for all engines.
+//! 5. [`compare::compare_trains`] matches two event trains and measures them
+//!    ([`compare::TrainComparison`]: counts, dt, Γ, van Rossum, Victor-Purpura);
+//!    [`compare::verdict`] judges them against [`compare::Tolerances`].
+//! 6. [`report::Report::assemble`] gathers engines and comparisons into the JSON
+//!    report; [`report::markdown`] renders it for people.
+//!
+//! ```
+//! use atscale_verify::compare::{compare_trains, verdict, CompareOptions, Tolerances};
+//! use atscale_verify::events::{crossings, EventSpec};
+//!
+//! let t = [0.0, 1.0, 2.0, 3.0, 4.0];
+//! let v = [0.0, 2.0, 0.0, 2.0, 0.0];
+//! let spec = EventSpec::rising("v", 1.0, 0.5);
+//! let a = crossings(&t, &v, &spec);
+//! assert_eq!(a, vec![0.5, 2.5]);
+//! let c = compare_trains(&a, &[0.5, 2.5005], &CompareOptions::default());
+//! assert_eq!(c.counts.matched, 2);
+//! assert!(verdict(&c, &Tolerances::default()).agree);
+//! ```
+#![warn(missing_docs)]
+
+pub mod compare;
+mod error;
+pub mod events;
+pub mod ngspice;
+pub mod raw;
+pub mod report;
+
+pub use error::{Error, Result, RunContext};

@@ -1,0 +1,259 @@
+//! Errors of the verifier: simulator failures, raw-file problems and lookups.
+
+use std::path::PathBuf;
+
+/// What every simulator failure carries: the netlist, the exit status and the
+/// end of stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunContext {
+    /// Netlist path as the user named it.
+    pub path: PathBuf,
+    /// Exit status of the simulator as text (`exit status: 1`, `signal: 9 (SIGKILL)`).
+    pub status: String,
+    /// The last (at most 20) non-empty lines of stderr.
+    pub stderr_tail: String,
+}
+
+impl RunContext {
+    fn tail(&self) -> String {
+        if self.stderr_tail.is_empty() {
+            "stderr was empty".to_string()
+        } else {
+            format!("stderr ends with:\n{}", self.stderr_tail)
+        }
+    }
+}
+
+/// Result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while running a simulator or reading its output.
+///
+/// Simulator failures carry the netlist path (as the user named it), the exit
+/// status, the last lines of ngspice's stderr and the cause ngspice reported
+/// (time, node, line), so a person can act without rerunning anything.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `ngspice` could not be started.
+    #[error("ngspice not found on PATH ({program}: {source}); run scripts/install-ngspice.sh")]
+    NgspiceNotFound {
+        /// Program that was tried.
+        program: PathBuf,
+        /// Why starting it failed.
+        source: std::io::Error,
+    },
+
+    /// `ngspice -v` answered something without a recognisable version.
+    #[error("could not read the ngspice version from the output of `{program} -v`: {output:?}")]
+    VersionUnrecognised {
+        /// Program that was asked.
+        program: PathBuf,
+        /// The first lines of its answer.
+        output: String,
+    },
+
+    /// A file or directory operation failed.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        /// What was being done ("write the run deck", "read the raw file", ...).
+        action: &'static str,
+        /// File or directory concerned.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+
+    /// The simulator ran longer than the allowed time; its whole process group was killed.
+    #[error("ngspice did not finish {} within {seconds} s and was killed; {}", run.path.display(), run.tail())]
+    Timeout {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+        /// Timeout that was exceeded, in seconds.
+        seconds: f64,
+    },
+
+    /// ngspice rejected the netlist (syntax error, unknown model or function, bad card).
+    #[error(
+        "ngspice rejected {}{}: {message} ({}); {}",
+        run.path.display(),
+        line.map(|l| format!(" at line {l}")).unwrap_or_default()
+            + &text.as_ref().map(|t| format!(" (`{t}`)")).unwrap_or_default(),
+        run.status,
+        run.tail()
+    )]
+    NetlistRejected {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+        /// 1-based line of the run deck ngspice named, if it named one.
+        line: Option<usize>,
+        /// The offending line as ngspice echoed it (lower-cased, expanded).
+        text: Option<String>,
+        /// ngspice's explanation.
+        message: String,
+    },
+
+    /// The transient analysis gave up with "Timestep too small".
+    #[error(
+        "ngspice aborted {}: timestep too small{}{}{} ({}); {}",
+        run.path.display(),
+        time_s.map(|t| format!(" at t = {t:e} s")).unwrap_or_else(|| " at the initial time point".into()),
+        timestep_s.map(|h| format!(" (step {h:e} s)")).unwrap_or_default(),
+        trouble.as_ref().map(|n| format!(", trouble with {n}")).unwrap_or_default(),
+        run.status,
+        run.tail()
+    )]
+    TimestepTooSmall {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+        /// Simulation time of the failure in seconds; `None` when ngspice failed at the initial time point.
+        time_s: Option<f64>,
+        /// Last attempted step in seconds.
+        timestep_s: Option<f64>,
+        /// What ngspice blamed, e.g. `node "x"`.
+        trouble: Option<String>,
+    },
+
+    /// The circuit matrix was singular (a floating node or a loop of voltage sources).
+    #[error(
+        "ngspice found a singular matrix in {} (check node {node}){} ({}); {}",
+        run.path.display(),
+        if *recovered { "; it recovered by gmin/source stepping, but the node is ill-defined" } else { "" },
+        run.status,
+        run.tail()
+    )]
+    SingularMatrix {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+        /// Node (or branch) ngspice named.
+        node: String,
+        /// Whether ngspice nevertheless completed the run.
+        recovered: bool,
+    },
+
+    /// ngspice reported that the simulation was aborted, without a more specific cause.
+    #[error("ngspice aborted the simulation of {} ({}); {}", run.path.display(), run.status, run.tail())]
+    Aborted {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+    },
+
+    /// The run ended before the requested stop time.
+    #[error(
+        "ngspice stopped {} at t = {last_time_s:e} s before tstop = {tstop_s:e} s ({}); {}",
+        run.path.display(),
+        run.status,
+        run.tail()
+    )]
+    Incomplete {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+        /// Last time point written, in seconds.
+        last_time_s: f64,
+        /// Requested stop time, in seconds.
+        tstop_s: f64,
+    },
+
+    /// ngspice wrote no raw file (or an empty one).
+    #[error("ngspice wrote no raw file for {} ({}); {}", run.path.display(), run.status, run.tail())]
+    NoOutput {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+    },
+
+    /// The netlist has no `.tran` card although the runner needs one.
+    #[error("{path} has no .tran card; the runner needs one to set the maximum step and the stop time")]
+    NoTranCard {
+        /// Netlist path.
+        path: PathBuf,
+    },
+
+    /// The `.tran` card could not be understood.
+    #[error("{path} line {line}: cannot read the .tran card `{text}`: {reason}")]
+    BadTranCard {
+        /// Netlist path.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// The card.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// A run option is out of range.
+    #[error("invalid run option {name} = {value}: {reason}")]
+    BadOption {
+        /// Option name.
+        name: &'static str,
+        /// Offending value.
+        value: f64,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+
+    /// A raw file header line is malformed.
+    #[error("{path}: raw file header line {line} `{text}`: {reason}")]
+    RawHeader {
+        /// Raw file.
+        path: PathBuf,
+        /// 1-based line number within the file.
+        line: usize,
+        /// The line (lossily decoded, shortened).
+        text: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+
+    /// A value in an ASCII raw file does not parse.
+    #[error("{path}: raw file value `{text}` of point {point} is not a number")]
+    RawValue {
+        /// Raw file.
+        path: PathBuf,
+        /// 0-based point index.
+        point: usize,
+        /// The token.
+        text: String,
+    },
+
+    /// The raw file contains no plot at all.
+    #[error("{path}: no plot found in the raw file ({len} bytes)")]
+    RawEmpty {
+        /// Raw file.
+        path: PathBuf,
+        /// File length in bytes.
+        len: usize,
+    },
+
+    /// A requested signal is not in the plot.
+    #[error("signal `{name}` is not in plot `{plot}`; available: {}", available.join(", "))]
+    MissingSignal {
+        /// Name asked for.
+        name: String,
+        /// Plot name.
+        plot: String,
+        /// Variables the plot has.
+        available: Vec<String>,
+    },
+
+    /// The raw file has no transient plot.
+    #[error("no transient analysis plot in the output of {path}; plots: {}", plots.join(", "))]
+    NoTransientPlot {
+        /// Netlist path.
+        path: PathBuf,
+        /// Plot names found.
+        plots: Vec<String>,
+    },
+
+    /// An initial row has the wrong length or a time not before the first point.
+    #[error("initial row for plot `{plot}` has {got} values at t = {time_s:e} s; expected {expected} values and a time before the first point")]
+    BadInitialRow {
+        /// Plot name.
+        plot: String,
+        /// Values given.
+        got: usize,
+        /// Values expected (one per variable, the scale included).
+        expected: usize,
+        /// Time given, in seconds.
+        time_s: f64,
+    },
+}

@@ -1,0 +1,182 @@
+//! The ngspice runner against real ngspice: success, failures, timeout.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use atscale_verify::events::{crossings, EventSpec};
+use atscale_verify::ngspice::{MaxStepSource, NgspiceRun, NgspiceRunner, RunOptions};
+use atscale_verify::Error;
+
+use crate::{close, fixture};
+
+fn runner() -> NgspiceRunner {
+    match NgspiceRunner::detect() {
+        Ok(r) => r,
+        Err(e) => panic!("these tests need ngspice ({e}); install it with scripts/install-ngspice.sh"),
+    }
+}
+
+fn run(name: &str, opts: &RunOptions) -> (PathBuf, Result<NgspiceRun, Error>) {
+    let path = fixture(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let r = runner().run(&text, &path, opts);
+    (path, r)
+}
+
+fn expect_err(name: &str, opts: &RunOptions) -> Error {
+    match run(name, opts) {
+        (_, Err(e)) => e,
+        (p, Ok(r)) => panic!(
+            "{} ran without error; command ngspice -b -r out.raw deck.cir\ndeck:\n{}\nstdout:\n{}\nstderr:\n{}",
+            p.display(),
+            r.deck,
+            r.stdout,
+            r.stderr
+        ),
+    }
+}
+
+#[test]
+fn detects_version() {
+    let r = runner();
+    assert!(r.version().major >= 39, "{}", r.version());
+}
+
+#[test]
+fn fitzhugh_nagumo_events_match_reference() {
+    // shared/reference/events.json, fitzhugh_nagumo (scipy Radau, rtol 1e-12).
+    let expected = [23.275820859, 62.750235838, 102.224650818];
+    // fhn_uic.cir stops at 100 s; derive TMAX from an accuracy of 0.04 s (TMAX = 0.01 s).
+    let opts = RunOptions { max_step_s: None, event_accuracy_s: Some(0.04), ..RunOptions::default() };
+    let (path, r) = run("fhn_uic.cir", &opts);
+    let r = r.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(matches!(r.max_step.source, MaxStepSource::Explicit { .. } | MaxStepSource::FromNetlist));
+    // The netlist's TMAX (0.1) wins over the accuracy; force the derived one instead:
+    let text =
+        std::fs::read_to_string(&path).unwrap().replace(".tran 0.1 100 0 0.1 uic", ".tran 0.1 100 uic");
+    let r = runner().run(&text, &path, &opts).unwrap();
+    assert_eq!(
+        r.max_step.source,
+        MaxStepSource::DerivedFromAccuracy { event_accuracy_s: 0.04, factor: 0.25 }
+    );
+    assert!(close(r.max_step.value_s, 0.01, 1e-12, 0.0));
+    let mut plot = r.plot().unwrap().clone();
+    plot.prepend_initial_state(0.0, &[("v", -1.0), ("i(l1)", 1.0)]).unwrap();
+    let ev = crossings(plot.time().unwrap(), plot.real("v").unwrap(), &EventSpec::rising("v", 1.0, 0.5));
+    let want: Vec<f64> = expected.iter().copied().filter(|&t| t < 100.0).collect();
+    assert_eq!(ev.len(), want.len(), "{ev:?} vs {want:?}");
+    for (a, b) in ev.iter().zip(&want) {
+        assert!((a - b).abs() < 0.04, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn timestep_too_small_names_time_and_node() {
+    match expect_err("failures/timestep_too_small.cir", &RunOptions::default()) {
+        Error::TimestepTooSmall { run, time_s, timestep_s, trouble } => {
+            assert!(run.path.ends_with("timestep_too_small.cir"));
+            assert_eq!(run.status, "exit status: 1");
+            assert!(close(time_s.unwrap(), 0.997696, 1e-5, 0.0), "{time_s:?}");
+            assert!(timestep_s.unwrap() < 1e-12);
+            assert_eq!(trouble.as_deref(), Some("node \"x\""));
+            assert!(run.stderr_tail.contains("aborted"));
+        }
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn singular_matrix_names_node() {
+    match expect_err("failures/singular_vsource_loop.cir", &RunOptions::default()) {
+        Error::SingularMatrix { node, recovered, .. } => {
+            assert_eq!(node, "v1#branch");
+            assert!(!recovered);
+        }
+        e => panic!("{e}"),
+    }
+    match expect_err("failures/singular_recovered.cir", &RunOptions::default()) {
+        Error::SingularMatrix { node, recovered, .. } => {
+            assert_eq!(node, "b");
+            assert!(recovered);
+        }
+        e => panic!("{e}"),
+    }
+    let ok = RunOptions { accept_recovered_singular: true, ..RunOptions::default() };
+    let (_, r) = run("failures/singular_recovered.cir", &ok);
+    let r = r.unwrap();
+    assert!(r.warnings.iter().any(|w| w.contains("singular matrix")));
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let cases: [(&str, usize, &str); 4] = [
+        ("failures/syntax_unknown_model.cir", 4, "could not find a valid modelname"),
+        ("failures/syntax_bad_tran.cir", 4, "TSTEP is invalid"),
+        ("failures/syntax_unknown_function.cir", 4, "no such function 'nosuchfn'"),
+        ("failures/syntax_unbalanced_paren.cir", 4, "syntax error"),
+    ];
+    for (name, line_no, msg) in cases {
+        // syntax_bad_tran has a .tran card the runner cannot read itself: it refuses first.
+        match expect_err(name, &RunOptions::default()) {
+            Error::NetlistRejected { line, message, text, .. } => {
+                assert_eq!(line, Some(line_no), "{name}");
+                assert!(message.contains(msg), "{name}: {message}");
+                assert!(text.is_some());
+            }
+            Error::BadTranCard { line, .. } if name.contains("bad_tran") => assert_eq!(line, line_no),
+            e => panic!("{name}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn incomplete_run_is_reported() {
+    // Ask for a later stop time than the deck runs to.
+    let opts = RunOptions { tstop_s: Some(5e-3), ..RunOptions::default() };
+    match expect_err("rc_step.cir", &opts) {
+        Error::Incomplete { last_time_s, tstop_s, .. } => {
+            assert!(close(last_time_s, 2e-3, 1e-9, 0.0));
+            assert_eq!(tstop_s, 5e-3);
+        }
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn explicit_max_step_is_written_and_reported() {
+    let opts = RunOptions { max_step_s: Some(1e-6), ..RunOptions::default() };
+    let (_, r) = run("rc_step.cir", &opts);
+    let r = r.unwrap();
+    assert_eq!(r.max_step.source, MaxStepSource::Explicit { replaced_netlist_value_s: None });
+    assert!(r.deck.contains(".tran 1e-5 2e-3 0e0 1e-6"), "{}", r.deck);
+    let t = r.plot().unwrap().time().unwrap();
+    assert!(t.windows(2).all(|w| w[1] - w[0] <= 1e-6 * (1.0 + 1e-9)));
+    let default = run("rc_step.cir", &RunOptions::default()).1.unwrap();
+    assert_eq!(default.max_step.source, MaxStepSource::NgspiceDefault);
+    assert!(close(default.max_step.value_s, 1e-5, 1e-12, 0.0));
+}
+
+#[test]
+fn timeout_kills_the_process_group() {
+    let opts = RunOptions { timeout: Duration::from_millis(300), ..RunOptions::default() };
+    let start = Instant::now();
+    match expect_err("failures/slow.cir", &opts) {
+        Error::Timeout { seconds, run } => {
+            assert!(close(seconds, 0.3, 1e-9, 0.0));
+            assert!(run.path.ends_with("slow.cir"));
+            assert!(run.status.contains("signal: 9"), "{}", run.status);
+        }
+        e => panic!("{e}"),
+    }
+    assert!(start.elapsed() < Duration::from_secs(5), "kill took {:?}", start.elapsed());
+    // The reader threads only return once every holder of the pipes is dead, so
+    // returning quickly shows the whole group was killed (the run takes minutes).
+}
+
+#[test]
+fn missing_ngspice_is_a_clear_error() {
+    let e = NgspiceRunner::with_program(Path::new("/nonexistent/ngspice")).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("ngspice not found on PATH"), "{msg}");
+    assert!(msg.contains("scripts/install-ngspice.sh"), "{msg}");
+}
