@@ -4,6 +4,8 @@
 //! then calls one library function. Exit status: 0 success, 1 a check
 //! failed, 2 a usage or input error.
 
+mod output;
+mod sim;
 mod summary;
 
 use std::process::ExitCode;
@@ -22,6 +24,8 @@ struct Cli {
 enum Command {
     /// Print a circuit's elements, their energy nature and its node count.
     Summary(summary::Args),
+    /// Simulate an ngspice netlist with the native engine.
+    Sim(sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Summary(args) => summary::run(args),
+        Command::Sim(args) => sim::run(args),
     };
     match result {
         Ok(code) => code,
