@@ -33,11 +33,11 @@
 //! PWL, EXP delays) are breakpoints: a step never crosses one. Events are
 //! located by Illinois root finding on the step's interpolating polynomial.
 //! Linear systems are solved by a dense LU below
-//! [`Simulation::dense_limit`] unknowns; above, when the circuit decomposes
-//! into small blocks (cells) joined only by linear resistors, by GMRES
-//! preconditioned with the factored block diagonal
-//! ([`linalg::BlockKrylov`]), else by faer's sparse LU (COLAMD ordering and
-//! symbolic analysis once per run) ([`linalg`], [`SolverKind`]).
+//! [`Simulation::dense_limit`] unknowns; above, by GMRES preconditioned
+//! with the factored block diagonal when the circuit decomposes into small
+//! blocks (cells) joined only by linear resistors and a sparse LU would fill
+//! in ([`linalg::BlockKrylov`], networks), else by faer's sparse LU (COLAMD
+//! ordering and symbolic analysis once per run) ([`linalg`], [`SolverKind`]).
 //!
 //! ```
 //! use atscale_sim::{reference, Simulation, Direction};

@@ -1,5 +1,8 @@
-//! Linear algebra behind one trait: a dense LU for small systems and a sparse
-//! LU (faer, COLAMD ordering, symbolic analysis done once) for large ones.
+//! Linear algebra behind one trait ([`LinearSolver`]): a dense LU for small
+//! systems; for large ones block-Jacobi preconditioned GMRES
+//! ([`BlockKrylov`], networks of cells joined by resistors, where a sparse
+//! LU fills in) or faer's sparse LU ([`SparseLu`], COLAMD ordering, symbolic
+//! analysis done once; chains and everything else). [`make_solver`] chooses.
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::lu::partial_pivoting::factor::PartialPivLuParams;
@@ -111,66 +114,17 @@ impl LinearSolver for DenseLu {
                 a[pattern.row_idx[k] * n + c] += vals[k];
             }
         }
-        let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
-        for (i, p) in self.perm.iter_mut().enumerate() {
-            *p = i;
-        }
-        for k in 0..n {
-            let mut piv = k;
-            let mut best = a[k * n + k].abs();
-            for r in k + 1..n {
-                let v = a[r * n + k].abs();
-                if v > best {
-                    best = v;
-                    piv = r;
-                }
-            }
-            if !(best > scale * 1e-300) || !best.is_finite() {
-                return Err(k);
-            }
-            if piv != k {
-                for c in 0..n {
-                    a.swap(k * n + c, piv * n + c);
-                }
-                self.perm.swap(k, piv);
-            }
-            let d = 1.0 / a[k * n + k];
-            for r in k + 1..n {
-                let f = a[r * n + k] * d;
-                if f != 0.0 {
-                    a[r * n + k] = f;
-                    for c in k + 1..n {
-                        a[r * n + c] -= f * a[k * n + c];
-                    }
-                } else {
-                    a[r * n + k] = 0.0;
-                }
-            }
-        }
-        Ok(())
+        lu_in_place(a, n, &mut self.perm)
     }
 
     fn solve(&mut self, b: &mut [f64]) {
         let n = self.n;
-        let a = &self.a;
-        for (t, &p) in self.tmp.iter_mut().zip(&self.perm) {
+        let x = &mut self.tmp[..n];
+        for (t, &p) in x.iter_mut().zip(&self.perm) {
             *t = b[p];
         }
-        b[..n].copy_from_slice(&self.tmp);
-        for r in 0..n {
-            let mut s = b[r];
-            for c in 0..r {
-                s -= a[r * n + c] * b[c];
-            }
-            b[r] = s;
-        }
-        for r in (0..n).rev() {
-            let mut s = b[r];
-            for c in r + 1..n {
-                s -= a[r * n + c] * b[c];
-            }
-            b[r] = s / a[r * n + r];
-        }
+        lu_substitute(&self.a, n, x);
+        b[..n].copy_from_slice(x);
     }
 
     fn name(&self) -> &'static str {
@@ -264,9 +218,10 @@ impl LinearSolver for SparseLu {
 /// Which linear solver a simulation uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum SolverKind {
-    /// Dense LU below the dense limit; block-Jacobi GMRES when the circuit
-    /// decomposes into small blocks coupled only by linear resistors; sparse
-    /// LU otherwise (the default).
+    /// Dense LU below the dense limit; above it, block-Jacobi GMRES when
+    /// the circuit decomposes into small blocks coupled only by linear
+    /// resistors and a sparse LU would fill in ([`BlockKrylov`]), else
+    /// faer's sparse LU (the default).
     #[default]
     Auto,
     /// Dense LU whatever the size.
@@ -392,17 +347,21 @@ fn lu_in_place(a: &mut [f64], n: usize, perm: &mut [usize]) -> Result<(), usize>
 /// already permuted.
 #[inline]
 fn lu_substitute(a: &[f64], n: usize, b: &mut [f64]) {
+    let a = &a[..n * n];
+    let b = &mut b[..n];
     for r in 0..n {
+        let row = &a[r * n..r * n + r];
         let mut s = b[r];
-        for c in 0..r {
-            s -= a[r * n + c] * b[c];
+        for (l, x) in row.iter().zip(&b[..r]) {
+            s -= l * x;
         }
         b[r] = s;
     }
     for r in (0..n).rev() {
+        let row = &a[r * n + r + 1..(r + 1) * n];
         let mut s = b[r];
-        for c in r + 1..n {
-            s -= a[r * n + c] * b[c];
+        for (u, x) in row.iter().zip(&b[r + 1..]) {
+            s -= u * x;
         }
         b[r] = s / a[r * n + r];
     }
@@ -427,7 +386,7 @@ const GMRES_MAX: usize = 40;
 /// the operator is `A M^-1 v = v + C (M^-1 v)`, so an iteration costs one
 /// block solve and one product with the (few) coupling entries. No
 /// allocation per factorization or solve. When a block is singular or GMRES
-/// does not converge in `GMRES_MAX` iterations, the system is solved by
+/// does not converge in 40 iterations (no restart), the system is solved by
 /// faer's sparse LU instead (built on first need).
 pub struct BlockKrylov {
     n: usize,

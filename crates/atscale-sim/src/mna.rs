@@ -103,34 +103,31 @@ enum Dev {
         a: usize,
         b: usize,
         k: usize,
-        wave: Waveform<f64>,
+        wave: Box<Waveform<f64>>,
         s: [usize; 4],
     },
     ISource {
         a: usize,
         b: usize,
-        wave: Waveform<f64>,
+        wave: Box<Waveform<f64>>,
+    },
+    /// A constant current source, A.
+    IDc {
+        a: usize,
+        b: usize,
+        i: f64,
     },
     Nonlinear {
         a: usize,
         b: usize,
-        law: NlLaw,
+        law: Box<NlLaw>,
         s: [usize; 4],
     },
-    Memristive {
-        a: usize,
-        b: usize,
-        x0: usize,
-        relax: Vec<Relax>,
-        law: MemristiveLaw<f64>,
-        di_dx: Vec<f64>,
-        s: [usize; 4],
-        sx: Vec<[usize; 5]>,
-    },
+    Memristive(Box<MemDev>),
     BCurrent {
         a: usize,
         b: usize,
-        f: Behav,
+        f: Box<Behav>,
         sa: Vec<usize>,
         sb: Vec<usize>,
     },
@@ -138,12 +135,26 @@ enum Dev {
         a: usize,
         b: usize,
         k: usize,
-        f: Behav,
+        f: Box<Behav>,
         s: [usize; 4],
         sk: Vec<usize>,
     },
     Diode(Box<Diode>),
     Mosfet(Box<Mosfet>),
+}
+
+/// A memristive element (boxed: the device list stays compact, which
+/// keeps the evaluation loop of large circuits in cache).
+#[derive(Debug, Clone)]
+struct MemDev {
+    a: usize,
+    b: usize,
+    x0: usize,
+    relax: Vec<Relax>,
+    law: MemristiveLaw<f64>,
+    di_dx: Vec<f64>,
+    s: [usize; 4],
+    sx: Vec<[usize; 5]>,
 }
 
 #[derive(Debug, Clone)]
@@ -392,18 +403,22 @@ impl Mna {
                 ElementKind::VoltageSource { p, n, waveform, dc } => {
                     let k = branch_map.get(&lc(name)).copied().unwrap_or(NONE);
                     let _ = dc;
-                    Dev::VSource { a: node(p), b: node(n), k, wave: waveform.clone(), s: [NONE; 4] }
+                    Dev::VSource { a: node(p), b: node(n), k, wave: Box::new(waveform.clone()), s: [NONE; 4] }
                 }
                 ElementKind::CurrentSource { p, n, waveform, .. } => {
-                    Dev::ISource { a: node(p), b: node(n), wave: waveform.clone() }
+                    match waveform {
+                        // Constant sources (the bias of every neuron cell) skip the waveform.
+                        Waveform::Dc { value } => Dev::IDc { a: node(p), b: node(n), i: *value },
+                        w => Dev::ISource { a: node(p), b: node(n), wave: Box::new(w.clone()) },
+                    }
                 }
                 ElementKind::BehaviouralCurrent { p, n, expr } => {
-                    let f = compile_circuit_expr(name, expr)?;
+                    let f = Box::new(compile_circuit_expr(name, expr)?);
                     Dev::BCurrent { a: node(p), b: node(n), f, sa: Vec::new(), sb: Vec::new() }
                 }
                 ElementKind::BehaviouralVoltage { p, n, expr } => {
                     let k = branch_map.get(&lc(name)).copied().unwrap_or(NONE);
-                    let f = compile_circuit_expr(name, expr)?;
+                    let f = Box::new(compile_circuit_expr(name, expr)?);
                     Dev::BVoltage { a: node(p), b: node(n), k, f, s: [NONE; 4], sk: Vec::new() }
                 }
                 ElementKind::NonlinearResistor { p, n, law } => {
@@ -411,7 +426,7 @@ impl Mna {
                         ResistiveLaw::Expression { expr } => NlLaw::Expr(compile_v_expr(name, expr)?),
                         other => NlLaw::Law(other.clone()),
                     };
-                    Dev::Nonlinear { a: node(p), b: node(n), law, s: [NONE; 4] }
+                    Dev::Nonlinear { a: node(p), b: node(n), law: Box::new(law), s: [NONE; 4] }
                 }
                 ElementKind::Memristive { p, n, states, law } => {
                     let (x0, ns) = state_map.get(&lc(name)).copied().unwrap_or((NONE, 0));
@@ -430,7 +445,7 @@ impl Mna {
                             return Err(unsupported(name, format!("the law reads state {st} of {ns}")));
                         }
                     }
-                    Dev::Memristive {
+                    Dev::Memristive(Box::new(MemDev {
                         a: node(p),
                         b: node(n),
                         x0,
@@ -439,7 +454,7 @@ impl Mna {
                         di_dx: vec![0.0; ns],
                         s: [NONE; 4],
                         sx: vec![[NONE; 5]; ns],
-                    }
+                    }))
                 }
                 ElementKind::Diode { p, n, model, area } => {
                     let Some(ModelKind::Diode(dp)) = circuit.model(model).map(|m| &m.kind) else {
@@ -534,7 +549,7 @@ impl Mna {
             (0..devices.len()).filter(|&i| matches!(devices[i], Dev::Diode(_) | Dev::Mosfet(_))).collect();
         let storage = (0..devices.len())
             .filter(|&i| {
-                matches!(devices[i], Dev::Capacitor { .. } | Dev::Inductor { .. } | Dev::Memristive { .. })
+                matches!(devices[i], Dev::Capacitor { .. } | Dev::Inductor { .. } | Dev::Memristive(_))
                     || matches!(&devices[i], Dev::Diode(d) if d.cjo > 0.0 || d.tt > 0.0)
             })
             .collect();
@@ -638,9 +653,9 @@ impl Mna {
                     add(q, *b, -qv);
                 }
                 Dev::Inductor { k, l, .. } => q[*k] += *l * y[*k],
-                Dev::Memristive { x0, relax, .. } => {
-                    for j in 0..relax.len() {
-                        q[*x0 + j] += y[*x0 + j];
+                Dev::Memristive(m) => {
+                    for j in 0..m.relax.len() {
+                        q[m.x0 + j] += y[m.x0 + j];
                     }
                 }
                 Dev::Diode(dd) if dd.cjo > 0.0 || dd.tt > 0.0 => {
@@ -824,8 +839,9 @@ impl Dev {
                 push(*k, *b);
                 push(*k, *k);
             }
-            Dev::ISource { .. } => {}
-            Dev::Memristive { a, b, x0, relax, .. } => {
+            Dev::ISource { .. } | Dev::IDc { .. } => {}
+            Dev::Memristive(m) => {
+                let MemDev { a, b, x0, relax, .. } = &**m;
                 pairs2(push, *a, *b);
                 for j in 0..relax.len() {
                     let x = x0 + j;
@@ -871,8 +887,9 @@ impl Dev {
                 *s = [slot(*a, *k), slot(*b, *k), slot(*k, *a), slot(*k, *b), slot(*k, *k)]
             }
             Dev::VSource { a, b, k, s, .. } => *s = [slot(*a, *k), slot(*b, *k), slot(*k, *a), slot(*k, *b)],
-            Dev::ISource { .. } => {}
-            Dev::Memristive { a, b, x0, s, sx, .. } => {
+            Dev::ISource { .. } | Dev::IDc { .. } => {}
+            Dev::Memristive(m) => {
+                let MemDev { a, b, x0, s, sx, .. } = &mut **m;
                 *s = quad(slot, *a, *b);
                 for (j, sj) in sx.iter_mut().enumerate() {
                     let x = *x0 + j;
@@ -917,9 +934,9 @@ impl Dev {
                 mark(*b);
             }
             Dev::Inductor { k, .. } => mark(*k),
-            Dev::Memristive { x0, relax, .. } => {
-                for j in 0..relax.len() {
-                    mark(x0 + j);
+            Dev::Memristive(m) => {
+                for j in 0..m.relax.len() {
+                    mark(m.x0 + j);
                 }
             }
             Dev::Diode(d) if d.cjo > 0.0 || d.tt > 0.0 => {
@@ -976,6 +993,11 @@ impl Dev {
                     add(&mut out.jac, s[3], -1.0);
                 }
             }
+            Dev::IDc { a, b, i } => {
+                let i = ctx.src_scale * *i;
+                add(&mut out.f, *a, i);
+                add(&mut out.f, *b, -i);
+            }
             Dev::ISource { a, b, wave } => {
                 let i = ctx.src_scale * wave::value(wave, ctx.t, timing);
                 add(&mut out.f, *a, i);
@@ -983,7 +1005,7 @@ impl Dev {
             }
             Dev::Nonlinear { a, b, law, s } => {
                 let v = get(y, *a) - get(y, *b);
-                let (i, g) = match law {
+                let (i, g) = match &mut **law {
                     NlLaw::Law(l) => l.current_slope(v),
                     NlLaw::Expr(e) => e.eval_v(v),
                 };
@@ -993,7 +1015,8 @@ impl Dev {
                     stamp_g(&mut out.jac, s, g);
                 }
             }
-            Dev::Memristive { a, b, x0, relax, law, di_dx, s, sx } => {
+            Dev::Memristive(m) => {
+                let MemDev { a, b, x0, relax, law, di_dx, s, sx } = &mut **m;
                 let v = get(y, *a) - get(y, *b);
                 let ns = relax.len();
                 let xs = &y[*x0..*x0 + ns];
@@ -1277,18 +1300,5 @@ impl Mosfet {
             add(&mut out.jac, s[1][0], -GMIN);
             add(&mut out.jac, s[1][2], GMIN);
         }
-    }
-}
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn dev_size() {
-        eprintln!(
-            "Dev {} Behav {} NlLaw {} Relax {}",
-            std::mem::size_of::<super::Dev>(),
-            std::mem::size_of::<super::Behav>(),
-            std::mem::size_of::<super::NlLaw>(),
-            std::mem::size_of::<super::Relax>()
-        );
     }
 }

@@ -279,16 +279,32 @@ impl Hist {
     }
 }
 
-/// Lagrange basis weights at `t` over `nodes`.
+/// Lagrange basis weights at `t` over `nodes` (one division per weight).
 fn lagrange(nodes: &[f64], t: f64, w: &mut [f64]) {
-    for j in 0..nodes.len() {
-        let mut p = 1.0;
-        for m in 0..nodes.len() {
-            if m != j {
-                p *= (t - nodes[m]) / (nodes[j] - nodes[m]);
-            }
+    for (j, &tj) in nodes.iter().enumerate() {
+        let mut num = 1.0;
+        let mut den = 1.0;
+        for &tm in &nodes[..j] {
+            num *= t - tm;
+            den *= tj - tm;
         }
-        w[j] = p;
+        for &tm in &nodes[j + 1..] {
+            num *= t - tm;
+            den *= tj - tm;
+        }
+        w[j] = num / den;
+    }
+}
+
+/// `x^(1/m)` for the step-ratio formulas: `sqrt` and `cbrt` for the
+/// common roots (cheaper than `powf`).
+fn root(x: f64, m: usize) -> f64 {
+    match m {
+        1 => x,
+        2 => x.sqrt(),
+        3 => x.cbrt(),
+        4 => x.sqrt().sqrt(),
+        _ => x.powf(1.0 / m as f64),
     }
 }
 
@@ -308,6 +324,8 @@ pub(crate) struct Integrator {
     qsum: Vec<f64>,
     tmp: Vec<f64>,
     coef: [f64; MAX_ORDER + 2],
+    /// Lagrange weights of the current step's predictor.
+    pred_w: [f64; MAX_ORDER + 3],
     factor_valid: bool,
     jac_cj: f64,
     jac_age: usize,
@@ -350,6 +368,7 @@ impl Integrator {
             qsum: vec![0.0; n],
             tmp: vec![0.0; n],
             coef: [0.0; MAX_ORDER + 2],
+            pred_w: [0.0; MAX_ORDER + 3],
             factor_valid: false,
             jac_cj: 0.0,
             jac_age: 0,
@@ -416,10 +435,15 @@ impl Integrator {
         }
     }
 
-    /// Predicts at `t` through history points `0..=deg` into `out`.
+    /// Predicts at `t` through history points `first..=first + deg` into `out`.
     fn predict(&self, t: f64, first: usize, deg: usize, out: &mut [f64], use_q: bool) {
         let mut w = [0.0; MAX_ORDER + 3];
         lagrange(&self.hist.t[first..=first + deg], t, &mut w);
+        self.predict_with(&w, first, deg, out, use_q);
+    }
+
+    /// [`Integrator::predict`] with the Lagrange weights given.
+    fn predict_with(&self, w: &[f64; MAX_ORDER + 3], first: usize, deg: usize, out: &mut [f64], use_q: bool) {
         let src = if use_q { &self.hist.q } else { &self.hist.y };
         let s = &src[first..=first + deg];
         // One pass, summing in the order 0..=deg (as a pass per point would).
@@ -438,6 +462,27 @@ impl Integrator {
             3 => {
                 for (i, o) in out.iter_mut().enumerate() {
                     *o = 0.0 + w[0] * s[0][i] + w[1] * s[1][i] + w[2] * s[2][i] + w[3] * s[3][i];
+                }
+            }
+            4 => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = 0.0
+                        + w[0] * s[0][i]
+                        + w[1] * s[1][i]
+                        + w[2] * s[2][i]
+                        + w[3] * s[3][i]
+                        + w[4] * s[4][i];
+                }
+            }
+            5 => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = 0.0
+                        + w[0] * s[0][i]
+                        + w[1] * s[1][i]
+                        + w[2] * s[2][i]
+                        + w[3] * s[3][i]
+                        + w[4] * s[4][i]
+                        + w[5] * s[5][i];
                 }
             }
             _ => {
@@ -505,13 +550,15 @@ impl Integrator {
                         c += 1.0 / (t_new - nodes[m]);
                     }
                 } else {
-                    let mut p = 1.0 / (nodes[j] - nodes[0]);
+                    let mut num = 1.0;
+                    let mut den = nodes[j] - nodes[0];
                     for m in 1..=k {
                         if m != j {
-                            p *= (t_new - nodes[m]) / (nodes[j] - nodes[m]);
+                            num *= t_new - nodes[m];
+                            den *= nodes[j] - nodes[m];
                         }
                     }
-                    c = p;
+                    c = num / den;
                 }
                 self.coef[j] = c;
             }
@@ -527,7 +574,8 @@ impl Integrator {
             // Predictor of degree kp through the last kp + 1 points.
             let kp = k.min(self.hist.len - 1);
             let mut yp = std::mem::take(&mut self.ypred);
-            self.predict(t_new, 0, kp, &mut yp, false);
+            lagrange(&self.hist.t[..=kp], t_new, &mut self.pred_w);
+            self.predict_with(&self.pred_w, 0, kp, &mut yp, false);
             self.ypred = yp;
             self.y.copy_from_slice(&self.ypred);
             let newton = self.newton(t_new, cj)?;
@@ -549,15 +597,11 @@ impl Integrator {
             }
             // Local truncation error estimate.
             let fac = h / (t_new - self.hist.t[kp]);
-            let (err, worst_i) = self.lte_norm(fac, kp, t_new);
+            let (err, worst_i) = self.lte_norm(fac, kp);
             if !(err <= 1.0) {
                 self.eng.stats.rejected += 1;
                 self.consecutive_fail += 1;
-                let r = if err.is_finite() {
-                    (0.5 / err).powf(1.0 / (k as f64 + 1.0)).clamp(0.1, 0.9)
-                } else {
-                    0.1
-                };
+                let r = if err.is_finite() { root(0.5 / err, k + 1).clamp(0.1, 0.9) } else { 0.1 };
                 self.h = h * r;
                 if self.consecutive_fail >= 3 {
                     self.order = 1;
@@ -623,14 +667,15 @@ impl Integrator {
     /// `reltol |q| + chgtol` (as SPICE takes the looser of its voltage and
     /// charge tolerances). The first step of a run has no error test: its
     /// size is chosen tiny instead.
-    fn lte_norm(&mut self, fac: f64, kp: usize, t_new: f64) -> (f64, usize) {
+    fn lte_norm(&mut self, fac: f64, kp: usize) -> (f64, usize) {
         if self.restart {
             return (0.0, 0);
         }
         let n = self.eng.mna.n;
         let scale = 1.0 / self.eng.tol.trtol;
         let mut qp = std::mem::take(&mut self.tmp);
-        self.predict(t_new, 0, kp, &mut qp, true);
+        // The same weights as the predictor of y (same time and points).
+        self.predict_with(&self.pred_w, 0, kp, &mut qp, true);
         let rt = self.eng.tol.reltol;
         let ct = self.eng.tol.chgtol;
         let (y, yp, y0) = (&self.y[..n], &self.ypred[..n], &self.hist.y[0][..n]);
@@ -645,7 +690,10 @@ impl Integrator {
         let mut err = 0.0f64;
         let mut nan = false;
         for i in 0..n {
-            let e = elem(i);
+            // As `elem(i)`, written out so that it inlines.
+            let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
+            let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()) + ct);
+            let e = (if qtest[i] { ey.min(eq) } else { ey }) * scale;
             nan |= e.is_nan();
             err = err.max(e);
         }
@@ -666,7 +714,7 @@ impl Integrator {
             if e <= 0.0 {
                 10.0
             } else {
-                (0.5 / e).powf(1.0 / (q as f64 + 1.0))
+                root(0.5 / e, q + 1)
             }
         };
         let mut best = (k, ratio(err_k, k));
@@ -802,9 +850,36 @@ impl Integrator {
         }
         let mut found: Vec<Event> = Vec::new();
         let mut dets = std::mem::take(&mut self.detectors);
+        // The step's interpolant of each signal in Newton form (divided
+        // differences once per step, then a nested product per evaluation).
+        let k = self.last_k.min(self.hist.len - 1);
+        let nodes = &self.hist.t[..=k];
         for (di, d) in dets.iter_mut().enumerate() {
             let i = d.unknown;
-            let f = |t: f64| self.interp(i, t);
+            let hy = &self.hist.y;
+            let mut dd = [0.0f64; MAX_ORDER + 3];
+            for j in 0..=k {
+                dd[j] = hy[j][i];
+            }
+            for level in 1..=k {
+                for j in (level..=k).rev() {
+                    dd[j] = (dd[j] - dd[j - 1]) / (nodes[j] - nodes[j - level]);
+                }
+            }
+            let f = |t: f64| {
+                // Exactly the history value at a node (t0 and t1 are nodes).
+                if t == nodes[0] {
+                    return hy[0][i];
+                }
+                if k >= 1 && t == nodes[1] {
+                    return hy[1][i];
+                }
+                let mut v = dd[k];
+                for j in (0..k).rev() {
+                    v = dd[j] + (t - nodes[j]) * v;
+                }
+                v
+            };
             d.scan(di, t0, t1, &f, &mut found);
         }
         self.detectors = dets;

@@ -6,4 +6,5 @@
 mod analytic;
 mod events;
 mod op;
+mod solvers;
 mod stats;
