@@ -256,4 +256,85 @@ pub enum Error {
         /// Time given, in seconds.
         time_s: f64,
     },
+
+    /// The netlist could not be read or parsed.
+    #[error(transparent)]
+    Netlist(#[from] atscale_spice::Error),
+
+    /// The netlist's circuit is invalid.
+    #[error("{}: {source}", path.display())]
+    Circuit {
+        /// Netlist path.
+        path: PathBuf,
+        /// The problems found.
+        source: atscale_circuit::Error,
+    },
+
+    /// The native solver failed.
+    #[error("native engine on {}: {source}", path.display())]
+    Native {
+        /// Netlist path.
+        path: PathBuf,
+        /// What the solver reported (time, step, residual, node).
+        source: atscale_sim::Error,
+    },
+
+    /// Neither the netlist nor the options give a stop time.
+    #[error("{} has no .tran line; give the stop time explicitly", path.display())]
+    NoStopTime {
+        /// Netlist path.
+        path: PathBuf,
+    },
+
+    /// The netlist holds a `.control` block or a shell command, which ngspice would execute.
+    #[error("{} contains {}; ngspice would execute it, so it is refused (allow it explicitly if you trust the file)", path.display(), findings.join(", "))]
+    ControlRefused {
+        /// Netlist path.
+        path: PathBuf,
+        /// What was found, with line numbers.
+        findings: Vec<String>,
+    },
+
+    /// The circuit holds elements spice21 cannot simulate.
+    #[error("spice21 cannot simulate this circuit: {}", items.iter().map(|u| u.reason.as_str()).collect::<Vec<_>>().join("; "))]
+    Spice21Unsupported {
+        /// Every element out of its reach, with why.
+        items: Vec<crate::spice21::Unsupported>,
+    },
+
+    /// spice21 panicked; the panic was caught.
+    #[error("spice21 panicked: {message}{}", if console.is_empty() { String::new() } else { format!("; it printed:\n{console}") })]
+    Spice21Panic {
+        /// The panic message.
+        message: String,
+        /// The last lines spice21 printed.
+        console: String,
+    },
+
+    /// spice21 returned an error (no convergence, singular matrix, ...).
+    #[error("spice21 failed{} with step {step_s:e} s: {message}{}", time_s.map(|t| format!(" at t = {t:e} s")).unwrap_or_default(), if console.is_empty() { String::new() } else { format!("; it printed:\n{console}") })]
+    Spice21Failed {
+        /// spice21's message.
+        message: String,
+        /// Time of the failing step, s, when spice21 printed it.
+        time_s: Option<f64>,
+        /// Fixed step, s.
+        step_s: f64,
+        /// The last lines spice21 printed.
+        console: String,
+    },
+
+    /// spice21's console output could not be captured (stdout or stderr already redirected).
+    #[error("could not capture spice21's console output: {source}")]
+    Spice21Capture {
+        /// Why the redirection failed.
+        source: std::io::Error,
+    },
+
+    /// A plot could not be drawn.
+    #[error("could not draw the plot: {reason}")]
+    Plot {
+        /// Why.
+        reason: String,
+    },
 }

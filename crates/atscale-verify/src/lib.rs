@@ -20,7 +20,11 @@
 //! 5. [`compare::compare_trains`] matches two event trains and measures them
 //!    ([`compare::TrainComparison`]: counts, dt, Γ, van Rossum, Victor-Purpura);
 //!    [`compare::verdict`] judges them against [`compare::Tolerances`].
-//! 6. [`report::Report::assemble`] gathers engines and comparisons into the JSON
+//! 6. [`spice21::capability`] says whether the in-process spice21 engine can
+//!    simulate a flat circuit (and why not); [`spice21::run`] runs it with a fixed
+//!    backward-Euler step chosen from the requested event accuracy
+//!    ([`spice21::StepChoice`]), its panics caught and its console captured.
+//! 7. [`report::Report::assemble`] gathers engines and comparisons into the JSON
 //!    report; [`report::markdown`] renders it for people.
 //!
 //! ```
@@ -39,10 +43,14 @@
 #![warn(missing_docs)]
 
 pub mod compare;
+pub mod engines;
 mod error;
 pub mod events;
 pub mod ngspice;
+pub mod plot;
 pub mod raw;
 pub mod report;
+pub mod spice21;
+pub mod verify;
 
 pub use error::{Error, Result, RunContext};

@@ -130,8 +130,12 @@ pub struct MaxStepChoice {
 /// Options of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOptions {
-    /// Expected stop time in seconds; `None` takes TSTOP from the `.tran` card.
+    /// Expected stop time in seconds, checked against the last time point;
+    /// `None` takes TSTOP from the `.tran` card (or from `tstop_override_s`).
     pub tstop_s: Option<f64>,
+    /// Stop time in seconds that replaces the `.tran` card's TSTOP (the card
+    /// is rewritten). Default `None`: the card's.
+    pub tstop_override_s: Option<f64>,
     /// Wall-clock limit; the process group is killed past it. Default [`DEFAULT_TIMEOUT`].
     pub timeout: Duration,
     /// Maximum step in seconds, overriding the netlist's. Default `None`.
@@ -148,6 +152,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         Self {
             tstop_s: None,
+            tstop_override_s: None,
             timeout: DEFAULT_TIMEOUT,
             max_step_s: None,
             event_accuracy_s: None,
@@ -243,7 +248,7 @@ impl NgspiceRunner {
             }
         }
         let (deck, tran, max_step) = prepare_deck(netlist_text, netlist_path, opts)?;
-        let tstop_s = opts.tstop_s.or(tran.as_ref().map(|t| t.tstop_s));
+        let tstop_s = opts.tstop_s.or(opts.tstop_override_s).or(tran.as_ref().map(|t| t.tstop_s));
         let dir = tempfile::Builder::new().prefix("atscale-ngspice-").tempdir().map_err(|source| {
             Error::Io { action: "create a temporary directory", path: std::env::temp_dir(), source }
         })?;
@@ -528,12 +533,14 @@ fn prepare_deck(
         },
         (None, None, None) => MaxStepChoice { value_s: default_tmax, source: MaxStepSource::NgspiceDefault },
     };
-    let rewrite = !matches!(choice.source, MaxStepSource::FromNetlist | MaxStepSource::NgspiceDefault);
+    let tstop_s = opts.tstop_override_s.unwrap_or(card.tstop_s);
+    let rewrite = !matches!(choice.source, MaxStepSource::FromNetlist | MaxStepSource::NgspiceDefault)
+        || tstop_s != card.tstop_s;
     if !rewrite {
         return Ok((ensure_trailing_newline(text), Some(card), choice));
     }
     let mut new_card =
-        format!(".tran {:e} {:e} {:e} {:e}", card.tstep_s, card.tstop_s, card.tstart_s, choice.value_s);
+        format!(".tran {:e} {:e} {:e} {:e}", card.tstep_s, tstop_s, card.tstart_s, choice.value_s);
     if card.uic {
         new_card.push_str(" uic");
     }

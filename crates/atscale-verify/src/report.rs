@@ -198,9 +198,11 @@ pub fn markdown(r: &Report) -> String {
             Direction::Rising => "rising",
             Direction::Falling => "falling",
         };
+        let l = e.signal.to_ascii_lowercase();
+        let unit = if l.starts_with("i(") || l.ends_with("#branch") { "A" } else { "V" };
         let _ = writeln!(
             s,
-            "- `{}`: {dir} through {} (signal unit), hysteresis {} (signal unit)",
+            "- `{}`: {dir} through {} {unit}, hysteresis {} {unit}",
             e.signal, e.threshold, e.hysteresis
         );
     }

@@ -4,6 +4,7 @@
 mod compare;
 mod ngspice;
 mod raw;
+mod spice21;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,317 @@
+//! The engines behind one interface: a netlist is loaded once
+//! ([`Prepared::load`]) and run through the native solver ([`run_native`]) or
+//! ngspice ([`run_ngspice`]); each run gives an [`EngineRun`] with the
+//! engine's report entry (settings, wall time, events) and the probed
+//! waveforms.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use atscale_circuit::FlatCircuit;
+use atscale_sim::{Simulation, Tolerances};
+use atscale_spice::Netlist;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::events::{crossings, Direction, EventSpec};
+use crate::ngspice::{control_blocks_or_shell, FindingKind, NgspiceRunner, RunOptions};
+use crate::report::{EngineReport, EngineSettings};
+
+/// A netlist read, parsed and checked once, for every engine.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Path as the user named it.
+    pub path: PathBuf,
+    /// The netlist text (what ngspice runs).
+    pub text: String,
+    /// The parsed netlist (what the native engine runs).
+    pub netlist: Netlist,
+    /// The flattened, validated circuit.
+    pub circuit: FlatCircuit,
+    /// Warnings from parsing and validation, as sentences.
+    pub warnings: Vec<String>,
+}
+
+impl Prepared {
+    /// Reads, parses and validates a netlist. A netlist with a `.control`
+    /// block or a shell command is refused unless `allow_control` is set,
+    /// because ngspice would execute it.
+    pub fn load(path: &Path, allow_control: bool) -> Result<Prepared> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read the netlist",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !allow_control {
+            let findings = control_blocks_or_shell(&text);
+            if !findings.is_empty() {
+                let findings = findings
+                    .iter()
+                    .map(|f| {
+                        let what = match f.kind {
+                            FindingKind::ControlBlock => "a .control block",
+                            FindingKind::ShellCommand => "a shell command",
+                        };
+                        format!("{what} at line {} (`{}`)", f.line, f.text.trim())
+                    })
+                    .collect();
+                return Err(Error::ControlRefused { path: path.to_path_buf(), findings });
+            }
+        }
+        let netlist = atscale_spice::parse_file(path)?;
+        let checked =
+            netlist.circuit.check().map_err(|source| Error::Circuit { path: path.to_path_buf(), source })?;
+        let mut warnings: Vec<String> = netlist.warnings.iter().map(|w| w.to_string()).collect();
+        warnings.extend(checked.warnings.iter().map(|w| w.to_string()));
+        Ok(Prepared { path: path.to_path_buf(), text, netlist, circuit: checked.circuit, warnings })
+    }
+
+    /// The stop time: the override, else the netlist's `.tran`.
+    pub fn tstop_s(&self, o: &Overrides) -> Result<f64> {
+        o.tstop_s
+            .or(self.netlist.analysis.tran.map(|t| t.tstop_s))
+            .ok_or_else(|| Error::NoStopTime { path: self.path.clone() })
+    }
+}
+
+/// Settings given on the command line that override the netlist's.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overrides {
+    /// Stop time, s.
+    pub tstop_s: Option<f64>,
+    /// Largest time step, s.
+    pub max_step_s: Option<f64>,
+    /// Relative tolerance of the native engine (ngspice's accuracy is set by
+    /// its maximum step).
+    pub reltol: Option<f64>,
+}
+
+/// Sampled waveforms of one engine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Waveforms {
+    /// Time points, s.
+    pub time_s: Vec<f64>,
+    /// Signals by name, one value per time point (V for node voltages, A for currents).
+    pub signals: Vec<(String, Vec<f64>)>,
+}
+
+/// One engine's run.
+#[derive(Debug, Clone)]
+pub struct EngineRun {
+    /// Name, version, settings, wall time and events.
+    pub report: EngineReport,
+    /// The probed waveforms.
+    pub waveforms: Waveforms,
+    /// The native solver's work statistics (native engine only).
+    pub native_stats: Option<atscale_sim::Stats>,
+}
+
+/// `v(n)` → `n`; other names unchanged.
+pub fn node_name(signal: &str) -> &str {
+    let l = signal.to_ascii_lowercase();
+    if l.starts_with("v(") && l.ends_with(')') && !signal.contains(',') {
+        &signal[2..signal.len() - 1]
+    } else {
+        signal
+    }
+}
+
+/// The native simulation the netlist asks for: its `.tran` (stop time,
+/// print step, maximum step, `uic`), `.options` (reltol, abstol, vntol,
+/// chgtol, maxstep) and `.ic`, each overridden by `o`.
+pub fn native_simulation(p: &Prepared, o: &Overrides) -> Result<(Simulation, EngineSettings)> {
+    let tstop = p.tstop_s(o)?;
+    let tran = p.netlist.analysis.tran;
+    let opts = &p.netlist.analysis.options;
+    let max_step = o.max_step_s.or(tran.and_then(|t| t.tmax_s)).or(opts.maxstep_s);
+    let d = Tolerances::default();
+    let tol = Tolerances {
+        reltol: o.reltol.or(opts.reltol).unwrap_or(d.reltol),
+        abstol: opts.abstol.unwrap_or(d.abstol),
+        vntol: opts.vntol.unwrap_or(d.vntol),
+        chgtol: opts.chgtol.unwrap_or(d.chgtol),
+        ..d
+    };
+    let uic = tran.is_some_and(|t| t.uic);
+    let native = |source| Error::Native { path: p.path.clone(), source };
+    let mut sim = Simulation::new(&p.circuit).map_err(native)?.tstop(tstop).tolerances(tol).uic(uic);
+    if let Some(t) = tran {
+        sim = sim.tstep(t.tstep_s);
+    }
+    if let Some(h) = max_step {
+        sim = sim.max_step(h);
+    }
+    for (node, v) in &p.netlist.analysis.ic {
+        sim = sim.ic(node, *v);
+    }
+    let settings = EngineSettings {
+        max_step: max_step.map(|v| crate::ngspice::MaxStepChoice {
+            value_s: v,
+            source: if o.max_step_s.is_some() {
+                crate::ngspice::MaxStepSource::Explicit {
+                    replaced_netlist_value_s: tran.and_then(|t| t.tmax_s),
+                }
+            } else {
+                crate::ngspice::MaxStepSource::FromNetlist
+            },
+        }),
+        fixed_step_s: None,
+        reltol: Some(tol.reltol),
+        abstol: Some(tol.abstol),
+    };
+    Ok((sim, settings))
+}
+
+/// Runs the native engine, probing `probes` and the event signals.
+pub fn run_native(p: &Prepared, o: &Overrides, probes: &[String], events: &[EventSpec]) -> Result<EngineRun> {
+    let (mut sim, settings) = native_simulation(p, o)?;
+    let mut names: Vec<String> = Vec::new();
+    for s in probes.iter().map(String::as_str).chain(events.iter().map(|e| e.signal.as_str())) {
+        let s = node_name(s).to_string();
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&s)) {
+            names.push(s);
+        }
+    }
+    for n in &names {
+        sim = sim.probe(n);
+    }
+    for e in events {
+        let dir = match e.direction {
+            Direction::Rising => atscale_sim::Direction::Rising,
+            Direction::Falling => atscale_sim::Direction::Falling,
+        };
+        sim = sim.event(node_name(&e.signal), e.threshold, e.hysteresis, dir);
+    }
+    let started = Instant::now();
+    let result = sim.run().map_err(|source| Error::Native { path: p.path.clone(), source })?;
+    let wall = started.elapsed().as_secs_f64();
+    let ev: BTreeMap<String, Vec<f64>> =
+        events.iter().map(|e| (e.signal.clone(), result.event_times(node_name(&e.signal)))).collect();
+    let signals = result.traces.iter().map(|t| (t.name.clone(), t.values.clone())).collect();
+    Ok(EngineRun {
+        report: EngineReport {
+            name: "native".into(),
+            version: Some(format!("atscale-sim {}", env!("CARGO_PKG_VERSION"))),
+            settings,
+            wall_time_s: wall,
+            events: ev,
+        },
+        waveforms: Waveforms { time_s: result.time, signals },
+        native_stats: Some(result.stats),
+    })
+}
+
+/// How ngspice is run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NgspiceSettings {
+    /// Requested event accuracy, s: sets the maximum step when neither the
+    /// options nor the netlist give one.
+    pub event_accuracy_s: Option<f64>,
+    /// Wall-clock limit of one run.
+    pub timeout: Duration,
+}
+
+/// Runs ngspice on the netlist text and extracts events from its own points.
+pub fn run_ngspice(
+    runner: &NgspiceRunner,
+    p: &Prepared,
+    o: &Overrides,
+    probes: &[String],
+    events: &[EventSpec],
+    s: &NgspiceSettings,
+) -> Result<EngineRun> {
+    let opts = RunOptions {
+        tstop_override_s: o.tstop_s,
+        timeout: s.timeout,
+        max_step_s: o.max_step_s,
+        event_accuracy_s: s.event_accuracy_s,
+        ..RunOptions::default()
+    };
+    let run = runner.run(&p.text, &p.path, &opts)?;
+    let plot = run.plot().ok_or_else(|| Error::NoTransientPlot { path: p.path.clone(), plots: vec![] })?;
+    let time = plot.time()?.to_vec();
+    let mut ev = BTreeMap::new();
+    let mut signals = Vec::new();
+    for e in events {
+        let values = plot.real(&e.signal)?;
+        ev.insert(e.signal.clone(), crossings(&time, values, e));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for name in probes.iter().chain(events.iter().map(|e| &e.signal)) {
+        let n = node_name(name).to_string();
+        if seen.iter().any(|x| x.eq_ignore_ascii_case(&n)) {
+            continue;
+        }
+        signals.push((n.clone(), plot.real(name)?.to_vec()));
+        seen.push(n);
+    }
+    Ok(EngineRun {
+        report: EngineReport {
+            name: "ngspice".into(),
+            version: Some(format!("ngspice {}", run.version)),
+            settings: EngineSettings {
+                max_step: Some(run.max_step.clone()),
+                fixed_step_s: None,
+                reltol: None,
+                abstol: None,
+            },
+            wall_time_s: run.wall_time_s,
+            events: ev,
+        },
+        waveforms: Waveforms { time_s: time, signals },
+        native_stats: None,
+    })
+}
+
+/// Runs spice21 in-process (fixed-step backward Euler). Its step is
+/// `--max-step` when given, else derived from the requested event accuracy;
+/// the circuit must be within spice21's element set
+/// ([`crate::spice21::capability`]).
+pub fn run_spice21(
+    p: &Prepared,
+    o: &Overrides,
+    probes: &[String],
+    events: &[EventSpec],
+    event_accuracy_s: Option<f64>,
+) -> Result<EngineRun> {
+    let tran = p.netlist.analysis.tran;
+    let opts = crate::spice21::Spice21Options {
+        tstop_s: p.tstop_s(o)?,
+        step_s: o.max_step_s,
+        event_accuracy_s,
+        initial: p.netlist.analysis.ic.clone(),
+        uic: tran.is_some_and(|t| t.uic),
+    };
+    let run = crate::spice21::run(&p.circuit, &opts)?;
+    let mut ev = BTreeMap::new();
+    for e in events {
+        ev.insert(e.signal.clone(), run.events(e)?);
+    }
+    let mut signals = Vec::new();
+    for name in probes.iter().chain(events.iter().map(|e| &e.signal)) {
+        let n = node_name(name).to_string();
+        if signals.iter().any(|(x, _): &(String, Vec<f64>)| x.eq_ignore_ascii_case(&n)) {
+            continue;
+        }
+        if let Some(v) = run.signal(&n) {
+            signals.push((n, v.to_vec()));
+        }
+    }
+    Ok(EngineRun {
+        report: EngineReport {
+            name: "spice21".into(),
+            version: Some("spice21 0.1.5".into()),
+            settings: EngineSettings {
+                max_step: None,
+                fixed_step_s: Some(run.step.value_s),
+                reltol: None,
+                abstol: None,
+            },
+            wall_time_s: run.wall_s,
+            events: ev,
+        },
+        waveforms: Waveforms { time_s: run.time, signals },
+        native_stats: None,
+    })
+}

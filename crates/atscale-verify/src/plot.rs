@@ -1,0 +1,167 @@
+//! The overlay plot of a verification: each engine's waveform of the first
+//! event signal with its event ticks, and a panel of the time difference of
+//! every matched event. Axes carry units. Fonts come from the DejaVu Sans
+//! file shipped in `assets/fonts`, so no system font library is needed.
+
+use std::sync::OnceLock;
+
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+
+use crate::engines::EngineRun;
+use crate::error::{Error, Result};
+use crate::report::Report;
+
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+fn ensure_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| register_font("sans-serif", FontStyle::Normal, FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Plot { reason: "the shipped DejaVu Sans font could not be loaded".into() })
+    }
+}
+
+const COLOURS: [RGBColor; 4] =
+    [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
+
+fn plot_err(e: impl std::fmt::Display) -> Error {
+    Error::Plot { reason: e.to_string() }
+}
+
+/// Renders the overlay plot as PNG bytes (1200 x 900 pixels).
+pub fn overlay_png(report: &Report, runs: &[EngineRun]) -> Result<Vec<u8>> {
+    ensure_font()?;
+    let dir = tempfile::tempdir().map_err(|source| Error::Io {
+        action: "create a temporary directory for the plot",
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let path = dir.path().join("overlay.png");
+    draw(&path, report, runs)?;
+    std::fs::read(&path).map_err(|source| Error::Io { action: "read the rendered plot", path, source })
+}
+
+fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<()> {
+    let root = BitMapBackend::new(path, (1200, 900)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let (top, bottom) = root.split_vertically(560);
+    let Some(spec) = report.events.first() else {
+        return Err(Error::Plot { reason: "no event signal to plot".into() });
+    };
+    let node = crate::engines::node_name(&spec.signal).to_string();
+    let tstop = report.tstop_s.unwrap_or(1.0);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for r in runs {
+        if let Some((_, v)) = r.waveforms.signals.iter().find(|(n, _)| n.eq_ignore_ascii_case(&node)) {
+            for x in v.iter().copied().filter(|x| x.is_finite()) {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        lo = spec.threshold - 1.0;
+        hi = spec.threshold + 1.0;
+    }
+    let pad = 0.08 * (hi - lo).max(1e-12);
+    let mut chart = ChartBuilder::on(&top)
+        .caption(
+            format!("{} — {} (threshold {} V)", report.netlist, spec.signal, spec.threshold),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..tstop, (lo - pad)..(hi + 2.0 * pad))
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc(format!("v({node}) (V)"))
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(plot_err)?;
+    for (k, r) in runs.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        if let Some((_, v)) = r.waveforms.signals.iter().find(|(n, _)| n.eq_ignore_ascii_case(&node)) {
+            let pts: Vec<(f64, f64)> = r
+                .waveforms
+                .time_s
+                .iter()
+                .copied()
+                .zip(v.iter().copied())
+                .filter(|(_, y)| y.is_finite())
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+                .map_err(plot_err)?
+                .label(r.report.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
+        }
+        // Event ticks: short vertical bars at the top, one row per engine.
+        let y0 = hi + pad * (0.3 + 0.5 * k as f64);
+        let ticks = r.report.events.get(&spec.signal).cloned().unwrap_or_default();
+        chart
+            .draw_series(
+                ticks
+                    .into_iter()
+                    .map(|t| PathElement::new(vec![(t, y0), (t, y0 + 0.4 * pad)], colour.stroke_width(2))),
+            )
+            .map_err(plot_err)?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(plot_err)?;
+
+    // dt panel.
+    let pairs: Vec<(String, Vec<(f64, f64)>)> = report
+        .comparisons
+        .iter()
+        .filter_map(|c| {
+            let s = c.signals.iter().find(|s| s.signal == spec.signal)?;
+            let pts = s.comparison.matched.iter().map(|m| (m.reference_s, m.dt_s)).collect();
+            Some((format!("{} − {}", c.other, c.reference), pts))
+        })
+        .collect();
+    let max_dt =
+        pairs.iter().flat_map(|(_, p)| p.iter().map(|(_, d)| d.abs())).fold(0.0f64, f64::max).max(1e-15);
+    let mut dt_chart = ChartBuilder::on(&bottom)
+        .caption("time difference per matched event", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..tstop, (-1.2 * max_dt)..(1.2 * max_dt))
+        .map_err(plot_err)?;
+    dt_chart
+        .configure_mesh()
+        .x_desc("event time (s)")
+        .y_desc("dt (s)")
+        .y_label_formatter(&|y| format!("{y:.1e}"))
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(plot_err)?;
+    for (k, (label, pts)) in pairs.into_iter().enumerate() {
+        let colour = COLOURS[(k + 1) % COLOURS.len()];
+        dt_chart
+            .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled())))
+            .map_err(plot_err)?
+            .label(label)
+            .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
+    }
+    dt_chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(plot_err)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The cross-check: one netlist through several engines, events compared one
+//! by one, and optionally each engine rerun at half its step or tolerance to
+//! show whether it had converged.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::compare::{compare_trains, CompareOptions, Tolerances};
+use crate::engines::{run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared};
+use crate::error::Result;
+use crate::events::EventSpec;
+use crate::ngspice::NgspiceRunner;
+use crate::report::Report;
+
+/// An engine that can run a netlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// atscale's own solver.
+    Native,
+    /// ngspice, run as a process.
+    Ngspice,
+    /// spice21, in-process (resistors, capacitors, DC sources, diodes, level-1 MOSFETs).
+    Spice21,
+}
+
+impl EngineKind {
+    /// Parses `native` or `ngspice`.
+    pub fn parse(name: &str) -> Option<EngineKind> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "native" => Some(EngineKind::Native),
+            "ngspice" => Some(EngineKind::Ngspice),
+            "spice21" => Some(EngineKind::Spice21),
+            _ => None,
+        }
+    }
+
+    /// The engine's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Native => "native",
+            EngineKind::Ngspice => "ngspice",
+            EngineKind::Spice21 => "spice21",
+        }
+    }
+}
+
+/// What to verify and how.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Engines in order; the first is the reference of every comparison.
+    pub engines: Vec<EngineKind>,
+    /// The events to compare.
+    pub events: Vec<EventSpec>,
+    /// Extra signals to record for plots.
+    pub probes: Vec<String>,
+    /// Settings that override the netlist's.
+    pub overrides: Overrides,
+    /// Verdict tolerances.
+    pub tolerances: Tolerances,
+    /// Comparison windows and parameters.
+    pub compare: CompareOptions,
+    /// Rerun each engine at half its step or tolerance.
+    pub converged: bool,
+    /// Wall-clock limit of one ngspice run.
+    pub timeout: Duration,
+}
+
+/// How far one engine's events moved when its step or tolerance was halved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Convergence {
+    /// Engine name.
+    pub engine: String,
+    /// What was halved, e.g. `max step 0.01 s -> 0.005 s`.
+    pub refinement: String,
+    /// Per signal: event count before and after, and the largest shift.
+    pub signals: Vec<SignalDrift>,
+}
+
+/// The drift of one signal's events under refinement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignalDrift {
+    /// Signal name.
+    pub signal: String,
+    /// Events in the first run.
+    pub count: usize,
+    /// Events in the refined run.
+    pub refined_count: usize,
+    /// Largest |shift| of a matched event, s (`None` without matched events).
+    pub max_shift_s: Option<f64>,
+    /// The same relative to the local inter-event interval.
+    pub max_shift_rel: Option<f64>,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// The report (engines, comparisons, verdict).
+    pub report: Report,
+    /// Each engine's run, in the order of the report.
+    pub runs: Vec<EngineRun>,
+    /// With `converged`: each engine's drift under refinement.
+    pub convergence: Vec<Convergence>,
+}
+
+/// The event accuracy ngspice's maximum step is derived from, when neither
+/// the options nor the netlist give a maximum step: a quarter of the allowed
+/// |dt|, measured on the median interval of the reference engine's events
+/// (or of `tstop / 10` when no engine ran before it).
+fn event_accuracy(runs: &[EngineRun], events: &[EventSpec], tol: &Tolerances, tstop: f64) -> f64 {
+    if let Some(abs) = tol.max_abs_dt_s {
+        return abs / 4.0;
+    }
+    let median = runs
+        .first()
+        .and_then(|r| events.first().and_then(|e| r.report.events.get(&e.signal)))
+        .and_then(|ts| crate::compare::median_interval(ts))
+        .unwrap_or(tstop / 10.0);
+    tol.max_abs_dt_rel * median / 4.0
+}
+
+/// spice21's fixed-step backward Euler makes a timing error per event that
+/// accumulates along a train (measured on a ring oscillator: the period
+/// error, about 0.2 steps per period, adds up). Its step is therefore derived
+/// from the accuracy divided by the number of events the reference engine
+/// found (at least 1).
+fn accumulation(runs: &[EngineRun], events: &[EventSpec]) -> f64 {
+    runs.first()
+        .map(|r| {
+            events.iter().filter_map(|e| r.report.events.get(&e.signal)).map(Vec::len).max().unwrap_or(1)
+        })
+        .unwrap_or(1)
+        .max(1) as f64
+}
+
+fn run_one(
+    kind: EngineKind,
+    p: &Prepared,
+    o: &Overrides,
+    opts: &VerifyOptions,
+    runner: &mut Option<NgspiceRunner>,
+    accuracy: f64,
+) -> Result<EngineRun> {
+    match kind {
+        EngineKind::Native => run_native(p, o, &opts.probes, &opts.events),
+        EngineKind::Ngspice => {
+            let r = match runner.take() {
+                Some(r) => r,
+                None => NgspiceRunner::detect()?,
+            };
+            let s = NgspiceSettings { event_accuracy_s: Some(accuracy), timeout: opts.timeout };
+            let run = run_ngspice(&r, p, o, &opts.probes, &opts.events, &s);
+            *runner = Some(r);
+            run
+        }
+        EngineKind::Spice21 => run_spice21(p, o, &opts.probes, &opts.events, Some(accuracy)),
+    }
+}
+
+/// Runs the netlist through every engine and compares their events.
+pub fn verify(p: &Prepared, opts: &VerifyOptions) -> Result<Verification> {
+    let tstop = p.tstop_s(&opts.overrides)?;
+    let mut runner = None;
+    let mut runs: Vec<EngineRun> = Vec::new();
+    for &kind in &opts.engines {
+        let mut accuracy = event_accuracy(&runs, &opts.events, &opts.tolerances, tstop);
+        if kind == EngineKind::Spice21 {
+            accuracy /= accumulation(&runs, &opts.events);
+        }
+        runs.push(run_one(kind, p, &opts.overrides, opts, &mut runner, accuracy)?);
+    }
+    let mut convergence = Vec::new();
+    if opts.converged {
+        for (k, &kind) in opts.engines.iter().enumerate() {
+            let first = &runs[k];
+            let (o, refinement) = refine(kind, first, &opts.overrides);
+            let mut accuracy = event_accuracy(&runs, &opts.events, &opts.tolerances, tstop) / 2.0;
+            if kind == EngineKind::Spice21 {
+                accuracy /= accumulation(&runs, &opts.events);
+            }
+            let again = run_one(kind, p, &o, opts, &mut runner, accuracy)?;
+            let signals = opts
+                .events
+                .iter()
+                .map(|e| {
+                    let empty = Vec::new();
+                    let a = first.report.events.get(&e.signal).unwrap_or(&empty);
+                    let b = again.report.events.get(&e.signal).unwrap_or(&empty);
+                    let c = compare_trains(
+                        a,
+                        b,
+                        &CompareOptions { duration_s: Some(tstop), ..opts.compare.clone() },
+                    );
+                    SignalDrift {
+                        signal: e.signal.clone(),
+                        count: a.len(),
+                        refined_count: b.len(),
+                        max_shift_s: c.max_abs_dt_s,
+                        max_shift_rel: c.max_abs_dt_rel_local,
+                    }
+                })
+                .collect();
+            convergence.push(Convergence { engine: kind.name().into(), refinement, signals });
+        }
+    }
+    let report = Report::assemble(
+        p.path.display().to_string(),
+        Some(tstop),
+        opts.events.clone(),
+        runs.iter().map(|r| r.report.clone()).collect(),
+        &opts.compare,
+        &opts.tolerances,
+    );
+    Ok(Verification { report, runs, convergence })
+}
+
+/// The overrides of a refined run: the native engine's reltol halved (and
+/// its maximum step, when one is set); ngspice's maximum step and spice21's
+/// fixed step halved.
+fn refine(kind: EngineKind, first: &EngineRun, o: &Overrides) -> (Overrides, String) {
+    let max_step = first.report.settings.max_step.as_ref().map(|m| m.value_s);
+    match kind {
+        EngineKind::Native => {
+            let reltol = first.report.settings.reltol.unwrap_or(1e-3);
+            let mut r = Overrides { reltol: Some(reltol / 2.0), ..*o };
+            let mut what = format!("reltol {reltol:e} -> {:e}", reltol / 2.0);
+            if let Some(h) = max_step {
+                r.max_step_s = Some(h / 2.0);
+                what.push_str(&format!(", max step {h:e} s -> {:e} s", h / 2.0));
+            }
+            (r, what)
+        }
+        EngineKind::Ngspice => {
+            let h = max_step.unwrap_or(f64::NAN);
+            (Overrides { max_step_s: Some(h / 2.0), ..*o }, format!("max step {h:e} s -> {:e} s", h / 2.0))
+        }
+        EngineKind::Spice21 => {
+            let h = first.report.settings.fixed_step_s.unwrap_or(f64::NAN);
+            (Overrides { max_step_s: Some(h / 2.0), ..*o }, format!("fixed step {h:e} s -> {:e} s", h / 2.0))
+        }
+    }
+}
