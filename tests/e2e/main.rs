@@ -4,6 +4,7 @@
 
 mod sim;
 mod summary;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

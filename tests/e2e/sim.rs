@@ -61,7 +61,7 @@ fn tstop_override_and_spice_suffixes() {
     let (got, json) =
         json_events("netlists/ngspice/fitzhugh_nagumo.cir", &["--tstop", "70", "--events", "v,1,500m"], "v");
     assert_eq!(got.len(), 2, "{json}");
-    assert_eq!(json["settings"]["tstop_s"], 70.0);
+    assert_eq!(json["tstop_s"], 70.0);
     let (got, _) =
         json_events("netlists/ngspice/fitzhugh_nagumo.cir", &["--tstop", "100m", "--events", "v,1"], "v");
     assert!(got.is_empty());

@@ -7,6 +7,7 @@
 mod output;
 mod sim;
 mod summary;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -24,8 +25,10 @@ struct Cli {
 enum Command {
     /// Print a circuit's elements, their energy nature and its node count.
     Summary(summary::Args),
-    /// Simulate an ngspice netlist with the native engine.
+    /// Simulate an ngspice netlist with the native engine or ngspice.
     Sim(sim::Args),
+    /// Run a netlist through several engines and compare their event times.
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Summary(args) => summary::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,11 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use atscale_sim::{Direction, Simulation, Tolerances};
+use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
+use atscale_verify::engines::{
+    run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared,
+};
+use atscale_verify::events::EventSpec;
+use atscale_verify::ngspice::NgspiceRunner;
 use serde::Serialize;
 
 use crate::output::write_atomically;
@@ -42,21 +46,19 @@ pub struct Args {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
-}
-
-/// One event request, validated.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventRequest {
-    /// Node (or signal) name.
-    pub signal: String,
-    /// Threshold, V.
-    pub threshold: f64,
-    /// Hysteresis, V.
-    pub hysteresis: f64,
+    /// Engine: native (default), ngspice or spice21.
+    #[arg(long, default_value = "native", value_name = "ENGINE")]
+    engine: String,
+    /// Let ngspice run a netlist that holds a .control block or shell command.
+    #[arg(long)]
+    allow_control: bool,
+    /// Kill an ngspice run after this many seconds.
+    #[arg(long, default_value = "600", value_name = "SECONDS")]
+    timeout: String,
 }
 
 /// Parses `NODE,THRESHOLD[,HYSTERESIS]` with SPICE suffixes.
-pub fn parse_event(text: &str) -> Result<EventRequest> {
+pub fn parse_event(text: &str) -> Result<EventSpec> {
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let (signal, threshold, hysteresis) = match parts.as_slice() {
         [s, t] => (*s, *t, "0"),
@@ -73,7 +75,7 @@ pub fn parse_event(text: &str) -> Result<EventRequest> {
     if !threshold.is_finite() || !hysteresis.is_finite() || hysteresis < 0.0 {
         bail!("--events `{text}`: threshold must be finite and hysteresis finite and non-negative");
     }
-    Ok(EventRequest { signal: strip_v(signal).to_string(), threshold, hysteresis })
+    Ok(EventSpec::rising(strip_v(signal), threshold, hysteresis))
 }
 
 /// `v(n)` → `n`; anything else unchanged.
@@ -86,7 +88,7 @@ fn strip_v(name: &str) -> &str {
     }
 }
 
-fn positive_seconds(flag: &str, text: &Option<String>) -> Result<Option<f64>> {
+pub fn positive_seconds(flag: &str, text: &Option<String>) -> Result<Option<f64>> {
     match text {
         None => Ok(None),
         Some(t) => {
@@ -99,30 +101,49 @@ fn positive_seconds(flag: &str, text: &Option<String>) -> Result<Option<f64>> {
     }
 }
 
+/// Which engine `atscale sim` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Native,
+    Ngspice,
+    Spice21,
+}
+
 /// The validated configuration of a run.
-pub struct Config {
+struct Config {
     netlist: PathBuf,
-    tstop: Option<f64>,
-    max_step: Option<f64>,
-    reltol: Option<f64>,
+    engine: Engine,
+    overrides: Overrides,
     probes: Vec<String>,
-    events: Vec<EventRequest>,
+    events: Vec<EventSpec>,
     output: Option<PathBuf>,
     force: bool,
     json: bool,
+    allow_control: bool,
+    timeout: Duration,
+}
+
+/// Parses a relative tolerance strictly between 0 and 1.
+pub fn parse_reltol(text: &Option<String>) -> Result<Option<f64>> {
+    match text {
+        None => Ok(None),
+        Some(t) => {
+            let x = parse_number(t).map_err(|e| anyhow::anyhow!("--reltol `{t}`: {e}"))?;
+            if !(x.is_finite() && x > 0.0 && x < 1.0) {
+                bail!("--reltol `{t}`: must lie strictly between 0 and 1");
+            }
+            Ok(Some(x))
+        }
+    }
 }
 
 impl Args {
     fn config(self) -> Result<Config> {
-        let reltol = match &self.reltol {
-            None => None,
-            Some(t) => {
-                let x = parse_number(t).map_err(|e| anyhow::anyhow!("--reltol `{t}`: {e}"))?;
-                if !(x.is_finite() && x > 0.0 && x < 1.0) {
-                    bail!("--reltol `{t}`: must lie strictly between 0 and 1");
-                }
-                Some(x)
-            }
+        let engine = match self.engine.to_ascii_lowercase().as_str() {
+            "native" => Engine::Native,
+            "ngspice" => Engine::Ngspice,
+            "spice21" => Engine::Spice21,
+            other => bail!("--engine `{other}`: expected native, ngspice or spice21"),
         };
         let events = self.events.iter().map(|e| parse_event(e)).collect::<Result<Vec<_>>>()?;
         if let Some(out) = &self.output {
@@ -130,15 +151,21 @@ impl Args {
                 bail!("{} exists; pass --force to overwrite it", out.display());
             }
         }
+        let timeout = positive_seconds("--timeout", &Some(self.timeout.clone()))?.unwrap_or(600.0);
         Ok(Config {
-            tstop: positive_seconds("--tstop", &self.tstop)?,
-            max_step: positive_seconds("--max-step", &self.max_step)?,
-            reltol,
+            engine,
+            overrides: Overrides {
+                tstop_s: positive_seconds("--tstop", &self.tstop)?,
+                max_step_s: positive_seconds("--max-step", &self.max_step)?,
+                reltol: parse_reltol(&self.reltol)?,
+            },
             probes: self.probes.iter().map(|p| strip_v(p).to_string()).collect(),
             events,
             output: self.output,
             force: self.force,
             json: self.json,
+            allow_control: self.allow_control,
+            timeout: Duration::from_secs_f64(timeout),
             netlist: self.netlist,
         })
     }
@@ -146,168 +173,145 @@ impl Args {
 
 /// The JSON printed by `--json`.
 #[derive(Debug, Serialize)]
-pub struct SimJson {
-    /// Always `native` here.
-    pub engine: &'static str,
+pub struct SimJson<'a> {
+    /// `native` or `ngspice`.
+    pub engine: &'a str,
+    /// Engine version.
+    pub version: Option<&'a str>,
     /// Event times in seconds, by signal.
-    pub events: BTreeMap<String, Vec<f64>>,
-    /// Solver statistics.
-    pub stats: atscale_sim::Stats,
-    /// Settings used.
-    pub settings: Settings,
-    /// Wall-clock time of the simulation, s.
-    pub wall_s: f64,
-}
-
-/// The settings a run used, with where each came from.
-#[derive(Debug, Serialize)]
-pub struct Settings {
+    pub events: &'a BTreeMap<String, Vec<f64>>,
+    /// Solver statistics (native engine; `null` for ngspice).
+    pub stats: Option<atscale_sim::Stats>,
+    /// Settings used (maximum step and where it came from, tolerances).
+    pub settings: &'a atscale_verify::report::EngineSettings,
     /// Stop time, s.
     pub tstop_s: f64,
-    /// Largest step, s, if any.
-    pub max_step_s: Option<f64>,
-    /// Relative tolerance.
-    pub reltol: f64,
-    /// Whether the operating point was skipped (`uic`).
-    pub uic: bool,
+    /// Wall-clock time of the simulation, s.
+    pub wall_s: f64,
 }
 
 /// Runs `atscale sim`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
-    let netlist = atscale_spice::parse_file(&cfg.netlist)?;
-    for w in &netlist.warnings {
+    // The native engine never executes control blocks; ngspice would.
+    let allow_control = cfg.allow_control || cfg.engine != Engine::Ngspice;
+    let prepared = Prepared::load(&cfg.netlist, allow_control)?;
+    for w in &prepared.warnings {
         eprintln!("warning: {w}");
     }
-    for b in &netlist.control_blocks {
-        eprintln!(
-            "warning: {}:{}: a .control block is present; the native engine does not run it",
-            cfg.netlist.display(),
-            b.line
-        );
-    }
-    let checked = netlist.circuit.check().with_context(|| format!("in {}", cfg.netlist.display()))?;
-    for w in &checked.warnings {
-        eprintln!("warning: {w}");
-    }
-    let tran = netlist.analysis.tran;
-    let opts = &netlist.analysis.options;
-    let tstop = match (cfg.tstop, tran) {
-        (Some(t), _) => t,
-        (None, Some(tr)) => tr.tstop_s,
-        (None, None) => bail!("{} has no .tran line; give the stop time with --tstop", cfg.netlist.display()),
-    };
-    let max_step = cfg.max_step.or(tran.and_then(|t| t.tmax_s)).or(opts.maxstep_s);
-    let defaults = Tolerances::default();
-    let tol = Tolerances {
-        reltol: cfg.reltol.or(opts.reltol).unwrap_or(defaults.reltol),
-        abstol: opts.abstol.unwrap_or(defaults.abstol),
-        vntol: opts.vntol.unwrap_or(defaults.vntol),
-        chgtol: opts.chgtol.unwrap_or(defaults.chgtol),
-        ..defaults
-    };
-    let uic = tran.is_some_and(|t| t.uic);
-    let mut sim = Simulation::new(&checked.circuit)?.tstop(tstop).tolerances(tol).uic(uic);
-    if let Some(tr) = tran {
-        sim = sim.tstep(tr.tstep_s);
-    }
-    if let Some(h) = max_step {
-        sim = sim.max_step(h);
-    }
-    for (node, v) in &netlist.analysis.ic {
-        sim = sim.ic(node, *v);
-    }
-    let mut probes = cfg.probes.clone();
-    for e in &cfg.events {
-        if !probes.iter().any(|p| p.eq_ignore_ascii_case(&e.signal)) {
-            probes.push(e.signal.clone());
+    for b in &prepared.netlist.control_blocks {
+        if cfg.engine != Engine::Ngspice {
+            eprintln!(
+                "warning: {}:{}: a .control block is present; this engine does not run it",
+                cfg.netlist.display(),
+                b.line
+            );
         }
-        sim = sim.event(&e.signal, e.threshold, e.hysteresis, Direction::Rising);
     }
-    for p in &probes {
-        sim = sim.probe(p);
-    }
-    let started = Instant::now();
-    let result = sim.run().with_context(|| format!("simulating {}", cfg.netlist.display()))?;
-    let wall_s = started.elapsed().as_secs_f64();
-
+    let tstop = prepared.tstop_s(&cfg.overrides)?;
+    let run: EngineRun = match cfg.engine {
+        Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events)?,
+        Engine::Ngspice => {
+            let runner = NgspiceRunner::detect()?;
+            let settings = NgspiceSettings { event_accuracy_s: None, timeout: cfg.timeout };
+            run_ngspice(&runner, &prepared, &cfg.overrides, &cfg.probes, &cfg.events, &settings)?
+        }
+        Engine::Spice21 => run_spice21(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, None)?,
+    };
     if let Some(out) = &cfg.output {
-        let csv = csv_text(&result);
-        write_atomically(out, csv.as_bytes(), cfg.force)?;
+        write_atomically(out, csv_text(&run.waveforms).as_bytes(), cfg.force)?;
     }
-    let events: BTreeMap<String, Vec<f64>> =
-        cfg.events.iter().map(|e| (e.signal.clone(), result.event_times(&e.signal))).collect();
     if cfg.json {
         let json = SimJson {
-            engine: "native",
-            events,
-            stats: result.stats,
-            settings: Settings { tstop_s: tstop, max_step_s: max_step, reltol: tol.reltol, uic },
-            wall_s,
+            engine: &run.report.name,
+            version: run.report.version.as_deref(),
+            events: &run.report.events,
+            stats: run.native_stats,
+            settings: &run.report.settings,
+            tstop_s: tstop,
+            wall_s: run.report.wall_time_s,
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print!("{}", human(&cfg.netlist, &result, &events, tstop, wall_s));
+        print!("{}", human(&cfg.netlist, &run, tstop));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn unit_of(signal: &str) -> &'static str {
+/// The unit of a signal by its name.
+pub fn unit_of(signal: &str) -> &'static str {
     let l = signal.to_ascii_lowercase();
-    if l.starts_with("i(") {
+    if l.starts_with("i(") || l.ends_with("#branch") {
         "A"
     } else if l.starts_with("x(") {
-        "state"
+        "state unit"
     } else {
         "V"
     }
 }
 
-fn csv_text(r: &atscale_sim::SimResult) -> String {
+fn csv_text(w: &atscale_verify::engines::Waveforms) -> String {
     use std::fmt::Write;
     let mut s = String::from("time (s)");
-    for t in &r.traces {
-        let _ = write!(s, ",{} ({})", t.name, unit_of(&t.name));
+    for (name, _) in &w.signals {
+        let _ = write!(s, ",{name} ({})", unit_of(name));
     }
     s.push('\n');
-    for (k, t) in r.time.iter().enumerate() {
+    for (k, t) in w.time_s.iter().enumerate() {
         let _ = write!(s, "{t:e}");
-        for tr in &r.traces {
-            let _ = write!(s, ",{:e}", tr.values[k]);
+        for (_, values) in &w.signals {
+            let _ = write!(s, ",{:e}", values.get(k).copied().unwrap_or(f64::NAN));
         }
         s.push('\n');
     }
     s
 }
 
-fn human(
-    path: &Path,
-    r: &atscale_sim::SimResult,
-    events: &BTreeMap<String, Vec<f64>>,
-    tstop: f64,
-    wall_s: f64,
-) -> String {
+fn human(path: &Path, run: &EngineRun, tstop: f64) -> String {
     use atscale_circuit::units::si;
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: simulated to {} in {} (native engine)",
+        "{}: simulated to {} in {} ({} engine{})",
         path.display(),
         si(tstop, "s"),
-        si(wall_s, "s")
+        si(run.report.wall_time_s, "s"),
+        run.report.name,
+        run.report.version.as_ref().map(|v| format!(", {v}")).unwrap_or_default()
     );
-    let st = &r.stats;
-    let _ = writeln!(
-        s,
-        "steps: {} accepted, {} rejected; {} Newton iterations, {} factorizations",
-        st.accepted, st.rejected, st.newton_iterations, st.factorizations
-    );
-    for (sig, times) in events {
+    if let Some(m) = &run.report.settings.max_step {
+        let _ = writeln!(s, "maximum step {} ({})", si(m.value_s, "s"), describe_max_step(&m.source));
+    }
+    if let Some(st) = &run.native_stats {
+        let _ = writeln!(
+            s,
+            "steps: {} accepted, {} rejected; {} Newton iterations, {} factorizations",
+            st.accepted, st.rejected, st.newton_iterations, st.factorizations
+        );
+    }
+    for (sig, times) in &run.report.events {
         let shown: Vec<String> = times.iter().take(10).map(|t| si(*t, "s")).collect();
         let more =
             if times.len() > 10 { format!(", ... ({} more)", times.len() - 10) } else { String::new() };
         let _ = writeln!(s, "events on {sig}: {} [{}{}]", times.len(), shown.join(", "), more);
     }
     s
+}
+
+/// Where a maximum step came from, as a phrase.
+pub fn describe_max_step(source: &atscale_verify::ngspice::MaxStepSource) -> String {
+    use atscale_circuit::units::si;
+    use atscale_verify::ngspice::MaxStepSource as S;
+    match source {
+        S::Explicit { replaced_netlist_value_s: Some(v) } => {
+            format!("given on the command line, replacing the netlist's {}", si(*v, "s"))
+        }
+        S::Explicit { replaced_netlist_value_s: None } => "given on the command line".into(),
+        S::FromNetlist => "from the netlist".into(),
+        S::DerivedFromAccuracy { event_accuracy_s, factor } => {
+            format!("{factor} x the requested event accuracy of {}", si(*event_accuracy_s, "s"))
+        }
+        S::NgspiceDefault => "ngspice's default min(tstep, span/50)".into(),
+    }
 }

@@ -1,0 +1,214 @@
+//! `atscale verify NETLIST`: the same netlist through several engines, events
+//! compared one by one. Exit status 0 when the engines agree, 1 when they
+//! disagree, 2 on an error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use atscale_spice::number::parse_number;
+use atscale_verify::compare::{CompareOptions, Tolerances};
+use atscale_verify::engines::{Overrides, Prepared};
+use atscale_verify::events::EventSpec;
+use atscale_verify::report::{markdown, Report};
+use atscale_verify::verify::{verify, Convergence, EngineKind, VerifyOptions};
+use serde::Serialize;
+
+use crate::output::write_atomically;
+use crate::sim::{parse_event, parse_reltol, positive_seconds};
+
+/// Arguments of `atscale verify`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The ngspice netlist to verify.
+    netlist: PathBuf,
+    /// Compare rising crossings of NODE through THRESHOLD volts (re-armed
+    /// below THRESHOLD - HYSTERESIS); repeatable, at least one.
+    #[arg(long = "events", value_name = "NODE,THRESHOLD[,HYSTERESIS]", required = true)]
+    events: Vec<String>,
+    /// Engines, comma separated; the first is the reference.
+    #[arg(long, default_value = "native,ngspice", value_name = "LIST")]
+    engines: String,
+    /// Largest allowed |dt| relative to the median inter-event interval.
+    #[arg(long, default_value = "1e-3", value_name = "REL")]
+    tol: String,
+    /// Largest allowed |dt| in seconds (replaces --tol).
+    #[arg(long, value_name = "SECONDS")]
+    tol_abs: Option<String>,
+    /// Accept different event counts (default: counts must be equal).
+    #[arg(long)]
+    allow_count_mismatch: bool,
+    /// Coincidence window of the Gamma factor, s (default 1% of the median interval).
+    #[arg(long, value_name = "SECONDS")]
+    window: Option<String>,
+    /// Rerun each engine with its step or tolerance halved and report how far its events moved.
+    #[arg(long)]
+    converged: bool,
+    /// Write report.json, report.md and overlay.png into this directory.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Overwrite existing report files.
+    #[arg(long)]
+    force: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Also record these nodes for the overlay plot; repeatable.
+    #[arg(long = "probe", value_name = "NODE")]
+    probes: Vec<String>,
+    /// Stop time, s (overrides the netlist's `.tran`).
+    #[arg(long, value_name = "SECONDS")]
+    tstop: Option<String>,
+    /// Largest time step for every engine, s (default: ngspice's is derived from the tolerance).
+    #[arg(long, value_name = "SECONDS")]
+    max_step: Option<String>,
+    /// Relative tolerance of the native engine.
+    #[arg(long, value_name = "R")]
+    reltol: Option<String>,
+    /// Let ngspice run a netlist that holds a .control block or shell command.
+    #[arg(long)]
+    allow_control: bool,
+    /// Kill an ngspice run after this many seconds.
+    #[arg(long, default_value = "600", value_name = "SECONDS")]
+    timeout: String,
+}
+
+struct Config {
+    netlist: PathBuf,
+    options: VerifyOptions,
+    report_dir: Option<PathBuf>,
+    force: bool,
+    json: bool,
+    allow_control: bool,
+}
+
+impl Args {
+    fn config(self) -> Result<Config> {
+        let mut engines = Vec::new();
+        for name in self.engines.split(',') {
+            let Some(kind) = EngineKind::parse(name) else {
+                bail!("--engines: unknown engine `{}`; engines: native, ngspice, spice21", name.trim());
+            };
+            if engines.contains(&kind) {
+                bail!("--engines: `{}` is listed twice", kind.name());
+            }
+            engines.push(kind);
+        }
+        if engines.len() < 2 && !self.converged {
+            bail!("--engines: give at least two engines to compare (or one with --converged)");
+        }
+        let events: Vec<EventSpec> = self.events.iter().map(|e| parse_event(e)).collect::<Result<_>>()?;
+        let tol = parse_number(&self.tol).map_err(|e| anyhow::anyhow!("--tol `{}`: {e}", self.tol))?;
+        if !(tol.is_finite() && tol > 0.0) {
+            bail!("--tol `{}`: must be positive", self.tol);
+        }
+        let tolerances = Tolerances {
+            require_equal_counts: !self.allow_count_mismatch,
+            max_abs_dt_rel: tol,
+            max_abs_dt_s: positive_seconds("--tol-abs", &self.tol_abs)?,
+        };
+        let compare = CompareOptions {
+            coincidence_window_s: positive_seconds("--window", &self.window)?,
+            ..CompareOptions::default()
+        };
+        let timeout = positive_seconds("--timeout", &Some(self.timeout.clone()))?.unwrap_or(600.0);
+        Ok(Config {
+            options: VerifyOptions {
+                engines,
+                events,
+                probes: self.probes,
+                overrides: Overrides {
+                    tstop_s: positive_seconds("--tstop", &self.tstop)?,
+                    max_step_s: positive_seconds("--max-step", &self.max_step)?,
+                    reltol: parse_reltol(&self.reltol)?,
+                },
+                tolerances,
+                compare,
+                converged: self.converged,
+                timeout: Duration::from_secs_f64(timeout),
+            },
+            netlist: self.netlist,
+            report_dir: self.report,
+            force: self.force,
+            json: self.json,
+            allow_control: self.allow_control,
+        })
+    }
+}
+
+/// What `--json` prints and `report.json` holds.
+#[derive(Debug, Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    convergence: &'a [Convergence],
+}
+
+/// Runs `atscale verify`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let cfg = args.config()?;
+    if let Some(dir) = &cfg.report_dir {
+        for f in ["report.json", "report.md", "overlay.png"] {
+            let p = dir.join(f);
+            if p.exists() && !cfg.force {
+                bail!("{} exists; pass --force to overwrite the report", p.display());
+            }
+        }
+    }
+    let prepared = Prepared::load(&cfg.netlist, cfg.allow_control)?;
+    for w in &prepared.warnings {
+        eprintln!("warning: {w}");
+    }
+    let v = verify(&prepared, &cfg.options)?;
+    let out = Output { report: &v.report, convergence: &v.convergence };
+    let json = serde_json::to_string_pretty(&out)?;
+    let mut md = markdown(&v.report);
+    md.push_str(&convergence_markdown(&v.convergence));
+    if let Some(dir) = &cfg.report_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        write_atomically(&dir.join("report.json"), json.as_bytes(), cfg.force)?;
+        write_atomically(&dir.join("report.md"), md.as_bytes(), cfg.force)?;
+        let png = atscale_verify::plot::overlay_png(&v.report, &v.runs)?;
+        write_atomically(&dir.join("overlay.png"), &png, cfg.force)?;
+    }
+    if cfg.json {
+        println!("{json}");
+    } else {
+        print!("{md}");
+        if let Some(dir) = &cfg.report_dir {
+            println!("\nReport written to {}", dir.display());
+        }
+    }
+    Ok(if v.report.verdict.agree { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn convergence_markdown(c: &[Convergence]) -> String {
+    use atscale_circuit::units::si;
+    use std::fmt::Write;
+    if c.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n## Convergence (each engine rerun at half its step or tolerance)\n\n");
+    let _ = writeln!(
+        s,
+        "| engine | refinement | signal | events | refined events | max shift | max shift / local interval |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    for e in c {
+        for sig in &e.signals {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                e.engine,
+                e.refinement,
+                sig.signal,
+                sig.count,
+                sig.refined_count,
+                sig.max_shift_s.map(|x| si(x, "s")).unwrap_or_else(|| "-".into()),
+                sig.max_shift_rel.map(|x| format!("{x:.2e}")).unwrap_or_else(|| "-".into())
+            );
+        }
+    }
+    s
+}
