@@ -330,7 +330,28 @@ impl Pulse {
         }
     }
 
-    /// `VSRCload`'s PULSE branch, line for line.
+    /// A delay-shifted, period-folded time within rounding of a corner,
+    /// moved onto it. A breakpoint is computed as `td + k per + corner`, which
+    /// need not give back `corner` exactly when `td` is subtracted again; a
+    /// solver that stops at the breakpoint must see the corner's value and
+    /// the slope after it, or it straddles the kink by an ulp and its step
+    /// collapses.
+    fn snap(&self, t: f64, time: f64) -> f64 {
+        let eps = 8.0 * f64::EPSILON * t.abs().max(self.td.abs()).max(if self.periodic() { self.per } else { 0.0 });
+        let corners = [0.0, self.tr, self.tr + self.pw, self.tr + self.pw + self.tf];
+        for c in corners {
+            if (time - c).abs() <= eps {
+                return c;
+            }
+        }
+        if self.periodic() && (time - self.per).abs() <= eps {
+            return 0.0;
+        }
+        time
+    }
+
+    /// `VSRCload`'s PULSE branch, line for line, with the shifted time
+    /// snapped to a corner within rounding ([`Pulse::snap`]).
     fn value(&self, t: f64) -> f64 {
         let Pulse { v1, v2, td, tr, tf, pw, per, .. } = *self;
         let mut time = t - td;
@@ -340,6 +361,7 @@ impl Pulse {
         if self.periodic() && time > per {
             time -= per * (time / per).floor();
         }
+        let time = self.snap(t, time);
         if time <= 0.0 || time >= tr + pw + tf {
             v1
         } else if time >= tr && time <= tr + pw {
@@ -364,6 +386,7 @@ impl Pulse {
                 p = 0.0;
             }
         }
+        let p = self.snap(t, p);
         if p < self.tr {
             (self.v2 - self.v1) / self.tr
         } else if p < self.tr + self.pw {
@@ -1421,5 +1444,36 @@ mod tests {
         fn pwl_breakpoints_are_consistent_and_complete(w in pwls(), t in timing()) {
             piecewise_linear_between_corners(&w, &t)?;
         }
+    }
+
+    #[test]
+    fn breakpoints_land_exactly_on_corner_values_and_slopes() {
+        // A 1 ns pulse late in a long run: `td + corner` rounds, the value
+        // and slope at the breakpoint must still be the corner's.
+        let tm = TranTiming { tstep: 1e-3, tstop: 1.0 };
+        let w = Waveform::Pulse {
+            v1: 0.0,
+            v2: 1.0,
+            td: Some(0.4),
+            tr: Some(1e-10),
+            tf: Some(1e-10),
+            pw: Some(1e-9),
+            per: Some(0.3),
+            np: None,
+        };
+        let mut t = 0.0;
+        let mut seen = 0;
+        while let Some(b) = w.next_breakpoint(t, &tm) {
+            if b > 1.0 {
+                break;
+            }
+            let v = w.value(b, &tm);
+            assert!(v == 0.0 || v == 1.0, "value {v} at breakpoint {b}");
+            let s = w.slope(b, &tm);
+            assert!(s == 0.0 || (s.abs() - 1e10).abs() < 1e-3 * 1e10, "slope {s} at {b}");
+            t = b;
+            seen += 1;
+        }
+        assert_eq!(seen, 9, "two pulses of four corners, and the third starting at t = 1 s");
     }
 }

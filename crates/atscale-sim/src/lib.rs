@@ -63,7 +63,6 @@ pub mod linalg;
 pub mod mna;
 pub mod reference;
 mod solver;
-mod wave;
 
 use atscale_circuit::{FlatCircuit, TranTiming};
 use serde::{Deserialize, Serialize};

@@ -21,7 +21,6 @@ use atscale_circuit::{
 
 use crate::error::{Error, Result};
 use crate::linalg::Pattern;
-use crate::wave;
 
 /// Sentinel index for ground (and for "no slot").
 pub(crate) const NONE: usize = usize::MAX;
@@ -606,7 +605,7 @@ impl Mna {
                 Dev::VSource { wave, .. } | Dev::ISource { wave, .. } => wave,
                 _ => continue,
             };
-            if let Some(b) = wave::next_breakpoint(w, t, &self.timing) {
+            if let Some(b) = w.next_breakpoint(t, &self.timing) {
                 best = Some(best.map_or(b, |x: f64| x.min(b)));
             }
         }
@@ -982,7 +981,7 @@ impl Dev {
             }
             Dev::VSource { a, b, k, wave, s } => {
                 let ik = y[*k];
-                let v = ctx.src_scale * wave::value(wave, ctx.t, timing);
+                let v = ctx.src_scale * wave.value(ctx.t, timing);
                 add(&mut out.f, *a, ik);
                 add(&mut out.f, *b, -ik);
                 out.f[*k] += get(y, *a) - get(y, *b) - v;
@@ -999,7 +998,7 @@ impl Dev {
                 add(&mut out.f, *b, -i);
             }
             Dev::ISource { a, b, wave } => {
-                let i = ctx.src_scale * wave::value(wave, ctx.t, timing);
+                let i = ctx.src_scale * wave.value(ctx.t, timing);
                 add(&mut out.f, *a, i);
                 add(&mut out.f, *b, -i);
             }
