@@ -337,7 +337,8 @@ impl Pulse {
     /// the slope after it, or it straddles the kink by an ulp and its step
     /// collapses.
     fn snap(&self, t: f64, time: f64) -> f64 {
-        let eps = 8.0 * f64::EPSILON * t.abs().max(self.td.abs()).max(if self.periodic() { self.per } else { 0.0 });
+        let eps =
+            8.0 * f64::EPSILON * t.abs().max(self.td.abs()).max(if self.periodic() { self.per } else { 0.0 });
         let corners = [0.0, self.tr, self.tr + self.pw, self.tr + self.pw + self.tf];
         for c in corners {
             if (time - c).abs() <= eps {
