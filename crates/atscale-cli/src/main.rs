@@ -5,6 +5,7 @@
 //! failed, 2 a usage or input error.
 
 mod output;
+mod run_args;
 mod sim;
 mod summary;
 mod verify;

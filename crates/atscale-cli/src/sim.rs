@@ -1,4 +1,4 @@
-//! `atscale sim NETLIST`: run a netlist through the native engine.
+//! `atscale sim NETLIST`: run a netlist through one engine (native by default).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,28 +8,22 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
 use atscale_verify::engines::{
-    run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared,
+    node_name, run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared,
 };
 use atscale_verify::events::EventSpec;
 use atscale_verify::ngspice::NgspiceRunner;
 use serde::Serialize;
 
 use crate::output::write_atomically;
+use crate::run_args::RunArgs;
 
 /// Arguments of `atscale sim`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The ngspice netlist to simulate.
     netlist: PathBuf,
-    /// Stop time, s (overrides the netlist's `.tran`; SPICE suffixes allowed, e.g. `10m`).
-    #[arg(long, value_name = "SECONDS")]
-    tstop: Option<String>,
-    /// Largest time step, s (overrides the netlist's `.tran` tmax and `.options maxstep`).
-    #[arg(long, value_name = "SECONDS")]
-    max_step: Option<String>,
-    /// Relative tolerance (overrides `.options reltol`).
-    #[arg(long, value_name = "R")]
-    reltol: Option<String>,
+    #[command(flatten)]
+    run: RunArgs,
     /// Record this node's voltage (repeatable); `v(n)` and `i(Vsrc)` are accepted.
     #[arg(long = "probe", value_name = "NODE")]
     probes: Vec<String>,
@@ -49,12 +43,6 @@ pub struct Args {
     /// Engine: native (default), ngspice or spice21.
     #[arg(long, default_value = "native", value_name = "ENGINE")]
     engine: String,
-    /// Let ngspice run a netlist that holds a .control block or shell command.
-    #[arg(long)]
-    allow_control: bool,
-    /// Kill an ngspice run after this many seconds.
-    #[arg(long, default_value = "600", value_name = "SECONDS")]
-    timeout: String,
 }
 
 /// Parses `NODE,THRESHOLD[,HYSTERESIS]` with SPICE suffixes.
@@ -75,30 +63,7 @@ pub fn parse_event(text: &str) -> Result<EventSpec> {
     if !threshold.is_finite() || !hysteresis.is_finite() || hysteresis < 0.0 {
         bail!("--events `{text}`: threshold must be finite and hysteresis finite and non-negative");
     }
-    Ok(EventSpec::rising(strip_v(signal), threshold, hysteresis))
-}
-
-/// `v(n)` → `n`; anything else unchanged.
-fn strip_v(name: &str) -> &str {
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("v(") && lower.ends_with(')') && !name[2..name.len() - 1].contains(',') {
-        &name[2..name.len() - 1]
-    } else {
-        name
-    }
-}
-
-pub fn positive_seconds(flag: &str, text: &Option<String>) -> Result<Option<f64>> {
-    match text {
-        None => Ok(None),
-        Some(t) => {
-            let x = parse_number(t).map_err(|e| anyhow::anyhow!("{flag} `{t}`: {e}"))?;
-            if !(x.is_finite() && x > 0.0) {
-                bail!("{flag} `{t}`: must be a positive time in seconds");
-            }
-            Ok(Some(x))
-        }
-    }
+    Ok(EventSpec::rising(node_name(signal), threshold, hysteresis))
 }
 
 /// Which engine `atscale sim` runs.
@@ -123,20 +88,6 @@ struct Config {
     timeout: Duration,
 }
 
-/// Parses a relative tolerance strictly between 0 and 1.
-pub fn parse_reltol(text: &Option<String>) -> Result<Option<f64>> {
-    match text {
-        None => Ok(None),
-        Some(t) => {
-            let x = parse_number(t).map_err(|e| anyhow::anyhow!("--reltol `{t}`: {e}"))?;
-            if !(x.is_finite() && x > 0.0 && x < 1.0) {
-                bail!("--reltol `{t}`: must lie strictly between 0 and 1");
-            }
-            Ok(Some(x))
-        }
-    }
-}
-
 impl Args {
     fn config(self) -> Result<Config> {
         let engine = match self.engine.to_ascii_lowercase().as_str() {
@@ -151,21 +102,16 @@ impl Args {
                 bail!("{} exists; pass --force to overwrite it", out.display());
             }
         }
-        let timeout = positive_seconds("--timeout", &Some(self.timeout.clone()))?.unwrap_or(600.0);
         Ok(Config {
             engine,
-            overrides: Overrides {
-                tstop_s: positive_seconds("--tstop", &self.tstop)?,
-                max_step_s: positive_seconds("--max-step", &self.max_step)?,
-                reltol: parse_reltol(&self.reltol)?,
-            },
-            probes: self.probes.iter().map(|p| strip_v(p).to_string()).collect(),
+            overrides: self.run.overrides()?,
+            probes: self.probes.iter().map(|p| node_name(p).to_string()).collect(),
             events,
             output: self.output,
             force: self.force,
             json: self.json,
-            allow_control: self.allow_control,
-            timeout: Duration::from_secs_f64(timeout),
+            allow_control: self.run.allow_control,
+            timeout: self.run.timeout()?,
             netlist: self.netlist,
         })
     }

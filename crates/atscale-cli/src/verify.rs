@@ -4,19 +4,19 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use atscale_spice::number::parse_number;
 use atscale_verify::compare::{CompareOptions, Tolerances};
-use atscale_verify::engines::{Overrides, Prepared};
+use atscale_verify::engines::Prepared;
 use atscale_verify::events::EventSpec;
 use atscale_verify::report::{markdown, Report};
 use atscale_verify::verify::{verify, Convergence, EngineKind, VerifyOptions};
 use serde::Serialize;
 
 use crate::output::write_atomically;
-use crate::sim::{parse_event, parse_reltol, positive_seconds};
+use crate::run_args::{positive_seconds, RunArgs};
+use crate::sim::parse_event;
 
 /// Arguments of `atscale verify`.
 #[derive(Debug, clap::Args)]
@@ -57,21 +57,8 @@ pub struct Args {
     /// Also record these nodes for the overlay plot; repeatable.
     #[arg(long = "probe", value_name = "NODE")]
     probes: Vec<String>,
-    /// Stop time, s (overrides the netlist's `.tran`).
-    #[arg(long, value_name = "SECONDS")]
-    tstop: Option<String>,
-    /// Largest time step for every engine, s (default: ngspice's is derived from the tolerance).
-    #[arg(long, value_name = "SECONDS")]
-    max_step: Option<String>,
-    /// Relative tolerance of the native engine.
-    #[arg(long, value_name = "R")]
-    reltol: Option<String>,
-    /// Let ngspice run a netlist that holds a .control block or shell command.
-    #[arg(long)]
-    allow_control: bool,
-    /// Kill an ngspice run after this many seconds.
-    #[arg(long, default_value = "600", value_name = "SECONDS")]
-    timeout: String,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 struct Config {
@@ -112,27 +99,22 @@ impl Args {
             coincidence_window_s: positive_seconds("--window", &self.window)?,
             ..CompareOptions::default()
         };
-        let timeout = positive_seconds("--timeout", &Some(self.timeout.clone()))?.unwrap_or(600.0);
         Ok(Config {
             options: VerifyOptions {
                 engines,
                 events,
                 probes: self.probes,
-                overrides: Overrides {
-                    tstop_s: positive_seconds("--tstop", &self.tstop)?,
-                    max_step_s: positive_seconds("--max-step", &self.max_step)?,
-                    reltol: parse_reltol(&self.reltol)?,
-                },
+                overrides: self.run.overrides()?,
                 tolerances,
                 compare,
                 converged: self.converged,
-                timeout: Duration::from_secs_f64(timeout),
+                timeout: self.run.timeout()?,
             },
             netlist: self.netlist,
             report_dir: self.report,
             force: self.force,
             json: self.json,
-            allow_control: self.allow_control,
+            allow_control: self.run.allow_control,
         })
     }
 }
