@@ -79,3 +79,11 @@ fn misspelt_field_is_an_error_not_ignored() {
         "{err}"
     );
 }
+
+#[test]
+fn summary_reads_spice_netlists_too() {
+    let out = stdout_ok(&["summary", "netlists/ngspice/hodgkin_huxley.cir"]);
+    assert!(out.contains("memristive conductance"), "{out}");
+    assert!(out.contains("dissipates energy, its battery supplies it"), "{out}");
+    assert!(out.contains("3 internal states"), "{out}");
+}

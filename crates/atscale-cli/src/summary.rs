@@ -10,7 +10,8 @@ use atscale_circuit::{Circuit, EnergyNature, Summary};
 /// Arguments of `atscale summary`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Circuit file in atscale's JSON (`.json`) or TOML (`.toml`) form.
+    /// Circuit file: atscale's JSON (`.json`) or TOML (`.toml`) form, or an
+    /// ngspice netlist (`.cir`, `.sp`, `.spice`, `.net`, `.ckt`).
     #[arg(conflicts_with = "builtin", required_unless_present = "builtin")]
     file: Option<PathBuf>,
     /// Use a built-in circuit instead of a file (fitzhugh-nagumo).
@@ -59,8 +60,9 @@ pub fn read_circuit(path: &Path) -> Result<Circuit> {
                 .unwrap_or((0, 0));
             anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message())
         }),
+        "cir" | "sp" | "spice" | "net" | "ckt" => Ok(atscale_spice::parse_file(path)?.circuit),
         _ => bail!(
-            "{}: unknown circuit file type `.{ext}`; atscale reads circuits as .json or .toml (SPICE netlists arrive with `atscale sim`)",
+            "{}: unknown circuit file type `.{ext}`; atscale reads circuits as .json, .toml or SPICE netlists (.cir, .sp, .spice, .net, .ckt)",
             path.display()
         ),
     }
