@@ -4,9 +4,13 @@
 //! `cargo bench -p atscale-sim --bench transient` runs everything: the
 //! criterion measurements of the native FitzHugh-Nagumo cell, then the
 //! comparison table (native best of several runs; ngspice `-b -r` wall time
-//! of the process). Set `ATSCALE_BENCH_QUICK=1` to skip the ngspice chain
-//! runs (about a minute) and the native network and 10k-chain runs. The random network is
-//! never run in ngspice (about an hour, `shared/docs/ngspice-notes.md`).
+//! of the process). The single cell is measured as an accuracy sweep: native
+//! at several tolerance settings, each against ngspice at the largest
+//! scanned TMAX (1 down to 0.001, steps of at most 1.6x below 0.05) whose 10th-spike error is at most the
+//! native one. Set `ATSCALE_BENCH_QUICK=1` to skip the ngspice chain runs
+//! (about a minute), the ngspice TMAX below 0.01 and the native network and
+//! 10k-chain runs. The random network is never run in ngspice (about an
+//! hour, `shared/docs/ngspice-notes.md`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
@@ -15,12 +19,17 @@ use std::time::{Duration, Instant};
 
 use atscale_circuit::Circuit;
 use atscale_sim::reference::{self, ReferenceCase};
-use atscale_sim::{Output, SimResult};
+use atscale_sim::{Output, SimResult, Simulation};
 use atscale_spice::{write_flat_netlist, Analysis, Header, Ngspice};
 use criterion::Criterion;
 
 fn native(case: &ReferenceCase) -> SimResult {
-    case.simulation().and_then(|s| s.output(Output::Every(100)).run()).expect("native run")
+    native_with(case, &|s| s)
+}
+
+/// A native run of `case` with tolerances set by `tol`.
+fn native_with(case: &ReferenceCase, tol: &dyn Fn(Simulation) -> Simulation) -> SimResult {
+    case.simulation().and_then(|s| tol(s.output(Output::Every(100))).run()).expect("native run")
 }
 
 /// Best wall time of `runs` native runs, and the last result.
@@ -34,6 +43,28 @@ fn time_native(case: &ReferenceCase, runs: usize) -> (Duration, SimResult) {
         res = Some(r);
     }
     (best, res.expect("at least one run"))
+}
+
+/// Best wall time of native runs with tolerances `tol` repeated for about
+/// `budget` (at least `min_runs` runs), the number of runs and the last result.
+fn time_native_with(
+    case: &ReferenceCase,
+    tol: &dyn Fn(Simulation) -> Simulation,
+    min_runs: usize,
+    budget: Duration,
+) -> (Duration, usize, SimResult) {
+    let mut best = Duration::MAX;
+    let mut res = None;
+    let start = Instant::now();
+    let mut runs = 0;
+    while runs < min_runs || start.elapsed() < budget {
+        let t0 = Instant::now();
+        let r = native_with(case, tol);
+        best = best.min(t0.elapsed());
+        res = Some(r);
+        runs += 1;
+    }
+    (best, runs, res.expect("at least one run"))
 }
 
 /// Rising crossings of `thr` re-armed below `thr - hys`, linearly interpolated.
@@ -136,15 +167,37 @@ fn main() {
     let quick = std::env::var_os("ATSCALE_BENCH_QUICK").is_some();
     let mut rows: Vec<String> = Vec::new();
 
-    // FitzHugh-Nagumo cell, 1000 time units.
+    // FitzHugh-Nagumo cell, 1000 time units: accuracy sweep. For every
+    // native tolerance setting, the largest scanned ngspice TMAX whose
+    // 10th-spike error is at most the native one. ngspice runs are best of
+    // three and cached per TMAX; native runs are best of many.
     let mut fhn = reference::fitzhugh_nagumo();
     fhn.tstop = 1000.0;
-    let (t_nat, res) = time_native(&fhn, 20);
-    let err_nat = tenth_error(&res.event_times("v"), &fhn.expected_events);
-    eprintln!("\nngspice TMAX scan, FitzHugh-Nagumo cell, 1000 time units:");
-    eprintln!("  {:>8} {:>12} {:>12}", "TMAX", "10th err", "wall");
-    let mut chosen = None;
-    for tmax in [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01] {
+    type Tol = Box<dyn Fn(Simulation) -> Simulation>;
+    let settings: Vec<(&str, Tol)> = vec![
+        ("default (reltol 1e-3, trtol 1e-3)", Box::new(|s| s)),
+        ("trtol 1e-4", Box::new(|s: Simulation| s.trtol(1e-4))),
+        (
+            "reltol 1e-4, vntol = abstol 1e-7",
+            Box::new(|s: Simulation| s.reltol(1e-4).vntol(1e-7).abstol(1e-7)),
+        ),
+        (
+            "reltol 1e-5, vntol = abstol 1e-8",
+            Box::new(|s: Simulation| s.reltol(1e-5).vntol(1e-8).abstol(1e-8)),
+        ),
+    ];
+    // A grid of ratios <= 1.6 below 0.05, so that the chosen TMAX is within
+    // that factor of the largest one that would do (a coarser grid favours
+    // the native side). In quick mode the scan stops at 0.01 (the finer
+    // runs take seconds each).
+    let full: &[f64] =
+        &[1.0, 0.5, 0.2, 0.1, 0.05, 0.03, 0.02, 0.015, 0.01, 0.007, 0.005, 0.003, 0.002, 0.0015, 0.001];
+    let tmaxes: &[f64] = if quick { &full[..9] } else { full };
+    let mut ng_cache: Vec<(f64, Duration, f64)> = Vec::new();
+    let mut ng_best3 = |tmax: f64| -> (Duration, f64) {
+        if let Some(&(_, w, e)) = ng_cache.iter().find(|c| c.0 == tmax) {
+            return (w, e);
+        }
         // Best of three: ngspice runs are short and the machine is shared.
         let mut wall = Duration::MAX;
         let mut err = f64::INFINITY;
@@ -153,25 +206,69 @@ fn main() {
             wall = wall.min(w);
             err = tenth_error(&ev, &fhn.expected_events);
         }
-        eprintln!("  {tmax:>8} {err:>12.2e} {:>10.1}ms", wall.as_secs_f64() * 1e3);
-        if err <= err_nat {
-            chosen = Some((tmax, err, wall));
-            break;
+        eprintln!(
+            "  ngspice TMAX {tmax:>6}: 10th err {err:.2e}, best of 3 {:.1} ms",
+            wall.as_secs_f64() * 1e3
+        );
+        ng_cache.push((tmax, wall, err));
+        (wall, err)
+    };
+    eprintln!("\nFitzHugh-Nagumo cell, 1000 time units, accuracy sweep:");
+    let mut sweep: Vec<String> = Vec::new();
+    let mut tmax_chain = 0.01;
+    for (k, (name, tol)) in settings.iter().enumerate() {
+        let (t_nat, runs, res) = time_native_with(&fhn, tol.as_ref(), 20, Duration::from_millis(1500));
+        let err_nat = tenth_error(&res.event_times("v"), &fhn.expected_events);
+        eprintln!(
+            "native {name}: 10th err {err_nat:.2e}, best of {runs} {:.2} ms, {} steps",
+            t_nat.as_secs_f64() * 1e3,
+            res.stats.accepted
+        );
+        let chosen = tmaxes.iter().find_map(|&tmax| {
+            let (w, e) = ng_best3(tmax);
+            (e <= err_nat).then_some((tmax, w, e))
+        });
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        match chosen {
+            Some((tmax, wall, err)) => {
+                if k == 0 {
+                    tmax_chain = tmax;
+                    rows.push(format!(
+                        "| FHN cell, 1000 | {:.2} ms (10th err {err_nat:.1e}) | {:.1} ms at TMAX {tmax} (10th err {err:.1e}) | {:.0}x | >= 50x |",
+                        ms(t_nat),
+                        ms(wall),
+                        wall.as_secs_f64() / t_nat.as_secs_f64()
+                    ));
+                }
+                sweep.push(format!(
+                    "| {name} | {err_nat:.1e} | {:.2} | {tmax} | {err:.1e} | {:.1} | {:.0}x |",
+                    ms(t_nat),
+                    ms(wall),
+                    wall.as_secs_f64() / t_nat.as_secs_f64()
+                ));
+            }
+            None => {
+                let last = tmaxes.last().copied().unwrap_or(f64::NAN);
+                if k == 0 {
+                    rows.push(format!(
+                        "| FHN cell, 1000 | {:.2} ms (10th err {err_nat:.1e}) | no TMAX down to {last} as accurate | - | >= 50x |",
+                        ms(t_nat)
+                    ));
+                }
+                sweep.push(format!(
+                    "| {name} | {err_nat:.1e} | {:.2} | none down to {last} | - | - | - |",
+                    ms(t_nat)
+                ));
+            }
         }
     }
-    match chosen {
-        Some((tmax, err, wall)) => rows.push(format!(
-            "| FHN cell, 1000 | {:.2} ms (10th err {err_nat:.1e}) | {:.1} ms at TMAX {tmax} (10th err {err:.1e}) | {:.0}x | >= 50x |",
-            t_nat.as_secs_f64() * 1e3,
-            wall.as_secs_f64() * 1e3,
-            wall.as_secs_f64() / t_nat.as_secs_f64()
-        )),
-        None => rows.push(format!(
-            "| FHN cell, 1000 | {:.2} ms (10th err {err_nat:.1e}) | no TMAX down to 0.01 as accurate | - | >= 50x |",
-            t_nat.as_secs_f64() * 1e3
-        )),
+    eprintln!(
+        "\n| native tolerance | native 10th err | native (ms) | ngspice TMAX | ngspice 10th err | ngspice (ms) | ratio |"
+    );
+    eprintln!("|---|---|---|---|---|---|---|");
+    for r in &sweep {
+        eprintln!("{r}");
     }
-    let tmax_chain = chosen.map_or(0.01, |c| c.0);
 
     // Chain of 1000 cells, 1000 time units.
     let chain = reference::fhn_chain(1000, 1000.0);
