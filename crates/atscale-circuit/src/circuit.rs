@@ -101,13 +101,14 @@ pub struct FlatCircuit {
 }
 
 impl FlatCircuit {
-    /// The non-ground nodes in order of first appearance.
+    /// The non-ground nodes in order of first appearance (names compare
+    /// case-insensitively, as in SPICE; the first spelling is kept).
     pub fn nodes(&self) -> Vec<&str> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for e in &self.elements {
             for n in e.kind.nodes() {
-                if n != GROUND && seen.insert(n) {
+                if n != GROUND && seen.insert(n.to_ascii_lowercase()) {
                     out.push(n);
                 }
             }

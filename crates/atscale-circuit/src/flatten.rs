@@ -178,7 +178,7 @@ impl Flattener<'_> {
             if n == GROUND {
                 return GROUND.to_string();
             }
-            match ports.iter().position(|p| p == n) {
+            match ports.iter().position(|p| p.eq_ignore_ascii_case(n)) {
                 Some(k) => port_nodes[k].clone(),
                 None => format!("{inner_prefix}{n}"),
             }

@@ -45,7 +45,9 @@ impl FlatCircuit {
                 });
             }
         }
-        let nodes: HashSet<&str> = self.elements.iter().flat_map(|e| e.kind.nodes()).collect();
+        // Node names compare case-insensitively, as in SPICE.
+        let nodes: HashSet<String> =
+            self.elements.iter().flat_map(|e| e.kind.nodes()).map(str::to_ascii_lowercase).collect();
         let currents: HashSet<String> = self
             .elements
             .iter()
@@ -106,8 +108,9 @@ fn check_values(e: &Element<f64>, problems: &mut Vec<Problem>) {
             }
         }
         ElementKind::VoltageSource { waveform, dc, .. } | ElementKind::CurrentSource { waveform, dc, .. } => {
+            let unit = if matches!(e.kind, ElementKind::VoltageSource { .. }) { "V" } else { "A" };
             if let Some(dc) = dc {
-                need(dc.is_finite(), ("DC value", ""), FINITE, *dc);
+                need(dc.is_finite(), ("DC value", unit), FINITE, *dc);
             }
             if let Err(err) = waveform.check() {
                 problems.push(bad_element(e, err));
@@ -224,7 +227,7 @@ fn allowed_vars(e: &Element<f64>, expr: &Expr) -> bool {
 
 fn check_expressions(
     e: &Element<f64>,
-    nodes: &HashSet<&str>,
+    nodes: &HashSet<String>,
     currents: &HashSet<String>,
     problems: &mut Vec<Problem>,
 ) {
@@ -242,7 +245,7 @@ fn check_expressions(
             if law_like {
                 problems
                     .push(bad_element(e, format!("a law may only read its branch voltage `v`, not V({n})")));
-            } else if n != GROUND && !nodes.contains(n) {
+            } else if n != GROUND && !nodes.contains(&n.to_ascii_lowercase()) {
                 problems.push(Problem::UnknownNode { element: e.name.clone(), node: n.to_string() });
             }
         }
@@ -269,13 +272,15 @@ impl Dsu {
         d.id(GROUND);
         d
     }
+    /// The set of a node, by case-insensitive name.
     fn id(&mut self, n: &str) -> usize {
-        if let Some(&i) = self.index.get(n) {
+        let key = n.to_ascii_lowercase();
+        if let Some(&i) = self.index.get(&key) {
             return i;
         }
         let i = self.parent.len();
         self.parent.push(i);
-        self.index.insert(n.to_string(), i);
+        self.index.insert(key, i);
         i
     }
     fn find(&mut self, mut i: usize) -> usize {

@@ -126,6 +126,23 @@ pub fn sanitize_text(text: &str) -> String {
     text.chars().map(|c| if is_line_breaking(c) { ' ' } else { c }).collect()
 }
 
+/// The title line of a written netlist: line breaks removed, and a title
+/// that ngspice could read as something other than a title (`*ng_script`
+/// makes the whole file a command script; a leading `.` looks like a
+/// control card to people and tools) prefixed with `title: `. An empty
+/// title becomes `untitled`.
+pub fn safe_title(title: &str) -> String {
+    let t = sanitize_text(title);
+    let trimmed = t.trim_start();
+    if trimmed.is_empty() {
+        "untitled".to_string()
+    } else if trimmed.starts_with('*') || trimmed.starts_with('.') || trimmed.starts_with('!') {
+        format!("title: {t}")
+    } else {
+        t
+    }
+}
+
 /// The last line of defence: every line of a written netlist is free of line
 /// breaking characters, and only the title line and comment lines (`*`) hold
 /// free text, so no line of the output but the ones the writer made can be a

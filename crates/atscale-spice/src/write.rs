@@ -47,7 +47,7 @@ use atscale_circuit::{
 use crate::analysis::Analysis;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::names::{check_name, check_node, check_output, check_param, sanitize_text};
+use crate::names::{check_name, check_node, check_output, check_param, safe_title, sanitize_text};
 use crate::number::format_number;
 
 /// Prefix of the structured comments the writer adds and the parser reads.
@@ -79,7 +79,7 @@ pub fn write_netlist(
     header: &Header,
 ) -> Result<String> {
     let mut out = Vec::new();
-    out.push(sanitize_text(&circuit.title));
+    out.push(safe_title(&circuit.title));
     out.push(format!("* Written by {} ({} dialect).", sanitize_text(&header.generator), dialect.name()));
     for l in &header.lines {
         out.push(format!("* {}", sanitize_text(l)));

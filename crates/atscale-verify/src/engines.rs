@@ -43,23 +43,35 @@ impl Prepared {
             path: path.to_path_buf(),
             source,
         })?;
+        let netlist = atscale_spice::parse_file(path)?;
         if !allow_control {
-            let findings = control_blocks_or_shell(&text);
+            let mut findings: Vec<String> = control_blocks_or_shell(&text)
+                .iter()
+                .map(|f| {
+                    let what = match f.kind {
+                        FindingKind::ControlBlock => "a .control block",
+                        FindingKind::ShellCommand => "a shell command",
+                    };
+                    format!("{what} at line {} (`{}`)", f.line, f.text.trim())
+                })
+                .collect();
+            // Blocks in included files, which ngspice would run as well.
+            let top = path.display().to_string();
+            for b in netlist.control_blocks.iter().filter(|b| b.file != top) {
+                findings.push(format!("a .control block in included file {} at line {}", b.file, b.line));
+            }
+            if text
+                .lines()
+                .next()
+                .is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("*ng_script"))
+            {
+                findings
+                    .push("a first line `*ng_script`, which makes ngspice run the file as commands".into());
+            }
             if !findings.is_empty() {
-                let findings = findings
-                    .iter()
-                    .map(|f| {
-                        let what = match f.kind {
-                            FindingKind::ControlBlock => "a .control block",
-                            FindingKind::ShellCommand => "a shell command",
-                        };
-                        format!("{what} at line {} (`{}`)", f.line, f.text.trim())
-                    })
-                    .collect();
                 return Err(Error::ControlRefused { path: path.to_path_buf(), findings });
             }
         }
-        let netlist = atscale_spice::parse_file(path)?;
         let checked =
             netlist.circuit.check().map_err(|source| Error::Circuit { path: path.to_path_buf(), source })?;
         let mut warnings: Vec<String> = netlist.warnings.iter().map(|w| w.to_string()).collect();

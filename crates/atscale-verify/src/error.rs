@@ -287,7 +287,7 @@ pub enum Error {
     },
 
     /// The netlist holds a `.control` block or a shell command, which ngspice would execute.
-    #[error("{} contains {}; ngspice would execute it, so it is refused (allow it explicitly if you trust the file)", path.display(), findings.join(", "))]
+    #[error("{} contains {}; ngspice would execute it, so it is refused (pass --allow-control if you trust the file)", path.display(), findings.join(", "))]
     ControlRefused {
         /// Netlist path.
         path: PathBuf,

@@ -259,9 +259,19 @@ impl NgspiceRunner {
             path: deck_path.clone(),
             source,
         })?;
+        // ngspice runs in the netlist's folder, so relative `.include` and
+        // `.lib` paths resolve as they do for the native parser; the deck and
+        // the raw file live in the temporary directory.
+        let work_dir = match netlist_path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let mut cmd = Command::new(&self.program);
-        cmd.args(["-b", "-r", "out.raw", "deck.cir"])
-            .current_dir(dir.path())
+        cmd.arg("-b")
+            .arg("-r")
+            .arg(&raw_path)
+            .arg(&deck_path)
+            .current_dir(&work_dir)
             .env_remove("SPICE_ASCIIRAWFILE")
             .stdin(Stdio::null());
         tracing::info!(netlist = %netlist_path.display(), dir = %dir.path().display(), ?max_step, "running ngspice");
@@ -517,7 +527,8 @@ fn prepare_deck(
     let Some((card, first, span)) = found else {
         return Err(Error::NoTranCard { path: path.to_path_buf() });
     };
-    let default_tmax = card.tstep_s.min((card.tstop_s - card.tstart_s) / 50.0);
+    let tstop_s = opts.tstop_override_s.unwrap_or(card.tstop_s);
+    let default_tmax = card.tstep_s.min((tstop_s - card.tstart_s) / 50.0);
     let choice = match (opts.max_step_s, card.tmax_s, opts.event_accuracy_s) {
         (Some(v), netlist, _) => MaxStepChoice {
             value_s: v,
@@ -533,9 +544,9 @@ fn prepare_deck(
         },
         (None, None, None) => MaxStepChoice { value_s: default_tmax, source: MaxStepSource::NgspiceDefault },
     };
-    let tstop_s = opts.tstop_override_s.unwrap_or(card.tstop_s);
-    let rewrite = !matches!(choice.source, MaxStepSource::FromNetlist | MaxStepSource::NgspiceDefault)
-        || tstop_s != card.tstop_s;
+    let tstop_changed = (tstop_s - card.tstop_s).abs() > 1e-12 * card.tstop_s.abs();
+    let rewrite =
+        !matches!(choice.source, MaxStepSource::FromNetlist | MaxStepSource::NgspiceDefault) || tstop_changed;
     if !rewrite {
         return Ok((ensure_trailing_newline(text), Some(card), choice));
     }

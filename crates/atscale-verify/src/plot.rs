@@ -24,29 +24,38 @@ fn ensure_font() -> Result<()> {
     }
 }
 
-const COLOURS: [RGBColor; 4] =
+/// The colours of successive series.
+pub const COLOURS: [RGBColor; 4] =
     [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
-
-fn plot_err(e: impl std::fmt::Display) -> Error {
-    Error::Plot { reason: e.to_string() }
-}
 
 /// Renders the overlay plot as PNG bytes (1200 x 900 pixels).
 pub fn overlay_png(report: &Report, runs: &[EngineRun]) -> Result<Vec<u8>> {
+    png_bytes(|path| draw(path, report, runs))
+}
+
+/// Renders a plot drawn by `draw` onto a bitmap at the path it is given
+/// (with the shipped font registered) and returns the PNG bytes, so the
+/// caller can write them atomically where the user asked.
+pub fn png_bytes(draw: impl FnOnce(&std::path::Path) -> Result<()>) -> Result<Vec<u8>> {
     ensure_font()?;
     let dir = tempfile::tempdir().map_err(|source| Error::Io {
         action: "create a temporary directory for the plot",
         path: std::env::temp_dir(),
         source,
     })?;
-    let path = dir.path().join("overlay.png");
-    draw(&path, report, runs)?;
+    let path = dir.path().join("plot.png");
+    draw(&path)?;
     std::fs::read(&path).map_err(|source| Error::Io { action: "read the rendered plot", path, source })
+}
+
+/// Converts a plotters error into this crate's error.
+pub fn plot_error(e: impl std::fmt::Display) -> Error {
+    Error::Plot { reason: e.to_string() }
 }
 
 fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<()> {
     let root = BitMapBackend::new(path, (1200, 900)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
+    root.fill(&WHITE).map_err(plot_error)?;
     let (top, bottom) = root.split_vertically(560);
     let Some(spec) = report.events.first() else {
         return Err(Error::Plot { reason: "no event signal to plot".into() });
@@ -76,14 +85,21 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         .x_label_area_size(45)
         .y_label_area_size(80)
         .build_cartesian_2d(0.0..tstop, (lo - pad)..(hi + 2.0 * pad))
-        .map_err(plot_err)?;
+        .map_err(plot_error)?;
     chart
         .configure_mesh()
         .x_desc("time (s)")
-        .y_desc(format!("v({node}) (V)"))
+        .y_desc({
+            let l = spec.signal.to_ascii_lowercase();
+            if l.starts_with("i(") || l.ends_with("#branch") {
+                format!("{} (A)", spec.signal)
+            } else {
+                format!("v({node}) (V)")
+            }
+        })
         .label_style(("sans-serif", 15))
         .draw()
-        .map_err(plot_err)?;
+        .map_err(plot_error)?;
     for (k, r) in runs.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
         if let Some((_, v)) = r.waveforms.signals.iter().find(|(n, _)| n.eq_ignore_ascii_case(&node)) {
@@ -97,7 +113,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
                 .collect();
             chart
                 .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
-                .map_err(plot_err)?
+                .map_err(plot_error)?
                 .label(r.report.name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
         }
@@ -110,7 +126,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
                     .into_iter()
                     .map(|t| PathElement::new(vec![(t, y0), (t, y0 + 0.4 * pad)], colour.stroke_width(2))),
             )
-            .map_err(plot_err)?;
+            .map_err(plot_error)?;
     }
     chart
         .configure_series_labels()
@@ -118,7 +134,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
         .draw()
-        .map_err(plot_err)?;
+        .map_err(plot_error)?;
 
     // dt panel.
     let pairs: Vec<(String, Vec<(f64, f64)>)> = report
@@ -138,7 +154,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         .x_label_area_size(45)
         .y_label_area_size(80)
         .build_cartesian_2d(0.0..tstop, (-1.2 * max_dt)..(1.2 * max_dt))
-        .map_err(plot_err)?;
+        .map_err(plot_error)?;
     dt_chart
         .configure_mesh()
         .x_desc("event time (s)")
@@ -146,12 +162,12 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         .y_label_formatter(&|y| format!("{y:.1e}"))
         .label_style(("sans-serif", 15))
         .draw()
-        .map_err(plot_err)?;
+        .map_err(plot_error)?;
     for (k, (label, pts)) in pairs.into_iter().enumerate() {
         let colour = COLOURS[(k + 1) % COLOURS.len()];
         dt_chart
             .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, colour.filled())))
-            .map_err(plot_err)?
+            .map_err(plot_error)?
             .label(label)
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
     }
@@ -161,7 +177,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
         .draw()
-        .map_err(plot_err)?;
-    root.present().map_err(plot_err)?;
+        .map_err(plot_error)?;
+    root.present().map_err(plot_error)?;
     Ok(())
 }

@@ -287,3 +287,19 @@ fn nodes_without_dc_path_are_a_warning() {
     assert_eq!(checked.warnings, vec![Warning::NoDcPath { nodes: vec![s("f1"), s("f2")] }]);
     assert_eq!(checked.warnings[0].to_string(), "nodes `f1`, `f2` have no DC path to ground");
 }
+
+#[test]
+fn node_names_compare_case_insensitively_as_in_spice() {
+    // V(OUT) reads node `out`; a subcircuit port `IN` used inside as `in` is the port.
+    let mut c = circuit(vec![r("R1", "out", "0", 1.0), bcur("B1", "out", "0", "V(OUT)*1m")]);
+    c.subckts.push(sub("load", &["IN"], vec![], vec![r("R1", "in", "0", 1.0)]));
+    c.instances.push(inst("x1", "load", &["out"], vec![]));
+    let checked = c.check().expect("valid");
+    assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+    let flat = checked.circuit;
+    match &flat.element("x1.R1").expect("exists").kind {
+        ElementKind::Resistor { p, .. } => assert_eq!(p, "out"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(flat.nodes(), vec!["out"]);
+}
