@@ -1,5 +1,30 @@
-//! The energy-shaping designer of atscale.
+//! The energy-shaping designer of atscale (theory note sections 1-8).
 //!
-//! **Not implemented yet.** This crate will hold scaling, amplitude and time
-//! scale analysis, landscapes per timescale and design to specification
-//! (issue 6). It currently exports nothing.
+//! Work in progress (issue 6). A tour, in the order a user meets it:
+//!
+//! - [`templates`]: dimensionless mother circuits (FitzHugh-Nagumo,
+//!   four-conductance neurons, Hodgkin-Huxley, bistable switch, cable,
+//!   Hopfield network).
+//! - [`scaling`]: map a mother circuit to a physical one by amplitude `s`,
+//!   time `omega`, capacitance `C0` and space `epsilon`, and back.
+//! - [`amplitude`]: conductances on the softplus basis: fit, stretch,
+//!   coarsen, count critical points.
+//! - [`timescale`]: Bode magnitudes of relaxation filters in log coordinates.
+//! - [`landscape`]: I-V curves and energy landscapes per timescale, their
+//!   critical points, and the behaviour they imply.
+//! - [`energy`]: energy accounting along a simulated trajectory.
+//! - [`spec`]: design to specification: a TOML spec of behaviour, targets,
+//!   scales and constraints in, a verified physical circuit with its
+//!   component values out.
+#![warn(missing_docs)]
+
+pub mod amplitude;
+pub mod energy;
+pub mod error;
+pub mod landscape;
+pub mod scaling;
+pub mod spec;
+pub mod templates;
+pub mod timescale;
+
+pub use error::{Error, Result};

@@ -1,0 +1,475 @@
+//! Scaling a dimensionless mother circuit to a physical one, and back
+//! (theory section 4).
+//!
+//! Four [`Scales`] map model units to SI units: the amplitude `s` (V per
+//! model unit of voltage), the time `omega` (s per model unit of time), the
+//! capacitance unit `C0` (F) and the space scale `epsilon` (m per model unit
+//! of length). With `k = s C0 / omega` the current unit, [`to_physical`]
+//! maps every element exactly:
+//!
+//! | quantity | physical value |
+//! |---|---|
+//! | voltage, battery, offset, centre, capacitor IC | `s v` |
+//! | time, time constant, waveform delay/width/period | `omega t` |
+//! | frequency, damping, kinetic rate | `f / omega` |
+//! | capacitance | `C0 c` |
+//! | conductance (resistance) | `(C0/omega) g` (`(omega/C0) r`) |
+//! | current, current source, inductor IC, saturation current | `k i` |
+//! | inductance | `(omega²/C0) l` |
+//! | nonlinear law | `i_phys(v) = k f(v / s)` |
+//!
+//! Every [`ResistiveLaw`] family is closed under `f -> k f(· / s)`: the cubic
+//! `a v³ - b v` becomes `(k a / s³) v³ - (C0/omega) b v`, tanh, logistic and
+//! softplus laws scale their current by `k`, offsets and widths by `s` and
+//! slopes by `1/s`; the GLM conductor its `g0` by `C0/omega`, slopes and
+//! centres as above; PWL corners `(s v, k i)`; an expression law becomes
+//! `k * expr` with `v` replaced by `v * (1/s)` (a multiplication, so that
+//! ngspice's division nudge never enters).
+//!
+//! Memristive states: a linear relaxation keeps its state a voltage
+//! (`tau_s` ×omega, `x0` ×s); a kinetic one keeps its dimensionless state
+//! and its rates become `alpha(v * (1/s)) * (1/omega)`. The laws: gate and
+//! GLM conductances ×C0/omega, batteries ×s, and for a state that is a
+//! voltage (linear relaxation) logistic and softplus slopes ÷s and centres
+//! ×s. The memristive tanh law `alpha tanh(x - delta)` has no width, so its
+//! family is not closed under a change of amplitude: its state is therefore
+//! kept in model units by turning its linear relaxation `tau dx/dt = v - x`
+//! into the equivalent kinetic relaxation with rates `alpha(v) = v/(s tau)`,
+//! `beta(v) = 1/tau - v/(s tau)` (so `dx/dt = (v/s - x)/tau` exactly),
+//! `delta` unchanged and `alpha` ×k. [`to_mother`] recognises this form and
+//! gives the linear relaxation back.
+//!
+//! Sources: voltage waveforms ×s, current waveforms ×k, every time field
+//! ×omega, SIN frequency and damping ÷omega. Behavioural sources read
+//! `V(·) * (1/s)`, `time * (1/omega)` and `I(·) * (1/k)`, and their output
+//! is scaled by `s` (voltage) or `k` (current). Diodes and MOSFETs have their
+//! own physical scale (thermal voltage, threshold): scaling returns
+//! [`Error::NotScalable`] naming the element.
+//!
+//! **Space.** A mother circuit is a network of lumped compartments; the space
+//! scale `epsilon` is the physical length of one model unit of length. It does
+//! not change any element of an already built circuit: a cable template (see
+//! [`crate::templates::cable`]) is built from per-length parameters and a
+//! compartment length `dx` in model units (membrane capacitance `c dx`,
+//! axial conductance `g_a / dx`), and its physical compartment is
+//! `epsilon dx` metres long. [`Scales::length_m`] converts lengths.
+//!
+//! [`to_mother`] is the exact inverse: the same map with `1/s`, `1/omega`,
+//! `1/C0`. Numbers come back within rounding (1e-15 relative); expressions
+//! come back equal in value, not in form (each round trip multiplies by the
+//! factor and its inverse).
+
+use atscale_circuit::expr::{BinaryOp, Expr};
+use atscale_circuit::{
+    Element, ElementKind, FlatCircuit, Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope, SoftplusTerm,
+    StateTerm, Waveform,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The scales mapping a mother (dimensionless) circuit to a physical one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Scales {
+    /// Amplitude scale `s`, V per model unit of voltage (positive, finite).
+    pub s_volt: f64,
+    /// Time scale `omega`, s per model unit of time (positive, finite).
+    pub omega_s: f64,
+    /// Capacitance unit `C0`, F (positive, finite).
+    pub c0_farad: f64,
+    /// Space scale `epsilon`, m per model unit of length (positive, finite).
+    pub epsilon_m: f64,
+}
+
+impl Default for Scales {
+    /// The identity: every scale 1.
+    fn default() -> Self {
+        Scales { s_volt: 1.0, omega_s: 1.0, c0_farad: 1.0, epsilon_m: 1.0 }
+    }
+}
+
+impl Scales {
+    /// Scales from amplitude (V), time (s) and capacitance (F), with space
+    /// scale 1 m; validated.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadParameter`] naming the first scale that is not positive and finite.
+    pub fn new(s_volt: f64, omega_s: f64, c0_farad: f64) -> Result<Scales> {
+        let scales = Scales { s_volt, omega_s, c0_farad, epsilon_m: 1.0 };
+        scales.validate()?;
+        Ok(scales)
+    }
+
+    /// Checks that every scale is positive and finite.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadParameter`] naming the scale and its unit.
+    pub fn validate(&self) -> Result<()> {
+        for (name, value) in [
+            ("amplitude scale s (V per model unit)", self.s_volt),
+            ("time scale omega (s per model unit)", self.omega_s),
+            ("capacitance unit C0 (F)", self.c0_farad),
+            ("space scale epsilon (m per model unit)", self.epsilon_m),
+        ] {
+            if !(value > 0.0 && value.is_finite()) {
+                return Err(Error::BadParameter {
+                    name: name.to_string(),
+                    requirement: "positive and finite",
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The current unit `s C0 / omega`, A.
+    pub fn current_a(&self) -> f64 {
+        self.s_volt * self.c0_farad / self.omega_s
+    }
+
+    /// The conductance unit `C0 / omega`, S.
+    pub fn conductance_s(&self) -> f64 {
+        self.c0_farad / self.omega_s
+    }
+
+    /// The inductance unit `omega² / C0`, H.
+    pub fn inductance_h(&self) -> f64 {
+        self.omega_s * self.omega_s / self.c0_farad
+    }
+
+    /// A length of `x` model units in metres (`epsilon x`).
+    pub fn length_m(&self, x: f64) -> f64 {
+        self.epsilon_m * x
+    }
+
+    /// The inverse scales (`1/s`, `1/omega`, `1/C0`, `1/epsilon`), which map
+    /// a physical circuit back to its mother.
+    pub fn inverse(&self) -> Scales {
+        Scales {
+            s_volt: 1.0 / self.s_volt,
+            omega_s: 1.0 / self.omega_s,
+            c0_farad: 1.0 / self.c0_farad,
+            epsilon_m: 1.0 / self.epsilon_m,
+        }
+    }
+}
+
+/// The physical circuit of a mother circuit at `scales` (see the
+/// [module documentation](self) for the map of every element).
+///
+/// # Errors
+///
+/// [`Error::BadParameter`] for an invalid scale, [`Error::NotScalable`] for a
+/// diode or MOSFET.
+pub fn to_physical(mother: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit> {
+    scales.validate()?;
+    scale(mother, scales)
+}
+
+/// The mother circuit of a physical circuit built at `scales`: the inverse
+/// of [`to_physical`].
+///
+/// # Errors
+///
+/// As [`to_physical`].
+pub fn to_mother(physical: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit> {
+    scales.validate()?;
+    scale(physical, &scales.inverse())
+}
+
+/// The factors of one change of scales.
+struct Factors {
+    /// Voltage factor `s`.
+    v: f64,
+    /// Time factor `omega`.
+    t: f64,
+    /// Current factor `s C0 / omega`.
+    i: f64,
+    /// Conductance factor `C0 / omega`.
+    g: f64,
+    /// Capacitance factor `C0`.
+    c: f64,
+    /// Inductance factor `omega² / C0`.
+    l: f64,
+}
+
+fn scale(circuit: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit> {
+    let f = Factors {
+        v: scales.s_volt,
+        t: scales.omega_s,
+        i: scales.current_a(),
+        g: scales.conductance_s(),
+        c: scales.c0_farad,
+        l: scales.inductance_h(),
+    };
+    let elements = circuit
+        .elements
+        .iter()
+        .map(|e| Ok(Element { name: e.name.clone(), kind: scale_kind(&e.name, &e.kind, &f)? }))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(FlatCircuit { title: circuit.title.clone(), models: circuit.models.clone(), elements })
+}
+
+fn scale_kind(name: &str, kind: &ElementKind<f64>, f: &Factors) -> Result<ElementKind<f64>> {
+    let pn = |p: &String, n: &String| (p.clone(), n.clone());
+    Ok(match kind {
+        ElementKind::Resistor { p, n, r_ohm } => {
+            let (p, n) = pn(p, n);
+            ElementKind::Resistor { p, n, r_ohm: r_ohm / f.g }
+        }
+        ElementKind::Capacitor { p, n, c_farad, ic_volt } => {
+            let (p, n) = pn(p, n);
+            ElementKind::Capacitor { p, n, c_farad: c_farad * f.c, ic_volt: ic_volt.map(|x| x * f.v) }
+        }
+        ElementKind::Inductor { p, n, l_henry, ic_amp } => {
+            let (p, n) = pn(p, n);
+            ElementKind::Inductor { p, n, l_henry: l_henry * f.l, ic_amp: ic_amp.map(|x| x * f.i) }
+        }
+        ElementKind::VoltageSource { p, n, waveform, dc } => {
+            let (p, n) = pn(p, n);
+            ElementKind::VoltageSource {
+                p,
+                n,
+                waveform: scale_waveform(waveform, f.v, f.t),
+                dc: dc.map(|x| x * f.v),
+            }
+        }
+        ElementKind::CurrentSource { p, n, waveform, dc } => {
+            let (p, n) = pn(p, n);
+            ElementKind::CurrentSource {
+                p,
+                n,
+                waveform: scale_waveform(waveform, f.i, f.t),
+                dc: dc.map(|x| x * f.i),
+            }
+        }
+        ElementKind::BehaviouralCurrent { p, n, expr } => {
+            let (p, n) = pn(p, n);
+            ElementKind::BehaviouralCurrent { p, n, expr: f.i * scale_behavioural(expr, f) }
+        }
+        ElementKind::BehaviouralVoltage { p, n, expr } => {
+            let (p, n) = pn(p, n);
+            ElementKind::BehaviouralVoltage { p, n, expr: f.v * scale_behavioural(expr, f) }
+        }
+        ElementKind::NonlinearResistor { p, n, law } => {
+            let (p, n) = pn(p, n);
+            ElementKind::NonlinearResistor { p, n, law: scale_resistive(law, f) }
+        }
+        ElementKind::Memristive { p, n, states, law } => {
+            let (p, n) = pn(p, n);
+            let (states, law) = scale_memristive(states, law, f);
+            ElementKind::Memristive { p, n, states, law }
+        }
+        ElementKind::Diode { .. } | ElementKind::Mosfet { .. } => {
+            return Err(Error::NotScalable { element: name.to_string(), class: kind.class_name() })
+        }
+    })
+}
+
+/// Values ×`fv`, times ×`ft`, frequencies and damping ÷`ft`.
+fn scale_waveform(w: &Waveform<f64>, fv: f64, ft: f64) -> Waveform<f64> {
+    let t = |x: &Option<f64>| x.map(|x| x * ft);
+    match w {
+        Waveform::Dc { value } => Waveform::Dc { value: value * fv },
+        Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => Waveform::Pulse {
+            v1: v1 * fv,
+            v2: v2 * fv,
+            td: t(td),
+            tr: t(tr),
+            tf: t(tf),
+            pw: t(pw),
+            per: t(per),
+            np: *np,
+        },
+        Waveform::Pwl { points } => {
+            Waveform::Pwl { points: points.iter().map(|(a, b)| (a * ft, b * fv)).collect() }
+        }
+        Waveform::Sin { vo, va, freq, td, theta, phase } => Waveform::Sin {
+            vo: vo * fv,
+            va: va * fv,
+            freq: freq.map(|x| x / ft),
+            td: t(td),
+            theta: theta.map(|x| x / ft),
+            phase: *phase,
+        },
+        Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+            Waveform::Exp { v1: v1 * fv, v2: v2 * fv, td1: t(td1), tau1: t(tau1), td2: t(td2), tau2: t(tau2) }
+        }
+    }
+}
+
+/// Rebuilds `e`, replacing each leaf for which `f` returns a replacement.
+fn map_leaves(e: &Expr, f: &mut impl FnMut(&Expr) -> Option<Expr>) -> Expr {
+    match e {
+        Expr::Unary(op, a) => Expr::unary(*op, map_leaves(a, f)),
+        Expr::Binary(op, a, b) => {
+            let a = map_leaves(a, f);
+            Expr::binary(*op, a, map_leaves(b, f))
+        }
+        Expr::Ternary(c, a, b) => {
+            let c = map_leaves(c, f);
+            let a = map_leaves(a, f);
+            Expr::ternary(c, a, map_leaves(b, f))
+        }
+        Expr::Call(func, args) => Expr::call(*func, args.iter().map(|a| map_leaves(a, f)).collect()),
+        leaf => f(leaf).unwrap_or_else(|| leaf.clone()),
+    }
+}
+
+/// `V(·) -> V(·) (1/s)`, `time -> time (1/omega)`, `I(·) -> I(·) (1/k)`.
+fn scale_behavioural(e: &Expr, f: &Factors) -> Expr {
+    map_leaves(e, &mut |leaf| match leaf {
+        Expr::Voltage(..) => Some(leaf.clone() * (1.0 / f.v)),
+        Expr::Time => Some(leaf.clone() * (1.0 / f.t)),
+        Expr::Current(_) => Some(leaf.clone() * (1.0 / f.i)),
+        _ => None,
+    })
+}
+
+/// The law variable `v -> v (1/s)`.
+fn scale_law_expr(e: &Expr, fv: f64) -> Expr {
+    map_leaves(e, &mut |leaf| match leaf {
+        Expr::Var(name) if name == "v" => Some(leaf.clone() * (1.0 / fv)),
+        _ => None,
+    })
+}
+
+fn scale_resistive(law: &ResistiveLaw<f64>, f: &Factors) -> ResistiveLaw<f64> {
+    let term = |t: &SoftplusTerm<f64>| SoftplusTerm { w: t.w, a: t.a / f.v, c: t.c * f.v };
+    match law {
+        ResistiveLaw::Cubic { a, b } => ResistiveLaw::Cubic { a: a * f.i / (f.v * f.v * f.v), b: b * f.g },
+        ResistiveLaw::Tanh { alpha, delta, w } => {
+            ResistiveLaw::Tanh { alpha: alpha * f.i, delta: delta * f.v, w: w * f.v }
+        }
+        ResistiveLaw::Logistic { alpha, a, c } => {
+            ResistiveLaw::Logistic { alpha: alpha * f.i, a: a / f.v, c: c * f.v }
+        }
+        ResistiveLaw::Softplus { alpha, a, c } => {
+            ResistiveLaw::Softplus { alpha: alpha * f.i, a: a / f.v, c: c * f.v }
+        }
+        ResistiveLaw::Glm { g0, terms } => {
+            ResistiveLaw::Glm { g0: g0 * f.g, terms: terms.iter().map(term).collect() }
+        }
+        ResistiveLaw::Pwl { points } => {
+            ResistiveLaw::Pwl { points: points.iter().map(|(v, i)| (v * f.v, i * f.i)).collect() }
+        }
+        ResistiveLaw::Expression { expr } => {
+            ResistiveLaw::Expression { expr: f.i * scale_law_expr(expr, f.v) }
+        }
+    }
+}
+
+/// The affine kinetic form `alpha = v c1`, `beta = c2 - v c1` that stands
+/// for a linear relaxation read by a tanh law: `(c1, c2)` if `r` has it.
+fn affine_kinetic(r: &Relaxation<f64>) -> Option<(f64, f64, f64)> {
+    let Relaxation::Kinetic { alpha, beta, x0 } = r else { return None };
+    let v_times = |e: &Expr| match e {
+        Expr::Binary(BinaryOp::Mul, a, b) => match (a.as_ref(), b.as_ref()) {
+            (Expr::Var(v), Expr::Num(c)) if v == "v" => Some(*c),
+            _ => None,
+        },
+        _ => None,
+    };
+    let c1 = v_times(alpha)?;
+    match beta {
+        Expr::Binary(BinaryOp::Sub, a, b) => match (a.as_ref(), v_times(b)) {
+            (Expr::Num(c2), Some(c1b)) if c1b == c1 => Some((c1, *c2, *x0)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `dx/dt = c1 v - c2 x` as the kinetic relaxation `alpha = v c1`,
+/// `beta = c2 - v c1`.
+fn affine(c1: f64, c2: f64, x0: f64) -> Relaxation<f64> {
+    let v = || Expr::var("v");
+    Relaxation::Kinetic { alpha: v() * c1, beta: c2 - v() * c1, x0 }
+}
+
+fn scale_memristive(
+    states: &[Relaxation<f64>],
+    law: &MemristiveLaw<f64>,
+    f: &Factors,
+) -> (Vec<Relaxation<f64>>, MemristiveLaw<f64>) {
+    // States read by a memristive tanh law stay in model units (see the
+    // module documentation).
+    let tanh_state = match law {
+        MemristiveLaw::Tanh { state, .. } => Some(*state),
+        _ => None,
+    };
+    let new_states = states
+        .iter()
+        .enumerate()
+        .map(|(j, r)| {
+            if Some(j) == tanh_state {
+                let (c1, c2, x0) = match r {
+                    Relaxation::Linear { tau_s, x0 } => (1.0 / tau_s, 1.0 / tau_s, *x0),
+                    _ => match affine_kinetic(r) {
+                        Some(c) => c,
+                        None => return scale_relaxation(r, f),
+                    },
+                };
+                // alpha(v) -> alpha(v/s)/omega: c1 -> c1/(s omega), c2 -> c2/omega.
+                let (c1, c2) = (c1 / (f.v * f.t), c2 / f.t);
+                if ((c1 - c2) / c2).abs() <= 1e-12 {
+                    return Relaxation::Linear { tau_s: 1.0 / c2, x0 };
+                }
+                return affine(c1, c2, x0);
+            }
+            scale_relaxation(r, f)
+        })
+        .collect();
+    let is_voltage = |j: usize| matches!(states.get(j), Some(Relaxation::Linear { .. }));
+    let law = match law {
+        MemristiveLaw::Tanh { state, alpha, delta } => {
+            MemristiveLaw::Tanh { state: *state, alpha: alpha * f.i, delta: *delta }
+        }
+        MemristiveLaw::Gates { gbar, e_volt, gates } => MemristiveLaw::Gates {
+            gbar: gbar * f.g,
+            e_volt: e_volt * f.v,
+            gates: gates
+                .iter()
+                .map(|g| Gate {
+                    state: g.state,
+                    power: g.power,
+                    logistic: g.logistic.as_ref().map(|sl| {
+                        if is_voltage(g.state) {
+                            Slope { a: sl.a / f.v, c: sl.c * f.v }
+                        } else {
+                            sl.clone()
+                        }
+                    }),
+                })
+                .collect(),
+        },
+        MemristiveLaw::Glm { gbar, e_volt, terms } => MemristiveLaw::Glm {
+            gbar: gbar * f.g,
+            e_volt: e_volt * f.v,
+            terms: terms
+                .iter()
+                .map(|t| {
+                    if is_voltage(t.state) {
+                        StateTerm { state: t.state, w: t.w, a: t.a / f.v, c: t.c * f.v }
+                    } else {
+                        t.clone()
+                    }
+                })
+                .collect(),
+        },
+    };
+    (new_states, law)
+}
+
+fn scale_relaxation(r: &Relaxation<f64>, f: &Factors) -> Relaxation<f64> {
+    match r {
+        Relaxation::Linear { tau_s, x0 } => Relaxation::Linear { tau_s: tau_s * f.t, x0: x0 * f.v },
+        Relaxation::Kinetic { alpha, beta, x0 } => Relaxation::Kinetic {
+            alpha: scale_law_expr(alpha, f.v) * (1.0 / f.t),
+            beta: scale_law_expr(beta, f.v) * (1.0 / f.t),
+            x0: *x0,
+        },
+    }
+}

@@ -1,0 +1,982 @@
+//! Design to specification (issue 6, item 7): a TOML spec names the
+//! behaviour wanted (or a template), its targets, the scales and the
+//! constraints; [`design`] returns a verified physical circuit.
+//!
+//! ```toml
+//! behaviour = "tonic-spiking"      # excitable | tonic-spiking | bursting | bistable
+//! # template = "fitzhugh-nagumo"   # or four-conductance[-spiking|-bursting], bistable-switch
+//! [target]
+//! rate_hz = 100.0                  # tonic spiking
+//! # spikes_per_burst = 13          # bursting (with burst_period_s)
+//! # burst_period_s = 0.5
+//! # threshold_a = 1e-9             # excitable
+//! [scale]
+//! amplitude_v = 0.1                # s, volts per model unit
+//! capacitance_f = 1e-12            # C0
+//! # time_s = 1e-4                  # omega, else derived from the targets
+//! [constraints]                    # optional
+//! max_bias_a = 1e-6
+//! supply_v = 1.8
+//! ```
+//!
+//! The method:
+//!
+//! 1. **Energy shaping.** The behaviour picks a mother template whose
+//!    landscapes have the wells the behaviour needs (tonic spiking: the
+//!    FitzHugh-Nagumo circuit at bias 0.5; excitable: the same at bias 0;
+//!    bursting: the four-conductance neuron in its bursting setting;
+//!    bistable: the bistable switch). [`crate::landscape::classify`] checks
+//!    the class from the landscapes across timescales; the classification
+//!    is kept in the [`Design`].
+//! 2. **Continuous targets, solver in the loop.** The mother is simulated
+//!    with tight tolerances and its steady-state period (mean inter-spike
+//!    interval after the first two spikes), or its burst period and spikes
+//!    per burst, measured. By scaling invariance (theory section 4) every
+//!    event time scales by `omega`, so `omega = T_target / T_mother` meets a
+//!    rate or a burst period exactly. When the time scale is given too
+//!    (`time_s`), the FitzHugh-Nagumo bias is tuned instead, by a bracketing
+//!    secant (Illinois) search between the Hopf bounds on the measured
+//!    period. A spikes-per-burst target other than the template's is met by
+//!    a grid search of the bursting template's bias.
+//! 3. **Physical circuit** by [`crate::scaling::to_physical`] at
+//!    `Scales::new(amplitude_v, omega, capacitance_f)`; constraints checked
+//!    (largest bias current `|I| s C0 / omega` against `max_bias_a`, the
+//!    membrane's largest `|v| s` against `supply_v`).
+//! 4. **Verification**: the physical circuit is simulated (native solver)
+//!    and the achieved numbers measured on it are reported with the
+//!    component values and units.
+
+use atscale_circuit::units::si;
+use atscale_circuit::{ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, Waveform};
+use atscale_sim::{Direction, SimResult, Simulation};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+use crate::landscape::{self, linspace, Behaviour, Classification};
+use crate::scaling::{self, Scales};
+use crate::templates::{self, Setting, Template, FHN_HOPF_HIGH, FHN_HOPF_LOW};
+
+/// The bias range searched for a spikes-per-burst target, model units.
+pub const BURST_BIAS_RANGE: (f64, f64) = (-2.05, -1.3);
+
+/// The template names a spec may give (`template = "..."`).
+pub const TEMPLATE_NAMES: [&str; 5] = [
+    "fitzhugh-nagumo",
+    "four-conductance",
+    "four-conductance-spiking",
+    "four-conductance-bursting",
+    "bistable-switch",
+];
+
+/// A design specification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    /// The behaviour wanted.
+    pub behaviour: Behaviour,
+    /// The template asked for by name, if any (else chosen from the behaviour).
+    pub template: Option<String>,
+    /// The targets.
+    pub target: Target,
+    /// The scales.
+    pub scale: ScaleSpec,
+    /// The constraints.
+    pub constraints: Constraints,
+}
+
+/// The continuous targets of a [`Spec`] (each where it applies).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    /// Tonic spiking: firing rate, Hz.
+    pub rate_hz: Option<f64>,
+    /// Bursting: spikes per burst.
+    pub spikes_per_burst: Option<u32>,
+    /// Bursting: burst period, s.
+    pub burst_period_s: Option<f64>,
+    /// Excitable: threshold current (the DC step that makes the rest state vanish), A.
+    pub threshold_a: Option<f64>,
+}
+
+/// The scales of a [`Spec`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleSpec {
+    /// Amplitude scale `s`, volts per model unit.
+    pub amplitude_v: f64,
+    /// Capacitance unit `C0` (the membrane capacitance), F.
+    pub capacitance_f: f64,
+    /// Time scale `omega`, s per model unit; else derived from the targets.
+    pub time_s: Option<f64>,
+}
+
+/// The constraints of a [`Spec`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Constraints {
+    /// Largest bias current allowed, A.
+    pub max_bias_a: Option<f64>,
+    /// Supply voltage, V: the membrane's largest `|v|` must fit in it.
+    pub supply_v: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    behaviour: Option<Spanned<Behaviour>>,
+    template: Option<Spanned<String>>,
+    target: Option<Spanned<RawTarget>>,
+    scale: Spanned<RawScale>,
+    constraints: Option<RawConstraints>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    rate_hz: Option<Spanned<f64>>,
+    spikes_per_burst: Option<Spanned<i64>>,
+    burst_period_s: Option<Spanned<f64>>,
+    threshold_a: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScale {
+    amplitude_v: Spanned<f64>,
+    capacitance_f: Spanned<f64>,
+    time_s: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConstraints {
+    max_bias_a: Option<Spanned<f64>>,
+    supply_v: Option<Spanned<f64>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len())).map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, offset: usize, message: String) -> Error {
+        Error::Spec { file: self.file.to_string(), line: line_of(self.text, offset), message }
+    }
+
+    fn positive(&self, key: &str, v: &Option<Spanned<f64>>) -> Result<Option<f64>> {
+        match v {
+            None => Ok(None),
+            Some(x) => {
+                let value = *x.get_ref();
+                if value > 0.0 && value.is_finite() {
+                    Ok(Some(value))
+                } else {
+                    Err(self.err(x.span().start, format!("{key} must be positive and finite, got {value}")))
+                }
+            }
+        }
+    }
+}
+
+fn behaviour_name(b: Behaviour) -> &'static str {
+    match b {
+        Behaviour::Monostable => "monostable",
+        Behaviour::Bistable => "bistable",
+        Behaviour::Excitable => "excitable",
+        Behaviour::TonicSpiking => "tonic-spiking",
+        Behaviour::Bursting => "bursting",
+    }
+}
+
+impl Spec {
+    /// Reads a spec from TOML text; `file_name` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Spec`] naming the file, the line and the problem: malformed
+    /// TOML, an unknown key, a missing or inapplicable target, a value that
+    /// is not positive, a template that cannot show the behaviour.
+    pub fn from_toml_str(text: &str, file_name: &str) -> Result<Spec> {
+        let cx = Ctx { text, file: file_name };
+        let raw: RawSpec = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            cx.err(offset, e.message().trim().to_string())
+        })?;
+        // Behaviour and template.
+        let template = raw.template.as_ref().map(|t| (t.get_ref().clone(), t.span().start));
+        if let Some((name, at)) = &template {
+            if !TEMPLATE_NAMES.contains(&name.as_str()) {
+                return Err(cx.err(
+                    *at,
+                    format!("unknown template `{name}`; expected one of {}", TEMPLATE_NAMES.join(", ")),
+                ));
+            }
+        }
+        let behaviour =
+            match (&raw.behaviour, &template) {
+                (Some(b), _) => {
+                    let b_at = b.span().start;
+                    let b = *b.get_ref();
+                    if b == Behaviour::Monostable {
+                        return Err(cx.err(
+                        b_at,
+                        "behaviour `monostable` is not a design target; ask for excitable, tonic-spiking, \
+                         bursting or bistable"
+                            .into(),
+                    ));
+                    }
+                    if let Some((name, at)) = &template {
+                        let ok = match name.as_str() {
+                            "fitzhugh-nagumo" => matches!(b, Behaviour::TonicSpiking | Behaviour::Excitable),
+                            "four-conductance" => matches!(b, Behaviour::TonicSpiking | Behaviour::Bursting),
+                            "four-conductance-spiking" => b == Behaviour::TonicSpiking,
+                            "four-conductance-bursting" => b == Behaviour::Bursting,
+                            _ => b == Behaviour::Bistable,
+                        };
+                        if !ok {
+                            return Err(cx.err(
+                                *at,
+                                format!("template `{name}` cannot show behaviour `{}`", behaviour_name(b)),
+                            ));
+                        }
+                    }
+                    b
+                }
+                (None, Some((name, _))) => match name.as_str() {
+                    "four-conductance-bursting" => Behaviour::Bursting,
+                    "bistable-switch" => Behaviour::Bistable,
+                    _ => Behaviour::TonicSpiking,
+                },
+                (None, None) => return Err(cx.err(
+                    0,
+                    "the spec names neither a behaviour (behaviour = \"tonic-spiking\" | \"excitable\" | \
+                     \"bursting\" | \"bistable\") nor a template (template = \"fitzhugh-nagumo\" | ...)"
+                        .into(),
+                )),
+            };
+        // Scales.
+        let scale_at = raw.scale.span().start;
+        let rs = raw.scale.into_inner();
+        let amplitude_v = cx.positive("scale.amplitude_v", &Some(rs.amplitude_v))?.unwrap_or(f64::NAN);
+        let capacitance_f = cx.positive("scale.capacitance_f", &Some(rs.capacitance_f))?.unwrap_or(f64::NAN);
+        let time_s = cx.positive("scale.time_s", &rs.time_s)?;
+        // Targets.
+        let (target_at, rt) = match raw.target {
+            Some(t) => (t.span().start, Some(t.into_inner())),
+            None => (scale_at, None),
+        };
+        let mut target = Target::default();
+        if let Some(rt) = &rt {
+            target.rate_hz = cx.positive("target.rate_hz", &rt.rate_hz)?;
+            target.burst_period_s = cx.positive("target.burst_period_s", &rt.burst_period_s)?;
+            target.threshold_a = cx.positive("target.threshold_a", &rt.threshold_a)?;
+            if let Some(n) = &rt.spikes_per_burst {
+                let v = *n.get_ref();
+                if !(1..=10_000).contains(&v) {
+                    return Err(cx.err(
+                        n.span().start,
+                        format!("target.spikes_per_burst must be a count from 1, got {v}"),
+                    ));
+                }
+                target.spikes_per_burst = u32::try_from(v).ok();
+            }
+            // Targets that do not apply to the behaviour.
+            let applies: &[&str] = match behaviour {
+                Behaviour::TonicSpiking => &["rate_hz"],
+                Behaviour::Bursting => &["spikes_per_burst", "burst_period_s"],
+                Behaviour::Excitable => &["threshold_a"],
+                _ => &[],
+            };
+            let given = [
+                ("rate_hz", rt.rate_hz.as_ref().map(|x| x.span().start)),
+                ("spikes_per_burst", rt.spikes_per_burst.as_ref().map(|x| x.span().start)),
+                ("burst_period_s", rt.burst_period_s.as_ref().map(|x| x.span().start)),
+                ("threshold_a", rt.threshold_a.as_ref().map(|x| x.span().start)),
+            ];
+            for (key, at) in given {
+                if let Some(at) = at {
+                    if !applies.contains(&key) {
+                        return Err(cx.err(
+                            at,
+                            format!(
+                                "target.{key} does not apply to behaviour `{}` (its targets: {})",
+                                behaviour_name(behaviour),
+                                if applies.is_empty() {
+                                    "none; give scale.time_s".into()
+                                } else {
+                                    applies.join(", ")
+                                }
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        // Missing targets: something must fix the time scale.
+        let missing = match behaviour {
+            Behaviour::TonicSpiking if target.rate_hz.is_none() && time_s.is_none() => {
+                Some("tonic-spiking needs target.rate_hz (or scale.time_s)")
+            }
+            Behaviour::Bursting if target.burst_period_s.is_none() && time_s.is_none() => {
+                Some("bursting needs target.burst_period_s (or scale.time_s)")
+            }
+            Behaviour::Excitable if target.threshold_a.is_none() && time_s.is_none() => {
+                Some("excitable needs target.threshold_a (or scale.time_s)")
+            }
+            Behaviour::Bistable if time_s.is_none() => {
+                Some("bistable has no timed target: give scale.time_s")
+            }
+            _ => None,
+        };
+        if let Some(m) = missing {
+            let where_ = if rt.is_some() { "in [target]" } else { "no [target] table" };
+            return Err(cx.err(target_at, format!("missing target ({where_}): {m}")));
+        }
+        if let Some(t) = &rs.time_s {
+            let fixed = match behaviour {
+                Behaviour::Bursting if target.burst_period_s.is_some() => Some("target.burst_period_s"),
+                Behaviour::Excitable if target.threshold_a.is_some() => Some("target.threshold_a"),
+                _ => None,
+            };
+            if let Some(key) = fixed {
+                return Err(cx.err(
+                    t.span().start,
+                    format!("scale.time_s and {key} both fix the time scale; give one of them"),
+                ));
+            }
+        }
+        let mut constraints = Constraints::default();
+        if let Some(rc) = &raw.constraints {
+            constraints.max_bias_a = cx.positive("constraints.max_bias_a", &rc.max_bias_a)?;
+            constraints.supply_v = cx.positive("constraints.supply_v", &rc.supply_v)?;
+        }
+        Ok(Spec {
+            behaviour,
+            template: template.map(|t| t.0),
+            target,
+            scale: ScaleSpec { amplitude_v, capacitance_f, time_s },
+            constraints,
+        })
+    }
+}
+
+/// The numbers measured on the physical circuit (native solver).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Achieved {
+    /// Firing rate, Hz (tonic spiking).
+    pub rate_hz: Option<f64>,
+    /// Spikes per burst (bursting).
+    pub spikes_per_burst: Option<u32>,
+    /// Burst period, s (bursting).
+    pub burst_period_s: Option<f64>,
+    /// Threshold current, A (excitable): from the fine-scale landscape of the physical circuit.
+    pub threshold_a: Option<f64>,
+    /// Largest membrane `|v|`, V.
+    pub max_abs_v: f64,
+    /// Largest bias current, A.
+    pub max_bias_a: f64,
+}
+
+/// A template parameter tuned by root finding or search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tuning {
+    /// The parameter (`bias of the FitzHugh-Nagumo template (model units)`, ...).
+    pub parameter: String,
+    /// Its value, model units.
+    pub value: f64,
+    /// Mother simulations run by the search.
+    pub iterations: usize,
+}
+
+/// A component value of the physical circuit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// Element name.
+    pub element: String,
+    /// What the value is (`capacitance`, `time constant (state 0)`, ...).
+    pub quantity: String,
+    /// The value in SI units.
+    pub value: f64,
+    /// The unit (`F`, `Ohm`, `H`, `A`, `V`, `S`, `s`, `A/V^3`).
+    pub unit: String,
+}
+
+/// A designed circuit: what was asked, what was built, what it does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Design {
+    /// The spec.
+    pub spec: Spec,
+    /// The mother template's name.
+    pub template: String,
+    /// The membrane node (`v`).
+    pub membrane: String,
+    /// The scales.
+    pub scales: Scales,
+    /// The (possibly tuned) mother circuit, model units.
+    pub mother: FlatCircuit,
+    /// The physical circuit.
+    pub physical: FlatCircuit,
+    /// The landscape classification of the mother (model units).
+    pub classification: Classification,
+    /// The mother's measured period (spike or burst), model units.
+    pub mother_period: Option<f64>,
+    /// The parameter tuned, if any.
+    pub tuning: Option<Tuning>,
+    /// What the physical circuit achieves (native simulation).
+    pub achieved: Achieved,
+    /// Component values with units.
+    pub components: Vec<Component>,
+    /// The event that marks a spike on the membrane of the physical
+    /// circuit: rising through `threshold_v`, re-armed below
+    /// `threshold_v - hysteresis_v`.
+    pub event: DesignEvent,
+}
+
+/// The spike event of a design, in volts of the physical circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DesignEvent {
+    /// Threshold, V.
+    pub threshold_v: f64,
+    /// Hysteresis, V.
+    pub hysteresis_v: f64,
+}
+
+/// Tolerances for a circuit at `scales` (tight, relative 1e-7).
+fn simulation(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<Simulation> {
+    let k = scales.current_a();
+    Ok(Simulation::new(circuit)?
+        .tstop(tstop)
+        .uic(true)
+        .reltol(1e-7)
+        .vntol(1e-9 * scales.s_volt)
+        .abstol(1e-12 * k)
+        .chgtol(1e-14 * scales.s_volt * scales.c0_farad)
+        .statetol(1e-9 * scales.s_volt.min(1.0))
+        .probe(&t.membrane)
+        .event(&t.membrane, t.threshold * scales.s_volt, t.hysteresis * scales.s_volt, Direction::Rising))
+}
+
+fn run(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<SimResult> {
+    Ok(simulation(circuit, t, tstop, scales)?.run()?)
+}
+
+fn max_abs(r: &SimResult, membrane: &str) -> f64 {
+    r.trace(membrane).map_or(0.0, |v| v.iter().fold(0.0, |m: f64, x| m.max(x.abs())))
+}
+
+/// The steady-state period: the mean inter-spike interval after the first
+/// two spikes (`None` with fewer than five spikes).
+pub fn spike_period(events: &[f64]) -> Option<f64> {
+    if events.len() < 5 {
+        return None;
+    }
+    let e = &events[2..];
+    Some((e[e.len() - 1] - e[0]) / (e.len() - 1) as f64)
+}
+
+/// Bursts of a spike train: `(spikes per burst of each complete burst,
+/// burst period)`. Spikes are split into bursts at the inter-spike
+/// intervals longer than the geometric mean of the shortest and the
+/// longest; the first burst (transient) and the last (maybe cut) are
+/// dropped, and the period is the mean interval between the burst starts
+/// of the second half of the train (settled). `None` without two complete
+/// bursts.
+pub fn bursts(events: &[f64]) -> Option<(Vec<u32>, f64)> {
+    if events.len() < 4 {
+        return None;
+    }
+    let isi: Vec<f64> = events.windows(2).map(|w| w[1] - w[0]).collect();
+    let lo = isi.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = isi.iter().copied().fold(0.0, f64::max);
+    if hi < 3.0 * lo {
+        return None;
+    }
+    let gap = (lo * hi).sqrt();
+    let mut starts = vec![0usize];
+    for (k, d) in isi.iter().enumerate() {
+        if *d > gap {
+            starts.push(k + 1);
+        }
+    }
+    // Bursts 1..len-1 are complete (burst 0 may be a transient, the last may be cut).
+    if starts.len() < 4 {
+        return None;
+    }
+    let counts: Vec<u32> =
+        starts.windows(2).skip(1).map(|w| u32::try_from(w[1] - w[0]).unwrap_or(u32::MAX)).collect();
+    let settled = &starts[(starts.len() / 2).max(1)..];
+    let first = events[settled[0]];
+    let last = events[settled[settled.len() - 1]];
+    (settled.len() >= 2).then(|| (counts, (last - first) / (settled.len() - 1) as f64))
+}
+
+/// The settled spikes per burst of a burst train: the count of the last
+/// complete bursts (up to three), if they agree.
+pub fn burst_count(counts: &[u32]) -> Option<u32> {
+    let tail = &counts[counts.len().saturating_sub(3)..];
+    let c = *tail.last()?;
+    tail.iter().all(|&x| x == c).then_some(c)
+}
+
+fn set_bias(t: &mut Template, value: f64) {
+    for e in &mut t.circuit.elements {
+        if e.name == "Iext" {
+            if let ElementKind::CurrentSource { waveform: Waveform::Dc { value: v }, .. } = &mut e.kind {
+                *v = value;
+            }
+        }
+    }
+}
+
+fn bursting_at(bias: f64) -> Template {
+    let mut t = templates::four_conductance(Setting::Bursting);
+    set_bias(&mut t, bias);
+    t.circuit.title = format!("four-conductance neuron (bursting), bias {bias}");
+    t
+}
+
+/// Model-unit tstop for measuring the mother's period.
+fn measure_tstop(t: &Template) -> f64 {
+    match t.name.as_str() {
+        "fitzhugh-nagumo" => 400.0,
+        "four-conductance-spiking" => 800.0,
+        "four-conductance-bursting" => 25_000.0,
+        _ => t.default_tstop,
+    }
+}
+
+fn mother_spike_period(t: &Template) -> Result<Option<f64>> {
+    let r = run(&t.circuit, t, measure_tstop(t), &Scales::default())?;
+    Ok(spike_period(&r.event_times(&t.membrane)))
+}
+
+fn mother_bursts(t: &Template) -> Result<Option<(u32, f64)>> {
+    let r = run(&t.circuit, t, measure_tstop(t), &Scales::default())?;
+    Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, p)| burst_count(&c).map(|n| (n, p))))
+}
+
+/// Tunes the FitzHugh-Nagumo bias so that its period is `target` (model
+/// units): a grid between the Hopf bounds, then a bracketing secant.
+fn tune_fhn(target: f64, what: &str) -> Result<(Template, f64, usize)> {
+    let grid = linspace(FHN_HOPF_LOW + 0.02, FHN_HOPF_HIGH - 0.02, 12);
+    let mut pts = Vec::new();
+    for &b in &grid {
+        if let Some(p) = mother_spike_period(&templates::fitzhugh_nagumo(b))? {
+            pts.push((b, p));
+        }
+    }
+    let mut iterations = grid.len();
+    let lo = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    let bracket = pts.windows(2).find(|w| (w[0].1 - target) * (w[1].1 - target) <= 0.0).map(|w| (w[0], w[1]));
+    let Some(((mut a, mut fa), (mut b, mut fb))) = bracket else {
+        return Err(Error::Infeasible {
+            constraint: "time_s",
+            target: "rate_hz",
+            message: format!(
+                "{what} needs a mother period of {target:.4} model units, but the FitzHugh-Nagumo template \
+                 spikes with periods {lo:.2}..{hi:.2} over bias {FHN_HOPF_LOW}..{FHN_HOPF_HIGH}; change \
+                 scale.time_s or drop it to let the rate fix the time scale"
+            ),
+        });
+    };
+    fa -= target;
+    fb -= target;
+    let (mut best, mut best_p) = if fa.abs() < fb.abs() { (a, fa) } else { (b, fb) };
+    for _ in 0..40 {
+        if best_p.abs() <= 1e-7 * target {
+            break;
+        }
+        let c = (a * fb - b * fa) / (fb - fa);
+        let c = if c.is_finite() && c > a.min(b) && c < a.max(b) { c } else { 0.5 * (a + b) };
+        let Some(pc) = mother_spike_period(&templates::fitzhugh_nagumo(c))? else {
+            break;
+        };
+        iterations += 1;
+        let fc = pc - target;
+        if fc.abs() < best_p.abs() {
+            best = c;
+            best_p = fc;
+        }
+        if fc * fb < 0.0 {
+            a = b;
+            fa = fb;
+        } else {
+            // Illinois: halve the retained end's value so that it moves next time.
+            fa *= 0.5;
+        }
+        b = c;
+        fb = fc;
+    }
+    tracing::debug!(bias = best, residual = best_p, iterations, "tuned FitzHugh-Nagumo bias");
+    Ok((templates::fitzhugh_nagumo(best), best_p + target, iterations))
+}
+
+/// Finds the bursting template's bias giving `count` spikes per burst: a
+/// grid of step 0.05 over [`BURST_BIAS_RANGE`], scanned outward from the
+/// default bias, stopping at the first hit (the closest to the default).
+fn search_burst_count(count: u32) -> Result<(Template, u32, f64, usize)> {
+    let (lo, hi) = BURST_BIAS_RANGE;
+    let default = templates::four_conductance_parameters(Setting::Bursting).1;
+    let n = ((hi - lo) / 0.05).round() as usize + 1;
+    let mut grid = linspace(lo, hi, n);
+    grid.sort_by(|x, y| (x - default).abs().total_cmp(&(y - default).abs()));
+    let mut seen: Vec<(f64, u32, f64)> = Vec::new();
+    let mut iterations = 0;
+    for &b in &grid {
+        iterations += 1;
+        if let Some((n, p)) = mother_bursts(&bursting_at(b))? {
+            if n == count {
+                return Ok((bursting_at(b), n, p, iterations));
+            }
+            seen.push((b, n, p));
+        }
+    }
+    let cmin = seen.iter().map(|s| s.1).min().unwrap_or(0);
+    let cmax = seen.iter().map(|s| s.1).max().unwrap_or(0);
+    let mut counts: Vec<u32> = seen.iter().map(|s| s.1).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let list: Vec<String> = counts.iter().map(u32::to_string).collect();
+    Err(Error::Infeasible {
+        constraint: "template range",
+        target: "spikes_per_burst",
+        message: format!(
+            "spikes per burst {count} is not reachable: the four-conductance template gives \
+             {cmin}..{cmax} (counts {}) over bias {lo}..{hi}",
+            list.join(", ")
+        ),
+    })
+}
+
+/// The largest `|DC current source|` of a circuit, in its units.
+fn max_bias(c: &FlatCircuit) -> f64 {
+    c.elements
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => Some(value.abs()),
+            _ => None,
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The fine-scale threshold current of an excitable landscape (units of
+/// the circuit): the smallest DC step that takes a fold to the rest state.
+fn threshold_current(c: &Classification) -> Option<f64> {
+    let fine = c.curves.first()?;
+    let i_ext = fine.folds.iter().map(|f| f.threshold_amp - f.current_a).next().unwrap_or(0.0);
+    fine.folds.iter().map(|f| f.threshold_amp - i_ext).filter(|d| *d > 0.0).reduce(f64::min)
+}
+
+fn grid() -> Vec<f64> {
+    linspace(-3.0, 3.0, 601)
+}
+
+/// Designs a circuit to `spec` (see the [module documentation](self)).
+///
+/// # Errors
+///
+/// [`Error::Infeasible`] when a target conflicts with a constraint or is
+/// out of the template's reach (the message names both, with units);
+/// [`Error::Sim`] if a simulation fails; [`Error::BadParameter`] for
+/// invalid scales.
+pub fn design(spec: &Spec) -> Result<Design> {
+    let s = spec.scale.amplitude_v;
+    let c0 = spec.scale.capacitance_f;
+    let tgt = &spec.target;
+    // 1. The mother template for the behaviour.
+    let mut template = match (spec.behaviour, spec.template.as_deref()) {
+        (Behaviour::TonicSpiking, Some("four-conductance" | "four-conductance-spiking")) => {
+            templates::four_conductance(Setting::Spiking)
+        }
+        (Behaviour::TonicSpiking, _) => templates::fitzhugh_nagumo(0.5),
+        (Behaviour::Excitable, _) => templates::fitzhugh_nagumo(0.0),
+        (Behaviour::Bursting, _) => templates::four_conductance(Setting::Bursting),
+        (Behaviour::Bistable, _) => templates::bistable_switch(),
+        (Behaviour::Monostable, _) => {
+            return Err(Error::Infeasible {
+                constraint: "behaviour",
+                target: "behaviour",
+                message: "behaviour `monostable` is not a design target".into(),
+            })
+        }
+    };
+    // 2. Continuous targets, solver in the loop.
+    let mut tuning = None;
+    let mut mother_period = None;
+    let (omega, fixed_by): (f64, String) = match spec.behaviour {
+        Behaviour::TonicSpiking => {
+            let period = match (tgt.rate_hz, spec.scale.time_s) {
+                (Some(rate), Some(omega)) if template.name == "fitzhugh-nagumo" => {
+                    let what = format!("rate_hz = {} at time_s = {}", si(rate, "Hz"), si(omega, "s"));
+                    let (t, p, iterations) = tune_fhn(1.0 / (rate * omega), &what)?;
+                    let bias = fhn_bias(&t);
+                    template = t;
+                    tuning = Some(Tuning {
+                        parameter: "bias of the FitzHugh-Nagumo template (model units)".into(),
+                        value: bias,
+                        iterations,
+                    });
+                    p
+                }
+                (Some(_), Some(_)) => {
+                    return Err(Error::Infeasible {
+                        constraint: "time_s",
+                        target: "rate_hz",
+                        message: format!(
+                            "rate_hz with an explicit time_s needs a tunable template; {} is not tuned \
+                             (use the fitzhugh-nagumo template or drop time_s)",
+                            template.name
+                        ),
+                    })
+                }
+                _ => mother_spike_period(&template)?.ok_or_else(|| no_events(&template))?,
+            };
+            mother_period = Some(period);
+            match (tgt.rate_hz, spec.scale.time_s) {
+                (_, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
+                (Some(rate), None) => (1.0 / (rate * period), format!("target rate {}", si(rate, "Hz"))),
+                (None, None) => return Err(missing("tonic-spiking", "rate_hz")),
+            }
+        }
+        Behaviour::Bursting => {
+            let default_count = mother_bursts(&template)?;
+            let (n, period) = match (tgt.spikes_per_burst, default_count) {
+                (Some(want), Some((n, _))) if want != n => {
+                    let (t, n, p, iterations) = search_burst_count(want)?;
+                    let bias = t.circuit.elements.iter().find(|e| e.name == "Iext").map_or(f64::NAN, |e| {
+                        match &e.kind {
+                            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => *value,
+                            _ => f64::NAN,
+                        }
+                    });
+                    template = t;
+                    tuning = Some(Tuning {
+                        parameter: "bias of the four-conductance bursting template (model units)".into(),
+                        value: bias,
+                        iterations,
+                    });
+                    (n, p)
+                }
+                (Some(want), None) => {
+                    let (t, n, p, _) = search_burst_count(want)?;
+                    template = t;
+                    (n, p)
+                }
+                (_, Some(np)) => np,
+                (None, None) => return Err(no_events(&template)),
+            };
+            tracing::debug!(spikes_per_burst = n, period, "mother bursts");
+            mother_period = Some(period);
+            match (tgt.burst_period_s, spec.scale.time_s) {
+                (Some(tb), _) => (tb / period, format!("target burst period {}", si(tb, "s"))),
+                (None, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
+                (None, None) => return Err(missing("bursting", "burst_period_s")),
+            }
+        }
+        Behaviour::Excitable => {
+            let cl = landscape::classify(&template.circuit, &template.membrane, &grid())?;
+            let ith = threshold_current(&cl).ok_or_else(|| no_events(&template))?;
+            match (tgt.threshold_a, spec.scale.time_s) {
+                (Some(th), _) => (s * c0 * ith / th, format!("target threshold {}", si(th, "A"))),
+                (None, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
+                (None, None) => return Err(missing("excitable", "threshold_a")),
+            }
+        }
+        _ => match spec.scale.time_s {
+            Some(omega) => (omega, format!("time_s = {}", si(omega, "s"))),
+            None => return Err(missing("bistable", "time_s")),
+        },
+    };
+    // Energy shaping check on the (possibly tuned) mother.
+    let classification = landscape::classify(&template.circuit, &template.membrane, &grid())?;
+    if classification.behaviour != spec.behaviour {
+        return Err(Error::Infeasible {
+            constraint: "landscape",
+            target: "behaviour",
+            message: format!(
+                "the {} mother's landscapes classify as {}, not the {} asked for",
+                template.name,
+                behaviour_name(classification.behaviour),
+                behaviour_name(spec.behaviour)
+            ),
+        });
+    }
+    // 3. Physical circuit and constraints.
+    let scales = Scales::new(s, omega, c0)?;
+    let bias_a = max_bias(&template.circuit) * scales.current_a();
+    if let Some(max) = spec.constraints.max_bias_a {
+        if bias_a > max {
+            return Err(Error::Infeasible {
+                constraint: "max_bias_a",
+                target: target_key(spec),
+                message: format!(
+                    "{fixed_by} needs a bias of {}, above max_bias_a = {}; lower the rate or the \
+                     capacitance (the bias current is |I| s C0 / omega)",
+                    si(bias_a, "A"),
+                    si(max, "A")
+                ),
+            });
+        }
+    }
+    let mother_run = match spec.behaviour {
+        // A supra-threshold pulse shows the spike an excitable circuit can fire.
+        Behaviour::Excitable => {
+            let pulsed = template.clone().with_pulse(
+                2.0 * threshold_current(&classification).unwrap_or(1.0),
+                20.0,
+                2.0,
+            );
+            run(&pulsed.circuit, &pulsed, template.default_tstop, &Scales::default())?
+        }
+        _ => run(&template.circuit, &template, measure_tstop(&template), &Scales::default())?,
+    };
+    let v_max = max_abs(&mother_run, &template.membrane) * s;
+    if let Some(supply) = spec.constraints.supply_v {
+        if v_max > supply {
+            return Err(Error::Infeasible {
+                constraint: "supply_v",
+                target: "amplitude_v",
+                message: format!(
+                    "amplitude_v = {} gives a membrane swing up to |v| = {}, above supply_v = {}; lower \
+                     amplitude_v",
+                    si(s, "V"),
+                    si(v_max, "V"),
+                    si(supply, "V")
+                ),
+            });
+        }
+    }
+    let physical = scaling::to_physical(&template.circuit, &scales)?;
+    // 4. Verification on the physical circuit.
+    let mut achieved = Achieved { max_abs_v: v_max, max_bias_a: bias_a, ..Achieved::default() };
+    match spec.behaviour {
+        Behaviour::TonicSpiking => {
+            let r = run(&physical, &template, measure_tstop(&template) * omega, &scales)?;
+            achieved.rate_hz = spike_period(&r.event_times(&template.membrane)).map(|p| 1.0 / p);
+        }
+        Behaviour::Bursting => {
+            let r = run(&physical, &template, measure_tstop(&template) * omega, &scales)?;
+            if let Some((counts, p)) = bursts(&r.event_times(&template.membrane)) {
+                achieved.spikes_per_burst = burst_count(&counts);
+                achieved.burst_period_s = Some(p);
+            }
+        }
+        Behaviour::Excitable => {
+            let g: Vec<f64> = grid().iter().map(|v| v * s).collect();
+            let cl = landscape::classify(&physical, &template.membrane, &g)?;
+            achieved.threshold_a = threshold_current(&cl);
+        }
+        _ => {}
+    }
+    tracing::info!(template = %template.name, omega, ?achieved, "designed");
+    let components = components(&template.circuit, &scales);
+    let event = DesignEvent {
+        threshold_v: template.threshold * scales.s_volt,
+        hysteresis_v: template.hysteresis * scales.s_volt,
+    };
+    Ok(Design {
+        spec: spec.clone(),
+        template: template.name.clone(),
+        membrane: template.membrane.clone(),
+        scales,
+        event,
+        mother: template.circuit,
+        physical,
+        classification,
+        mother_period,
+        tuning,
+        achieved,
+        components,
+    })
+}
+
+fn fhn_bias(t: &Template) -> f64 {
+    t.circuit
+        .elements
+        .iter()
+        .find_map(|e| match &e.kind {
+            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } if e.name == "Iext" => {
+                Some(*value)
+            }
+            _ => None,
+        })
+        .unwrap_or(0.0)
+}
+
+fn target_key(spec: &Spec) -> &'static str {
+    match spec.behaviour {
+        Behaviour::TonicSpiking if spec.target.rate_hz.is_some() => "rate_hz",
+        Behaviour::Bursting if spec.target.burst_period_s.is_some() => "burst_period_s",
+        Behaviour::Excitable if spec.target.threshold_a.is_some() => "threshold_a",
+        _ => "time_s",
+    }
+}
+
+fn missing(behaviour: &str, key: &'static str) -> Error {
+    Error::Infeasible {
+        constraint: "time_s",
+        target: key,
+        message: format!("{behaviour} needs target.{key} or scale.time_s to fix the time scale"),
+    }
+}
+
+fn no_events(t: &Template) -> Error {
+    Error::BadTemplate {
+        template: "spec",
+        reason: format!("the {} mother shows no measurable events on its membrane", t.name),
+    }
+}
+
+/// The component values of the physical image of `mother` at `scales`.
+pub fn components(mother: &FlatCircuit, scales: &Scales) -> Vec<Component> {
+    let (sv, om, c0, k) = (scales.s_volt, scales.omega_s, scales.c0_farad, scales.current_a());
+    let g = scales.conductance_s();
+    let mut out = Vec::new();
+    let mut push = |element: &str, quantity: &str, value: f64, unit: &str| {
+        out.push(Component { element: element.into(), quantity: quantity.into(), value, unit: unit.into() });
+    };
+    for e in &mother.elements {
+        let n = e.name.as_str();
+        match &e.kind {
+            ElementKind::Resistor { r_ohm, .. } => push(n, "resistance", r_ohm / g, "Ohm"),
+            ElementKind::Capacitor { c_farad, .. } => push(n, "capacitance", c_farad * c0, "F"),
+            ElementKind::Inductor { l_henry, .. } => {
+                push(n, "inductance", l_henry * scales.inductance_h(), "H")
+            }
+            ElementKind::VoltageSource { waveform: Waveform::Dc { value }, .. } => {
+                push(n, "voltage", value * sv, "V")
+            }
+            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => {
+                push(n, "current", value * k, "A")
+            }
+            ElementKind::NonlinearResistor { law, .. } => match law {
+                ResistiveLaw::Cubic { a, b } => {
+                    push(n, "cubic coefficient a (i = a v^3 - b v)", k * a / (sv * sv * sv), "A/V^3");
+                    push(n, "negative conductance b", g * b, "S");
+                }
+                ResistiveLaw::Tanh { alpha, delta, w } => {
+                    push(n, "tanh gain alpha", k * alpha, "A");
+                    push(n, "tanh offset delta", sv * delta, "V");
+                    push(n, "tanh width w", sv * w, "V");
+                }
+                _ => {}
+            },
+            ElementKind::Memristive { states, law, .. } => {
+                for (j, st) in states.iter().enumerate() {
+                    if let Relaxation::Linear { tau_s, .. } = st {
+                        push(n, &format!("time constant (state {j})"), tau_s * om, "s");
+                    }
+                }
+                if let MemristiveLaw::Tanh { alpha, delta, .. } = law {
+                    push(n, "tanh gain alpha", k * alpha, "A");
+                    push(n, "tanh offset delta", sv * delta, "V");
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

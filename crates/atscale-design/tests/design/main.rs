@@ -1,0 +1,10 @@
+//! Integration tests of atscale-design, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod amplitude;
+mod energy;
+mod landscape;
+mod scaling;
+mod spec;
+mod templates;
+mod timescale;

@@ -1,0 +1,255 @@
+//! Scaling invariance (theory section 4): events at `omega` times, amplitudes
+//! `s` times the mother's, and an exact round trip.
+
+use atscale_circuit::expr::Expr;
+use atscale_circuit::{
+    Element, ElementKind, FlatCircuit, Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope, SoftplusTerm,
+    StateTerm, Waveform,
+};
+use atscale_design::scaling::{to_mother, to_physical, Scales};
+use atscale_design::templates::{self, Setting, Template};
+use atscale_sim::{Direction, Simulation};
+use proptest::prelude::*;
+
+/// Events and the maximum of the membrane of `c`, run for `tstop` with
+/// tolerances scaled by `sc` (base 1e-9 in model units, reltol 1e-8).
+fn run(c: &FlatCircuit, t: &Template, tstop: f64, sc: &Scales) -> (Vec<f64>, f64) {
+    let base = 1e-9;
+    let r = Simulation::new(c)
+        .unwrap()
+        .tstop(tstop)
+        .uic(true)
+        .reltol(1e-8)
+        .vntol(base * sc.s_volt)
+        .abstol(base * sc.current_a())
+        .chgtol(base * sc.s_volt * sc.c0_farad)
+        .statetol(base * sc.s_volt.min(1.0))
+        .probe(&t.membrane)
+        .event(&t.membrane, t.threshold * sc.s_volt, t.hysteresis * sc.s_volt, Direction::Rising)
+        .run()
+        .unwrap();
+    let max = r.trace(&t.membrane).unwrap().iter().cloned().fold(f64::MIN, f64::max);
+    (r.event_times(&t.membrane), max)
+}
+
+fn tanh_spiker() -> Template {
+    let case = atscale_sim::reference::tanh_spiker();
+    Template { circuit: case.circuit, threshold: 0.0, ..templates::four_conductance(Setting::Spiking) }
+}
+
+fn quick_templates() -> Vec<(Template, f64)> {
+    vec![
+        (templates::fitzhugh_nagumo(0.5), 70.0),
+        (tanh_spiker(), 60.0),
+        (templates::four_conductance(Setting::Spiking), 150.0),
+        (templates::bistable_switch(), 10.0),
+        (templates::fitzhugh_nagumo(0.0).with_pulse(1.0, 5.0, 2.0), 20.0),
+    ]
+}
+
+fn check_invariance(sc: &Scales) {
+    let unit = Scales::default();
+    for (t, tstop) in quick_templates() {
+        let (ev_m, max_m) = run(&t.circuit, &t, tstop, &unit);
+        let phys = to_physical(&t.circuit, sc).unwrap();
+        let (ev_p, max_p) = run(&phys, &t, tstop * sc.omega_s, sc);
+        assert!(!ev_m.is_empty(), "{}: mother has events", t.name);
+        assert_eq!(ev_m.len(), ev_p.len(), "{} at {sc:?}: {ev_m:?} vs {ev_p:?}", t.name);
+        for (m, p) in ev_m.iter().zip(&ev_p) {
+            let want = m * sc.omega_s;
+            assert!((p - want).abs() <= 1e-6 * want, "{} at {sc:?}: event {p:e} vs {want:e}", t.name);
+        }
+        // The maximum is taken over accepted time points, which differ between
+        // the two runs: it agrees to the sampling of the peak, not to 1e-6.
+        let want = max_m * sc.s_volt;
+        assert!((max_p - want).abs() <= 1e-4 * want.abs(), "{} at {sc:?}: max {max_p:e} vs {want:e}", t.name);
+    }
+}
+
+#[test]
+fn invariance_at_extreme_scales() {
+    check_invariance(&Scales::new(0.1, 1e-3, 1e-12).unwrap());
+    check_invariance(&Scales::new(1e-9, 1e3, 1e-9).unwrap());
+    check_invariance(&Scales::new(1e3, 1e-9, 1e3).unwrap());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #[test]
+    fn events_scale_by_omega_and_amplitudes_by_s(ls in -9.0f64..3.0, lw in -9.0f64..3.0, lc in -9.0f64..3.0) {
+        let sc = Scales::new(10f64.powf(ls), 10f64.powf(lw), 10f64.powf(lc)).unwrap();
+        check_invariance(&sc);
+    }
+
+    #[test]
+    fn round_trip_is_exact(ls in -9.0f64..3.0, lw in -9.0f64..3.0, lc in -9.0f64..3.0) {
+        let sc = Scales { epsilon_m: 1e-6, ..Scales::new(10f64.powf(ls), 10f64.powf(lw), 10f64.powf(lc)).unwrap() };
+        for c in round_trip_circuits() {
+            let back = to_mother(&to_physical(&c, &sc).unwrap(), &sc).unwrap();
+            assert_close_json(
+                &serde_json::to_value(&c).unwrap(),
+                &serde_json::to_value(&back).unwrap(),
+                &c.title,
+            );
+        }
+        // Kinetic rates come back equal in value.
+        let hh = templates::hodgkin_huxley().circuit;
+        let back = to_mother(&to_physical(&hh, &sc).unwrap(), &sc).unwrap();
+        for (a, b) in hh.elements.iter().zip(&back.elements) {
+            for (ea, eb) in a.kind.expressions().iter().zip(b.kind.expressions()) {
+                for v in [-80.0, -55.5, -20.0, 10.0] {
+                    let at = |e: &Expr| e.eval_const(&mut |n| (n == "v").then_some(v)).unwrap();
+                    let (x, y) = (at(ea), at(eb));
+                    assert!((x - y).abs() <= 1e-12 * x.abs(), "{}: {x} vs {y}", a.name);
+                }
+            }
+        }
+    }
+}
+
+fn assert_close_json(a: &serde_json::Value, b: &serde_json::Value, what: &str) {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-12 * x.abs(), "{what}: {x} vs {y}");
+        }
+        (J::Array(x), J::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{what}");
+            x.iter().zip(y).for_each(|(x, y)| assert_close_json(x, y, what));
+        }
+        (J::Object(x), J::Object(y)) => {
+            assert_eq!(x.len(), y.len(), "{what}: {x:?} vs {y:?}");
+            for (k, v) in x {
+                assert_close_json(v, &y[k], &format!("{what}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{what}"),
+    }
+}
+
+fn el(name: &str, kind: ElementKind<f64>) -> Element<f64> {
+    Element { name: name.into(), kind }
+}
+
+/// Every resistive law family, gates and GLM over linear states, and every waveform.
+fn zoo() -> FlatCircuit {
+    let nl = |name: &str, law| el(name, ElementKind::NonlinearResistor { p: "v".into(), n: "0".into(), law });
+    let src = |name: &str, waveform| {
+        el(name, ElementKind::CurrentSource { p: "0".into(), n: "v".into(), waveform, dc: Some(0.1) })
+    };
+    FlatCircuit {
+        title: "zoo".into(),
+        models: vec![],
+        elements: vec![
+            el(
+                "C1",
+                ElementKind::Capacitor { p: "v".into(), n: "0".into(), c_farad: 2.0, ic_volt: Some(0.3) },
+            ),
+            el("L1", ElementKind::Inductor { p: "v".into(), n: "0".into(), l_henry: 3.0, ic_amp: Some(0.2) }),
+            nl("N1", ResistiveLaw::Tanh { alpha: -2.0, delta: 0.1, w: 0.5 }),
+            nl("N2", ResistiveLaw::Logistic { alpha: 1.0, a: 3.0, c: -0.2 }),
+            nl("N3", ResistiveLaw::Softplus { alpha: 0.5, a: -2.0, c: 0.4 }),
+            nl("N4", ResistiveLaw::Glm { g0: 0.1, terms: vec![SoftplusTerm { w: 0.7, a: 4.0, c: 0.1 }] }),
+            nl("N5", ResistiveLaw::Pwl { points: vec![(-1.0, -0.5), (0.0, 0.0), (2.0, 3.0)] }),
+            el(
+                "M1",
+                ElementKind::Memristive {
+                    p: "v".into(),
+                    n: "0".into(),
+                    states: vec![Relaxation::Linear { tau_s: 5.0, x0: -0.4 }],
+                    law: MemristiveLaw::Gates {
+                        gbar: 1.5,
+                        e_volt: 0.8,
+                        gates: vec![Gate { state: 0, power: 2, logistic: Some(Slope { a: 5.0, c: 0.1 }) }],
+                    },
+                },
+            ),
+            el(
+                "M2",
+                ElementKind::Memristive {
+                    p: "v".into(),
+                    n: "0".into(),
+                    states: vec![Relaxation::Linear { tau_s: 7.0, x0: 0.2 }],
+                    law: MemristiveLaw::Glm {
+                        gbar: 0.3,
+                        e_volt: -0.5,
+                        terms: vec![StateTerm { state: 0, w: 1.2, a: -3.0, c: 0.25 }],
+                    },
+                },
+            ),
+            src(
+                "I1",
+                Waveform::Sin {
+                    vo: 0.1,
+                    va: 0.2,
+                    freq: Some(0.05),
+                    td: Some(1.0),
+                    theta: Some(0.01),
+                    phase: Some(30.0),
+                },
+            ),
+            src(
+                "I2",
+                Waveform::Exp {
+                    v1: 0.0,
+                    v2: 1.0,
+                    td1: Some(1.0),
+                    tau1: Some(2.0),
+                    td2: Some(5.0),
+                    tau2: Some(3.0),
+                },
+            ),
+            src("I3", Waveform::Pwl { points: vec![(0.0, 0.0), (1.0, 2.0), (4.0, -1.0)] }),
+            el(
+                "V1",
+                ElementKind::VoltageSource {
+                    p: "b".into(),
+                    n: "0".into(),
+                    waveform: Waveform::Pulse {
+                        v1: 0.0,
+                        v2: 1.0,
+                        td: Some(1.0),
+                        tr: Some(0.1),
+                        tf: Some(0.2),
+                        pw: Some(2.0),
+                        per: Some(10.0),
+                        np: Some(3.0),
+                    },
+                    dc: Some(0.5),
+                },
+            ),
+            el("R1", ElementKind::Resistor { p: "b".into(), n: "v".into(), r_ohm: 4.0 }),
+        ],
+    }
+}
+
+fn round_trip_circuits() -> Vec<FlatCircuit> {
+    let mut out: Vec<FlatCircuit> = quick_templates().into_iter().map(|(t, _)| t.circuit).collect();
+    out.push(templates::four_conductance(Setting::Bursting).circuit);
+    out.push(templates::cable(3, templates::Compartment::FitzHughNagumo, 0.5).unwrap().circuit);
+    out.push(zoo());
+    out
+}
+
+#[test]
+fn zoo_runs_and_scales() {
+    let sc = Scales::new(0.05, 2e-3, 1e-9).unwrap();
+    let c = zoo();
+    let p = to_physical(&c, &sc).unwrap();
+    let cc: atscale_circuit::Circuit = p.into();
+    cc.check().unwrap();
+}
+
+#[test]
+fn devices_and_bad_scales_are_errors() {
+    let e = Scales::new(0.0, 1.0, 1.0).unwrap_err().to_string();
+    assert!(e.contains("amplitude scale s (V per model unit)"), "{e}");
+    let e = Scales::new(1.0, f64::NAN, 1.0).unwrap_err().to_string();
+    assert!(e.contains("time scale omega"), "{e}");
+    let mut c = zoo();
+    c.elements
+        .push(el("D1", ElementKind::Diode { p: "v".into(), n: "0".into(), model: "d".into(), area: None }));
+    let e = to_physical(&c, &Scales::default()).unwrap_err().to_string();
+    assert!(e.contains("D1") && e.contains("not scalable"), "{e}");
+}

@@ -1,0 +1,161 @@
+//! Design to specification: targets met by the physical circuit (native
+//! solver), infeasible specs and malformed TOML rejected with clear errors.
+
+use atscale_design::landscape::Behaviour;
+use atscale_design::spec::{design, Spec};
+use atscale_design::Error;
+
+fn spec(text: &str) -> Spec {
+    Spec::from_toml_str(text, "spec.toml").unwrap()
+}
+
+fn tonic(rate: f64, extra: &str) -> Spec {
+    spec(&format!(
+        "behaviour = \"tonic-spiking\"\n[target]\nrate_hz = {rate:?}\n[scale]\namplitude_v = 0.1\n\
+         capacitance_f = 1e-12\n{extra}"
+    ))
+}
+
+fn bursting(count: u32, period: f64) -> Spec {
+    spec(&format!(
+        "behaviour = \"bursting\"\n[target]\nspikes_per_burst = {count}\nburst_period_s = {period:?}\n\
+         [scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n"
+    ))
+}
+
+fn parse_err(text: &str) -> String {
+    let e = Spec::from_toml_str(text, "bad.toml").unwrap_err();
+    assert!(matches!(e, Error::Spec { .. }), "{e:?}");
+    e.to_string()
+}
+
+#[test]
+fn tonic_spiking_meets_the_rate_at_100_hz_and_10_khz() {
+    for rate in [100.0, 1e4] {
+        let d = design(&tonic(rate, "")).unwrap();
+        assert_eq!(d.template, "fitzhugh-nagumo");
+        assert_eq!(d.membrane, "v");
+        assert_eq!(d.classification.behaviour, Behaviour::TonicSpiking);
+        let got = d.achieved.rate_hz.unwrap();
+        assert!((got / rate - 1.0).abs() < 1e-3, "rate {got} for {rate}");
+        assert!((d.mother_period.unwrap() - 39.4744).abs() < 1e-2);
+        assert!((d.scales.omega_s * rate * d.mother_period.unwrap() - 1.0).abs() < 1e-12);
+        assert!(d.tuning.is_none());
+        let c = d.components.iter().find(|c| c.element == "C1").unwrap();
+        assert_eq!((c.quantity.as_str(), c.unit.as_str()), ("capacitance", "F"));
+        assert!((c.value - 1e-12).abs() < 1e-24);
+        assert!(d.components.iter().any(|c| c.unit == "H"));
+        assert!(d.physical.elements.iter().any(|e| e.kind.nodes().contains(&"v")));
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains("\"achieved\""));
+    }
+}
+
+#[test]
+fn explicit_time_scale_tunes_the_bias_to_meet_the_rate() {
+    // omega such that the mother must spike every 42 model units (bias 0.5 gives 39.47).
+    let d = design(&tonic(100.0, &format!("time_s = {:?}\n", 0.01 / 42.0))).unwrap();
+    let t = d.tuning.as_ref().unwrap();
+    assert!(t.value > 0.34 && t.value < 1.4 && (t.value - 0.5).abs() > 1e-3, "{t:?}");
+    assert!(t.iterations > 12);
+    let got = d.achieved.rate_hz.unwrap();
+    assert!((got / 100.0 - 1.0).abs() < 1e-3, "rate {got}");
+    // Out of reach at this time scale: an error naming both.
+    let e = design(&tonic(100.0, "time_s = 1e-3\n")).unwrap_err().to_string();
+    assert!(e.contains("time_s") && e.contains("rate_hz"), "{e}");
+}
+
+#[test]
+fn bursting_meets_spikes_per_burst_exactly_and_the_period() {
+    let d = design(&bursting(13, 0.5)).unwrap();
+    assert_eq!(d.template, "four-conductance-bursting");
+    assert_eq!(d.classification.behaviour, Behaviour::Bursting);
+    assert_eq!(d.achieved.spikes_per_burst, Some(13));
+    let p = d.achieved.burst_period_s.unwrap();
+    assert!((p / 0.5 - 1.0).abs() < 0.02, "burst period {p}");
+    assert!(d.tuning.is_none());
+    // Another count, reached by searching the bias.
+    let d = design(&bursting(15, 2.0)).unwrap();
+    assert_eq!(d.achieved.spikes_per_burst, Some(15));
+    let p = d.achieved.burst_period_s.unwrap();
+    assert!((p / 2.0 - 1.0).abs() < 0.02, "burst period {p}");
+    assert!(d.tuning.is_some());
+}
+
+#[test]
+fn unreachable_burst_count_is_an_error_naming_the_range() {
+    let e = design(&bursting(40, 0.5)).unwrap_err().to_string();
+    assert!(e.contains("spikes per burst 40 is not reachable"), "{e}");
+    assert!(e.contains("over bias"), "{e}");
+}
+
+#[test]
+fn infeasible_constraints_name_the_constraint_and_the_target() {
+    let e = design(&tonic(1e4, "[constraints]\nmax_bias_a = 1e-9\n")).unwrap_err();
+    assert!(matches!(e, Error::Infeasible { constraint: "max_bias_a", target: "rate_hz", .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(m.contains("10 kHz") && m.contains("max_bias_a = 1 nA") && m.contains("bias of 19.74 nA"), "{m}");
+    // The same spec with a generous limit is fine.
+    assert!(design(&tonic(1e4, "[constraints]\nmax_bias_a = 1e-6\nsupply_v = 1.8\n")).is_ok());
+    let s = spec(
+        "behaviour = \"tonic-spiking\"\n[target]\nrate_hz = 100.0\n[scale]\namplitude_v = 1.0\n\
+         capacitance_f = 1e-12\n[constraints]\nsupply_v = 1.8\n",
+    );
+    let e = design(&s).unwrap_err();
+    assert!(matches!(e, Error::Infeasible { constraint: "supply_v", target: "amplitude_v", .. }), "{e:?}");
+    assert!(e.to_string().contains("supply_v = 1.8 V"), "{e}");
+}
+
+#[test]
+fn excitable_meets_its_threshold_current() {
+    let s = spec(
+        "behaviour = \"excitable\"\n[target]\nthreshold_a = 2e-9\n[scale]\namplitude_v = 0.1\n\
+         capacitance_f = 1e-12\n",
+    );
+    let d = design(&s).unwrap();
+    assert_eq!(d.classification.behaviour, Behaviour::Excitable);
+    let th = d.achieved.threshold_a.unwrap();
+    assert!((th / 2e-9 - 1.0).abs() < 1e-3, "threshold {th}");
+}
+
+#[test]
+fn template_names_are_accepted() {
+    let s = spec(
+        "template = \"four-conductance\"\n[target]\nrate_hz = 1000.0\n[scale]\namplitude_v = 0.1\n\
+         capacitance_f = 1e-12\n",
+    );
+    assert_eq!(s.behaviour, Behaviour::TonicSpiking);
+    let d = design(&s).unwrap();
+    assert_eq!(d.template, "four-conductance-spiking");
+    let got = d.achieved.rate_hz.unwrap();
+    assert!((got / 1000.0 - 1.0).abs() < 1e-3, "rate {got}");
+    let s = spec(
+        "template = \"bistable-switch\"\n[scale]\namplitude_v = 0.5\ncapacitance_f = 1e-12\ntime_s = 1e-6\n",
+    );
+    assert_eq!(design(&s).unwrap().classification.behaviour, Behaviour::Bistable);
+}
+
+#[test]
+fn malformed_specs_give_file_line_and_problem() {
+    let e = parse_err("behaviour = \"tonic-spiking\"\n[target]\nrate_hz = = 3\n");
+    assert!(e.starts_with("bad.toml:3:"), "{e}");
+    let e = parse_err(
+        "behaviour = \"tonic-spiking\"\n[target]\nrate_hz = 100.0\n[scale]\namplitude_v = 0.1\n\
+         capacitance_f = 1e-12\nvolume = 3\n",
+    );
+    assert!(e.starts_with("bad.toml:7:") && e.contains("volume"), "{e}");
+    let e = parse_err("behaviour = \"tonic-spiking\"\n\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n");
+    assert!(e.starts_with("bad.toml:3:") && e.contains("rate_hz"), "{e}");
+    let e = parse_err(
+        "behaviour = \"tonic-spiking\"\n[target]\nthreshold = 1.0\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n",
+    );
+    assert!(e.starts_with("bad.toml:3:") && e.contains("threshold"), "{e}");
+    let e = parse_err("behaviour = \"spiky\"\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n");
+    assert!(e.starts_with("bad.toml:1:") && e.contains("spiky"), "{e}");
+    let e = parse_err("behaviour = \"bursting\"\n[target]\nrate_hz = 5.0\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n");
+    assert!(e.starts_with("bad.toml:3:") && e.contains("does not apply"), "{e}");
+    let e = parse_err("behaviour = \"tonic-spiking\"\n[target]\nrate_hz = -5.0\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n");
+    assert!(e.starts_with("bad.toml:3:") && e.contains("positive"), "{e}");
+    let e = parse_err("behaviour = \"tonic-spiking\"\n[target]\nrate_hz = 5.0\n[scale]\namplitude_v = 0.1\n");
+    assert!(e.contains("capacitance_f"), "{e}");
+}
