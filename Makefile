@@ -10,12 +10,14 @@ export CARGO_TERM_COLOR ?= never
 ngspice:
 	@scripts/install-ngspice.sh
 
-## demo: build atscale and run the main job on a built-in example: summarise
-## the FitzHugh-Nagumo circuit, then verify its reference netlist (native
-## solver against ngspice, event by event) and write the report to out/demo.
+## demo: the whole path on a built-in example. Design a tonic-spiking neuron
+## at 100 Hz, 100 mV per model unit and 1 pF (docs/examples/), write its
+## netlists and landscape plot, then verify the ngspice netlist (native solver
+## against ngspice, spike by spike; threshold 0.1 V = 1 model unit) and write
+## the verification report and overlay plot. Everything lands in out/demo/.
 demo: ngspice
-	$(ATSCALE) summary --builtin fitzhugh-nagumo
-	$(ATSCALE) verify netlists/ngspice/fitzhugh_nagumo.cir --events v,1,0.5 --report out/demo --force
+	$(ATSCALE) design docs/examples/tonic-spiking-100hz.toml -o out/demo --force
+	$(ATSCALE) verify out/demo/design.cir --events v,0.1,0.05 --report out/demo/verify --force
 
 ## test: formatting, lints, docs and the whole test suite (what CI runs).
 test: ngspice fmt lint doc unit

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod design;
+mod landscape;
 mod sim;
 mod summary;
 mod verify;

@@ -198,3 +198,41 @@ fn spice21_explains_what_is_out_of_its_reach() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("inductor `L1`: spice21 has no inductors"), "{err}");
 }
+
+#[test]
+fn control_blocks_in_included_files_and_ng_script_are_refused_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("evil.inc"), "R9 a 0 1k\n.control\nshell echo hello\n.endc\n")
+        .expect("writes");
+    let rc = std::fs::read_to_string(crate::root().join("netlists/ngspice/rc.cir")).expect("reads");
+    let top = dir.path().join("top.cir");
+    std::fs::write(&top, rc.replace(".end", ".include evil.inc\n.end")).expect("writes");
+    let out = atscale(&["verify", top.to_str().expect("UTF-8"), "--events", "a,0.5"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a .control block in included file"), "{err}");
+    assert!(err.contains("--allow-control"), "{err}");
+
+    let script = dir.path().join("script.cir");
+    std::fs::write(&script, format!("*ng_script\n{}", rc.lines().skip(1).collect::<Vec<_>>().join("\n")))
+        .expect("writes");
+    let out = atscale(&["verify", script.to_str().expect("UTF-8"), "--events", "a,0.5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("*ng_script"));
+}
+
+#[test]
+fn relative_includes_resolve_from_the_netlist_folder_for_ngspice_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    std::fs::write(dir.path().join("lib/load.inc"), "R1 a 0 1000\n").expect("writes");
+    let top = dir.path().join("top.cir");
+    std::fs::write(
+        &top,
+        "rc with an included resistor\nC1 a 0 1e-6 IC=1\n.include lib/load.inc\n.tran 1e-5 5e-3 0 1e-6 uic\n.end\n",
+    )
+    .expect("writes");
+    let (code, json, stderr) =
+        verify_json(&[top.to_str().expect("UTF-8"), "--events", "a,0.5", "--tol-abs", "1e-6"]);
+    assert_eq!(code, Some(0), "{json:#}\n{stderr}");
+}

@@ -4,6 +4,8 @@
 //! then calls one library function. Exit status: 0 success, 1 a check
 //! failed, 2 a usage or input error.
 
+mod design;
+mod landscape;
 mod output;
 mod run_args;
 mod sim;
@@ -30,6 +32,10 @@ enum Command {
     Sim(sim::Args),
     /// Run a netlist through several engines and compare their event times.
     Verify(verify::Args),
+    /// Energy landscapes of a neuron per timescale and the behaviour they imply.
+    Landscape(landscape::Args),
+    /// Design a neuron to specification and write its netlists and landscape.
+    Design(design::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Summary(args) => summary::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Landscape(args) => landscape::run(args),
+        Command::Design(args) => design::run(args),
     };
     match result {
         Ok(code) => code,

@@ -40,7 +40,8 @@ impl RunArgs {
     /// The validated ngspice timeout.
     pub fn timeout(&self) -> Result<Duration> {
         let t = positive_seconds("--timeout", &Some(self.timeout.clone()))?.unwrap_or(600.0);
-        Ok(Duration::from_secs_f64(t))
+        Duration::try_from_secs_f64(t)
+            .map_err(|_| anyhow::anyhow!("--timeout `{}`: too large for a duration in seconds", self.timeout))
     }
 }
 

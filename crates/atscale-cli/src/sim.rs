@@ -200,7 +200,12 @@ fn csv_text(w: &atscale_verify::engines::Waveforms) -> String {
     use std::fmt::Write;
     let mut s = String::from("time (s)");
     for (name, _) in &w.signals {
-        let _ = write!(s, ",{name} ({})", unit_of(name));
+        let field = format!("{name} ({})", unit_of(name));
+        if field.contains([',', '"', '\n', '\r']) {
+            let _ = write!(s, ",\"{}\"", field.replace('"', "\"\""));
+        } else {
+            let _ = write!(s, ",{field}");
+        }
     }
     s.push('\n');
     for (k, t) in w.time_s.iter().enumerate() {

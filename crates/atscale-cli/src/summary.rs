@@ -54,8 +54,9 @@ pub fn read_circuit(path: &Path) -> Result<Circuit> {
             let (line, col) = e
                 .span()
                 .map(|s| {
-                    let before = &text[..s.start.min(text.len())];
-                    (before.matches('\n').count() + 1, before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1)
+                    let before = text.get(..s.start).unwrap_or(text.as_str());
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
                 })
                 .unwrap_or((0, 0));
             anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message())

@@ -148,10 +148,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut md = markdown(&v.report);
     md.push_str(&convergence_markdown(&v.convergence));
     if let Some(dir) = &cfg.report_dir {
+        // Render everything first, so a failure leaves no partial report.
+        let png = atscale_verify::plot::overlay_png(&v.report, &v.runs)?;
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         write_atomically(&dir.join("report.json"), json.as_bytes(), cfg.force)?;
         write_atomically(&dir.join("report.md"), md.as_bytes(), cfg.force)?;
-        let png = atscale_verify::plot::overlay_png(&v.report, &v.runs)?;
         write_atomically(&dir.join("overlay.png"), &png, cfg.force)?;
     }
     if cfg.json {

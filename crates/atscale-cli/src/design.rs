@@ -1,0 +1,145 @@
+//! `atscale design SPEC.toml -o DIR`: a neuron designed to specification by
+//! energy shaping, written as `design.json`, `design.cir` (ngspice),
+//! `design.xyce.cir` and `landscape.png`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use atscale_circuit::units::si;
+use atscale_circuit::Circuit;
+use atscale_design::spec::{design, Design, Spec};
+use atscale_spice::{write_netlist, Analysis, Header, Ngspice, Xyce};
+
+use crate::output::write_atomically;
+
+/// Arguments of `atscale design`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The design specification (TOML).
+    spec: PathBuf,
+    /// Output directory.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: PathBuf,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    force: bool,
+}
+
+const FILES: [&str; 4] = ["design.json", "design.cir", "design.xyce.cir", "landscape.png"];
+
+/// The transient analysis the netlists carry: about twenty spike periods
+/// (three burst periods for a burster), a print step of a thousandth of the
+/// run and a maximum step of a four-thousandth of a period, which keeps
+/// ngspice's event times well within 1e-3 of the period.
+pub fn analysis_for(d: &Design) -> Analysis {
+    let period =
+        d.achieved.burst_period_s.or(d.achieved.rate_hz.map(|r| 1.0 / r)).unwrap_or(100.0 * d.scales.omega_s);
+    let (tstop, tmax) = match (d.achieved.burst_period_s, d.achieved.spikes_per_burst) {
+        (Some(bp), Some(n)) => (3.0 * bp, bp / (4000.0 * f64::from(n.max(1)))),
+        _ => (20.0 * period, period / 4000.0),
+    };
+    Analysis::tran_uic(tstop / 1000.0, tstop, tmax)
+}
+
+fn header(d: &Design, spec_path: &std::path::Path) -> Header {
+    let s = &d.scales;
+    let mut lines = vec![
+        format!(
+            "Designed by atscale from {}: template {}, membrane node {}",
+            spec_path.display(),
+            d.template,
+            d.membrane
+        ),
+        format!(
+            "Scales: amplitude s = {} per model unit, time omega = {} per model unit, capacitance C0 = {}",
+            si(s.s_volt, "V"),
+            si(s.omega_s, "s"),
+            si(s.c0_farad, "F")
+        ),
+        format!("Landscape class of the mother circuit: {:?}", d.classification.behaviour),
+    ];
+    if let Some(r) = d.achieved.rate_hz {
+        lines.push(format!("Achieved firing rate (native solver): {}", si(r, "Hz")));
+    }
+    if let (Some(n), Some(p)) = (d.achieved.spikes_per_burst, d.achieved.burst_period_s) {
+        lines.push(format!("Achieved: {n} spikes per burst, burst period {}", si(p, "s")));
+    }
+    if let Some(t) = &d.tuning {
+        lines.push(format!("Tuned {} = {} in {} iterations", t.parameter, t.value, t.iterations));
+    }
+    lines.push(format!(
+        "Spike event: v({}) rising through {}, hysteresis {}",
+        d.membrane,
+        si(d.event.threshold_v, "V"),
+        si(d.event.hysteresis_v, "V")
+    ));
+    Header { lines, ..Header::default() }
+}
+
+/// Runs `atscale design`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    for f in FILES {
+        let p = args.output.join(f);
+        if p.exists() && !args.force {
+            bail!("{} exists; pass --force to overwrite the design", p.display());
+        }
+    }
+    let text = std::fs::read_to_string(&args.spec)
+        .with_context(|| format!("cannot read {}", args.spec.display()))?;
+    let spec = Spec::from_toml_str(&text, &args.spec.display().to_string())?;
+    let d = design(&spec)?;
+    let analysis = analysis_for(&d);
+    let header = header(&d, &args.spec);
+    let circuit = Circuit::from(d.physical.clone());
+    let ngspice = write_netlist(&circuit, &analysis, &Ngspice, &header)?;
+    let xyce = write_netlist(&circuit, &analysis, &Xyce, &header)?;
+    let json = serde_json::to_string_pretty(&d)?;
+    let png = atscale_verify::plot::png_bytes(|path| {
+        crate::landscape::draw(path, &d.classification, &format!("{} (model units)", d.template))
+    })?;
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    for (f, bytes) in FILES.iter().zip([json.as_bytes(), ngspice.as_bytes(), xyce.as_bytes(), png.as_slice()])
+    {
+        write_atomically(&args.output.join(f), bytes, args.force)?;
+    }
+    print!("{}", summary(&d, &args.output));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(d: &Design, dir: &std::path::Path) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "designed a {:?} neuron from template {}", d.classification.behaviour, d.template);
+    let sc = &d.scales;
+    let _ = writeln!(
+        s,
+        "scales: s = {}, omega = {}, C0 = {}",
+        si(sc.s_volt, "V"),
+        si(sc.omega_s, "s"),
+        si(sc.c0_farad, "F")
+    );
+    if let Some(r) = d.achieved.rate_hz {
+        let _ = writeln!(s, "achieved rate: {} (native solver)", si(r, "Hz"));
+    }
+    if let (Some(n), Some(p)) = (d.achieved.spikes_per_burst, d.achieved.burst_period_s) {
+        let _ = writeln!(s, "achieved: {n} spikes per burst, burst period {}", si(p, "s"));
+    }
+    if let Some(t) = d.achieved.threshold_a {
+        let _ = writeln!(s, "threshold current: {}", si(t, "A"));
+    }
+    let _ = writeln!(
+        s,
+        "largest bias current {}, largest |v| {}",
+        si(d.achieved.max_bias_a, "A"),
+        si(d.achieved.max_abs_v, "V")
+    );
+    let _ = writeln!(s, "components:");
+    for c in &d.components {
+        let _ = writeln!(s, "  {:10} {:28} {}", c.element, c.quantity, si(c.value, &c.unit));
+    }
+    let _ =
+        writeln!(s, "wrote {}/{{design.json, design.cir, design.xyce.cir, landscape.png}}", dir.display());
+    s
+}

@@ -1,0 +1,132 @@
+//! `atscale design`: specs from the guide designed, written, and checked in
+//! real ngspice against their targets.
+
+use crate::{atscale, stdout_ok};
+
+/// Rising-crossing times of the designed netlist's membrane, from ngspice.
+fn ngspice_events(dir: &std::path::Path) -> Vec<f64> {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("design.json")).expect("design.json"))
+            .expect("JSON");
+    let thr = json["event"]["threshold_v"].as_f64().expect("threshold");
+    let hyst = json["event"]["hysteresis_v"].as_f64().expect("hysteresis");
+    let cir = dir.join("design.cir");
+    let events = format!("v,{thr:e},{hyst:e}");
+    let out = stdout_ok(&[
+        "sim",
+        cir.to_str().expect("UTF-8"),
+        "--engine",
+        "ngspice",
+        "--events",
+        &events,
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    v["events"]["v"].as_array().expect("events").iter().map(|t| t.as_f64().expect("s")).collect()
+}
+
+fn design(spec: &str, dir: &std::path::Path) -> String {
+    stdout_ok(&["design", spec, "-o", dir.to_str().expect("UTF-8")])
+}
+
+#[test]
+fn tonic_spiking_at_100_hz_and_10_khz_fire_at_rate_in_ngspice() {
+    for (rate, text) in [
+        (
+            100.0,
+            std::fs::read_to_string(crate::root().join("docs/examples/tonic-spiking-100hz.toml"))
+                .expect("spec"),
+        ),
+        (
+            1e4,
+            std::fs::read_to_string(crate::root().join("docs/examples/tonic-spiking-100hz.toml"))
+                .expect("spec")
+                .replace("rate_hz = 100.0", "rate_hz = 10000.0"),
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let spec = dir.path().join("spec.toml");
+        std::fs::write(&spec, text).expect("writes");
+        let out_dir = dir.path().join("out");
+        let summary = design(spec.to_str().expect("UTF-8"), &out_dir);
+        assert!(summary.contains("designed a TonicSpiking neuron"), "{summary}");
+        for f in ["design.json", "design.cir", "design.xyce.cir", "landscape.png"] {
+            assert!(out_dir.join(f).exists(), "{f} missing");
+        }
+        let ev = ngspice_events(&out_dir);
+        assert!(ev.len() >= 10, "{ev:?}");
+        // Steady-state rate: mean interval after the first two spikes.
+        let steady = &ev[2..];
+        let mean = (steady[steady.len() - 1] - steady[0]) / (steady.len() - 1) as f64;
+        let got = 1.0 / mean;
+        assert!((got - rate).abs() <= 0.01 * rate, "ngspice rate {got} Hz for a {rate} Hz design");
+    }
+}
+
+#[test]
+fn bursting_design_meets_spikes_per_burst_and_period_in_ngspice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = crate::root().join("docs/examples/bursting.toml");
+    let out = design(spec.to_str().expect("UTF-8"), dir.path());
+    assert!(out.contains("13 spikes per burst"), "{out}");
+    let ev = ngspice_events(dir.path());
+    let isi: Vec<f64> = ev.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut sorted = isi.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let mut counts = vec![1];
+    let mut starts = vec![ev[0]];
+    for (k, gap) in isi.iter().enumerate() {
+        if *gap > 10.0 * median {
+            counts.push(1);
+            starts.push(ev[k + 1]);
+        } else if let Some(c) = counts.last_mut() {
+            *c += 1;
+        }
+    }
+    assert!(counts.len() >= 3, "{counts:?}");
+    assert!(counts.iter().all(|&c| c == 13), "spikes per burst {counts:?}");
+    for w in starts.windows(2) {
+        let period = w[1] - w[0];
+        assert!((period - 0.5).abs() <= 0.02 * 0.5, "burst period {period} s");
+    }
+}
+
+#[test]
+fn infeasible_and_malformed_specs_are_errors_naming_the_problem() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("spec.toml");
+    let text = std::fs::read_to_string(crate::root().join("docs/examples/tonic-spiking-100hz.toml"))
+        .expect("spec")
+        .replace("max_bias_a = 1e-6", "max_bias_a = 1e-12");
+    std::fs::write(&spec, text).expect("writes");
+    let out = atscale(&[
+        "design",
+        spec.to_str().expect("UTF-8"),
+        "-o",
+        dir.path().join("o").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("max_bias_a"), "{err}");
+    std::fs::write(&spec, "behaviour = \"tonic-spiking\"\n[target]\nrate_hz = 100.0\nrate_hx = 3\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n")
+        .expect("writes");
+    let out = atscale(&[
+        "design",
+        spec.to_str().expect("UTF-8"),
+        "-o",
+        dir.path().join("o").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("spec.toml:4"), "{err}");
+    assert!(err.contains("rate_hx"), "{err}");
+}
+
+#[test]
+fn landscape_of_a_design_reads_design_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    design(crate::root().join("docs/examples/tonic-spiking-100hz.toml").to_str().expect("UTF-8"), dir.path());
+    let out = stdout_ok(&["landscape", dir.path().join("design.json").to_str().expect("UTF-8")]);
+    assert!(out.starts_with("behaviour: TonicSpiking"), "{out}");
+}
