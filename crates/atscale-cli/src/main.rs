@@ -8,6 +8,7 @@ mod design;
 mod landscape;
 mod output;
 mod run_args;
+mod scale;
 mod sim;
 mod summary;
 mod verify;
@@ -36,6 +37,8 @@ enum Command {
     Landscape(landscape::Args),
     /// Design a neuron to specification and write its netlists and landscape.
     Design(design::Args),
+    /// Amplitude and time scale analyses of one element: softplus fit, fingerprint, Bode.
+    Scale(scale::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Landscape(args) => landscape::run(args),
         Command::Design(args) => design::run(args),
+        Command::Scale(args) => scale::run(args),
     };
     match result {
         Ok(code) => code,
