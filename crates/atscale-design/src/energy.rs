@@ -80,10 +80,20 @@ impl EnergyAccount {
         self.dissipated_j.last().copied().unwrap_or(0.0)
     }
 
+    /// The energy the dissipative elements exchange, J: the sum over them of
+    /// the magnitude of each one's energy at the end. Equal to
+    /// [`total_dissipated_j`](Self::total_dissipated_j) for passive circuits;
+    /// with negative conductances (which supply energy, as the fast element
+    /// of a neuromorphic neuron does) the net dissipation can be near zero or
+    /// negative, and this gross figure is the scale the residual is judged on.
+    pub fn gross_dissipated_j(&self) -> f64 {
+        self.dissipation.iter().map(|t| t.values_j.last().copied().unwrap_or(0.0).abs()).sum()
+    }
+
     /// The relative residual: the largest absolute residual divided by the
-    /// total dissipated energy at the end (infinite if that is not positive).
+    /// gross dissipated energy at the end (infinite if that is zero).
     pub fn relative_residual(&self) -> f64 {
-        let d = self.total_dissipated_j();
+        let d = self.gross_dissipated_j();
         if d > 0.0 {
             self.max_residual_j() / d
         } else {

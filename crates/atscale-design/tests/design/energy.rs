@@ -70,3 +70,22 @@ fn hodgkin_huxley_balances_with_batteries() {
     assert_eq!(names, ["Gna:battery", "Gk:battery", "Vl", "Iext"]);
     assert!(acc.relative_residual() < 1e-6, "{}", acc.relative_residual());
 }
+
+/// The balance residual stays below 1e-6 of the dissipated energy on the
+/// designer's templates too (issue 6 acceptance).
+#[test]
+fn balance_holds_on_the_templates() {
+    use atscale_design::templates::{self, Setting};
+    for (t, tstop) in [
+        (templates::four_conductance(Setting::Spiking), 300.0),
+        (templates::four_conductance(Setting::Bursting), 300.0),
+        (templates::bistable_switch(), 20.0),
+        (templates::fitzhugh_nagumo(0.5), 100.0),
+    ] {
+        let acc = energy::simulate_energy(&t.circuit, &EnergyRun::new(tstop)).unwrap();
+        let rel = acc.relative_residual();
+        eprintln!("{}: gross dissipation {} J, relative residual {rel:e}", t.name, acc.gross_dissipated_j());
+        assert!(acc.gross_dissipated_j() > 0.0, "{}", t.name);
+        assert!(rel < 1e-6, "{}: relative residual {rel:e}", t.name);
+    }
+}
