@@ -253,3 +253,39 @@ fn devices_and_bad_scales_are_errors() {
     let e = to_physical(&c, &Scales::default()).unwrap_err().to_string();
     assert!(e.contains("D1") && e.contains("not scalable"), "{e}");
 }
+
+/// The templates not in the property test (slower ones, or without spikes):
+/// events (when the template has any in the window) at `omega` times the
+/// mother's and membrane maxima at `s` times, at two extreme scale sets.
+#[test]
+fn every_other_template_scales_too() {
+    let unit = Scales::default();
+    let others: Vec<(Template, f64)> = vec![
+        (templates::four_conductance(Setting::Bursting), 400.0),
+        (templates::hodgkin_huxley(), 20.0),
+        (templates::cable(3, templates::Compartment::FitzHughNagumo, 1.0).unwrap(), 60.0),
+        (templates::cable(4, templates::Compartment::Passive, 0.5).unwrap(), 5.0),
+        (
+            templates::hopfield(&[vec![true, false, true, false], vec![true, true, false, false]]).unwrap(),
+            10.0,
+        ),
+    ];
+    for sc in [Scales::new(0.1, 1e-3, 1e-12).unwrap(), Scales::new(1e-9, 1e3, 1e-9).unwrap()] {
+        for (t, tstop) in &others {
+            let (ev_m, max_m) = run(&t.circuit, t, *tstop, &unit);
+            let phys = to_physical(&t.circuit, &sc).unwrap();
+            let (ev_p, max_p) = run(&phys, t, tstop * sc.omega_s, &sc);
+            assert_eq!(ev_m.len(), ev_p.len(), "{} at {sc:?}", t.name);
+            for (m, p) in ev_m.iter().zip(&ev_p) {
+                let want = m * sc.omega_s;
+                assert!((p - want).abs() <= 1e-6 * want, "{} at {sc:?}: event {p:e} vs {want:e}", t.name);
+            }
+            let want = max_m * sc.s_volt;
+            assert!(
+                (max_p - want).abs() <= 1e-4 * want.abs().max(1e-12 * sc.s_volt),
+                "{}: max {max_p:e} vs {want:e}",
+                t.name
+            );
+        }
+    }
+}
