@@ -28,10 +28,8 @@ fmt:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-# `-Dwarnings` without a space: on this project's machines cargo's target
-# probe fails in a fresh target directory when RUSTDOCFLAGS is "-D warnings".
 doc:
-	RUSTDOCFLAGS="-Dwarnings" $(CARGO) doc --no-deps --workspace --locked
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace --locked
 
 unit:
 	$(CARGO) test --workspace --locked
