@@ -63,6 +63,22 @@ pub enum Error {
         /// Where.
         scope: String,
     },
+    /// Two items of one scope would be written under the same card name
+    /// (SPICE names compare case-insensitively, and a card letter is put in
+    /// front of names that lack it: a resistor `1` is written `R1`).
+    #[error(
+        "{element} would be written as card `{card}`, which another element or instance of {scope} \
+         already uses; rename one of them"
+    )]
+    CardNameClash {
+        /// The element or instance.
+        element: String,
+        /// The card name.
+        card: String,
+        /// Where.
+        scope: String,
+    },
+
     /// A netlist could not be parsed: the diagnostic says where and why.
     #[error("{0}")]
     Parse(Box<Diagnostic>),

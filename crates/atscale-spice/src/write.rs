@@ -419,6 +419,30 @@ fn body_lines(
             }
         }
     }
+    // Card names must be unique in the scope (case-insensitively, as SPICE
+    // compares them), including the cards of memristive state nodes.
+    let mut cards: HashSet<String> = HashSet::new();
+    let mut claim = |card: String, owner: String| -> Result<()> {
+        if cards.insert(card.to_ascii_lowercase()) {
+            Ok(())
+        } else {
+            Err(Error::CardNameClash { element: owner, card, scope: scope.to_string() })
+        }
+    };
+    for e in elements {
+        let owner = format!("{} `{}`", e.kind.class_name(), e.name);
+        claim(card_name(card_letter(&e.kind), &e.name), owner.clone())?;
+        if let ElementKind::Memristive { states, .. } = &e.kind {
+            for k in 0..states.len() {
+                let node = state_node(&e.name, k);
+                claim(format!("C{node}"), owner.clone())?;
+                claim(format!("B{node}"), owner.clone())?;
+            }
+        }
+    }
+    for i in instances {
+        claim(card_name('X', &i.name), format!("instance `{}`", i.name))?;
+    }
     for e in elements {
         if dialect.annotates() && needs_annotation(e, &renames) {
             out.push(annotation("element", e)?);

@@ -82,3 +82,20 @@ fn diagnostic_fields() {
     assert_eq!(d.expected, None);
     assert_eq!(d.message, "bad expression: expected an expression, found end of input");
 }
+
+#[test]
+fn card_name_clashes_are_refused() {
+    use atscale_circuit::{Circuit, Element, ElementKind, Value};
+    use atscale_spice::{write_netlist, Analysis, Header, Ngspice};
+    let r = |name: &str| Element {
+        name: name.into(),
+        kind: ElementKind::Resistor { p: "a".into(), n: "0".into(), r_ohm: Value::Num(1.0) },
+    };
+    let c = Circuit { title: "t".into(), elements: vec![r("1"), r("r1")], ..Circuit::default() };
+    let err =
+        write_netlist(&c, &Analysis::tran_uic(1.0, 2.0, 1.0), &Ngspice, &Header::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "resistor `r1` would be written as card `r1`, which another element or instance of the top level already uses; rename one of them"
+    );
+}
