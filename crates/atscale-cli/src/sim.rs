@@ -184,23 +184,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The unit of a signal by its name.
-pub fn unit_of(signal: &str) -> &'static str {
-    let l = signal.to_ascii_lowercase();
-    if l.starts_with("i(") || l.ends_with("#branch") {
-        "A"
-    } else if l.starts_with("x(") {
-        "state unit"
-    } else {
-        "V"
-    }
-}
-
 fn csv_text(w: &atscale_verify::engines::Waveforms) -> String {
     use std::fmt::Write;
     let mut s = String::from("time (s)");
     for (name, _) in &w.signals {
-        let field = format!("{name} ({})", unit_of(name));
+        let field = format!("{name} ({})", atscale_verify::events::signal_unit(name));
         if field.contains([',', '"', '\n', '\r']) {
             let _ = write!(s, ",\"{}\"", field.replace('"', "\"\""));
         } else {

@@ -58,6 +58,31 @@ fn add(v: &mut [f64], i: usize, x: f64) {
     }
 }
 
+/// Stamps a voltage source (independent or behavioural) between nodes `a`
+/// and `b` with branch current unknown `k`: the current enters the node
+/// equations, the branch equation holds `v(a) - v(b) = v`. `s` are the
+/// Jacobian slots of (a,k), (b,k), (k,a), (k,b).
+#[inline]
+fn stamp_vsource(
+    out: &mut EvalOut,
+    y: &[f64],
+    (a, b, k): (usize, usize, usize),
+    s: &[usize; 4],
+    v: f64,
+    jac: bool,
+) {
+    let ik = y[k];
+    add(&mut out.f, a, ik);
+    add(&mut out.f, b, -ik);
+    out.f[k] += get(y, a) - get(y, b) - v;
+    if jac {
+        add(&mut out.jac, s[0], 1.0);
+        add(&mut out.jac, s[1], -1.0);
+        add(&mut out.jac, s[2], 1.0);
+        add(&mut out.jac, s[3], -1.0);
+    }
+}
+
 /// A compiled expression with its scratch space and the slots its gradient writes.
 #[derive(Debug, Clone)]
 struct Behav {
@@ -980,17 +1005,8 @@ impl Dev {
                 }
             }
             Dev::VSource { a, b, k, wave, s } => {
-                let ik = y[*k];
                 let v = ctx.src_scale * wave.value(ctx.t, timing);
-                add(&mut out.f, *a, ik);
-                add(&mut out.f, *b, -ik);
-                out.f[*k] += get(y, *a) - get(y, *b) - v;
-                if jac {
-                    add(&mut out.jac, s[0], 1.0);
-                    add(&mut out.jac, s[1], -1.0);
-                    add(&mut out.jac, s[2], 1.0);
-                    add(&mut out.jac, s[3], -1.0);
-                }
+                stamp_vsource(out, y, (*a, *b, *k), s, v, jac);
             }
             Dev::IDc { a, b, i } => {
                 let i = ctx.src_scale * *i;
@@ -1060,16 +1076,9 @@ impl Dev {
                 }
             }
             Dev::BVoltage { a, b, k, f, s, sk } => {
-                let ik = y[*k];
                 let v = f.eval(y, ctx.t);
-                add(&mut out.f, *a, ik);
-                add(&mut out.f, *b, -ik);
-                out.f[*k] += get(y, *a) - get(y, *b) - v;
+                stamp_vsource(out, y, (*a, *b, *k), s, v, jac);
                 if jac {
-                    add(&mut out.jac, s[0], 1.0);
-                    add(&mut out.jac, s[1], -1.0);
-                    add(&mut out.jac, s[2], 1.0);
-                    add(&mut out.jac, s[3], -1.0);
                     for (j, gk) in f.ws.gradient().iter().enumerate() {
                         add(&mut out.jac, sk[j], -*gk);
                     }

@@ -40,6 +40,21 @@ pub struct EventSpec {
     pub direction: Direction,
 }
 
+/// The unit of a signal by its name, as every engine names signals: `A` for
+/// a branch current (`i(V1)`, `v1#branch`), `state unit` for an internal
+/// state of a memristive element (`x(M1,0)`: volts for a linear
+/// relaxation, dimensionless for a gate), `V` for a node voltage.
+pub fn signal_unit(signal: &str) -> &'static str {
+    let l = signal.trim().to_ascii_lowercase();
+    if l.starts_with("i(") || l.ends_with("#branch") {
+        "A"
+    } else if l.starts_with("x(") {
+        "state unit"
+    } else {
+        "V"
+    }
+}
+
 impl EventSpec {
     /// A rising-crossing spec.
     pub fn rising(signal: impl Into<String>, threshold: f64, hysteresis: f64) -> Self {

@@ -89,13 +89,9 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
     chart
         .configure_mesh()
         .x_desc("time (s)")
-        .y_desc({
-            let l = spec.signal.to_ascii_lowercase();
-            if l.starts_with("i(") || l.ends_with("#branch") {
-                format!("{} (A)", spec.signal)
-            } else {
-                format!("v({node}) (V)")
-            }
+        .y_desc(match crate::events::signal_unit(&spec.signal) {
+            "V" => format!("v({node}) (V)"),
+            unit => format!("{} ({unit})", spec.signal),
         })
         .label_style(("sans-serif", 15))
         .draw()

@@ -198,8 +198,7 @@ pub fn markdown(r: &Report) -> String {
             Direction::Rising => "rising",
             Direction::Falling => "falling",
         };
-        let l = e.signal.to_ascii_lowercase();
-        let unit = if l.starts_with("i(") || l.ends_with("#branch") { "A" } else { "V" };
+        let unit = crate::events::signal_unit(&e.signal);
         let _ = writeln!(
             s,
             "- `{}`: {dir} through {} {unit}, hysteresis {} {unit}",

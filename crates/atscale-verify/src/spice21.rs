@@ -184,9 +184,7 @@ pub struct Spice21Run {
 impl Spice21Run {
     /// Values of a node voltage, by `name` or `v(name)` (case-insensitive).
     pub fn signal(&self, name: &str) -> Option<&[f64]> {
-        let n = name.trim();
-        let lower = n.to_ascii_lowercase();
-        let bare = if lower.starts_with("v(") && lower.ends_with(')') { &n[2..n.len() - 1] } else { n };
+        let bare = crate::engines::node_name(name.trim());
         self.signals.iter().find(|(k, _)| k.eq_ignore_ascii_case(bare)).map(|(_, v)| v.as_slice())
     }
 
@@ -522,10 +520,7 @@ fn held_nodes(circuit: &FlatCircuit, opts: &Spice21Options) -> Result<Vec<(Strin
         }
     }
     for (n, v) in &opts.initial {
-        let bare = n.trim();
-        let lower = bare.to_ascii_lowercase();
-        let bare =
-            if lower.starts_with("v(") && lower.ends_with(')') { &bare[2..bare.len() - 1] } else { bare };
+        let bare = crate::engines::node_name(n.trim());
         match find(bare) {
             Some(k) => {
                 held.insert(k, *v);
