@@ -13,6 +13,7 @@
 //! - [`landscape`]: I-V curves and energy landscapes per timescale, their
 //!   critical points, and the behaviour they imply.
 //! - [`energy`]: energy accounting along a simulated trajectory.
+//! - [`random`]: seeded random streams for sweeps, Monte Carlo and trials.
 //! - [`spec`]: design to specification: a TOML spec of behaviour, targets,
 //!   scales and constraints in, a verified physical circuit with its
 //!   component values out.
@@ -22,6 +23,7 @@ pub mod amplitude;
 pub mod energy;
 pub mod error;
 pub mod landscape;
+pub mod random;
 pub mod scaling;
 pub mod spec;
 pub mod templates;
