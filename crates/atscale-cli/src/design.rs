@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::Circuit;
 use atscale_design::spec::{design, Design, Spec};
-use atscale_spice::{write_netlist, Analysis, Header, Ngspice, Xyce};
+use atscale_spice::{write_netlist, Header, Ngspice, Xyce};
 
 use crate::output::write_atomically;
 
@@ -27,20 +27,6 @@ pub struct Args {
 }
 
 const FILES: [&str; 4] = ["design.json", "design.cir", "design.xyce.cir", "landscape.png"];
-
-/// The transient analysis the netlists carry: about twenty spike periods
-/// (three burst periods for a burster), a print step of a thousandth of the
-/// run and a maximum step of a four-thousandth of a period, which keeps
-/// ngspice's event times well within 1e-3 of the period.
-pub fn analysis_for(d: &Design) -> Analysis {
-    let period =
-        d.achieved.burst_period_s.or(d.achieved.rate_hz.map(|r| 1.0 / r)).unwrap_or(100.0 * d.scales.omega_s);
-    let (tstop, tmax) = match (d.achieved.burst_period_s, d.achieved.spikes_per_burst) {
-        (Some(bp), Some(n)) => (3.0 * bp, bp / (4000.0 * f64::from(n.max(1)))),
-        _ => (20.0 * period, period / 4000.0),
-    };
-    Analysis::tran_uic(tstop / 1000.0, tstop, tmax)
-}
 
 fn header(d: &Design, spec_path: &std::path::Path) -> Header {
     let s = &d.scales;
@@ -89,7 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", args.spec.display()))?;
     let spec = Spec::from_toml_str(&text, &args.spec.display().to_string())?;
     let d = design(&spec)?;
-    let analysis = analysis_for(&d);
+    let analysis = d.analysis();
     let header = header(&d, &args.spec);
     let circuit = Circuit::from(d.physical.clone());
     let ngspice = write_netlist(&circuit, &analysis, &Ngspice, &header)?;

@@ -11,6 +11,7 @@ mod run_args;
 mod scale;
 mod sim;
 mod summary;
+mod sweep;
 mod verify;
 
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ enum Command {
     Design(design::Args),
     /// Amplitude and time scale analyses of one element: softplus fit, fingerprint, Bode.
     Scale(scale::Args),
+    /// Sweeps and Monte Carlo over a design or netlist; `merge` joins shards, `report` plots.
+    Sweep(sweep::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Landscape(args) => landscape::run(args),
         Command::Design(args) => design::run(args),
         Command::Scale(args) => scale::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(code) => code,

@@ -14,6 +14,7 @@
 //!   critical points, and the behaviour they imply.
 //! - [`energy`]: energy accounting along a simulated trajectory.
 //! - [`random`]: seeded random streams for sweeps, Monte Carlo and trials.
+//! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch, shards, plots.
 //! - [`spec`]: design to specification: a TOML spec of behaviour, targets,
 //!   scales and constraints in, a verified physical circuit with its
 //!   component values out.
@@ -26,6 +27,7 @@ pub mod landscape;
 pub mod random;
 pub mod scaling;
 pub mod spec;
+pub mod sweep;
 pub mod templates;
 pub mod timescale;
 

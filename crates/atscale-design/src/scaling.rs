@@ -179,6 +179,47 @@ pub fn to_mother(physical: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit>
     scale(physical, &scales.inverse())
 }
 
+/// The element with its magnitude multiplied by `factor` (mismatch):
+/// resistance, capacitance and inductance values; source waveforms and DC
+/// values; the current of a law (nonlinear resistor, memristive
+/// conductance, behavioural current source). Voltages and time constants
+/// are unchanged.
+///
+/// # Errors
+///
+/// [`Error::NotScalable`] for a diode, MOSFET or behavioural voltage source
+/// (their magnitude is not one number).
+pub fn magnify(name: &str, kind: &ElementKind<f64>, factor: f64) -> Result<ElementKind<f64>> {
+    let current = Factors { v: 1.0, t: 1.0, i: factor, g: factor, c: 1.0, l: 1.0 };
+    Ok(match kind {
+        ElementKind::Resistor { p, n, r_ohm } => {
+            ElementKind::Resistor { p: p.clone(), n: n.clone(), r_ohm: r_ohm * factor }
+        }
+        ElementKind::Capacitor { p, n, c_farad, ic_volt } => ElementKind::Capacitor {
+            p: p.clone(),
+            n: n.clone(),
+            c_farad: c_farad * factor,
+            ic_volt: *ic_volt,
+        },
+        ElementKind::Inductor { p, n, l_henry, ic_amp } => {
+            ElementKind::Inductor { p: p.clone(), n: n.clone(), l_henry: l_henry * factor, ic_amp: *ic_amp }
+        }
+        ElementKind::VoltageSource { p, n, waveform, dc } => ElementKind::VoltageSource {
+            p: p.clone(),
+            n: n.clone(),
+            waveform: scale_waveform(waveform, factor, 1.0),
+            dc: dc.map(|x| x * factor),
+        },
+        ElementKind::CurrentSource { .. }
+        | ElementKind::BehaviouralCurrent { .. }
+        | ElementKind::NonlinearResistor { .. }
+        | ElementKind::Memristive { .. } => scale_kind(name, kind, &current)?,
+        ElementKind::BehaviouralVoltage { .. } | ElementKind::Diode { .. } | ElementKind::Mosfet { .. } => {
+            return Err(Error::NotScalable { element: name.to_string(), class: kind.class_name() })
+        }
+    })
+}
+
 /// The factors of one change of scales.
 struct Factors {
     /// Voltage factor `s`.

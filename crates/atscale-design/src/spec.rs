@@ -434,6 +434,23 @@ pub struct Design {
     pub event: DesignEvent,
 }
 
+impl Design {
+    /// The transient analysis the design's netlists carry: about twenty
+    /// spike periods (three burst periods for a burster), a print step of a
+    /// thousandth of the run and a maximum step of a four-thousandth of a
+    /// period, which keeps ngspice's event times well within 1e-3 of the
+    /// period.
+    pub fn analysis(&self) -> atscale_spice::Analysis {
+        let a = &self.achieved;
+        let period = a.burst_period_s.or(a.rate_hz.map(|r| 1.0 / r)).unwrap_or(100.0 * self.scales.omega_s);
+        let (tstop, tmax) = match (a.burst_period_s, a.spikes_per_burst) {
+            (Some(bp), Some(n)) => (3.0 * bp, bp / (4000.0 * f64::from(n.max(1)))),
+            _ => (20.0 * period, period / 4000.0),
+        };
+        atscale_spice::Analysis::tran_uic(tstop / 1000.0, tstop, tmax)
+    }
+}
+
 /// The spike event of a design, in volts of the physical circuit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DesignEvent {
@@ -664,7 +681,7 @@ fn max_bias(c: &FlatCircuit) -> f64 {
 
 /// The fine-scale threshold current of an excitable landscape (units of
 /// the circuit): the smallest DC step that takes a fold to the rest state.
-fn threshold_current(c: &Classification) -> Option<f64> {
+pub fn threshold_current(c: &Classification) -> Option<f64> {
     let fine = c.curves.first()?;
     let i_ext = fine.folds.iter().map(|f| f.threshold_amp - f.current_a).next().unwrap_or(0.0);
     fine.folds.iter().map(|f| f.threshold_amp - i_ext).filter(|d| *d > 0.0).reduce(f64::min)

@@ -134,8 +134,26 @@ pub fn node_name(signal: &str) -> &str {
 /// chgtol, maxstep) and `.ic`, each overridden by `o`.
 pub fn native_simulation(p: &Prepared, o: &Overrides) -> Result<(Simulation, EngineSettings)> {
     let tstop = p.tstop_s(o)?;
-    let tran = p.netlist.analysis.tran;
-    let opts = &p.netlist.analysis.options;
+    simulation_for(&p.circuit, &p.netlist.analysis, o, tstop)
+        .map_err(|source| Error::Native { path: p.path.clone(), source })
+}
+
+/// The native simulation of `circuit` under `analysis` (its `.tran`,
+/// `.options` and `.ic`) to `tstop_s`, each setting overridden by `o`: the
+/// rule [`native_simulation`] applies to a netlist, for a circuit built in
+/// memory (a sweep point).
+///
+/// # Errors
+///
+/// The solver's error when the circuit cannot be set up.
+pub fn simulation_for(
+    circuit: &FlatCircuit,
+    analysis: &atscale_spice::Analysis,
+    o: &Overrides,
+    tstop_s: f64,
+) -> std::result::Result<(Simulation, EngineSettings), atscale_sim::Error> {
+    let tran = analysis.tran;
+    let opts = &analysis.options;
     let max_step = o.max_step_s.or(tran.and_then(|t| t.tmax_s)).or(opts.maxstep_s);
     let d = Tolerances::default();
     let tol = Tolerances {
@@ -146,15 +164,14 @@ pub fn native_simulation(p: &Prepared, o: &Overrides) -> Result<(Simulation, Eng
         ..d
     };
     let uic = tran.is_some_and(|t| t.uic);
-    let native = |source| Error::Native { path: p.path.clone(), source };
-    let mut sim = Simulation::new(&p.circuit).map_err(native)?.tstop(tstop).tolerances(tol).uic(uic);
+    let mut sim = Simulation::new(circuit)?.tstop(tstop_s).tolerances(tol).uic(uic);
     if let Some(t) = tran {
         sim = sim.tstep(t.tstep_s);
     }
     if let Some(h) = max_step {
         sim = sim.max_step(h);
     }
-    for (node, v) in &p.netlist.analysis.ic {
+    for (node, v) in &analysis.ic {
         sim = sim.ic(node, *v);
     }
     let settings = EngineSettings {

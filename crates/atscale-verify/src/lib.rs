@@ -47,6 +47,7 @@ pub mod engines;
 mod error;
 pub mod events;
 pub mod ngspice;
+pub mod output;
 pub mod plot;
 pub mod raw;
 pub mod report;

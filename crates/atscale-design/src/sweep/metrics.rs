@@ -1,0 +1,298 @@
+//! What a sweep measures on each point's simulation.
+//!
+//! All metrics come from the spike events of the membrane (rising crossings
+//! of the design's threshold with hysteresis) and, for the energy, from the
+//! power delivered by the independent sources:
+//!
+//! - `spike_count`: events in the run.
+//! - `firing_rate` (Hz): the inverse of the mean inter-spike interval after
+//!   the first two spikes ([`crate::spec::spike_period`]; at least five spikes).
+//! - `spikes_per_burst`, `burst_period` (s): the settled burst count and
+//!   period ([`crate::spec::bursts`]).
+//! - `first_spike_latency` (s): the time of the first spike.
+//! - `threshold_current` (A): the smallest DC step that removes the rest
+//!   state in the fine-scale landscape (excitable circuits).
+//! - `landscape_class`: the behaviour the energy landscapes imply.
+//! - `energy_per_spike` (J): the energy the independent sources deliver
+//!   between the third and the last spike, divided by the spikes in between
+//!   (whole periods of the settled train).
+//! - `activity`: what the simulation shows: `silent` (no spike),
+//!   `transient` (fewer than five), `tonic` or `bursting`.
+
+use atscale_circuit::{FlatCircuit, TranTiming};
+use atscale_sim::SimResult;
+
+use crate::energy::{account, EnergyAccount};
+use crate::landscape::{classify, linspace, Behaviour};
+use crate::spec::{burst_count, bursts, spike_period, threshold_current};
+
+/// A quantity recorded per sweep point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    /// Number of spikes.
+    SpikeCount,
+    /// Settled firing rate, Hz.
+    FiringRate,
+    /// Settled spikes per burst.
+    SpikesPerBurst,
+    /// Settled burst period, s.
+    BurstPeriod,
+    /// Time of the first spike, s.
+    FirstSpikeLatency,
+    /// Fine-scale threshold current, A.
+    ThresholdCurrent,
+    /// Landscape behaviour class.
+    LandscapeClass,
+    /// Energy delivered by the sources per spike, J.
+    EnergyPerSpike,
+    /// Observed activity class.
+    Activity,
+}
+
+impl Metric {
+    /// Every metric, in column order.
+    pub const ALL: [Metric; 9] = [
+        Metric::SpikeCount,
+        Metric::FiringRate,
+        Metric::SpikesPerBurst,
+        Metric::BurstPeriod,
+        Metric::FirstSpikeLatency,
+        Metric::ThresholdCurrent,
+        Metric::LandscapeClass,
+        Metric::EnergyPerSpike,
+        Metric::Activity,
+    ];
+
+    /// The name in sweep files and column headers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::SpikeCount => "spike_count",
+            Metric::FiringRate => "firing_rate",
+            Metric::SpikesPerBurst => "spikes_per_burst",
+            Metric::BurstPeriod => "burst_period",
+            Metric::FirstSpikeLatency => "first_spike_latency",
+            Metric::ThresholdCurrent => "threshold_current",
+            Metric::LandscapeClass => "landscape_class",
+            Metric::EnergyPerSpike => "energy_per_spike",
+            Metric::Activity => "activity",
+        }
+    }
+
+    /// The unit of its values (`1` for counts, `class` for categories).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::SpikeCount | Metric::SpikesPerBurst => "1",
+            Metric::FiringRate => "Hz",
+            Metric::BurstPeriod | Metric::FirstSpikeLatency => "s",
+            Metric::ThresholdCurrent => "A",
+            Metric::EnergyPerSpike => "J",
+            Metric::LandscapeClass | Metric::Activity => "class",
+        }
+    }
+
+    /// Whether the values are categories rather than numbers.
+    pub fn is_class(self) -> bool {
+        matches!(self, Metric::LandscapeClass | Metric::Activity)
+    }
+
+    /// Whether it needs the landscape analysis.
+    pub fn needs_landscape(self) -> bool {
+        matches!(self, Metric::ThresholdCurrent | Metric::LandscapeClass)
+    }
+
+    /// The metric of a name.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name.trim())
+    }
+}
+
+/// One metric's value at a point.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Not defined there (no spike for a latency, no burst for a burst period, ...).
+    None,
+    /// A number in the metric's unit.
+    Number(f64),
+    /// A class name.
+    Class(String),
+}
+
+impl Value {
+    /// The CSV cell: empty, the shortest round-trip number, or the class.
+    pub fn cell(&self) -> String {
+        match self {
+            Value::None => String::new(),
+            Value::Number(x) => format!("{x:?}"),
+            Value::Class(c) => c.clone(),
+        }
+    }
+
+    /// The number, if any.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// The name of a landscape behaviour class.
+pub fn behaviour_name(b: Behaviour) -> &'static str {
+    match b {
+        Behaviour::Monostable => "monostable",
+        Behaviour::Bistable => "bistable",
+        Behaviour::Excitable => "excitable",
+        Behaviour::TonicSpiking => "tonic-spiking",
+        Behaviour::Bursting => "bursting",
+    }
+}
+
+/// The observed activity of a spike train.
+pub fn activity(events: &[f64]) -> &'static str {
+    if events.is_empty() {
+        "silent"
+    } else if bursts(events).and_then(|(c, _)| burst_count(&c)).is_some() {
+        "bursting"
+    } else if spike_period(events).is_some() {
+        "tonic"
+    } else {
+        "transient"
+    }
+}
+
+/// The value of a sampled function at `x` (linear interpolation, held
+/// constant beyond the ends).
+pub fn interpolate(t: &[f64], y: &[f64], x: f64) -> f64 {
+    match t.iter().position(|&ti| ti >= x) {
+        Some(0) => y[0],
+        Some(k) => {
+            let w = (x - t[k - 1]) / (t[k] - t[k - 1]);
+            y[k - 1] + w * (y[k] - y[k - 1])
+        }
+        None => y[y.len() - 1],
+    }
+}
+
+/// Energy per spike, J: over the settled train (from the third to the last
+/// spike), the energy dissipated by the lossy elements (each element whose
+/// net dissipation over that window is positive) divided by the spikes in
+/// the window. In a periodic steady state this is the energy the sources
+/// and the negative conductances must supply per spike. `None` with fewer
+/// than four spikes.
+pub fn energy_per_spike(events: &[f64], account: &EnergyAccount) -> Option<f64> {
+    if events.len() < 4 || account.time_s.len() < 2 {
+        return None;
+    }
+    let (a, b) = (events[2], events[events.len() - 1]);
+    let t = &account.time_s;
+    let lossy: f64 = account
+        .dissipation
+        .iter()
+        .map(|d| (interpolate(t, &d.values_j, b) - interpolate(t, &d.values_j, a)).max(0.0))
+        .sum();
+    Some(lossy / (events.len() - 3) as f64)
+}
+
+/// What a point needs to compute its metrics.
+pub struct Context<'a> {
+    /// The point's circuit.
+    pub circuit: &'a FlatCircuit,
+    /// The membrane node.
+    pub membrane: &'a str,
+    /// Voltage grid of the landscape analysis, V.
+    pub v_range: (f64, f64),
+    /// Waveform timing (print step and stop time).
+    pub timing: TranTiming,
+}
+
+/// The metrics of one simulated point.
+///
+/// # Errors
+///
+/// The landscape analysis' error when a landscape metric is asked of a
+/// circuit it cannot read.
+pub fn measure(metrics: &[Metric], cx: &Context<'_>, result: &SimResult) -> crate::Result<Vec<Value>> {
+    let events = result.event_times(cx.membrane);
+    let class = if metrics.iter().any(|m| m.needs_landscape()) {
+        Some(classify(cx.circuit, cx.membrane, &linspace(cx.v_range.0, cx.v_range.1, 601))?)
+    } else {
+        None
+    };
+    let energy = if metrics.contains(&Metric::EnergyPerSpike) && events.len() >= 4 {
+        Some(account(cx.circuit, result, cx.timing)?)
+    } else {
+        None
+    };
+    let burst = bursts(&events).and_then(|(c, p)| burst_count(&c).map(|n| (n, p)));
+    let num = |x: Option<f64>| x.map_or(Value::None, Value::Number);
+    Ok(metrics
+        .iter()
+        .map(|m| match m {
+            Metric::SpikeCount => Value::Number(events.len() as f64),
+            Metric::FiringRate => num(spike_period(&events).map(|p| 1.0 / p)),
+            Metric::SpikesPerBurst => num(burst.map(|b| f64::from(b.0))),
+            Metric::BurstPeriod => num(burst.map(|b| b.1)),
+            Metric::FirstSpikeLatency => num(events.first().copied()),
+            Metric::ThresholdCurrent => num(class
+                .as_ref()
+                .filter(|c| c.behaviour == Behaviour::Excitable)
+                .and_then(threshold_current)),
+            Metric::LandscapeClass => {
+                class.as_ref().map_or(Value::None, |c| Value::Class(behaviour_name(c.behaviour).into()))
+            }
+            Metric::EnergyPerSpike => num(energy.as_ref().and_then(|a| energy_per_spike(&events, a))),
+            Metric::Activity => Value::Class(activity(&events).into()),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::energy::EnergyTerm;
+
+    #[test]
+    fn energy_per_spike_counts_only_lossy_elements() {
+        let time: Vec<f64> = (0..=100).map(|k| k as f64 * 0.1).collect();
+        // A resistor dissipating 2 W and a negative conductance supplying 1.5 W.
+        let term = |name: &str, p: f64| EnergyTerm {
+            element: name.into(),
+            values_j: time.iter().map(|t| p * t).collect(),
+        };
+        let acc = EnergyAccount {
+            time_s: time.clone(),
+            stored_j: vec![0.0; time.len()],
+            storage: vec![],
+            dissipated_j: vec![0.0; time.len()],
+            dissipation: vec![term("R1", 2.0), term("Rneg", -1.5)],
+            supplied_j: vec![0.0; time.len()],
+            supply: vec![],
+            balance_residual_j: vec![0.0; time.len()],
+        };
+        // Spikes every 2 s: window 1.25 .. 9.25 holds 4 periods, 2 W x 2 s = 4 J per spike.
+        let events = [-2.75, -0.75, 1.25, 3.25, 5.25, 7.25, 9.25];
+        let e = energy_per_spike(&events, &acc).unwrap_or(f64::NAN);
+        assert!((e - 4.0).abs() < 1e-12, "{e}");
+        assert!(energy_per_spike(&events[..3], &acc).is_none());
+    }
+
+    #[test]
+    fn activity_classes() {
+        assert_eq!(activity(&[]), "silent");
+        assert_eq!(activity(&[1.0, 2.0]), "transient");
+        let tonic: Vec<f64> = (0..20).map(|k| k as f64).collect();
+        assert_eq!(activity(&tonic), "tonic");
+        // Bursts of 3 spikes 0.1 apart, one burst every 10.
+        let burst: Vec<f64> =
+            (0..8).flat_map(|b| (0..3).map(move |k| 10.0 * b as f64 + 0.1 * k as f64)).collect();
+        assert_eq!(activity(&burst), "bursting");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for m in Metric::ALL {
+            assert_eq!(Metric::parse(m.name()), Some(m));
+        }
+        assert_eq!(Metric::parse("rate"), None);
+    }
+}

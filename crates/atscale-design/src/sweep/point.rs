@@ -1,0 +1,349 @@
+//! Where a sweep parameter lands in a circuit, and how a point's circuit
+//! is built: parameter values, then Monte Carlo mismatch.
+//!
+//! A parameter name addresses, in this order:
+//!
+//! 1. a `.param` of a netlist (`gain`),
+//! 2. an element's value (`Iext`: a DC source's value, a resistance, a
+//!    capacitance or an inductance),
+//! 3. a field of an element (`Msn.law.alpha`, `Msp.states.0.x0`): the path
+//!    of the field in the element's JSON form (see `atscale summary --json`).
+
+use atscale_circuit::{Circuit, ElementKind, FlatCircuit, ResistiveLaw, Value as CValue, Waveform};
+use serde_json::Value as Json;
+
+use crate::random::Rng;
+use crate::scaling::magnify;
+
+/// What a parameter addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A global `.param`, by index in `Circuit::params`.
+    Param(usize),
+    /// An element's value, by index in the flat circuit.
+    Value(usize),
+    /// A numeric field of an element: element index and JSON path.
+    Field(usize, Vec<String>),
+}
+
+/// A resolved parameter: where it lands, its nominal value and unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// Where it lands.
+    pub target: Target,
+    /// The nominal value, in `unit`.
+    pub nominal: f64,
+    /// The unit of absolute values (`-` when unknown and not given).
+    pub unit: String,
+}
+
+fn class_key(kind: &ElementKind<f64>) -> &'static str {
+    match kind {
+        ElementKind::Resistor { .. } => "resistor",
+        ElementKind::Capacitor { .. } => "capacitor",
+        ElementKind::Inductor { .. } => "inductor",
+        ElementKind::VoltageSource { .. } => "voltage_source",
+        ElementKind::CurrentSource { .. } => "current_source",
+        ElementKind::BehaviouralCurrent { .. } => "behavioural_current",
+        ElementKind::BehaviouralVoltage { .. } => "behavioural_voltage",
+        ElementKind::NonlinearResistor { .. } => "nonlinear_resistor",
+        ElementKind::Memristive { .. } => "memristive",
+        ElementKind::Diode { .. } => "diode",
+        ElementKind::Mosfet { .. } => "mosfet",
+    }
+}
+
+/// The value and unit of an element that has one number for a value.
+fn element_value(kind: &ElementKind<f64>) -> Option<(f64, &'static str)> {
+    match kind {
+        ElementKind::Resistor { r_ohm, .. } => Some((*r_ohm, "Ohm")),
+        ElementKind::Capacitor { c_farad, .. } => Some((*c_farad, "F")),
+        ElementKind::Inductor { l_henry, .. } => Some((*l_henry, "H")),
+        ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => Some((*value, "A")),
+        ElementKind::VoltageSource { waveform: Waveform::Dc { value }, .. } => Some((*value, "V")),
+        _ => None,
+    }
+}
+
+fn set_element_value(kind: &mut ElementKind<f64>, x: f64) {
+    match kind {
+        ElementKind::Resistor { r_ohm, .. } => *r_ohm = x,
+        ElementKind::Capacitor { c_farad, .. } => *c_farad = x,
+        ElementKind::Inductor { l_henry, .. } => *l_henry = x,
+        ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. }
+        | ElementKind::VoltageSource { waveform: Waveform::Dc { value }, .. } => *value = x,
+        _ => {}
+    }
+}
+
+/// The unit of a field, from its name and the element it is in.
+fn field_unit(kind: &ElementKind<f64>, path: &[String]) -> Option<&'static str> {
+    let leaf = path.last()?.as_str();
+    let by_suffix =
+        [("_ohm", "Ohm"), ("_farad", "F"), ("_henry", "H"), ("_volt", "V"), ("_amp", "A"), ("_s", "s")];
+    if let Some((_, u)) = by_suffix.iter().find(|(s, _)| leaf.ends_with(s)) {
+        return Some(u);
+    }
+    let law = path.first().map(String::as_str) == Some("law");
+    match (kind, law, leaf) {
+        (ElementKind::CurrentSource { .. }, _, "value" | "dc") => Some("A"),
+        (ElementKind::VoltageSource { .. }, _, "value" | "dc") => Some("V"),
+        (ElementKind::NonlinearResistor { law: ResistiveLaw::Tanh { .. }, .. }, true, "alpha") => Some("A"),
+        (ElementKind::NonlinearResistor { law: ResistiveLaw::Tanh { .. }, .. }, true, "delta" | "w") => {
+            Some("V")
+        }
+        (ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. }, true, "a") => Some("A/V^3"),
+        (ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. }, true, "b") => Some("S"),
+        (ElementKind::Memristive { .. }, true, "alpha") => Some("A"),
+        _ => None,
+    }
+}
+
+fn json_get<'a>(mut v: &'a Json, path: &[String]) -> Option<&'a Json> {
+    for key in path {
+        v = match v {
+            Json::Object(m) => m.get(key)?,
+            Json::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+fn json_get_mut<'a>(mut v: &'a mut Json, path: &[String]) -> Option<&'a mut Json> {
+    for key in path {
+        v = match v {
+            Json::Object(m) => m.get_mut(key)?,
+            Json::Array(a) => a.get_mut(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+fn numeric_fields(v: &Json, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        Json::Number(_) => out.push(prefix.to_string()),
+        Json::Object(m) => {
+            for (k, x) in m {
+                numeric_fields(x, &format!("{prefix}.{k}"), out);
+            }
+        }
+        Json::Array(a) => {
+            for (k, x) in a.iter().enumerate() {
+                numeric_fields(x, &format!("{prefix}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Resolves a parameter name against a circuit (parametric form and flat
+/// form); `unit` is the unit the user gave. Errors are sentences naming
+/// what exists instead.
+pub fn resolve(
+    circuit: &Circuit,
+    flat: &FlatCircuit,
+    name: &str,
+    unit: Option<&str>,
+) -> Result<Resolved, String> {
+    if let Some(k) = circuit.params.iter().position(|p| p.name.eq_ignore_ascii_case(name)) {
+        let nominal = match &circuit.params[k].value {
+            CValue::Num(x) => *x,
+            CValue::Expr(e) => {
+                return Err(format!(
+                    ".param `{name}` is an expression ({e}); sweep the parameters it reads instead"
+                ))
+            }
+        };
+        return Ok(Resolved { target: Target::Param(k), nominal, unit: unit.unwrap_or("-").to_string() });
+    }
+    let (element, path): (&str, Vec<String>) = match name.split_once('.') {
+        Some((e, rest)) => (e, rest.split('.').map(str::to_string).collect()),
+        None => (name, Vec::new()),
+    };
+    let Some(k) = flat.elements.iter().position(|e| e.name.eq_ignore_ascii_case(element)) else {
+        let params: Vec<&str> = circuit.params.iter().map(|p| p.name.as_str()).collect();
+        let elements: Vec<&str> = flat.elements.iter().map(|e| e.name.as_str()).collect();
+        return Err(format!(
+            "`{name}` is neither a .param ({}) nor an element ({})",
+            if params.is_empty() { "none".to_string() } else { params.join(", ") },
+            elements.join(", ")
+        ));
+    };
+    let kind = &flat.elements[k].kind;
+    if path.is_empty() {
+        let Some((nominal, u)) = element_value(kind) else {
+            let json = serde_json::to_value(kind).map_err(|e| e.to_string())?;
+            let mut fields = Vec::new();
+            numeric_fields(&json, &flat.elements[k].name, &mut fields);
+            return Err(format!(
+                "element `{element}` ({}) has no single value; name one of its fields: {}",
+                kind.class_name(),
+                fields.join(", ")
+            ));
+        };
+        if let Some(given) = unit.filter(|g| *g != u) {
+            return Err(format!("`{name}` is in {u}, not {given}"));
+        }
+        return Ok(Resolved { target: Target::Value(k), nominal, unit: u.to_string() });
+    }
+    let json = serde_json::to_value(kind).map_err(|e| e.to_string())?;
+    let Some(Json::Number(x)) = json_get(&json, &path) else {
+        let mut fields = Vec::new();
+        numeric_fields(&json, &flat.elements[k].name, &mut fields);
+        return Err(format!(
+            "`{name}` is not a numeric field of `{element}`; its numeric fields are {}",
+            fields.join(", ")
+        ));
+    };
+    let nominal = x.as_f64().unwrap_or(f64::NAN);
+    let unit = match (unit, field_unit(kind, &path)) {
+        (Some(given), Some(known)) if given != known => {
+            return Err(format!("`{name}` is in {known}, not {given}"))
+        }
+        (Some(given), _) => given.to_string(),
+        (None, Some(known)) => known.to_string(),
+        (None, None) => {
+            return Err(format!("cannot tell the unit of `{name}`; add unit = \"...\" to its [[parameter]]"))
+        }
+    };
+    Ok(Resolved { target: Target::Field(k, path), nominal, unit })
+}
+
+fn set_field(
+    flat: &mut FlatCircuit,
+    k: usize,
+    path: &[String],
+    f: impl FnOnce(f64) -> f64,
+) -> Result<(), String> {
+    let el = &mut flat.elements[k];
+    let mut json = serde_json::to_value(&el.kind).map_err(|e| e.to_string())?;
+    let slot = json_get_mut(&mut json, path)
+        .ok_or_else(|| format!("`{}` has no field {}", el.name, path.join(".")))?;
+    let old =
+        slot.as_f64().ok_or_else(|| format!("field {} of `{}` is not a number", path.join("."), el.name))?;
+    let new = f(old);
+    *slot = serde_json::Number::from_f64(new)
+        .map(Json::Number)
+        .ok_or_else(|| format!("{} of `{}` would be {new}", path.join("."), el.name))?;
+    el.kind = serde_json::from_value(json).map_err(|e| format!("`{}`: {e}", el.name))?;
+    Ok(())
+}
+
+/// A Monte Carlo spread resolved against the circuit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spread {
+    /// Every element of a class (by the class key), relative sigma.
+    Class(String, f64),
+    /// One named parameter: where it lands (a value target is an element,
+    /// whose whole magnitude is scaled), relative sigma.
+    Named(Target, f64),
+}
+
+/// Builds the circuit of one point: `values` are the absolute values of
+/// the resolved parameters; then each spread multiplies its target by
+/// `1 + sigma N(0, 1)`, drawn from `rng` (named spreads first in the
+/// order given, then classes element by element).
+pub fn build(
+    circuit: &Circuit,
+    flat: &FlatCircuit,
+    resolved: &[Resolved],
+    values: &[f64],
+    spreads: &[Spread],
+    rng: &mut Rng,
+) -> Result<FlatCircuit, String> {
+    let named: Vec<(Target, f64)> = spreads
+        .iter()
+        .filter_map(|s| match s {
+            Spread::Named(t, sigma) => Some((t.clone(), 1.0 + sigma * rng.normal())),
+            Spread::Class(..) => None,
+        })
+        .collect();
+    let param_values: Vec<(usize, f64)> = resolved
+        .iter()
+        .zip(values)
+        .filter_map(|(r, v)| match r.target {
+            Target::Param(k) => Some((k, *v)),
+            _ => None,
+        })
+        .collect();
+    let param_draws: Vec<(usize, f64)> = named
+        .iter()
+        .filter_map(|(t, f)| match t {
+            Target::Param(k) => Some((*k, *f)),
+            _ => None,
+        })
+        .collect();
+    let mut out = if param_values.is_empty() && param_draws.is_empty() {
+        flat.clone()
+    } else {
+        let mut c = circuit.clone();
+        for (k, v) in &param_values {
+            c.params[*k].value = CValue::Num(*v);
+        }
+        for (k, f) in &param_draws {
+            let x = c.params[*k].value.as_num().ok_or("a drawn .param is an expression")?;
+            c.params[*k].value = CValue::Num(x * f);
+        }
+        c.flatten().map_err(|e| e.to_string())?
+    };
+    for (r, v) in resolved.iter().zip(values) {
+        match &r.target {
+            Target::Param(_) => {}
+            Target::Value(k) => set_element_value(&mut out.elements[*k].kind, *v),
+            Target::Field(k, path) => set_field(&mut out, *k, path, |_| *v)?,
+        }
+    }
+    for (t, f) in &named {
+        match t {
+            Target::Param(_) => {}
+            Target::Value(k) => {
+                let e = &out.elements[*k];
+                out.elements[*k].kind = magnify(&e.name, &e.kind, *f).map_err(|e| e.to_string())?;
+            }
+            Target::Field(k, path) => set_field(&mut out, *k, path, |x| x * f)?,
+        }
+    }
+    let classes: Vec<(&str, f64)> = spreads
+        .iter()
+        .filter_map(|s| match s {
+            Spread::Class(c, sigma) => Some((c.as_str(), *sigma)),
+            Spread::Named(..) => None,
+        })
+        .collect();
+    if !classes.is_empty() {
+        for k in 0..out.elements.len() {
+            let key = class_key(&out.elements[k].kind);
+            if let Some((_, sigma)) = classes.iter().find(|(c, _)| *c == key) {
+                let f = 1.0 + sigma * rng.normal();
+                let e = &out.elements[k];
+                out.elements[k].kind = magnify(&e.name, &e.kind, f).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    out.validate().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Resolves the named spreads of a Monte Carlo table; a named element is
+/// scaled as a whole ([`magnify`]).
+pub fn resolve_spread(circuit: &Circuit, flat: &FlatCircuit, name: &str) -> Result<Target, String> {
+    if circuit.params.iter().any(|p| p.name.eq_ignore_ascii_case(name)) || name.contains('.') {
+        return resolve(circuit, flat, name, Some("-"))
+            .or_else(|_| resolve(circuit, flat, name, None))
+            .map(|r| r.target);
+    }
+    flat.elements.iter().position(|e| e.name.eq_ignore_ascii_case(name)).map(Target::Value).ok_or_else(|| {
+        let elements: Vec<&str> = flat.elements.iter().map(|e| e.name.as_str()).collect();
+        format!("`{name}` is neither a .param nor an element ({})", elements.join(", "))
+    })
+}
+
+/// The class key of every element (for checking that a class spread applies to something).
+pub fn classes_present(flat: &FlatCircuit) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = flat.elements.iter().map(|e| class_key(&e.kind)).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}

@@ -1,0 +1,627 @@
+//! The sweep file: what to vary, what to measure, how to simulate.
+//!
+//! ```toml
+//! design = "tonic-spiking-100hz.toml"   # or: netlist = "neuron.cir"
+//! seed = 1
+//! sampling = "grid"                      # grid | uniform | lhs
+//! metrics = ["firing_rate", "spike_count", "energy_per_spike"]
+//!
+//! [simulation]
+//! tstop_units = 1000                     # model time units (designs); or tstop_s
+//!
+//! [[parameter]]
+//! name = "Iext"                          # element value, ELEMENT.path, or .param name
+//! min = 0.5
+//! max = 2.0
+//! steps = 20
+//! relative = true                        # values multiply the nominal
+//! ```
+//!
+//! Every problem is reported with the sweep file's name and line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::metrics::Metric;
+use crate::error::{Error, Result};
+
+/// How parameter points are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// Every combination of each parameter's `steps` values (first parameter slowest).
+    Grid,
+    /// `points` independent uniform draws (uniform in the logarithm for log parameters).
+    Uniform,
+    /// A Latin hypercube of `points` draws: each parameter's range cut into
+    /// `points` strata, each stratum used once.
+    LatinHypercube,
+}
+
+impl Sampling {
+    /// The name used in sweep files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Grid => "grid",
+            Sampling::Uniform => "uniform",
+            Sampling::LatinHypercube => "lhs",
+        }
+    }
+}
+
+/// One varied parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// What it addresses: an element (`Iext`: its value), a field of an
+    /// element (`Msn.law.alpha`, `Msp.states.0.x0`) or a `.param` of a netlist.
+    pub name: String,
+    /// Lower end (inclusive).
+    pub min: f64,
+    /// Upper end (inclusive for grids).
+    pub max: f64,
+    /// Grid values per parameter (grid sampling).
+    pub steps: usize,
+    /// Explicit values (grid sampling; replaces min/max/steps).
+    pub values: Option<Vec<f64>>,
+    /// Spaced (or drawn) uniformly in the logarithm.
+    pub log: bool,
+    /// Values are factors of the nominal value, not absolute values.
+    pub relative: bool,
+    /// The unit the user gave, if any.
+    pub unit: Option<String>,
+    /// Line of its `[[parameter]]` table in the sweep file.
+    pub line: usize,
+}
+
+/// Monte Carlo mismatch: relative Gaussian spreads (standard deviation as
+/// a fraction of the nominal value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonteCarlo {
+    /// Draws per parameter point.
+    pub samples: usize,
+    /// Spread per element class (`resistor`, `capacitor`, `inductor`,
+    /// `current_source`, `voltage_source`, `nonlinear_resistor`, `memristive`,
+    /// `behavioural_current`).
+    pub class: BTreeMap<String, f64>,
+    /// Spread per named parameter (element, element field or `.param`), with
+    /// the line it was given on.
+    pub parameter: Vec<(String, f64, usize)>,
+}
+
+/// Simulation settings of every point.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SimSettings {
+    /// Stop time, s.
+    pub tstop_s: Option<f64>,
+    /// Stop time in model time units (designs only).
+    pub tstop_units: Option<f64>,
+    /// Largest step, s.
+    pub max_step_s: Option<f64>,
+    /// Relative tolerance of the native solver.
+    pub reltol: Option<f64>,
+}
+
+/// The spike event of a netlist sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDef {
+    /// The membrane node.
+    pub node: String,
+    /// Threshold, V.
+    pub threshold_v: f64,
+    /// Hysteresis, V.
+    pub hysteresis_v: f64,
+}
+
+/// What the sweep starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BaseSource {
+    /// A design spec (designed once; its physical circuit is varied).
+    Design(PathBuf),
+    /// A netlist (its `.param`s and elements are varied).
+    Netlist(PathBuf),
+}
+
+/// A sweep file, read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSpec {
+    /// The file's name as given.
+    pub file: String,
+    /// FNV-1a hash of the file's text: identifies the sweep in results files.
+    pub hash: String,
+    /// The base circuit.
+    pub base: BaseSource,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// Sampling of the parameters.
+    pub sampling: Sampling,
+    /// Number of random points (uniform and lhs).
+    pub points: Option<usize>,
+    /// Varied parameters.
+    pub parameters: Vec<Parameter>,
+    /// Metrics recorded per point.
+    pub metrics: Vec<Metric>,
+    /// Simulation settings.
+    pub simulation: SimSettings,
+    /// The spike event (required for netlists; a design brings its own).
+    pub event: Option<EventDef>,
+    /// Membrane voltage range of landscape metrics, V (netlists; a design uses ±3 amplitude units).
+    pub landscape_v: Option<(f64, f64)>,
+    /// Monte Carlo mismatch.
+    pub monte_carlo: Option<MonteCarlo>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    design: Option<Spanned<String>>,
+    netlist: Option<Spanned<String>>,
+    seed: Option<Spanned<i64>>,
+    sampling: Option<Spanned<String>>,
+    points: Option<Spanned<i64>>,
+    metrics: Option<Spanned<Vec<Spanned<String>>>>,
+    simulation: Option<Spanned<RawSimulation>>,
+    event: Option<Spanned<RawEvent>>,
+    landscape: Option<Spanned<RawLandscape>>,
+    parameter: Option<Vec<Spanned<RawParameter>>>,
+    monte_carlo: Option<Spanned<RawMonteCarlo>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSimulation {
+    tstop_s: Option<Spanned<f64>>,
+    tstop_units: Option<Spanned<f64>>,
+    max_step_s: Option<Spanned<f64>>,
+    reltol: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent {
+    node: Spanned<String>,
+    threshold_v: Spanned<f64>,
+    hysteresis_v: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLandscape {
+    v_min_v: Spanned<f64>,
+    v_max_v: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    name: Spanned<String>,
+    min: Option<Spanned<f64>>,
+    max: Option<Spanned<f64>>,
+    steps: Option<Spanned<i64>>,
+    values: Option<Spanned<Vec<f64>>>,
+    scale: Option<Spanned<String>>,
+    relative: Option<bool>,
+    unit: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMonteCarlo {
+    samples: Option<Spanned<i64>>,
+    class: Option<BTreeMap<String, Spanned<f64>>>,
+    parameter: Option<BTreeMap<String, Spanned<f64>>>,
+}
+
+/// The element classes a Monte Carlo spread may name.
+pub const CLASSES: [&str; 8] = [
+    "resistor",
+    "capacitor",
+    "inductor",
+    "current_source",
+    "voltage_source",
+    "nonlinear_resistor",
+    "memristive",
+    "behavioural_current",
+];
+
+/// FNV-1a, 64 bits, as 16 hex digits.
+pub fn fnv1a(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text.get(..offset.min(self.text.len())).map_or(1, |t| t.matches('\n').count() + 1)
+    }
+
+    fn err(&self, offset: usize, message: impl Into<String>) -> Error {
+        Error::Spec { file: self.file.to_string(), line: self.line(offset), message: message.into() }
+    }
+
+    fn positive(&self, key: &str, v: &Option<Spanned<f64>>) -> Result<Option<f64>> {
+        match v {
+            None => Ok(None),
+            Some(x) => {
+                let value = *x.get_ref();
+                if value > 0.0 && value.is_finite() {
+                    Ok(Some(value))
+                } else {
+                    Err(self.err(x.span().start, format!("{key} must be positive and finite, got {value}")))
+                }
+            }
+        }
+    }
+
+    fn count(&self, key: &str, v: &Spanned<i64>, min: i64) -> Result<usize> {
+        let n = *v.get_ref();
+        if n < min {
+            return Err(self.err(v.span().start, format!("{key} must be at least {min}, got {n}")));
+        }
+        usize::try_from(n).map_err(|_| self.err(v.span().start, format!("{key} is too large: {n}")))
+    }
+}
+
+impl SweepSpec {
+    /// Reads a sweep file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if it cannot be read, [`Error::Spec`] naming the file,
+    /// line and problem otherwise.
+    pub fn from_file(path: &Path) -> Result<SweepSpec> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read the sweep",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut spec = SweepSpec::from_toml_str(&text, &path.display().to_string())?;
+        // Paths in the file are relative to the file.
+        let dir = path.parent().unwrap_or(Path::new(""));
+        spec.base = match spec.base {
+            BaseSource::Design(p) => BaseSource::Design(dir.join(p)),
+            BaseSource::Netlist(p) => BaseSource::Netlist(dir.join(p)),
+        };
+        Ok(spec)
+    }
+
+    /// Reads a sweep from TOML text; `file` names it in errors. Relative
+    /// paths stay as written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Spec`] naming the file, the line and the problem.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<SweepSpec> {
+        let cx = Ctx { text, file };
+        let raw: RawSweep = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            cx.err(offset, e.message().to_string())
+        })?;
+        let base = match (&raw.design, &raw.netlist) {
+            (Some(d), None) => BaseSource::Design(PathBuf::from(d.get_ref())),
+            (None, Some(n)) => BaseSource::Netlist(PathBuf::from(n.get_ref())),
+            (Some(_), Some(n)) => {
+                return Err(cx.err(n.span().start, "give either `design` or `netlist`, not both"))
+            }
+            (None, None) => return Err(cx.err(
+                0,
+                "the sweep names no base circuit: add `design = \"SPEC.toml\"` or `netlist = \"FILE.cir\"`",
+            )),
+        };
+        let seed = match &raw.seed {
+            None => 0,
+            Some(s) => u64::try_from(*s.get_ref()).map_err(|_| {
+                cx.err(s.span().start, format!("seed must be non-negative, got {}", s.get_ref()))
+            })?,
+        };
+        let sampling = match &raw.sampling {
+            None => Sampling::Grid,
+            Some(s) => match s.get_ref().as_str() {
+                "grid" => Sampling::Grid,
+                "uniform" => Sampling::Uniform,
+                "lhs" | "latin-hypercube" => Sampling::LatinHypercube,
+                other => {
+                    return Err(cx.err(
+                        s.span().start,
+                        format!("unknown sampling `{other}`, expected `grid`, `uniform` or `lhs`"),
+                    ))
+                }
+            },
+        };
+        let points = raw.points.as_ref().map(|p| cx.count("points", p, 1)).transpose()?;
+        let metrics = match &raw.metrics {
+            None => Metric::ALL.to_vec(),
+            Some(list) => {
+                if list.get_ref().is_empty() {
+                    return Err(cx.err(list.span().start, "metrics is empty: name at least one"));
+                }
+                let mut out = Vec::new();
+                for m in list.get_ref() {
+                    let metric = Metric::parse(m.get_ref()).ok_or_else(|| {
+                        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+                        cx.err(
+                            m.span().start,
+                            format!("unknown metric `{}`, expected one of {}", m.get_ref(), names.join(", ")),
+                        )
+                    })?;
+                    if out.contains(&metric) {
+                        return Err(
+                            cx.err(m.span().start, format!("metric `{}` is listed twice", m.get_ref()))
+                        );
+                    }
+                    out.push(metric);
+                }
+                out
+            }
+        };
+        let simulation = match &raw.simulation {
+            None => SimSettings::default(),
+            Some(s) => {
+                let r = s.get_ref();
+                let settings = SimSettings {
+                    tstop_s: cx.positive("tstop_s", &r.tstop_s)?,
+                    tstop_units: cx.positive("tstop_units", &r.tstop_units)?,
+                    max_step_s: cx.positive("max_step_s", &r.max_step_s)?,
+                    reltol: cx.positive("reltol", &r.reltol)?,
+                };
+                if settings.tstop_s.is_some() && settings.tstop_units.is_some() {
+                    return Err(cx.err(s.span().start, "give either tstop_s or tstop_units, not both"));
+                }
+                if let (Some(t), Some(BaseSource::Netlist(_))) =
+                    (&r.tstop_units, Some(&base).filter(|b| matches!(b, BaseSource::Netlist(_))))
+                {
+                    return Err(cx.err(
+                        t.span().start,
+                        "tstop_units needs a design (its time scale); a netlist sweep gives tstop_s",
+                    ));
+                }
+                if settings.reltol.is_some_and(|r| r >= 1.0) {
+                    return Err(cx.err(s.span().start, "reltol must be below 1"));
+                }
+                settings
+            }
+        };
+        let event = match &raw.event {
+            None => None,
+            Some(e) => {
+                let r = e.get_ref();
+                let hysteresis_v = match &r.hysteresis_v {
+                    None => 0.0,
+                    Some(h) if *h.get_ref() >= 0.0 && h.get_ref().is_finite() => *h.get_ref(),
+                    Some(h) => {
+                        return Err(cx.err(
+                            h.span().start,
+                            format!("hysteresis_v must be non-negative, got {}", h.get_ref()),
+                        ))
+                    }
+                };
+                if !r.threshold_v.get_ref().is_finite() {
+                    return Err(cx.err(r.threshold_v.span().start, "threshold_v must be finite"));
+                }
+                Some(EventDef {
+                    node: r.node.get_ref().clone(),
+                    threshold_v: *r.threshold_v.get_ref(),
+                    hysteresis_v,
+                })
+            }
+        };
+        if matches!(base, BaseSource::Netlist(_)) && event.is_none() {
+            return Err(cx.err(
+                0,
+                "a netlist sweep needs its spike event: add [event] with node, threshold_v and hysteresis_v",
+            ));
+        }
+        let landscape_v = match &raw.landscape {
+            None => None,
+            Some(l) => {
+                let (a, b) = (*l.get_ref().v_min_v.get_ref(), *l.get_ref().v_max_v.get_ref());
+                if !(a.is_finite() && b.is_finite() && a < b) {
+                    return Err(
+                        cx.err(l.span().start, format!("landscape needs v_min_v < v_max_v, got {a} and {b}"))
+                    );
+                }
+                Some((a, b))
+            }
+        };
+        let parameters = raw
+            .parameter
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| parameter(&cx, p, sampling))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, p) in parameters.iter().enumerate() {
+            if parameters[..i].iter().any(|q| q.name.eq_ignore_ascii_case(&p.name)) {
+                return Err(Error::Spec {
+                    file: file.into(),
+                    line: p.line,
+                    message: format!("parameter `{}` is varied twice", p.name),
+                });
+            }
+        }
+        match sampling {
+            Sampling::Grid => {
+                if let Some(p) = &raw.points {
+                    return Err(cx.err(
+                        p.span().start,
+                        "points applies to uniform and lhs sampling; a grid has steps per parameter",
+                    ));
+                }
+            }
+            Sampling::Uniform | Sampling::LatinHypercube => {
+                if parameters.is_empty() {
+                    return Err(
+                        cx.err(0, format!("{} sampling needs at least one [[parameter]]", sampling.name()))
+                    );
+                }
+                if points.is_none() {
+                    return Err(cx.err(0, format!("{} sampling needs `points`", sampling.name())));
+                }
+            }
+        }
+        let monte_carlo = raw.monte_carlo.as_ref().map(|m| monte_carlo(&cx, m)).transpose()?;
+        if parameters.is_empty() && monte_carlo.is_none() {
+            return Err(cx.err(0, "nothing to sweep: add a [[parameter]] or a [monte_carlo] table"));
+        }
+        for m in &metrics {
+            if m.needs_landscape() && matches!(base, BaseSource::Netlist(_)) && landscape_v.is_none() {
+                return Err(cx.err(
+                    0,
+                    format!(
+                        "metric `{}` of a netlist sweep needs the membrane voltage range: add [landscape] \
+                         with v_min_v and v_max_v",
+                        m.name()
+                    ),
+                ));
+            }
+        }
+        Ok(SweepSpec {
+            file: file.to_string(),
+            hash: fnv1a(text),
+            base,
+            seed,
+            sampling,
+            points,
+            parameters,
+            metrics,
+            simulation,
+            event,
+            landscape_v,
+            monte_carlo,
+        })
+    }
+}
+
+fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Result<Parameter> {
+    let at = p.span().start;
+    let r = p.get_ref();
+    let name = r.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(cx.err(r.name.span().start, "parameter name is empty"));
+    }
+    let log = match &r.scale {
+        None => false,
+        Some(s) => match s.get_ref().as_str() {
+            "linear" => false,
+            "log" => true,
+            other => {
+                return Err(
+                    cx.err(s.span().start, format!("unknown scale `{other}`, expected `linear` or `log`"))
+                )
+            }
+        },
+    };
+    let unit = r.unit.as_ref().map(|u| u.get_ref().clone());
+    if let Some(u) = &r.unit {
+        if !u.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "/^*.-_".contains(c))
+            || u.get_ref().is_empty()
+        {
+            return Err(cx.err(
+                u.span().start,
+                format!("unit `{}` may only hold letters, digits and / ^ * . - _", u.get_ref()),
+            ));
+        }
+    }
+    let relative = r.relative.unwrap_or(false);
+    if let Some(values) = &r.values {
+        if sampling != Sampling::Grid {
+            return Err(cx.err(values.span().start, "explicit values apply to grid sampling only"));
+        }
+        if r.min.is_some() || r.max.is_some() || r.steps.is_some() {
+            return Err(cx.err(values.span().start, "give either values or min/max/steps, not both"));
+        }
+        let v = values.get_ref();
+        if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+            return Err(cx.err(values.span().start, "values must be a non-empty list of finite numbers"));
+        }
+        if log && v.iter().any(|x| *x <= 0.0) {
+            return Err(cx.err(values.span().start, "a log parameter's values must be positive"));
+        }
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        return Ok(Parameter {
+            name,
+            min,
+            max,
+            steps: v.len(),
+            values: Some(v.clone()),
+            log,
+            relative,
+            unit,
+            line: cx.line(at),
+        });
+    }
+    let (Some(min), Some(max)) = (&r.min, &r.max) else {
+        return Err(cx.err(at, format!("parameter `{name}` needs min and max (or values)")));
+    };
+    let (lo, hi) = (*min.get_ref(), *max.get_ref());
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return Err(cx.err(
+            min.span().start,
+            format!("parameter `{name}` needs finite min <= max, got {lo} and {hi}"),
+        ));
+    }
+    if log && lo <= 0.0 {
+        return Err(cx.err(min.span().start, format!("log parameter `{name}` needs min > 0, got {lo}")));
+    }
+    let steps = match (&r.steps, sampling) {
+        (Some(s), Sampling::Grid) => cx.count("steps", s, 1)?,
+        (None, Sampling::Grid) => {
+            return Err(cx.err(at, format!("grid parameter `{name}` needs steps (the number of values)")))
+        }
+        (Some(s), _) => {
+            return Err(
+                cx.err(s.span().start, "steps applies to grid sampling; random sampling uses `points`")
+            )
+        }
+        (None, _) => 0,
+    };
+    if steps == 1 && lo != hi {
+        return Err(cx.err(at, format!("parameter `{name}` has one step but min != max; give steps >= 2")));
+    }
+    Ok(Parameter { name, min: lo, max: hi, steps, values: None, log, relative, unit, line: cx.line(at) })
+}
+
+fn monte_carlo(cx: &Ctx<'_>, m: &Spanned<RawMonteCarlo>) -> Result<MonteCarlo> {
+    let r = m.get_ref();
+    let samples = r.samples.as_ref().map(|s| cx.count("samples", s, 1)).transpose()?.unwrap_or(1);
+    let spread = |key: &str, v: &Spanned<f64>| -> Result<f64> {
+        let x = *v.get_ref();
+        if x >= 0.0 && x.is_finite() && x < 1.0 {
+            Ok(x)
+        } else {
+            Err(cx.err(v.span().start, format!("spread of `{key}` must be a fraction in [0, 1), got {x}")))
+        }
+    };
+    let mut class = BTreeMap::new();
+    for (k, v) in r.class.iter().flatten() {
+        if !CLASSES.contains(&k.as_str()) {
+            return Err(cx.err(
+                v.span().start,
+                format!("unknown element class `{k}`, expected one of {}", CLASSES.join(", ")),
+            ));
+        }
+        class.insert(k.clone(), spread(k, v)?);
+    }
+    let mut parameter = Vec::new();
+    for (k, v) in r.parameter.iter().flatten() {
+        parameter.push((k.clone(), spread(k, v)?, cx.line(v.span().start)));
+    }
+    if class.is_empty() && parameter.is_empty() {
+        return Err(cx.err(
+            m.span().start,
+            "monte_carlo gives no spread: add [monte_carlo.class] or [monte_carlo.parameter]",
+        ));
+    }
+    Ok(MonteCarlo { samples, class, parameter })
+}
