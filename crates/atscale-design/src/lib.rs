@@ -14,6 +14,9 @@
 //!   critical points, and the behaviour they imply.
 //! - [`energy`]: energy accounting along a simulated trajectory.
 //! - [`random`]: seeded random streams for sweeps, Monte Carlo and trials.
+//! - [`reliability`]: the reliability experiment (theory section 9): a
+//!   frozen fluctuating current against a constant one, spike rasters,
+//!   PSTH, reliability and precision.
 //! - [`spec`]: design to specification: a TOML spec of behaviour, targets,
 //!   scales and constraints in, a verified physical circuit with its
 //!   component values out.
@@ -24,6 +27,7 @@ pub mod energy;
 pub mod error;
 pub mod landscape;
 pub mod random;
+pub mod reliability;
 pub mod scaling;
 pub mod spec;
 pub mod templates;
