@@ -7,6 +7,7 @@
 mod design;
 mod landscape;
 mod output;
+mod reliability;
 mod run_args;
 mod scale;
 mod sim;
@@ -39,6 +40,8 @@ enum Command {
     Design(design::Args),
     /// Amplitude and time scale analyses of one element: softplus fit, fingerprint, Bode.
     Scale(scale::Args),
+    /// The reliability experiment: frozen noise against a constant current (exit 1 if not reliable).
+    Reliability(reliability::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Landscape(args) => landscape::run(args),
         Command::Design(args) => design::run(args),
         Command::Scale(args) => scale::run(args),
+        Command::Reliability(args) => reliability::run(args),
     };
     match result {
         Ok(code) => code,
