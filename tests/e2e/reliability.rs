@@ -59,6 +59,11 @@ fn the_example_is_reliable_with_frozen_noise_and_not_with_a_constant_current() {
         md.contains(&format!("| reliability (fraction of spikes in events) | {rf:.3} | {rc:.3} |")),
         "{md}"
     );
+    // Two panels (raster above PSTH) of 1200 x 450 pixels.
+    let png = std::fs::read(out_dir.join("raster.png")).expect("raster.png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let dim = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    assert_eq!((dim(16), dim(20)), (1200, 900));
     // The script re-ran both netlists in ngspice.
     assert!(stdout.contains("ngspice spike times of"), "{stdout}");
 
