@@ -4,6 +4,7 @@
 
 mod design;
 mod landscape;
+mod reliability;
 mod scale;
 mod sim;
 mod summary;

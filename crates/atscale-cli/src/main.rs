@@ -7,6 +7,7 @@
 mod design;
 mod landscape;
 mod output;
+mod reliability;
 mod run_args;
 mod scale;
 mod sim;
@@ -42,6 +43,8 @@ enum Command {
     Scale(scale::Args),
     /// Sweeps and Monte Carlo over a design or netlist; `merge` joins shards, `report` plots.
     Sweep(sweep::Args),
+    /// The reliability experiment: frozen noise against a constant current (exit 1 if not reliable).
+    Reliability(reliability::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Design(args) => design::run(args),
         Command::Scale(args) => scale::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Reliability(args) => reliability::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,9 @@
 //! - [`energy`]: energy accounting along a simulated trajectory.
 //! - [`random`]: seeded random streams for sweeps, Monte Carlo and trials.
 //! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch, shards, plots.
+//! - [`reliability`]: the reliability experiment (theory section 9): a
+//!   frozen fluctuating current against a constant one, spike rasters,
+//!   PSTH, reliability and precision.
 //! - [`spec`]: design to specification: a TOML spec of behaviour, targets,
 //!   scales and constraints in, a verified physical circuit with its
 //!   component values out.
@@ -25,6 +28,7 @@ pub mod energy;
 pub mod error;
 pub mod landscape;
 pub mod random;
+pub mod reliability;
 pub mod scaling;
 pub mod spec;
 pub mod sweep;

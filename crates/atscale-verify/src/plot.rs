@@ -177,3 +177,104 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
     root.present().map_err(plot_error)?;
     Ok(())
 }
+
+/// One case of a reliability experiment, as [`raster_psth_png`] draws it.
+#[derive(Debug, Clone, Copy)]
+pub struct RasterPanel<'a> {
+    /// Panel title (`frozen noise: reliability 0.99, precision 0.09 model time units`).
+    pub title: &'a str,
+    /// Spike times of each trial, in the time unit of the plot.
+    pub trains: &'a [Vec<f64>],
+    /// Start of the first PSTH bin.
+    pub psth_start: f64,
+    /// PSTH bin width.
+    pub bin_width: f64,
+    /// PSTH rate per bin, spikes per trial per time unit.
+    pub psth_rate: &'a [f64],
+    /// Event windows `(start, end)`, shaded on the PSTH.
+    pub events: &'a [(f64, f64)],
+}
+
+/// Renders spike rasters with their PSTH, one raster above its PSTH per
+/// panel, as PNG bytes (1200 x 450 pixels per panel). `tstop` is the end
+/// of the time axis and `time_unit` its unit (`s`, `model time units`);
+/// spikes before `settle` (not analysed) are drawn in grey.
+pub fn raster_psth_png(
+    panels: &[RasterPanel<'_>],
+    tstop: f64,
+    settle: f64,
+    time_unit: &str,
+) -> Result<Vec<u8>> {
+    png_bytes(|path| draw_rasters(path, panels, tstop, settle, time_unit))
+}
+
+fn draw_rasters(
+    path: &std::path::Path,
+    panels: &[RasterPanel<'_>],
+    tstop: f64,
+    settle: f64,
+    time_unit: &str,
+) -> Result<()> {
+    let height = 450 * u32::try_from(panels.len().max(1)).unwrap_or(1);
+    let root = BitMapBackend::new(path, (1200, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_error)?;
+    let areas = root.split_evenly((panels.len().max(1), 1));
+    // "model time units" -> "model time unit"; a symbol (`s`) stays as it is.
+    let singular = if time_unit.len() > 2 { time_unit.trim_end_matches('s') } else { time_unit };
+    let max_rate = panels.iter().flat_map(|p| p.psth_rate.iter().copied()).fold(0.0f64, f64::max).max(1e-12);
+    for (k, (panel, area)) in panels.iter().zip(areas.iter()).enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let (top, bottom) = area.split_vertically(270);
+        let n = panel.trains.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&top)
+            .caption(panel.title, ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..tstop, -0.5..(n - 0.5))
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .y_desc("trial")
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .disable_x_mesh()
+            .disable_y_mesh()
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(plot_error)?;
+        let grey = RGBColor(170, 170, 170);
+        chart
+            .draw_series(panel.trains.iter().enumerate().flat_map(|(i, train)| {
+                train.iter().map(move |&t| {
+                    let c = if t < settle { grey } else { colour };
+                    PathElement::new(vec![(t, i as f64 - 0.4), (t, i as f64 + 0.4)], c.stroke_width(2))
+                })
+            }))
+            .map_err(plot_error)?;
+        let mut psth = ChartBuilder::on(&bottom)
+            .margin(10)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..tstop, 0.0..(1.1 * max_rate))
+            .map_err(plot_error)?;
+        psth.configure_mesh()
+            .x_desc(format!("time ({time_unit})"))
+            .y_desc(format!("PSTH (1/{singular})"))
+            .y_max_light_lines(1)
+            .disable_x_mesh()
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(plot_error)?;
+        psth.draw_series(panel.events.iter().map(|&(a, b)| {
+            Rectangle::new([(a, 0.0), (b, 1.1 * max_rate)], RGBColor(255, 220, 150).mix(0.6).filled())
+        }))
+        .map_err(plot_error)?;
+        psth.draw_series(panel.psth_rate.iter().enumerate().filter(|(_, r)| **r > 0.0).map(|(j, &r)| {
+            let a = panel.psth_start + j as f64 * panel.bin_width;
+            Rectangle::new([(a, 0.0), (a + panel.bin_width, r)], colour.filled())
+        }))
+        .map_err(plot_error)?;
+    }
+    root.present().map_err(plot_error)?;
+    Ok(())
+}
