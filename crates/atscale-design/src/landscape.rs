@@ -897,31 +897,34 @@ pub(crate) fn cumulative_integral(x: &[f64], y: &[f64]) -> Vec<f64> {
 }
 
 /// `∫_a^b` of the polynomial interpolating `(xs, ys)` (up to 4 points).
+/// Allocation-free: it runs once per output interval of an energy account.
 fn interval_integral(xs: &[f64], ys: &[f64], a: f64, b: f64) -> f64 {
     let h = b - a;
     if h == 0.0 {
         return 0.0;
     }
+    let n = xs.len().min(ys.len()).min(4);
     // Scaled abscissae s = (x - a)/h; integrate each Lagrange basis over [0, 1].
-    let s: Vec<f64> = xs.iter().map(|x| (x - a) / h).collect();
+    let mut s = [0.0; 4];
+    for (sk, x) in s.iter_mut().zip(&xs[..n]) {
+        *sk = (x - a) / h;
+    }
     let mut total = 0.0;
-    for j in 0..s.len() {
-        // Coefficients of Π_{m≠j} (s - s_m), ascending powers.
-        let mut c = vec![1.0];
+    for j in 0..n {
+        // Coefficients of Π_{m≠j} (s - s_m), ascending powers (degree < 4).
+        let mut c = [0.0; 5];
+        c[0] = 1.0;
+        let mut len = 1;
         let mut denom = 1.0;
-        for m in 0..s.len() {
-            if m == j {
-                continue;
+        for m in (0..n).filter(|&m| m != j) {
+            for k in (0..len).rev() {
+                c[k + 1] += c[k];
+                c[k] *= -s[m];
             }
-            let mut next = vec![0.0; c.len() + 1];
-            for (k, ck) in c.iter().enumerate() {
-                next[k + 1] += ck;
-                next[k] -= ck * s[m];
-            }
-            c = next;
+            len += 1;
             denom *= s[j] - s[m];
         }
-        let integral: f64 = c.iter().enumerate().map(|(k, ck)| ck / (k + 1) as f64).sum();
+        let integral: f64 = c[..len].iter().enumerate().map(|(k, ck)| ck / (k + 1) as f64).sum();
         total += ys[j] * integral / denom;
     }
     total * h
