@@ -7,6 +7,7 @@
 mod design;
 mod landscape;
 mod output;
+mod realise;
 mod run_args;
 mod scale;
 mod sim;
@@ -39,6 +40,8 @@ enum Command {
     Design(design::Args),
     /// Amplitude and time scale analyses of one element: softplus fit, fingerprint, Bode.
     Scale(scale::Args),
+    /// Realise a designed neuron in transistors: netlists, sizing report, ngspice evidence.
+    Realise(realise::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Landscape(args) => landscape::run(args),
         Command::Design(args) => design::run(args),
         Command::Scale(args) => scale::run(args),
+        Command::Realise(args) => realise::run(args),
     };
     match result {
         Ok(code) => code,
