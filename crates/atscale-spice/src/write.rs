@@ -99,7 +99,7 @@ pub struct Library {
 pub struct Setup {
     /// Libraries read before the circuit, in order.
     pub libraries: Vec<Library>,
-    /// Simulation temperature, °C (`.temp`; Xyce `.OPTIONS DEVICE TEMP=`); `None`: the simulator's 27 °C.
+    /// Simulation temperature, °C (`.options temp=`; Xyce `.OPTIONS DEVICE TEMP=`); `None`: the simulator's 27 °C.
     pub temp_c: Option<f64>,
 }
 
@@ -168,7 +168,8 @@ pub fn write_netlist_with(
     if let Some(t) = setup.temp_c {
         let t = format_number(t)
             .ok_or_else(|| Error::NonFinite { context: "the temperature".to_string(), value: t })?;
-        out.push(if xyce { format!(".OPTIONS DEVICE TEMP={t}") } else { format!(".temp {t}") });
+        // `.options temp=` rather than `.temp`: the same in ngspice, and the parser keeps it.
+        out.push(if xyce { format!(".OPTIONS DEVICE TEMP={t}") } else { format!(".options temp={t}") });
     }
     out.extend(dialect.analysis_cards(analysis)?);
     out.push(".end".to_string());

@@ -600,10 +600,11 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 let x = format!("{name}_x");
                 let tau_phys = tau_s * omega;
                 let lim = &tech.limits;
-                // Follower-integrator: tau = s C / I_f. The capacitor is the
-                // membrane's, enlarged (up to the limit) until I_f is at least
-                // 10x the smallest bias.
-                let c_x = c0.max(10.0 * lim.bias_min_a * tau_phys / s).min(lim.capacitance_max_f);
+                // Follower-integrator: tau = s C / I_f. The capacitor is chosen
+                // for I_f = max(I_unit / 10, 10 bias_min_a), within the
+                // capacitance limit (then I_f is smaller).
+                let i_target = (k / 10.0).max(10.0 * lim.bias_min_a);
+                let c_x = (tau_phys * i_target / s).min(lim.capacitance_max_f);
                 let i_f = s * c_x / tau_phys;
                 b.ta(&format!("{name}f"), name, &membrane, &x, &x, i_f)?;
                 b.capacitor(format!("C{name}"), &x, c_x, name, "state capacitor")?;

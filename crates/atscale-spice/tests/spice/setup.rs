@@ -38,7 +38,7 @@ fn libraries_and_temperature_are_written() {
     let text = write_netlist_with(&circuit(), &a, &setup, &Ngspice, &Header::default()).unwrap();
     assert!(text.contains("\n.lib \"models/generic.lib\" tt\n"), "{text}");
     assert!(text.contains("\n.include \"/abs/extra.inc\"\n"), "{text}");
-    assert!(text.contains("\n.temp 85\n"), "{text}");
+    assert!(text.contains("\n.options temp=85\n"), "{text}");
     let x = write_netlist_with(&circuit(), &a, &setup, &Xyce, &Header::default()).unwrap();
     assert!(x.contains("\n.LIB \"models/generic.lib\" tt\n"), "{x}");
     assert!(x.contains("\n.OPTIONS DEVICE TEMP=85\n"), "{x}");
