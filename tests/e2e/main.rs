@@ -4,6 +4,7 @@
 
 mod design;
 mod landscape;
+mod realise;
 mod scale;
 mod sim;
 mod summary;

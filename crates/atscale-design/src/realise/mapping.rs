@@ -715,7 +715,8 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let period_model = design.mother_period.unwrap_or(50.0);
     let (tstop_model, tmax_model) = match design.achieved.spikes_per_burst {
         Some(n) => (2.5 * period_model, period_model / (400.0 * f64::from(n.max(1)))),
-        None => (12.0 * period_model, period_model / 400.0),
+        // The window the ideal model is measured on (800 model units for the spiker).
+        None => (16.0 * period_model, period_model / 400.0),
     };
     let i_min = b.devices.iter().filter_map(|d| d.current_a).map(f64::abs).fold(f64::INFINITY, f64::min);
     let run = RunSettings {
