@@ -269,7 +269,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (tech, tech_dir) = tech_from(&args.tech)?;
     let opts = Options { bias_scale: args.bias_scale };
     let r = realise(&design, &tech, &opts)?;
-    let omega_design = design.scales.omega_s;
     let tstop_s = args.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
     let text_ng = netlist(&r, tech_dir.as_deref(), &args.design, tstop_s)?;
     let c = Circuit::from(r.circuit.clone());
@@ -296,8 +295,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let design_bursts =
             design.achieved.spikes_per_burst.zip(design.achieved.burst_period_s.map(|p| p / m));
         let design_period = design_bursts.map(|b| b.1).or(design_rate.map(|x| 1.0 / x));
-        let ideal_period = ideal.burst_period_s.or(ideal.rate_hz.map(|x| 1.0 / x));
-        let t_period = period_of(&nominal);
+        // Periods of the same kind as the design's: a burster that does not burst has no calibration.
+        let bursting = design_bursts.is_some();
+        let ideal_period = if bursting { ideal.burst_period_s } else { ideal.rate_hz.map(|x| 1.0 / x) };
+        let t_period = if bursting { nominal.burst_period_s } else { nominal.rate_hz.map(|x| 1.0 / x) };
         let calibration = t_period.zip(design_period).map(|(a, b)| a / b);
         let cal_ideal = ideal_period.zip(design_period).map(|(a, b)| a / b);
         let dev = t_period.zip(ideal_period).map(|(a, b)| a / b - 1.0);
@@ -332,7 +333,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
             sweep_max_deviation: sweep_dev,
         });
     }
-    let _ = omega_design;
     let report =
         Report { schema_version: 1, design: args.design.display().to_string(), realisation: &r, evidence };
     let json = serde_json::to_string_pretty(&report)?;

@@ -796,3 +796,32 @@ pub fn predict(
     }
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_tanh_leak_is_linear_over_the_membrane_swing() {
+        for region in [Region::Subthreshold, Region::AboveThreshold] {
+            let w = leak_weights(region).unwrap_or_default();
+            assert_eq!(w.len(), LEAK_OFFSETS.len());
+            assert!(w.iter().all(|x| *x > 0.0), "{region:?}: {w:?}");
+            let worst = (0..=60)
+                .map(|k| -3.0 + 0.1 * f64::from(k))
+                .map(|v| {
+                    let i: f64 = LEAK_OFFSETS
+                        .iter()
+                        .zip(&w)
+                        .map(|(d, wj)| wj * pair_characteristic(region, v - d))
+                        .sum();
+                    (i - v).abs()
+                })
+                .fold(0.0, f64::max);
+            // Within 0.1 model units of current over |v| <= 3.
+            assert!(worst < 0.1, "{region:?}: {worst}");
+        }
+        assert!((pair_characteristic(Region::AboveThreshold, 5.0) - 1.0).abs() < 1e-12);
+        assert!((pair_characteristic(Region::AboveThreshold, 0.01) - 0.01).abs() < 1e-5);
+    }
+}

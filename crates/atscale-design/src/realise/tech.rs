@@ -633,7 +633,7 @@ mod tests {
     #[test]
     fn errors_name_file_line_and_problem() {
         let e = err(&edit("supply_v = 1.8", "supply_v = -1.8"));
-        assert!(e.starts_with("t.toml:8: supply_v must be positive"), "{e}");
+        assert!(e.starts_with("t.toml:10: supply_v must be positive"), "{e}");
         let e = err(&edit("[devices]", "bogus = 1\n[devices]"));
         assert!(e.contains("unknown field `bogus`"), "{e}");
         let e = err(&edit("nmos = \"nch\"", "nmos = \"nch\\n.control\""));
