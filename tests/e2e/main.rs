@@ -5,6 +5,7 @@
 mod design;
 mod landscape;
 mod reliability;
+mod realise;
 mod scale;
 mod sim;
 mod summary;

@@ -8,6 +8,7 @@ mod design;
 mod landscape;
 mod output;
 mod reliability;
+mod realise;
 mod run_args;
 mod scale;
 mod sim;
@@ -45,6 +46,8 @@ enum Command {
     Sweep(sweep::Args),
     /// The reliability experiment: frozen noise against a constant current (exit 1 if not reliable).
     Reliability(reliability::Args),
+    /// Realise a designed neuron in transistors: netlists, sizing report, ngspice evidence.
+    Realise(realise::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Scale(args) => scale::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Reliability(args) => reliability::run(args),
+        Command::Realise(args) => realise::run(args),
     };
     match result {
         Ok(code) => code,

@@ -134,4 +134,22 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A device of a realisation outside the technology's limits.
+    #[error("device {device}: {message}")]
+    Limit {
+        /// The device (`MRf_p`, `CMsp`, `IRf_b`, ...).
+        device: String,
+        /// The limit it breaks (`sizing.w_max_m`, `limits.bias_min_a`, ...).
+        limit: &'static str,
+        /// The value, the limit and its value with units, and a way out.
+        message: String,
+    },
+    /// An element of a design that the transistor-level mapping cannot realise.
+    #[error("element {element} cannot be realised in transistors: {reason}")]
+    Unrealisable {
+        /// The element.
+        element: String,
+        /// Why, and what is supported.
+        reason: String,
+    },
 }

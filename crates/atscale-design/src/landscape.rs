@@ -642,7 +642,9 @@ pub struct Fold {
 /// The I-V curve and landscape at one timescale.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IvCurve {
-    /// The timescale, s (`inf` for the coarsest).
+    /// The timescale, s (`inf` for the coarsest; JSON writes it `null`,
+    /// which reads back as `inf`).
+    #[serde(deserialize_with = "inf_if_null")]
     pub tau_s: f64,
     /// The operating point slower elements are frozen at, V.
     pub v_op_volt: f64,
@@ -928,4 +930,9 @@ fn interval_integral(xs: &[f64], ys: &[f64], a: f64, b: f64) -> f64 {
         total += ys[j] * integral / denom;
     }
     total * h
+}
+
+/// Reads a number that JSON wrote as `null` because it was infinite.
+fn inf_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }

@@ -21,6 +21,8 @@
 //! - [`spec`]: design to specification: a TOML spec of behaviour, targets,
 //!   scales and constraints in, a verified physical circuit with its
 //!   component values out.
+//! - [`realise`]: a design realised in transistors for a technology
+//!   (TOML or built-in), every device sized, checked and reported.
 #![warn(missing_docs)]
 
 pub mod amplitude;
@@ -29,6 +31,7 @@ pub mod error;
 pub mod landscape;
 pub mod random;
 pub mod reliability;
+pub mod realise;
 pub mod scaling;
 pub mod spec;
 pub mod sweep;

@@ -27,4 +27,6 @@ pub use analysis::{Analysis, Method, Options, Tran};
 pub use dialect::{Dialect, Ngspice, Xyce};
 pub use error::{Diagnostic, Error, Result};
 pub use parse::{parse_file, parse_str, ControlBlock, Netlist, Warning};
-pub use write::{write_flat_netlist, write_netlist, Header};
+pub use write::{
+    check_library_path, write_flat_netlist, write_netlist, write_netlist_with, Header, Library, Setup,
+};

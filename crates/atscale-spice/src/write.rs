@@ -78,11 +78,77 @@ pub fn write_netlist(
     dialect: &dyn Dialect,
     header: &Header,
 ) -> Result<String> {
+    write_netlist_with(circuit, analysis, &Setup::default(), dialect, header)
+}
+
+/// A model library a netlist reads: `.lib "path" section` (or `.include
+/// "path"` without a section), as foundry and open PDKs ship their corners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    /// The file, as the simulator should open it (relative to the netlist's
+    /// folder or absolute). Written in double quotes; it may not hold a
+    /// double quote, whitespace or a line-breaking character.
+    pub path: String,
+    /// The corner section (`tt`, `ff`, ...), a name; `None` for `.include`.
+    pub section: Option<String>,
+}
+
+/// Deck-level settings beyond the circuit and its analysis: model libraries
+/// and the temperature.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Setup {
+    /// Libraries read before the circuit, in order.
+    pub libraries: Vec<Library>,
+    /// Simulation temperature, °C (`.options temp=`; Xyce `.OPTIONS DEVICE TEMP=`); `None`: the simulator's 27 °C.
+    pub temp_c: Option<f64>,
+}
+
+/// Checks a library path before it is written in double quotes: not empty,
+/// no double quote, no line-breaking character (see
+/// [`crate::names::is_line_breaking`]) and no whitespace.
+pub fn check_library_path(path: &str) -> Result<()> {
+    let reason = if path.trim().is_empty() {
+        Some("it is empty")
+    } else if path.contains('"') {
+        Some("a library path may not contain a double quote (it is written in double quotes)")
+    } else if path.chars().any(crate::names::is_line_breaking) {
+        Some("a library path may not contain a line break or other control character")
+    } else if path.chars().any(char::is_whitespace) {
+        Some("a library path may not contain spaces (ngspice 39 splits `.lib` paths at spaces, even in quotes)")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Error::UnsafeName { what: "library path", name: path.to_string(), reason }),
+        None => Ok(()),
+    }
+}
+
+/// [`write_netlist`] with deck-level settings: the `.lib`/`.include` lines
+/// after the header and the temperature before the analysis cards.
+pub fn write_netlist_with(
+    circuit: &Circuit,
+    analysis: &Analysis,
+    setup: &Setup,
+    dialect: &dyn Dialect,
+    header: &Header,
+) -> Result<String> {
     let mut out = Vec::new();
     out.push(safe_title(&circuit.title));
     out.push(format!("* Written by {} ({} dialect).", sanitize_text(&header.generator), dialect.name()));
     for l in &header.lines {
         out.push(format!("* {}", sanitize_text(l)));
+    }
+    let xyce = dialect.name() == "Xyce";
+    for lib in &setup.libraries {
+        check_library_path(&lib.path)?;
+        match &lib.section {
+            Some(section) => {
+                check_name("library section", section)?;
+                out.push(format!("{} \"{}\" {section}", if xyce { ".LIB" } else { ".lib" }, lib.path));
+            }
+            None => out.push(format!("{} \"{}\"", if xyce { ".INCLUDE" } else { ".include" }, lib.path)),
+        }
     }
     for p in ordered_params(&circuit.params, "the top level")? {
         check_param(&p.name)?;
@@ -99,6 +165,12 @@ pub fn write_netlist(
         subckt_lines(s, dialect, &mut out)?;
     }
     body_lines(&circuit.elements, &circuit.instances, &[], "the top level", dialect, &mut out)?;
+    if let Some(t) = setup.temp_c {
+        let t = format_number(t)
+            .ok_or_else(|| Error::NonFinite { context: "the temperature".to_string(), value: t })?;
+        // `.options temp=` rather than `.temp`: the same in ngspice, and the parser keeps it.
+        out.push(if xyce { format!(".OPTIONS DEVICE TEMP={t}") } else { format!(".options temp={t}") });
+    }
     out.extend(dialect.analysis_cards(analysis)?);
     out.push(".end".to_string());
     let mut text = out.join("\n");

@@ -11,3 +11,4 @@ mod parser;
 mod properties;
 mod reference;
 mod roundtrip;
+mod setup;

@@ -1,0 +1,827 @@
+//! The mapping of a design's elements to transistor circuits, the sizing of
+//! every device and its check against the technology's limits.
+
+use atscale_circuit::expr::{Expr, Func};
+use atscale_circuit::units::si;
+use atscale_circuit::{Element, ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, Waveform};
+use serde::{Deserialize, Serialize};
+
+use super::tech::{ModelSource, Region, Technology};
+use crate::error::{Error, Result};
+use crate::spec::Design;
+
+/// Offsets (model volts) of the transconductors whose sum realises a linear
+/// leak over the membrane's swing (multi-tanh linearisation).
+pub const LEAK_OFFSETS: [f64; 5] = [-2.4, -1.2, 0.0, 1.2, 2.4];
+
+/// Options of a realisation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    /// Multiplies every bias current (default 1): the circuit then runs
+    /// `bias_scale` times faster (every time constant is `C s / I`).
+    pub bias_scale: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { bias_scale: 1.0 }
+    }
+}
+
+/// The scales a realisation realises.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RealisedScales {
+    /// One model volt, V: `2 U_T / kappa` (subthreshold) or the overdrive (above threshold).
+    pub s_volt: f64,
+    /// The design's amplitude scale, V (replaced by `s_volt`: a transistor pair fixes it).
+    pub design_s_volt: f64,
+    /// Time scale realised, s per model unit (the design's divided by the bias scale).
+    pub omega_s: f64,
+    /// Membrane capacitance, F (the design's).
+    pub c0_farad: f64,
+    /// Unit current `s C0 / omega`, A.
+    pub current_a: f64,
+    /// The voltage that stands for model 0, V (half the supply).
+    pub v_ref_v: f64,
+}
+
+/// One device of a realisation, as the sizing report lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceReport {
+    /// Device name in the netlist.
+    pub name: String,
+    /// `nmos`, `pmos`, `capacitor`, `current source`, `voltage source`.
+    pub kind: String,
+    /// The design element it realises (`Rf`, `Msp`, ...; `bias` for shared sources).
+    pub element: String,
+    /// Its role (`input pair +`, `mirror load`, `tail bias`, `state capacitor`, ...).
+    pub role: String,
+    /// Width, m (transistors).
+    pub w_m: Option<f64>,
+    /// Length, m (transistors).
+    pub l_m: Option<f64>,
+    /// Drain current at balance (transistors) or source current, A.
+    pub current_a: Option<f64>,
+    /// Capacitance, F (capacitors), or voltage, V (voltage sources).
+    pub value: Option<f64>,
+    /// Inversion coefficient `I_D / (I_spec W/L)` (subthreshold transistors).
+    pub inversion: Option<f64>,
+    /// Operating region (`weak inversion`, `moderate inversion`, `saturation (square law)`).
+    pub region: Option<String>,
+}
+
+/// One design element and the block that realises it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockReport {
+    /// The design element.
+    pub element: String,
+    /// The block (`transconductance amplifier`, `follower-integrator + amplifier`, ...).
+    pub block: String,
+    /// What it realises, with the numbers and units (gain, offset, time constant).
+    pub realises: String,
+}
+
+/// The transient run a realisation asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    /// Stop time, s.
+    pub tstop_s: f64,
+    /// Maximum step, s.
+    pub tmax_s: f64,
+    /// Minimum conductance, S (below the picoampere currents).
+    pub gmin_s: f64,
+    /// Absolute current tolerance, A.
+    pub abstol_a: f64,
+    /// Charge tolerance, C.
+    pub chgtol_c: f64,
+    /// Relative tolerance.
+    pub reltol: f64,
+    /// Initial node voltages (held during the operating point), V.
+    pub ic: Vec<(String, f64)>,
+}
+
+/// A design realised in transistors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Realisation {
+    /// The technology's name.
+    pub technology: String,
+    /// The technology's temperature, °C.
+    pub temperature_c: f64,
+    /// The model library the netlist reads, if the technology gives one.
+    pub library: Option<(String, Option<String>)>,
+    /// The design's template.
+    pub template: String,
+    /// The transistor circuit (model cards included when the technology gives cards).
+    pub circuit: FlatCircuit,
+    /// The membrane node.
+    pub membrane: String,
+    /// Scales realised.
+    pub scales: RealisedScales,
+    /// The options used.
+    pub options: Options,
+    /// Spike threshold on the membrane, V (absolute).
+    pub threshold_v: f64,
+    /// Spike hysteresis, V.
+    pub hysteresis_v: f64,
+    /// Every element and its block.
+    pub blocks: Vec<BlockReport>,
+    /// Every device, sized and checked.
+    pub devices: Vec<DeviceReport>,
+    /// The transient run.
+    pub run: RunSettings,
+    /// The behavioural model of the realisation in model units: the design's
+    /// mother with every element replaced by the ideal characteristic of
+    /// its block (tanh, or the square-law pair above threshold; followers
+    /// that slew as `tanh(v - x)`), simulated to predict the transistor
+    /// circuit's rate.
+    pub ideal_model: FlatCircuit,
+}
+
+fn el(name: String, kind: ElementKind<f64>) -> Element<f64> {
+    Element { name, kind }
+}
+
+/// The pair characteristic `I_out / I_b` of a realisation at input `x` model volts.
+pub fn pair_characteristic(region: Region, x: f64) -> f64 {
+    match region {
+        Region::Subthreshold => x.tanh(),
+        Region::AboveThreshold => {
+            let y = x.clamp(-std::f64::consts::SQRT_2, std::f64::consts::SQRT_2);
+            y * (1.0 - y * y / 4.0).sqrt()
+        }
+    }
+}
+
+fn pair_expr(region: Region, x: Expr) -> Expr {
+    match region {
+        Region::Subthreshold => Expr::call(Func::Tanh, vec![x]),
+        Region::AboveThreshold => {
+            let r2 = std::f64::consts::SQRT_2;
+            let y =
+                Expr::call(Func::Max, vec![Expr::Num(-r2), Expr::call(Func::Min, vec![Expr::Num(r2), x])]);
+            y.clone() * Expr::call(Func::Sqrt, vec![Expr::Num(1.0) - y.clone() * y * Expr::Num(0.25)])
+        }
+    }
+}
+
+/// Weights `w` with `sum_j w_j f(v - LEAK_OFFSETS[j]) ≈ v` on `|v| <= 3.5`
+/// (least squares), `f` the pair characteristic of the region.
+pub fn leak_weights(region: Region) -> Result<Vec<f64>> {
+    let n = LEAK_OFFSETS.len();
+    let grid: Vec<f64> = (0..=140).map(|k| -3.5 + 0.05 * f64::from(k)).collect();
+    let a = nalgebra::DMatrix::from_fn(grid.len(), n, |i, j| {
+        pair_characteristic(region, grid[i] - LEAK_OFFSETS[j])
+    });
+    let b = nalgebra::DVector::from_column_slice(&grid);
+    let ata = a.transpose() * &a;
+    let atb = a.transpose() * b;
+    let x = ata.lu().solve(&atb).ok_or(Error::FitFailed {
+        samples: grid.len(),
+        basis: n,
+        reason: "the normal equations of the leak linearisation are singular",
+    })?;
+    Ok(x.iter().copied().collect())
+}
+
+struct Builder<'a> {
+    tech: &'a Technology,
+    scales: RealisedScales,
+    els: Vec<Element<f64>>,
+    devices: Vec<DeviceReport>,
+    blocks: Vec<BlockReport>,
+    refs: Vec<(i64, String)>,
+}
+
+impl Builder<'_> {
+    fn check_bias(&self, device: &str, i: f64) -> Result<()> {
+        let l = &self.tech.limits;
+        if i < l.bias_min_a {
+            return Err(Error::Limit {
+                device: device.into(),
+                limit: "limits.bias_min_a",
+                message: format!(
+                    "bias current {} is below the technology's limits.bias_min_a = {}; raise the design's \
+                     capacitance or rate (currents scale as C0 / omega)",
+                    si(i, "A"),
+                    si(l.bias_min_a, "A")
+                ),
+            });
+        }
+        if i > l.bias_max_a {
+            return Err(Error::Limit {
+                device: device.into(),
+                limit: "limits.bias_max_a",
+                message: format!(
+                    "bias current {} is above the technology's limits.bias_max_a = {}; lower the design's \
+                     capacitance or rate",
+                    si(i, "A"),
+                    si(l.bias_max_a, "A")
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn snap(&self, x: f64) -> f64 {
+        let g = self.tech.sizing.grid_m;
+        (x / g).ceil() * g
+    }
+
+    /// Sizes a transistor carrying `id` at balance; returns `(w, l, inversion, region)`.
+    fn size(&self, name: &str, pmos: bool, id: f64) -> Result<(f64, f64, Option<f64>, String)> {
+        let sz = &self.tech.sizing;
+        let (ratio, exact) = match (self.tech.region, self.tech.subthreshold, self.tech.above_threshold) {
+            (Region::Subthreshold, Some(s), _) => {
+                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
+                // Weak inversion: W/L at least I_D / (IC_max I_spec); prefer square devices or longer.
+                ((id / (self.tech.limits.inversion_max * ispec)).max(1.0), false)
+            }
+            (_, _, Some(a)) => {
+                let kp = if pmos { a.kp_p_a_per_v2 } else { a.kp_n_a_per_v2 };
+                (2.0 * id / (kp * a.overdrive_v * a.overdrive_v), true)
+            }
+            _ => {
+                return Err(Error::Unrealisable {
+                    element: name.into(),
+                    reason: "the technology gives no parameters for its region".into(),
+                })
+            }
+        };
+        let mut l = sz.l_m;
+        let mut w = self.snap(ratio * l);
+        if w < sz.w_min_m {
+            if exact {
+                // Lengthen the device to keep W/L.
+                l = self.snap(sz.w_min_m / ratio);
+                w = self.snap(ratio * l);
+            } else {
+                w = self.snap(sz.w_min_m);
+            }
+        }
+        if l > sz.l_max_m {
+            return Err(Error::Limit {
+                device: name.into(),
+                limit: "sizing.l_max_m",
+                message: format!(
+                    "length {} (W/L = {ratio:.3e} at {}) exceeds the technology's sizing.l_max_m = {}",
+                    si(l, "m"),
+                    si(id, "A"),
+                    si(sz.l_max_m, "m")
+                ),
+            });
+        }
+        if w > sz.w_max_m {
+            return Err(Error::Limit {
+                device: name.into(),
+                limit: "sizing.w_max_m",
+                message: format!(
+                    "width {} (W/L = {ratio:.3e} at {}) exceeds the technology's sizing.w_max_m = {}; lower \
+                     the bias currents (the design's capacitance or rate)",
+                    si(w, "m"),
+                    si(id, "A"),
+                    si(sz.w_max_m, "m")
+                ),
+            });
+        }
+        let (inv, region) = match (self.tech.region, self.tech.subthreshold) {
+            (Region::Subthreshold, Some(s)) => {
+                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
+                let ic = id / (ispec * w / l);
+                if ic > self.tech.limits.inversion_max {
+                    return Err(Error::Limit {
+                        device: name.into(),
+                        limit: "limits.inversion_max",
+                        message: format!(
+                            "inversion coefficient {ic:.3} at {} exceeds limits.inversion_max = {}",
+                            si(id, "A"),
+                            self.tech.limits.inversion_max
+                        ),
+                    });
+                }
+                let r = if ic < 0.1 { "weak inversion" } else { "moderate inversion" };
+                (Some(ic), r.to_string())
+            }
+            _ => (None, "saturation (square law)".to_string()),
+        };
+        Ok((w, l, inv, region))
+    }
+
+    fn mos(
+        &mut self,
+        name: String,
+        nodes: [&str; 4],
+        pmos: bool,
+        id: f64,
+        element: &str,
+        role: &str,
+    ) -> Result<()> {
+        let (w, l, inversion, region) = self.size(&name, pmos, id)?;
+        let model = if pmos { self.tech.pmos.clone() } else { self.tech.nmos.clone() };
+        self.els.push(el(
+            name.clone(),
+            ElementKind::Mosfet {
+                d: nodes[0].into(),
+                g: nodes[1].into(),
+                s: nodes[2].into(),
+                b: nodes[3].into(),
+                model,
+                w_m: w,
+                l_m: l,
+            },
+        ));
+        self.devices.push(DeviceReport {
+            name,
+            kind: if pmos { "pmos" } else { "nmos" }.into(),
+            element: element.into(),
+            role: role.into(),
+            w_m: Some(w),
+            l_m: Some(l),
+            current_a: Some(id),
+            value: None,
+            inversion,
+            region: Some(region),
+        });
+        Ok(())
+    }
+
+    /// The node at `V_ref + s delta` (a reference voltage source), created once per offset.
+    fn reference(&mut self, delta: f64) -> String {
+        if delta == 0.0 {
+            return "vref".into();
+        }
+        let key = (delta * 1e6).round() as i64;
+        if let Some((_, n)) = self.refs.iter().find(|(k, _)| *k == key) {
+            return n.clone();
+        }
+        let node = format!("ref{}", self.refs.len() + 1);
+        let v = self.scales.v_ref_v + self.scales.s_volt * delta;
+        self.els.push(el(
+            format!("V{node}"),
+            ElementKind::VoltageSource {
+                p: node.clone(),
+                n: "0".into(),
+                waveform: Waveform::Dc { value: v },
+                dc: None,
+            },
+        ));
+        self.devices.push(DeviceReport {
+            name: format!("V{node}"),
+            kind: "voltage source".into(),
+            element: "bias".into(),
+            role: format!("reference for offset {delta} model V"),
+            w_m: None,
+            l_m: None,
+            current_a: None,
+            value: Some(v),
+            inversion: None,
+            region: None,
+        });
+        self.refs.push((key, node.clone()));
+        node
+    }
+
+    /// A five-transistor transconductance amplifier: NMOS pair, PMOS mirror,
+    /// tail bias `ib`; the output sources `ib f((V+ - V-)/s)` into `out`.
+    fn ta(&mut self, tag: &str, element: &str, plus: &str, minus: &str, out: &str, ib: f64) -> Result<()> {
+        let tail = format!("{tag}_t");
+        let mirror = format!("{tag}_m");
+        let half = ib / 2.0;
+        self.mos(format!("M{tag}_p"), [&mirror, plus, &tail, "0"], false, half, element, "input pair +")?;
+        self.mos(format!("M{tag}_n"), [out, minus, &tail, "0"], false, half, element, "input pair -")?;
+        self.mos(
+            format!("M{tag}_d"),
+            [&mirror, &mirror, "vdd", "vdd"],
+            true,
+            half,
+            element,
+            "mirror (diode)",
+        )?;
+        self.mos(format!("M{tag}_o"), [out, &mirror, "vdd", "vdd"], true, half, element, "mirror (output)")?;
+        let iname = format!("I{tag}_b");
+        self.check_bias(&iname, ib)?;
+        self.els.push(el(
+            iname.clone(),
+            ElementKind::CurrentSource {
+                p: tail,
+                n: "0".into(),
+                waveform: Waveform::Dc { value: ib },
+                dc: None,
+            },
+        ));
+        self.devices.push(DeviceReport {
+            name: iname,
+            kind: "current source".into(),
+            element: element.into(),
+            role: "tail bias (ideal source)".into(),
+            w_m: None,
+            l_m: None,
+            current_a: Some(ib),
+            value: None,
+            inversion: None,
+            region: None,
+        });
+        Ok(())
+    }
+
+    fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: &str) -> Result<()> {
+        if c > self.tech.limits.capacitance_max_f {
+            return Err(Error::Limit {
+                device: name,
+                limit: "limits.capacitance_max_f",
+                message: format!(
+                    "capacitance {} exceeds the technology's limits.capacitance_max_f = {}",
+                    si(c, "F"),
+                    si(self.tech.limits.capacitance_max_f, "F")
+                ),
+            });
+        }
+        self.els.push(el(
+            name.clone(),
+            ElementKind::Capacitor { p: node.into(), n: "0".into(), c_farad: c, ic_volt: None },
+        ));
+        self.devices.push(DeviceReport {
+            name,
+            kind: "capacitor".into(),
+            element: element.into(),
+            role: role.into(),
+            w_m: None,
+            l_m: None,
+            current_a: None,
+            value: Some(c),
+            inversion: None,
+            region: None,
+        });
+        Ok(())
+    }
+}
+
+fn unsupported(e: &Element<f64>, reason: &str) -> Error {
+    Error::Unrealisable { element: e.name.clone(), reason: reason.into() }
+}
+
+/// Realises `design` in `tech` (see the [module documentation](super)).
+///
+/// # Errors
+///
+/// [`Error::Unrealisable`] for an element without a transistor mapping
+/// (today: anything but capacitors to ground, linear leaks, tanh conductance
+/// elements of width 1, tanh memristive elements over one linear relaxation
+/// and DC bias currents, all on the membrane); [`Error::Limit`] naming the
+/// first device outside the technology's limits; [`Error::BadParameter`]
+/// for a bias scale that is not positive.
+pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Realisation> {
+    if !(opts.bias_scale > 0.0 && opts.bias_scale.is_finite()) {
+        return Err(Error::BadParameter {
+            name: "bias scale".into(),
+            requirement: "positive and finite",
+            value: opts.bias_scale,
+        });
+    }
+    let region = tech.region;
+    let s = tech.model_volt();
+    let omega = design.scales.omega_s / opts.bias_scale;
+    let c0 = design.scales.c0_farad;
+    let k = s * c0 / omega;
+    let scales = RealisedScales {
+        s_volt: s,
+        design_s_volt: design.scales.s_volt,
+        omega_s: omega,
+        c0_farad: c0,
+        current_a: k,
+        v_ref_v: tech.supply_v / 2.0,
+    };
+    let membrane = design.membrane.clone();
+    let mut b =
+        Builder { tech, scales, els: Vec::new(), devices: Vec::new(), blocks: Vec::new(), refs: Vec::new() };
+    b.els.push(el(
+        "Vdd".into(),
+        ElementKind::VoltageSource {
+            p: "vdd".into(),
+            n: "0".into(),
+            waveform: Waveform::Dc { value: tech.supply_v },
+            dc: None,
+        },
+    ));
+    b.els.push(el(
+        "Vref".into(),
+        ElementKind::VoltageSource {
+            p: "vref".into(),
+            n: "0".into(),
+            waveform: Waveform::Dc { value: scales.v_ref_v },
+            dc: None,
+        },
+    ));
+    let mut ideal: Vec<Element<f64>> = Vec::new();
+    let mut ic: Vec<(String, f64)> = Vec::new();
+    let on_membrane = |p: &str, n: &str| p == membrane && n == "0";
+    let mut weights = None;
+    for e in &design.mother.elements {
+        let name = e.name.as_str();
+        match &e.kind {
+            ElementKind::Capacitor { p, n, c_farad, ic_volt } if on_membrane(p, n) => {
+                b.capacitor(format!("C{name}"), &membrane, c_farad * c0, name, "membrane capacitor")?;
+                let v0 = ic_volt.unwrap_or(0.0);
+                ic.push((membrane.clone(), scales.v_ref_v + s * v0));
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: "capacitor".into(),
+                    realises: format!("membrane capacitance {} (C0 x {c_farad})", si(c_farad * c0, "F")),
+                });
+                ideal.push(e.clone());
+            }
+            ElementKind::Resistor { p, n, r_ohm } if on_membrane(p, n) => {
+                let g = 1.0 / r_ohm;
+                let w = match &weights {
+                    Some(w) => w,
+                    None => weights.insert(leak_weights(region)?),
+                };
+                let mut expr: Option<Expr> = None;
+                for (j, (&delta, &wj)) in LEAK_OFFSETS.iter().zip(w.iter()).enumerate() {
+                    if wj <= 0.0 {
+                        return Err(unsupported(e, "the leak linearisation needs positive weights"));
+                    }
+                    let r = b.reference(delta);
+                    let tag = format!("{name}{j}");
+                    // Sinks g w_j k f(v - delta_j).
+                    b.ta(&tag, name, &r, &membrane, &membrane, g * wj * k)?;
+                    let term = Expr::Num(g * wj) * pair_expr(region, Expr::v(membrane.clone()) - Expr::Num(delta));
+                    expr = Some(match expr {
+                        Some(x) => x + term,
+                        None => term,
+                    });
+                }
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: format!("{} transconductance amplifiers in parallel (multi-tanh linearised leak)", LEAK_OFFSETS.len()),
+                    realises: format!(
+                        "leak conductance {} over |v| <= {} (offsets {LEAK_OFFSETS:?} model V, weights {:?})",
+                        si(g * k / s, "S"),
+                        si(3.0 * s, "V"),
+                        w.iter().map(|x| (x * 1e4).round() / 1e4).collect::<Vec<_>>()
+                    ),
+                });
+                if let Some(expr) = expr {
+                    ideal.push(el(format!("B{name}"), ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr }));
+                }
+            }
+            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Tanh { alpha, delta, w } } if on_membrane(p, n) => {
+                if (w - 1.0).abs() > 1e-9 {
+                    return Err(unsupported(e, "a tanh law of width other than 1 model volt (a pair's width is fixed)"));
+                }
+                let r = b.reference(*delta);
+                let ib = alpha.abs() * k;
+                // Current out of the membrane is alpha tanh(v - delta).
+                if *alpha < 0.0 {
+                    b.ta(name, name, &membrane, &r, &membrane, ib)?;
+                } else {
+                    b.ta(name, name, &r, &membrane, &membrane, ib)?;
+                }
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: "transconductance amplifier".into(),
+                    realises: format!(
+                        "i = {} tanh((v - {})/{}) out of the membrane (gain {alpha} x {}, bias {})",
+                        si(alpha * k, "A"),
+                        si(s * delta, "V"),
+                        si(s, "V"),
+                        si(k, "A"),
+                        si(ib, "A")
+                    ),
+                });
+                let expr = Expr::Num(*alpha) * pair_expr(region, Expr::v(membrane.clone()) - Expr::Num(*delta));
+                ideal.push(el(format!("B{name}"), ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr }));
+            }
+            ElementKind::Memristive { p, n, states, law: MemristiveLaw::Tanh { state, alpha, delta } }
+                if on_membrane(p, n) && states.len() == 1 && *state == 0 =>
+            {
+                let Relaxation::Linear { tau_s, x0 } = &states[0] else {
+                    return Err(unsupported(e, "only a linear relaxation maps to a follower-integrator"));
+                };
+                let x = format!("{name}_x");
+                let tau_phys = tau_s * omega;
+                let lim = &tech.limits;
+                // Follower-integrator: tau = s C / I_f. The capacitor is chosen
+                // for I_f = max(I_unit / 10, 10 bias_min_a), within the
+                // capacitance limit (then I_f is smaller).
+                let i_target = (k / 10.0).max(10.0 * lim.bias_min_a);
+                let c_x = (tau_phys * i_target / s).min(lim.capacitance_max_f);
+                let i_f = s * c_x / tau_phys;
+                b.ta(&format!("{name}f"), name, &membrane, &x, &x, i_f)?;
+                b.capacitor(format!("C{name}"), &x, c_x, name, "state capacitor")?;
+                ic.push((x.clone(), scales.v_ref_v + s * x0));
+                let r = b.reference(*delta);
+                let ib = alpha.abs() * k;
+                if *alpha < 0.0 {
+                    b.ta(name, name, &x, &r, &membrane, ib)?;
+                } else {
+                    b.ta(name, name, &r, &x, &membrane, ib)?;
+                }
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: "follower-integrator (amplifier + capacitor) and transconductance amplifier".into(),
+                    realises: format!(
+                        "tau = s C / I_f = {} x {} / {} = {} (model {tau_s}); i = {} tanh((x - {})/{}) (bias {})",
+                        si(s, "V"),
+                        si(c_x, "F"),
+                        si(i_f, "A"),
+                        si(tau_phys, "s"),
+                        si(alpha * k, "A"),
+                        si(s * delta, "V"),
+                        si(s, "V"),
+                        si(ib, "A")
+                    ),
+                });
+                // Ideal model: state node with a unit capacitor, follower current f(v - x)/tau.
+                let xi = format!("{name}_x");
+                ideal.push(el(
+                    format!("C{name}_x"),
+                    ElementKind::Capacitor { p: xi.clone(), n: "0".into(), c_farad: 1.0, ic_volt: Some(*x0) },
+                ));
+                ideal.push(el(
+                    format!("B{name}_f"),
+                    ElementKind::BehaviouralCurrent {
+                        p: "0".into(),
+                        n: xi.clone(),
+                        expr: Expr::Num(1.0 / tau_s) * pair_expr(region, Expr::v(membrane.clone()) - Expr::v(xi.clone())),
+                    },
+                ));
+                ideal.push(el(
+                    format!("B{name}"),
+                    ElementKind::BehaviouralCurrent {
+                        p: membrane.clone(),
+                        n: "0".into(),
+                        expr: Expr::Num(*alpha) * pair_expr(region, Expr::v(xi) - Expr::Num(*delta)),
+                    },
+                ));
+            }
+            ElementKind::CurrentSource { p, n, waveform: Waveform::Dc { value }, .. }
+                if (p == "0" && *n == membrane) || (*p == membrane && n == "0") =>
+            {
+                let i = value * k;
+                // An ideal source of the design's sign (the technology limits apply to its size).
+                b.check_bias(&format!("I{name}"), i.abs())?;
+                b.els.push(el(
+                    format!("I{name}"),
+                    ElementKind::CurrentSource { p: p.clone(), n: n.clone(), waveform: Waveform::Dc { value: i }, dc: None },
+                ));
+                b.devices.push(DeviceReport {
+                    name: format!("I{name}"),
+                    kind: "current source".into(),
+                    element: name.into(),
+                    role: "membrane bias (ideal source)".into(),
+                    w_m: None,
+                    l_m: None,
+                    current_a: Some(i),
+                    value: None,
+                    inversion: None,
+                    region: None,
+                });
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: "current source".into(),
+                    realises: format!("bias {} ({value} x {})", si(i, "A"), si(k, "A")),
+                });
+                ideal.push(e.clone());
+            }
+            ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. } => {
+                return Err(unsupported(
+                    e,
+                    "the FitzHugh-Nagumo cubic has no transistor mapping yet (issue 8, not done); realise a \
+                     four-conductance design (template four-conductance-spiking or -bursting)",
+                ))
+            }
+            _ => {
+                return Err(unsupported(
+                    e,
+                    "supported: membrane capacitor, linear leak, tanh conductance elements, tanh memristive \
+                     elements over one linear relaxation and DC bias currents, all between the membrane and ground",
+                ))
+            }
+        }
+    }
+    let mut circuit = FlatCircuit {
+        title: format!("{} realised in {} (atscale realise)", design.template, tech.name),
+        models: Vec::new(),
+        elements: b.els,
+    };
+    let library = match &tech.models {
+        ModelSource::Cards(cards) => {
+            circuit.models = cards.clone();
+            None
+        }
+        ModelSource::Library { path, section } => Some((path.clone(), section.clone())),
+    };
+    // The run: the design's measuring window, a fine maximum step, tolerances for picoamperes.
+    let period_model = design.mother_period.unwrap_or(50.0);
+    let (tstop_model, tmax_model) = match design.achieved.spikes_per_burst {
+        Some(n) => (2.5 * period_model, period_model / (400.0 * f64::from(n.max(1)))),
+        // The window the ideal model is measured on (800 model units for the spiker).
+        None => (16.0 * period_model, period_model / 400.0),
+    };
+    let i_min = b.devices.iter().filter_map(|d| d.current_a).map(f64::abs).fold(f64::INFINITY, f64::min);
+    let run = RunSettings {
+        tstop_s: tstop_model * omega,
+        tmax_s: tmax_model * omega,
+        gmin_s: (i_min * 1e-4 / tech.supply_v).min(1e-12),
+        abstol_a: (i_min * 1e-4).min(1e-12),
+        chgtol_c: (i_min * 1e-4 * tmax_model * omega).min(1e-14),
+        reltol: 1e-4,
+        ic,
+    };
+    let ideal_model = FlatCircuit {
+        title: format!("ideal model of the {} realisation", design.template),
+        models: Vec::new(),
+        elements: ideal,
+    };
+    let template = design.template.clone();
+    Ok(Realisation {
+        technology: tech.name.clone(),
+        temperature_c: tech.temperature_c,
+        library,
+        template,
+        circuit,
+        membrane,
+        scales,
+        options: *opts,
+        threshold_v: scales.v_ref_v + s * (design.event.threshold_v / design.scales.s_volt),
+        hysteresis_v: s * (design.event.hysteresis_v / design.scales.s_volt),
+        blocks: b.blocks,
+        devices: b.devices,
+        run,
+        ideal_model,
+    })
+}
+
+/// What the behavioural model of a realisation predicts (native solver,
+/// model units converted with the realised time scale).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Firing rate, Hz (tonic spiking); `None` without a steady spike train.
+    pub rate_hz: Option<f64>,
+    /// Spikes per burst (bursting).
+    pub spikes_per_burst: Option<u32>,
+    /// Burst period, s (bursting).
+    pub burst_period_s: Option<f64>,
+}
+
+/// Simulates [`Realisation::ideal_model`] (native solver, tight
+/// tolerances) for `tstop_model` model units and measures it: the rate the
+/// transistor circuit should have if its blocks were ideal.
+///
+/// # Errors
+///
+/// [`Error::Sim`] if the native solver fails.
+pub fn predict(
+    r: &Realisation,
+    threshold_model: f64,
+    hysteresis_model: f64,
+    tstop_model: f64,
+) -> Result<Prediction> {
+    use atscale_sim::{Direction, Simulation};
+    let res = Simulation::new(&r.ideal_model)?
+        .tstop(tstop_model)
+        .uic(true)
+        .reltol(1e-7)
+        .probe(&r.membrane)
+        .event(&r.membrane, threshold_model, hysteresis_model, Direction::Rising)
+        .run()?;
+    let ev: Vec<f64> = res.event_times(&r.membrane).iter().map(|t| t * r.scales.omega_s).collect();
+    let mut p = Prediction { rate_hz: None, spikes_per_burst: None, burst_period_s: None };
+    match crate::spec::bursts(&ev) {
+        Some((counts, period)) => {
+            p.spikes_per_burst = crate::spec::burst_count(&counts);
+            p.burst_period_s = Some(period);
+        }
+        None => p.rate_hz = crate::spec::spike_period(&ev).map(|t| 1.0 / t),
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_tanh_leak_is_linear_over_the_membrane_swing() {
+        for region in [Region::Subthreshold, Region::AboveThreshold] {
+            let w = leak_weights(region).unwrap_or_default();
+            assert_eq!(w.len(), LEAK_OFFSETS.len());
+            assert!(w.iter().all(|x| *x > 0.0), "{region:?}: {w:?}");
+            let worst = (0..=60)
+                .map(|k| -3.0 + 0.1 * f64::from(k))
+                .map(|v| {
+                    let i: f64 = LEAK_OFFSETS
+                        .iter()
+                        .zip(&w)
+                        .map(|(d, wj)| wj * pair_characteristic(region, v - d))
+                        .sum();
+                    (i - v).abs()
+                })
+                .fold(0.0, f64::max);
+            // Within 0.1 model units of current over |v| <= 3.
+            assert!(worst < 0.1, "{region:?}: {worst}");
+        }
+        assert!((pair_characteristic(Region::AboveThreshold, 5.0) - 1.0).abs() < 1e-12);
+        assert!((pair_characteristic(Region::AboveThreshold, 0.01) - 0.01).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,41 @@
+//! Transistor-level realisation of a design (issue 8): a [`tech::Technology`]
+//! (TOML, or a built-in: `generic-bsim4`, `generic-level1`) and
+//! [`mapping::realise`], which maps every element of a designed
+//! four-conductance neuron to transconductance amplifiers, sizes every
+//! device, checks it against the technology's limits and reports it.
+//!
+//! The mapping (theory section 7; one model volt is `2 U_T / kappa`
+//! below threshold):
+//!
+//! - a tanh conductance element `alpha tanh(v - delta)` is a five-transistor
+//!   transconductance amplifier (NMOS differential pair, PMOS mirror) whose
+//!   tail current `|alpha| I_unit` sets the gain and whose reference input
+//!   `V_ref + s delta` sets the offset; the sign of `alpha` picks which input
+//!   the membrane drives;
+//! - a first-order relaxation `tau dx/dt = v - x` is a follower-integrator,
+//!   an amplifier driving a capacitor `C` with `tau = 2 U_T C / (kappa I_f)`;
+//!   it is linear for small `v - x` and slews as `tanh(v - x)` for large
+//!   ones (the behavioural model of the realisation, [`mapping::Realisation::ideal_model`], keeps
+//!   that nonlinearity so that its effect on the rate is predicted, not fitted);
+//! - the membrane capacitor is a capacitor; the linear leak is five
+//!   amplifiers in parallel with offsets [`mapping::LEAK_OFFSETS`]
+//!   (a multi-tanh linearisation: one amplifier saturates at one model
+//!   volt, the membrane swings over three);
+//! - bias currents are ideal current sources (current mirrors: not done).
+//!
+//! Model 0 V is `V_ref`, half the supply. The design's time scale and
+//! capacitance are kept, its amplitude scale is replaced by the
+//! technology's model volt, so currents are `s C0 / omega` times the model
+//! currents. Above threshold (level-1 models, which have no subthreshold
+//! conduction) the same circuit runs with each pair at the technology's
+//! overdrive, which then is the model volt, and the pair's square-law
+//! characteristic replaces tanh.
+
+pub mod mapping;
+pub mod tech;
+
+pub use mapping::{
+    predict, realise, BlockReport, DeviceReport, Options, Prediction, Realisation, RealisedScales,
+    RunSettings,
+};
+pub use tech::{Region, Technology};

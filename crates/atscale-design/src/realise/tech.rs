@@ -1,0 +1,668 @@
+//! Technology descriptions (TOML): model cards or a model library, device
+//! names, supply, temperature, the subthreshold (or above-threshold)
+//! parameters the sizing uses, the sizing grid and the limits every device
+//! is checked against.
+//!
+//! ```toml
+//! name = "my-tech"
+//! supply_v = 1.8
+//! temperature_c = 27.0
+//! region = "subthreshold"          # or "above-threshold"
+//! [models]
+//! library = { path = "models/corners.lib", section = "tt" }   # or [[models.card]] tables
+//! [devices]
+//! nmos = "nch"
+//! pmos = "pch"
+//! [subthreshold]
+//! kappa = 0.7
+//! specific_current_n_a = 4e-7
+//! specific_current_p_a = 1e-7
+//! [sizing]
+//! grid_m = 1e-8
+//! w_min_m = 0.22e-6
+//! w_max_m = 100e-6
+//! l_min_m = 0.18e-6
+//! l_max_m = 50e-6
+//! l_m = 2e-6
+//! [limits]
+//! bias_min_a = 1e-13
+//! bias_max_a = 1e-6
+//! capacitance_max_f = 50e-12
+//! inversion_max = 0.3
+//! ```
+
+use std::collections::BTreeMap;
+
+use atscale_circuit::{Model, ModelKind, MosParams};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+
+/// Boltzmann constant over the elementary charge, V/K.
+const K_OVER_Q: f64 = 8.617_333_262e-5;
+
+/// The names of the built-in technologies (`--tech NAME`).
+pub const BUILTIN_NAMES: [&str; 2] = ["generic-bsim4", "generic-level1"];
+
+const GENERIC_BSIM4: &str = include_str!("../../assets/tech/generic-bsim4.toml");
+const GENERIC_LEVEL1: &str = include_str!("../../assets/tech/generic-level1.toml");
+
+/// How the transistors of a realisation operate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Region {
+    /// Weak inversion: a differential pair is `I_b tanh(kappa dV / (2 U_T))`.
+    Subthreshold,
+    /// Strong inversion (square law): for models without subthreshold
+    /// conduction (level 1); the pair's overdrive sets its input range.
+    AboveThreshold,
+}
+
+/// Where the device models come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSource {
+    /// Model cards written into the netlist.
+    Cards(Vec<Model<f64>>),
+    /// A model library read with `.lib "path" section` (an `.include` without a section).
+    Library {
+        /// Path as the simulator opens it (relative to the netlist or absolute).
+        path: String,
+        /// Corner section (`tt`, `ss`, ...).
+        section: Option<String>,
+    },
+}
+
+/// Subthreshold parameters (region `subthreshold`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Subthreshold {
+    /// Slope factor `kappa` (dimensionless, 0 < kappa < 1).
+    pub kappa: f64,
+    /// Thermal voltage `U_T`, V (default `k T / q` at the temperature).
+    pub thermal_voltage_v: f64,
+    /// NMOS specific current per square (`W/L = 1`), A: the inversion
+    /// coefficient of a device is `I_D / (I_spec W/L)`.
+    pub specific_current_n_a: f64,
+    /// PMOS specific current per square, A.
+    pub specific_current_p_a: f64,
+}
+
+/// Above-threshold parameters (region `above-threshold`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AboveThreshold {
+    /// Overdrive `V_GS - V_T` of a pair device at zero input, V: one model volt.
+    pub overdrive_v: f64,
+    /// NMOS transconductance parameter `KP`, A/V².
+    pub kp_n_a_per_v2: f64,
+    /// PMOS transconductance parameter `KP`, A/V².
+    pub kp_p_a_per_v2: f64,
+}
+
+/// The sizing grid and range, m.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sizing {
+    /// Widths and lengths are rounded up to multiples of this, m.
+    pub grid_m: f64,
+    /// Smallest width, m.
+    pub w_min_m: f64,
+    /// Largest width, m.
+    pub w_max_m: f64,
+    /// Smallest length, m.
+    pub l_min_m: f64,
+    /// Largest length, m.
+    pub l_max_m: f64,
+    /// Preferred channel length of amplifier devices, m.
+    pub l_m: f64,
+}
+
+/// Limits every device of a realisation is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Smallest bias current, A.
+    pub bias_min_a: f64,
+    /// Largest bias current, A.
+    pub bias_max_a: f64,
+    /// Largest capacitor, F.
+    pub capacitance_max_f: f64,
+    /// Largest inversion coefficient of a subthreshold device (default 0.3).
+    pub inversion_max: f64,
+}
+
+/// A technology: everything a realisation needs to know about the process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Technology {
+    /// Name.
+    pub name: String,
+    /// One line on what it is.
+    pub description: String,
+    /// Supply voltage, V.
+    pub supply_v: f64,
+    /// Temperature, °C.
+    pub temperature_c: f64,
+    /// How the transistors operate.
+    pub region: Region,
+    /// Model cards or library.
+    pub models: ModelSource,
+    /// NMOS device (model) name.
+    pub nmos: String,
+    /// PMOS device (model) name.
+    pub pmos: String,
+    /// Subthreshold parameters (region `subthreshold`).
+    pub subthreshold: Option<Subthreshold>,
+    /// Above-threshold parameters (region `above-threshold`).
+    pub above_threshold: Option<AboveThreshold>,
+    /// Sizing grid and range.
+    pub sizing: Sizing,
+    /// Limits.
+    pub limits: Limits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTech {
+    name: Spanned<String>,
+    description: Option<String>,
+    supply_v: Spanned<f64>,
+    temperature_c: Option<Spanned<f64>>,
+    region: Spanned<Region>,
+    models: Spanned<RawModels>,
+    devices: RawDevices,
+    subthreshold: Option<Spanned<RawSub>>,
+    above_threshold: Option<Spanned<RawAbove>>,
+    sizing: Spanned<RawSizing>,
+    limits: Spanned<RawLimits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModels {
+    library: Option<Spanned<RawLibrary>>,
+    card: Option<Vec<Spanned<RawCard>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLibrary {
+    path: Spanned<String>,
+    section: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCard {
+    name: Spanned<String>,
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    level: Spanned<i64>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevices {
+    nmos: Spanned<String>,
+    pmos: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSub {
+    kappa: Spanned<f64>,
+    thermal_voltage_v: Option<Spanned<f64>>,
+    specific_current_n_a: Spanned<f64>,
+    specific_current_p_a: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAbove {
+    overdrive_v: Spanned<f64>,
+    kp_n_a_per_v2: Spanned<f64>,
+    kp_p_a_per_v2: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSizing {
+    grid_m: Spanned<f64>,
+    w_min_m: Spanned<f64>,
+    w_max_m: Spanned<f64>,
+    l_min_m: Spanned<f64>,
+    l_max_m: Spanned<f64>,
+    l_m: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    bias_min_a: Spanned<f64>,
+    bias_max_a: Spanned<f64>,
+    capacitance_max_f: Spanned<f64>,
+    inversion_max: Option<Spanned<f64>>,
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, offset: usize, message: String) -> Error {
+        let line = self.text.get(..offset.min(self.text.len())).map_or(1, |t| t.matches('\n').count() + 1);
+        Error::Spec { file: self.file.to_string(), line, message }
+    }
+
+    fn positive(&self, key: &str, v: &Spanned<f64>) -> Result<f64> {
+        let x = *v.get_ref();
+        if x > 0.0 && x.is_finite() {
+            Ok(x)
+        } else {
+            Err(self.err(v.span().start, format!("{key} must be positive and finite, got {x}")))
+        }
+    }
+
+    /// A name written into netlists: letters, digits, `_`, `.`, `#`, starting with a letter or `_`.
+    fn name(&self, key: &str, v: &Spanned<String>) -> Result<String> {
+        let s = v.get_ref();
+        let ok = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '#'));
+        if ok {
+            Ok(s.clone())
+        } else {
+            Err(self.err(
+                v.span().start,
+                format!(
+                    "{key} `{}` is not a netlist name (a letter or `_`, then letters, digits, `_`, `.`, `#`)",
+                    s.escape_debug()
+                ),
+            ))
+        }
+    }
+}
+
+const LEVEL1_FIELDS: [&str; 5] = ["vto", "kp", "lambda", "gamma", "phi"];
+
+impl Technology {
+    /// A built-in technology by name (see [`BUILTIN_NAMES`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadTemplate`] for an unknown name, listing the known ones.
+    pub fn builtin(name: &str) -> Result<Technology> {
+        let text = match name {
+            "generic-bsim4" => GENERIC_BSIM4,
+            "generic-level1" => GENERIC_LEVEL1,
+            _ => {
+                return Err(Error::BadTemplate {
+                    template: "technology",
+                    reason: format!(
+                        "no built-in technology `{name}`; built-ins: {}",
+                        BUILTIN_NAMES.join(", ")
+                    ),
+                })
+            }
+        };
+        Technology::from_toml_str(text, &format!("built-in technology {name}"))
+    }
+
+    /// The TOML text of a built-in technology, if `name` is one.
+    pub fn builtin_text(name: &str) -> Option<&'static str> {
+        match name {
+            "generic-bsim4" => Some(GENERIC_BSIM4),
+            "generic-level1" => Some(GENERIC_LEVEL1),
+            _ => None,
+        }
+    }
+
+    /// Reads a technology from TOML text; `file_name` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Spec`] with the file, line and problem: malformed TOML, an
+    /// unknown key, a value out of range, a name that could not be written
+    /// into a netlist, a missing parameter section for the region, model
+    /// cards that do not define the devices.
+    pub fn from_toml_str(text: &str, file_name: &str) -> Result<Technology> {
+        let cx = Ctx { text, file: file_name };
+        let raw: RawTech = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            cx.err(offset, e.message().trim().to_string())
+        })?;
+        let name = raw.name.get_ref().clone();
+        let supply_v = cx.positive("supply_v", &raw.supply_v)?;
+        let temperature_c = match &raw.temperature_c {
+            Some(t) => {
+                let x = *t.get_ref();
+                if !(-273.15..1000.0).contains(&x) {
+                    return Err(
+                        cx.err(t.span().start, format!("temperature_c must be above -273.15, got {x}"))
+                    );
+                }
+                x
+            }
+            None => 27.0,
+        };
+        let region = *raw.region.get_ref();
+        // Models.
+        let models_at = raw.models.span().start;
+        let rm = raw.models.into_inner();
+        let models = match (rm.library, rm.card) {
+            (Some(_), Some(_)) => {
+                return Err(cx.err(models_at, "[models] gives both a library and cards; give one".into()))
+            }
+            (None, None) => {
+                return Err(cx.err(
+                    models_at,
+                    "[models] needs `library = { path = ..., section = ... }` or [[models.card]] tables"
+                        .into(),
+                ))
+            }
+            (Some(lib), None) => {
+                let l = lib.into_inner();
+                let path = l.path.get_ref().clone();
+                let bad = path.trim().is_empty()
+                    || path.contains('"')
+                    || path
+                        .chars()
+                        .any(|c| c.is_control() || c.is_whitespace() || c == '\u{2028}' || c == '\u{2029}');
+                if bad {
+                    return Err(cx.err(
+                        l.path.span().start,
+                        format!(
+                            "models.library.path `{}` cannot be written into a netlist: it must be non-empty, \
+                             without quotes, spaces or control characters",
+                            path.escape_debug()
+                        ),
+                    ));
+                }
+                let section = match &l.section {
+                    Some(s) => Some(cx.name("models.library.section", s)?),
+                    None => None,
+                };
+                ModelSource::Library { path, section }
+            }
+            (None, Some(cards)) => {
+                let mut out = Vec::new();
+                for c in cards {
+                    let c = c.into_inner();
+                    let name = cx.name("models.card.name", &c.name)?;
+                    let level = u32::try_from(*c.level.get_ref())
+                        .ok()
+                        .filter(|l| (1..=100).contains(l))
+                        .ok_or_else(|| {
+                            cx.err(
+                                c.level.span().start,
+                                format!("level must be 1..100, got {}", c.level.get_ref()),
+                            )
+                        })?;
+                    let mut p = MosParams {
+                        level,
+                        vto: None,
+                        kp: None,
+                        lambda: None,
+                        gamma: None,
+                        phi: None,
+                        extra: BTreeMap::new(),
+                    };
+                    for (k, v) in &c.params {
+                        let x = *v.get_ref();
+                        let key = k.to_ascii_lowercase();
+                        if !x.is_finite() {
+                            return Err(cx.err(v.span().start, format!("model parameter {k} must be finite")));
+                        }
+                        let ident = key.starts_with(|c: char| c.is_ascii_alphabetic())
+                            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                        if !ident || key == "level" {
+                            return Err(cx.err(
+                                v.span().start,
+                                format!(
+                                    "model parameter `{}` is not a SPICE parameter name",
+                                    k.escape_debug()
+                                ),
+                            ));
+                        }
+                        match (key.as_str(), level) {
+                            ("vto", 1) => p.vto = Some(x),
+                            ("kp", 1) => p.kp = Some(x),
+                            ("lambda", 1) => p.lambda = Some(x),
+                            ("gamma", 1) => p.gamma = Some(x),
+                            ("phi", 1) => p.phi = Some(x),
+                            (k2, l) if l != 1 && LEVEL1_FIELDS.contains(&k2) => {
+                                // Same name, other meaning at other levels: keep it as written.
+                                p.extra.insert(key.clone(), x);
+                            }
+                            _ => {
+                                p.extra.insert(key.clone(), x);
+                            }
+                        }
+                    }
+                    let kind = match c.kind.get_ref().to_ascii_lowercase().as_str() {
+                        "nmos" => ModelKind::Nmos(p),
+                        "pmos" => ModelKind::Pmos(p),
+                        other => {
+                            return Err(cx.err(
+                                c.kind.span().start,
+                                format!("model type must be `nmos` or `pmos`, got `{other}`"),
+                            ))
+                        }
+                    };
+                    out.push(Model { name, kind });
+                }
+                ModelSource::Cards(out)
+            }
+        };
+        let nmos = cx.name("devices.nmos", &raw.devices.nmos)?;
+        let pmos = cx.name("devices.pmos", &raw.devices.pmos)?;
+        if let ModelSource::Cards(cards) = &models {
+            for (dev, want, at) in [
+                (&nmos, "NMOS", raw.devices.nmos.span().start),
+                (&pmos, "PMOS", raw.devices.pmos.span().start),
+            ] {
+                match cards.iter().find(|m| m.name.eq_ignore_ascii_case(dev)) {
+                    Some(m) if m.kind.keyword() == want => {}
+                    Some(m) => {
+                        return Err(cx.err(
+                            at,
+                            format!("device `{dev}` names a {} card, not {want}", m.kind.keyword()),
+                        ))
+                    }
+                    None => return Err(cx.err(at, format!("device `{dev}` has no [[models.card]]"))),
+                }
+            }
+        }
+        // Region parameters.
+        let subthreshold = match &raw.subthreshold {
+            Some(s) => {
+                let r = s.get_ref();
+                let kappa = cx.positive("subthreshold.kappa", &r.kappa)?;
+                if kappa >= 1.0 {
+                    return Err(cx.err(
+                        r.kappa.span().start,
+                        format!("subthreshold.kappa must be below 1, got {kappa}"),
+                    ));
+                }
+                let ut = match &r.thermal_voltage_v {
+                    Some(u) => cx.positive("subthreshold.thermal_voltage_v", u)?,
+                    None => K_OVER_Q * (temperature_c + 273.15),
+                };
+                Some(Subthreshold {
+                    kappa,
+                    thermal_voltage_v: ut,
+                    specific_current_n_a: cx
+                        .positive("subthreshold.specific_current_n_a", &r.specific_current_n_a)?,
+                    specific_current_p_a: cx
+                        .positive("subthreshold.specific_current_p_a", &r.specific_current_p_a)?,
+                })
+            }
+            None => None,
+        };
+        let above_threshold = match &raw.above_threshold {
+            Some(a) => {
+                let r = a.get_ref();
+                Some(AboveThreshold {
+                    overdrive_v: cx.positive("above_threshold.overdrive_v", &r.overdrive_v)?,
+                    kp_n_a_per_v2: cx.positive("above_threshold.kp_n_a_per_v2", &r.kp_n_a_per_v2)?,
+                    kp_p_a_per_v2: cx.positive("above_threshold.kp_p_a_per_v2", &r.kp_p_a_per_v2)?,
+                })
+            }
+            None => None,
+        };
+        let region_at = raw.region.span().start;
+        match region {
+            Region::Subthreshold if subthreshold.is_none() => {
+                return Err(cx.err(region_at, "region `subthreshold` needs a [subthreshold] table".into()))
+            }
+            Region::AboveThreshold if above_threshold.is_none() => {
+                return Err(
+                    cx.err(region_at, "region `above-threshold` needs an [above_threshold] table".into())
+                )
+            }
+            _ => {}
+        }
+        if region == Region::Subthreshold {
+            if let ModelSource::Cards(cards) = &models {
+                let level1 = cards
+                    .iter()
+                    .find(|m| matches!(&m.kind, ModelKind::Nmos(p) | ModelKind::Pmos(p) if p.level == 1));
+                if let Some(m) = level1 {
+                    return Err(cx.err(
+                        region_at,
+                        format!(
+                            "model `{}` is level 1, which has no subthreshold conduction: a subthreshold \
+                             realisation would not work; use region = \"above-threshold\" or a model with \
+                             weak inversion (BSIM4, level 54)",
+                            m.name
+                        ),
+                    ));
+                }
+            }
+        }
+        // Sizing.
+        let sz_at = raw.sizing.span().start;
+        let sz = raw.sizing.get_ref();
+        let sizing = Sizing {
+            grid_m: cx.positive("sizing.grid_m", &sz.grid_m)?,
+            w_min_m: cx.positive("sizing.w_min_m", &sz.w_min_m)?,
+            w_max_m: cx.positive("sizing.w_max_m", &sz.w_max_m)?,
+            l_min_m: cx.positive("sizing.l_min_m", &sz.l_min_m)?,
+            l_max_m: cx.positive("sizing.l_max_m", &sz.l_max_m)?,
+            l_m: cx.positive("sizing.l_m", &sz.l_m)?,
+        };
+        if sizing.w_min_m > sizing.w_max_m
+            || sizing.l_min_m > sizing.l_max_m
+            || !(sizing.l_min_m..=sizing.l_max_m).contains(&sizing.l_m)
+        {
+            return Err(
+                cx.err(sz_at, "[sizing] needs w_min_m <= w_max_m and l_min_m <= l_m <= l_max_m".into())
+            );
+        }
+        let lim_at = raw.limits.span().start;
+        let lm = raw.limits.get_ref();
+        let limits = Limits {
+            bias_min_a: cx.positive("limits.bias_min_a", &lm.bias_min_a)?,
+            bias_max_a: cx.positive("limits.bias_max_a", &lm.bias_max_a)?,
+            capacitance_max_f: cx.positive("limits.capacitance_max_f", &lm.capacitance_max_f)?,
+            inversion_max: match &lm.inversion_max {
+                Some(x) => cx.positive("limits.inversion_max", x)?,
+                None => 0.3,
+            },
+        };
+        if limits.bias_min_a > limits.bias_max_a {
+            return Err(cx.err(lim_at, "[limits] needs bias_min_a <= bias_max_a".into()));
+        }
+        Ok(Technology {
+            description: raw.description.unwrap_or_else(|| name.clone()),
+            name,
+            supply_v,
+            temperature_c,
+            region,
+            models,
+            nmos,
+            pmos,
+            subthreshold,
+            above_threshold,
+            sizing,
+            limits,
+        })
+    }
+
+    /// One model volt of the realisation, V: `2 U_T / kappa` below
+    /// threshold (the tanh width of a differential pair), the overdrive
+    /// above threshold.
+    pub fn model_volt(&self) -> f64 {
+        match (self.region, self.subthreshold, self.above_threshold) {
+            (Region::Subthreshold, Some(s), _) => 2.0 * s.thermal_voltage_v / s.kappa,
+            (_, _, Some(a)) => a.overdrive_v,
+            _ => f64::NAN,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_read() {
+        for n in BUILTIN_NAMES {
+            let t = Technology::builtin(n).unwrap_or_else(|e| panic!("{n}: {e}"));
+            assert_eq!(t.name, n);
+            assert!(t.model_volt() > 0.01 && t.model_volt() < 0.5, "{n}: {}", t.model_volt());
+        }
+        let b = Technology::builtin("generic-bsim4").unwrap_or_else(|e| panic!("{e}"));
+        // 2 U_T / kappa at 27 °C with kappa 0.83.
+        assert!((b.model_volt() - 2.0 * 0.025_865 / 0.83).abs() < 1e-5, "{}", b.model_volt());
+        assert!(Technology::builtin("tsmc").is_err());
+    }
+
+    fn edit(from: &str, to: &str) -> String {
+        let t = Technology::builtin_text("generic-bsim4").unwrap_or_default();
+        assert!(t.contains(from), "{from}");
+        t.replacen(from, to, 1)
+    }
+
+    fn err(text: &str) -> String {
+        match Technology::from_toml_str(text, "t.toml") {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn errors_name_file_line_and_problem() {
+        let e = err(&edit("supply_v = 1.8", "supply_v = -1.8"));
+        assert!(e.starts_with("t.toml:10: supply_v must be positive"), "{e}");
+        let e = err(&edit("[devices]", "bogus = 1\n[devices]"));
+        assert!(e.contains("unknown field `bogus`"), "{e}");
+        let e = err(&edit("nmos = \"nch\"", "nmos = \"nch\\n.control\""));
+        assert!(e.contains("not a netlist name"), "{e}");
+        let e = err(&edit("kappa = 0.83", "kappa = 1.2"));
+        assert!(e.contains("below 1"), "{e}");
+        let e = err(&edit("level = 54", "level = 1"));
+        assert!(e.contains("no subthreshold conduction"), "{e}");
+        let e = err(&edit("nmos = \"nch\"", "nmos = \"pch\""));
+        assert!(e.contains("not NMOS"), "{e}");
+    }
+
+    #[test]
+    fn library_paths_are_checked() {
+        let base = Technology::builtin_text("generic-level1").unwrap_or_default();
+        let start = base.find("[[models.card]]").unwrap_or(0);
+        let end = base.find("[devices]").unwrap_or(0);
+        let with = |lib: &str| format!("{}[models]\nlibrary = {lib}\n{}", &base[..start], &base[end..]);
+        let t = Technology::from_toml_str(&with("{ path = \"pdk/models.lib\", section = \"tt\" }"), "t.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            t.models,
+            ModelSource::Library { path: "pdk/models.lib".into(), section: Some("tt".into()) }
+        );
+        for bad in ["{ path = \"a b.lib\" }", "{ path = \"a\\\".lib\" }", "{ path = \"a\\n.control\" }"] {
+            let e = err(&with(bad));
+            assert!(e.contains("cannot be written into a netlist"), "{bad}: {e}");
+        }
+        let e = err(&with("{ path = \"a.lib\", section = \"tt x\" }"));
+        assert!(e.contains("not a netlist name"), "{e}");
+    }
+}

@@ -1,0 +1,188 @@
+//! `atscale realise`: designs realised in transistors, simulated for real in
+//! ngspice (and spice21), with the numbers of the report checked.
+
+use crate::{atscale, stdout_ok};
+
+fn report(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("report.json"))
+        .expect("JSON")
+}
+
+/// The guide's example: the four-conductance spiker at 100 Hz realised in the
+/// generic BSIM4 technology spikes in ngspice at the rate its ideal model
+/// predicts (no fit), and the calibration factor is reported.
+#[test]
+fn realised_spiker_spikes_in_ngspice_at_the_predicted_rate() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("fc");
+    let r = tmp.path().join("fc-real");
+    stdout_ok(&["design", "docs/examples/four-conductance-spiking.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = d.join("design.json");
+    let out = stdout_ok(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        r.to_str().expect("UTF-8"),
+        "--tstop-model",
+        "400",
+    ]);
+    assert!(out.contains("time-scale calibration factor"), "{out}");
+    let rep = report(&r);
+    let ev = &rep["evidence"];
+    let rate = ev["nominal"]["rate_hz"].as_f64().expect("the transistor neuron spikes steadily");
+    let ideal = ev["ideal"]["rate_hz"].as_f64().expect("ideal rate");
+    let design_rate = ev["design_rate_hz"].as_f64().expect("design rate");
+    assert!((design_rate - 100.0).abs() < 0.5, "{design_rate}");
+    // Measured 57.7 Hz against 61.2 Hz predicted: within 10 % with no fit.
+    assert!((rate / ideal - 1.0).abs() < 0.10, "transistor {rate} Hz, ideal model {ideal} Hz");
+    let cal = ev["calibration_factor"].as_f64().expect("calibration");
+    assert!((cal - design_rate / rate).abs() < 1e-9 && (1.5..2.0).contains(&cal), "{cal}");
+    // After calibration the rate is the design's (by definition) and the part
+    // of the factor the blocks' nonlinearity explains is within 10 % of it.
+    let cal_ideal = ev["calibration_ideal_model"].as_f64().expect("ideal calibration");
+    assert!((cal / cal_ideal - 1.0).abs() < 0.10, "{cal} vs {cal_ideal}");
+    // Every transistor in weak inversion, within the technology's limits.
+    let devices = rep["realisation"]["devices"].as_array().expect("devices");
+    let mos: Vec<_> = devices.iter().filter(|d| d["kind"] == "nmos" || d["kind"] == "pmos").collect();
+    assert_eq!(mos.len(), 40, "10 amplifiers of 4 transistors");
+    for m in &mos {
+        assert_eq!(m["region"], "weak inversion", "{m}");
+        assert!(m["inversion"].as_f64().expect("IC") < 0.1, "{m}");
+    }
+    let cir = std::fs::read_to_string(r.join("realised.cir")).expect("netlist");
+    assert!(cir.contains("\n.options temp=27\n"), "{cir}");
+    assert!(cir.contains(" gmin=") && cir.contains(".model nch NMOS(LEVEL=54"), "{cir}");
+    let xyce = std::fs::read_to_string(r.join("realised.xyce.cir")).expect("Xyce netlist");
+    assert!(xyce.contains(".OPTIONS DEVICE TEMP=27") && xyce.contains(".OPTIONS DEVICE GMIN="), "{xyce}");
+    assert!(r.join("comparison.png").exists() && r.join("report.md").exists());
+    // No clobbering without --force.
+    let again = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        r.to_str().expect("UTF-8"),
+        "--no-sim",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
+}
+
+fn design_at(dir: &std::path::Path, rate_hz: f64) -> std::path::PathBuf {
+    let spec = dir.join(format!("spec{rate_hz}.toml"));
+    std::fs::write(
+        &spec,
+        format!(
+            "template = \"four-conductance-spiking\"\n[target]\nrate_hz = {rate_hz:?}\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n"
+        ),
+    )
+    .expect("spec");
+    let d = dir.join(format!("d{rate_hz}"));
+    stdout_ok(&["design", spec.to_str().expect("UTF-8"), "-o", d.to_str().expect("UTF-8")]);
+    d.join("design.json")
+}
+
+/// The level-1 realisation (above threshold) of a 200 kHz spiker runs in
+/// ngspice and spice21 and their events agree within 5e-3 of the interval.
+#[test]
+fn level1_realisation_verifies_between_ngspice_and_spice21() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let design = design_at(tmp.path(), 200_000.0);
+    let r = tmp.path().join("real");
+    stdout_ok(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-level1",
+        "-o",
+        r.to_str().expect("UTF-8"),
+    ]);
+    let rep = report(&r);
+    let rate = rep["evidence"]["nominal"]["rate_hz"].as_f64().expect("spikes");
+    let ideal = rep["evidence"]["ideal"]["rate_hz"].as_f64().expect("ideal");
+    assert!((rate / ideal - 1.0).abs() < 0.05, "{rate} vs {ideal}");
+    let thr = rep["realisation"]["threshold_v"].as_f64().expect("threshold");
+    let hyst = rep["realisation"]["hysteresis_v"].as_f64().expect("hysteresis");
+    let events = format!("v,{thr:e},{hyst:e}");
+    let cir = r.join("realised.cir");
+    let out = atscale(&[
+        "verify",
+        cir.to_str().expect("UTF-8"),
+        "--events",
+        &events,
+        "--engines",
+        "ngspice,spice21",
+        "--tol",
+        "5e-3",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(0), "{json:#}\n{}", String::from_utf8_lossy(&out.stderr));
+    let c = &json["comparisons"][0]["signals"][0]["comparison"];
+    assert!(c["counts"]["matched"].as_u64().expect("matched") >= 5, "{c:#}");
+}
+
+#[test]
+fn limits_and_unrealisable_designs_are_errors_naming_device_and_limit() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // At 20 kHz the ultraslow follower's current needs a level-1 device longer than allowed.
+    let design = design_at(tmp.path(), 20_000.0);
+    let out = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-level1",
+        "-o",
+        tmp.path().join("x").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("device MMusf_p: length") && err.contains("sizing.l_max_m = 100 µm"), "{err}");
+    // A FitzHugh-Nagumo design has no transistor mapping yet: said so, naming the element.
+    let d = tmp.path().join("fhn");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = atscale(&[
+        "realise",
+        d.join("design.json").to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        tmp.path().join("y").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("element Rnl cannot be realised in transistors"), "{err}");
+    // A technology file with a bad value: file and line.
+    let tech = tmp.path().join("t.toml");
+    let text = std::fs::read_to_string("../../docs/examples/tech/generic-bsim4.toml")
+        .or_else(|_| std::fs::read_to_string(crate::root().join("docs/examples/tech/generic-bsim4.toml")))
+        .expect("example tech");
+    std::fs::write(&tech, text.replace("capacitance_max_f = 50e-12", "capacitance_max_f = 0")).expect("tech");
+    let out = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        tech.to_str().expect("UTF-8"),
+        "-o",
+        tmp.path().join("z").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("t.toml:") && err.contains("limits.capacitance_max_f must be positive"), "{err}");
+}
+
+#[test]
+fn example_technologies_are_the_builtins() {
+    for name in ["generic-bsim4", "generic-level1"] {
+        let doc = std::fs::read_to_string(crate::root().join(format!("docs/examples/tech/{name}.toml")))
+            .expect("doc");
+        let asset = std::fs::read_to_string(
+            crate::root().join(format!("crates/atscale-design/assets/tech/{name}.toml")),
+        )
+        .expect("asset");
+        assert_eq!(doc, asset, "{name}");
+    }
+}
