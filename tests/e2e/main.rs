@@ -4,11 +4,12 @@
 
 mod design;
 mod landscape;
-mod reliability;
 mod realise;
+mod reliability;
 mod scale;
 mod sim;
 mod summary;
+mod sweep;
 mod verify;
 
 use std::path::{Path, PathBuf};

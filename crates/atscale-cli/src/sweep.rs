@@ -60,6 +60,9 @@ struct RunArgs {
     /// Write a summary and plots into DIR when the run is complete (not with --shard).
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+    /// The metric of the report's heatmap (default firing_rate).
+    #[arg(long)]
+    metric: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +78,9 @@ struct MergeArgs {
     /// Write a summary and plots into DIR.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+    /// The metric of the report's heatmap (default firing_rate).
+    #[arg(long)]
+    metric: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,7 +198,7 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
         if summary.resumed > 0 { format!(", {} resumed", summary.resumed) } else { String::new() }
     );
     if let Some(dir) = &a.report {
-        report(&Table::read(&out)?, dir, None, a.force)?;
+        report(&Table::read(&out)?, dir, a.metric.as_deref(), a.force)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -217,7 +223,7 @@ fn run_merge(m: MergeArgs) -> Result<ExitCode> {
         parts.len()
     );
     if let Some(dir) = &m.report {
-        report(&merged, dir, None, m.force)?;
+        report(&merged, dir, m.metric.as_deref(), m.force)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -65,6 +65,9 @@ pub struct Base {
     pub event: EventDef,
     /// Membrane voltage range of landscape metrics, V.
     pub v_range: (f64, f64),
+    /// The largest step of the netlists written for ngspice verification, s
+    /// (`None`: the analysis' own). ngspice's accuracy is set by it.
+    pub verify_max_step_s: Option<f64>,
 }
 
 impl Base {
@@ -116,6 +119,7 @@ impl Base {
                     tstop_s,
                     event,
                     v_range: spec.landscape_v.unwrap_or((-3.0 * s, 3.0 * s)),
+                    verify_max_step_s: spec.simulation.max_step_s.or(designed.tran.and_then(|t| t.tmax_s)),
                 })
             }
             BaseSource::Netlist(path) => {
@@ -149,6 +153,7 @@ impl Base {
                     tstop_s,
                     event,
                     v_range: spec.landscape_v.unwrap_or((-1.0, 1.0)),
+                    verify_max_step_s: None,
                 })
             }
         }
@@ -382,7 +387,11 @@ impl Sweep {
             lines: vec![format!("Point {i} of sweep {}", self.spec.file)],
             ..NetlistHeader::default()
         };
-        let text = write_flat_netlist(&Circuit::from(flat.clone()), &self.base.analysis, &Ngspice, &header)
+        let mut analysis = self.base.analysis.clone();
+        if let (Some(h), Some(t)) = (self.base.verify_max_step_s, analysis.tran.as_mut()) {
+            t.tmax_s = Some(h);
+        }
+        let text = write_flat_netlist(&Circuit::from(flat.clone()), &analysis, &Ngspice, &header)
             .map_err(|e| e.to_string())?;
         let path = dir.path().join(format!("point-{i}.cir"));
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -405,9 +414,9 @@ impl Sweep {
             .map(|r| format!("{} {}", r.report.name, r.report.events.values().map(Vec::len).sum::<usize>()))
             .collect();
         Ok(if v.report.verdict.agree {
-            format!("agree ({} events)", counts.join(", "))
+            format!("agree ({} events)", counts.join("; "))
         } else {
-            format!("disagree ({} events)", counts.join(", "))
+            format!("disagree ({} events)", counts.join("; "))
         })
     }
 

@@ -36,8 +36,20 @@ impl Axis {
         }
     }
     fn label(self, x: f64) -> String {
-        let v = if self.log { 10f64.powf(x) } else { x };
-        format!("{v:.3e}")
+        tick(if self.log { 10f64.powf(x) } else { x })
+    }
+}
+
+/// A tick label: plain for moderate magnitudes, scientific otherwise.
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-3..1e4).contains(&a) {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.2e}")
     }
 }
 
@@ -217,7 +229,7 @@ pub fn heatmap(t: &Table, x: usize, y: usize, metric: usize, class: Option<usize
             .disable_mesh()
             .disable_x_axis()
             .y_desc(axis_title(cz))
-            .y_label_formatter(&|v| format!("{v:.3e}"))
+            .y_label_formatter(&|v| tick(*v))
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(plot_error)?;
@@ -283,7 +295,7 @@ pub fn curve(t: &Table, x: usize, metric: usize) -> Result<Vec<u8>> {
             .x_desc(axis_title(cx))
             .y_desc(axis_title(cy))
             .x_label_formatter(&|v| ax.label(*v))
-            .y_label_formatter(&|v| format!("{v:.3e}"))
+            .y_label_formatter(&|v| tick(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(plot_error)?;
@@ -345,7 +357,7 @@ pub fn histogram(t: &Table, metric: usize) -> Result<Vec<u8>> {
             .configure_mesh()
             .x_desc(axis_title(column))
             .y_desc("points (1)")
-            .x_label_formatter(&|v| format!("{v:.3e}"))
+            .x_label_formatter(&|v| tick(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(plot_error)?;

@@ -24,7 +24,9 @@ pub fn grid_values(p: &Parameter) -> Vec<f64> {
             } else if p.log {
                 (p.min.ln() + w * (p.max.ln() - p.min.ln())).exp()
             } else {
-                p.min + w * (p.max - p.min)
+                // k * step rather than w * span: grid points that are round
+                // numbers come out exact (0 + 10 * 1.5 / 15 = 1).
+                p.min + k as f64 * (p.max - p.min) / (n - 1) as f64
             }
         })
         .collect()
