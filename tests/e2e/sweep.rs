@@ -187,6 +187,11 @@ fn monte_carlo_repeats_with_its_seed_and_differs_with_another() {
     assert!((stats["mean"].as_f64().expect("mean") - mean).abs() < 1e-9 * mean);
     assert!((stats["std"].as_f64().expect("std") - sd).abs() < 1e-9 * sd);
     assert!(rep.join("hist-firing_rate.png").exists());
+    // SVG where asked.
+    let svg = dir.path().join("svg");
+    stdout_ok(&["sweep", "report", s(&a), "-o", s(&svg), "--svg"]);
+    let doc = read(&svg.join("hist-firing_rate.svg"));
+    assert!(doc.starts_with("<svg") && doc.contains("firing_rate (Hz)"), "{}", &doc[..doc.len().min(200)]);
 }
 
 #[test]

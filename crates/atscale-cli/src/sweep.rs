@@ -63,6 +63,9 @@ struct RunArgs {
     /// The metric of the report's heatmap (default firing_rate).
     #[arg(long)]
     metric: Option<String>,
+    /// Write the report's plots as SVG instead of PNG.
+    #[arg(long)]
+    svg: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +84,9 @@ struct MergeArgs {
     /// The metric of the report's heatmap (default firing_rate).
     #[arg(long)]
     metric: Option<String>,
+    /// Write the report's plots as SVG instead of PNG.
+    #[arg(long)]
+    svg: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +99,9 @@ struct ReportArgs {
     /// The metric of the heatmap (default firing_rate).
     #[arg(long)]
     metric: Option<String>,
+    /// Write the plots as SVG instead of PNG.
+    #[arg(long)]
+    svg: bool,
     /// Overwrite existing files.
     #[arg(long)]
     force: bool,
@@ -104,7 +113,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(Action::Merge(m)) => run_merge(m),
         Some(Action::Report(r)) => {
             let t = Table::read(&r.results)?;
-            report(&t, &r.output, r.metric.as_deref(), r.force)?;
+            report(&t, &r.output, r.metric.as_deref(), r.svg, r.force)?;
             Ok(ExitCode::SUCCESS)
         }
         None => run_points(args.run),
@@ -198,7 +207,7 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
         if summary.resumed > 0 { format!(", {} resumed", summary.resumed) } else { String::new() }
     );
     if let Some(dir) = &a.report {
-        report(&Table::read(&out)?, dir, a.metric.as_deref(), a.force)?;
+        report(&Table::read(&out)?, dir, a.metric.as_deref(), a.svg, a.force)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -223,21 +232,22 @@ fn run_merge(m: MergeArgs) -> Result<ExitCode> {
         parts.len()
     );
     if let Some(dir) = &m.report {
-        report(&merged, dir, m.metric.as_deref(), m.force)?;
+        report(&merged, dir, m.metric.as_deref(), m.svg, m.force)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(t: &Table, dir: &Path, metric: Option<&str>, force: bool) -> Result<()> {
+fn report(t: &Table, dir: &Path, metric: Option<&str>, svg: bool, force: bool) -> Result<()> {
     let s = summarise(t);
-    let plots = plot::plots(t, metric)?;
+    let format = if svg { plot::Format::Svg } else { plot::Format::Png };
+    let plots = plot::plots(t, metric, format)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let md = markdown(&s);
     write_atomically(&dir.join("summary.md"), md.as_bytes(), force)?;
     write_atomically(&dir.join("summary.json"), serde_json::to_string_pretty(&s)?.as_bytes(), force)?;
     let mut names = vec!["summary.md".to_string(), "summary.json".to_string()];
-    for (name, png) in &plots {
-        write_atomically(&dir.join(name), png, force)?;
+    for (name, bytes) in &plots {
+        write_atomically(&dir.join(name), bytes, force)?;
         names.push(name.clone());
     }
     print!("{md}");

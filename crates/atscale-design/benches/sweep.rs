@@ -31,7 +31,8 @@ fn sweep_text(points: usize, landscape: bool) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let points: usize = std::env::var("ATSCALE_BENCH_POINTS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let points: usize =
+        std::env::var("ATSCALE_BENCH_POINTS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let landscape = std::env::var("ATSCALE_BENCH_LANDSCAPE").is_ok_and(|v| v == "1");
     let spec = SweepSpec::from_toml_str(&sweep_text(points, landscape), "bench-sweep.toml").unwrap();
     let sweep = Sweep::prepare(spec).unwrap();

@@ -48,6 +48,22 @@ pub fn png_bytes(draw: impl FnOnce(&std::path::Path) -> Result<()>) -> Result<Ve
     std::fs::read(&path).map_err(|source| Error::Io { action: "read the rendered plot", path, source })
 }
 
+/// Renders a plot drawn by `draw` onto an SVG document of `size` pixels
+/// (with the shipped font registered, which plotters uses to lay out text)
+/// and returns its bytes.
+pub fn svg_bytes(
+    size: (u32, u32),
+    draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    ensure_font()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        draw(root)?;
+    }
+    Ok(text.into_bytes())
+}
+
 /// Converts a plotters error into this crate's error.
 pub fn plot_error(e: impl std::fmt::Display) -> Error {
     Error::Plot { reason: e.to_string() }
