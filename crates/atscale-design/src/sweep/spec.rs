@@ -377,9 +377,7 @@ impl SweepSpec {
                 if settings.tstop_s.is_some() && settings.tstop_units.is_some() {
                     return Err(cx.err(s.span().start, "give either tstop_s or tstop_units, not both"));
                 }
-                if let (Some(t), Some(BaseSource::Netlist(_))) =
-                    (&r.tstop_units, Some(&base).filter(|b| matches!(b, BaseSource::Netlist(_))))
-                {
+                if let (Some(t), BaseSource::Netlist(_)) = (&r.tstop_units, &base) {
                     return Err(cx.err(
                         t.span().start,
                         "tstop_units needs a design (its time scale); a netlist sweep gives tstop_s",
