@@ -4,8 +4,8 @@
 
 mod design;
 mod landscape;
-mod reliability;
 mod realise;
+mod reliability;
 mod scale;
 mod sim;
 mod summary;

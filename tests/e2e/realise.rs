@@ -85,10 +85,13 @@ fn design_at(dir: &std::path::Path, rate_hz: f64) -> std::path::PathBuf {
     d.join("design.json")
 }
 
-/// The level-1 realisation (above threshold) of a 200 kHz spiker runs in
-/// ngspice and spice21 and their events agree within 5e-3 of the interval.
+/// The level-1 realisation (above threshold) of a 200 kHz spiker verifies
+/// across ngspice, the native solver and spice21. Stated tolerance: 5e-3 of
+/// the local inter-spike interval for every matched spike (as for the ring
+/// oscillator: spice21's fixed-step backward Euler drifts along the train).
+/// Measured: native 4.3e-4 (4.2 ns), spice21 1.1e-3 (12.7 ns) of ~9.7 µs.
 #[test]
-fn level1_realisation_verifies_between_ngspice_and_spice21() {
+fn level1_realisation_verifies_across_ngspice_native_and_spice21() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let design = design_at(tmp.path(), 200_000.0);
     let r = tmp.path().join("real");
@@ -114,15 +117,29 @@ fn level1_realisation_verifies_between_ngspice_and_spice21() {
         "--events",
         &events,
         "--engines",
-        "ngspice,spice21",
+        "ngspice,native,spice21",
         "--tol",
         "5e-3",
         "--json",
     ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(out.status.code(), Some(0), "{json:#}\n{}", String::from_utf8_lossy(&out.stderr));
-    let c = &json["comparisons"][0]["signals"][0]["comparison"];
-    assert!(c["counts"]["matched"].as_u64().expect("matched") >= 5, "{c:#}");
+    let comparisons = json["comparisons"].as_array().expect("comparisons");
+    let others: Vec<_> = comparisons.iter().map(|c| c["other"].as_str().expect("engine")).collect();
+    assert_eq!(others, ["native", "spice21"], "{json:#}");
+    for c in comparisons {
+        assert_eq!(c["reference"], "ngspice");
+        let cmp = &c["signals"][0]["comparison"];
+        assert_eq!(cmp["counts"]["matched"].as_u64(), Some(8), "{cmp:#}");
+        assert_eq!(cmp["counts"]["missing"].as_u64(), Some(0), "{cmp:#}");
+        let worst = cmp["matched"]
+            .as_array()
+            .expect("matched")
+            .iter()
+            .map(|m| m["dt_rel_local"].as_f64().expect("dt").abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 5e-3, "{}: {worst}", c["other"]);
+    }
 }
 
 #[test]

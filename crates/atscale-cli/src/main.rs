@@ -7,8 +7,8 @@
 mod design;
 mod landscape;
 mod output;
-mod reliability;
 mod realise;
+mod reliability;
 mod run_args;
 mod scale;
 mod sim;
