@@ -35,10 +35,13 @@ fn realised_spiker_spikes_in_ngspice_at_the_predicted_rate() {
     let ideal = ev["ideal"]["rate_hz"].as_f64().expect("ideal rate");
     let design_rate = ev["design_rate_hz"].as_f64().expect("design rate");
     assert!((design_rate - 100.0).abs() < 0.5, "{design_rate}");
-    // Measured 57.7 Hz against 61.2 Hz predicted: within 10 % with no fit.
+    // Measured 106.9 Hz against 103.2 Hz predicted: within 10 % with no fit.
     assert!((rate / ideal - 1.0).abs() < 0.10, "transistor {rate} Hz, ideal model {ideal} Hz");
+    // With wide-linear-range followers the rate is within 10 % of the
+    // behavioural design before calibration (106.9 Hz against 100 Hz).
+    assert!((rate / design_rate - 1.0).abs() < 0.10, "transistor {rate} Hz, design {design_rate} Hz");
     let cal = ev["calibration_factor"].as_f64().expect("calibration");
-    assert!((cal - design_rate / rate).abs() < 1e-9 && (1.5..2.0).contains(&cal), "{cal}");
+    assert!((cal - design_rate / rate).abs() < 1e-9 && (0.9..1.1).contains(&cal), "{cal}");
     // After calibration the rate is the design's (by definition) and the part
     // of the factor the blocks' nonlinearity explains is within 10 % of it.
     let cal_ideal = ev["calibration_ideal_model"].as_f64().expect("ideal calibration");
@@ -46,7 +49,16 @@ fn realised_spiker_spikes_in_ngspice_at_the_predicted_rate() {
     // Every transistor in weak inversion, within the technology's limits.
     let devices = rep["realisation"]["devices"].as_array().expect("devices");
     let mos: Vec<_> = devices.iter().filter(|d| d["kind"] == "nmos" || d["kind"] == "pmos").collect();
-    assert_eq!(mos.len(), 40, "10 amplifiers of 4 transistors");
+    // Rf, five leak amplifiers, two followers of three amplifiers, two output amplifiers.
+    assert_eq!(mos.len(), 56, "14 amplifiers of 4 transistors");
+    // The followers' built-in offsets: the long input device is e^3 times longer.
+    let long: Vec<_> =
+        mos.iter().filter(|d| d["role"].as_str().is_some_and(|r| r.contains("long"))).collect();
+    assert_eq!(long.len(), 4, "two offset pairs per follower");
+    for d in &long {
+        let ratio = d["l_m"].as_f64().expect("L") / 2e-6;
+        assert!((ratio - 3f64.exp()).abs() < 0.01, "{d}");
+    }
     for m in &mos {
         assert_eq!(m["region"], "weak inversion", "{m}");
         assert!(m["inversion"].as_f64().expect("IC") < 0.1, "{m}");
@@ -71,6 +83,92 @@ fn realised_spiker_spikes_in_ngspice_at_the_predicted_rate() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
 }
 
+/// A bias sweep of the spiker (0.5, 1 and 2 times every bias current, a
+/// short window of 260 model units): subthreshold theory predicts rate ∝
+/// scale (log-log slope 1, every time constant is `C s / I`). Stated
+/// tolerance: slope within 0.05 of 1, every rate within 5 % of `rate(1) x
+/// scale`. The guide's full sweep (500 model units) is in
+/// `scripts/realise-evidence.sh`.
+#[test]
+fn bias_sweep_scales_the_rate_as_subthreshold_theory_predicts() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("fc");
+    let r = tmp.path().join("sweep");
+    stdout_ok(&["design", "docs/examples/four-conductance-spiking.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = stdout_ok(&[
+        "realise",
+        d.join("design.json").to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        r.to_str().expect("UTF-8"),
+        "--tstop-model",
+        "260",
+        "--sweep",
+        "0.5,2",
+    ]);
+    assert!(out.contains("fitted log-log slope"), "{out}");
+    let ev = &report(&r)["evidence"];
+    let slope = ev["sweep_slope"].as_f64().expect("slope");
+    assert!((slope - 1.0).abs() < 0.05, "slope {slope}");
+    let dev = ev["sweep_max_deviation"].as_f64().expect("deviation");
+    assert!(dev < 0.05, "largest deviation from rate(1) x scale: {dev}");
+    let rates: Vec<f64> =
+        ev["sweep"].as_array().expect("sweep").iter().map(|s| s["rate_hz"].as_f64().expect("rate")).collect();
+    assert_eq!(rates.len(), 2);
+    assert!(rates[1] / rates[0] > 3.6 && rates[1] / rates[0] < 4.4, "{rates:?}");
+}
+
+/// The burster (13 spikes per 0.5 s) realised in generic-bsim4, with its
+/// wide-linear-range followers, bursts in ngspice: over 0.34 s (a shorter
+/// window and a 4x coarser maximum step than the realisation's own run,
+/// to stay fast) the first burst ends and the second begins. The full run
+/// (spikes per burst and burst period against the design) is in
+/// `scripts/realise-evidence.sh` and the guide.
+#[test]
+fn realised_burster_bursts_in_ngspice() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("b");
+    let r = tmp.path().join("real");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    stdout_ok(&[
+        "realise",
+        d.join("design.json").to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        r.to_str().expect("UTF-8"),
+        "--no-sim",
+    ]);
+    let rep = report(&r);
+    let thr = rep["realisation"]["threshold_v"].as_f64().expect("threshold");
+    let hyst = rep["realisation"]["hysteresis_v"].as_f64().expect("hysteresis");
+    let tmax = rep["realisation"]["run"]["tmax_s"].as_f64().expect("tmax");
+    let out = stdout_ok(&[
+        "sim",
+        r.join("realised.cir").to_str().expect("UTF-8"),
+        "--engine",
+        "ngspice",
+        "--tstop",
+        "0.34",
+        "--max-step",
+        &format!("{:e}", 4.0 * tmax),
+        "--events",
+        &format!("v,{thr:e},{hyst:e}"),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let ev: Vec<f64> =
+        json["events"]["v"].as_array().expect("events").iter().map(|x| x.as_f64().expect("t")).collect();
+    let isi: Vec<f64> = ev.windows(2).map(|w| w[1] - w[0]).collect();
+    let shortest = isi.iter().copied().fold(f64::INFINITY, f64::min);
+    // A burst: spikes ~9 ms apart, then a pause over ten times longer, then spikes again.
+    let pause = isi.iter().position(|d| *d > 10.0 * shortest).expect("a pause between bursts");
+    assert!(pause >= 8, "{} spikes before the pause: {isi:?}", pause + 1);
+    assert!(isi.len() > pause + 1, "the next burst starts: {isi:?}");
+    assert!(isi[pause + 1] < 3.0 * shortest, "{isi:?}");
+}
+
 fn design_at(dir: &std::path::Path, rate_hz: f64) -> std::path::PathBuf {
     let spec = dir.join(format!("spec{rate_hz}.toml"));
     std::fs::write(
@@ -85,10 +183,13 @@ fn design_at(dir: &std::path::Path, rate_hz: f64) -> std::path::PathBuf {
     d.join("design.json")
 }
 
-/// The level-1 realisation (above threshold) of a 200 kHz spiker runs in
-/// ngspice and spice21 and their events agree within 5e-3 of the interval.
+/// The level-1 realisation (above threshold) of a 200 kHz spiker verifies
+/// across ngspice, the native solver and spice21. Stated tolerance: 5e-3 of
+/// the local inter-spike interval for every matched spike (as for the ring
+/// oscillator: spice21's fixed-step backward Euler drifts along the train).
+/// Measured: native 4.3e-4 (4.2 ns), spice21 1.1e-3 (12.7 ns) of ~9.7 µs.
 #[test]
-fn level1_realisation_verifies_between_ngspice_and_spice21() {
+fn level1_realisation_verifies_across_ngspice_native_and_spice21() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let design = design_at(tmp.path(), 200_000.0);
     let r = tmp.path().join("real");
@@ -114,15 +215,29 @@ fn level1_realisation_verifies_between_ngspice_and_spice21() {
         "--events",
         &events,
         "--engines",
-        "ngspice,spice21",
+        "ngspice,native,spice21",
         "--tol",
         "5e-3",
         "--json",
     ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(out.status.code(), Some(0), "{json:#}\n{}", String::from_utf8_lossy(&out.stderr));
-    let c = &json["comparisons"][0]["signals"][0]["comparison"];
-    assert!(c["counts"]["matched"].as_u64().expect("matched") >= 5, "{c:#}");
+    let comparisons = json["comparisons"].as_array().expect("comparisons");
+    let others: Vec<_> = comparisons.iter().map(|c| c["other"].as_str().expect("engine")).collect();
+    assert_eq!(others, ["native", "spice21"], "{json:#}");
+    for c in comparisons {
+        assert_eq!(c["reference"], "ngspice");
+        let cmp = &c["signals"][0]["comparison"];
+        assert_eq!(cmp["counts"]["matched"].as_u64(), Some(8), "{cmp:#}");
+        assert_eq!(cmp["counts"]["missing"].as_u64(), Some(0), "{cmp:#}");
+        let worst = cmp["matched"]
+            .as_array()
+            .expect("matched")
+            .iter()
+            .map(|m| m["dt_rel_local"].as_f64().expect("dt").abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 5e-3, "{}: {worst}", c["other"]);
+    }
 }
 
 #[test]

@@ -287,7 +287,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let (nominal, t, v) = simulate(&runner, &r, &text_ng, tstop_s, args.timeout)?;
         let th = design.event.threshold_v / design.scales.s_volt;
         let hy = design.event.hysteresis_v / design.scales.s_volt;
-        let measure_model = if design.achieved.spikes_per_burst.is_some() { 25_000.0 } else { 800.0 };
+        // Bursters: enough for four bursts even when the realisation's are
+        // twice as long as the design's (burst detection needs four).
+        let measure_model = if design.achieved.spikes_per_burst.is_some() {
+            design.mother_period.map_or(25_000.0, |p| (12.0 * p).max(25_000.0))
+        } else {
+            800.0
+        };
         let ideal = predict(&r, th, hy, measure_model)?;
         // Behavioural design at the realised time scale (a bias scale speeds it up).
         let m = args.bias_scale;

@@ -210,10 +210,21 @@ struct Mosfet {
     phi: f64,
     vgs_old: f64,
     vds_old: f64,
+    /// Saturation current of each bulk junction (`IS`), A.
+    isat: f64,
+    /// Critical voltage of the junction limiter, V.
+    vcrit: f64,
+    vbs_old: f64,
+    vbd_old: f64,
+    /// Channel conductance `gm + gds + gmbs` when the Jacobian was last written, S.
+    g_jac: f64,
     /// Slots `[row][col]` for rows d, s and columns d, g, s, b.
     slots: [[usize; 4]; 2],
     /// Slots `[row][col]` for rows d, s with the roles of d and s swapped.
     slots_rev: [[usize; 4]; 2],
+    /// Slots of the bulk-source and bulk-drain junctions (`quad` order, b first).
+    slots_bs: [usize; 4],
+    slots_bd: [usize; 4],
 }
 
 /// Inputs of one evaluation.
@@ -242,6 +253,9 @@ pub(crate) struct EvalOut {
     pub jac: Vec<f64>,
     /// Whether a junction limiter changed a voltage in this evaluation.
     pub limited: bool,
+    /// Whether a device's small-signal conductance moved so far from the
+    /// one in the last Jacobian that a chord step cannot be trusted.
+    pub stale: bool,
 }
 
 /// The assembled formulation of a flat circuit.
@@ -517,6 +531,11 @@ impl Mna {
                         Some(ModelKind::Pmos(mp)) => (-1.0, mp),
                         _ => return Err(unsupported(name, format!("no MOSFET model {model:?}"))),
                     };
+                    // Bulk junctions as ngspice's MOS1 without areas: `IS` (default 1e-14 A).
+                    let isat = mp.extra.get("is").copied().unwrap_or(1e-14);
+                    if !(isat.is_finite() && isat > 0.0) {
+                        return Err(unsupported(name, format!("junction saturation current IS = {isat} A")));
+                    }
                     if mp.level != 1 {
                         return Err(unsupported(
                             name,
@@ -536,8 +555,15 @@ impl Mna {
                         phi: mp.phi(),
                         vgs_old: 0.0,
                         vds_old: 0.0,
+                        isat,
+                        vcrit: VT_NOMINAL * (VT_NOMINAL / (std::f64::consts::SQRT_2 * isat)).ln(),
+                        vbs_old: 0.0,
+                        vbd_old: 0.0,
+                        g_jac: 0.0,
                         slots: [[NONE; 4]; 2],
                         slots_rev: [[NONE; 4]; 2],
+                        slots_bs: [NONE; 4],
+                        slots_bd: [NONE; 4],
                     }))
                 }
             };
@@ -643,9 +669,11 @@ impl Mna {
             match &mut self.devices[k] {
                 Dev::Diode(dd) => dd.vold = get(y, dd.a) - get(y, dd.b),
                 Dev::Mosfet(m) => {
-                    let (vgs, vds, _) = m.terminal(y);
+                    let (vgs, vds, vbs) = m.terminal(y);
                     m.vgs_old = vgs;
                     m.vds_old = vds;
+                    m.vbs_old = vbs;
+                    m.vbd_old = vbs - vds;
                 }
                 _ => {}
             }
@@ -660,6 +688,7 @@ impl Mna {
             out.jac.iter_mut().for_each(|v| *v = 0.0);
         }
         out.limited = false;
+        out.stale = false;
         let timing = self.timing;
         for d in &mut self.devices {
             d.eval(y, ctx, &timing, out);
@@ -689,6 +718,7 @@ impl Mna {
                         q: vec![0.0; q.len()],
                         jac: Vec::new(),
                         limited: false,
+                        stale: false,
                     };
                     let saved = dd.vold;
                     dd.eval(y, ctx, &mut tmp);
@@ -809,6 +839,7 @@ impl Mna {
             q: vec![0.0; self.n],
             jac: vec![0.0; self.pattern.nnz()],
             limited: false,
+            stale: false,
         }
     }
 }
@@ -898,6 +929,8 @@ impl Dev {
                         push(r, c);
                     }
                 }
+                pairs2(push, m.b, m.s);
+                pairs2(push, m.b, m.d);
             }
         }
     }
@@ -942,6 +975,8 @@ impl Dev {
                         m.slots_rev[ri][ci] = slot(r, c);
                     }
                 }
+                m.slots_bs = quad(slot, m.b, m.s);
+                m.slots_bd = quad(slot, m.b, m.d);
             }
         }
     }
@@ -1281,6 +1316,18 @@ impl Mosfet {
             let (i, a, b, c) = self.level1(vgs - vds, -vds, vbs - vds);
             (i, a, b, c, true)
         };
+        // The level-1 channel's conductance vanishes at the threshold (its
+        // current is square-law above and zero below): near it, a chord
+        // step with a Jacobian from another iterate is wrong by any factor
+        // and can accept a solution picoamperes but hundreds of microvolts
+        // off, or oscillate around it. Such an iterate asks for a fresh
+        // Jacobian (SPICE refactors every iteration).
+        let g = gm + gds + gmbs;
+        if ctx.jac {
+            self.g_jac = g;
+        } else if ctx.limit && (g - self.g_jac).abs() > 0.5 * g.max(self.g_jac) && g.max(self.g_jac) > GMIN {
+            out.stale = true;
+        }
         // Linearised current into the (effective) drain, n-channel frame,
         // then the terminal current into drain `d`.
         let (dvgs, dvds, dvbs) = (vgs_t - vgs, vds_t - vds, 0.0);
@@ -1291,9 +1338,39 @@ impl Mosfet {
         } else {
             ids + gm * dvgs + gds * dvds + gmbs * dvbs
         };
-        let i_d = self.sign * i_n + GMIN * (get(y, self.d) - get(y, self.s));
+        let i_d = self.sign * i_n;
         add(&mut out.f, self.d, i_d);
         add(&mut out.f, self.s, -i_d);
+        // Bulk-source and bulk-drain junctions with gmin across each, as
+        // ngspice's MOS1: they give every drain and source a path to the bulk,
+        // so the node between a cut-off device and a diode-connected one is
+        // not left to the drain-source gmin divider (which can park it on the
+        // diode's threshold, where its current and slope vanish).
+        let vbd_t = vbs_t - vds_t;
+        let (mut vbs_j, mut vbd_j) = (vbs_t, vbd_t);
+        if ctx.limit {
+            // The junction on the source side of the (limited) mode is
+            // limited, the other follows from the limited vds.
+            let lim;
+            if vds >= 0.0 {
+                (vbs_j, lim) = pnjlim(vbs_t, self.vbs_old, VT_NOMINAL, self.vcrit);
+                vbd_j = vbs_j - vds;
+            } else {
+                (vbd_j, lim) = pnjlim(vbd_t, self.vbd_old, VT_NOMINAL, self.vcrit);
+                vbs_j = vbd_j + vds;
+            }
+            out.limited |= lim;
+        }
+        self.vbs_old = vbs_j;
+        self.vbd_old = vbd_j;
+        let (cbs, gbs) = junction(self.isat, vbs_j);
+        let (cbd, gbd) = junction(self.isat, vbd_j);
+        // Currents from bulk into source and drain, linearised at the limited voltages.
+        let i_bs = self.sign * (cbs + gbs * (vbs_t - vbs_j));
+        let i_bd = self.sign * (cbd + gbd * (vbd_t - vbd_j));
+        add(&mut out.f, self.b, i_bs + i_bd);
+        add(&mut out.f, self.s, -i_bs);
+        add(&mut out.f, self.d, -i_bd);
         if ctx.jac {
             // Rows (D', S') and columns (D', g, S', b) of the effective orientation.
             let sl = if rev { &self.slots_rev } else { &self.slots };
@@ -1302,11 +1379,19 @@ impl Mosfet {
                 add(&mut out.jac, sl[0][ci], *g);
                 add(&mut out.jac, sl[1][ci], -*g);
             }
-            let s = &self.slots;
-            add(&mut out.jac, s[0][0], GMIN);
-            add(&mut out.jac, s[0][2], -GMIN);
-            add(&mut out.jac, s[1][0], -GMIN);
-            add(&mut out.jac, s[1][2], GMIN);
+            stamp_g(&mut out.jac, &self.slots_bs, gbs);
+            stamp_g(&mut out.jac, &self.slots_bd, gbd);
         }
+    }
+}
+
+/// A MOS1 bulk junction of saturation current `isat` at `v` (n-channel
+/// frame), with gmin across it: `(current, conductance)`.
+fn junction(isat: f64, v: f64) -> (f64, f64) {
+    if v <= -3.0 * VT_NOMINAL {
+        (GMIN * v - isat, GMIN)
+    } else {
+        let e = (v / VT_NOMINAL).min(700.0).exp();
+        (isat * (e - 1.0) + GMIN * v, isat * e / VT_NOMINAL + GMIN)
     }
 }

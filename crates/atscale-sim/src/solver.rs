@@ -813,6 +813,12 @@ impl Integrator {
                 if !norm.is_finite() {
                     break;
                 }
+                if self.eng.out.stale {
+                    // A device left the Jacobian's linearisation: a full Newton step next.
+                    prev_norm = norm;
+                    want_jac = true;
+                    continue;
+                }
                 let rate = if iter == 0 { 0.0 } else { norm / prev_norm };
                 if iter > 0 && rate > 0.9 {
                     break;

@@ -14,6 +14,13 @@ use crate::spec::Design;
 /// leak over the membrane's swing (multi-tanh linearisation).
 pub const LEAK_OFFSETS: [f64; 5] = [-2.4, -1.2, 0.0, 1.2, 2.4];
 
+/// Offsets (model volts) of the three amplifiers of a wide-linear-range
+/// follower-integrator below threshold: each offset is built into its input
+/// pair as a length ratio `exp(2 |offset|)` (20.1), so the pair's
+/// characteristic is `tanh(v - x - offset)` and the weighted sum is linear
+/// in `v - x` over about ±3 model volts instead of ±1.
+pub const FOLLOWER_OFFSETS: [f64; 3] = [-1.5, 0.0, 1.5];
+
 /// Options of a realisation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Options {
@@ -167,11 +174,21 @@ fn pair_expr(region: Region, x: Expr) -> Expr {
 /// Weights `w` with `sum_j w_j f(v - LEAK_OFFSETS[j]) ≈ v` on `|v| <= 3.5`
 /// (least squares), `f` the pair characteristic of the region.
 pub fn leak_weights(region: Region) -> Result<Vec<f64>> {
-    let n = LEAK_OFFSETS.len();
-    let grid: Vec<f64> = (0..=140).map(|k| -3.5 + 0.05 * f64::from(k)).collect();
-    let a = nalgebra::DMatrix::from_fn(grid.len(), n, |i, j| {
-        pair_characteristic(region, grid[i] - LEAK_OFFSETS[j])
-    });
+    linear_weights(region, &LEAK_OFFSETS, 70)
+}
+
+/// Weights `w` with `sum_j w_j tanh(u - FOLLOWER_OFFSETS[j]) ≈ u` on
+/// `|u| <= 3` (least squares): the wide-linear-range follower.
+pub fn follower_weights() -> Result<Vec<f64>> {
+    linear_weights(Region::Subthreshold, &FOLLOWER_OFFSETS, 60)
+}
+
+/// Least-squares weights of `sum_j w_j f(u - offsets[j]) ≈ u` on `|u| <= half / 20`.
+fn linear_weights(region: Region, offsets: &[f64], half: i32) -> Result<Vec<f64>> {
+    let n = offsets.len();
+    let grid: Vec<f64> = (-half..=half).map(|k| 0.05 * f64::from(k)).collect();
+    let a =
+        nalgebra::DMatrix::from_fn(grid.len(), n, |i, j| pair_characteristic(region, grid[i] - offsets[j]));
     let b = nalgebra::DVector::from_column_slice(&grid);
     let ata = a.transpose() * &a;
     let atb = a.transpose() * b;
@@ -316,6 +333,22 @@ impl Builder<'_> {
         role: &str,
     ) -> Result<()> {
         let (w, l, inversion, region) = self.size(&name, pmos, id)?;
+        self.push_mos(name, nodes, pmos, id, (w, l, inversion, region), element, role);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_mos(
+        &mut self,
+        name: String,
+        nodes: [&str; 4],
+        pmos: bool,
+        id: f64,
+        sized: (f64, f64, Option<f64>, String),
+        element: &str,
+        role: &str,
+    ) {
+        let (w, l, inversion, region) = sized;
         let model = if pmos { self.tech.pmos.clone() } else { self.tech.nmos.clone() };
         self.els.push(el(
             name.clone(),
@@ -341,7 +374,6 @@ impl Builder<'_> {
             inversion,
             region: Some(region),
         });
-        Ok(())
     }
 
     /// The node at `V_ref + s delta` (a reference voltage source), created once per offset.
@@ -397,6 +429,12 @@ impl Builder<'_> {
             "mirror (diode)",
         )?;
         self.mos(format!("M{tag}_o"), [out, &mirror, "vdd", "vdd"], true, half, element, "mirror (output)")?;
+        self.bias(tag, element, ib)
+    }
+
+    /// The tail bias of amplifier `tag` (an ideal current source from its tail node).
+    fn bias(&mut self, tag: &str, element: &str, ib: f64) -> Result<()> {
+        let tail = format!("{tag}_t");
         let iname = format!("I{tag}_b");
         self.check_bias(&iname, ib)?;
         self.els.push(el(
@@ -421,6 +459,80 @@ impl Builder<'_> {
             region: None,
         });
         Ok(())
+    }
+
+    /// A transconductance amplifier (below threshold) whose input pair has
+    /// a built-in offset `delta` model volts: the weaker input device is
+    /// `exp(2 |delta|)` times longer (same width, so narrow-width effects
+    /// cancel; lengths of microns, so short-channel effects are small), and
+    /// the output sources `ib tanh((V+ - V-)/s - delta)` into `out`.
+    /// Returns the offset realised after the lengths are snapped to the grid.
+    #[allow(clippy::too_many_arguments)]
+    fn ta_offset(
+        &mut self,
+        tag: &str,
+        element: &str,
+        plus: &str,
+        minus: &str,
+        out: &str,
+        ib: f64,
+        delta: f64,
+    ) -> Result<f64> {
+        if delta == 0.0 {
+            self.ta(tag, element, plus, minus, out, ib)?;
+            return Ok(0.0);
+        }
+        let tail = format!("{tag}_t");
+        let mirror = format!("{tag}_m");
+        let r = (2.0 * delta.abs()).exp();
+        // At balance the short device carries ib r / (1 + r), the long one
+        // ib / (1 + r): both at the same inversion coefficient.
+        let i_short = ib * r / (1.0 + r);
+        let i_long = ib / (1.0 + r);
+        // delta > 0: the + device is the weaker (longer) one.
+        let (name_p, name_n) = (format!("M{tag}_p"), format!("M{tag}_n"));
+        let (short_name, long_name) = if delta > 0.0 { (&name_n, &name_p) } else { (&name_p, &name_n) };
+        let (w, l, inv_s, reg_s) = self.size(short_name, false, i_short)?;
+        let l_long = self.snap(r * l);
+        if l_long > self.tech.sizing.l_max_m {
+            return Err(Error::Limit {
+                device: long_name.clone(),
+                limit: "sizing.l_max_m",
+                message: format!(
+                    "length {} (offset {delta} model V needs a length ratio {r:.2}) exceeds the technology's \
+                     sizing.l_max_m = {}",
+                    si(l_long, "m"),
+                    si(self.tech.sizing.l_max_m, "m")
+                ),
+            });
+        }
+        let realised = (l_long / l).ln() / 2.0 * delta.signum();
+        let inv_l = inv_s.map(|ic| ic * (i_long / i_short) * (l_long / l));
+        let role_s =
+            format!("input pair {} (offset {realised:.4} model V)", if delta > 0.0 { "-" } else { "+" });
+        let role_l = format!(
+            "input pair {} (long: length ratio {:.3})",
+            if delta > 0.0 { "+" } else { "-" },
+            l_long / l
+        );
+        let (i_p, i_n) = if delta > 0.0 { (i_long, i_short) } else { (i_short, i_long) };
+        let sized_p =
+            if delta > 0.0 { (w, l_long, inv_l, reg_s.clone()) } else { (w, l, inv_s, reg_s.clone()) };
+        let sized_n = if delta > 0.0 { (w, l, inv_s, reg_s) } else { (w, l_long, inv_l, reg_s) };
+        let (role_p, role_n) = if delta > 0.0 { (&role_l, &role_s) } else { (&role_s, &role_l) };
+        self.push_mos(name_p, [&mirror, plus, &tail, "0"], false, i_p, sized_p, element, role_p);
+        self.push_mos(name_n, [out, minus, &tail, "0"], false, i_n, sized_n, element, role_n);
+        self.mos(
+            format!("M{tag}_d"),
+            [&mirror, &mirror, "vdd", "vdd"],
+            true,
+            i_p,
+            element,
+            "mirror (diode)",
+        )?;
+        self.mos(format!("M{tag}_o"), [out, &mirror, "vdd", "vdd"], true, i_p, element, "mirror (output)")?;
+        self.bias(tag, element, ib)?;
+        Ok(realised)
     }
 
     fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: &str) -> Result<()> {
@@ -606,7 +718,21 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 let i_target = (k / 10.0).max(10.0 * lim.bias_min_a);
                 let c_x = (tau_phys * i_target / s).min(lim.capacitance_max_f);
                 let i_f = s * c_x / tau_phys;
-                b.ta(&format!("{name}f"), name, &membrane, &x, &x, i_f)?;
+                // Below threshold a wide-linear-range follower (three pairs
+                // with built-in offsets); above threshold one pair (its
+                // square law gives no clean offset by sizing), which slews.
+                let wide = region == Region::Subthreshold;
+                let mut follower: Vec<(f64, f64)> = Vec::new();
+                if wide {
+                    let fw = follower_weights()?;
+                    for (j, (&d, &wj)) in FOLLOWER_OFFSETS.iter().zip(&fw).enumerate() {
+                        let realised = b.ta_offset(&format!("{name}f{j}"), name, &membrane, &x, &x, i_f * wj, d)?;
+                        follower.push((wj, realised));
+                    }
+                } else {
+                    b.ta(&format!("{name}f"), name, &membrane, &x, &x, i_f)?;
+                    follower.push((1.0, 0.0));
+                }
                 b.capacitor(format!("C{name}"), &x, c_x, name, "state capacitor")?;
                 ic.push((x.clone(), scales.v_ref_v + s * x0));
                 let r = b.reference(*delta);
@@ -616,9 +742,20 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 } else {
                     b.ta(name, name, &r, &x, &membrane, ib)?;
                 }
+                let follower_text = if wide {
+                    format!(
+                        "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
+                         weights {:?}; linear over |v - x| <= 3 model V) and transconductance amplifier",
+                        follower.len(),
+                        follower.iter().map(|f| (f.1 * 1e4).round() / 1e4).collect::<Vec<_>>(),
+                        follower.iter().map(|f| (f.0 * 1e4).round() / 1e4).collect::<Vec<_>>()
+                    )
+                } else {
+                    "follower-integrator (amplifier + capacitor) and transconductance amplifier".to_string()
+                };
                 b.blocks.push(BlockReport {
                     element: name.into(),
-                    block: "follower-integrator (amplifier + capacitor) and transconductance amplifier".into(),
+                    block: follower_text,
                     realises: format!(
                         "tau = s C / I_f = {} x {} / {} = {} (model {tau_s}); i = {} tanh((x - {})/{}) (bias {})",
                         si(s, "V"),
@@ -642,7 +779,17 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                     ElementKind::BehaviouralCurrent {
                         p: "0".into(),
                         n: xi.clone(),
-                        expr: Expr::Num(1.0 / tau_s) * pair_expr(region, Expr::v(membrane.clone()) - Expr::v(xi.clone())),
+                        expr: follower
+                            .iter()
+                            .map(|&(wj, dj)| {
+                                Expr::Num(wj / tau_s)
+                                    * pair_expr(
+                                        region,
+                                        Expr::v(membrane.clone()) - Expr::v(xi.clone()) - Expr::Num(dj),
+                                    )
+                            })
+                            .reduce(|a, b| a + b)
+                            .unwrap_or(Expr::Num(0.0)),
                     },
                 ));
                 ideal.push(el(
@@ -718,7 +865,16 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         // The window the ideal model is measured on (800 model units for the spiker).
         None => (16.0 * period_model, period_model / 400.0),
     };
-    let i_min = b.devices.iter().filter_map(|d| d.current_a).map(f64::abs).fold(f64::INFINITY, f64::min);
+    // Tolerances from the smallest bias current (halved, as a pair's device
+    // carries at balance); the long device of an offset pair carries less
+    // at balance but its share of the output is what the bias sets.
+    let i_min = b
+        .devices
+        .iter()
+        .filter(|d| d.kind == "current source")
+        .filter_map(|d| d.current_a)
+        .map(|i| i.abs() / 2.0)
+        .fold(f64::INFINITY, f64::min);
     let run = RunSettings {
         tstop_s: tstop_model * omega,
         tmax_s: tmax_model * omega,
@@ -821,6 +977,17 @@ mod tests {
             // Within 0.1 model units of current over |v| <= 3.
             assert!(worst < 0.1, "{region:?}: {worst}");
         }
+        // The wide-linear-range follower: within 0.31 of u over |u| <= 3
+        // (one pair: tanh(3) = 0.995, off by 2); its slope at the origin is
+        // 0.84 (the least-squares fit trades it for range), which the ideal
+        // model keeps.
+        let fw = follower_weights().unwrap_or_default();
+        assert_eq!(fw.len(), FOLLOWER_OFFSETS.len());
+        assert!(fw.iter().all(|x| *x > 0.0), "{fw:?}");
+        let f = |u: f64| -> f64 { FOLLOWER_OFFSETS.iter().zip(&fw).map(|(d, w)| w * (u - d).tanh()).sum() };
+        let worst = (0..=60).map(|k| -3.0 + 0.1 * f64::from(k)).map(|u| (f(u) - u).abs()).fold(0.0, f64::max);
+        assert!(worst < 0.31, "{worst}");
+        assert!(((f(1e-4) - f(-1e-4)) / 2e-4 - 0.842).abs() < 0.01, "{fw:?}");
         assert!((pair_characteristic(Region::AboveThreshold, 5.0) - 1.0).abs() < 1e-12);
         assert!((pair_characteristic(Region::AboveThreshold, 0.01) - 0.01).abs() < 1e-5);
     }

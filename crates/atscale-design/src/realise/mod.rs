@@ -12,11 +12,14 @@
 //!   tail current `|alpha| I_unit` sets the gain and whose reference input
 //!   `V_ref + s delta` sets the offset; the sign of `alpha` picks which input
 //!   the membrane drives;
-//! - a first-order relaxation `tau dx/dt = v - x` is a follower-integrator,
-//!   an amplifier driving a capacitor `C` with `tau = 2 U_T C / (kappa I_f)`;
-//!   it is linear for small `v - x` and slews as `tanh(v - x)` for large
-//!   ones (the behavioural model of the realisation, [`mapping::Realisation::ideal_model`], keeps
-//!   that nonlinearity so that its effect on the rate is predicted, not fitted);
+//! - a first-order relaxation `tau dx/dt = v - x` is a follower-integrator
+//!   driving a capacitor `C` with `tau = 2 U_T C / (kappa I_f)`; below
+//!   threshold it is three amplifiers whose input pairs have offsets
+//!   [`mapping::FOLLOWER_OFFSETS`] built in by length ratios, linear over
+//!   `|v - x| <= 3` model volts; above threshold one amplifier, which slews
+//!   as the pair characteristic for large `v - x` (the behavioural model of
+//!   the realisation, [`mapping::Realisation::ideal_model`], keeps these
+//!   characteristics so that their effect on the rate is predicted, not fitted);
 //! - the membrane capacitor is a capacitor; the linear leak is five
 //!   amplifiers in parallel with offsets [`mapping::LEAK_OFFSETS`]
 //!   (a multi-tanh linearisation: one amplifier saturates at one model

@@ -5,6 +5,7 @@
 
 mod analytic;
 mod events;
+mod mos;
 mod op;
 mod solvers;
 mod stats;
