@@ -1,6 +1,7 @@
-//! The energy-shaping designer of atscale (theory note sections 1-8).
+//! The energy-shaping designer of atscale (theory note sections 1-9), and
+//! the design-space tools built on it.
 //!
-//! Work in progress (issue 6). A tour, in the order a user meets it:
+//! A tour, in the order a user meets it:
 //!
 //! - [`templates`]: dimensionless mother circuits (FitzHugh-Nagumo,
 //!   four-conductance neurons, Hodgkin-Huxley, bistable switch, cable,

@@ -692,3 +692,25 @@ pub fn run(
         wall_s: started.elapsed().as_secs_f64(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_points() {
+        let shards: Vec<Shard> = (1..=4).map(|i| Shard::parse(&format!("{i}/4")).unwrap()).collect();
+        for p in 0..103 {
+            assert_eq!(shards.iter().filter(|s| s.contains(p)).count(), 1, "point {p}");
+        }
+        assert_eq!(Shard::parse("0/4").unwrap_err(), "shard 0/4 is out of range: I must be in 1..=N");
+        assert_eq!(Shard::parse("5/4").unwrap_err(), "shard 5/4 is out of range: I must be in 1..=N");
+        assert_eq!(Shard::parse("2").unwrap_err(), "shard `2` is not of the form I/N");
+        assert_eq!(Shard::parse("a/4").unwrap_err(), "shard index `a` is not a number");
+    }
+
+    #[test]
+    fn the_partial_file_sits_next_to_the_results() {
+        assert_eq!(partial_path(Path::new("out/r.csv")), PathBuf::from("out/r.csv.partial"));
+    }
+}
