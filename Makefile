@@ -18,6 +18,7 @@ ngspice:
 demo: ngspice
 	$(ATSCALE) design docs/examples/tonic-spiking-100hz.toml -o out/demo --force
 	$(ATSCALE) verify out/demo/design.cir --events v,0.1,0.05 --report out/demo/verify --force
+	$(ATSCALE) sweep docs/examples/sweep-fi.toml -o out/demo/f-i.csv --report out/demo/f-i --force
 
 ## test: formatting, lints, docs and the whole test suite (what CI runs).
 test: ngspice fmt lint doc unit
