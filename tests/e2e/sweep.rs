@@ -309,6 +309,15 @@ fn bad_sweep_files_name_the_file_line_and_problem() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("{}:{want}", p.display())), "case {k}: {err}");
     }
+    // An output folder that does not exist: the cause once, not twice.
+    let out = atscale(&["sweep", "docs/examples/sweep-netlist.toml", "-o", "/nonexistent/dir/o.csv"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.ends_with(
+            "error: cannot create the partial results /nonexistent/dir/o.csv.partial: No such file or directory (os error 2)\n"
+        ),
+        "{err}"
+    );
     // A name the base does not have, reported at the parameter's line.
     let p = dir.path().join("unknown.toml");
     std::fs::write(
