@@ -926,7 +926,8 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     // The run: the design's measuring window, a fine maximum step, tolerances for picoamperes.
     let period_model = design.mother_period.unwrap_or(50.0);
     let (tstop_model, tmax_model) = match design.achieved.spikes_per_burst {
-        Some(n) => (2.5 * period_model, period_model / (400.0 * f64::from(n.max(1)))),
+        // Bursters: 4.5 design periods, for three complete bursts after the first.
+        Some(n) => (4.5 * period_model, period_model / (400.0 * f64::from(n.max(1)))),
         // The window the ideal model is measured on (800 model units for the spiker).
         None => (16.0 * period_model, period_model / 400.0),
     };
