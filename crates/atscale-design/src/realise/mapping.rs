@@ -24,6 +24,29 @@ pub const LEAK_OFFSETS: [f64; 9] = [-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 
 /// in `v - x` over about ±3 model volts instead of ±1.
 pub const FOLLOWER_OFFSETS: [f64; 3] = [-1.5, 0.0, 1.5];
 
+/// Offsets (model volts) of the transconductors whose signed sum realises
+/// the FitzHugh-Nagumo cubic `a v^3 - b v` over `|v| <= 2.5`.
+pub const CUBIC_OFFSETS: [f64; 9] = [-3.0, -2.25, -1.5, -0.75, 0.0, 0.75, 1.5, 2.25, 3.0];
+
+/// Weights `w` (signed) with `sum_j w_j tanh(v - CUBIC_OFFSETS[j]) ≈ a v^3 - b v`
+/// on `|v| <= 2.5` (least squares; within 1e-3 for `a = 1/3, b = 1`).
+///
+/// # Errors
+///
+/// [`Error::FitFailed`] if the normal equations are singular.
+pub fn cubic_weights(a: f64, b: f64) -> Result<Vec<f64>> {
+    let n = CUBIC_OFFSETS.len();
+    let grid: Vec<f64> = (-50..=50).map(|k| 0.05 * f64::from(k)).collect();
+    let m = nalgebra::DMatrix::from_fn(grid.len(), n, |i, j| (grid[i] - CUBIC_OFFSETS[j]).tanh());
+    let y = nalgebra::DVector::from_iterator(grid.len(), grid.iter().map(|v| a * v * v * v - b * v));
+    let x = (m.transpose() * &m).lu().solve(&(m.transpose() * y)).ok_or(Error::FitFailed {
+        samples: grid.len(),
+        basis: n,
+        reason: "the normal equations of the cubic's multi-tanh fit are singular",
+    })?;
+    Ok(x.iter().copied().collect())
+}
+
 /// Options of a realisation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Options {
@@ -560,6 +583,39 @@ impl Builder<'_> {
         Ok(realised)
     }
 
+    /// A signed multi-tanh sum: current `sum_j c_j tanh(x - shift - d_j)`
+    /// into `out`, `x` the model voltage of `node`, one amplifier per term
+    /// (a positive `c_j` drives the `+` input with `node`, a negative one the
+    /// `-` input). Terms below the technology's smallest bias are left out;
+    /// returns the `(c_j, shift + d_j)` realised.
+    #[allow(clippy::too_many_arguments)]
+    fn multi_tanh(
+        &mut self,
+        tag: &str,
+        element: &str,
+        node: &str,
+        shift: f64,
+        out: &str,
+        coefs: &[f64],
+        offsets: &[f64],
+    ) -> Result<Vec<(f64, f64)>> {
+        let mut done = Vec::new();
+        for (j, (&c, &d)) in coefs.iter().zip(offsets).enumerate() {
+            if c.abs() < self.tech.limits.bias_min_a {
+                continue;
+            }
+            let r = self.reference(shift + d);
+            let t = format!("{tag}{j}");
+            if c > 0.0 {
+                self.ta(&t, element, node, &r, out, c)?;
+            } else {
+                self.ta(&t, element, &r, node, out, -c)?;
+            }
+            done.push((c, shift + d));
+        }
+        Ok(done)
+    }
+
     fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: &str) -> Result<()> {
         if c > self.tech.limits.capacitance_max_f {
             return Err(Error::Limit {
@@ -590,6 +646,52 @@ impl Builder<'_> {
         });
         Ok(())
     }
+}
+
+/// `sum_j (c_j / unit) f(x - d_j)` as an expression, `f` the pair characteristic.
+fn sum_expr(region: Region, terms: &[(f64, f64)], unit: f64, x: &str) -> Expr {
+    terms
+        .iter()
+        .map(|&(c, d)| Expr::Num(c / unit) * pair_expr(region, Expr::v(x.to_string()) - Expr::Num(d)))
+        .reduce(|a, b| a + b)
+        .unwrap_or(Expr::Num(0.0))
+}
+
+/// The FitzHugh-Nagumo recovery branch of a design: an inductor from the
+/// membrane through a resistor to a DC source to ground (or through the
+/// resistor to ground): `(inductor, L, ic, R, V_b, names consumed)`.
+type Recovery = (String, f64, f64, f64, f64, Vec<String>);
+
+fn recovery_branch(design: &Design) -> Option<Recovery> {
+    let els = &design.mother.elements;
+    let m = design.membrane.as_str();
+    els.iter().find_map(|e| {
+        let ElementKind::Inductor { p, n: mid, l_henry, ic_amp } = &e.kind else { return None };
+        if p != m {
+            return None;
+        }
+        let (rname, r, far) = els.iter().find_map(|x| match &x.kind {
+            ElementKind::Resistor { p, n, r_ohm } if p == mid => Some((x.name.clone(), *r_ohm, n.clone())),
+            ElementKind::Resistor { p, n, r_ohm } if n == mid => Some((x.name.clone(), *r_ohm, p.clone())),
+            _ => None,
+        })?;
+        let mut used = vec![e.name.clone(), rname];
+        let vb = if far == "0" {
+            0.0
+        } else {
+            let (vname, v) = els.iter().find_map(|x| match &x.kind {
+                ElementKind::VoltageSource { p, n, waveform: Waveform::Dc { value }, .. }
+                    if *p == far && n == "0" =>
+                {
+                    Some((x.name.clone(), *value))
+                }
+                _ => None,
+            })?;
+            used.push(vname);
+            v
+        };
+        Some((e.name.clone(), *l_henry, ic_amp.unwrap_or(0.0), r, vb, used))
+    })
 }
 
 fn unsupported(e: &Element<f64>, reason: &str) -> Error {
@@ -651,9 +753,91 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let mut ideal: Vec<Element<f64>> = Vec::new();
     let mut ic: Vec<(String, f64)> = Vec::new();
     let on_membrane = |p: &str, n: &str| p == membrane && n == "0";
-    let mut weights = None;
+    let mut weights: Option<Vec<f64>> = None;
+    let recovery = recovery_branch(design);
+    let consumed: Vec<String> = recovery.as_ref().map(|r| r.5.clone()).unwrap_or_default();
     for e in &design.mother.elements {
         let name = e.name.as_str();
+        if consumed.iter().any(|c| c == name) {
+            if let (Some((lname, l, i0, rr, vb, _)), ElementKind::Inductor { .. }) = (&recovery, &e.kind) {
+                if region != Region::Subthreshold {
+                    return Err(unsupported(e, "the recovery branch is realised below threshold only"));
+                }
+                if !(*rr > 0.0 && *l > 0.0) {
+                    return Err(unsupported(
+                        e,
+                        "the recovery branch needs a positive inductance and resistance",
+                    ));
+                }
+                // L dy/dt = v - R y - V_b, y the branch current (model units):
+                // tau dy/dt = lin(v - V_b) / R - lin(y), tau = L / R, and the
+                // branch draws lin(y) from the membrane; lin = the nine-pair
+                // linearised transconductor.
+                let w = match &weights {
+                    Some(w) => w.clone(),
+                    None => weights.insert(leak_weights(region)?).clone(),
+                };
+                let tau = l / rr;
+                let tau_phys = tau * omega;
+                let lim = &tech.limits;
+                // I_f = the unit current (not a tenth, as for the followers):
+                // the eighteen amplifiers on the state node add their
+                // parasitic capacitance to it, which at 1.56 pF (I_f = I_unit
+                // / 10) slowed the FitzHugh-Nagumo spiker by 19 %.
+                let i_target = k.max(10.0 * lim.bias_min_a);
+                let c_y = (tau_phys * i_target / s).min(lim.capacitance_max_f);
+                let g = s * c_y / tau_phys;
+                let y = format!("{lname}_y");
+                let cin: Vec<f64> = w.iter().map(|wj| g / rr * wj).collect();
+                let cout: Vec<f64> = w.iter().map(|wj| -g * wj).collect();
+                let cmem: Vec<f64> = w.iter().map(|wj| -k * wj).collect();
+                let t_in =
+                    b.multi_tanh(&format!("{lname}i"), lname, &membrane, *vb, &y, &cin, &LEAK_OFFSETS)?;
+                let t_out = b.multi_tanh(&format!("{lname}o"), lname, &y, 0.0, &y, &cout, &LEAK_OFFSETS)?;
+                let t_mem =
+                    b.multi_tanh(&format!("{lname}m"), lname, &y, 0.0, &membrane, &cmem, &LEAK_OFFSETS)?;
+                b.capacitor(format!("C{lname}"), &y, c_y, lname, "recovery state capacitor")?;
+                ic.push((y.clone(), scales.v_ref_v + s * i0));
+                b.blocks.push(BlockReport {
+                    element: consumed.join(" + "),
+                    block: format!(
+                        "recovery branch: state capacitor and three nine-amplifier linearised transconductors \
+                         ({} amplifiers)",
+                        t_in.len() + t_out.len() + t_mem.len()
+                    ),
+                    realises: format!(
+                        "L dy/dt = v - R y - V_b (L {l}, R {rr}, V_b {vb} model units): tau = L/R = {} with {} \
+                         and {}; branch current {} per model unit",
+                        si(tau_phys, "s"),
+                        si(c_y, "F"),
+                        si(g, "A"),
+                        si(k, "A")
+                    ),
+                });
+                ideal.push(el(
+                    format!("C{y}"),
+                    ElementKind::Capacitor { p: y.clone(), n: "0".into(), c_farad: 1.0, ic_volt: Some(*i0) },
+                ));
+                ideal.push(el(
+                    format!("B{y}"),
+                    ElementKind::BehaviouralCurrent {
+                        p: "0".into(),
+                        n: y.clone(),
+                        expr: sum_expr(region, &t_in, g * tau, &membrane)
+                            + sum_expr(region, &t_out, g * tau, &y),
+                    },
+                ));
+                ideal.push(el(
+                    format!("B{lname}"),
+                    ElementKind::BehaviouralCurrent {
+                        p: "0".into(),
+                        n: membrane.clone(),
+                        expr: sum_expr(region, &t_mem, k, &y),
+                    },
+                ));
+            }
+            continue;
+        }
         match &e.kind {
             ElementKind::Capacitor { p, n, c_farad, ic_volt } if on_membrane(p, n) => {
                 b.capacitor(format!("C{name}"), &membrane, c_farad * c0, name, "membrane capacitor")?;
@@ -855,12 +1039,30 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 });
                 ideal.push(e.clone());
             }
-            ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. } => {
-                return Err(unsupported(
-                    e,
-                    "the FitzHugh-Nagumo cubic has no transistor mapping yet (issue 8, not done); realise a \
-                     four-conductance design (template four-conductance-spiking or -bursting)",
-                ))
+            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Cubic { a, b: bc } } if on_membrane(p, n) => {
+                if region != Region::Subthreshold {
+                    return Err(unsupported(e, "the cubic is realised below threshold only (a tanh fit)"));
+                }
+                // Current out of the membrane a v^3 - b v = sum_j w_j tanh(v - d_j).
+                let cw = cubic_weights(*a, *bc)?;
+                let coefs: Vec<f64> = cw.iter().map(|w| -k * w).collect();
+                let terms = b.multi_tanh(name, name, &membrane, 0.0, &membrane, &coefs, &CUBIC_OFFSETS)?;
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: format!("{} transconductance amplifiers, signed multi-tanh fit of the cubic", terms.len()),
+                    realises: format!(
+                        "i = {} ({a} v^3 - {bc} v) out of the membrane over |v| <= {} (offsets {CUBIC_OFFSETS:?} \
+                         model V, weights {:?})",
+                        si(k, "A"),
+                        si(2.5 * s, "V"),
+                        cw.iter().map(|x| (x * 1e4).round() / 1e4).collect::<Vec<_>>()
+                    ),
+                });
+                let neg: Vec<(f64, f64)> = terms.iter().map(|&(c, d)| (-c, d)).collect();
+                ideal.push(el(
+                    format!("B{name}"),
+                    ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr: sum_expr(region, &neg, k, &membrane) },
+                ));
             }
             _ => {
                 return Err(unsupported(
@@ -986,12 +1188,21 @@ pub const TRIM_SOURCE: &str = "Itrim";
 /// [`Error::Unrealisable`] for an element [`realise`] does not map.
 pub fn steady_current(design: &Design, v: f64) -> Result<f64> {
     let membrane = design.membrane.as_str();
-    let mut i = 0.0;
+    let recovery = recovery_branch(design);
+    // The recovery branch in steady state carries (v - V_b) / R.
+    let mut i = recovery.as_ref().map_or(0.0, |r| (v - r.4) / r.3);
+    let consumed = recovery.map(|r| r.5).unwrap_or_default();
     for e in &design.mother.elements {
         let on = |p: &str, n: &str| p == membrane && n == "0";
+        if consumed.contains(&e.name) {
+            continue;
+        }
         match &e.kind {
             ElementKind::Capacitor { .. } | ElementKind::CurrentSource { .. } => {}
             ElementKind::Resistor { p, n, r_ohm } if on(p, n) => i += v / r_ohm,
+            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Cubic { a, b } } if on(p, n) => {
+                i += a * v * v * v - b * v;
+            }
             ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Tanh { alpha, delta, w } }
                 if on(p, n) =>
             {
