@@ -705,7 +705,9 @@ fn unsupported(e: &Element<f64>, reason: &str) -> Error {
 /// [`Error::Unrealisable`] for an element without a transistor mapping
 /// (today: anything but capacitors to ground, linear leaks, tanh conductance
 /// elements of width 1, tanh memristive elements over one linear relaxation
-/// and DC bias currents, all on the membrane); [`Error::Limit`] naming the
+/// and DC bias currents, all on the membrane, and, below threshold, the
+/// FitzHugh-Nagumo cubic and an inductor branch through a resistor to a DC
+/// source); [`Error::Limit`] naming the
 /// first device outside the technology's limits; [`Error::BadParameter`]
 /// for a bias scale that is not positive.
 pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Realisation> {

@@ -25,6 +25,10 @@
 //!   amplifiers in parallel with offsets [`mapping::LEAK_OFFSETS`]
 //!   (a multi-tanh linearisation: one amplifier saturates at one model
 //!   volt, the membrane swings over three);
+//! - below threshold, the FitzHugh-Nagumo cubic is nine amplifiers with
+//!   signed weights ([`mapping::CUBIC_OFFSETS`], [`mapping::cubic_weights`])
+//!   and its inductor branch a state capacitor holding the branch current
+//!   with three nine-amplifier linearised transconductors;
 //! - bias currents are ideal current sources (current mirrors: not done);
 //!   a membrane trim source ([`mapping::Options::membrane_trim_a`]) cancels
 //!   the transistor circuit's static current error at the design's knee
