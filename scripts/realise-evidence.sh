@@ -8,11 +8,14 @@
 # 2. the bias sweep 0.5, 1, 2 of the spiker, 500 model units, with the
 #    fitted log-log slope (subthreshold theory: 1);
 # 3. the burster (13 spikes per 0.5 s) realised in generic-bsim4 over its
-#    full window (2.5 design burst periods; about 3 minutes of ngspice);
-# 4. the level-1 realisation of a 200 kHz spiker verified across ngspice,
+#    full window (4.5 design burst periods, the realisation's own maximum
+#    step; about 20 s of ngspice), trimmed (the default) and untrimmed
+#    (--no-trim: the static current error at the design's knee left in);
+# 4. the FitzHugh-Nagumo spiker (100 Hz) realised in generic-bsim4;
+# 5. the level-1 realisation of a 200 kHz spiker verified across ngspice,
 #    the native solver and spice21.
 # Each step prints the Evidence section of its report.md; the reports are in
-# OUTPUT_DIR/{fc,fc-sweep,burst,l1}. Needs ngspice.
+# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,l1}. Needs ngspice.
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -51,8 +54,20 @@ evidence "$out/fc-sweep"
 $ATSCALE design "$here/docs/examples/bursting.toml" -o "$out/burst-design" --force >/dev/null
 # shellcheck disable=SC2086
 $ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst" --force >/dev/null
-echo "== burster, generic-bsim4, full window"
+echo "== burster, generic-bsim4, full window (membrane trimmed)"
 evidence "$out/burst"
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-untrimmed" --no-trim \
+    --force >/dev/null
+echo "== burster, generic-bsim4, full window, untrimmed (--no-trim)"
+evidence "$out/burst-untrimmed"
+
+# shellcheck disable=SC2086
+$ATSCALE design "$here/docs/examples/tonic-spiking-100hz.toml" -o "$out/fhn-design" --force >/dev/null
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn" --force >/dev/null
+echo "== FitzHugh-Nagumo spiker, generic-bsim4"
+evidence "$out/fhn"
 
 cat >"$out/spec200k.toml" <<'SPEC'
 template = "four-conductance-spiking"

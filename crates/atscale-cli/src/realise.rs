@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::Circuit;
+use atscale_design::realise::mapping::{design_knee, measure_model, trim_probe};
 use atscale_design::realise::{predict, realise, Options, Prediction, Realisation, Technology};
 use atscale_design::spec::{burst_count, bursts, spike_period, Design};
 use atscale_spice::{
@@ -42,7 +43,16 @@ pub struct Args {
     /// Stop time of the ngspice run in model units (default: the realisation's window).
     #[arg(long, value_name = "MODEL_UNITS")]
     tstop_model: Option<f64>,
-    /// Write the netlists and the sizing report only; run no simulation.
+    /// Maximum step of the ngspice runs in model units (default: the realisation's).
+    #[arg(long, value_name = "MODEL_UNITS")]
+    max_step_model: Option<f64>,
+    /// Do not trim the membrane bias (by default, with ngspice, the
+    /// transistor circuit's static current error at the design's knee is
+    /// measured at its DC operating point and cancelled by a trim source;
+    /// a design without a knee, e.g. the spiker, is not trimmed).
+    #[arg(long)]
+    no_trim: bool,
+    /// Write the netlists and the sizing report only; run no simulation (and no trim).
     #[arg(long)]
     no_sim: bool,
     /// Wall-clock limit of each ngspice run, s.
@@ -68,6 +78,8 @@ pub struct Measured {
     pub spikes_per_burst: Option<u32>,
     /// Burst period, s.
     pub burst_period_s: Option<f64>,
+    /// Mean interval between spikes inside a burst, s.
+    pub intra_burst_interval_s: Option<f64>,
     /// ngspice wall time, s.
     pub wall_s: f64,
 }
@@ -85,8 +97,23 @@ pub struct Evidence {
     pub design_bursts: Option<(u32, f64)>,
     /// What the ideal model of the realisation predicts.
     pub ideal: Prediction,
-    /// Time-scale calibration factor: transistor period over behavioural period (rate or burst period).
+    /// The membrane trim, if any: the design's knee (model V), the
+    /// transistor circuit's and the design's steady-state current drawn from
+    /// the membrane there, A, and the trim source's current, A.
+    pub trim: Option<Trim>,
+    /// The behavioural design's mean intra-burst interval, s (native solver).
+    pub design_intra_burst_interval_s: Option<f64>,
+    /// Time-scale calibration factor, one number fitted on one quantity:
+    /// the transistor period over the behavioural one for a spiker (1/rate);
+    /// for a burster the transistor's mean intra-burst interval over the
+    /// design's (the fast time scale), after which the burst period is
+    /// compared.
     pub calibration_factor: Option<f64>,
+    /// Burster: the transistor burst period divided by the calibration
+    /// factor, relative to the design's (`calibrated / design - 1`).
+    pub calibrated_period_deviation: Option<f64>,
+    /// Burster: spikes per burst relative to the design's (`transistor / design - 1`).
+    pub spikes_per_burst_deviation: Option<f64>,
     /// Of which the block nonlinearities (ideal model over behavioural design) explain this much.
     pub calibration_ideal_model: Option<f64>,
     /// Relative deviation of the transistor circuit from the ideal model's prediction (no fit).
@@ -97,6 +124,21 @@ pub struct Evidence {
     pub sweep_slope: Option<f64>,
     /// Largest relative deviation of a sweep point from `rate(1) x scale` (the calibrated prediction).
     pub sweep_max_deviation: Option<f64>,
+}
+
+/// The membrane trim (see [`Evidence::trim`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Trim {
+    /// The design's knee, model V (where its steady-state I-V curve is flattest).
+    pub knee_model_v: f64,
+    /// Current the transistor circuit draws from the membrane there, A.
+    pub transistor_a: f64,
+    /// Current the design draws there, A.
+    pub design_a: f64,
+    /// The trim source's current into the membrane, A (transistor minus design).
+    pub trim_a: f64,
+    /// ngspice wall time of the measurement, s.
+    pub wall_s: f64,
 }
 
 #[derive(Serialize)]
@@ -207,6 +249,7 @@ fn simulate(
     let v = plot.real(&format!("v({})", r.membrane))?.to_vec();
     let spec = EventSpec::rising(format!("v({})", r.membrane), r.threshold_v, r.hysteresis_v);
     let ev = crossings(&t, &v, &spec);
+    let ibi = atscale_design::realise::mapping::intra_burst_interval(&ev);
     let (spb, bp, rate) = match bursts(&ev) {
         Some((counts, p)) => (burst_count(&counts), Some(p), None),
         None => (None, None, spike_period(&ev).map(|p| 1.0 / p)),
@@ -218,11 +261,53 @@ fn simulate(
             rate_hz: rate,
             spikes_per_burst: spb,
             burst_period_s: bp,
+            intra_burst_interval_s: if spb.is_some() { ibi } else { None },
             wall_s: run.wall_time_s,
         },
         t,
         v,
     ))
+}
+
+/// Measures the transistor circuit's steady-state current at the design's
+/// knee (ngspice DC operating point, then a few steps) and returns the trim.
+fn measure_trim(
+    runner: &NgspiceRunner,
+    r: &Realisation,
+    design: &Design,
+    tech_dir: Option<&Path>,
+    design_path: &Path,
+    timeout: f64,
+) -> Result<Option<Trim>> {
+    let Some((knee, i_design)) = design_knee(design)? else {
+        return Ok(None);
+    };
+    let probe = Realisation { circuit: trim_probe(r, knee), ..r.clone() };
+    let tstop_s = 10.0 * r.run.tmax_s;
+    let mut an = analysis(&probe, tstop_s);
+    // No initial conditions: the followers start at their DC equilibrium.
+    an.ic.clear();
+    let c = Circuit::from(probe.circuit.clone());
+    let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
+    let opts = RunOptions {
+        tstop_s: Some(tstop_s),
+        timeout: std::time::Duration::from_secs_f64(timeout),
+        accept_recovered_singular: true,
+        ..RunOptions::default()
+    };
+    let run = runner.run(&text, Path::new("trim.cir"), &opts)?;
+    let plot = run.plot().context("ngspice wrote no plot for the trim measurement")?;
+    let i = plot.real("i(vtrim)")?;
+    let first = *i.first().context("the trim measurement has no points")?;
+    let transistor_a = -first;
+    let design_a = i_design * r.scales.current_a;
+    Ok(Some(Trim {
+        knee_model_v: knee,
+        transistor_a,
+        design_a,
+        trim_a: transistor_a - design_a,
+        wall_s: run.wall_time_s,
+    }))
 }
 
 /// Least-squares slope of `ln y` against `ln x`.
@@ -252,6 +337,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(x) = args.sweep.iter().find(|x| !(**x > 0.0 && x.is_finite())) {
         bail!("--sweep values must be positive bias scales, got {x}");
     }
+    if let Some(x) = args.max_step_model.filter(|x| !(*x > 0.0 && x.is_finite())) {
+        bail!("--max-step-model must be a positive number of model units, got {x}");
+    }
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         bail!("--timeout must be a positive number of seconds, got {}", args.timeout);
     }
@@ -267,8 +355,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
         format!("{} is not a design.json written by `atscale design`", args.design.display())
     })?;
     let (tech, tech_dir) = tech_from(&args.tech)?;
-    let opts = Options { bias_scale: args.bias_scale };
-    let r = realise(&design, &tech, &opts)?;
+    let opts = Options { bias_scale: args.bias_scale, ..Options::default() };
+    let mut r = realise(&design, &tech, &opts)?;
+    let runner = if args.no_sim {
+        None
+    } else {
+        Some(NgspiceRunner::detect().context("ngspice is needed for the evidence (or pass --no-sim)")?)
+    };
+    let mut trim = None;
+    if let (Some(runner), false) = (&runner, args.no_trim) {
+        trim = measure_trim(runner, &r, &design, tech_dir.as_deref(), &args.design, args.timeout)?;
+        if let Some(t) = &trim {
+            r = realise(&design, &tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
+        }
+    }
+    if let Some(m) = args.max_step_model {
+        r.run.tmax_s = m * r.scales.omega_s;
+    }
     let tstop_s = args.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
     let text_ng = netlist(&r, tech_dir.as_deref(), &args.design, tstop_s)?;
     let c = Circuit::from(r.circuit.clone());
@@ -281,20 +384,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     )?;
     let mut evidence = None;
     let mut png = None;
-    if !args.no_sim {
-        let runner =
-            NgspiceRunner::detect().context("ngspice is needed for the evidence (or pass --no-sim)")?;
+    if let Some(runner) = runner {
         let (nominal, t, v) = simulate(&runner, &r, &text_ng, tstop_s, args.timeout)?;
         let th = design.event.threshold_v / design.scales.s_volt;
         let hy = design.event.hysteresis_v / design.scales.s_volt;
         // Bursters: enough for four bursts even when the realisation's are
         // twice as long as the design's (burst detection needs four).
-        let measure_model = if design.achieved.spikes_per_burst.is_some() {
+        let measure_model_units = if design.achieved.spikes_per_burst.is_some() {
             design.mother_period.map_or(25_000.0, |p| (12.0 * p).max(25_000.0))
         } else {
             800.0
         };
-        let ideal = predict(&r, th, hy, measure_model)?;
+        let ideal = predict(&r, th, hy, measure_model_units)?;
         // Behavioural design at the realised time scale (a bias scale speeds it up).
         let m = args.bias_scale;
         let design_rate = design.achieved.rate_hz.map(|x| x * m);
@@ -305,12 +406,42 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let bursting = design_bursts.is_some();
         let ideal_period = if bursting { ideal.burst_period_s } else { ideal.rate_hz.map(|x| 1.0 / x) };
         let t_period = if bursting { nominal.burst_period_s } else { nominal.rate_hz.map(|x| 1.0 / x) };
-        let calibration = t_period.zip(design_period).map(|(a, b)| a / b);
-        let cal_ideal = ideal_period.zip(design_period).map(|(a, b)| a / b);
+        // The behavioural design measured as the ideal model is (native solver, same window).
+        let design_ibi = if bursting {
+            measure_model(&design.mother, &r.membrane, r.scales.omega_s, th, hy, measure_model_units)?
+                .intra_burst_interval_s
+        } else {
+            None
+        };
+        // One time factor fitted on one quantity: the period of a spiker, the
+        // intra-burst interval of a burster (whose burst period is then compared).
+        let (calibration, cal_ideal) = if bursting {
+            (
+                nominal.intra_burst_interval_s.zip(design_ibi).map(|(a, b)| a / b),
+                ideal.intra_burst_interval_s.zip(design_ibi).map(|(a, b)| a / b),
+            )
+        } else {
+            (
+                t_period.zip(design_period).map(|(a, b)| a / b),
+                ideal_period.zip(design_period).map(|(a, b)| a / b),
+            )
+        };
+        let calibrated_period_deviation = if bursting {
+            t_period.zip(calibration).zip(design_period).map(|((p, c), d)| p / c / d - 1.0)
+        } else {
+            None
+        };
+        let spikes_per_burst_deviation =
+            nominal.spikes_per_burst.zip(design_bursts).map(|(n, (d, _))| f64::from(n) / f64::from(d) - 1.0);
         let dev = t_period.zip(ideal_period).map(|(a, b)| a / b - 1.0);
         let mut sweep = Vec::new();
         for &k in &args.sweep {
-            let rk = realise(&design, &tech, &Options { bias_scale: k })?;
+            // The trim scales with the bias currents.
+            let trim_k = trim.as_ref().map_or(0.0, |t| t.trim_a * k / args.bias_scale);
+            let mut rk = realise(&design, &tech, &Options { bias_scale: k, membrane_trim_a: trim_k })?;
+            if let Some(m) = args.max_step_model {
+                rk.run.tmax_s = m * rk.scales.omega_s;
+            }
             let tk = tstop_s * args.bias_scale / k;
             let text_k = netlist(&rk, tech_dir.as_deref(), &args.design, tk)?;
             sweep.push(simulate(&runner, &rk, &text_k, tk, args.timeout)?.0);
@@ -331,7 +462,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             design_rate_hz: design_rate,
             design_bursts,
             ideal,
+            trim,
+            design_intra_burst_interval_s: design_ibi,
             calibration_factor: calibration,
+            calibrated_period_deviation,
+            spikes_per_burst_deviation,
             calibration_ideal_model: cal_ideal,
             deviation_from_ideal: dev,
             sweep,
@@ -426,11 +561,40 @@ fn markdown(rep: &Report) -> String {
             e.ideal.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
             opt(e.ideal.burst_period_s, "s")
         );
+        if let Some(t) = &e.trim {
+            let _ = writeln!(
+                o,
+                "- membrane trim: {} into the membrane (at the design's knee, {:.2} model V, the transistor \
+                 circuit draws {} in steady state, the design {}; measured in {})",
+                si(t.trim_a, "A"),
+                t.knee_model_v,
+                si(t.transistor_a, "A"),
+                si(t.design_a, "A"),
+                si(t.wall_s, "s")
+            );
+        }
+        let what = if e.design_bursts.is_some() {
+            format!(
+                "transistor mean intra-burst interval {} / behavioural {}",
+                opt(n.intra_burst_interval_s, "s"),
+                opt(e.design_intra_burst_interval_s, "s")
+            )
+        } else {
+            "transistor period / behavioural period".to_string()
+        };
         let _ = writeln!(
             o,
-            "- time-scale calibration factor (transistor period / behavioural period): {}",
+            "- time-scale calibration factor ({what}): {}",
             e.calibration_factor.map_or("none".into(), |c| format!("{c:.4}"))
         );
+        if e.design_bursts.is_some() {
+            let _ = writeln!(
+                o,
+                "  - after calibration: burst period {} from the design's; spikes per burst {} from the design's",
+                e.calibrated_period_deviation.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d)),
+                e.spikes_per_burst_deviation.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d))
+            );
+        }
         let _ = writeln!(
             o,
             "  - explained by the blocks' nonlinearity (ideal model / behavioural): {}",

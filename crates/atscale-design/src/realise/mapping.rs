@@ -11,8 +11,11 @@ use crate::error::{Error, Result};
 use crate::spec::Design;
 
 /// Offsets (model volts) of the transconductors whose sum realises a linear
-/// leak over the membrane's swing (multi-tanh linearisation).
-pub const LEAK_OFFSETS: [f64; 5] = [-2.4, -1.2, 0.0, 1.2, 2.4];
+/// leak over the membrane's swing (multi-tanh linearisation). Nine pairs one
+/// model volt apart: the sum is linear within 6e-4 model units of current
+/// over `|v| <= 3` (five pairs 1.2 apart were off by 0.077, i.e. 38 pA at the
+/// burster's unit current, enough to add four spikes to its bursts).
+pub const LEAK_OFFSETS: [f64; 9] = [-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0];
 
 /// Offsets (model volts) of the three amplifiers of a wide-linear-range
 /// follower-integrator below threshold: each offset is built into its input
@@ -21,17 +24,45 @@ pub const LEAK_OFFSETS: [f64; 5] = [-2.4, -1.2, 0.0, 1.2, 2.4];
 /// in `v - x` over about ±3 model volts instead of ±1.
 pub const FOLLOWER_OFFSETS: [f64; 3] = [-1.5, 0.0, 1.5];
 
+/// Offsets (model volts) of the transconductors whose signed sum realises
+/// the FitzHugh-Nagumo cubic `a v^3 - b v` over `|v| <= 2.5`.
+pub const CUBIC_OFFSETS: [f64; 9] = [-3.0, -2.25, -1.5, -0.75, 0.0, 0.75, 1.5, 2.25, 3.0];
+
+/// Weights `w` (signed) with `sum_j w_j tanh(v - CUBIC_OFFSETS[j]) ≈ a v^3 - b v`
+/// on `|v| <= 2.5` (least squares; within 1e-3 for `a = 1/3, b = 1`).
+///
+/// # Errors
+///
+/// [`Error::FitFailed`] if the normal equations are singular.
+pub fn cubic_weights(a: f64, b: f64) -> Result<Vec<f64>> {
+    let n = CUBIC_OFFSETS.len();
+    let grid: Vec<f64> = (-50..=50).map(|k| 0.05 * f64::from(k)).collect();
+    let m = nalgebra::DMatrix::from_fn(grid.len(), n, |i, j| (grid[i] - CUBIC_OFFSETS[j]).tanh());
+    let y = nalgebra::DVector::from_iterator(grid.len(), grid.iter().map(|v| a * v * v * v - b * v));
+    let x = (m.transpose() * &m).lu().solve(&(m.transpose() * y)).ok_or(Error::FitFailed {
+        samples: grid.len(),
+        basis: n,
+        reason: "the normal equations of the cubic's multi-tanh fit are singular",
+    })?;
+    Ok(x.iter().copied().collect())
+}
+
 /// Options of a realisation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Options {
     /// Multiplies every bias current (default 1): the circuit then runs
     /// `bias_scale` times faster (every time constant is `C s / I`).
     pub bias_scale: f64,
+    /// Membrane trim, A: a DC current source of this value into the membrane
+    /// (default 0, no source). `atscale realise` sets it to the transistor
+    /// circuit's static current error at the design's knee (see
+    /// [`design_knee`] and [`trim_probe`]), as a chip's bias is trimmed.
+    pub membrane_trim_a: f64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { bias_scale: 1.0 }
+        Options { bias_scale: 1.0, membrane_trim_a: 0.0 }
     }
 }
 
@@ -178,9 +209,22 @@ pub fn leak_weights(region: Region) -> Result<Vec<f64>> {
 }
 
 /// Weights `w` with `sum_j w_j tanh(u - FOLLOWER_OFFSETS[j]) ≈ u` on
-/// `|u| <= 3` (least squares): the wide-linear-range follower.
+/// `|u| <= 3`: the wide-linear-range follower. The least-squares fit has a
+/// slope of 0.842 at `u = 0`; the weights are divided by it, so the
+/// follower's small-signal time constant is the design's `tau` (the
+/// large-signal characteristic then bends away from `u`, within 0.56 over
+/// `|u| <= 3`).
 pub fn follower_weights() -> Result<Vec<f64>> {
-    linear_weights(Region::Subthreshold, &FOLLOWER_OFFSETS, 60)
+    let w = linear_weights(Region::Subthreshold, &FOLLOWER_OFFSETS, 60)?;
+    let slope: f64 = FOLLOWER_OFFSETS.iter().zip(&w).map(|(d, wj)| wj / d.cosh().powi(2)).sum();
+    if slope.is_nan() || slope <= 0.0 {
+        return Err(Error::FitFailed {
+            samples: 121,
+            basis: FOLLOWER_OFFSETS.len(),
+            reason: "the wide-linear-range follower has no positive slope at the origin",
+        });
+    }
+    Ok(w.iter().map(|wj| wj / slope).collect())
 }
 
 /// Least-squares weights of `sum_j w_j f(u - offsets[j]) ≈ u` on `|u| <= half / 20`.
@@ -463,8 +507,9 @@ impl Builder<'_> {
 
     /// A transconductance amplifier (below threshold) whose input pair has
     /// a built-in offset `delta` model volts: the weaker input device is
-    /// `exp(2 |delta|)` times longer (same width, so narrow-width effects
-    /// cancel; lengths of microns, so short-channel effects are small), and
+    /// `exp(2 |delta|)` times longer, times the technology's
+    /// `offset_length_factor` (the short device's reverse short-channel
+    /// deficit; same width, so narrow-width effects cancel), and
     /// the output sources `ib tanh((V+ - V-)/s - delta)` into `out`.
     /// Returns the offset realised after the lengths are snapped to the grid.
     #[allow(clippy::too_many_arguments)]
@@ -493,7 +538,10 @@ impl Builder<'_> {
         let (name_p, name_n) = (format!("M{tag}_p"), format!("M{tag}_n"));
         let (short_name, long_name) = if delta > 0.0 { (&name_n, &name_p) } else { (&name_p, &name_n) };
         let (w, l, inv_s, reg_s) = self.size(short_name, false, i_short)?;
-        let l_long = self.snap(r * l);
+        // The technology's correction for the short device's deficit (reverse
+        // short-channel effect): the current ratio is `r`, not the length ratio.
+        let factor = self.tech.subthreshold.map_or(1.0, |s| s.offset_length_factor);
+        let l_long = self.snap(r * factor * l);
         if l_long > self.tech.sizing.l_max_m {
             return Err(Error::Limit {
                 device: long_name.clone(),
@@ -506,7 +554,7 @@ impl Builder<'_> {
                 ),
             });
         }
-        let realised = (l_long / l).ln() / 2.0 * delta.signum();
+        let realised = (l_long / (factor * l)).ln() / 2.0 * delta.signum();
         let inv_l = inv_s.map(|ic| ic * (i_long / i_short) * (l_long / l));
         let role_s =
             format!("input pair {} (offset {realised:.4} model V)", if delta > 0.0 { "-" } else { "+" });
@@ -533,6 +581,39 @@ impl Builder<'_> {
         self.mos(format!("M{tag}_o"), [out, &mirror, "vdd", "vdd"], true, i_p, element, "mirror (output)")?;
         self.bias(tag, element, ib)?;
         Ok(realised)
+    }
+
+    /// A signed multi-tanh sum: current `sum_j c_j tanh(x - shift - d_j)`
+    /// into `out`, `x` the model voltage of `node`, one amplifier per term
+    /// (a positive `c_j` drives the `+` input with `node`, a negative one the
+    /// `-` input). Terms below the technology's smallest bias are left out;
+    /// returns the `(c_j, shift + d_j)` realised.
+    #[allow(clippy::too_many_arguments)]
+    fn multi_tanh(
+        &mut self,
+        tag: &str,
+        element: &str,
+        node: &str,
+        shift: f64,
+        out: &str,
+        coefs: &[f64],
+        offsets: &[f64],
+    ) -> Result<Vec<(f64, f64)>> {
+        let mut done = Vec::new();
+        for (j, (&c, &d)) in coefs.iter().zip(offsets).enumerate() {
+            if c.abs() < self.tech.limits.bias_min_a {
+                continue;
+            }
+            let r = self.reference(shift + d);
+            let t = format!("{tag}{j}");
+            if c > 0.0 {
+                self.ta(&t, element, node, &r, out, c)?;
+            } else {
+                self.ta(&t, element, &r, node, out, -c)?;
+            }
+            done.push((c, shift + d));
+        }
+        Ok(done)
     }
 
     fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: &str) -> Result<()> {
@@ -567,6 +648,52 @@ impl Builder<'_> {
     }
 }
 
+/// `sum_j (c_j / unit) f(x - d_j)` as an expression, `f` the pair characteristic.
+fn sum_expr(region: Region, terms: &[(f64, f64)], unit: f64, x: &str) -> Expr {
+    terms
+        .iter()
+        .map(|&(c, d)| Expr::Num(c / unit) * pair_expr(region, Expr::v(x.to_string()) - Expr::Num(d)))
+        .reduce(|a, b| a + b)
+        .unwrap_or(Expr::Num(0.0))
+}
+
+/// The FitzHugh-Nagumo recovery branch of a design: an inductor from the
+/// membrane through a resistor to a DC source to ground (or through the
+/// resistor to ground): `(inductor, L, ic, R, V_b, names consumed)`.
+type Recovery = (String, f64, f64, f64, f64, Vec<String>);
+
+fn recovery_branch(design: &Design) -> Option<Recovery> {
+    let els = &design.mother.elements;
+    let m = design.membrane.as_str();
+    els.iter().find_map(|e| {
+        let ElementKind::Inductor { p, n: mid, l_henry, ic_amp } = &e.kind else { return None };
+        if p != m {
+            return None;
+        }
+        let (rname, r, far) = els.iter().find_map(|x| match &x.kind {
+            ElementKind::Resistor { p, n, r_ohm } if p == mid => Some((x.name.clone(), *r_ohm, n.clone())),
+            ElementKind::Resistor { p, n, r_ohm } if n == mid => Some((x.name.clone(), *r_ohm, p.clone())),
+            _ => None,
+        })?;
+        let mut used = vec![e.name.clone(), rname];
+        let vb = if far == "0" {
+            0.0
+        } else {
+            let (vname, v) = els.iter().find_map(|x| match &x.kind {
+                ElementKind::VoltageSource { p, n, waveform: Waveform::Dc { value }, .. }
+                    if *p == far && n == "0" =>
+                {
+                    Some((x.name.clone(), *value))
+                }
+                _ => None,
+            })?;
+            used.push(vname);
+            v
+        };
+        Some((e.name.clone(), *l_henry, ic_amp.unwrap_or(0.0), r, vb, used))
+    })
+}
+
 fn unsupported(e: &Element<f64>, reason: &str) -> Error {
     Error::Unrealisable { element: e.name.clone(), reason: reason.into() }
 }
@@ -578,7 +705,9 @@ fn unsupported(e: &Element<f64>, reason: &str) -> Error {
 /// [`Error::Unrealisable`] for an element without a transistor mapping
 /// (today: anything but capacitors to ground, linear leaks, tanh conductance
 /// elements of width 1, tanh memristive elements over one linear relaxation
-/// and DC bias currents, all on the membrane); [`Error::Limit`] naming the
+/// and DC bias currents, all on the membrane, and, below threshold, the
+/// FitzHugh-Nagumo cubic and an inductor branch through a resistor to a DC
+/// source); [`Error::Limit`] naming the
 /// first device outside the technology's limits; [`Error::BadParameter`]
 /// for a bias scale that is not positive.
 pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Realisation> {
@@ -626,9 +755,91 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let mut ideal: Vec<Element<f64>> = Vec::new();
     let mut ic: Vec<(String, f64)> = Vec::new();
     let on_membrane = |p: &str, n: &str| p == membrane && n == "0";
-    let mut weights = None;
+    let mut weights: Option<Vec<f64>> = None;
+    let recovery = recovery_branch(design);
+    let consumed: Vec<String> = recovery.as_ref().map(|r| r.5.clone()).unwrap_or_default();
     for e in &design.mother.elements {
         let name = e.name.as_str();
+        if consumed.iter().any(|c| c == name) {
+            if let (Some((lname, l, i0, rr, vb, _)), ElementKind::Inductor { .. }) = (&recovery, &e.kind) {
+                if region != Region::Subthreshold {
+                    return Err(unsupported(e, "the recovery branch is realised below threshold only"));
+                }
+                if !(*rr > 0.0 && *l > 0.0) {
+                    return Err(unsupported(
+                        e,
+                        "the recovery branch needs a positive inductance and resistance",
+                    ));
+                }
+                // L dy/dt = v - R y - V_b, y the branch current (model units):
+                // tau dy/dt = lin(v - V_b) / R - lin(y), tau = L / R, and the
+                // branch draws lin(y) from the membrane; lin = the nine-pair
+                // linearised transconductor.
+                let w = match &weights {
+                    Some(w) => w.clone(),
+                    None => weights.insert(leak_weights(region)?).clone(),
+                };
+                let tau = l / rr;
+                let tau_phys = tau * omega;
+                let lim = &tech.limits;
+                // I_f = the unit current (not a tenth, as for the followers):
+                // the eighteen amplifiers on the state node add their
+                // parasitic capacitance to it, which at 1.56 pF (I_f = I_unit
+                // / 10) slowed the FitzHugh-Nagumo spiker by 19 %.
+                let i_target = k.max(10.0 * lim.bias_min_a);
+                let c_y = (tau_phys * i_target / s).min(lim.capacitance_max_f);
+                let g = s * c_y / tau_phys;
+                let y = format!("{lname}_y");
+                let cin: Vec<f64> = w.iter().map(|wj| g / rr * wj).collect();
+                let cout: Vec<f64> = w.iter().map(|wj| -g * wj).collect();
+                let cmem: Vec<f64> = w.iter().map(|wj| -k * wj).collect();
+                let t_in =
+                    b.multi_tanh(&format!("{lname}i"), lname, &membrane, *vb, &y, &cin, &LEAK_OFFSETS)?;
+                let t_out = b.multi_tanh(&format!("{lname}o"), lname, &y, 0.0, &y, &cout, &LEAK_OFFSETS)?;
+                let t_mem =
+                    b.multi_tanh(&format!("{lname}m"), lname, &y, 0.0, &membrane, &cmem, &LEAK_OFFSETS)?;
+                b.capacitor(format!("C{lname}"), &y, c_y, lname, "recovery state capacitor")?;
+                ic.push((y.clone(), scales.v_ref_v + s * i0));
+                b.blocks.push(BlockReport {
+                    element: consumed.join(" + "),
+                    block: format!(
+                        "recovery branch: state capacitor and three nine-amplifier linearised transconductors \
+                         ({} amplifiers)",
+                        t_in.len() + t_out.len() + t_mem.len()
+                    ),
+                    realises: format!(
+                        "L dy/dt = v - R y - V_b (L {l}, R {rr}, V_b {vb} model units): tau = L/R = {} with {} \
+                         and {}; branch current {} per model unit",
+                        si(tau_phys, "s"),
+                        si(c_y, "F"),
+                        si(g, "A"),
+                        si(k, "A")
+                    ),
+                });
+                ideal.push(el(
+                    format!("C{y}"),
+                    ElementKind::Capacitor { p: y.clone(), n: "0".into(), c_farad: 1.0, ic_volt: Some(*i0) },
+                ));
+                ideal.push(el(
+                    format!("B{y}"),
+                    ElementKind::BehaviouralCurrent {
+                        p: "0".into(),
+                        n: y.clone(),
+                        expr: sum_expr(region, &t_in, g * tau, &membrane)
+                            + sum_expr(region, &t_out, g * tau, &y),
+                    },
+                ));
+                ideal.push(el(
+                    format!("B{lname}"),
+                    ElementKind::BehaviouralCurrent {
+                        p: "0".into(),
+                        n: membrane.clone(),
+                        expr: sum_expr(region, &t_mem, k, &y),
+                    },
+                ));
+            }
+            continue;
+        }
         match &e.kind {
             ElementKind::Capacitor { p, n, c_farad, ic_volt } if on_membrane(p, n) => {
                 b.capacitor(format!("C{name}"), &membrane, c_farad * c0, name, "membrane capacitor")?;
@@ -830,12 +1041,30 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 });
                 ideal.push(e.clone());
             }
-            ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. } => {
-                return Err(unsupported(
-                    e,
-                    "the FitzHugh-Nagumo cubic has no transistor mapping yet (issue 8, not done); realise a \
-                     four-conductance design (template four-conductance-spiking or -bursting)",
-                ))
+            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Cubic { a, b: bc } } if on_membrane(p, n) => {
+                if region != Region::Subthreshold {
+                    return Err(unsupported(e, "the cubic is realised below threshold only (a tanh fit)"));
+                }
+                // Current out of the membrane a v^3 - b v = sum_j w_j tanh(v - d_j).
+                let cw = cubic_weights(*a, *bc)?;
+                let coefs: Vec<f64> = cw.iter().map(|w| -k * w).collect();
+                let terms = b.multi_tanh(name, name, &membrane, 0.0, &membrane, &coefs, &CUBIC_OFFSETS)?;
+                b.blocks.push(BlockReport {
+                    element: name.into(),
+                    block: format!("{} transconductance amplifiers, signed multi-tanh fit of the cubic", terms.len()),
+                    realises: format!(
+                        "i = {} ({a} v^3 - {bc} v) out of the membrane over |v| <= {} (offsets {CUBIC_OFFSETS:?} \
+                         model V, weights {:?})",
+                        si(k, "A"),
+                        si(2.5 * s, "V"),
+                        cw.iter().map(|x| (x * 1e4).round() / 1e4).collect::<Vec<_>>()
+                    ),
+                });
+                let neg: Vec<(f64, f64)> = terms.iter().map(|&(c, d)| (-c, d)).collect();
+                ideal.push(el(
+                    format!("B{name}"),
+                    ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr: sum_expr(region, &neg, k, &membrane) },
+                ));
             }
             _ => {
                 return Err(unsupported(
@@ -845,6 +1074,46 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 ))
             }
         }
+    }
+    if !opts.membrane_trim_a.is_finite() {
+        return Err(Error::BadParameter {
+            name: "membrane trim".into(),
+            requirement: "finite",
+            value: opts.membrane_trim_a,
+        });
+    }
+    if opts.membrane_trim_a != 0.0 {
+        let i = opts.membrane_trim_a;
+        b.els.push(el(
+            TRIM_SOURCE.into(),
+            ElementKind::CurrentSource {
+                p: "0".into(),
+                n: membrane.clone(),
+                waveform: Waveform::Dc { value: i },
+                dc: None,
+            },
+        ));
+        b.devices.push(DeviceReport {
+            name: TRIM_SOURCE.into(),
+            kind: "current source".into(),
+            element: "trim".into(),
+            role: "membrane trim (ideal source)".into(),
+            w_m: None,
+            l_m: None,
+            current_a: Some(i),
+            value: None,
+            inversion: None,
+            region: None,
+        });
+        b.blocks.push(BlockReport {
+            element: "trim".into(),
+            block: "current source".into(),
+            realises: format!(
+                "{} into the membrane: the transistor circuit's static current error at the design's knee, \
+                 cancelled",
+                si(i, "A")
+            ),
+        });
     }
     let mut circuit = FlatCircuit {
         title: format!("{} realised in {} (atscale realise)", design.template, tech.name),
@@ -861,7 +1130,8 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     // The run: the design's measuring window, a fine maximum step, tolerances for picoamperes.
     let period_model = design.mother_period.unwrap_or(50.0);
     let (tstop_model, tmax_model) = match design.achieved.spikes_per_burst {
-        Some(n) => (2.5 * period_model, period_model / (400.0 * f64::from(n.max(1)))),
+        // Bursters: 4.5 design periods, for three complete bursts after the first.
+        Some(n) => (4.5 * period_model, period_model / (400.0 * f64::from(n.max(1)))),
         // The window the ideal model is measured on (800 model units for the spiker).
         None => (16.0 * period_model, period_model / 400.0),
     };
@@ -871,7 +1141,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let i_min = b
         .devices
         .iter()
-        .filter(|d| d.kind == "current source")
+        .filter(|d| d.kind == "current source" && d.name != TRIM_SOURCE)
         .filter_map(|d| d.current_a)
         .map(|i| i.abs() / 2.0)
         .fold(f64::INFINITY, f64::min);
@@ -908,6 +1178,127 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     })
 }
 
+/// Name of the membrane trim source in a realised circuit.
+pub const TRIM_SOURCE: &str = "Itrim";
+
+/// The current the design's elements draw from the membrane at `v` model
+/// volts in steady state (every relaxation state at `v`, sources and
+/// capacitors excluded), model units: its steady-state I-V curve.
+///
+/// # Errors
+///
+/// [`Error::Unrealisable`] for an element [`realise`] does not map.
+pub fn steady_current(design: &Design, v: f64) -> Result<f64> {
+    let membrane = design.membrane.as_str();
+    let recovery = recovery_branch(design);
+    // The recovery branch in steady state carries (v - V_b) / R.
+    let mut i = recovery.as_ref().map_or(0.0, |r| (v - r.4) / r.3);
+    let consumed = recovery.map(|r| r.5).unwrap_or_default();
+    for e in &design.mother.elements {
+        let on = |p: &str, n: &str| p == membrane && n == "0";
+        if consumed.contains(&e.name) {
+            continue;
+        }
+        match &e.kind {
+            ElementKind::Capacitor { .. } | ElementKind::CurrentSource { .. } => {}
+            ElementKind::Resistor { p, n, r_ohm } if on(p, n) => i += v / r_ohm,
+            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Cubic { a, b } } if on(p, n) => {
+                i += a * v * v * v - b * v;
+            }
+            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Tanh { alpha, delta, w } }
+                if on(p, n) =>
+            {
+                i += alpha * ((v - delta) / w).tanh();
+            }
+            ElementKind::Memristive { p, n, states, law: MemristiveLaw::Tanh { state, alpha, delta } }
+                if on(p, n) && states.len() == 1 && *state == 0 =>
+            {
+                i += alpha * (v - delta).tanh();
+            }
+            _ => return Err(unsupported(e, "no steady-state current (not a realisable element)")),
+        }
+    }
+    Ok(i)
+}
+
+/// The design's knee: the membrane voltage (model volts, inside `(-3, 3)`)
+/// where its steady-state I-V curve ([`steady_current`]) is flattest, and
+/// the current there; `None` when the curve is flattest at an end of the
+/// range (no knee: the spiking design's curve steepens monotonically). A
+/// burster pauses near its knee (the fold where its silent state is born),
+/// so its burst period is most sensitive to a static current error there:
+/// 1 % of the bias current moves the bursting design's period by about 15 %.
+///
+/// # Errors
+///
+/// As [`steady_current`].
+pub fn design_knee(design: &Design) -> Result<Option<(f64, f64)>> {
+    let h = 1e-3;
+    let mut best = (f64::INFINITY, 0.0);
+    for k in -300..=300 {
+        let v = 0.01 * f64::from(k);
+        let slope = ((steady_current(design, v + h)? - steady_current(design, v - h)?) / (2.0 * h)).abs();
+        if slope < best.0 {
+            best = (slope, v);
+        }
+    }
+    if best.1.abs() > 2.995 {
+        return Ok(None);
+    }
+    Ok(Some((best.1, steady_current(design, best.1)?)))
+}
+
+/// The realised circuit with its membrane held at `v_model` model volts by
+/// a voltage source `Vtrim` (membrane capacitors and current sources on the
+/// membrane removed): at its DC operating point every follower sits at its
+/// equilibrium and `-i(Vtrim)` is the current the transistor circuit draws
+/// from the membrane in steady state, to compare with the design's
+/// [`steady_current`] times the unit current.
+pub fn trim_probe(r: &Realisation, v_model: f64) -> FlatCircuit {
+    let m = r.membrane.as_str();
+    let touches = |p: &str, n: &str| p == m || n == m;
+    let mut elements: Vec<Element<f64>> = r
+        .circuit
+        .elements
+        .iter()
+        .filter(|e| match &e.kind {
+            ElementKind::Capacitor { p, n, .. } | ElementKind::CurrentSource { p, n, .. } => !touches(p, n),
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    elements.push(el(
+        "Vtrim".into(),
+        ElementKind::VoltageSource {
+            p: m.into(),
+            n: "0".into(),
+            waveform: Waveform::Dc { value: r.scales.v_ref_v + r.scales.s_volt * v_model },
+            dc: None,
+        },
+    ));
+    FlatCircuit {
+        title: format!("{} (membrane held for the trim)", r.circuit.title),
+        models: r.circuit.models.clone(),
+        elements,
+    }
+}
+
+/// Mean interval between spikes inside bursts, s: intervals shorter than
+/// the burst gap (the geometric mean of the shortest and longest interval,
+/// as [`crate::spec::bursts`]), after the first burst (a transient).
+pub fn intra_burst_interval(events: &[f64]) -> Option<f64> {
+    let isi: Vec<f64> = events.windows(2).map(|w| w[1] - w[0]).collect();
+    let lo = isi.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = isi.iter().copied().fold(0.0, f64::max);
+    if isi.is_empty() || hi.is_nan() || hi < 3.0 * lo {
+        return None;
+    }
+    let gap = (lo * hi).sqrt();
+    let first = isi.iter().position(|&d| d > gap)?;
+    let inside: Vec<f64> = isi[first + 1..].iter().copied().filter(|&d| d < gap).collect();
+    (!inside.is_empty()).then(|| inside.iter().sum::<f64>() / inside.len() as f64)
+}
+
 /// What the behavioural model of a realisation predicts (native solver,
 /// model units converted with the realised time scale).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -918,6 +1309,8 @@ pub struct Prediction {
     pub spikes_per_burst: Option<u32>,
     /// Burst period, s (bursting).
     pub burst_period_s: Option<f64>,
+    /// Mean interval between spikes inside a burst, s ([`intra_burst_interval`]).
+    pub intra_burst_interval_s: Option<f64>,
 }
 
 /// Simulates [`Realisation::ideal_model`] (native solver, tight
@@ -933,20 +1326,53 @@ pub fn predict(
     hysteresis_model: f64,
     tstop_model: f64,
 ) -> Result<Prediction> {
+    measure_model(
+        &r.ideal_model,
+        &r.membrane,
+        r.scales.omega_s,
+        threshold_model,
+        hysteresis_model,
+        tstop_model,
+    )
+}
+
+/// Simulates a model-unit circuit (native solver, tight tolerances) for
+/// `tstop_model` model units and measures its membrane; times are
+/// converted with `omega_s` seconds per model unit. [`predict`] uses it on
+/// the ideal model; `atscale realise` on the behavioural design (to measure
+/// its intra-burst interval the same way).
+///
+/// # Errors
+///
+/// [`Error::Sim`] if the native solver fails.
+pub fn measure_model(
+    circuit: &FlatCircuit,
+    membrane: &str,
+    omega_s: f64,
+    threshold_model: f64,
+    hysteresis_model: f64,
+    tstop_model: f64,
+) -> Result<Prediction> {
     use atscale_sim::{Direction, Simulation};
-    let res = Simulation::new(&r.ideal_model)?
+    let res = Simulation::new(circuit)?
         .tstop(tstop_model)
         .uic(true)
         .reltol(1e-7)
-        .probe(&r.membrane)
-        .event(&r.membrane, threshold_model, hysteresis_model, Direction::Rising)
+        .probe(membrane)
+        .event(membrane, threshold_model, hysteresis_model, Direction::Rising)
         .run()?;
-    let ev: Vec<f64> = res.event_times(&r.membrane).iter().map(|t| t * r.scales.omega_s).collect();
-    let mut p = Prediction { rate_hz: None, spikes_per_burst: None, burst_period_s: None };
+    let ev: Vec<f64> = res.event_times(membrane).iter().map(|t| t * omega_s).collect();
+    let mut p = Prediction {
+        rate_hz: None,
+        spikes_per_burst: None,
+        burst_period_s: None,
+        intra_burst_interval_s: None,
+    };
     match crate::spec::bursts(&ev) {
         Some((counts, period)) => {
             p.spikes_per_burst = crate::spec::burst_count(&counts);
             p.burst_period_s = Some(period);
+            p.intra_burst_interval_s = intra_burst_interval(&ev);
         }
         None => p.rate_hz = crate::spec::spike_period(&ev).map(|t| 1.0 / t),
     }
@@ -974,21 +1400,39 @@ mod tests {
                     (i - v).abs()
                 })
                 .fold(0.0, f64::max);
-            // Within 0.1 model units of current over |v| <= 3.
-            assert!(worst < 0.1, "{region:?}: {worst}");
+            // Nine pairs one model volt apart: within 6e-4 model units of
+            // current over |v| <= 3 below threshold (measured 5.03e-4; five pairs were off by
+            // 0.077), within 0.02 above.
+            let tol = if region == Region::Subthreshold { 6e-4 } else { 0.02 };
+            assert!(worst < tol, "{region:?}: {worst}");
         }
-        // The wide-linear-range follower: within 0.31 of u over |u| <= 3
-        // (one pair: tanh(3) = 0.995, off by 2); its slope at the origin is
-        // 0.84 (the least-squares fit trades it for range), which the ideal
-        // model keeps.
+        // The wide-linear-range follower: slope 1 at the origin (the
+        // least-squares weights, whose slope is 0.842, divided by it), and
+        // bending away from u by at most 0.56 over |u| <= 3 (one pair:
+        // tanh(3) = 0.995, off by 2).
         let fw = follower_weights().unwrap_or_default();
         assert_eq!(fw.len(), FOLLOWER_OFFSETS.len());
         assert!(fw.iter().all(|x| *x > 0.0), "{fw:?}");
         let f = |u: f64| -> f64 { FOLLOWER_OFFSETS.iter().zip(&fw).map(|(d, w)| w * (u - d).tanh()).sum() };
         let worst = (0..=60).map(|k| -3.0 + 0.1 * f64::from(k)).map(|u| (f(u) - u).abs()).fold(0.0, f64::max);
-        assert!(worst < 0.31, "{worst}");
-        assert!(((f(1e-4) - f(-1e-4)) / 2e-4 - 0.842).abs() < 0.01, "{fw:?}");
+        assert!(worst < 0.57, "{worst}");
+        assert!(((f(1e-4) - f(-1e-4)) / 2e-4 - 1.0).abs() < 1e-6, "{fw:?}");
         assert!((pair_characteristic(Region::AboveThreshold, 5.0) - 1.0).abs() < 1e-12);
         assert!((pair_characteristic(Region::AboveThreshold, 0.01) - 0.01).abs() < 1e-5);
+    }
+
+    #[test]
+    fn intra_burst_interval_skips_the_first_burst_and_the_pauses() {
+        // Bursts of four spikes 10 ms apart every 200 ms; the first burst's
+        // intervals are 20 ms (a transient) and are not counted.
+        let mut ev = vec![0.0, 0.02, 0.04];
+        for b in 1..4 {
+            let t0 = 0.2 * f64::from(b);
+            ev.extend((0..4).map(|k| t0 + 0.01 * f64::from(k)));
+        }
+        let ibi = intra_burst_interval(&ev).unwrap_or(f64::NAN);
+        assert!((ibi - 0.01).abs() < 1e-12, "{ibi}");
+        assert_eq!(intra_burst_interval(&[0.0, 0.01, 0.02, 0.03]), None, "tonic: no bursts");
+        assert_eq!(intra_burst_interval(&[]), None);
     }
 }

@@ -15,16 +15,24 @@
 //! - a first-order relaxation `tau dx/dt = v - x` is a follower-integrator
 //!   driving a capacitor `C` with `tau = 2 U_T C / (kappa I_f)`; below
 //!   threshold it is three amplifiers whose input pairs have offsets
-//!   [`mapping::FOLLOWER_OFFSETS`] built in by length ratios, linear over
+//!   [`mapping::FOLLOWER_OFFSETS`] built in by length ratios (times the
+//!   technology's `offset_length_factor`), slope 1 at balance, linear over
 //!   `|v - x| <= 3` model volts; above threshold one amplifier, which slews
 //!   as the pair characteristic for large `v - x` (the behavioural model of
 //!   the realisation, [`mapping::Realisation::ideal_model`], keeps these
 //!   characteristics so that their effect on the rate is predicted, not fitted);
-//! - the membrane capacitor is a capacitor; the linear leak is five
+//! - the membrane capacitor is a capacitor; the linear leak is nine
 //!   amplifiers in parallel with offsets [`mapping::LEAK_OFFSETS`]
 //!   (a multi-tanh linearisation: one amplifier saturates at one model
 //!   volt, the membrane swings over three);
-//! - bias currents are ideal current sources (current mirrors: not done).
+//! - below threshold, the FitzHugh-Nagumo cubic is nine amplifiers with
+//!   signed weights ([`mapping::CUBIC_OFFSETS`], [`mapping::cubic_weights`])
+//!   and its inductor branch a state capacitor holding the branch current
+//!   with three nine-amplifier linearised transconductors;
+//! - bias currents are ideal current sources (current mirrors: not done);
+//!   a membrane trim source ([`mapping::Options::membrane_trim_a`]) cancels
+//!   the transistor circuit's static current error at the design's knee
+//!   ([`mapping::design_knee`], measured on [`mapping::trim_probe`]).
 //!
 //! Model 0 V is `V_ref`, half the supply. The design's time scale and
 //! capacitance are kept, its amplitude scale is replaced by the
