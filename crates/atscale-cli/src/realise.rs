@@ -10,8 +10,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::Circuit;
-use atscale_design::realise::mapping::{design_knee, measure_model, trim_probe};
-use atscale_design::realise::{predict, realise, Options, Prediction, Realisation, Technology};
+use atscale_design::realise::mapping::{
+    design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
+};
+use atscale_design::realise::{predict, realise, BiasSource, Options, Prediction, Realisation, Technology};
 use atscale_design::spec::{burst_count, bursts, spike_period, Design};
 use atscale_spice::{
     write_netlist_with, Analysis, Header, Library, Ngspice, Options as SpiceOptions, Setup, Tran, Xyce,
@@ -37,6 +39,11 @@ pub struct Args {
     /// Multiply every bias current by this factor (the circuit runs that much faster).
     #[arg(long, default_value_t = 1.0)]
     bias_scale: f64,
+    /// Bias currents from ideal sources (`ideal`) or from current mirrors of
+    /// one reference current (`mirrors`; below threshold only). With mirrors
+    /// the bias scale and `--sweep` scale the reference current alone.
+    #[arg(long, value_enum, default_value_t = BiasArg::Ideal)]
+    bias: BiasArg,
     /// Also realise and simulate at these bias scales (comma-separated) and fit rate ∝ scale^slope.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     sweep: Vec<f64>,
@@ -61,6 +68,15 @@ pub struct Args {
     /// Overwrite existing output files.
     #[arg(long)]
     force: bool,
+}
+
+/// `--bias`: where the bias currents come from.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BiasArg {
+    /// One ideal current source per bias.
+    Ideal,
+    /// Current mirrors of one reference current.
+    Mirrors,
 }
 
 const FILES: [&str; 5] = ["realised.cir", "realised.xyce.cir", "report.json", "report.md", "comparison.png"];
@@ -118,6 +134,9 @@ pub struct Evidence {
     pub calibration_ideal_model: Option<f64>,
     /// Relative deviation of the transistor circuit from the ideal model's prediction (no fit).
     pub deviation_from_ideal: Option<f64>,
+    /// Mirror-biased: the largest relative deviation of a mirror's current
+    /// (measured on the mirror bank in ngspice after sizing) from its bias.
+    pub mirror_error: Option<f64>,
     /// The sweep, if any: each run.
     pub sweep: Vec<Measured>,
     /// Fitted slope of log(rate) against log(bias scale), with the theory's 1.
@@ -310,6 +329,67 @@ fn measure_trim(
     }))
 }
 
+/// Sizes the bias mirrors of a mirror-biased realisation on ngspice: the
+/// mirror bank ([`mirror_probe`]) is solved at its DC operating point and
+/// every mirror's width multiplied by its reported current over the
+/// measured one (damped), [`MIRROR_PASSES`] times (the `W/L` rule misses the narrow-width and
+/// short-channel threshold shifts of the model). Returns the widths, m, and
+/// the largest remaining relative current error of the last measurement.
+const MIRROR_PASSES: usize = 6;
+
+/// The bias mirrors' widths, m, by device name.
+type Widths = Vec<(String, f64)>;
+
+fn size_mirrors(
+    runner: &NgspiceRunner,
+    r: &mut Realisation,
+    tech: &Technology,
+    tech_dir: Option<&Path>,
+    design_path: &Path,
+    timeout: f64,
+) -> Result<Option<(Widths, f64)>> {
+    let mut worst = f64::NAN;
+    for pass in 0..=MIRROR_PASSES {
+        let Some((bank, probes)) = mirror_probe(r) else { return Ok(None) };
+        let probe = Realisation { circuit: bank, ..r.clone() };
+        let tstop_s = 10.0 * r.run.tmax_s;
+        let mut an = analysis(&probe, tstop_s);
+        an.ic.clear();
+        let c = Circuit::from(probe.circuit.clone());
+        let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
+        let opts = RunOptions {
+            tstop_s: Some(tstop_s),
+            timeout: std::time::Duration::from_secs_f64(timeout),
+            accept_recovered_singular: true,
+            ..RunOptions::default()
+        };
+        let run = runner.run(&text, Path::new("mirrors.cir"), &opts)?;
+        let plot = run.plot().context("ngspice wrote no plot for the mirror bank")?;
+        worst = 0.0;
+        for (dev, src) in &probes {
+            let i = plot.real(&format!("i({})", src.to_ascii_lowercase()))?;
+            let measured = i.first().context("the mirror bank has no points")?.abs();
+            let d = r.devices.iter().find(|d| &d.name == dev).context("mirror device")?;
+            let (target, w) = (d.current_a.unwrap_or(0.0), d.w_m.unwrap_or(0.0));
+            worst = f64::max(worst, (measured / target - 1.0).abs());
+            if pass < MIRROR_PASSES {
+                // Damped: the current grows faster than the width (a narrow device's threshold is higher).
+                resize_mirror(r, tech, dev, w * (target / measured).powf(0.7))?;
+            }
+        }
+    }
+    let widths =
+        r.devices.iter().filter(|d| is_mirror(d)).filter_map(|d| Some((d.name.clone(), d.w_m?))).collect();
+    Ok(Some((widths, worst)))
+}
+
+fn apply_widths(r: &mut Realisation, tech: &Technology, widths: &[(String, f64)]) -> Result<()> {
+    for (dev, w) in widths {
+        resize_mirror(r, tech, dev, *w)?;
+    }
+    Ok(())
+}
+
 /// Least-squares slope of `ln y` against `ln x`.
 pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
     let pts: Vec<(f64, f64)> =
@@ -355,18 +435,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
         format!("{} is not a design.json written by `atscale design`", args.design.display())
     })?;
     let (tech, tech_dir) = tech_from(&args.tech)?;
-    let opts = Options { bias_scale: args.bias_scale, ..Options::default() };
+    let bias = match args.bias {
+        BiasArg::Ideal => BiasSource::Ideal,
+        BiasArg::Mirrors => BiasSource::Mirrors,
+    };
+    let opts = Options { bias_scale: args.bias_scale, bias, ..Options::default() };
+    let mut mirror_error = None;
     let mut r = realise(&design, &tech, &opts)?;
     let runner = if args.no_sim {
         None
     } else {
         Some(NgspiceRunner::detect().context("ngspice is needed for the evidence (or pass --no-sim)")?)
     };
+    let mut widths = Vec::new();
+    if let Some(runner) = &runner {
+        if let Some((w, err)) =
+            size_mirrors(runner, &mut r, &tech, tech_dir.as_deref(), &args.design, args.timeout)?
+        {
+            widths = w;
+            mirror_error = Some(err);
+        }
+    }
     let mut trim = None;
     if let (Some(runner), false) = (&runner, args.no_trim) {
         trim = measure_trim(runner, &r, &design, tech_dir.as_deref(), &args.design, args.timeout)?;
         if let Some(t) = &trim {
             r = realise(&design, &tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
+            apply_widths(&mut r, &tech, &widths)?;
         }
     }
     if let Some(m) = args.max_step_model {
@@ -438,7 +533,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         for &k in &args.sweep {
             // The trim scales with the bias currents.
             let trim_k = trim.as_ref().map_or(0.0, |t| t.trim_a * k / args.bias_scale);
-            let mut rk = realise(&design, &tech, &Options { bias_scale: k, membrane_trim_a: trim_k })?;
+            let mut rk = realise(&design, &tech, &Options { bias_scale: k, membrane_trim_a: trim_k, bias })?;
+            apply_widths(&mut rk, &tech, &widths)?;
             if let Some(m) = args.max_step_model {
                 rk.run.tmax_s = m * rk.scales.omega_s;
             }
@@ -469,6 +565,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             spikes_per_burst_deviation,
             calibration_ideal_model: cal_ideal,
             deviation_from_ideal: dev,
+            mirror_error,
             sweep,
             sweep_slope: slope,
             sweep_max_deviation: sweep_dev,
@@ -561,6 +658,14 @@ fn markdown(rep: &Report) -> String {
             e.ideal.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
             opt(e.ideal.burst_period_s, "s")
         );
+        if let Some(m) = e.mirror_error {
+            let _ = writeln!(
+                o,
+                "- bias mirrors: one reference current, widths sized on the mirror bank in ngspice; largest \
+                 mirror current error {:.3} %",
+                100.0 * m
+            );
+        }
         if let Some(t) = &e.trim {
             let _ = writeln!(
                 o,
@@ -606,7 +711,9 @@ fn markdown(rep: &Report) -> String {
             e.deviation_from_ideal.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d))
         );
         if !e.sweep.is_empty() {
-            let _ = writeln!(o, "- bias sweep (all bias currents x scale; theory: rate ∝ scale, slope 1):");
+            let what =
+                if e.mirror_error.is_some() { "the mirrors' reference current" } else { "all bias currents" };
+            let _ = writeln!(o, "- bias sweep ({what} x scale; theory: rate ∝ scale, slope 1):");
             for m in &e.sweep {
                 let _ = writeln!(
                     o,

@@ -58,13 +58,49 @@ pub struct Options {
     /// circuit's static current error at the design's knee (see
     /// [`design_knee`] and [`trim_probe`]), as a chip's bias is trimmed.
     pub membrane_trim_a: f64,
+    /// Where the bias currents come from (default: ideal sources).
+    #[serde(default)]
+    pub bias: BiasSource,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { bias_scale: 1.0, membrane_trim_a: 0.0 }
+        Options { bias_scale: 1.0, membrane_trim_a: 0.0, bias: BiasSource::Ideal }
     }
 }
+
+/// Where the bias currents of a realisation come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BiasSource {
+    /// One ideal current source per bias.
+    #[default]
+    Ideal,
+    /// Current mirrors: one reference current source [`REF_SOURCE`] into a
+    /// diode-connected NMOS [`REF_DIODE_N`]; every bias is a mirror
+    /// transistor (an NMOS sink for the amplifiers' tails and for currents
+    /// drawn from the membrane; a PMOS source, mirrored once more through the
+    /// diode-connected PMOS [`REF_DIODE_P`], for currents into it) whose
+    /// width over the reference device's, at the same length, sets its
+    /// current (`W/L` first, then, with ngspice, corrected on the mirror bank,
+    /// [`mirror_probe`]); the bias scale scales the reference alone.
+    /// The membrane trim stays an ideal source.
+    Mirrors,
+}
+
+/// Name of the reference current source of a mirror-biased realisation.
+pub const REF_SOURCE: &str = "Iref";
+/// Name of the diode-connected NMOS reference device (node [`REF_NODE_N`]).
+pub const REF_DIODE_N: &str = "Mref_n";
+/// Name of the diode-connected PMOS reference device (node [`REF_NODE_P`]).
+pub const REF_DIODE_P: &str = "Mref_p";
+/// Gate node of the NMOS mirrors.
+pub const REF_NODE_N: &str = "nbias";
+/// Gate node of the PMOS mirrors.
+pub const REF_NODE_P: &str = "pbias";
+
+/// A bias current waiting for its mirror: `(device, element, role, drain, pmos, current)`.
+type PendingMirror = (String, String, String, String, bool, f64);
 
 /// The scales a realisation realises.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -251,6 +287,8 @@ struct Builder<'a> {
     devices: Vec<DeviceReport>,
     blocks: Vec<BlockReport>,
     refs: Vec<(i64, String)>,
+    bias: BiasSource,
+    mirrors: Vec<PendingMirror>,
 }
 
 impl Builder<'_> {
@@ -476,11 +514,23 @@ impl Builder<'_> {
         self.bias(tag, element, ib)
     }
 
-    /// The tail bias of amplifier `tag` (an ideal current source from its tail node).
+    /// The tail bias of amplifier `tag` (an ideal current source from its
+    /// tail node, or an NMOS mirror device sized in [`Builder::finish_mirrors`]).
     fn bias(&mut self, tag: &str, element: &str, ib: f64) -> Result<()> {
         let tail = format!("{tag}_t");
         let iname = format!("I{tag}_b");
         self.check_bias(&iname, ib)?;
+        if self.bias == BiasSource::Mirrors {
+            self.mirrors.push((
+                format!("M{tag}_b"),
+                element.into(),
+                "tail bias (mirror)".into(),
+                tail,
+                false,
+                ib,
+            ));
+            return Ok(());
+        }
         self.els.push(el(
             iname.clone(),
             ElementKind::CurrentSource {
@@ -616,6 +666,154 @@ impl Builder<'_> {
         Ok(done)
     }
 
+    /// Sizes the pending mirrors: the reference devices are square (`L =
+    /// sizing.l_m`), the reference current puts the largest mirror at half
+    /// `sizing.w_max_m`, and every mirror has
+    /// the reference's length and `I_b / I_ref` times its width, snapped to
+    /// the grid (its reported current is the one the snapped width gives).
+    fn finish_mirrors(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.mirrors);
+        let Some(i_min) = pending.iter().map(|m| m.5).reduce(f64::min) else { return Ok(()) };
+        let i_max = pending.iter().map(|m| m.5).fold(0.0, f64::max);
+        let sz = self.tech.sizing;
+        let l = sz.l_m;
+        let g = sz.grid_m;
+        // A square reference device (narrow devices have a threshold shift
+        // the W/L rule does not know), its current such that the largest
+        // mirror is half the widest device, at most the largest bias.
+        let w_ref = self.snap(l.max(sz.w_min_m)).min(sz.w_max_m);
+        let i_ref = (i_max * w_ref / (0.5 * sz.w_max_m)).clamp(i_min, i_max);
+        let (w_ref, _, inv, region) = self.size_fixed(REF_DIODE_N, false, i_ref, w_ref, l)?;
+        self.check_bias(REF_SOURCE, i_ref)?;
+        self.els.push(el(
+            REF_SOURCE.into(),
+            ElementKind::CurrentSource {
+                p: "vdd".into(),
+                n: REF_NODE_N.into(),
+                waveform: Waveform::Dc { value: i_ref },
+                dc: None,
+            },
+        ));
+        self.devices.push(DeviceReport {
+            name: REF_SOURCE.into(),
+            kind: "current source".into(),
+            element: "bias".into(),
+            role: "mirror reference (ideal source)".into(),
+            w_m: None,
+            l_m: None,
+            current_a: Some(i_ref),
+            value: None,
+            inversion: None,
+            region: None,
+        });
+        let n_ref = [REF_NODE_N, REF_NODE_N, "0", "0"];
+        self.push_mos(
+            REF_DIODE_N.into(),
+            n_ref,
+            false,
+            i_ref,
+            (w_ref, l, inv, region),
+            "bias",
+            "mirror reference (diode)",
+        );
+        if pending.iter().any(|m| m.4) {
+            // The PMOS reference: an NMOS mirror of the reference current into a diode-connected PMOS.
+            let sized = self.size_fixed("Mref_pn", false, i_ref, w_ref, l)?;
+            self.push_mos(
+                "Mref_pn".into(),
+                [REF_NODE_P, REF_NODE_N, "0", "0"],
+                false,
+                i_ref,
+                sized,
+                "bias",
+                "mirror of the reference into the PMOS diode",
+            );
+            let sized = self.size_fixed(REF_DIODE_P, true, i_ref, w_ref, l)?;
+            self.push_mos(
+                REF_DIODE_P.into(),
+                [REF_NODE_P, REF_NODE_P, "vdd", "vdd"],
+                true,
+                i_ref,
+                sized,
+                "bias",
+                "mirror reference (PMOS diode)",
+            );
+        }
+        for (name, element, role, drain, pmos, ib) in pending {
+            let w = (w_ref * ib / i_ref / g).round() * g;
+            let sized = self.size_fixed(&name, pmos, ib, w, l)?;
+            let realised = i_ref * sized.0 / w_ref;
+            self.check_bias(&name, realised)?;
+            let nodes = if pmos {
+                [drain.as_str(), REF_NODE_P, "vdd", "vdd"]
+            } else {
+                [drain.as_str(), REF_NODE_N, "0", "0"]
+            };
+            self.push_mos(name, nodes, pmos, realised, sized, &element, &role);
+        }
+        Ok(())
+    }
+
+    /// Checks a transistor of given `w` and `l` carrying `id` against the
+    /// technology's sizing range and inversion limit; returns `(w, l, inversion, region)`.
+    fn size_fixed(
+        &self,
+        name: &str,
+        pmos: bool,
+        id: f64,
+        w: f64,
+        l: f64,
+    ) -> Result<(f64, f64, Option<f64>, String)> {
+        let sz = &self.tech.sizing;
+        if w < sz.w_min_m {
+            return Err(Error::Limit {
+                device: name.into(),
+                limit: "sizing.w_min_m",
+                message: format!(
+                    "mirror width {} (for {}) is below the technology's sizing.w_min_m = {}; the biases span \
+                     too wide a range for one reference, use ideal sources",
+                    si(w, "m"),
+                    si(id, "A"),
+                    si(sz.w_min_m, "m")
+                ),
+            });
+        }
+        if w > sz.w_max_m {
+            return Err(Error::Limit {
+                device: name.into(),
+                limit: "sizing.w_max_m",
+                message: format!(
+                    "mirror width {} (for {}) exceeds the technology's sizing.w_max_m = {}; the biases span too \
+                     wide a range for one reference, use ideal sources",
+                    si(w, "m"),
+                    si(id, "A"),
+                    si(sz.w_max_m, "m")
+                ),
+            });
+        }
+        match (self.tech.region, self.tech.subthreshold) {
+            (Region::Subthreshold, Some(s)) => {
+                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
+                let ic = id / (ispec * w / l);
+                if ic > self.tech.limits.inversion_max {
+                    return Err(Error::Limit {
+                        device: name.into(),
+                        limit: "limits.inversion_max",
+                        message: format!(
+                            "inversion coefficient {ic:.3} at {} (W/L = {:.3e}) exceeds limits.inversion_max = {}",
+                            si(id, "A"),
+                            w / l,
+                            self.tech.limits.inversion_max
+                        ),
+                    });
+                }
+                let r = if ic < 0.1 { "weak inversion" } else { "moderate inversion" };
+                Ok((w, l, Some(ic), r.to_string()))
+            }
+            _ => Ok((w, l, None, "saturation (square law)".to_string())),
+        }
+    }
+
     fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: &str) -> Result<()> {
         if c > self.tech.limits.capacitance_max_f {
             return Err(Error::Limit {
@@ -732,8 +930,22 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         v_ref_v: tech.supply_v / 2.0,
     };
     let membrane = design.membrane.clone();
-    let mut b =
-        Builder { tech, scales, els: Vec::new(), devices: Vec::new(), blocks: Vec::new(), refs: Vec::new() };
+    if opts.bias == BiasSource::Mirrors && region != Region::Subthreshold {
+        return Err(Error::Unrealisable {
+            element: "bias".into(),
+            reason: "current mirrors are realised below threshold only (a subthreshold technology)".into(),
+        });
+    }
+    let mut b = Builder {
+        tech,
+        scales,
+        els: Vec::new(),
+        devices: Vec::new(),
+        blocks: Vec::new(),
+        refs: Vec::new(),
+        bias: opts.bias,
+        mirrors: Vec::new(),
+    };
     b.els.push(el(
         "Vdd".into(),
         ElementKind::VoltageSource {
@@ -1018,6 +1230,25 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
                 let i = value * k;
                 // An ideal source of the design's sign (the technology limits apply to its size).
                 b.check_bias(&format!("I{name}"), i.abs())?;
+                let into = if p == "0" { i } else { -i };
+                if b.bias == BiasSource::Mirrors && into != 0.0 {
+                    // Into the membrane: a PMOS source from vdd; out of it: an NMOS sink.
+                    b.mirrors.push((
+                        format!("M{name}_b"),
+                        name.into(),
+                        "membrane bias (mirror)".into(),
+                        membrane.clone(),
+                        into > 0.0,
+                        into.abs(),
+                    ));
+                    b.blocks.push(BlockReport {
+                        element: name.into(),
+                        block: "current mirror".into(),
+                        realises: format!("bias {} ({value} x {})", si(i, "A"), si(k, "A")),
+                    });
+                    ideal.push(e.clone());
+                    continue;
+                }
                 b.els.push(el(
                     format!("I{name}"),
                     ElementKind::CurrentSource { p: p.clone(), n: n.clone(), waveform: Waveform::Dc { value: i }, dc: None },
@@ -1075,6 +1306,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
             }
         }
     }
+    b.finish_mirrors()?;
     if !opts.membrane_trim_a.is_finite() {
         return Err(Error::BadParameter {
             name: "membrane trim".into(),
@@ -1257,10 +1489,14 @@ pub fn design_knee(design: &Design) -> Result<Option<(f64, f64)>> {
 pub fn trim_probe(r: &Realisation, v_model: f64) -> FlatCircuit {
     let m = r.membrane.as_str();
     let touches = |p: &str, n: &str| p == m || n == m;
+    // Mirror-biased: the membrane bias is a transistor, removed as its source would be.
+    let bias_mirrors: Vec<&str> =
+        r.devices.iter().filter(|d| d.role == "membrane bias (mirror)").map(|d| d.name.as_str()).collect();
     let mut elements: Vec<Element<f64>> = r
         .circuit
         .elements
         .iter()
+        .filter(|e| !bias_mirrors.contains(&e.name.as_str()))
         .filter(|e| match &e.kind {
             ElementKind::Capacitor { p, n, .. } | ElementKind::CurrentSource { p, n, .. } => !touches(p, n),
             _ => true,
@@ -1281,6 +1517,111 @@ pub fn trim_probe(r: &Realisation, v_model: f64) -> FlatCircuit {
         models: r.circuit.models.clone(),
         elements,
     }
+}
+
+/// Whether a reported device is a bias mirror (sized by [`resize_mirror`]).
+pub fn is_mirror(d: &DeviceReport) -> bool {
+    d.role.ends_with("bias (mirror)")
+}
+
+/// The mirror bank of a mirror-biased realisation on its own: the reference
+/// source and diodes, and every bias mirror with its drain held at `V_ref`
+/// by a voltage source `Vp<device>`, so that `i(Vp<device>)` at the DC
+/// operating point is the current the mirror carries (a sink's is positive,
+/// a PMOS source's negative). Geometry effects the sizing's `W/L` rule does
+/// not know (narrow-width and short-channel threshold shifts: in
+/// `generic-bsim4` a 0.48 µm wide device has its threshold 30 mV above a
+/// 25 µm one) show up as the measured current's deviation from the
+/// reported one. Returns the circuit and the `(device, source)` names, or
+/// `None` without mirrors.
+pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String)>)> {
+    let mirrors: Vec<&str> = r.devices.iter().filter(|d| is_mirror(d)).map(|d| d.name.as_str()).collect();
+    if mirrors.is_empty() {
+        return None;
+    }
+    let keep = ["Vdd", REF_SOURCE, REF_DIODE_N, REF_DIODE_P, "Mref_pn"];
+    let mut elements = Vec::new();
+    let mut probes = Vec::new();
+    for e in &r.circuit.elements {
+        if keep.contains(&e.name.as_str()) {
+            elements.push(e.clone());
+        } else if let (true, ElementKind::Mosfet { d: _, g, s, b, model, w_m, l_m }) =
+            (mirrors.contains(&e.name.as_str()), &e.kind)
+        {
+            let node = format!("p_{}", e.name);
+            let src = format!("Vp{}", e.name);
+            elements.push(el(
+                e.name.clone(),
+                ElementKind::Mosfet {
+                    d: node.clone(),
+                    g: g.clone(),
+                    s: s.clone(),
+                    b: b.clone(),
+                    model: model.clone(),
+                    w_m: *w_m,
+                    l_m: *l_m,
+                },
+            ));
+            elements.push(el(
+                src.clone(),
+                ElementKind::VoltageSource {
+                    p: node,
+                    n: "0".into(),
+                    waveform: Waveform::Dc { value: r.scales.v_ref_v },
+                    dc: None,
+                },
+            ));
+            probes.push((e.name.clone(), src));
+        }
+    }
+    let c = FlatCircuit {
+        title: format!("{} (mirror bank)", r.circuit.title),
+        models: r.circuit.models.clone(),
+        elements,
+    };
+    Some((c, probes))
+}
+
+/// Sets the width of bias mirror `device` to `w_m` (rounded to the grid),
+/// keeping its reported current, and checks it against the technology's
+/// width range; the inversion coefficient is rescaled with the width.
+///
+/// # Errors
+///
+/// [`Error::Limit`] naming the device and `sizing.w_max_m` or
+/// `sizing.w_min_m`; [`Error::Unrealisable`] if `device` is not a mirror.
+pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_m: f64) -> Result<()> {
+    let sz = &tech.sizing;
+    let w = (w_m / sz.grid_m).round() * sz.grid_m;
+    let Some(d) = r.devices.iter_mut().find(|d| d.name == device && is_mirror(d)) else {
+        return Err(Error::Unrealisable { element: device.into(), reason: "not a bias mirror".into() });
+    };
+    for (limit, bad, bound) in
+        [("sizing.w_max_m", w > sz.w_max_m, sz.w_max_m), ("sizing.w_min_m", w < sz.w_min_m, sz.w_min_m)]
+    {
+        if bad || !w.is_finite() {
+            return Err(Error::Limit {
+                device: device.into(),
+                limit,
+                message: format!(
+                    "mirror width {} (to carry {} as measured on the mirror bank) is outside the \
+                     technology's {limit} = {}",
+                    si(w, "m"),
+                    si(d.current_a.unwrap_or(f64::NAN), "A"),
+                    si(bound, "m")
+                ),
+            });
+        }
+    }
+    let old = d.w_m.unwrap_or(w);
+    d.inversion = d.inversion.map(|ic| ic * old / w);
+    d.w_m = Some(w);
+    for e in &mut r.circuit.elements {
+        if let (true, ElementKind::Mosfet { w_m, .. }) = (e.name == device, &mut e.kind) {
+            *w_m = w;
+        }
+    }
+    Ok(())
 }
 
 /// Mean interval between spikes inside bursts, s: intervals shorter than

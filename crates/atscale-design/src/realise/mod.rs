@@ -29,7 +29,9 @@
 //!   signed weights ([`mapping::CUBIC_OFFSETS`], [`mapping::cubic_weights`])
 //!   and its inductor branch a state capacitor holding the branch current
 //!   with three nine-amplifier linearised transconductors;
-//! - bias currents are ideal current sources (current mirrors: not done);
+//! - bias currents are ideal current sources or, with
+//!   [`mapping::BiasSource::Mirrors`], mirror transistors of one reference
+//!   current sized by their width ratio to the reference device;
 //!   a membrane trim source ([`mapping::Options::membrane_trim_a`]) cancels
 //!   the transistor circuit's static current error at the design's knee
 //!   ([`mapping::design_knee`], measured on [`mapping::trim_probe`]).
@@ -46,7 +48,7 @@ pub mod mapping;
 pub mod tech;
 
 pub use mapping::{
-    predict, realise, BlockReport, DeviceReport, Options, Prediction, Realisation, RealisedScales,
-    RunSettings,
+    predict, realise, BiasSource, BlockReport, DeviceReport, Options, Prediction, Realisation,
+    RealisedScales, RunSettings,
 };
 pub use tech::{Region, Technology};
