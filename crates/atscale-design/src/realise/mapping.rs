@@ -1529,9 +1529,8 @@ pub fn is_mirror(d: &DeviceReport) -> bool {
 /// by a voltage source `Vp<device>`, so that `i(Vp<device>)` at the DC
 /// operating point is the current the mirror carries (a sink's is positive,
 /// a PMOS source's negative). Geometry effects the sizing's `W/L` rule does
-/// not know (narrow-width and short-channel threshold shifts: in
-/// `generic-bsim4` a 0.48 µm wide device has its threshold 30 mV above a
-/// 25 µm one) show up as the measured current's deviation from the
+/// not know (narrow-width and short-channel threshold shifts; the BSIM4
+/// cards of `generic-bsim4` keep the default narrow-width effect) show up as the measured current's deviation from the
 /// reported one. Returns the circuit and the `(device, source)` names, or
 /// `None` without mirrors.
 pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String)>)> {
