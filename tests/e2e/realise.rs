@@ -460,3 +460,88 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
         String::from_utf8_lossy(&out.stderr).contains("current mirrors are realised below threshold only")
     );
 }
+
+/// A technology whose devices are subcircuits, as a PDK names them: a
+/// local model library wrapping the generic BSIM4 cards in `gen_nfet` and
+/// `gen_pfet` (width and length parameters in micrometres, `scale = 1e6`).
+/// The netlist writes `X` instances of them; the realised spiker gives the
+/// rate of the plain-`M` realisation within 1 % (measured identical,
+/// 102.53 Hz, 400 model units). A subcircuit name that would start a line of
+/// its own is refused with the file and line.
+#[test]
+fn pdk_subcircuit_devices_give_the_plain_model_rate() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("fc");
+    stdout_ok(&["design", "docs/examples/four-conductance-spiking.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = d.join("design.json");
+    let text =
+        std::fs::read_to_string(crate::root().join("docs/examples/tech/generic-bsim4.toml")).expect("tech");
+    let card = |line: &str| {
+        let at = text.find(line).expect("card");
+        let params = &text[at..];
+        let params =
+            &params[params.find("params = { ").expect("params") + 11..params.find(" }").expect("end")];
+        params.replace(", ", " ").replace(" = ", "=")
+    };
+    let lib = format!(
+        "* toy PDK: generic-bsim4 cards wrapped in subcircuits (W, L in um)\n.lib tt\n\
+         .model nch nmos (level=54 {})\n.model pch pmos (level=54 {})\n\
+         .subckt gen_nfet d g s b w=1 l=1\nM1 d g s b nch w={{w*1e-6}} l={{l*1e-6}}\n.ends gen_nfet\n\
+         .subckt gen_pfet d g s b w=1 l=1\nM1 d g s b pch w={{w*1e-6}} l={{l*1e-6}}\n.ends gen_pfet\n.endl tt\n",
+        card("name = \"nch\""),
+        card("name = \"pch\"")
+    );
+    std::fs::write(tmp.path().join("models.lib"), lib).expect("lib");
+    let (a, c) = (text.find("[[models.card]]").expect("cards"), text.find("[subthreshold]").expect("sub"));
+    let toy = |nmos: &str| {
+        format!(
+            "{}[models]\nlibrary = {{ path = \"models.lib\", section = \"tt\" }}\n[devices]\nnmos = {nmos}\n\
+             pmos = {{ subckt = \"gen_pfet\", w_param = \"w\", l_param = \"l\", scale = 1e6 }}\n{}",
+            &text[..a],
+            &text[c..]
+        )
+    };
+    let tech = tmp.path().join("toy.toml");
+    std::fs::write(&tech, toy("{ subckt = \"gen_nfet\", w_param = \"w\", l_param = \"l\", scale = 1e6 }"))
+        .expect("tech");
+    let run = |t: &str, o: &str| {
+        let r = tmp.path().join(o);
+        stdout_ok(&[
+            "realise",
+            design.to_str().expect("UTF-8"),
+            "--tech",
+            t,
+            "-o",
+            r.to_str().expect("UTF-8"),
+            "--tstop-model",
+            "400",
+        ]);
+        r
+    };
+    let plain = run("generic-bsim4", "plain");
+    let sub = run(tech.to_str().expect("UTF-8"), "sub");
+    let rate = |r: &std::path::Path| report(r)["evidence"]["nominal"]["rate_hz"].as_f64().expect("spikes");
+    let (rp, rs) = (rate(&plain), rate(&sub));
+    assert!((rs / rp - 1.0).abs() < 0.01, "subcircuits {rs} Hz, plain M {rp} Hz");
+    let cir = std::fs::read_to_string(sub.join("realised.cir")).expect("netlist");
+    assert!(cir.contains("\nXMRf_p Rf_m v Rf_t 0 gen_nfet w=2 l=2\n"), "{cir}");
+    assert!(cir.contains(" gen_pfet w=") && !cir.contains("\nMRf_p "), "{cir}");
+    assert!(cir.contains("models.lib\" tt\n"), "{cir}");
+    // A name that would inject a line.
+    std::fs::write(&tech, toy("{ subckt = \"gen_nfet\\n.control\" }")).expect("tech");
+    let out = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        tech.to_str().expect("UTF-8"),
+        "-o",
+        tmp.path().join("bad").to_str().expect("UTF-8"),
+        "--no-sim",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("toy.toml:") && e.contains("devices.nmos.subckt") && e.contains("not a netlist name"),
+        "{e}"
+    );
+}

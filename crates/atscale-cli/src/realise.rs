@@ -9,7 +9,6 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
-use atscale_circuit::Circuit;
 use atscale_design::realise::mapping::{
     design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
 };
@@ -245,7 +244,7 @@ fn header(r: &Realisation, design: &Path) -> Header {
 
 /// The netlist text of a realisation (ngspice) with its stop time.
 pub fn netlist(r: &Realisation, tech_dir: Option<&Path>, design: &Path, tstop_s: f64) -> Result<String> {
-    let c = Circuit::from(r.circuit.clone());
+    let c = r.netlist_circuit();
     Ok(write_netlist_with(&c, &analysis(r, tstop_s), &setup(r, tech_dir)?, &Ngspice, &header(r, design))?)
 }
 
@@ -306,7 +305,7 @@ fn measure_trim(
     let mut an = analysis(&probe, tstop_s);
     // No initial conditions: the followers start at their DC equilibrium.
     an.ic.clear();
-    let c = Circuit::from(probe.circuit.clone());
+    let c = r.to_circuit(&probe.circuit);
     let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
     let opts = RunOptions {
         tstop_s: Some(tstop_s),
@@ -355,7 +354,7 @@ fn size_mirrors(
         let tstop_s = 10.0 * r.run.tmax_s;
         let mut an = analysis(&probe, tstop_s);
         an.ic.clear();
-        let c = Circuit::from(probe.circuit.clone());
+        let c = r.to_circuit(&probe.circuit);
         let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
         let opts = RunOptions {
             tstop_s: Some(tstop_s),
@@ -469,7 +468,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let tstop_s = args.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
     let text_ng = netlist(&r, tech_dir.as_deref(), &args.design, tstop_s)?;
-    let c = Circuit::from(r.circuit.clone());
+    let c = r.netlist_circuit();
     let text_xy = write_netlist_with(
         &c,
         &analysis(&r, tstop_s),

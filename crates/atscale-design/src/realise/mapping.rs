@@ -3,10 +3,13 @@
 
 use atscale_circuit::expr::{Expr, Func};
 use atscale_circuit::units::si;
-use atscale_circuit::{Element, ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, Waveform};
+use atscale_circuit::{
+    Circuit, Element, ElementKind, FlatCircuit, Instance, MemristiveLaw, Param, Relaxation, ResistiveLaw,
+    Value, Waveform,
+};
 use serde::{Deserialize, Serialize};
 
-use super::tech::{ModelSource, Region, Technology};
+use super::tech::{ModelSource, Region, SubcktDevice, Technology};
 use crate::error::{Error, Result};
 use crate::spec::Design;
 
@@ -183,6 +186,10 @@ pub struct Realisation {
     pub temperature_c: f64,
     /// The model library the netlist reads, if the technology gives one.
     pub library: Option<(String, Option<String>)>,
+    /// The technology's NMOS and PMOS devices when they are subcircuits
+    /// (see [`Realisation::netlist_circuit`]).
+    #[serde(default)]
+    pub device_subckts: Vec<SubcktDevice>,
     /// The design's template.
     pub template: String,
     /// The transistor circuit (model cards included when the technology gives cards).
@@ -1396,6 +1403,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         technology: tech.name.clone(),
         temperature_c: tech.temperature_c,
         library,
+        device_subckts: tech.nmos_subckt.iter().chain(tech.pmos_subckt.iter()).cloned().collect(),
         template,
         circuit,
         membrane,
@@ -1408,6 +1416,57 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         run,
         ideal_model,
     })
+}
+
+impl Realisation {
+    /// The circuit as the netlist writer takes it: [`Realisation::circuit`]
+    /// with every transistor of a subcircuit device (a PDK's
+    /// `sky130_fd_pr__nfet_01v8`, say) an instance `X<name> d g s b <subckt>
+    /// <w_param>=W*scale <l_param>=L*scale` of the subcircuit the model
+    /// library defines (the writer checks every name); plain `M` cards
+    /// otherwise. The native solver cannot read such a netlist (the
+    /// subcircuits are in the library), ngspice can.
+    pub fn netlist_circuit(&self) -> Circuit {
+        self.to_circuit(&self.circuit)
+    }
+
+    /// [`Realisation::netlist_circuit`] for another circuit of this
+    /// realisation (a trim probe or the mirror bank).
+    pub fn to_circuit(&self, flat: &FlatCircuit) -> Circuit {
+        let mut c = Circuit::from(flat.clone());
+        if self.device_subckts.is_empty() {
+            return c;
+        }
+        let mut elements = Vec::new();
+        for e in std::mem::take(&mut c.elements) {
+            let sub = match &e.kind {
+                ElementKind::Mosfet { model, .. } => {
+                    self.device_subckts.iter().find(|s| s.subckt.eq_ignore_ascii_case(model))
+                }
+                _ => None,
+            };
+            match (sub, &e.kind) {
+                (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, .. }) => {
+                    let scaled = |v: &Value| match v {
+                        Value::Num(x) => Value::Num(x * sd.scale),
+                        Value::Expr(x) => Value::Expr(x.clone() * Expr::Num(sd.scale)),
+                    };
+                    c.instances.push(Instance {
+                        name: e.name.clone(),
+                        subckt: sd.subckt.clone(),
+                        nodes: vec![d.clone(), g.clone(), s.clone(), b.clone()],
+                        params: vec![
+                            Param::new(sd.w_param.clone(), scaled(w_m)),
+                            Param::new(sd.l_param.clone(), scaled(l_m)),
+                        ],
+                    });
+                }
+                _ => elements.push(e),
+            }
+        }
+        c.elements = elements;
+        c
+    }
 }
 
 /// Name of the membrane trim source in a realised circuit.

@@ -51,4 +51,4 @@ pub use mapping::{
     predict, realise, BiasSource, BlockReport, DeviceReport, Options, Prediction, Realisation,
     RealisedScales, RunSettings,
 };
-pub use tech::{Region, Technology};
+pub use tech::{Region, SubcktDevice, Technology};

@@ -11,8 +11,8 @@
 //! [models]
 //! library = { path = "models/corners.lib", section = "tt" }   # or [[models.card]] tables
 //! [devices]
-//! nmos = "nch"
-//! pmos = "pch"
+//! nmos = "nch"                     # a model, or a subcircuit of the library:
+//! pmos = { subckt = "my_pfet", w_param = "w", l_param = "l", scale = 1e6 }
 //! [subthreshold]
 //! kappa = 0.7
 //! specific_current_n_a = 4e-7
@@ -72,6 +72,22 @@ pub enum ModelSource {
         /// Corner section (`tt`, `ss`, ...).
         section: Option<String>,
     },
+}
+
+/// A device written as a subcircuit instance (`X<name> d g s b <subckt>
+/// <w_param>=W <l_param>=L`), as PDKs name theirs: the subcircuit comes from
+/// the technology's model library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubcktDevice {
+    /// Subcircuit name (ports drain, gate, source, bulk).
+    pub subckt: String,
+    /// Name of its width parameter.
+    pub w_param: String,
+    /// Name of its length parameter.
+    pub l_param: String,
+    /// The parameters are the width and length in metres times this (1e6
+    /// for micrometres, as open PDKs take them).
+    pub scale: f64,
 }
 
 /// Subthreshold parameters (region `subthreshold`).
@@ -151,10 +167,14 @@ pub struct Technology {
     pub region: Region,
     /// Model cards or library.
     pub models: ModelSource,
-    /// NMOS device (model) name.
+    /// NMOS device name: the model, or the subcircuit if [`Technology::nmos_subckt`].
     pub nmos: String,
-    /// PMOS device (model) name.
+    /// PMOS device name: the model, or the subcircuit if [`Technology::pmos_subckt`].
     pub pmos: String,
+    /// The NMOS device as a subcircuit (`[devices] nmos = { subckt = ... }`).
+    pub nmos_subckt: Option<SubcktDevice>,
+    /// The PMOS device as a subcircuit.
+    pub pmos_subckt: Option<SubcktDevice>,
     /// Subthreshold parameters (region `subthreshold`).
     pub subthreshold: Option<Subthreshold>,
     /// Above-threshold parameters (region `above-threshold`).
@@ -209,8 +229,25 @@ struct RawCard {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDevices {
-    nmos: Spanned<String>,
-    pmos: Spanned<String>,
+    nmos: Spanned<RawDevice>,
+    pmos: Spanned<RawDevice>,
+}
+
+/// A device: a model name, or a subcircuit table.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDevice {
+    Model(String),
+    Subckt(RawSubckt),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubckt {
+    subckt: String,
+    w_param: Option<String>,
+    l_param: Option<String>,
+    scale: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +323,40 @@ impl Ctx<'_> {
                     s.escape_debug()
                 ),
             ))
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// A device: a model name, or a subcircuit table with checked names.
+    fn device(&self, key: &str, v: &Spanned<RawDevice>) -> Result<(String, Option<SubcktDevice>)> {
+        let at = v.span().start;
+        let named = |s: &str| Spanned::new(at..at, s.to_string());
+        match v.get_ref() {
+            RawDevice::Model(m) => Ok((self.name(key, &named(m))?, None)),
+            RawDevice::Subckt(t) => {
+                let subckt = self.name(&format!("{key}.subckt"), &named(&t.subckt))?;
+                let param = |k: &str, p: &Option<String>, default: &str| -> Result<String> {
+                    let p = p.clone().unwrap_or_else(|| default.to_string());
+                    let ok = p.starts_with(|c: char| c.is_ascii_alphabetic())
+                        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if ok {
+                        Ok(p)
+                    } else {
+                        Err(self.err(
+                            at,
+                            format!("{key}.{k} `{}` is not a parameter name (a letter, then letters, digits, `_`)", p.escape_debug()),
+                        ))
+                    }
+                };
+                let w_param = param("w_param", &t.w_param, "w")?;
+                let l_param = param("l_param", &t.l_param, "l")?;
+                let scale = t.scale.unwrap_or(1.0);
+                if !(scale > 0.0 && scale.is_finite()) {
+                    return Err(self.err(at, format!("{key}.scale must be positive and finite, got {scale}")));
+                }
+                Ok((subckt.clone(), Some(SubcktDevice { subckt, w_param, l_param, scale })))
+            }
         }
     }
 }
@@ -461,8 +532,16 @@ impl Technology {
                 ModelSource::Cards(out)
             }
         };
-        let nmos = cx.name("devices.nmos", &raw.devices.nmos)?;
-        let pmos = cx.name("devices.pmos", &raw.devices.pmos)?;
+        let (nmos, nmos_subckt) = cx.device("devices.nmos", &raw.devices.nmos)?;
+        let (pmos, pmos_subckt) = cx.device("devices.pmos", &raw.devices.pmos)?;
+        if let (ModelSource::Cards(_), true) = (&models, nmos_subckt.is_some() || pmos_subckt.is_some()) {
+            return Err(cx.err(
+                raw.devices.nmos.span().start,
+                "subcircuit devices need their subcircuits from a model library: give [models] library = \
+                 { path = ... }, not cards"
+                    .into(),
+            ));
+        }
         if let ModelSource::Cards(cards) = &models {
             for (dev, want, at) in [
                 (&nmos, "NMOS", raw.devices.nmos.span().start),
@@ -593,6 +672,8 @@ impl Technology {
             models,
             nmos,
             pmos,
+            nmos_subckt,
+            pmos_subckt,
             subthreshold,
             above_threshold,
             sizing,
@@ -656,6 +737,46 @@ mod tests {
         assert!(e.contains("no subthreshold conduction"), "{e}");
         let e = err(&edit("nmos = \"nch\"", "nmos = \"pch\""));
         assert!(e.contains("not NMOS"), "{e}");
+    }
+
+    #[test]
+    fn subcircuit_devices_are_read_and_checked() {
+        let base = Technology::builtin_text("generic-bsim4").unwrap_or_default();
+        let start = base.find("[[models.card]]").unwrap_or(0);
+        let end = base.find("[subthreshold]").unwrap_or(0);
+        let with = |nmos: &str| {
+            format!(
+                "{}[models]\nlibrary = {{ path = \"pdk.lib\", section = \"tt\" }}\n[devices]\nnmos = {nmos}\n\
+                 pmos = \"pch\"\n{}",
+                &base[..start],
+                &base[end..]
+            )
+        };
+        let t = Technology::from_toml_str(
+            &with("{ subckt = \"sky130_fd_pr__nfet_01v8\", w_param = \"w\", l_param = \"l\", scale = 1e6 }"),
+            "t.toml",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.nmos, "sky130_fd_pr__nfet_01v8");
+        let sd = t.nmos_subckt.unwrap_or_else(|| panic!("subckt"));
+        assert_eq!((sd.w_param.as_str(), sd.l_param.as_str(), sd.scale), ("w", "l", 1e6));
+        assert!(t.pmos_subckt.is_none() && t.pmos == "pch");
+        // Defaults: w, l, scale 1.
+        let t = Technology::from_toml_str(&with("{ subckt = \"nf\" }"), "t.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.nmos_subckt.map(|s| s.scale), Some(1.0));
+        for (bad, what) in [
+            ("{ subckt = \"nf\\n.control\" }", "not a netlist name"),
+            ("{ subckt = \"nf\", w_param = \"w=1 x\" }", "not a parameter name"),
+            ("{ subckt = \"nf\", scale = -1.0 }", "scale must be positive"),
+            ("{ subckt = \"nf\", bogus = 1 }", "did not match"),
+        ] {
+            let e = err(&with(bad));
+            assert!(e.contains(what) && e.starts_with("t.toml:"), "{bad}: {e}");
+        }
+        // Subcircuits come from a library, not from cards.
+        let e = err(&edit("nmos = \"nch\"", "nmos = { subckt = \"nch\" }"));
+        assert!(e.contains("need their subcircuits from a model library"), "{e}");
     }
 
     #[test]
