@@ -432,6 +432,39 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
     assert!(cir.contains("\nMref_n nbias nbias 0 0 nch W=2e-6 L=2e-6\n"), "{cir}");
     let sweep = mirrors["evidence"]["sweep"][0]["rate_hz"].as_f64().expect("sweep rate");
     assert!((sweep / (2.0 * rm) - 1.0).abs() < 0.05, "x2 reference: {sweep} Hz against {rm} Hz");
+    // A current into the membrane (the spiker's bias reversed, 50 model
+    // units: it need not spike) is a PMOS source mirrored through Mref_pn
+    // into the diode Mref_p, sized on the mirror bank as well (measured 0.76 %).
+    let mut flipped: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&design).expect("design")).expect("JSON");
+    for e in flipped["mother"]["elements"].as_array_mut().expect("elements") {
+        if e["name"] == "Iext" {
+            e["waveform"]["value"] = serde_json::json!(1.0);
+        }
+    }
+    let flip = tmp.path().join("flip.json");
+    std::fs::write(&flip, flipped.to_string()).expect("flipped design");
+    let fr = tmp.path().join("flip");
+    stdout_ok(&[
+        "realise",
+        flip.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        fr.to_str().expect("UTF-8"),
+        "--bias",
+        "mirrors",
+        "--tstop-model",
+        "50",
+    ]);
+    let frep = report(&fr);
+    let fdev = frep["realisation"]["devices"].as_array().expect("devices");
+    let kind = |n: &str| fdev.iter().find(|d| d["name"] == n).map(|d| d["kind"].clone());
+    assert_eq!(kind("MIext_b"), Some(serde_json::json!("pmos")));
+    assert_eq!(kind("Mref_p"), Some(serde_json::json!("pmos")));
+    assert_eq!(kind("Mref_pn"), Some(serde_json::json!("nmos")));
+    let ferr = frep["evidence"]["mirror_error"].as_f64().expect("mirror error");
+    assert!(ferr < 0.02, "{ferr}");
     // Limits: a 5 µm widest device cannot hold the ratios.
     let text =
         std::fs::read_to_string(crate::root().join("docs/examples/tech/generic-bsim4.toml")).expect("tech");
