@@ -13,9 +13,12 @@
 #    (--no-trim: the static current error at the design's knee left in);
 # 4. the FitzHugh-Nagumo spiker (100 Hz) realised in generic-bsim4;
 # 5. the level-1 realisation of a 200 kHz spiker verified across ngspice,
-#    the native solver and spice21.
+#    the native solver and spice21;
+# 6. current mirrors (--bias mirrors): the spiker, 400 model units, with
+#    ideal sources and with mirrors (the reference x2), and the burster
+#    with mirrors (2 s, 3.2 model units maximum step).
 # Each step prints the Evidence section of its report.md; the reports are in
-# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,l1}. Needs ngspice.
+# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,l1,fc400,fc-mirrors,burst-mirrors}. Needs ngspice.
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -87,3 +90,19 @@ thr=$(sed -n 's/.*"threshold_v": *\([-0-9.eE+]*\).*/\1/p' "$out/l1/report.json" 
 hyst=$(sed -n 's/.*"hysteresis_v": *\([-0-9.eE+]*\).*/\1/p' "$out/l1/report.json" | head -n 1)
 # shellcheck disable=SC2086
 $ATSCALE verify "$out/l1/realised.cir" --events "v,$thr,$hyst" --engines ngspice,native,spice21 --tol 5e-3
+
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/fc-design/design.json" --tech generic-bsim4 -o "$out/fc400" --tstop-model 400 \
+    --force >/dev/null
+echo "== spiker, generic-bsim4, 400 model units, ideal bias sources"
+evidence "$out/fc400"
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/fc-design/design.json" --tech generic-bsim4 -o "$out/fc-mirrors" --tstop-model 400 \
+    --bias mirrors --sweep 2 --force >/dev/null
+echo "== spiker, generic-bsim4, 400 model units, current mirrors (reference x2 swept)"
+evidence "$out/fc-mirrors"
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-mirrors" --bias mirrors \
+    --tstop-model 16000 --max-step-model 3.2 --force >/dev/null
+echo "== burster, generic-bsim4, current mirrors, 2 s, 3.2 model units maximum step"
+evidence "$out/burst-mirrors"
