@@ -382,7 +382,7 @@ fn example_technologies_are_the_builtins() {
 /// the narrow-width threshold shift). Stated tolerance: the mirror-biased
 /// spiker's rate within 10 % of the same realisation with ideal sources
 /// (measured 101.1 Hz against 102.5 Hz, 400 model units), every mirror's
-/// current within 2 % on the mirror bank (measured 0.76 %), and the sweep,
+/// current within 2 % on the mirror bank (measured 0.74 %), and the sweep,
 /// which scales the one reference current, doubling the rate within 5 %.
 /// A technology whose width range cannot hold the ratios is an error naming
 /// the device and the limit; a level-1 technology is refused.
@@ -434,7 +434,7 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
     assert!((sweep / (2.0 * rm) - 1.0).abs() < 0.05, "x2 reference: {sweep} Hz against {rm} Hz");
     // A current into the membrane (the spiker's bias reversed, 50 model
     // units: it need not spike) is a PMOS source mirrored through Mref_pn
-    // into the diode Mref_p, sized on the mirror bank as well (measured 0.76 %).
+    // into the diode Mref_p, sized on the mirror bank as well (measured 0.74 %).
     let mut flipped: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&design).expect("design")).expect("JSON");
     for e in flipped["mother"]["elements"].as_array_mut().expect("elements") {

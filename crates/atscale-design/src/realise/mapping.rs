@@ -1376,11 +1376,12 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     };
     // Tolerances from the smallest bias current (halved, as a pair's device
     // carries at balance); the long device of an offset pair carries less
-    // at balance but its share of the output is what the bias sets.
+    // at balance but its share of the output is what the bias sets. With
+    // mirrors the biases are the mirrors' currents (the reference is not the smallest).
     let i_min = b
         .devices
         .iter()
-        .filter(|d| d.kind == "current source" && d.name != TRIM_SOURCE)
+        .filter(|d| (d.kind == "current source" && d.name != TRIM_SOURCE) || is_mirror(d))
         .filter_map(|d| d.current_a)
         .map(|i| i.abs() / 2.0)
         .fold(f64::INFINITY, f64::min);
