@@ -1425,8 +1425,8 @@ impl Realisation {
     /// `sky130_fd_pr__nfet_01v8`, say) an instance `X<name> d g s b <subckt>
     /// <w_param>=W*scale <l_param>=L*scale` of the subcircuit the model
     /// library defines (the writer checks every name); plain `M` cards
-    /// otherwise. The native solver cannot read such a netlist (the
-    /// subcircuits are in the library), ngspice can.
+    /// otherwise. The subcircuits are the library's: a BSIM4 one runs in
+    /// ngspice only (the native solver simulates level 1 only).
     pub fn netlist_circuit(&self) -> Circuit {
         self.to_circuit(&self.circuit)
     }
