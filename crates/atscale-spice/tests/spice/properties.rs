@@ -21,8 +21,13 @@ proptest! {
     #[test]
     fn write_then_parse_gives_the_same_circuit(circuit in generators::circuit()) {
         let analysis = Analysis::tran_uic(1e-3, 1.0, 1e-4);
-        let text = write_netlist(&circuit, &analysis, &Ngspice, &Header::default())
-            .map_err(|e| TestCaseError::fail(format!("write: {e}")))?;
+        let written = write_netlist(&circuit, &analysis, &Ngspice, &Header::default());
+        // Independently generated names can collide once card letters are
+        // put in front (an instance `K` is written `XK`); the writer refuses
+        // such a circuit by design (tested in `errors.rs`), so it is not a
+        // round-trip case.
+        prop_assume!(!matches!(written, Err(Error::CardNameClash { .. })));
+        let text = written.map_err(|e| TestCaseError::fail(format!("write: {e}")))?;
         let parsed = parse_str(&text, "generated.cir")
             .map_err(|e| TestCaseError::fail(format!("parse: {e}\n{text}")))?;
         prop_assert!(parsed.warnings.is_empty(), "{:?}\n{}", parsed.warnings, text);
