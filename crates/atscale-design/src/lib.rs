@@ -38,5 +38,6 @@ pub mod spec;
 pub mod sweep;
 pub mod templates;
 pub mod timescale;
+mod toml_file;
 
 pub use error::{Error, Result};

@@ -78,6 +78,7 @@ use toml::Spanned;
 use crate::error::{Error, Result};
 use crate::random::Rng;
 use crate::templates::{self, Template};
+use crate::toml_file::TomlFile;
 
 /// The circuits a reliability experiment can drive (`template = "..."`).
 pub const RELIABILITY_TEMPLATES: [&str; 1] = ["fitzhugh-nagumo"];
@@ -176,20 +177,9 @@ struct RawSpec {
     spike_hysteresis: Option<Spanned<f64>>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len())).map_or(1, |t| t.matches('\n').count() + 1)
-}
-
-struct Ctx<'a> {
-    text: &'a str,
-    file: &'a str,
-}
+type Ctx<'a> = TomlFile<'a>;
 
 impl Ctx<'_> {
-    fn err(&self, offset: usize, message: String) -> Error {
-        Error::Spec { file: self.file.to_string(), line: line_of(self.text, offset), message }
-    }
-
     /// The value, or the default; checked by `ok` (a requirement phrase for the error).
     fn num(
         &self,
@@ -225,10 +215,7 @@ impl ReliabilitySpec {
     /// analysis window, too many PWL corners.
     pub fn from_toml_str(text: &str, file_name: &str) -> Result<ReliabilitySpec> {
         let cx = Ctx { text, file: file_name };
-        let raw: RawSpec = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            cx.err(offset, e.message().trim().to_string())
-        })?;
+        let raw: RawSpec = cx.parse()?;
         let d = ReliabilitySpec::default();
         let template = match &raw.template {
             None => d.template.clone(),

@@ -56,6 +56,7 @@ use crate::error::{Error, Result};
 use crate::landscape::{self, linspace, Behaviour, Classification};
 use crate::scaling::{self, Scales};
 use crate::templates::{self, Setting, Template, FHN_HOPF_HIGH, FHN_HOPF_LOW};
+use crate::toml_file::TomlFile;
 
 /// The bias range searched for a spikes-per-burst target, model units.
 pub const BURST_BIAS_RANGE: (f64, f64) = (-2.05, -1.3);
@@ -151,34 +152,7 @@ struct RawConstraints {
     supply_v: Option<Spanned<f64>>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len())).map_or(1, |t| t.matches('\n').count() + 1)
-}
-
-struct Ctx<'a> {
-    text: &'a str,
-    file: &'a str,
-}
-
-impl Ctx<'_> {
-    fn err(&self, offset: usize, message: String) -> Error {
-        Error::Spec { file: self.file.to_string(), line: line_of(self.text, offset), message }
-    }
-
-    fn positive(&self, key: &str, v: &Option<Spanned<f64>>) -> Result<Option<f64>> {
-        match v {
-            None => Ok(None),
-            Some(x) => {
-                let value = *x.get_ref();
-                if value > 0.0 && value.is_finite() {
-                    Ok(Some(value))
-                } else {
-                    Err(self.err(x.span().start, format!("{key} must be positive and finite, got {value}")))
-                }
-            }
-        }
-    }
-}
+type Ctx<'a> = TomlFile<'a>;
 
 fn behaviour_name(b: Behaviour) -> &'static str {
     match b {
@@ -200,10 +174,7 @@ impl Spec {
     /// is not positive, a template that cannot show the behaviour.
     pub fn from_toml_str(text: &str, file_name: &str) -> Result<Spec> {
         let cx = Ctx { text, file: file_name };
-        let raw: RawSpec = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            cx.err(offset, e.message().trim().to_string())
-        })?;
+        let raw: RawSpec = cx.parse()?;
         // Behaviour and template.
         let template = raw.template.as_ref().map(|t| (t.get_ref().clone(), t.span().start));
         if let Some((name, at)) = &template {
@@ -223,8 +194,7 @@ impl Spec {
                         return Err(cx.err(
                         b_at,
                         "behaviour `monostable` is not a design target; ask for excitable, tonic-spiking, \
-                         bursting or bistable"
-                            .into(),
+                         bursting or bistable",
                     ));
                     }
                     if let Some((name, at)) = &template {
@@ -252,16 +222,16 @@ impl Spec {
                 (None, None) => return Err(cx.err(
                     0,
                     "the spec names neither a behaviour (behaviour = \"tonic-spiking\" | \"excitable\" | \
-                     \"bursting\" | \"bistable\") nor a template (template = \"fitzhugh-nagumo\" | ...)"
-                        .into(),
+                     \"bursting\" | \"bistable\") nor a template (template = \"fitzhugh-nagumo\" | ...)",
                 )),
             };
         // Scales.
         let scale_at = raw.scale.span().start;
         let rs = raw.scale.into_inner();
-        let amplitude_v = cx.positive("scale.amplitude_v", &Some(rs.amplitude_v))?.unwrap_or(f64::NAN);
-        let capacitance_f = cx.positive("scale.capacitance_f", &Some(rs.capacitance_f))?.unwrap_or(f64::NAN);
-        let time_s = cx.positive("scale.time_s", &rs.time_s)?;
+        let amplitude_v = cx.positive_opt("scale.amplitude_v", &Some(rs.amplitude_v))?.unwrap_or(f64::NAN);
+        let capacitance_f =
+            cx.positive_opt("scale.capacitance_f", &Some(rs.capacitance_f))?.unwrap_or(f64::NAN);
+        let time_s = cx.positive_opt("scale.time_s", &rs.time_s)?;
         // Targets.
         let (target_at, rt) = match raw.target {
             Some(t) => (t.span().start, Some(t.into_inner())),
@@ -269,9 +239,9 @@ impl Spec {
         };
         let mut target = Target::default();
         if let Some(rt) = &rt {
-            target.rate_hz = cx.positive("target.rate_hz", &rt.rate_hz)?;
-            target.burst_period_s = cx.positive("target.burst_period_s", &rt.burst_period_s)?;
-            target.threshold_a = cx.positive("target.threshold_a", &rt.threshold_a)?;
+            target.rate_hz = cx.positive_opt("target.rate_hz", &rt.rate_hz)?;
+            target.burst_period_s = cx.positive_opt("target.burst_period_s", &rt.burst_period_s)?;
+            target.threshold_a = cx.positive_opt("target.threshold_a", &rt.threshold_a)?;
             if let Some(n) = &rt.spikes_per_burst {
                 let v = *n.get_ref();
                 if !(1..=10_000).contains(&v) {
@@ -349,8 +319,8 @@ impl Spec {
         }
         let mut constraints = Constraints::default();
         if let Some(rc) = &raw.constraints {
-            constraints.max_bias_a = cx.positive("constraints.max_bias_a", &rc.max_bias_a)?;
-            constraints.supply_v = cx.positive("constraints.supply_v", &rc.supply_v)?;
+            constraints.max_bias_a = cx.positive_opt("constraints.max_bias_a", &rc.max_bias_a)?;
+            constraints.supply_v = cx.positive_opt("constraints.supply_v", &rc.supply_v)?;
         }
         Ok(Spec {
             behaviour,

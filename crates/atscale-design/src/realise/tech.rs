@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::toml_file::TomlFile;
 
 /// Boltzmann constant over the elementary charge, V/K.
 const K_OVER_Q: f64 = 8.617_333_262e-5;
@@ -288,26 +289,9 @@ struct RawLimits {
     inversion_max: Option<Spanned<f64>>,
 }
 
-struct Ctx<'a> {
-    text: &'a str,
-    file: &'a str,
-}
+type Ctx<'a> = TomlFile<'a>;
 
 impl Ctx<'_> {
-    fn err(&self, offset: usize, message: String) -> Error {
-        let line = self.text.get(..offset.min(self.text.len())).map_or(1, |t| t.matches('\n').count() + 1);
-        Error::Spec { file: self.file.to_string(), line, message }
-    }
-
-    fn positive(&self, key: &str, v: &Spanned<f64>) -> Result<f64> {
-        let x = *v.get_ref();
-        if x > 0.0 && x.is_finite() {
-            Ok(x)
-        } else {
-            Err(self.err(v.span().start, format!("{key} must be positive and finite, got {x}")))
-        }
-    }
-
     /// A name written into netlists: letters, digits, `_`, `.`, `#`, starting with a letter or `_`.
     fn name(&self, key: &str, v: &Spanned<String>) -> Result<String> {
         let s = v.get_ref();
@@ -405,10 +389,7 @@ impl Technology {
     /// cards that do not define the devices.
     pub fn from_toml_str(text: &str, file_name: &str) -> Result<Technology> {
         let cx = Ctx { text, file: file_name };
-        let raw: RawTech = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            cx.err(offset, e.message().trim().to_string())
-        })?;
+        let raw: RawTech = cx.parse()?;
         let name = raw.name.get_ref().clone();
         let supply_v = cx.positive("supply_v", &raw.supply_v)?;
         let temperature_c = match &raw.temperature_c {
@@ -429,13 +410,12 @@ impl Technology {
         let rm = raw.models.into_inner();
         let models = match (rm.library, rm.card) {
             (Some(_), Some(_)) => {
-                return Err(cx.err(models_at, "[models] gives both a library and cards; give one".into()))
+                return Err(cx.err(models_at, "[models] gives both a library and cards; give one"))
             }
             (None, None) => {
                 return Err(cx.err(
                     models_at,
-                    "[models] needs `library = { path = ..., section = ... }` or [[models.card]] tables"
-                        .into(),
+                    "[models] needs `library = { path = ..., section = ... }` or [[models.card]] tables",
                 ))
             }
             (Some(lib), None) => {
@@ -538,8 +518,7 @@ impl Technology {
             return Err(cx.err(
                 raw.devices.nmos.span().start,
                 "subcircuit devices need their subcircuits from a model library: give [models] library = \
-                 { path = ... }, not cards"
-                    .into(),
+                 { path = ... }, not cards",
             ));
         }
         if let ModelSource::Cards(cards) = &models {
@@ -603,12 +582,10 @@ impl Technology {
         let region_at = raw.region.span().start;
         match region {
             Region::Subthreshold if subthreshold.is_none() => {
-                return Err(cx.err(region_at, "region `subthreshold` needs a [subthreshold] table".into()))
+                return Err(cx.err(region_at, "region `subthreshold` needs a [subthreshold] table"))
             }
             Region::AboveThreshold if above_threshold.is_none() => {
-                return Err(
-                    cx.err(region_at, "region `above-threshold` needs an [above_threshold] table".into())
-                )
+                return Err(cx.err(region_at, "region `above-threshold` needs an [above_threshold] table"))
             }
             _ => {}
         }
@@ -645,9 +622,7 @@ impl Technology {
             || sizing.l_min_m > sizing.l_max_m
             || !(sizing.l_min_m..=sizing.l_max_m).contains(&sizing.l_m)
         {
-            return Err(
-                cx.err(sz_at, "[sizing] needs w_min_m <= w_max_m and l_min_m <= l_m <= l_max_m".into())
-            );
+            return Err(cx.err(sz_at, "[sizing] needs w_min_m <= w_max_m and l_min_m <= l_m <= l_max_m"));
         }
         let lim_at = raw.limits.span().start;
         let lm = raw.limits.get_ref();
@@ -661,7 +636,7 @@ impl Technology {
             },
         };
         if limits.bias_min_a > limits.bias_max_a {
-            return Err(cx.err(lim_at, "[limits] needs bias_min_a <= bias_max_a".into()));
+            return Err(cx.err(lim_at, "[limits] needs bias_min_a <= bias_max_a"));
         }
         Ok(Technology {
             description: raw.description.unwrap_or_else(|| name.clone()),

@@ -27,6 +27,7 @@ use toml::Spanned;
 
 use super::metrics::Metric;
 use crate::error::{Error, Result};
+use crate::toml_file::TomlFile;
 
 /// How parameter points are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,34 +236,9 @@ pub fn fnv1a(text: &str) -> String {
     format!("{h:016x}")
 }
 
-struct Ctx<'a> {
-    text: &'a str,
-    file: &'a str,
-}
+type Ctx<'a> = TomlFile<'a>;
 
 impl Ctx<'_> {
-    fn line(&self, offset: usize) -> usize {
-        self.text.get(..offset.min(self.text.len())).map_or(1, |t| t.matches('\n').count() + 1)
-    }
-
-    fn err(&self, offset: usize, message: impl Into<String>) -> Error {
-        Error::Spec { file: self.file.to_string(), line: self.line(offset), message: message.into() }
-    }
-
-    fn positive(&self, key: &str, v: &Option<Spanned<f64>>) -> Result<Option<f64>> {
-        match v {
-            None => Ok(None),
-            Some(x) => {
-                let value = *x.get_ref();
-                if value > 0.0 && value.is_finite() {
-                    Ok(Some(value))
-                } else {
-                    Err(self.err(x.span().start, format!("{key} must be positive and finite, got {value}")))
-                }
-            }
-        }
-    }
-
     fn count(&self, key: &str, v: &Spanned<i64>, min: i64) -> Result<usize> {
         let n = *v.get_ref();
         if n < min {
@@ -303,10 +279,7 @@ impl SweepSpec {
     /// [`Error::Spec`] naming the file, the line and the problem.
     pub fn from_toml_str(text: &str, file: &str) -> Result<SweepSpec> {
         let cx = Ctx { text, file };
-        let raw: RawSweep = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            cx.err(offset, e.message().to_string())
-        })?;
+        let raw: RawSweep = cx.parse()?;
         let base = match (&raw.design, &raw.netlist) {
             (Some(d), None) => BaseSource::Design(PathBuf::from(d.get_ref())),
             (None, Some(n)) => BaseSource::Netlist(PathBuf::from(n.get_ref())),
@@ -369,10 +342,10 @@ impl SweepSpec {
             Some(s) => {
                 let r = s.get_ref();
                 let settings = SimSettings {
-                    tstop_s: cx.positive("tstop_s", &r.tstop_s)?,
-                    tstop_units: cx.positive("tstop_units", &r.tstop_units)?,
-                    max_step_s: cx.positive("max_step_s", &r.max_step_s)?,
-                    reltol: cx.positive("reltol", &r.reltol)?,
+                    tstop_s: cx.positive_opt("tstop_s", &r.tstop_s)?,
+                    tstop_units: cx.positive_opt("tstop_units", &r.tstop_units)?,
+                    max_step_s: cx.positive_opt("max_step_s", &r.max_step_s)?,
+                    reltol: cx.positive_opt("reltol", &r.reltol)?,
                 };
                 if settings.tstop_s.is_some() && settings.tstop_units.is_some() {
                     return Err(cx.err(s.span().start, "give either tstop_s or tstop_units, not both"));
