@@ -154,7 +154,8 @@ struct RawConstraints {
 
 type Ctx<'a> = TomlFile<'a>;
 
-fn behaviour_name(b: Behaviour) -> &'static str {
+/// The name of a behaviour as specs and results files write it (`tonic-spiking`, ...).
+pub fn behaviour_name(b: Behaviour) -> &'static str {
     match b {
         Behaviour::Monostable => "monostable",
         Behaviour::Bistable => "bistable",

@@ -24,7 +24,7 @@ use atscale_sim::SimResult;
 
 use crate::energy::{account, EnergyAccount};
 use crate::landscape::{classify, linspace, Behaviour};
-use crate::spec::{burst_count, bursts, spike_period, threshold_current};
+use crate::spec::{behaviour_name, burst_count, bursts, spike_period, threshold_current};
 
 /// A quantity recorded per sweep point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -125,25 +125,6 @@ impl Value {
             Value::Number(x) => format!("{x:?}"),
             Value::Class(c) => c.clone(),
         }
-    }
-
-    /// The number, if any.
-    pub fn number(&self) -> Option<f64> {
-        match self {
-            Value::Number(x) => Some(*x),
-            _ => None,
-        }
-    }
-}
-
-/// The name of a landscape behaviour class.
-pub fn behaviour_name(b: Behaviour) -> &'static str {
-    match b {
-        Behaviour::Monostable => "monostable",
-        Behaviour::Bistable => "bistable",
-        Behaviour::Excitable => "excitable",
-        Behaviour::TonicSpiking => "tonic-spiking",
-        Behaviour::Bursting => "bursting",
     }
 }
 
