@@ -94,7 +94,7 @@ fn the_example_is_reliable_with_frozen_noise_and_not_with_a_constant_current() {
     let again = atscale(&["reliability", "docs/examples/reliability.toml", "-o", out_s]);
     assert_eq!(again.status.code(), Some(2));
     let err = String::from_utf8_lossy(&again.stderr);
-    assert!(err.contains("exists; pass --force to overwrite the report"), "{err}");
+    assert!(err.contains("report.json exists; pass --force to overwrite it"), "{err}");
     assert_eq!(std::fs::read(out_dir.join("report.json")).expect("report.json"), before);
 }
 

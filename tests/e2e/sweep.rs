@@ -314,7 +314,7 @@ fn bad_sweep_files_name_the_file_line_and_problem() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.ends_with(
-            "error: cannot create the partial results /nonexistent/dir/o.csv.partial: No such file or directory (os error 2)\n"
+            "error: cannot write the results into the folder /nonexistent/dir: No such file or directory (os error 2)\n"
         ),
         "{err}"
     );

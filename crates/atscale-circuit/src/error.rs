@@ -11,13 +11,27 @@ pub enum Error {
     /// The circuit has one or more problems; each names the element and what is wrong.
     #[error("{}", Problems(.0))]
     Invalid(Vec<Problem>),
+    /// The circuit is beyond a limit ([`crate::CircuitLimits`]); nothing
+    /// was expanded.
+    #[error("{what}: {found}, more than the limit of {limit}; raise it with {flag}")]
+    Limit {
+        /// What is counted (`elements after flattening`).
+        what: String,
+        /// The count found (may exceed `usize`).
+        found: u128,
+        /// The limit.
+        limit: usize,
+        /// The command-line option that raises it.
+        flag: &'static str,
+    },
 }
 
 impl Error {
-    /// The individual problems.
+    /// The individual problems (none for a limit).
     pub fn problems(&self) -> &[Problem] {
         match self {
             Error::Invalid(p) => p,
+            Error::Limit { .. } => &[],
         }
     }
 }

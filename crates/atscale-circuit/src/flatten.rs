@@ -15,7 +15,111 @@ type Scope = HashMap<String, f64>;
 /// The variable name that laws and kinetic rates use for their branch voltage.
 pub(crate) const BRANCH_VOLTAGE_VAR: &str = "v";
 
+/// Limits on the size of a flattened circuit, checked before anything is
+/// expanded (a few lines of subcircuits can describe billions of elements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CircuitLimits {
+    /// Largest number of elements after flattening (default 1,000,000).
+    pub max_elements: usize,
+    /// Deepest nesting of subcircuit instances (default 100).
+    pub max_depth: usize,
+}
+
+impl Default for CircuitLimits {
+    fn default() -> Self {
+        CircuitLimits { max_elements: 1_000_000, max_depth: 100 }
+    }
+}
+
 impl Circuit {
+    /// The number of elements the flattened circuit would have and its
+    /// deepest instance nesting, counted without expanding anything (a
+    /// subcircuit that instantiates itself counts as empty here; flattening
+    /// reports it).
+    pub fn flat_size(&self) -> (u128, usize) {
+        let index: HashMap<String, usize> =
+            self.subckts.iter().enumerate().map(|(k, s)| (s.name.to_ascii_lowercase(), k)).collect();
+        let sub_of = |inst: &Instance| index.get(&inst.subckt.to_ascii_lowercase()).copied();
+        // Iterative post-order, so a deep hierarchy cannot exhaust the stack.
+        let mut size: Vec<Option<(u128, usize)>> = vec![None; self.subckts.len()];
+        let mut on_path = vec![false; self.subckts.len()];
+        let roots: Vec<usize> = self.instances.iter().filter_map(sub_of).collect();
+        for root in roots {
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            while let Some(&mut (s, ref mut next)) = stack.last_mut() {
+                if size[s].is_some() {
+                    stack.pop();
+                    continue;
+                }
+                on_path[s] = true;
+                let insts = &self.subckts[s].instances;
+                if let Some(child) = insts.get(*next).and_then(sub_of) {
+                    *next += 1;
+                    if size[child].is_none() && !on_path[child] {
+                        stack.push((child, 0));
+                    }
+                    continue;
+                }
+                if *next < insts.len() {
+                    *next += 1;
+                    continue;
+                }
+                let (mut count, mut depth) = (self.subckts[s].elements.len() as u128, 0usize);
+                for c in insts.iter().filter_map(sub_of) {
+                    let (n, d) = size[c].unwrap_or((0, 0));
+                    count = count.saturating_add(n);
+                    depth = depth.max(d);
+                }
+                size[s] = Some((count, depth + 1));
+                on_path[s] = false;
+                stack.pop();
+            }
+        }
+        let mut count = self.elements.len() as u128;
+        let mut depth = 0;
+        for s in self.instances.iter().filter_map(sub_of) {
+            let (n, d) = size[s].unwrap_or((0, 0));
+            count = count.saturating_add(n);
+            depth = depth.max(d);
+        }
+        (count, depth)
+    }
+
+    /// Checks [`Circuit::flat_size`] against `limits`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Limit`] naming the count, the limit and the option that raises it.
+    pub fn check_size(&self, limits: &CircuitLimits) -> Result<()> {
+        let (count, depth) = self.flat_size();
+        if depth > limits.max_depth {
+            return Err(Error::Limit {
+                what: "subcircuit nesting depth".into(),
+                found: depth as u128,
+                limit: limits.max_depth,
+                flag: "--max-depth",
+            });
+        }
+        if count > limits.max_elements as u128 {
+            return Err(Error::Limit {
+                what: "elements after flattening".into(),
+                found: count,
+                limit: limits.max_elements,
+                flag: "--max-elements",
+            });
+        }
+        Ok(())
+    }
+
+    /// [`Circuit::flatten_within`] the default limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`Circuit::flatten_within`].
+    pub fn flatten(&self) -> Result<FlatCircuit> {
+        self.flatten_within(&CircuitLimits::default())
+    }
+
     /// Resolves every parameter, expands every subcircuit instance and returns
     /// the flat circuit simulators consume.
     ///
@@ -28,7 +132,13 @@ impl Circuit {
     /// voltage and is never substituted.
     ///
     /// Every problem found is reported, not only the first.
-    pub fn flatten(&self) -> Result<FlatCircuit> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Limit`] when the circuit is beyond `limits` (checked first,
+    /// expanding nothing); [`Error::Invalid`] with every problem found.
+    pub fn flatten_within(&self, limits: &CircuitLimits) -> Result<FlatCircuit> {
+        self.check_size(limits)?;
         let mut fl = Flattener { circuit: self, problems: Vec::new(), elements: Vec::new() };
         check_unique(
             "subcircuit",

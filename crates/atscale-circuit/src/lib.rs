@@ -39,6 +39,7 @@ pub use circuit::{Circuit, FlatCircuit, Instance, Param, Subckt};
 pub use element::{Element, ElementKind, EnergyNature, GROUND};
 pub use error::{Error, Problem, Result, Warning};
 pub use expr::Expr;
+pub use flatten::CircuitLimits;
 pub use law::{Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm};
 pub use model::{DiodeParams, Model, ModelKind, MosParams};
 pub use summary::{ElementSummary, Summary};

@@ -20,9 +20,22 @@ pub struct Checked {
 }
 
 impl Circuit {
-    /// Flattens and validates the circuit.
+    /// Flattens and validates the circuit within the default limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`Circuit::check_within`].
     pub fn check(&self) -> Result<Checked> {
-        let circuit = self.flatten()?;
+        self.check_within(&crate::CircuitLimits::default())
+    }
+
+    /// Flattens (within `limits`) and validates the circuit.
+    ///
+    /// # Errors
+    ///
+    /// As [`Circuit::flatten_within`] and [`FlatCircuit::validate`].
+    pub fn check_within(&self, limits: &crate::CircuitLimits) -> Result<Checked> {
+        let circuit = self.flatten_within(limits)?;
         let warnings = circuit.validate()?;
         Ok(Checked { circuit, warnings })
     }

@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use atscale_circuit::units::si;
 use atscale_circuit::Circuit;
 use atscale_design::spec::{design, Design, Spec};
 use atscale_spice::{write_netlist, Header, Ngspice, Xyce};
 
-use crate::output::write_atomically;
+use crate::output::write_all;
 
 /// Arguments of `atscale design`.
 #[derive(Debug, clap::Args)]
@@ -66,13 +66,9 @@ fn header(d: &Design, spec_path: &std::path::Path) -> Header {
 /// Runs `atscale design`.
 pub fn run(args: Args) -> Result<ExitCode> {
     for f in FILES {
-        let p = args.output.join(f);
-        if p.exists() && !args.force {
-            bail!("{} exists; pass --force to overwrite the design", p.display());
-        }
+        atscale_files::check_target(&args.output.join(f), args.force)?;
     }
-    let text = std::fs::read_to_string(&args.spec)
-        .with_context(|| format!("cannot read {}", args.spec.display()))?;
+    let text = crate::input::read_text(&args.spec, "the design spec")?;
     let spec = Spec::from_toml_str(&text, &args.spec.display().to_string())?;
     let d = design(&spec)?;
     let analysis = d.analysis();
@@ -84,13 +80,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let png = atscale_verify::plot::png_bytes(|path| {
         crate::landscape::draw(path, &d.classification, &format!("{} (model units)", d.template))
     })?;
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
-    for (f, bytes) in FILES.iter().zip([json.as_bytes(), ngspice.as_bytes(), xyce.as_bytes(), png.as_slice()])
-    {
-        write_atomically(&args.output.join(f), bytes, args.force)?;
-    }
-    print!("{}", summary(&d, &args.output));
+    let files: Vec<(std::path::PathBuf, &[u8])> = FILES
+        .iter()
+        .map(|f| args.output.join(f))
+        .zip([json.as_bytes(), ngspice.as_bytes(), xyce.as_bytes(), png.as_slice()])
+        .collect();
+    write_all(&files, args.force)?;
+    crate::out!("{}", summary(&d, &args.output))?;
     Ok(ExitCode::SUCCESS)
 }
 

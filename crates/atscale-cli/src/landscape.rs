@@ -41,8 +41,7 @@ pub struct Args {
 fn load(path: &std::path::Path) -> Result<(FlatCircuit, (f64, f64))> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if ext == "json" {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::input::read_text(path, "the circuit file")?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
         if let (Some(physical), Some(s)) =
@@ -88,9 +87,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         write_atomically(p, &png, args.force)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&c)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&c)?)?;
     } else {
-        print!("{}", human(&c));
+        crate::out!("{}", human(&c))?;
     }
     Ok(ExitCode::SUCCESS)
 }

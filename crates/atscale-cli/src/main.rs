@@ -2,9 +2,13 @@
 //!
 //! Each subcommand turns its clap arguments into a validated configuration,
 //! then calls one library function. Exit status: 0 success, 1 a check
-//! failed, 2 a usage or input error.
+//! failed, 2 a usage or input error, 130 interrupted (Ctrl-C, SIGTERM).
+// Output goes through `console`, which never panics on a closed pipe or a full disk.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod console;
 mod design;
+mod input;
 mod landscape;
 mod output;
 mod realise;
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    install_signal_handler();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Summary(args) => summary::run(args),
@@ -70,12 +75,39 @@ fn main() -> ExitCode {
         Command::Reliability(args) => reliability::run(args),
         Command::Realise(args) => realise::run(args),
     };
+    if atscale_verify::interrupt::requested() {
+        match &result {
+            Err(err) => crate::errln!("error: {}", message(err)),
+            Ok(_) => crate::errln!("error: interrupted"),
+        }
+        return ExitCode::from(130);
+    }
     match result {
         Ok(code) => code,
+        Err(err) if err.is::<console::ClosedPipe>() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", message(&err));
+            crate::errln!("error: {}", message(&err));
             ExitCode::from(2)
         }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP: the first stops the work (simulators are
+/// killed, partial results kept, temporary folders removed as the work
+/// unwinds); the second exits at once, after killing the simulators and
+/// removing the temporary folders.
+fn install_signal_handler() {
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    let installed = ctrlc::set_handler(move || {
+        if count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            crate::errln!("interrupted: stopping (press Ctrl-C again to quit at once)");
+            atscale_verify::interrupt::request();
+        } else {
+            atscale_verify::interrupt::clean_up_and_exit();
+        }
+    });
+    if let Err(e) = installed {
+        tracing::warn!("cannot handle Ctrl-C: {e}");
     }
 }
 

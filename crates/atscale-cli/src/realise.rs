@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
@@ -17,12 +18,13 @@ use atscale_design::spec::{burst_count, bursts, spike_period, Design};
 use atscale_spice::{
     write_netlist_with, Analysis, Header, Library, Ngspice, Options as SpiceOptions, Setup, Tran, Xyce,
 };
+use atscale_spice::{Deck, DeckLimits};
 use atscale_verify::events::{crossings, EventSpec};
-use atscale_verify::ngspice::{NgspiceRunner, RunOptions};
+use atscale_verify::ngspice::{NgspiceRun, NgspiceRunner, RunOptions};
 use plotters::prelude::*;
 use serde::Serialize;
 
-use crate::output::write_atomically;
+use crate::output::write_all;
 
 /// Arguments of `atscale realise`.
 #[derive(Debug, clap::Args)]
@@ -62,8 +64,8 @@ pub struct Args {
     #[arg(long)]
     no_sim: bool,
     /// Wall-clock limit of each ngspice run, s.
-    #[arg(long, default_value_t = 600.0)]
-    timeout: f64,
+    #[arg(long, default_value = "600", value_name = "SECONDS")]
+    timeout: String,
     /// Overwrite existing output files.
     #[arg(long)]
     force: bool,
@@ -172,7 +174,7 @@ fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
         return Ok((Technology::builtin(arg)?, None));
     }
     let path = PathBuf::from(arg);
-    let text = std::fs::read_to_string(&path).with_context(|| {
+    let text = crate::input::read_text(&path, "the technology file").with_context(|| {
         format!(
             "cannot read technology {arg} (not a built-in: {})",
             atscale_design::realise::tech::BUILTIN_NAMES.join(", ")
@@ -248,20 +250,28 @@ pub fn netlist(r: &Realisation, tech_dir: Option<&Path>, design: &Path, tstop_s:
     Ok(write_netlist_with(&c, &analysis(r, tstop_s), &setup(r, tech_dir)?, &Ngspice, &header(r, design))?)
 }
 
+/// Runs a deck atscale wrote (its libraries are absolute paths; anything
+/// relative resolves against the current folder).
+fn run_text(runner: &NgspiceRunner, text: &str, name: &str, opts: &RunOptions) -> Result<NgspiceRun> {
+    let here = std::env::current_dir().context("cannot read the current folder")?;
+    let deck = Deck::from_text(text, name, Some(&here), &DeckLimits::default())?;
+    Ok(runner.run(&deck, Path::new(name), opts)?)
+}
+
 fn simulate(
     runner: &NgspiceRunner,
     r: &Realisation,
     text: &str,
     tstop_s: f64,
-    timeout: f64,
+    timeout: Duration,
 ) -> Result<(Measured, Vec<f64>, Vec<f64>)> {
     let opts = RunOptions {
         tstop_s: Some(tstop_s),
-        timeout: std::time::Duration::from_secs_f64(timeout),
+        timeout,
         accept_recovered_singular: true,
         ..RunOptions::default()
     };
-    let run = runner.run(text, Path::new("realised.cir"), &opts)?;
+    let run = run_text(runner, text, "realised.cir", &opts)?;
     let plot = run.plot().context("ngspice wrote no transient plot")?;
     let t = plot.time()?.to_vec();
     let v = plot.real(&format!("v({})", r.membrane))?.to_vec();
@@ -295,7 +305,7 @@ fn measure_trim(
     design: &Design,
     tech_dir: Option<&Path>,
     design_path: &Path,
-    timeout: f64,
+    timeout: Duration,
 ) -> Result<Option<Trim>> {
     let Some((knee, i_design)) = design_knee(design)? else {
         return Ok(None);
@@ -309,11 +319,11 @@ fn measure_trim(
     let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
     let opts = RunOptions {
         tstop_s: Some(tstop_s),
-        timeout: std::time::Duration::from_secs_f64(timeout),
+        timeout,
         accept_recovered_singular: true,
         ..RunOptions::default()
     };
-    let run = runner.run(&text, Path::new("trim.cir"), &opts)?;
+    let run = run_text(runner, &text, "trim.cir", &opts)?;
     let plot = run.plot().context("ngspice wrote no plot for the trim measurement")?;
     let i = plot.real("i(vtrim)")?;
     let first = *i.first().context("the trim measurement has no points")?;
@@ -345,7 +355,7 @@ fn size_mirrors(
     tech: &Technology,
     tech_dir: Option<&Path>,
     design_path: &Path,
-    timeout: f64,
+    timeout: Duration,
 ) -> Result<Option<(Widths, f64)>> {
     let mut worst = f64::NAN;
     for pass in 0..=MIRROR_PASSES {
@@ -358,11 +368,11 @@ fn size_mirrors(
         let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
         let opts = RunOptions {
             tstop_s: Some(tstop_s),
-            timeout: std::time::Duration::from_secs_f64(timeout),
+            timeout,
             accept_recovered_singular: true,
             ..RunOptions::default()
         };
-        let run = runner.run(&text, Path::new("mirrors.cir"), &opts)?;
+        let run = run_text(runner, &text, "mirrors.cir", &opts)?;
         let plot = run.plot().context("ngspice wrote no plot for the mirror bank")?;
         worst = 0.0;
         for (dev, src) in &probes {
@@ -419,17 +429,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(x) = args.max_step_model.filter(|x| !(*x > 0.0 && x.is_finite())) {
         bail!("--max-step-model must be a positive number of model units, got {x}");
     }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        bail!("--timeout must be a positive number of seconds, got {}", args.timeout);
+    let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
+    for f in FILES.iter().chain(["comparison.png"].iter()) {
+        atscale_files::check_target(&args.output.join(f), args.force)?;
     }
-    for f in FILES {
-        let p = args.output.join(f);
-        if p.exists() && !args.force {
-            bail!("{} exists; pass --force to overwrite the realisation", p.display());
-        }
-    }
-    let text = std::fs::read_to_string(&args.design)
-        .with_context(|| format!("cannot read {}", args.design.display()))?;
+    let text = crate::input::read_text(&args.design, "the design")?;
     let design: Design = serde_json::from_str(&text).with_context(|| {
         format!("{} is not a design.json written by `atscale design`", args.design.display())
     })?;
@@ -449,7 +453,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut widths = Vec::new();
     if let Some(runner) = &runner {
         if let Some((w, err)) =
-            size_mirrors(runner, &mut r, &tech, tech_dir.as_deref(), &args.design, args.timeout)?
+            size_mirrors(runner, &mut r, &tech, tech_dir.as_deref(), &args.design, timeout)?
         {
             widths = w;
             mirror_error = Some(err);
@@ -457,7 +461,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let mut trim = None;
     if let (Some(runner), false) = (&runner, args.no_trim) {
-        trim = measure_trim(runner, &r, &design, tech_dir.as_deref(), &args.design, args.timeout)?;
+        trim = measure_trim(runner, &r, &design, tech_dir.as_deref(), &args.design, timeout)?;
         if let Some(t) = &trim {
             r = realise(&design, &tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
             apply_widths(&mut r, &tech, &widths)?;
@@ -479,7 +483,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut evidence = None;
     let mut png = None;
     if let Some(runner) = runner {
-        let (nominal, t, v) = simulate(&runner, &r, &text_ng, tstop_s, args.timeout)?;
+        let (nominal, t, v) = simulate(&runner, &r, &text_ng, tstop_s, timeout)?;
         let th = design.event.threshold_v / design.scales.s_volt;
         let hy = design.event.hysteresis_v / design.scales.s_volt;
         // Bursters: enough for four bursts even when the realisation's are
@@ -539,7 +543,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             let tk = tstop_s * args.bias_scale / k;
             let text_k = netlist(&rk, tech_dir.as_deref(), &args.design, tk)?;
-            sweep.push(simulate(&runner, &rk, &text_k, tk, args.timeout)?.0);
+            sweep.push(simulate(&runner, &rk, &text_k, tk, timeout)?.0);
         }
         let pts: Vec<(f64, f64)> =
             sweep.iter().filter_map(|s| period_of(s).map(|p| (s.bias_scale, 1.0 / p))).collect();
@@ -574,17 +578,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Report { schema_version: 1, design: args.design.display().to_string(), realisation: &r, evidence };
     let json = serde_json::to_string_pretty(&report)?;
     let md = markdown(&report);
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
-    for (f, bytes) in
-        FILES.iter().zip([text_ng.as_bytes(), text_xy.as_bytes(), json.as_bytes(), md.as_bytes()])
-    {
-        write_atomically(&args.output.join(f), bytes, args.force)?;
+    let mut files: Vec<(PathBuf, &[u8])> = FILES
+        .iter()
+        .map(|f| args.output.join(f))
+        .zip([text_ng.as_bytes(), text_xy.as_bytes(), json.as_bytes(), md.as_bytes()])
+        .collect();
+    if let Some(png) = &png {
+        files.push((args.output.join("comparison.png"), png));
     }
-    if let Some(png) = png {
-        write_atomically(&args.output.join("comparison.png"), &png, args.force)?;
-    }
-    print!("{md}");
+    write_all(&files, args.force)?;
+    crate::out!("{md}")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use atscale_circuit::Circuit;
 use atscale_design::reliability::{
     run as run_experiment, trial_circuit, Case, CaseResult, Reliability, ReliabilitySpec,
@@ -16,7 +16,7 @@ use atscale_design::reliability::{
 use atscale_spice::{write_flat_netlist, Analysis, Header, Ngspice};
 use atscale_verify::plot::{raster_psth_png, RasterPanel};
 
-use crate::output::write_atomically;
+use crate::output::write_all;
 
 /// Arguments of `atscale reliability`.
 #[derive(Debug, clap::Args)]
@@ -45,13 +45,9 @@ const NETLIST_MAX_STEP: f64 = 0.01;
 /// Runs `atscale reliability`.
 pub fn run(args: Args) -> Result<ExitCode> {
     for f in FILES {
-        let p = args.output.join(f);
-        if p.exists() && !args.force {
-            bail!("{} exists; pass --force to overwrite the report", p.display());
-        }
+        atscale_files::check_target(&args.output.join(f), args.force)?;
     }
-    let text = std::fs::read_to_string(&args.spec)
-        .with_context(|| format!("cannot read {}", args.spec.display()))?;
+    let text = crate::input::read_text(&args.spec, "the reliability spec")?;
     let spec = ReliabilitySpec::from_toml_str(&text, &args.spec.display().to_string())?;
     let r = run_experiment(&spec)?;
     let netlists =
@@ -59,17 +55,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let json = serde_json::to_string_pretty(&report_json(&r)?)?;
     let md = markdown(&r, &args.spec);
     let png = raster(&r)?;
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
     let bytes: [&[u8]; 5] =
         [json.as_bytes(), md.as_bytes(), png.as_slice(), netlists[0].as_bytes(), netlists[1].as_bytes()];
-    for (f, b) in FILES.iter().zip(bytes) {
-        write_atomically(&args.output.join(f), b, args.force)?;
-    }
+    let files: Vec<(std::path::PathBuf, &[u8])> =
+        FILES.iter().map(|f| args.output.join(f)).zip(bytes).collect();
+    write_all(&files, args.force)?;
     if args.json {
-        println!("{json}");
+        crate::outln!("{json}")?;
     } else {
-        print!("{}", summary(&r, &args.output));
+        crate::out!("{}", summary(&r, &args.output))?;
     }
     Ok(if r.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

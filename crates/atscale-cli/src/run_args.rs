@@ -1,11 +1,13 @@
 //! Options every simulating subcommand shares: overrides of the netlist's
-//! analysis, ngspice's control-block permission and its timeout.
+//! analysis, ngspice's control-block permission, the timeout, and the
+//! limits of a run ([`LimitArgs`]).
 
 use std::time::Duration;
 
 use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
 use atscale_verify::engines::Overrides;
+use atscale_verify::limits::Limits;
 
 /// Shared arguments of `atscale sim` and `atscale verify`.
 #[derive(Debug, clap::Args)]
@@ -19,12 +21,73 @@ pub struct RunArgs {
     /// Relative tolerance of the native engine (overrides `.options reltol`).
     #[arg(long, value_name = "R")]
     reltol: Option<String>,
-    /// Let ngspice run a netlist that holds a .control block or shell command.
+    /// Let ngspice run the commands a netlist holds (.control blocks, `*#` lines, *ng_script).
     #[arg(long)]
     pub allow_control: bool,
-    /// Kill an ngspice run after this many seconds.
+    /// Stop any engine's run after this many seconds.
     #[arg(long, default_value = "600", value_name = "SECONDS")]
     timeout: String,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The limits of a run, each with a default that a user can raise.
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Largest netlist with its includes (or other input) read, bytes [default: 64meg].
+    #[arg(long, value_name = "BYTES")]
+    max_input_bytes: Option<String>,
+    /// Largest number of elements after flattening subcircuits [default: 1meg].
+    #[arg(long, value_name = "N")]
+    max_elements: Option<String>,
+    /// Deepest nesting of subcircuits [default: 100].
+    #[arg(long, value_name = "N")]
+    max_depth: Option<String>,
+    /// Largest number of time steps of one run [default: 10meg].
+    #[arg(long, value_name = "N")]
+    max_steps: Option<String>,
+    /// Largest waveform data one run holds (native results, ngspice raw file), bytes [default: 256meg].
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<String>,
+}
+
+impl LimitArgs {
+    /// The validated limits, with `timeout`.
+    pub fn limits(&self, timeout: Duration) -> Result<Limits> {
+        let d = Limits::default();
+        Ok(Limits {
+            max_input_bytes: count("--max-input-bytes", &self.max_input_bytes)?.unwrap_or(d.max_input_bytes),
+            max_elements: count_usize("--max-elements", &self.max_elements)?.unwrap_or(d.max_elements),
+            max_depth: count_usize("--max-depth", &self.max_depth)?.unwrap_or(d.max_depth),
+            max_steps: count("--max-steps", &self.max_steps)?.unwrap_or(d.max_steps),
+            max_memory_bytes: count("--max-memory", &self.max_memory)?.unwrap_or(d.max_memory_bytes),
+            timeout,
+        })
+    }
+}
+
+/// Parses an optional count (a positive whole number; SPICE suffixes
+/// allowed: `64meg`, `1g`) for `flag`.
+pub fn count(flag: &str, text: &Option<String>) -> Result<Option<u64>> {
+    let Some(t) = text else { return Ok(None) };
+    let x = parse_number(t).map_err(|e| anyhow::anyhow!("{flag} `{t}`: {e}"))?;
+    if !(x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= 9.0e15) {
+        bail!("{flag} `{t}`: must be a whole number from 1 to 9e15");
+    }
+    Ok(Some(x as u64))
+}
+
+fn count_usize(flag: &str, text: &Option<String>) -> Result<Option<usize>> {
+    count(flag, text)?
+        .map(|n| usize::try_from(n).map_err(|_| anyhow::anyhow!("{flag}: too large")))
+        .transpose()
+}
+
+/// Parses a timeout in seconds (SPICE suffixes allowed) into a duration.
+pub fn timeout(flag: &str, text: &str) -> Result<Duration> {
+    let t = positive_seconds(flag, &Some(text.to_string()))?.unwrap_or(600.0);
+    Duration::try_from_secs_f64(t)
+        .map_err(|_| anyhow::anyhow!("{flag} `{text}`: too large for a duration in seconds"))
 }
 
 impl RunArgs {
@@ -37,11 +100,9 @@ impl RunArgs {
         })
     }
 
-    /// The validated ngspice timeout.
-    pub fn timeout(&self) -> Result<Duration> {
-        let t = positive_seconds("--timeout", &Some(self.timeout.clone()))?.unwrap_or(600.0);
-        Duration::try_from_secs_f64(t)
-            .map_err(|_| anyhow::anyhow!("--timeout `{}`: too large for a duration in seconds", self.timeout))
+    /// The validated limits of each run, the timeout among them.
+    pub fn limits(&self) -> Result<Limits> {
+        self.limits.limits(timeout("--timeout", &self.timeout)?)
     }
 }
 

@@ -202,9 +202,9 @@ fn fit(args: FitArgs) -> Result<ExitCode> {
             "slopes_per_volt": [a_min, a_max],
             "scale_plot": pts,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
-        println!(
+        crate::outln!(
             "element {}: g(v) = g0 exp(Σ w softplus(a v)) on {}..{}, {} slopes {}..{} 1/V",
             c.element,
             si(lo, "V"),
@@ -212,15 +212,17 @@ fn fit(args: FitArgs) -> Result<ExitCode> {
             plot.len(),
             a_min,
             a_max
-        );
-        println!("g0 = {}", si(glm.g0, "S"));
-        println!("residual (rms of ln g) = {:.3e} (dimensionless, ≈ relative error)", glm.residual_rms);
-        println!("scale plot (a in 1/V, weight dimensionless):");
+        )?;
+        crate::outln!("g0 = {}", si(glm.g0, "S"))?;
+        crate::outln!("residual (rms of ln g) = {:.3e} (dimensionless, ≈ relative error)", glm.residual_rms)?;
+        crate::outln!("scale plot (a in 1/V, weight dimensionless):")?;
         for p in &plot {
-            println!(
+            crate::outln!(
                 "  a = {:>+10.4} 1/V  log10|a| = {:>+7.3}  weight = {:>+.6}",
-                p.a_per_volt, p.log10_abs_a, p.weight
-            );
+                p.a_per_volt,
+                p.log10_abs_a,
+                p.weight
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -341,19 +343,19 @@ fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
     if c.json {
         let pts: Vec<_> = rows.iter().map(|&(s, n)| json!({"scale_volt": s, "critical_points": n})).collect();
         let v = json!({"element": c.element, "bias_amp": bias, "range_volt": [lo, hi], "fingerprint": pts});
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
-        println!(
+        crate::outln!(
             "element {}: critical points of G(v) - I v, I = {}, on {}..{}, vs Pólya (logistic) smoothing scale",
             c.element,
             si(bias, "A"),
             si(lo, "V"),
             si(hi, "V")
-        );
-        println!("  {:>14}  critical points", "scale");
+        )?;
+        crate::outln!("  {:>14}  critical points", "scale")?;
         for &(s, n) in &rows {
             let scale = if s == 0.0 { "0 V (law)".to_owned() } else { si(s, "V") };
-            println!("  {scale:>14}  {n}");
+            crate::outln!("  {scale:>14}  {n}")?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -457,16 +459,16 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
             })
             .collect();
         let v = json!({"element": c.element, "v_op_volt": v_op, "states": states});
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
-        println!(
+        crate::outln!(
             "element {}: {} relaxation state(s), linearised at v_op = {}",
             c.element,
             rows.len(),
             si(v_op, "V")
-        );
+        )?;
         for r in &rows {
-            println!(
+            crate::outln!(
                 "  state {}: corner time τ = {} (ω = {}), static gain |G0| = {:.4e} {} (log10 {:+.4}), \
                  log10|G| at the corner = {:+.4}",
                 r.index,
@@ -476,7 +478,7 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
                 r.unit,
                 r.gain.abs().log10(),
                 corner_db(r)
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

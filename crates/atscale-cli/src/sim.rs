@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
@@ -11,6 +10,7 @@ use atscale_verify::engines::{
     node_name, run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared,
 };
 use atscale_verify::events::EventSpec;
+use atscale_verify::limits::Limits;
 use atscale_verify::ngspice::NgspiceRunner;
 use serde::Serialize;
 
@@ -66,6 +66,25 @@ pub fn parse_event(text: &str) -> Result<EventSpec> {
     Ok(EventSpec::rising(node_name(signal), threshold, hysteresis))
 }
 
+/// Parses every `--events` argument; the same spec twice is an error (a
+/// second spec on one node with another threshold is fine: their events are
+/// reported apart).
+pub fn parse_events(texts: &[String]) -> Result<Vec<EventSpec>> {
+    let mut specs: Vec<EventSpec> = Vec::new();
+    for t in texts {
+        let e = parse_event(t)?;
+        if specs.iter().any(|o| {
+            o.signal.eq_ignore_ascii_case(&e.signal)
+                && o.threshold == e.threshold
+                && o.direction == e.direction
+        }) {
+            bail!("--events `{t}`: the same node and threshold are given twice");
+        }
+        specs.push(e);
+    }
+    Ok(specs)
+}
+
 /// Which engine `atscale sim` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Engine {
@@ -85,7 +104,7 @@ struct Config {
     force: bool,
     json: bool,
     allow_control: bool,
-    timeout: Duration,
+    limits: Limits,
 }
 
 impl Args {
@@ -96,11 +115,9 @@ impl Args {
             "spice21" => Engine::Spice21,
             other => bail!("--engine `{other}`: expected native, ngspice or spice21"),
         };
-        let events = self.events.iter().map(|e| parse_event(e)).collect::<Result<Vec<_>>>()?;
+        let events = parse_events(&self.events)?;
         if let Some(out) = &self.output {
-            if out.exists() && !self.force {
-                bail!("{} exists; pass --force to overwrite it", out.display());
-            }
+            atscale_files::check_target(out, self.force)?;
         }
         Ok(Config {
             engine,
@@ -111,7 +128,7 @@ impl Args {
             force: self.force,
             json: self.json,
             allow_control: self.run.allow_control,
-            timeout: self.run.timeout()?,
+            limits: self.run.limits()?,
             netlist: self.netlist,
         })
     }
@@ -139,30 +156,35 @@ pub struct SimJson<'a> {
 /// Runs `atscale sim`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
-    // The native engine never executes control blocks; ngspice would.
-    let allow_control = cfg.allow_control || cfg.engine != Engine::Ngspice;
-    let prepared = Prepared::load(&cfg.netlist, allow_control)?;
-    for w in &prepared.warnings {
-        eprintln!("warning: {w}");
+    let prepared = Prepared::load(&cfg.netlist, &cfg.limits)?;
+    if cfg.engine == Engine::Ngspice {
+        // Refused before anything runs; the native engines never run commands.
+        prepared.deck.check_control(cfg.allow_control)?;
     }
-    for b in &prepared.netlist.control_blocks {
-        if cfg.engine != Engine::Ngspice {
-            eprintln!(
-                "warning: {}:{}: a .control block is present; this engine does not run it",
-                cfg.netlist.display(),
-                b.line
-            );
+    for w in &prepared.warnings {
+        crate::errln!("warning: {w}");
+    }
+    if cfg.engine != Engine::Ngspice {
+        for r in prepared.deck.control_routes() {
+            crate::errln!("warning: {r}: this engine does not run it");
         }
     }
     let tstop = prepared.tstop_s(&cfg.overrides)?;
     let run: EngineRun = match cfg.engine {
-        Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events)?,
+        Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, &cfg.limits)?,
         Engine::Ngspice => {
             let runner = NgspiceRunner::detect()?;
-            let settings = NgspiceSettings { event_accuracy_s: None, timeout: cfg.timeout };
+            let settings = NgspiceSettings {
+                event_accuracy_s: None,
+                timeout: cfg.limits.timeout,
+                allow_control: cfg.allow_control,
+                max_raw_bytes: cfg.limits.max_memory_bytes,
+            };
             run_ngspice(&runner, &prepared, &cfg.overrides, &cfg.probes, &cfg.events, &settings)?
         }
-        Engine::Spice21 => run_spice21(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, None)?,
+        Engine::Spice21 => {
+            run_spice21(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, None, &cfg.limits)?
+        }
     };
     if let Some(out) = &cfg.output {
         write_atomically(out, csv_text(&run.waveforms).as_bytes(), cfg.force)?;
@@ -177,9 +199,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             tstop_s: tstop,
             wall_s: run.report.wall_time_s,
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&json)?)?;
     } else {
-        print!("{}", human(&cfg.netlist, &run, tstop));
+        crate::out!("{}", human(&cfg.netlist, &run, tstop))?;
     }
     Ok(ExitCode::SUCCESS)
 }

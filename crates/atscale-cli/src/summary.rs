@@ -45,8 +45,11 @@ impl Args {
 
 /// Reads a circuit from a JSON or TOML file; errors name the file, line and column.
 pub fn read_circuit(path: &Path) -> Result<Circuit> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if matches!(ext.as_str(), "cir" | "sp" | "spice" | "net" | "ckt") {
+        return Ok(atscale_spice::parse_file(path)?.circuit);
+    }
+    let text = crate::input::read_text(path, "the circuit file")?;
     match ext.as_str() {
         "json" => serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column())),
@@ -77,13 +80,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let checked = circuit.check()?;
     for w in &checked.warnings {
-        eprintln!("warning: {w}");
+        crate::errln!("warning: {w}");
     }
     let summary = checked.circuit.summary();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        print!("{}", render(&summary));
+        crate::out!("{}", render(&summary))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,13 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use atscale_design::sweep::summary::{markdown, summarise};
 use atscale_design::sweep::table::{merge, Table};
-use atscale_design::sweep::{plot, run as run_sweep, Progress, RunOptions, Shard, Sweep, SweepSpec};
+use atscale_design::sweep::{
+    plot, run as run_sweep, Progress, RunOptions, Shard, Sweep, SweepLimits, SweepSpec, MAX_JOBS,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::output::write_atomically;
+use crate::output::{write_all, write_atomically};
+use crate::run_args::{count, timeout, LimitArgs};
 
 /// Arguments of `atscale sweep`.
 #[derive(Debug, clap::Args)]
@@ -54,9 +57,14 @@ struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// Wall-clock limit of one ngspice run, s.
-    #[arg(long, value_name = "S", default_value_t = 300.0)]
-    timeout: f64,
+    /// Wall-clock limit of each run of each point (native and ngspice), s.
+    #[arg(long, value_name = "SECONDS", default_value = "300")]
+    timeout: String,
+    /// Largest number of points a sweep may have [default: 1meg].
+    #[arg(long, value_name = "N")]
+    max_points: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Write a summary and plots into DIR when the run is complete (not with --shard).
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
@@ -128,22 +136,23 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
     if shard.is_some() && a.report.is_some() {
         bail!("--report needs the whole sweep: merge the shards with `atscale sweep merge --report DIR`");
     }
-    if !(a.timeout > 0.0 && a.timeout.is_finite()) {
-        bail!("--timeout must be a positive number of seconds, got {}", a.timeout);
+    let limits = a.limits.limits(timeout("--timeout", &a.timeout)?)?;
+    if let Some(j) = a.jobs.filter(|j| *j == 0 || *j > MAX_JOBS) {
+        bail!("--jobs {j}: give 1 to {MAX_JOBS} worker threads");
     }
-    if a.jobs == Some(0) {
-        bail!("--jobs must be at least 1");
-    }
+    let max_points = count("--max-points", &a.max_points)?
+        .map_or(Ok(SweepLimits::default().max_points), usize::try_from)
+        .map_err(|_| anyhow::anyhow!("--max-points: too large"))?;
     let spec = SweepSpec::from_file(&file)?;
-    eprintln!("preparing {} ...", file.display());
-    let sweep = Sweep::prepare(spec)?;
+    crate::errln!("preparing {} ...", file.display());
+    let sweep = Sweep::prepare(spec, &SweepLimits { max_points, run: limits })?;
     let opts = RunOptions {
         shard,
         resume: a.resume,
         force: a.force,
         verify_sample: a.verify_sample,
         jobs: a.jobs,
-        timeout: Some(Duration::from_secs_f64(a.timeout)),
+        limits,
     };
     let terminal = std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
@@ -152,7 +161,7 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
     let mut failed = 0usize;
     let mut progress = |p: Progress<'_>| match p {
         Progress::Started { todo, resumed } => {
-            eprintln!(
+            crate::errln!(
                 "sweep of {} points{}: {todo} to compute{} on {} threads",
                 sweep.total(),
                 shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default(),
@@ -181,7 +190,7 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
                 }
             } else if done == todo || last_log.elapsed() >= Duration::from_secs(10) {
                 last_log = Instant::now();
-                eprintln!(
+                crate::errln!(
                     "sweep: {done}/{todo} points ({failed} failed), {:.1} s",
                     started.elapsed().as_secs_f64()
                 );
@@ -197,7 +206,7 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
     } else {
         String::new()
     };
-    println!(
+    crate::outln!(
         "wrote {}: {} points ({} failed); computed {} in {:.2} s{per_point}{}",
         summary.path.display(),
         summary.points,
@@ -205,7 +214,7 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
         summary.computed,
         summary.wall_s,
         if summary.resumed > 0 { format!(", {} resumed", summary.resumed) } else { String::new() }
-    );
+    )?;
     if let Some(dir) = &a.report {
         report(&Table::read(&out)?, dir, a.metric.as_deref(), a.svg, a.force)?;
     }
@@ -225,12 +234,12 @@ fn run_merge(m: MergeArgs) -> Result<ExitCode> {
     write_atomically(&m.output, merged.text().as_bytes(), m.force)?;
     let status = merged.header.column("status").map(|c| merged.cells(c)).unwrap_or_default();
     let failed = status.iter().filter(|s| **s == "failed").count();
-    println!(
+    crate::outln!(
         "wrote {}: {} points from {} parts ({failed} failed)",
         m.output.display(),
         merged.rows.len(),
         parts.len()
-    );
+    )?;
     if let Some(dir) = &m.report {
         report(&merged, dir, m.metric.as_deref(), m.svg, m.force)?;
     }
@@ -241,16 +250,17 @@ fn report(t: &Table, dir: &Path, metric: Option<&str>, svg: bool, force: bool) -
     let s = summarise(t);
     let format = if svg { plot::Format::Svg } else { plot::Format::Png };
     let plots = plot::plots(t, metric, format)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let md = markdown(&s);
-    write_atomically(&dir.join("summary.md"), md.as_bytes(), force)?;
-    write_atomically(&dir.join("summary.json"), serde_json::to_string_pretty(&s)?.as_bytes(), force)?;
+    let json = serde_json::to_string_pretty(&s)?;
+    let mut files: Vec<(PathBuf, &[u8])> =
+        vec![(dir.join("summary.md"), md.as_bytes()), (dir.join("summary.json"), json.as_bytes())];
     let mut names = vec!["summary.md".to_string(), "summary.json".to_string()];
     for (name, bytes) in &plots {
-        write_atomically(&dir.join(name), bytes, force)?;
+        files.push((dir.join(name), bytes));
         names.push(name.clone());
     }
-    print!("{md}");
-    println!("wrote {}/{{{}}}", dir.display(), names.join(", "));
+    write_all(&files, force)?;
+    crate::out!("{md}")?;
+    crate::outln!("wrote {}/{{{}}}", dir.display(), names.join(", "))?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
 use atscale_verify::compare::{CompareOptions, Tolerances};
 use atscale_verify::engines::Prepared;
@@ -14,9 +14,8 @@ use atscale_verify::report::{markdown, Report};
 use atscale_verify::verify::{verify, Convergence, EngineKind, VerifyOptions};
 use serde::Serialize;
 
-use crate::output::write_atomically;
 use crate::run_args::{positive_seconds, RunArgs};
-use crate::sim::parse_event;
+use crate::sim::parse_events;
 
 /// Arguments of `atscale verify`.
 #[derive(Debug, clap::Args)]
@@ -61,13 +60,15 @@ pub struct Args {
     run: RunArgs,
 }
 
+/// The files `--report DIR` writes.
+const REPORT_FILES: [&str; 3] = ["report.json", "report.md", "overlay.png"];
+
 struct Config {
     netlist: PathBuf,
     options: VerifyOptions,
     report_dir: Option<PathBuf>,
     force: bool,
     json: bool,
-    allow_control: bool,
 }
 
 impl Args {
@@ -85,7 +86,7 @@ impl Args {
         if engines.len() < 2 && !self.converged {
             bail!("--engines: give at least two engines to compare (or one with --converged)");
         }
-        let events: Vec<EventSpec> = self.events.iter().map(|e| parse_event(e)).collect::<Result<_>>()?;
+        let events: Vec<EventSpec> = parse_events(&self.events)?;
         let tol = parse_number(&self.tol).map_err(|e| anyhow::anyhow!("--tol `{}`: {e}", self.tol))?;
         if !(tol.is_finite() && tol > 0.0) {
             bail!("--tol `{}`: must be positive", self.tol);
@@ -108,13 +109,13 @@ impl Args {
                 tolerances,
                 compare,
                 converged: self.converged,
-                timeout: self.run.timeout()?,
+                limits: self.run.limits()?,
+                allow_control: self.run.allow_control,
             },
             netlist: self.netlist,
             report_dir: self.report,
             force: self.force,
             json: self.json,
-            allow_control: self.run.allow_control,
         })
     }
 }
@@ -131,16 +132,13 @@ struct Output<'a> {
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
     if let Some(dir) = &cfg.report_dir {
-        for f in ["report.json", "report.md", "overlay.png"] {
-            let p = dir.join(f);
-            if p.exists() && !cfg.force {
-                bail!("{} exists; pass --force to overwrite the report", p.display());
-            }
+        for f in REPORT_FILES {
+            atscale_files::check_target(&dir.join(f), cfg.force)?;
         }
     }
-    let prepared = Prepared::load(&cfg.netlist, cfg.allow_control)?;
+    let prepared = Prepared::load(&cfg.netlist, &cfg.options.limits)?;
     for w in &prepared.warnings {
-        eprintln!("warning: {w}");
+        crate::errln!("warning: {w}");
     }
     let v = verify(&prepared, &cfg.options)?;
     let out = Output { report: &v.report, convergence: &v.convergence };
@@ -148,19 +146,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut md = markdown(&v.report);
     md.push_str(&convergence_markdown(&v.convergence));
     if let Some(dir) = &cfg.report_dir {
-        // Render everything first, so a failure leaves no partial report.
+        // All three files or none.
         let png = atscale_verify::plot::overlay_png(&v.report, &v.runs)?;
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        write_atomically(&dir.join("report.json"), json.as_bytes(), cfg.force)?;
-        write_atomically(&dir.join("report.md"), md.as_bytes(), cfg.force)?;
-        write_atomically(&dir.join("overlay.png"), &png, cfg.force)?;
+        let mut set = atscale_files::OutputSet::new(cfg.force);
+        for (f, bytes) in REPORT_FILES.iter().zip([json.as_bytes(), md.as_bytes(), &png]) {
+            set.add(&dir.join(f), bytes)?;
+        }
+        set.commit()?;
     }
     if cfg.json {
-        println!("{json}");
+        crate::outln!("{json}")?;
     } else {
-        print!("{md}");
+        crate::out!("{md}")?;
         if let Some(dir) = &cfg.report_dir {
-            println!("\nReport written to {}", dir.display());
+            crate::outln!("\nReport written to {}", dir.display())?;
         }
     }
     Ok(if v.report.verdict.agree { ExitCode::SUCCESS } else { ExitCode::from(1) })

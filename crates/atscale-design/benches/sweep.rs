@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use atscale_design::sweep::{run, RunOptions, Sweep, SweepSpec};
+use atscale_design::sweep::{run, RunOptions, Sweep, SweepLimits, SweepSpec};
 use criterion::Criterion;
 
 fn sweep_text(points: usize, landscape: bool) -> String {
@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
         std::env::var("ATSCALE_BENCH_POINTS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let landscape = std::env::var("ATSCALE_BENCH_LANDSCAPE").is_ok_and(|v| v == "1");
     let spec = SweepSpec::from_toml_str(&sweep_text(points, landscape), "bench-sweep.toml").unwrap();
-    let sweep = Sweep::prepare(spec).unwrap();
+    let sweep = Sweep::prepare(spec, &SweepLimits::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results.csv");
     let opts = RunOptions { force: true, ..RunOptions::default() };

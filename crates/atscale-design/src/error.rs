@@ -116,6 +116,17 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A file of the user's that may not or cannot be read or written
+    /// (see `atscale_files`): a device, a pseudo file, too large, binary, an
+    /// output that exists, an output another run holds.
+    #[error(transparent)]
+    File(#[from] atscale_files::Error),
+    /// The run was interrupted (Ctrl-C, SIGTERM); what was computed is kept.
+    #[error("interrupted; what was computed is kept in {}: continue with --resume", .partial.display())]
+    Interrupted {
+        /// The partial results file.
+        partial: std::path::PathBuf,
+    },
     /// A results table that cannot be read or joined: its file, line and the problem.
     #[error("{file}:{line}: {message}")]
     Table {

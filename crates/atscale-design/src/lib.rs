@@ -41,3 +41,11 @@ pub mod timescale;
 mod toml_file;
 
 pub use error::{Error, Result};
+
+/// Reads a text input of the user's (a spec, a sweep, a results table)
+/// under the one input policy of `atscale_files`: a regular file or a pipe,
+/// at most 64 MiB, text only.
+pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
+    let rules = atscale_files::InputRules::named(atscale_files::DEFAULT_MAX_INPUT_BYTES);
+    Ok(atscale_files::read_input(path, what, &rules)?.text)
+}

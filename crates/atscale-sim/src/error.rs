@@ -83,6 +83,26 @@ pub enum Error {
         /// The unknown whose equation is not finite.
         worst: String,
     },
+    /// A run reached one of its limits ([`crate::SimLimits`]).
+    #[error("stopped at t = {time_s} s: {what} reached the limit of {limit}; raise it with {flag}")]
+    Limit {
+        /// What reached it (`the number of time steps`, `the stored waveforms, in bytes,`).
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+        /// Time reached, s.
+        time_s: f64,
+        /// The command-line option that raises it.
+        flag: &'static str,
+    },
+    /// The caller's stop check asked the run to stop (an interruption, a time limit).
+    #[error("stopped at t = {time_s} s: {reason}")]
+    Stopped {
+        /// Why, as the check said it.
+        reason: String,
+        /// Time reached, s.
+        time_s: f64,
+    },
 }
 
 /// The result type of this crate.

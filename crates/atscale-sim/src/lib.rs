@@ -170,7 +170,12 @@ impl SimResult {
         self.traces.iter().find(|t| t.name.eq_ignore_ascii_case(name)).map(|t| t.values.as_slice())
     }
 
-    /// The times of the events on `signal`, in order.
+    /// The times of the events of the `index`-th requested event specification, in order.
+    pub fn event_times_of(&self, index: usize) -> Vec<f64> {
+        self.events.iter().filter(|e| e.index == index).map(|e| e.t).collect()
+    }
+
+    /// The times of the events on `signal` (of every specification on it), in order.
     pub fn event_times(&self, signal: &str) -> Vec<f64> {
         self.events.iter().filter(|e| e.signal.eq_ignore_ascii_case(signal)).map(|e| e.t).collect()
     }
@@ -203,6 +208,49 @@ impl OperatingPoint {
     }
 }
 
+/// Limits of a run. The defaults bound a run to a few GiB of work at
+/// most; raise them for long runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimLimits {
+    /// Largest number of time steps tried (default 10,000,000).
+    pub max_steps: u64,
+    /// Largest size of the stored waveforms and events, bytes (default 256 MiB).
+    pub max_stored_bytes: u64,
+}
+
+impl Default for SimLimits {
+    fn default() -> Self {
+        SimLimits { max_steps: 10_000_000, max_stored_bytes: 256 << 20 }
+    }
+}
+
+/// A check the run calls after every step: `Some(reason)` stops it with
+/// [`Error::Stopped`]. The caller decides (an interruption flag, a
+/// deadline); the solver itself reads no clock.
+#[derive(Clone)]
+pub struct StopCheck(std::sync::Arc<dyn Fn() -> Option<String> + Send + Sync>);
+
+impl StopCheck {
+    /// Wraps a check.
+    pub fn new(check: impl Fn() -> Option<String> + Send + Sync + 'static) -> Self {
+        StopCheck(std::sync::Arc::new(check))
+    }
+
+    /// Runs the check.
+    pub fn check(&self) -> Option<String> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for StopCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StopCheck")
+    }
+}
+
+/// Bytes a stored event is counted for (its time, signal name and fields).
+const EVENT_BYTES: u64 = 64;
+
 #[derive(Debug, Clone)]
 struct EventSpec {
     signal: String,
@@ -228,6 +276,8 @@ pub struct Simulation {
     output: Output,
     dense_limit: usize,
     solver: SolverKind,
+    limits: SimLimits,
+    stop: Option<StopCheck>,
 }
 
 impl Simulation {
@@ -256,7 +306,21 @@ impl Simulation {
             output: Output::All,
             dense_limit: 60,
             solver: SolverKind::Auto,
+            limits: SimLimits::default(),
+            stop: None,
         })
+    }
+
+    /// The run's limits (default [`SimLimits::default`]).
+    pub fn limits(mut self, limits: SimLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// A check called after every step that may stop the run.
+    pub fn stop_check(mut self, check: StopCheck) -> Self {
+        self.stop = Some(check);
+        self
     }
 
     /// Stop time, s.
@@ -387,6 +451,15 @@ impl Simulation {
             if !(h > 0.0) {
                 return Err(Error::InvalidSetting { name: "max_step", value: h, reason: "must be positive" });
             }
+            // A maximum step that needs more steps than allowed is refused before any work.
+            if (self.tstop - self.tstart) / h > self.limits.max_steps as f64 {
+                return Err(Error::Limit {
+                    what: "the number of steps (tstop - tstart) / max_step",
+                    limit: self.limits.max_steps,
+                    time_s: self.tstart,
+                    flag: "--max-steps",
+                });
+            }
         }
         Ok(())
     }
@@ -475,6 +548,9 @@ impl Simulation {
             events: Vec::new(),
             next_time: 0,
             counter: 0,
+            steps: 0,
+            limits: self.limits,
+            stop: self.stop.clone(),
         };
         tr.record_initial();
         Ok(tr)
@@ -503,6 +579,9 @@ pub struct Transient {
     events: Vec<Event>,
     next_time: usize,
     counter: usize,
+    steps: u64,
+    limits: SimLimits,
+    stop: Option<StopCheck>,
 }
 
 impl std::fmt::Debug for Transient {
@@ -557,6 +636,7 @@ impl Transient {
     /// [`Error::StepUnderflow`] when the step size underflows (Newton
     /// failures or error-test failures), [`Error::Singular`].
     pub fn step(&mut self) -> Result<StepOutcome> {
+        self.check_limits()?;
         let out = self.integ.step()?;
         match &out {
             StepOutcome::Step { t } => {
@@ -583,6 +663,33 @@ impl Transient {
             StepOutcome::Stop => {}
         }
         Ok(out)
+    }
+
+    fn check_limits(&mut self) -> Result<()> {
+        let time_s = self.integ.time();
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return Err(Error::Limit {
+                what: "the number of time steps",
+                limit: self.limits.max_steps,
+                time_s,
+                flag: "--max-steps",
+            });
+        }
+        let stored = (self.time.len() as u64) * 8 * (1 + self.values.len() as u64)
+            + self.events.len() as u64 * EVENT_BYTES;
+        if stored > self.limits.max_stored_bytes {
+            return Err(Error::Limit {
+                what: "the stored waveforms and events, in bytes,",
+                limit: self.limits.max_stored_bytes,
+                time_s,
+                flag: "--max-memory",
+            });
+        }
+        if let Some(reason) = self.stop.as_ref().and_then(StopCheck::check) {
+            return Err(Error::Stopped { reason, time_s });
+        }
+        Ok(())
     }
 
     /// Current time, s.

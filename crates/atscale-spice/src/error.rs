@@ -1,7 +1,6 @@
 //! Errors of the netlist writer and parser.
 
 use std::fmt;
-use std::path::PathBuf;
 
 /// Result of this crate's fallible operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -82,14 +81,25 @@ pub enum Error {
     /// A netlist could not be parsed: the diagnostic says where and why.
     #[error("{0}")]
     Parse(Box<Diagnostic>),
-    /// The netlist file itself could not be read.
-    #[error("cannot read netlist {}: {source}", .path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The operating-system error.
-        #[source]
-        source: std::io::Error,
+    /// The netlist file itself could not be read, or may not be (a device,
+    /// a pseudo file, too large, binary).
+    #[error("{0}")]
+    Input(Box<atscale_files::Error>),
+    /// The deck would make ngspice run commands and that was not allowed.
+    #[error(
+        "the netlist would make ngspice run commands: {}; atscale does not let ngspice run a netlist's \
+         commands unless you pass --allow-control",
+        .routes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    ControlRefused {
+        /// Every route found.
+        routes: Vec<crate::deck::ControlRoute>,
+    },
+    /// A stop time or step was to be set in a netlist without `.tran`.
+    #[error("{file} has no .tran line")]
+    NoTran {
+        /// The netlist.
+        file: String,
     },
 }
 

@@ -12,10 +12,15 @@
 //!   a [`Netlist`]: the circuit, the analysis, any `.control` blocks
 //!   ([`ControlBlock`]) and warnings. Errors are [`Error::Parse`] with a
 //!   [`Diagnostic`] naming file, line and column.
+//! - [`Deck`] is a netlist as ngspice reads it: the file and everything it
+//!   includes, expanded, with every route by which ngspice would run
+//!   commands ([`ControlRoute`]); the parser reads decks and the ngspice
+//!   runner runs them, so both see the same lines.
 //! - [`number`] owns how numbers are printed and read; [`names`] owns
 //!   injection safety.
 
 pub mod analysis;
+pub mod deck;
 pub mod dialect;
 pub mod error;
 pub mod names;
@@ -24,9 +29,10 @@ pub mod parse;
 pub mod write;
 
 pub use analysis::{Analysis, Method, Options, Tran};
+pub use deck::{ControlRoute, Deck, DeckLimits, RouteKind};
 pub use dialect::{Dialect, Ngspice, Xyce};
 pub use error::{Diagnostic, Error, Result};
-pub use parse::{parse_file, parse_str, ControlBlock, Netlist, Warning};
+pub use parse::{parse_deck, parse_file, parse_str, ControlBlock, Netlist, Warning};
 pub use write::{
     check_library_path, write_flat_netlist, write_netlist, write_netlist_with, Header, Library, Setup,
 };

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use atscale_circuit::FlatCircuit;
 use atscale_sim::{Simulation, Tolerances};
-use atscale_spice::Netlist;
+use atscale_spice::{Deck, DeckLimits, Netlist};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::events::{crossings, Direction, EventSpec};
-use crate::ngspice::{control_blocks_or_shell, FindingKind, NgspiceRunner, RunOptions};
+use crate::events::{crossings, event_keys, Direction, EventSpec};
+use crate::limits::Limits;
+use crate::ngspice::{NgspiceRunner, RunOptions};
 use crate::report::{EngineReport, EngineSettings};
 
 /// A netlist read, parsed and checked once, for every engine.
@@ -23,8 +24,8 @@ use crate::report::{EngineReport, EngineSettings};
 pub struct Prepared {
     /// Path as the user named it.
     pub path: PathBuf,
-    /// The netlist text (what ngspice runs).
-    pub text: String,
+    /// The netlist with its includes expanded (what ngspice runs).
+    pub deck: Deck,
     /// The parsed netlist (what the native engine runs).
     pub netlist: Netlist,
     /// The flattened, validated circuit.
@@ -34,49 +35,35 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Reads, parses and validates a netlist. A netlist with a `.control`
-    /// block or a shell command is refused unless `allow_control` is set,
-    /// because ngspice would execute it.
-    pub fn load(path: &Path, allow_control: bool) -> Result<Prepared> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            action: "read the netlist",
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let netlist = atscale_spice::parse_file(path)?;
-        if !allow_control {
-            let mut findings: Vec<String> = control_blocks_or_shell(&text)
-                .iter()
-                .map(|f| {
-                    let what = match f.kind {
-                        FindingKind::ControlBlock => "a .control block",
-                        FindingKind::ShellCommand => "a shell command",
-                    };
-                    format!("{what} at line {} (`{}`)", f.line, f.text.trim())
-                })
-                .collect();
-            // Blocks in included files, which ngspice would run as well.
-            let top = path.display().to_string();
-            for b in netlist.control_blocks.iter().filter(|b| b.file != top) {
-                findings.push(format!("a .control block in included file {} at line {}", b.file, b.line));
-            }
-            if text
-                .lines()
-                .next()
-                .is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("*ng_script"))
-            {
-                findings
-                    .push("a first line `*ng_script`, which makes ngspice run the file as commands".into());
-            }
-            if !findings.is_empty() {
-                return Err(Error::ControlRefused { path: path.to_path_buf(), findings });
-            }
+    /// Reads the netlist once (with its includes, under `limits`), parses
+    /// and validates it. Whether ngspice may run its commands is decided
+    /// when ngspice runs ([`NgspiceSettings::allow_control`]).
+    ///
+    /// # Errors
+    ///
+    /// The reader's, parser's or validator's error.
+    pub fn load(path: &Path, limits: &Limits) -> Result<Prepared> {
+        let deck = Deck::load(path, &DeckLimits { max_bytes: limits.max_input_bytes })?;
+        Self::from_deck(deck, path, limits)
+    }
+
+    /// Parses and validates a deck read or built elsewhere; `path` names it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Prepared::load`].
+    pub fn from_deck(deck: Deck, path: &Path, limits: &Limits) -> Result<Prepared> {
+        let netlist = atscale_spice::parse_deck(&deck)?;
+        if netlist.circuit.elements.is_empty() && netlist.circuit.instances.is_empty() {
+            return Err(Error::EmptyNetlist { path: path.to_path_buf() });
         }
-        let checked =
-            netlist.circuit.check().map_err(|source| Error::Circuit { path: path.to_path_buf(), source })?;
+        let checked = netlist
+            .circuit
+            .check_within(&limits.circuit())
+            .map_err(|source| Error::Circuit { path: path.to_path_buf(), source })?;
         let mut warnings: Vec<String> = netlist.warnings.iter().map(|w| w.to_string()).collect();
         warnings.extend(checked.warnings.iter().map(|w| w.to_string()));
-        Ok(Prepared { path: path.to_path_buf(), text, netlist, circuit: checked.circuit, warnings })
+        Ok(Prepared { path: path.to_path_buf(), deck, netlist, circuit: checked.circuit, warnings })
     }
 
     /// The stop time: the override, else the netlist's `.tran`.
@@ -192,9 +179,19 @@ pub fn simulation_for(
     Ok((sim, settings))
 }
 
-/// Runs the native engine, probing `probes` and the event signals.
-pub fn run_native(p: &Prepared, o: &Overrides, probes: &[String], events: &[EventSpec]) -> Result<EngineRun> {
-    let (mut sim, settings) = native_simulation(p, o)?;
+/// Runs the native engine, probing `probes` and the event signals, within
+/// `limits` (steps, stored bytes, the timeout) and stopping on an
+/// interruption.
+pub fn run_native(
+    p: &Prepared,
+    o: &Overrides,
+    probes: &[String],
+    events: &[EventSpec],
+    limits: &Limits,
+) -> Result<EngineRun> {
+    let (sim, settings) = native_simulation(p, o)?;
+    let deadline = std::time::Instant::now().checked_add(limits.timeout);
+    let mut sim = sim.limits(limits.sim()).stop_check(crate::interrupt::stop_check(deadline));
     let mut names: Vec<String> = Vec::new();
     for s in probes.iter().map(String::as_str).chain(events.iter().map(|e| e.signal.as_str())) {
         let s = node_name(s).to_string();
@@ -216,7 +213,7 @@ pub fn run_native(p: &Prepared, o: &Overrides, probes: &[String], events: &[Even
     let result = sim.run().map_err(|source| Error::Native { path: p.path.clone(), source })?;
     let wall = started.elapsed().as_secs_f64();
     let ev: BTreeMap<String, Vec<f64>> =
-        events.iter().map(|e| (e.signal.clone(), result.event_times(node_name(&e.signal)))).collect();
+        event_keys(events).into_iter().enumerate().map(|(k, key)| (key, result.event_times_of(k))).collect();
     let signals = result.traces.iter().map(|t| (t.name.clone(), t.values.clone())).collect();
     Ok(EngineRun {
         report: EngineReport {
@@ -239,6 +236,10 @@ pub struct NgspiceSettings {
     pub event_accuracy_s: Option<f64>,
     /// Wall-clock limit of one run.
     pub timeout: Duration,
+    /// Let ngspice run the netlist's commands (`--allow-control`).
+    pub allow_control: bool,
+    /// Largest raw file read, bytes.
+    pub max_raw_bytes: u64,
 }
 
 /// Runs ngspice on the netlist text and extracts events from its own points.
@@ -255,16 +256,18 @@ pub fn run_ngspice(
         timeout: s.timeout,
         max_step_s: o.max_step_s,
         event_accuracy_s: s.event_accuracy_s,
+        allow_control: s.allow_control,
+        max_raw_bytes: s.max_raw_bytes,
         ..RunOptions::default()
     };
-    let run = runner.run(&p.text, &p.path, &opts)?;
+    let run = runner.run(&p.deck, &p.path, &opts)?;
     let plot = run.plot().ok_or_else(|| Error::NoTransientPlot { path: p.path.clone(), plots: vec![] })?;
     let time = plot.time()?.to_vec();
     let mut ev = BTreeMap::new();
     let mut signals = Vec::new();
-    for e in events {
+    for (e, key) in events.iter().zip(event_keys(events)) {
         let values = plot.real(&e.signal)?;
-        ev.insert(e.signal.clone(), crossings(&time, values, e));
+        ev.insert(key, crossings(&time, values, e));
     }
     let mut seen: Vec<String> = Vec::new();
     for name in probes.iter().chain(events.iter().map(|e| &e.signal)) {
@@ -303,6 +306,7 @@ pub fn run_spice21(
     probes: &[String],
     events: &[EventSpec],
     event_accuracy_s: Option<f64>,
+    limits: &Limits,
 ) -> Result<EngineRun> {
     let tran = p.netlist.analysis.tran;
     let opts = crate::spice21::Spice21Options {
@@ -311,11 +315,12 @@ pub fn run_spice21(
         event_accuracy_s,
         initial: p.netlist.analysis.ic.clone(),
         uic: tran.is_some_and(|t| t.uic),
+        limits: *limits,
     };
     let run = crate::spice21::run(&p.circuit, &opts)?;
     let mut ev = BTreeMap::new();
-    for e in events {
-        ev.insert(e.signal.clone(), run.events(e)?);
+    for (e, key) in events.iter().zip(event_keys(events)) {
+        ev.insert(key, run.events(e)?);
     }
     let mut signals = Vec::new();
     for name in probes.iter().chain(events.iter().map(|e| &e.signal)) {

@@ -76,17 +76,21 @@ pub enum Error {
     #[error(
         "ngspice rejected {}{}: {message} ({}); {}",
         run.path.display(),
-        line.map(|l| format!(" at line {l}")).unwrap_or_default()
-            + &text.as_ref().map(|t| format!(" (`{t}`)")).unwrap_or_default(),
+        match (file, line) {
+            (Some(f), Some(l)) => format!(" at {f}:{l}"),
+            _ => String::new(),
+        } + &text.as_ref().map(|t| format!(" (`{t}`)")).unwrap_or_default(),
         run.status,
         run.tail()
     )]
     NetlistRejected {
         /// Netlist, exit status and stderr tail.
         run: Box<RunContext>,
-        /// 1-based line of the run deck ngspice named, if it named one.
+        /// The file of the line ngspice named (the netlist or an included file).
+        file: Option<String>,
+        /// 1-based line in `file`, if ngspice named one.
         line: Option<usize>,
-        /// The offending line as ngspice echoed it (lower-cased, expanded).
+        /// The offending line as written (at most 200 characters).
         text: Option<String>,
         /// ngspice's explanation.
         message: String,
@@ -165,19 +169,6 @@ pub enum Error {
     NoTranCard {
         /// Netlist path.
         path: PathBuf,
-    },
-
-    /// The `.tran` card could not be understood.
-    #[error("{path} line {line}: cannot read the .tran card `{text}`: {reason}")]
-    BadTranCard {
-        /// Netlist path.
-        path: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// The card.
-        text: String,
-        /// What is wrong with it.
-        reason: &'static str,
     },
 
     /// A run option is out of range.
@@ -279,6 +270,13 @@ pub enum Error {
         source: atscale_sim::Error,
     },
 
+    /// The netlist has no element and no instance.
+    #[error("{} has no elements: nothing to simulate (is it a netlist?)", path.display())]
+    EmptyNetlist {
+        /// Netlist path.
+        path: PathBuf,
+    },
+
     /// Neither the netlist nor the options give a stop time.
     #[error("{} has no .tran line; give the stop time explicitly", path.display())]
     NoStopTime {
@@ -286,13 +284,36 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// The netlist holds a `.control` block or a shell command, which ngspice would execute.
-    #[error("{} contains {}; ngspice would execute it, so it is refused (pass --allow-control if you trust the file)", path.display(), findings.join(", "))]
-    ControlRefused {
-        /// Netlist path.
-        path: PathBuf,
-        /// What was found, with line numbers.
-        findings: Vec<String>,
+    /// A run would pass one of its limits ([`crate::limits::Limits`]).
+    #[error("{what} would be {found:.4e}, more than the limit of {limit:.4e}; raise it with {flag}")]
+    Limit {
+        /// What is counted.
+        what: &'static str,
+        /// The count.
+        found: f64,
+        /// The limit.
+        limit: f64,
+        /// The command-line option that raises it.
+        flag: &'static str,
+    },
+
+    /// The run was interrupted (Ctrl-C or SIGTERM); its simulator was killed.
+    #[error("interrupted")]
+    Interrupted,
+
+    /// ngspice wrote more waveform data than the limit.
+    #[error(
+        "ngspice wrote a raw file of {bytes} bytes for {}, above the limit of {limit_bytes} bytes; \
+         raise it with --max-memory or save fewer signals",
+        run.path.display()
+    )]
+    RawTooLarge {
+        /// Netlist, exit status and stderr tail.
+        run: Box<RunContext>,
+        /// Size of the raw file.
+        bytes: u64,
+        /// The limit.
+        limit_bytes: u64,
     },
 
     /// The circuit holds elements spice21 cannot simulate.

@@ -62,6 +62,31 @@ impl EventSpec {
     }
 }
 
+/// The names events are reported under, one per spec in order: the signal,
+/// or, when several specs watch one signal, the signal with its direction
+/// and threshold (`v(a) rising through 0.5 V`), so their trains stay apart.
+pub fn event_keys(specs: &[EventSpec]) -> Vec<String> {
+    specs
+        .iter()
+        .map(|e| {
+            let shared = specs.iter().filter(|o| o.signal.eq_ignore_ascii_case(&e.signal)).count() > 1;
+            if shared {
+                let dir = match e.direction {
+                    Direction::Rising => "rising",
+                    Direction::Falling => "falling",
+                };
+                format!(
+                    "{} {dir} through {}",
+                    e.signal,
+                    atscale_circuit::units::si(e.threshold, signal_unit(&e.signal))
+                )
+            } else {
+                e.signal.clone()
+            }
+        })
+        .collect()
+}
+
 /// Event times (seconds) of `values` sampled at `times` (seconds, non-decreasing).
 ///
 /// Extra samples of the longer slice are ignored. Segments with a NaN or a

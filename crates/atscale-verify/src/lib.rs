@@ -3,8 +3,10 @@
 //!
 //! A tour in the order a user meets the types:
 //!
-//! 1. [`ngspice::control_blocks_or_shell`] screens a netlist for `.control`
-//!    blocks and shell escapes, which ngspice would execute.
+//! 1. [`engines::Prepared::load`] reads a netlist once as an
+//!    [`atscale_spice::Deck`] (its includes expanded, every route by which
+//!    ngspice would run commands recorded), parses and validates it within
+//!    the [`limits::Limits`] of the run.
 //! 2. [`ngspice::NgspiceRunner::detect`] finds ngspice and its version;
 //!    [`ngspice::NgspiceRunner::run`] runs a deck with [`ngspice::RunOptions`]
 //!    (timeout, maximum step or event accuracy) and returns an
@@ -46,9 +48,11 @@ pub mod compare;
 pub mod engines;
 mod error;
 pub mod events;
+pub mod interrupt;
+pub mod limits;
 pub mod ngspice;
-pub mod output;
 pub mod plot;
+mod process;
 pub mod raw;
 pub mod report;
 pub mod spice21;

@@ -1,11 +1,26 @@
 //! The ngspice engine: version detection, run decks, process control and failure
 //! classification.
 //!
-//! [`NgspiceRunner::run`] writes the deck into a fresh temporary directory, runs
-//! `ngspice -b -r out.raw deck.cir` there in its own process group, reads stdout
-//! and stderr on threads (so a chatty run cannot dead-lock on a full pipe), polls
-//! for completion and, past the timeout, kills the whole process group with
-//! `SIGKILL`.
+//! [`NgspiceRunner::run`] takes a [`Deck`] (the netlist with its includes
+//! already expanded by `atscale-spice`), writes it into a fresh temporary
+//! directory and runs `ngspice -n -b -r out.raw deck.cir` there, in its own
+//! process group and a cleared environment (see below), reading stdout and
+//! stderr on threads (the first and last MiB of each are kept), polling for
+//! completion and, past the timeout or on an interruption, killing the whole
+//! process group with `SIGKILL`.
+//!
+//! # No command reaches ngspice unless allowed
+//! A netlist is code for ngspice. The deck refuses (unless
+//! [`RunOptions::allow_control`]) every route by which ngspice runs
+//! commands from a deck: `.control` blocks, `*#` lines and a first line
+//! `*ng_script`, in the netlist and in every file it includes
+//! ([`atscale_spice::deck`]). ngspice reads no file of the user's: the deck
+//! is self-contained and runs in an empty temporary folder. The init files
+//! are closed too: `-n` skips `.spiceinit` (current folder and home), `HOME`
+//! points at the empty folder, and the environment is cleared (so
+//! `SPICE_SCRIPTS`, `SPICE_LIB_DIR` and `NGSPICE_INPUT_DIR` cannot redirect
+//! the system `spinit` or the input path); only the installed system
+//! `spinit`, part of ngspice itself, runs.
 //!
 //! ngspice's exit code does not report a failed transient (it is 0 after
 //! "Timestep too small ... aborted" in some cases and 1 after a successful deck
@@ -15,7 +30,7 @@
 //!
 //! | message | error |
 //! |---|---|
-//! | `Error on line N or its substitute:` / `circuit not parsed` | [`Error::NetlistRejected`] |
+//! | `Error on line N or its substitute:` / `circuit not parsed` | [`Error::NetlistRejected`] (line N mapped back to its file) |
 //! | `Warning: singular matrix:  check node X` | [`Error::SingularMatrix`] |
 //! | `Timestep too small; time = T, timestep = H: trouble with node "X"` | [`Error::TimestepTooSmall`] |
 //! | `simulation(s) aborted` | [`Error::Aborted`] |
@@ -25,23 +40,24 @@
 //! # Maximum step
 //! ngspice's event-time accuracy is set by its maximum step TMAX (see
 //! `docs/ngspice-notes.md`; reltol barely matters). The runner rewrites the `.tran`
-//! card (`.tran TSTEP TSTOP [TSTART [TMAX]] [UIC]`, continuation lines joined) to
-//! set TMAX, choosing in this order: [`RunOptions::max_step_s`]
+//! card (read by [`Deck::tran`], the one `.tran` reader) to set TMAX, choosing
+//! in this order: [`RunOptions::max_step_s`]
 //! ([`MaxStepSource::Explicit`]), the netlist's own TMAX
 //! ([`MaxStepSource::FromNetlist`]), [`RunOptions::event_accuracy_s`] times
 //! [`TMAX_PER_EVENT_ACCURACY`] ([`MaxStepSource::DerivedFromAccuracy`]), else
 //! ngspice's default `min(TSTEP, (TSTOP − TSTART)/50)`
 //! ([`MaxStepSource::NgspiceDefault`], left unwritten). The line count of the deck
-//! is preserved so ngspice's line numbers still point into the user's netlist.
+//! is preserved so ngspice's line numbers map back to the user's files.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use atscale_spice::{Deck, Tran};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, RunContext};
+use crate::interrupt::Scratch;
+use crate::process::{self, Ended, Finished};
 use crate::raw::{Plot, RawFile};
 
 /// Ratio TMAX / requested event accuracy used when the accuracy is given but no
@@ -58,6 +74,13 @@ pub const TMAX_PER_EVENT_ACCURACY: f64 = 0.25;
 
 /// Default run timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Timeout of `ngspice -v`.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Default [`RunOptions::max_raw_bytes`]: 256 MiB of raw file (read whole,
+/// then held as columns of the same size).
+pub const DEFAULT_MAX_RAW_BYTES: u64 = 256 << 20;
 
 /// Number of stderr lines kept in errors.
 const TAIL_LINES: usize = 20;
@@ -146,6 +169,11 @@ pub struct RunOptions {
     /// Accept a run during which ngspice warned about a singular matrix but
     /// recovered (gmin/source stepping). Default `false`: such a node is ill-defined.
     pub accept_recovered_singular: bool,
+    /// Let ngspice run the deck's commands (`.control` blocks, `*#` lines,
+    /// `*ng_script`). Default `false`: such a deck is refused.
+    pub allow_control: bool,
+    /// Largest raw file read, bytes. Default [`DEFAULT_MAX_RAW_BYTES`].
+    pub max_raw_bytes: u64,
 }
 
 impl Default for RunOptions {
@@ -157,6 +185,8 @@ impl Default for RunOptions {
             max_step_s: None,
             event_accuracy_s: None,
             accept_recovered_singular: false,
+            allow_control: false,
+            max_raw_bytes: DEFAULT_MAX_RAW_BYTES,
         }
     }
 }
@@ -206,19 +236,44 @@ impl NgspiceRunner {
         Self::with_program("ngspice")
     }
 
-    /// Uses the given ngspice executable and reads its version.
+    /// Uses the given ngspice executable (a path, or a name looked up on
+    /// `PATH`) and reads its version, with a timeout.
     pub fn with_program(program: impl Into<PathBuf>) -> Result<Self> {
-        let program = program.into();
-        let out = Command::new(&program)
-            .arg("-v")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| Error::NgspiceNotFound { program: program.clone(), source })?;
-        let text =
-            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let asked = program.into();
+        let not_found = |source| Error::NgspiceNotFound { program: asked.clone(), source };
+        let program = process::resolve(&asked)
+            .ok_or_else(|| not_found(std::io::Error::from(std::io::ErrorKind::NotFound)))?;
+        let dir = Scratch::new("atscale-ngspice-").map_err(|source| Error::Io {
+            action: "create a temporary directory",
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let mut cmd = process::sandboxed(&program, dir.path());
+        cmd.arg("-v");
+        let out = process::run(cmd, VERSION_TIMEOUT).map_err(not_found)?;
+        match out.ended {
+            Ended::Exited => {}
+            Ended::Interrupted => return Err(Error::Interrupted),
+            Ended::TimedOut => {
+                return Err(Error::Timeout {
+                    run: Box::new(RunContext {
+                        path: PathBuf::from(format!("{} -v", program.display())),
+                        status: out.status,
+                        stderr_tail: tail(&out.stderr),
+                    }),
+                    seconds: VERSION_TIMEOUT.as_secs_f64(),
+                })
+            }
+        }
+        let text = format!("{}{}", out.stdout, out.stderr);
         let version = NgspiceVersion::parse(&text).ok_or_else(|| Error::VersionUnrecognised {
             program: program.clone(),
-            output: text.lines().take(4).collect::<Vec<_>>().join("\n"),
+            output: text
+                .lines()
+                .take(4)
+                .map(|l| atscale_spice::deck::clip(l, 200))
+                .collect::<Vec<_>>()
+                .join("\n"),
         })?;
         tracing::debug!(%version, program = %program.display(), "detected ngspice");
         Ok(Self { program, version })
@@ -234,8 +289,16 @@ impl NgspiceRunner {
         &self.program
     }
 
-    /// Runs `netlist_text` (named `netlist_path` in messages) and returns the raw data.
-    pub fn run(&self, netlist_text: &str, netlist_path: &Path, opts: &RunOptions) -> Result<NgspiceRun> {
+    /// Runs `deck` (named `netlist_path` in messages) and returns the raw data.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Netlist`] with [`atscale_spice::Error::ControlRefused`] when
+    /// the deck holds commands and [`RunOptions::allow_control`] is false;
+    /// [`Error::NoTranCard`]; the failures ngspice reports (see the module
+    /// documentation); [`Error::Timeout`]; [`Error::Interrupted`];
+    /// [`Error::RawTooLarge`].
+    pub fn run(&self, deck: &Deck, netlist_path: &Path, opts: &RunOptions) -> Result<NgspiceRun> {
         for (name, v) in [("max_step_s", opts.max_step_s), ("event_accuracy_s", opts.event_accuracy_s)] {
             if let Some(v) = v {
                 if !(v.is_finite() && v > 0.0) {
@@ -247,60 +310,51 @@ impl NgspiceRunner {
                 }
             }
         }
-        let (deck, tran, max_step) = prepare_deck(netlist_text, netlist_path, opts)?;
-        let tstop_s = opts.tstop_s.or(opts.tstop_override_s).or(tran.as_ref().map(|t| t.tstop_s));
-        let dir = tempfile::Builder::new().prefix("atscale-ngspice-").tempdir().map_err(|source| {
-            Error::Io { action: "create a temporary directory", path: std::env::temp_dir(), source }
+        let (text, tran, max_step) = prepare_deck(deck, netlist_path, opts)?;
+        let tstop_s = opts.tstop_s.or(opts.tstop_override_s).or(Some(tran.tstop_s));
+        let dir = Scratch::new("atscale-ngspice-").map_err(|source| Error::Io {
+            action: "create a temporary directory",
+            path: std::env::temp_dir(),
+            source,
         })?;
         let deck_path = dir.path().join("deck.cir");
         let raw_path = dir.path().join("out.raw");
-        std::fs::write(&deck_path, &deck).map_err(|source| Error::Io {
+        std::fs::write(&deck_path, &text).map_err(|source| Error::Io {
             action: "write the run deck",
             path: deck_path.clone(),
             source,
         })?;
-        // ngspice runs in the netlist's folder, so relative `.include` and
-        // `.lib` paths resolve as they do for the native parser; the deck and
-        // the raw file live in the temporary directory.
-        let work_dir = match netlist_path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut cmd = Command::new(&self.program);
-        cmd.arg("-b")
-            .arg("-r")
-            .arg(&raw_path)
-            .arg(&deck_path)
-            .current_dir(&work_dir)
-            .env_remove("SPICE_ASCIIRAWFILE")
-            .stdin(Stdio::null());
+        let mut cmd = process::sandboxed(&self.program, dir.path());
+        cmd.arg("-n").arg("-b").arg("-r").arg(&raw_path).arg(&deck_path);
         tracing::info!(netlist = %netlist_path.display(), dir = %dir.path().display(), ?max_step, "running ngspice");
-        let out = run_with_timeout(cmd, opts.timeout, &self.program)?;
-        if out.timed_out {
-            return Err(Error::Timeout {
-                run: Box::new(RunContext {
-                    path: netlist_path.to_path_buf(),
-                    status: out.status.clone(),
-                    stderr_tail: tail(&out.stderr),
-                }),
-                seconds: opts.timeout.as_secs_f64(),
-            });
-        }
-        let raw = match std::fs::read(&raw_path) {
-            Ok(bytes) if !bytes.is_empty() => Some(RawFile::parse(&bytes, &raw_path)),
-            _ => None,
+        let out = process::run(cmd, opts.timeout)
+            .map_err(|source| Error::NgspiceNotFound { program: self.program.clone(), source })?;
+        let ctx = || {
+            Box::new(RunContext {
+                path: netlist_path.to_path_buf(),
+                status: out.status.clone(),
+                stderr_tail: tail(&out.stderr),
+            })
         };
-        let classified = classify(netlist_path, &out, raw, tstop_s, opts)?;
+        match out.ended {
+            Ended::Exited => {}
+            Ended::Interrupted => return Err(Error::Interrupted),
+            Ended::TimedOut => {
+                return Err(Error::Timeout { run: ctx(), seconds: opts.timeout.as_secs_f64() })
+            }
+        }
+        let raw = read_raw(&raw_path, opts.max_raw_bytes, &ctx)?;
+        let (raw, transient) = classify(netlist_path, deck, &out, raw, tstop_s, opts)?;
         let warnings = dedup_warnings(&out.stdout, &out.stderr);
         for w in &warnings {
             tracing::warn!(netlist = %netlist_path.display(), "ngspice: {w}");
         }
         Ok(NgspiceRun {
-            raw: classified.0,
-            transient: classified.1,
+            raw,
+            transient,
             version: self.version.clone(),
             max_step,
-            deck,
+            deck: text,
             wall_time_s: out.wall_s,
             status: out.status,
             stdout: out.stdout,
@@ -310,70 +364,23 @@ impl NgspiceRunner {
     }
 }
 
-/// Output of a finished (or killed) process.
-struct ProcessOutput {
-    status: String,
-    stdout: String,
-    stderr: String,
-    wall_s: f64,
-    timed_out: bool,
-}
-
-fn reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut p) = pipe {
-            // A read error just ends the capture; what was read is kept.
-            let _ = p.read_to_end(&mut buf);
-        }
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
-fn run_with_timeout(mut cmd: Command, timeout: Duration, program: &Path) -> Result<ProcessOutput> {
-    use std::os::unix::process::CommandExt;
-    cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child =
-        cmd.spawn().map_err(|source| Error::NgspiceNotFound { program: program.to_path_buf(), source })?;
-    let out_t = reader(child.stdout.take());
-    let err_t = reader(child.stderr.take());
-    let mut timed_out = false;
-    let mut sleep = Duration::from_millis(1);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!("waiting for ngspice failed: {e}");
-                break None;
-            }
-        }
-        if start.elapsed() >= timeout {
-            timed_out = true;
-            kill_group(child.id());
-            break child.wait().ok();
-        }
-        std::thread::sleep(sleep);
-        sleep = (sleep * 2).min(Duration::from_millis(20));
+/// Reads the raw file if there is one, refusing one above `max_bytes`.
+fn read_raw(
+    path: &Path,
+    max_bytes: u64,
+    ctx: &dyn Fn() -> Box<RunContext>,
+) -> Result<Option<Result<RawFile>>> {
+    let len = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(_) => return Ok(None),
     };
-    let wall_s = start.elapsed().as_secs_f64();
-    // After the group is dead the pipes close and the readers return.
-    let stdout = out_t.join().unwrap_or_default();
-    let stderr = err_t.join().unwrap_or_default();
-    let status = status.map_or_else(|| "unknown exit status".to_string(), |s| s.to_string());
-    Ok(ProcessOutput { status, stdout, stderr, wall_s, timed_out })
-}
-
-/// Sends SIGKILL to the process group led by `pid` (the child was started with
-/// `process_group(0)`, so its pid is the group id).
-fn kill_group(pid: u32) {
-    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
-        return;
-    };
-    if let Err(e) = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL) {
-        tracing::warn!(pid = pid.as_raw_nonzero().get(), "could not kill the ngspice process group: {e}");
+    if len > max_bytes {
+        return Err(Error::RawTooLarge { run: ctx(), bytes: len, limit_bytes: max_bytes });
     }
+    Ok(match std::fs::read(path) {
+        Ok(bytes) if !bytes.is_empty() => Some(RawFile::parse(&bytes, path)),
+        _ => None,
+    })
 }
 
 /// The last [`TAIL_LINES`] non-empty lines.
@@ -395,136 +402,9 @@ fn dedup_warnings(stdout: &str, stderr: &str) -> Vec<String> {
     seen
 }
 
-/// A parsed `.tran` card.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TranCard {
-    /// 1-based line of the card.
-    pub line: usize,
-    /// TSTEP in seconds.
-    pub tstep_s: f64,
-    /// TSTOP in seconds.
-    pub tstop_s: f64,
-    /// TSTART in seconds (0 when absent).
-    pub tstart_s: f64,
-    /// TMAX in seconds, if given.
-    pub tmax_s: Option<f64>,
-    /// Whether `uic` is present.
-    pub uic: bool,
-}
-
-/// Parses a SPICE number with an optional scale suffix (`1k`, `10u`, `2meg`, `1e-3`, `5ms`).
-pub fn parse_spice_number(tok: &str) -> Option<f64> {
-    let t = tok.trim().to_ascii_lowercase();
-    let end = t
-        .char_indices()
-        .find(|&(i, c)| {
-            !(c.is_ascii_digit()
-                || c == '.'
-                || ((c == '+' || c == '-') && (i == 0 || t[..i].ends_with('e')))
-                || (c == 'e' && t[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '+' || d == '-')))
-        })
-        .map_or(t.len(), |(i, _)| i);
-    let mantissa: f64 = t[..end].parse().ok()?;
-    let suffix = &t[end..];
-    let scale = if suffix.starts_with("meg") {
-        1e6
-    } else if suffix.starts_with("mil") {
-        25.4e-6
-    } else {
-        match suffix.chars().next() {
-            None => 1.0,
-            Some('t') => 1e12,
-            Some('g') => 1e9,
-            Some('k') => 1e3,
-            Some('m') => 1e-3,
-            Some('u') => 1e-6,
-            Some('n') => 1e-9,
-            Some('p') => 1e-12,
-            Some('f') => 1e-15,
-            Some('a') => 1e-18,
-            Some(c) if c.is_ascii_alphabetic() => 1.0,
-            Some(_) => return None,
-        }
-    };
-    Some(mantissa * scale)
-}
-
-/// Finds and parses the `.tran` card (continuation lines `+ ...` included).
-/// Returns the card, the index of its first line and the number of lines it spans.
-fn find_tran(text: &str, path: &Path) -> Result<Option<(TranCard, usize, usize)>> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut in_control = false;
-    for (i, line) in lines.iter().enumerate() {
-        let l = line.trim().to_ascii_lowercase();
-        if l.starts_with(".control") {
-            in_control = true;
-        } else if l.starts_with(".endc") {
-            in_control = false;
-        }
-        if in_control || !(l.starts_with(".tran ") || l.starts_with(".tran\t") || l == ".tran") {
-            continue;
-        }
-        let mut span = 1;
-        let mut joined = l.clone();
-        while let Some(next) = lines.get(i + span) {
-            match next.trim_start().strip_prefix('+') {
-                Some(rest) => {
-                    joined.push(' ');
-                    joined.push_str(&rest.to_ascii_lowercase());
-                    span += 1;
-                }
-                None => break,
-            }
-        }
-        // Drop an end-of-line comment.
-        let joined = joined.split([';', '$']).next().unwrap_or("").to_string();
-        let bad = |reason| Error::BadTranCard {
-            path: path.to_path_buf(),
-            line: i + 1,
-            text: line.to_string(),
-            reason,
-        };
-        let mut uic = false;
-        let mut nums = Vec::new();
-        for tok in joined.split_whitespace().skip(1) {
-            if tok == "uic" {
-                uic = true;
-            } else {
-                nums.push(parse_spice_number(tok).ok_or_else(|| bad("a field is not a number"))?);
-            }
-        }
-        if nums.len() < 2 {
-            return Err(bad("expected at least TSTEP and TSTOP"));
-        }
-        if nums.len() > 4 {
-            return Err(bad("more than four numbers (TSTEP TSTOP TSTART TMAX)"));
-        }
-        let card = TranCard {
-            line: i + 1,
-            tstep_s: nums[0],
-            tstop_s: nums[1],
-            tstart_s: nums.get(2).copied().unwrap_or(0.0),
-            tmax_s: nums.get(3).copied(),
-            uic,
-        };
-        return Ok(Some((card, i, span)));
-    }
-    Ok(None)
-}
-
-/// Parses the `.tran` card of a netlist, if any.
-pub fn tran_card(netlist_text: &str, path: &Path) -> Result<Option<TranCard>> {
-    Ok(find_tran(netlist_text, path)?.map(|(c, _, _)| c))
-}
-
 /// Builds the run deck: chooses TMAX and rewrites the `.tran` card when needed.
-fn prepare_deck(
-    text: &str,
-    path: &Path,
-    opts: &RunOptions,
-) -> Result<(String, Option<TranCard>, MaxStepChoice)> {
-    let found = find_tran(text, path)?;
-    let Some((card, first, span)) = found else {
+fn prepare_deck(deck: &Deck, path: &Path, opts: &RunOptions) -> Result<(String, Tran, MaxStepChoice)> {
+    let Some(card) = deck.tran()? else {
         return Err(Error::NoTranCard { path: path.to_path_buf() });
     };
     let tstop_s = opts.tstop_override_s.unwrap_or(card.tstop_s);
@@ -547,35 +427,12 @@ fn prepare_deck(
     let tstop_changed = (tstop_s - card.tstop_s).abs() > 1e-12 * card.tstop_s.abs();
     let rewrite =
         !matches!(choice.source, MaxStepSource::FromNetlist | MaxStepSource::NgspiceDefault) || tstop_changed;
-    if !rewrite {
-        return Ok((ensure_trailing_newline(text), Some(card), choice));
+    let new = Tran { tstop_s, tmax_s: Some(choice.value_s), ..card };
+    let text = deck.ngspice_text(opts.allow_control, rewrite.then_some(&new))?;
+    if rewrite {
+        tracing::debug!(?new, "rewrote .tran card");
     }
-    let mut new_card =
-        format!(".tran {:e} {:e} {:e} {:e}", card.tstep_s, tstop_s, card.tstart_s, choice.value_s);
-    if card.uic {
-        new_card.push_str(" uic");
-    }
-    let mut out = String::with_capacity(text.len() + 64);
-    for (i, line) in text.lines().enumerate() {
-        if i == first {
-            out.push_str(&new_card);
-        } else if i > first && i < first + span {
-            out.push_str("* (continuation of the .tran card above, joined by atscale)");
-        } else {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    tracing::debug!(card = %new_card, "rewrote .tran card");
-    Ok((out, Some(card), choice))
-}
-
-fn ensure_trailing_newline(text: &str) -> String {
-    let mut s = text.to_string();
-    if !s.ends_with('\n') {
-        s.push('\n');
-    }
-    s
+    Ok((text, card, choice))
 }
 
 /// Number after `key` in `text` (e.g. `time = 0.9977`).
@@ -590,7 +447,8 @@ fn number_after(text: &str, key: &str) -> Option<f64> {
 /// Decides success or failure of a finished run.
 fn classify(
     path: &Path,
-    out: &ProcessOutput,
+    deck: &Deck,
+    out: &Finished,
     raw: Option<Result<RawFile>>,
     tstop_s: Option<f64>,
     opts: &RunOptions,
@@ -609,8 +467,14 @@ fn classify(
 
     // 1. Netlist rejected by the parser.
     if let Some(k) = lines.iter().position(|l| l.contains("Error on line")) {
-        let line = number_after(lines[k], "Error on line").map(|n| n as usize);
-        let text = lines.get(k + 1).map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        // ngspice numbers the lines of the run deck; map them back to the user's files.
+        let deck_line = number_after(lines[k], "Error on line").map(|n| n as usize);
+        let origin = deck_line.and_then(|n| deck.origin(n)).map(|(f, l)| (f.to_string(), l));
+        let text = deck_line.and_then(|n| deck.line_text(n));
+        let (file, line) = match origin {
+            Some((f, l)) => (Some(f), Some(l)),
+            None => (None, None),
+        };
         let mut message: Vec<String> = lines
             .iter()
             .take(k)
@@ -624,7 +488,7 @@ fn classify(
         }
         let message =
             if message.is_empty() { "the netlist did not parse".to_string() } else { message.join("; ") };
-        return Err(Error::NetlistRejected { run: ctx(), line, text, message });
+        return Err(Error::NetlistRejected { run: ctx(), file, line, text, message });
     }
     if all.contains("circuit not parsed") || all.contains("Error: circuit not parsed") {
         let message = lines
@@ -633,7 +497,7 @@ fn classify(
             .map(|l| l.trim().to_string())
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(Error::NetlistRejected { run: ctx(), line: None, text: None, message });
+        return Err(Error::NetlistRejected { run: ctx(), file: None, line: None, text: None, message });
     }
 
     let singular_node = lines.iter().find_map(|l| {
@@ -695,52 +559,6 @@ fn classify(
     Ok((raw, idx))
 }
 
-/// What [`control_blocks_or_shell`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// A `.control` block: ngspice would execute its commands.
-    ControlBlock,
-    /// A shell escape inside a control block (`shell ...` or a `!`-prefixed command).
-    ShellCommand,
-}
-
-/// A line of a netlist that makes ngspice execute commands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    /// What was found.
-    pub kind: FindingKind,
-    /// 1-based line number.
-    pub line: usize,
-    /// The line.
-    pub text: String,
-}
-
-/// Finds `.control` blocks and shell escapes in a netlist; the CLI refuses such a
-/// netlist unless `--allow-control` is given, because ngspice would run them.
-pub fn control_blocks_or_shell(netlist_text: &str) -> Vec<Finding> {
-    let mut found = Vec::new();
-    let mut in_control = false;
-    for (i, line) in netlist_text.lines().enumerate() {
-        let t = line.trim();
-        let l = t.to_ascii_lowercase();
-        let first = l.split_whitespace().next().unwrap_or("");
-        if first == ".control" {
-            in_control = true;
-            found.push(Finding { kind: FindingKind::ControlBlock, line: i + 1, text: t.to_string() });
-            continue;
-        }
-        if first == ".endc" {
-            in_control = false;
-            continue;
-        }
-        if in_control && (first == "shell" || l.starts_with('!')) {
-            found.push(Finding { kind: FindingKind::ShellCommand, line: i + 1, text: t.to_string() });
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -758,37 +576,21 @@ mod tests {
         assert_eq!(NgspiceVersion::parse("spice 3f5"), None);
     }
 
-    #[test]
-    fn spice_numbers() {
-        for (s, v) in [
-            ("1k", 1e3),
-            ("10u", 10e-6),
-            ("2meg", 2e6),
-            ("1e-3", 1e-3),
-            ("5ms", 5e-3),
-            ("1.5E+2", 150.0),
-            ("3", 3.0),
-            ("-2.5n", -2.5e-9),
-            ("1mil", 25.4e-6),
-        ] {
-            let got = parse_spice_number(s).unwrap();
-            assert!((got - v).abs() <= 1e-15 * v.abs(), "{s}: {got} != {v}");
-        }
-        assert_eq!(parse_spice_number("abc"), None);
-        assert_eq!(parse_spice_number(""), None);
+    fn deck(text: &str) -> Deck {
+        Deck::from_text(text, "t.cir", None, &atscale_spice::DeckLimits::default()).unwrap()
     }
 
     #[test]
     fn tran_rewrite_sets_tmax_and_keeps_line_count() {
         let net = "t\nR1 a 0 1k\n.tran 1m 10m\n+ uic\n.end\n";
         let opts = RunOptions { event_accuracy_s: Some(4e-6), ..RunOptions::default() };
-        let (deck, card, choice) = prepare_deck(net, Path::new("t.cir"), &opts).unwrap();
-        let card = card.unwrap();
+        let d = deck(net);
+        let (text, card, choice) = prepare_deck(&d, Path::new("t.cir"), &opts).unwrap();
         assert!(card.uic);
         assert_eq!(card.tstop_s, 10e-3);
-        assert_eq!(deck.lines().count(), net.lines().count());
+        assert_eq!(text.lines().count(), net.lines().count());
         assert!((choice.value_s - 1e-6).abs() < 1e-21);
-        let new = tran_card(&deck, Path::new("deck")).unwrap().unwrap();
+        let new = deck(&text).tran().unwrap().unwrap();
         assert_eq!(new.tmax_s, Some(choice.value_s));
         assert!(new.uic);
         assert_eq!(new.tstep_s, 1e-3);
@@ -796,37 +598,35 @@ mod tests {
 
     #[test]
     fn max_step_precedence() {
-        let with = "t\n.tran 1 10 0 0.5\n.end\n";
-        let without = "t\n.tran 1 100\n.end\n";
+        let with = deck("t\n.tran 1 10 0 0.5\n.end\n");
+        let without_text = "t\n.tran 1 100\n.end\n";
+        let without = deck(without_text);
         let p = Path::new("x");
         let o = |m, a| RunOptions { max_step_s: m, event_accuracy_s: a, ..RunOptions::default() };
-        let c = prepare_deck(with, p, &o(Some(0.1), Some(1.0))).unwrap().2;
+        let c = prepare_deck(&with, p, &o(Some(0.1), Some(1.0))).unwrap().2;
         assert_eq!(c.source, MaxStepSource::Explicit { replaced_netlist_value_s: Some(0.5) });
         assert_eq!(c.value_s, 0.1);
-        let c = prepare_deck(with, p, &o(None, Some(1.0))).unwrap().2;
+        let c = prepare_deck(&with, p, &o(None, Some(1.0))).unwrap().2;
         assert_eq!(c.source, MaxStepSource::FromNetlist);
-        let c = prepare_deck(without, p, &o(None, Some(1.0))).unwrap().2;
+        let c = prepare_deck(&without, p, &o(None, Some(1.0))).unwrap().2;
         assert!(matches!(c.source, MaxStepSource::DerivedFromAccuracy { .. }));
-        let c = prepare_deck(without, p, &o(None, None)).unwrap();
+        let c = prepare_deck(&without, p, &o(None, None)).unwrap();
         assert_eq!(c.2.source, MaxStepSource::NgspiceDefault);
         assert_eq!(c.2.value_s, 1.0);
-        assert_eq!(c.0, without);
-        assert!(matches!(prepare_deck("t\n.end\n", p, &o(None, None)), Err(Error::NoTranCard { .. })));
-        assert!(matches!(
-            prepare_deck("t\n.tran 1\n.end\n", p, &o(None, None)),
-            Err(Error::BadTranCard { .. })
-        ));
+        assert_eq!(c.0, without_text);
+        assert!(matches!(prepare_deck(&deck("t\n.end\n"), p, &o(None, None)), Err(Error::NoTranCard { .. })));
+        assert!(Deck::from_text("t\n.tran 1\n.end\n", "t", None, &Default::default())
+            .unwrap()
+            .tran()
+            .is_err());
     }
 
     #[test]
-    fn finds_control_and_shell() {
-        let net = "t\nR1 a 0 1\n.control\nrun\nshell rm -rf /tmp/x\n!ls\n.endc\n.end\n";
-        let f = control_blocks_or_shell(net);
-        assert_eq!(f.len(), 3);
-        assert_eq!(f[0].kind, FindingKind::ControlBlock);
-        assert_eq!(f[0].line, 3);
-        assert_eq!(f[1].kind, FindingKind::ShellCommand);
-        assert_eq!(f[2].line, 6);
-        assert!(control_blocks_or_shell("t\n* .control in a comment is fine\n.end\n").is_empty());
+    fn control_routes_are_refused_unless_allowed() {
+        let d = deck("t\n.tran 1 10\n*# shell touch x\n.end\n");
+        let e = prepare_deck(&d, Path::new("x"), &RunOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("--allow-control"), "{e}");
+        let ok = RunOptions { allow_control: true, ..RunOptions::default() };
+        assert!(prepare_deck(&d, Path::new("x"), &ok).unwrap().0.contains("*# shell touch x"));
     }
 }

@@ -77,6 +77,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         return Err(Error::Plot { reason: "no event signal to plot".into() });
     };
     let node = crate::engines::node_name(&spec.signal).to_string();
+    let key = crate::events::event_keys(&report.events).swap_remove(0);
     let tstop = report.tstop_s.unwrap_or(1.0);
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for r in runs {
@@ -131,7 +132,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         }
         // Event ticks: short vertical bars at the top, one row per engine.
         let y0 = hi + pad * (0.3 + 0.5 * k as f64);
-        let ticks = r.report.events.get(&spec.signal).cloned().unwrap_or_default();
+        let ticks = r.report.events.get(&key).cloned().unwrap_or_default();
         chart
             .draw_series(
                 ticks
@@ -153,7 +154,7 @@ fn draw(path: &std::path::Path, report: &Report, runs: &[EngineRun]) -> Result<(
         .comparisons
         .iter()
         .filter_map(|c| {
-            let s = c.signals.iter().find(|s| s.signal == spec.signal)?;
+            let s = c.signals.iter().find(|s| s.signal == key)?;
             let pts = s.comparison.matched.iter().map(|m| (m.reference_s, m.dt_s)).collect();
             Some((format!("{} − {}", c.other, c.reference), pts))
         })

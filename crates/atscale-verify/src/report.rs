@@ -115,15 +115,15 @@ impl Report {
         let mut comparisons = Vec::new();
         if let Some((reference, others)) = engines.split_first() {
             for other in others {
-                let signals = events
-                    .iter()
-                    .map(|spec| {
+                let signals = crate::events::event_keys(&events)
+                    .into_iter()
+                    .map(|key| {
                         let empty = Vec::new();
-                        let a = reference.events.get(&spec.signal).unwrap_or(&empty);
-                        let b = other.events.get(&spec.signal).unwrap_or(&empty);
+                        let a = reference.events.get(&key).unwrap_or(&empty);
+                        let b = other.events.get(&key).unwrap_or(&empty);
                         let comparison = compare_trains(a, b, &opts);
                         let verdict = verdict(&comparison, tolerances);
-                        SignalComparison { signal: spec.signal.clone(), comparison, verdict }
+                        SignalComparison { signal: key, comparison, verdict }
                     })
                     .collect();
                 comparisons.push(PairComparison {

@@ -164,6 +164,11 @@ pub struct Spice21Options {
     /// Imitate SPICE `uic` (see module docs): also hold every node with a
     /// grounded capacitor at its `ic_volt` (default 0 V). Default false.
     pub uic: bool,
+    /// Limits: the number of fixed steps and the bytes of the node
+    /// waveforms it returns are checked before the run (spice21 runs
+    /// in-process and cannot be stopped once started).
+    #[serde(skip)]
+    pub limits: crate::limits::Limits,
 }
 
 /// The result of a spice21 run.
@@ -628,6 +633,24 @@ fn read_all(mut r: impl Read) -> String {
 pub fn run(circuit: &FlatCircuit, opts: &Spice21Options) -> Result<Spice21Run> {
     capability(circuit).map_err(|items| Error::Spice21Unsupported { items })?;
     let step = choose_step(opts)?;
+    let steps = opts.tstop_s / step.value_s;
+    if steps > opts.limits.max_steps as f64 {
+        return Err(Error::Limit {
+            what: "spice21's fixed steps (tstop / step)",
+            found: steps,
+            limit: opts.limits.max_steps as f64,
+            flag: "--max-steps",
+        });
+    }
+    let bytes = (steps + 1.0) * 8.0 * (circuit.nodes().len() as f64 + 1.0);
+    if bytes > opts.limits.max_memory_bytes as f64 {
+        return Err(Error::Limit {
+            what: "spice21's waveforms, in bytes,",
+            found: bytes,
+            limit: opts.limits.max_memory_bytes as f64,
+            flag: "--max-memory",
+        });
+    }
     let held = held_nodes(circuit, opts)?;
     let ckt_proto = translate(circuit);
     let tran_opts = spice21::analysis::TranOptions {

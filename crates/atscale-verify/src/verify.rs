@@ -2,14 +2,14 @@
 //! by one, and optionally each engine rerun at half its step or tolerance to
 //! show whether it had converged.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use crate::compare::{compare_trains, CompareOptions, Tolerances};
 use crate::engines::{run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared};
 use crate::error::Result;
-use crate::events::EventSpec;
+use crate::events::{event_keys, EventSpec};
+use crate::interrupt;
+use crate::limits::Limits;
 use crate::ngspice::NgspiceRunner;
 use crate::report::Report;
 
@@ -63,8 +63,10 @@ pub struct VerifyOptions {
     pub compare: CompareOptions,
     /// Rerun each engine at half its step or tolerance.
     pub converged: bool,
-    /// Wall-clock limit of one ngspice run.
-    pub timeout: Duration,
+    /// The limits of each run (its timeout among them).
+    pub limits: Limits,
+    /// Let ngspice run the netlist's commands (`--allow-control`).
+    pub allow_control: bool,
 }
 
 /// How far one engine's events moved when its step or tolerance was halved.
@@ -112,10 +114,11 @@ fn event_accuracy(runs: &[EngineRun], events: &[EventSpec], tol: &Tolerances, ts
     if let Some(abs) = tol.max_abs_dt_s {
         return abs / 4.0;
     }
+    let key = event_keys(events).into_iter().next();
     let median = runs
         .first()
-        .and_then(|r| events.first().and_then(|e| r.report.events.get(&e.signal)))
-        .and_then(|ts| crate::compare::median_interval(ts))
+        .zip(key)
+        .and_then(|(r, k)| r.report.events.get(&k).and_then(|ts| crate::compare::median_interval(ts)))
         .unwrap_or(tstop / 10.0);
     tol.max_abs_dt_rel * median / 4.0
 }
@@ -128,7 +131,7 @@ fn event_accuracy(runs: &[EngineRun], events: &[EventSpec], tol: &Tolerances, ts
 fn accumulation(runs: &[EngineRun], events: &[EventSpec]) -> f64 {
     runs.first()
         .map(|r| {
-            events.iter().filter_map(|e| r.report.events.get(&e.signal)).map(Vec::len).max().unwrap_or(1)
+            event_keys(events).iter().filter_map(|k| r.report.events.get(k)).map(Vec::len).max().unwrap_or(1)
         })
         .unwrap_or(1)
         .max(1) as f64
@@ -143,24 +146,38 @@ fn run_one(
     accuracy: f64,
 ) -> Result<EngineRun> {
     match kind {
-        EngineKind::Native => run_native(p, o, &opts.probes, &opts.events),
+        EngineKind::Native => run_native(p, o, &opts.probes, &opts.events, &opts.limits),
         EngineKind::Ngspice => {
             let r = match runner.take() {
                 Some(r) => r,
                 None => NgspiceRunner::detect()?,
             };
-            let s = NgspiceSettings { event_accuracy_s: Some(accuracy), timeout: opts.timeout };
+            let s = NgspiceSettings {
+                event_accuracy_s: Some(accuracy),
+                timeout: opts.limits.timeout,
+                allow_control: opts.allow_control,
+                max_raw_bytes: opts.limits.max_memory_bytes,
+            };
             let run = run_ngspice(&r, p, o, &opts.probes, &opts.events, &s);
             *runner = Some(r);
             run
         }
-        EngineKind::Spice21 => run_spice21(p, o, &opts.probes, &opts.events, Some(accuracy)),
+        EngineKind::Spice21 => run_spice21(p, o, &opts.probes, &opts.events, Some(accuracy), &opts.limits),
     }
 }
 
 /// Runs the netlist through every engine and compares their events.
+///
+/// # Errors
+///
+/// An engine's error; [`crate::Error::Interrupted`]; a deck with commands
+/// when ngspice is among the engines and `allow_control` is not set
+/// (refused before any engine runs).
 pub fn verify(p: &Prepared, opts: &VerifyOptions) -> Result<Verification> {
     let tstop = p.tstop_s(&opts.overrides)?;
+    if opts.engines.contains(&EngineKind::Ngspice) {
+        p.deck.check_control(opts.allow_control)?;
+    }
     let mut runner = None;
     let mut runs: Vec<EngineRun> = Vec::new();
     for &kind in &opts.engines {
@@ -169,6 +186,9 @@ pub fn verify(p: &Prepared, opts: &VerifyOptions) -> Result<Verification> {
             accuracy /= accumulation(&runs, &opts.events);
         }
         runs.push(run_one(kind, p, &opts.overrides, opts, &mut runner, accuracy)?);
+        if interrupt::requested() {
+            return Err(crate::Error::Interrupted);
+        }
     }
     let mut convergence = Vec::new();
     if opts.converged {
@@ -180,20 +200,19 @@ pub fn verify(p: &Prepared, opts: &VerifyOptions) -> Result<Verification> {
                 accuracy /= accumulation(&runs, &opts.events);
             }
             let again = run_one(kind, p, &o, opts, &mut runner, accuracy)?;
-            let signals = opts
-                .events
-                .iter()
-                .map(|e| {
+            let signals = event_keys(&opts.events)
+                .into_iter()
+                .map(|key| {
                     let empty = Vec::new();
-                    let a = first.report.events.get(&e.signal).unwrap_or(&empty);
-                    let b = again.report.events.get(&e.signal).unwrap_or(&empty);
+                    let a = first.report.events.get(&key).unwrap_or(&empty);
+                    let b = again.report.events.get(&key).unwrap_or(&empty);
                     let c = compare_trains(
                         a,
                         b,
                         &CompareOptions { duration_s: Some(tstop), ..opts.compare.clone() },
                     );
                     SignalDrift {
-                        signal: e.signal.clone(),
+                        signal: key,
                         count: a.len(),
                         refined_count: b.len(),
                         max_shift_s: c.max_abs_dt_s,

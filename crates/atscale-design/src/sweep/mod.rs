@@ -29,13 +29,17 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use atscale_circuit::{Circuit, FlatCircuit, TranTiming};
+use atscale_files::{check_target, Lock};
 use atscale_sim::{Direction, Output};
 use atscale_spice::{write_flat_netlist, Analysis, Header as NetlistHeader, Ngspice};
+use atscale_spice::{Deck, DeckLimits};
 use atscale_verify::engines::{simulation_for, Overrides, Prepared};
 use atscale_verify::events::EventSpec;
+use atscale_verify::interrupt;
+use atscale_verify::limits::Limits;
 use atscale_verify::ngspice::NgspiceRunner;
 use atscale_verify::verify::{verify, EngineKind, VerifyOptions};
 use rayon::prelude::*;
@@ -77,15 +81,11 @@ impl Base {
     ///
     /// The designer's or the netlist reader's error; [`Error::Spec`] when
     /// the sweep's settings do not fit the base.
-    pub fn load(spec: &SweepSpec) -> Result<Base> {
+    pub fn load(spec: &SweepSpec, limits: &Limits) -> Result<Base> {
         let at0 = |message: String| Error::Spec { file: spec.file.clone(), line: 0, message };
         match &spec.base {
             BaseSource::Design(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-                    action: "read the design spec",
-                    path: path.clone(),
-                    source,
-                })?;
+                let text = crate::read_text(path, "the design spec")?;
                 let d = crate::spec::design(&crate::spec::Spec::from_toml_str(
                     &text,
                     &path.display().to_string(),
@@ -123,7 +123,7 @@ impl Base {
                 })
             }
             BaseSource::Netlist(path) => {
-                let p = Prepared::load(path, false)?;
+                let p = Prepared::load(path, limits)?;
                 let mut analysis = p.netlist.analysis.clone();
                 let tstop_s =
                     spec.simulation.tstop_s.or(analysis.tran.map(|t| t.tstop_s)).ok_or_else(|| {
@@ -177,6 +177,33 @@ pub struct Sweep {
     pub samples: usize,
 }
 
+/// The limits of a sweep: its size, and those of each point's run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepLimits {
+    /// Largest number of points (parameter points × Monte Carlo samples), default 1,000,000.
+    pub max_points: usize,
+    /// The limits of each point's runs (the timeout is per point).
+    pub run: Limits,
+}
+
+impl Default for SweepLimits {
+    fn default() -> Self {
+        SweepLimits { max_points: 1_000_000, run: Limits::default() }
+    }
+}
+
+/// Largest `--jobs`: more threads than this only cost memory.
+pub const MAX_JOBS: usize = 1024;
+
+fn shown_nodes(flat: &FlatCircuit) -> String {
+    let nodes = flat.nodes();
+    let mut shown: Vec<&str> = nodes.iter().copied().take(20).collect();
+    if nodes.len() > 20 {
+        shown.push("...");
+    }
+    shown.join(", ")
+}
+
 /// Which part of a sweep to run: shard `index` (1-based) of `count`; a
 /// point `i` belongs to shard `i mod count + 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,9 +243,32 @@ impl Sweep {
     ///
     /// As [`Base::load`]; [`Error::Spec`] naming the sweep's line for a
     /// parameter or spread that does not exist in the base.
-    pub fn prepare(spec: SweepSpec) -> Result<Sweep> {
-        let base = Base::load(&spec)?;
+    pub fn prepare(spec: SweepSpec, limits: &SweepLimits) -> Result<Sweep> {
         let err = |line: usize, message: String| Error::Spec { file: spec.file.clone(), line, message };
+        let total = spec.total_points();
+        if total > limits.max_points as u128 {
+            return Err(err(
+                0,
+                format!(
+                    "the sweep has {total} points ({}), more than the limit of {}; raise it with --max-points",
+                    spec.size_terms(),
+                    limits.max_points
+                ),
+            ));
+        }
+        let base = Base::load(&spec, &limits.run)?;
+        if !base.flat.nodes().iter().any(|n| n.eq_ignore_ascii_case(&base.event.node)) {
+            let line = spec.event_line.unwrap_or(0);
+            return Err(err(
+                line,
+                format!(
+                    "the event node `{}` is not a node of the base circuit ({}); nodes: {}",
+                    base.event.node,
+                    base.description,
+                    shown_nodes(&base.flat)
+                ),
+            ));
+        }
         let mut resolved = Vec::new();
         for p in &spec.parameters {
             let unit = if p.relative { None } else { p.unit.as_deref() };
@@ -315,7 +365,7 @@ impl Sweep {
         if let Some(s) = shard {
             meta.push(("shard".into(), format!("{}/{}", s.index, s.count)));
         }
-        Header { meta, columns: self.columns() }
+        Header::new(meta, self.columns())
     }
 
     /// The circuit of point `i`.
@@ -348,10 +398,16 @@ impl Sweep {
     /// # Errors
     ///
     /// A sentence: the solver's or the landscape analysis' error.
-    pub fn measure(&self, flat: &FlatCircuit) -> std::result::Result<Vec<metrics::Value>, String> {
+    pub fn measure(
+        &self,
+        flat: &FlatCircuit,
+        limits: &Limits,
+    ) -> std::result::Result<Vec<metrics::Value>, String> {
         let b = &self.base;
-        let (mut sim, _) =
+        let (sim, _) =
             simulation_for(flat, &b.analysis, &Overrides::default(), b.tstop_s).map_err(|e| e.to_string())?;
+        let deadline = std::time::Instant::now().checked_add(limits.timeout);
+        let mut sim = sim.limits(limits.sim()).stop_check(interrupt::stop_check(deadline));
         if self.spec.metrics.contains(&Metric::EnergyPerSpike) {
             sim = sim.output(Output::All);
             for p in crate::energy::energy_probes(flat).map_err(|e| e.to_string())? {
@@ -380,9 +436,8 @@ impl Sweep {
         &self,
         flat: &FlatCircuit,
         i: usize,
-        timeout: Duration,
+        limits: &Limits,
     ) -> std::result::Result<String, String> {
-        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
         let header = NetlistHeader {
             lines: vec![format!("Point {i} of sweep {}", self.spec.file)],
             ..NetlistHeader::default()
@@ -393,9 +448,10 @@ impl Sweep {
         }
         let text = write_flat_netlist(&Circuit::from(flat.clone()), &analysis, &Ngspice, &header)
             .map_err(|e| e.to_string())?;
-        let path = dir.path().join(format!("point-{i}.cir"));
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        let p = Prepared::load(&path, false).map_err(|e| e.to_string())?;
+        let name = format!("point-{i}.cir");
+        let deck = Deck::from_text(&text, &name, None, &DeckLimits { max_bytes: limits.max_input_bytes })
+            .map_err(|e| e.to_string())?;
+        let p = Prepared::from_deck(deck, Path::new(&name), limits).map_err(|e| e.to_string())?;
         let ev = &self.base.event;
         let opts = VerifyOptions {
             engines: vec![EngineKind::Native, EngineKind::Ngspice],
@@ -405,7 +461,8 @@ impl Sweep {
             tolerances: atscale_verify::compare::Tolerances::default(),
             compare: atscale_verify::compare::CompareOptions::default(),
             converged: false,
-            timeout,
+            limits: *limits,
+            allow_control: false,
         };
         let v = verify(&p, &opts).map_err(|e| e.to_string())?;
         let counts: Vec<String> = v
@@ -421,18 +478,16 @@ impl Sweep {
     }
 
     /// The row of point `i`: never fails; a failure is written in the row.
-    pub fn row(&self, i: usize, verify_with: Option<Duration>, ngspice: &str) -> Vec<String> {
+    pub fn row(&self, i: usize, verify: bool, limits: &Limits, ngspice: &str) -> Vec<String> {
         let mut fields = vec![i.to_string(), self.spec.seed.to_string()];
         fields.extend(self.sweep_values(i).iter().map(|v| format!("{v:?}")));
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let flat = self.circuit(i)?;
-            let values = self.measure(&flat)?;
-            let verdict = match verify_with {
-                None => String::new(),
-                Some(timeout) => match self.verify_point(&flat, i, timeout) {
-                    Ok(v) => v,
-                    Err(e) => format!("error: {e}"),
-                },
+            let values = self.measure(&flat, limits)?;
+            let verdict = if verify {
+                self.verify_point(&flat, i, limits).unwrap_or_else(|e| format!("error: {e}"))
+            } else {
+                String::new()
             };
             Ok::<_, String>((values, verdict))
         }))
@@ -467,14 +522,14 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Continue an interrupted run from its `.partial` file.
     pub resume: bool,
-    /// Overwrite existing results.
+    /// Overwrite existing results (regular files only).
     pub force: bool,
     /// Verify this many random points through ngspice.
     pub verify_sample: usize,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most [`MAX_JOBS`]).
     pub jobs: Option<usize>,
-    /// Wall-clock limit of one ngspice run.
-    pub timeout: Option<Duration>,
+    /// The limits of each point's runs (native and ngspice; the timeout is per run).
+    pub limits: Limits,
 }
 
 /// What happened, as the run goes.
@@ -533,17 +588,27 @@ pub fn ngspice_version(runner: Option<&NgspiceRunner>) -> String {
     runner.map_or_else(|| "absent".to_string(), |r| r.version().to_string())
 }
 
+/// Header keys that may differ between a run and its resumption: the
+/// ngspice found, and the sweep and base files as spelled (`s.toml` and
+/// `./s.toml` are one sweep; the content hash `sweep_hash` decides).
+const RESUME_IGNORES: [&str; 3] = ["ngspice", "sweep", "base"];
+
 /// Runs a sweep (or one shard of it) into `out`: rows are appended to
 /// `out.partial` as points finish; when every point is in, the rows are
 /// sorted and `out` is written atomically and the partial file removed.
+/// The run holds an exclusive lock on `out` (`out.lock`) from start to end,
+/// so a second run (or a `--resume`) on the same file is refused while the
+/// first goes on. An interruption (Ctrl-C, SIGTERM) stops scheduling
+/// points, kills the simulators in flight and keeps the partial file.
 ///
 /// # Errors
 ///
-/// [`Error::Io`] or [`Error::Table`] for the results files (an existing
-/// `out` without `force`, a partial file without `resume` or `force`, a
-/// partial file of another sweep); the ngspice runner's error when
-/// `verify_sample` is set and ngspice is missing. A failing point is not an
-/// error: it is recorded in its row.
+/// [`Error::File`] when another run holds `out`, when `out` is not a
+/// regular file, or exists without `force`; [`Error::Io`] or
+/// [`Error::Table`] for the partial file (one without `resume` or `force`,
+/// one of another sweep); [`Error::Interrupted`]; the ngspice runner's
+/// error when `verify_sample` is set and ngspice is missing. A failing point
+/// is not an error: it is recorded in its row.
 pub fn run(
     sweep: &Sweep,
     out: &Path,
@@ -551,13 +616,33 @@ pub fn run(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<RunSummary> {
     let started = Instant::now();
+    if let Some(j) = opts.jobs {
+        if j == 0 || j > MAX_JOBS {
+            return Err(Error::Spec {
+                file: sweep.spec.file.clone(),
+                line: 0,
+                message: format!("--jobs {j}: give 1 to {MAX_JOBS} worker threads"),
+            });
+        }
+    }
     let partial = partial_path(out);
+    let folder = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Err(source) = std::fs::read_dir(folder) {
+        return Err(Error::Io {
+            action: "write the results into the folder",
+            path: folder.to_path_buf(),
+            source,
+        });
+    }
+    let _lock = Lock::acquire(out)?;
+    check_target(&partial, true)?;
     let runner =
         if opts.verify_sample > 0 { Some(NgspiceRunner::detect()?) } else { NgspiceRunner::detect().ok() };
     let ngspice = ngspice_version(runner.as_ref());
     let header = sweep.header(&ngspice, opts.verify_sample, opts.shard);
     let mine: Vec<usize> = (0..sweep.total()).filter(|i| opts.shard.is_none_or(|s| s.contains(*i))).collect();
     if out.exists() && !opts.force {
+        check_target(out, true)?;
         if opts.resume && !partial.exists() {
             let t = Table::read(out)?;
             let failed =
@@ -571,62 +656,14 @@ pub fn run(
                 wall_s: 0.0,
             });
         }
-        return Err(Error::Io {
-            action: "write the results",
-            path: out.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "it exists; pass --force to overwrite it",
-            ),
-        });
+        return Err(atscale_files::Error::Exists { path: out.to_path_buf() }.into());
     }
-    let mut done = BTreeSet::new();
-    if partial.exists() {
-        if opts.resume {
-            let t = Table::read(&partial)?;
-            let same = t.header.columns == header.columns
-                && t.header
-                    .meta
-                    .iter()
-                    .filter(|(k, _)| k != "ngspice")
-                    .eq(header.meta.iter().filter(|(k, _)| k != "ngspice"));
-            if !same {
-                return Err(Error::Table {
-                    file: partial.display().to_string(),
-                    line: 0,
-                    message: "it is the partial file of another sweep, shard or option set; pass --force to start over".into(),
-                });
-            }
-            done = t.rows.keys().copied().collect();
-            // Drop a row torn by the interruption.
-            let f = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&partial)
-                .map_err(io("open the partial results", &partial))?;
-            f.set_len(t.complete_len as u64).map_err(io("truncate the partial results", &partial))?;
-        } else if opts.force {
-            std::fs::remove_file(&partial).map_err(io("remove the partial results", &partial))?;
-        } else {
-            return Err(Error::Io {
-                action: "start the sweep into",
-                path: partial.clone(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    "it is left from an interrupted run; pass --resume to continue it or --force to start over",
-                ),
-            });
-        }
-    }
-    if !partial.exists() {
-        let mut f = std::fs::File::create(&partial).map_err(io("create the partial results", &partial))?;
-        f.write_all(header.text().as_bytes()).map_err(io("write the partial results", &partial))?;
-        f.sync_all().map_err(io("write the partial results", &partial))?;
-    }
+    check_target(out, true)?;
+    let done = open_partial(&partial, &header, opts)?;
     let todo: Vec<usize> = mine.iter().copied().filter(|i| !done.contains(i)).collect();
     let resumed = mine.len() - todo.len();
     progress(Progress::Started { todo: todo.len(), resumed });
     let verify_set = sweep.verify_points(opts.verify_sample);
-    let timeout = opts.timeout.unwrap_or(Duration::from_secs(300));
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&partial)
@@ -638,16 +675,20 @@ pub fn run(
     let (tx, rx) = mpsc::channel::<Vec<String>>();
     let mut write_error = None;
     std::thread::scope(|scope| {
-        let (cancel, todo, verify_set, runner, ngspice) =
-            (&cancel, &todo, &verify_set, runner.as_ref(), &ngspice);
+        let (cancel, todo, verify_set, runner, ngspice, limits) =
+            (&cancel, &todo, &verify_set, runner.as_ref(), &ngspice, &opts.limits);
         scope.spawn(move || {
             pool.install(|| {
                 todo.par_iter().for_each_with(tx, |tx, &i| {
-                    if cancel.load(Ordering::Relaxed) {
+                    if cancel.load(Ordering::Relaxed) || interrupt::requested() {
                         return;
                     }
-                    let verify_with = runner.filter(|_| verify_set.contains(&i)).map(|_| timeout);
-                    let _ = tx.send(sweep.row(i, verify_with, ngspice));
+                    let verify = runner.is_some() && verify_set.contains(&i);
+                    let row = sweep.row(i, verify, limits, ngspice);
+                    // A point stopped by the interruption is not a result: leave it for --resume.
+                    if !interrupt::requested() {
+                        let _ = tx.send(row);
+                    }
                 });
             });
         });
@@ -669,6 +710,9 @@ pub fn run(
     }
     file.sync_all().map_err(io("write the partial results", &partial))?;
     drop(file);
+    if interrupt::requested() {
+        return Err(Error::Interrupted { partial });
+    }
     let t = Table::read(&partial)?;
     let missing = mine.iter().filter(|i| !t.rows.contains_key(i)).count();
     if missing > 0 {
@@ -678,8 +722,7 @@ pub fn run(
             message: format!("{missing} points are missing after the run; pass --resume to compute them"),
         });
     }
-    atscale_verify::output::write_atomically(out, t.text().as_bytes(), opts.force)
-        .map_err(io("write the results", out))?;
+    atscale_files::write_atomically(out, t.text().as_bytes(), opts.force)?;
     std::fs::remove_file(&partial).map_err(io("remove the partial results", &partial))?;
     let status = t.header.column("status").unwrap_or(0);
     let failed = t.cells(status).iter().filter(|s| **s == "failed").count();
@@ -691,6 +734,51 @@ pub fn run(
         failed,
         wall_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Opens (or creates) the partial file of a run: with `resume`, checks it
+/// belongs to the same sweep, drops a row torn by an interruption and
+/// returns the points already in it; with `force`, starts it over.
+fn open_partial(partial: &Path, header: &Header, opts: &RunOptions) -> Result<BTreeSet<usize>> {
+    let mut done = BTreeSet::new();
+    if partial.exists() {
+        if opts.resume {
+            let t = Table::read(partial)?;
+            let keep = |(k, _): &&(String, String)| !RESUME_IGNORES.contains(&k.as_str());
+            let same = t.header.columns == header.columns
+                && t.header.meta.iter().filter(keep).eq(header.meta.iter().filter(keep));
+            if !same {
+                return Err(Error::Table {
+                    file: partial.display().to_string(),
+                    line: 0,
+                    message: "it is the partial file of another sweep, shard or option set; pass --force to start over".into(),
+                });
+            }
+            done = t.rows.keys().copied().collect();
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(partial)
+                .map_err(io("open the partial results", partial))?;
+            f.set_len(t.complete_len as u64).map_err(io("truncate the partial results", partial))?;
+        } else if opts.force {
+            std::fs::remove_file(partial).map_err(io("remove the partial results", partial))?;
+        } else {
+            return Err(Error::Io {
+                action: "start the sweep into",
+                path: partial.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "it is left from an interrupted run; pass --resume to continue it or --force to start over",
+                ),
+            });
+        }
+    }
+    if !partial.exists() {
+        let mut f = std::fs::File::create(partial).map_err(io("create the partial results", partial))?;
+        f.write_all(header.text().as_bytes()).map_err(io("write the partial results", partial))?;
+        f.sync_all().map_err(io("write the partial results", partial))?;
+    }
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -147,6 +147,8 @@ pub struct SweepSpec {
     pub simulation: SimSettings,
     /// The spike event (required for netlists; a design brings its own).
     pub event: Option<EventDef>,
+    /// The line of the `[event]` table, when there is one.
+    pub event_line: Option<usize>,
     /// Membrane voltage range of landscape metrics, V (netlists; a design uses ±3 amplitude units).
     pub landscape_v: Option<(f64, f64)>,
     /// Monte Carlo mismatch.
@@ -256,11 +258,7 @@ impl SweepSpec {
     /// [`Error::Io`] if it cannot be read, [`Error::Spec`] naming the file,
     /// line and problem otherwise.
     pub fn from_file(path: &Path) -> Result<SweepSpec> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            action: "read the sweep",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::read_text(path, "the sweep file")?;
         let mut spec = SweepSpec::from_toml_str(&text, &path.display().to_string())?;
         // Paths in the file are relative to the file.
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -466,10 +464,38 @@ impl SweepSpec {
             parameters,
             metrics,
             simulation,
+            event_line: raw.event.as_ref().map(|e| cx.line(e.span().start)),
             event,
             landscape_v,
             monte_carlo,
         })
+    }
+
+    /// The number of points the sweep has (parameter points times Monte
+    /// Carlo samples), computed without drawing them; saturates at `u128::MAX`.
+    pub fn total_points(&self) -> u128 {
+        let params: u128 = match self.sampling {
+            _ if self.parameters.is_empty() => 1,
+            Sampling::Grid => {
+                self.parameters.iter().fold(1u128, |n, p| n.saturating_mul(p.steps.max(1) as u128))
+            }
+            Sampling::Uniform | Sampling::LatinHypercube => self.points.unwrap_or(1) as u128,
+        };
+        params.saturating_mul(self.monte_carlo.as_ref().map_or(1, |m| m.samples) as u128)
+    }
+
+    /// What [`SweepSpec::total_points`] multiplies, in words
+    /// (`steps 100000 x 100000, samples 1`).
+    pub fn size_terms(&self) -> String {
+        let params = match self.sampling {
+            _ if self.parameters.is_empty() => "no parameters".to_string(),
+            Sampling::Grid => format!(
+                "steps {}",
+                self.parameters.iter().map(|p| p.steps.max(1).to_string()).collect::<Vec<_>>().join(" x ")
+            ),
+            Sampling::Uniform | Sampling::LatinHypercube => format!("points {}", self.points.unwrap_or(1)),
+        };
+        format!("{params}, samples {}", self.monte_carlo.as_ref().map_or(1, |m| m.samples))
     }
 }
 

@@ -35,6 +35,17 @@ pub struct Header {
 }
 
 impl Header {
+    /// A header whose values and column names are made single-line (line
+    /// breaks and other control characters become spaces), so that the
+    /// file it heads reads back as the same header.
+    pub fn new(meta: Vec<(String, String)>, columns: Vec<String>) -> Header {
+        let flat = |s: &str| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+        Header {
+            meta: meta.iter().map(|(k, v)| (flat(k), flat(v))).collect(),
+            columns: columns.iter().map(|c| flat(c)).collect(),
+        }
+    }
+
     /// A meta value.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
@@ -162,11 +173,7 @@ impl Table {
     /// [`Error::Io`] if it cannot be read; [`Error::Table`] naming the file,
     /// line and problem for a malformed header or row or a repeated point.
     pub fn read(path: &Path) -> Result<Table> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            action: "read the results",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::read_text(path, "the results file")?;
         Table::parse(&text, &path.display().to_string())
     }
 

@@ -1,8 +1,9 @@
 //! The parser of the ngspice netlist language.
 //!
-//! [`parse_str`] reads a netlist from text; [`parse_file`] from a file, and
-//! it alone follows `.include` and `.lib` (relative to the including file,
-//! with cycle detection). Both return a [`Netlist`].
+//! [`parse_deck`] reads a [`Deck`] (a netlist with its includes expanded,
+//! see [`crate::deck`]); [`parse_file`] loads the deck from a file first and
+//! [`parse_str`] from text (where `.include` and `.lib` are errors). All
+//! return a [`Netlist`].
 //!
 //! What is read: the title line; `*` comments and `;`/`$` inline comments;
 //! `+` continuations; keywords in any case; numbers with SI suffixes and
@@ -26,11 +27,11 @@
 //! couplings, `T` lines, other `.model` types, ...), never dropped silently.
 
 mod funcs;
-mod source;
+pub(crate) mod source;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use atscale_circuit::{
     Circuit, DiodeParams, Element, ElementKind, Expr, Instance, Model, ModelKind, MosParams, Param, Subckt,
@@ -38,6 +39,7 @@ use atscale_circuit::{
 };
 
 use crate::analysis::{Analysis, Method, Tran};
+use crate::deck::{Deck, DeckLimits};
 use crate::dialect::Ngspice;
 use crate::error::{Error, Result};
 use crate::number::{parse_number, NumberError};
@@ -47,9 +49,6 @@ use crate::write::{
 use funcs::{FuncDef, Funcs};
 pub use source::ControlBlock;
 use source::{tokenize, Logical, Tk, Token};
-
-/// How deeply `.include`/`.lib` may nest.
-const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// A parsed netlist.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,18 +91,22 @@ impl fmt::Display for Warning {
 /// `.include` and `.lib` are errors here (no file system): use
 /// [`parse_file`].
 pub fn parse_str(text: &str, file_name: &str) -> Result<Netlist> {
-    Parser::new(None).run(text, file_name)
+    parse_deck(&Deck::from_text(text, file_name, None, &DeckLimits::default())?)
 }
 
 /// Reads and parses a netlist file, following `.include` and `.lib`
-/// relative to the including file.
+/// relative to the including file ([`Deck::load`] with default limits).
 pub fn parse_file(path: &Path) -> Result<Netlist> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let mut p = Parser::new(Some(canonical.parent().map(Path::to_path_buf).unwrap_or_default()));
-    p.include_stack.push((canonical, None));
-    p.run(&text, &path.display().to_string())
+    parse_deck(&Deck::load(path, &DeckLimits::default())?)
+}
+
+/// Parses a deck: a netlist with its includes expanded.
+pub fn parse_deck(deck: &Deck) -> Result<Netlist> {
+    let mut p = Parser::new();
+    for note in deck.notes() {
+        p.warnings.push(Warning { file: String::new(), line: 0, message: note.clone() });
+    }
+    p.run(deck)
 }
 
 /// An annotated element or instance.
@@ -150,9 +153,6 @@ struct OpenSubckt {
 }
 
 struct Parser {
-    /// Directory of the top file, when reading from the file system.
-    base: Option<PathBuf>,
-    include_stack: Vec<(PathBuf, Option<String>)>,
     circuit: Circuit,
     analysis: Analysis,
     tran_seen: bool,
@@ -195,10 +195,8 @@ const UNSUPPORTED_DOTS: &[&str] = &[
 ];
 
 impl Parser {
-    fn new(base: Option<PathBuf>) -> Self {
+    fn new() -> Self {
         Parser {
-            base,
-            include_stack: Vec::new(),
             circuit: Circuit::default(),
             analysis: Analysis::default(),
             tran_seen: false,
@@ -214,8 +212,8 @@ impl Parser {
         }
     }
 
-    fn run(mut self, text: &str, file: &str) -> Result<Netlist> {
-        let read = source::read(text, file, true)?;
+    fn run(mut self, deck: &Deck) -> Result<Netlist> {
+        let read = source::read(deck.lines().map(|(f, n, t)| (f.clone(), n, t)), true)?;
         let title = read.title.unwrap_or_default();
         self.control_blocks.extend(read.control_blocks);
         let header = header_from(&read.leading_comments);
@@ -499,13 +497,11 @@ impl Parser {
             ".func" => self.func(line, toks),
             ".subckt" => self.subckt(line, toks),
             ".ends" => self.ends(line, toks),
-            ".include" | ".inc" => self.include(line, toks, false),
-            ".lib" => self.include(line, toks, true),
             ".endl" => Err(line.diag(0, "`.endl` outside a library section", Some("a card"))),
             ".model" => self.model(line, toks),
             ".ic" => self.ic(line, toks),
             ".options" | ".option" | ".opt" | ".opts" => self.options(line, toks),
-            ".tran" => self.tran(line, toks),
+            ".tran" => self.tran(line),
             ".save" | ".print" | ".plot" | ".probe" => {
                 self.output_requests.push(line.text.clone());
                 Ok(())
@@ -717,95 +713,6 @@ impl Parser {
         Ok(())
     }
 
-    fn include(&mut self, line: &Logical, toks: &[Token<'_>], lib: bool) -> Result<()> {
-        let Some(path_tok) = toks.get(1) else {
-            return Err(line.diag(toks[0].end, "missing file name", Some("a path")));
-        };
-        let path_text = path_tok.inner();
-        let section = if lib {
-            match toks.get(2) {
-                Some(t) => Some(t.text.to_ascii_lowercase()),
-                None => {
-                    return Err(line.diag(
-                        path_tok.end,
-                        "`.lib` section headers are only allowed inside library files",
-                        Some("`.lib file section`"),
-                    ))
-                }
-            }
-        } else {
-            None
-        };
-        let Some(base) = self.current_dir() else {
-            return Err(line.diag(
-                0,
-                format!("`{}` needs the file system; parse the netlist with parse_file", toks[0].text),
-                None,
-            ));
-        };
-        let path = base.join(path_text);
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
-        let key = (canonical.clone(), section.clone());
-        if self.include_stack.contains(&key) {
-            return Err(line.diag(
-                path_tok.start,
-                format!("`{path_text}` includes itself (an include cycle)"),
-                None,
-            ));
-        }
-        if self.include_stack.len() > MAX_INCLUDE_DEPTH {
-            return Err(line.diag(
-                path_tok.start,
-                format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
-                None,
-            ));
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| line.diag(path_tok.start, format!("cannot read `{}`: {e}", path.display()), None))?;
-        let read = source::read(&text, &path.display().to_string(), false)?;
-        self.control_blocks.extend(read.control_blocks);
-        let lines = match &section {
-            None => read.lines,
-            Some(sect) => {
-                let mut out = Vec::new();
-                let mut inside = false;
-                let mut found = false;
-                for l in read.lines {
-                    let words: Vec<String> = l.text.split_whitespace().map(str::to_ascii_lowercase).collect();
-                    if !inside && words.len() == 2 && words[0] == ".lib" && words[1] == *sect {
-                        inside = true;
-                        found = true;
-                    } else if inside && words.first().map(String::as_str) == Some(".endl") {
-                        inside = false;
-                    } else if inside {
-                        out.push(l);
-                    }
-                }
-                if !found {
-                    return Err(line.diag(
-                        toks[2].start,
-                        format!("library `{}` has no section `{sect}`", path.display()),
-                        Some("a section name the file defines with `.lib name`"),
-                    ));
-                }
-                out
-            }
-        };
-        self.include_stack.push(key);
-        let ended = self.ended;
-        let res = self.lines(&lines);
-        self.ended = ended;
-        self.include_stack.pop();
-        res
-    }
-
-    fn current_dir(&self) -> Option<PathBuf> {
-        match self.include_stack.last() {
-            Some((p, _)) => p.parent().map(Path::to_path_buf),
-            None => self.base.clone(),
-        }
-    }
-
     fn model(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
         let name = toks.get(1).filter(|t| t.kind == Tk::Word).ok_or_else(|| {
             line.diag(toks[0].end, "missing model name", Some("`.model name type(params)`"))
@@ -1002,56 +909,11 @@ impl Parser {
         Ok(())
     }
 
-    fn tran(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+    fn tran(&mut self, line: &Logical) -> Result<()> {
         if self.tran_seen {
             return Err(line.diag(0, "a second `.tran`", Some("one transient analysis per netlist")));
         }
-        let mut nums = Vec::new();
-        let mut uic = false;
-        for t in &toks[1..] {
-            if t.is_word("uic") {
-                uic = true;
-            } else if uic {
-                return Err(line.diag(
-                    t.start,
-                    format!("unexpected `{}` after `uic`", t.text),
-                    Some("the end of the line"),
-                ));
-            } else if nums.len() == 4 {
-                return Err(line.diag(
-                    t.start,
-                    format!("unexpected `{}`", t.text),
-                    Some("`uic` or the end of the line"),
-                ));
-            } else if t.kind == Tk::Word {
-                nums.push((number(line, t)?, t.start));
-            } else {
-                return Err(line.diag(t.start, "`.tran` times must be numbers here", Some("a number")));
-            }
-        }
-        if nums.len() < 2 {
-            return Err(line.diag(
-                line.text.len(),
-                "`.tran` needs a step and a stop time",
-                Some("`.tran tstep tstop [tstart [tmax]] [uic]`"),
-            ));
-        }
-        for &(x, at) in &nums {
-            if !(x.is_finite() && x >= 0.0) {
-                return Err(line.diag(at, "`.tran` times must be finite and not negative", None));
-            }
-        }
-        let tran = Tran {
-            tstep_s: nums[0].0,
-            tstop_s: nums[1].0,
-            tstart_s: nums.get(2).map_or(0.0, |x| x.0),
-            tmax_s: nums.get(3).map(|x| x.0),
-            uic,
-        };
-        if tran.tstop_s <= tran.tstart_s {
-            return Err(line.diag(nums[1].1, "`.tran` stops before it starts", Some("tstop > tstart")));
-        }
-        self.analysis.tran = Some(tran);
+        self.analysis.tran = Some(tran_card(line)?);
         self.tran_seen = true;
         Ok(())
     }
@@ -1584,6 +1446,58 @@ impl Parser {
 }
 
 const VALUE: &str = "a number (such as 1k or 2.5e-3) or an expression in braces";
+
+/// Reads a `.tran tstep tstop [tstart [tmax]] [uic]` card: the one `.tran`
+/// reader, used by the parser and by [`Deck::tran`].
+pub(crate) fn tran_card(line: &Logical) -> Result<Tran> {
+    let toks = tokenize(line)?;
+    let mut nums = Vec::new();
+    let mut uic = false;
+    for t in toks.iter().skip(1) {
+        if t.is_word("uic") {
+            uic = true;
+        } else if uic {
+            return Err(line.diag(
+                t.start,
+                format!("unexpected `{}` after `uic`", t.text),
+                Some("the end of the line"),
+            ));
+        } else if nums.len() == 4 {
+            return Err(line.diag(
+                t.start,
+                format!("unexpected `{}`", t.text),
+                Some("`uic` or the end of the line"),
+            ));
+        } else if t.kind == Tk::Word {
+            nums.push((number(line, t)?, t.start));
+        } else {
+            return Err(line.diag(t.start, "`.tran` times must be numbers here", Some("a number")));
+        }
+    }
+    if nums.len() < 2 {
+        return Err(line.diag(
+            line.text.len(),
+            "`.tran` needs a step and a stop time",
+            Some("`.tran tstep tstop [tstart [tmax]] [uic]`"),
+        ));
+    }
+    for &(x, at) in &nums {
+        if !(x.is_finite() && x >= 0.0) {
+            return Err(line.diag(at, "`.tran` times must be finite and not negative", None));
+        }
+    }
+    let tran = Tran {
+        tstep_s: nums[0].0,
+        tstop_s: nums[1].0,
+        tstart_s: nums.get(2).map_or(0.0, |x| x.0),
+        tmax_s: nums.get(3).map(|x| x.0),
+        uic,
+    };
+    if tran.tstop_s <= tran.tstart_s {
+        return Err(line.diag(nums[1].1, "`.tran` stops before it starts", Some("tstop > tstart")));
+    }
+    Ok(tran)
+}
 
 fn card_count_of(ann: &Ann) -> usize {
     match ann {

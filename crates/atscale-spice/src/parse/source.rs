@@ -1,7 +1,7 @@
 //! Physical lines to logical lines: comments, `+` continuations, `.control`
 //! blocks; and positions for diagnostics.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::{Diagnostic, Error};
 use crate::write::ANNOTATION_PREFIX;
@@ -9,7 +9,7 @@ use crate::write::ANNOTATION_PREFIX;
 /// One physical line of a file.
 #[derive(Debug)]
 pub(crate) struct Phys {
-    pub file: Rc<str>,
+    pub file: Arc<str>,
     /// From 1.
     pub line: usize,
     pub text: String,
@@ -20,7 +20,7 @@ pub(crate) struct Phys {
 struct Seg {
     /// Byte offset in the logical text where the piece starts.
     start: usize,
-    phys: Rc<Phys>,
+    phys: Arc<Phys>,
     /// Byte offset in the physical text where the piece starts.
     col: usize,
 }
@@ -63,6 +63,17 @@ impl Logical {
             message: message.into(),
             expected: expected.map(str::to_string),
         }))
+    }
+
+    /// A logical line of one physical line (no continuation).
+    pub fn single(file: Arc<str>, line: usize, raw: &str) -> Logical {
+        let trimmed = raw.trim_start();
+        let phys = Arc::new(Phys { file, line, text: raw.to_string() });
+        Logical {
+            text: trimmed.trim_end().to_string(),
+            segs: vec![Seg { start: 0, phys, col: raw.len() - trimmed.len() }],
+            annotation: false,
+        }
     }
 
     /// File and line of the start, for warnings.
@@ -111,17 +122,19 @@ fn strip_inline(s: &str) -> &str {
     s
 }
 
-/// Splits `text` into logical lines. With `title`, the first physical line
-/// is the title.
-pub(crate) fn read(text: &str, file: &str, title: bool) -> Result<Read, Error> {
-    let file: Rc<str> = Rc::from(file);
+/// Joins physical lines (file, line number, text) into logical lines. With
+/// `title`, the first line is the title.
+pub(crate) fn read<'a>(
+    lines: impl IntoIterator<Item = (Arc<str>, usize, &'a str)>,
+    title: bool,
+) -> Result<Read, Error> {
     let mut out =
         Read { title: None, leading_comments: Vec::new(), lines: Vec::new(), control_blocks: Vec::new() };
-    let mut control: Option<(Rc<Phys>, Vec<String>)> = None;
+    let mut control: Option<(Arc<Phys>, Vec<String>)> = None;
     let mut in_leading = title;
-    for (k, raw) in text.split('\n').enumerate() {
+    for (k, (file, line, raw)) in lines.into_iter().enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let phys = Rc::new(Phys { file: file.clone(), line: k + 1, text: raw.to_string() });
+        let phys = Arc::new(Phys { file, line, text: raw.to_string() });
         if k == 0 && title {
             out.title = Some(raw.to_string());
             continue;
@@ -177,7 +190,9 @@ pub(crate) fn read(text: &str, file: &str, title: bool) -> Result<Read, Error> {
         let col = raw.len() - trimmed.len();
         if let Some(rest) = trimmed.strip_prefix('+') {
             let body = strip_inline(rest);
-            match out.lines.last_mut().filter(|l| !l.annotation) {
+            match out.lines.last_mut().filter(|l| {
+                !l.annotation && l.segs.last().is_some_and(|g| Arc::ptr_eq(&g.phys.file, &phys.file))
+            }) {
                 Some(prev) => {
                     prev.text.push(' ');
                     let start = prev.text.len();

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use atscale_spice::{Deck, DeckLimits};
 use atscale_verify::events::{crossings, EventSpec};
 use atscale_verify::ngspice::{MaxStepSource, NgspiceRun, NgspiceRunner, RunOptions};
 use atscale_verify::Error;
@@ -18,9 +19,14 @@ fn runner() -> NgspiceRunner {
 
 fn run(name: &str, opts: &RunOptions) -> (PathBuf, Result<NgspiceRun, Error>) {
     let path = fixture(name);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let r = runner().run(&text, &path, opts);
+    let r = Deck::load(&path, &DeckLimits::default())
+        .map_err(Error::from)
+        .and_then(|d| runner().run(&d, &path, opts));
     (path, r)
+}
+
+fn deck_of(text: &str, path: &Path) -> Deck {
+    Deck::from_text(text, &path.display().to_string(), path.parent(), &DeckLimits::default()).unwrap()
 }
 
 fn expect_err(name: &str, opts: &RunOptions) -> Error {
@@ -54,7 +60,7 @@ fn fitzhugh_nagumo_events_match_reference() {
     // The netlist's TMAX (0.1) wins over the accuracy; force the derived one instead:
     let text =
         std::fs::read_to_string(&path).unwrap().replace(".tran 0.1 100 0 0.1 uic", ".tran 0.1 100 uic");
-    let r = runner().run(&text, &path, &opts).unwrap();
+    let r = runner().run(&deck_of(&text, &path), &path, &opts).unwrap();
     assert_eq!(
         r.max_step.source,
         MaxStepSource::DerivedFromAccuracy { event_accuracy_s: 0.04, factor: 0.25 }
@@ -116,14 +122,16 @@ fn syntax_errors_name_the_line() {
         ("failures/syntax_unbalanced_paren.cir", 4, "syntax error"),
     ];
     for (name, line_no, msg) in cases {
-        // syntax_bad_tran has a .tran card the runner cannot read itself: it refuses first.
+        // syntax_bad_tran has a .tran card the deck reader cannot read: it refuses first.
         match expect_err(name, &RunOptions::default()) {
             Error::NetlistRejected { line, message, text, .. } => {
                 assert_eq!(line, Some(line_no), "{name}");
                 assert!(message.contains(msg), "{name}: {message}");
                 assert!(text.is_some());
             }
-            Error::BadTranCard { line, .. } if name.contains("bad_tran") => assert_eq!(line, line_no),
+            Error::Netlist(e) if name.contains("bad_tran") => {
+                assert_eq!(e.diagnostic().map(|d| d.line), Some(line_no), "{e}")
+            }
             e => panic!("{name}: {e}"),
         }
     }
@@ -148,7 +156,7 @@ fn explicit_max_step_is_written_and_reported() {
     let (_, r) = run("rc_step.cir", &opts);
     let r = r.unwrap();
     assert_eq!(r.max_step.source, MaxStepSource::Explicit { replaced_netlist_value_s: None });
-    assert!(r.deck.contains(".tran 1e-5 2e-3 0e0 1e-6"), "{}", r.deck);
+    assert!(r.deck.contains(".tran 1e-5 0.002 0 1e-6"), "{}", r.deck);
     let t = r.plot().unwrap().time().unwrap();
     assert!(t.windows(2).all(|w| w[1] - w[0] <= 1e-6 * (1.0 + 1e-9)));
     let default = run("rc_step.cir", &RunOptions::default()).1.unwrap();

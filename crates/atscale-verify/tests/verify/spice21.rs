@@ -26,7 +26,12 @@ fn ngspice_events(circuit: &FlatCircuit, tstop: f64, tmax: f64, spec: &EventSpec
         write_flat_netlist(&Circuit::from(circuit.clone()), &analysis, &Ngspice, &Header::default()).unwrap();
     let path = Path::new("spice21-crosscheck.cir");
     let r = runner
-        .run(&text, path, &RunOptions::default())
+        .run(
+            &atscale_spice::Deck::from_text(&text, "spice21-crosscheck.cir", None, &Default::default())
+                .unwrap(),
+            path,
+            &RunOptions::default(),
+        )
         .unwrap_or_else(|e| panic!("ngspice -b -r out.raw deck.cir failed: {e}\nnetlist:\n{text}"));
     let plot = r.plot().unwrap();
     crossings(plot.time().unwrap(), plot.real(&spec.signal).unwrap(), spec)

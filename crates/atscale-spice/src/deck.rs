@@ -1,0 +1,756 @@
+//! A netlist as ngspice would read it: the named file and every file it
+//! includes, expanded in place into one list of lines, each with its origin.
+//!
+//! [`Deck::load`] reads a netlist file and follows `.include` and
+//! `.lib file section` (relative to the including file, with cycle and depth
+//! checks), so the parser and ngspice see exactly the same lines and ngspice
+//! never opens a file of the user's itself: the deck it runs is
+//! self-contained. Every file is opened through
+//! [`atscale_files::read_input`]: regular files only (pipes for the file
+//! named on the command line), no pseudo files, a byte limit over the whole
+//! expanded deck, text only. An included file must look like a netlist (its
+//! first card is a comment, a dot card or an element card) or it is refused
+//! without its contents being shown.
+//!
+//! The deck records every route by which ngspice would run commands
+//! ([`ControlRoute`]): `.control` blocks, `*#` comment lines (which ngspice
+//! executes as commands, also in included files) and a first line starting
+//! with `*ng_script` (which makes the whole file a script). Only
+//! [`Deck::ngspice_text`] with `allow_control` lets them through; a `*#`
+//! line that holds no command (a rule of `#` characters) is rewritten as a
+//! plain comment. The native parser ignores them all.
+//!
+//! ngspice behaviours kept: `.lib name` ... `.endl` blocks define sections
+//! and are not part of the circuit unless called; `.end` ends the file it
+//! is in. Refused with an error rather than guessed: `~` paths, the
+//! compatibility includes `.incpslt`, and `@` lines (ngspice stops reading
+//! a file there).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use atscale_files::{read_input, InputRules, DEFAULT_MAX_INPUT_BYTES};
+
+use crate::analysis::Tran;
+use crate::error::{Error, Result};
+use crate::number::format_number;
+use crate::parse::source::{self, Logical};
+
+/// How deeply `.include`/`.lib` may nest.
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Limits of reading a deck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeckLimits {
+    /// Largest number of bytes read over the whole expanded deck (a file
+    /// included twice counts twice). Default
+    /// [`atscale_files::DEFAULT_MAX_INPUT_BYTES`].
+    pub max_bytes: u64,
+}
+
+impl Default for DeckLimits {
+    fn default() -> Self {
+        DeckLimits { max_bytes: DEFAULT_MAX_INPUT_BYTES }
+    }
+}
+
+/// A way a deck would make ngspice run commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteKind {
+    /// A `.control` ... `.endc` block.
+    ControlBlock,
+    /// A comment line starting with `*#`, which ngspice runs as a command.
+    StarHash,
+    /// A first line starting with `*ng_script`: the file is a command script.
+    NgScript,
+}
+
+impl RouteKind {
+    /// The route as a phrase.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RouteKind::ControlBlock => "a .control block",
+            RouteKind::StarHash => "a `*#` line, which ngspice runs as a command",
+            RouteKind::NgScript => "a first line `*ng_script`, which makes ngspice run the file as commands",
+        }
+    }
+}
+
+/// Where a deck would make ngspice run commands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ControlRoute {
+    /// What it is.
+    pub kind: RouteKind,
+    /// The file it is in.
+    pub file: String,
+    /// Its line, from 1.
+    pub line: usize,
+    /// The line as written (at most 200 characters).
+    pub text: String,
+}
+
+impl std::fmt::Display for ControlRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {} (`{}`)", self.file, self.line, self.kind.describe(), self.text.trim())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct DeckLine {
+    text: Box<str>,
+    file: u32,
+    line: u32,
+}
+
+/// A netlist and everything it includes, as one list of lines.
+#[derive(Debug, Clone)]
+pub struct Deck {
+    files: Vec<Arc<str>>,
+    lines: Vec<DeckLine>,
+    routes: Vec<ControlRoute>,
+    notes: Vec<String>,
+}
+
+impl Deck {
+    /// Reads the netlist `path` and everything it includes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when the file may not or cannot be read;
+    /// [`Error::Parse`] at the `.include` or `.lib` line whose file is
+    /// missing, refused, too large, a cycle or nested too deeply.
+    pub fn load(path: &Path, limits: &DeckLimits) -> Result<Deck> {
+        let input = read_input(path, "the netlist", &InputRules::named(limits.max_bytes))
+            .map_err(|source| Error::Input(Box::new(source)))?;
+        let name = path.display().to_string();
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let dir = canonical.parent().map(Path::to_path_buf);
+        let mut r = Reader::new(limits, dir.is_some());
+        if input.latin1 {
+            r.notes.push(format!("{name}: not UTF-8; read as Latin-1"));
+        }
+        r.total = input.text.len() as u64;
+        r.stack.push((canonical, None));
+        r.file(&input.text, &name, dir.as_deref(), None, true)?;
+        Ok(r.finish())
+    }
+
+    /// Reads a netlist held in memory, named `name` in messages. `.include`
+    /// and `.lib` resolve relative to `dir`; without one they are errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Deck::load`].
+    pub fn from_text(text: &str, name: &str, dir: Option<&Path>, limits: &DeckLimits) -> Result<Deck> {
+        let mut r = Reader::new(limits, dir.is_some());
+        r.total = text.len() as u64;
+        if r.total > limits.max_bytes {
+            return Err(Error::Input(Box::new(atscale_files::Error::TooLarge {
+                path: PathBuf::from(name),
+                what: "the netlist".into(),
+                limit_bytes: limits.max_bytes,
+            })));
+        }
+        r.file(text, name, dir, None, true)?;
+        Ok(r.finish())
+    }
+
+    /// The lines: file name, line number (from 1) and text, the title first.
+    pub fn lines(&self) -> impl Iterator<Item = (&Arc<str>, usize, &str)> + '_ {
+        self.lines.iter().map(|l| (&self.files[l.file as usize], l.line as usize, &*l.text))
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether the deck has no line at all (not even a title).
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The title (the first line of the named file).
+    pub fn title(&self) -> &str {
+        self.lines.first().map_or("", |l| &l.text)
+    }
+
+    /// File and line of line `n` (from 1) of the text [`Deck::ngspice_text`] writes.
+    pub fn origin(&self, n: usize) -> Option<(&str, usize)> {
+        let l = self.lines.get(n.checked_sub(1)?)?;
+        Some((&self.files[l.file as usize], l.line as usize))
+    }
+
+    /// The text of line `n` (from 1), at most 200 characters.
+    pub fn line_text(&self, n: usize) -> Option<String> {
+        let l = self.lines.get(n.checked_sub(1)?)?;
+        Some(clip(&l.text, 200))
+    }
+
+    fn title_file(&self) -> String {
+        self.files.first().map_or_else(String::new, |f| f.to_string())
+    }
+
+    /// Every route by which ngspice would run commands.
+    pub fn control_routes(&self) -> &[ControlRoute] {
+        &self.routes
+    }
+
+    /// Refuses a deck with a control route unless `allow_control`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ControlRefused`] naming every route.
+    pub fn check_control(&self, allow_control: bool) -> Result<()> {
+        if !allow_control && !self.routes.is_empty() {
+            return Err(Error::ControlRefused { routes: self.routes.clone() });
+        }
+        Ok(())
+    }
+
+    /// Remarks about reading (a file read as Latin-1).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The `.tran` card, if any (continuation lines joined; `.control`
+    /// blocks skipped), with the deck indices of its first line and its
+    /// continuation lines.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] for a malformed or second `.tran`.
+    pub fn tran(&self) -> Result<Option<Tran>> {
+        Ok(self.tran_lines()?.map(|(t, _)| t))
+    }
+
+    fn tran_lines(&self) -> Result<Option<(Tran, Vec<usize>)>> {
+        let mut found: Option<(Tran, Vec<usize>)> = None;
+        let mut in_control = false;
+        let mut k = 1;
+        while k < self.lines.len() {
+            let word = first_word(&self.lines[k].text);
+            if in_control {
+                in_control = !word.starts_with(".endc");
+                k += 1;
+                continue;
+            }
+            if word.starts_with(".control") {
+                in_control = true;
+                k += 1;
+                continue;
+            }
+            if word != ".tran" {
+                k += 1;
+                continue;
+            }
+            let mut idx = vec![k];
+            while let Some(next) = self.lines.get(idx[idx.len() - 1] + 1) {
+                if !next.text.trim_start().starts_with('+') {
+                    break;
+                }
+                idx.push(idx[idx.len() - 1] + 1);
+            }
+            let logical = self.logical(&idx)?;
+            let tran = crate::parse::tran_card(&logical)?;
+            if found.is_some() {
+                return Err(logical.diag(0, "a second `.tran`", Some("one transient analysis per netlist")));
+            }
+            k = idx[idx.len() - 1] + 1;
+            found = Some((tran, idx));
+        }
+        Ok(found)
+    }
+
+    fn logical(&self, idx: &[usize]) -> Result<Logical> {
+        let read = source::read(
+            idx.iter().map(|&i| {
+                let l = &self.lines[i];
+                (self.files[l.file as usize].clone(), l.line as usize, &*l.text)
+            }),
+            false,
+        )?;
+        let first = &self.lines[idx[0]];
+        Ok(read.lines.into_iter().next().unwrap_or_else(|| {
+            Logical::single(self.files[first.file as usize].clone(), first.line as usize, &first.text)
+        }))
+    }
+
+    /// The deck as ngspice runs it, one line per line of this deck (so
+    /// [`Deck::origin`] maps ngspice's line numbers back), with the `.tran`
+    /// card replaced by `tran` when given.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ControlRefused`] when the deck holds a control route and
+    /// `allow_control` is false; [`Error::Parse`] for a malformed `.tran`;
+    /// [`Error::NonFinite`] for a `tran` value no netlist can hold.
+    pub fn ngspice_text(&self, allow_control: bool, tran: Option<&Tran>) -> Result<String> {
+        self.check_control(allow_control)?;
+        let mut replace: HashMap<usize, String> = HashMap::new();
+        if let Some(t) = tran {
+            if let Some((_, idx)) = self.tran_lines()? {
+                replace.insert(idx[0], tran_text(t)?);
+                for &i in &idx[1..] {
+                    replace.insert(i, "* (continuation of the .tran card above, joined by atscale)".into());
+                }
+            } else {
+                return Err(Error::NoTran { file: self.title_file() });
+            }
+        }
+        let mut out = String::with_capacity(self.lines.iter().map(|l| l.text.len() + 1).sum());
+        for (k, l) in self.lines.iter().enumerate() {
+            match replace.get(&k) {
+                Some(r) => out.push_str(r),
+                None => out.push_str(&l.text),
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
+/// `.tran tstep tstop tstart tmax [uic]` with exactly round-tripping numbers.
+fn tran_text(t: &Tran) -> Result<String> {
+    let num = |x: f64, what: &str| {
+        format_number(x).ok_or_else(|| Error::NonFinite { context: format!("the .tran {what}"), value: x })
+    };
+    let mut s = format!(
+        ".tran {} {} {}",
+        num(t.tstep_s, "step")?,
+        num(t.tstop_s, "stop time")?,
+        num(t.tstart_s, "start time")?
+    );
+    if let Some(h) = t.tmax_s {
+        s.push(' ');
+        s.push_str(&num(h, "maximum step")?);
+    }
+    if t.uic {
+        s.push_str(" uic");
+    }
+    Ok(s)
+}
+
+fn first_word(s: &str) -> String {
+    s.split_whitespace().next().unwrap_or("").to_ascii_lowercase()
+}
+
+/// At most `n` characters of `s`, with `…` when cut.
+pub fn clip(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+/// Where the reader is in a file with `.lib` sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Reading the file's cards.
+    Read,
+    /// In a `.lib name` ... `.endl` definition that was not asked for.
+    Definition,
+    /// Looking for the section asked for.
+    Outside,
+    /// In the section asked for.
+    Section,
+}
+
+/// Whether `t` is `.lib section`.
+fn is_definition_of(t: &str, section: &str) -> bool {
+    let mut w = t.split_whitespace();
+    matches!((w.next(), w.next(), w.next()), (Some(a), Some(b), None)
+        if a.eq_ignore_ascii_case(".lib") && b.eq_ignore_ascii_case(section))
+}
+
+struct Reader {
+    max_bytes: u64,
+    total: u64,
+    files: Vec<Arc<str>>,
+    lines: Vec<DeckLine>,
+    routes: Vec<ControlRoute>,
+    notes: Vec<String>,
+    stack: Vec<(PathBuf, Option<String>)>,
+    cache: HashMap<PathBuf, (Arc<str>, bool)>,
+    has_fs: bool,
+    /// Still in the comment block right after the title of the named file.
+    leading: bool,
+}
+
+impl Reader {
+    fn new(limits: &DeckLimits, has_fs: bool) -> Reader {
+        Reader {
+            max_bytes: limits.max_bytes,
+            total: 0,
+            files: Vec::new(),
+            lines: Vec::new(),
+            routes: Vec::new(),
+            notes: Vec::new(),
+            stack: Vec::new(),
+            cache: HashMap::new(),
+            has_fs,
+            leading: true,
+        }
+    }
+
+    fn finish(self) -> Deck {
+        Deck { files: self.files, lines: self.lines, routes: self.routes, notes: self.notes }
+    }
+
+    fn route(&mut self, kind: RouteKind, file: &Arc<str>, line: usize, text: &str) {
+        self.routes.push(ControlRoute { kind, file: file.to_string(), line, text: clip(text, 200) });
+    }
+
+    /// Appends the lines of one file, or of one of its `.lib` sections.
+    fn file(
+        &mut self,
+        text: &str,
+        name: &str,
+        dir: Option<&Path>,
+        section: Option<&str>,
+        top: bool,
+    ) -> Result<()> {
+        let fid = self.files.len() as u32;
+        let file: Arc<str> = Arc::from(name);
+        self.files.push(file.clone());
+        let mut in_control = false;
+        let mut state = if section.is_some() { Part::Outside } else { Part::Read };
+        for (k, raw) in text.split('\n').enumerate() {
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let n = k + 1;
+            if top && k == 0 {
+                if raw.trim_start().to_ascii_lowercase().starts_with("*ng_script") {
+                    self.route(RouteKind::NgScript, &file, n, raw);
+                }
+                self.push(fid, n, raw);
+                continue;
+            }
+            let t = raw.trim_start();
+            let word = first_word(t);
+            if in_control {
+                in_control = !word.starts_with(".endc");
+                self.push(fid, n, raw);
+                continue;
+            }
+            match (state, word.as_str()) {
+                (Part::Section, ".endl") => return Ok(()),
+                (Part::Definition, ".endl") => {
+                    state = Part::Read;
+                    continue;
+                }
+                (Part::Outside | Part::Definition, _) => {
+                    if word == ".lib" && section.is_some_and(|s| is_definition_of(t, s)) {
+                        state = Part::Section;
+                    }
+                    continue;
+                }
+                (Part::Read | Part::Section, ".lib") if t.split_whitespace().count() == 2 => {
+                    if state == Part::Section {
+                        return Err(self.diag(
+                            &file,
+                            n,
+                            raw,
+                            "a `.lib` section starts inside another",
+                            Some("`.endl`"),
+                        ));
+                    }
+                    state = Part::Definition;
+                    continue;
+                }
+                _ => {}
+            }
+            if t.is_empty() {
+                continue;
+            }
+            if t.starts_with('*') {
+                self.comment(fid, &file, n, raw, t, top);
+                continue;
+            }
+            self.leading = false;
+            if word.starts_with(".control") {
+                in_control = true;
+                self.route(RouteKind::ControlBlock, &file, n, raw);
+                self.push(fid, n, raw);
+            } else if t.starts_with('@') {
+                return Err(self.diag(
+                    &file,
+                    n,
+                    raw,
+                    "a line starting with `@` ends the file for ngspice",
+                    Some("a card"),
+                ));
+            } else if word == ".end" {
+                if top {
+                    self.push(fid, n, raw);
+                }
+                return Ok(());
+            } else if word.starts_with(".inc") || word.starts_with(".lib") {
+                self.include(&file, n, raw, &word, dir)?;
+            } else {
+                self.push(fid, n, raw);
+            }
+        }
+        Ok(())
+    }
+
+    fn comment(&mut self, fid: u32, file: &Arc<str>, n: usize, raw: &str, t: &str, top: bool) {
+        if let Some(rest) = t.strip_prefix("*#") {
+            if rest.chars().any(char::is_alphanumeric) {
+                self.route(RouteKind::StarHash, file, n, raw);
+                self.push(fid, n, raw);
+            } else {
+                // A rule of `#`s: a comment in both languages; never let it reach ngspice as `*#`.
+                self.push(fid, n, &format!("* {}", &t[1..]));
+            }
+            return;
+        }
+        // Comments matter to the parser only as the header after the title
+        // and as `*@atscale` annotations; others are dropped, so a file of
+        // comments costs no memory.
+        if (top && self.leading) || t.starts_with(crate::write::ANNOTATION_PREFIX) {
+            self.push(fid, n, raw);
+        }
+    }
+
+    fn push(&mut self, fid: u32, n: usize, raw: &str) {
+        self.lines.push(DeckLine { text: raw.into(), file: fid, line: n as u32 });
+    }
+
+    fn diag(&self, file: &Arc<str>, n: usize, raw: &str, message: &str, expected: Option<&str>) -> Error {
+        Logical::single(file.clone(), n, raw).diag(raw.len() - raw.trim_start().len(), message, expected)
+    }
+
+    /// Expands `.include path`, `.inc path` and `.lib path section`.
+    fn include(
+        &mut self,
+        file: &Arc<str>,
+        n: usize,
+        raw: &str,
+        word: &str,
+        dir: Option<&Path>,
+    ) -> Result<()> {
+        let line = Logical::single(file.clone(), n, raw);
+        let toks = source::tokenize(&line)?;
+        let at = |k: usize| toks.get(k).map_or(line.text.len(), |t| t.start);
+        let lib = word.starts_with(".lib");
+        if (lib && word != ".lib") || word.starts_with(".incpslt") {
+            return Err(line.diag(
+                at(0),
+                format!("`{}` is not supported by atscale", toks[0].text),
+                Some("`.include file` or `.lib file section`"),
+            ));
+        }
+        let Some(path_tok) = toks.get(1) else {
+            return Err(line.diag(line.text.len(), "missing file name", Some("a path")));
+        };
+        let section = match (lib, toks.get(2)) {
+            (false, _) => None,
+            (true, Some(t)) => Some(t.text.to_ascii_lowercase()),
+            (true, None) => {
+                return Err(line.diag(path_tok.end, "missing section name", Some("`.lib file section`")))
+            }
+        };
+        let path_text = path_tok.inner();
+        if path_text.starts_with('~') {
+            return Err(line.diag(
+                path_tok.start,
+                "`~` is not expanded in include paths",
+                Some("an absolute path or one relative to the including file"),
+            ));
+        }
+        let Some(dir) = dir.filter(|_| self.has_fs) else {
+            return Err(line.diag(
+                at(0),
+                format!("`{}` needs the file system; read the netlist from a file", toks[0].text),
+                None,
+            ));
+        };
+        let path = dir.join(path_text);
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let key = (canonical.clone(), section.clone());
+        if self.stack.contains(&key) {
+            return Err(line.diag(
+                path_tok.start,
+                format!("`{path_text}` includes itself (an include cycle)"),
+                None,
+            ));
+        }
+        if self.stack.len() > MAX_INCLUDE_DEPTH {
+            return Err(line.diag(
+                path_tok.start,
+                format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+                None,
+            ));
+        }
+        let (text, latin1) = match self.cache.get(&canonical) {
+            Some(c) => c.clone(),
+            None => {
+                let remaining = self.max_bytes.saturating_sub(self.total);
+                let input = read_input(&path, "the included file", &InputRules::included(remaining))
+                    .map_err(|e| {
+                        line.diag(path_tok.start, include_refusal(&e, path_text, self.max_bytes), None)
+                    })?;
+                if !looks_like_netlist(&input.text) {
+                    return Err(line.diag(
+                        path_tok.start,
+                        format!(
+                            "`{path_text}` does not look like a netlist (its first line is not a comment, a dot card \
+                             or an element card); atscale includes only netlists and does not show other files"
+                        ),
+                        None,
+                    ));
+                }
+                let entry = (Arc::<str>::from(input.text), input.latin1);
+                self.cache.insert(canonical.clone(), entry.clone());
+                entry
+            }
+        };
+        self.total += text.len() as u64;
+        if self.total > self.max_bytes {
+            return Err(line.diag(
+                path_tok.start,
+                format!(
+                    "the netlist with its includes exceeds {} bytes; raise the limit with --max-input-bytes",
+                    self.max_bytes
+                ),
+                None,
+            ));
+        }
+        let name = path.display().to_string();
+        if latin1 {
+            self.notes.push(format!("{name}: not UTF-8; read as Latin-1"));
+        }
+        if let Some(s) = &section {
+            if !has_section(&text, s) {
+                return Err(line.diag(
+                    at(2),
+                    format!("library `{}` has no section `{s}`", path.display()),
+                    Some("a section name the file defines with `.lib name`"),
+                ));
+            }
+        }
+        let sub_dir = canonical.parent().map(Path::to_path_buf);
+        self.stack.push(key);
+        let res = self.file(&text, &name, sub_dir.as_deref(), section.as_deref(), false);
+        self.stack.pop();
+        res
+    }
+}
+
+/// The message for a file [`read_input`] refused, without its contents.
+fn include_refusal(e: &atscale_files::Error, path_text: &str, max_bytes: u64) -> String {
+    use atscale_files::Error as F;
+    match e {
+        F::TooLarge { .. } => format!(
+            "cannot include `{path_text}`: the netlist with its includes would exceed {max_bytes} bytes; \
+             raise the limit with --max-input-bytes"
+        ),
+        F::Io { source, .. } => format!("cannot read `{path_text}`: {source}"),
+        F::NotRegular { kind, .. } => {
+            format!("cannot include `{path_text}`: it is {kind}; atscale includes only regular files")
+        }
+        F::PseudoFile { fs, .. } => {
+            format!("cannot include `{path_text}`: it is on a pseudo file system ({fs}); atscale includes only stored files")
+        }
+        F::Binary { detail, .. } => {
+            format!(
+                "cannot include `{path_text}`: it is not a text file ({detail}); its contents are not shown"
+            )
+        }
+        other => format!("cannot include `{path_text}`: {other}"),
+    }
+}
+
+fn has_section(text: &str, section: &str) -> bool {
+    text.lines().any(|l| is_definition_of(l, section))
+}
+
+/// Whether the first non-blank line of `text` is a comment, a dot card, a
+/// continuation or an element card (a name of letters, digits and `_.#$-[]<>`
+/// starting with a letter, then at least two more fields). An empty file
+/// counts as a netlist.
+fn looks_like_netlist(text: &str) -> bool {
+    let Some(first) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return true;
+    };
+    if first.starts_with(['*', '.', '+', ';']) {
+        return true;
+    }
+    let mut fields = first.split_whitespace();
+    let name = fields.next().unwrap_or("");
+    let name_ok = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.#$-[]<>".contains(c));
+    name_ok && fields.count() >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn deck(text: &str) -> Deck {
+        Deck::from_text(text, "t.cir", None, &DeckLimits::default()).unwrap()
+    }
+
+    #[test]
+    fn finds_every_control_route() {
+        let d = deck("*ng_script\nR1 a 0 1\n*# shell touch x\n .CONTROL\nrun\n.endc\n*####\n*# \n.end\n");
+        let kinds: Vec<_> = d.control_routes().iter().map(|r| (r.kind, r.line)).collect();
+        assert_eq!(
+            kinds,
+            vec![(RouteKind::NgScript, 1), (RouteKind::StarHash, 3), (RouteKind::ControlBlock, 4)]
+        );
+        assert!(matches!(d.ngspice_text(false, None), Err(Error::ControlRefused { .. })));
+        let text = d.ngspice_text(true, None).unwrap();
+        assert!(text.contains("\n*# shell touch x\n"));
+        assert!(text.contains("\n* ####\n"), "a rule of #s is neutralised: {text}");
+        assert!(!text.contains("\n*# \n"));
+    }
+
+    #[test]
+    fn a_rule_of_hashes_is_not_a_route() {
+        let d = deck("t\n*#####################\n*# ---- *# ----\nR1 a 0 1\n.end\n");
+        assert!(d.control_routes().is_empty());
+        let text = d.ngspice_text(false, None).unwrap();
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("*#")), "{text}");
+    }
+
+    #[test]
+    fn tran_is_read_and_replaced_line_for_line() {
+        let d = deck("t\nR1 a 0 1\n.tran 1m\n+ 10m uic ; comment\n.end\n");
+        let t = d.tran().unwrap().unwrap();
+        assert_eq!((t.tstep_s, t.tstop_s, t.uic), (1e-3, 10e-3, true));
+        let new = Tran { tmax_s: Some(2.5e-6), ..t };
+        let text = d.ngspice_text(false, Some(&new)).unwrap();
+        assert_eq!(text.lines().count(), d.len());
+        assert!(text.contains("\n.tran 0.001 0.01 0 2.5e-6 uic\n"), "{text}");
+        let again =
+            Deck::from_text(&text, "x", None, &DeckLimits::default()).unwrap().tran().unwrap().unwrap();
+        assert_eq!(again, new);
+    }
+
+    #[test]
+    fn sections_not_called_are_skipped_and_end_stops_the_file() {
+        let d = deck("t\n.lib fast\nR9 a 0 1\n.endl\nR1 a 0 1\n.end\nR2 a 0 1\n");
+        let texts: Vec<&str> = d.lines().map(|l| l.2).collect();
+        assert_eq!(texts, vec!["t", "R1 a 0 1", ".end"]);
+    }
+
+    #[test]
+    fn netlist_likeness() {
+        for yes in ["* models\n", ".model d D\n", "R1 a b 1k\n", "\n\nXamp in out amp\n", ""] {
+            assert!(looks_like_netlist(yes), "{yes:?}");
+        }
+        for no in [
+            "root:x:0:0:root:/root:/bin/bash\n",
+            "127.0.0.1 localhost\n",
+            "[user]\n",
+            "KEY=value\n",
+            "-----BEGIN KEY-----\n",
+        ] {
+            assert!(!looks_like_netlist(no), "{no:?}");
+        }
+    }
+}
