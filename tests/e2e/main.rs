@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod design;
+mod hostile;
 mod landscape;
 mod realise;
 mod reliability;
 mod scale;
+mod security;
 mod sim;
 mod summary;
 mod sweep;

@@ -345,8 +345,12 @@ impl Pulse {
                 return c;
             }
         }
+        // Exactly at the end of a period the pulse is still in that period
+        // (ngspice folds only `time > PER`): the value there is the left
+        // limit, which differs from the next period's start when the period
+        // cuts the pulse short (`per < tr + pw + tf`).
         if self.periodic() && (time - self.per).abs() <= eps {
-            return 0.0;
+            return self.per;
         }
         time
     }

@@ -9,7 +9,6 @@ use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::FlatCircuit;
 use atscale_design::landscape::{classify, linspace, Classification, Nature};
-use atscale_spice::number::parse_number;
 use plotters::prelude::*;
 
 use crate::output::write_atomically;
@@ -59,19 +58,7 @@ fn load(path: &std::path::Path) -> Result<(FlatCircuit, (f64, f64))> {
 
 /// Runs `atscale landscape`.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let range = match &args.range {
-        None => None,
-        Some(r) => {
-            let parts: Vec<&str> = r.split(',').map(str::trim).collect();
-            let [lo, hi] = parts.as_slice() else { bail!("--range `{r}`: expected LO,HI in volts") };
-            let lo = parse_number(lo).map_err(|e| anyhow::anyhow!("--range `{r}`: {e}"))?;
-            let hi = parse_number(hi).map_err(|e| anyhow::anyhow!("--range `{r}`: {e}"))?;
-            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                bail!("--range `{r}`: needs finite LO < HI");
-            }
-            Some((lo, hi))
-        }
-    };
+    let range = args.range.as_deref().map(|r| crate::run_args::voltage_range("--range", r)).transpose()?;
     if let Some(p) = &args.plot {
         if p.exists() && !args.force {
             bail!("{} exists; pass --force to overwrite it", p.display());

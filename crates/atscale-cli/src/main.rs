@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     install_signal_handler();
+    atscale_sim::set_default_stop_check(atscale_verify::interrupt::stop_check(None));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Summary(args) => summary::run(args),

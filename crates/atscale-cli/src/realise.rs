@@ -448,7 +448,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let runner = if args.no_sim {
         None
     } else {
-        Some(NgspiceRunner::detect().context("ngspice is needed for the evidence (or pass --no-sim)")?)
+        Some(
+            NgspiceRunner::detect_within(timeout)
+                .context("ngspice is needed for the evidence (or pass --no-sim)")?,
+        )
     };
     let mut widths = Vec::new();
     if let Some(runner) = &runner {

@@ -40,7 +40,7 @@ pub struct LimitArgs {
     /// Largest number of elements after flattening subcircuits [default: 1meg].
     #[arg(long, value_name = "N")]
     max_elements: Option<String>,
-    /// Deepest nesting of subcircuits [default: 100].
+    /// Deepest nesting of subcircuits [default: 100; at most 1000].
     #[arg(long, value_name = "N")]
     max_depth: Option<String>,
     /// Largest number of time steps of one run [default: 10meg].
@@ -58,7 +58,7 @@ impl LimitArgs {
         Ok(Limits {
             max_input_bytes: count("--max-input-bytes", &self.max_input_bytes)?.unwrap_or(d.max_input_bytes),
             max_elements: count_usize("--max-elements", &self.max_elements)?.unwrap_or(d.max_elements),
-            max_depth: count_usize("--max-depth", &self.max_depth)?.unwrap_or(d.max_depth),
+            max_depth: depth(&self.max_depth)?.unwrap_or(d.max_depth),
             max_steps: count("--max-steps", &self.max_steps)?.unwrap_or(d.max_steps),
             max_memory_bytes: count("--max-memory", &self.max_memory)?.unwrap_or(d.max_memory_bytes),
             timeout,
@@ -75,6 +75,19 @@ pub fn count(flag: &str, text: &Option<String>) -> Result<Option<u64>> {
         bail!("{flag} `{t}`: must be a whole number from 1 to 9e15");
     }
     Ok(Some(x as u64))
+}
+
+/// The deepest `--max-depth` accepted: flattening recurses once per level,
+/// and 1000 levels fit the stack of any thread atscale runs with room to spare.
+const MAX_DEPTH_CAP: u64 = 1000;
+
+fn depth(text: &Option<String>) -> Result<Option<usize>> {
+    match count("--max-depth", text)? {
+        Some(n) if n > MAX_DEPTH_CAP => {
+            bail!("--max-depth `{n}`: at most {MAX_DEPTH_CAP} (flattening needs a stack frame per level)")
+        }
+        n => Ok(n.map(|n| n as usize)),
+    }
 }
 
 fn count_usize(flag: &str, text: &Option<String>) -> Result<Option<usize>> {
@@ -132,4 +145,21 @@ fn parse_reltol(text: &Option<String>) -> Result<Option<f64>> {
             Ok(Some(x))
         }
     }
+}
+
+/// Parses `LO,HI` in volts (SPICE suffixes allowed) for `flag`: finite,
+/// LO < HI, within ±1 kV and at least 1 µV wide, so that the grids the
+/// analyses sample stay resolvable and finite.
+pub fn voltage_range(flag: &str, text: &str) -> Result<(f64, f64)> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [lo, hi] = parts.as_slice() else { bail!("{flag} `{text}`: expected LO,HI in volts") };
+    let num = |t: &str| parse_number(t).map_err(|e| anyhow::anyhow!("{flag} `{text}`: {e}"));
+    let (lo, hi) = (num(lo)?, num(hi)?);
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        bail!("{flag} `{text}`: needs finite LO < HI");
+    }
+    if lo.abs().max(hi.abs()) > 1e3 || hi - lo < 1e-6 {
+        bail!("{flag} `{text}`: the range must lie within -1 kV..1 kV and span at least 1 µV");
+    }
+    Ok((lo, hi))
 }

@@ -109,14 +109,7 @@ fn number(flag: &str, text: &str) -> Result<f64> {
 }
 
 fn parse_range(range: Option<&str>) -> Result<(f64, f64)> {
-    let Some(r) = range else { return Ok((-3.0, 3.0)) };
-    let parts: Vec<&str> = r.split(',').map(str::trim).collect();
-    let [lo, hi] = parts.as_slice() else { bail!("--range `{r}`: expected LO,HI in volts") };
-    let (lo, hi) = (number("--range", lo)?, number("--range", hi)?);
-    if lo >= hi {
-        bail!("--range `{r}`: needs LO < HI");
-    }
-    Ok((lo, hi))
+    range.map_or(Ok((-3.0, 3.0)), |r| crate::run_args::voltage_range("--range", r))
 }
 
 fn check_plot(c: &Common) -> Result<()> {

@@ -156,11 +156,12 @@ pub struct SimJson<'a> {
 /// Runs `atscale sim`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
-    let prepared = Prepared::load(&cfg.netlist, &cfg.limits)?;
+    let deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.limits.deck())?;
     if cfg.engine == Engine::Ngspice {
-        // Refused before anything runs; the native engines never run commands.
-        prepared.deck.check_control(cfg.allow_control)?;
+        // Refused before anything is parsed or run; the native engines never run commands.
+        deck.check_control(cfg.allow_control)?;
     }
+    let prepared = Prepared::from_deck(deck, &cfg.netlist, &cfg.limits)?;
     for w in &prepared.warnings {
         crate::errln!("warning: {w}");
     }
@@ -173,7 +174,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let run: EngineRun = match cfg.engine {
         Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, &cfg.limits)?,
         Engine::Ngspice => {
-            let runner = NgspiceRunner::detect()?;
+            let runner = NgspiceRunner::detect_within(cfg.limits.timeout)?;
             let settings = NgspiceSettings {
                 event_accuracy_s: None,
                 timeout: cfg.limits.timeout,

@@ -136,7 +136,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             atscale_files::check_target(&dir.join(f), cfg.force)?;
         }
     }
-    let prepared = Prepared::load(&cfg.netlist, &cfg.options.limits)?;
+    let deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.options.limits.deck())?;
+    if cfg.options.engines.contains(&EngineKind::Ngspice) {
+        // Refused before anything is parsed or run.
+        deck.check_control(cfg.options.allow_control)?;
+    }
+    let prepared = Prepared::from_deck(deck, &cfg.netlist, &cfg.options.limits)?;
     for w in &prepared.warnings {
         crate::errln!("warning: {w}");
     }

@@ -100,6 +100,9 @@ pub const PASS_MARGIN: f64 = 0.3;
 /// The largest number of PWL corners a drive may have.
 pub const MAX_CORNERS: usize = 1_000_000;
 
+/// The most PSTH bins an experiment may have (8 MB of counts).
+pub const MAX_BINS: usize = 1_000_000;
+
 /// A reliability experiment: the circuit, the drive, the trials and the
 /// analysis. Times and currents are in the template's model units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -288,6 +291,16 @@ impl ReliabilitySpec {
                     "bin_width ({bin_width}) is wider than the analysis window from settle_time to \
                      duration ({})",
                     duration - settle_time
+                ),
+            ));
+        }
+        let bins = (duration - settle_time) / bin_width;
+        if bins > MAX_BINS as f64 {
+            return Err(cx.err(
+                at(&raw.bin_width),
+                format!(
+                    "bin_width ({bin_width:e}) cuts the analysis window into {bins:.3e} bins, more than \
+                     {MAX_BINS}; widen bin_width or shorten the window"
                 ),
             ));
         }

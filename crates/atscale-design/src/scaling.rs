@@ -349,6 +349,10 @@ fn map_leaves(e: &Expr, f: &mut impl FnMut(&Expr) -> Option<Expr>) -> Expr {
             let a = map_leaves(a, f);
             Expr::binary(*op, a, map_leaves(b, f))
         }
+        Expr::Chain(first, rest) => Expr::Chain(
+            Box::new(map_leaves(first, f)),
+            rest.iter().map(|(op, t)| (*op, map_leaves(t, f))).collect(),
+        ),
         Expr::Ternary(c, a, b) => {
             let c = map_leaves(c, f);
             let a = map_leaves(a, f);

@@ -34,13 +34,18 @@ impl TomlFile<'_> {
         })
     }
 
-    /// A value that must be positive and finite.
+    /// A value that must be positive and finite, and within 1e-24..1e24 of
+    /// its SI unit (yocto to yotta): beyond, products of such values
+    /// overflow or vanish in `f64` and the error would surface far from the
+    /// key that caused it.
     pub fn positive(&self, key: &str, v: &Spanned<f64>) -> Result<f64> {
         let x = *v.get_ref();
-        if x > 0.0 && x.is_finite() {
-            Ok(x)
-        } else {
+        if !(x > 0.0 && x.is_finite()) {
             Err(self.err(v.span().start, format!("{key} must be positive and finite, got {x}")))
+        } else if !(1e-24..=1e24).contains(&x) {
+            Err(self.err(v.span().start, format!("{key} = {x:e} is outside 1e-24..1e24 (yocto to yotta)")))
+        } else {
+            Ok(x)
         }
     }
 

@@ -248,6 +248,16 @@ impl std::fmt::Debug for StopCheck {
     }
 }
 
+static DEFAULT_STOP: std::sync::OnceLock<StopCheck> = std::sync::OnceLock::new();
+
+/// Sets the stop check of every simulation not given one
+/// ([`Simulation::stop_check`]): the binary sets one that watches for
+/// Ctrl-C, so that every native run of the process stops on it. Only the
+/// first call counts; the check is all the state this crate keeps.
+pub fn set_default_stop_check(check: StopCheck) {
+    let _ = DEFAULT_STOP.set(check);
+}
+
 /// Bytes a stored event is counted for (its time, signal name and fields).
 const EVENT_BYTES: u64 = 64;
 
@@ -307,7 +317,7 @@ impl Simulation {
             dense_limit: 60,
             solver: SolverKind::Auto,
             limits: SimLimits::default(),
-            stop: None,
+            stop: DEFAULT_STOP.get().cloned(),
         })
     }
 

@@ -333,6 +333,12 @@ fn tran_text(t: &Tran) -> Result<String> {
     Ok(s)
 }
 
+/// `s` without leading blanks, counting a byte order mark as one (ngspice
+/// removes one at the start of any line).
+fn trim_line_start(s: &str) -> &str {
+    s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
 fn first_word(s: &str) -> String {
     s.split_whitespace().next().unwrap_or("").to_ascii_lowercase()
 }
@@ -417,6 +423,9 @@ impl Reader {
         self.files.push(file.clone());
         let mut in_control = false;
         let mut state = if section.is_some() { Part::Outside } else { Part::Read };
+        // After `.end` of the named file ngspice reads no card, but it still
+        // runs `.control` blocks and `*#` lines: keep those (and only those).
+        let mut ended = false;
         for (k, raw) in text.split('\n').enumerate() {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             let n = k + 1;
@@ -427,8 +436,11 @@ impl Reader {
                 self.push(fid, n, raw);
                 continue;
             }
-            let t = raw.trim_start();
+            let t = trim_line_start(raw);
             let word = first_word(t);
+            if ended && !in_control && !word.starts_with(".control") && !t.starts_with("*#") {
+                continue;
+            }
             if in_control {
                 in_control = !word.starts_with(".endc");
                 self.push(fid, n, raw);
@@ -482,10 +494,11 @@ impl Reader {
                     Some("a card"),
                 ));
             } else if word == ".end" {
+                // ngspice ignores `.end` in an included file and reads on.
                 if top {
                     self.push(fid, n, raw);
+                    ended = true;
                 }
-                return Ok(());
             } else if word.starts_with(".inc") || word.starts_with(".lib") {
                 self.include(&file, n, raw, &word, dir)?;
             } else {
@@ -732,10 +745,22 @@ mod tests {
     }
 
     #[test]
-    fn sections_not_called_are_skipped_and_end_stops_the_file() {
+    fn sections_not_called_are_skipped_and_end_stops_the_cards() {
         let d = deck("t\n.lib fast\nR9 a 0 1\n.endl\nR1 a 0 1\n.end\nR2 a 0 1\n");
         let texts: Vec<&str> = d.lines().map(|l| l.2).collect();
         assert_eq!(texts, vec!["t", "R1 a 0 1", ".end"]);
+    }
+
+    #[test]
+    fn routes_after_end_and_behind_a_byte_order_mark_are_found() {
+        // ngspice 39.3 runs both blocks after `.end` (measured); ngspice 47
+        // strips a byte order mark at the start of any line.
+        let d =
+            deck("t\nR1 a 0 1\n.end\nR2 a 0 1\n*# shell x\n.control\nshell y\n.endc\n\u{feff}*# shell z\n");
+        let lines: Vec<usize> = d.control_routes().iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![5, 6, 9]);
+        let text = d.ngspice_text(true, None).unwrap();
+        assert!(!text.contains("R2"), "{text}");
     }
 
     #[test]

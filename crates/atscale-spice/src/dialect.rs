@@ -235,6 +235,10 @@ fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
             visit(a, f);
             visit(b, f);
         }
+        Expr::Chain(first, rest) => {
+            visit(first, f);
+            rest.iter().for_each(|(_, t)| visit(t, f));
+        }
         Expr::Ternary(c, t, o) => {
             visit(c, f);
             visit(t, f);
@@ -242,6 +246,15 @@ fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
         }
         Expr::Call(_, args) => args.iter().for_each(|a| visit(a, f)),
         _ => {}
+    }
+}
+
+/// A binary operator in Xyce syntax (`^` is not one: it is printed apart).
+fn xyce_symbol(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::And => "&",
+        BinaryOp::Or => "|",
+        other => other.symbol(),
     }
 }
 
@@ -295,16 +308,21 @@ fn xyce_expr(e: &Expr, out: &mut String) -> Result<()> {
             out.push(')');
         }
         Expr::Binary(op, a, b) => {
-            let sym = match op {
-                BinaryOp::And => "&",
-                BinaryOp::Or => "|",
-                other => other.symbol(),
-            };
             out.push('(');
             xyce_expr(a, out)?;
-            out.push_str(sym);
+            out.push_str(xyce_symbol(*op));
             xyce_expr(b, out)?;
             out.push(')');
+        }
+        Expr::Chain(first, rest) => {
+            // `((t0 op t1) op t2) ...`: the opening parentheses first.
+            out.push_str(&"(".repeat(rest.len()));
+            xyce_expr(first, out)?;
+            for (op, t) in rest {
+                out.push_str(xyce_symbol(*op));
+                xyce_expr(t, out)?;
+                out.push(')');
+            }
         }
         Expr::Ternary(c, t, o) => {
             out.push_str("IF(");

@@ -141,23 +141,41 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, clip(&self.message, MESSAGE_CHARS))?;
         if let Some(e) = &self.expected {
             write!(f, ", expected {e}")?;
         }
         let number = self.line.to_string();
         let pad = " ".repeat(number.len());
         // Show control characters harmlessly; keep tabs so the caret lines up.
-        let shown: String = self
+        let chars: Vec<char> = self
             .line_text
             .chars()
             .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
             .collect();
-        let lead: String = shown
+        // A long line is shown as a window around the column.
+        let col = self.column.saturating_sub(1).min(chars.len());
+        let start = col.saturating_sub(WINDOW_CHARS / 2);
+        let end = (start + WINDOW_CHARS).min(chars.len());
+        let (pre, post) = (if start > 0 { "…" } else { "" }, if end < chars.len() { "…" } else { "" });
+        let shown: String = chars[start..end].iter().collect();
+        let lead: String = pre
             .chars()
-            .take(self.column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .map(|_| ' ')
+            .chain(chars[start..col].iter().map(|&c| if c == '\t' { '\t' } else { ' ' }))
             .collect();
-        write!(f, "\n  {number} | {shown}\n  {pad} | {lead}^")
+        write!(f, "\n  {number} | {pre}{shown}{post}\n  {pad} | {lead}^")
+    }
+}
+
+/// Characters of a long line shown around the column of a diagnostic.
+const WINDOW_CHARS: usize = 100;
+/// Characters of a message shown (a message may quote a token of the line).
+const MESSAGE_CHARS: usize = 300;
+
+fn clip(s: &str, n: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(n) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..i])),
     }
 }

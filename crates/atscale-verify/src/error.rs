@@ -206,6 +206,21 @@ pub enum Error {
         text: String,
     },
 
+    /// A raw file's scale (time) is not finite, or goes back in a transient.
+    #[error("{path}: raw file plot `{plot}`: the scale value {value} of point {point} {reason}")]
+    RawScale {
+        /// Raw file.
+        path: PathBuf,
+        /// Plot name.
+        plot: String,
+        /// 0-based point index.
+        point: usize,
+        /// The value.
+        value: f64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+
     /// The raw file contains no plot at all.
     #[error("{path}: no plot found in the raw file ({len} bytes)")]
     RawEmpty {

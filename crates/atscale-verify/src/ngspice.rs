@@ -231,14 +231,26 @@ pub struct NgspiceRunner {
 }
 
 impl NgspiceRunner {
-    /// Finds `ngspice` on `PATH` and reads its version.
+    /// Finds `ngspice` on `PATH` and reads its version (`ngspice -v`, at
+    /// most 20 s).
     pub fn detect() -> Result<Self> {
         Self::with_program("ngspice")
     }
 
+    /// [`NgspiceRunner::detect`] with at most `timeout` (and at most 20 s)
+    /// for `ngspice -v`.
+    pub fn detect_within(timeout: Duration) -> Result<Self> {
+        Self::with_program_within("ngspice", timeout.min(VERSION_TIMEOUT))
+    }
+
     /// Uses the given ngspice executable (a path, or a name looked up on
-    /// `PATH`) and reads its version, with a timeout.
+    /// `PATH`) and reads its version, with a timeout of 20 s.
     pub fn with_program(program: impl Into<PathBuf>) -> Result<Self> {
+        Self::with_program_within(program, VERSION_TIMEOUT)
+    }
+
+    /// [`NgspiceRunner::with_program`] with `timeout` for `ngspice -v`.
+    pub fn with_program_within(program: impl Into<PathBuf>, timeout: Duration) -> Result<Self> {
         let asked = program.into();
         let not_found = |source| Error::NgspiceNotFound { program: asked.clone(), source };
         let program = process::resolve(&asked)
@@ -250,7 +262,7 @@ impl NgspiceRunner {
         })?;
         let mut cmd = process::sandboxed(&program, dir.path());
         cmd.arg("-v");
-        let out = process::run(cmd, VERSION_TIMEOUT).map_err(not_found)?;
+        let out = process::run(cmd, timeout).map_err(not_found)?;
         match out.ended {
             Ended::Exited => {}
             Ended::Interrupted => return Err(Error::Interrupted),
@@ -261,7 +273,7 @@ impl NgspiceRunner {
                         status: out.status,
                         stderr_tail: tail(&out.stderr),
                     }),
-                    seconds: VERSION_TIMEOUT.as_secs_f64(),
+                    seconds: timeout.as_secs_f64(),
                 })
             }
         }

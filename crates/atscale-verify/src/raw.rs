@@ -365,6 +365,7 @@ fn parse_plot(bytes: &[u8], start: usize, first_line: usize, path: &Path) -> Res
                         "raw file plot holds fewer points than declared; keeping the complete ones"
                     );
                 }
+                check_scale(&columns, &h.plotname, path)?;
                 let plot = Plot {
                     title: h.title,
                     date: h.date,
@@ -433,6 +434,31 @@ fn parse_variable(s: &str) -> Option<Variable> {
 fn read_f64(bytes: &[u8], at: usize) -> Option<f64> {
     let b: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
     Some(f64::from_le_bytes(b))
+}
+
+/// The scale (time, frequency) must be finite, and a transient's time must
+/// not go back: a file that breaks either is not a run's output.
+fn check_scale(columns: &Columns, plotname: &str, path: &Path) -> Result<()> {
+    let Columns::Real(cols) = columns else { return Ok(()) };
+    let Some(scale) = cols.first() else { return Ok(()) };
+    let transient = plotname.to_ascii_lowercase().contains("transient");
+    for (k, &x) in scale.iter().enumerate() {
+        let reason = if !x.is_finite() {
+            "is not a finite number"
+        } else if transient && k > 0 && x < scale[k - 1] {
+            "is before the previous time point"
+        } else {
+            continue;
+        };
+        return Err(Error::RawScale {
+            path: path.to_path_buf(),
+            plot: plotname.to_string(),
+            point: k,
+            value: x,
+            reason,
+        });
+    }
+    Ok(())
 }
 
 /// Reads binary data; returns columns, truncated flag and the offset after the data.

@@ -150,7 +150,7 @@ fn run_one(
         EngineKind::Ngspice => {
             let r = match runner.take() {
                 Some(r) => r,
-                None => NgspiceRunner::detect()?,
+                None => NgspiceRunner::detect_within(opts.limits.timeout)?,
             };
             let s = NgspiceSettings {
                 event_accuracy_s: Some(accuracy),

@@ -224,6 +224,14 @@ impl Builder<'_> {
                 self.emit(b)?;
                 self.push(Op::Binary(*op));
             }
+            // The very code of the left-deep tree it stands for.
+            Expr::Chain(first, rest) => {
+                self.emit(first)?;
+                for (op, t) in rest {
+                    self.emit(t)?;
+                    self.push(Op::Binary(*op));
+                }
+            }
             Expr::Ternary(c, t, f) => {
                 self.emit(c)?;
                 let branch = self.ops.len();

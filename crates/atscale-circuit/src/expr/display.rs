@@ -13,6 +13,7 @@ fn level(e: &Expr) -> u8 {
     match e {
         Expr::Ternary(..) => 0,
         Expr::Binary(op, ..) => op.level(),
+        Expr::Chain(_, rest) => rest.first().map_or(9, |(op, _)| op.level()),
         Expr::Unary(..) => 7,
         Expr::Num(x) if x.is_sign_negative() && !x.is_nan() => 7,
         _ => 9,
@@ -75,6 +76,15 @@ fn write_bare(f: &mut fmt::Formatter<'_>, e: &Expr) -> fmt::Result {
             write_at(f, a, l)?;
             write!(f, " {} ", op.symbol())?;
             write_at(f, b, l + 1)
+        }
+        Expr::Chain(first, rest) => {
+            let l = level(e);
+            write_at(f, first, l)?;
+            for (op, t) in rest {
+                write!(f, " {} ", op.symbol())?;
+                write_at(f, t, l + 1)?;
+            }
+            Ok(())
         }
         Expr::Ternary(c, t, e) => {
             write_at(f, c, 1)?;

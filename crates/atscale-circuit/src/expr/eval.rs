@@ -164,6 +164,13 @@ fn eval_tree(
             let a = eval_tree(a, leaf, fudge)?;
             binary_value(*op, a, eval_tree(b, leaf, fudge)?, fudge)?
         }
+        Expr::Chain(first, rest) => {
+            let mut acc = eval_tree(first, leaf, fudge)?;
+            for (op, t) in rest {
+                acc = binary_value(*op, acc, eval_tree(t, leaf, fudge)?, fudge)?;
+            }
+            acc
+        }
         Expr::Ternary(c, t, f) => {
             if eval_tree(c, leaf, fudge)? != 0.0 {
                 eval_tree(t, leaf, fudge)?
@@ -240,6 +247,28 @@ impl Expr {
                     }
                 }
                 Expr::Binary(*op, Box::new(a), Box::new(b))
+            }
+            Expr::Chain(first, rest) => {
+                let first = first.fold_constants();
+                let rest: Vec<(BinaryOp, Expr)> =
+                    rest.iter().map(|(op, t)| (*op, t.fold_constants())).collect();
+                // All constant: the value, computed left to right as the chain means.
+                let mut acc = match &first {
+                    Expr::Num(x) => Some(*x),
+                    _ => None,
+                };
+                for (op, t) in &rest {
+                    acc = match (acc, t) {
+                        (Some(x), Expr::Num(y)) if !(*op == BinaryOp::Div && *y == 0.0) => {
+                            binary_value(*op, x, *y, fudge).ok()
+                        }
+                        _ => None,
+                    };
+                }
+                match acc {
+                    Some(v) => Expr::Num(v),
+                    None => Expr::Chain(Box::new(first), rest),
+                }
             }
             Expr::Ternary(c, t, e) => match c.fold_constants() {
                 Expr::Num(x) if x != 0.0 => t.fold_constants(),

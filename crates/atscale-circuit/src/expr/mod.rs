@@ -86,7 +86,7 @@ use std::ops;
 pub use compile::{CompileError, CompiledExpr, EvalFault, Input, Workspace, NGSPICE_DEFAULT_GMIN};
 pub use eval::{EvalError, OutOfRange};
 pub use func::Func;
-pub use parse::{ExprError, MAX_DEPTH, MAX_NESTING};
+pub use parse::{ExprError, CHAIN_MIN, MAX_DEPTH, MAX_NESTING};
 
 /// An expression of the ngspice B-source language.
 ///
@@ -122,6 +122,12 @@ pub enum Expr {
     Unary(UnaryOp, Box<Expr>),
     /// `a op b`.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A left-associative chain `t0 op1 t1 op2 t2 ...` of operators of one
+    /// precedence level, meaning exactly `((t0 op1 t1) op2 t2) ...`. The
+    /// parser builds it for chains longer than [`CHAIN_MIN`] operands
+    /// (a netlist's sum of a thousand terms), so that the tree's depth does
+    /// not grow with the chain's length; shorter chains stay `Binary`.
+    Chain(Box<Expr>, Vec<(BinaryOp, Expr)>),
     /// `cond ? then : else`.
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A call of a built-in function.
@@ -405,6 +411,10 @@ impl Expr {
                 a.visit_leaves(f);
                 b.visit_leaves(f);
             }
+            Expr::Chain(first, rest) => {
+                first.visit_leaves(f);
+                rest.iter().for_each(|(_, t)| t.visit_leaves(f));
+            }
             Expr::Ternary(c, t, e) => {
                 c.visit_leaves(f);
                 t.visit_leaves(f);
@@ -476,6 +486,10 @@ impl Expr {
             Expr::Binary(op, a, b) => {
                 let a = bx(a, f);
                 Expr::Binary(*op, a, bx(b, f))
+            }
+            Expr::Chain(first, rest) => {
+                let first = bx(first, f);
+                Expr::Chain(first, rest.iter().map(|(op, t)| (*op, t.map_leaves(f))).collect())
             }
             Expr::Ternary(c, t, e) => {
                 let c = bx(c, f);

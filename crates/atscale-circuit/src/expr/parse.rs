@@ -7,9 +7,12 @@ use super::{BinaryOp, Constant, Expr, Func, UnaryOp};
 /// How deeply parentheses, function arguments, ternary branches and prefix
 /// operators may nest in parsed text.
 pub const MAX_NESTING: usize = 200;
-/// The largest tree depth a parsed expression may have (a sum of many terms
-/// is as deep as it is long).
+/// The largest tree depth a parsed expression may have.
 pub const MAX_DEPTH: usize = 1000;
+/// A left-associative chain of one precedence level with more operands than
+/// this is held flat ([`Expr::Chain`]), so that a sum of many terms is not
+/// as deep as it is long.
+pub const CHAIN_MIN: usize = 32;
 
 /// A syntax error. `offset()` is the byte offset of the problem in the text
 /// given to [`Expr::parse`]; the message gives it as a 1-based column.
@@ -477,7 +480,8 @@ impl<'a> Parser<'a> {
         if level > 6 {
             return self.unary();
         }
-        let (mut lhs, mut d) = self.binary(level + 1)?;
+        let (first, d0) = self.binary(level + 1)?;
+        let mut terms: Vec<(BinaryOp, Expr, usize, usize)> = Vec::new();
         loop {
             let t = self.peek();
             let op = match (level, t.tok) {
@@ -493,12 +497,24 @@ impl<'a> Parser<'a> {
                 (5, Tok::Minus) => BinaryOp::Sub,
                 (6, Tok::Star) => BinaryOp::Mul,
                 (6, Tok::Slash) => BinaryOp::Div,
-                _ => return Ok((lhs, d)),
+                _ => break,
             };
             self.advance();
             let (rhs, dr) = self.binary(level + 1)?;
-            (lhs, d) = self.node(Expr::binary(op, lhs, rhs), 1 + d.max(dr), t.start)?;
+            terms.push((op, rhs, dr, t.start));
         }
+        if terms.len() + 1 > CHAIN_MIN {
+            // Held flat: as deep as its deepest operand, plus one.
+            let deepest = terms.iter().fold(d0, |d, t| d.max(t.2));
+            let at = terms.first().map_or(0, |t| t.3);
+            let rest = terms.into_iter().map(|(op, e, _, _)| (op, e)).collect();
+            return self.node(Expr::Chain(Box::new(first), rest), deepest + 1, at);
+        }
+        let (mut lhs, mut d) = (first, d0);
+        for (op, rhs, dr, at) in terms {
+            (lhs, d) = self.node(Expr::binary(op, lhs, rhs), 1 + d.max(dr), at)?;
+        }
+        Ok((lhs, d))
     }
 
     /// Prefix `-`, `+`, `!` (binding looser than `^`). A literal directly

@@ -303,11 +303,55 @@ fn nesting_is_limited_without_overflowing_the_stack() {
     let ok = format!("{}1{}", "(".repeat(MAX_NESTING - 5), ")".repeat(MAX_NESTING - 5));
     assert_eq!(p(&ok), n(1.0));
     assert!(matches!(err(&"-".repeat(10_000)), ExprError::TooDeep { .. }));
-    let long_sum = vec!["x"; MAX_DEPTH + 10].join(" + ");
-    assert!(matches!(err(&long_sum), ExprError::TooDeep { limit: MAX_DEPTH, .. }));
+    // `^` chains are left-associative trees: their depth is limited.
+    let tower = vec!["x"; MAX_DEPTH + 10].join("^");
+    assert!(matches!(err(&tower), ExprError::TooDeep { limit: MAX_DEPTH, .. }));
     let sum = vec!["1"; 500].join(" + ");
     assert_eq!(val(&sum), 500.0);
     assert_eq!(p(&p(&sum).to_string()), p(&sum));
+}
+
+/// A flat sum as long as a netlist may write (ngspice accepts them) is held
+/// flat: parsed, evaluated, compiled, printed and dropped without deep
+/// recursion (on a 256 KiB stack), with exactly the value of the left-deep
+/// tree it means (the same rounding, term by term, as ngspice's).
+#[test]
+fn long_flat_chains_are_not_deep() {
+    let run = || {
+        for terms in [CHAIN_MIN, CHAIN_MIN + 1, 1_001, 100_000] {
+            let xs: Vec<f64> = (0..terms).map(|k| 1.0 / (k as f64 + 3.0)).collect();
+            let mut text = String::new();
+            let mut want = 0.0;
+            for (k, x) in xs.iter().enumerate() {
+                let sub = k % 3 == 2;
+                if k > 0 {
+                    text.push_str(if sub { " - " } else { " + " });
+                }
+                text.push_str(&format!("{x:?}*p"));
+                want = if k == 0 {
+                    x * 0.5
+                } else if sub {
+                    want - x * 0.5
+                } else {
+                    want + x * 0.5
+                };
+            }
+            let e = p(&text);
+            assert_eq!(matches!(e, Expr::Chain(..)), terms > CHAIN_MIN, "{terms} terms");
+            let got = e.eval_const(&mut |name| (name == "p").then_some(0.5)).unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "{terms} terms: {got} != {want}");
+            let c = compile(&e);
+            let mut ws = c.workspace();
+            let x = [0.0, 0.0, 0.0, 0.0, 0.0, 0.5];
+            assert_eq!(c.eval(&x, 0.0, &mut ws).to_bits(), want.to_bits());
+            assert_eq!(p(&e.to_string()), e);
+            drop(e);
+        }
+    };
+    let h = std::thread::Builder::new().stack_size(256 << 10).spawn(run).unwrap();
+    if let Err(p) = h.join() {
+        std::panic::resume_unwind(p);
+    }
 }
 
 // ------------------------------------------------------------- semantics

@@ -636,8 +636,11 @@ pub fn run(
     }
     let _lock = Lock::acquire(out)?;
     check_target(&partial, true)?;
-    let runner =
-        if opts.verify_sample > 0 { Some(NgspiceRunner::detect()?) } else { NgspiceRunner::detect().ok() };
+    let runner = if opts.verify_sample > 0 {
+        Some(NgspiceRunner::detect_within(opts.limits.timeout)?)
+    } else {
+        NgspiceRunner::detect_within(opts.limits.timeout).ok()
+    };
     let ngspice = ngspice_version(runner.as_ref());
     let header = sweep.header(&ngspice, opts.verify_sample, opts.shard);
     let mine: Vec<usize> = (0..sweep.total()).filter(|i| opts.shard.is_none_or(|s| s.contains(*i))).collect();
@@ -668,9 +671,16 @@ pub fn run(
         .append(true)
         .open(&partial)
         .map_err(io("open the partial results", &partial))?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).build().map_err(|e| {
-        Error::Io { action: "start worker threads for", path: out.into(), source: std::io::Error::other(e) }
-    })?;
+    // Stacks as deep as the main thread's: flattening recurses once per subcircuit level.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .stack_size(8 << 20)
+        .build()
+        .map_err(|e| Error::Io {
+            action: "start worker threads for",
+            path: out.into(),
+            source: std::io::Error::other(e),
+        })?;
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Vec<String>>();
     let mut write_error = None;

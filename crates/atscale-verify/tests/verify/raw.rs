@@ -157,6 +157,30 @@ fn malformed_headers_are_errors() {
     assert!(matches!(RawFile::parse(bad, path), Err(Error::RawValue { .. })));
 }
 
+#[test]
+fn non_finite_or_backward_times_are_not_a_run() {
+    let path = std::path::Path::new("mem.raw");
+    let file = |times: &str| {
+        format!(
+            "Title: x\nPlotname: Transient Analysis\nNo. Variables: 1\nNo. Points: 3\nVariables:\n\t0\ttime\ttime\nValues:\n{times}"
+        )
+    };
+    let ok = file("0\t0.0\n1\t1e-3\n2\t1e-3\n");
+    assert!(RawFile::parse(ok.as_bytes(), path).is_ok());
+    for (times, point, reason) in [
+        ("0\t0.0\n1\tnan\n2\t2e-3\n", 1, "is not a finite number"),
+        ("0\t0.0\n1\t1e-3\n2\tinf\n", 2, "is not a finite number"),
+        ("0\t0.0\n1\t2e-3\n2\t1e-3\n", 2, "is before the previous time point"),
+    ] {
+        match RawFile::parse(file(times).as_bytes(), path) {
+            Err(Error::RawScale { point: p, reason: r, .. }) => {
+                assert_eq!((p, r), (point, reason), "{times}")
+            }
+            other => panic!("{times}: {other:?}"),
+        }
+    }
+}
+
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {

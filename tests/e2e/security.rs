@@ -1,0 +1,209 @@
+//! Hostile input: no netlist, included file, init file or environment
+//! variable makes ngspice run a command unless `--allow-control` is given.
+//!
+//! Every route plants a `shell touch MARKER` and checks that the marker never
+//! appears; a positive control shows each planted route is live (ngspice run
+//! by hand, or atscale with `--allow-control`, does create the marker).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const RC: &str = "rc\nC1 a 0 1e-6 IC=1\nR1 a 0 1000\n.tran 5e-6 0.002 0 5e-6 uic\n";
+
+/// Runs atscale from `cwd` with extra environment variables.
+fn atscale_in(cwd: &Path, env: &[(&str, &Path)], args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_atscale"));
+    c.args(args).current_dir(cwd);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("the atscale binary runs")
+}
+
+fn shell(marker: &Path) -> String {
+    format!("shell touch {}", marker.display())
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A netlist route: the deck is refused by `verify` and `sim --engine ngspice`
+/// (exit 2, the route named) and the marker never appears; with
+/// `--allow-control` ngspice runs it.
+fn refused(dir: &Path, name: &str, netlist: &str, marker: &Path, files: &[(&str, String)]) {
+    for (f, body) in files {
+        std::fs::write(dir.join(f), body).expect("writes");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, netlist).expect("writes");
+    let p = path.to_str().expect("UTF-8");
+    for args in [vec!["verify", p, "--events", "a,0.5"], vec!["sim", p, "--engine", "ngspice"]] {
+        let out = atscale_in(dir, &[], &args);
+        assert_eq!(out.status.code(), Some(2), "{name}: {args:?}\n{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--allow-control"), "{name}: {err}");
+        assert!(!marker.exists(), "{name}: {args:?} ran the command\n{}", text(&out));
+    }
+    let out = atscale_in(dir, &[], &["sim", p, "--engine", "ngspice", "--allow-control"]);
+    assert!(
+        marker.exists(),
+        "{name}: the planted route is not live even with --allow-control\n{}",
+        text(&out)
+    );
+    std::fs::remove_file(marker).expect("removes the marker");
+}
+
+/// A temporary folder whose path is lower case: ngspice lower-cases the
+/// lines of a netlist, commands included, so a marker path in a netlist
+/// must survive that.
+fn lower_case_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("atscale-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    assert_eq!(d.to_str().map(str::to_lowercase).as_deref(), d.to_str(), "temp folder is not lower case");
+    d
+}
+
+#[test]
+fn no_netlist_route_runs_a_command_without_allow_control() {
+    let dir = lower_case_dir("routes");
+    let d = dir.as_path();
+    let m = |n: &str| d.join(format!("marker-{n}"));
+    let star = m("star");
+    refused(d, "star.cir", &format!("{RC}*# {}\n.end\n", shell(&star)), &star, &[]);
+    let indented = m("indented");
+    refused(d, "indented.cir", &format!("{RC}\t *#{}\n.end\n", shell(&indented)), &indented, &[]);
+    let ctl = m("control");
+    refused(d, "ctl.cir", &format!("{RC} .CONTROL\n{}\n.endc\n.end\n", shell(&ctl)), &ctl, &[]);
+    let after = m("after-end");
+    refused(d, "after.cir", &format!("{RC}.end\n*# {}\n", shell(&after)), &after, &[]);
+    let inc = m("include");
+    refused(
+        d,
+        "inc.cir",
+        &format!("{RC}.include parts.inc\n.end\n"),
+        &inc,
+        &[("parts.inc", format!("* parts\nR2 a 0 1e6\n*# {}\n", shell(&inc)))],
+    );
+    let lib = m("lib");
+    refused(
+        d,
+        "lib.cir",
+        &format!("{RC}.lib models.lib tt\n.end\n"),
+        &lib,
+        &[(
+            "models.lib",
+            format!("* corners\n.lib tt\nR3 a 0 1e6\n.control\n{}\n.endc\n.endl tt\n", shell(&lib)),
+        )],
+    );
+    let script = m("ng-script");
+    let body = format!("*ng_script\n{}\nR1 a 0 1\n.end\n", shell(&script));
+    let f = d.join("script.cir");
+    std::fs::write(&f, &body).expect("writes");
+    let out = atscale_in(d, &[], &["sim", f.to_str().expect("UTF-8"), "--engine", "ngspice"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("*ng_script"), "{}", text(&out));
+    assert!(!script.exists());
+    std::fs::remove_dir_all(d).expect("cleans up");
+}
+
+/// The init files and environment variables ngspice reads: a `.spiceinit`
+/// in the netlist's folder, in the current folder and in `$HOME`, and a
+/// `spinit` behind `SPICE_SCRIPTS` or `SPICE_LIB_DIR`.
+#[test]
+fn no_init_file_or_environment_route_runs_a_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let (net_dir, cwd, home, scripts, lib_dir) =
+        (d.join("net"), d.join("cwd"), d.join("home"), d.join("scripts"), d.join("lib"));
+    for p in [&net_dir, &cwd, &home, &scripts, &lib_dir.join("scripts")] {
+        std::fs::create_dir_all(p).expect("mkdir");
+    }
+    let m = |n: &str| d.join(format!("marker-{n}"));
+    let planted: Vec<(PathBuf, PathBuf)> = vec![
+        (net_dir.join(".spiceinit"), m("netlist-folder")),
+        (cwd.join(".spiceinit"), m("current-folder")),
+        (home.join(".spiceinit"), m("home")),
+        (scripts.join("spinit"), m("spice-scripts")),
+        (lib_dir.join("scripts/spinit"), m("spice-lib-dir")),
+    ];
+    for (file, marker) in &planted {
+        std::fs::write(file, format!("* init\n{}\n", shell(marker))).expect("writes");
+    }
+    let net = net_dir.join("rc.cir");
+    std::fs::write(&net, format!("{RC}.end\n")).expect("writes");
+    let env: Vec<(&str, &Path)> =
+        vec![("HOME", &home), ("SPICE_SCRIPTS", &scripts), ("SPICE_LIB_DIR", &lib_dir)];
+    let n = net.to_str().expect("UTF-8");
+    for args in
+        [vec!["verify", n, "--events", "a,0.5", "--allow-control"], vec!["sim", n, "--engine", "ngspice"]]
+    {
+        let out = atscale_in(&cwd, &env, &args);
+        assert!(out.status.success(), "{args:?}\n{}", text(&out));
+        for (file, marker) in &planted {
+            assert!(!marker.exists(), "{} ran through {args:?}\n{}", file.display(), text(&out));
+        }
+    }
+    // Positive control: ngspice started the ordinary way reads every one of them.
+    for (file, marker) in &planted {
+        // (ngspice reads the current folder's .spiceinit instead of $HOME's: start those from `d`.)
+        let (cwd_for, envs): (&Path, Vec<(&str, &Path)>) = if file.starts_with(&net_dir) {
+            (&net_dir, vec![])
+        } else if file.starts_with(&cwd) {
+            (&cwd, vec![])
+        } else if file.starts_with(&home) {
+            (d, vec![("HOME", &home)])
+        } else if file.starts_with(&scripts) {
+            (d, vec![("SPICE_SCRIPTS", &scripts)])
+        } else {
+            (d, vec![("SPICE_LIB_DIR", &lib_dir)])
+        };
+        let mut c = Command::new("ngspice");
+        c.arg("-b").arg(&net).current_dir(cwd_for);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().expect("ngspice runs (install it with scripts/install-ngspice.sh)");
+        assert!(marker.exists(), "the planted {} is not live\n{}", file.display(), text(&out));
+    }
+}
+
+/// `.include` of anything but a stored netlist is refused, and the refused
+/// file's contents are never shown.
+#[test]
+fn includes_of_devices_pipes_pseudo_files_and_non_netlists_are_refused_unseen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let secret = d.join("secret.txt");
+    std::fs::write(&secret, "root:x:0:0:SECRET-LINE:/root:/bin/bash\n").expect("writes");
+    let fifo = d.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs").success());
+    for (target, why) in [
+        ("/proc/self/environ", "pseudo file system"),
+        ("/dev/zero", "character device"),
+        (fifo.to_str().expect("UTF-8"), "FIFO"),
+        (secret.to_str().expect("UTF-8"), "does not look like a netlist"),
+        (d.to_str().expect("UTF-8"), "directory"),
+    ] {
+        let net = d.join("inc.cir");
+        std::fs::write(&net, format!("{RC}.include {target}\n.end\n")).expect("writes");
+        for cmd in ["summary", "sim"] {
+            let out = atscale_in(
+                d,
+                &[("SECRET_FOR_TEST", Path::new("SECRET-ENV"))],
+                &[cmd, net.to_str().expect("UTF-8")],
+            );
+            assert_eq!(out.status.code(), Some(2), "{target}: {}", text(&out));
+            let all = text(&out);
+            assert!(all.contains(why), "{target}: {all}");
+            assert!(all.contains("inc.cir:5:"), "{target}: the error names the including line: {all}");
+            assert!(!all.contains("SECRET"), "{target}: contents shown: {all}");
+        }
+    }
+}
