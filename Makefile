@@ -32,8 +32,10 @@ lint:
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace --locked
 
+## unit: every test; the mutation fuzzer of the readers runs for 20 s
+## (scripts/fuzz.sh runs it longer).
 unit:
-	$(CARGO) test --workspace --locked
+	ATSCALE_FUZZ_SECONDS=20 $(CARGO) test --workspace --locked
 
 bench:
 	$(CARGO) bench --workspace --locked

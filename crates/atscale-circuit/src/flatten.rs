@@ -19,7 +19,9 @@ pub(crate) const BRANCH_VOLTAGE_VAR: &str = "v";
 /// expanded (a few lines of subcircuits can describe billions of elements).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CircuitLimits {
-    /// Largest number of elements after flattening (default 1,000,000).
+    /// Largest number of elements after flattening (default 500,000: a
+    /// parsed and flattened element takes about 1.3 KB, so a netlist at the
+    /// limit stays under 1 GiB).
     pub max_elements: usize,
     /// Deepest nesting of subcircuit instances (default 100).
     pub max_depth: usize,
@@ -27,7 +29,7 @@ pub struct CircuitLimits {
 
 impl Default for CircuitLimits {
     fn default() -> Self {
-        CircuitLimits { max_elements: 1_000_000, max_depth: 100 }
+        CircuitLimits { max_elements: 500_000, max_depth: 100 }
     }
 }
 

@@ -16,8 +16,10 @@ use crate::expr::Expr;
 pub enum Value {
     /// A number in the SI unit of the field that holds it.
     Num(f64),
-    /// An expression over parameters, evaluated when the circuit is flattened.
-    Expr(Expr),
+    /// An expression over parameters, evaluated when the circuit is flattened
+    /// (boxed, so that the common case, a number, costs 16 bytes: netlists
+    /// hold millions of them in PWL sources).
+    Expr(Box<Expr>),
 }
 
 impl Value {
@@ -38,7 +40,7 @@ impl From<f64> for Value {
 
 impl From<Expr> for Value {
     fn from(e: Expr) -> Self {
-        Value::Expr(e)
+        Value::Expr(Box::new(e))
     }
 }
 
@@ -81,7 +83,7 @@ impl<'de> Deserialize<'de> for Value {
                 let t = s.trim();
                 let inner = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(t);
                 Expr::parse(inner)
-                    .map(Value::Expr)
+                    .map(Value::from)
                     .map_err(|e| E::custom(format!("in expression `{s}`: {e}")))
             }
         }

@@ -34,10 +34,10 @@ pub struct RunArgs {
 /// The limits of a run, each with a default that a user can raise.
 #[derive(Debug, clap::Args)]
 pub struct LimitArgs {
-    /// Largest netlist with its includes (or other input) read, bytes [default: 64meg].
+    /// Largest netlist with its includes read, bytes [default: 16meg].
     #[arg(long, value_name = "BYTES")]
     max_input_bytes: Option<String>,
-    /// Largest number of elements after flattening subcircuits [default: 1meg].
+    /// Largest number of elements after flattening subcircuits (and twice as many cards read) [default: 500k].
     #[arg(long, value_name = "N")]
     max_elements: Option<String>,
     /// Deepest nesting of subcircuits [default: 100; at most 1000].

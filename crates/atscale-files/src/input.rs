@@ -7,10 +7,11 @@ use std::path::Path;
 
 use crate::error::{io, Error, Result};
 
-/// Default [`InputRules::max_bytes`]: 64 MiB, far above any netlist or
-/// model library in use (the largest PDK library section we load, sky130's,
-/// is a few MiB) and far below the memory limit.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 << 20;
+/// Default [`InputRules::max_bytes`]: 16 MiB, six times the largest model
+/// library section in use (sky130's `tt` corner expands to 2.6 MB of cards
+/// in 64,000 lines), and small enough that the parsed form of any file
+/// within it stays well under 1 GiB.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 16 << 20;
 
 /// What [`read_input`] accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]

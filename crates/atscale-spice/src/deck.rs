@@ -47,11 +47,16 @@ pub struct DeckLimits {
     /// included twice counts twice). Default
     /// [`atscale_files::DEFAULT_MAX_INPUT_BYTES`].
     pub max_bytes: u64,
+    /// Largest number of cards (lines other than comments and continuations)
+    /// over the whole expanded deck: the parser holds each, so this bounds
+    /// its memory before the circuit's own element limit is checked.
+    /// Default 1,000,000.
+    pub max_cards: usize,
 }
 
 impl Default for DeckLimits {
     fn default() -> Self {
-        DeckLimits { max_bytes: DEFAULT_MAX_INPUT_BYTES }
+        DeckLimits { max_bytes: DEFAULT_MAX_INPUT_BYTES, max_cards: 1_000_000 }
     }
 }
 
@@ -373,6 +378,8 @@ fn is_definition_of(t: &str, section: &str) -> bool {
 
 struct Reader {
     max_bytes: u64,
+    max_cards: usize,
+    cards: usize,
     total: u64,
     files: Vec<Arc<str>>,
     lines: Vec<DeckLine>,
@@ -389,6 +396,8 @@ impl Reader {
     fn new(limits: &DeckLimits, has_fs: bool) -> Reader {
         Reader {
             max_bytes: limits.max_bytes,
+            max_cards: limits.max_cards,
+            cards: 0,
             total: 0,
             files: Vec::new(),
             lines: Vec::new(),
@@ -502,6 +511,17 @@ impl Reader {
             } else if word.starts_with(".inc") || word.starts_with(".lib") {
                 self.include(&file, n, raw, &word, dir)?;
             } else {
+                if !t.starts_with('+') {
+                    self.cards += 1;
+                    if self.cards > self.max_cards {
+                        let message = format!(
+                            "the netlist with its includes has more than {} cards; raise the limit with \
+                             --max-elements",
+                            self.max_cards
+                        );
+                        return Err(self.diag(&file, n, raw, &message, None));
+                    }
+                }
                 self.push(fid, n, raw);
             }
         }

@@ -596,7 +596,7 @@ fn branch_voltage(p: &str, n: &str) -> Expr {
 fn ex(v: &Value) -> Expr {
     match v {
         Value::Num(x) => Expr::Num(*x),
-        Value::Expr(e) => e.clone(),
+        Value::Expr(e) => (**e).clone(),
     }
 }
 

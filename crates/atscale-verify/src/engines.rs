@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use atscale_circuit::FlatCircuit;
 use atscale_sim::{Simulation, Tolerances};
-use atscale_spice::{Deck, DeckLimits, Netlist};
+use atscale_spice::{Deck, Netlist};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -43,7 +43,7 @@ impl Prepared {
     ///
     /// The reader's, parser's or validator's error.
     pub fn load(path: &Path, limits: &Limits) -> Result<Prepared> {
-        let deck = Deck::load(path, &DeckLimits { max_bytes: limits.max_input_bytes })?;
+        let deck = Deck::load(path, &limits.deck())?;
         Self::from_deck(deck, path, limits)
     }
 

@@ -4,8 +4,8 @@
 //!
 //! | limit | default | option | bounds |
 //! |---|---|---|---|
-//! | [`Limits::max_input_bytes`] | 64 MiB | `--max-input-bytes` | a netlist with its includes, a spec, a table |
-//! | [`Limits::max_elements`] | 1,000,000 | `--max-elements` | elements after flattening (counted before expanding) |
+//! | [`Limits::max_input_bytes`] | 16 MiB | `--max-input-bytes` | a netlist with its includes, a spec |
+//! | [`Limits::max_elements`] | 500,000 | `--max-elements` | elements after flattening (counted before expanding), and twice as many cards read |
 //! | [`Limits::max_depth`] | 100 | `--max-depth` | subcircuit nesting |
 //! | [`Limits::max_steps`] | 10,000,000 | `--max-steps` | time steps of a native or spice21 run |
 //! | [`Limits::max_memory_bytes`] | 256 MiB | `--max-memory` | waveforms a run holds (native results, an ngspice raw file, spice21's) |
@@ -61,8 +61,13 @@ impl Limits {
         SimLimits { max_steps: self.max_steps, max_stored_bytes: self.max_memory_bytes }
     }
 
-    /// The deck reader's share.
+    /// The deck reader's share: the input bytes, and twice the element
+    /// limit in cards (a netlist has model, parameter and subcircuit cards
+    /// besides its elements).
     pub fn deck(&self) -> atscale_spice::DeckLimits {
-        atscale_spice::DeckLimits { max_bytes: self.max_input_bytes }
+        atscale_spice::DeckLimits {
+            max_bytes: self.max_input_bytes,
+            max_cards: self.max_elements.saturating_mul(2),
+        }
     }
 }

@@ -7,7 +7,7 @@ fn s(x: &str) -> String {
 }
 
 fn expr(src: &str) -> Value {
-    Value::Expr(Expr::parse(src).expect("test expression parses"))
+    Value::from(Expr::parse(src).expect("test expression parses"))
 }
 
 fn el(name: &str, kind: ElementKind<Value>) -> Element<Value> {

@@ -35,7 +35,7 @@ fn expr() -> impl Strategy<Value = Expr> {
 }
 
 fn value() -> impl Strategy<Value = Value> {
-    prop_oneof![3 => num().prop_map(Value::Num), 1 => expr().prop_map(Value::Expr)]
+    prop_oneof![3 => num().prop_map(Value::Num), 1 => expr().prop_map(Value::from)]
 }
 
 fn node() -> impl Strategy<Value = String> {

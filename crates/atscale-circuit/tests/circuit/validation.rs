@@ -76,7 +76,7 @@ fn unknown_parameter() {
         ElementKind::Resistor {
             p: s("a"),
             n: s("0"),
-            r_ohm: Value::Expr(Expr::parse("2*gain").expect("parses")),
+            r_ohm: Value::from(Expr::parse("2*gain").expect("parses")),
         },
     )]);
     c.params.push(Param::new("gian", 1.0));
@@ -180,9 +180,9 @@ fn recursive_subcircuit() {
 fn parameter_cycle() {
     let mut c = circuit(vec![r("R1", "a", "0", 1.0)]);
     c.params = vec![
-        Param::new("a", Value::Expr(Expr::parse("b+1").expect("parses"))),
-        Param::new("b", Value::Expr(Expr::parse("2*c").expect("parses"))),
-        Param::new("c", Value::Expr(Expr::parse("a").expect("parses"))),
+        Param::new("a", Value::from(Expr::parse("b+1").expect("parses"))),
+        Param::new("b", Value::from(Expr::parse("2*c").expect("parses"))),
+        Param::new("c", Value::from(Expr::parse("a").expect("parses"))),
     ];
     let (_, msg) = problem(&c);
     assert_eq!(msg, "invalid circuit: parameters `a`, `b`, `c`, `a` depend on each other in a cycle");
@@ -191,7 +191,7 @@ fn parameter_cycle() {
 #[test]
 fn parameter_reading_a_voltage_cannot_be_evaluated() {
     let mut c = circuit(vec![r("R1", "a", "0", 1.0)]);
-    c.params = vec![Param::new("k", Value::Expr(Expr::parse("V(a)*2").expect("parses")))];
+    c.params = vec![Param::new("k", Value::from(Expr::parse("V(a)*2").expect("parses")))];
     let (p, msg) = problem(&c);
     assert!(matches!(p, Problem::Eval { .. }), "{p:?}");
     assert!(msg.starts_with("invalid circuit: parameter `k`: cannot evaluate `"), "{msg}");

@@ -1450,7 +1450,7 @@ impl Realisation {
                 (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, .. }) => {
                     let scaled = |v: &Value| match v {
                         Value::Num(x) => Value::Num(x * sd.scale),
-                        Value::Expr(x) => Value::Expr(x.clone() * Expr::Num(sd.scale)),
+                        Value::Expr(x) => Value::from((**x).clone() * Expr::Num(sd.scale)),
                     };
                     c.instances.push(Instance {
                         name: e.name.clone(),

@@ -34,8 +34,8 @@ use std::time::Instant;
 use atscale_circuit::{Circuit, FlatCircuit, TranTiming};
 use atscale_files::{check_target, Lock};
 use atscale_sim::{Direction, Output};
+use atscale_spice::Deck;
 use atscale_spice::{write_flat_netlist, Analysis, Header as NetlistHeader, Ngspice};
-use atscale_spice::{Deck, DeckLimits};
 use atscale_verify::engines::{simulation_for, Overrides, Prepared};
 use atscale_verify::events::EventSpec;
 use atscale_verify::interrupt;
@@ -449,8 +449,7 @@ impl Sweep {
         let text = write_flat_netlist(&Circuit::from(flat.clone()), &analysis, &Ngspice, &header)
             .map_err(|e| e.to_string())?;
         let name = format!("point-{i}.cir");
-        let deck = Deck::from_text(&text, &name, None, &DeckLimits { max_bytes: limits.max_input_bytes })
-            .map_err(|e| e.to_string())?;
+        let deck = Deck::from_text(&text, &name, None, &limits.deck()).map_err(|e| e.to_string())?;
         let p = Prepared::from_deck(deck, Path::new(&name), limits).map_err(|e| e.to_string())?;
         let ev = &self.base.event;
         let opts = VerifyOptions {

@@ -460,7 +460,7 @@ impl Parser {
 
     fn value(&self, line: &Logical, t: &Token<'_>) -> Result<Value> {
         match t.kind {
-            Tk::Brace | Tk::Quote => Ok(Value::Expr(self.inner_expr(line, t)?)),
+            Tk::Brace | Tk::Quote => Ok(Value::from(self.inner_expr(line, t)?)),
             Tk::Word => number(line, t).map(Value::Num),
             _ => Err(line.diag(t.start, format!("`{}` is not a value", t.text), Some(VALUE))),
         }
@@ -559,7 +559,7 @@ impl Parser {
                 match first.kind {
                     Tk::Word if bare => match parse_number(first.text) {
                         Ok(x) => Value::Num(x),
-                        Err(_) => Value::Expr(self.expr(line, first.text, first.start)?),
+                        Err(_) => Value::from(self.expr(line, first.text, first.start)?),
                     },
                     _ => self.value(line, first)?,
                 }
@@ -571,7 +571,7 @@ impl Parser {
                 } else {
                     text
                 };
-                Value::Expr(self.expr(line, text, first.start)?)
+                Value::from(self.expr(line, text, first.start)?)
             };
             out.push((name.text.to_string(), value, name.start));
             k = end;
@@ -968,7 +968,7 @@ impl Parser {
                         ));
                     }
                     let e = match value {
-                        Value::Expr(e) => e,
+                        Value::Expr(e) => *e,
                         Value::Num(x) => Expr::Num(x),
                     };
                     let v = if n == GROUND { Expr::v(p.clone()) } else { Expr::v_diff(p.clone(), n.clone()) };
@@ -1538,7 +1538,7 @@ fn scaled(gain: Value, x: Expr) -> Expr {
     match gain {
         Value::Num(1.0) => x,
         Value::Num(g) => Expr::Num(g) * x,
-        Value::Expr(e) => e * x,
+        Value::Expr(e) => *e * x,
     }
 }
 

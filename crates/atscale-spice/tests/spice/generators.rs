@@ -41,7 +41,7 @@ pub fn num() -> impl Strategy<Value = f64> {
 }
 
 fn value() -> impl Strategy<Value = Value> {
-    prop_oneof![3 => num().prop_map(Value::Num), 1 => pick(PARAM_EXPRS).prop_map(Value::Expr)]
+    prop_oneof![3 => num().prop_map(Value::Num), 1 => pick(PARAM_EXPRS).prop_map(Value::from)]
 }
 
 fn node() -> impl Strategy<Value = String> {
@@ -105,7 +105,7 @@ fn resistive_law() -> impl Strategy<Value = ResistiveLaw<Value>> {
             let mut points: Vec<(Value, Value)> =
                 pts.into_iter().map(|(v, i)| (Value::Num(v), Value::Num(i))).collect();
             if symbolic {
-                points[0].1 = Value::Expr(Expr::parse("gain*2").unwrap());
+                points[0].1 = Value::from(Expr::parse("gain*2").unwrap());
             }
             ResistiveLaw::Pwl { points }
         }),

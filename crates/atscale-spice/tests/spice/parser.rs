@@ -27,10 +27,10 @@ fn every_construct_of_a_hand_written_netlist() {
     assert_eq!(
         c.params,
         vec![
-            Param::new("rload", Value::Expr(ex("2*rbase"))),
+            Param::new("rload", Value::from(ex("2*rbase"))),
             Param::new("rbase", 1000.0),
-            Param::new("cval", Value::Expr(ex("1n*scale"))),
-            Param::new("scale", Value::Expr(ex("2 * 5"))),
+            Param::new("cval", Value::from(ex("1n*scale"))),
+            Param::new("scale", Value::from(ex("2 * 5"))),
         ]
     );
     // Models: D with cj0 alias, NMOS with an extra parameter, PMOS in parentheses.
@@ -46,7 +46,7 @@ fn every_construct_of_a_hand_written_netlist() {
     // Subcircuit with params: defaults, E source with a parameter gain.
     let s = &c.subckts[0];
     assert_eq!((s.name.as_str(), s.ports.clone()), ("cell", vec!["in".to_string(), "out".to_string()]));
-    assert_eq!(s.params, vec![Param::new("gain", 2.0), Param::new("tau", Value::Expr(ex("1m")))]);
+    assert_eq!(s.params, vec![Param::new("gain", 2.0), Param::new("tau", Value::from(ex("1m")))]);
     assert_eq!(
         el(&s.elements, "E1"),
         &ElementKind::BehaviouralVoltage { p: "out".into(), n: "0".into(), expr: ex("gain*v(mid)") }
@@ -101,7 +101,7 @@ fn every_construct_of_a_hand_written_netlist() {
     // Passive elements: positional and keyword values, IC=, unit suffixes.
     assert_eq!(
         el(&c.elements, "Rl"),
-        &ElementKind::Resistor { p: "a".into(), n: "0".into(), r_ohm: Value::Expr(ex("rload")) }
+        &ElementKind::Resistor { p: "a".into(), n: "0".into(), r_ohm: Value::from(ex("rload")) }
     );
     assert_eq!(
         el(&c.elements, "R2"),

@@ -145,7 +145,7 @@ proptest! {
             3 => circuit.elements[0].kind = ElementKind::Resistor {
                 p: "a".into(),
                 n: "0".into(),
-                r_ohm: Value::Expr(Expr::Var(s.clone())),
+                r_ohm: Value::from(Expr::Var(s.clone())),
             },
             4 => circuit.elements.push(Element {
                 name: "B1".into(),

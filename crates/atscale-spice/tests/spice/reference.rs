@@ -129,14 +129,14 @@ pub fn tanh_spiker_subckt() -> Case {
                 name: "spiker".into(),
                 ports: vec![s("v")],
                 params: vec![Param::new("ibias", 0.0)],
-                elements: tanh_spiker_elements(Value::Expr(Expr::var("ibias"))),
+                elements: tanh_spiker_elements(Value::from(Expr::var("ibias"))),
                 instances: vec![],
             }],
             instances: vec![Instance {
                 name: "X1".into(),
                 subckt: "spiker".into(),
                 nodes: vec![s("v")],
-                params: vec![Param::new("ibias", Value::Expr(Expr::var("ib")))],
+                params: vec![Param::new("ibias", Value::from(Expr::var("ib")))],
             }],
             ..Circuit::default()
         },

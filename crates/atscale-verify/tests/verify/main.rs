@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod compare;
+mod fuzz;
 mod ngspice;
 mod raw;
 mod spice21;
