@@ -31,7 +31,7 @@ case_() {
     local kb wall first
     kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
-    first=$(grep -m1 -v '^warning' "$err" | cut -c1-110 || true)
+    first=$(grep -m1 -v '^warning\|^preparing' "$err" | cut -c1-110 || true)
     printf '| %s | %s | %s MiB | %s | %s |\n' "$name" "$code" "$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')" "$wall" "$first"
     if [ "$kb" -ge "$LIMIT_KB" ]; then echo "FAIL: $name used $kb KiB" >&2; fail=1; fi
     if grep -q panicked "$err"; then echo "FAIL: $name panicked" >&2; fail=1; fi

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     install_signal_handler();
     atscale_sim::set_default_stop_check(atscale_verify::interrupt::stop_check(None));

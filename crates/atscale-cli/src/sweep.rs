@@ -218,6 +218,10 @@ fn run_points(a: RunArgs) -> Result<ExitCode> {
     if let Some(dir) = &a.report {
         report(&Table::read(&out)?, dir, a.metric.as_deref(), a.svg, a.force)?;
     }
+    if summary.points > 0 && summary.failed == summary.points {
+        crate::errln!("error: every point failed; the errors are in the `error` column of {}", out.display());
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

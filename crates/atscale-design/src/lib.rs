@@ -42,10 +42,15 @@ mod toml_file;
 
 pub use error::{Error, Result};
 
-/// Reads a text input of the user's (a spec, a sweep, a results table)
-/// under the one input policy of `atscale_files`: a regular file or a pipe,
-/// at most 64 MiB, text only.
+/// Reads a text input of the user's (a spec, a sweep) under the one input
+/// policy of `atscale_files`: a regular file or a pipe, at most the default
+/// input limit, text only.
 pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
-    let rules = atscale_files::InputRules::named(atscale_files::DEFAULT_MAX_INPUT_BYTES);
+    read_text_within(path, what, atscale_files::DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// [`read_text`] with a limit of `max_bytes`.
+pub(crate) fn read_text_within(path: &std::path::Path, what: &str, max_bytes: u64) -> Result<String> {
+    let rules = atscale_files::InputRules::named(max_bytes);
     Ok(atscale_files::read_input(path, what, &rules)?.text)
 }

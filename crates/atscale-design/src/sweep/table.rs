@@ -25,6 +25,10 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// The largest results file read, bytes: a sweep at its default limit of a
+/// million points writes about 150 MB.
+pub const MAX_TABLE_BYTES: u64 = 512 << 20;
+
 /// The header of a results file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {
@@ -173,7 +177,7 @@ impl Table {
     /// [`Error::Io`] if it cannot be read; [`Error::Table`] naming the file,
     /// line and problem for a malformed header or row or a repeated point.
     pub fn read(path: &Path) -> Result<Table> {
-        let text = crate::read_text(path, "the results file")?;
+        let text = crate::read_text_within(path, "the results file", MAX_TABLE_BYTES)?;
         Table::parse(&text, &path.display().to_string())
     }
 
