@@ -21,6 +21,7 @@
 //! Units are SI throughout: volts, amperes, ohms, siemens, farads, henries,
 //! seconds. This crate is pure: no files, processes, environment or clock.
 
+pub mod analysis;
 pub mod builtin;
 mod circuit;
 mod element;
@@ -35,6 +36,7 @@ mod validate;
 mod value;
 pub mod waveform;
 
+pub use analysis::{Analysis, Method, Options, Tran};
 pub use circuit::{Circuit, FlatCircuit, Instance, Param, Subckt};
 pub use element::{Element, ElementKind, EnergyNature, GROUND};
 pub use error::{Error, Problem, Result, Warning};

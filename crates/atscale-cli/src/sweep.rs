@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
-use atscale_design::sweep::summary::{markdown, summarise};
-use atscale_design::sweep::table::{merge, Table};
-use atscale_design::sweep::{
+use atscale_explore::sweep::summary::{markdown, summarise};
+use atscale_explore::sweep::table::{merge, Table};
+use atscale_explore::sweep::{
     plot, run as run_sweep, Progress, RunOptions, Shard, Sweep, SweepLimits, SweepSpec, MAX_JOBS,
 };
 use indicatif::{ProgressBar, ProgressStyle};

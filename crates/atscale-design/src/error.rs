@@ -100,43 +100,6 @@ pub enum Error {
         /// The full sentence: the target, the constraint, their values with units, and a way out.
         message: String,
     },
-    /// A verification or engine run failed.
-    #[error(transparent)]
-    Verify(#[from] atscale_verify::Error),
-    /// A netlist could not be written.
-    #[error(transparent)]
-    Spice(#[from] atscale_spice::Error),
-    /// A file could not be read or written.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        /// What was being done (`read the sweep`, `write the results`, ...).
-        action: &'static str,
-        /// The file.
-        path: std::path::PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-    /// A file of the user's that may not or cannot be read or written
-    /// (see `atscale_files`): a device, a pseudo file, too large, binary, an
-    /// output that exists, an output another run holds.
-    #[error(transparent)]
-    File(#[from] atscale_files::Error),
-    /// The run was interrupted (Ctrl-C, SIGTERM); what was computed is kept.
-    #[error("interrupted; what was computed is kept in {}: continue with --resume", .partial.display())]
-    Interrupted {
-        /// The partial results file.
-        partial: std::path::PathBuf,
-    },
-    /// A results table that cannot be read or joined: its file, line and the problem.
-    #[error("{file}:{line}: {message}")]
-    Table {
-        /// The table's file name (as given).
-        file: String,
-        /// The 1-based line of the problem (0: the file as a whole).
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
     /// A plot could not be drawn.
     #[error("cannot draw {what}: {reason}")]
     Plot {

@@ -1,5 +1,7 @@
-//! The energy-shaping designer of atscale (theory note sections 1-9), and
-//! the design-space tools built on it.
+//! The energy-shaping designer of atscale (theory note sections 1-9). Pure:
+//! it reads no file, starts no process or thread and reads no clock; the
+//! native solver it runs in the loop is a pure function. Sweeps, their
+//! files and runs of ngspice are in `atscale-explore`.
 //!
 //! A tour, in the order a user meets it:
 //!
@@ -15,7 +17,6 @@
 //!   critical points, and the behaviour they imply.
 //! - [`energy`]: energy accounting along a simulated trajectory.
 //! - [`random`]: seeded random streams for sweeps, Monte Carlo and trials.
-//! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch, shards, plots.
 //! - [`reliability`]: the reliability experiment (theory section 9): a
 //!   frozen fluctuating current against a constant one, spike rasters,
 //!   PSTH, reliability and precision.
@@ -24,6 +25,8 @@
 //!   component values out.
 //! - [`realise`]: a design realised in transistors for a technology
 //!   (TOML or built-in), every device sized, checked and reported.
+//! - [`toml_file`]: the one reader of the crate's TOML files (specs,
+//!   sweeps, experiments, technologies): lines of errors, shared checks.
 #![warn(missing_docs)]
 
 pub mod amplitude;
@@ -35,22 +38,8 @@ pub mod realise;
 pub mod reliability;
 pub mod scaling;
 pub mod spec;
-pub mod sweep;
 pub mod templates;
 pub mod timescale;
-mod toml_file;
+pub mod toml_file;
 
 pub use error::{Error, Result};
-
-/// Reads a text input of the user's (a spec, a sweep) under the one input
-/// policy of `atscale_files`: a regular file or a pipe, at most the default
-/// input limit, text only.
-pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
-    read_text_within(path, what, atscale_files::DEFAULT_MAX_INPUT_BYTES)
-}
-
-/// [`read_text`] with a limit of `max_bytes`.
-pub(crate) fn read_text_within(path: &std::path::Path, what: &str, max_bytes: u64) -> Result<String> {
-    let rules = atscale_files::InputRules::named(max_bytes);
-    Ok(atscale_files::read_input(path, what, &rules)?.text)
-}

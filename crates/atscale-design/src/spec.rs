@@ -411,14 +411,14 @@ impl Design {
     /// thousandth of the run and a maximum step of a four-thousandth of a
     /// period, which keeps ngspice's event times well within 1e-3 of the
     /// period.
-    pub fn analysis(&self) -> atscale_spice::Analysis {
+    pub fn analysis(&self) -> atscale_circuit::Analysis {
         let a = &self.achieved;
         let period = a.burst_period_s.or(a.rate_hz.map(|r| 1.0 / r)).unwrap_or(100.0 * self.scales.omega_s);
         let (tstop, tmax) = match (a.burst_period_s, a.spikes_per_burst) {
             (Some(bp), Some(n)) => (3.0 * bp, bp / (4000.0 * f64::from(n.max(1)))),
             _ => (20.0 * period, period / 4000.0),
         };
-        atscale_spice::Analysis::tran_uic(tstop / 1000.0, tstop, tmax)
+        atscale_circuit::Analysis::tran_uic(tstop / 1000.0, tstop, tmax)
     }
 }
 

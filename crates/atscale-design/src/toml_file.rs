@@ -8,7 +8,7 @@ use toml::Spanned;
 use crate::error::{Error, Result};
 
 /// A TOML file's text and the name errors give it.
-pub(crate) struct TomlFile<'a> {
+pub struct TomlFile<'a> {
     /// The text.
     pub text: &'a str,
     /// The file's name as given.

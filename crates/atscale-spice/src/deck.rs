@@ -32,10 +32,10 @@ use std::sync::Arc;
 
 use atscale_files::{read_input, InputRules, DEFAULT_MAX_INPUT_BYTES};
 
-use crate::analysis::Tran;
 use crate::error::{Error, Result};
 use crate::number::format_number;
 use crate::parse::source::{self, Logical};
+use atscale_circuit::analysis::Tran;
 
 /// How deeply `.include`/`.lib` may nest.
 pub const MAX_INCLUDE_DEPTH: usize = 16;

@@ -7,9 +7,9 @@
 use atscale_circuit::expr::{BinaryOp, Constant, Func, UnaryOp};
 use atscale_circuit::Expr;
 
-use crate::analysis::{Analysis, Method};
 use crate::error::{Error, Result};
 use crate::number::format_number;
+use atscale_circuit::analysis::{Analysis, Method};
 
 /// A SPICE dialect the writer can target.
 ///

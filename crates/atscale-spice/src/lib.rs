@@ -19,7 +19,6 @@
 //! - [`number`] owns how numbers are printed and read; [`names`] owns
 //!   injection safety.
 
-pub mod analysis;
 pub mod deck;
 pub mod dialect;
 pub mod error;
@@ -28,7 +27,7 @@ pub mod number;
 pub mod parse;
 pub mod write;
 
-pub use analysis::{Analysis, Method, Options, Tran};
+pub use atscale_circuit::{Analysis, Method, Options, Tran};
 pub use deck::{ControlRoute, Deck, DeckLimits, RouteKind};
 pub use dialect::{Dialect, Ngspice, Xyce};
 pub use error::{Diagnostic, Error, Result};

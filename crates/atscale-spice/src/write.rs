@@ -44,11 +44,11 @@ use atscale_circuit::{
     ResistiveLaw, Subckt, Value, Waveform, GROUND,
 };
 
-use crate::analysis::Analysis;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::names::{check_name, check_node, check_output, check_param, safe_title, sanitize_text};
 use crate::number::format_number;
+use atscale_circuit::analysis::Analysis;
 
 /// Prefix of the structured comments the writer adds and the parser reads.
 pub const ANNOTATION_PREFIX: &str = "*@atscale";

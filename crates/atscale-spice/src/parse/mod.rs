@@ -38,7 +38,6 @@ use atscale_circuit::{
     Value, Waveform, GROUND,
 };
 
-use crate::analysis::{Analysis, Method, Tran};
 use crate::deck::{Deck, DeckLimits};
 use crate::dialect::Ngspice;
 use crate::error::{Error, Result};
@@ -46,6 +45,7 @@ use crate::number::{parse_number, NumberError};
 use crate::write::{
     card_count, element_cards, instance_card, ordered_params, scope_renames, Header, ANNOTATION_PREFIX,
 };
+use atscale_circuit::analysis::{Analysis, Method, Tran};
 use funcs::{FuncDef, Funcs};
 pub use source::ControlBlock;
 use source::{tokenize, Logical, Tk, Token};

@@ -12,8 +12,8 @@
 use atscale_circuit::{Circuit, ElementKind, FlatCircuit, ResistiveLaw, Value as CValue, Waveform};
 use serde_json::Value as Json;
 
-use crate::random::Rng;
-use crate::scaling::magnify;
+use atscale_design::random::Rng;
+use atscale_design::scaling::magnify;
 
 /// What a parameter addresses.
 #[derive(Debug, Clone, PartialEq)]

@@ -27,7 +27,7 @@ use toml::Spanned;
 
 use super::metrics::Metric;
 use crate::error::{Error, Result};
-use crate::toml_file::TomlFile;
+use atscale_design::toml_file::TomlFile;
 
 /// How parameter points are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,13 +240,25 @@ pub fn fnv1a(text: &str) -> String {
 
 type Ctx<'a> = TomlFile<'a>;
 
-impl Ctx<'_> {
+/// The sweep file's errors, on the designer's TOML reader.
+trait SweepFile {
+    /// [`Error::Spec`] at the line of `offset`.
+    fn spec_err(&self, offset: usize, message: impl Into<String>) -> Error;
+    /// A whole number of at least `min`.
+    fn count(&self, key: &str, v: &Spanned<i64>, min: i64) -> Result<usize>;
+}
+
+impl SweepFile for Ctx<'_> {
+    fn spec_err(&self, offset: usize, message: impl Into<String>) -> Error {
+        Error::Spec { file: self.file.to_string(), line: self.line(offset), message: message.into() }
+    }
+
     fn count(&self, key: &str, v: &Spanned<i64>, min: i64) -> Result<usize> {
         let n = *v.get_ref();
         if n < min {
-            return Err(self.err(v.span().start, format!("{key} must be at least {min}, got {n}")));
+            return Err(self.spec_err(v.span().start, format!("{key} must be at least {min}, got {n}")));
         }
-        usize::try_from(n).map_err(|_| self.err(v.span().start, format!("{key} is too large: {n}")))
+        usize::try_from(n).map_err(|_| self.spec_err(v.span().start, format!("{key} is too large: {n}")))
     }
 }
 
@@ -282,9 +294,9 @@ impl SweepSpec {
             (Some(d), None) => BaseSource::Design(PathBuf::from(d.get_ref())),
             (None, Some(n)) => BaseSource::Netlist(PathBuf::from(n.get_ref())),
             (Some(_), Some(n)) => {
-                return Err(cx.err(n.span().start, "give either `design` or `netlist`, not both"))
+                return Err(cx.spec_err(n.span().start, "give either `design` or `netlist`, not both"))
             }
-            (None, None) => return Err(cx.err(
+            (None, None) => return Err(cx.spec_err(
                 0,
                 "the sweep names no base circuit: add `design = \"SPEC.toml\"` or `netlist = \"FILE.cir\"`",
             )),
@@ -292,7 +304,7 @@ impl SweepSpec {
         let seed = match &raw.seed {
             None => 0,
             Some(s) => u64::try_from(*s.get_ref()).map_err(|_| {
-                cx.err(s.span().start, format!("seed must be non-negative, got {}", s.get_ref()))
+                cx.spec_err(s.span().start, format!("seed must be non-negative, got {}", s.get_ref()))
             })?,
         };
         let sampling = match &raw.sampling {
@@ -302,7 +314,7 @@ impl SweepSpec {
                 "uniform" => Sampling::Uniform,
                 "lhs" | "latin-hypercube" => Sampling::LatinHypercube,
                 other => {
-                    return Err(cx.err(
+                    return Err(cx.spec_err(
                         s.span().start,
                         format!("unknown sampling `{other}`, expected `grid`, `uniform` or `lhs`"),
                     ))
@@ -314,20 +326,20 @@ impl SweepSpec {
             None => Metric::ALL.to_vec(),
             Some(list) => {
                 if list.get_ref().is_empty() {
-                    return Err(cx.err(list.span().start, "metrics is empty: name at least one"));
+                    return Err(cx.spec_err(list.span().start, "metrics is empty: name at least one"));
                 }
                 let mut out = Vec::new();
                 for m in list.get_ref() {
                     let metric = Metric::parse(m.get_ref()).ok_or_else(|| {
                         let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-                        cx.err(
+                        cx.spec_err(
                             m.span().start,
                             format!("unknown metric `{}`, expected one of {}", m.get_ref(), names.join(", ")),
                         )
                     })?;
                     if out.contains(&metric) {
                         return Err(
-                            cx.err(m.span().start, format!("metric `{}` is listed twice", m.get_ref()))
+                            cx.spec_err(m.span().start, format!("metric `{}` is listed twice", m.get_ref()))
                         );
                     }
                     out.push(metric);
@@ -346,16 +358,16 @@ impl SweepSpec {
                     reltol: cx.positive_opt("reltol", &r.reltol)?,
                 };
                 if settings.tstop_s.is_some() && settings.tstop_units.is_some() {
-                    return Err(cx.err(s.span().start, "give either tstop_s or tstop_units, not both"));
+                    return Err(cx.spec_err(s.span().start, "give either tstop_s or tstop_units, not both"));
                 }
                 if let (Some(t), BaseSource::Netlist(_)) = (&r.tstop_units, &base) {
-                    return Err(cx.err(
+                    return Err(cx.spec_err(
                         t.span().start,
                         "tstop_units needs a design (its time scale); a netlist sweep gives tstop_s",
                     ));
                 }
                 if settings.reltol.is_some_and(|r| r >= 1.0) {
-                    return Err(cx.err(s.span().start, "reltol must be below 1"));
+                    return Err(cx.spec_err(s.span().start, "reltol must be below 1"));
                 }
                 settings
             }
@@ -368,14 +380,14 @@ impl SweepSpec {
                     None => 0.0,
                     Some(h) if *h.get_ref() >= 0.0 && h.get_ref().is_finite() => *h.get_ref(),
                     Some(h) => {
-                        return Err(cx.err(
+                        return Err(cx.spec_err(
                             h.span().start,
                             format!("hysteresis_v must be non-negative, got {}", h.get_ref()),
                         ))
                     }
                 };
                 if !r.threshold_v.get_ref().is_finite() {
-                    return Err(cx.err(r.threshold_v.span().start, "threshold_v must be finite"));
+                    return Err(cx.spec_err(r.threshold_v.span().start, "threshold_v must be finite"));
                 }
                 Some(EventDef {
                     node: r.node.get_ref().clone(),
@@ -385,7 +397,7 @@ impl SweepSpec {
             }
         };
         if matches!(base, BaseSource::Netlist(_)) && event.is_none() {
-            return Err(cx.err(
+            return Err(cx.spec_err(
                 0,
                 "a netlist sweep needs its spike event: add [event] with node, threshold_v and hysteresis_v",
             ));
@@ -395,9 +407,10 @@ impl SweepSpec {
             Some(l) => {
                 let (a, b) = (*l.get_ref().v_min_v.get_ref(), *l.get_ref().v_max_v.get_ref());
                 if !(a.is_finite() && b.is_finite() && a < b) {
-                    return Err(
-                        cx.err(l.span().start, format!("landscape needs v_min_v < v_max_v, got {a} and {b}"))
-                    );
+                    return Err(cx.spec_err(
+                        l.span().start,
+                        format!("landscape needs v_min_v < v_max_v, got {a} and {b}"),
+                    ));
                 }
                 Some((a, b))
             }
@@ -421,7 +434,7 @@ impl SweepSpec {
         match sampling {
             Sampling::Grid => {
                 if let Some(p) = &raw.points {
-                    return Err(cx.err(
+                    return Err(cx.spec_err(
                         p.span().start,
                         "points applies to uniform and lhs sampling; a grid has steps per parameter",
                     ));
@@ -429,22 +442,23 @@ impl SweepSpec {
             }
             Sampling::Uniform | Sampling::LatinHypercube => {
                 if parameters.is_empty() {
-                    return Err(
-                        cx.err(0, format!("{} sampling needs at least one [[parameter]]", sampling.name()))
-                    );
+                    return Err(cx.spec_err(
+                        0,
+                        format!("{} sampling needs at least one [[parameter]]", sampling.name()),
+                    ));
                 }
                 if points.is_none() {
-                    return Err(cx.err(0, format!("{} sampling needs `points`", sampling.name())));
+                    return Err(cx.spec_err(0, format!("{} sampling needs `points`", sampling.name())));
                 }
             }
         }
         let monte_carlo = raw.monte_carlo.as_ref().map(|m| monte_carlo(&cx, m)).transpose()?;
         if parameters.is_empty() && monte_carlo.is_none() {
-            return Err(cx.err(0, "nothing to sweep: add a [[parameter]] or a [monte_carlo] table"));
+            return Err(cx.spec_err(0, "nothing to sweep: add a [[parameter]] or a [monte_carlo] table"));
         }
         for m in &metrics {
             if m.needs_landscape() && matches!(base, BaseSource::Netlist(_)) && landscape_v.is_none() {
-                return Err(cx.err(
+                return Err(cx.spec_err(
                     0,
                     format!(
                         "metric `{}` of a netlist sweep needs the membrane voltage range: add [landscape] \
@@ -504,7 +518,7 @@ fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Res
     let r = p.get_ref();
     let name = r.name.get_ref().trim().to_string();
     if name.is_empty() {
-        return Err(cx.err(r.name.span().start, "parameter name is empty"));
+        return Err(cx.spec_err(r.name.span().start, "parameter name is empty"));
     }
     let log = match &r.scale {
         None => false,
@@ -512,9 +526,10 @@ fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Res
             "linear" => false,
             "log" => true,
             other => {
-                return Err(
-                    cx.err(s.span().start, format!("unknown scale `{other}`, expected `linear` or `log`"))
-                )
+                return Err(cx.spec_err(
+                    s.span().start,
+                    format!("unknown scale `{other}`, expected `linear` or `log`"),
+                ))
             }
         },
     };
@@ -523,7 +538,7 @@ fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Res
         if !u.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "/^*.-_".contains(c))
             || u.get_ref().is_empty()
         {
-            return Err(cx.err(
+            return Err(cx.spec_err(
                 u.span().start,
                 format!("unit `{}` may only hold letters, digits and / ^ * . - _", u.get_ref()),
             ));
@@ -532,17 +547,17 @@ fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Res
     let relative = r.relative.unwrap_or(false);
     if let Some(values) = &r.values {
         if sampling != Sampling::Grid {
-            return Err(cx.err(values.span().start, "explicit values apply to grid sampling only"));
+            return Err(cx.spec_err(values.span().start, "explicit values apply to grid sampling only"));
         }
         if r.min.is_some() || r.max.is_some() || r.steps.is_some() {
-            return Err(cx.err(values.span().start, "give either values or min/max/steps, not both"));
+            return Err(cx.spec_err(values.span().start, "give either values or min/max/steps, not both"));
         }
         let v = values.get_ref();
         if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
-            return Err(cx.err(values.span().start, "values must be a non-empty list of finite numbers"));
+            return Err(cx.spec_err(values.span().start, "values must be a non-empty list of finite numbers"));
         }
         if log && v.iter().any(|x| *x <= 0.0) {
-            return Err(cx.err(values.span().start, "a log parameter's values must be positive"));
+            return Err(cx.spec_err(values.span().start, "a log parameter's values must be positive"));
         }
         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
         let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -559,32 +574,34 @@ fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Res
         });
     }
     let (Some(min), Some(max)) = (&r.min, &r.max) else {
-        return Err(cx.err(at, format!("parameter `{name}` needs min and max (or values)")));
+        return Err(cx.spec_err(at, format!("parameter `{name}` needs min and max (or values)")));
     };
     let (lo, hi) = (*min.get_ref(), *max.get_ref());
     if !(lo.is_finite() && hi.is_finite()) || lo > hi {
-        return Err(cx.err(
+        return Err(cx.spec_err(
             min.span().start,
             format!("parameter `{name}` needs finite min <= max, got {lo} and {hi}"),
         ));
     }
     if log && lo <= 0.0 {
-        return Err(cx.err(min.span().start, format!("log parameter `{name}` needs min > 0, got {lo}")));
+        return Err(cx.spec_err(min.span().start, format!("log parameter `{name}` needs min > 0, got {lo}")));
     }
     let steps = match (&r.steps, sampling) {
         (Some(s), Sampling::Grid) => cx.count("steps", s, 1)?,
         (None, Sampling::Grid) => {
-            return Err(cx.err(at, format!("grid parameter `{name}` needs steps (the number of values)")))
+            return Err(cx.spec_err(at, format!("grid parameter `{name}` needs steps (the number of values)")))
         }
         (Some(s), _) => {
             return Err(
-                cx.err(s.span().start, "steps applies to grid sampling; random sampling uses `points`")
+                cx.spec_err(s.span().start, "steps applies to grid sampling; random sampling uses `points`")
             )
         }
         (None, _) => 0,
     };
     if steps == 1 && lo != hi {
-        return Err(cx.err(at, format!("parameter `{name}` has one step but min != max; give steps >= 2")));
+        return Err(
+            cx.spec_err(at, format!("parameter `{name}` has one step but min != max; give steps >= 2"))
+        );
     }
     Ok(Parameter { name, min: lo, max: hi, steps, values: None, log, relative, unit, line: cx.line(at) })
 }
@@ -597,13 +614,14 @@ fn monte_carlo(cx: &Ctx<'_>, m: &Spanned<RawMonteCarlo>) -> Result<MonteCarlo> {
         if x >= 0.0 && x.is_finite() && x < 1.0 {
             Ok(x)
         } else {
-            Err(cx.err(v.span().start, format!("spread of `{key}` must be a fraction in [0, 1), got {x}")))
+            Err(cx
+                .spec_err(v.span().start, format!("spread of `{key}` must be a fraction in [0, 1), got {x}")))
         }
     };
     let mut class = BTreeMap::new();
     for (k, v) in r.class.iter().flatten() {
         if !CLASSES.contains(&k.as_str()) {
-            return Err(cx.err(
+            return Err(cx.spec_err(
                 v.span().start,
                 format!("unknown element class `{k}`, expected one of {}", CLASSES.join(", ")),
             ));
@@ -615,7 +633,7 @@ fn monte_carlo(cx: &Ctx<'_>, m: &Spanned<RawMonteCarlo>) -> Result<MonteCarlo> {
         parameter.push((k.clone(), spread(k, v)?, cx.line(v.span().start)));
     }
     if class.is_empty() && parameter.is_empty() {
-        return Err(cx.err(
+        return Err(cx.spec_err(
             m.span().start,
             "monte_carlo gives no spread: add [monte_carlo.class] or [monte_carlo.parameter]",
         ));

@@ -6,9 +6,9 @@
 //!
 //! - `spike_count`: events in the run.
 //! - `firing_rate` (Hz): the inverse of the mean inter-spike interval after
-//!   the first two spikes ([`crate::spec::spike_period`]; at least five spikes).
+//!   the first two spikes ([`atscale_design::spec::spike_period`]; at least five spikes).
 //! - `spikes_per_burst`, `burst_period` (s): the settled burst count and
-//!   period ([`crate::spec::bursts`]).
+//!   period ([`atscale_design::spec::bursts`]).
 //! - `first_spike_latency` (s): the time of the first spike.
 //! - `threshold_current` (A): the smallest DC step that removes the rest
 //!   state in the fine-scale landscape (excitable circuits).
@@ -22,9 +22,9 @@
 use atscale_circuit::{FlatCircuit, TranTiming};
 use atscale_sim::SimResult;
 
-use crate::energy::{account, EnergyAccount};
-use crate::landscape::{classify, linspace, Behaviour};
-use crate::spec::{behaviour_name, burst_count, bursts, spike_period, threshold_current};
+use atscale_design::energy::{account, EnergyAccount};
+use atscale_design::landscape::{classify, linspace, Behaviour};
+use atscale_design::spec::{behaviour_name, burst_count, bursts, spike_period, threshold_current};
 
 /// A quantity recorded per sweep point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -230,7 +230,7 @@ pub fn measure(metrics: &[Metric], cx: &Context<'_>, result: &SimResult) -> crat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::energy::EnergyTerm;
+    use atscale_design::energy::EnergyTerm;
 
     #[test]
     fn energy_per_spike_counts_only_lossy_elements() {

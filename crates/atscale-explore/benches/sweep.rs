@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use atscale_design::sweep::{run, RunOptions, Sweep, SweepLimits, SweepSpec};
+use atscale_explore::sweep::{run, RunOptions, Sweep, SweepLimits, SweepSpec};
 use criterion::Criterion;
 
 fn sweep_text(points: usize, landscape: bool) -> String {

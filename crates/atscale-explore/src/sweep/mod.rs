@@ -11,7 +11,7 @@
 //! never stops the sweep.
 //!
 //! Every random draw of point `i` comes from the stream `(seed, i)`
-//! ([`crate::random::Rng::stream`]), so a point's row does not depend on
+//! ([`atscale_design::random::Rng::stream`]), so a point's row does not depend on
 //! the shard, the number of threads or the order of completion: the
 //! merged shards of a sweep equal its unsharded run byte for byte.
 
@@ -45,7 +45,7 @@ use atscale_verify::verify::{verify, EngineKind, VerifyOptions};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::random::Rng;
+use atscale_design::random::Rng;
 use metrics::{Context, Metric};
 use point::{Resolved, Spread};
 pub use spec::SweepSpec;
@@ -86,7 +86,7 @@ impl Base {
         match &spec.base {
             BaseSource::Design(path) => {
                 let text = crate::read_text(path, "the design spec")?;
-                let d = crate::spec::design(&crate::spec::Spec::from_toml_str(
+                let d = atscale_design::spec::design(&atscale_design::spec::Spec::from_toml_str(
                     &text,
                     &path.display().to_string(),
                 )?)?;
@@ -410,7 +410,7 @@ impl Sweep {
         let mut sim = sim.limits(limits.sim()).stop_check(interrupt::stop_check(deadline));
         if self.spec.metrics.contains(&Metric::EnergyPerSpike) {
             sim = sim.output(Output::All);
-            for p in crate::energy::energy_probes(flat).map_err(|e| e.to_string())? {
+            for p in atscale_design::energy::energy_probes(flat).map_err(|e| e.to_string())? {
                 sim = sim.probe(&p);
             }
         }

@@ -1,0 +1,25 @@
+//! The run layer of atscale's designer: everything that touches files,
+//! threads or simulators on its behalf.
+//!
+//! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch,
+//!   shards; points run on a thread pool, rows appended to a results file
+//!   as they finish, resumable, verified in ngspice on request.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod sweep;
+
+pub use error::{Error, Result};
+
+/// Reads a text input of the user's (a spec, a sweep) under the one input
+/// policy of `atscale_files`: a regular file or a pipe, at most the default
+/// input limit, text only.
+pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
+    read_text_within(path, what, atscale_files::DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// [`read_text`] with a limit of `max_bytes`.
+pub(crate) fn read_text_within(path: &std::path::Path, what: &str, max_bytes: u64) -> Result<String> {
+    let rules = atscale_files::InputRules::named(max_bytes);
+    Ok(atscale_files::read_input(path, what, &rules)?.text)
+}
