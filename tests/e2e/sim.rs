@@ -44,13 +44,13 @@ fn reference_netlists_reproduce_reference_events() {
         let spec = case.event.as_ref().expect("spiking case");
         let events = format!("{},{},{}", spec.signal, spec.threshold, spec.hysteresis);
         // The netlist's own .tran (with its maximum step) applies.
-        let (got, json) = json_events(file, &["--events", &events], spec.signal);
+        let (got, json) = json_events(file, &["--events", &events], &spec.signal);
         assert_events_match(&case, &got, 1e-4);
         assert!(json["stats"]["accepted"].as_u64().expect("accepted steps") > 0, "{json}");
         assert!(json["wall_s"].as_f64().expect("wall time") > 0.0, "{json}");
         // Without the netlist's small maximum step the native engine's own
         // error control still meets 1e-4 of the inter-spike interval.
-        let (got, _) = json_events(file, &["--events", &events, "--max-step", "1e9"], spec.signal);
+        let (got, _) = json_events(file, &["--events", &events, "--max-step", "1e9"], &spec.signal);
         assert_events_match(&case, &got, 1e-4);
     }
 }

@@ -4,15 +4,41 @@
 use serde::{Deserialize, Serialize};
 
 /// Which crossings of a threshold are events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Upward crossings; re-armed once the signal falls below `threshold - hysteresis`.
+    #[default]
     Rising,
     /// Downward crossings; re-armed once the signal rises above `threshold + hysteresis`.
     Falling,
     /// Both, each with its own arming.
     Both,
+}
+
+/// What counts as an event on one signal: the one event definition of
+/// atscale, used by the native solver (located on its step polynomials), by
+/// the verifier on other engines' sampled waveforms, by sweeps and by the
+/// designer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSpec {
+    /// The signal: a node name, `v(node)`, `i(element)` or `x(element,k)`.
+    pub signal: String,
+    /// Threshold, in the signal's unit (V for a node, A for a current).
+    pub threshold: f64,
+    /// Re-arm distance past the threshold the other way, same unit, >= 0. Default 0.
+    #[serde(default)]
+    pub hysteresis: f64,
+    /// Which crossings count. Default rising.
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+impl EventSpec {
+    /// Rising crossings of `threshold` by `signal`, re-armed below `threshold - hysteresis`.
+    pub fn rising(signal: impl Into<String>, threshold: f64, hysteresis: f64) -> Self {
+        EventSpec { signal: signal.into(), threshold, hysteresis, direction: Direction::Rising }
+    }
 }
 
 /// A located threshold crossing.

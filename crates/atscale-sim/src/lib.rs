@@ -68,7 +68,7 @@ use atscale_circuit::{FlatCircuit, TranTiming};
 use serde::{Deserialize, Serialize};
 
 pub use error::{Error, Result};
-pub use events::{Direction, Event};
+pub use events::{Direction, Event, EventSpec};
 pub use linalg::SolverKind;
 pub use solver::StepOutcome;
 
@@ -261,14 +261,6 @@ pub fn set_default_stop_check(check: StopCheck) {
 /// Bytes a stored event is counted for (its time, signal name and fields).
 const EVENT_BYTES: u64 = 64;
 
-#[derive(Debug, Clone)]
-struct EventSpec {
-    signal: String,
-    threshold: f64,
-    hysteresis: f64,
-    direction: Direction,
-}
-
 /// The builder of a simulation.
 #[derive(Debug, Clone)]
 pub struct Simulation {
@@ -409,6 +401,12 @@ impl Simulation {
     /// threshold the other way.
     pub fn event(mut self, signal: &str, threshold: f64, hysteresis: f64, direction: Direction) -> Self {
         self.events.push(EventSpec { signal: signal.to_string(), threshold, hysteresis, direction });
+        self
+    }
+
+    /// Requests the events of `spec` (see [`Simulation::event`]).
+    pub fn event_spec(mut self, spec: &EventSpec) -> Self {
+        self.events.push(spec.clone());
         self
     }
     /// SPICE `uic`: skip the operating point and start from the capacitor

@@ -13,20 +13,7 @@ use atscale_circuit::{
 };
 
 use crate::error::Result;
-use crate::{Direction, Simulation};
-
-/// An event specification of a reference case.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventSpec {
-    /// The signal (node name).
-    pub signal: &'static str,
-    /// Threshold, in the signal's unit.
-    pub threshold: f64,
-    /// Hysteresis, in the signal's unit.
-    pub hysteresis: f64,
-    /// Direction.
-    pub direction: Direction,
-}
+use crate::{Direction, EventSpec, Simulation};
 
 /// A reference circuit with its run settings and expectations.
 #[derive(Debug, Clone)]
@@ -64,7 +51,7 @@ impl ReferenceCase {
     pub fn simulation(&self) -> Result<Simulation> {
         let mut sim = Simulation::new(&self.circuit)?.tstop(self.tstop).uic(self.uic).probe(self.signal);
         if let Some(e) = &self.event {
-            sim = sim.event(e.signal, e.threshold, e.hysteresis, e.direction);
+            sim = sim.event_spec(e);
         }
         Ok(sim)
     }
@@ -190,7 +177,12 @@ pub fn fitzhugh_nagumo() -> ReferenceCase {
         tstop: 400.0,
         uic: true,
         signal: "v",
-        event: Some(EventSpec { signal: "v", threshold: 1.0, hysteresis: 0.5, direction: Direction::Rising }),
+        event: Some(EventSpec {
+            signal: "v".into(),
+            threshold: 1.0,
+            hysteresis: 0.5,
+            direction: Direction::Rising,
+        }),
         expected_events: vec![
             23.275820859,
             62.750235838,
@@ -246,7 +238,12 @@ pub fn tanh_spiker() -> ReferenceCase {
         tstop: 200.0,
         uic: true,
         signal: "v",
-        event: Some(EventSpec { signal: "v", threshold: 0.0, hysteresis: 0.5, direction: Direction::Rising }),
+        event: Some(EventSpec {
+            signal: "v".into(),
+            threshold: 0.0,
+            hysteresis: 0.5,
+            direction: Direction::Rising,
+        }),
         expected_events: vec![
             21.215659366,
             53.860443752,
@@ -330,7 +327,7 @@ pub fn hodgkin_huxley() -> ReferenceCase {
         uic: true,
         signal: "v",
         event: Some(EventSpec {
-            signal: "v",
+            signal: "v".into(),
             threshold: 0.0,
             hysteresis: 10.0,
             direction: Direction::Rising,
@@ -437,7 +434,7 @@ pub fn fhn_chain(n: usize, tstop: f64) -> ReferenceCase {
         uic: true,
         signal: "v0",
         event: Some(EventSpec {
-            signal: "v0",
+            signal: "v0".into(),
             threshold: 1.0,
             hysteresis: 0.5,
             direction: Direction::Rising,
@@ -495,7 +492,7 @@ pub fn fhn_network(n: usize, seed: u64, tstop: f64) -> ReferenceCase {
         uic: true,
         signal: "v0",
         event: Some(EventSpec {
-            signal: "v0",
+            signal: "v0".into(),
             threshold: 1.0,
             hysteresis: 0.5,
             direction: Direction::Rising,

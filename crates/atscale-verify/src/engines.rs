@@ -14,7 +14,7 @@ use atscale_spice::{Deck, Netlist};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::events::{crossings, event_keys, Direction, EventSpec};
+use crate::events::{crossings, event_keys, EventSpec};
 use crate::limits::Limits;
 use crate::ngspice::{NgspiceRunner, RunOptions};
 use crate::report::{EngineReport, EngineSettings};
@@ -203,11 +203,7 @@ pub fn run_native(
         sim = sim.probe(n);
     }
     for e in events {
-        let dir = match e.direction {
-            Direction::Rising => atscale_sim::Direction::Rising,
-            Direction::Falling => atscale_sim::Direction::Falling,
-        };
-        sim = sim.event(node_name(&e.signal), e.threshold, e.hysteresis, dir);
+        sim = sim.event_spec(&EventSpec { signal: node_name(&e.signal).to_string(), ..e.clone() });
     }
     let started = Instant::now();
     let result = sim.run().map_err(|source| Error::Native { path: p.path.clone(), source })?;

@@ -12,33 +12,9 @@
 //! event time as accurate as the engine's trajectory allows: a crossing between
 //! points `(t0, v0)` and `(t1, v1)` is at `t0 + (thr - v0) / (v1 - v0) · (t1 - t0)`.
 
-use serde::{Deserialize, Serialize};
-
-/// Crossing direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// From below to at-or-above the threshold.
-    #[default]
-    Rising,
-    /// From above to at-or-below the threshold.
-    Falling,
-}
-
-/// What counts as an event on one signal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventSpec {
-    /// Signal name as the engines know it, e.g. `v(x0.n1)` or `x0.n1` (see [`crate::raw::Plot::find`]).
-    pub signal: String,
-    /// Threshold in the signal's unit (volts for node voltages, amperes for currents).
-    pub threshold: f64,
-    /// Re-arm distance below the threshold, same unit, ≥ 0. Default 0.
-    #[serde(default)]
-    pub hysteresis: f64,
-    /// Crossing direction. Default rising.
-    #[serde(default)]
-    pub direction: Direction,
-}
+/// The one event definition and its direction live in the solver's crate
+/// (`atscale_sim::EventSpec`), re-exported here for the verifier's users.
+pub use atscale_sim::{Direction, EventSpec};
 
 /// The unit of a signal by its name, as every engine names signals: `A` for
 /// a branch current (`i(V1)`, `v1#branch`), `state unit` for an internal
@@ -55,13 +31,6 @@ pub fn signal_unit(signal: &str) -> &'static str {
     }
 }
 
-impl EventSpec {
-    /// A rising-crossing spec.
-    pub fn rising(signal: impl Into<String>, threshold: f64, hysteresis: f64) -> Self {
-        Self { signal: signal.into(), threshold, hysteresis, direction: Direction::Rising }
-    }
-}
-
 /// The names events are reported under, one per spec in order: the signal,
 /// or, when several specs watch one signal, the signal with its direction
 /// and threshold (`v(a) rising through 0.5 V`), so their trains stay apart.
@@ -74,6 +43,7 @@ pub fn event_keys(specs: &[EventSpec]) -> Vec<String> {
                 let dir = match e.direction {
                     Direction::Rising => "rising",
                     Direction::Falling => "falling",
+                    Direction::Both => "crossing",
                 };
                 format!(
                     "{} {dir} through {}",
@@ -93,10 +63,21 @@ pub fn event_keys(specs: &[EventSpec]) -> Vec<String> {
 /// non-increasing time are skipped (they cannot bracket a crossing). The result is
 /// sorted when `times` is.
 pub fn crossings(times: &[f64], values: &[f64], spec: &EventSpec) -> Vec<f64> {
-    let sign = match spec.direction {
-        Direction::Rising => 1.0,
-        Direction::Falling => -1.0,
-    };
+    match spec.direction {
+        Direction::Rising => one_way(times, values, spec, 1.0),
+        Direction::Falling => one_way(times, values, spec, -1.0),
+        Direction::Both => {
+            // Each way armed on its own, as the native solver's detectors are.
+            let mut all = one_way(times, values, spec, 1.0);
+            all.extend(one_way(times, values, spec, -1.0));
+            all.sort_by(f64::total_cmp);
+            all
+        }
+    }
+}
+
+/// Crossings one way: `sign` 1 rising, -1 falling.
+fn one_way(times: &[f64], values: &[f64], spec: &EventSpec, sign: f64) -> Vec<f64> {
     let thr = sign * spec.threshold;
     let rearm = thr - spec.hysteresis.abs();
     let n = times.len().min(values.len());
@@ -132,6 +113,16 @@ mod tests {
 
     fn spec(thr: f64, hyst: f64) -> EventSpec {
         EventSpec::rising("v", thr, hyst)
+    }
+
+    #[test]
+    fn both_directions_arm_separately_as_the_native_detectors_do() {
+        let t = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let v = [0.0, 2.0, 0.0, 2.0, 0.0];
+        let both = EventSpec { direction: Direction::Both, ..spec(1.0, 0.5) };
+        assert_eq!(crossings(&t, &v, &both), vec![0.5, 1.5, 2.5, 3.5]);
+        let falling = EventSpec { direction: Direction::Falling, ..spec(1.0, 0.5) };
+        assert_eq!(crossings(&t, &v, &falling), vec![1.5, 3.5]);
     }
 
     #[test]

@@ -197,6 +197,7 @@ pub fn markdown(r: &Report) -> String {
         let dir = match e.direction {
             Direction::Rising => "rising",
             Direction::Falling => "falling",
+            Direction::Both => "crossing either way",
         };
         let unit = crate::events::signal_unit(&e.signal);
         let _ = writeln!(

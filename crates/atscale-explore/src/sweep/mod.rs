@@ -33,11 +33,11 @@ use std::time::Instant;
 
 use atscale_circuit::{Circuit, FlatCircuit, TranTiming};
 use atscale_files::{check_target, Lock};
-use atscale_sim::{Direction, Output};
+use atscale_sim::EventSpec;
+use atscale_sim::Output;
 use atscale_spice::Deck;
 use atscale_spice::{write_flat_netlist, Analysis, Header as NetlistHeader, Ngspice};
 use atscale_verify::engines::{simulation_for, Overrides, Prepared};
-use atscale_verify::events::EventSpec;
 use atscale_verify::interrupt;
 use atscale_verify::limits::Limits;
 use atscale_verify::ngspice::NgspiceRunner;
@@ -49,7 +49,8 @@ use atscale_design::random::Rng;
 use metrics::{Context, Metric};
 use point::{Resolved, Spread};
 pub use spec::SweepSpec;
-use spec::{BaseSource, EventDef};
+
+use spec::BaseSource;
 use table::{Header, Table};
 
 /// The circuit a sweep varies, with everything a point needs.
@@ -66,7 +67,7 @@ pub struct Base {
     /// Stop time, s.
     pub tstop_s: f64,
     /// The spike event.
-    pub event: EventDef,
+    pub event: EventSpec,
     /// Membrane voltage range of landscape metrics, V.
     pub v_range: (f64, f64),
     /// The largest step of the netlists written for ngspice verification, s
@@ -106,10 +107,8 @@ impl Base {
                 analysis.options.abstol = Some(1e-12 * d.scales.current_a());
                 analysis.options.vntol = Some(1e-6 * s);
                 analysis.options.chgtol = Some(1e-14 * s * d.scales.c0_farad);
-                let event = spec.event.clone().unwrap_or(EventDef {
-                    node: d.membrane.clone(),
-                    threshold_v: d.event.threshold_v,
-                    hysteresis_v: d.event.hysteresis_v,
+                let event = spec.event.clone().unwrap_or_else(|| {
+                    EventSpec::rising(d.membrane.clone(), d.event.threshold_v, d.event.hysteresis_v)
                 });
                 Ok(Base {
                     description: format!("design {} (template {})", path.display(), d.template),
@@ -257,13 +256,13 @@ impl Sweep {
             ));
         }
         let base = Base::load(&spec, &limits.run)?;
-        if !base.flat.nodes().iter().any(|n| n.eq_ignore_ascii_case(&base.event.node)) {
+        if !base.flat.nodes().iter().any(|n| n.eq_ignore_ascii_case(&base.event.signal)) {
             let line = spec.event_line.unwrap_or(0);
             return Err(err(
                 line,
                 format!(
                     "the event node `{}` is not a node of the base circuit ({}); nodes: {}",
-                    base.event.node,
+                    base.event.signal,
                     base.description,
                     shown_nodes(&base.flat)
                 ),
@@ -414,12 +413,12 @@ impl Sweep {
                 sim = sim.probe(&p);
             }
         }
-        let sim = sim.event(&b.event.node, b.event.threshold_v, b.event.hysteresis_v, Direction::Rising);
+        let sim = sim.event_spec(&b.event);
         let result = sim.run().map_err(|e| e.to_string())?;
         let tstep = b.analysis.tran.map_or(b.tstop_s / 1000.0, |t| t.tstep_s);
         let cx = Context {
             circuit: flat,
-            membrane: &b.event.node,
+            membrane: &b.event.signal,
             v_range: b.v_range,
             timing: TranTiming { tstep, tstop: b.tstop_s },
         };
@@ -454,7 +453,7 @@ impl Sweep {
         let ev = &self.base.event;
         let opts = VerifyOptions {
             engines: vec![EngineKind::Native, EngineKind::Ngspice],
-            events: vec![EventSpec::rising(format!("v({})", ev.node), ev.threshold_v, ev.hysteresis_v)],
+            events: vec![EventSpec { signal: format!("v({})", ev.signal), ..ev.clone() }],
             probes: Vec::new(),
             overrides: Overrides::default(),
             tolerances: atscale_verify::compare::Tolerances::default(),

@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use atscale_sim::EventSpec;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -104,17 +105,6 @@ pub struct SimSettings {
     pub reltol: Option<f64>,
 }
 
-/// The spike event of a netlist sweep.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventDef {
-    /// The membrane node.
-    pub node: String,
-    /// Threshold, V.
-    pub threshold_v: f64,
-    /// Hysteresis, V.
-    pub hysteresis_v: f64,
-}
-
 /// What the sweep starts from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BaseSource {
@@ -145,8 +135,9 @@ pub struct SweepSpec {
     pub metrics: Vec<Metric>,
     /// Simulation settings.
     pub simulation: SimSettings,
-    /// The spike event (required for netlists; a design brings its own).
-    pub event: Option<EventDef>,
+    /// The spike event, rising through `threshold_v` on `node`, re-armed
+    /// `hysteresis_v` below (required for netlists; a design brings its own).
+    pub event: Option<EventSpec>,
     /// The line of the `[event]` table, when there is one.
     pub event_line: Option<usize>,
     /// Membrane voltage range of landscape metrics, V (netlists; a design uses ±3 amplitude units).
@@ -389,11 +380,7 @@ impl SweepSpec {
                 if !r.threshold_v.get_ref().is_finite() {
                     return Err(cx.spec_err(r.threshold_v.span().start, "threshold_v must be finite"));
                 }
-                Some(EventDef {
-                    node: r.node.get_ref().clone(),
-                    threshold_v: *r.threshold_v.get_ref(),
-                    hysteresis_v,
-                })
+                Some(EventSpec::rising(r.node.get_ref().clone(), *r.threshold_v.get_ref(), hysteresis_v))
             }
         };
         if matches!(base, BaseSource::Netlist(_)) && event.is_none() {

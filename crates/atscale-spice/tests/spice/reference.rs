@@ -19,7 +19,7 @@ pub struct Case {
     pub analysis: Analysis,
     pub header: Header,
     /// Expected rising crossings: (node, threshold, hysteresis, times).
-    pub events: Option<(&'static str, f64, f64, Vec<f64>)>,
+    pub events: Option<(String, f64, f64, Vec<f64>)>,
 }
 
 fn s(x: &str) -> String {
@@ -45,8 +45,10 @@ fn header(lines: &[&str]) -> Header {
 fn from_sim(case: atscale_sim::reference::ReferenceCase, lines: &[&str]) -> Case {
     let tmax = if case.isi > 0.0 { case.isi / 4000.0 } else { case.tstop / 2000.0 };
     let tstep = case.tstop / 1000.0;
-    let events =
-        case.event.as_ref().map(|ev| (ev.signal, ev.threshold, ev.hysteresis, case.expected_events.clone()));
+    let events = case
+        .event
+        .as_ref()
+        .map(|ev| (ev.signal.clone(), ev.threshold, ev.hysteresis, case.expected_events.clone()));
     let mut analysis = Analysis::tran_uic(tstep, case.tstop, tmax);
     if let Some(tran) = analysis.tran.as_mut() {
         tran.uic = case.uic;
