@@ -29,6 +29,7 @@ pub mod error;
 pub mod expr;
 mod flatten;
 pub mod law;
+pub mod random;
 mod model;
 mod summary;
 pub mod units;

@@ -16,7 +16,6 @@
 //! - [`landscape`]: I-V curves and energy landscapes per timescale, their
 //!   critical points, and the behaviour they imply.
 //! - [`energy`]: energy accounting along a simulated trajectory.
-//! - [`random`]: seeded random streams for sweeps, Monte Carlo and trials.
 //! - [`reliability`]: the reliability experiment (theory section 9): a
 //!   frozen fluctuating current against a constant one, spike rasters,
 //!   PSTH, reliability and precision.
@@ -33,7 +32,6 @@ pub mod amplitude;
 pub mod energy;
 pub mod error;
 pub mod landscape;
-pub mod random;
 pub mod realise;
 pub mod reliability;
 pub mod scaling;

@@ -76,7 +76,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use crate::random::Rng;
+use atscale_circuit::random::Rng;
 use crate::templates::{self, Template};
 use crate::toml_file::TomlFile;
 

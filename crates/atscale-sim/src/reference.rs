@@ -348,30 +348,6 @@ pub fn hodgkin_huxley() -> ReferenceCase {
     })
 }
 
-/// A small deterministic PRNG (splitmix64), so networks are reproducible
-/// without a dependency.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A uniform number in `[0, 1)`.
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// A uniform integer in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_f64() * n as f64) as usize % n.max(1)
-    }
-}
-
 /// One FitzHugh-Nagumo cell `c{i}` with membrane node `v{i}`. The battery in
 /// series with the resistor is written as its Norton equivalent (a resistor
 /// to ground and a current source), which keeps every cell's equations
@@ -449,14 +425,14 @@ pub fn fhn_chain(n: usize, tstop: f64) -> ReferenceCase {
 
 /// A random sparse network of `n` FitzHugh-Nagumo cells: every cell is linked
 /// to 4 distinct random others by [`NETWORK_COUPLING_OHM`] resistors (links
-/// drawn by [`SplitMix64`] from `seed`; a pair already linked is not linked
+/// drawn by `atscale_circuit::random::Rng` from `seed`; a pair already linked is not linked
 /// twice). Initial states uniform in `v in [-2, 2]`, `i_L in [-0.5, 1.5]`.
 pub fn fhn_network(n: usize, seed: u64, tstop: f64) -> ReferenceCase {
-    let mut rng = SplitMix64(seed);
+    let mut rng = atscale_circuit::random::Rng::new(seed);
     let mut els = Vec::with_capacity(11 * n);
     for i in 0..n {
-        let v0 = -2.0 + 4.0 * rng.next_f64();
-        let il0 = -0.5 + 2.0 * rng.next_f64();
+        let v0 = -2.0 + 4.0 * rng.uniform();
+        let il0 = -0.5 + 2.0 * rng.uniform();
         push_cell(&mut els, i, v0, il0);
     }
     let mut links = std::collections::HashSet::new();

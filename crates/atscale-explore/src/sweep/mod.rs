@@ -11,7 +11,7 @@
 //! never stops the sweep.
 //!
 //! Every random draw of point `i` comes from the stream `(seed, i)`
-//! ([`atscale_design::random::Rng::stream`]), so a point's row does not depend on
+//! ([`atscale_circuit::random::Rng::stream`]), so a point's row does not depend on
 //! the shard, the number of threads or the order of completion: the
 //! merged shards of a sweep equal its unsharded run byte for byte.
 
@@ -45,7 +45,7 @@ use atscale_verify::verify::{verify, EngineKind, VerifyOptions};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use atscale_design::random::Rng;
+use atscale_circuit::random::Rng;
 use metrics::{Context, Metric};
 use point::{Resolved, Spread};
 pub use spec::SweepSpec;

@@ -12,7 +12,7 @@
 use atscale_circuit::{Circuit, ElementKind, FlatCircuit, ResistiveLaw, Value as CValue, Waveform};
 use serde_json::Value as Json;
 
-use atscale_design::random::Rng;
+use atscale_circuit::random::Rng;
 use atscale_design::scaling::magnify;
 
 /// What a parameter addresses.

@@ -2,7 +2,7 @@
 //! logarithmic, seeded.
 
 use super::spec::{Parameter, Sampling};
-use atscale_design::random::Rng;
+use atscale_circuit::random::Rng;
 
 /// The stream index of the sampling draws (point streams use `0..points`).
 const SAMPLING_STREAM: u64 = u64::MAX;

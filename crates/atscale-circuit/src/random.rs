@@ -1,13 +1,34 @@
-//! Seeded random numbers for design-space exploration.
+//! Seeded random numbers: the one random source of atscale.
 //!
-//! Every random draw in atscale comes from [`Rng`], a SplitMix64 generator.
+//! Every random draw in atscale (sweeps, Monte Carlo, reliability trials,
+//! the reference networks) comes from [`Rng`], a SplitMix64 generator.
 //! A run is reproduced from its seed alone, and [`Rng::stream`] gives each
 //! sweep point, trial or Monte Carlo sample its own independent stream, so
 //! a result never depends on the order (or the machine) in which points
 //! are computed. That is what makes sharded and resumed runs equal to one
 //! uninterrupted run.
 
-use atscale_sim::reference::SplitMix64;
+/// The SplitMix64 generator (Steele, Lea and Flood 2014).
+#[derive(Debug, Clone)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_f64() * n as f64) as usize % n.max(1)
+    }
+}
 
 /// A seeded random number generator (SplitMix64).
 #[derive(Debug, Clone)]
