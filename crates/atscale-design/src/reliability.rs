@@ -76,9 +76,9 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use atscale_circuit::random::Rng;
 use crate::templates::{self, Template};
 use crate::toml_file::TomlFile;
+use atscale_circuit::random::Rng;
 
 /// The circuits a reliability experiment can drive (`template = "..."`).
 pub const RELIABILITY_TEMPLATES: [&str; 1] = ["fitzhugh-nagumo"];

@@ -48,7 +48,7 @@
 
 use atscale_circuit::units::si;
 use atscale_circuit::{ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, Waveform};
-use atscale_sim::{Direction, SimResult, Simulation};
+use atscale_sim::{Direction, SimResult, Simulation, Tolerances};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -433,17 +433,20 @@ pub struct DesignEvent {
 
 /// Tolerances for a circuit at `scales` (tight, relative 1e-7).
 fn simulation(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<Simulation> {
-    let k = scales.current_a();
-    Ok(Simulation::new(circuit)?
-        .tstop(tstop)
-        .uic(true)
-        .reltol(1e-7)
-        .vntol(1e-9 * scales.s_volt)
-        .abstol(1e-12 * k)
-        .chgtol(1e-14 * scales.s_volt * scales.c0_farad)
-        .statetol(1e-9 * scales.s_volt.min(1.0))
-        .probe(&t.membrane)
-        .event(&t.membrane, t.threshold * scales.s_volt, t.hysteresis * scales.s_volt, Direction::Rising))
+    // The scaled defaults, with relative and voltage-like tolerances
+    // tightened: the design loop measures periods to 1e-6.
+    let tol = Tolerances {
+        reltol: 1e-7,
+        vntol: 1e-9 * scales.s_volt,
+        statetol: 1e-9 * scales.s_volt.min(1.0),
+        ..Tolerances::at_scale(scales.s_volt, scales.current_a(), scales.c0_farad)
+    };
+    Ok(Simulation::new(circuit)?.tstop(tstop).uic(true).tolerances(tol).probe(&t.membrane).event(
+        &t.membrane,
+        t.threshold * scales.s_volt,
+        t.hysteresis * scales.s_volt,
+        Direction::Rising,
+    ))
 }
 
 fn run(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<SimResult> {

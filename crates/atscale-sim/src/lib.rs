@@ -103,6 +103,45 @@ impl Default for Tolerances {
     }
 }
 
+impl Tolerances {
+    /// The defaults for a circuit whose voltages are of order `volt_v`,
+    /// currents of order `amp_a` and capacitances of order `farad_f` (a
+    /// design's scales): each absolute tolerance scaled by its unit
+    /// (`vntol = 1e-6 volt_v`, `abstol = 1e-12 amp_a`,
+    /// `chgtol = 1e-14 volt_v farad_f`); relative ones unchanged. The one
+    /// rule by which atscale picks tolerances for a physical circuit.
+    pub fn at_scale(volt_v: f64, amp_a: f64, farad_f: f64) -> Tolerances {
+        let d = Tolerances::default();
+        Tolerances {
+            abstol: d.abstol * amp_a,
+            vntol: d.vntol * volt_v,
+            chgtol: d.chgtol * volt_v * farad_f,
+            ..d
+        }
+    }
+
+    /// The tolerances an analysis' `.options` ask for (reltol, abstol,
+    /// vntol, chgtol), the defaults for the others.
+    pub fn from_options(o: &atscale_circuit::Options) -> Tolerances {
+        let d = Tolerances::default();
+        Tolerances {
+            reltol: o.reltol.unwrap_or(d.reltol),
+            abstol: o.abstol.unwrap_or(d.abstol),
+            vntol: o.vntol.unwrap_or(d.vntol),
+            chgtol: o.chgtol.unwrap_or(d.chgtol),
+            ..d
+        }
+    }
+
+    /// Writes these tolerances as `.options` (reltol, abstol, vntol, chgtol).
+    pub fn write_options(&self, o: &mut atscale_circuit::Options) {
+        o.reltol = Some(self.reltol);
+        o.abstol = Some(self.abstol);
+        o.vntol = Some(self.vntol);
+        o.chgtol = Some(self.chgtol);
+    }
+}
+
 /// Work done by a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -323,6 +362,47 @@ impl Simulation {
     pub fn stop_check(mut self, check: StopCheck) -> Self {
         self.stop = Some(check);
         self
+    }
+
+    /// The simulation `analysis` asks for, to `tstop_s`: its `.tran` (print
+    /// step, maximum step, `uic`), `.options` (tolerances by
+    /// [`Tolerances::from_options`], `maxstep` when `.tran` has none) and
+    /// `.ic`. The one constructor from an analysis description: every
+    /// netlist run and sweep point gets its settings here.
+    ///
+    /// # Errors
+    ///
+    /// As [`Simulation::new`].
+    pub fn for_analysis(
+        circuit: &FlatCircuit,
+        analysis: &atscale_circuit::Analysis,
+        tstop_s: f64,
+    ) -> Result<Simulation> {
+        let tran = analysis.tran;
+        let mut sim = Simulation::new(circuit)?
+            .tstop(tstop_s)
+            .tolerances(Tolerances::from_options(&analysis.options))
+            .uic(tran.is_some_and(|t| t.uic));
+        if let Some(t) = tran {
+            sim = sim.tstep(t.tstep_s);
+        }
+        if let Some(h) = tran.and_then(|t| t.tmax_s).or(analysis.options.maxstep_s) {
+            sim = sim.max_step(h);
+        }
+        for (node, v) in &analysis.ic {
+            sim = sim.ic(node, *v);
+        }
+        Ok(sim)
+    }
+
+    /// The tolerances in force.
+    pub fn current_tolerances(&self) -> Tolerances {
+        self.tol
+    }
+
+    /// The maximum step in force, s.
+    pub fn current_max_step(&self) -> Option<f64> {
+        self.max_step
     }
 
     /// Stop time, s.

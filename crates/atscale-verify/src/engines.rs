@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use atscale_circuit::FlatCircuit;
-use atscale_sim::{Simulation, Tolerances};
+use atscale_sim::Simulation;
 use atscale_spice::{Deck, Netlist};
 use serde::Serialize;
 
@@ -135,39 +135,24 @@ pub fn native_simulation(p: &Prepared, o: &Overrides) -> Result<(Simulation, Eng
 /// The solver's error when the circuit cannot be set up.
 pub fn simulation_for(
     circuit: &FlatCircuit,
-    analysis: &atscale_spice::Analysis,
+    analysis: &atscale_circuit::Analysis,
     o: &Overrides,
     tstop_s: f64,
 ) -> std::result::Result<(Simulation, EngineSettings), atscale_sim::Error> {
-    let tran = analysis.tran;
-    let opts = &analysis.options;
-    let max_step = o.max_step_s.or(tran.and_then(|t| t.tmax_s)).or(opts.maxstep_s);
-    let d = Tolerances::default();
-    let tol = Tolerances {
-        reltol: o.reltol.or(opts.reltol).unwrap_or(d.reltol),
-        abstol: opts.abstol.unwrap_or(d.abstol),
-        vntol: opts.vntol.unwrap_or(d.vntol),
-        chgtol: opts.chgtol.unwrap_or(d.chgtol),
-        ..d
-    };
-    let uic = tran.is_some_and(|t| t.uic);
-    let mut sim = Simulation::new(circuit)?.tstop(tstop_s).tolerances(tol).uic(uic);
-    if let Some(t) = tran {
-        sim = sim.tstep(t.tstep_s);
+    let mut sim = Simulation::for_analysis(circuit, analysis, tstop_s)?;
+    if let Some(r) = o.reltol {
+        sim = sim.reltol(r);
     }
-    if let Some(h) = max_step {
+    if let Some(h) = o.max_step_s {
         sim = sim.max_step(h);
     }
-    for (node, v) in &analysis.ic {
-        sim = sim.ic(node, *v);
-    }
+    let tol = sim.current_tolerances();
+    let netlist_tmax = analysis.tran.and_then(|t| t.tmax_s);
     let settings = EngineSettings {
-        max_step: max_step.map(|v| crate::ngspice::MaxStepChoice {
+        max_step: sim.current_max_step().map(|v| crate::ngspice::MaxStepChoice {
             value_s: v,
             source: if o.max_step_s.is_some() {
-                crate::ngspice::MaxStepSource::Explicit {
-                    replaced_netlist_value_s: tran.and_then(|t| t.tmax_s),
-                }
+                crate::ngspice::MaxStepSource::Explicit { replaced_netlist_value_s: netlist_tmax }
             } else {
                 crate::ngspice::MaxStepSource::FromNetlist
             },

@@ -34,7 +34,7 @@ use std::time::Instant;
 use atscale_circuit::{Circuit, FlatCircuit, TranTiming};
 use atscale_files::{check_target, Lock};
 use atscale_sim::EventSpec;
-use atscale_sim::Output;
+use atscale_sim::{Output, Tolerances};
 use atscale_spice::Deck;
 use atscale_spice::{write_flat_netlist, Analysis, Header as NetlistHeader, Ngspice};
 use atscale_verify::engines::{simulation_for, Overrides, Prepared};
@@ -103,10 +103,9 @@ impl Base {
                     t.tmax_s = spec.simulation.max_step_s;
                 }
                 // The solver's default tolerances, in the design's units.
+                Tolerances::at_scale(s, d.scales.current_a(), d.scales.c0_farad)
+                    .write_options(&mut analysis.options);
                 analysis.options.reltol = spec.simulation.reltol;
-                analysis.options.abstol = Some(1e-12 * d.scales.current_a());
-                analysis.options.vntol = Some(1e-6 * s);
-                analysis.options.chgtol = Some(1e-14 * s * d.scales.c0_farad);
                 let event = spec.event.clone().unwrap_or_else(|| {
                     EventSpec::rising(d.membrane.clone(), d.event.threshold_v, d.event.hysteresis_v)
                 });
