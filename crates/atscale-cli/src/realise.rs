@@ -14,7 +14,8 @@ use atscale_design::realise::mapping::{
     design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
 };
 use atscale_design::realise::{predict, realise, BiasSource, Options, Prediction, Realisation, Technology};
-use atscale_design::spec::{burst_count, bursts, spike_period, Design};
+use atscale_design::spec::Design;
+use atscale_design::spikes::{burst_count, bursts, intra_burst_interval, spike_period};
 use atscale_spice::{
     write_netlist_with, Analysis, Header, Library, Ngspice, Options as SpiceOptions, Setup, Tran, Xyce,
 };
@@ -277,7 +278,7 @@ fn simulate(
     let v = plot.real(&format!("v({})", r.membrane))?.to_vec();
     let spec = EventSpec::rising(format!("v({})", r.membrane), r.threshold_v, r.hysteresis_v);
     let ev = crossings(&t, &v, &spec);
-    let ibi = atscale_design::realise::mapping::intra_burst_interval(&ev);
+    let ibi = intra_burst_interval(&ev);
     let (spb, bp, rate) = match bursts(&ev) {
         Some((counts, p)) => (burst_count(&counts), Some(p), None),
         None => (None, None, spike_period(&ev).map(|p| 1.0 / p)),

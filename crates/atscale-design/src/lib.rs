@@ -36,6 +36,7 @@ pub mod realise;
 pub mod reliability;
 pub mod scaling;
 pub mod spec;
+pub mod spikes;
 pub mod templates;
 pub mod timescale;
 pub mod toml_file;

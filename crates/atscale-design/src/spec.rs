@@ -49,6 +49,8 @@
 use atscale_circuit::units::si;
 use atscale_circuit::{ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, Waveform};
 use atscale_sim::{Direction, SimResult, Simulation, Tolerances};
+
+use crate::spikes::{burst_count, bursts, spike_period};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -455,60 +457,6 @@ fn run(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Resu
 
 fn max_abs(r: &SimResult, membrane: &str) -> f64 {
     r.trace(membrane).map_or(0.0, |v| v.iter().fold(0.0, |m: f64, x| m.max(x.abs())))
-}
-
-/// The steady-state period: the mean inter-spike interval after the first
-/// two spikes (`None` with fewer than five spikes).
-pub fn spike_period(events: &[f64]) -> Option<f64> {
-    if events.len() < 5 {
-        return None;
-    }
-    let e = &events[2..];
-    Some((e[e.len() - 1] - e[0]) / (e.len() - 1) as f64)
-}
-
-/// Bursts of a spike train: `(spikes per burst of each complete burst,
-/// burst period)`. Spikes are split into bursts at the inter-spike
-/// intervals longer than the geometric mean of the shortest and the
-/// longest; the first burst (transient) and the last (maybe cut) are
-/// dropped, and the period is the mean interval between the burst starts
-/// of the second half of the train (settled). `None` without two complete
-/// bursts.
-pub fn bursts(events: &[f64]) -> Option<(Vec<u32>, f64)> {
-    if events.len() < 4 {
-        return None;
-    }
-    let isi: Vec<f64> = events.windows(2).map(|w| w[1] - w[0]).collect();
-    let lo = isi.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = isi.iter().copied().fold(0.0, f64::max);
-    if hi < 3.0 * lo {
-        return None;
-    }
-    let gap = (lo * hi).sqrt();
-    let mut starts = vec![0usize];
-    for (k, d) in isi.iter().enumerate() {
-        if *d > gap {
-            starts.push(k + 1);
-        }
-    }
-    // Bursts 1..len-1 are complete (burst 0 may be a transient, the last may be cut).
-    if starts.len() < 4 {
-        return None;
-    }
-    let counts: Vec<u32> =
-        starts.windows(2).skip(1).map(|w| u32::try_from(w[1] - w[0]).unwrap_or(u32::MAX)).collect();
-    let settled = &starts[(starts.len() / 2).max(1)..];
-    let first = events[settled[0]];
-    let last = events[settled[settled.len() - 1]];
-    (settled.len() >= 2).then(|| (counts, (last - first) / (settled.len() - 1) as f64))
-}
-
-/// The settled spikes per burst of a burst train: the count of the last
-/// complete bursts (up to three), if they agree.
-pub fn burst_count(counts: &[u32]) -> Option<u32> {
-    let tail = &counts[counts.len().saturating_sub(3)..];
-    let c = *tail.last()?;
-    tail.iter().all(|&x| x == c).then_some(c)
 }
 
 fn set_bias(t: &mut Template, value: f64) {

@@ -1683,22 +1683,6 @@ pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_m: 
     Ok(())
 }
 
-/// Mean interval between spikes inside bursts, s: intervals shorter than
-/// the burst gap (the geometric mean of the shortest and longest interval,
-/// as [`crate::spec::bursts`]), after the first burst (a transient).
-pub fn intra_burst_interval(events: &[f64]) -> Option<f64> {
-    let isi: Vec<f64> = events.windows(2).map(|w| w[1] - w[0]).collect();
-    let lo = isi.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = isi.iter().copied().fold(0.0, f64::max);
-    if isi.is_empty() || hi.is_nan() || hi < 3.0 * lo {
-        return None;
-    }
-    let gap = (lo * hi).sqrt();
-    let first = isi.iter().position(|&d| d > gap)?;
-    let inside: Vec<f64> = isi[first + 1..].iter().copied().filter(|&d| d < gap).collect();
-    (!inside.is_empty()).then(|| inside.iter().sum::<f64>() / inside.len() as f64)
-}
-
 /// What the behavioural model of a realisation predicts (native solver,
 /// model units converted with the realised time scale).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -1709,7 +1693,7 @@ pub struct Prediction {
     pub spikes_per_burst: Option<u32>,
     /// Burst period, s (bursting).
     pub burst_period_s: Option<f64>,
-    /// Mean interval between spikes inside a burst, s ([`intra_burst_interval`]).
+    /// Mean interval between spikes inside a burst, s ([`crate::spikes::intra_burst_interval`]).
     pub intra_burst_interval_s: Option<f64>,
 }
 
@@ -1768,13 +1752,13 @@ pub fn measure_model(
         burst_period_s: None,
         intra_burst_interval_s: None,
     };
-    match crate::spec::bursts(&ev) {
+    match crate::spikes::bursts(&ev) {
         Some((counts, period)) => {
-            p.spikes_per_burst = crate::spec::burst_count(&counts);
+            p.spikes_per_burst = crate::spikes::burst_count(&counts);
             p.burst_period_s = Some(period);
-            p.intra_burst_interval_s = intra_burst_interval(&ev);
+            p.intra_burst_interval_s = crate::spikes::intra_burst_interval(&ev);
         }
-        None => p.rate_hz = crate::spec::spike_period(&ev).map(|t| 1.0 / t),
+        None => p.rate_hz = crate::spikes::spike_period(&ev).map(|t| 1.0 / t),
     }
     Ok(p)
 }
@@ -1819,20 +1803,5 @@ mod tests {
         assert!(((f(1e-4) - f(-1e-4)) / 2e-4 - 1.0).abs() < 1e-6, "{fw:?}");
         assert!((pair_characteristic(Region::AboveThreshold, 5.0) - 1.0).abs() < 1e-12);
         assert!((pair_characteristic(Region::AboveThreshold, 0.01) - 0.01).abs() < 1e-5);
-    }
-
-    #[test]
-    fn intra_burst_interval_skips_the_first_burst_and_the_pauses() {
-        // Bursts of four spikes 10 ms apart every 200 ms; the first burst's
-        // intervals are 20 ms (a transient) and are not counted.
-        let mut ev = vec![0.0, 0.02, 0.04];
-        for b in 1..4 {
-            let t0 = 0.2 * f64::from(b);
-            ev.extend((0..4).map(|k| t0 + 0.01 * f64::from(k)));
-        }
-        let ibi = intra_burst_interval(&ev).unwrap_or(f64::NAN);
-        assert!((ibi - 0.01).abs() < 1e-12, "{ibi}");
-        assert_eq!(intra_burst_interval(&[0.0, 0.01, 0.02, 0.03]), None, "tonic: no bursts");
-        assert_eq!(intra_burst_interval(&[]), None);
     }
 }

@@ -6,9 +6,9 @@
 //!
 //! - `spike_count`: events in the run.
 //! - `firing_rate` (Hz): the inverse of the mean inter-spike interval after
-//!   the first two spikes ([`atscale_design::spec::spike_period`]; at least five spikes).
+//!   the first two spikes ([`atscale_design::spikes::spike_period`]; at least five spikes).
 //! - `spikes_per_burst`, `burst_period` (s): the settled burst count and
-//!   period ([`atscale_design::spec::bursts`]).
+//!   period ([`atscale_design::spikes::bursts`]).
 //! - `first_spike_latency` (s): the time of the first spike.
 //! - `threshold_current` (A): the smallest DC step that removes the rest
 //!   state in the fine-scale landscape (excitable circuits).
@@ -24,7 +24,8 @@ use atscale_sim::SimResult;
 
 use atscale_design::energy::{account, EnergyAccount};
 use atscale_design::landscape::{classify, linspace, Behaviour};
-use atscale_design::spec::{behaviour_name, burst_count, bursts, spike_period, threshold_current};
+use atscale_design::spec::{behaviour_name, threshold_current};
+use atscale_design::spikes::{activity, burst_count, bursts, spike_period};
 
 /// A quantity recorded per sweep point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -125,19 +126,6 @@ impl Value {
             Value::Number(x) => format!("{x:?}"),
             Value::Class(c) => c.clone(),
         }
-    }
-}
-
-/// The observed activity of a spike train.
-pub fn activity(events: &[f64]) -> &'static str {
-    if events.is_empty() {
-        "silent"
-    } else if bursts(events).and_then(|(c, _)| burst_count(&c)).is_some() {
-        "bursting"
-    } else if spike_period(events).is_some() {
-        "tonic"
-    } else {
-        "transient"
     }
 }
 
