@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atscale_circuit::FlatCircuit;
+use atscale_circuit::{Analysis, Circuit, FlatCircuit};
 use atscale_sim::Simulation;
-use atscale_spice::{Deck, Netlist};
+use atscale_spice::Deck;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -26,9 +26,11 @@ pub struct Prepared {
     pub path: PathBuf,
     /// The netlist with its includes expanded (what ngspice runs).
     pub deck: Deck,
-    /// The parsed netlist (what the native engine runs).
-    pub netlist: Netlist,
-    /// The flattened, validated circuit.
+    /// The circuit as written (parameters, subcircuits).
+    pub source: Circuit,
+    /// `.tran`, `.options` and `.ic`.
+    pub analysis: Analysis,
+    /// The flattened, validated circuit (what the native engines run).
     pub circuit: FlatCircuit,
     /// Warnings from parsing and validation, as sentences.
     pub warnings: Vec<String>,
@@ -63,13 +65,39 @@ impl Prepared {
             .map_err(|source| Error::Circuit { path: path.to_path_buf(), source })?;
         let mut warnings: Vec<String> = netlist.warnings.iter().map(|w| w.to_string()).collect();
         warnings.extend(checked.warnings.iter().map(|w| w.to_string()));
-        Ok(Prepared { path: path.to_path_buf(), deck, netlist, circuit: checked.circuit, warnings })
+        Ok(Prepared {
+            path: path.to_path_buf(),
+            deck,
+            source: netlist.circuit,
+            analysis: netlist.analysis,
+            circuit: checked.circuit,
+            warnings,
+        })
+    }
+
+    /// A circuit built in memory (a sweep point, a realisation), with the
+    /// deck written for it for ngspice (`name` names it in messages). The
+    /// native engines run `circuit` itself: nothing is parsed back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Circuit`] when the circuit does not validate.
+    pub fn in_memory(name: &str, circuit: FlatCircuit, analysis: Analysis, deck: Deck) -> Result<Prepared> {
+        let path = PathBuf::from(name);
+        let warnings = circuit
+            .validate()
+            .map_err(|source| Error::Circuit { path: path.clone(), source })?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let source = Circuit::from(circuit.clone());
+        Ok(Prepared { path, deck, source, analysis, circuit, warnings })
     }
 
     /// The stop time: the override, else the netlist's `.tran`.
     pub fn tstop_s(&self, o: &Overrides) -> Result<f64> {
         o.tstop_s
-            .or(self.netlist.analysis.tran.map(|t| t.tstop_s))
+            .or(self.analysis.tran.map(|t| t.tstop_s))
             .ok_or_else(|| Error::NoStopTime { path: self.path.clone() })
     }
 }
@@ -121,7 +149,7 @@ pub fn node_name(signal: &str) -> &str {
 /// chgtol, maxstep) and `.ic`, each overridden by `o`.
 pub fn native_simulation(p: &Prepared, o: &Overrides) -> Result<(Simulation, EngineSettings)> {
     let tstop = p.tstop_s(o)?;
-    simulation_for(&p.circuit, &p.netlist.analysis, o, tstop)
+    simulation_for(&p.circuit, &p.analysis, o, tstop)
         .map_err(|source| Error::Native { path: p.path.clone(), source })
 }
 
@@ -289,12 +317,12 @@ pub fn run_spice21(
     event_accuracy_s: Option<f64>,
     limits: &Limits,
 ) -> Result<EngineRun> {
-    let tran = p.netlist.analysis.tran;
+    let tran = p.analysis.tran;
     let opts = crate::spice21::Spice21Options {
         tstop_s: p.tstop_s(o)?,
         step_s: o.max_step_s,
         event_accuracy_s,
-        initial: p.netlist.analysis.ic.clone(),
+        initial: p.analysis.ic.clone(),
         uic: tran.is_some_and(|t| t.uic),
         limits: *limits,
     };

@@ -122,7 +122,7 @@ impl Base {
             }
             BaseSource::Netlist(path) => {
                 let p = Prepared::load(path, limits)?;
-                let mut analysis = p.netlist.analysis.clone();
+                let mut analysis = p.analysis.clone();
                 let tstop_s =
                     spec.simulation.tstop_s.or(analysis.tran.map(|t| t.tstop_s)).ok_or_else(|| {
                         at0(format!("{} has no .tran; give [simulation] tstop_s", path.display()))
@@ -145,7 +145,7 @@ impl Base {
                 let event = spec.event.clone().ok_or_else(|| at0("a netlist sweep needs [event]".into()))?;
                 Ok(Base {
                     description: format!("netlist {}", path.display()),
-                    circuit: p.netlist.circuit,
+                    circuit: p.source,
                     flat: p.circuit,
                     analysis,
                     tstop_s,
@@ -448,7 +448,7 @@ impl Sweep {
             .map_err(|e| e.to_string())?;
         let name = format!("point-{i}.cir");
         let deck = Deck::from_text(&text, &name, None, &limits.deck()).map_err(|e| e.to_string())?;
-        let p = Prepared::from_deck(deck, Path::new(&name), limits).map_err(|e| e.to_string())?;
+        let p = Prepared::in_memory(&name, flat.clone(), analysis, deck).map_err(|e| e.to_string())?;
         let ev = &self.base.event;
         let opts = VerifyOptions {
             engines: vec![EngineKind::Native, EngineKind::Ngspice],
