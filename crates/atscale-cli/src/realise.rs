@@ -6,22 +6,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
-use atscale_design::realise::mapping::{
-    design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
-};
-use atscale_design::realise::{predict, realise, BiasSource, Options, Prediction, Realisation, Technology};
+use atscale_design::realise::{BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
-use atscale_design::spikes::{burst_count, bursts, intra_burst_interval, spike_period};
-use atscale_spice::{
-    write_netlist_with, Analysis, Header, Library, Ngspice, Options as SpiceOptions, Setup, Tran, Xyce,
-};
-use atscale_spice::{Deck, DeckLimits};
-use atscale_verify::events::{crossings, EventSpec};
-use atscale_verify::ngspice::{NgspiceRun, NgspiceRunner, RunOptions};
+use atscale_explore::realise::{realise_with_evidence, Evidence, Outcome, Request};
 use plotters::prelude::*;
 use serde::Serialize;
 
@@ -83,85 +73,6 @@ enum BiasArg {
 
 const FILES: [&str; 5] = ["realised.cir", "realised.xyce.cir", "report.json", "report.md", "comparison.png"];
 
-/// What one ngspice run of a realisation showed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Measured {
-    /// Bias scale of the run.
-    pub bias_scale: f64,
-    /// Spike times on the membrane, s.
-    pub events_s: Vec<f64>,
-    /// Firing rate, Hz (steady mean after two spikes).
-    pub rate_hz: Option<f64>,
-    /// Spikes per burst (settled), if it bursts.
-    pub spikes_per_burst: Option<u32>,
-    /// Burst period, s.
-    pub burst_period_s: Option<f64>,
-    /// Mean interval between spikes inside a burst, s.
-    pub intra_burst_interval_s: Option<f64>,
-    /// ngspice wall time, s.
-    pub wall_s: f64,
-}
-
-/// The evidence section of the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Evidence {
-    /// ngspice version.
-    pub ngspice: String,
-    /// The nominal run.
-    pub nominal: Measured,
-    /// The behavioural design's rate (native solver), Hz.
-    pub design_rate_hz: Option<f64>,
-    /// The behavioural design's spikes per burst and burst period, s.
-    pub design_bursts: Option<(u32, f64)>,
-    /// What the ideal model of the realisation predicts.
-    pub ideal: Prediction,
-    /// The membrane trim, if any: the design's knee (model V), the
-    /// transistor circuit's and the design's steady-state current drawn from
-    /// the membrane there, A, and the trim source's current, A.
-    pub trim: Option<Trim>,
-    /// The behavioural design's mean intra-burst interval, s (native solver).
-    pub design_intra_burst_interval_s: Option<f64>,
-    /// Time-scale calibration factor, one number fitted on one quantity:
-    /// the transistor period over the behavioural one for a spiker (1/rate);
-    /// for a burster the transistor's mean intra-burst interval over the
-    /// design's (the fast time scale), after which the burst period is
-    /// compared.
-    pub calibration_factor: Option<f64>,
-    /// Burster: the transistor burst period divided by the calibration
-    /// factor, relative to the design's (`calibrated / design - 1`).
-    pub calibrated_period_deviation: Option<f64>,
-    /// Burster: spikes per burst relative to the design's (`transistor / design - 1`).
-    pub spikes_per_burst_deviation: Option<f64>,
-    /// Of which the block nonlinearities (ideal model over behavioural design) explain this much.
-    pub calibration_ideal_model: Option<f64>,
-    /// Relative deviation of the transistor circuit from the ideal model's prediction (no fit).
-    pub deviation_from_ideal: Option<f64>,
-    /// Mirror-biased: the largest relative deviation of a mirror's current
-    /// (measured on the mirror bank in ngspice after sizing) from its bias.
-    pub mirror_error: Option<f64>,
-    /// The sweep, if any: each run.
-    pub sweep: Vec<Measured>,
-    /// Fitted slope of log(rate) against log(bias scale), with the theory's 1.
-    pub sweep_slope: Option<f64>,
-    /// Largest relative deviation of a sweep point from `rate(1) x scale` (the calibrated prediction).
-    pub sweep_max_deviation: Option<f64>,
-}
-
-/// The membrane trim (see [`Evidence::trim`]).
-#[derive(Debug, Clone, Serialize)]
-pub struct Trim {
-    /// The design's knee, model V (where its steady-state I-V curve is flattest).
-    pub knee_model_v: f64,
-    /// Current the transistor circuit draws from the membrane there, A.
-    pub transistor_a: f64,
-    /// Current the design draws there, A.
-    pub design_a: f64,
-    /// The trim source's current into the membrane, A (transistor minus design).
-    pub trim_a: f64,
-    /// ngspice wall time of the measurement, s.
-    pub wall_s: f64,
-}
-
 #[derive(Serialize)]
 struct Report<'a> {
     schema_version: u32,
@@ -183,240 +94,6 @@ fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     })?;
     let dir = path.parent().map(Path::to_path_buf);
     Ok((Technology::from_toml_str(&text, &path.display().to_string())?, dir))
-}
-
-fn setup(r: &Realisation, tech_dir: Option<&Path>) -> Result<Setup> {
-    let mut libraries = Vec::new();
-    if let Some((path, section)) = &r.library {
-        // A relative path is relative to the technology file; written absolute so the deck runs anywhere.
-        let p = match tech_dir {
-            Some(d) if Path::new(path).is_relative() => d.join(path),
-            _ => PathBuf::from(path),
-        };
-        let p =
-            std::fs::canonicalize(&p).with_context(|| format!("model library {} not found", p.display()))?;
-        libraries.push(Library { path: p.display().to_string(), section: section.clone() });
-    }
-    Ok(Setup { libraries, temp_c: Some(r.temperature_c) })
-}
-
-fn analysis(r: &Realisation, tstop_s: f64) -> Analysis {
-    let rs = &r.run;
-    Analysis {
-        tran: Some(Tran { tstep_s: rs.tmax_s, tstop_s, tstart_s: 0.0, tmax_s: Some(rs.tmax_s), uic: false }),
-        options: SpiceOptions {
-            reltol: Some(rs.reltol),
-            abstol: Some(rs.abstol_a),
-            chgtol: Some(rs.chgtol_c),
-            gmin: Some(rs.gmin_s),
-            ..SpiceOptions::default()
-        },
-        ic: rs.ic.clone(),
-    }
-}
-
-fn header(r: &Realisation, design: &Path) -> Header {
-    let s = &r.scales;
-    Header {
-        lines: vec![
-            format!(
-                "Realised by atscale from {} in technology {} at {} C",
-                design.display(),
-                r.technology,
-                r.temperature_c
-            ),
-            format!(
-                "Model volt s = {} (design asked {}), omega = {}, C0 = {}, unit current {}, model 0 V at {}",
-                si(s.s_volt, "V"),
-                si(s.design_s_volt, "V"),
-                si(s.omega_s, "s"),
-                si(s.c0_farad, "F"),
-                si(s.current_a, "A"),
-                si(s.v_ref_v, "V")
-            ),
-            format!(
-                "Spike event: v({}) rising through {}, hysteresis {}",
-                r.membrane,
-                si(r.threshold_v, "V"),
-                si(r.hysteresis_v, "V")
-            ),
-        ],
-        ..Header::default()
-    }
-}
-
-/// The netlist text of a realisation (ngspice) with its stop time.
-pub fn netlist(r: &Realisation, tech_dir: Option<&Path>, design: &Path, tstop_s: f64) -> Result<String> {
-    let c = r.netlist_circuit();
-    Ok(write_netlist_with(&c, &analysis(r, tstop_s), &setup(r, tech_dir)?, &Ngspice, &header(r, design))?)
-}
-
-/// Runs a deck atscale wrote (its libraries are absolute paths; anything
-/// relative resolves against the current folder).
-fn run_text(runner: &NgspiceRunner, text: &str, name: &str, opts: &RunOptions) -> Result<NgspiceRun> {
-    let here = std::env::current_dir().context("cannot read the current folder")?;
-    let deck = Deck::from_text(text, name, Some(&here), &DeckLimits::default())?;
-    Ok(runner.run(&deck, Path::new(name), opts)?)
-}
-
-fn simulate(
-    runner: &NgspiceRunner,
-    r: &Realisation,
-    text: &str,
-    tstop_s: f64,
-    timeout: Duration,
-) -> Result<(Measured, Vec<f64>, Vec<f64>)> {
-    let opts = RunOptions {
-        tstop_s: Some(tstop_s),
-        timeout,
-        accept_recovered_singular: true,
-        ..RunOptions::default()
-    };
-    let run = run_text(runner, text, "realised.cir", &opts)?;
-    let plot = run.plot().context("ngspice wrote no transient plot")?;
-    let t = plot.time()?.to_vec();
-    let v = plot.real(&format!("v({})", r.membrane))?.to_vec();
-    let spec = EventSpec::rising(format!("v({})", r.membrane), r.threshold_v, r.hysteresis_v);
-    let ev = crossings(&t, &v, &spec);
-    let ibi = intra_burst_interval(&ev);
-    let (spb, bp, rate) = match bursts(&ev) {
-        Some((counts, p)) => (burst_count(&counts), Some(p), None),
-        None => (None, None, spike_period(&ev).map(|p| 1.0 / p)),
-    };
-    Ok((
-        Measured {
-            bias_scale: r.options.bias_scale,
-            events_s: ev,
-            rate_hz: rate,
-            spikes_per_burst: spb,
-            burst_period_s: bp,
-            intra_burst_interval_s: if spb.is_some() { ibi } else { None },
-            wall_s: run.wall_time_s,
-        },
-        t,
-        v,
-    ))
-}
-
-/// Measures the transistor circuit's steady-state current at the design's
-/// knee (ngspice DC operating point, then a few steps) and returns the trim.
-fn measure_trim(
-    runner: &NgspiceRunner,
-    r: &Realisation,
-    design: &Design,
-    tech_dir: Option<&Path>,
-    design_path: &Path,
-    timeout: Duration,
-) -> Result<Option<Trim>> {
-    let Some((knee, i_design)) = design_knee(design)? else {
-        return Ok(None);
-    };
-    let probe = Realisation { circuit: trim_probe(r, knee), ..r.clone() };
-    let tstop_s = 10.0 * r.run.tmax_s;
-    let mut an = analysis(&probe, tstop_s);
-    // No initial conditions: the followers start at their DC equilibrium.
-    an.ic.clear();
-    let c = r.to_circuit(&probe.circuit);
-    let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
-    let opts = RunOptions {
-        tstop_s: Some(tstop_s),
-        timeout,
-        accept_recovered_singular: true,
-        ..RunOptions::default()
-    };
-    let run = run_text(runner, &text, "trim.cir", &opts)?;
-    let plot = run.plot().context("ngspice wrote no plot for the trim measurement")?;
-    let i = plot.real("i(vtrim)")?;
-    let first = *i.first().context("the trim measurement has no points")?;
-    let transistor_a = -first;
-    let design_a = i_design * r.scales.current_a;
-    Ok(Some(Trim {
-        knee_model_v: knee,
-        transistor_a,
-        design_a,
-        trim_a: transistor_a - design_a,
-        wall_s: run.wall_time_s,
-    }))
-}
-
-/// Sizes the bias mirrors of a mirror-biased realisation on ngspice: the
-/// mirror bank ([`mirror_probe`]) is solved at its DC operating point and
-/// every mirror's width multiplied by its reported current over the
-/// measured one (damped), [`MIRROR_PASSES`] times (the `W/L` rule misses the narrow-width and
-/// short-channel threshold shifts of the model). Returns the widths, m, and
-/// the largest remaining relative current error of the last measurement.
-const MIRROR_PASSES: usize = 6;
-
-/// The bias mirrors' widths, m, by device name.
-type Widths = Vec<(String, f64)>;
-
-fn size_mirrors(
-    runner: &NgspiceRunner,
-    r: &mut Realisation,
-    tech: &Technology,
-    tech_dir: Option<&Path>,
-    design_path: &Path,
-    timeout: Duration,
-) -> Result<Option<(Widths, f64)>> {
-    let mut worst = f64::NAN;
-    for pass in 0..=MIRROR_PASSES {
-        let Some((bank, probes)) = mirror_probe(r) else { return Ok(None) };
-        let probe = Realisation { circuit: bank, ..r.clone() };
-        let tstop_s = 10.0 * r.run.tmax_s;
-        let mut an = analysis(&probe, tstop_s);
-        an.ic.clear();
-        let c = r.to_circuit(&probe.circuit);
-        let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
-        let opts = RunOptions {
-            tstop_s: Some(tstop_s),
-            timeout,
-            accept_recovered_singular: true,
-            ..RunOptions::default()
-        };
-        let run = run_text(runner, &text, "mirrors.cir", &opts)?;
-        let plot = run.plot().context("ngspice wrote no plot for the mirror bank")?;
-        worst = 0.0;
-        for (dev, src) in &probes {
-            let i = plot.real(&format!("i({})", src.to_ascii_lowercase()))?;
-            let measured = i.first().context("the mirror bank has no points")?.abs();
-            let d = r.devices.iter().find(|d| &d.name == dev).context("mirror device")?;
-            let (target, w) = (d.current_a.unwrap_or(0.0), d.w_m.unwrap_or(0.0));
-            worst = f64::max(worst, (measured / target - 1.0).abs());
-            if pass < MIRROR_PASSES {
-                // Damped: the current grows faster than the width (a narrow device's threshold is higher).
-                resize_mirror(r, tech, dev, w * (target / measured).powf(0.7))?;
-            }
-        }
-    }
-    let widths =
-        r.devices.iter().filter(|d| is_mirror(d)).filter_map(|d| Some((d.name.clone(), d.w_m?))).collect();
-    Ok(Some((widths, worst)))
-}
-
-fn apply_widths(r: &mut Realisation, tech: &Technology, widths: &[(String, f64)]) -> Result<()> {
-    for (dev, w) in widths {
-        resize_mirror(r, tech, dev, *w)?;
-    }
-    Ok(())
-}
-
-/// Least-squares slope of `ln y` against `ln x`.
-pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
-    let pts: Vec<(f64, f64)> =
-        points.iter().filter(|(x, y)| *x > 0.0 && *y > 0.0).map(|(x, y)| (x.ln(), y.ln())).collect();
-    if pts.len() < 2 {
-        return None;
-    }
-    let n = pts.len() as f64;
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
-
-fn period_of(m: &Measured) -> Option<f64> {
-    m.burst_period_s.or(m.rate_hz.map(|r| 1.0 / r))
 }
 
 /// Runs `atscale realise`.
@@ -444,140 +121,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
         BiasArg::Mirrors => BiasSource::Mirrors,
     };
     let opts = Options { bias_scale: args.bias_scale, bias, ..Options::default() };
-    let mut mirror_error = None;
-    let mut r = realise(&design, &tech, &opts)?;
-    let runner = if args.no_sim {
-        None
-    } else {
-        Some(
-            NgspiceRunner::detect_within(timeout)
-                .context("ngspice is needed for the evidence (or pass --no-sim)")?,
-        )
+    let req = Request {
+        design: &design,
+        design_path: &args.design,
+        tech: &tech,
+        tech_dir: tech_dir.as_deref(),
+        options: opts,
+        no_sim: args.no_sim,
+        no_trim: args.no_trim,
+        sweep: &args.sweep,
+        max_step_model: args.max_step_model,
+        tstop_model: args.tstop_model,
+        timeout,
     };
-    let mut widths = Vec::new();
-    if let Some(runner) = &runner {
-        if let Some((w, err)) =
-            size_mirrors(runner, &mut r, &tech, tech_dir.as_deref(), &args.design, timeout)?
-        {
-            widths = w;
-            mirror_error = Some(err);
-        }
-    }
-    let mut trim = None;
-    if let (Some(runner), false) = (&runner, args.no_trim) {
-        trim = measure_trim(runner, &r, &design, tech_dir.as_deref(), &args.design, timeout)?;
-        if let Some(t) = &trim {
-            r = realise(&design, &tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
-            apply_widths(&mut r, &tech, &widths)?;
-        }
-    }
-    if let Some(m) = args.max_step_model {
-        r.run.tmax_s = m * r.scales.omega_s;
-    }
-    let tstop_s = args.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
-    let text_ng = netlist(&r, tech_dir.as_deref(), &args.design, tstop_s)?;
-    let c = r.netlist_circuit();
-    let text_xy = write_netlist_with(
-        &c,
-        &analysis(&r, tstop_s),
-        &setup(&r, tech_dir.as_deref())?,
-        &Xyce,
-        &header(&r, &args.design),
-    )?;
-    let mut evidence = None;
-    let mut png = None;
-    if let Some(runner) = runner {
-        let (nominal, t, v) = simulate(&runner, &r, &text_ng, tstop_s, timeout)?;
-        let th = design.event.threshold_v / design.scales.s_volt;
-        let hy = design.event.hysteresis_v / design.scales.s_volt;
-        // Bursters: enough for four bursts even when the realisation's are
-        // twice as long as the design's (burst detection needs four).
-        let measure_model_units = if design.achieved.spikes_per_burst.is_some() {
-            design.mother_period.map_or(25_000.0, |p| (12.0 * p).max(25_000.0))
-        } else {
-            800.0
-        };
-        let ideal = predict(&r, th, hy, measure_model_units)?;
-        // Behavioural design at the realised time scale (a bias scale speeds it up).
-        let m = args.bias_scale;
-        let design_rate = design.achieved.rate_hz.map(|x| x * m);
-        let design_bursts =
-            design.achieved.spikes_per_burst.zip(design.achieved.burst_period_s.map(|p| p / m));
-        let design_period = design_bursts.map(|b| b.1).or(design_rate.map(|x| 1.0 / x));
-        // Periods of the same kind as the design's: a burster that does not burst has no calibration.
-        let bursting = design_bursts.is_some();
-        let ideal_period = if bursting { ideal.burst_period_s } else { ideal.rate_hz.map(|x| 1.0 / x) };
-        let t_period = if bursting { nominal.burst_period_s } else { nominal.rate_hz.map(|x| 1.0 / x) };
-        // The behavioural design measured as the ideal model is (native solver, same window).
-        let design_ibi = if bursting {
-            measure_model(&design.mother, &r.membrane, r.scales.omega_s, th, hy, measure_model_units)?
-                .intra_burst_interval_s
-        } else {
-            None
-        };
-        // One time factor fitted on one quantity: the period of a spiker, the
-        // intra-burst interval of a burster (whose burst period is then compared).
-        let (calibration, cal_ideal) = if bursting {
-            (
-                nominal.intra_burst_interval_s.zip(design_ibi).map(|(a, b)| a / b),
-                ideal.intra_burst_interval_s.zip(design_ibi).map(|(a, b)| a / b),
-            )
-        } else {
-            (
-                t_period.zip(design_period).map(|(a, b)| a / b),
-                ideal_period.zip(design_period).map(|(a, b)| a / b),
-            )
-        };
-        let calibrated_period_deviation = if bursting {
-            t_period.zip(calibration).zip(design_period).map(|((p, c), d)| p / c / d - 1.0)
-        } else {
-            None
-        };
-        let spikes_per_burst_deviation =
-            nominal.spikes_per_burst.zip(design_bursts).map(|(n, (d, _))| f64::from(n) / f64::from(d) - 1.0);
-        let dev = t_period.zip(ideal_period).map(|(a, b)| a / b - 1.0);
-        let mut sweep = Vec::new();
-        for &k in &args.sweep {
-            // The trim scales with the bias currents.
-            let trim_k = trim.as_ref().map_or(0.0, |t| t.trim_a * k / args.bias_scale);
-            let mut rk = realise(&design, &tech, &Options { bias_scale: k, membrane_trim_a: trim_k, bias })?;
-            apply_widths(&mut rk, &tech, &widths)?;
-            if let Some(m) = args.max_step_model {
-                rk.run.tmax_s = m * rk.scales.omega_s;
-            }
-            let tk = tstop_s * args.bias_scale / k;
-            let text_k = netlist(&rk, tech_dir.as_deref(), &args.design, tk)?;
-            sweep.push(simulate(&runner, &rk, &text_k, tk, timeout)?.0);
-        }
-        let pts: Vec<(f64, f64)> =
-            sweep.iter().filter_map(|s| period_of(s).map(|p| (s.bias_scale, 1.0 / p))).collect();
-        let slope = loglog_slope(&pts);
-        let base = t_period.map(|p| 1.0 / p);
-        let sweep_dev = base.and_then(|b| {
-            pts.iter().map(|(k, rate)| (rate / (b * k / args.bias_scale) - 1.0).abs()).reduce(f64::max)
-        });
-        png = Some(atscale_verify::plot::png_bytes(|path| {
-            draw(path, &r, &design, &t, &v, calibration.unwrap_or(1.0), &pts)
-        })?);
-        evidence = Some(Evidence {
-            ngspice: format!("ngspice {}", runner.version()),
-            nominal,
-            design_rate_hz: design_rate,
-            design_bursts,
-            ideal,
-            trim,
-            design_intra_burst_interval_s: design_ibi,
-            calibration_factor: calibration,
-            calibrated_period_deviation,
-            spikes_per_burst_deviation,
-            calibration_ideal_model: cal_ideal,
-            deviation_from_ideal: dev,
-            mirror_error,
-            sweep,
-            sweep_slope: slope,
-            sweep_max_deviation: sweep_dev,
-        });
-    }
+    let Outcome { realisation: r, ngspice: text_ng, xyce: text_xy, evidence, trace } =
+        realise_with_evidence(&req).context("the evidence needs ngspice (or pass --no-sim)")?;
+    let png = match &trace {
+        None => None,
+        Some(tr) => Some(atscale_verify::plot::png_bytes(|path| {
+            draw(path, &r, &design, &tr.time_s, &tr.membrane_v, tr.calibration, &tr.sweep_points)
+        })?),
+    };
     let report =
         Report { schema_version: 1, design: args.design.display().to_string(), realisation: &r, evidence };
     let json = serde_json::to_string_pretty(&report)?;
@@ -725,8 +289,8 @@ fn markdown(rep: &Report) -> String {
                     o,
                     "  - scale {}: rate {} (period {})",
                     m.bias_scale,
-                    opt(period_of(m).map(|p| 1.0 / p), "Hz"),
-                    opt(period_of(m), "s")
+                    opt(m.period_s().map(|p| 1.0 / p), "Hz"),
+                    opt(m.period_s(), "s")
                 );
             }
             let _ = writeln!(

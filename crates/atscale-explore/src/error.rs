@@ -59,6 +59,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A measurement in ngspice gave less than it needs.
+    #[error("{what}: ngspice gave no {missing}")]
+    Measurement {
+        /// The measurement (`the trim measurement`, `the mirror bank`).
+        what: &'static str,
+        /// What is missing (`a transient plot`, `time points`).
+        missing: &'static str,
+    },
     /// A plot could not be drawn.
     #[error("cannot draw {what}: {reason}")]
     Plot {

@@ -1,12 +1,16 @@
 //! The run layer of atscale's designer: everything that touches files,
 //! threads or simulators on its behalf.
 //!
+//! - [`realise`]: realisation evidence in ngspice: mirror sizing, the
+//!   membrane trim, the nominal run, the calibration against the design and
+//!   the bias sweep.
 //! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch,
 //!   shards; points run on a thread pool, rows appended to a results file
 //!   as they finish, resumable, verified in ngspice on request.
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod realise;
 pub mod sweep;
 
 pub use error::{Error, Result};
