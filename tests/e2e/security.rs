@@ -104,6 +104,34 @@ fn no_netlist_route_runs_a_command_without_allow_control() {
     );
     let script = m("ng-script");
     let body = format!("*ng_script\n{}\nR1 a 0 1\n.end\n", shell(&script));
+    // A `.title *ng_script` turns the deck into a script once ngspice swaps the title in.
+    let title = m("title");
+    refused(
+        d,
+        "title.cir",
+        &format!("{RC}.title *ng_script\n.options foo=`touch {}`\n.end\n", title.display()),
+        &title,
+        &[],
+    );
+    // ngspice drops every carriage return: `*\r#` is a command line to it.
+    let cr = m("cr");
+    refused(d, "cr.cir", &format!("{RC}*\r# {}\n.end\n", shell(&cr)), &cr, &[]);
+    // A first line longer than ngspice's 5000-byte first-line buffer, or one
+    // ngspice would act on (`.include`), is only ever a title.
+    let long = m("long");
+    let net =
+        format!("{}*# {}\n{}", "T".repeat(4999), shell(&long), &RC[RC.find('\n').map_or(0, |i| i + 1)..]);
+    let p = d.join("long.cir");
+    std::fs::write(&p, format!("{net}.end\n")).expect("writes");
+    let out = atscale_in(d, &[], &["sim", p.to_str().expect("UTF-8"), "--engine", "ngspice"]);
+    assert!(!long.exists(), "a long title ran a command\n{}", text(&out));
+    let first = m("first");
+    std::fs::write(d.join("first.inc"), format!("*# {}\n", shell(&first))).expect("writes");
+    let p = d.join("first.cir");
+    std::fs::write(&p, format!(".include {}\n{}.end\n", d.join("first.inc").display(), &RC[3..]))
+        .expect("writes");
+    let out = atscale_in(d, &[], &["sim", p.to_str().expect("UTF-8"), "--engine", "ngspice"]);
+    assert!(!first.exists(), "a first line `.include` ran a command\n{}", text(&out));
     let f = d.join("script.cir");
     std::fs::write(&f, &body).expect("writes");
     let out = atscale_in(d, &[], &["sim", f.to_str().expect("UTF-8"), "--engine", "ngspice"]);
@@ -184,6 +212,26 @@ fn includes_of_devices_pipes_pseudo_files_and_non_netlists_are_refused_unseen() 
     std::fs::write(&secret, "root:x:0:0:SECRET-LINE:/root:/bin/bash\n").expect("writes");
     let fifo = d.join("fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs").success());
+    // Text that passes the first-line check but holds no netlist card: read,
+    // but where it goes wrong only its file and line are named.
+    let motd = d.join("motd");
+    std::fs::write(&motd, "* welcome\nThe SECRET programs included with this system are free software;\n")
+        .expect("writes");
+    let net = d.join("motd.cir");
+    std::fs::write(&net, format!("{RC}.include {}\n.end\n", motd.display())).expect("writes");
+    for cmd in [vec!["summary"], vec!["sim", "--engine", "ngspice"], vec!["verify", "--events", "a,0.5"]] {
+        let mut args = vec![cmd[0], net.to_str().expect("UTF-8")];
+        args.extend(&cmd[1..]);
+        let out = atscale_in(d, &[], &args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains("motd:2:"), "{}", text(&out));
+        assert!(!text(&out).contains("SECRET"), "contents shown: {}", text(&out));
+    }
+    // A first line `.include /etc/passwd` is a title, never an include.
+    let p = d.join("passwd.cir");
+    std::fs::write(&p, format!(".include {}\n{}.end\n", secret.display(), &RC[3..])).expect("writes");
+    let out = atscale_in(d, &[], &["sim", p.to_str().expect("UTF-8"), "--engine", "ngspice"]);
+    assert!(!text(&out).contains("SECRET"), "contents shown: {}", text(&out));
     for (target, why) in [
         ("/proc/self/environ", "pseudo file system"),
         ("/dev/zero", "character device"),

@@ -65,7 +65,10 @@ fn main() -> ExitCode {
         .init();
     install_signal_handler();
     atscale_sim::set_default_stop_check(atscale_verify::interrupt::stop_check(None));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     let result = match cli.command {
         Command::Summary(args) => summary::run(args),
         Command::Sim(args) => sim::run(args),
@@ -89,6 +92,26 @@ fn main() -> ExitCode {
         Err(err) if err.is::<console::ClosedPipe>() => ExitCode::SUCCESS,
         Err(err) => {
             crate::errln!("error: {}", message(&err));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--help`, `--version` or a usage error, written without panicking.
+fn usage(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => match console::out(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) if err.is::<console::ClosedPipe>() => ExitCode::SUCCESS,
+            Err(err) => {
+                crate::errln!("error: {err}");
+                ExitCode::from(2)
+            }
+        },
+        _ => {
+            crate::errln!("{}", text.trim_end());
             ExitCode::from(2)
         }
     }

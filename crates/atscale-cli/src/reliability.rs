@@ -17,6 +17,8 @@ use atscale_spice::{write_flat_netlist, Analysis, Header, Ngspice};
 use atscale_verify::plot::{raster_psth_png, RasterPanel};
 
 use crate::output::write_all;
+use crate::run_args::{timeout, LimitArgs};
+use atscale_sim::Bounds;
 
 /// Arguments of `atscale reliability`.
 #[derive(Debug, clap::Args)]
@@ -32,6 +34,11 @@ pub struct Args {
     /// Print the JSON report on standard output instead of the summary.
     #[arg(long)]
     json: bool,
+    /// Stop the whole experiment (all trials) after this many seconds.
+    #[arg(long, default_value = "3600", value_name = "SECONDS")]
+    timeout: String,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 const FILES: [&str; 5] =
@@ -49,7 +56,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let text = crate::input::read_text(&args.spec, "the reliability spec")?;
     let spec = ReliabilitySpec::from_toml_str(&text, &args.spec.display().to_string())?;
-    let r = run_experiment(&spec)?;
+    let limits = args.limits.limits(timeout("--timeout", &args.timeout)?)?;
+    let deadline = std::time::Instant::now().checked_add(limits.timeout);
+    let bounds = Bounds { limits: limits.sim(), stop: Some(atscale_verify::interrupt::stop_check(deadline)) };
+    let r = run_experiment(&spec, &bounds)?;
     let netlists =
         [netlist(&spec, Case::FrozenNoise, &args.spec)?, netlist(&spec, Case::Constant, &args.spec)?];
     let json = serde_json::to_string_pretty(&report_json(&r)?)?;

@@ -71,7 +71,7 @@
 //! reliability is below the frozen one by at least [`PASS_MARGIN`].
 
 use atscale_circuit::{ElementKind, FlatCircuit, Waveform};
-use atscale_sim::{Direction, Simulation};
+use atscale_sim::{Bounds, Direction, Simulation};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -490,7 +490,13 @@ fn trial_circuit_with(spec: &ReliabilitySpec, case: Case, k: usize, frozen: &[f6
 /// # Errors
 ///
 /// [`Error::Sim`] when the solver fails.
-fn run_trial(spec: &ReliabilitySpec, case: Case, k: usize, frozen: &[f64]) -> Result<Vec<f64>> {
+fn run_trial(
+    spec: &ReliabilitySpec,
+    case: Case,
+    k: usize,
+    frozen: &[f64],
+    bounds: &Bounds,
+) -> Result<Vec<f64>> {
     let c = trial_circuit_with(spec, case, k, frozen)?;
     let t = template_of(spec)?;
     let r = Simulation::new(&c)?
@@ -498,6 +504,7 @@ fn run_trial(spec: &ReliabilitySpec, case: Case, k: usize, frozen: &[f64]) -> Re
         .uic(true)
         .reltol(1e-4)
         .event(&t.membrane, spec.spike_threshold, spec.spike_hysteresis, Direction::Rising)
+        .bounded(bounds)
         .run()?;
     Ok(r.event_times(&t.membrane))
 }
@@ -537,10 +544,10 @@ pub struct Reliability {
 ///
 /// [`Error::BadTemplate`] for an unknown template, [`Error::Sim`] when a
 /// simulation fails.
-pub fn run(spec: &ReliabilitySpec) -> Result<Reliability> {
+pub fn run(spec: &ReliabilitySpec, bounds: &Bounds) -> Result<Reliability> {
     let frozen = frozen_noise(spec);
     let trains = |case: Case, noise: &[f64]| -> Result<Vec<Vec<f64>>> {
-        (0..spec.trials).map(|k| run_trial(spec, case, k, noise)).collect()
+        (0..spec.trials).map(|k| run_trial(spec, case, k, noise, bounds)).collect()
     };
     let stats = |tr: &[Vec<f64>]| {
         train_stats(tr, spec.settle_time, spec.duration, spec.bin_width, spec.event_fraction)
@@ -630,7 +637,7 @@ mod tests {
 
     #[test]
     fn frozen_noise_entrains_fitzhugh_nagumo_and_a_constant_current_does_not() {
-        let r = run(&ReliabilitySpec::default()).unwrap();
+        let r = run(&ReliabilitySpec::default(), &Bounds::default()).unwrap();
         let (f, c) = (&r.frozen.stats, &r.constant.stats);
         assert!(f.reliability > 0.9, "frozen reliability {}", f.reliability);
         assert!(c.reliability < f.reliability - 0.3, "constant reliability {}", c.reliability);
@@ -648,10 +655,10 @@ mod tests {
     fn the_same_seed_gives_the_same_spikes_and_another_seed_other_spikes() {
         let spec =
             ReliabilitySpec { trials: 3, duration: 200.0, settle_time: 20.0, ..ReliabilitySpec::default() };
-        let a = run(&spec).unwrap();
-        let b = run(&spec).unwrap();
+        let a = run(&spec, &Bounds::default()).unwrap();
+        let b = run(&spec, &Bounds::default()).unwrap();
         assert_eq!(a, b);
-        let c = run(&ReliabilitySpec { seed: 2, ..spec }).unwrap();
+        let c = run(&ReliabilitySpec { seed: 2, ..spec }, &Bounds::default()).unwrap();
         assert_ne!(a.frozen.spike_times[0], c.frozen.spike_times[0]);
         assert_ne!(a.constant.spike_times[0], c.constant.spike_times[0]);
         assert!(a.frozen.spike_times[0].len() >= 4);

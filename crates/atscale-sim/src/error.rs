@@ -95,6 +95,18 @@ pub enum Error {
         /// The command-line option that raises it.
         flag: &'static str,
     },
+    /// A run would need more memory than its limit before it starts.
+    #[error("{what} would need about {bytes} bytes, more than the limit of {limit}; raise it with {flag}")]
+    TooLarge {
+        /// What would need it.
+        what: &'static str,
+        /// The bytes estimated.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+        /// The command-line option that raises it.
+        flag: &'static str,
+    },
     /// The caller's stop check asked the run to stop (an interruption, a time limit).
     #[error("stopped at t = {time_s} s: {reason}")]
     Stopped {

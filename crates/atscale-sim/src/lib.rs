@@ -253,7 +253,8 @@ impl OperatingPoint {
 pub struct SimLimits {
     /// Largest number of time steps tried (default 10,000,000).
     pub max_steps: u64,
-    /// Largest size of the stored waveforms and events, bytes (default 256 MiB).
+    /// Largest size of the stored waveforms and events, and of the matrix
+    /// factors (estimated before they are made), bytes (default 256 MiB).
     pub max_stored_bytes: u64,
 }
 
@@ -285,6 +286,16 @@ impl std::fmt::Debug for StopCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StopCheck")
     }
+}
+
+/// How far a caller lets its runs go: the limits of each run and a stop
+/// check (a deadline, an interruption) shared by all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Bounds {
+    /// The limits of each run.
+    pub limits: SimLimits,
+    /// The stop check of every run (default: the process-wide one).
+    pub stop: Option<StopCheck>,
 }
 
 static DEFAULT_STOP: std::sync::OnceLock<StopCheck> = std::sync::OnceLock::new();
@@ -361,6 +372,15 @@ impl Simulation {
     /// A check called after every step that may stop the run.
     pub fn stop_check(mut self, check: StopCheck) -> Self {
         self.stop = Some(check);
+        self
+    }
+
+    /// The limits and stop check of `bounds`.
+    pub fn bounded(mut self, bounds: &Bounds) -> Self {
+        self.limits = bounds.limits;
+        if let Some(s) = &bounds.stop {
+            self.stop = Some(s.clone());
+        }
         self
     }
 
@@ -569,7 +589,13 @@ impl Simulation {
     pub fn operating_point(mut self) -> Result<OperatingPoint> {
         self.mna.timing = self.timing();
         let held = self.held()?;
-        let mut eng = Engine::new(self.mna.clone(), self.tol, self.dense_limit, self.solver);
+        let mut eng = Engine::new(
+            self.mna.clone(),
+            self.tol,
+            self.dense_limit,
+            self.solver,
+            self.limits.max_stored_bytes,
+        )?;
         let mut y = self.mna.uic_state(&held);
         eng.operating_point(&mut y, self.tstart, &held)?;
         Ok(OperatingPoint { names: self.mna.names.clone(), values: y, stats: eng.stats() })
@@ -603,7 +629,13 @@ impl Simulation {
                 ))
             })
             .collect::<Result<_>>()?;
-        let mut eng = Engine::new(self.mna.clone(), self.tol, self.dense_limit, self.solver);
+        let mut eng = Engine::new(
+            self.mna.clone(),
+            self.tol,
+            self.dense_limit,
+            self.solver,
+            self.limits.max_stored_bytes,
+        )?;
         let mut y;
         if self.uic {
             y = self.mna.uic_state(&held);

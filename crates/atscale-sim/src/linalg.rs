@@ -83,6 +83,11 @@ pub trait LinearSolver: Send {
     fn iterations(&self) -> usize {
         0
     }
+    /// The bytes a direct factorization this solver falls back to would
+    /// have needed, when that was above its limit and it was refused.
+    fn refused_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Dense LU with partial pivoting in preallocated storage (no allocation per
@@ -239,16 +244,36 @@ pub const MAX_BLOCK: usize = 32;
 /// Chooses the solver for `pattern`. `blocks` gives the block of every
 /// unknown when the circuit decomposes into blocks coupled only by linear
 /// resistors (see [`crate::mna::Mna::blocks`]).
+///
+/// # Errors
+///
+/// The bytes a direct factorization would need (the dense matrix, or the
+/// sparse LU's entries as estimated by [`estimated_lu_entries`]) when they
+/// exceed `max_bytes`.
 pub fn make_solver(
     pattern: &Pattern,
     dense_limit: usize,
     blocks: Option<&[usize]>,
     kind: SolverKind,
-) -> Box<dyn LinearSolver> {
-    let dense = || Box::new(DenseLu::new(pattern.n)) as Box<dyn LinearSolver>;
-    let sparse = || match SparseLu::new(pattern) {
-        Some(s) => Box::new(s) as Box<dyn LinearSolver>,
-        None => dense(),
+    max_bytes: u64,
+) -> Result<Box<dyn LinearSolver>, u64> {
+    let n = pattern.n as u64;
+    let dense = || {
+        let bytes = n.saturating_mul(n).saturating_mul(8);
+        if bytes > max_bytes {
+            return Err(bytes);
+        }
+        Ok(Box::new(DenseLu::new(pattern.n)) as Box<dyn LinearSolver>)
+    };
+    let sparse = || {
+        let bytes = sparse_lu_bytes(pattern);
+        if bytes > max_bytes {
+            return Err(bytes);
+        }
+        match SparseLu::new(pattern) {
+            Some(s) => Ok(Box::new(s) as Box<dyn LinearSolver>),
+            None => dense(),
+        }
     };
     match kind {
         SolverKind::Dense => return dense(),
@@ -263,8 +288,9 @@ pub fn make_solver(
     let fills = || estimated_lu_entries(pattern).is_none_or(|e| e > FILL_LIMIT * pattern.nnz());
     if let Some(b) = blocks {
         if kind == SolverKind::BlockKrylov || fills() {
-            if let Some(b) = BlockKrylov::new(pattern, b) {
-                return Box::new(b);
+            if let Some(mut b) = BlockKrylov::new(pattern, b) {
+                b.fallback_limit = max_bytes;
+                return Ok(Box::new(b));
             }
         }
     }
@@ -272,6 +298,13 @@ pub fn make_solver(
         return dense();
     }
     sparse()
+}
+
+/// The bytes a sparse LU of `pattern` is expected to take: the values and
+/// row indices of `L + U` ([`estimated_lu_entries`]), twice over for the
+/// partial pivoting's extra fill and faer's workspace.
+pub fn sparse_lu_bytes(pattern: &Pattern) -> u64 {
+    estimated_lu_entries(pattern).map_or(u64::MAX, |e| e as u64).saturating_mul(32)
 }
 
 /// Above this ratio of estimated LU entries to matrix entries, a
@@ -422,6 +455,10 @@ pub struct BlockKrylov {
     vals: Vec<f64>,
     fallback: Option<SparseLu>,
     use_fallback: bool,
+    /// Largest bytes the sparse-LU fallback may take.
+    fallback_limit: u64,
+    /// The fallback's estimated bytes, when they were above the limit.
+    refused: Option<u64>,
     /// GMRES iterations so far.
     pub iterations: usize,
     /// Systems solved by the sparse-LU fallback so far.
@@ -529,6 +566,8 @@ impl BlockKrylov {
             vals: vec![0.0; pattern.nnz()],
             fallback: None,
             use_fallback: false,
+            fallback_limit: u64::MAX,
+            refused: None,
             iterations: 0,
             fallbacks: 0,
         })
@@ -565,6 +604,11 @@ impl BlockKrylov {
 
     fn fallback_factor(&mut self) -> Result<(), usize> {
         if self.fallback.is_none() {
+            let bytes = sparse_lu_bytes(&self.pattern);
+            if bytes > self.fallback_limit {
+                self.refused = Some(bytes);
+                return Err(0);
+            }
             self.fallback = SparseLu::new(&self.pattern);
         }
         match &mut self.fallback {
@@ -745,6 +789,10 @@ impl LinearSolver for BlockKrylov {
 
     fn name(&self) -> &'static str {
         "block-krylov"
+    }
+
+    fn refused_bytes(&self) -> Option<u64> {
+        self.refused
     }
 
     fn iterations(&self) -> usize {

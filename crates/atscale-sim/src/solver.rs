@@ -43,19 +43,35 @@ pub(crate) struct Engine {
     pub atol: Vec<f64>,
     delta: Vec<f64>,
     row_slots: Option<Vec<Vec<usize>>>,
+    /// The memory limit of the linear solver, bytes.
+    pub max_bytes: u64,
     /// Rows whose charge may pass the error test instead of the unknown
     /// (differential, not a memristive state).
     pub charge_test: Vec<bool>,
 }
 
 impl Engine {
-    pub fn new(mna: Mna, tol: Tolerances, dense_limit: usize, kind: SolverKind) -> Engine {
+    pub fn new(
+        mna: Mna,
+        tol: Tolerances,
+        dense_limit: usize,
+        kind: SolverKind,
+        max_bytes: u64,
+    ) -> Result<Engine> {
         let blocks = match kind {
             SolverKind::BlockKrylov => mna.blocks(),
             SolverKind::Auto if mna.n >= dense_limit => mna.blocks(),
             _ => None,
         };
-        let lin = make_solver(&mna.pattern, dense_limit, blocks.as_deref(), kind);
+        let lin =
+            make_solver(&mna.pattern, dense_limit, blocks.as_deref(), kind, max_bytes).map_err(|bytes| {
+                Error::TooLarge {
+                    what: "the factors of the circuit's matrix (estimated from its structure)",
+                    bytes,
+                    limit: max_bytes,
+                    flag: "--max-memory",
+                }
+            })?;
         let out = mna.new_out();
         let atol = mna
             .kinds
@@ -68,7 +84,8 @@ impl Engine {
             .collect();
         let n = mna.n;
         let charge_test = (0..n).map(|i| mna.differential[i] && mna.kinds[i] != UnknownKind::State).collect();
-        Engine {
+        Ok(Engine {
+            max_bytes,
             mna,
             lin,
             out,
@@ -78,7 +95,7 @@ impl Engine {
             delta: vec![0.0; n],
             row_slots: None,
             charge_test,
-        }
+        })
     }
 
     /// The statistics, with the linear solver's iterations.
@@ -88,10 +105,25 @@ impl Engine {
 
     fn factor(&mut self, t: f64) -> Result<()> {
         self.stats.factorizations += 1;
-        self.lin.factor(&self.mna.pattern, &self.out.jac).map_err(|col| Error::Singular {
+        let r = self.lin.factor(&self.mna.pattern, &self.out.jac);
+        self.refused()?;
+        r.map_err(|col| Error::Singular {
             time_s: t,
             unknown: self.mna.names.get(col).cloned().unwrap_or_else(|| format!("unknown {col}")),
         })
+    }
+
+    /// An error when the linear solver refused a factorization beyond the memory limit.
+    pub fn refused(&self) -> Result<()> {
+        match self.lin.refused_bytes() {
+            Some(bytes) => Err(Error::TooLarge {
+                what: "the direct factorization the iterative solver fell back to",
+                bytes,
+                limit: self.max_bytes,
+                flag: "--max-memory",
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The unknown with the largest |r_i| and that value.
@@ -158,6 +190,7 @@ impl Engine {
                 *d = -f;
             }
             self.lin.solve(&mut self.delta);
+            self.refused()?;
             let mut conv = !self.out.limited;
             for i in 0..y.len() {
                 let d = self.delta[i];
@@ -786,6 +819,14 @@ impl Integrator {
                     *d = -f;
                 }
                 self.eng.lin.solve(delta);
+                if let Some(bytes) = self.eng.lin.refused_bytes() {
+                    return Err(Error::TooLarge {
+                        what: "the direct factorization the iterative solver fell back to",
+                        bytes,
+                        limit: self.eng.max_bytes,
+                        flag: "--max-memory",
+                    });
+                }
                 // A stale factorization for another cj: scale the step as
                 // CVODE does, which corrects the leading-order error.
                 let scale = if !fresh && (self.jac_cj - cj).abs() > 0.0 {

@@ -113,6 +113,8 @@ struct DeckLine {
 #[derive(Debug, Clone)]
 pub struct Deck {
     files: Vec<Arc<str>>,
+    /// Per file: whether its lines may be shown in messages.
+    shown: Vec<bool>,
     lines: Vec<DeckLine>,
     routes: Vec<ControlRoute>,
     notes: Vec<String>,
@@ -138,7 +140,7 @@ impl Deck {
         }
         r.total = input.text.len() as u64;
         r.stack.push((canonical, None));
-        r.file(&input.text, &name, dir.as_deref(), None, true)?;
+        r.file(&input.text, &name, dir.as_deref(), None, true, true)?;
         Ok(r.finish())
     }
 
@@ -158,13 +160,23 @@ impl Deck {
                 limit_bytes: limits.max_bytes,
             })));
         }
-        r.file(text, name, dir, None, true)?;
+        r.file(text, name, dir, None, true, true)?;
         Ok(r.finish())
     }
 
-    /// The lines: file name, line number (from 1) and text, the title first.
-    pub fn lines(&self) -> impl Iterator<Item = (&Arc<str>, usize, &str)> + '_ {
-        self.lines.iter().map(|l| (&self.files[l.file as usize], l.line as usize, &*l.text))
+    /// The lines: file name, line number (from 1), text, and whether the
+    /// line may be shown in messages (its file is the netlist named, or looks
+    /// like a netlist), the title first.
+    pub fn lines(&self) -> impl Iterator<Item = (&Arc<str>, usize, &str, bool)> + '_ {
+        self.lines
+            .iter()
+            .map(|l| (&self.files[l.file as usize], l.line as usize, &*l.text, self.shown[l.file as usize]))
+    }
+
+    /// Whether every line of the deck may be shown in messages; when not,
+    /// what ngspice prints about the deck is not shown either.
+    pub fn all_shown(&self) -> bool {
+        self.shown.iter().all(|&s| s)
     }
 
     /// Number of lines.
@@ -188,10 +200,11 @@ impl Deck {
         Some((&self.files[l.file as usize], l.line as usize))
     }
 
-    /// The text of line `n` (from 1), at most 200 characters.
+    /// The text of line `n` (from 1), at most 200 characters; `None` for a
+    /// line of a file whose lines are not shown.
     pub fn line_text(&self, n: usize) -> Option<String> {
         let l = self.lines.get(n.checked_sub(1)?)?;
-        Some(clip(&l.text, 200))
+        self.shown[l.file as usize].then(|| clip(&l.text, 200))
     }
 
     fn title_file(&self) -> String {
@@ -273,13 +286,18 @@ impl Deck {
         let read = source::read(
             idx.iter().map(|&i| {
                 let l = &self.lines[i];
-                (self.files[l.file as usize].clone(), l.line as usize, &*l.text)
+                (self.files[l.file as usize].clone(), l.line as usize, &*l.text, self.shown[l.file as usize])
             }),
             false,
         )?;
         let first = &self.lines[idx[0]];
         Ok(read.lines.into_iter().next().unwrap_or_else(|| {
-            Logical::single(self.files[first.file as usize].clone(), first.line as usize, &first.text)
+            Logical::single(
+                self.files[first.file as usize].clone(),
+                first.line as usize,
+                &first.text,
+                self.shown[first.file as usize],
+            )
         }))
     }
 
@@ -309,6 +327,7 @@ impl Deck {
         for (k, l) in self.lines.iter().enumerate() {
             match replace.get(&k) {
                 Some(r) => out.push_str(r),
+                None if k == 0 => out.push_str(&safe_title(&l.text)),
                 None => out.push_str(&l.text),
             }
             out.push('\n');
@@ -336,6 +355,27 @@ fn tran_text(t: &Tran) -> Result<String> {
         s.push_str(" uic");
     }
     Ok(s)
+}
+
+/// The text of a `.title` card.
+fn title_text(card: &str) -> &str {
+    card.trim_start().get(".title".len()..).unwrap_or("").trim()
+}
+
+/// The first line as ngspice may read it. ngspice reads the first line with
+/// `fgets` into 5000 bytes (a longer line goes on as a second line) and acts
+/// on `.include`/`.lib` even there: the title is cut to 1000 characters,
+/// control characters become blanks, and a title that would read as a card
+/// or a comment (`.`, `*`, `+`, `@`, `;`, `$`) or is empty gets `title: ` in
+/// front.
+fn safe_title(title: &str) -> String {
+    let clean: String = title.chars().take(1000).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let t = trim_line_start(&clean);
+    if t.is_empty() || t.starts_with(['.', '*', '+', '@', ';', '$']) {
+        format!("title: {clean}")
+    } else {
+        clean
+    }
 }
 
 /// `s` without leading blanks, counting a byte order mark as one (ngspice
@@ -377,6 +417,7 @@ fn is_definition_of(t: &str, section: &str) -> bool {
 }
 
 struct Reader {
+    shown: Vec<bool>,
     max_bytes: u64,
     max_cards: usize,
     cards: usize,
@@ -395,6 +436,7 @@ struct Reader {
 impl Reader {
     fn new(limits: &DeckLimits, has_fs: bool) -> Reader {
         Reader {
+            shown: Vec::new(),
             max_bytes: limits.max_bytes,
             max_cards: limits.max_cards,
             cards: 0,
@@ -411,7 +453,13 @@ impl Reader {
     }
 
     fn finish(self) -> Deck {
-        Deck { files: self.files, lines: self.lines, routes: self.routes, notes: self.notes }
+        Deck {
+            files: self.files,
+            shown: self.shown,
+            lines: self.lines,
+            routes: self.routes,
+            notes: self.notes,
+        }
     }
 
     fn route(&mut self, kind: RouteKind, file: &Arc<str>, line: usize, text: &str) {
@@ -426,17 +474,27 @@ impl Reader {
         dir: Option<&Path>,
         section: Option<&str>,
         top: bool,
+        shown: bool,
     ) -> Result<()> {
         let fid = self.files.len() as u32;
         let file: Arc<str> = Arc::from(name);
         self.files.push(file.clone());
+        self.shown.push(shown);
         let mut in_control = false;
         let mut state = if section.is_some() { Part::Outside } else { Part::Read };
         // After `.end` of the named file ngspice reads no card, but it still
         // runs `.control` blocks and `*#` lines: keep those (and only those).
         let mut ended = false;
         for (k, raw) in text.split('\n').enumerate() {
-            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            // ngspice drops every carriage return of a line, not only a last
+            // one (`*\r#` is `*#` to it): so does the deck.
+            let owned;
+            let raw = if raw.contains('\r') {
+                owned = raw.replace('\r', "");
+                owned.as_str()
+            } else {
+                raw
+            };
             let n = k + 1;
             if top && k == 0 {
                 if raw.trim_start().to_ascii_lowercase().starts_with("*ng_script") {
@@ -447,6 +505,11 @@ impl Reader {
             }
             let t = trim_line_start(raw);
             let word = first_word(t);
+            // `.title` replaces the first line after ngspice has read the
+            // file, and then a title `*ng_script` makes the deck a script.
+            if word == ".title" && title_text(t).to_ascii_lowercase().starts_with("*ng_script") {
+                self.route(RouteKind::NgScript, &file, n, raw);
+            }
             if ended && !in_control && !word.starts_with(".control") && !t.starts_with("*#") {
                 continue;
             }
@@ -470,7 +533,7 @@ impl Reader {
                 (Part::Read | Part::Section, ".lib") if t.split_whitespace().count() == 2 => {
                     if state == Part::Section {
                         return Err(self.diag(
-                            &file,
+                            fid,
                             n,
                             raw,
                             "a `.lib` section starts inside another",
@@ -496,7 +559,7 @@ impl Reader {
                 self.push(fid, n, raw);
             } else if t.starts_with('@') {
                 return Err(self.diag(
-                    &file,
+                    fid,
                     n,
                     raw,
                     "a line starting with `@` ends the file for ngspice",
@@ -509,7 +572,7 @@ impl Reader {
                     ended = true;
                 }
             } else if word.starts_with(".inc") || word.starts_with(".lib") {
-                self.include(&file, n, raw, &word, dir)?;
+                self.include(fid, n, raw, &word, dir)?;
             } else {
                 if !t.starts_with('+') {
                     self.cards += 1;
@@ -519,7 +582,7 @@ impl Reader {
                              --max-elements",
                             self.max_cards
                         );
-                        return Err(self.diag(&file, n, raw, &message, None));
+                        return Err(self.diag(fid, n, raw, &message, None));
                     }
                 }
                 self.push(fid, n, raw);
@@ -551,20 +614,17 @@ impl Reader {
         self.lines.push(DeckLine { text: raw.into(), file: fid, line: n as u32 });
     }
 
-    fn diag(&self, file: &Arc<str>, n: usize, raw: &str, message: &str, expected: Option<&str>) -> Error {
-        Logical::single(file.clone(), n, raw).diag(raw.len() - raw.trim_start().len(), message, expected)
+    fn line(&self, fid: u32, n: usize, raw: &str) -> Logical {
+        Logical::single(self.files[fid as usize].clone(), n, raw, self.shown[fid as usize])
+    }
+
+    fn diag(&self, fid: u32, n: usize, raw: &str, message: &str, expected: Option<&str>) -> Error {
+        self.line(fid, n, raw).diag(raw.len() - raw.trim_start().len(), message, expected)
     }
 
     /// Expands `.include path`, `.inc path` and `.lib path section`.
-    fn include(
-        &mut self,
-        file: &Arc<str>,
-        n: usize,
-        raw: &str,
-        word: &str,
-        dir: Option<&Path>,
-    ) -> Result<()> {
-        let line = Logical::single(file.clone(), n, raw);
+    fn include(&mut self, fid: u32, n: usize, raw: &str, word: &str, dir: Option<&Path>) -> Result<()> {
+        let line = self.line(fid, n, raw);
         let toks = source::tokenize(&line)?;
         let at = |k: usize| toks.get(k).map_or(line.text.len(), |t| t.start);
         let lib = word.starts_with(".lib");
@@ -666,7 +726,8 @@ impl Reader {
         }
         let sub_dir = canonical.parent().map(Path::to_path_buf);
         self.stack.push(key);
-        let res = self.file(&text, &name, sub_dir.as_deref(), section.as_deref(), false);
+        let shown = shows_as_netlist(&text);
+        let res = self.file(&text, &name, sub_dir.as_deref(), section.as_deref(), false, shown);
         self.stack.pop();
         res
     }
@@ -698,6 +759,21 @@ fn include_refusal(e: &atscale_files::Error, path_text: &str, max_bytes: u64) ->
 
 fn has_section(text: &str, section: &str) -> bool {
     text.lines().any(|l| is_definition_of(l, section))
+}
+
+/// Whether an included file's lines may be shown in messages: it must hold a
+/// card only a netlist holds (`.model`, `.subckt`, `.param`, `.lib`, ...).
+/// A file that passes [`looks_like_netlist`] by its first line alone is
+/// still read, but where it goes wrong only its file and line are named.
+fn shows_as_netlist(text: &str) -> bool {
+    const CARDS: [&str; 12] = [
+        ".model", ".subckt", ".ends", ".param", ".func", ".lib", ".endl", ".include", ".inc", ".option",
+        ".options", ".global",
+    ];
+    text.lines().any(|l| {
+        let w = first_word(l.trim_start());
+        CARDS.contains(&w.as_str())
+    })
 }
 
 /// Whether the first non-blank line of `text` is a comment, a dot card, a
@@ -740,6 +816,32 @@ mod tests {
         assert!(text.contains("\n*# shell touch x\n"));
         assert!(text.contains("\n* ####\n"), "a rule of #s is neutralised: {text}");
         assert!(!text.contains("\n*# \n"));
+    }
+
+    #[test]
+    fn titles_carriage_returns_and_title_cards_cannot_smuggle_commands() {
+        // ngspice drops every CR: `*\r#` is a `*#` line.
+        let d = deck("t\nR1 a 0 1\n*\r# shell x\n.end\n");
+        assert_eq!(d.control_routes().iter().map(|r| r.kind).collect::<Vec<_>>(), vec![RouteKind::StarHash]);
+        // `.title *ng_script` turns the deck into a script in ngspice.
+        let d = deck("t\nR1 a 0 1\n.title *NG_SCRIPT\n.end\n");
+        assert_eq!(d.control_routes().iter().map(|r| r.kind).collect::<Vec<_>>(), vec![RouteKind::NgScript]);
+        // A first line ngspice would act on is written as a plain title.
+        for (title, shown) in [
+            (".include /etc/passwd", "title: .include /etc/passwd"),
+            (".lib x.lib tt", "title: .lib x.lib tt"),
+            ("", "title: "),
+            ("*# shell x", "title: *# shell x"),
+            ("RC circuit", "RC circuit"),
+        ] {
+            let text = deck(&format!("{title}\nR1 a 0 1\n.end\n")).ngspice_text(false, None).unwrap();
+            assert_eq!(text.lines().next(), Some(shown), "{title:?}");
+        }
+        // A title longer than ngspice's first-line buffer is cut, never split.
+        let long = format!("{}*# shell x", "T".repeat(4999));
+        let text = deck(&format!("{long}\nR1 a 0 1\n.end\n")).ngspice_text(false, None).unwrap();
+        assert_eq!(text.lines().next().map(|l| l.chars().count()), Some(1000));
+        assert!(!text.contains("shell"));
     }
 
     #[test]

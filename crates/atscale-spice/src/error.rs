@@ -145,6 +145,9 @@ impl fmt::Display for Diagnostic {
         if let Some(e) = &self.expected {
             write!(f, ", expected {e}")?;
         }
+        if self.line_text.is_empty() {
+            return Ok(());
+        }
         let number = self.line.to_string();
         let pad = " ".repeat(number.len());
         // Show control characters harmlessly; keep tabs so the caret lines up.

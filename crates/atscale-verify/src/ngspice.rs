@@ -262,9 +262,9 @@ impl NgspiceRunner {
         })?;
         let mut cmd = process::sandboxed(&program, dir.path());
         cmd.arg("-v");
-        let out = process::run(cmd, timeout).map_err(not_found)?;
+        let out = process::run(cmd, timeout, &|| false).map_err(not_found)?;
         match out.ended {
-            Ended::Exited => {}
+            Ended::Exited | Ended::Stopped => {}
             Ended::Interrupted => return Err(Error::Interrupted),
             Ended::TimedOut => {
                 return Err(Error::Timeout {
@@ -339,13 +339,16 @@ impl NgspiceRunner {
         let mut cmd = process::sandboxed(&self.program, dir.path());
         cmd.arg("-n").arg("-b").arg("-r").arg(&raw_path).arg(&deck_path);
         tracing::info!(netlist = %netlist_path.display(), dir = %dir.path().display(), ?max_step, "running ngspice");
-        let out = process::run(cmd, opts.timeout)
+        // The raw file is watched while ngspice writes it, so that a run
+        // cannot fill the disk before the size limit is seen.
+        let too_big = || std::fs::metadata(&raw_path).is_ok_and(|m| m.len() > opts.max_raw_bytes);
+        let out = process::run(cmd, opts.timeout, &too_big)
             .map_err(|source| Error::NgspiceNotFound { program: self.program.clone(), source })?;
         let ctx = || {
             Box::new(RunContext {
                 path: netlist_path.to_path_buf(),
                 status: out.status.clone(),
-                stderr_tail: tail(&out.stderr),
+                stderr_tail: shown_tail(deck, &out.stderr),
             })
         };
         match out.ended {
@@ -354,10 +357,14 @@ impl NgspiceRunner {
             Ended::TimedOut => {
                 return Err(Error::Timeout { run: ctx(), seconds: opts.timeout.as_secs_f64() })
             }
+            Ended::Stopped => {
+                let bytes = std::fs::metadata(&raw_path).map_or(0, |m| m.len());
+                return Err(Error::RawTooLarge { run: ctx(), bytes, limit_bytes: opts.max_raw_bytes });
+            }
         }
         let raw = read_raw(&raw_path, opts.max_raw_bytes, &ctx)?;
         let (raw, transient) = classify(netlist_path, deck, &out, raw, tstop_s, opts)?;
-        let warnings = dedup_warnings(&out.stdout, &out.stderr);
+        let warnings = if deck.all_shown() { dedup_warnings(&out.stdout, &out.stderr) } else { Vec::new() };
         for w in &warnings {
             tracing::warn!(netlist = %netlist_path.display(), "ngspice: {w}");
         }
@@ -395,11 +402,30 @@ fn read_raw(
     })
 }
 
-/// The last [`TAIL_LINES`] non-empty lines.
+/// The last [`TAIL_LINES`] non-empty lines, each at most 300 characters
+/// (ngspice's progress output can make one line of kilobytes).
 fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<String> = text
+        .split(['\n', '\r'])
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| atscale_spice::deck::clip(l, 300))
+        .collect();
     lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
 }
+
+/// What ngspice printed, as errors show it: its tail, or nothing when the
+/// deck holds files whose lines are not shown (ngspice echoes lines).
+fn shown_tail(deck: &Deck, text: &str) -> String {
+    if deck.all_shown() {
+        tail(text)
+    } else {
+        NOT_SHOWN.to_string()
+    }
+}
+
+/// Stands for ngspice's output of a deck with lines that are not shown.
+const NOT_SHOWN: &str =
+    "(not shown: the deck includes files that do not look like netlists, and ngspice may echo their lines)";
 
 fn dedup_warnings(stdout: &str, stderr: &str) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
@@ -469,7 +495,7 @@ fn classify(
         Box::new(RunContext {
             path: path.to_path_buf(),
             status: out.status.clone(),
-            stderr_tail: tail(&out.stderr),
+            stderr_tail: shown_tail(deck, &out.stderr),
         })
     };
     // The echoed title (`Circuit: ...`) is the user's text: never match messages in it.
@@ -498,8 +524,13 @@ fn classify(
         if let Some(m) = lines.get(k + 2).map(|m| m.trim()).filter(|m| !m.is_empty()) {
             message.push(m.to_string());
         }
-        let message =
-            if message.is_empty() { "the netlist did not parse".to_string() } else { message.join("; ") };
+        let message = if message.is_empty() {
+            "the netlist did not parse".to_string()
+        } else if !deck.all_shown() {
+            NOT_SHOWN.to_string()
+        } else {
+            message.join("; ")
+        };
         return Err(Error::NetlistRejected { run: ctx(), file, line, text, message });
     }
     if all.contains("circuit not parsed") || all.contains("Error: circuit not parsed") {
@@ -509,6 +540,7 @@ fn classify(
             .map(|l| l.trim().to_string())
             .collect::<Vec<_>>()
             .join("; ");
+        let message = if deck.all_shown() { message } else { NOT_SHOWN.to_string() };
         return Err(Error::NetlistRejected { run: ctx(), file: None, line: None, text: None, message });
     }
 

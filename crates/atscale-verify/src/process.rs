@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use crate::interrupt::{self, Group};
 
+/// Where util-linux's `setpriv` is looked for (never on `PATH`).
+const PDEATHSIG: [&str; 2] = ["/usr/bin/setpriv", "/bin/setpriv"];
+
 /// Bytes kept from the start and from the end of each output stream.
 pub(crate) const KEEP_BYTES: usize = 1 << 20;
 
@@ -64,6 +67,8 @@ pub(crate) enum Ended {
     TimedOut,
     /// An interruption was requested and it was killed.
     Interrupted,
+    /// The caller's check asked to stop it (an output grown too large) and it was killed.
+    Stopped,
 }
 
 /// A finished (or killed) process.
@@ -80,7 +85,16 @@ pub(crate) struct Finished {
 /// linker's, `HOME` and `TMPDIR` set to `dir` (so no init file of the user
 /// is found), the C locale, and no standard input.
 pub(crate) fn sandboxed(program: &Path, dir: &Path) -> Command {
-    let mut c = Command::new(program);
+    // On Linux, `setpriv --pdeathsig KILL` makes the kernel kill the
+    // simulator if atscale dies without cleaning up (SIGKILL): no orphan.
+    let mut c = match PDEATHSIG.iter().find(|p| Path::new(p).is_file()) {
+        Some(setpriv) => {
+            let mut c = Command::new(setpriv);
+            c.arg("--pdeathsig").arg("KILL").arg("--").arg(program);
+            c
+        }
+        None => Command::new(program),
+    };
     c.env_clear();
     for key in ["PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"] {
         if let Some(v) = std::env::var_os(key) {
@@ -122,15 +136,16 @@ fn reader(pipe: Option<impl Read + Send + 'static>, done: mpsc::Sender<()>) -> A
     cap
 }
 
-/// Runs `cmd` in its own process group until it exits, `timeout` passes or
-/// an interruption is requested (then the group is killed). Any process
+/// Runs `cmd` in its own process group until it exits, `timeout` passes,
+/// an interruption is requested or `stop` (checked every few milliseconds)
+/// says so (then the group is killed). Any process
 /// left in the group afterwards is killed too, and the output pipes are
 /// read for at most a short grace period after that.
 ///
 /// # Errors
 ///
 /// The operating system's error when the process cannot be started.
-pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finished> {
+pub(crate) fn run(mut cmd: Command, timeout: Duration, stop: &dyn Fn() -> bool) -> std::io::Result<Finished> {
     use std::os::unix::process::CommandExt;
     cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
     let start = Instant::now();
@@ -155,6 +170,8 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finish
             Some(Ended::Interrupted)
         } else if start.elapsed() >= timeout {
             Some(Ended::TimedOut)
+        } else if stop() {
+            Some(Ended::Stopped)
         } else {
             None
         };
@@ -209,7 +226,7 @@ mod tests {
         // The child leaves a grandchild that escapes the group and keeps stdout open.
         cmd.arg("-c").arg("setsid sleep 30 & echo done");
         let start = Instant::now();
-        let f = run(cmd, Duration::from_secs(20)).unwrap();
+        let f = run(cmd, Duration::from_secs(20), &|| false).unwrap();
         assert_eq!(f.ended, Ended::Exited);
         assert!(f.stdout.contains("done"));
         assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
@@ -220,7 +237,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = sandboxed(Path::new("/bin/sh"), dir.path());
         cmd.arg("-c").arg("echo \"[$SPICE_SCRIPTS][$HOME]\"; pwd");
-        let f = run(cmd, Duration::from_secs(20)).unwrap();
+        let f = run(cmd, Duration::from_secs(20), &|| false).unwrap();
         let home = dir.path().canonicalize().unwrap();
         assert!(f.stdout.contains(&format!("[][{}]", dir.path().display())), "{}", f.stdout);
         assert!(f.stdout.contains(&home.display().to_string()), "{}", f.stdout);

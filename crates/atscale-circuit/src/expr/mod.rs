@@ -86,7 +86,7 @@ use std::ops;
 pub use compile::{CompileError, CompiledExpr, EvalFault, Input, Workspace, NGSPICE_DEFAULT_GMIN};
 pub use eval::{EvalError, OutOfRange};
 pub use func::Func;
-pub use parse::{ExprError, CHAIN_MIN, MAX_DEPTH, MAX_NESTING};
+pub use parse::{ExprError, CHAIN_MIN, MAX_DEPTH, MAX_NESTING, MAX_TOKENS};
 
 /// An expression of the ngspice B-source language.
 ///

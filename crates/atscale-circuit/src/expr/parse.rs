@@ -9,6 +9,9 @@ use super::{BinaryOp, Constant, Expr, Func, UnaryOp};
 pub const MAX_NESTING: usize = 200;
 /// The largest tree depth a parsed expression may have.
 pub const MAX_DEPTH: usize = 1000;
+/// The most tokens an expression may have (numbers, names, operators): a
+/// million-term sum takes about 60 MB parsed, and no netlist needs more.
+pub const MAX_TOKENS: usize = 2_000_000;
 /// A left-associative chain of one precedence level with more operands than
 /// this is held flat ([`Expr::Chain`]), so that a sum of many terms is not
 /// as deep as it is long.
@@ -70,6 +73,14 @@ pub enum ExprError {
         /// A suggestion, possibly empty.
         hint: &'static str,
     },
+    /// The expression has more than [`MAX_TOKENS`] tokens.
+    #[error("column {}: the expression has more than {limit} tokens", .offset + 1)]
+    TooLong {
+        /// Byte offset where the limit was reached.
+        offset: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The expression nests deeper than [`MAX_NESTING`] or [`MAX_DEPTH`].
     #[error("column {}: expression nested deeper than {limit} levels", .offset + 1)]
     TooDeep {
@@ -90,7 +101,8 @@ impl ExprError {
             | ExprError::UnknownFunction { offset, .. }
             | ExprError::ArgCount { offset, .. }
             | ExprError::BadChar { offset, .. }
-            | ExprError::TooDeep { offset, .. } => *offset,
+            | ExprError::TooDeep { offset, .. }
+            | ExprError::TooLong { offset, .. } => *offset,
         }
     }
 }
@@ -387,6 +399,9 @@ fn lex(src: &str) -> Result<Vec<Token<'_>>, ExprError> {
         out.push(t);
         if t.tok == Tok::Eof {
             return Ok(out);
+        }
+        if out.len() > MAX_TOKENS {
+            return Err(ExprError::TooLong { offset: t.start, limit: MAX_TOKENS });
         }
     }
 }

@@ -213,7 +213,7 @@ impl Parser {
     }
 
     fn run(mut self, deck: &Deck) -> Result<Netlist> {
-        let read = source::read(deck.lines().map(|(f, n, t)| (f.clone(), n, t)), true)?;
+        let read = source::read(deck.lines().map(|(f, n, t, shown)| (f.clone(), n, t, shown)), true)?;
         let title = read.title.unwrap_or_default();
         self.control_blocks.extend(read.control_blocks);
         let header = header_from(&read.leading_comments);

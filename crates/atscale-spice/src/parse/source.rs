@@ -13,6 +13,8 @@ pub(crate) struct Phys {
     /// From 1.
     pub line: usize,
     pub text: String,
+    /// Whether the line may be shown in messages (its file looks like a netlist).
+    pub shown: bool,
 }
 
 /// A piece of a logical line taken from one physical line.
@@ -39,6 +41,18 @@ impl Logical {
     /// The diagnostic for a problem at byte `at` of the logical text.
     pub fn diag(&self, at: usize, message: impl Into<String>, expected: Option<&str>) -> Error {
         let seg = self.segs.iter().rev().find(|s| s.start <= at).or(self.segs.first());
+        if let Some(s) = seg.filter(|s| !s.phys.shown) {
+            // A line of a file that does not look like a netlist: where, but
+            // neither the line nor anything quoted from it.
+            return Error::Parse(Box::new(Diagnostic {
+                file: s.phys.file.to_string(),
+                line: s.phys.line,
+                column: 1,
+                line_text: String::new(),
+                message: HIDDEN_LINE.to_string(),
+                expected: None,
+            }));
+        }
         let (file, line, line_text, column) = match seg {
             Some(s) => {
                 let mut b = s.col + (at - s.start.min(at));
@@ -66,9 +80,9 @@ impl Logical {
     }
 
     /// A logical line of one physical line (no continuation).
-    pub fn single(file: Arc<str>, line: usize, raw: &str) -> Logical {
+    pub fn single(file: Arc<str>, line: usize, raw: &str, shown: bool) -> Logical {
         let trimmed = raw.trim_start();
-        let phys = Arc::new(Phys { file, line, text: raw.to_string() });
+        let phys = Arc::new(Phys { file, line, text: raw.to_string(), shown });
         Logical {
             text: trimmed.trim_end().to_string(),
             segs: vec![Seg { start: 0, phys, col: raw.len() - trimmed.len() }],
@@ -84,6 +98,10 @@ impl Logical {
         }
     }
 }
+
+/// The message for any problem on a line of a file whose lines are not shown.
+pub(crate) const HIDDEN_LINE: &str =
+    "this line of an included file is not netlist text (the file does not look like a netlist, so its lines are not shown)";
 
 /// A `.control` ... `.endc` block, as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,16 +143,16 @@ fn strip_inline(s: &str) -> &str {
 /// Joins physical lines (file, line number, text) into logical lines. With
 /// `title`, the first line is the title.
 pub(crate) fn read<'a>(
-    lines: impl IntoIterator<Item = (Arc<str>, usize, &'a str)>,
+    lines: impl IntoIterator<Item = (Arc<str>, usize, &'a str, bool)>,
     title: bool,
 ) -> Result<Read, Error> {
     let mut out =
         Read { title: None, leading_comments: Vec::new(), lines: Vec::new(), control_blocks: Vec::new() };
     let mut control: Option<(Arc<Phys>, Vec<String>)> = None;
     let mut in_leading = title;
-    for (k, (file, line, raw)) in lines.into_iter().enumerate() {
+    for (k, (file, line, raw, shown)) in lines.into_iter().enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let phys = Arc::new(Phys { file, line, text: raw.to_string() });
+        let phys = Arc::new(Phys { file, line, text: raw.to_string(), shown });
         if k == 0 && title {
             out.title = Some(raw.to_string());
             continue;
