@@ -35,7 +35,7 @@
 //! [`Behaviour`] for the rule.
 
 use atscale_circuit::{
-    ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, TranTiming, GROUND,
+    Element, ElementKind, FlatCircuit, MemristiveLaw, Relaxation, ResistiveLaw, TranTiming, GROUND,
 };
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -425,6 +425,25 @@ fn side_networks(circuit: &FlatCircuit, membrane: &str, side: &[usize]) -> Resul
     Ok(out)
 }
 
+/// One linear side network of the membrane: its elements (`members`,
+/// indices into `side`), their terminals and the network's free nodes (`comp`).
+struct SideNetwork<'a> {
+    circuit: &'a FlatCircuit,
+    membrane: &'a str,
+    side: &'a [usize],
+    members: &'a [usize],
+    terminals: &'a [(Option<usize>, Option<usize>)],
+    comp: &'a [usize],
+}
+
+/// A linear system of a side network, and the branch rows of the elements on the membrane.
+struct SideSystem {
+    a: DMatrix<f64>,
+    rhs: DVector<f64>,
+    /// `(member, branch row)` of the branches attached to the membrane.
+    stamps: Vec<(usize, usize)>,
+}
+
 /// Solves one linear side network at DC for the current it draws from the
 /// membrane at 0 V and 1 V.
 fn solve_side(
@@ -435,81 +454,91 @@ fn solve_side(
     terminals: &[(Option<usize>, Option<usize>)],
     comp: &[usize],
 ) -> Result<Branch> {
-    let is_m = |n: &str| n.eq_ignore_ascii_case(membrane);
-    let local = |a: Option<usize>| a.and_then(|a| comp.iter().position(|&c| c == a));
-    let nn = comp.len();
-    // Branch unknowns: voltage sources and inductors (shorts at DC).
-    let mut n_branch = 0;
-    let mut inductors = Vec::new();
-    for &j in members {
-        let e = &circuit.elements[side[j]];
-        match &e.kind {
-            ElementKind::Resistor { .. } | ElementKind::CurrentSource { .. } => {}
-            ElementKind::VoltageSource { .. } => n_branch += 1,
-            ElementKind::Inductor { l_henry, .. } => {
-                inductors.push((j, *l_henry));
-                n_branch += 1;
-            }
-            other => {
-                return Err(unsupported(
-                    &e.name,
-                    other.class_name(),
-                    "a side network of the membrane may hold only resistors, DC sources and one inductor",
-                ))
+    let net = SideNetwork { circuit, membrane, side, members, terminals, comp };
+    let (n_branch, inductor) = net.branches()?;
+    let name = members.iter().map(|&j| net.element(j).name.as_str()).collect::<Vec<_>>().join("+");
+    let (Some(i0), Some(i1)) = (net.current(0.0, n_branch), net.current(1.0, n_branch)) else {
+        return Err(unsupported(&name, "side network", "its DC equations are singular"));
+    };
+    let g = i1 - i0;
+    let tau_s = match inductor {
+        None => 0.0,
+        Some((j, l)) => net.inductor_tau(j, l, g)?,
+    };
+    Ok(Branch { name, model: BranchModel::Affine { g_siemens: g, i0_amp: i0, tau_s } })
+}
+
+impl SideNetwork<'_> {
+    fn element(&self, j: usize) -> &Element<f64> {
+        &self.circuit.elements[self.side[j]]
+    }
+
+    fn is_m(&self, n: &str) -> bool {
+        n.eq_ignore_ascii_case(self.membrane)
+    }
+
+    fn on_membrane(&self, j: usize) -> bool {
+        self.element(j).kind.nodes().iter().any(|n| self.is_m(n))
+    }
+
+    fn local(&self, a: Option<usize>) -> Option<usize> {
+        a.and_then(|a| self.comp.iter().position(|&c| c == a))
+    }
+
+    /// The number of branch unknowns (voltage sources and inductors, shorts
+    /// at DC) and the inductor, if any, as `(member, L)`; refuses any other
+    /// element and a second inductor.
+    fn branches(&self) -> Result<(usize, Option<(usize, f64)>)> {
+        let mut n_branch = 0;
+        let mut inductors = Vec::new();
+        for &j in self.members {
+            let e = self.element(j);
+            match &e.kind {
+                ElementKind::Resistor { .. } | ElementKind::CurrentSource { .. } => {}
+                ElementKind::VoltageSource { .. } => n_branch += 1,
+                ElementKind::Inductor { l_henry, .. } => {
+                    inductors.push((j, *l_henry));
+                    n_branch += 1;
+                }
+                other => {
+                    return Err(unsupported(
+                        &e.name,
+                        other.class_name(),
+                        "a side network of the membrane may hold only resistors, DC sources and one inductor",
+                    ))
+                }
             }
         }
+        if let Some(&(j, _)) = inductors.get(1) {
+            let e = self.element(j);
+            return Err(unsupported(
+                &e.name,
+                e.kind.class_name(),
+                "a side network may hold at most one inductor",
+            ));
+        }
+        Ok((n_branch, inductors.first().copied()))
     }
-    if inductors.len() > 1 {
-        let e = &circuit.elements[side[inductors[1].0]];
-        return Err(unsupported(
-            &e.name,
-            e.kind.class_name(),
-            "a side network may hold at most one inductor",
-        ));
-    }
-    let size = nn + n_branch;
-    let solve = |vm: f64| -> Option<f64> {
-        let mut a = DMatrix::<f64>::zeros(size, size);
-        let mut rhs = DVector::<f64>::zeros(size);
+
+    /// The DC system with the membrane held at `vm`.
+    fn assemble(&self, vm: f64, n_branch: usize) -> SideSystem {
+        let nn = self.comp.len();
+        let mut s = SideSystem {
+            a: DMatrix::zeros(nn + n_branch, nn + n_branch),
+            rhs: DVector::zeros(nn + n_branch),
+            stamps: Vec::new(),
+        };
         let mut br = nn;
-        let mut stamps: Vec<(usize, usize)> = Vec::new(); // (member, branch row) of membrane-attached branches
-        for &j in members {
-            let e = &circuit.elements[side[j]];
+        for &j in self.members {
+            let e = self.element(j);
             let ns = e.kind.nodes();
-            let (p, n) = (local(terminals[j].0), local(terminals[j].1));
+            let (p, n) = (self.local(self.terminals[j].0), self.local(self.terminals[j].1));
             // Voltage of a fixed terminal: the membrane at vm, ground at 0.
-            let fixed = |name: &str| if is_m(name) { vm } else { 0.0 };
+            let fixed = |name: &str| if self.is_m(name) { vm } else { 0.0 };
             let (fp, fnn) = (fixed(ns[0]), fixed(ns[1]));
             match &e.kind {
-                ElementKind::Resistor { r_ohm, .. } => {
-                    let g = 1.0 / r_ohm;
-                    match (p, n) {
-                        (Some(p), Some(n)) => {
-                            a[(p, p)] += g;
-                            a[(n, n)] += g;
-                            a[(p, n)] -= g;
-                            a[(n, p)] -= g;
-                        }
-                        (Some(p), None) => {
-                            a[(p, p)] += g;
-                            rhs[p] += g * fnn;
-                        }
-                        (None, Some(n)) => {
-                            a[(n, n)] += g;
-                            rhs[n] += g * fp;
-                        }
-                        (None, None) => {}
-                    }
-                }
-                ElementKind::CurrentSource { waveform, dc, .. } => {
-                    let i = dc_value(waveform, *dc);
-                    if let Some(p) = p {
-                        rhs[p] -= i;
-                    }
-                    if let Some(n) = n {
-                        rhs[n] += i;
-                    }
-                }
+                ElementKind::Resistor { r_ohm, .. } => s.conductance(p, n, 1.0 / r_ohm, fp, fnn),
+                ElementKind::CurrentSource { waveform, dc, .. } => s.current(p, n, dc_value(waveform, *dc)),
                 ElementKind::VoltageSource { .. } | ElementKind::Inductor { .. } => {
                     let vsrc = match &e.kind {
                         ElementKind::VoltageSource { waveform, dc, .. } => dc_value(waveform, *dc),
@@ -517,82 +546,118 @@ fn solve_side(
                     };
                     // Branch current flows p -> n through the element.
                     let mut known = vsrc;
-                    if let Some(p) = p {
-                        a[(p, br)] += 1.0;
-                        a[(br, p)] += 1.0;
-                    } else {
+                    if p.is_none() {
                         known -= fp;
                     }
-                    if let Some(n) = n {
-                        a[(n, br)] -= 1.0;
-                        a[(br, n)] -= 1.0;
-                    } else {
+                    if n.is_none() {
                         known += fnn;
                     }
-                    rhs[br] = known;
-                    if is_m(ns[0]) || is_m(ns[1]) {
-                        stamps.push((j, br));
+                    s.branch(br, p, n, known);
+                    if self.is_m(ns[0]) || self.is_m(ns[1]) {
+                        s.stamps.push((j, br));
                     }
                     br += 1;
                 }
                 _ => {}
             }
         }
-        let x = a.lu().solve(&rhs)?;
-        // Current leaving the membrane into the network.
+        s
+    }
+
+    /// The current leaving the membrane into the network with the membrane at `vm`.
+    fn current(&self, vm: f64, n_branch: usize) -> Option<f64> {
+        let s = self.assemble(vm, n_branch);
+        let x = s.a.lu().solve(&s.rhs)?;
         let mut i = 0.0;
-        for &j in members {
-            let e = &circuit.elements[side[j]];
+        for &j in self.members {
+            let e = self.element(j);
             let ns = e.kind.nodes();
-            let sign = if is_m(ns[0]) {
+            let sign = if self.is_m(ns[0]) {
                 1.0
-            } else if is_m(ns[1]) {
+            } else if self.is_m(ns[1]) {
                 -1.0
             } else {
                 continue;
             };
             match &e.kind {
                 ElementKind::Resistor { r_ohm, .. } => {
-                    let other = if sign > 0.0 { local(terminals[j].1) } else { local(terminals[j].0) };
-                    let vo = other.map_or(0.0, |o| x[o]);
-                    i += (vm - vo) / r_ohm;
+                    let (p, n) = self.terminals[j];
+                    let other = if sign > 0.0 { self.local(n) } else { self.local(p) };
+                    i += (vm - other.map_or(0.0, |o| x[o])) / r_ohm;
                 }
                 ElementKind::CurrentSource { waveform, dc, .. } => i += sign * dc_value(waveform, *dc),
                 _ => {
-                    if let Some(&(_, row)) = stamps.iter().find(|(m, _)| *m == j) {
+                    if let Some(&(_, row)) = s.stamps.iter().find(|(m, _)| *m == j) {
                         i += sign * x[row];
                     }
                 }
             }
         }
         Some(i)
-    };
-    let name = members.iter().map(|&j| circuit.elements[side[j]].name.as_str()).collect::<Vec<_>>().join("+");
-    let (Some(i0), Some(i1)) = (solve(0.0), solve(1.0)) else {
-        return Err(unsupported(&name, "side network", "its DC equations are singular"));
-    };
-    let g = i1 - i0;
-    let tau_s = match inductors.first() {
-        None => 0.0,
-        Some(&(j, l)) => {
-            let attached = circuit.elements[side[j]].kind.nodes().iter().any(|n| is_m(n));
-            let n_attached = members
-                .iter()
-                .filter(|&&m| circuit.elements[side[m]].kind.nodes().iter().any(|n| is_m(n)))
-                .count();
-            if !attached || n_attached != 1 || g <= 0.0 {
-                let e = &circuit.elements[side[j]];
-                return Err(unsupported(
-                    &e.name,
-                    e.kind.class_name(),
-                    "an inductor must be the only element joining its side network to the membrane, \
-                     in series with a positive resistance",
-                ));
-            }
-            l * g
+    }
+
+    /// The time constant `L g` of the network's inductor, which must be the
+    /// only element joining it to the membrane, in series with a positive resistance.
+    fn inductor_tau(&self, j: usize, l: f64, g: f64) -> Result<f64> {
+        let n_attached = self.members.iter().filter(|&&m| self.on_membrane(m)).count();
+        if !self.on_membrane(j) || n_attached != 1 || g <= 0.0 {
+            let e = self.element(j);
+            return Err(unsupported(
+                &e.name,
+                e.kind.class_name(),
+                "an inductor must be the only element joining its side network to the membrane, \
+                 in series with a positive resistance",
+            ));
         }
-    };
-    Ok(Branch { name, model: BranchModel::Affine { g_siemens: g, i0_amp: i0, tau_s } })
+        Ok(l * g)
+    }
+}
+
+impl SideSystem {
+    /// A conductance `g` between `p` and `n`; a fixed terminal (`None`) at `fp` or `fnn`.
+    fn conductance(&mut self, p: Option<usize>, n: Option<usize>, g: f64, fp: f64, fnn: f64) {
+        match (p, n) {
+            (Some(p), Some(n)) => {
+                self.a[(p, p)] += g;
+                self.a[(n, n)] += g;
+                self.a[(p, n)] -= g;
+                self.a[(n, p)] -= g;
+            }
+            (Some(p), None) => {
+                self.a[(p, p)] += g;
+                self.rhs[p] += g * fnn;
+            }
+            (None, Some(n)) => {
+                self.a[(n, n)] += g;
+                self.rhs[n] += g * fp;
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// A current `i` from `p` through the source to `n`.
+    fn current(&mut self, p: Option<usize>, n: Option<usize>, i: f64) {
+        if let Some(p) = p {
+            self.rhs[p] -= i;
+        }
+        if let Some(n) = n {
+            self.rhs[n] += i;
+        }
+    }
+
+    /// A branch current unknown at row `br` flowing `p -> n`, with `v(p) - v(n)`
+    /// equal to `known` once the fixed terminals are moved to the right.
+    fn branch(&mut self, br: usize, p: Option<usize>, n: Option<usize>, known: f64) {
+        if let Some(p) = p {
+            self.a[(p, br)] += 1.0;
+            self.a[(br, p)] += 1.0;
+        }
+        if let Some(n) = n {
+            self.a[(n, br)] -= 1.0;
+            self.a[(br, n)] -= 1.0;
+        }
+        self.rhs[br] = known;
+    }
 }
 
 /// The nature of a critical point of a landscape.

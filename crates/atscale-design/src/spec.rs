@@ -178,56 +178,8 @@ impl Spec {
     pub fn from_toml_str(text: &str, file_name: &str) -> Result<Spec> {
         let cx = Ctx { text, file: file_name };
         let raw: RawSpec = cx.parse()?;
-        // Behaviour and template.
         let template = raw.template.as_ref().map(|t| (t.get_ref().clone(), t.span().start));
-        if let Some((name, at)) = &template {
-            if !TEMPLATE_NAMES.contains(&name.as_str()) {
-                return Err(cx.err(
-                    *at,
-                    format!("unknown template `{name}`; expected one of {}", TEMPLATE_NAMES.join(", ")),
-                ));
-            }
-        }
-        let behaviour =
-            match (&raw.behaviour, &template) {
-                (Some(b), _) => {
-                    let b_at = b.span().start;
-                    let b = *b.get_ref();
-                    if b == Behaviour::Monostable {
-                        return Err(cx.err(
-                        b_at,
-                        "behaviour `monostable` is not a design target; ask for excitable, tonic-spiking, \
-                         bursting or bistable",
-                    ));
-                    }
-                    if let Some((name, at)) = &template {
-                        let ok = match name.as_str() {
-                            "fitzhugh-nagumo" => matches!(b, Behaviour::TonicSpiking | Behaviour::Excitable),
-                            "four-conductance" => matches!(b, Behaviour::TonicSpiking | Behaviour::Bursting),
-                            "four-conductance-spiking" => b == Behaviour::TonicSpiking,
-                            "four-conductance-bursting" => b == Behaviour::Bursting,
-                            _ => b == Behaviour::Bistable,
-                        };
-                        if !ok {
-                            return Err(cx.err(
-                                *at,
-                                format!("template `{name}` cannot show behaviour `{}`", behaviour_name(b)),
-                            ));
-                        }
-                    }
-                    b
-                }
-                (None, Some((name, _))) => match name.as_str() {
-                    "four-conductance-bursting" => Behaviour::Bursting,
-                    "bistable-switch" => Behaviour::Bistable,
-                    _ => Behaviour::TonicSpiking,
-                },
-                (None, None) => return Err(cx.err(
-                    0,
-                    "the spec names neither a behaviour (behaviour = \"tonic-spiking\" | \"excitable\" | \
-                     \"bursting\" | \"bistable\") nor a template (template = \"fitzhugh-nagumo\" | ...)",
-                )),
-            };
+        let behaviour = behaviour(&cx, raw.behaviour.as_ref(), template.as_ref())?;
         // Scales.
         let scale_at = raw.scale.span().start;
         let rs = raw.scale.into_inner();
@@ -240,70 +192,11 @@ impl Spec {
             Some(t) => (t.span().start, Some(t.into_inner())),
             None => (scale_at, None),
         };
-        let mut target = Target::default();
-        if let Some(rt) = &rt {
-            target.rate_hz = cx.positive_opt("target.rate_hz", &rt.rate_hz)?;
-            target.burst_period_s = cx.positive_opt("target.burst_period_s", &rt.burst_period_s)?;
-            target.threshold_a = cx.positive_opt("target.threshold_a", &rt.threshold_a)?;
-            if let Some(n) = &rt.spikes_per_burst {
-                let v = *n.get_ref();
-                if !(1..=10_000).contains(&v) {
-                    return Err(cx.err(
-                        n.span().start,
-                        format!("target.spikes_per_burst must be a count from 1, got {v}"),
-                    ));
-                }
-                target.spikes_per_burst = u32::try_from(v).ok();
-            }
-            // Targets that do not apply to the behaviour.
-            let applies: &[&str] = match behaviour {
-                Behaviour::TonicSpiking => &["rate_hz"],
-                Behaviour::Bursting => &["spikes_per_burst", "burst_period_s"],
-                Behaviour::Excitable => &["threshold_a"],
-                _ => &[],
-            };
-            let given = [
-                ("rate_hz", rt.rate_hz.as_ref().map(|x| x.span().start)),
-                ("spikes_per_burst", rt.spikes_per_burst.as_ref().map(|x| x.span().start)),
-                ("burst_period_s", rt.burst_period_s.as_ref().map(|x| x.span().start)),
-                ("threshold_a", rt.threshold_a.as_ref().map(|x| x.span().start)),
-            ];
-            for (key, at) in given {
-                if let Some(at) = at {
-                    if !applies.contains(&key) {
-                        return Err(cx.err(
-                            at,
-                            format!(
-                                "target.{key} does not apply to behaviour `{}` (its targets: {})",
-                                behaviour_name(behaviour),
-                                if applies.is_empty() {
-                                    "none; give scale.time_s".into()
-                                } else {
-                                    applies.join(", ")
-                                }
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        // Missing targets: something must fix the time scale.
-        let missing = match behaviour {
-            Behaviour::TonicSpiking if target.rate_hz.is_none() && time_s.is_none() => {
-                Some("tonic-spiking needs target.rate_hz (or scale.time_s)")
-            }
-            Behaviour::Bursting if target.burst_period_s.is_none() && time_s.is_none() => {
-                Some("bursting needs target.burst_period_s (or scale.time_s)")
-            }
-            Behaviour::Excitable if target.threshold_a.is_none() && time_s.is_none() => {
-                Some("excitable needs target.threshold_a (or scale.time_s)")
-            }
-            Behaviour::Bistable if time_s.is_none() => {
-                Some("bistable has no timed target: give scale.time_s")
-            }
-            _ => None,
+        let target = match &rt {
+            Some(rt) => target(&cx, rt, behaviour)?,
+            None => Target::default(),
         };
-        if let Some(m) = missing {
+        if let Some(m) = missing_target(behaviour, &target, time_s.is_some()) {
             let where_ = if rt.is_some() { "in [target]" } else { "no [target] table" };
             return Err(cx.err(target_at, format!("missing target ({where_}): {m}")));
         }
@@ -332,6 +225,121 @@ impl Spec {
             scale: ScaleSpec { amplitude_v, capacitance_f, time_s },
             constraints,
         })
+    }
+}
+
+/// The behaviour asked for, or the one the template shows; a known
+/// template that can show it.
+fn behaviour(
+    cx: &Ctx<'_>,
+    raw: Option<&Spanned<Behaviour>>,
+    template: Option<&(String, usize)>,
+) -> Result<Behaviour> {
+    if let Some((name, at)) = template {
+        if !TEMPLATE_NAMES.contains(&name.as_str()) {
+            return Err(cx.err(
+                *at,
+                format!("unknown template `{name}`; expected one of {}", TEMPLATE_NAMES.join(", ")),
+            ));
+        }
+    }
+    let Some(b) = raw else {
+        return match template {
+            Some((name, _)) => Ok(match name.as_str() {
+                "four-conductance-bursting" => Behaviour::Bursting,
+                "bistable-switch" => Behaviour::Bistable,
+                _ => Behaviour::TonicSpiking,
+            }),
+            None => Err(cx.err(
+                0,
+                "the spec names neither a behaviour (behaviour = \"tonic-spiking\" | \"excitable\" | \
+                 \"bursting\" | \"bistable\") nor a template (template = \"fitzhugh-nagumo\" | ...)",
+            )),
+        };
+    };
+    let (b_at, b) = (b.span().start, *b.get_ref());
+    if b == Behaviour::Monostable {
+        return Err(cx.err(
+            b_at,
+            "behaviour `monostable` is not a design target; ask for excitable, tonic-spiking, \
+             bursting or bistable",
+        ));
+    }
+    if let Some((name, at)) = template {
+        let ok = match name.as_str() {
+            "fitzhugh-nagumo" => matches!(b, Behaviour::TonicSpiking | Behaviour::Excitable),
+            "four-conductance" => matches!(b, Behaviour::TonicSpiking | Behaviour::Bursting),
+            "four-conductance-spiking" => b == Behaviour::TonicSpiking,
+            "four-conductance-bursting" => b == Behaviour::Bursting,
+            _ => b == Behaviour::Bistable,
+        };
+        if !ok {
+            return Err(
+                cx.err(*at, format!("template `{name}` cannot show behaviour `{}`", behaviour_name(b)))
+            );
+        }
+    }
+    Ok(b)
+}
+
+/// The `[target]` table: positive values, a spike count, and only the
+/// targets that apply to the behaviour.
+fn target(cx: &Ctx<'_>, rt: &RawTarget, behaviour: Behaviour) -> Result<Target> {
+    let mut target = Target {
+        rate_hz: cx.positive_opt("target.rate_hz", &rt.rate_hz)?,
+        burst_period_s: cx.positive_opt("target.burst_period_s", &rt.burst_period_s)?,
+        threshold_a: cx.positive_opt("target.threshold_a", &rt.threshold_a)?,
+        ..Target::default()
+    };
+    if let Some(n) = &rt.spikes_per_burst {
+        let v = *n.get_ref();
+        if !(1..=10_000).contains(&v) {
+            return Err(
+                cx.err(n.span().start, format!("target.spikes_per_burst must be a count from 1, got {v}"))
+            );
+        }
+        target.spikes_per_burst = u32::try_from(v).ok();
+    }
+    let applies: &[&str] = match behaviour {
+        Behaviour::TonicSpiking => &["rate_hz"],
+        Behaviour::Bursting => &["spikes_per_burst", "burst_period_s"],
+        Behaviour::Excitable => &["threshold_a"],
+        _ => &[],
+    };
+    let given = [
+        ("rate_hz", rt.rate_hz.as_ref().map(|x| x.span().start)),
+        ("spikes_per_burst", rt.spikes_per_burst.as_ref().map(|x| x.span().start)),
+        ("burst_period_s", rt.burst_period_s.as_ref().map(|x| x.span().start)),
+        ("threshold_a", rt.threshold_a.as_ref().map(|x| x.span().start)),
+    ];
+    for (key, at) in given {
+        let Some(at) = at.filter(|_| !applies.contains(&key)) else { continue };
+        let theirs = if applies.is_empty() { "none; give scale.time_s".into() } else { applies.join(", ") };
+        return Err(cx.err(
+            at,
+            format!(
+                "target.{key} does not apply to behaviour `{}` (its targets: {theirs})",
+                behaviour_name(behaviour)
+            ),
+        ));
+    }
+    Ok(target)
+}
+
+/// What is missing to fix the time scale, if anything.
+fn missing_target(behaviour: Behaviour, target: &Target, time_s: bool) -> Option<&'static str> {
+    match behaviour {
+        Behaviour::TonicSpiking if target.rate_hz.is_none() && !time_s => {
+            Some("tonic-spiking needs target.rate_hz (or scale.time_s)")
+        }
+        Behaviour::Bursting if target.burst_period_s.is_none() && !time_s => {
+            Some("bursting needs target.burst_period_s (or scale.time_s)")
+        }
+        Behaviour::Excitable if target.threshold_a.is_none() && !time_s => {
+            Some("excitable needs target.threshold_a (or scale.time_s)")
+        }
+        Behaviour::Bistable if !time_s => Some("bistable has no timed target: give scale.time_s"),
+        _ => None,
     }
 }
 
@@ -624,111 +632,10 @@ fn grid() -> Vec<f64> {
 pub fn design(spec: &Spec) -> Result<Design> {
     let s = spec.scale.amplitude_v;
     let c0 = spec.scale.capacitance_f;
-    let tgt = &spec.target;
     // 1. The mother template for the behaviour.
-    let mut template = match (spec.behaviour, spec.template.as_deref()) {
-        (Behaviour::TonicSpiking, Some("four-conductance" | "four-conductance-spiking")) => {
-            templates::four_conductance(Setting::Spiking)
-        }
-        (Behaviour::TonicSpiking, _) => templates::fitzhugh_nagumo(0.5),
-        (Behaviour::Excitable, _) => templates::fitzhugh_nagumo(0.0),
-        (Behaviour::Bursting, _) => templates::four_conductance(Setting::Bursting),
-        (Behaviour::Bistable, _) => templates::bistable_switch(),
-        (Behaviour::Monostable, _) => {
-            return Err(Error::Infeasible {
-                constraint: "behaviour",
-                target: "behaviour",
-                message: "behaviour `monostable` is not a design target".into(),
-            })
-        }
-    };
+    let template = mother_template(spec)?;
     // 2. Continuous targets, solver in the loop.
-    let mut tuning = None;
-    let mut mother_period = None;
-    let (omega, fixed_by): (f64, String) = match spec.behaviour {
-        Behaviour::TonicSpiking => {
-            let period = match (tgt.rate_hz, spec.scale.time_s) {
-                (Some(rate), Some(omega)) if template.name == "fitzhugh-nagumo" => {
-                    let what = format!("rate_hz = {} at time_s = {}", si(rate, "Hz"), si(omega, "s"));
-                    let (t, p, iterations) = tune_fhn(1.0 / (rate * omega), &what)?;
-                    let bias = fhn_bias(&t);
-                    template = t;
-                    tuning = Some(Tuning {
-                        parameter: "bias of the FitzHugh-Nagumo template (model units)".into(),
-                        value: bias,
-                        iterations,
-                    });
-                    p
-                }
-                (Some(_), Some(_)) => {
-                    return Err(Error::Infeasible {
-                        constraint: "time_s",
-                        target: "rate_hz",
-                        message: format!(
-                            "rate_hz with an explicit time_s needs a tunable template; {} is not tuned \
-                             (use the fitzhugh-nagumo template or drop time_s)",
-                            template.name
-                        ),
-                    })
-                }
-                _ => mother_spike_period(&template)?.ok_or_else(|| no_events(&template))?,
-            };
-            mother_period = Some(period);
-            match (tgt.rate_hz, spec.scale.time_s) {
-                (_, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
-                (Some(rate), None) => (1.0 / (rate * period), format!("target rate {}", si(rate, "Hz"))),
-                (None, None) => return Err(missing("tonic-spiking", "rate_hz")),
-            }
-        }
-        Behaviour::Bursting => {
-            let default_count = mother_bursts(&template)?;
-            let (n, period) = match (tgt.spikes_per_burst, default_count) {
-                (Some(want), Some((n, _))) if want != n => {
-                    let (t, n, p, iterations) = search_burst_count(want)?;
-                    let bias = t.circuit.elements.iter().find(|e| e.name == "Iext").map_or(f64::NAN, |e| {
-                        match &e.kind {
-                            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => *value,
-                            _ => f64::NAN,
-                        }
-                    });
-                    template = t;
-                    tuning = Some(Tuning {
-                        parameter: "bias of the four-conductance bursting template (model units)".into(),
-                        value: bias,
-                        iterations,
-                    });
-                    (n, p)
-                }
-                (Some(want), None) => {
-                    let (t, n, p, _) = search_burst_count(want)?;
-                    template = t;
-                    (n, p)
-                }
-                (_, Some(np)) => np,
-                (None, None) => return Err(no_events(&template)),
-            };
-            tracing::debug!(spikes_per_burst = n, period, "mother bursts");
-            mother_period = Some(period);
-            match (tgt.burst_period_s, spec.scale.time_s) {
-                (Some(tb), _) => (tb / period, format!("target burst period {}", si(tb, "s"))),
-                (None, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
-                (None, None) => return Err(missing("bursting", "burst_period_s")),
-            }
-        }
-        Behaviour::Excitable => {
-            let cl = landscape::classify(&template.circuit, &template.membrane, &grid())?;
-            let ith = threshold_current(&cl).ok_or_else(|| no_events(&template))?;
-            match (tgt.threshold_a, spec.scale.time_s) {
-                (Some(th), _) => (s * c0 * ith / th, format!("target threshold {}", si(th, "A"))),
-                (None, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
-                (None, None) => return Err(missing("excitable", "threshold_a")),
-            }
-        }
-        _ => match spec.scale.time_s {
-            Some(omega) => (omega, format!("time_s = {}", si(omega, "s"))),
-            None => return Err(missing("bistable", "time_s")),
-        },
-    };
+    let TimeScale { template, omega, fixed_by, tuning, mother_period } = time_scale(spec, template)?;
     // Energy shaping check on the (possibly tuned) mother.
     let classification = landscape::classify(&template.circuit, &template.membrane, &grid())?;
     if classification.behaviour != spec.behaviour {
@@ -745,71 +652,15 @@ pub fn design(spec: &Spec) -> Result<Design> {
     }
     // 3. Physical circuit and constraints.
     let scales = Scales::new(s, omega, c0)?;
-    let bias_a = max_bias(&template.circuit) * scales.current_a();
-    if let Some(max) = spec.constraints.max_bias_a {
-        if bias_a > max {
-            return Err(Error::Infeasible {
-                constraint: "max_bias_a",
-                target: target_key(spec),
-                message: format!(
-                    "{fixed_by} needs a bias of {}, above max_bias_a = {}; lower the rate or the \
-                     capacitance (the bias current is |I| s C0 / omega)",
-                    si(bias_a, "A"),
-                    si(max, "A")
-                ),
-            });
-        }
-    }
-    let mother_run = match spec.behaviour {
-        // A supra-threshold pulse shows the spike an excitable circuit can fire.
-        Behaviour::Excitable => {
-            let pulsed = template.clone().with_pulse(
-                2.0 * threshold_current(&classification).unwrap_or(1.0),
-                20.0,
-                2.0,
-            );
-            run(&pulsed.circuit, &pulsed, template.default_tstop, &Scales::default())?
-        }
-        _ => run(&template.circuit, &template, measure_tstop(&template), &Scales::default())?,
-    };
-    let v_max = max_abs(&mother_run, &template.membrane) * s;
-    if let Some(supply) = spec.constraints.supply_v {
-        if v_max > supply {
-            return Err(Error::Infeasible {
-                constraint: "supply_v",
-                target: "amplitude_v",
-                message: format!(
-                    "amplitude_v = {} gives a membrane swing up to |v| = {}, above supply_v = {}; lower \
-                     amplitude_v",
-                    si(s, "V"),
-                    si(v_max, "V"),
-                    si(supply, "V")
-                ),
-            });
-        }
-    }
+    let bias_a = check_bias(spec, &template, &scales, &fixed_by)?;
+    let v_max = check_swing(spec, &template, &classification)?;
     let physical = scaling::to_physical(&template.circuit, &scales)?;
     // 4. Verification on the physical circuit.
-    let mut achieved = Achieved { max_abs_v: v_max, max_bias_a: bias_a, ..Achieved::default() };
-    match spec.behaviour {
-        Behaviour::TonicSpiking => {
-            let r = run(&physical, &template, measure_tstop(&template) * omega, &scales)?;
-            achieved.rate_hz = spike_period(&r.event_times(&template.membrane)).map(|p| 1.0 / p);
-        }
-        Behaviour::Bursting => {
-            let r = run(&physical, &template, measure_tstop(&template) * omega, &scales)?;
-            if let Some((counts, p)) = bursts(&r.event_times(&template.membrane)) {
-                achieved.spikes_per_burst = burst_count(&counts);
-                achieved.burst_period_s = Some(p);
-            }
-        }
-        Behaviour::Excitable => {
-            let g: Vec<f64> = grid().iter().map(|v| v * s).collect();
-            let cl = landscape::classify(&physical, &template.membrane, &g)?;
-            achieved.threshold_a = threshold_current(&cl);
-        }
-        _ => {}
-    }
+    let achieved = Achieved {
+        max_abs_v: v_max,
+        max_bias_a: bias_a,
+        ..achieved(spec.behaviour, &template, &physical, &scales)?
+    };
     tracing::info!(template = %template.name, omega, ?achieved, "designed");
     let components = components(&template.circuit, &scales);
     let event = DesignEvent {
@@ -830,6 +681,218 @@ pub fn design(spec: &Spec) -> Result<Design> {
         achieved,
         components,
     })
+}
+
+/// The mother template of a spec's behaviour (and template choice).
+fn mother_template(spec: &Spec) -> Result<Template> {
+    Ok(match (spec.behaviour, spec.template.as_deref()) {
+        (Behaviour::TonicSpiking, Some("four-conductance" | "four-conductance-spiking")) => {
+            templates::four_conductance(Setting::Spiking)
+        }
+        (Behaviour::TonicSpiking, _) => templates::fitzhugh_nagumo(0.5),
+        (Behaviour::Excitable, _) => templates::fitzhugh_nagumo(0.0),
+        (Behaviour::Bursting, _) => templates::four_conductance(Setting::Bursting),
+        (Behaviour::Bistable, _) => templates::bistable_switch(),
+        (Behaviour::Monostable, _) => {
+            return Err(Error::Infeasible {
+                constraint: "behaviour",
+                target: "behaviour",
+                message: "behaviour `monostable` is not a design target".into(),
+            })
+        }
+    })
+}
+
+/// The time scale a spec's targets fix, with the (possibly tuned) mother.
+struct TimeScale {
+    template: Template,
+    /// s per model unit.
+    omega: f64,
+    /// What fixed it (`target rate 100 Hz`, `time_s = 1 ms`, ...).
+    fixed_by: String,
+    tuning: Option<Tuning>,
+    /// The mother's period, model units (spiking and bursting).
+    mother_period: Option<f64>,
+}
+
+fn time_scale(spec: &Spec, template: Template) -> Result<TimeScale> {
+    let explicit = |omega: f64| (omega, format!("time_s = {}", si(omega, "s")));
+    match spec.behaviour {
+        Behaviour::TonicSpiking => spiking_time_scale(spec, template),
+        Behaviour::Bursting => bursting_time_scale(spec, template),
+        Behaviour::Excitable => {
+            let cl = landscape::classify(&template.circuit, &template.membrane, &grid())?;
+            let ith = threshold_current(&cl).ok_or_else(|| no_events(&template))?;
+            let (s, c0) = (spec.scale.amplitude_v, spec.scale.capacitance_f);
+            let (omega, fixed_by) = match (spec.target.threshold_a, spec.scale.time_s) {
+                (Some(th), _) => (s * c0 * ith / th, format!("target threshold {}", si(th, "A"))),
+                (None, Some(omega)) => explicit(omega),
+                (None, None) => return Err(missing("excitable", "threshold_a")),
+            };
+            Ok(TimeScale { template, omega, fixed_by, tuning: None, mother_period: None })
+        }
+        _ => {
+            let (omega, fixed_by) = explicit(spec.scale.time_s.ok_or_else(|| missing("bistable", "time_s"))?);
+            Ok(TimeScale { template, omega, fixed_by, tuning: None, mother_period: None })
+        }
+    }
+}
+
+/// Tonic spiking: the rate fixes the time scale, or, with an explicit
+/// `time_s`, tunes the FitzHugh-Nagumo mother's bias to the rate.
+fn spiking_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale> {
+    let mut tuning = None;
+    let period = match (spec.target.rate_hz, spec.scale.time_s) {
+        (Some(rate), Some(omega)) if template.name == "fitzhugh-nagumo" => {
+            let what = format!("rate_hz = {} at time_s = {}", si(rate, "Hz"), si(omega, "s"));
+            let (t, p, iterations) = tune_fhn(1.0 / (rate * omega), &what)?;
+            let bias = fhn_bias(&t);
+            template = t;
+            tuning = Some(Tuning {
+                parameter: "bias of the FitzHugh-Nagumo template (model units)".into(),
+                value: bias,
+                iterations,
+            });
+            p
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::Infeasible {
+                constraint: "time_s",
+                target: "rate_hz",
+                message: format!(
+                    "rate_hz with an explicit time_s needs a tunable template; {} is not tuned \
+                     (use the fitzhugh-nagumo template or drop time_s)",
+                    template.name
+                ),
+            })
+        }
+        _ => mother_spike_period(&template)?.ok_or_else(|| no_events(&template))?,
+    };
+    let (omega, fixed_by) = match (spec.target.rate_hz, spec.scale.time_s) {
+        (_, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
+        (Some(rate), None) => (1.0 / (rate * period), format!("target rate {}", si(rate, "Hz"))),
+        (None, None) => return Err(missing("tonic-spiking", "rate_hz")),
+    };
+    Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period) })
+}
+
+/// Bursting: a spike count other than the mother's tunes its bias; the
+/// burst period (or `time_s`) fixes the time scale.
+fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale> {
+    let mut tuning = None;
+    let default_count = mother_bursts(&template)?;
+    let (n, period) = match (spec.target.spikes_per_burst, default_count) {
+        (Some(want), Some((n, _))) if want != n => {
+            let (t, n, p, iterations) = search_burst_count(want)?;
+            let bias =
+                t.circuit.elements.iter().find(|e| e.name == "Iext").map_or(f64::NAN, |e| match &e.kind {
+                    ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => *value,
+                    _ => f64::NAN,
+                });
+            template = t;
+            tuning = Some(Tuning {
+                parameter: "bias of the four-conductance bursting template (model units)".into(),
+                value: bias,
+                iterations,
+            });
+            (n, p)
+        }
+        (Some(want), None) => {
+            let (t, n, p, _) = search_burst_count(want)?;
+            template = t;
+            (n, p)
+        }
+        (_, Some(np)) => np,
+        (None, None) => return Err(no_events(&template)),
+    };
+    tracing::debug!(spikes_per_burst = n, period, "mother bursts");
+    let (omega, fixed_by) = match (spec.target.burst_period_s, spec.scale.time_s) {
+        (Some(tb), _) => (tb / period, format!("target burst period {}", si(tb, "s"))),
+        (None, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
+        (None, None) => return Err(missing("bursting", "burst_period_s")),
+    };
+    Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period) })
+}
+
+/// The largest bias current, A, checked against `max_bias_a`.
+fn check_bias(spec: &Spec, template: &Template, scales: &Scales, fixed_by: &str) -> Result<f64> {
+    let bias_a = max_bias(&template.circuit) * scales.current_a();
+    match spec.constraints.max_bias_a {
+        Some(max) if bias_a > max => Err(Error::Infeasible {
+            constraint: "max_bias_a",
+            target: target_key(spec),
+            message: format!(
+                "{fixed_by} needs a bias of {}, above max_bias_a = {}; lower the rate or the \
+                 capacitance (the bias current is |I| s C0 / omega)",
+                si(bias_a, "A"),
+                si(max, "A")
+            ),
+        }),
+        _ => Ok(bias_a),
+    }
+}
+
+/// The membrane's largest swing, V, checked against `supply_v`.
+fn check_swing(spec: &Spec, template: &Template, classification: &Classification) -> Result<f64> {
+    let s = spec.scale.amplitude_v;
+    let mother_run = match spec.behaviour {
+        // A supra-threshold pulse shows the spike an excitable circuit can fire.
+        Behaviour::Excitable => {
+            let pulsed = template.clone().with_pulse(
+                2.0 * threshold_current(classification).unwrap_or(1.0),
+                20.0,
+                2.0,
+            );
+            run(&pulsed.circuit, &pulsed, template.default_tstop, &Scales::default())?
+        }
+        _ => run(&template.circuit, template, measure_tstop(template), &Scales::default())?,
+    };
+    let v_max = max_abs(&mother_run, &template.membrane) * s;
+    match spec.constraints.supply_v {
+        Some(supply) if v_max > supply => Err(Error::Infeasible {
+            constraint: "supply_v",
+            target: "amplitude_v",
+            message: format!(
+                "amplitude_v = {} gives a membrane swing up to |v| = {}, above supply_v = {}; lower \
+                 amplitude_v",
+                si(s, "V"),
+                si(v_max, "V"),
+                si(supply, "V")
+            ),
+        }),
+        _ => Ok(v_max),
+    }
+}
+
+/// What the physical circuit achieves, measured on it.
+fn achieved(
+    behaviour: Behaviour,
+    template: &Template,
+    physical: &FlatCircuit,
+    scales: &Scales,
+) -> Result<Achieved> {
+    let mut achieved = Achieved::default();
+    let tstop = measure_tstop(template) * scales.omega_s;
+    match behaviour {
+        Behaviour::TonicSpiking => {
+            let r = run(physical, template, tstop, scales)?;
+            achieved.rate_hz = spike_period(&r.event_times(&template.membrane)).map(|p| 1.0 / p);
+        }
+        Behaviour::Bursting => {
+            let r = run(physical, template, tstop, scales)?;
+            if let Some((counts, p)) = bursts(&r.event_times(&template.membrane)) {
+                achieved.spikes_per_burst = burst_count(&counts);
+                achieved.burst_period_s = Some(p);
+            }
+        }
+        Behaviour::Excitable => {
+            let g: Vec<f64> = grid().iter().map(|v| v * scales.s_volt).collect();
+            let cl = landscape::classify(physical, &template.membrane, &g)?;
+            achieved.threshold_a = threshold_current(&cl);
+        }
+        _ => {}
+    }
+    Ok(achieved)
 }
 
 fn fhn_bias(t: &Template) -> f64 {

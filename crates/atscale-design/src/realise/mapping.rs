@@ -4,11 +4,14 @@
 use atscale_circuit::expr::{Expr, Func};
 use atscale_circuit::units::si;
 use atscale_circuit::{
-    Circuit, Element, ElementKind, FlatCircuit, Instance, MemristiveLaw, Param, Relaxation, ResistiveLaw,
-    Value, Waveform,
+    Circuit, Element, ElementKind, FlatCircuit, Instance, MemristiveLaw, Param, ResistiveLaw, Value, Waveform,
 };
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
+use super::blocks::Recovery;
+use super::builder::{el, Builder};
 use super::tech::{ModelSource, Region, SubcktDevice, Technology};
 use crate::error::{Error, Result};
 use crate::spec::Design;
@@ -102,8 +105,171 @@ pub const REF_NODE_N: &str = "nbias";
 /// Gate node of the PMOS mirrors.
 pub const REF_NODE_P: &str = "pbias";
 
-/// A bias current waiting for its mirror: `(device, element, role, drain, pmos, current)`.
-type PendingMirror = (String, String, String, String, bool, f64);
+/// What a reported device is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceKind {
+    /// An NMOS transistor.
+    #[serde(rename = "nmos")]
+    Nmos,
+    /// A PMOS transistor.
+    #[serde(rename = "pmos")]
+    Pmos,
+    /// A capacitor.
+    #[serde(rename = "capacitor")]
+    Capacitor,
+    /// An ideal current source.
+    #[serde(rename = "current source")]
+    CurrentSource,
+    /// An ideal voltage source.
+    #[serde(rename = "voltage source")]
+    VoltageSource,
+}
+
+impl DeviceKind {
+    /// The transistor kind of a device of given polarity.
+    pub fn mos(pmos: bool) -> DeviceKind {
+        if pmos {
+            DeviceKind::Pmos
+        } else {
+            DeviceKind::Nmos
+        }
+    }
+}
+
+impl fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeviceKind::Nmos => "nmos",
+            DeviceKind::Pmos => "pmos",
+            DeviceKind::Capacitor => "capacitor",
+            DeviceKind::CurrentSource => "current source",
+            DeviceKind::VoltageSource => "voltage source",
+        })
+    }
+}
+
+/// What a bias current biases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Biased {
+    /// The tail of an amplifier's input pair.
+    Tail,
+    /// The membrane (a design's DC bias current).
+    Membrane,
+}
+
+/// The role of a device in its block. Reports show it as text
+/// (`input pair +`, `tail bias (mirror)`, ...), written by [`fmt::Display`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Role {
+    /// An input device of a differential pair (`plus`: the `+` input).
+    InputPair {
+        /// The `+` input.
+        plus: bool,
+    },
+    /// The short input device of a pair with a built-in offset.
+    OffsetShort {
+        /// The `+` input.
+        plus: bool,
+        /// The offset realised after the lengths are snapped, model V.
+        offset: f64,
+    },
+    /// The long input device of a pair with a built-in offset.
+    OffsetLong {
+        /// The `+` input.
+        plus: bool,
+        /// Its length over the short device's.
+        length_ratio: f64,
+    },
+    /// The diode-connected device of an amplifier's PMOS mirror load.
+    MirrorDiode,
+    /// The output device of an amplifier's PMOS mirror load.
+    MirrorOutput,
+    /// A bias current and where it comes from.
+    Bias {
+        /// What it biases.
+        of: Biased,
+        /// An ideal source or a mirror transistor.
+        source: BiasSource,
+    },
+    /// A reference voltage source for a pair offset, model V.
+    Reference {
+        /// The offset, model V.
+        offset: f64,
+    },
+    /// The ideal reference current of the mirrors.
+    MirrorReference,
+    /// The diode-connected NMOS the mirrors copy.
+    MirrorReferenceDiode,
+    /// The NMOS copying the reference into the PMOS diode.
+    MirrorReferenceToPmos,
+    /// The diode-connected PMOS the PMOS mirrors copy.
+    MirrorReferencePmosDiode,
+    /// The membrane capacitor.
+    MembraneCapacitor,
+    /// A follower-integrator's state capacitor.
+    StateCapacitor,
+    /// The state capacitor of the recovery branch.
+    RecoveryStateCapacitor,
+    /// The membrane trim source.
+    Trim,
+}
+
+impl Role {
+    /// Whether the device is a bias mirror (sized by [`resize_mirror`]).
+    pub fn is_mirror(self) -> bool {
+        matches!(self, Role::Bias { source: BiasSource::Mirrors, .. })
+    }
+}
+
+fn sign(plus: bool) -> &'static str {
+    if plus {
+        "+"
+    } else {
+        "-"
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Role::InputPair { plus } => write!(f, "input pair {}", sign(plus)),
+            Role::OffsetShort { plus, offset } => {
+                write!(f, "input pair {} (offset {offset:.4} model V)", sign(plus))
+            }
+            Role::OffsetLong { plus, length_ratio } => {
+                write!(f, "input pair {} (long: length ratio {length_ratio:.3})", sign(plus))
+            }
+            Role::MirrorDiode => f.write_str("mirror (diode)"),
+            Role::MirrorOutput => f.write_str("mirror (output)"),
+            Role::Bias { of, source } => {
+                let of = match of {
+                    Biased::Tail => "tail",
+                    Biased::Membrane => "membrane",
+                };
+                let source = match source {
+                    BiasSource::Ideal => "ideal source",
+                    BiasSource::Mirrors => "mirror",
+                };
+                write!(f, "{of} bias ({source})")
+            }
+            Role::Reference { offset } => write!(f, "reference for offset {offset} model V"),
+            Role::MirrorReference => f.write_str("mirror reference (ideal source)"),
+            Role::MirrorReferenceDiode => f.write_str("mirror reference (diode)"),
+            Role::MirrorReferenceToPmos => f.write_str("mirror of the reference into the PMOS diode"),
+            Role::MirrorReferencePmosDiode => f.write_str("mirror reference (PMOS diode)"),
+            Role::MembraneCapacitor => f.write_str("membrane capacitor"),
+            Role::StateCapacitor => f.write_str("state capacitor"),
+            Role::RecoveryStateCapacitor => f.write_str("recovery state capacitor"),
+            Role::Trim => f.write_str("membrane trim (ideal source)"),
+        }
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
 
 /// The scales a realisation realises.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -123,16 +289,16 @@ pub struct RealisedScales {
 }
 
 /// One device of a realisation, as the sizing report lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceReport {
     /// Device name in the netlist.
     pub name: String,
-    /// `nmos`, `pmos`, `capacitor`, `current source`, `voltage source`.
-    pub kind: String,
+    /// What it is.
+    pub kind: DeviceKind,
     /// The design element it realises (`Rf`, `Msp`, ...; `bias` for shared sources).
     pub element: String,
     /// Its role (`input pair +`, `mirror load`, `tail bias`, `state capacitor`, ...).
-    pub role: String,
+    pub role: Role,
     /// Width, m (transistors).
     pub w_m: Option<f64>,
     /// Length, m (transistors).
@@ -178,7 +344,7 @@ pub struct RunSettings {
 }
 
 /// A design realised in transistors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Realisation {
     /// The technology's name.
     pub technology: String,
@@ -218,10 +384,6 @@ pub struct Realisation {
     pub ideal_model: FlatCircuit,
 }
 
-fn el(name: String, kind: ElementKind<f64>) -> Element<f64> {
-    Element { name, kind }
-}
-
 /// The pair characteristic `I_out / I_b` of a realisation at input `x` model volts.
 pub fn pair_characteristic(region: Region, x: f64) -> f64 {
     match region {
@@ -233,7 +395,7 @@ pub fn pair_characteristic(region: Region, x: f64) -> f64 {
     }
 }
 
-fn pair_expr(region: Region, x: Expr) -> Expr {
+pub(super) fn pair_expr(region: Region, x: Expr) -> Expr {
     match region {
         Region::Subthreshold => Expr::call(Func::Tanh, vec![x]),
         Region::AboveThreshold => {
@@ -287,622 +449,6 @@ fn linear_weights(region: Region, offsets: &[f64], half: i32) -> Result<Vec<f64>
     Ok(x.iter().copied().collect())
 }
 
-struct Builder<'a> {
-    tech: &'a Technology,
-    scales: RealisedScales,
-    els: Vec<Element<f64>>,
-    devices: Vec<DeviceReport>,
-    blocks: Vec<BlockReport>,
-    refs: Vec<(i64, String)>,
-    bias: BiasSource,
-    mirrors: Vec<PendingMirror>,
-}
-
-impl Builder<'_> {
-    fn check_bias(&self, device: &str, i: f64) -> Result<()> {
-        let l = &self.tech.limits;
-        if i < l.bias_min_a {
-            return Err(Error::Limit {
-                device: device.into(),
-                limit: "limits.bias_min_a",
-                message: format!(
-                    "bias current {} is below the technology's limits.bias_min_a = {}; raise the design's \
-                     capacitance or rate (currents scale as C0 / omega)",
-                    si(i, "A"),
-                    si(l.bias_min_a, "A")
-                ),
-            });
-        }
-        if i > l.bias_max_a {
-            return Err(Error::Limit {
-                device: device.into(),
-                limit: "limits.bias_max_a",
-                message: format!(
-                    "bias current {} is above the technology's limits.bias_max_a = {}; lower the design's \
-                     capacitance or rate",
-                    si(i, "A"),
-                    si(l.bias_max_a, "A")
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    fn snap(&self, x: f64) -> f64 {
-        let g = self.tech.sizing.grid_m;
-        (x / g).ceil() * g
-    }
-
-    /// Sizes a transistor carrying `id` at balance; returns `(w, l, inversion, region)`.
-    fn size(&self, name: &str, pmos: bool, id: f64) -> Result<(f64, f64, Option<f64>, String)> {
-        let sz = &self.tech.sizing;
-        let (ratio, exact) = match (self.tech.region, self.tech.subthreshold, self.tech.above_threshold) {
-            (Region::Subthreshold, Some(s), _) => {
-                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
-                // Weak inversion: W/L at least I_D / (IC_max I_spec); prefer square devices or longer.
-                ((id / (self.tech.limits.inversion_max * ispec)).max(1.0), false)
-            }
-            (_, _, Some(a)) => {
-                let kp = if pmos { a.kp_p_a_per_v2 } else { a.kp_n_a_per_v2 };
-                (2.0 * id / (kp * a.overdrive_v * a.overdrive_v), true)
-            }
-            _ => {
-                return Err(Error::Unrealisable {
-                    element: name.into(),
-                    reason: "the technology gives no parameters for its region".into(),
-                })
-            }
-        };
-        let mut l = sz.l_m;
-        let mut w = self.snap(ratio * l);
-        if w < sz.w_min_m {
-            if exact {
-                // Lengthen the device to keep W/L.
-                l = self.snap(sz.w_min_m / ratio);
-                w = self.snap(ratio * l);
-            } else {
-                w = self.snap(sz.w_min_m);
-            }
-        }
-        if l > sz.l_max_m {
-            return Err(Error::Limit {
-                device: name.into(),
-                limit: "sizing.l_max_m",
-                message: format!(
-                    "length {} (W/L = {ratio:.3e} at {}) exceeds the technology's sizing.l_max_m = {}",
-                    si(l, "m"),
-                    si(id, "A"),
-                    si(sz.l_max_m, "m")
-                ),
-            });
-        }
-        if w > sz.w_max_m {
-            return Err(Error::Limit {
-                device: name.into(),
-                limit: "sizing.w_max_m",
-                message: format!(
-                    "width {} (W/L = {ratio:.3e} at {}) exceeds the technology's sizing.w_max_m = {}; lower \
-                     the bias currents (the design's capacitance or rate)",
-                    si(w, "m"),
-                    si(id, "A"),
-                    si(sz.w_max_m, "m")
-                ),
-            });
-        }
-        let (inv, region) = match (self.tech.region, self.tech.subthreshold) {
-            (Region::Subthreshold, Some(s)) => {
-                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
-                let ic = id / (ispec * w / l);
-                if ic > self.tech.limits.inversion_max {
-                    return Err(Error::Limit {
-                        device: name.into(),
-                        limit: "limits.inversion_max",
-                        message: format!(
-                            "inversion coefficient {ic:.3} at {} exceeds limits.inversion_max = {}",
-                            si(id, "A"),
-                            self.tech.limits.inversion_max
-                        ),
-                    });
-                }
-                let r = if ic < 0.1 { "weak inversion" } else { "moderate inversion" };
-                (Some(ic), r.to_string())
-            }
-            _ => (None, "saturation (square law)".to_string()),
-        };
-        Ok((w, l, inv, region))
-    }
-
-    fn mos(
-        &mut self,
-        name: String,
-        nodes: [&str; 4],
-        pmos: bool,
-        id: f64,
-        element: &str,
-        role: &str,
-    ) -> Result<()> {
-        let (w, l, inversion, region) = self.size(&name, pmos, id)?;
-        self.push_mos(name, nodes, pmos, id, (w, l, inversion, region), element, role);
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_mos(
-        &mut self,
-        name: String,
-        nodes: [&str; 4],
-        pmos: bool,
-        id: f64,
-        sized: (f64, f64, Option<f64>, String),
-        element: &str,
-        role: &str,
-    ) {
-        let (w, l, inversion, region) = sized;
-        let model = if pmos { self.tech.pmos.clone() } else { self.tech.nmos.clone() };
-        self.els.push(el(
-            name.clone(),
-            ElementKind::Mosfet {
-                d: nodes[0].into(),
-                g: nodes[1].into(),
-                s: nodes[2].into(),
-                b: nodes[3].into(),
-                model,
-                w_m: w,
-                l_m: l,
-            },
-        ));
-        self.devices.push(DeviceReport {
-            name,
-            kind: if pmos { "pmos" } else { "nmos" }.into(),
-            element: element.into(),
-            role: role.into(),
-            w_m: Some(w),
-            l_m: Some(l),
-            current_a: Some(id),
-            value: None,
-            inversion,
-            region: Some(region),
-        });
-    }
-
-    /// The node at `V_ref + s delta` (a reference voltage source), created once per offset.
-    fn reference(&mut self, delta: f64) -> String {
-        if delta == 0.0 {
-            return "vref".into();
-        }
-        let key = (delta * 1e6).round() as i64;
-        if let Some((_, n)) = self.refs.iter().find(|(k, _)| *k == key) {
-            return n.clone();
-        }
-        let node = format!("ref{}", self.refs.len() + 1);
-        let v = self.scales.v_ref_v + self.scales.s_volt * delta;
-        self.els.push(el(
-            format!("V{node}"),
-            ElementKind::VoltageSource {
-                p: node.clone(),
-                n: "0".into(),
-                waveform: Waveform::Dc { value: v },
-                dc: None,
-            },
-        ));
-        self.devices.push(DeviceReport {
-            name: format!("V{node}"),
-            kind: "voltage source".into(),
-            element: "bias".into(),
-            role: format!("reference for offset {delta} model V"),
-            w_m: None,
-            l_m: None,
-            current_a: None,
-            value: Some(v),
-            inversion: None,
-            region: None,
-        });
-        self.refs.push((key, node.clone()));
-        node
-    }
-
-    /// A five-transistor transconductance amplifier: NMOS pair, PMOS mirror,
-    /// tail bias `ib`; the output sources `ib f((V+ - V-)/s)` into `out`.
-    fn ta(&mut self, tag: &str, element: &str, plus: &str, minus: &str, out: &str, ib: f64) -> Result<()> {
-        let tail = format!("{tag}_t");
-        let mirror = format!("{tag}_m");
-        let half = ib / 2.0;
-        self.mos(format!("M{tag}_p"), [&mirror, plus, &tail, "0"], false, half, element, "input pair +")?;
-        self.mos(format!("M{tag}_n"), [out, minus, &tail, "0"], false, half, element, "input pair -")?;
-        self.mos(
-            format!("M{tag}_d"),
-            [&mirror, &mirror, "vdd", "vdd"],
-            true,
-            half,
-            element,
-            "mirror (diode)",
-        )?;
-        self.mos(format!("M{tag}_o"), [out, &mirror, "vdd", "vdd"], true, half, element, "mirror (output)")?;
-        self.bias(tag, element, ib)
-    }
-
-    /// The tail bias of amplifier `tag` (an ideal current source from its
-    /// tail node, or an NMOS mirror device sized in [`Builder::finish_mirrors`]).
-    fn bias(&mut self, tag: &str, element: &str, ib: f64) -> Result<()> {
-        let tail = format!("{tag}_t");
-        let iname = format!("I{tag}_b");
-        self.check_bias(&iname, ib)?;
-        if self.bias == BiasSource::Mirrors {
-            self.mirrors.push((
-                format!("M{tag}_b"),
-                element.into(),
-                "tail bias (mirror)".into(),
-                tail,
-                false,
-                ib,
-            ));
-            return Ok(());
-        }
-        self.els.push(el(
-            iname.clone(),
-            ElementKind::CurrentSource {
-                p: tail,
-                n: "0".into(),
-                waveform: Waveform::Dc { value: ib },
-                dc: None,
-            },
-        ));
-        self.devices.push(DeviceReport {
-            name: iname,
-            kind: "current source".into(),
-            element: element.into(),
-            role: "tail bias (ideal source)".into(),
-            w_m: None,
-            l_m: None,
-            current_a: Some(ib),
-            value: None,
-            inversion: None,
-            region: None,
-        });
-        Ok(())
-    }
-
-    /// A transconductance amplifier (below threshold) whose input pair has
-    /// a built-in offset `delta` model volts: the weaker input device is
-    /// `exp(2 |delta|)` times longer, times the technology's
-    /// `offset_length_factor` (the short device's reverse short-channel
-    /// deficit; same width, so narrow-width effects cancel), and
-    /// the output sources `ib tanh((V+ - V-)/s - delta)` into `out`.
-    /// Returns the offset realised after the lengths are snapped to the grid.
-    #[allow(clippy::too_many_arguments)]
-    fn ta_offset(
-        &mut self,
-        tag: &str,
-        element: &str,
-        plus: &str,
-        minus: &str,
-        out: &str,
-        ib: f64,
-        delta: f64,
-    ) -> Result<f64> {
-        if delta == 0.0 {
-            self.ta(tag, element, plus, minus, out, ib)?;
-            return Ok(0.0);
-        }
-        let tail = format!("{tag}_t");
-        let mirror = format!("{tag}_m");
-        let r = (2.0 * delta.abs()).exp();
-        // At balance the short device carries ib r / (1 + r), the long one
-        // ib / (1 + r): both at the same inversion coefficient.
-        let i_short = ib * r / (1.0 + r);
-        let i_long = ib / (1.0 + r);
-        // delta > 0: the + device is the weaker (longer) one.
-        let (name_p, name_n) = (format!("M{tag}_p"), format!("M{tag}_n"));
-        let (short_name, long_name) = if delta > 0.0 { (&name_n, &name_p) } else { (&name_p, &name_n) };
-        let (w, l, inv_s, reg_s) = self.size(short_name, false, i_short)?;
-        // The technology's correction for the short device's deficit (reverse
-        // short-channel effect): the current ratio is `r`, not the length ratio.
-        let factor = self.tech.subthreshold.map_or(1.0, |s| s.offset_length_factor);
-        let l_long = self.snap(r * factor * l);
-        if l_long > self.tech.sizing.l_max_m {
-            return Err(Error::Limit {
-                device: long_name.clone(),
-                limit: "sizing.l_max_m",
-                message: format!(
-                    "length {} (offset {delta} model V needs a length ratio {r:.2}) exceeds the technology's \
-                     sizing.l_max_m = {}",
-                    si(l_long, "m"),
-                    si(self.tech.sizing.l_max_m, "m")
-                ),
-            });
-        }
-        let realised = (l_long / (factor * l)).ln() / 2.0 * delta.signum();
-        let inv_l = inv_s.map(|ic| ic * (i_long / i_short) * (l_long / l));
-        let role_s =
-            format!("input pair {} (offset {realised:.4} model V)", if delta > 0.0 { "-" } else { "+" });
-        let role_l = format!(
-            "input pair {} (long: length ratio {:.3})",
-            if delta > 0.0 { "+" } else { "-" },
-            l_long / l
-        );
-        let (i_p, i_n) = if delta > 0.0 { (i_long, i_short) } else { (i_short, i_long) };
-        let sized_p =
-            if delta > 0.0 { (w, l_long, inv_l, reg_s.clone()) } else { (w, l, inv_s, reg_s.clone()) };
-        let sized_n = if delta > 0.0 { (w, l, inv_s, reg_s) } else { (w, l_long, inv_l, reg_s) };
-        let (role_p, role_n) = if delta > 0.0 { (&role_l, &role_s) } else { (&role_s, &role_l) };
-        self.push_mos(name_p, [&mirror, plus, &tail, "0"], false, i_p, sized_p, element, role_p);
-        self.push_mos(name_n, [out, minus, &tail, "0"], false, i_n, sized_n, element, role_n);
-        self.mos(
-            format!("M{tag}_d"),
-            [&mirror, &mirror, "vdd", "vdd"],
-            true,
-            i_p,
-            element,
-            "mirror (diode)",
-        )?;
-        self.mos(format!("M{tag}_o"), [out, &mirror, "vdd", "vdd"], true, i_p, element, "mirror (output)")?;
-        self.bias(tag, element, ib)?;
-        Ok(realised)
-    }
-
-    /// A signed multi-tanh sum: current `sum_j c_j tanh(x - shift - d_j)`
-    /// into `out`, `x` the model voltage of `node`, one amplifier per term
-    /// (a positive `c_j` drives the `+` input with `node`, a negative one the
-    /// `-` input). Terms below the technology's smallest bias are left out;
-    /// returns the `(c_j, shift + d_j)` realised.
-    #[allow(clippy::too_many_arguments)]
-    fn multi_tanh(
-        &mut self,
-        tag: &str,
-        element: &str,
-        node: &str,
-        shift: f64,
-        out: &str,
-        coefs: &[f64],
-        offsets: &[f64],
-    ) -> Result<Vec<(f64, f64)>> {
-        let mut done = Vec::new();
-        for (j, (&c, &d)) in coefs.iter().zip(offsets).enumerate() {
-            if c.abs() < self.tech.limits.bias_min_a {
-                continue;
-            }
-            let r = self.reference(shift + d);
-            let t = format!("{tag}{j}");
-            if c > 0.0 {
-                self.ta(&t, element, node, &r, out, c)?;
-            } else {
-                self.ta(&t, element, &r, node, out, -c)?;
-            }
-            done.push((c, shift + d));
-        }
-        Ok(done)
-    }
-
-    /// Sizes the pending mirrors: the reference devices are square (`L =
-    /// sizing.l_m`), the reference current puts the largest mirror at half
-    /// `sizing.w_max_m`, and every mirror has
-    /// the reference's length and `I_b / I_ref` times its width, snapped to
-    /// the grid (its reported current is the one the snapped width gives).
-    fn finish_mirrors(&mut self) -> Result<()> {
-        let pending = std::mem::take(&mut self.mirrors);
-        let Some(i_min) = pending.iter().map(|m| m.5).reduce(f64::min) else { return Ok(()) };
-        let i_max = pending.iter().map(|m| m.5).fold(0.0, f64::max);
-        let sz = self.tech.sizing;
-        let l = sz.l_m;
-        let g = sz.grid_m;
-        // A square reference device (narrow devices have a threshold shift
-        // the W/L rule does not know), its current such that the largest
-        // mirror is half the widest device, at most the largest bias.
-        let w_ref = self.snap(l.max(sz.w_min_m)).min(sz.w_max_m);
-        let i_ref = (i_max * w_ref / (0.5 * sz.w_max_m)).clamp(i_min, i_max);
-        let (w_ref, _, inv, region) = self.size_fixed(REF_DIODE_N, false, i_ref, w_ref, l)?;
-        self.check_bias(REF_SOURCE, i_ref)?;
-        self.els.push(el(
-            REF_SOURCE.into(),
-            ElementKind::CurrentSource {
-                p: "vdd".into(),
-                n: REF_NODE_N.into(),
-                waveform: Waveform::Dc { value: i_ref },
-                dc: None,
-            },
-        ));
-        self.devices.push(DeviceReport {
-            name: REF_SOURCE.into(),
-            kind: "current source".into(),
-            element: "bias".into(),
-            role: "mirror reference (ideal source)".into(),
-            w_m: None,
-            l_m: None,
-            current_a: Some(i_ref),
-            value: None,
-            inversion: None,
-            region: None,
-        });
-        let n_ref = [REF_NODE_N, REF_NODE_N, "0", "0"];
-        self.push_mos(
-            REF_DIODE_N.into(),
-            n_ref,
-            false,
-            i_ref,
-            (w_ref, l, inv, region),
-            "bias",
-            "mirror reference (diode)",
-        );
-        if pending.iter().any(|m| m.4) {
-            // The PMOS reference: an NMOS mirror of the reference current into a diode-connected PMOS.
-            let sized = self.size_fixed("Mref_pn", false, i_ref, w_ref, l)?;
-            self.push_mos(
-                "Mref_pn".into(),
-                [REF_NODE_P, REF_NODE_N, "0", "0"],
-                false,
-                i_ref,
-                sized,
-                "bias",
-                "mirror of the reference into the PMOS diode",
-            );
-            let sized = self.size_fixed(REF_DIODE_P, true, i_ref, w_ref, l)?;
-            self.push_mos(
-                REF_DIODE_P.into(),
-                [REF_NODE_P, REF_NODE_P, "vdd", "vdd"],
-                true,
-                i_ref,
-                sized,
-                "bias",
-                "mirror reference (PMOS diode)",
-            );
-        }
-        for (name, element, role, drain, pmos, ib) in pending {
-            let w = (w_ref * ib / i_ref / g).round() * g;
-            let sized = self.size_fixed(&name, pmos, ib, w, l)?;
-            let realised = i_ref * sized.0 / w_ref;
-            self.check_bias(&name, realised)?;
-            let nodes = if pmos {
-                [drain.as_str(), REF_NODE_P, "vdd", "vdd"]
-            } else {
-                [drain.as_str(), REF_NODE_N, "0", "0"]
-            };
-            self.push_mos(name, nodes, pmos, realised, sized, &element, &role);
-        }
-        Ok(())
-    }
-
-    /// Checks a transistor of given `w` and `l` carrying `id` against the
-    /// technology's sizing range and inversion limit; returns `(w, l, inversion, region)`.
-    fn size_fixed(
-        &self,
-        name: &str,
-        pmos: bool,
-        id: f64,
-        w: f64,
-        l: f64,
-    ) -> Result<(f64, f64, Option<f64>, String)> {
-        let sz = &self.tech.sizing;
-        if w < sz.w_min_m {
-            return Err(Error::Limit {
-                device: name.into(),
-                limit: "sizing.w_min_m",
-                message: format!(
-                    "mirror width {} (for {}) is below the technology's sizing.w_min_m = {}; the biases span \
-                     too wide a range for one reference, use ideal sources",
-                    si(w, "m"),
-                    si(id, "A"),
-                    si(sz.w_min_m, "m")
-                ),
-            });
-        }
-        if w > sz.w_max_m {
-            return Err(Error::Limit {
-                device: name.into(),
-                limit: "sizing.w_max_m",
-                message: format!(
-                    "mirror width {} (for {}) exceeds the technology's sizing.w_max_m = {}; the biases span too \
-                     wide a range for one reference, use ideal sources",
-                    si(w, "m"),
-                    si(id, "A"),
-                    si(sz.w_max_m, "m")
-                ),
-            });
-        }
-        match (self.tech.region, self.tech.subthreshold) {
-            (Region::Subthreshold, Some(s)) => {
-                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
-                let ic = id / (ispec * w / l);
-                if ic > self.tech.limits.inversion_max {
-                    return Err(Error::Limit {
-                        device: name.into(),
-                        limit: "limits.inversion_max",
-                        message: format!(
-                            "inversion coefficient {ic:.3} at {} (W/L = {:.3e}) exceeds limits.inversion_max = {}",
-                            si(id, "A"),
-                            w / l,
-                            self.tech.limits.inversion_max
-                        ),
-                    });
-                }
-                let r = if ic < 0.1 { "weak inversion" } else { "moderate inversion" };
-                Ok((w, l, Some(ic), r.to_string()))
-            }
-            _ => Ok((w, l, None, "saturation (square law)".to_string())),
-        }
-    }
-
-    fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: &str) -> Result<()> {
-        if c > self.tech.limits.capacitance_max_f {
-            return Err(Error::Limit {
-                device: name,
-                limit: "limits.capacitance_max_f",
-                message: format!(
-                    "capacitance {} exceeds the technology's limits.capacitance_max_f = {}",
-                    si(c, "F"),
-                    si(self.tech.limits.capacitance_max_f, "F")
-                ),
-            });
-        }
-        self.els.push(el(
-            name.clone(),
-            ElementKind::Capacitor { p: node.into(), n: "0".into(), c_farad: c, ic_volt: None },
-        ));
-        self.devices.push(DeviceReport {
-            name,
-            kind: "capacitor".into(),
-            element: element.into(),
-            role: role.into(),
-            w_m: None,
-            l_m: None,
-            current_a: None,
-            value: Some(c),
-            inversion: None,
-            region: None,
-        });
-        Ok(())
-    }
-}
-
-/// `sum_j (c_j / unit) f(x - d_j)` as an expression, `f` the pair characteristic.
-fn sum_expr(region: Region, terms: &[(f64, f64)], unit: f64, x: &str) -> Expr {
-    terms
-        .iter()
-        .map(|&(c, d)| Expr::Num(c / unit) * pair_expr(region, Expr::v(x.to_string()) - Expr::Num(d)))
-        .reduce(|a, b| a + b)
-        .unwrap_or(Expr::Num(0.0))
-}
-
-/// The FitzHugh-Nagumo recovery branch of a design: an inductor from the
-/// membrane through a resistor to a DC source to ground (or through the
-/// resistor to ground): `(inductor, L, ic, R, V_b, names consumed)`.
-type Recovery = (String, f64, f64, f64, f64, Vec<String>);
-
-fn recovery_branch(design: &Design) -> Option<Recovery> {
-    let els = &design.mother.elements;
-    let m = design.membrane.as_str();
-    els.iter().find_map(|e| {
-        let ElementKind::Inductor { p, n: mid, l_henry, ic_amp } = &e.kind else { return None };
-        if p != m {
-            return None;
-        }
-        let (rname, r, far) = els.iter().find_map(|x| match &x.kind {
-            ElementKind::Resistor { p, n, r_ohm } if p == mid => Some((x.name.clone(), *r_ohm, n.clone())),
-            ElementKind::Resistor { p, n, r_ohm } if n == mid => Some((x.name.clone(), *r_ohm, p.clone())),
-            _ => None,
-        })?;
-        let mut used = vec![e.name.clone(), rname];
-        let vb = if far == "0" {
-            0.0
-        } else {
-            let (vname, v) = els.iter().find_map(|x| match &x.kind {
-                ElementKind::VoltageSource { p, n, waveform: Waveform::Dc { value }, .. }
-                    if *p == far && n == "0" =>
-                {
-                    Some((x.name.clone(), *value))
-                }
-                _ => None,
-            })?;
-            used.push(vname);
-            v
-        };
-        Some((e.name.clone(), *l_henry, ic_amp.unwrap_or(0.0), r, vb, used))
-    })
-}
-
-fn unsupported(e: &Element<f64>, reason: &str) -> Error {
-    Error::Unrealisable { element: e.name.clone(), reason: reason.into() }
-}
-
 /// Realises `design` in `tech` (see the [module documentation](super)).
 ///
 /// # Errors
@@ -914,446 +460,23 @@ fn unsupported(e: &Element<f64>, reason: &str) -> Error {
 /// FitzHugh-Nagumo cubic and an inductor branch through a resistor to a DC
 /// source); [`Error::Limit`] naming the
 /// first device outside the technology's limits; [`Error::BadParameter`]
-/// for a bias scale that is not positive.
+/// for a bias scale that is not positive or a trim that is not finite.
 pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Realisation> {
-    if !(opts.bias_scale > 0.0 && opts.bias_scale.is_finite()) {
-        return Err(Error::BadParameter {
-            name: "bias scale".into(),
-            requirement: "positive and finite",
-            value: opts.bias_scale,
-        });
-    }
-    let region = tech.region;
-    let s = tech.model_volt();
-    let omega = design.scales.omega_s / opts.bias_scale;
-    let c0 = design.scales.c0_farad;
-    let k = s * c0 / omega;
-    let scales = RealisedScales {
-        s_volt: s,
-        design_s_volt: design.scales.s_volt,
-        omega_s: omega,
-        c0_farad: c0,
-        current_a: k,
-        v_ref_v: tech.supply_v / 2.0,
-    };
-    let membrane = design.membrane.clone();
-    if opts.bias == BiasSource::Mirrors && region != Region::Subthreshold {
-        return Err(Error::Unrealisable {
-            element: "bias".into(),
-            reason: "current mirrors are realised below threshold only (a subthreshold technology)".into(),
-        });
-    }
-    let mut b = Builder {
-        tech,
-        scales,
-        els: Vec::new(),
-        devices: Vec::new(),
-        blocks: Vec::new(),
-        refs: Vec::new(),
-        bias: opts.bias,
-        mirrors: Vec::new(),
-    };
-    b.els.push(el(
-        "Vdd".into(),
-        ElementKind::VoltageSource {
-            p: "vdd".into(),
-            n: "0".into(),
-            waveform: Waveform::Dc { value: tech.supply_v },
-            dc: None,
-        },
-    ));
-    b.els.push(el(
-        "Vref".into(),
-        ElementKind::VoltageSource {
-            p: "vref".into(),
-            n: "0".into(),
-            waveform: Waveform::Dc { value: scales.v_ref_v },
-            dc: None,
-        },
-    ));
-    let mut ideal: Vec<Element<f64>> = Vec::new();
-    let mut ic: Vec<(String, f64)> = Vec::new();
-    let on_membrane = |p: &str, n: &str| p == membrane && n == "0";
-    let mut weights: Option<Vec<f64>> = None;
-    let recovery = recovery_branch(design);
-    let consumed: Vec<String> = recovery.as_ref().map(|r| r.5.clone()).unwrap_or_default();
+    check_options(tech, opts)?;
+    let scales = realised_scales(design, tech, opts);
+    let mut b = Builder::new(tech, scales, design.membrane.clone(), opts.bias);
+    let recovery = Recovery::of(design);
     for e in &design.mother.elements {
-        let name = e.name.as_str();
-        if consumed.iter().any(|c| c == name) {
-            if let (Some((lname, l, i0, rr, vb, _)), ElementKind::Inductor { .. }) = (&recovery, &e.kind) {
-                if region != Region::Subthreshold {
-                    return Err(unsupported(e, "the recovery branch is realised below threshold only"));
-                }
-                if !(*rr > 0.0 && *l > 0.0) {
-                    return Err(unsupported(
-                        e,
-                        "the recovery branch needs a positive inductance and resistance",
-                    ));
-                }
-                // L dy/dt = v - R y - V_b, y the branch current (model units):
-                // tau dy/dt = lin(v - V_b) / R - lin(y), tau = L / R, and the
-                // branch draws lin(y) from the membrane; lin = the nine-pair
-                // linearised transconductor.
-                let w = match &weights {
-                    Some(w) => w.clone(),
-                    None => weights.insert(leak_weights(region)?).clone(),
-                };
-                let tau = l / rr;
-                let tau_phys = tau * omega;
-                let lim = &tech.limits;
-                // I_f = the unit current (not a tenth, as for the followers):
-                // the eighteen amplifiers on the state node add their
-                // parasitic capacitance to it, which at 1.56 pF (I_f = I_unit
-                // / 10) slowed the FitzHugh-Nagumo spiker by 19 %.
-                let i_target = k.max(10.0 * lim.bias_min_a);
-                let c_y = (tau_phys * i_target / s).min(lim.capacitance_max_f);
-                let g = s * c_y / tau_phys;
-                let y = format!("{lname}_y");
-                let cin: Vec<f64> = w.iter().map(|wj| g / rr * wj).collect();
-                let cout: Vec<f64> = w.iter().map(|wj| -g * wj).collect();
-                let cmem: Vec<f64> = w.iter().map(|wj| -k * wj).collect();
-                let t_in =
-                    b.multi_tanh(&format!("{lname}i"), lname, &membrane, *vb, &y, &cin, &LEAK_OFFSETS)?;
-                let t_out = b.multi_tanh(&format!("{lname}o"), lname, &y, 0.0, &y, &cout, &LEAK_OFFSETS)?;
-                let t_mem =
-                    b.multi_tanh(&format!("{lname}m"), lname, &y, 0.0, &membrane, &cmem, &LEAK_OFFSETS)?;
-                b.capacitor(format!("C{lname}"), &y, c_y, lname, "recovery state capacitor")?;
-                ic.push((y.clone(), scales.v_ref_v + s * i0));
-                b.blocks.push(BlockReport {
-                    element: consumed.join(" + "),
-                    block: format!(
-                        "recovery branch: state capacitor and three nine-amplifier linearised transconductors \
-                         ({} amplifiers)",
-                        t_in.len() + t_out.len() + t_mem.len()
-                    ),
-                    realises: format!(
-                        "L dy/dt = v - R y - V_b (L {l}, R {rr}, V_b {vb} model units): tau = L/R = {} with {} \
-                         and {}; branch current {} per model unit",
-                        si(tau_phys, "s"),
-                        si(c_y, "F"),
-                        si(g, "A"),
-                        si(k, "A")
-                    ),
-                });
-                ideal.push(el(
-                    format!("C{y}"),
-                    ElementKind::Capacitor { p: y.clone(), n: "0".into(), c_farad: 1.0, ic_volt: Some(*i0) },
-                ));
-                ideal.push(el(
-                    format!("B{y}"),
-                    ElementKind::BehaviouralCurrent {
-                        p: "0".into(),
-                        n: y.clone(),
-                        expr: sum_expr(region, &t_in, g * tau, &membrane)
-                            + sum_expr(region, &t_out, g * tau, &y),
-                    },
-                ));
-                ideal.push(el(
-                    format!("B{lname}"),
-                    ElementKind::BehaviouralCurrent {
-                        p: "0".into(),
-                        n: membrane.clone(),
-                        expr: sum_expr(region, &t_mem, k, &y),
-                    },
-                ));
-            }
-            continue;
-        }
-        match &e.kind {
-            ElementKind::Capacitor { p, n, c_farad, ic_volt } if on_membrane(p, n) => {
-                b.capacitor(format!("C{name}"), &membrane, c_farad * c0, name, "membrane capacitor")?;
-                let v0 = ic_volt.unwrap_or(0.0);
-                ic.push((membrane.clone(), scales.v_ref_v + s * v0));
-                b.blocks.push(BlockReport {
-                    element: name.into(),
-                    block: "capacitor".into(),
-                    realises: format!("membrane capacitance {} (C0 x {c_farad})", si(c_farad * c0, "F")),
-                });
-                ideal.push(e.clone());
-            }
-            ElementKind::Resistor { p, n, r_ohm } if on_membrane(p, n) => {
-                let g = 1.0 / r_ohm;
-                let w = match &weights {
-                    Some(w) => w,
-                    None => weights.insert(leak_weights(region)?),
-                };
-                let mut expr: Option<Expr> = None;
-                for (j, (&delta, &wj)) in LEAK_OFFSETS.iter().zip(w.iter()).enumerate() {
-                    if wj <= 0.0 {
-                        return Err(unsupported(e, "the leak linearisation needs positive weights"));
-                    }
-                    let r = b.reference(delta);
-                    let tag = format!("{name}{j}");
-                    // Sinks g w_j k f(v - delta_j).
-                    b.ta(&tag, name, &r, &membrane, &membrane, g * wj * k)?;
-                    let term = Expr::Num(g * wj) * pair_expr(region, Expr::v(membrane.clone()) - Expr::Num(delta));
-                    expr = Some(match expr {
-                        Some(x) => x + term,
-                        None => term,
-                    });
-                }
-                b.blocks.push(BlockReport {
-                    element: name.into(),
-                    block: format!("{} transconductance amplifiers in parallel (multi-tanh linearised leak)", LEAK_OFFSETS.len()),
-                    realises: format!(
-                        "leak conductance {} over |v| <= {} (offsets {LEAK_OFFSETS:?} model V, weights {:?})",
-                        si(g * k / s, "S"),
-                        si(3.0 * s, "V"),
-                        w.iter().map(|x| (x * 1e4).round() / 1e4).collect::<Vec<_>>()
-                    ),
-                });
-                if let Some(expr) = expr {
-                    ideal.push(el(format!("B{name}"), ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr }));
-                }
-            }
-            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Tanh { alpha, delta, w } } if on_membrane(p, n) => {
-                if (w - 1.0).abs() > 1e-9 {
-                    return Err(unsupported(e, "a tanh law of width other than 1 model volt (a pair's width is fixed)"));
-                }
-                let r = b.reference(*delta);
-                let ib = alpha.abs() * k;
-                // Current out of the membrane is alpha tanh(v - delta).
-                if *alpha < 0.0 {
-                    b.ta(name, name, &membrane, &r, &membrane, ib)?;
-                } else {
-                    b.ta(name, name, &r, &membrane, &membrane, ib)?;
-                }
-                b.blocks.push(BlockReport {
-                    element: name.into(),
-                    block: "transconductance amplifier".into(),
-                    realises: format!(
-                        "i = {} tanh((v - {})/{}) out of the membrane (gain {alpha} x {}, bias {})",
-                        si(alpha * k, "A"),
-                        si(s * delta, "V"),
-                        si(s, "V"),
-                        si(k, "A"),
-                        si(ib, "A")
-                    ),
-                });
-                let expr = Expr::Num(*alpha) * pair_expr(region, Expr::v(membrane.clone()) - Expr::Num(*delta));
-                ideal.push(el(format!("B{name}"), ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr }));
-            }
-            ElementKind::Memristive { p, n, states, law: MemristiveLaw::Tanh { state, alpha, delta } }
-                if on_membrane(p, n) && states.len() == 1 && *state == 0 =>
-            {
-                let Relaxation::Linear { tau_s, x0 } = &states[0] else {
-                    return Err(unsupported(e, "only a linear relaxation maps to a follower-integrator"));
-                };
-                let x = format!("{name}_x");
-                let tau_phys = tau_s * omega;
-                let lim = &tech.limits;
-                // Follower-integrator: tau = s C / I_f. The capacitor is chosen
-                // for I_f = max(I_unit / 10, 10 bias_min_a), within the
-                // capacitance limit (then I_f is smaller).
-                let i_target = (k / 10.0).max(10.0 * lim.bias_min_a);
-                let c_x = (tau_phys * i_target / s).min(lim.capacitance_max_f);
-                let i_f = s * c_x / tau_phys;
-                // Below threshold a wide-linear-range follower (three pairs
-                // with built-in offsets); above threshold one pair (its
-                // square law gives no clean offset by sizing), which slews.
-                let wide = region == Region::Subthreshold;
-                let mut follower: Vec<(f64, f64)> = Vec::new();
-                if wide {
-                    let fw = follower_weights()?;
-                    for (j, (&d, &wj)) in FOLLOWER_OFFSETS.iter().zip(&fw).enumerate() {
-                        let realised = b.ta_offset(&format!("{name}f{j}"), name, &membrane, &x, &x, i_f * wj, d)?;
-                        follower.push((wj, realised));
-                    }
-                } else {
-                    b.ta(&format!("{name}f"), name, &membrane, &x, &x, i_f)?;
-                    follower.push((1.0, 0.0));
-                }
-                b.capacitor(format!("C{name}"), &x, c_x, name, "state capacitor")?;
-                ic.push((x.clone(), scales.v_ref_v + s * x0));
-                let r = b.reference(*delta);
-                let ib = alpha.abs() * k;
-                if *alpha < 0.0 {
-                    b.ta(name, name, &x, &r, &membrane, ib)?;
-                } else {
-                    b.ta(name, name, &r, &x, &membrane, ib)?;
-                }
-                let follower_text = if wide {
-                    format!(
-                        "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
-                         weights {:?}; linear over |v - x| <= 3 model V) and transconductance amplifier",
-                        follower.len(),
-                        follower.iter().map(|f| (f.1 * 1e4).round() / 1e4).collect::<Vec<_>>(),
-                        follower.iter().map(|f| (f.0 * 1e4).round() / 1e4).collect::<Vec<_>>()
-                    )
-                } else {
-                    "follower-integrator (amplifier + capacitor) and transconductance amplifier".to_string()
-                };
-                b.blocks.push(BlockReport {
-                    element: name.into(),
-                    block: follower_text,
-                    realises: format!(
-                        "tau = s C / I_f = {} x {} / {} = {} (model {tau_s}); i = {} tanh((x - {})/{}) (bias {})",
-                        si(s, "V"),
-                        si(c_x, "F"),
-                        si(i_f, "A"),
-                        si(tau_phys, "s"),
-                        si(alpha * k, "A"),
-                        si(s * delta, "V"),
-                        si(s, "V"),
-                        si(ib, "A")
-                    ),
-                });
-                // Ideal model: state node with a unit capacitor, follower current f(v - x)/tau.
-                let xi = format!("{name}_x");
-                ideal.push(el(
-                    format!("C{name}_x"),
-                    ElementKind::Capacitor { p: xi.clone(), n: "0".into(), c_farad: 1.0, ic_volt: Some(*x0) },
-                ));
-                ideal.push(el(
-                    format!("B{name}_f"),
-                    ElementKind::BehaviouralCurrent {
-                        p: "0".into(),
-                        n: xi.clone(),
-                        expr: follower
-                            .iter()
-                            .map(|&(wj, dj)| {
-                                Expr::Num(wj / tau_s)
-                                    * pair_expr(
-                                        region,
-                                        Expr::v(membrane.clone()) - Expr::v(xi.clone()) - Expr::Num(dj),
-                                    )
-                            })
-                            .reduce(|a, b| a + b)
-                            .unwrap_or(Expr::Num(0.0)),
-                    },
-                ));
-                ideal.push(el(
-                    format!("B{name}"),
-                    ElementKind::BehaviouralCurrent {
-                        p: membrane.clone(),
-                        n: "0".into(),
-                        expr: Expr::Num(*alpha) * pair_expr(region, Expr::v(xi) - Expr::Num(*delta)),
-                    },
-                ));
-            }
-            ElementKind::CurrentSource { p, n, waveform: Waveform::Dc { value }, .. }
-                if (p == "0" && *n == membrane) || (*p == membrane && n == "0") =>
-            {
-                let i = value * k;
-                // An ideal source of the design's sign (the technology limits apply to its size).
-                b.check_bias(&format!("I{name}"), i.abs())?;
-                let into = if p == "0" { i } else { -i };
-                if b.bias == BiasSource::Mirrors && into != 0.0 {
-                    // Into the membrane: a PMOS source from vdd; out of it: an NMOS sink.
-                    b.mirrors.push((
-                        format!("M{name}_b"),
-                        name.into(),
-                        "membrane bias (mirror)".into(),
-                        membrane.clone(),
-                        into > 0.0,
-                        into.abs(),
-                    ));
-                    b.blocks.push(BlockReport {
-                        element: name.into(),
-                        block: "current mirror".into(),
-                        realises: format!("bias {} ({value} x {})", si(i, "A"), si(k, "A")),
-                    });
-                    ideal.push(e.clone());
-                    continue;
-                }
-                b.els.push(el(
-                    format!("I{name}"),
-                    ElementKind::CurrentSource { p: p.clone(), n: n.clone(), waveform: Waveform::Dc { value: i }, dc: None },
-                ));
-                b.devices.push(DeviceReport {
-                    name: format!("I{name}"),
-                    kind: "current source".into(),
-                    element: name.into(),
-                    role: "membrane bias (ideal source)".into(),
-                    w_m: None,
-                    l_m: None,
-                    current_a: Some(i),
-                    value: None,
-                    inversion: None,
-                    region: None,
-                });
-                b.blocks.push(BlockReport {
-                    element: name.into(),
-                    block: "current source".into(),
-                    realises: format!("bias {} ({value} x {})", si(i, "A"), si(k, "A")),
-                });
-                ideal.push(e.clone());
-            }
-            ElementKind::NonlinearResistor { p, n, law: ResistiveLaw::Cubic { a, b: bc } } if on_membrane(p, n) => {
-                if region != Region::Subthreshold {
-                    return Err(unsupported(e, "the cubic is realised below threshold only (a tanh fit)"));
-                }
-                // Current out of the membrane a v^3 - b v = sum_j w_j tanh(v - d_j).
-                let cw = cubic_weights(*a, *bc)?;
-                let coefs: Vec<f64> = cw.iter().map(|w| -k * w).collect();
-                let terms = b.multi_tanh(name, name, &membrane, 0.0, &membrane, &coefs, &CUBIC_OFFSETS)?;
-                b.blocks.push(BlockReport {
-                    element: name.into(),
-                    block: format!("{} transconductance amplifiers, signed multi-tanh fit of the cubic", terms.len()),
-                    realises: format!(
-                        "i = {} ({a} v^3 - {bc} v) out of the membrane over |v| <= {} (offsets {CUBIC_OFFSETS:?} \
-                         model V, weights {:?})",
-                        si(k, "A"),
-                        si(2.5 * s, "V"),
-                        cw.iter().map(|x| (x * 1e4).round() / 1e4).collect::<Vec<_>>()
-                    ),
-                });
-                let neg: Vec<(f64, f64)> = terms.iter().map(|&(c, d)| (-c, d)).collect();
-                ideal.push(el(
-                    format!("B{name}"),
-                    ElementKind::BehaviouralCurrent { p: membrane.clone(), n: "0".into(), expr: sum_expr(region, &neg, k, &membrane) },
-                ));
-            }
-            _ => {
-                return Err(unsupported(
-                    e,
-                    "supported: membrane capacitor, linear leak, tanh conductance elements, tanh memristive \
-                     elements over one linear relaxation and DC bias currents, all between the membrane and ground",
-                ))
-            }
+        match &recovery {
+            Some(r) if r.inductor == e.name => b.recovery(e, r)?,
+            Some(r) if r.consumed.contains(&e.name) => {}
+            _ => b.element(e)?,
         }
     }
     b.finish_mirrors()?;
-    if !opts.membrane_trim_a.is_finite() {
-        return Err(Error::BadParameter {
-            name: "membrane trim".into(),
-            requirement: "finite",
-            value: opts.membrane_trim_a,
-        });
-    }
-    if opts.membrane_trim_a != 0.0 {
-        let i = opts.membrane_trim_a;
-        b.els.push(el(
-            TRIM_SOURCE.into(),
-            ElementKind::CurrentSource {
-                p: "0".into(),
-                n: membrane.clone(),
-                waveform: Waveform::Dc { value: i },
-                dc: None,
-            },
-        ));
-        b.devices.push(DeviceReport {
-            name: TRIM_SOURCE.into(),
-            kind: "current source".into(),
-            element: "trim".into(),
-            role: "membrane trim (ideal source)".into(),
-            w_m: None,
-            l_m: None,
-            current_a: Some(i),
-            value: None,
-            inversion: None,
-            region: None,
-        });
-        b.blocks.push(BlockReport {
-            element: "trim".into(),
-            block: "current source".into(),
-            realises: format!(
-                "{} into the membrane: the transistor circuit's static current error at the design's knee, \
-                 cancelled",
-                si(i, "A")
-            ),
-        });
-    }
+    b.trim(opts.membrane_trim_a);
+    let run = run_settings(design, tech, &b.devices, std::mem::take(&mut b.ic), scales.omega_s);
+    let s = scales.s_volt;
     let mut circuit = FlatCircuit {
         title: format!("{} realised in {} (atscale realise)", design.template, tech.name),
         models: Vec::new(),
@@ -1366,7 +489,76 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         }
         ModelSource::Library { path, section } => Some((path.clone(), section.clone())),
     };
-    // The run: the design's measuring window, a fine maximum step, tolerances for picoamperes.
+    Ok(Realisation {
+        technology: tech.name.clone(),
+        temperature_c: tech.temperature_c,
+        library,
+        device_subckts: tech.nmos_subckt.iter().chain(tech.pmos_subckt.iter()).cloned().collect(),
+        template: design.template.clone(),
+        circuit,
+        membrane: design.membrane.clone(),
+        scales,
+        options: *opts,
+        threshold_v: scales.v_ref_v + s * (design.event.threshold_v / design.scales.s_volt),
+        hysteresis_v: s * (design.event.hysteresis_v / design.scales.s_volt),
+        blocks: b.blocks,
+        devices: b.devices,
+        run,
+        ideal_model: FlatCircuit {
+            title: format!("ideal model of the {} realisation", design.template),
+            models: Vec::new(),
+            elements: b.ideal,
+        },
+    })
+}
+
+fn check_options(tech: &Technology, opts: &Options) -> Result<()> {
+    if !(opts.bias_scale > 0.0 && opts.bias_scale.is_finite()) {
+        return Err(Error::BadParameter {
+            name: "bias scale".into(),
+            requirement: "positive and finite",
+            value: opts.bias_scale,
+        });
+    }
+    if !opts.membrane_trim_a.is_finite() {
+        return Err(Error::BadParameter {
+            name: "membrane trim".into(),
+            requirement: "finite",
+            value: opts.membrane_trim_a,
+        });
+    }
+    if opts.bias == BiasSource::Mirrors && tech.region != Region::Subthreshold {
+        return Err(Error::Unrealisable {
+            element: "bias".into(),
+            reason: "current mirrors are realised below threshold only (a subthreshold technology)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The design's time scale and capacitance, the technology's model volt.
+fn realised_scales(design: &Design, tech: &Technology, opts: &Options) -> RealisedScales {
+    let s = tech.model_volt();
+    let omega = design.scales.omega_s / opts.bias_scale;
+    let c0 = design.scales.c0_farad;
+    RealisedScales {
+        s_volt: s,
+        design_s_volt: design.scales.s_volt,
+        omega_s: omega,
+        c0_farad: c0,
+        current_a: s * c0 / omega,
+        v_ref_v: tech.supply_v / 2.0,
+    }
+}
+
+/// The run: the design's measuring window, a fine maximum step, tolerances for picoamperes.
+fn run_settings(
+    design: &Design,
+    tech: &Technology,
+    devices: &[DeviceReport],
+    ic: Vec<(String, f64)>,
+    omega: f64,
+) -> RunSettings {
     let period_model = design.mother_period.unwrap_or(50.0);
     let (tstop_model, tmax_model) = match design.achieved.spikes_per_burst {
         // Bursters: 4.5 design periods, for three complete bursts after the first.
@@ -1378,14 +570,13 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     // carries at balance); the long device of an offset pair carries less
     // at balance but its share of the output is what the bias sets. With
     // mirrors the biases are the mirrors' currents (the reference is not the smallest).
-    let i_min = b
-        .devices
+    let i_min = devices
         .iter()
-        .filter(|d| (d.kind == "current source" && d.name != TRIM_SOURCE) || is_mirror(d))
+        .filter(|d| (d.kind == DeviceKind::CurrentSource && d.name != TRIM_SOURCE) || d.role.is_mirror())
         .filter_map(|d| d.current_a)
         .map(|i| i.abs() / 2.0)
         .fold(f64::INFINITY, f64::min);
-    let run = RunSettings {
+    RunSettings {
         tstop_s: tstop_model * omega,
         tmax_s: tmax_model * omega,
         gmin_s: (i_min * 1e-4 / tech.supply_v).min(1e-12),
@@ -1393,30 +584,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         chgtol_c: (i_min * 1e-4 * tmax_model * omega).min(1e-14),
         reltol: 1e-4,
         ic,
-    };
-    let ideal_model = FlatCircuit {
-        title: format!("ideal model of the {} realisation", design.template),
-        models: Vec::new(),
-        elements: ideal,
-    };
-    let template = design.template.clone();
-    Ok(Realisation {
-        technology: tech.name.clone(),
-        temperature_c: tech.temperature_c,
-        library,
-        device_subckts: tech.nmos_subckt.iter().chain(tech.pmos_subckt.iter()).cloned().collect(),
-        template,
-        circuit,
-        membrane,
-        scales,
-        options: *opts,
-        threshold_v: scales.v_ref_v + s * (design.event.threshold_v / design.scales.s_volt),
-        hysteresis_v: s * (design.event.hysteresis_v / design.scales.s_volt),
-        blocks: b.blocks,
-        devices: b.devices,
-        run,
-        ideal_model,
-    })
+    }
 }
 
 impl Realisation {
@@ -1482,10 +650,10 @@ pub const TRIM_SOURCE: &str = "Itrim";
 /// [`Error::Unrealisable`] for an element [`realise`] does not map.
 pub fn steady_current(design: &Design, v: f64) -> Result<f64> {
     let membrane = design.membrane.as_str();
-    let recovery = recovery_branch(design);
+    let recovery = Recovery::of(design);
     // The recovery branch in steady state carries (v - V_b) / R.
-    let mut i = recovery.as_ref().map_or(0.0, |r| (v - r.4) / r.3);
-    let consumed = recovery.map(|r| r.5).unwrap_or_default();
+    let mut i = recovery.as_ref().map_or(0.0, |r| (v - r.vb) / r.r);
+    let consumed = recovery.map(|r| r.consumed).unwrap_or_default();
     for e in &design.mother.elements {
         let on = |p: &str, n: &str| p == membrane && n == "0";
         if consumed.contains(&e.name) {
@@ -1507,7 +675,12 @@ pub fn steady_current(design: &Design, v: f64) -> Result<f64> {
             {
                 i += alpha * (v - delta).tanh();
             }
-            _ => return Err(unsupported(e, "no steady-state current (not a realisable element)")),
+            _ => {
+                return Err(super::blocks::unsupported(
+                    e,
+                    "no steady-state current (not a realisable element)",
+                ))
+            }
         }
     }
     Ok(i)
@@ -1551,7 +724,7 @@ pub fn trim_probe(r: &Realisation, v_model: f64) -> FlatCircuit {
     let touches = |p: &str, n: &str| p == m || n == m;
     // Mirror-biased: the membrane bias is a transistor, removed as its source would be.
     let bias_mirrors: Vec<&str> =
-        r.devices.iter().filter(|d| d.role == "membrane bias (mirror)").map(|d| d.name.as_str()).collect();
+        r.devices.iter().filter(|d| d.role == MEMBRANE_MIRROR).map(|d| d.name.as_str()).collect();
     let mut elements: Vec<Element<f64>> = r
         .circuit
         .elements
@@ -1579,9 +752,11 @@ pub fn trim_probe(r: &Realisation, v_model: f64) -> FlatCircuit {
     }
 }
 
+const MEMBRANE_MIRROR: Role = Role::Bias { of: Biased::Membrane, source: BiasSource::Mirrors };
+
 /// Whether a reported device is a bias mirror (sized by [`resize_mirror`]).
 pub fn is_mirror(d: &DeviceReport) -> bool {
-    d.role.ends_with("bias (mirror)")
+    d.role.is_mirror()
 }
 
 /// The mirror bank of a mirror-biased realisation on its own: the reference

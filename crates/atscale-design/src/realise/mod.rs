@@ -44,11 +44,13 @@
 //! overdrive, which then is the model volt, and the pair's square-law
 //! characteristic replaces tanh.
 
+mod blocks;
+mod builder;
 pub mod mapping;
 pub mod tech;
 
 pub use mapping::{
-    predict, realise, BiasSource, BlockReport, DeviceReport, Options, Prediction, Realisation,
-    RealisedScales, RunSettings,
+    predict, realise, BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, Options, Prediction,
+    Realisation, RealisedScales, Role, RunSettings,
 };
 pub use tech::{Region, SubcktDevice, Technology};

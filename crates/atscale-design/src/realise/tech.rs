@@ -345,7 +345,235 @@ impl Ctx<'_> {
     }
 }
 
-const LEVEL1_FIELDS: [&str; 5] = ["vto", "kp", "lambda", "gamma", "phi"];
+impl Ctx<'_> {
+    fn temperature(&self, t: Option<&Spanned<f64>>) -> Result<f64> {
+        let Some(t) = t else { return Ok(27.0) };
+        let x = *t.get_ref();
+        if !(-273.15..1000.0).contains(&x) {
+            return Err(self.err(t.span().start, format!("temperature_c must be above -273.15, got {x}")));
+        }
+        Ok(x)
+    }
+
+    /// The model source: a library or cards, not both.
+    fn models(&self, raw: Spanned<RawModels>) -> Result<ModelSource> {
+        let at = raw.span().start;
+        match raw.into_inner() {
+            RawModels { library: Some(_), card: Some(_) } => {
+                Err(self.err(at, "[models] gives both a library and cards; give one"))
+            }
+            RawModels { library: None, card: None } => Err(self.err(
+                at,
+                "[models] needs `library = { path = ..., section = ... }` or [[models.card]] tables",
+            )),
+            RawModels { library: Some(lib), card: None } => self.library(lib.into_inner()),
+            RawModels { library: None, card: Some(cards) } => {
+                let cards = cards.into_iter().map(|c| self.card(c.into_inner())).collect::<Result<_>>()?;
+                Ok(ModelSource::Cards(cards))
+            }
+        }
+    }
+
+    fn library(&self, l: RawLibrary) -> Result<ModelSource> {
+        let path = l.path.get_ref().clone();
+        let bad = path.trim().is_empty()
+            || path.contains('"')
+            || path
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\u{2028}' || c == '\u{2029}');
+        if bad {
+            return Err(self.err(
+                l.path.span().start,
+                format!(
+                    "models.library.path `{}` cannot be written into a netlist: it must be non-empty, \
+                     without quotes, spaces or control characters",
+                    path.escape_debug()
+                ),
+            ));
+        }
+        let section = match &l.section {
+            Some(s) => Some(self.name("models.library.section", s)?),
+            None => None,
+        };
+        Ok(ModelSource::Library { path, section })
+    }
+
+    /// One `[[models.card]]`: a checked name, level and parameters.
+    fn card(&self, c: RawCard) -> Result<Model<f64>> {
+        let name = self.name("models.card.name", &c.name)?;
+        let level =
+            u32::try_from(*c.level.get_ref()).ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| {
+                self.err(c.level.span().start, format!("level must be 1..100, got {}", c.level.get_ref()))
+            })?;
+        let mut p = MosParams {
+            level,
+            vto: None,
+            kp: None,
+            lambda: None,
+            gamma: None,
+            phi: None,
+            extra: BTreeMap::new(),
+        };
+        for (k, v) in &c.params {
+            let x = *v.get_ref();
+            let key = k.to_ascii_lowercase();
+            if !x.is_finite() {
+                return Err(self.err(v.span().start, format!("model parameter {k} must be finite")));
+            }
+            let ident = key.starts_with(|c: char| c.is_ascii_alphabetic())
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ident || key == "level" {
+                return Err(self.err(
+                    v.span().start,
+                    format!("model parameter `{}` is not a SPICE parameter name", k.escape_debug()),
+                ));
+            }
+            // Level-1 names have other meanings at other levels: those are kept as written.
+            match (key.as_str(), level) {
+                ("vto", 1) => p.vto = Some(x),
+                ("kp", 1) => p.kp = Some(x),
+                ("lambda", 1) => p.lambda = Some(x),
+                ("gamma", 1) => p.gamma = Some(x),
+                ("phi", 1) => p.phi = Some(x),
+                _ => {
+                    p.extra.insert(key.clone(), x);
+                }
+            }
+        }
+        let kind = match c.kind.get_ref().to_ascii_lowercase().as_str() {
+            "nmos" => ModelKind::Nmos(p),
+            "pmos" => ModelKind::Pmos(p),
+            other => {
+                return Err(self
+                    .err(c.kind.span().start, format!("model type must be `nmos` or `pmos`, got `{other}`")))
+            }
+        };
+        Ok(Model { name, kind })
+    }
+
+    /// The devices against the model source: subcircuits need a library,
+    /// model names need cards of their polarity.
+    fn check_devices(
+        &self,
+        models: &ModelSource,
+        raw: &RawDevices,
+        names: [&str; 2],
+        subckts: bool,
+    ) -> Result<()> {
+        let ModelSource::Cards(cards) = models else { return Ok(()) };
+        if subckts {
+            return Err(self.err(
+                raw.nmos.span().start,
+                "subcircuit devices need their subcircuits from a model library: give [models] library = \
+                 { path = ... }, not cards",
+            ));
+        }
+        for (dev, want, at) in
+            [(names[0], "NMOS", raw.nmos.span().start), (names[1], "PMOS", raw.pmos.span().start)]
+        {
+            match cards.iter().find(|m| m.name.eq_ignore_ascii_case(dev)) {
+                Some(m) if m.kind.keyword() == want => {}
+                Some(m) => {
+                    return Err(
+                        self.err(at, format!("device `{dev}` names a {} card, not {want}", m.kind.keyword()))
+                    )
+                }
+                None => return Err(self.err(at, format!("device `{dev}` has no [[models.card]]"))),
+            }
+        }
+        Ok(())
+    }
+
+    fn subthreshold(&self, r: &RawSub, temperature_c: f64) -> Result<Subthreshold> {
+        let kappa = self.positive("subthreshold.kappa", &r.kappa)?;
+        if kappa >= 1.0 {
+            return Err(
+                self.err(r.kappa.span().start, format!("subthreshold.kappa must be below 1, got {kappa}"))
+            );
+        }
+        let thermal_voltage_v = match &r.thermal_voltage_v {
+            Some(u) => self.positive("subthreshold.thermal_voltage_v", u)?,
+            None => K_OVER_Q * (temperature_c + 273.15),
+        };
+        Ok(Subthreshold {
+            kappa,
+            thermal_voltage_v,
+            specific_current_n_a: self
+                .positive("subthreshold.specific_current_n_a", &r.specific_current_n_a)?,
+            specific_current_p_a: self
+                .positive("subthreshold.specific_current_p_a", &r.specific_current_p_a)?,
+            offset_length_factor: match &r.offset_length_factor {
+                Some(f) => self.positive("subthreshold.offset_length_factor", f)?,
+                None => 1.0,
+            },
+        })
+    }
+
+    fn above_threshold(&self, r: &RawAbove) -> Result<AboveThreshold> {
+        Ok(AboveThreshold {
+            overdrive_v: self.positive("above_threshold.overdrive_v", &r.overdrive_v)?,
+            kp_n_a_per_v2: self.positive("above_threshold.kp_n_a_per_v2", &r.kp_n_a_per_v2)?,
+            kp_p_a_per_v2: self.positive("above_threshold.kp_p_a_per_v2", &r.kp_p_a_per_v2)?,
+        })
+    }
+
+    /// A subthreshold realisation refuses level-1 cards (no weak inversion).
+    fn check_weak_inversion(&self, models: &ModelSource, region_at: usize) -> Result<()> {
+        let ModelSource::Cards(cards) = models else { return Ok(()) };
+        let level1 =
+            cards.iter().find(|m| matches!(&m.kind, ModelKind::Nmos(p) | ModelKind::Pmos(p) if p.level == 1));
+        match level1 {
+            Some(m) => Err(self.err(
+                region_at,
+                format!(
+                    "model `{}` is level 1, which has no subthreshold conduction: a subthreshold \
+                     realisation would not work; use region = \"above-threshold\" or a model with \
+                     weak inversion (BSIM4, level 54)",
+                    m.name
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn sizing(&self, raw: &Spanned<RawSizing>) -> Result<Sizing> {
+        let sz = raw.get_ref();
+        let sizing = Sizing {
+            grid_m: self.positive("sizing.grid_m", &sz.grid_m)?,
+            w_min_m: self.positive("sizing.w_min_m", &sz.w_min_m)?,
+            w_max_m: self.positive("sizing.w_max_m", &sz.w_max_m)?,
+            l_min_m: self.positive("sizing.l_min_m", &sz.l_min_m)?,
+            l_max_m: self.positive("sizing.l_max_m", &sz.l_max_m)?,
+            l_m: self.positive("sizing.l_m", &sz.l_m)?,
+        };
+        if sizing.w_min_m > sizing.w_max_m
+            || sizing.l_min_m > sizing.l_max_m
+            || !(sizing.l_min_m..=sizing.l_max_m).contains(&sizing.l_m)
+        {
+            return Err(
+                self.err(raw.span().start, "[sizing] needs w_min_m <= w_max_m and l_min_m <= l_m <= l_max_m")
+            );
+        }
+        Ok(sizing)
+    }
+
+    fn limits(&self, raw: &Spanned<RawLimits>) -> Result<Limits> {
+        let lm = raw.get_ref();
+        let limits = Limits {
+            bias_min_a: self.positive("limits.bias_min_a", &lm.bias_min_a)?,
+            bias_max_a: self.positive("limits.bias_max_a", &lm.bias_max_a)?,
+            capacitance_max_f: self.positive("limits.capacitance_max_f", &lm.capacitance_max_f)?,
+            inversion_max: match &lm.inversion_max {
+                Some(x) => self.positive("limits.inversion_max", x)?,
+                None => 0.3,
+            },
+        };
+        if limits.bias_min_a > limits.bias_max_a {
+            return Err(self.err(raw.span().start, "[limits] needs bias_min_a <= bias_max_a"));
+        }
+        Ok(limits)
+    }
+}
 
 impl Technology {
     /// A built-in technology by name (see [`BUILTIN_NAMES`]).
@@ -392,191 +620,23 @@ impl Technology {
         let raw: RawTech = cx.parse()?;
         let name = raw.name.get_ref().clone();
         let supply_v = cx.positive("supply_v", &raw.supply_v)?;
-        let temperature_c = match &raw.temperature_c {
-            Some(t) => {
-                let x = *t.get_ref();
-                if !(-273.15..1000.0).contains(&x) {
-                    return Err(
-                        cx.err(t.span().start, format!("temperature_c must be above -273.15, got {x}"))
-                    );
-                }
-                x
-            }
-            None => 27.0,
-        };
+        let temperature_c = cx.temperature(raw.temperature_c.as_ref())?;
         let region = *raw.region.get_ref();
-        // Models.
-        let models_at = raw.models.span().start;
-        let rm = raw.models.into_inner();
-        let models = match (rm.library, rm.card) {
-            (Some(_), Some(_)) => {
-                return Err(cx.err(models_at, "[models] gives both a library and cards; give one"))
-            }
-            (None, None) => {
-                return Err(cx.err(
-                    models_at,
-                    "[models] needs `library = { path = ..., section = ... }` or [[models.card]] tables",
-                ))
-            }
-            (Some(lib), None) => {
-                let l = lib.into_inner();
-                let path = l.path.get_ref().clone();
-                let bad = path.trim().is_empty()
-                    || path.contains('"')
-                    || path
-                        .chars()
-                        .any(|c| c.is_control() || c.is_whitespace() || c == '\u{2028}' || c == '\u{2029}');
-                if bad {
-                    return Err(cx.err(
-                        l.path.span().start,
-                        format!(
-                            "models.library.path `{}` cannot be written into a netlist: it must be non-empty, \
-                             without quotes, spaces or control characters",
-                            path.escape_debug()
-                        ),
-                    ));
-                }
-                let section = match &l.section {
-                    Some(s) => Some(cx.name("models.library.section", s)?),
-                    None => None,
-                };
-                ModelSource::Library { path, section }
-            }
-            (None, Some(cards)) => {
-                let mut out = Vec::new();
-                for c in cards {
-                    let c = c.into_inner();
-                    let name = cx.name("models.card.name", &c.name)?;
-                    let level = u32::try_from(*c.level.get_ref())
-                        .ok()
-                        .filter(|l| (1..=100).contains(l))
-                        .ok_or_else(|| {
-                            cx.err(
-                                c.level.span().start,
-                                format!("level must be 1..100, got {}", c.level.get_ref()),
-                            )
-                        })?;
-                    let mut p = MosParams {
-                        level,
-                        vto: None,
-                        kp: None,
-                        lambda: None,
-                        gamma: None,
-                        phi: None,
-                        extra: BTreeMap::new(),
-                    };
-                    for (k, v) in &c.params {
-                        let x = *v.get_ref();
-                        let key = k.to_ascii_lowercase();
-                        if !x.is_finite() {
-                            return Err(cx.err(v.span().start, format!("model parameter {k} must be finite")));
-                        }
-                        let ident = key.starts_with(|c: char| c.is_ascii_alphabetic())
-                            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                        if !ident || key == "level" {
-                            return Err(cx.err(
-                                v.span().start,
-                                format!(
-                                    "model parameter `{}` is not a SPICE parameter name",
-                                    k.escape_debug()
-                                ),
-                            ));
-                        }
-                        match (key.as_str(), level) {
-                            ("vto", 1) => p.vto = Some(x),
-                            ("kp", 1) => p.kp = Some(x),
-                            ("lambda", 1) => p.lambda = Some(x),
-                            ("gamma", 1) => p.gamma = Some(x),
-                            ("phi", 1) => p.phi = Some(x),
-                            (k2, l) if l != 1 && LEVEL1_FIELDS.contains(&k2) => {
-                                // Same name, other meaning at other levels: keep it as written.
-                                p.extra.insert(key.clone(), x);
-                            }
-                            _ => {
-                                p.extra.insert(key.clone(), x);
-                            }
-                        }
-                    }
-                    let kind = match c.kind.get_ref().to_ascii_lowercase().as_str() {
-                        "nmos" => ModelKind::Nmos(p),
-                        "pmos" => ModelKind::Pmos(p),
-                        other => {
-                            return Err(cx.err(
-                                c.kind.span().start,
-                                format!("model type must be `nmos` or `pmos`, got `{other}`"),
-                            ))
-                        }
-                    };
-                    out.push(Model { name, kind });
-                }
-                ModelSource::Cards(out)
-            }
-        };
+        let models = cx.models(raw.models)?;
         let (nmos, nmos_subckt) = cx.device("devices.nmos", &raw.devices.nmos)?;
         let (pmos, pmos_subckt) = cx.device("devices.pmos", &raw.devices.pmos)?;
-        if let (ModelSource::Cards(_), true) = (&models, nmos_subckt.is_some() || pmos_subckt.is_some()) {
-            return Err(cx.err(
-                raw.devices.nmos.span().start,
-                "subcircuit devices need their subcircuits from a model library: give [models] library = \
-                 { path = ... }, not cards",
-            ));
-        }
-        if let ModelSource::Cards(cards) = &models {
-            for (dev, want, at) in [
-                (&nmos, "NMOS", raw.devices.nmos.span().start),
-                (&pmos, "PMOS", raw.devices.pmos.span().start),
-            ] {
-                match cards.iter().find(|m| m.name.eq_ignore_ascii_case(dev)) {
-                    Some(m) if m.kind.keyword() == want => {}
-                    Some(m) => {
-                        return Err(cx.err(
-                            at,
-                            format!("device `{dev}` names a {} card, not {want}", m.kind.keyword()),
-                        ))
-                    }
-                    None => return Err(cx.err(at, format!("device `{dev}` has no [[models.card]]"))),
-                }
-            }
-        }
-        // Region parameters.
+        cx.check_devices(
+            &models,
+            &raw.devices,
+            [&nmos, &pmos],
+            nmos_subckt.is_some() || pmos_subckt.is_some(),
+        )?;
         let subthreshold = match &raw.subthreshold {
-            Some(s) => {
-                let r = s.get_ref();
-                let kappa = cx.positive("subthreshold.kappa", &r.kappa)?;
-                if kappa >= 1.0 {
-                    return Err(cx.err(
-                        r.kappa.span().start,
-                        format!("subthreshold.kappa must be below 1, got {kappa}"),
-                    ));
-                }
-                let ut = match &r.thermal_voltage_v {
-                    Some(u) => cx.positive("subthreshold.thermal_voltage_v", u)?,
-                    None => K_OVER_Q * (temperature_c + 273.15),
-                };
-                Some(Subthreshold {
-                    kappa,
-                    thermal_voltage_v: ut,
-                    specific_current_n_a: cx
-                        .positive("subthreshold.specific_current_n_a", &r.specific_current_n_a)?,
-                    specific_current_p_a: cx
-                        .positive("subthreshold.specific_current_p_a", &r.specific_current_p_a)?,
-                    offset_length_factor: match &r.offset_length_factor {
-                        Some(f) => cx.positive("subthreshold.offset_length_factor", f)?,
-                        None => 1.0,
-                    },
-                })
-            }
+            Some(s) => Some(cx.subthreshold(s.get_ref(), temperature_c)?),
             None => None,
         };
         let above_threshold = match &raw.above_threshold {
-            Some(a) => {
-                let r = a.get_ref();
-                Some(AboveThreshold {
-                    overdrive_v: cx.positive("above_threshold.overdrive_v", &r.overdrive_v)?,
-                    kp_n_a_per_v2: cx.positive("above_threshold.kp_n_a_per_v2", &r.kp_n_a_per_v2)?,
-                    kp_p_a_per_v2: cx.positive("above_threshold.kp_p_a_per_v2", &r.kp_p_a_per_v2)?,
-                })
-            }
+            Some(a) => Some(cx.above_threshold(a.get_ref())?),
             None => None,
         };
         let region_at = raw.region.span().start;
@@ -590,53 +650,7 @@ impl Technology {
             _ => {}
         }
         if region == Region::Subthreshold {
-            if let ModelSource::Cards(cards) = &models {
-                let level1 = cards
-                    .iter()
-                    .find(|m| matches!(&m.kind, ModelKind::Nmos(p) | ModelKind::Pmos(p) if p.level == 1));
-                if let Some(m) = level1 {
-                    return Err(cx.err(
-                        region_at,
-                        format!(
-                            "model `{}` is level 1, which has no subthreshold conduction: a subthreshold \
-                             realisation would not work; use region = \"above-threshold\" or a model with \
-                             weak inversion (BSIM4, level 54)",
-                            m.name
-                        ),
-                    ));
-                }
-            }
-        }
-        // Sizing.
-        let sz_at = raw.sizing.span().start;
-        let sz = raw.sizing.get_ref();
-        let sizing = Sizing {
-            grid_m: cx.positive("sizing.grid_m", &sz.grid_m)?,
-            w_min_m: cx.positive("sizing.w_min_m", &sz.w_min_m)?,
-            w_max_m: cx.positive("sizing.w_max_m", &sz.w_max_m)?,
-            l_min_m: cx.positive("sizing.l_min_m", &sz.l_min_m)?,
-            l_max_m: cx.positive("sizing.l_max_m", &sz.l_max_m)?,
-            l_m: cx.positive("sizing.l_m", &sz.l_m)?,
-        };
-        if sizing.w_min_m > sizing.w_max_m
-            || sizing.l_min_m > sizing.l_max_m
-            || !(sizing.l_min_m..=sizing.l_max_m).contains(&sizing.l_m)
-        {
-            return Err(cx.err(sz_at, "[sizing] needs w_min_m <= w_max_m and l_min_m <= l_m <= l_max_m"));
-        }
-        let lim_at = raw.limits.span().start;
-        let lm = raw.limits.get_ref();
-        let limits = Limits {
-            bias_min_a: cx.positive("limits.bias_min_a", &lm.bias_min_a)?,
-            bias_max_a: cx.positive("limits.bias_max_a", &lm.bias_max_a)?,
-            capacitance_max_f: cx.positive("limits.capacitance_max_f", &lm.capacitance_max_f)?,
-            inversion_max: match &lm.inversion_max {
-                Some(x) => cx.positive("limits.inversion_max", x)?,
-                None => 0.3,
-            },
-        };
-        if limits.bias_min_a > limits.bias_max_a {
-            return Err(cx.err(lim_at, "[limits] needs bias_min_a <= bias_max_a"));
+            cx.check_weak_inversion(&models, region_at)?;
         }
         Ok(Technology {
             description: raw.description.unwrap_or_else(|| name.clone()),
@@ -651,8 +665,8 @@ impl Technology {
             pmos_subckt,
             subthreshold,
             above_threshold,
-            sizing,
-            limits,
+            sizing: cx.sizing(&raw.sizing)?,
+            limits: cx.limits(&raw.limits)?,
         })
     }
 

@@ -281,127 +281,28 @@ impl SweepSpec {
     pub fn from_toml_str(text: &str, file: &str) -> Result<SweepSpec> {
         let cx = Ctx { text, file };
         let raw: RawSweep = cx.parse()?;
-        let base = match (&raw.design, &raw.netlist) {
-            (Some(d), None) => BaseSource::Design(PathBuf::from(d.get_ref())),
-            (None, Some(n)) => BaseSource::Netlist(PathBuf::from(n.get_ref())),
-            (Some(_), Some(n)) => {
-                return Err(cx.spec_err(n.span().start, "give either `design` or `netlist`, not both"))
-            }
-            (None, None) => return Err(cx.spec_err(
-                0,
-                "the sweep names no base circuit: add `design = \"SPEC.toml\"` or `netlist = \"FILE.cir\"`",
-            )),
-        };
+        let base = base(&cx, &raw)?;
         let seed = match &raw.seed {
             None => 0,
             Some(s) => u64::try_from(*s.get_ref()).map_err(|_| {
                 cx.spec_err(s.span().start, format!("seed must be non-negative, got {}", s.get_ref()))
             })?,
         };
-        let sampling = match &raw.sampling {
-            None => Sampling::Grid,
-            Some(s) => match s.get_ref().as_str() {
-                "grid" => Sampling::Grid,
-                "uniform" => Sampling::Uniform,
-                "lhs" | "latin-hypercube" => Sampling::LatinHypercube,
-                other => {
-                    return Err(cx.spec_err(
-                        s.span().start,
-                        format!("unknown sampling `{other}`, expected `grid`, `uniform` or `lhs`"),
-                    ))
-                }
-            },
-        };
+        let sampling = sampling(&cx, raw.sampling.as_ref())?;
         let points = raw.points.as_ref().map(|p| cx.count("points", p, 1)).transpose()?;
-        let metrics = match &raw.metrics {
-            None => Metric::ALL.to_vec(),
-            Some(list) => {
-                if list.get_ref().is_empty() {
-                    return Err(cx.spec_err(list.span().start, "metrics is empty: name at least one"));
-                }
-                let mut out = Vec::new();
-                for m in list.get_ref() {
-                    let metric = Metric::parse(m.get_ref()).ok_or_else(|| {
-                        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-                        cx.spec_err(
-                            m.span().start,
-                            format!("unknown metric `{}`, expected one of {}", m.get_ref(), names.join(", ")),
-                        )
-                    })?;
-                    if out.contains(&metric) {
-                        return Err(
-                            cx.spec_err(m.span().start, format!("metric `{}` is listed twice", m.get_ref()))
-                        );
-                    }
-                    out.push(metric);
-                }
-                out
-            }
-        };
+        let metrics = metrics(&cx, raw.metrics.as_ref())?;
         let simulation = match &raw.simulation {
             None => SimSettings::default(),
-            Some(s) => {
-                let r = s.get_ref();
-                let settings = SimSettings {
-                    tstop_s: cx.positive_opt("tstop_s", &r.tstop_s)?,
-                    tstop_units: cx.positive_opt("tstop_units", &r.tstop_units)?,
-                    max_step_s: cx.positive_opt("max_step_s", &r.max_step_s)?,
-                    reltol: cx.positive_opt("reltol", &r.reltol)?,
-                };
-                if settings.tstop_s.is_some() && settings.tstop_units.is_some() {
-                    return Err(cx.spec_err(s.span().start, "give either tstop_s or tstop_units, not both"));
-                }
-                if let (Some(t), BaseSource::Netlist(_)) = (&r.tstop_units, &base) {
-                    return Err(cx.spec_err(
-                        t.span().start,
-                        "tstop_units needs a design (its time scale); a netlist sweep gives tstop_s",
-                    ));
-                }
-                if settings.reltol.is_some_and(|r| r >= 1.0) {
-                    return Err(cx.spec_err(s.span().start, "reltol must be below 1"));
-                }
-                settings
-            }
+            Some(s) => simulation(&cx, s, &base)?,
         };
-        let event = match &raw.event {
-            None => None,
-            Some(e) => {
-                let r = e.get_ref();
-                let hysteresis_v = match &r.hysteresis_v {
-                    None => 0.0,
-                    Some(h) if *h.get_ref() >= 0.0 && h.get_ref().is_finite() => *h.get_ref(),
-                    Some(h) => {
-                        return Err(cx.spec_err(
-                            h.span().start,
-                            format!("hysteresis_v must be non-negative, got {}", h.get_ref()),
-                        ))
-                    }
-                };
-                if !r.threshold_v.get_ref().is_finite() {
-                    return Err(cx.spec_err(r.threshold_v.span().start, "threshold_v must be finite"));
-                }
-                Some(EventSpec::rising(r.node.get_ref().clone(), *r.threshold_v.get_ref(), hysteresis_v))
-            }
-        };
+        let event = raw.event.as_ref().map(|e| event(&cx, e.get_ref())).transpose()?;
         if matches!(base, BaseSource::Netlist(_)) && event.is_none() {
             return Err(cx.spec_err(
                 0,
                 "a netlist sweep needs its spike event: add [event] with node, threshold_v and hysteresis_v",
             ));
         }
-        let landscape_v = match &raw.landscape {
-            None => None,
-            Some(l) => {
-                let (a, b) = (*l.get_ref().v_min_v.get_ref(), *l.get_ref().v_max_v.get_ref());
-                if !(a.is_finite() && b.is_finite() && a < b) {
-                    return Err(cx.spec_err(
-                        l.span().start,
-                        format!("landscape needs v_min_v < v_max_v, got {a} and {b}"),
-                    ));
-                }
-                Some((a, b))
-            }
-        };
+        let landscape_v = raw.landscape.as_ref().map(|l| landscape(&cx, l)).transpose()?;
         let parameters = raw
             .parameter
             .as_deref()
@@ -409,42 +310,13 @@ impl SweepSpec {
             .iter()
             .map(|p| parameter(&cx, p, sampling))
             .collect::<Result<Vec<_>>>()?;
-        for (i, p) in parameters.iter().enumerate() {
-            if parameters[..i].iter().any(|q| q.name.eq_ignore_ascii_case(&p.name)) {
-                return Err(Error::Spec {
-                    file: file.into(),
-                    line: p.line,
-                    message: format!("parameter `{}` is varied twice", p.name),
-                });
-            }
-        }
-        match sampling {
-            Sampling::Grid => {
-                if let Some(p) = &raw.points {
-                    return Err(cx.spec_err(
-                        p.span().start,
-                        "points applies to uniform and lhs sampling; a grid has steps per parameter",
-                    ));
-                }
-            }
-            Sampling::Uniform | Sampling::LatinHypercube => {
-                if parameters.is_empty() {
-                    return Err(cx.spec_err(
-                        0,
-                        format!("{} sampling needs at least one [[parameter]]", sampling.name()),
-                    ));
-                }
-                if points.is_none() {
-                    return Err(cx.spec_err(0, format!("{} sampling needs `points`", sampling.name())));
-                }
-            }
-        }
+        check_parameters(&cx, &parameters, sampling, raw.points.as_ref())?;
         let monte_carlo = raw.monte_carlo.as_ref().map(|m| monte_carlo(&cx, m)).transpose()?;
         if parameters.is_empty() && monte_carlo.is_none() {
             return Err(cx.spec_err(0, "nothing to sweep: add a [[parameter]] or a [monte_carlo] table"));
         }
-        for m in &metrics {
-            if m.needs_landscape() && matches!(base, BaseSource::Netlist(_)) && landscape_v.is_none() {
+        if let Some(m) = metrics.iter().find(|m| m.needs_landscape()) {
+            if matches!(base, BaseSource::Netlist(_)) && landscape_v.is_none() {
                 return Err(cx.spec_err(
                     0,
                     format!(
@@ -497,6 +369,133 @@ impl SweepSpec {
             Sampling::Uniform | Sampling::LatinHypercube => format!("points {}", self.points.unwrap_or(1)),
         };
         format!("{params}, samples {}", self.monte_carlo.as_ref().map_or(1, |m| m.samples))
+    }
+}
+
+/// The base circuit: a design spec or a netlist, exactly one.
+fn base(cx: &Ctx<'_>, raw: &RawSweep) -> Result<BaseSource> {
+    match (&raw.design, &raw.netlist) {
+        (Some(d), None) => Ok(BaseSource::Design(PathBuf::from(d.get_ref()))),
+        (None, Some(n)) => Ok(BaseSource::Netlist(PathBuf::from(n.get_ref()))),
+        (Some(_), Some(n)) => Err(cx.spec_err(n.span().start, "give either `design` or `netlist`, not both")),
+        (None, None) => Err(cx.spec_err(
+            0,
+            "the sweep names no base circuit: add `design = \"SPEC.toml\"` or `netlist = \"FILE.cir\"`",
+        )),
+    }
+}
+
+fn sampling(cx: &Ctx<'_>, raw: Option<&Spanned<String>>) -> Result<Sampling> {
+    let Some(s) = raw else { return Ok(Sampling::Grid) };
+    match s.get_ref().as_str() {
+        "grid" => Ok(Sampling::Grid),
+        "uniform" => Ok(Sampling::Uniform),
+        "lhs" | "latin-hypercube" => Ok(Sampling::LatinHypercube),
+        other => Err(cx.spec_err(
+            s.span().start,
+            format!("unknown sampling `{other}`, expected `grid`, `uniform` or `lhs`"),
+        )),
+    }
+}
+
+/// The metrics asked for (all by default), each known and listed once.
+fn metrics(cx: &Ctx<'_>, raw: Option<&Spanned<Vec<Spanned<String>>>>) -> Result<Vec<Metric>> {
+    let Some(list) = raw else { return Ok(Metric::ALL.to_vec()) };
+    if list.get_ref().is_empty() {
+        return Err(cx.spec_err(list.span().start, "metrics is empty: name at least one"));
+    }
+    let mut out = Vec::new();
+    for m in list.get_ref() {
+        let metric = Metric::parse(m.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            cx.spec_err(
+                m.span().start,
+                format!("unknown metric `{}`, expected one of {}", m.get_ref(), names.join(", ")),
+            )
+        })?;
+        if out.contains(&metric) {
+            return Err(cx.spec_err(m.span().start, format!("metric `{}` is listed twice", m.get_ref())));
+        }
+        out.push(metric);
+    }
+    Ok(out)
+}
+
+fn simulation(cx: &Ctx<'_>, s: &Spanned<RawSimulation>, base: &BaseSource) -> Result<SimSettings> {
+    let r = s.get_ref();
+    let settings = SimSettings {
+        tstop_s: cx.positive_opt("tstop_s", &r.tstop_s)?,
+        tstop_units: cx.positive_opt("tstop_units", &r.tstop_units)?,
+        max_step_s: cx.positive_opt("max_step_s", &r.max_step_s)?,
+        reltol: cx.positive_opt("reltol", &r.reltol)?,
+    };
+    if settings.tstop_s.is_some() && settings.tstop_units.is_some() {
+        return Err(cx.spec_err(s.span().start, "give either tstop_s or tstop_units, not both"));
+    }
+    if let (Some(t), BaseSource::Netlist(_)) = (&r.tstop_units, base) {
+        return Err(cx.spec_err(
+            t.span().start,
+            "tstop_units needs a design (its time scale); a netlist sweep gives tstop_s",
+        ));
+    }
+    if settings.reltol.is_some_and(|r| r >= 1.0) {
+        return Err(cx.spec_err(s.span().start, "reltol must be below 1"));
+    }
+    Ok(settings)
+}
+
+fn event(cx: &Ctx<'_>, r: &RawEvent) -> Result<EventSpec> {
+    let hysteresis_v = match &r.hysteresis_v {
+        None => 0.0,
+        Some(h) if *h.get_ref() >= 0.0 && h.get_ref().is_finite() => *h.get_ref(),
+        Some(h) => {
+            return Err(cx
+                .spec_err(h.span().start, format!("hysteresis_v must be non-negative, got {}", h.get_ref())))
+        }
+    };
+    if !r.threshold_v.get_ref().is_finite() {
+        return Err(cx.spec_err(r.threshold_v.span().start, "threshold_v must be finite"));
+    }
+    Ok(EventSpec::rising(r.node.get_ref().clone(), *r.threshold_v.get_ref(), hysteresis_v))
+}
+
+fn landscape(cx: &Ctx<'_>, l: &Spanned<RawLandscape>) -> Result<(f64, f64)> {
+    let (a, b) = (*l.get_ref().v_min_v.get_ref(), *l.get_ref().v_max_v.get_ref());
+    if !(a.is_finite() && b.is_finite() && a < b) {
+        return Err(
+            cx.spec_err(l.span().start, format!("landscape needs v_min_v < v_max_v, got {a} and {b}"))
+        );
+    }
+    Ok((a, b))
+}
+
+/// Each parameter varied once; `points` where the sampling draws them.
+fn check_parameters(
+    cx: &Ctx<'_>,
+    parameters: &[Parameter],
+    sampling: Sampling,
+    points: Option<&Spanned<i64>>,
+) -> Result<()> {
+    for (i, p) in parameters.iter().enumerate() {
+        if parameters[..i].iter().any(|q| q.name.eq_ignore_ascii_case(&p.name)) {
+            return Err(Error::Spec {
+                file: cx.file.into(),
+                line: p.line,
+                message: format!("parameter `{}` is varied twice", p.name),
+            });
+        }
+    }
+    match (sampling, points) {
+        (Sampling::Grid, Some(p)) => Err(cx.spec_err(
+            p.span().start,
+            "points applies to uniform and lhs sampling; a grid has steps per parameter",
+        )),
+        (Sampling::Grid, None) => Ok(()),
+        _ if parameters.is_empty() => {
+            Err(cx.spec_err(0, format!("{} sampling needs at least one [[parameter]]", sampling.name())))
+        }
+        (_, None) => Err(cx.spec_err(0, format!("{} sampling needs `points`", sampling.name()))),
+        (_, Some(_)) => Ok(()),
     }
 }
 

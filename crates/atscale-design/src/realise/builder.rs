@@ -1,0 +1,600 @@
+//! The transistor-level building blocks of a realisation: sizing against the
+//! technology's limits, amplifiers, references, mirrors and capacitors,
+//! each recorded in the sizing report as it is placed.
+
+use atscale_circuit::expr::Expr;
+use atscale_circuit::units::si;
+use atscale_circuit::{Element, ElementKind, Waveform};
+
+use super::mapping::{
+    BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, RealisedScales, Role, REF_DIODE_N,
+    REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+};
+use super::tech::{Region, Technology};
+use crate::error::{Error, Result};
+
+pub(super) fn el(name: String, kind: ElementKind<f64>) -> Element<f64> {
+    Element { name, kind }
+}
+
+/// A transistor's size and operating point as the sizing report lists them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sized {
+    pub w: f64,
+    pub l: f64,
+    /// Inversion coefficient (below threshold).
+    pub inversion: Option<f64>,
+    pub region: &'static str,
+}
+
+/// A bias current waiting for its mirror transistor ([`Builder::finish_mirrors`]).
+#[derive(Debug, Clone)]
+struct PendingMirror {
+    device: String,
+    element: String,
+    of: Biased,
+    drain: String,
+    pmos: bool,
+    current_a: f64,
+}
+
+/// Where a transistor connects, drain first.
+pub(super) struct Nodes<'n>(pub [&'n str; 4]);
+
+/// The circuit, its report and its behavioural model as they are built.
+pub(super) struct Builder<'a> {
+    pub tech: &'a Technology,
+    pub scales: RealisedScales,
+    pub membrane: String,
+    pub bias: BiasSource,
+    pub els: Vec<Element<f64>>,
+    pub devices: Vec<DeviceReport>,
+    pub blocks: Vec<BlockReport>,
+    /// The behavioural model ([`super::Realisation::ideal_model`]).
+    pub ideal: Vec<Element<f64>>,
+    /// Initial node voltages, V.
+    pub ic: Vec<(String, f64)>,
+    refs: Vec<(i64, String)>,
+    mirrors: Vec<PendingMirror>,
+    leak_weights: Option<Vec<f64>>,
+}
+
+fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
+    DeviceReport {
+        name,
+        kind,
+        element: element.into(),
+        role,
+        w_m: None,
+        l_m: None,
+        current_a: None,
+        value: None,
+        inversion: None,
+        region: None,
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// A builder with the supply `Vdd` and the reference `Vref` (model 0 V) placed.
+    pub fn new(tech: &'a Technology, scales: RealisedScales, membrane: String, bias: BiasSource) -> Self {
+        let mut b = Builder {
+            tech,
+            scales,
+            membrane,
+            bias,
+            els: Vec::new(),
+            devices: Vec::new(),
+            blocks: Vec::new(),
+            ideal: Vec::new(),
+            ic: Vec::new(),
+            refs: Vec::new(),
+            mirrors: Vec::new(),
+            leak_weights: None,
+        };
+        b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
+        b.els.push(dc_voltage("Vref", "vref", scales.v_ref_v));
+        b
+    }
+
+    /// The leak linearisation's weights of the technology's region (fitted once).
+    pub fn leak_weights(&mut self) -> Result<Vec<f64>> {
+        if let Some(w) = &self.leak_weights {
+            return Ok(w.clone());
+        }
+        let w = super::mapping::leak_weights(self.tech.region)?;
+        self.leak_weights = Some(w.clone());
+        Ok(w)
+    }
+
+    pub fn block(&mut self, element: &str, block: String, realises: String) {
+        self.blocks.push(BlockReport { element: element.into(), block, realises });
+    }
+
+    pub fn check_bias(&self, device: &str, i: f64) -> Result<()> {
+        let l = &self.tech.limits;
+        let (limit, bound, relation, fix) = if i < l.bias_min_a {
+            (
+                "limits.bias_min_a",
+                l.bias_min_a,
+                "below",
+                "raise the design's capacitance or rate (currents scale as C0 / omega)",
+            )
+        } else if i > l.bias_max_a {
+            ("limits.bias_max_a", l.bias_max_a, "above", "lower the design's capacitance or rate")
+        } else {
+            return Ok(());
+        };
+        Err(Error::Limit {
+            device: device.into(),
+            limit,
+            message: format!(
+                "bias current {} is {relation} the technology's {limit} = {}; {fix}",
+                si(i, "A"),
+                si(bound, "A")
+            ),
+        })
+    }
+
+    fn snap(&self, x: f64) -> f64 {
+        let g = self.tech.sizing.grid_m;
+        (x / g).ceil() * g
+    }
+
+    /// The `W/L` a transistor carrying `id` at balance needs, and whether it
+    /// is exact (above threshold) or a lower bound (below threshold).
+    fn aspect_ratio(&self, name: &str, pmos: bool, id: f64) -> Result<(f64, bool)> {
+        match (self.tech.region, self.tech.subthreshold, self.tech.above_threshold) {
+            (Region::Subthreshold, Some(s), _) => {
+                let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
+                // Weak inversion: W/L at least I_D / (IC_max I_spec); prefer square devices or longer.
+                Ok(((id / (self.tech.limits.inversion_max * ispec)).max(1.0), false))
+            }
+            (_, _, Some(a)) => {
+                let kp = if pmos { a.kp_p_a_per_v2 } else { a.kp_n_a_per_v2 };
+                Ok((2.0 * id / (kp * a.overdrive_v * a.overdrive_v), true))
+            }
+            _ => Err(Error::Unrealisable {
+                element: name.into(),
+                reason: "the technology gives no parameters for its region".into(),
+            }),
+        }
+    }
+
+    /// Sizes a transistor carrying `id` at balance.
+    pub fn size(&self, name: &str, pmos: bool, id: f64) -> Result<Sized> {
+        let sz = &self.tech.sizing;
+        let (ratio, exact) = self.aspect_ratio(name, pmos, id)?;
+        let mut l = sz.l_m;
+        let mut w = self.snap(ratio * l);
+        if w < sz.w_min_m {
+            if exact {
+                // Lengthen the device to keep W/L.
+                l = self.snap(sz.w_min_m / ratio);
+                w = self.snap(ratio * l);
+            } else {
+                w = self.snap(sz.w_min_m);
+            }
+        }
+        for (limit, value, bound, what, advice) in [
+            ("sizing.l_max_m", l, sz.l_max_m, "length", ""),
+            (
+                "sizing.w_max_m",
+                w,
+                sz.w_max_m,
+                "width",
+                "; lower the bias currents (the design's capacitance or rate)",
+            ),
+        ] {
+            if value > bound {
+                return Err(Error::Limit {
+                    device: name.into(),
+                    limit,
+                    message: format!(
+                        "{what} {} (W/L = {ratio:.3e} at {}) exceeds the technology's {limit} = {}{advice}",
+                        si(value, "m"),
+                        si(id, "A"),
+                        si(bound, "m")
+                    ),
+                });
+            }
+        }
+        self.operating_point(name, pmos, id, w, l, "")
+    }
+
+    /// Checks a transistor of given `w` and `l` carrying `id` against the
+    /// technology's width range and inversion limit.
+    pub fn size_fixed(&self, name: &str, pmos: bool, id: f64, w: f64, l: f64) -> Result<Sized> {
+        let sz = &self.tech.sizing;
+        for (limit, bad, bound, relation) in [
+            ("sizing.w_min_m", w < sz.w_min_m, sz.w_min_m, "is below"),
+            ("sizing.w_max_m", w > sz.w_max_m, sz.w_max_m, "exceeds"),
+        ] {
+            if bad {
+                return Err(Error::Limit {
+                    device: name.into(),
+                    limit,
+                    message: format!(
+                        "mirror width {} (for {}) {relation} the technology's {limit} = {}; the biases span \
+                         too wide a range for one reference, use ideal sources",
+                        si(w, "m"),
+                        si(id, "A"),
+                        si(bound, "m")
+                    ),
+                });
+            }
+        }
+        self.operating_point(name, pmos, id, w, l, &format!(" (W/L = {:.3e})", w / l))
+    }
+
+    /// The inversion coefficient and region of a sized transistor, checked
+    /// against the technology's inversion limit (`detail` adds to the message).
+    fn operating_point(
+        &self,
+        name: &str,
+        pmos: bool,
+        id: f64,
+        w: f64,
+        l: f64,
+        detail: &str,
+    ) -> Result<Sized> {
+        let (Region::Subthreshold, Some(s)) = (self.tech.region, self.tech.subthreshold) else {
+            return Ok(Sized { w, l, inversion: None, region: "saturation (square law)" });
+        };
+        let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
+        let ic = id / (ispec * w / l);
+        if ic > self.tech.limits.inversion_max {
+            return Err(Error::Limit {
+                device: name.into(),
+                limit: "limits.inversion_max",
+                message: format!(
+                    "inversion coefficient {ic:.3} at {}{detail} exceeds limits.inversion_max = {}",
+                    si(id, "A"),
+                    self.tech.limits.inversion_max
+                ),
+            });
+        }
+        let region = if ic < 0.1 { "weak inversion" } else { "moderate inversion" };
+        Ok(Sized { w, l, inversion: Some(ic), region })
+    }
+
+    /// Sizes and places a transistor carrying `id` at balance.
+    pub fn mos(
+        &mut self,
+        name: String,
+        nodes: Nodes<'_>,
+        pmos: bool,
+        id: f64,
+        element: &str,
+        role: Role,
+    ) -> Result<()> {
+        let sized = self.size(&name, pmos, id)?;
+        self.push_mos(name, nodes, pmos, id, sized, element, role);
+        Ok(())
+    }
+
+    /// Places a sized transistor.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_mos(
+        &mut self,
+        name: String,
+        Nodes([d, g, s, b]): Nodes<'_>,
+        pmos: bool,
+        id: f64,
+        sized: Sized,
+        element: &str,
+        role: Role,
+    ) {
+        let model = if pmos { self.tech.pmos.clone() } else { self.tech.nmos.clone() };
+        let (d, g, s, b) = (d.into(), g.into(), s.into(), b.into());
+        self.els
+            .push(el(name.clone(), ElementKind::Mosfet { d, g, s, b, model, w_m: sized.w, l_m: sized.l }));
+        self.devices.push(DeviceReport {
+            w_m: Some(sized.w),
+            l_m: Some(sized.l),
+            current_a: Some(id),
+            inversion: sized.inversion,
+            region: Some(sized.region.into()),
+            ..report(name, DeviceKind::mos(pmos), element, role)
+        });
+    }
+
+    /// Places an ideal DC current source of `i` from `p` through itself to `n`.
+    pub fn current_source(&mut self, name: String, p: &str, n: &str, i: f64, element: &str, role: Role) {
+        self.els.push(el(
+            name.clone(),
+            ElementKind::CurrentSource {
+                p: p.into(),
+                n: n.into(),
+                waveform: Waveform::Dc { value: i },
+                dc: None,
+            },
+        ));
+        self.devices.push(DeviceReport {
+            current_a: Some(i),
+            ..report(name, DeviceKind::CurrentSource, element, role)
+        });
+    }
+
+    /// The node at `V_ref + s delta` (a reference voltage source), created once per offset.
+    pub fn reference(&mut self, delta: f64) -> String {
+        if delta == 0.0 {
+            return "vref".into();
+        }
+        let key = (delta * 1e6).round() as i64;
+        if let Some((_, n)) = self.refs.iter().find(|(k, _)| *k == key) {
+            return n.clone();
+        }
+        let node = format!("ref{}", self.refs.len() + 1);
+        let v = self.scales.v_ref_v + self.scales.s_volt * delta;
+        let name = format!("V{node}");
+        self.els.push(dc_voltage(&name, &node, v));
+        self.devices.push(DeviceReport {
+            value: Some(v),
+            ..report(name, DeviceKind::VoltageSource, "bias", Role::Reference { offset: delta })
+        });
+        self.refs.push((key, node.clone()));
+        node
+    }
+
+    /// A five-transistor transconductance amplifier: NMOS pair, PMOS mirror,
+    /// tail bias `ib`; the output sources `ib f((V+ - V-)/s)` into `out`.
+    pub fn ta(
+        &mut self,
+        tag: &str,
+        element: &str,
+        plus: &str,
+        minus: &str,
+        out: &str,
+        ib: f64,
+    ) -> Result<()> {
+        let tail = format!("{tag}_t");
+        let mirror = format!("{tag}_m");
+        let half = ib / 2.0;
+        let pair = Role::InputPair { plus: true };
+        self.mos(format!("M{tag}_p"), Nodes([&mirror, plus, &tail, "0"]), false, half, element, pair)?;
+        let pair = Role::InputPair { plus: false };
+        self.mos(format!("M{tag}_n"), Nodes([out, minus, &tail, "0"]), false, half, element, pair)?;
+        self.mirror_load(tag, element, out, half)?;
+        self.bias(tag, element, ib)
+    }
+
+    /// The PMOS mirror load of amplifier `tag`, carrying `i` at balance.
+    fn mirror_load(&mut self, tag: &str, element: &str, out: &str, i: f64) -> Result<()> {
+        let mirror = format!("{tag}_m");
+        let diode = Nodes([&mirror, &mirror, "vdd", "vdd"]);
+        self.mos(format!("M{tag}_d"), diode, true, i, element, Role::MirrorDiode)?;
+        self.mos(
+            format!("M{tag}_o"),
+            Nodes([out, &mirror, "vdd", "vdd"]),
+            true,
+            i,
+            element,
+            Role::MirrorOutput,
+        )
+    }
+
+    /// The tail bias of amplifier `tag` (an ideal current source from its
+    /// tail node, or an NMOS mirror device sized in [`Builder::finish_mirrors`]).
+    fn bias(&mut self, tag: &str, element: &str, ib: f64) -> Result<()> {
+        let tail = format!("{tag}_t");
+        let iname = format!("I{tag}_b");
+        self.check_bias(&iname, ib)?;
+        match self.bias {
+            BiasSource::Mirrors => {
+                self.pending_mirror(format!("M{tag}_b"), element, Biased::Tail, tail, false, ib)
+            }
+            BiasSource::Ideal => {
+                let role = Role::Bias { of: Biased::Tail, source: BiasSource::Ideal };
+                self.current_source(iname, &tail, "0", ib, element, role);
+            }
+        }
+        Ok(())
+    }
+
+    /// A bias current `current_a` into (`pmos`: a source from `vdd`) or out
+    /// of `drain`, realised as a mirror transistor when the mirrors are sized.
+    pub fn pending_mirror(
+        &mut self,
+        device: String,
+        element: &str,
+        of: Biased,
+        drain: String,
+        pmos: bool,
+        current_a: f64,
+    ) {
+        self.mirrors.push(PendingMirror { device, element: element.into(), of, drain, pmos, current_a });
+    }
+
+    /// A transconductance amplifier (below threshold) whose input pair has
+    /// a built-in offset `delta` model volts: the weaker input device is
+    /// `exp(2 |delta|)` times longer, times the technology's
+    /// `offset_length_factor` (the short device's reverse short-channel
+    /// deficit; same width, so narrow-width effects cancel), and
+    /// the output sources `ib tanh((V+ - V-)/s - delta)` into `out`.
+    /// Returns the offset realised after the lengths are snapped to the grid.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ta_offset(
+        &mut self,
+        tag: &str,
+        element: &str,
+        plus: &str,
+        minus: &str,
+        out: &str,
+        ib: f64,
+        delta: f64,
+    ) -> Result<f64> {
+        if delta == 0.0 {
+            self.ta(tag, element, plus, minus, out, ib)?;
+            return Ok(0.0);
+        }
+        let tail = format!("{tag}_t");
+        let mirror = format!("{tag}_m");
+        let r = (2.0 * delta.abs()).exp();
+        // At balance the short device carries ib r / (1 + r), the long one
+        // ib / (1 + r): both at the same inversion coefficient.
+        let i_short = ib * r / (1.0 + r);
+        let i_long = ib / (1.0 + r);
+        // delta > 0: the + device is the weaker (longer) one.
+        let long_is_plus = delta > 0.0;
+        let (name_p, name_n) = (format!("M{tag}_p"), format!("M{tag}_n"));
+        let (short_name, long_name) = if long_is_plus { (&name_n, &name_p) } else { (&name_p, &name_n) };
+        let short = self.size(short_name, false, i_short)?;
+        // The technology's correction for the short device's deficit (reverse
+        // short-channel effect): the current ratio is `r`, not the length ratio.
+        let factor = self.tech.subthreshold.map_or(1.0, |s| s.offset_length_factor);
+        let l_long = self.snap(r * factor * short.l);
+        if l_long > self.tech.sizing.l_max_m {
+            return Err(Error::Limit {
+                device: long_name.clone(),
+                limit: "sizing.l_max_m",
+                message: format!(
+                    "length {} (offset {delta} model V needs a length ratio {r:.2}) exceeds the technology's \
+                     sizing.l_max_m = {}",
+                    si(l_long, "m"),
+                    si(self.tech.sizing.l_max_m, "m")
+                ),
+            });
+        }
+        let realised = (l_long / (factor * short.l)).ln() / 2.0 * delta.signum();
+        let long = Sized {
+            l: l_long,
+            inversion: short.inversion.map(|ic| ic * (i_long / i_short) * (l_long / short.l)),
+            ..short
+        };
+        let role_short = Role::OffsetShort { plus: !long_is_plus, offset: realised };
+        let role_long = Role::OffsetLong { plus: long_is_plus, length_ratio: l_long / short.l };
+        let (p, n) = if long_is_plus {
+            ((i_long, long, role_long), (i_short, short, role_short))
+        } else {
+            ((i_short, short, role_short), (i_long, long, role_long))
+        };
+        self.push_mos(name_p, Nodes([&mirror, plus, &tail, "0"]), false, p.0, p.1, element, p.2);
+        self.push_mos(name_n, Nodes([out, minus, &tail, "0"]), false, n.0, n.1, element, n.2);
+        self.mirror_load(tag, element, out, p.0)?;
+        self.bias(tag, element, ib)?;
+        Ok(realised)
+    }
+
+    /// A signed multi-tanh sum: current `sum_j c_j tanh(x - shift - d_j)`
+    /// into `out`, `x` the model voltage of `node`, one amplifier per term
+    /// (a positive `c_j` drives the `+` input with `node`, a negative one the
+    /// `-` input). Terms below the technology's smallest bias are left out;
+    /// returns the `(c_j, shift + d_j)` realised.
+    #[allow(clippy::too_many_arguments)]
+    pub fn multi_tanh(
+        &mut self,
+        tag: &str,
+        element: &str,
+        node: &str,
+        shift: f64,
+        out: &str,
+        coefs: &[f64],
+        offsets: &[f64],
+    ) -> Result<Vec<(f64, f64)>> {
+        let mut done = Vec::new();
+        for (j, (&c, &d)) in coefs.iter().zip(offsets).enumerate() {
+            if c.abs() < self.tech.limits.bias_min_a {
+                continue;
+            }
+            let r = self.reference(shift + d);
+            let t = format!("{tag}{j}");
+            if c > 0.0 {
+                self.ta(&t, element, node, &r, out, c)?;
+            } else {
+                self.ta(&t, element, &r, node, out, -c)?;
+            }
+            done.push((c, shift + d));
+        }
+        Ok(done)
+    }
+
+    /// Sizes the pending mirrors: the reference devices are square (`L =
+    /// sizing.l_m`), the reference current puts the largest mirror at half
+    /// `sizing.w_max_m`, and every mirror has
+    /// the reference's length and `I_b / I_ref` times its width, snapped to
+    /// the grid (its reported current is the one the snapped width gives).
+    pub fn finish_mirrors(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.mirrors);
+        let Some(i_min) = pending.iter().map(|m| m.current_a).reduce(f64::min) else { return Ok(()) };
+        let i_max = pending.iter().map(|m| m.current_a).fold(0.0, f64::max);
+        let sz = self.tech.sizing;
+        let l = sz.l_m;
+        // A square reference device (narrow devices have a threshold shift
+        // the W/L rule does not know), its current such that the largest
+        // mirror is half the widest device, at most the largest bias.
+        let w_ref = self.snap(l.max(sz.w_min_m)).min(sz.w_max_m);
+        let i_ref = (i_max * w_ref / (0.5 * sz.w_max_m)).clamp(i_min, i_max);
+        let reference = self.size_fixed(REF_DIODE_N, false, i_ref, w_ref, l)?;
+        self.check_bias(REF_SOURCE, i_ref)?;
+        self.current_source(REF_SOURCE.into(), "vdd", REF_NODE_N, i_ref, "bias", Role::MirrorReference);
+        let n_ref = Nodes([REF_NODE_N, REF_NODE_N, "0", "0"]);
+        self.push_mos(REF_DIODE_N.into(), n_ref, false, i_ref, reference, "bias", Role::MirrorReferenceDiode);
+        if pending.iter().any(|m| m.pmos) {
+            self.pmos_reference(i_ref, reference.w, l)?;
+        }
+        for m in pending {
+            let w = (reference.w * m.current_a / i_ref / sz.grid_m).round() * sz.grid_m;
+            let sized = self.size_fixed(&m.device, m.pmos, m.current_a, w, l)?;
+            let realised = i_ref * sized.w / reference.w;
+            self.check_bias(&m.device, realised)?;
+            let nodes = if m.pmos {
+                Nodes([m.drain.as_str(), REF_NODE_P, "vdd", "vdd"])
+            } else {
+                Nodes([m.drain.as_str(), REF_NODE_N, "0", "0"])
+            };
+            let role = Role::Bias { of: m.of, source: BiasSource::Mirrors };
+            self.push_mos(m.device, nodes, m.pmos, realised, sized, &m.element, role);
+        }
+        Ok(())
+    }
+
+    /// The PMOS reference: an NMOS mirror of the reference current into a diode-connected PMOS.
+    fn pmos_reference(&mut self, i_ref: f64, w_ref: f64, l: f64) -> Result<()> {
+        let sized = self.size_fixed("Mref_pn", false, i_ref, w_ref, l)?;
+        let nodes = Nodes([REF_NODE_P, REF_NODE_N, "0", "0"]);
+        self.push_mos("Mref_pn".into(), nodes, false, i_ref, sized, "bias", Role::MirrorReferenceToPmos);
+        let sized = self.size_fixed(REF_DIODE_P, true, i_ref, w_ref, l)?;
+        let nodes = Nodes([REF_NODE_P, REF_NODE_P, "vdd", "vdd"]);
+        self.push_mos(REF_DIODE_P.into(), nodes, true, i_ref, sized, "bias", Role::MirrorReferencePmosDiode);
+        Ok(())
+    }
+
+    /// Places a capacitor `c` from `node` to ground, checked against the technology's limit.
+    pub fn capacitor(&mut self, name: String, node: &str, c: f64, element: &str, role: Role) -> Result<()> {
+        if c > self.tech.limits.capacitance_max_f {
+            return Err(Error::Limit {
+                device: name,
+                limit: "limits.capacitance_max_f",
+                message: format!(
+                    "capacitance {} exceeds the technology's limits.capacitance_max_f = {}",
+                    si(c, "F"),
+                    si(self.tech.limits.capacitance_max_f, "F")
+                ),
+            });
+        }
+        self.els.push(el(
+            name.clone(),
+            ElementKind::Capacitor { p: node.into(), n: "0".into(), c_farad: c, ic_volt: None },
+        ));
+        self.devices
+            .push(DeviceReport { value: Some(c), ..report(name, DeviceKind::Capacitor, element, role) });
+        Ok(())
+    }
+
+    /// Adds a behavioural current `expr` from `p` through itself to `n` to the ideal model.
+    pub fn ideal_current(&mut self, name: String, p: &str, n: &str, expr: Expr) {
+        self.ideal.push(el(name, ElementKind::BehaviouralCurrent { p: p.into(), n: n.into(), expr }));
+    }
+}
+
+fn dc_voltage(name: &str, node: &str, v: f64) -> Element<f64> {
+    el(
+        name.into(),
+        ElementKind::VoltageSource {
+            p: node.into(),
+            n: "0".into(),
+            waveform: Waveform::Dc { value: v },
+            dc: None,
+        },
+    )
+}
