@@ -850,10 +850,10 @@ pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_m: 
     let old = d.w_m.unwrap_or(w);
     d.inversion = d.inversion.map(|ic| ic * old / w);
     d.w_m = Some(w);
-    for e in &mut r.circuit.elements {
-        if let (true, ElementKind::Mosfet { w_m, .. }) = (e.name == device, &mut e.kind) {
-            *w_m = w;
-        }
+    for e in r.circuit.elements.iter_mut().filter(|e| e.name == device) {
+        e.kind
+            .set_field("w_m", w)
+            .map_err(|err| Error::Unrealisable { element: device.into(), reason: err.to_string() })?;
     }
     Ok(())
 }

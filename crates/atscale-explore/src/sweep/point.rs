@@ -6,11 +6,11 @@
 //! 1. a `.param` of a netlist (`gain`),
 //! 2. an element's value (`Iext`: a DC source's value, a resistance, a
 //!    capacitance or an inductance),
-//! 3. a field of an element (`Msn.law.alpha`, `Msp.states.0.x0`): the path
-//!    of the field in the element's JSON form (see `atscale summary --json`).
+//! 3. a numeric parameter of an element (`Msn.law.alpha`, `Msp.states.0.x0`):
+//!    its path as [`atscale_circuit::field`] names it (the path of the number
+//!    in the element's JSON form, see `atscale summary --json`).
 
-use atscale_circuit::{Circuit, ElementKind, FlatCircuit, ResistiveLaw, Value as CValue, Waveform};
-use serde_json::Value as Json;
+use atscale_circuit::{Circuit, ElementKind, FlatCircuit, Value as CValue, Waveform};
 
 use atscale_circuit::random::Rng;
 use atscale_design::scaling::magnify;
@@ -22,8 +22,8 @@ pub enum Target {
     Param(usize),
     /// An element's value, by index in the flat circuit.
     Value(usize),
-    /// A numeric field of an element: element index and JSON path.
-    Field(usize, Vec<String>),
+    /// A numeric parameter of an element: element index and path ([`atscale_circuit::field`]).
+    Field(usize, String),
 }
 
 /// A resolved parameter: where it lands, its nominal value and unit.
@@ -76,65 +76,12 @@ fn set_element_value(kind: &mut ElementKind<f64>, x: f64) {
     }
 }
 
-/// The unit of a field, from its name and the element it is in.
-fn field_unit(kind: &ElementKind<f64>, path: &[String]) -> Option<&'static str> {
-    let leaf = path.last()?.as_str();
-    let by_suffix =
-        [("_ohm", "Ohm"), ("_farad", "F"), ("_henry", "H"), ("_volt", "V"), ("_amp", "A"), ("_s", "s")];
-    if let Some((_, u)) = by_suffix.iter().find(|(s, _)| leaf.ends_with(s)) {
-        return Some(u);
-    }
-    let law = path.first().map(String::as_str) == Some("law");
-    match (kind, law, leaf) {
-        (ElementKind::CurrentSource { .. }, _, "value" | "dc") => Some("A"),
-        (ElementKind::VoltageSource { .. }, _, "value" | "dc") => Some("V"),
-        (ElementKind::NonlinearResistor { law: ResistiveLaw::Tanh { .. }, .. }, true, "alpha") => Some("A"),
-        (ElementKind::NonlinearResistor { law: ResistiveLaw::Tanh { .. }, .. }, true, "delta" | "w") => {
-            Some("V")
-        }
-        (ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. }, true, "a") => Some("A/V^3"),
-        (ElementKind::NonlinearResistor { law: ResistiveLaw::Cubic { .. }, .. }, true, "b") => Some("S"),
-        (ElementKind::Memristive { .. }, true, "alpha") => Some("A"),
-        _ => None,
-    }
-}
-
-fn json_get<'a>(mut v: &'a Json, path: &[String]) -> Option<&'a Json> {
-    for key in path {
-        v = match v {
-            Json::Object(m) => m.get(key)?,
-            Json::Array(a) => a.get(key.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(v)
-}
-
-fn json_get_mut<'a>(mut v: &'a mut Json, path: &[String]) -> Option<&'a mut Json> {
-    for key in path {
-        v = match v {
-            Json::Object(m) => m.get_mut(key)?,
-            Json::Array(a) => a.get_mut(key.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(v)
-}
-
-fn numeric_fields(v: &Json, prefix: &str, out: &mut Vec<String>) {
-    match v {
-        Json::Number(_) => out.push(prefix.to_string()),
-        Json::Object(m) => {
-            for (k, x) in m {
-                numeric_fields(x, &format!("{prefix}.{k}"), out);
-            }
-        }
-        Json::Array(a) => {
-            for (k, x) in a.iter().enumerate() {
-                numeric_fields(x, &format!("{prefix}.{k}"), out);
-            }
-        }
-        _ => {}
+fn field_list(kind: &ElementKind<f64>, element: &str) -> String {
+    let paths: Vec<String> = kind.fields().into_iter().map(|f| format!("{element}.{}", f.path)).collect();
+    if paths.is_empty() {
+        "none".into()
+    } else {
+        paths.join(", ")
     }
 }
 
@@ -158,10 +105,7 @@ pub fn resolve(
         };
         return Ok(Resolved { target: Target::Param(k), nominal, unit: unit.unwrap_or("-").to_string() });
     }
-    let (element, path): (&str, Vec<String>) = match name.split_once('.') {
-        Some((e, rest)) => (e, rest.split('.').map(str::to_string).collect()),
-        None => (name, Vec::new()),
-    };
+    let (element, path) = name.split_once('.').unwrap_or((name, ""));
     let Some(k) = flat.elements.iter().position(|e| e.name.eq_ignore_ascii_case(element)) else {
         let params: Vec<&str> = circuit.params.iter().map(|p| p.name.as_str()).collect();
         let elements: Vec<&str> = flat.elements.iter().map(|e| e.name.as_str()).collect();
@@ -174,13 +118,10 @@ pub fn resolve(
     let kind = &flat.elements[k].kind;
     if path.is_empty() {
         let Some((nominal, u)) = element_value(kind) else {
-            let json = serde_json::to_value(kind).map_err(|e| e.to_string())?;
-            let mut fields = Vec::new();
-            numeric_fields(&json, &flat.elements[k].name, &mut fields);
             return Err(format!(
                 "element `{element}` ({}) has no single value; name one of its fields: {}",
                 kind.class_name(),
-                fields.join(", ")
+                field_list(kind, &flat.elements[k].name)
             ));
         };
         if let Some(given) = unit.filter(|g| *g != u) {
@@ -188,47 +129,26 @@ pub fn resolve(
         }
         return Ok(Resolved { target: Target::Value(k), nominal, unit: u.to_string() });
     }
-    let json = serde_json::to_value(kind).map_err(|e| e.to_string())?;
-    let Some(Json::Number(x)) = json_get(&json, &path) else {
-        let mut fields = Vec::new();
-        numeric_fields(&json, &flat.elements[k].name, &mut fields);
+    let Some(field) = kind.field(path) else {
         return Err(format!(
             "`{name}` is not a numeric field of `{element}`; its numeric fields are {}",
-            fields.join(", ")
+            field_list(kind, &flat.elements[k].name)
         ));
     };
-    let nominal = x.as_f64().unwrap_or(f64::NAN);
-    let unit = match (unit, field_unit(kind, &path)) {
-        (Some(given), Some(known)) if given != known => {
-            return Err(format!("`{name}` is in {known}, not {given}"))
-        }
-        (Some(given), _) => given.to_string(),
-        (None, Some(known)) => known.to_string(),
-        (None, None) => {
-            return Err(format!("cannot tell the unit of `{name}`; add unit = \"...\" to its [[parameter]]"))
-        }
-    };
-    Ok(Resolved { target: Target::Field(k, path), nominal, unit })
+    if let Some(given) = unit.filter(|g| *g != field.unit) {
+        return Err(format!("`{name}` is in {}, not {given}", field.unit));
+    }
+    Ok(Resolved {
+        target: Target::Field(k, path.to_string()),
+        nominal: field.value,
+        unit: field.unit.to_string(),
+    })
 }
 
-fn set_field(
-    flat: &mut FlatCircuit,
-    k: usize,
-    path: &[String],
-    f: impl FnOnce(f64) -> f64,
-) -> Result<(), String> {
+fn set_field(flat: &mut FlatCircuit, k: usize, path: &str, f: impl FnOnce(f64) -> f64) -> Result<(), String> {
     let el = &mut flat.elements[k];
-    let mut json = serde_json::to_value(&el.kind).map_err(|e| e.to_string())?;
-    let slot = json_get_mut(&mut json, path)
-        .ok_or_else(|| format!("`{}` has no field {}", el.name, path.join(".")))?;
-    let old =
-        slot.as_f64().ok_or_else(|| format!("field {} of `{}` is not a number", path.join("."), el.name))?;
-    let new = f(old);
-    *slot = serde_json::Number::from_f64(new)
-        .map(Json::Number)
-        .ok_or_else(|| format!("{} of `{}` would be {new}", path.join("."), el.name))?;
-    el.kind = serde_json::from_value(json).map_err(|e| format!("`{}`: {e}", el.name))?;
-    Ok(())
+    let old = el.kind.field(path).map_or(f64::NAN, |f| f.value);
+    el.kind.set_field(path, f(old)).map_err(|e| format!("`{}`: {e}", el.name))
 }
 
 /// A Monte Carlo spread resolved against the circuit.
