@@ -102,6 +102,20 @@ fn no_netlist_route_runs_a_command_without_allow_control() {
             format!("* corners\n.lib tt\nR3 a 0 1e6\n.control\n{}\n.endc\n.endl tt\n", shell(&lib)),
         )],
     );
+    // A card whose second character is `#` turns into a `*#` command line
+    // when ngspice comments it out: it rewrites B sources and E/G `value=`
+    // sources, and drops the lines of an unused subcircuit and `;` comments.
+    let hashed: [(&str, fn(&str) -> String); 4] = [
+        ("bsource", |p| format!("b#shell touch {p} i={{0}}\nR9 touch 0 1k\nR8 {p} 0 1k\n")),
+        ("evalue", |p| format!("e#shell touch {p} value={{0}}\nR9 touch 0 1k\nR8 {p} 0 1k\n")),
+        ("unused", |p| format!(".subckt unused x y\nr#shell touch {p} 1k\n.ends\n")),
+        ("semicolon", |p| format!(";#shell touch {p}\n")),
+    ];
+    for (name, card) in hashed {
+        let marker = m(name);
+        let body = format!("{RC}{}.end\n", card(marker.to_str().expect("UTF-8")));
+        refused(d, &format!("{name}.cir"), &body, &marker, &[]);
+    }
     let script = m("ng-script");
     let body = format!("*ng_script\n{}\nR1 a 0 1\n.end\n", shell(&script));
     // A `.title *ng_script` turns the deck into a script once ngspice swaps the title in.

@@ -70,6 +70,12 @@ pub enum RouteKind {
     StarHash,
     /// A first line starting with `*ng_script`: the file is a command script.
     NgScript,
+    /// A line whose second character is `#` (`b#shell ...`): ngspice
+    /// comments out some cards by overwriting their first character with
+    /// `*` (B sources and E/G `value=` sources it rewrites, lines in unused
+    /// subcircuits or false `.if` branches, `;` comments), which turns such
+    /// a line into a `*#` command line after atscale has read the deck.
+    HashSecond,
 }
 
 impl RouteKind {
@@ -79,6 +85,10 @@ impl RouteKind {
             RouteKind::ControlBlock => "a .control block",
             RouteKind::StarHash => "a `*#` line, which ngspice runs as a command",
             RouteKind::NgScript => "a first line `*ng_script`, which makes ngspice run the file as commands",
+            RouteKind::HashSecond => {
+                "a line whose second character is `#`, which ngspice runs as a command once it comments \
+                 the line out (it overwrites the first character with `*`)"
+            }
         }
     }
 }
@@ -380,6 +390,11 @@ fn safe_title(title: &str) -> String {
 
 /// `s` without leading blanks, counting a byte order mark as one (ngspice
 /// removes one at the start of any line).
+/// Whether the second character of `s` is `#`.
+fn second_is_hash(s: &str) -> bool {
+    s.chars().nth(1) == Some('#')
+}
+
 fn trim_line_start(s: &str) -> &str {
     s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
@@ -551,6 +566,9 @@ impl Reader {
             if t.starts_with('*') {
                 self.comment(fid, &file, n, raw, t, top);
                 continue;
+            }
+            if second_is_hash(raw) || second_is_hash(t) {
+                self.route(RouteKind::HashSecond, &file, n, raw);
             }
             self.leading = false;
             if word.starts_with(".control") {
@@ -801,6 +819,16 @@ mod tests {
 
     fn deck(text: &str) -> Deck {
         Deck::from_text(text, "t.cir", None, &DeckLimits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_second_hash_is_a_route_wherever_the_line_is() {
+        let d = deck("t\nb#shell x y i={0}\n  e#a b c value={1}\n;#shell ls\n+# continued\nR#1 a 0 1\nR1# a 0 1\n.end\n");
+        let lines: Vec<_> =
+            d.control_routes().iter().filter(|r| r.kind == RouteKind::HashSecond).map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 5, 6]);
+        assert!(d.check_control(false).is_err());
+        assert!(d.check_control(true).is_ok());
     }
 
     #[test]

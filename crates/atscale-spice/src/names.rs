@@ -20,7 +20,7 @@ use atscale_circuit::expr::Func;
 use crate::error::{Error, Result};
 
 /// The characters a name may contain: ASCII letters and digits, `_`, `.` and
-/// `#`. Nothing here can end a line, start a comment (`*`, `;`, `$`), open an
+/// `#` (never second: see [`check_name`]). Nothing here can end a line, start a comment (`*`, `;`, `$`), open an
 /// expression (`{`, `'`), separate fields (`=`, `(`, `,`) or be read as an
 /// operator inside `v(...)`.
 pub const SAFE_NAME_CHARS: &str = "A-Z a-z 0-9 _ . #";
@@ -53,6 +53,14 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<()> {
             what,
             name: name.into(),
             reason: "names must start with a letter, digit or `_`",
+        });
+    }
+    if name.chars().nth(1) == Some('#') {
+        return Err(Error::UnsafeName {
+            what,
+            name: name.into(),
+            reason: "a `#` as second character makes a card that ngspice runs as a `*#` command once it \
+                     comments the card out",
         });
     }
     Ok(())
@@ -168,6 +176,11 @@ mod tests {
     fn names() {
         assert!(check_name("element", "R1").is_ok());
         assert!(check_name("element", "x1.n#2").is_ok());
+        assert!(
+            check_name("element", "b#shell").is_err(),
+            "second `#` becomes `*#` when ngspice comments the card out"
+        );
+        assert!(check_node("n#1").is_err());
         for bad in ["", "a b", "a\nb", ".control", "a;b", "a$b", "a{b", "a=b", "a(b", "-a", "é"] {
             assert!(check_name("element", bad).is_err(), "{bad:?}");
         }
