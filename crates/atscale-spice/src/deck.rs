@@ -37,6 +37,10 @@ use crate::number::format_number;
 use crate::parse::source::{self, Logical};
 use atscale_circuit::analysis::Tran;
 
+/// The longest title given to ngspice, bytes (before a `title: ` prefix):
+/// ngspice 39 aborts on a title of 511 bytes.
+pub const MAX_TITLE_BYTES: usize = 400;
+
 /// How deeply `.include`/`.lib` may nest.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -374,27 +378,34 @@ fn title_text(card: &str) -> &str {
 
 /// The first line as ngspice may read it. ngspice reads the first line with
 /// `fgets` into 5000 bytes (a longer line goes on as a second line) and acts
-/// on `.include`/`.lib` even there: the title is cut to 1000 characters,
-/// control characters become blanks, and a title that would read as a card
-/// or a comment (`.`, `*`, `+`, `@`, `;`, `$`) or is empty gets `title: ` in
-/// front.
+/// on `.include`/`.lib` even there; and ngspice 39 aborts on a title of
+/// 511 bytes or more (a fortified buffer overflow). So the title is cut to
+/// [`MAX_TITLE_BYTES`], control characters become blanks, and a title that
+/// would read as a card or a comment (`.`, `*`, `+`, `@`, `;`, `$`, a second
+/// character `#`) or is empty gets `title: ` in front.
 fn safe_title(title: &str) -> String {
-    let clean: String = title.chars().take(1000).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let mut clean = String::new();
+    for c in title.chars().map(|c| if c.is_control() { ' ' } else { c }) {
+        if clean.len() + c.len_utf8() > MAX_TITLE_BYTES {
+            break;
+        }
+        clean.push(c);
+    }
     let t = trim_line_start(&clean);
-    if t.is_empty() || t.starts_with(['.', '*', '+', '@', ';', '$']) {
+    if t.is_empty() || t.starts_with(['.', '*', '+', '@', ';', '$']) || second_is_hash(t) {
         format!("title: {clean}")
     } else {
         clean
     }
 }
 
-/// `s` without leading blanks, counting a byte order mark as one (ngspice
-/// removes one at the start of any line).
 /// Whether the second character of `s` is `#`.
 fn second_is_hash(s: &str) -> bool {
     s.chars().nth(1) == Some('#')
 }
 
+/// `s` without leading blanks, counting a byte order mark as one (ngspice
+/// removes one at the start of any line).
 fn trim_line_start(s: &str) -> &str {
     s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
@@ -868,8 +879,11 @@ mod tests {
         // A title longer than ngspice's first-line buffer is cut, never split.
         let long = format!("{}*# shell x", "T".repeat(4999));
         let text = deck(&format!("{long}\nR1 a 0 1\n.end\n")).ngspice_text(false, None).unwrap();
-        assert_eq!(text.lines().next().map(|l| l.chars().count()), Some(1000));
+        assert_eq!(text.lines().next().map(str::len), Some(MAX_TITLE_BYTES));
         assert!(!text.contains("shell"));
+        // Cut on a character boundary.
+        let text = deck(&format!("{}\nR1 a 0 1\n.end\n", "é".repeat(300))).ngspice_text(false, None).unwrap();
+        assert_eq!(text.lines().next(), Some("é".repeat(MAX_TITLE_BYTES / 2).as_str()));
     }
 
     #[test]
