@@ -226,6 +226,26 @@ fn ngspice_output_is_held_bounded() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
+#[test]
+fn ngspice_runs_under_a_memory_limit() {
+    // 884 bytes that expand to 262,144 BSIM4 devices (ngspice grows to 1.7 GB
+    // without a limit): under 300 MB of address space it stops, and the
+    // error names the limit and the option that raises it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut net =
+        String::from("tree\n.model nch nmos(level=54)\n.subckt s0 a b\nM1 a a b b nch W=1u L=1u\n.ends\n");
+    for k in 1..=18 {
+        net.push_str(&format!(".subckt s{k} a b\nX1 a m s{j}\nX2 m b s{j}\n.ends\n", j = k - 1));
+    }
+    net.push_str("X0 a 0 s18\nV1 a 0 1\n.tran 1u 10u\n.end\n");
+    let p = write(dir.path(), "tree.cir", &net);
+    let out = refused(
+        &["sim", s(&p), "--engine", "ngspice", "--max-engine-memory", "300meg"],
+        "--max-engine-memory",
+    );
+    assert!(text(&out).contains("300 MB"), "{}", text(&out));
+}
+
 // ---------------------------------------------------------------------- hangs
 
 #[test]

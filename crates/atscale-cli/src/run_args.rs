@@ -49,6 +49,9 @@ pub struct LimitArgs {
     /// Largest waveform data one run holds (native results, ngspice raw file), bytes [default: 256meg].
     #[arg(long, value_name = "BYTES")]
     max_memory: Option<String>,
+    /// Largest address space of an ngspice run, bytes [default: 4g].
+    #[arg(long, value_name = "BYTES")]
+    max_engine_memory: Option<String>,
 }
 
 impl LimitArgs {
@@ -61,6 +64,8 @@ impl LimitArgs {
             max_depth: depth(&self.max_depth)?.unwrap_or(d.max_depth),
             max_steps: count("--max-steps", &self.max_steps)?.unwrap_or(d.max_steps),
             max_memory_bytes: count("--max-memory", &self.max_memory)?.unwrap_or(d.max_memory_bytes),
+            max_engine_memory_bytes: count("--max-engine-memory", &self.max_engine_memory)?
+                .unwrap_or(d.max_engine_memory_bytes),
             timeout,
         })
     }

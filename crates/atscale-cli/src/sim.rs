@@ -175,12 +175,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, &cfg.limits)?,
         Engine::Ngspice => {
             let runner = NgspiceRunner::detect_within(cfg.limits.timeout)?;
-            let settings = NgspiceSettings {
-                event_accuracy_s: None,
-                timeout: cfg.limits.timeout,
-                allow_control: cfg.allow_control,
-                max_raw_bytes: cfg.limits.max_memory_bytes,
-            };
+            let settings = NgspiceSettings::new(&cfg.limits, cfg.allow_control, None);
             run_ngspice(&runner, &prepared, &cfg.overrides, &cfg.probes, &cfg.events, &settings)?
         }
         Engine::Spice21 => {

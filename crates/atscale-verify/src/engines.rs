@@ -249,6 +249,21 @@ pub struct NgspiceSettings {
     pub allow_control: bool,
     /// Largest raw file read, bytes.
     pub max_raw_bytes: u64,
+    /// ngspice's address space, bytes.
+    pub max_engine_memory_bytes: u64,
+}
+
+impl NgspiceSettings {
+    /// The settings of a run under `limits`.
+    pub fn new(limits: &Limits, allow_control: bool, event_accuracy_s: Option<f64>) -> NgspiceSettings {
+        NgspiceSettings {
+            event_accuracy_s,
+            timeout: limits.timeout,
+            allow_control,
+            max_raw_bytes: limits.max_memory_bytes,
+            max_engine_memory_bytes: limits.max_engine_memory_bytes,
+        }
+    }
 }
 
 /// Runs ngspice on the netlist text and extracts events from its own points.
@@ -267,6 +282,7 @@ pub fn run_ngspice(
         event_accuracy_s: s.event_accuracy_s,
         allow_control: s.allow_control,
         max_raw_bytes: s.max_raw_bytes,
+        max_engine_memory_bytes: s.max_engine_memory_bytes,
         ..RunOptions::default()
     };
     let run = runner.run(&p.deck, &p.path, &opts)?;

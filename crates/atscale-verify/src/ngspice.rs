@@ -82,6 +82,10 @@ const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
 /// then held as columns of the same size).
 pub const DEFAULT_MAX_RAW_BYTES: u64 = 256 << 20;
 
+/// Default limit of ngspice's address space: 4 GiB (a 262,144-device BSIM4
+/// netlist of 884 bytes grew ngspice to 1.7 GB resident).
+pub const DEFAULT_MAX_ENGINE_MEMORY: u64 = 4 << 30;
+
 /// Number of stderr lines kept in errors.
 const TAIL_LINES: usize = 20;
 
@@ -174,6 +178,9 @@ pub struct RunOptions {
     pub allow_control: bool,
     /// Largest raw file read, bytes. Default [`DEFAULT_MAX_RAW_BYTES`].
     pub max_raw_bytes: u64,
+    /// ngspice's address space, bytes (`RLIMIT_AS`): a small netlist can
+    /// expand to millions of devices. Default [`DEFAULT_MAX_ENGINE_MEMORY`].
+    pub max_engine_memory_bytes: u64,
 }
 
 impl Default for RunOptions {
@@ -187,6 +194,7 @@ impl Default for RunOptions {
             accept_recovered_singular: false,
             allow_control: false,
             max_raw_bytes: DEFAULT_MAX_RAW_BYTES,
+            max_engine_memory_bytes: DEFAULT_MAX_ENGINE_MEMORY,
         }
     }
 }
@@ -262,7 +270,8 @@ impl NgspiceRunner {
         })?;
         let mut cmd = process::sandboxed(&program, dir.path());
         cmd.arg("-v");
-        let out = process::run(cmd, timeout, &|| false).map_err(not_found)?;
+        let out =
+            process::run(cmd, timeout, Some(DEFAULT_MAX_ENGINE_MEMORY), &|| false).map_err(not_found)?;
         match out.ended {
             Ended::Exited | Ended::Stopped => {}
             Ended::Interrupted => return Err(Error::Interrupted),
@@ -342,15 +351,9 @@ impl NgspiceRunner {
         // The raw file is watched while ngspice writes it, so that a run
         // cannot fill the disk before the size limit is seen.
         let too_big = || std::fs::metadata(&raw_path).is_ok_and(|m| m.len() > opts.max_raw_bytes);
-        let out = process::run(cmd, opts.timeout, &too_big)
+        let out = process::run(cmd, opts.timeout, Some(opts.max_engine_memory_bytes), &too_big)
             .map_err(|source| Error::NgspiceNotFound { program: self.program.clone(), source })?;
-        let ctx = || {
-            Box::new(RunContext {
-                path: netlist_path.to_path_buf(),
-                status: out.status.clone(),
-                stderr_tail: shown_tail(deck, &out.stderr),
-            })
-        };
+        let ctx = || run_context(netlist_path, deck, &out, opts);
         match out.ended {
             Ended::Exited => {}
             Ended::Interrupted => return Err(Error::Interrupted),
@@ -380,6 +383,29 @@ impl NgspiceRunner {
             stderr: out.stderr,
             warnings,
         })
+    }
+}
+
+/// What an error about a finished run shows: the netlist, the exit status
+/// (with the memory limit when the run failed) and what ngspice printed last.
+fn run_context(path: &Path, deck: &Deck, out: &Finished, opts: &RunOptions) -> Box<RunContext> {
+    Box::new(RunContext {
+        path: path.to_path_buf(),
+        status: limited_status(&out.status, opts.max_engine_memory_bytes),
+        stderr_tail: shown_tail(deck, &out.stderr),
+    })
+}
+
+/// The exit status of a run, with the memory limit named when the run
+/// failed (ngspice out of memory aborts or exits with an error).
+fn limited_status(status: &str, limit: u64) -> String {
+    if status.contains("exit status: 0") {
+        status.to_string()
+    } else {
+        format!(
+            "{status}; its memory was limited to {} (raise it with --max-engine-memory)",
+            atscale_circuit::units::si(limit as f64, "B")
+        )
     }
 }
 
@@ -491,13 +517,7 @@ fn classify(
     tstop_s: Option<f64>,
     opts: &RunOptions,
 ) -> Result<(RawFile, usize)> {
-    let ctx = || {
-        Box::new(RunContext {
-            path: path.to_path_buf(),
-            status: out.status.clone(),
-            stderr_tail: shown_tail(deck, &out.stderr),
-        })
-    };
+    let ctx = || run_context(path, deck, out, opts);
     // The echoed title (`Circuit: ...`) is the user's text: never match messages in it.
     let lines: Vec<&str> =
         out.stdout.lines().chain(out.stderr.lines()).filter(|l| !l.starts_with("Circuit:")).collect();

@@ -105,6 +105,18 @@ pub(crate) fn sandboxed(program: &Path, dir: &Path) -> Command {
     c
 }
 
+/// Limits the address space of process `pid` to `bytes` (`RLIMIT_AS`; at
+/// most the hard limit atscale itself runs under) and forbids core dumps.
+fn limit_address_space(pid: i32, bytes: u64) -> std::io::Result<()> {
+    use rustix::process::{getrlimit, prlimit, Pid, Resource, Rlimit};
+    let pid = Pid::from_raw(pid).ok_or_else(|| std::io::Error::other("no process id"))?;
+    let limit = |n: u64| Rlimit { current: Some(n), maximum: Some(n) };
+    let bytes = getrlimit(Resource::As).maximum.map_or(bytes, |hard| hard.min(bytes));
+    prlimit(Some(pid), Resource::As, limit(bytes))?;
+    prlimit(Some(pid), Resource::Core, limit(0))?;
+    Ok(())
+}
+
 /// The absolute path of `program`: itself when it names a path, else the
 /// first executable of that name on `PATH`.
 pub(crate) fn resolve(program: &Path) -> Option<PathBuf> {
@@ -145,13 +157,27 @@ fn reader(pipe: Option<impl Read + Send + 'static>, done: mpsc::Sender<()>) -> A
 /// # Errors
 ///
 /// The operating system's error when the process cannot be started.
-pub(crate) fn run(mut cmd: Command, timeout: Duration, stop: &dyn Fn() -> bool) -> std::io::Result<Finished> {
+pub(crate) fn run(
+    mut cmd: Command,
+    timeout: Duration,
+    memory: Option<u64>,
+    stop: &dyn Fn() -> bool,
+) -> std::io::Result<Finished> {
     use std::os::unix::process::CommandExt;
     cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = cmd.spawn()?;
     let pgid = i32::try_from(child.id()).unwrap_or(0);
     let group = Group::register(pgid);
+    if let Some(bytes) = memory {
+        // The limit holds across the exec of setpriv into the simulator;
+        // a run that cannot be limited does not run.
+        if let Err(e) = limit_address_space(pgid, bytes) {
+            interrupt::kill_group(pgid);
+            let _ = child.wait();
+            return Err(std::io::Error::other(format!("could not limit the simulator's memory: {e}")));
+        }
+    }
     let (tx, rx) = mpsc::channel();
     let out = reader(child.stdout.take(), tx.clone());
     let err = reader(child.stderr.take(), tx);
@@ -226,10 +252,19 @@ mod tests {
         // The child leaves a grandchild that escapes the group and keeps stdout open.
         cmd.arg("-c").arg("setsid sleep 30 & echo done");
         let start = Instant::now();
-        let f = run(cmd, Duration::from_secs(20), &|| false).unwrap();
+        let f = run(cmd, Duration::from_secs(20), None, &|| false).unwrap();
         assert_eq!(f.ended, Ended::Exited);
         assert!(f.stdout.contains("done"));
         assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn the_memory_limit_holds_in_the_child() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = sandboxed(Path::new("/bin/sh"), dir.path());
+        cmd.arg("-c").arg("sleep 0.2; ulimit -v; ulimit -c");
+        let f = run(cmd, Duration::from_secs(20), Some(512 << 20), &|| false).unwrap();
+        assert_eq!(f.stdout.split_whitespace().collect::<Vec<_>>(), ["524288", "0"], "{}", f.stdout);
     }
 
     #[test]
@@ -237,7 +272,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = sandboxed(Path::new("/bin/sh"), dir.path());
         cmd.arg("-c").arg("echo \"[$SPICE_SCRIPTS][$HOME]\"; pwd");
-        let f = run(cmd, Duration::from_secs(20), &|| false).unwrap();
+        let f = run(cmd, Duration::from_secs(20), None, &|| false).unwrap();
         let home = dir.path().canonicalize().unwrap();
         assert!(f.stdout.contains(&format!("[][{}]", dir.path().display())), "{}", f.stdout);
         assert!(f.stdout.contains(&home.display().to_string()), "{}", f.stdout);

@@ -152,12 +152,7 @@ fn run_one(
                 Some(r) => r,
                 None => NgspiceRunner::detect_within(opts.limits.timeout)?,
             };
-            let s = NgspiceSettings {
-                event_accuracy_s: Some(accuracy),
-                timeout: opts.limits.timeout,
-                allow_control: opts.allow_control,
-                max_raw_bytes: opts.limits.max_memory_bytes,
-            };
+            let s = NgspiceSettings::new(&opts.limits, opts.allow_control, Some(accuracy));
             let run = run_ngspice(&r, p, o, &opts.probes, &opts.events, &s);
             *runner = Some(r);
             run
