@@ -105,7 +105,8 @@ fn no_netlist_route_runs_a_command_without_allow_control() {
     // A card whose second character is `#` turns into a `*#` command line
     // when ngspice comments it out: it rewrites B sources and E/G `value=`
     // sources, and drops the lines of an unused subcircuit and `;` comments.
-    let hashed: [(&str, fn(&str) -> String); 4] = [
+    type Card = fn(&str) -> String;
+    let hashed: [(&str, Card); 4] = [
         ("bsource", |p| format!("b#shell touch {p} i={{0}}\nR9 touch 0 1k\nR8 {p} 0 1k\n")),
         ("evalue", |p| format!("e#shell touch {p} value={{0}}\nR9 touch 0 1k\nR8 {p} 0 1k\n")),
         ("unused", |p| format!(".subckt unused x y\nr#shell touch {p} 1k\n.ends\n")),
