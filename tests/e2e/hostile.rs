@@ -172,6 +172,14 @@ fn sweep_and_experiment_sizes_are_checked_before_anything_is_allocated() {
         "sampling = \"lhs\"\npoints = 1000000000000\n{head}[[parameter]]\nname = \"ibias\"\nmin = 0.0\nmax = 1.0\n"
     );
     let mc = format!("{head}[monte_carlo]\nsamples = 10000000000\n[monte_carlo.class]\nresistor = 0.1\n");
+    // Within --max-points, but a value per point and parameter: 40 million values.
+    let params: String =
+        (0..40).map(|k| format!("[[parameter]]\nname = \"p{k}\"\nmin = 0.0\nmax = 1.0\n")).collect();
+    let wide = format!("sampling = \"lhs\"\npoints = 1000000\n{head}{params}");
+    let f = write(dir.path(), "wide.toml", &wide);
+    let out = dir.path().join("wide.csv");
+    refused(&["sweep", s(&f), "-o", s(&out)], "1000000 points of 40 parameters, 40000000 values");
+    assert!(!out.exists() && !dir.path().join("wide.csv.partial").exists());
     for (k, (body, want)) in [
         (grid, "the sweep has 10000000000 points (steps 100000 x 100000, samples 1)"),
         (lhs, "the sweep has 1000000000000 points"),

@@ -19,7 +19,7 @@ pub enum Error {
     #[error(transparent)]
     Spice(#[from] atscale_spice::Error),
     /// A sweep file that cannot be read: its file, line and the problem.
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}{}: {message}", at_line(*.line))]
     Spec {
         /// The file's name (as given).
         file: String,
@@ -50,7 +50,7 @@ pub enum Error {
         partial: std::path::PathBuf,
     },
     /// A results table that cannot be read or joined: its file, line and the problem.
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}{}: {message}", at_line(*.line))]
     Table {
         /// The table's file name (as given).
         file: String,
@@ -75,4 +75,13 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+}
+
+/// `:LINE`, or nothing for an error about the file as a whole (line 0).
+fn at_line(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }

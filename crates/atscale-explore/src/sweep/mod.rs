@@ -190,6 +190,10 @@ impl Default for SweepLimits {
     }
 }
 
+/// Parameter values a sweep may draw per point of its `--max-points`
+/// (1,000,000 points of 32 parameters by default, 256 MB of values).
+pub const VALUES_PER_POINT: u128 = 32;
+
 /// Largest `--jobs`: more threads than this only cost memory.
 pub const MAX_JOBS: usize = 1024;
 
@@ -251,6 +255,20 @@ impl Sweep {
                     "the sweep has {total} points ({}), more than the limit of {}; raise it with --max-points",
                     spec.size_terms(),
                     limits.max_points
+                ),
+            ));
+        }
+        // Every point holds a value per parameter, in memory and in the results file.
+        let values = total.saturating_mul(spec.parameters.len().max(1) as u128);
+        let max_values = (limits.max_points as u128).saturating_mul(VALUES_PER_POINT);
+        if values > max_values {
+            return Err(err(
+                0,
+                format!(
+                    "the sweep has {total} points of {} parameters, {values} values, more than the limit of \
+                     {max_values} ({VALUES_PER_POINT} per point of --max-points); lower the points or the \
+                     parameters, or raise --max-points",
+                    spec.parameters.len()
                 ),
             ));
         }

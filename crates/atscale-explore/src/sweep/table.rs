@@ -325,17 +325,19 @@ pub fn merge(parts: &[(String, Table)]) -> Result<Table> {
             rows.insert(*p, row.clone());
         }
     }
-    let missing: Vec<usize> = (0..points).filter(|p| !rows.contains_key(p)).collect();
-    if !missing.is_empty() {
-        let shown: Vec<String> = missing.iter().take(10).map(usize::to_string).collect();
+    // Every row is below `points`, so the count of missing points needs no
+    // walk over them (the header's count may be anything a file says).
+    let missing = points - rows.len();
+    if missing > 0 {
+        let shown: Vec<String> =
+            (0..points).filter(|p| !rows.contains_key(p)).take(10).map(|p| p.to_string()).collect();
         return Err(Error::Table {
             file: first_name.clone(),
             line: 0,
             message: format!(
-                "{} of {points} points are in no part (points {}{}): a shard is missing or unfinished",
-                missing.len(),
+                "{missing} of {points} points are in no part (points {}{}): a shard is missing or unfinished",
                 shown.join(", "),
-                if missing.len() > 10 { ", ..." } else { "" }
+                if missing > 10 { ", ..." } else { "" }
             ),
         });
     }
@@ -381,12 +383,22 @@ mod tests {
         let merged = merge(&[("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
         assert_eq!(merged.text(), table(&m, &[0, 1, 2, 3]).text());
         let e = merge(&[("a".into(), a.clone())]).unwrap_err().to_string();
-        assert_eq!(e, "a:0: 2 of 4 points are in no part (points 1, 3): a shard is missing or unfinished");
+        assert_eq!(e, "a: 2 of 4 points are in no part (points 1, 3): a shard is missing or unfinished");
         let e = merge(&[("a".into(), a.clone()), ("a2".into(), a.clone())]).unwrap_err().to_string();
         assert_eq!(e, "a2:6: point 0 is also in a: the parts overlap");
+        // A header claiming 2^64 - 1 points costs nothing.
+        let huge = [("points", "18446744073709551615"), ("sweep_hash", "ab")];
+        let e =
+            merge(&[("h".into(), table(&huge, &[0, 1]))]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            e.starts_with(
+                "h: 18446744073709551613 of 18446744073709551615 points are in no part (points 2, 3,"
+            ),
+            "{e}"
+        );
         let other = table(&[("points", "4"), ("sweep_hash", "cd")], &[1, 3]);
         let e = merge(&[("a".into(), a), ("o".into(), other)]).unwrap_err().to_string();
-        assert!(e.starts_with("o:0: its sweep_hash (cd) differs from a's (ab)"), "{e}");
+        assert!(e.starts_with("o: its sweep_hash (cd) differs from a's (ab)"), "{e}");
     }
 
     #[test]
