@@ -293,6 +293,43 @@ fn a_simulator_that_leaves_a_child_or_never_answers_does_not_hang_atscale() {
     assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
+/// A circuit file of `n` memristive elements over `distinct` timescales.
+fn memristive_json(n: usize, distinct: usize) -> String {
+    let mut els = vec![
+        r#"{"name": "C1", "kind": "capacitor", "p": "v", "n": "0", "c_farad": 1.0}"#.to_string(),
+        r#"{"name": "G1", "kind": "resistor", "p": "v", "n": "0", "r_ohm": 1.0}"#.to_string(),
+    ];
+    els.extend((0..n).map(|k| {
+        format!(
+            r#"{{"name": "M{k}", "kind": "memristive", "p": "v", "n": "0", "states": [{{"relaxation": "linear", "tau_s": {}, "x0": 0.0}}], "law": {{"law": "tanh", "state": 0, "alpha": -0.0001, "delta": 0.0}}}}"#,
+            1.0 + (k % distinct) as f64
+        )
+    }));
+    format!("{{\"title\": \"landscape load\", \"elements\": [{}]}}", els.join(",\n"))
+}
+
+#[test]
+fn a_landscape_is_bounded_in_timescales_and_time_and_stops_on_ctrl_c() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let many = write(dir.path(), "many.json", &memristive_json(500, 500));
+    refused(&["landscape", s(&many)], "500 distinct timescales, more than the 100");
+    // 99 timescales over 20,000 elements: minutes of work, stopped by --timeout or Ctrl-C.
+    let slow = write(dir.path(), "slow.json", &memristive_json(20_000, 99));
+    refused(&["landscape", s(&slow), "--timeout", "1"], "the time limit (--timeout) was reached");
+    let child = bin()
+        .args(["landscape", s(&slow)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    std::thread::sleep(Duration::from_millis(1000));
+    let ok = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().expect("kill runs");
+    assert!(ok.success());
+    let out = wait_with_timeout(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(text(&out).contains("stopped: interrupted"), "{}", text(&out));
+}
+
 #[test]
 fn sigterm_and_ctrl_c_kill_ngspice_and_remove_the_temporary_folder() {
     let slow = root().join("crates/atscale-verify/tests/fixtures/failures/slow.cir");

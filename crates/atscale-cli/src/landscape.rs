@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::FlatCircuit;
-use atscale_design::landscape::{classify, linspace, Classification, Nature};
+use atscale_design::landscape::{linspace, Classification, Membrane, Nature};
 use plotters::prelude::*;
 
 use crate::output::write_atomically;
@@ -34,6 +34,9 @@ pub struct Args {
     /// Print the classification as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Wall-clock limit of the analysis, s.
+    #[arg(long, default_value = "600", value_name = "SECONDS")]
+    timeout: String,
 }
 
 /// Reads the circuit to analyse and the default voltage range for it.
@@ -59,6 +62,8 @@ fn load(path: &std::path::Path) -> Result<(FlatCircuit, (f64, f64))> {
 /// Runs `atscale landscape`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let range = args.range.as_deref().map(|r| crate::run_args::voltage_range("--range", r)).transpose()?;
+    let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
+    let stop = atscale_verify::interrupt::stop_check(std::time::Instant::now().checked_add(timeout));
     if let Some(p) = &args.plot {
         if p.exists() && !args.force {
             bail!("{} exists; pass --force to overwrite it", p.display());
@@ -67,7 +72,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (circuit, default_range) = load(&args.input)?;
     let (lo, hi) = range.unwrap_or(default_range);
     let grid = linspace(lo, hi, 1201);
-    let c = classify(&circuit, &args.membrane, &grid)
+    let c = Membrane::new(&circuit, &args.membrane)
+        .and_then(|m| m.with_stop_check(stop).classify(&grid))
         .with_context(|| format!("landscape of {} at node `{}`", args.input.display(), args.membrane))?;
     if let Some(p) = &args.plot {
         let png = atscale_verify::plot::png_bytes(|path| draw(path, &c, &args.input.display().to_string()))?;

@@ -24,6 +24,23 @@ pub enum Error {
     /// The solver failed.
     #[error(transparent)]
     Sim(#[from] atscale_sim::Error),
+    /// A stop check (an interruption, a time limit) stopped a computation.
+    #[error("stopped: {reason}")]
+    Stopped {
+        /// Why, as the check said it.
+        reason: String,
+    },
+    /// More distinct timescales than a landscape analysis draws.
+    #[error(
+        "the membrane has {count} distinct timescales, more than the {limit} the landscape analysis draws \
+         (one landscape each, each over every element)"
+    )]
+    TooManyTimescales {
+        /// Distinct timescales found.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An element that has no exact image under a change of scales.
     #[error(
         "element {element} ({class}) is not scalable: a device model has its own physical scale; \

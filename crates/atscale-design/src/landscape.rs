@@ -74,7 +74,7 @@ struct Branch {
 
 /// A single-membrane circuit read as conductance branches (see the module
 /// documentation for what is accepted).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Membrane {
     /// The membrane node.
     pub node: String,
@@ -83,7 +83,13 @@ pub struct Membrane {
     /// DC current injected into the membrane by current sources, A.
     pub i_ext_amp: f64,
     branches: Vec<Branch>,
+    /// Polled while curves are computed (default: the process-wide one).
+    stop: Option<atscale_sim::StopCheck>,
 }
+
+/// The most distinct timescales a landscape analysis draws: each is a
+/// landscape over every element, so the cost grows as their product.
+pub const MAX_TIMESCALES: usize = 100;
 
 fn unsupported(name: &str, class: &'static str, reason: impl Into<String>) -> Error {
     Error::UnsupportedElement {
@@ -163,7 +169,8 @@ impl Membrane {
             return Err(Error::NoMembrane { node: membrane.to_string() });
         }
         branches.extend(side_networks(circuit, membrane, &side)?);
-        Ok(Membrane { node: membrane.to_string(), capacitance_f, i_ext_amp, branches })
+        let stop = atscale_sim::default_stop_check();
+        Ok(Membrane { node: membrane.to_string(), capacitance_f, i_ext_amp, branches, stop })
     }
 
     /// The timescale of every branch and internal state, kinetic states
@@ -236,17 +243,36 @@ impl Membrane {
         i
     }
 
+    /// Polls `stop` (an interruption, a time limit) instead of the process-wide check.
+    pub fn with_stop_check(mut self, stop: atscale_sim::StopCheck) -> Membrane {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn check_stop(&self) -> Result<()> {
+        match self.stop.as_ref().and_then(atscale_sim::StopCheck::check) {
+            Some(reason) => Err(Error::Stopped { reason }),
+            None => Ok(()),
+        }
+    }
+
     /// The I-V curve and landscape at timescale `tau` (s) around `v_op` (V)
     /// on the voltage grid `v_grid` (V, strictly increasing, at least 3 points).
     ///
     /// # Errors
     ///
     /// [`Error::BadParameter`] for a grid that is too short, not increasing
-    /// or not finite.
+    /// or not finite; [`Error::Stopped`] when the stop check fires.
     pub fn iv_curve(&self, tau: f64, v_op: f64, v_grid: &[f64]) -> Result<IvCurve> {
         check_grid(v_grid)?;
         let f = |v: f64| self.current(tau, v_op, v);
-        let current_a: Vec<f64> = v_grid.iter().map(|&v| f(v)).collect();
+        let mut current_a = Vec::with_capacity(v_grid.len());
+        for (k, &v) in v_grid.iter().enumerate() {
+            if k % 64 == 0 {
+                self.check_stop()?;
+            }
+            current_a.push(f(v));
+        }
         let potential_j = cumulative_integral(v_grid, &current_a);
         // Sign changes between grid points (Brent), and zeros exactly on an
         // interior grid point with neighbours of opposite signs.
@@ -321,6 +347,9 @@ impl Membrane {
         let v_op = first.v_volt;
         let mut scales = vec![0.0];
         scales.extend(self.distinct_timescales(v_op));
+        if scales.len() > MAX_TIMESCALES {
+            return Err(Error::TooManyTimescales { count: scales.len() - 1, limit: MAX_TIMESCALES });
+        }
         let mut curves = Vec::with_capacity(scales.len());
         for (j, &tau) in scales.iter().enumerate() {
             // The last finite scale is the coarsest: everything at steady state.

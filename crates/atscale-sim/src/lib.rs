@@ -308,6 +308,12 @@ pub fn set_default_stop_check(check: StopCheck) {
     let _ = DEFAULT_STOP.set(check);
 }
 
+/// The process-wide stop check, if one is set ([`set_default_stop_check`]):
+/// long computations outside a simulation (a landscape) poll it too.
+pub fn default_stop_check() -> Option<StopCheck> {
+    DEFAULT_STOP.get().cloned()
+}
+
 /// Bytes a stored event is counted for (its time, signal name and fields).
 const EVENT_BYTES: u64 = 64;
 
