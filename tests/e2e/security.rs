@@ -227,21 +227,34 @@ fn includes_of_devices_pipes_pseudo_files_and_non_netlists_are_refused_unseen() 
     std::fs::write(&secret, "root:x:0:0:SECRET-LINE:/root:/bin/bash\n").expect("writes");
     let fifo = d.join("fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs").success());
-    // Text that passes the first-line check but holds no netlist card: read,
-    // but where it goes wrong only its file and line are named.
+    // Text whose first line passes for a comment or an element card (a
+    // `.netrc` line reads as a MOSFET) but that holds no netlist card and has
+    // no netlist name: refused at the include, its contents never shown.
     let motd = d.join("motd");
     std::fs::write(&motd, "* welcome\nThe SECRET programs included with this system are free software;\n")
         .expect("writes");
-    let net = d.join("motd.cir");
-    std::fs::write(&net, format!("{RC}.include {}\n.end\n", motd.display())).expect("writes");
-    for cmd in [vec!["summary"], vec!["sim", "--engine", "ngspice"], vec!["verify", "--events", "a,0.5"]] {
-        let mut args = vec![cmd[0], net.to_str().expect("UTF-8")];
-        args.extend(&cmd[1..]);
-        let out = atscale_in(d, &[], &args);
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        assert!(text(&out).contains("motd:2:"), "{}", text(&out));
-        assert!(!text(&out).contains("SECRET"), "contents shown: {}", text(&out));
+    let netrc = d.join("netrc");
+    std::fs::write(&netrc, "machine api.example.com login bob password SECRET-PW\n").expect("writes");
+    for inc in [&motd, &netrc] {
+        let net = d.join("inc-text.cir");
+        std::fs::write(&net, format!("{RC}.include {}\n.end\n", inc.display())).expect("writes");
+        for cmd in [vec!["summary"], vec!["sim", "--engine", "ngspice"], vec!["verify", "--events", "a,0.5"]] {
+            let mut args = vec![cmd[0], net.to_str().expect("UTF-8")];
+            args.extend(&cmd[1..]);
+            let out = atscale_in(d, &[], &args);
+            assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+            assert!(text(&out).contains("inc-text.cir:5:"), "{}", text(&out));
+            assert!(text(&out).contains("does not read as a netlist"), "{}", text(&out));
+            assert!(!text(&out).contains("SECRET"), "contents shown: {}", text(&out));
+        }
     }
+    // The same lines under a netlist name are a netlist the user wrote.
+    let named = d.join("parts.inc");
+    std::fs::write(&named, "R9 a 0 1e6\n").expect("writes");
+    let net = d.join("named.cir");
+    std::fs::write(&net, format!("{RC}.include {}\n.end\n", named.display())).expect("writes");
+    let out = atscale_in(d, &[], &["summary", net.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // A first line `.include /etc/passwd` is a title, never an include.
     let p = d.join("passwd.cir");
     std::fs::write(&p, format!(".include {}\n{}.end\n", secret.display(), &RC[3..])).expect("writes");
@@ -251,7 +264,7 @@ fn includes_of_devices_pipes_pseudo_files_and_non_netlists_are_refused_unseen() 
         ("/proc/self/environ", "pseudo file system"),
         ("/dev/zero", "character device"),
         (fifo.to_str().expect("UTF-8"), "FIFO"),
-        (secret.to_str().expect("UTF-8"), "does not look like a netlist"),
+        (secret.to_str().expect("UTF-8"), "does not read as a netlist"),
         (d.to_str().expect("UTF-8"), "directory"),
     ] {
         let net = d.join("inc.cir");

@@ -714,12 +714,13 @@ impl Reader {
                     .map_err(|e| {
                         line.diag(path_tok.start, include_refusal(&e, path_text, self.max_bytes), None)
                     })?;
-                if !looks_like_netlist(&input.text) {
+                if !looks_like_netlist(&input.text) || !(shows_as_netlist(&input.text) || netlist_name(&path)) {
                     return Err(line.diag(
                         path_tok.start,
                         format!(
-                            "`{path_text}` does not look like a netlist (its first line is not a comment, a dot card \
-                             or an element card); atscale includes only netlists and does not show other files"
+                            "`{path_text}` does not read as a netlist: it needs a netlist card (.model, \
+                             .subckt, .param, ...) or a netlist name (.cir, .sp, .spice, .inc, .lib, ...); \
+                             atscale includes only netlists and never shows other files"
                         ),
                         None,
                     ));
@@ -788,6 +789,18 @@ fn include_refusal(e: &atscale_files::Error, path_text: &str, max_bytes: u64) ->
 
 fn has_section(text: &str, section: &str) -> bool {
     text.lines().any(|l| is_definition_of(l, section))
+}
+
+/// The extensions of netlist files: a file without a card only netlists
+/// hold (a list of elements) is included only under such a name.
+pub const NETLIST_EXTENSIONS: [&str; 12] =
+    ["cir", "sp", "spi", "spice", "ngspice", "net", "ckt", "inc", "lib", "mod", "model", "sub"];
+
+/// Whether `path` has a netlist extension ([`NETLIST_EXTENSIONS`]).
+fn netlist_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NETLIST_EXTENSIONS.iter().any(|n| n.eq_ignore_ascii_case(e)))
 }
 
 /// Whether an included file's lines may be shown in messages: it must hold a
