@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Evidence for the limits of issue 12: every resource case an input of a few
+# Evidence for the limits of issue 12 (and its second attack round): every resource case an input of a few
 # bytes could blow up is run through the release binary under
 # /usr/bin/time -v, and the peak memory, wall time, exit status and the
 # error's first line are printed as a table. The script fails if any case
@@ -70,6 +70,22 @@ open(f"{w}/lhs.toml", "w").write('sampling = "lhs"\npoints = 1000000000000\n' + 
 open(f"{w}/mc.toml", "w").write(head + '[monte_carlo]\nsamples = 10000000000\n[monte_carlo.class]\nresistor = 0.1\n')
 rel = open("docs/examples/reliability.toml").read().replace("bin_width = 2.0", "bin_width = 1e-9")
 open(f"{w}/rel.toml", "w").write(rel)
+params = "".join(f'[[parameter]]\nname = "p{k}"\nmin = 0.0\nmax = 1.0\n' for k in range(200))
+open(f"{w}/wide.toml", "w").write('sampling = "lhs"\npoints = 1000000\n' + head + params)
+tree = ["tree", ".model nch nmos(level=54)", ".subckt s0 a b", "M1 a a b b nch W=1u L=1u", ".ends"]
+for k in range(1, 19):
+    tree += [f".subckt s{k} a b", f"X1 a m s{k - 1}", f"X2 m b s{k - 1}", ".ends"]
+open(f"{w}/tree.cir", "w").write("\n".join(tree + ["X0 a 0 s18", "V1 a 0 1", ".tran 1u 10u", ".end"]) + "\n")
+import json
+def memristive(n, distinct):
+    els = [{"name": "C1", "kind": "capacitor", "p": "v", "n": "0", "c_farad": 1.0},
+           {"name": "G1", "kind": "resistor", "p": "v", "n": "0", "r_ohm": 1.0}]
+    els += [{"name": f"M{k}", "kind": "memristive", "p": "v", "n": "0",
+             "states": [{"relaxation": "linear", "tau_s": 1.0 + k % distinct, "x0": 0.0}],
+             "law": {"law": "tanh", "state": 0, "alpha": -1e-4, "delta": 0.0}} for k in range(n)]
+    return json.dumps({"title": "landscape load", "elements": els})
+open(f"{w}/taus.json", "w").write(memristive(5000, 5000))
+open(f"{w}/slow.json", "w").write(memristive(20000, 99))
 PY
 # Fake simulators: one that prints 2 GB, one that writes a 3 GB raw file,
 # one that never answers `-v`, one that leaves a child holding its pipes.
@@ -100,5 +116,9 @@ case_ "ngspice printing 2 GB" 0 env PATH="$W/chatty:$PATH" "$A" sim "$W/rc.cir" 
 case_ "ngspice writing a 3 GB raw file" 2 env PATH="$W/bigraw:$PATH" "$A" sim "$W/rc.cir" --engine ngspice
 case_ "ngspice -v never answers (--timeout 5)" 2 env PATH="$W/mute:$PATH" "$A" sim "$W/rc.cir" --engine ngspice --timeout 5
 case_ "ngspice leaves a child on its pipes" 0 env PATH="$W/child:$PATH" "$A" sim "$W/rc.cir" --engine ngspice
+case_ "ngspice: 884 bytes, 262,144 BSIM4 devices (--max-engine-memory 800meg)" 2 "$A" sim "$W/tree.cir" --engine ngspice --max-engine-memory 800meg
+case_ "sweep lhs 1e6 points x 200 parameters" 2 "$A" sweep "$W/wide.toml" -o "$W/w.csv"
+case_ "landscape with 5,000 timescales" 2 "$A" landscape "$W/taus.json"
+case_ "landscape 99 timescales x 20,000 elements (--timeout 5)" 2 "$A" landscape "$W/slow.json" --timeout 5
 pkill -f "sleep 120" 2>/dev/null || true
 exit $fail
