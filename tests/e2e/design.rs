@@ -49,7 +49,7 @@ fn tonic_spiking_at_100_hz_and_10_khz_fire_at_rate_in_ngspice() {
         std::fs::write(&spec, text).expect("writes");
         let out_dir = dir.path().join("out");
         let summary = design(spec.to_str().expect("UTF-8"), &out_dir);
-        assert!(summary.contains("designed a TonicSpiking neuron"), "{summary}");
+        assert!(summary.contains("designed a tonic-spiking neuron"), "{summary}");
         for f in ["design.json", "design.cir", "design.xyce.cir", "landscape.png"] {
             assert!(out_dir.join(f).exists(), "{f} missing");
         }
@@ -128,5 +128,5 @@ fn landscape_of_a_design_reads_design_json() {
     let dir = tempfile::tempdir().expect("temp dir");
     design(crate::root().join("docs/examples/tonic-spiking-100hz.toml").to_str().expect("UTF-8"), dir.path());
     let out = stdout_ok(&["landscape", dir.path().join("design.json").to_str().expect("UTF-8")]);
-    assert!(out.starts_with("behaviour: TonicSpiking"), "{out}");
+    assert!(out.starts_with("behaviour: tonic-spiking"), "{out}");
 }

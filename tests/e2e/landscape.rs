@@ -13,7 +13,7 @@ fn fitzhugh_nagumo_netlist_is_tonic_spiking_with_a_fine_double_well() {
     assert_eq!(v["fingerprint"][1][0], 15.625, "{out}");
     assert_eq!(v["fingerprint"][1][1], 1, "{out}");
     let text = stdout_ok(&["landscape", "netlists/ngspice/tanh_spiker.cir"]);
-    assert!(text.starts_with("behaviour: TonicSpiking"), "{text}");
+    assert!(text.starts_with("behaviour: tonic-spiking"), "{text}");
     assert!(text.contains("timescale instantaneous: 3 critical points"), "{text}");
 }
 

@@ -238,7 +238,8 @@ fn includes_of_devices_pipes_pseudo_files_and_non_netlists_are_refused_unseen() 
     for inc in [&motd, &netrc] {
         let net = d.join("inc-text.cir");
         std::fs::write(&net, format!("{RC}.include {}\n.end\n", inc.display())).expect("writes");
-        for cmd in [vec!["summary"], vec!["sim", "--engine", "ngspice"], vec!["verify", "--events", "a,0.5"]] {
+        for cmd in [vec!["summary"], vec!["sim", "--engine", "ngspice"], vec!["verify", "--events", "a,0.5"]]
+        {
             let mut args = vec![cmd[0], net.to_str().expect("UTF-8")];
             args.extend(&cmd[1..]);
             let out = atscale_in(d, &[], &args);

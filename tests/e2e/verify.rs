@@ -123,9 +123,24 @@ fn report_directory_holds_json_markdown_and_png() {
     assert_eq!(json["schema_version"], 1);
     let md = std::fs::read_to_string(rep.join("report.md")).expect("report.md");
     assert!(md.contains("| native |"), "{md}");
+    // Quantities read with SI prefixes and units: the stop time, the event,
+    // and the largest time difference (the JSON's number, as `si` prints it).
+    let tstop = json["tstop_s"].as_f64().expect("tstop");
+    assert!(md.contains(&format!("Stop time {}.", atscale_render::axis::si(tstop, "s"))), "{md}");
+    assert!(md.contains("- `v`: rising through 0 V, hysteresis 500 mV"), "{md}");
+    let dt = json["comparisons"][0]["signals"][0]["comparison"]["max_abs_dt_s"].as_f64().expect("dt");
+    let dt_text = atscale_render::axis::si(dt, "s");
+    assert!(dt_text.ends_with(" ns") || dt_text.ends_with(" µs") || dt_text.ends_with(" ps"), "{dt_text}");
+    assert!(md.contains(&format!("| {dt_text} |")), "{md}");
+    // No quantity with a unit in exponent form (`5.000000e-1 s`).
+    let words: Vec<&str> = md.split(|c: char| c.is_whitespace() || c == '|' || c == '(').collect();
+    for w in words.windows(2) {
+        let exponent = w[0].contains('e') && w[0].parse::<f64>().is_ok();
+        assert!(!(exponent && ["s", "V", "A", "Hz"].contains(&w[1])), "`{} {}` in {md}", w[0], w[1]);
+    }
     let png = std::fs::read(rep.join("overlay.png")).expect("overlay.png");
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    assert!(png.len() > 10_000, "{} bytes", png.len());
+    let decoded = png::Decoder::new(std::io::Cursor::new(&png)).read_info().expect("a PNG");
+    assert_eq!((decoded.info().width, decoded.info().height), (1300, 900));
     // A second run does not overwrite the report without --force.
     let again =
         atscale(&["verify", "netlists/ngspice/tanh_spiker.cir", "--events", "v,0,0.5", "--report", rep_s]);

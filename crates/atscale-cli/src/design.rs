@@ -9,6 +9,8 @@ use anyhow::Result;
 use atscale_circuit::units::si;
 use atscale_circuit::Circuit;
 use atscale_design::spec::{design, Design, Spec};
+use atscale_render::plots::design::{landscape, Units};
+use atscale_render::Format;
 use atscale_spice::{write_netlist, Header, Ngspice, Xyce};
 
 use crate::output::write_all;
@@ -77,9 +79,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let ngspice = write_netlist(&circuit, &analysis, &Ngspice, &header)?;
     let xyce = write_netlist(&circuit, &analysis, &Xyce, &header)?;
     let json = serde_json::to_string_pretty(&d)?;
-    let png = atscale_verify::plot::png_bytes(|path| {
-        crate::landscape::draw(path, &d.classification, &format!("{} (model units)", d.template))
-    })?;
+    // The mother's landscapes, shown at the design's physical scales.
+    let units = Units { volt: d.scales.s_volt, amp: d.scales.current_a(), second: d.scales.omega_s };
+    let png = landscape(&d.classification, &d.template, units, Format::Png)?.bytes;
     let files: Vec<(std::path::PathBuf, &[u8])> = FILES
         .iter()
         .map(|f| args.output.join(f))
@@ -93,7 +95,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn summary(d: &Design, dir: &std::path::Path) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "designed a {:?} neuron from template {}", d.classification.behaviour, d.template);
+    let _ = writeln!(
+        s,
+        "designed a {} neuron from template {}",
+        atscale_design::spec::behaviour_name(d.classification.behaviour),
+        d.template
+    );
     let sc = &d.scales;
     let _ = writeln!(
         s,

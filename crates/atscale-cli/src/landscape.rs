@@ -9,7 +9,9 @@ use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::FlatCircuit;
 use atscale_design::landscape::{linspace, Classification, Membrane, Nature};
-use plotters::prelude::*;
+use atscale_design::spec::behaviour_name;
+use atscale_render::plots::design::{landscape, Units};
+use atscale_render::Format;
 
 use crate::output::write_atomically;
 
@@ -76,7 +78,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .and_then(|m| m.with_stop_check(stop).classify(&grid))
         .with_context(|| format!("landscape of {} at node `{}`", args.input.display(), args.membrane))?;
     if let Some(p) = &args.plot {
-        let png = atscale_verify::plot::png_bytes(|path| draw(path, &c, &args.input.display().to_string()))?;
+        let title = args.input.display().to_string();
+        let png = landscape(&c, &title, Units::PHYSICAL, Format::Png)?.bytes;
         write_atomically(p, &png, args.force)?;
     }
     if args.json {
@@ -100,7 +103,8 @@ fn tau_text(tau: f64) -> String {
 fn human(c: &Classification) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "behaviour: {:?} (operating point {})", c.behaviour, si(c.v_op_volt, "V"));
+    let _ =
+        writeln!(s, "behaviour: {} (operating point {})", behaviour_name(c.behaviour), si(c.v_op_volt, "V"));
     for curve in &c.curves {
         let pts: Vec<String> = curve
             .critical_points()
@@ -128,69 +132,4 @@ fn human(c: &Classification) -> String {
         );
     }
     s
-}
-
-/// Draws the I-V curves and potentials of a classification.
-pub fn draw(path: &std::path::Path, c: &Classification, title: &str) -> atscale_verify::Result<()> {
-    use atscale_verify::plot::{plot_error, COLOURS};
-    let root = BitMapBackend::new(path, (1200, 900)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_error)?;
-    let (top, bottom) = root.split_vertically(450);
-    let v: Vec<f64> = c.curves.first().map(|k| k.v_volt.clone()).unwrap_or_default();
-    let (lo, hi) = (v.first().copied().unwrap_or(-1.0), v.last().copied().unwrap_or(1.0));
-    let span = |f: &dyn Fn(&atscale_design::landscape::IvCurve) -> &Vec<f64>| {
-        let (mut a, mut b) = (f64::INFINITY, f64::NEG_INFINITY);
-        for k in &c.curves {
-            for x in f(k).iter().copied().filter(|x| x.is_finite()) {
-                a = a.min(x);
-                b = b.max(x);
-            }
-        }
-        if a.is_finite() && b > a {
-            let pad = 0.05 * (b - a);
-            (a - pad, b + pad)
-        } else {
-            (-1.0, 1.0)
-        }
-    };
-    for (area, label, pick, unit) in [
-        (&top, "I-V curve per timescale", 0usize, "current (A)"),
-        (&bottom, "energy landscape (potential) per timescale", 1usize, "potential (W = V·A)"),
-    ] {
-        let (ya, yb) = if pick == 0 { span(&|k| &k.current_a) } else { span(&|k| &k.potential_j) };
-        let mut chart = ChartBuilder::on(area)
-            .caption(format!("{title}: {label} — {:?}", c.behaviour), ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(90)
-            .build_cartesian_2d(lo..hi, ya..yb)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("membrane voltage (V)")
-            .y_desc(unit)
-            .y_label_formatter(&|y| format!("{y:.2e}"))
-            .label_style(("sans-serif", 14))
-            .draw()
-            .map_err(plot_error)?;
-        for (k, curve) in c.curves.iter().enumerate() {
-            let colour = COLOURS[k % COLOURS.len()];
-            let ys = if pick == 0 { &curve.current_a } else { &curve.potential_j };
-            let pts: Vec<(f64, f64)> = curve.v_volt.iter().copied().zip(ys.iter().copied()).collect();
-            chart
-                .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
-                .map_err(plot_error)?
-                .label(format!("timescale {}", tau_text(curve.tau_s)))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(plot_error)?;
-    }
-    root.present().map_err(plot_error)?;
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `atscale scale fit|coarsen|bode`: the amplitude and time scale analyses of
 //! one element of a circuit (theory sections 5-6), with plots.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -9,8 +9,9 @@ use atscale_circuit::units::si;
 use atscale_circuit::{ElementKind, Relaxation, ResistiveLaw};
 use atscale_design::amplitude::{fingerprint_amplitude, GlmFit, SoftplusBasis};
 use atscale_design::timescale::Filter;
+use atscale_render::plots::design::{bode as bode_plot, fingerprint, scale_plot, BodeCurve};
+use atscale_render::Format;
 use atscale_spice::number::parse_number;
-use plotters::prelude::*;
 use serde_json::json;
 
 use crate::output::write_atomically;
@@ -137,10 +138,10 @@ fn resistive_law(c: &Common) -> Result<ResistiveLaw<f64>> {
     }
 }
 
-fn write_plot(c: &Common, draw: impl FnOnce(&Path) -> atscale_verify::Result<()>) -> Result<()> {
+/// Renders and writes the plot when one was asked for.
+fn write_plot(c: &Common, render: impl FnOnce() -> atscale_render::Result<Vec<u8>>) -> Result<()> {
     if let Some(p) = &c.plot {
-        let png = atscale_verify::plot::png_bytes(draw)?;
-        write_atomically(p, &png, c.force)?;
+        write_atomically(p, &render()?, c.force)?;
     }
     Ok(())
 }
@@ -181,7 +182,7 @@ fn fit(args: FitArgs) -> Result<ExitCode> {
     glm.g0 *= sign;
     let plot = glm.scale_plot();
     let title = format!("{}: {}", c.input.display(), c.element);
-    write_plot(c, |p| draw_scale_plot(p, &plot, &title))?;
+    write_plot(c, || Ok(scale_plot(&plot, &title, Format::Png)?.bytes))?;
     if c.json {
         let pts: Vec<_> = plot
             .iter()
@@ -221,83 +222,6 @@ fn fit(args: FitArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn draw_scale_plot(
-    path: &Path,
-    pts: &[atscale_design::amplitude::ScalePoint],
-    title: &str,
-) -> atscale_verify::Result<()> {
-    use atscale_verify::plot::{plot_error, COLOURS};
-    let root = BitMapBackend::new(path, (1200, 700)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_error)?;
-    let (xa, xb) = bounds(pts.iter().map(|p| p.log10_abs_a));
-    let (ya, yb) = bounds(pts.iter().map(|p| p.weight).chain([0.0]));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{title}: scale plot"), ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(90)
-        .build_cartesian_2d(xa..xb, ya..yb)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_desc("log10 |a| (log10 1/V)")
-        .y_desc("weight")
-        .y_label_formatter(&|y| format!("{y:.2e}"))
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
-    for (k, (label, positive)) in [("a > 0", true), ("a < 0", false)].into_iter().enumerate() {
-        let colour = COLOURS[k % COLOURS.len()];
-        let series: Vec<(f64, f64)> = pts
-            .iter()
-            .filter(|p| (p.a_per_volt > 0.0) == positive)
-            .map(|p| (p.log10_abs_a, p.weight))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(series.clone(), colour.stroke_width(2)))
-            .map_err(plot_error)?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
-        chart
-            .draw_series(series.into_iter().map(|p| Circle::new(p, 4, colour.filled())))
-            .map_err(plot_error)?;
-    }
-    legend(&mut chart)?;
-    root.present().map_err(plot_error)?;
-    Ok(())
-}
-
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut a, mut b) = (f64::INFINITY, f64::NEG_INFINITY);
-    for x in values.filter(|x| x.is_finite()) {
-        a = a.min(x);
-        b = b.max(x);
-    }
-    if a.is_finite() && b > a {
-        let pad = 0.05 * (b - a);
-        (a - pad, b + pad)
-    } else if a.is_finite() {
-        (a - 1.0, a + 1.0)
-    } else {
-        (-1.0, 1.0)
-    }
-}
-
-fn legend<'a, 'b, X: plotters::coord::ranged1d::Ranged, Y: plotters::coord::ranged1d::Ranged>(
-    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
-) -> atscale_verify::Result<()>
-where
-    'b: 'a,
-{
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(atscale_verify::plot::plot_error)
-}
-
 // ---------------------------------------------------------------- coarsen
 
 fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
@@ -332,7 +256,7 @@ fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
         rows.extend(r);
     }
     let title = format!("{}: {} at bias {}", c.input.display(), c.element, si(bias, "A"));
-    write_plot(c, |p| draw_fingerprint(p, &rows, &title))?;
+    write_plot(c, || Ok(fingerprint(&rows, &title, Format::Png)?.bytes))?;
     if c.json {
         let pts: Vec<_> = rows.iter().map(|&(s, n)| json!({"scale_volt": s, "critical_points": n})).collect();
         let v = json!({"element": c.element, "bias_amp": bias, "range_volt": [lo, hi], "fingerprint": pts});
@@ -352,44 +276,6 @@ fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn draw_fingerprint(path: &Path, rows: &[(f64, usize)], title: &str) -> atscale_verify::Result<()> {
-    use atscale_verify::plot::{plot_error, COLOURS};
-    let root = BitMapBackend::new(path, (1200, 700)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_error)?;
-    let pts: Vec<(f64, f64)> = rows.iter().filter(|r| r.0 > 0.0).map(|&(s, n)| (s, n as f64)).collect();
-    let (sa, sb) = match (pts.first(), pts.last()) {
-        (Some(a), Some(b)) if b.0 > a.0 => (a.0 / 1.5, b.0 * 1.5),
-        (Some(a), _) => (a.0 / 2.0, a.0 * 2.0),
-        _ => (1e-3, 1.0),
-    };
-    let nmax = rows.iter().map(|r| r.1).max().unwrap_or(1) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{title}: amplitude fingerprint"), ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d((sa..sb).log_scale(), -0.2..nmax + 1.0)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_desc("smoothing scale (V)")
-        .y_desc("critical points")
-        .x_label_formatter(&|x| format!("{x:.3e}"))
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
-    let colour = COLOURS[0];
-    chart
-        .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
-        .map_err(plot_error)?
-        .label("critical points")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
-    chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, colour.filled()))).map_err(plot_error)?;
-    legend(&mut chart)?;
-    root.present().map_err(plot_error)?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------- bode
@@ -434,7 +320,16 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
         rows.push(StateBode { index, unit, tau_s, gain: f.gain, curve });
     }
     let title = format!("{}: {} at v_op = {}", c.input.display(), c.element, si(v_op, "V"));
-    write_plot(c, |p| draw_bode(p, &rows, &title))?;
+    write_plot(c, || {
+        let curves: Vec<BodeCurve> = rows
+            .iter()
+            .map(|r| BodeCurve {
+                label: format!("state {} (τ = {})", r.index, si(r.tau_s, "s")),
+                points: r.curve.iter().map(|&(w, m)| (w, m)).collect(),
+            })
+            .collect();
+        Ok(bode_plot(&curves, &title, Format::Png)?.bytes)
+    })?;
     let corner_db = |r: &StateBode| r.gain.abs().log10() - 0.5 * 2f64.log10();
     if c.json {
         let states: Vec<_> = rows
@@ -475,38 +370,4 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn draw_bode(path: &Path, rows: &[StateBode], title: &str) -> atscale_verify::Result<()> {
-    use atscale_verify::plot::{plot_error, COLOURS};
-    let root = BitMapBackend::new(path, (1200, 700)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_error)?;
-    let (xa, xb) = bounds(rows.iter().flat_map(|r| r.curve.iter().map(|p| p.0.log10())));
-    let (ya, yb) = bounds(rows.iter().flat_map(|r| r.curve.iter().map(|p| p.1)));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{title}: Bode magnitude"), ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(xa..xb, ya..yb)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_desc("log10 ω (log10 rad/s)")
-        .y_desc("log10 |G|")
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
-    for (k, r) in rows.iter().enumerate() {
-        let colour = COLOURS[k % COLOURS.len()];
-        let pts: Vec<(f64, f64)> = r.curve.iter().map(|&(w, m)| (w.log10(), m)).collect();
-        chart
-            .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
-            .map_err(plot_error)?
-            .label(format!("state {} (τ = {})", r.index, si(r.tau_s, "s")))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
-    }
-    legend(&mut chart)?;
-    root.present().map_err(plot_error)?;
-    Ok(())
 }

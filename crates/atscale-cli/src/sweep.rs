@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
-use atscale_explore::sweep::summary::{markdown, summarise};
+use atscale_explore::sweep::summary::summarise;
 use atscale_explore::sweep::table::{merge, Table};
 use atscale_explore::sweep::{
-    plot, run as run_sweep, Progress, RunOptions, Shard, Sweep, SweepLimits, SweepSpec, MAX_JOBS,
+    run as run_sweep, Progress, RunOptions, Shard, Sweep, SweepLimits, SweepSpec, MAX_JOBS,
 };
+use atscale_render::Format;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::output::{write_all, write_atomically};
@@ -252,9 +253,9 @@ fn run_merge(m: MergeArgs) -> Result<ExitCode> {
 
 fn report(t: &Table, dir: &Path, metric: Option<&str>, svg: bool, force: bool) -> Result<()> {
     let s = summarise(t);
-    let format = if svg { plot::Format::Svg } else { plot::Format::Png };
-    let plots = plot::plots(t, metric, format)?;
-    let md = markdown(&s);
+    let format = if svg { Format::Svg } else { Format::Png };
+    let plots = atscale_render::plots::sweep::plots(t, metric, format)?;
+    let md = atscale_render::markdown::sweep::summary(&s);
     let json = serde_json::to_string_pretty(&s)?;
     let mut files: Vec<(PathBuf, &[u8])> =
         vec![(dir.join("summary.md"), md.as_bytes()), (dir.join("summary.json"), json.as_bytes())];

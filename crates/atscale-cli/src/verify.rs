@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use atscale_render::markdown::verify as md_verify;
 use atscale_spice::number::parse_number;
 use atscale_verify::compare::{CompareOptions, Tolerances};
 use atscale_verify::engines::Prepared;
 use atscale_verify::events::EventSpec;
-use atscale_verify::report::{markdown, Report};
+use atscale_verify::report::Report;
 use atscale_verify::verify::{verify, Convergence, EngineKind, VerifyOptions};
 use serde::Serialize;
 
@@ -148,11 +149,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let v = verify(&prepared, &cfg.options)?;
     let out = Output { report: &v.report, convergence: &v.convergence };
     let json = serde_json::to_string_pretty(&out)?;
-    let mut md = markdown(&v.report);
-    md.push_str(&convergence_markdown(&v.convergence));
+    let mut md = md_verify::report(&v.report);
+    md.push_str(&md_verify::convergence(&v.convergence));
     if let Some(dir) = &cfg.report_dir {
         // All three files or none.
-        let png = atscale_verify::plot::overlay_png(&v.report, &v.runs)?;
+        let png =
+            atscale_render::plots::verify::overlay(&v.report, &v.runs, atscale_render::Format::Png)?.bytes;
         let mut set = atscale_files::OutputSet::new(cfg.force);
         for (f, bytes) in REPORT_FILES.iter().zip([json.as_bytes(), md.as_bytes(), &png]) {
             set.add(&dir.join(f), bytes)?;
@@ -168,34 +170,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     Ok(if v.report.verdict.agree { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-fn convergence_markdown(c: &[Convergence]) -> String {
-    use atscale_circuit::units::si;
-    use std::fmt::Write;
-    if c.is_empty() {
-        return String::new();
-    }
-    let mut s = String::from("\n## Convergence (each engine rerun at half its step or tolerance)\n\n");
-    let _ = writeln!(
-        s,
-        "| engine | refinement | signal | events | refined events | max shift | max shift / local interval |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
-    for e in c {
-        for sig in &e.signals {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                e.engine,
-                e.refinement,
-                sig.signal,
-                sig.count,
-                sig.refined_count,
-                sig.max_shift_s.map(|x| si(x, "s")).unwrap_or_else(|| "-".into()),
-                sig.max_shift_rel.map(|x| format!("{x:.2e}")).unwrap_or_else(|| "-".into())
-            );
-        }
-    }
-    s
 }

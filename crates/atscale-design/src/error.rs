@@ -117,14 +117,6 @@ pub enum Error {
         /// The full sentence: the target, the constraint, their values with units, and a way out.
         message: String,
     },
-    /// A plot could not be drawn.
-    #[error("cannot draw {what}: {reason}")]
-    Plot {
-        /// The plot.
-        what: String,
-        /// Why.
-        reason: String,
-    },
     /// A device of a realisation outside the technology's limits.
     #[error("device {device}: {message}")]
     Limit {

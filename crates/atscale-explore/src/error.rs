@@ -67,14 +67,6 @@ pub enum Error {
         /// What is missing (`a transient plot`, `time points`).
         missing: &'static str,
     },
-    /// A plot could not be drawn.
-    #[error("cannot draw {what}: {reason}")]
-    Plot {
-        /// The plot.
-        what: String,
-        /// Why.
-        reason: String,
-    },
 }
 
 /// `:LINE`, or nothing for an error about the file as a whole (line 0).

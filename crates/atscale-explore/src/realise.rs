@@ -143,6 +143,41 @@ pub struct Trace {
     pub calibration: f64,
     /// The sweep's (bias scale, rate in Hz) points.
     pub sweep_points: Vec<(f64, f64)>,
+    /// The transistor circuit's membrane as the comparison shows it: time
+    /// divided by the calibration factor, s, and model volts.
+    pub transistor: Vec<(f64, f64)>,
+    /// The behavioural design's membrane over the same window (native
+    /// solver, at the realised time scale): time, s, and model volts.
+    pub behavioural: Vec<(f64, f64)>,
+}
+
+/// `(time, value)` points.
+type Curve = Vec<(f64, f64)>;
+
+/// The transistor circuit's membrane in calibrated time and model volts,
+/// and the behavioural design's over the same window.
+fn comparison(
+    r: &Realisation,
+    design: &Design,
+    t: &[f64],
+    v: &[f64],
+    calibration: f64,
+) -> Result<(Curve, Curve)> {
+    let s = &r.scales;
+    let transistor = t.iter().zip(v).map(|(a, b)| (a / calibration, (b - s.v_ref_v) / s.s_volt)).collect();
+    let m = r.options.bias_scale;
+    let tstop = t.last().copied().unwrap_or(1.0) / calibration;
+    let run = || {
+        atscale_sim::Simulation::new(&design.physical)?
+            .tstop(tstop * m)
+            .uic(true)
+            .probe(&design.membrane)
+            .run()
+    };
+    let sim = run().map_err(atscale_design::Error::from)?;
+    let trace = sim.trace(&design.membrane).unwrap_or_default();
+    let behavioural = sim.time.iter().zip(trace).map(|(a, b)| (a / m, b / design.scales.s_volt)).collect();
+    Ok((transistor, behavioural))
 }
 
 /// What [`realise_with_evidence`] gives.
@@ -519,7 +554,9 @@ fn evidence(
     let k0 = req.options.bias_scale;
     let sweep_dev =
         base.and_then(|b| pts.iter().map(|(k, rate)| (rate / (b * k / k0) - 1.0).abs()).reduce(f64::max));
-    let trace = Trace { time_s: t, membrane_v: v, calibration: cal.factor.unwrap_or(1.0), sweep_points: pts };
+    let calibration = cal.factor.unwrap_or(1.0);
+    let (transistor, behavioural) = comparison(r, design, &t, &v, calibration)?;
+    let trace = Trace { time_s: t, membrane_v: v, calibration, sweep_points: pts, transistor, behavioural };
     let evidence = Evidence {
         ngspice: format!("ngspice {}", runner.version()),
         nominal,

@@ -714,7 +714,8 @@ impl Reader {
                     .map_err(|e| {
                         line.diag(path_tok.start, include_refusal(&e, path_text, self.max_bytes), None)
                     })?;
-                if !looks_like_netlist(&input.text) || !(shows_as_netlist(&input.text) || netlist_name(&path)) {
+                if !looks_like_netlist(&input.text) || !(shows_as_netlist(&input.text) || netlist_name(&path))
+                {
                     return Err(line.diag(
                         path_tok.start,
                         format!(

@@ -366,11 +366,4 @@ pub enum Error {
         /// Why the redirection failed.
         source: std::io::Error,
     },
-
-    /// A plot could not be drawn.
-    #[error("could not draw the plot: {reason}")]
-    Plot {
-        /// Why.
-        reason: String,
-    },
 }

@@ -27,7 +27,7 @@
 //!    backward-Euler step chosen from the requested event accuracy
 //!    ([`spice21::StepChoice`]), its panics caught and its console captured.
 //! 7. [`report::Report::assemble`] gathers engines and comparisons into the JSON
-//!    report; [`report::markdown`] renders it for people.
+//!    report; `atscale-render` renders it for people.
 //!
 //! ```
 //! use atscale_verify::compare::{compare_trains, verdict, CompareOptions, Tolerances};
@@ -51,7 +51,6 @@ pub mod events;
 pub mod interrupt;
 pub mod limits;
 pub mod ngspice;
-pub mod plot;
 mod process;
 pub mod raw;
 pub mod report;

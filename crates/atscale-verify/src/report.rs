@@ -1,4 +1,4 @@
-//! The verification report: a stable JSON schema (serde) and a Markdown summary.
+//! The verification report: a stable JSON schema (serde); `atscale-render` writes its Markdown.
 //!
 //! Schema version [`SCHEMA_VERSION`]. Every number is in SI units, named with its
 //! unit (`_s` seconds, `_per_s` per second); dimensionless ratios say so in their
@@ -7,15 +7,12 @@
 //! signal by signal, and the overall verdict is "agree" iff every comparison agrees.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{
-    compare_trains, verdict, CompareOptions, Disagreement, SignalVerdict, Tolerances, TrainComparison,
-};
-use crate::events::{Direction, EventSpec};
-use crate::ngspice::{MaxStepChoice, MaxStepSource};
+use crate::compare::{compare_trains, verdict, CompareOptions, SignalVerdict, Tolerances, TrainComparison};
+use crate::events::EventSpec;
+use crate::ngspice::MaxStepChoice;
 
 /// Version of the JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -151,124 +148,6 @@ impl Report {
     }
 }
 
-fn secs(x: f64) -> String {
-    format!("{x:.6e} s")
-}
-
-fn opt<T>(x: Option<T>, f: impl Fn(T) -> String) -> String {
-    x.map_or_else(|| "n/a".to_string(), f)
-}
-
-fn max_step_text(m: &MaxStepChoice) -> String {
-    let why = match &m.source {
-        MaxStepSource::Explicit { replaced_netlist_value_s: Some(v) } => {
-            format!("explicit (replaced the netlist's {})", secs(*v))
-        }
-        MaxStepSource::Explicit { replaced_netlist_value_s: None } => "explicit".to_string(),
-        MaxStepSource::FromNetlist => "from the netlist".to_string(),
-        MaxStepSource::DerivedFromAccuracy { event_accuracy_s, factor } => {
-            format!("{factor} × requested event accuracy {}", secs(*event_accuracy_s))
-        }
-        MaxStepSource::NgspiceDefault => "ngspice default min(TSTEP, span/50)".to_string(),
-    };
-    format!("{} ({why})", secs(m.value_s))
-}
-
-/// Renders the report as Markdown, with a unit on every number.
-pub fn markdown(r: &Report) -> String {
-    let mut s = String::new();
-    let verdict = if r.verdict.agree { "**AGREE**" } else { "**DISAGREE**" };
-    let _ = writeln!(s, "# Verification of `{}`: {verdict}\n", r.netlist);
-    if let Some(t) = r.tstop_s {
-        let _ = writeln!(s, "Stop time {}.", secs(t));
-    }
-    let tol = &r.verdict.tolerances;
-    let limit = tol
-        .max_abs_dt_s
-        .map_or_else(|| format!("{} × median inter-event interval", tol.max_abs_dt_rel), secs);
-    let _ = writeln!(
-        s,
-        "Tolerances: equal counts {}, max |dt| ≤ {limit}. {} disagreement(s).\n",
-        if tol.require_equal_counts { "required" } else { "not required" },
-        r.verdict.disagreements
-    );
-    let _ = writeln!(s, "## Events\n");
-    for e in &r.events {
-        let dir = match e.direction {
-            Direction::Rising => "rising",
-            Direction::Falling => "falling",
-            Direction::Both => "crossing either way",
-        };
-        let unit = crate::events::signal_unit(&e.signal);
-        let _ = writeln!(
-            s,
-            "- `{}`: {dir} through {} {unit}, hysteresis {} {unit}",
-            e.signal, e.threshold, e.hysteresis
-        );
-    }
-    let _ = writeln!(s, "\n## Engines\n");
-    let _ = writeln!(s, "| engine | version | max step | fixed step | wall time | events |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
-    for e in &r.engines {
-        let counts: Vec<String> = e.events.iter().map(|(k, v)| format!("`{k}`: {}", v.len())).collect();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} |",
-            e.name,
-            e.version.as_deref().unwrap_or("n/a"),
-            opt(e.settings.max_step.as_ref(), max_step_text),
-            opt(e.settings.fixed_step_s, secs),
-            secs(e.wall_time_s),
-            counts.join(", ")
-        );
-    }
-    for c in &r.comparisons {
-        let _ = writeln!(s, "\n## `{}` against `{}`\n", c.other, c.reference);
-        let _ = writeln!(
-            s,
-            "| signal | verdict | matched | missing | extra | max abs dt | max abs dt / local interval | Gamma | van Rossum | Victor-Purpura |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
-        for sc in &c.signals {
-            let m = &sc.comparison;
-            let _ = writeln!(
-                s,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                sc.signal,
-                if sc.verdict.agree { "agree" } else { "DISAGREE" },
-                m.counts.matched,
-                m.counts.missing,
-                m.counts.extra,
-                opt(m.max_abs_dt_s, secs),
-                opt(m.max_abs_dt_rel_local, |v| format!("{v:.3e} (ratio)")),
-                opt(m.gamma.zip(m.coincidence_window_s), |(g, d)| format!("{g:.4} (Δ = {})", secs(d))),
-                opt(m.van_rossum.zip(m.van_rossum_tau_s), |(v, t)| format!("{v:.4e} (τ = {})", secs(t))),
-                opt(m.victor_purpura.zip(m.victor_purpura_q_per_s), |(v, q)| format!(
-                    "{v:.4e} (q = {q:.4e} 1/s)"
-                )),
-            );
-        }
-        for sc in c.signals.iter().filter(|sc| !sc.verdict.agree) {
-            for reason in &sc.verdict.reasons {
-                let text = match reason {
-                    Disagreement::CountMismatch { missing, extra } => {
-                        format!("{missing} event(s) missing, {extra} extra")
-                    }
-                    Disagreement::TimingExceeded { max_abs_dt_s, limit_s } => {
-                        format!("max |dt| {} exceeds {}", secs(*max_abs_dt_s), secs(*limit_s))
-                    }
-                    Disagreement::NoTimeScale => {
-                        "no time scale (fewer than two events, no duration) for a relative tolerance"
-                            .to_string()
-                    }
-                };
-                let _ = writeln!(s, "- `{}`: {text}", sc.signal);
-            }
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -281,7 +160,10 @@ mod tests {
             settings: EngineSettings {
                 max_step: Some(MaxStepChoice {
                     value_s: 0.1,
-                    source: MaxStepSource::DerivedFromAccuracy { event_accuracy_s: 0.4, factor: 0.25 },
+                    source: crate::ngspice::MaxStepSource::DerivedFromAccuracy {
+                        event_accuracy_s: 0.4,
+                        factor: 0.25,
+                    },
                 }),
                 ..EngineSettings::default()
             },
@@ -291,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn assemble_round_trip_and_markdown() {
+    fn assemble_and_round_trip() {
         let r = Report::assemble(
             "fhn.cir",
             Some(40.0),
@@ -305,9 +187,6 @@ mod tests {
         let json = r.to_json().unwrap();
         let back: Report = serde_json::from_str(&json).unwrap();
         assert_eq!(back, r);
-        let md = markdown(&r);
-        assert!(md.contains("DISAGREE"));
-        assert!(md.contains("max |dt| 5.000000e-1 s exceeds 1.000000e-2 s"), "{md}");
         let same = Report::assemble(
             "fhn.cir",
             Some(40.0),

@@ -16,7 +16,6 @@
 //! merged shards of a sweep equal its unsharded run byte for byte.
 
 pub mod metrics;
-pub mod plot;
 pub mod point;
 pub mod sample;
 pub mod spec;

@@ -1,0 +1,172 @@
+//! The verification report in Markdown.
+
+use std::fmt::Write as _;
+
+use atscale_verify::compare::Disagreement;
+use atscale_verify::events::{signal_unit, Direction};
+use atscale_verify::ngspice::{MaxStepChoice, MaxStepSource};
+use atscale_verify::report::Report;
+use atscale_verify::verify::Convergence;
+
+use crate::axis::{num, quantity, si};
+
+fn secs(x: f64) -> String {
+    si(x, "s")
+}
+
+fn opt<T>(x: Option<T>, f: impl Fn(T) -> String) -> String {
+    x.map_or_else(|| "n/a".to_string(), f)
+}
+
+fn max_step_text(m: &MaxStepChoice) -> String {
+    let why = match &m.source {
+        MaxStepSource::Explicit { replaced_netlist_value_s: Some(v) } => {
+            format!("explicit (replaced the netlist's {})", secs(*v))
+        }
+        MaxStepSource::Explicit { replaced_netlist_value_s: None } => "explicit".to_string(),
+        MaxStepSource::FromNetlist => "from the netlist".to_string(),
+        MaxStepSource::DerivedFromAccuracy { event_accuracy_s, factor } => {
+            format!("{factor} × requested event accuracy {}", secs(*event_accuracy_s))
+        }
+        MaxStepSource::NgspiceDefault => "ngspice default min(TSTEP, span/50)".to_string(),
+    };
+    format!("{} ({why})", secs(m.value_s))
+}
+
+/// The report as Markdown, every quantity with its unit.
+pub fn report(r: &Report) -> String {
+    let mut s = String::new();
+    let verdict = if r.verdict.agree { "**AGREE**" } else { "**DISAGREE**" };
+    let _ = writeln!(s, "# Verification of `{}`: {verdict}\n", r.netlist);
+    if let Some(t) = r.tstop_s {
+        let _ = writeln!(s, "Stop time {}.", secs(t));
+    }
+    let tol = &r.verdict.tolerances;
+    let limit = tol
+        .max_abs_dt_s
+        .map_or_else(|| format!("{} × median inter-event interval", num(tol.max_abs_dt_rel)), secs);
+    let _ = writeln!(
+        s,
+        "Tolerances: equal counts {}, max |dt| ≤ {limit}. {} disagreement(s).\n",
+        if tol.require_equal_counts { "required" } else { "not required" },
+        r.verdict.disagreements
+    );
+    events(&mut s, r);
+    engines(&mut s, r);
+    for c in &r.comparisons {
+        let _ = writeln!(s, "\n## `{}` against `{}`\n", c.other, c.reference);
+        let _ = writeln!(
+            s,
+            "| signal | verdict | matched | missing | extra | max abs dt | max abs dt / local interval | Gamma | van Rossum | Victor-Purpura |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+        for sc in &c.signals {
+            let m = &sc.comparison;
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                sc.signal,
+                if sc.verdict.agree { "agree" } else { "DISAGREE" },
+                m.counts.matched,
+                m.counts.missing,
+                m.counts.extra,
+                opt(m.max_abs_dt_s, secs),
+                opt(m.max_abs_dt_rel_local, |v| format!("{} (ratio)", num(v))),
+                opt(m.gamma.zip(m.coincidence_window_s), |(g, d)| format!("{} (Δ = {})", num(g), secs(d))),
+                opt(m.van_rossum.zip(m.van_rossum_tau_s), |(v, t)| format!("{} (τ = {})", num(v), secs(t))),
+                opt(m.victor_purpura.zip(m.victor_purpura_q_per_s), |(v, q)| format!(
+                    "{} (q = {})",
+                    num(v),
+                    si(q, "1/s")
+                )),
+            );
+        }
+        for sc in c.signals.iter().filter(|sc| !sc.verdict.agree) {
+            for reason in &sc.verdict.reasons {
+                let _ = writeln!(s, "- `{}`: {}", sc.signal, disagreement(reason));
+            }
+        }
+    }
+    s
+}
+
+fn disagreement(reason: &Disagreement) -> String {
+    match reason {
+        Disagreement::CountMismatch { missing, extra } => {
+            format!("{missing} event(s) missing, {extra} extra")
+        }
+        Disagreement::TimingExceeded { max_abs_dt_s, limit_s } => {
+            format!("max |dt| {} exceeds {}", secs(*max_abs_dt_s), secs(*limit_s))
+        }
+        Disagreement::NoTimeScale => {
+            "no time scale (fewer than two events, no duration) for a relative tolerance".to_string()
+        }
+    }
+}
+
+fn events(s: &mut String, r: &Report) {
+    let _ = writeln!(s, "## Events\n");
+    for e in &r.events {
+        let dir = match e.direction {
+            Direction::Rising => "rising",
+            Direction::Falling => "falling",
+            Direction::Both => "crossing either way",
+        };
+        let unit = signal_unit(&e.signal);
+        let _ = writeln!(
+            s,
+            "- `{}`: {dir} through {}, hysteresis {}",
+            e.signal,
+            quantity(e.threshold, unit),
+            quantity(e.hysteresis, unit)
+        );
+    }
+}
+
+fn engines(s: &mut String, r: &Report) {
+    let _ = writeln!(s, "\n## Engines\n");
+    let _ = writeln!(s, "| engine | version | max step | fixed step | wall time | events |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for e in &r.engines {
+        let counts: Vec<String> = e.events.iter().map(|(k, v)| format!("`{k}`: {}", v.len())).collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            e.name,
+            e.version.as_deref().unwrap_or("n/a"),
+            opt(e.settings.max_step.as_ref(), max_step_text),
+            opt(e.settings.fixed_step_s, secs),
+            secs(e.wall_time_s),
+            counts.join(", ")
+        );
+    }
+}
+
+/// The convergence check (each engine rerun at half its step or tolerance) as Markdown.
+pub fn convergence(c: &[Convergence]) -> String {
+    if c.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n## Convergence (each engine rerun at half its step or tolerance)\n\n");
+    let _ = writeln!(
+        s,
+        "| engine | refinement | signal | events | refined events | max shift | max shift / local interval |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    for e in c {
+        for sig in &e.signals {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                e.engine,
+                e.refinement,
+                sig.signal,
+                sig.count,
+                sig.refined_count,
+                sig.max_shift_s.map_or_else(|| "-".into(), secs),
+                sig.max_shift_rel.map_or_else(|| "-".into(), num)
+            );
+        }
+    }
+    s
+}
