@@ -5,7 +5,7 @@ CARGO ?= cargo
 ATSCALE = $(CARGO) run --quiet --release --locked -p atscale-cli --bin atscale --
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test ngspice fmt lint doc unit bench
+.PHONY: demo test ngspice fmt lint doc msrv unit bench
 
 ngspice:
 	@scripts/install-ngspice.sh
@@ -21,7 +21,7 @@ demo: ngspice
 	$(ATSCALE) sweep docs/examples/sweep-fi.toml -o out/demo/f-i.csv --report out/demo/f-i --force
 
 ## test: formatting, lints, docs and the whole test suite (what CI runs).
-test: ngspice fmt lint doc unit
+test: ngspice fmt lint doc msrv unit
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -31,6 +31,11 @@ lint:
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace --locked
+
+## msrv: the workspace builds with the rust-version Cargo.toml declares
+## (the toolchain is installed with rustup when missing).
+msrv:
+	@scripts/check-msrv.sh
 
 ## unit: every test; the mutation fuzzer of the readers runs for 20 s
 ## (scripts/fuzz.sh runs it longer).

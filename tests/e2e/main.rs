@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod design;
+mod docs;
 mod hostile;
 mod landscape;
 mod realise;
