@@ -76,6 +76,11 @@ tree = ["tree", ".model nch nmos(level=54)", ".subckt s0 a b", "M1 a a b b nch W
 for k in range(1, 19):
     tree += [f".subckt s{k} a b", f"X1 a m s{k - 1}", f"X2 m b s{k - 1}", ".ends"]
 open(f"{w}/tree.cir", "w").write("\n".join(tree + ["X0 a 0 s18", "V1 a 0 1", ".tran 1u 10u", ".end"]) + "\n")
+mos1 = ["tree", ".model nch nmos(level=1 vto=0.5 kp=1e-4)", ".subckt s0 a b", "M1 a a b b nch W=1u L=1u", ".ends"] + tree[5:]
+tail = ["V1 a 0 1", ".tran 1u 2u", ".end"]
+open(f"{w}/tree98k.cir", "w").write("\n".join(mos1 + ["X0 a 0 s16", "X01 a 0 s15"] + tail) + "\n")
+open(f"{w}/tree491k.cir", "w").write("\n".join(mos1 + ["X0 a 0 s18", "X01 a 0 s17", "X02 a 0 s16", "X03 a 0 s15"] + tail) + "\n")
+open(f"{w}/tree98k54.cir", "w").write("\n".join(tree[:5] + tree[5:] + ["X0 a 0 s16", "X01 a 0 s15"] + tail) + "\n")
 import json
 def memristive(n, distinct):
     els = [{"name": "C1", "kind": "capacitor", "p": "v", "n": "0", "c_farad": 1.0},
@@ -117,6 +122,9 @@ case_ "ngspice writing a 3 GB raw file" 2 env PATH="$W/bigraw:$PATH" "$A" sim "$
 case_ "ngspice -v never answers (--timeout 5)" 2 env PATH="$W/mute:$PATH" "$A" sim "$W/rc.cir" --engine ngspice --timeout 5
 case_ "ngspice leaves a child on its pipes" 0 env PATH="$W/child:$PATH" "$A" sim "$W/rc.cir" --engine ngspice
 case_ "ngspice: 884 bytes, 262,144 BSIM4 devices (--max-engine-memory 800meg)" 2 "$A" sim "$W/tree.cir" --engine ngspice --max-engine-memory 800meg
+case_ "native: 98,304 level-1 MOSFETs (at the element limit)" 0 "$A" sim "$W/tree98k.cir" -o "$W/t98.csv"
+case_ "native: 491,520 level-1 MOSFETs" 2 "$A" sim "$W/tree491k.cir" -o "$W/t491.csv"
+case_ "ngspice: 98,304 BSIM4 devices (at the element limit)" 0 "$A" sim "$W/tree98k54.cir" --engine ngspice -o "$W/t98n.csv"
 case_ "sweep lhs 1e6 points x 200 parameters" 2 "$A" sweep "$W/wide.toml" -o "$W/w.csv"
 case_ "landscape with 5,000 timescales" 2 "$A" landscape "$W/taus.json"
 case_ "landscape 99 timescales x 20,000 elements (--timeout 5)" 2 "$A" landscape "$W/slow.json" --timeout 5

@@ -137,7 +137,7 @@ fn subcircuit_fan_out_and_depth_are_counted_before_expanding() {
     }
     fan.push_str("V1 a 0 1\nXtop a l10\n.tran 1u 1m\n.end\n");
     let p = write(dir.path(), "fan.cir", &fan);
-    refused(&["summary", s(&p)], "elements after flattening: 10000000001, more than the limit of 500000");
+    refused(&["summary", s(&p)], "elements after flattening: 10000000001, more than the limit of 100000");
     refused(&["sim", s(&p)], "raise it with --max-elements");
     // Ten thousand levels deep.
     let mut deep = String::from("deep\n.subckt d0 a\nR1 a 0 1k\n.ends\n");

@@ -37,7 +37,7 @@ pub struct LimitArgs {
     /// Largest netlist with its includes read, bytes [default: 16meg].
     #[arg(long, value_name = "BYTES")]
     max_input_bytes: Option<String>,
-    /// Largest number of elements after flattening subcircuits (and twice as many cards read) [default: 500k].
+    /// Largest number of elements after flattening subcircuits (and twice as many cards read) [default: 100k].
     #[arg(long, value_name = "N")]
     max_elements: Option<String>,
     /// Deepest nesting of subcircuits [default: 100; at most 1000].

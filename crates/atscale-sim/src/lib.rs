@@ -772,7 +772,7 @@ impl Transient {
                     Output::All => self.push_current(),
                     Output::Every(k) => {
                         self.counter += 1;
-                        if self.counter % (*k).max(1) == 0 || last {
+                        if self.counter.is_multiple_of((*k).max(1)) || last {
                             self.push_current();
                         }
                     }

@@ -638,7 +638,7 @@ fn int_power(x: Expr, p: u32) -> Expr {
     }
     if p > 8 {
         let e = Expr::Num(f64::from(p));
-        return if p % 2 == 0 { x.pow(e) } else { x.pwr(e) };
+        return if p.is_multiple_of(2) { x.pow(e) } else { x.pwr(e) };
     }
     let mut acc = x.clone();
     for _ in 1..p {

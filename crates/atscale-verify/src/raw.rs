@@ -483,7 +483,7 @@ fn read_binary(
                 break;
             }
         }
-        (n, n == avail && avail_bytes % row != 0)
+        (n, n == avail && !avail_bytes.is_multiple_of(row))
     } else if avail >= npoints {
         (npoints, false)
     } else {

@@ -1280,7 +1280,7 @@ fn waveform(line: &Logical, shape: &str, args: Vec<(Value, usize)>, at: usize) -
         "sin" => Waveform::Sin { vo: a, va: b, freq: next(), td: next(), theta: next(), phase: next() },
         "exp" => Waveform::Exp { v1: a, v2: b, td1: next(), tau1: next(), td2: next(), tau2: next() },
         _ => {
-            if count % 2 != 0 {
+            if !count.is_multiple_of(2) {
                 return Err(line.diag(
                     at,
                     format!("PWL needs time-value pairs, found {count} numbers"),
