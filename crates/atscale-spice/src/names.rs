@@ -20,7 +20,8 @@ use atscale_circuit::expr::Func;
 use crate::error::{Error, Result};
 
 /// The characters a name may contain: ASCII letters and digits, `_`, `.` and
-/// `#` (never second: see [`check_name`]). Nothing here can end a line, start a comment (`*`, `;`, `$`), open an
+/// `#` (never as the second character: ngspice reads `*#` as a command).
+/// Nothing here can end a line, start a comment (`*`, `;`, `$`), open an
 /// expression (`{`, `'`), separate fields (`=`, `(`, `,`) or be read as an
 /// operator inside `v(...)`.
 pub const SAFE_NAME_CHARS: &str = "A-Z a-z 0-9 _ . #";
