@@ -328,6 +328,7 @@ fn resolve_value(v: &Value, scope: &Scope, context: &str) -> Result<f64, Problem
 }
 
 fn eval_in_scope(e: &Expr, scope: &Scope, context: &str) -> Result<f64, Problem> {
+    let e = &e.shadow_constants(&|n: &str| scope.contains_key(n));
     if let Some(missing) = e.variables().into_iter().find(|n| !scope.contains_key(&n.to_ascii_lowercase())) {
         return Err(Problem::UnknownParam { context: context.to_string(), name: missing.to_string() });
     }
@@ -405,7 +406,7 @@ fn resolve_params(params: &[Param], parent: &Scope, scope_name: &str, problems: 
         path.push(p.name.clone());
         let mut ok = true;
         if let Value::Expr(e) = &p.value {
-            for dep in e.variables() {
+            for dep in e.shadow_constants(&|n: &str| local.contains_key(n)).variables() {
                 let dk = dep.to_ascii_lowercase();
                 if local.contains_key(&dk) && !visit(&dk, local, parent, scope, state, path, problems) {
                     ok = false;

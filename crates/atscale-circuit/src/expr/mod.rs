@@ -509,6 +509,16 @@ impl Expr {
         })
     }
 
+    /// Reads the built-in constants `pi` and `e` as variables where `defined`
+    /// says a parameter of that name exists: in ngspice a parameter shadows
+    /// a constant (`.param e=0.7` makes `{e}` 0.7).
+    pub fn shadow_constants(&self, defined: &impl Fn(&str) -> bool) -> Expr {
+        self.map_leaves(&mut |e| match e {
+            Expr::Const(c) if defined(c.name()) => Some(Expr::Var(c.name().to_string())),
+            _ => None,
+        })
+    }
+
     /// Renames every node of `v(...)` with `node` and every device of
     /// `i(...)` with `current` (hierarchical names such as `x1.n2` when a
     /// subcircuit is flattened). Ground `0` is passed to `node` like any

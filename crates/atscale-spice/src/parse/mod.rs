@@ -443,7 +443,7 @@ impl Parser {
         // leaves the braces of circuit expressions alone): read them as `(...)`.
         let text = &text.replace('{', "(").replace('}', ")");
         let expanded = self.funcs.expand(text).map_err(|m| line.diag(at, m, None))?;
-        Expr::parse(&expanded).map_err(|e| {
+        let parsed = Expr::parse(&expanded).map_err(|e| {
             let msg = e.to_string();
             let msg = match msg.split_once(": ") {
                 Some((head, tail)) if head.starts_with("column ") => tail.to_string(),
@@ -451,7 +451,11 @@ impl Parser {
             };
             let col = if expanded == *text { at + e.offset().min(text.len()) } else { at };
             line.diag(col, format!("bad expression: {msg}"), None)
-        })
+        })?;
+        // `gnd` is ground in `v(...)` as in node lists (ngspice maps it
+        // everywhere, also inside subcircuits).
+        let ground = |n: &str| if n.eq_ignore_ascii_case("gnd") { GROUND.to_string() } else { n.to_string() };
+        Ok(parsed.rename(&mut |n: &str| ground(n), &mut |c: &str| c.to_string()))
     }
 
     /// The expression inside a brace or quote token.
