@@ -151,6 +151,15 @@ pub struct SimJson<'a> {
     pub tstop_s: f64,
     /// Wall-clock time of the simulation, s.
     pub wall_s: f64,
+    /// What the engine does not model as ngspice does (parameters, options).
+    pub unmodelled: &'a [String],
+}
+
+/// Warns of each parameter or option the engine did not model as ngspice does.
+pub fn warn_unmodelled(r: &atscale_verify::report::EngineReport) {
+    for u in &r.unmodelled {
+        crate::errln!("warning: {} engine: {u}; its result may differ from ngspice's", r.name);
+    }
 }
 
 /// Runs `atscale sim`.
@@ -182,6 +191,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             run_spice21(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, None, &cfg.limits)?
         }
     };
+    warn_unmodelled(&run.report);
     if let Some(out) = &cfg.output {
         write_atomically(out, csv_text(&run.waveforms).as_bytes(), cfg.force)?;
     }
@@ -194,6 +204,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             settings: &run.report.settings,
             tstop_s: tstop,
             wall_s: run.report.wall_time_s,
+            unmodelled: &run.report.unmodelled,
         };
         crate::outln!("{}", serde_json::to_string_pretty(&json)?)?;
     } else {

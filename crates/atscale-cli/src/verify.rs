@@ -147,6 +147,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         crate::errln!("warning: {w}");
     }
     let v = verify(&prepared, &cfg.options)?;
+    for e in &v.report.engines {
+        crate::sim::warn_unmodelled(e);
+    }
     let out = Output { report: &v.report, convergence: &v.convergence };
     let json = serde_json::to_string_pretty(&out)?;
     let mut md = md_verify::report(&v.report);

@@ -103,6 +103,7 @@ fn engine_run(name: &str, shift: f64) -> EngineRun {
             settings: EngineSettings::default(),
             wall_time_s: 0.01,
             events: BTreeMap::from([("v".to_string(), events)]),
+            unmodelled: Vec::new(),
         },
         waveforms: Waveforms { time_s, signals: vec![("v".into(), v)] },
         native_stats: None,

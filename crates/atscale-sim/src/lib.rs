@@ -59,6 +59,7 @@
 
 pub mod error;
 pub mod events;
+pub mod fidelity;
 pub mod linalg;
 pub mod mna;
 pub mod reference;
@@ -69,6 +70,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{Error, Result};
 pub use events::{Direction, Event, EventSpec};
+pub use fidelity::unmodelled;
 pub use linalg::SolverKind;
 pub use solver::StepOutcome;
 

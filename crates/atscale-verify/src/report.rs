@@ -43,6 +43,10 @@ pub struct EngineReport {
     pub wall_time_s: f64,
     /// Event times per signal, in seconds.
     pub events: BTreeMap<String, Vec<f64>>,
+    /// What this engine does not model as ngspice does in this netlist
+    /// (parameters, options), one sentence each; empty when nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmodelled: Vec<String>,
 }
 
 /// Comparison of one signal between two engines.
@@ -169,6 +173,7 @@ mod tests {
             },
             wall_time_s: 0.02,
             events: BTreeMap::from([("v".to_string(), vec![10.0 + shift, 20.0, 30.0])]),
+            unmodelled: Vec::new(),
         }
     }
 

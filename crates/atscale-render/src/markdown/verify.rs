@@ -140,6 +140,12 @@ fn engines(s: &mut String, r: &Report) {
             counts.join(", ")
         );
     }
+    for e in r.engines.iter().filter(|e| !e.unmodelled.is_empty()) {
+        let _ = writeln!(s, "\nNot modelled by `{}` as ngspice models it (its events may differ):\n", e.name);
+        for u in &e.unmodelled {
+            let _ = writeln!(s, "- {u}");
+        }
+    }
 }
 
 /// The convergence check (each engine rerun at half its step or tolerance) as Markdown.
