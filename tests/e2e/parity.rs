@@ -93,3 +93,59 @@ fn what_the_native_engine_does_not_model_is_named() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("not modelled"));
 }
+
+#[test]
+fn kicad_spellings_run_and_an_ac_spec_is_set_aside_with_a_warning() {
+    // sin(2 pi 1 kHz * 1.25 ms) = sin(2.5 pi) = 1; atan(0.3) by the standard library.
+    let path = root().join("tests/e2e/data/parity/kicad_spellings.cir");
+    for engine in ["native", "ngspice"] {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("out.csv");
+        let args = [
+            "sim",
+            path.to_str().unwrap(),
+            "--engine",
+            engine,
+            "--probe",
+            "a",
+            "--probe",
+            "b",
+            "-o",
+            csv.to_str().unwrap(),
+        ];
+        let out = atscale(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{engine}: {stderr}");
+        assert!(stderr.contains(":2: `ac 1 0` specification ignored"), "{engine}: {stderr}");
+        assert!(stderr.contains(":4: `AC 1` specification ignored"), "{engine}: {stderr}");
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let last: Vec<f64> = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
+        assert!((last[0] - 1.25e-3).abs() < 1e-15, "{engine}: stop time {}", last[0]);
+        // Both engines hit the stop time exactly: the waveform is evaluated
+        // there, to rounding (measured 0 and 2e-16).
+        assert!((last[1] - 1.0).abs() < 1e-12, "{engine}: v(a) = {}", last[1]);
+        assert!((last[2] - 0.3f64.atan()).abs() < 1e-15, "{engine}: v(b) = {}", last[2]);
+    }
+}
+
+#[test]
+fn unsupported_constructs_are_named_with_what_to_write_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "R1 a 0 RMOD",
+            "2:8: `RMOD` is not a value: resistor models (`.model RMOD R(...)`) are not supported",
+        ),
+        ("R1 a 0 1k RMOD", "2:11: unexpected `RMOD` after the value: resistor models"),
+        ("V1 a 0 arctan(0.3)", "2:8: `arctan(...)` is not a waveform: an expression goes in braces"),
+        ("V1 a 0 {arctn(0.3)}", "2:9: bad expression: unknown function `arctn`"),
+    ];
+    for (card, expected) in cases {
+        let p = dir.path().join("m.cir");
+        std::fs::write(&p, format!("t\n{card}\nR9 a 0 1k\n.tran 1u 1m\n.end\n")).unwrap();
+        let out = atscale(&["sim", p.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{card}: {stderr}");
+        assert!(stderr.contains(&format!("m.cir:{expected}")), "{card}: {stderr}");
+    }
+}

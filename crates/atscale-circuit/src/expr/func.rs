@@ -186,8 +186,12 @@ impl Func {
         }
     }
 
-    /// The function of that name, in any case.
+    /// The function of that name, in any case. `arctan` (ngspice's brace
+    /// expressions) is `atan`.
     pub fn from_name(name: &str) -> Option<Func> {
+        if name.eq_ignore_ascii_case("arctan") {
+            return Some(Func::Atan);
+        }
         Func::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
     }
 

@@ -980,8 +980,35 @@ impl Parser {
                 }
                 k += 3;
             } else if value.is_none() {
+                if t.kind == Tk::Word && t.text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    return Err(line.diag(
+                        t.start,
+                        format!(
+                            "`{}` is not a value: {} models (`.model {} {}(...)`) are not supported",
+                            t.text,
+                            passive_noun(letter),
+                            t.text,
+                            letter.to_ascii_uppercase()
+                        ),
+                        Some("the value itself, e.g. 10k, or {expression}"),
+                    ));
+                }
                 value = Some(self.value(line, t)?);
                 k += 1;
+            } else if value.is_some()
+                && t.kind == Tk::Word
+                && t.text.starts_with(|c: char| c.is_ascii_alphabetic())
+            {
+                return Err(line.diag(
+                    t.start,
+                    format!(
+                        "unexpected `{}` after the value: {} models and instance parameters other than IC= \
+                         are not supported",
+                        t.text,
+                        passive_noun(letter)
+                    ),
+                    Some("IC= or the end of the line"),
+                ));
             } else {
                 return Err(line.diag(
                     t.start,
@@ -997,13 +1024,17 @@ impl Parser {
     }
 
     /// Source specification: `[DC] value`, `DC value SHAPE(args)`, ...
-    fn source(&self, line: &Logical, toks: &[Token<'_>]) -> Result<(Waveform<Value>, Option<Value>)> {
+    fn source(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<(Waveform<Value>, Option<Value>)> {
         let mut dc = None;
         let mut shape: Option<Waveform<Value>> = None;
         let mut k = 0;
         while k < toks.len() {
             let t = &toks[k];
-            let word = t.text.to_ascii_lowercase();
+            let mut word = t.text.to_ascii_lowercase();
+            if word == "sine" {
+                // KiCad and eSim write SIN as `sine`; ngspice reads both.
+                word = "sin".into();
+            }
             if t.kind == Tk::Word && word == "dc" {
                 let v = self.value_at(line, toks, k + 1, "DC value")?;
                 if dc.is_some() {
@@ -1065,11 +1096,23 @@ impl Parser {
                 }
                 shape = Some(waveform(line, &word, args, t.start)?);
             } else if t.kind == Tk::Word && matches!(word.as_str(), "ac" | "distof1" | "distof2") {
-                return Err(line.diag(
-                    t.start,
-                    format!("`{}` source specifications are not supported", t.text),
-                    Some("DC or a transient waveform"),
-                ));
+                // `AC [mag [phase]]`: small-signal only, it cannot change a
+                // transient result; read and set aside with a warning.
+                let args = toks[k + 1..]
+                    .iter()
+                    .take(2)
+                    .take_while(|a| {
+                        a.kind == Tk::Brace || (a.kind == Tk::Word && parse_number(a.text).is_ok())
+                    })
+                    .count();
+                self.warn(
+                    line,
+                    format!(
+                        "`{}` specification ignored: atscale runs transient analyses, which it does not change",
+                        toks[k..=k + args].iter().map(|a| a.text).collect::<Vec<_>>().join(" ")
+                    ),
+                );
+                k += 1 + args;
             } else if t.kind == Tk::Word
                 && matches!(word.as_str(), "sffm" | "am" | "trnoise" | "trrandom" | "external" | "pat")
             {
@@ -1079,12 +1122,20 @@ impl Parser {
                     Some("PULSE, SIN, EXP or PWL"),
                 ));
             } else if dc.is_none() && shape.is_none() && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
-                let v = self.value(line, t).map_err(|_| {
-                    line.diag(
-                        t.start,
-                        format!("`{}` is not a source value or waveform", t.text),
-                        Some("a value, DC, PULSE, SIN, EXP or PWL"),
-                    )
+                let call = toks.get(k + 1).is_some_and(|x| x.kind == Tk::LParen);
+                let v = self.value(line, t).map_err(|e| {
+                    if t.kind != Tk::Word {
+                        return e;
+                    }
+                    let what = if call {
+                        format!(
+                            "`{}(...)` is not a waveform: an expression goes in braces, {{{}(...)}}",
+                            t.text, t.text
+                        )
+                    } else {
+                        format!("`{}` is not a source value or waveform", t.text)
+                    };
+                    line.diag(t.start, what, Some("a value, DC, PULSE, SIN, EXP or PWL"))
                 })?;
                 dc = Some(v);
                 k += 1;
@@ -1099,11 +1150,14 @@ impl Parser {
         match (shape, dc) {
             (Some(w), dc) => Ok((w, dc)),
             (None, Some(v)) => Ok((Waveform::Dc { value: v }, None)),
-            (None, None) => Err(line.diag(
-                line.text.len(),
-                "missing source value",
-                Some("a value, DC, PULSE, SIN, EXP or PWL"),
-            )),
+            (None, None) => {
+                // As ngspice: a source without a value is DC 0 (`V1 a 0 AC 1`).
+                self.warn(
+                    line,
+                    "the source has no DC value or waveform: DC 0 assumed, as ngspice does".into(),
+                );
+                Ok((Waveform::Dc { value: Value::Num(0.0) }, None))
+            }
         }
     }
 }
@@ -1195,6 +1249,15 @@ fn matching_brace(s: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// `resistor`, `capacitor` or `inductor` for R, C, L.
+fn passive_noun(letter: char) -> &'static str {
+    match letter {
+        'r' => "resistor",
+        'c' => "capacitor",
+        _ => "inductor",
+    }
 }
 
 fn scaled(gain: Value, x: Expr) -> Expr {

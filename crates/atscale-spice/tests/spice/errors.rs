@@ -39,7 +39,7 @@ fn every_error_class_has_its_exact_message() {
         "t\n.param a={b} b={a}\n",
         "t\nB1 a 0 Q={1}\n",
         "t\nR1 a\n",
-        "t\nV1 a 0 AC 1\n",
+        "t\nV1 a 0 AC 1 0 2 3\n",
         "t\nV1 a 0 SFFM(0 1 1k 5 100)\n",
         "t\nV1 a 0 PULSE(0 1 2 3 4 5 6 7 8)\n",
         "t\nV1 a 0 PWL(0 1 2)\n",
