@@ -149,3 +149,32 @@ fn unsupported_constructs_are_named_with_what_to_write_instead() {
         assert!(stderr.contains(&format!("m.cir:{expected}")), "{card}: {stderr}");
     }
 }
+
+#[test]
+fn cards_that_cannot_change_a_transient_result_are_set_aside_by_name() {
+    // a = in/2 = sin(2 pi 1 kHz t)/2 = 0.5 at 1.25 ms, in both engines.
+    let path = root().join("tests/e2e/data/parity/other_analyses.cir");
+    for engine in ["native", "ngspice"] {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("out.csv");
+        let out = atscale(&[
+            "sim",
+            path.to_str().unwrap(),
+            "--engine",
+            engine,
+            "--probe",
+            "a",
+            "-o",
+            csv.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{engine}: {stderr}");
+        for (line, card) in [(2, ".op"), (3, ".ac"), (4, ".dc"), (5, ".four"), (6, ".width"), (7, ".nodeset")]
+        {
+            assert!(stderr.contains(&format!(":{line}: `{card}` set aside: ")), "{engine}, {card}: {stderr}");
+        }
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let last: Vec<f64> = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
+        assert!((last[1] - 0.5).abs() < 1e-12, "{engine}: v(a) = {}", last[1]);
+    }
+}

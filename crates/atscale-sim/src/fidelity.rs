@@ -75,8 +75,14 @@ pub fn unmodelled(circuit: &FlatCircuit, options: &Options) -> Vec<String> {
              value given"
         ));
     }
-    let ignored: Vec<&str> =
-        options.other.iter().map(|(k, _)| k.as_str()).filter(|k| !NUMERICS_AND_OUTPUT.contains(k)).collect();
+    let ignored: Vec<&str> = options
+        .other
+        .iter()
+        .filter(|(k, v)| {
+            !NUMERICS_AND_OUTPUT.contains(&k.as_str()) && !at_native_temperature(k, v.as_deref())
+        })
+        .map(|(k, _)| k.as_str())
+        .collect();
     if !ignored.is_empty() {
         out.push(format!(
             "`.options` {} not used (the native engine models devices at 27 °C, no shunts)",
@@ -85,6 +91,15 @@ pub fn unmodelled(circuit: &FlatCircuit, options: &Options) -> Vec<String> {
     }
     out
 }
+
+/// Whether the option is `temp` or `tnom` at the 27 °C the native engine
+/// models devices at.
+fn at_native_temperature(key: &str, value: Option<&str>) -> bool {
+    matches!(key, "temp" | "tnom") && value.and_then(|v| v.parse::<f64>().ok()) == Some(NATIVE_CELSIUS)
+}
+
+/// The temperature of the native device models, °C.
+const NATIVE_CELSIUS: f64 = 27.0;
 
 /// The unmodelled parameters of one model card, as a sentence.
 fn model_gaps(name: &str, kind: &ModelKind<f64>) -> Option<String> {
@@ -132,6 +147,21 @@ fn list(names: &[&str]) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn only_temperatures_other_than_27_c_are_named() {
+        let mut o = Options::default();
+        o.other = vec![("temp".into(), Some("27".into())), ("tnom".into(), Some("27.0".into()))];
+        assert!(unmodelled(&FlatCircuit { title: String::new(), models: vec![], elements: vec![] }, &o)
+            .is_empty());
+        o.other = vec![
+            ("temp".into(), Some("85".into())),
+            ("post".into(), None),
+            ("rshunt".into(), Some("1g".into())),
+        ];
+        let u = unmodelled(&FlatCircuit { title: String::new(), models: vec![], elements: vec![] }, &o);
+        assert_eq!(u, ["`.options` temp and rshunt are not used (the native engine models devices at 27 °C, no shunts)"]);
+    }
 
     #[test]
     fn lists_read_as_sentences() {

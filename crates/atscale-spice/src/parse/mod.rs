@@ -190,9 +190,32 @@ fn unsupported_element(c: char) -> Option<&'static str> {
 }
 
 const UNSUPPORTED_DOTS: &[&str] = &[
-    ".ac", ".dc", ".op", ".noise", ".tf", ".pz", ".sens", ".disto", ".four", ".meas", ".measure", ".global",
-    ".nodeset", ".temp", ".width", ".csparam", ".if", ".elseif", ".else", ".endif", ".sp", ".pss",
-    ".option_", ".spinit", ".data", ".step",
+    ".meas", ".measure", ".global", ".temp", ".if", ".elseif", ".else", ".endif", ".option_", ".spinit", ".data",
+    ".step",
+];
+
+/// Cards that cannot change a transient result, read and set aside with a
+/// warning that says why: other analyses (ngspice runs them besides the
+/// transient one), output width, parameters for control scripts.
+const SET_ASIDE_DOTS: &[(&str, &str)] = &[
+    (".ac", "another analysis; atscale runs the transient one"),
+    (".dc", "another analysis; atscale runs the transient one"),
+    (".op", "another analysis; atscale runs the transient one"),
+    (".noise", "another analysis; atscale runs the transient one"),
+    (".tf", "another analysis; atscale runs the transient one"),
+    (".pz", "another analysis; atscale runs the transient one"),
+    (".sens", "another analysis; atscale runs the transient one"),
+    (".disto", "another analysis; atscale runs the transient one"),
+    (".sp", "another analysis; atscale runs the transient one"),
+    (".pss", "another analysis; atscale runs the transient one"),
+    (".four", "a Fourier analysis printed by ngspice"),
+    (".width", "it sets ngspice's print width"),
+    (".csparam", "it passes parameters to ngspice's control scripts"),
+    (
+        ".nodeset",
+        "it guides ngspice's operating point; the native engine finds its own, which may differ in a circuit \
+         with several",
+    ),
 ];
 
 impl Parser {
@@ -509,6 +532,11 @@ impl Parser {
             ".tran" => self.tran(line),
             ".save" | ".print" | ".plot" | ".probe" => {
                 self.output_requests.push(line.text.clone());
+                Ok(())
+            }
+            _ if SET_ASIDE_DOTS.iter().any(|(d, _)| *d == word) => {
+                let why = SET_ASIDE_DOTS.iter().find(|(d, _)| *d == word).map_or("", |(_, w)| w);
+                self.warn(line, format!("`{}` set aside: {why}", toks[0].text));
                 Ok(())
             }
             _ if UNSUPPORTED_DOTS.contains(&word) => Err(line.diag(

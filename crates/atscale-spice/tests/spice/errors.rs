@@ -20,7 +20,7 @@ fn every_error_class_has_its_exact_message() {
         "t\nB1 a 0 I={foo(v(a))}\n",
         "t\nR1 a b {2*x\n",
         "t\n.foo 1\n",
-        "t\n.ac dec 10 1 1k\n",
+        "t\n.step param r 1 2 1\n",
         "t\n.meas tran x max v(a)\n",
         "t\nK1 L1 L2 0.9\n",
         "t\nT1 a 0 b 0 z0=50 td=1n\n",
