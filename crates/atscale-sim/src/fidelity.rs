@@ -150,16 +150,16 @@ mod tests {
 
     #[test]
     fn only_temperatures_other_than_27_c_are_named() {
-        let mut o = Options::default();
-        o.other = vec![("temp".into(), Some("27".into())), ("tnom".into(), Some("27.0".into()))];
-        assert!(unmodelled(&FlatCircuit { title: String::new(), models: vec![], elements: vec![] }, &o)
-            .is_empty());
-        o.other = vec![
+        let empty = FlatCircuit { title: String::new(), models: vec![], elements: vec![] };
+        let with = |other: Vec<(String, Option<String>)>| Options { other, ..Options::default() };
+        let at_27 = with(vec![("temp".into(), Some("27".into())), ("tnom".into(), Some("27.0".into()))]);
+        assert!(unmodelled(&empty, &at_27).is_empty());
+        let hot = with(vec![
             ("temp".into(), Some("85".into())),
             ("post".into(), None),
             ("rshunt".into(), Some("1g".into())),
-        ];
-        let u = unmodelled(&FlatCircuit { title: String::new(), models: vec![], elements: vec![] }, &o);
+        ]);
+        let u = unmodelled(&empty, &hot);
         assert_eq!(u, ["`.options` temp and rshunt are not used (the native engine models devices at 27 °C, no shunts)"]);
     }
 
