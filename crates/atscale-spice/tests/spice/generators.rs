@@ -318,3 +318,161 @@ pub fn circuit() -> impl Strategy<Value = Circuit> {
             instances,
         })
 }
+
+/// A number of either sign with magnitude from 1e-6 to 1e3, spread evenly in
+/// its logarithm.
+pub fn wide_num() -> impl Strategy<Value = f64> {
+    (any::<bool>(), -6.0f64..3.0).prop_map(|(neg, e)| if neg { -(10f64.powf(e)) } else { 10f64.powf(e) })
+}
+
+/// An expression of `v(a)`, `v(b)` and `v(c)` with kinks and jumps, the
+/// arguments of its switches, and a bound on its rounding error.
+///
+/// The expression is smooth wherever no switch argument changes sign:
+/// `abs(x)`, `uramp(x)` and the PWL hinge `(x+abs(x))/2` switch at `x = 0`;
+/// `min(x,y)`, `max(x,y)` and `x > y ? p : q` at `x - y = 0`; a limit
+/// `min(max(x, lo), hi)` at `x - lo` and `x - hi`.
+///
+/// `rounding` is a first-order bound, in units of the machine epsilon, on
+/// the rounding error of evaluating `expr` in `f64` (inputs exact, one
+/// rounding per operation, 2 ulp per transcendental function): an
+/// expression of the same inputs, to size the noise of a finite difference
+/// where terms cancel (`tanh(x) - x` at small `x`).
+#[derive(Debug, Clone)]
+pub struct Kinked {
+    pub expr: Expr,
+    pub switches: Vec<Expr>,
+    pub rounding: Expr,
+}
+
+impl Kinked {
+    fn leaf(expr: Expr) -> Kinked {
+        Kinked { expr, switches: Vec::new(), rounding: Expr::Num(0.0) }
+    }
+
+    /// `(expr, rounding)` from both operands, with their switches and `new` ones.
+    fn join(
+        self,
+        other: Kinked,
+        f: impl FnOnce(Expr, Expr, Expr, Expr) -> (Expr, Expr),
+        new: Vec<Expr>,
+    ) -> Kinked {
+        let mut switches = self.switches;
+        switches.extend(other.switches);
+        switches.extend(new);
+        let (expr, rounding) = f(self.expr, self.rounding, other.expr, other.rounding);
+        Kinked { expr, switches, rounding }
+    }
+
+    fn map(self, f: impl FnOnce(Expr, Expr) -> (Expr, Expr), new: Vec<Expr>) -> Kinked {
+        let mut switches = self.switches;
+        switches.extend(new);
+        let (expr, rounding) = f(self.expr, self.rounding);
+        Kinked { expr, switches, rounding }
+    }
+}
+
+/// `a / q` with `q >= 1` of rounding bound `rq`.
+fn quotient(a: Expr, ra: Expr, q: Expr, rq: Expr) -> (Expr, Expr) {
+    let value = a.clone() / q.clone();
+    let r = ra / q.clone() + a.abs() / (q.clone() * q) * rq + value.clone().abs();
+    (value, r)
+}
+
+fn smooth_binary(a: Kinked, b: Kinked, k: u8) -> Kinked {
+    a.join(
+        b,
+        |a, ra, b, rb| match k {
+            0 => (a.clone() + b.clone(), ra + rb + (a + b).abs()),
+            1 => (a.clone() - b.clone(), ra + rb + (a - b).abs()),
+            2 => (a.clone() * b.clone(), b.clone().abs() * ra + a.clone().abs() * rb + (a * b).abs()),
+            _ => {
+                let q = 1.0 + b.clone() * b.clone();
+                let rq = 2.0 * b.clone().abs() * rb + 2.0 * q.clone();
+                quotient(a, ra, q, rq)
+            }
+        },
+        vec![],
+    )
+}
+
+/// `1 - tanh(a)^2`.
+fn sech2(a: Expr) -> Expr {
+    let t = a.tanh();
+    1.0 - t.clone() * t
+}
+
+fn smooth_unary(a: Kinked, k: u8) -> Kinked {
+    a.map(
+        |a, ra| match k {
+            0 => (a.clone().tanh(), sech2(a.clone()) * ra + 2.0 * a.tanh().abs()),
+            1 => (a.clone().atan(), ra / (1.0 + a.clone() * a.clone()) + 2.0 * a.atan().abs()),
+            2 => {
+                let t = a.clone().tanh();
+                let rt = sech2(a) * ra + 2.0 * t.clone().abs();
+                let e = (3.0 * t.clone()).exp();
+                (e.clone(), e.clone() * (3.0 * rt + 3.0 * t.abs()) + 2.0 * e)
+            }
+            _ => (-a, ra),
+        },
+        vec![],
+    )
+}
+
+fn kinked_unary(a: Kinked, k: u8) -> Kinked {
+    let x = a.expr.clone();
+    a.map(
+        |a, ra| match k {
+            0 => (a.abs(), ra),
+            1 => (a.uramp(), ra),
+            // The PWL hinge of the writer's piecewise-linear laws.
+            _ => {
+                let s = a.clone() + a.abs();
+                (s.clone() / 2.0, ra + s.abs() / 2.0)
+            }
+        },
+        vec![x],
+    )
+}
+
+fn kinked_binary(a: Kinked, b: Kinked, k: u8) -> Kinked {
+    let (x, y) = (a.expr.clone(), b.expr.clone());
+    let switch = if k == 3 { y } else { x - y };
+    a.join(
+        b,
+        |a, ra, b, rb| match k {
+            0 => (a.min(b), ra.max(rb)),
+            1 => (a.max(b), ra.max(rb)),
+            2 => (Expr::ternary(a.clone().gt(b.clone()), a, -2.0 * b), ra.max(2.0 * rb)),
+            _ => {
+                let q = 1.0 + b.abs();
+                let rq = rb + q.clone();
+                quotient(a, ra, q, rq)
+            }
+        },
+        vec![switch],
+    )
+}
+
+fn limit(a: Kinked, lo: f64, hi: f64) -> Kinked {
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    let x = a.expr.clone();
+    a.map(|a, ra| (a.max(lo).min(hi), ra), vec![x.clone() - lo, x - hi])
+}
+
+pub fn kinked_expr() -> impl Strategy<Value = Kinked> {
+    let leaf = prop_oneof![
+        3 => proptest::sample::select(vec!["a", "b", "c"]).prop_map(Expr::v),
+        1 => wide_num().prop_map(Expr::Num),
+    ]
+    .prop_map(Kinked::leaf);
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone(), 0..4u8).prop_map(|(a, b, k)| smooth_binary(a, b, k)),
+            (inner.clone(), 0..4u8).prop_map(|(a, k)| smooth_unary(a, k)),
+            (inner.clone(), 0..3u8).prop_map(|(a, k)| kinked_unary(a, k)),
+            (inner.clone(), inner.clone(), 0..4u8).prop_map(|(a, b, k)| kinked_binary(a, b, k)),
+            (inner, wide_num(), wide_num()).prop_map(|(a, lo, hi)| limit(a, lo, hi)),
+        ]
+    })
+}

@@ -12,3 +12,4 @@ mod properties;
 mod reference;
 mod roundtrip;
 mod setup;
+mod zoo;

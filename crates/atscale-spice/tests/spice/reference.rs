@@ -1,15 +1,21 @@
 //! The reference circuits of `netlists/`, with the analysis each is run with
-//! and, for the neurons, the event times of `shared/reference/events.json`.
+//! and, for the neurons, the event times of the public reference file.
 //!
-//! The circuits and their expected events come from `atscale_sim::reference`,
-//! the one public set; this module adds the analysis each netlist is written
-//! with, a header, and a hierarchical variant of the tanh spiker.
+//! The circuits come from `atscale_sim::reference`, the one public set; this
+//! module adds the analysis each netlist is written with, a header, and a
+//! hierarchical variant of the tanh spiker. The expected events are read
+//! from `data/reference/events.json`, a byte-identical copy of
+//! `shared/reference/events.json` (sha256
+//! 8fad98e7f25fedee86e25a7649ae2b9439ff0e29a862c3a4b92dad683c849baf; scipy
+//! Radau at `rtol = 1e-12`, written by `make_events.py` beside it), never
+//! from literals.
 
 use atscale_circuit::{
     Circuit, Element, ElementKind, Expr, Instance, MemristiveLaw, Param, Relaxation, ResistiveLaw, Subckt,
     Value, Waveform,
 };
 use atscale_spice::{Analysis, Header};
+use serde_json::Value as Json;
 
 /// A reference case.
 pub struct Case {
@@ -18,8 +24,65 @@ pub struct Case {
     pub circuit: Circuit,
     pub analysis: Analysis,
     pub header: Header,
-    /// Expected rising crossings: (node, threshold, hysteresis, times).
-    pub events: Option<(String, f64, f64, Vec<f64>)>,
+    /// Expected rising crossings, from the reference file.
+    pub events: Option<Events>,
+}
+
+/// The rising crossings of one case of `events.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Events {
+    /// The node whose voltage crosses.
+    pub signal: String,
+    pub threshold: f64,
+    pub hysteresis: f64,
+    /// The run's stop time, in the circuit's time unit (ms for Hodgkin-Huxley).
+    pub tstop: f64,
+    /// The crossing times, in the same unit.
+    pub times: Vec<f64>,
+}
+
+impl Events {
+    /// The mean interval between events (the circuit's time unit): the scale
+    /// event errors are measured against.
+    pub fn interval(&self) -> f64 {
+        let n = self.times.len();
+        assert!(n > 1, "{n} events have no interval");
+        (self.times[n - 1] - self.times[0]) / (n - 1) as f64
+    }
+}
+
+/// `data/reference/events.json`.
+fn reference_file() -> Json {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spice/data/reference/events.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The events of case `name` in the reference file.
+pub fn reference_events(name: &str) -> Events {
+    let file = reference_file();
+    let case = &file[name];
+    let num = |v: &Json, what: &str| {
+        v.as_f64().unwrap_or_else(|| panic!("events.json: {name}.{what} is not a number"))
+    };
+    let event = &case["event"];
+    assert_eq!(event["direction"], "rising", "events.json: {name}");
+    Events {
+        signal: event["signal"]
+            .as_str()
+            .unwrap_or_else(|| panic!("events.json: {name}.event.signal"))
+            .to_string(),
+        threshold: num(&event["threshold"], "event.threshold"),
+        hysteresis: num(&event["hysteresis"], "event.hysteresis"),
+        tstop: num(&case["tstop"], "tstop"),
+        times: case["events"]
+            .as_array()
+            .unwrap_or_else(|| panic!("events.json: {name}.events is not a list"))
+            .iter()
+            .map(|t| num(t, "events[]"))
+            .collect(),
+    }
 }
 
 fn s(x: &str) -> String {
@@ -45,14 +108,11 @@ fn header(lines: &[&str]) -> Header {
 fn from_sim(case: atscale_sim::reference::ReferenceCase, lines: &[&str]) -> Case {
     let tmax = if case.isi > 0.0 { case.isi / 4000.0 } else { case.tstop / 2000.0 };
     let tstep = case.tstop / 1000.0;
-    let events = case
-        .event
-        .as_ref()
-        .map(|ev| (ev.signal.clone(), ev.threshold, ev.hysteresis, case.expected_events.clone()));
     let mut analysis = Analysis::tran_uic(tstep, case.tstop, tmax);
     if let Some(tran) = analysis.tran.as_mut() {
         tran.uic = case.uic;
     }
+    let events = case.event.as_ref().map(|_| reference_events(case.name));
     Case { name: case.name, circuit: Circuit::from(case.circuit), analysis, header: header(lines), events }
 }
 
@@ -160,4 +220,29 @@ pub fn hodgkin_huxley() -> Case {
 
 pub fn all() -> Vec<Case> {
     vec![rc(), rlc(), fitzhugh_nagumo(), tanh_spiker(), tanh_spiker_subckt(), hodgkin_huxley()]
+}
+
+/// The spiking cases of `atscale_sim::reference` are those of the reference
+/// file: the same event, stop time and crossing times (their literals are
+/// copies of the file's).
+#[test]
+fn sim_reference_cases_match_the_reference_file() {
+    let names = ["fitzhugh_nagumo", "tanh_spiker", "hodgkin_huxley"];
+    let cases = atscale_sim::reference::spiking_cases();
+    assert_eq!(cases.iter().map(|c| c.name).collect::<Vec<_>>(), names);
+    for case in cases {
+        let file = reference_events(case.name);
+        let ev = case.event.as_ref().unwrap_or_else(|| panic!("{}: no event", case.name));
+        assert_eq!(
+            (ev.signal.as_str(), ev.threshold, ev.hysteresis, case.tstop),
+            (file.signal.as_str(), file.threshold, file.hysteresis, file.tstop),
+            "{}",
+            case.name
+        );
+        assert_eq!(
+            case.expected_events, file.times,
+            "{}: atscale-sim's events differ from the file",
+            case.name
+        );
+    }
 }
