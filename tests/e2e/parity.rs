@@ -178,3 +178,33 @@ fn cards_that_cannot_change_a_transient_result_are_set_aside_by_name() {
         assert!((last[1] - 0.5).abs() < 1e-12, "{engine}: v(a) = {}", last[1]);
     }
 }
+
+#[test]
+fn ngspice_runs_a_netlist_atscale_cannot_read() {
+    // v(a) of the RC (tau = 100 us) driven by a 1 ms pulse crosses 0.5 at
+    // tau ln 2 and, one period later from v0 = (1 - e^-5) e^-5, at
+    // 1 ms + tau ln(2 (1 - v0)); the 1 ns ramp of the pulse delays both by
+    // 0.5 ns. ngspice's own crossings (default step 1 us) are measured
+    // 0.6 ns from these; allowed 5 ns.
+    let path = root().join("tests/e2e/data/parity/ngspice_only.cir");
+    let out = atscale(&["sim", path.to_str().unwrap(), "--engine", "ngspice", "--events", "a,0.5", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("atscale cannot read this netlist (") && stderr.contains("XSPICE code models (A)"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<f64> = json["events"]["a"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let tau = 1e3 * 100e-9;
+    let v0 = (1.0 - (-5.0f64).exp()) * (-5.0f64).exp();
+    let expected = [tau * 2f64.ln() + 0.5e-9, 1e-3 + tau * (2.0 * (1.0 - v0)).ln() + 0.5e-9];
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (g, x) in got.iter().zip(expected) {
+        assert!((g - x).abs() < 5e-9, "crossing at {g} s, expected {x} s");
+    }
+    // The native engine refuses it, naming the construct.
+    let out = atscale(&["sim", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":9:1: XSPICE code models (A) are not supported"));
+}

@@ -170,7 +170,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // Refused before anything is parsed or run; the native engines never run commands.
         deck.check_control(cfg.allow_control)?;
     }
-    let prepared = Prepared::from_deck(deck, &cfg.netlist, &cfg.limits)?;
+    let prepared = match Prepared::from_deck(deck.clone(), &cfg.netlist, &cfg.limits) {
+        // ngspice runs what ngspice reads, whatever atscale's parser knows.
+        Err(e) if cfg.engine == Engine::Ngspice && e.is_unreadable_circuit() => {
+            Prepared::ngspice_only(deck, &cfg.netlist, &e)
+        }
+        other => other?,
+    };
     for w in &prepared.warnings {
         crate::errln!("warning: {w}");
     }
@@ -179,7 +185,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             crate::errln!("warning: {r}: this engine does not run it");
         }
     }
-    let tstop = prepared.tstop_s(&cfg.overrides)?;
+    let tstop = match prepared.tstop_s(&cfg.overrides) {
+        Ok(t) => Some(t),
+        // A `.tran` atscale cannot read (in braces, in a `.control` block): ngspice's own.
+        Err(_) if cfg.engine == Engine::Ngspice => None,
+        Err(e) => return Err(e.into()),
+    };
     let run: EngineRun = match cfg.engine {
         Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, &cfg.limits)?,
         Engine::Ngspice => {
@@ -192,6 +203,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     warn_unmodelled(&run.report);
+    let tstop = tstop.or(run.waveforms.time_s.last().copied()).unwrap_or(0.0);
     if let Some(out) = &cfg.output {
         write_atomically(out, csv_text(&run.waveforms).as_bytes(), cfg.force)?;
     }

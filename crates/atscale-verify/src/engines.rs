@@ -94,6 +94,22 @@ impl Prepared {
         Ok(Prepared { path, deck, source, analysis, circuit, warnings })
     }
 
+    /// A deck atscale cannot read as a circuit, for ngspice alone: no
+    /// circuit (the native engines cannot run it), the `.tran` read from the
+    /// deck when atscale can read that line, and `why` as its one warning.
+    pub fn ngspice_only(deck: Deck, path: &Path, why: &Error) -> Prepared {
+        let tran = deck.tran().ok().flatten();
+        let analysis = Analysis { tran, ..Analysis::default() };
+        let why = why.to_string();
+        let warnings = vec![format!(
+            "atscale cannot read this netlist ({}); ngspice runs it as written, and probes and events are read \
+             from its output",
+            why.lines().next().unwrap_or_default()
+        )];
+        let circuit = FlatCircuit { title: String::new(), models: Vec::new(), elements: Vec::new() };
+        Prepared { path: path.to_path_buf(), deck, source: Circuit::default(), analysis, circuit, warnings }
+    }
+
     /// The stop time: the override, else the netlist's `.tran`.
     pub fn tstop_s(&self, o: &Overrides) -> Result<f64> {
         o.tstop_s

@@ -367,3 +367,19 @@ pub enum Error {
         source: std::io::Error,
     },
 }
+
+impl Error {
+    /// Whether atscale could not read or accept the netlist's circuit (a
+    /// construct its parser or validator does not know) though the file
+    /// itself was read within the limits: ngspice may still run it.
+    pub fn is_unreadable_circuit(&self) -> bool {
+        match self {
+            Error::Netlist(e) => {
+                !matches!(e, atscale_spice::Error::Input(_) | atscale_spice::Error::ControlRefused { .. })
+            }
+            Error::Circuit { source, .. } => matches!(source, atscale_circuit::Error::Invalid(_)),
+            Error::EmptyNetlist { .. } => true,
+            _ => false,
+        }
+    }
+}
