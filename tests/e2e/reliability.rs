@@ -67,8 +67,11 @@ fn the_example_is_reliable_with_frozen_noise_and_not_with_a_constant_current() {
     // The script re-ran both netlists in ngspice.
     assert!(stdout.contains("ngspice spike times of"), "{stdout}");
 
-    // Trial 0 of each case in real ngspice fires at the native times.
-    for case in ["frozen", "constant"] {
+    // Trial 0 of each case in real ngspice fires at the native times. Measured
+    // largest difference (model time units, period ~39.5): frozen 3.72e-3 (one
+    // spike on a slow crossing of the noisy drive; the others within 1.4e-3),
+    // constant 1.26e-4; 3x and 10x margin.
+    for (case, max_dt) in [("frozen", 0.011), ("constant", 1.3e-3)] {
         let cir = out_dir.join(format!("{case}_trial0.cir"));
         let out = stdout_ok(&[
             "sim",
@@ -84,8 +87,7 @@ fn the_example_is_reliable_with_frozen_noise_and_not_with_a_constant_current() {
         assert!(native.len() >= 10, "{case}: {native:?}");
         assert_eq!(ng.len(), native.len(), "{case}: ngspice {ng:?}, native {native:?}");
         for (a, b) in ng.iter().zip(&native) {
-            // 5e-4 of the ~39.5 period.
-            assert!((a - b).abs() < 0.02, "{case}: ngspice spike at {a}, native at {b}");
+            assert!((a - b).abs() <= max_dt, "{case}: ngspice spike at {a}, native at {b}");
         }
     }
 

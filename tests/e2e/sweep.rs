@@ -90,7 +90,21 @@ fn the_fi_example_reproduces_the_designed_rate_and_the_excitable_threshold() {
     // twice the bias: tonic spiking.
     let zero = &r[0];
     assert_eq!((zero[act].as_str(), zero[land].as_str()), ("silent", "excitable"));
-    assert!(num(&zero[thr]).is_some_and(|t| t > 0.0 && t < 1e-9), "threshold {}", zero[thr]);
+    // Every excitable point's threshold current against its closed form.
+    let excitable: Vec<&Vec<String>> = r.iter().filter(|x| x[land] == "excitable").collect();
+    assert_eq!(excitable.len(), 12, "excitable from 0 to 0.55x");
+    let omega = design_omega_s(dir.path());
+    for row in &excitable {
+        let factor = num(&row[f]).expect("factor");
+        let want = threshold_current_closed_form(0.5 * factor, 0.1, 1e-12, omega);
+        let got = num(&row[thr]).expect("a threshold");
+        // Measured at most 1.1e-25 A apart (round-off of 2/3 - f(v*) at the
+        // current scale s C0 / omega = 0.39 nA); 10x margin.
+        assert!((got - want).abs() <= 1e-24, "threshold at {factor}x: {got:e} A, closed form {want:e} A");
+    }
+    // The guide's figures: from 17 pA at no bias to 69 fA at 0.55x.
+    let guide = |factor: f64| threshold_current_closed_form(0.5 * factor, 0.1, 1e-12, omega);
+    assert_eq!(((guide(0.0) * 1e12).round(), (guide(0.55) * 1e15).round()), (17.0, 69.0));
     let top = &r[40];
     assert_eq!((top[act].as_str(), top[land].as_str()), ("tonic", "tonic-spiking"));
     // The onset of firing: every silent point lies below every tonic one.
@@ -103,6 +117,38 @@ fn the_fi_example_reproduces_the_designed_rate_and_the_excitable_threshold() {
     }
     let md = read(&report.join("summary.md"));
     assert!(md.contains("| firing_rate [Hz] | 28 |"), "{md}");
+}
+
+/// The time scale omega (s) the designer picks for
+/// docs/examples/tonic-spiking-100hz.toml, the design the f-I sweep runs.
+fn design_omega_s(dir: &Path) -> f64 {
+    let out = dir.join("design");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", s(&out)]);
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("design.json"))).expect("JSON");
+    json["scales"]["omega_s"].as_f64().expect("omega")
+}
+
+/// The fine-scale threshold current (A) of the FitzHugh-Nagumo design at a
+/// mother bias `bias`, in closed form (docs/theory.md, sections 3 and 4).
+///
+/// The mother circuit is C dv/dt = -(v^3/3 - v) - i_L + I, L di_L/dt =
+/// v + E - R i_L with C = 1, L = 12.5, R = 0.8, E = 0.7. At the finest
+/// scale the inductor branch (time constant L/R = 15.6) is frozen at its
+/// rest current i* = (v* + E)/R, so the I-V curve is f(v) + i* with
+/// f(v) = v^3/3 - v. The rest state v* solves f(v) + (v + E)/R = I, i.e.
+/// v^3 + (3/4) v + 3 (7/8 - I) = 0: one real root (p = 3/4 > 0), by
+/// Cardano. It lies on the left branch (v* < -1), whose fold is at v = -1
+/// (f' = v^2 - 1 = 0) with f(-1) = 2/3: a DC step removes the rest state
+/// once the applied current reaches f(-1) + i*, so the threshold is
+/// f(-1) + i* - I = 2/3 - f(v*). In physical units a current is
+/// s C0 / omega times the mother's.
+fn threshold_current_closed_form(bias: f64, s_volt: f64, c0_farad: f64, omega_s: f64) -> f64 {
+    let (p, q) = (0.75, 3.0 * (0.875 - bias));
+    let root = (q * q / 4.0 + p * p * p / 27.0).sqrt();
+    let v = (-q / 2.0 + root).cbrt() + (-q / 2.0 - root).cbrt();
+    assert!(v < -1.0, "rest state {v} on the left branch");
+    let mother = 2.0 / 3.0 - (v * v * v / 3.0 - v);
+    mother * s_volt * c0_farad / omega_s
 }
 
 #[test]
@@ -170,11 +216,42 @@ fn monte_carlo_repeats_with_its_seed_and_differs_with_another() {
     };
     let (ra, rc) = (rates(&a), rates(&c));
     assert!(ra.iter().zip(&rc).all(|(x, y)| x != y), "another seed must draw other circuits");
-    // The spread is real and of the expected size: a few percent.
+    // The spread is the one the sigmas imply. The expected relative standard
+    // deviation comes from the mother circuit in scipy
+    // (tests/e2e/data/mc_spread/make_mc_spread.py): sensitivities d ln(rate) /
+    // d ln(p) of -0.864 (law gain, sigma 5 %), -0.110 (R1, 2 %) and 0.262
+    // (Iext, 3 %) give sigma = 0.0440; 400 direct draws give 0.0441 +- 0.0016
+    // and a mean of 0.9969 +- 0.0022 of the nominal rate. For N = 24 draws,
+    // (N - 1) s^2 / sigma^2 is chi-square with 23 degrees of freedom: with
+    // probability 0.999, s / sigma lies in [0.549, 1.504], i.e. s in
+    // [0.0241, 0.0661] of the mean; the mean lies within 3.29 standard errors
+    // (sqrt(sigma^2 / N + 0.0022^2) = 0.0093) of 0.9969 x 100 Hz, plus the
+    // nominal point's own 2e-3 (the f-I test), i.e. within 0.0325.
+    let expected: serde_json::Value =
+        serde_json::from_str(&read(&root().join("tests/e2e/data/mc_spread/mc_spread.json"))).expect("JSON");
+    let sigma = expected["linear_relative_sd"].as_f64().expect("sigma");
+    let bound = &expected["bound_for_n"];
+    assert_eq!(bound["n"].as_u64(), Some(ra.len() as u64), "the bound is for this many draws");
+    let (lo, hi) =
+        (bound["sd_ratio_low"].as_f64().expect("low"), bound["sd_ratio_high"].as_f64().expect("high"));
     let mean = ra.iter().sum::<f64>() / ra.len() as f64;
     let sd = (ra.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (ra.len() - 1) as f64).sqrt();
-    assert!(sd / mean > 0.01 && sd / mean < 0.2, "relative spread {}", sd / mean);
-    assert!((mean / 100.0 - 1.0).abs() < 0.05, "mean rate {mean} Hz");
+    assert!(
+        (lo * sigma..=hi * sigma).contains(&(sd / mean)),
+        "relative spread {} outside [{}, {}]",
+        sd / mean,
+        lo * sigma,
+        hi * sigma
+    );
+    let mc = &expected["monte_carlo"];
+    let expected_mean = 100.0 * mc["mean_over_nominal"].as_f64().expect("mean");
+    let se =
+        (sigma * sigma / ra.len() as f64 + mc["mean_standard_error"].as_f64().expect("se").powi(2)).sqrt();
+    let allowed = bound["mean_z"].as_f64().expect("z") * se + 2e-3;
+    assert!(
+        (mean / expected_mean - 1.0).abs() <= allowed,
+        "mean rate {mean} Hz, expected {expected_mean} Hz"
+    );
     // The summary of the table agrees with these numbers.
     let rep = dir.path().join("rep");
     stdout_ok(&["sweep", "report", s(&a), "-o", s(&rep)]);
@@ -270,6 +347,53 @@ fn sampled_points_are_verified_through_ngspice() {
     let verdicts: Vec<&str> = r.iter().map(|x| x[v].as_str()).filter(|x| !x.is_empty()).collect();
     assert_eq!(verdicts.len(), 2, "{verdicts:?}");
     assert!(verdicts.iter().all(|x| x.starts_with("agree (native ")), "{verdicts:?}");
+    // The truth for every point, verified or not: the FitzHugh-Nagumo ODE in
+    // scipy at the sweep's parameters (tests/e2e/data/sweep_netlist/make_sweep_netlist.py).
+    let reference: serde_json::Value =
+        serde_json::from_str(&read(&root().join("tests/e2e/data/sweep_netlist/sweep_netlist.json")))
+            .expect("JSON");
+    let points = reference["points"].as_array().expect("points");
+    assert_eq!(points.len(), r.len());
+    let (ib, rr, count, lat, rate) = (
+        col(&h, "ibias"),
+        col(&h, "rrec"),
+        col(&h, "spike_count"),
+        col(&h, "first_spike_latency"),
+        col(&h, "firing_rate"),
+    );
+    for (row, p) in r.iter().zip(points) {
+        let k = &row[0];
+        assert_eq!(
+            num(&row[ib]),
+            p["ibias"].as_f64(),
+            "point {k}: the sweep draws other points; rerun the script"
+        );
+        assert_eq!(
+            num(&row[rr]),
+            p["rrec"].as_f64(),
+            "point {k}: the sweep draws other points; rerun the script"
+        );
+        let spikes: Vec<f64> =
+            p["spikes_s"].as_array().expect("spikes").iter().filter_map(|t| t.as_f64()).collect();
+        assert_eq!(num(&row[count]), Some(spikes.len() as f64), "point {k}: spike count");
+        // Both engines of a verified point count the reference's spikes.
+        if !row[v].is_empty() {
+            let n = spikes.len();
+            assert_eq!(row[v], format!("agree (native {n}; ngspice {n} events)"), "point {k}");
+        }
+        // Measured: first spike 1.75e-6 model units at most, firing rate
+        // 8.7e-8 of itself (native, default tolerances); 10x margin.
+        if let Some(first) = spikes.first() {
+            let got = num(&row[lat]).expect("a latency");
+            assert!((got - first).abs() <= 1.75e-5, "point {k}: first spike {got}, reference {first}");
+        }
+        if spikes.len() >= 5 {
+            let settled = &spikes[2..];
+            let want = (settled.len() - 1) as f64 / (settled[settled.len() - 1] - settled[0]);
+            let got = num(&row[rate]).expect("a rate");
+            assert!((got / want - 1.0).abs() <= 8.7e-7, "point {k}: rate {got}, reference {want}");
+        }
+    }
     assert!(r
         .iter()
         .all(|x| x[ng].starts_with("39.") || x[ng].chars().next().is_some_and(|c| c.is_ascii_digit())));

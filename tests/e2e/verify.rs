@@ -1,6 +1,8 @@
 //! `atscale verify`: native against real ngspice on the reference netlists,
-//! an unconverged ngspice run caught, an aborting netlist reported, control
-//! blocks refused, the report written.
+//! each engine's events against closed forms (pulsed RC, RLC ring-down) and
+//! scipy references (RC-diode, ring oscillator), the steps the documented
+//! accuracy rule gives, an unconverged ngspice run caught, an aborting
+//! netlist reported, control blocks refused, the report written.
 
 use crate::{atscale, stdout_ok};
 
@@ -169,6 +171,110 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// Each engine's events of `signal`, by engine name, from a verify report.
+fn engine_events(json: &serde_json::Value, signal: &str) -> Vec<(String, Vec<f64>)> {
+    json["engines"]
+        .as_array()
+        .expect("engines")
+        .iter()
+        .map(|e| {
+            let name = e["name"].as_str().expect("name").to_string();
+            let ev = e["events"][signal].as_array().expect("events").iter().map(|t| t.as_f64().expect("s"));
+            (name, ev.collect())
+        })
+        .collect()
+}
+
+/// Asserts each engine's events against `exact`, within the engine's
+/// tolerance in seconds (`tols`: engine name and tolerance).
+fn assert_events_near(json: &serde_json::Value, signal: &str, exact: &[f64], tols: &[(&str, f64)]) {
+    for (name, got) in engine_events(json, signal) {
+        assert_eq!(got.len(), exact.len(), "{name}: {got:?} vs exact {exact:?}");
+        let worst = got.iter().zip(exact).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let tol = tols.iter().find(|(n, _)| *n == name).map(|t| t.1).expect("a tolerance per engine");
+        eprintln!("{signal}: {name} largest error {worst:.3e} s (tolerance {tol:e} s)");
+        assert!(worst <= tol, "{name}: events {got:?} vs exact {exact:?}: {worst:e} s");
+    }
+}
+
+/// Median inter-event interval, the verifier's time scale.
+fn median_interval(ev: &[f64]) -> f64 {
+    let mut d: Vec<f64> = ev.windows(2).map(|w| w[1] - w[0]).collect();
+    d.sort_by(f64::total_cmp);
+    if d.len() % 2 == 1 {
+        d[d.len() / 2]
+    } else {
+        (d[d.len() / 2 - 1] + d[d.len() / 2]) / 2.0
+    }
+}
+
+/// Rising crossings of 0.5 V by `out` of tests/e2e/data/rc_pulse.cir, in
+/// closed form. With tau = RC, tau v' = u - v is solved piece by piece over
+/// the PULSE(0 1 td tr tf pw per) input: along an edge u = u0 + k s
+/// (k = ±1/tr) from v0, v(s) = u0 + (v0 - u0) e^(-s/tau) + k (s - tau (1 - e^(-s/tau)));
+/// on a flat part at level u, v(s) = u + (v0 - u) e^(-s/tau). The crossing
+/// follows the rising edge: t = td + n per + tr + tau ln((1 - v1) / 0.5),
+/// v1 the value at the edge's end (below 0.5 each time, and each low phase
+/// takes `out` below 0.4, re-arming the event).
+fn rc_pulse_events() -> Vec<f64> {
+    let (tau, td, tr, tf, pw, per) = (1e3 * 1e-6, 0.5e-3, 1e-6, 1e-6, 2e-3, 4e-3);
+    let edge = |v0: f64, u0: f64, k: f64, s: f64| {
+        let e = (-s / tau).exp();
+        u0 + (v0 - u0) * e + k * (s - tau * (1.0 - e))
+    };
+    let flat = |v0: f64, u: f64, s: f64| u + (v0 - u) * (-s / tau).exp();
+    let mut v = 0.0;
+    let mut events = Vec::new();
+    for n in 0..3 {
+        let v1 = edge(flat(v, 0.0, if n == 0 { td } else { per - tr - pw - tf }), 0.0, 1.0 / tr, tr);
+        assert!(v1 < 0.5);
+        events.push(td + n as f64 * per + tr + tau * ((1.0 - v1) / 0.5).ln());
+        let v2 = edge(flat(v1, 1.0, pw), 1.0, -1.0 / tf, tf);
+        v = v2;
+    }
+    events
+}
+
+#[test]
+fn rc_and_rlc_events_match_their_closed_forms() {
+    // RC charged by pulses: three events. Default tolerance 1e-3 of the median interval.
+    let (code, json, stderr) = verify_json(&["tests/e2e/data/rc_pulse.cir", "--events", "out,0.5,0.1"]);
+    assert_eq!(code, Some(0), "{json:#}\n{stderr}");
+    // Measured: native (reltol 1e-3) 9.3e-10 s, ngspice 2.9e-10 s; 10x margin
+    // (the verdict allows 3.9e-6 s).
+    assert_events_near(&json, "out", &rc_pulse_events(), &[("native", 9.3e-9), ("ngspice", 2.9e-9)]);
+    // ngspice's maximum step from the documented rule: the accuracy is a
+    // quarter of the allowed |dt| (1e-3 times the native median interval),
+    // TMAX a quarter of the accuracy.
+    let native = &engine_events(&json, "out")[0].1;
+    let tmax = json["engines"][1]["settings"]["max_step"]["value_s"].as_f64().expect("TMAX");
+    let want = 1e-3 * median_interval(native) / 4.0 / 4.0;
+    assert!((tmax - want).abs() <= 1e-12 * want, "ngspice TMAX {tmax:e} s, the rule gives {want:e} s");
+
+    // Series RLC ring-down from 1 V (C 1 uF, L 1 mH, R 10 Ohm): v = e^(-a t)
+    // (cos w t + (a/w) sin w t), a = R/2L, w = sqrt(1/LC - a^2), is zero where
+    // tan w t = -w/a and rising where sin w t < 0: t_k = (2 pi (k + 1) - atan(w/a)) / w,
+    // five of them before 1 ms (each dip first reaches below -0.01 V, re-arming).
+    let (code, json, stderr) = verify_json(&["netlists/ngspice/rlc.cir", "--events", "a,0,0.01"]);
+    assert_eq!(code, Some(0), "{json:#}\n{stderr}");
+    let (a, w) = (5e3f64, (1e9f64 - 25e6).sqrt());
+    let exact: Vec<f64> =
+        (0..5).map(|k| (2.0 * std::f64::consts::PI * (k + 1) as f64 - (w / a).atan()) / w).collect();
+    // Measured: native 3.2e-13 s; ngspice 1.8e-8 s (the netlist's TMAX of
+    // 0.5 us: trapezoidal phase error growing along the train); 10x margin.
+    assert_events_near(&json, "a", &exact, &[("native", 3.2e-12), ("ngspice", 1.8e-7)]);
+}
+
+/// Event times of a scipy reference in the verifier's fixtures
+/// (`crates/atscale-verify/tests/fixtures/<name>/<name>.json`, written by
+/// `make_<name>.py` beside it).
+fn reference_events(name: &str) -> Vec<f64> {
+    let path = crate::root().join(format!("crates/atscale-verify/tests/fixtures/{name}/{name}.json"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("reference")).expect("JSON");
+    json["events_s"].as_array().expect("events").iter().map(|t| t.as_f64().expect("s")).collect()
+}
+
 #[test]
 fn circuits_in_spice21_reach_verify_across_three_engines() {
     // One threshold event; default tolerance (1e-3 of the run, as there is no interval).
@@ -187,7 +293,21 @@ fn circuits_in_spice21_reach_verify_across_three_engines() {
         .map(|e| e["name"].as_str().expect("name"))
         .collect();
     assert_eq!(names, ["native", "ngspice", "spice21"]);
-    assert!(json["engines"][2]["settings"]["fixed_step_s"].as_f64().expect("spice21 reports its step") > 0.0);
+    // The steps by the documented rule, by hand: no interval, so the time
+    // scale is a tenth of the 400 µs run; the allowed |dt| 1e-3 of it (40 ns);
+    // the accuracy a quarter of that (10 ns); ngspice's TMAX a quarter of the
+    // accuracy (2.5 ns); spice21's step the accuracy over its 1 event (10 ns).
+    let tmax = json["engines"][1]["settings"]["max_step"]["value_s"].as_f64().expect("TMAX");
+    assert!((tmax - 2.5e-9).abs() <= 1e-12 * 2.5e-9, "ngspice TMAX {tmax:e} s");
+    let step = json["engines"][2]["settings"]["fixed_step_s"].as_f64().expect("spice21 reports its step");
+    assert!((step - 1e-8).abs() <= 1e-12 * 1e-8, "spice21 step {step:e} s");
+    // Against scipy's Radau at rtol 1e-12 (make_rc_diode.py). Measured: native
+    // 1.5e-11 s, ngspice 8.5e-12 s (its CODATA 2014 thermal voltage), spice21
+    // 6.6e-9 s (within its 10 ns accuracy); 10x margin, spice21's capped by
+    // its accuracy.
+    let exact = reference_events("rc_diode");
+    assert_events_near(&json, "out", &exact, &[("native", 1.5e-10), ("ngspice", 8.5e-11), ("spice21", 1e-8)]);
+
     // Stated tolerance for the ring oscillator: 5e-3 of the period, because
     // spice21's backward Euler accumulates a period error along the train.
     let (code, json, stderr) = verify_json(&[
@@ -203,6 +323,19 @@ fn circuits_in_spice21_reach_verify_across_three_engines() {
     for c in json["comparisons"].as_array().expect("comparisons") {
         assert_eq!(c["signals"][0]["comparison"]["counts"]["matched"], 10, "{c:#}");
     }
+    // The netlist's own TMAX (2 ps) wins for ngspice; spice21's step follows
+    // the rule: 5e-3 of the native median interval, a quarter of that, over 10 events.
+    let native = &engine_events(&json, "n1")[0].1;
+    let step = json["engines"][2]["settings"]["fixed_step_s"].as_f64().expect("spice21 step");
+    let want = 5e-3 * median_interval(native) / 4.0 / 10.0;
+    assert!((step - want).abs() <= 1e-12 * want, "spice21 step {step:e} s, the rule gives {want:e} s");
+    // Against the Shichman-Hodges ODE in scipy (make_ring_oscillator.py).
+    // Measured: native 4.4e-15 s, ngspice 1.7e-14 s (10x margin); spice21
+    // 9.06e-12 s, its backward Euler lag of 12 steps at the tenth event, which
+    // is 1.2 times the accuracy its step was chosen for (7.5e-12 s) and 0.3
+    // times the allowed |dt| (3.0e-11 s): pinned within 10 %.
+    let exact = reference_events("ring_oscillator");
+    assert_events_near(&json, "n1", &exact, &[("native", 4.4e-14), ("ngspice", 1.7e-13), ("spice21", 1e-11)]);
 }
 
 #[test]

@@ -661,6 +661,22 @@ mod tests {
     }
 
     #[test]
+    fn tmax_is_a_quarter_of_the_accuracy() {
+        // The documented rule, `TMAX = accuracy / 4`, worked by hand.
+        let d = deck("t\n.tran 1 100\n.end\n");
+        for (accuracy, tmax) in [(0.04, 0.01), (1e-3, 2.5e-4), (4e-6, 1e-6), (3e-11, 7.5e-12)] {
+            let opts = RunOptions { event_accuracy_s: Some(accuracy), ..RunOptions::default() };
+            let (text, _, choice) = prepare_deck(&d, Path::new("t.cir"), &opts).unwrap();
+            assert_eq!(choice.value_s, tmax, "accuracy {accuracy:e}");
+            assert_eq!(
+                choice.source,
+                MaxStepSource::DerivedFromAccuracy { event_accuracy_s: accuracy, factor: 0.25 }
+            );
+            assert_eq!(deck(&text).tran().unwrap().unwrap().tmax_s, Some(tmax), "{text}");
+        }
+    }
+
+    #[test]
     fn max_step_precedence() {
         let with = deck("t\n.tran 1 10 0 0.5\n.end\n");
         let without_text = "t\n.tran 1 100\n.end\n";
@@ -683,6 +699,133 @@ mod tests {
             .unwrap()
             .tran()
             .is_err());
+    }
+
+    /// The recorded failures and how each must be classified (`tests/fixtures/failures/`).
+    fn failure_cases() -> Vec<serde_json::Value> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/failures");
+        let text = std::fs::read_to_string(dir.join("expected.json")).unwrap();
+        let table: serde_json::Value = serde_json::from_str(&text).unwrap();
+        table["cases"].as_array().unwrap().clone()
+    }
+
+    fn failure_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/failures")
+    }
+
+    /// The netlist of a case as a deck named `failures/<netlist>` and its stop time.
+    fn failure_deck(netlist: &str) -> (Deck, Option<f64>) {
+        let text = std::fs::read_to_string(failure_dir().join(netlist)).unwrap();
+        let d = Deck::from_text(&text, &format!("failures/{netlist}"), None, &Default::default()).unwrap();
+        let tstop = d.tran().ok().flatten().map(|t| t.tstop_s);
+        (d, tstop)
+    }
+
+    /// Classifies what ngspice printed (and the raw file it wrote, if any) as a run would.
+    fn classify_output(netlist: &str, out: &Finished, raw: Option<&Path>) -> Error {
+        let (deck, tstop_s) = failure_deck(netlist);
+        let raw = raw.filter(|p| p.exists()).map(|p| RawFile::parse(&std::fs::read(p).unwrap(), p));
+        let path = PathBuf::from(format!("failures/{netlist}"));
+        match classify(&path, &deck, out, raw, tstop_s, &RunOptions::default()) {
+            Err(e) => e,
+            Ok(_) => {
+                panic!("{netlist}: classified as a success\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr)
+            }
+        }
+    }
+
+    /// Checks one classified error against its case of `expected.json`.
+    fn check_case(case: &serde_json::Value, e: &Error, transcript: &str) {
+        let netlist = case["netlist"].as_str().unwrap();
+        let msg = e.to_string();
+        let display = case["display"].as_str().unwrap();
+        assert!(
+            msg.starts_with(display),
+            "{netlist}: message\n{msg}\nshould start with\n{display}\n{transcript}"
+        );
+        let tail = case["tail"].as_str().unwrap();
+        let got_tail = match e {
+            Error::TimestepTooSmall { run, .. }
+            | Error::SingularMatrix { run, .. }
+            | Error::NetlistRejected { run, .. } => &run.stderr_tail,
+            other => panic!("{netlist}: unexpected kind {other}\n{transcript}"),
+        };
+        assert!(got_tail.contains(tail), "{netlist}: stderr tail\n{got_tail}\nlacks {tail:?}");
+        let num = |k: &str| case[k].as_f64().unwrap();
+        let text = |k: &str| case[k].as_str().unwrap().to_string();
+        match (case["kind"].as_str().unwrap(), e) {
+            ("timestep_too_small", Error::TimestepTooSmall { time_s, timestep_s, trouble, .. }) => {
+                // ngspice prints six significant digits: the parsed number is that text exactly.
+                assert_eq!(*time_s, Some(num("time_s")), "{netlist}");
+                assert_eq!(*timestep_s, Some(num("timestep_s")), "{netlist}");
+                assert_eq!(trouble.as_deref(), Some(text("trouble").as_str()), "{netlist}");
+            }
+            ("singular_matrix", Error::SingularMatrix { node, recovered, .. }) => {
+                assert_eq!(*node, text("node"), "{netlist}");
+                assert_eq!(*recovered, case["recovered"].as_bool().unwrap(), "{netlist}");
+            }
+            ("netlist_rejected", Error::NetlistRejected { file, line, text: t, message, .. }) => {
+                assert_eq!(file.as_deref(), Some(format!("failures/{netlist}").as_str()), "{netlist}");
+                assert_eq!(*line, case["line"].as_u64().map(|l| l as usize), "{netlist}");
+                assert_eq!(t.as_deref(), Some(text("text").as_str()), "{netlist}");
+                assert_eq!(*message, text("message"), "{netlist}");
+            }
+            (kind, e) => panic!("{netlist}: expected {kind}, got {e}\n{transcript}"),
+        }
+    }
+
+    #[test]
+    fn recorded_transcripts_are_classified() {
+        // The truth is what ngspice 39.3 printed (recorded by make-fixtures.sh);
+        // nothing runs ngspice here.
+        let cases = failure_cases();
+        assert_eq!(cases.len(), 7, "every recorded transcript has a case");
+        for case in &cases {
+            let netlist = case["netlist"].as_str().unwrap();
+            let stem = netlist.trim_end_matches(".cir");
+            let read =
+                |ext: &str| std::fs::read_to_string(failure_dir().join(format!("{stem}.{ext}"))).unwrap();
+            let out = Finished {
+                status: "exit status: 1".into(),
+                stdout: read("stdout"),
+                stderr: read("stderr"),
+                wall_s: 0.0,
+                ended: Ended::Exited,
+            };
+            // The one run that completes left its raw file (make-fixtures.sh).
+            let raw = failure_dir().join(format!("../{stem}.raw"));
+            let e = classify_output(netlist, &out, Some(&raw));
+            check_case(case, &e, &format!("stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr));
+        }
+    }
+
+    #[test]
+    fn live_ngspice_classifies_as_recorded() {
+        // Each recorded netlist run now through ngspice as the runner runs it
+        // (sandboxed, `-n -b -r out.raw deck.cir`), bypassing the deck checks so
+        // that ngspice itself meets the bad `.tran` card; the table is the same.
+        let Some(program) = process::resolve(Path::new("ngspice")) else {
+            panic!("this test needs ngspice on PATH; install it with scripts/install-ngspice.sh");
+        };
+        for case in &failure_cases() {
+            let netlist = case["netlist"].as_str().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(failure_dir().join(netlist), dir.path().join("deck.cir")).unwrap();
+            let mut cmd = process::sandboxed(&program, dir.path());
+            cmd.arg("-n").arg("-b").arg("-r").arg("out.raw").arg("deck.cir");
+            let out = process::run(cmd, Duration::from_secs(60), Some(DEFAULT_MAX_ENGINE_MEMORY), &|| false)
+                .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+            assert!(matches!(out.ended, Ended::Exited), "{netlist}: ngspice did not exit by itself");
+            let transcript = format!(
+                "command: {} -n -b -r out.raw deck.cir in {}\nstdout:\n{}\nstderr:\n{}",
+                program.display(),
+                dir.path().display(),
+                out.stdout,
+                out.stderr
+            );
+            let e = classify_output(netlist, &out, Some(&dir.path().join("out.raw")));
+            check_case(case, &e, &transcript);
+        }
     }
 
     #[test]

@@ -725,9 +725,14 @@ mod tests {
 
     #[test]
     fn step_choice() {
+        // The documented rule, `step = accuracy × 1`, worked by hand.
+        for (accuracy, step) in [(1e-3, 1e-3), (4e-6, 4e-6), (2.5e-12, 2.5e-12)] {
+            let o = Spice21Options { tstop_s: 1.0, event_accuracy_s: Some(accuracy), ..Default::default() };
+            let s = choose_step(&o).unwrap();
+            assert_eq!(s.value_s, step, "accuracy {accuracy:e}");
+            assert_eq!(s.source, StepSource::DerivedFromAccuracy { event_accuracy_s: accuracy, factor: 1.0 });
+        }
         let o = Spice21Options { tstop_s: 1.0, event_accuracy_s: Some(1e-3), ..Default::default() };
-        let s = choose_step(&o).unwrap();
-        assert_eq!(s.value_s, 1e-3 * STEP_PER_EVENT_ACCURACY);
         let o = Spice21Options { step_s: Some(2e-3), ..o };
         assert_eq!(choose_step(&o).unwrap().source, StepSource::Explicit);
         let o = Spice21Options { tstop_s: 1.0, ..Default::default() };
