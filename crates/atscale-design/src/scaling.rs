@@ -518,3 +518,250 @@ fn scale_relaxation(r: &Relaxation<f64>, f: &Factors) -> Relaxation<f64> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use atscale_circuit::expr::{CompiledExpr, Input};
+    use serde_json::Value as J;
+
+    use super::*;
+
+    /// The mismatch factor of every case: not a power of two, so that a
+    /// factor applied twice, inverted or dropped shows.
+    const F: f64 = 1.3;
+
+    fn s(x: &str) -> String {
+        x.to_string()
+    }
+
+    /// `got` and `want` equal in structure, numbers within one rounding of
+    /// the product (`x * F` and the literal are each rounded once: 4e-16
+    /// relative covers both).
+    fn assert_same(got: &J, want: &J, what: &str) {
+        match (got, want) {
+            (J::Number(x), J::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!((x - y).abs() <= 4e-16 * y.abs(), "{what}: got {x:e}, want {y:e}");
+            }
+            (J::Array(x), J::Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{what}");
+                x.iter()
+                    .zip(y)
+                    .enumerate()
+                    .for_each(|(k, (x, y))| assert_same(x, y, &format!("{what}[{k}]")));
+            }
+            (J::Object(x), J::Object(y)) => {
+                let keys = |m: &serde_json::Map<String, J>| m.keys().cloned().collect::<Vec<_>>();
+                assert_eq!(keys(x), keys(y), "{what}");
+                for (k, v) in x {
+                    assert_same(v, &y[k], &format!("{what}.{k}"));
+                }
+            }
+            _ => assert_eq!(got, want, "{what}"),
+        }
+    }
+
+    fn check(kind: ElementKind<f64>, want: ElementKind<f64>) {
+        let got = magnify("X1", &kind, F).unwrap();
+        let what = kind.class_name();
+        assert_same(&serde_json::to_value(&got).unwrap(), &serde_json::to_value(&want).unwrap(), what);
+    }
+
+    fn nl(law: ResistiveLaw<f64>) -> ElementKind<f64> {
+        ElementKind::NonlinearResistor { p: s("a"), n: s("0"), law }
+    }
+
+    fn memristive(states: Vec<Relaxation<f64>>, law: MemristiveLaw<f64>) -> ElementKind<f64> {
+        ElementKind::Memristive { p: s("a"), n: s("0"), states, law }
+    }
+
+    #[test]
+    fn magnify_multiplies_passive_values_but_not_initial_conditions() {
+        check(
+            ElementKind::Resistor { p: s("a"), n: s("b"), r_ohm: 2e3 },
+            ElementKind::Resistor { p: s("a"), n: s("b"), r_ohm: 2.6e3 },
+        );
+        check(
+            ElementKind::Capacitor { p: s("a"), n: s("0"), c_farad: 2e-12, ic_volt: Some(0.3) },
+            ElementKind::Capacitor { p: s("a"), n: s("0"), c_farad: 2.6e-12, ic_volt: Some(0.3) },
+        );
+        check(
+            ElementKind::Inductor { p: s("a"), n: s("0"), l_henry: 5e-3, ic_amp: Some(1e-6) },
+            ElementKind::Inductor { p: s("a"), n: s("0"), l_henry: 6.5e-3, ic_amp: Some(1e-6) },
+        );
+    }
+
+    #[test]
+    fn magnify_multiplies_source_values_but_not_times() {
+        let vsrc = |waveform, dc| ElementKind::VoltageSource { p: s("a"), n: s("0"), waveform, dc };
+        let isrc = |waveform, dc| ElementKind::CurrentSource { p: s("0"), n: s("a"), waveform, dc };
+        check(vsrc(Waveform::Dc { value: 2.0 }, None), vsrc(Waveform::Dc { value: 2.6 }, None));
+        let pulse = |v1: f64, v2: f64| Waveform::Pulse {
+            v1,
+            v2,
+            td: Some(1e-3),
+            tr: Some(1e-6),
+            tf: Some(2e-6),
+            pw: Some(5e-4),
+            per: Some(2e-3),
+            np: Some(3.0),
+        };
+        check(vsrc(pulse(-0.5, 1.0), Some(0.5)), vsrc(pulse(-0.65, 1.3), Some(0.65)));
+        let sin = |vo: f64, va: f64| Waveform::Sin {
+            vo,
+            va,
+            freq: Some(50.0),
+            td: Some(1e-3),
+            theta: Some(10.0),
+            phase: Some(30.0),
+        };
+        check(isrc(sin(1e-9, 2e-9), Some(1e-9)), isrc(sin(1.3e-9, 2.6e-9), Some(1.3e-9)));
+        let exp = |v1: f64, v2: f64| Waveform::Exp {
+            v1,
+            v2,
+            td1: Some(1e-3),
+            tau1: Some(2e-3),
+            td2: Some(5e-3),
+            tau2: Some(3e-3),
+        };
+        check(isrc(exp(0.0, 1e-6), None), isrc(exp(0.0, 1.3e-6), None));
+        check(
+            isrc(Waveform::Pwl { points: vec![(0.0, 0.0), (1e-3, 2e-9), (4e-3, -1e-9)] }, None),
+            isrc(Waveform::Pwl { points: vec![(0.0, 0.0), (1e-3, 2.6e-9), (4e-3, -1.3e-9)] }, None),
+        );
+    }
+
+    #[test]
+    fn magnify_multiplies_the_current_of_every_resistive_law_family() {
+        check(nl(ResistiveLaw::Cubic { a: 1.0, b: 3.0 }), nl(ResistiveLaw::Cubic { a: 1.3, b: 3.9 }));
+        check(
+            nl(ResistiveLaw::Tanh { alpha: -2.0, delta: 0.1, w: 0.5 }),
+            nl(ResistiveLaw::Tanh { alpha: -2.6, delta: 0.1, w: 0.5 }),
+        );
+        check(
+            nl(ResistiveLaw::Logistic { alpha: 1.0, a: 3.0, c: -0.2 }),
+            nl(ResistiveLaw::Logistic { alpha: 1.3, a: 3.0, c: -0.2 }),
+        );
+        check(
+            nl(ResistiveLaw::Softplus { alpha: 0.5, a: -2.0, c: 0.4 }),
+            nl(ResistiveLaw::Softplus { alpha: 0.65, a: -2.0, c: 0.4 }),
+        );
+        let terms = vec![SoftplusTerm { w: 0.7, a: 4.0, c: 0.1 }, SoftplusTerm { w: -0.2, a: -1.0, c: 0.3 }];
+        check(
+            nl(ResistiveLaw::Glm { g0: 0.1, terms: terms.clone() }),
+            nl(ResistiveLaw::Glm { g0: 0.13, terms }),
+        );
+        check(
+            nl(ResistiveLaw::Pwl { points: vec![(-1.0, -0.5), (0.0, 0.0), (2.0, 3.0)] }),
+            nl(ResistiveLaw::Pwl { points: vec![(-1.0, -0.65), (0.0, 0.0), (2.0, 3.9)] }),
+        );
+    }
+
+    #[test]
+    fn magnify_multiplies_memristive_conductances_but_not_batteries_or_states() {
+        let linear = vec![Relaxation::Linear { tau_s: 5.0, x0: -0.4 }];
+        let gates = |gbar: f64| MemristiveLaw::Gates {
+            gbar,
+            e_volt: 0.8,
+            gates: vec![Gate { state: 0, power: 2, logistic: Some(Slope { a: 5.0, c: 0.1 }) }],
+        };
+        check(memristive(linear.clone(), gates(1.5)), memristive(linear.clone(), gates(1.95)));
+        let glm = |gbar: f64| MemristiveLaw::Glm {
+            gbar,
+            e_volt: -0.5,
+            terms: vec![StateTerm { state: 0, w: 1.2, a: -3.0, c: 0.25 }],
+        };
+        check(memristive(linear.clone(), glm(0.3)), memristive(linear.clone(), glm(0.39)));
+        // The tanh law's state goes through the kinetic form and back to the
+        // same linear relaxation (tau = 1/(1/tau), within one rounding).
+        let tanh = |alpha: f64| MemristiveLaw::Tanh { state: 0, alpha, delta: 0.2 };
+        check(memristive(linear.clone(), tanh(-2.0)), memristive(linear, tanh(-2.6)));
+    }
+
+    /// Value of `e` at node voltages `nodes`, branch currents `currents` and time `t`.
+    fn eval(e: &Expr, nodes: &[(&str, f64)], currents: &[(&str, f64)], t: f64) -> f64 {
+        let mut x = Vec::new();
+        let mut resolve = |input: Input<'_>| -> std::result::Result<Option<usize>, String> {
+            let value = match input {
+                Input::Node(n) => nodes.iter().find(|(k, _)| *k == n).map(|p| p.1),
+                Input::Current(n) => currents.iter().find(|(k, _)| *k == n).map(|p| p.1),
+                Input::Var(n) => nodes.iter().find(|(k, _)| *k == n).map(|p| p.1),
+            };
+            x.push(value.ok_or(format!("no value for {input}"))?);
+            Ok(Some(x.len() - 1))
+        };
+        let c = CompiledExpr::compile(e, &mut resolve).unwrap();
+        c.eval(&x, t, &mut c.workspace())
+    }
+
+    #[test]
+    fn magnify_multiplies_expression_currents_and_keeps_their_inputs() {
+        // Expression law: i(v) -> F i(v) at every v.
+        let law = ResistiveLaw::Expression { expr: Expr::parse("1e-3*(exp(v/0.5)-1) + v*v*v").unwrap() };
+        let ElementKind::NonlinearResistor { law: got, .. } = magnify("N1", &nl(law.clone()), F).unwrap()
+        else {
+            panic!("not a nonlinear resistor")
+        };
+        for v in [-2.0, -0.3, 0.0, 0.4, 1.7] {
+            let (want, have) = (F * law.current(v), got.current(v));
+            assert!((have - want).abs() <= 4e-16 * want.abs(), "expression law at {v} V: {have} vs {want}");
+        }
+        // Behavioural current: F times the expression, reading V(·) and time unchanged.
+        let expr = Expr::parse("1e-6*tanh(V(a)-V(b)) + 2e-6*sin(1e3*time)").unwrap();
+        let b = ElementKind::BehaviouralCurrent { p: s("a"), n: s("0"), expr: expr.clone() };
+        let ElementKind::BehaviouralCurrent { expr: got, .. } = magnify("B1", &b, F).unwrap() else {
+            panic!("not a behavioural current")
+        };
+        for (va, vb, t) in [(0.3, -0.1, 1e-3), (-1.0, 0.5, 2.5e-3), (2.0, 2.0, 0.0)] {
+            let nodes = [("a", va), ("b", vb)];
+            let (want, have) = (F * eval(&expr, &nodes, &[], t), eval(&got, &nodes, &[], t));
+            assert!((have - want).abs() <= 4e-16 * want.abs(), "B1 at {nodes:?}, {t} s: {have} vs {want}");
+        }
+        // Kinetic states keep their rates: only the conductance is multiplied.
+        let kinetic = vec![Relaxation::Kinetic {
+            alpha: Expr::parse("0.1*exp(v/2)").unwrap(),
+            beta: Expr::parse("0.4*exp(-v/3)").unwrap(),
+            x0: 0.3,
+        }];
+        let law = MemristiveLaw::Gates {
+            gbar: 2.0,
+            e_volt: -0.7,
+            gates: vec![Gate { state: 0, power: 3, logistic: None }],
+        };
+        let m = memristive(kinetic.clone(), law);
+        let ElementKind::Memristive { states, law: got_law, .. } = magnify("M1", &m, F).unwrap() else {
+            panic!("not memristive")
+        };
+        for v in [-1.0, 0.0, 0.8] {
+            let (x, y) = (&kinetic[0], &states[0]);
+            for (a, b) in [(x.steady_state(v), y.steady_state(v)), (x.time_constant(v), y.time_constant(v))] {
+                assert!((a - b).abs() <= 4e-16 * a.abs(), "kinetic state at {v} V: {a} vs {b}");
+            }
+            let (want, have) = (1.3 * 2.0 * 0.3f64.powi(3) * (v + 0.7), got_law.current(v, &[0.3]));
+            assert!((have - want).abs() <= 1e-15 * want.abs(), "gate current at {v} V: {have} vs {want}");
+        }
+    }
+
+    #[test]
+    fn magnify_refuses_what_has_no_single_magnitude() {
+        let refused = [
+            ElementKind::BehaviouralVoltage { p: s("a"), n: s("0"), expr: Expr::parse("2*V(b)").unwrap() },
+            ElementKind::Diode { p: s("a"), n: s("0"), model: s("d"), area: None },
+            ElementKind::Mosfet {
+                d: s("a"),
+                g: s("b"),
+                s: s("0"),
+                b: s("0"),
+                model: s("nm"),
+                w_m: 1e-6,
+                l_m: 1e-6,
+            },
+        ];
+        for kind in refused {
+            let e = magnify("X9", &kind, F).unwrap_err().to_string();
+            assert!(e.contains("X9") && e.contains("not scalable"), "{e}");
+        }
+    }
+}

@@ -217,7 +217,10 @@ pub fn measure(metrics: &[Metric], cx: &Context<'_>, result: &SimResult) -> crat
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
     use super::*;
+    use atscale_circuit::{ElementKind, Waveform};
     use atscale_design::energy::EnergyTerm;
 
     #[test]
@@ -255,6 +258,72 @@ mod tests {
         let burst: Vec<f64> =
             (0..8).flat_map(|b| (0..3).map(move |k| 10.0 * b as f64 + 0.1 * k as f64)).collect();
         assert_eq!(activity(&burst), "bursting");
+    }
+
+    /// The real root of `u³ + p u + q = 0` with `(q/2)² + (p/3)³ > 0`:
+    /// Cardano's formula, then one Newton step for the digits its
+    /// cancellation loses.
+    fn cardano(p: f64, q: f64) -> f64 {
+        let d = (0.25 * q * q + p * p * p / 27.0).sqrt();
+        let u = (-0.5 * q + d).cbrt() + (-0.5 * q - d).cbrt();
+        u - (u * u * u + p * u + q) / (3.0 * u * u + p)
+    }
+
+    /// The excitable threshold of the f-I sweep (`docs/examples/sweep-fi.toml`,
+    /// its point at zero bias) against its closed form.
+    ///
+    /// The design is the FitzHugh-Nagumo mother (theory section 3) scaled by
+    /// `s` = 0.1 V, `C0` = 1 pF and the `omega` the 100 Hz rate fixes; its
+    /// current unit is `k = s C0 / omega`. In model units, with `u = v/s`
+    /// and `f(u) = u³/3 - u`, the rest state at zero bias solves
+    /// `f(u) + (u + 0.7)/0.8 = 0`, i.e. `u³ + 0.75 u + 2.625 = 0`, whose one
+    /// real root is Cardano's `u* = -1.1994080` (discriminant
+    /// `(2.625/2)² + (0.75/3)³ > 0`). At the fine scale the inductor
+    /// (`L/R` = 15.6 model units) is frozen at its rest current
+    /// `i_L* = k (u* + 0.7)/0.8`, so `I_fine(v) = k f(v/s) + i_L*`, whose
+    /// maximum is at `u = -1`, `f(-1) = 2/3`. The smallest DC step that
+    /// takes that fold to the rest state is
+    ///
+    ///   `I_th = I_fine(-s) - I_fine(v*) = k (2/3 + (u* + 0.7)/0.8)`
+    ///
+    /// = 0.0424066 k (the other fold, at `u = 1`, lies below the rest). With
+    /// `omega` = 253.33 µs this is 16.740 pA.
+    #[test]
+    fn the_excitable_threshold_of_the_fi_sweep_is_its_closed_form() {
+        let text = include_str!("../../../../docs/examples/tonic-spiking-100hz.toml");
+        let d = atscale_design::spec::design(
+            &atscale_design::spec::Spec::from_toml_str(text, "tonic-spiking-100hz.toml").unwrap(),
+        )
+        .unwrap();
+        let (s, c0, omega) = (d.scales.s_volt, d.scales.c0_farad, d.scales.omega_s);
+        assert_eq!((d.template.as_str(), s, c0), ("fitzhugh-nagumo", 0.1, 1e-12));
+        // The sweep's first point: the bias source at 0 A.
+        let mut flat = d.physical.clone();
+        let bias = flat.elements.iter_mut().find(|e| e.name == "Iext").unwrap();
+        let ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } = &mut bias.kind else {
+            panic!("Iext is not a DC current source: {:?}", bias.kind)
+        };
+        *value = 0.0;
+        let tstop = 10.0 * omega;
+        let result = atscale_sim::Simulation::new(&flat).unwrap().tstop(tstop).uic(true).run().unwrap();
+        let cx = Context {
+            circuit: &flat,
+            membrane: &d.membrane,
+            v_range: (-3.0 * s, 3.0 * s),
+            timing: TranTiming { tstep: tstop / 100.0, tstop },
+        };
+        let got = match measure(&[Metric::ThresholdCurrent], &cx, &result).unwrap().as_slice() {
+            [Value::Number(x)] => *x,
+            other => panic!("threshold_current is {other:?}"),
+        };
+        let u = cardano(0.75, 2.625);
+        assert!((u * u * u / 3.0 + 0.25 * u + 0.875).abs() < 1e-15, "rest state {u}");
+        let want = s * c0 / omega * (2.0 / 3.0 + (u + 0.7) / 0.8);
+        // Measured relative error 1.5e-15 (the fold found by golden-section
+        // search, the rest by Brent's method, both at a smooth extremum or
+        // simple root); 2e-14 is a 13x margin.
+        let rel = (got - want).abs() / want;
+        assert!(rel <= 2e-14, "threshold {got:e} A, closed form {want:e} A (relative error {rel:e})");
     }
 
     #[test]

@@ -136,14 +136,22 @@ fn latch_held_by_ic_then_released() {
 }
 
 #[test]
-fn inverter_chain_needs_no_help_but_converges() {
-    // A CMOS inverter driven at mid-rail: high gain region.
+fn symmetric_inverter_at_mid_rail_sits_at_half_the_supply() {
+    // A CMOS inverter driven at mid-rail, in its high-gain region. It is
+    // symmetric: beta = KP W/L = 1e-4 * 2 = 5e-5 * 4 = 2e-4 A/V² for both
+    // devices, |VTO| = 0.7 V and LAMBDA = 0.01 /V for both, and the bulk
+    // junctions leak the same IS in opposite directions. With Vin = 1.65 V
+    // both devices saturate (Vgs - VTO = 0.95 V <= Vds) and KCL reads
+    //   (beta/2) 0.95² (1 + 0.01 Vout) = (beta/2) 0.95² (1 + 0.01 (3.3 - Vout)),
+    // whose only root is Vout = 1.65 V, half the supply.
     let mut c = latch();
     c.elements.retain(|e| !e.name.ends_with('2'));
     c.elements.push(el("VIN", vdc("q", "0", 1.65)));
     let op = Simulation::new(&c).unwrap().operating_point().unwrap();
     let qb = op.get("qb").unwrap();
-    assert!(qb > 0.0 && qb < 3.3, "{qb}");
+    // Measured |qb - 1.65 V| = 7.3e-15 V (Newton converged to rounding,
+    // about 33 ulp of 1.65); 1e-13 V is a 14x margin.
+    assert!((qb - 1.65).abs() <= 1e-13, "qb = {qb} V, want 1.65 V (difference {:e} V)", qb - 1.65);
 }
 
 #[test]
