@@ -210,8 +210,14 @@ pub fn magnify(name: &str, kind: &ElementKind<f64>, factor: f64) -> Result<Eleme
             waveform: scale_waveform(waveform, factor, 1.0),
             dc: dc.map(|x| x * factor),
         },
+        // Its inputs (`v()`, `i()`, time) are the circuit's, unchanged: only
+        // the current it gives is multiplied.
+        ElementKind::BehaviouralCurrent { p, n, expr } => ElementKind::BehaviouralCurrent {
+            p: p.clone(),
+            n: n.clone(),
+            expr: Expr::Num(factor) * expr.clone(),
+        },
         ElementKind::CurrentSource { .. }
-        | ElementKind::BehaviouralCurrent { .. }
         | ElementKind::NonlinearResistor { .. }
         | ElementKind::Memristive { .. } => scale_kind(name, kind, &current)?,
         ElementKind::BehaviouralVoltage { .. } | ElementKind::Diode { .. } | ElementKind::Mosfet { .. } => {
@@ -719,6 +725,15 @@ mod tests {
             let (want, have) = (F * eval(&expr, &nodes, &[], t), eval(&got, &nodes, &[], t));
             assert!((have - want).abs() <= 4e-16 * want.abs(), "B1 at {nodes:?}, {t} s: {have} vs {want}");
         }
+        // One that reads a branch current: the current read is the circuit's,
+        // unchanged (it was once scaled by the current factor and back).
+        let expr = Expr::parse("2*I(vx)").unwrap();
+        let b = ElementKind::BehaviouralCurrent { p: s("a"), n: s("0"), expr: expr.clone() };
+        let ElementKind::BehaviouralCurrent { expr: got, .. } = magnify("B2", &b, F).unwrap() else {
+            panic!("not a behavioural current")
+        };
+        let (want, have) = (F * 2e-6, eval(&got, &[], &[("vx", 1e-6)], 0.0));
+        assert!((have - want).abs() <= 4e-16 * want.abs(), "B2: {have} vs {want}");
         // Kinetic states keep their rates: only the conductance is multiplied.
         let kinetic = vec![Relaxation::Kinetic {
             alpha: Expr::parse("0.1*exp(v/2)").unwrap(),
