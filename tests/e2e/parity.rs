@@ -208,3 +208,22 @@ fn ngspice_runs_a_netlist_atscale_cannot_read() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(":9:1: XSPICE code models (A) are not supported"));
 }
+
+#[test]
+fn a_model_the_native_engine_cannot_run_names_the_element_and_ngspice() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("b4.cir");
+    std::fs::write(
+        &p,
+        "t\n.model nch nmos(level=54)\nM1 d d 0 0 nch W=1u L=1u\nV1 d 0 1\n.tran 1u 10u\n.end\n",
+    )
+    .unwrap();
+    let out = atscale(&["sim", p.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("element M1 cannot be simulated: MOSFET level 54"), "{stderr}");
+    assert!(stderr.contains("run it with --engine ngspice"), "{stderr}");
+    // ngspice runs the same netlist.
+    let out = atscale(&["sim", p.to_str().unwrap(), "--engine", "ngspice", "--probe", "i(V1)", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -302,7 +302,10 @@ impl Builder {
         if mp.level != 1 {
             return Err(unsupported(
                 name,
-                format!("MOSFET level {} (only level 1 is simulated natively)", mp.level),
+                format!(
+                    "MOSFET level {} (only level 1 is simulated natively; run it with --engine ngspice)",
+                    mp.level
+                ),
             ));
         }
         Ok(Dev::Mosfet(Box::new(Mosfet {
