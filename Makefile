@@ -5,12 +5,14 @@ CARGO ?= cargo
 ATSCALE = $(CARGO) run --quiet --release --locked -p atscale-cli --bin atscale --
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test ngspice fmt lint doc msrv unit bench
+.PHONY: demo test ngspice fmt lint doc msrv unit bench perf
 
 ngspice:
 	@scripts/install-ngspice.sh
 
-## demo: the whole path on a built-in example. Design a tonic-spiking neuron
+## demo: the whole path on a built-in example (keep each step one line
+## starting with $(ATSCALE) and writing under out/demo: `make test` runs
+## them as written). Design a tonic-spiking neuron
 ## at 100 Hz, 100 mV per model unit and 1 pF (docs/examples/), write its
 ## netlists and landscape plot, then verify the ngspice netlist (native solver
 ## against ngspice, spike by spike; threshold 0.1 V = 1 model unit) and write
@@ -21,6 +23,10 @@ demo: ngspice
 	$(ATSCALE) sweep docs/examples/sweep-fi.toml -o out/demo/f-i.csv --report out/demo/f-i --force
 
 ## test: formatting, lints, docs and the whole test suite (what CI runs).
+## `unit` runs make demo's steps too: tests/e2e/docs.rs reads the demo
+## recipe above, runs each `$(ATSCALE)` step with the binary the tests
+## build (no release build: a cold release build would add minutes) into a
+## temporary folder, and checks every output and that verify says AGREE.
 test: ngspice fmt lint doc msrv unit
 
 fmt:
@@ -44,3 +50,8 @@ unit:
 
 bench:
 	$(CARGO) bench --workspace --locked
+
+## perf: the figures of docs/performance.md with PASS/FAIL against generous
+## thresholds that a 10x regression fails (about 5 minutes; not in `test`).
+perf: ngspice
+	@scripts/perf-claims.sh

@@ -11,14 +11,15 @@
 #    full window (4.5 design burst periods, the realisation's own maximum
 #    step; about 20 s of ngspice), trimmed (the default) and untrimmed
 #    (--no-trim: the static current error at the design's knee left in);
-# 4. the FitzHugh-Nagumo spiker (100 Hz) realised in generic-bsim4;
+# 4. the FitzHugh-Nagumo spiker (100 Hz) realised in generic-bsim4, trimmed
+#    and untrimmed (--no-trim);
 # 5. the level-1 realisation of a 200 kHz spiker verified across ngspice,
 #    the native solver and spice21;
 # 6. current mirrors (--bias mirrors): the spiker, 400 model units, with
 #    ideal sources and with mirrors (the reference x2), and the burster
 #    with mirrors (2 s, 3.2 model units maximum step).
 # Each step prints the Evidence section of its report.md; the reports are in
-# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,l1,fc400,fc-mirrors,burst-mirrors}. Needs ngspice.
+# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,fhn-untrimmed,l1,fc400,fc-mirrors,burst-mirrors}. Needs ngspice.
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -71,6 +72,11 @@ $ATSCALE design "$here/docs/examples/tonic-spiking-100hz.toml" -o "$out/fhn-desi
 $ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn" --force >/dev/null
 echo "== FitzHugh-Nagumo spiker, generic-bsim4"
 evidence "$out/fhn"
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn-untrimmed" --no-trim \
+    --force >/dev/null
+echo "== FitzHugh-Nagumo spiker, generic-bsim4, untrimmed (--no-trim)"
+evidence "$out/fhn-untrimmed"
 
 cat >"$out/spec200k.toml" <<'SPEC'
 template = "four-conductance-spiking"

@@ -6,6 +6,7 @@ mod design;
 mod docs;
 mod hostile;
 mod landscape;
+mod options;
 mod parity;
 mod realise;
 mod reliability;

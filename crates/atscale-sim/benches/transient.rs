@@ -10,7 +10,9 @@
 //! native one. Set `ATSCALE_BENCH_QUICK=1` to skip the ngspice chain runs
 //! (about a minute), the ngspice TMAX below 0.01 and the native network and
 //! 10k-chain runs. The random network is never run in ngspice (about an
-//! hour, `shared/docs/ngspice-notes.md`).
+//! hour, `docs/ngspice-notes.md`). The figures `docs/performance.md` quotes
+//! are also printed as `perf: NAME VALUE UNIT` lines on stdout, which
+//! `scripts/perf-claims.sh` reads.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
@@ -147,6 +149,11 @@ fn ngspice(case: &ReferenceCase, tmax: f64) -> (Duration, Vec<f64>) {
     (wall, crossings(&t, &v, ev.threshold, ev.hysteresis))
 }
 
+/// One figure for `scripts/perf-claims.sh`, on stdout.
+fn perf(name: &str, value: f64, unit: &str) {
+    println!("perf: {name} {value} {unit}");
+}
+
 fn tenth_error(events: &[f64], expected: &[f64]) -> f64 {
     match (events.get(9), expected.get(9)) {
         (Some(a), Some(b)) => (a - b).abs() / b,
@@ -233,6 +240,10 @@ fn main() {
             Some((tmax, wall, err)) => {
                 if k == 0 {
                     tmax_chain = tmax;
+                    perf("fhn_native", ms(t_nat), "ms");
+                    perf("fhn_ngspice", ms(wall), "ms");
+                    perf("fhn_ngspice_tmax", tmax, "s");
+                    perf("fhn_ratio", wall.as_secs_f64() / t_nat.as_secs_f64(), "x");
                     rows.push(format!(
                         "| FHN cell, 1000 | {:.2} ms (10th err {err_nat:.1e}) | {:.1} ms at TMAX {tmax} (10th err {err:.1e}) | {:.0}x | >= 50x |",
                         ms(t_nat),
@@ -280,6 +291,11 @@ fn main() {
         // and at TMAX 0.1 (the notes' ~10k-step setting, less accurate).
         for tmax in [tmax_chain, 0.1] {
             let (w, _) = ngspice(&chain, tmax);
+            if tmax == tmax_chain {
+                perf("chain_native", t_chain.as_secs_f64(), "s");
+                perf("chain_ngspice", w.as_secs_f64(), "s");
+                perf("chain_ratio", w.as_secs_f64() / t_chain.as_secs_f64(), "x");
+            }
             rows.push(format!(
                 "| chain 1000, 1000 | {:.3} s | {:.2} s at TMAX {tmax} | {:.1}x | >= 20x |",
                 t_chain.as_secs_f64(),
@@ -291,12 +307,14 @@ fn main() {
     if !quick {
         let net = reference::fhn_network(1000, 1, 1000.0);
         let (t_net, _) = time_native(&net, 1);
+        perf("network_1000", t_net.as_secs_f64(), "s");
         rows.push(format!(
             "| network 1000, 1000 | {:.2} s | ~1 h (notes, not run) | - | < 30 s |",
             t_net.as_secs_f64()
         ));
         let chain10k = reference::fhn_chain(10_000, 100.0);
         let (t_10k, _) = time_native(&chain10k, 1);
+        perf("chain_10k", t_10k.as_secs_f64(), "s");
         rows.push(format!(
             "| chain 10k, 100 | {:.2} s | not run | - | < 60 s, < 1 GiB |",
             t_10k.as_secs_f64()
