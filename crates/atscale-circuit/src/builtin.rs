@@ -36,7 +36,7 @@ fn el(name: &str, kind: ElementKind<Value>) -> Element<Value> {
 ///
 /// The membrane node is `v`; the inductor branch runs `v -> L1 -> m -> R1 -> e`
 /// with the battery `Vbat` holding `e` at `-E`. Initial state `v = -1`,
-/// `i_L = 1` (the reference case of `shared/reference/events.json`).
+/// `i_L = 1` (the reference case of `crates/atscale-spice/tests/spice/data/reference/events.json`).
 pub fn fitzhugh_nagumo() -> Circuit {
     let s = |x: &str| x.to_string();
     Circuit {

@@ -13,7 +13,7 @@
 //!   an event, or the stop).
 //! - [`Simulation::operating_point`]: the DC operating point alone.
 //! - [`reference`](mod@reference): reference circuits as public data (RC, RLC, the three
-//!   cases of `shared/reference/events.json`, chains and random networks of
+//!   cases of `crates/atscale-spice/tests/spice/data/reference/events.json`, chains and random networks of
 //!   FitzHugh-Nagumo cells) with their expected events and tolerances.
 //! - [`Error`]: what went wrong, with the time, step, iterations, residual and
 //!   the node or element concerned.

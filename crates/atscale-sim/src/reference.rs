@@ -4,7 +4,7 @@
 //! benchmarks and `verify`.
 //!
 //! The event times of [`fitzhugh_nagumo`], [`tanh_spiker`] and
-//! [`hodgkin_huxley`] are those of `shared/reference/events.json` (scipy
+//! [`hodgkin_huxley`] are those of `crates/atscale-spice/tests/spice/data/reference/events.json` (scipy
 //! Radau at `rtol = 1e-12`, crossings bisected on the dense output).
 
 use atscale_circuit::expr::Expr;

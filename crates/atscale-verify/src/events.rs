@@ -5,7 +5,7 @@
 //! event the detector is disarmed; it re-arms only when the signal goes below
 //! `threshold - hysteresis` (rising) or above `threshold + hysteresis` (falling).
 //! Initially it is armed iff the first value is below the threshold (rising),
-//! exactly as in `shared/reference/make_events.py`, which produced the reference
+//! exactly as in `crates/atscale-spice/tests/spice/data/reference/make_events.py`, which produced the reference
 //! event times.
 //!
 //! Interpolating between the engine's own points (not a resampled grid) keeps the

@@ -190,8 +190,8 @@ fn unsupported_element(c: char) -> Option<&'static str> {
 }
 
 const UNSUPPORTED_DOTS: &[&str] = &[
-    ".meas", ".measure", ".global", ".temp", ".if", ".elseif", ".else", ".endif", ".option_", ".spinit", ".data",
-    ".step",
+    ".meas", ".measure", ".global", ".temp", ".if", ".elseif", ".else", ".endif", ".option_", ".spinit",
+    ".data", ".step",
 ];
 
 /// Cards that cannot change a transient result, read and set aside with a

@@ -51,7 +51,7 @@ fn detects_version() {
 
 #[test]
 fn fitzhugh_nagumo_events_match_reference() {
-    // shared/reference/events.json, fitzhugh_nagumo (scipy Radau, rtol 1e-12).
+    // crates/atscale-spice/tests/spice/data/reference/events.json, fitzhugh_nagumo (scipy Radau, rtol 1e-12).
     let expected = [23.275820859, 62.750235838, 102.224650818];
     // fhn_uic.cir stops at 100 s; derive TMAX from an accuracy of 0.04 s (TMAX = 0.01 s).
     let opts = RunOptions { max_step_s: None, event_accuracy_s: Some(0.04), ..RunOptions::default() };
