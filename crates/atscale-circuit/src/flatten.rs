@@ -123,6 +123,23 @@ impl Circuit {
         self.flatten_within(&CircuitLimits::default())
     }
 
+    /// The value of `e` with the top-level parameters (a `.tran` time
+    /// written in braces, say).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] naming an unknown parameter, a cycle or a failed
+    /// evaluation.
+    pub fn eval_global(&self, e: &Expr) -> Result<f64> {
+        let mut problems = Vec::new();
+        let globals = resolve_params(&self.params, &Scope::new(), "the top level", &mut problems);
+        if problems.is_empty() {
+            eval_in_scope(e, &globals, "the expression").map_err(|p| Error::Invalid(vec![p]))
+        } else {
+            Err(Error::Invalid(problems))
+        }
+    }
+
     /// Resolves every parameter, expands every subcircuit instance and returns
     /// the flat circuit simulators consume.
     ///

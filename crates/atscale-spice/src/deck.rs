@@ -255,11 +255,16 @@ impl Deck {
     ///
     /// [`Error::Parse`] for a malformed or second `.tran`.
     pub fn tran(&self) -> Result<Option<Tran>> {
-        Ok(self.tran_lines()?.map(|(t, _)| t))
+        match self.tran_lines()? {
+            Some((logical, _)) => crate::parse::tran_card(&logical).map(Some),
+            None => Ok(None),
+        }
     }
 
-    fn tran_lines(&self) -> Result<Option<(Tran, Vec<usize>)>> {
-        let mut found: Option<(Tran, Vec<usize>)> = None;
+    /// The `.tran` card outside `.control` blocks and the physical lines it
+    /// spans; an error for a second one.
+    fn tran_lines(&self) -> Result<Option<(Logical, Vec<usize>)>> {
+        let mut found: Option<(Logical, Vec<usize>)> = None;
         let mut in_control = false;
         let mut k = 1;
         while k < self.lines.len() {
@@ -286,12 +291,11 @@ impl Deck {
                 idx.push(idx[idx.len() - 1] + 1);
             }
             let logical = self.logical(&idx)?;
-            let tran = crate::parse::tran_card(&logical)?;
             if found.is_some() {
                 return Err(logical.diag(0, "a second `.tran`", Some("one transient analysis per netlist")));
             }
             k = idx[idx.len() - 1] + 1;
-            found = Some((tran, idx));
+            found = Some((logical, idx));
         }
         Ok(found)
     }

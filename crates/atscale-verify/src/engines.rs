@@ -300,6 +300,7 @@ pub fn run_ngspice(
         allow_control: s.allow_control,
         max_raw_bytes: s.max_raw_bytes,
         max_engine_memory_bytes: s.max_engine_memory_bytes,
+        tran: p.analysis.tran,
         ..RunOptions::default()
     };
     let run = runner.run(&p.deck, &p.path, &opts)?;

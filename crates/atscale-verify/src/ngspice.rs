@@ -181,6 +181,10 @@ pub struct RunOptions {
     /// ngspice's address space, bytes (`RLIMIT_AS`): a small netlist can
     /// expand to millions of devices. Default [`DEFAULT_MAX_ENGINE_MEMORY`].
     pub max_engine_memory_bytes: u64,
+    /// The `.tran` as atscale's parser read it (times in braces evaluated
+    /// with the netlist's parameters). Default `None`: read from the deck,
+    /// which needs numbers.
+    pub tran: Option<Tran>,
 }
 
 impl Default for RunOptions {
@@ -195,6 +199,7 @@ impl Default for RunOptions {
             allow_control: false,
             max_raw_bytes: DEFAULT_MAX_RAW_BYTES,
             max_engine_memory_bytes: DEFAULT_MAX_ENGINE_MEMORY,
+            tran: None,
         }
     }
 }
@@ -468,7 +473,10 @@ fn dedup_warnings(stdout: &str, stderr: &str) -> Vec<String> {
 
 /// Builds the run deck: chooses TMAX and rewrites the `.tran` card when needed.
 fn prepare_deck(deck: &Deck, path: &Path, opts: &RunOptions) -> Result<(String, Tran, MaxStepChoice)> {
-    let Some(card) = deck.tran()? else {
+    let Some(card) = (match opts.tran {
+        Some(t) => Some(t),
+        None => deck.tran()?,
+    }) else {
         return Err(Error::NoTranCard { path: path.to_path_buf() });
     };
     let tstop_s = opts.tstop_override_s.unwrap_or(card.tstop_s);

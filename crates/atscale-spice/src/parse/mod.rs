@@ -157,6 +157,8 @@ struct Parser {
     circuit: Circuit,
     analysis: Analysis,
     tran_seen: bool,
+    /// A `.tran` line with times in braces, read once every `.param` is known.
+    pending_tran: Option<Logical>,
     top: Scope,
     sub: Option<OpenSubckt>,
     funcs: Funcs,
@@ -224,6 +226,7 @@ impl Parser {
             circuit: Circuit::default(),
             analysis: Analysis::default(),
             tran_seen: false,
+            pending_tran: None,
             top: Scope::default(),
             sub: None,
             funcs: Funcs { scopes: vec![HashMap::new()] },
@@ -255,6 +258,9 @@ impl Parser {
         check_param_order(&top, "the top level")?;
         let (elements, instances) = self.resolve(top.items);
         self.circuit.params = top.params;
+        if let Some(line) = self.pending_tran.take() {
+            self.analysis.tran = Some(self.tran_with_params(&line)?);
+        }
         self.circuit.elements = elements;
         self.circuit.instances = instances;
         if self.circuit.title.is_empty() {
@@ -946,7 +952,11 @@ impl Parser {
         if self.tran_seen {
             return Err(line.diag(0, "a second `.tran`", Some("one transient analysis per netlist")));
         }
-        self.analysis.tran = Some(tran_card(line)?);
+        if tokenize(line)?.iter().any(|t| matches!(t.kind, Tk::Brace | Tk::Quote)) {
+            self.pending_tran = Some(line.clone());
+        } else {
+            self.analysis.tran = Some(tran_card(line)?);
+        }
         self.tran_seen = true;
         Ok(())
     }
@@ -1192,9 +1202,40 @@ impl Parser {
 
 const VALUE: &str = "a number (such as 1k or 2.5e-3) or an expression in braces";
 
-/// Reads a `.tran tstep tstop [tstart [tmax]] [uic]` card: the one `.tran`
-/// reader, used by the parser and by [`Deck::tran`].
+impl Parser {
+    /// A `.tran` card whose times are expressions of the top-level parameters.
+    fn tran_with_params(&self, line: &Logical) -> Result<Tran> {
+        let circuit = &self.circuit;
+        read_tran(line, &mut |t| match t.kind {
+            Tk::Brace | Tk::Quote => {
+                let e = self.inner_expr(line, t)?;
+                circuit
+                    .eval_global(&e)
+                    .map_err(|err| line.diag(t.start, format!("cannot evaluate `{}`: {}", t.text, err), None))
+            }
+            _ => number(line, t),
+        })
+    }
+}
+
+/// Reads a `.tran tstep tstop [tstart [tmax]] [uic]` card of numbers: the
+/// one `.tran` reader, used by the parser and by [`Deck::tran`]. Times in
+/// braces need the netlist's parameters: the parser reads them
+/// (`Parser::tran_with_params`), a bare deck cannot.
 pub(crate) fn tran_card(line: &Logical) -> Result<Tran> {
+    read_tran(line, &mut |t| {
+        match t.kind {
+        Tk::Word => number(line, t),
+        _ => Err(line.diag(
+            t.start,
+            "`.tran` times in braces are read with the netlist's parameters, which atscale could not read here",
+            Some("numbers"),
+        )),
+    }
+    })
+}
+
+fn read_tran(line: &Logical, value: &mut dyn FnMut(&Token<'_>) -> Result<f64>) -> Result<Tran> {
     let toks = tokenize(line)?;
     let mut nums = Vec::new();
     let mut uic = false;
@@ -1213,10 +1254,10 @@ pub(crate) fn tran_card(line: &Logical) -> Result<Tran> {
                 format!("unexpected `{}`", t.text),
                 Some("`uic` or the end of the line"),
             ));
-        } else if t.kind == Tk::Word {
-            nums.push((number(line, t)?, t.start));
+        } else if matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
+            nums.push((value(t)?, t.start));
         } else {
-            return Err(line.diag(t.start, "`.tran` times must be numbers here", Some("a number")));
+            return Err(line.diag(t.start, format!("unexpected `{}`", t.text), Some("a time")));
         }
     }
     if nums.len() < 2 {
