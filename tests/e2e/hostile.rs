@@ -536,7 +536,8 @@ fn long_sums_and_long_lines() {
             .and_then(|l| l.split(',').nth(1))
             .and_then(|x| x.parse().ok())
             .expect("a value");
-        assert!((last - want).abs() < 1e-9 * want, "{engine}: {last} != {want}");
+        // Measured 0 (native) and 5.8e-13 (ngspice) relative; 6e-12 is a 10x margin.
+        assert!((last - want).abs() < 6e-12 * want, "{engine}: {last} != {want}");
     }
     // An error on a 10 MB line shows a window of it, not the line.
     let long = format!("long\nR1 a 0 {}\n.end\n", "y".repeat(10_000_000));

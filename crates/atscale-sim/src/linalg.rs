@@ -814,6 +814,7 @@ mod tests {
             let mna = Mna::new(&case.circuit, TranTiming { tstep: 0.1, tstop: 1.0 }).unwrap();
             estimated_lu_entries(&mna.pattern).unwrap() as f64 / mna.pattern.nnz() as f64
         };
+        // Measured 1.0 (no fill-in) and 4.45: classification thresholds, not accuracies.
         assert!(fill(crate::reference::fhn_chain(200, 1.0)) < 2.0);
         assert!(fill(crate::reference::fhn_network(200, 1, 1.0)) > FILL_LIMIT as f64);
     }
@@ -841,7 +842,8 @@ mod tests {
         k.solve(&mut x2);
         assert_eq!(k.fallbacks, 0);
         for (a, b) in x1.iter().zip(&x2) {
-            assert!((a - b).abs() <= 1e-5 * (1.0 + a.abs()), "{a} vs {b}");
+            // Measured 1.5e-7 (scaled); 1e-6 is a 6.6x margin.
+            assert!((a - b).abs() <= 1e-6 * (1.0 + a.abs()), "{a} vs {b}");
         }
     }
 }

@@ -20,7 +20,8 @@ fn rc_discharge_dissipates_the_stored_energy() {
     let rc = r * c;
     let acc = energy::simulate_energy(&case.circuit, &EnergyRun::new(5.0 * rc)).unwrap();
     report("RC", &acc);
-    assert!(acc.relative_residual() < 1e-6, "{}", acc.relative_residual());
+    // Measured 5.8e-8; 5e-7 is an 8.6x margin (the 1e-6 of issue 6 is met).
+    assert!(acc.relative_residual() < 5e-7, "{}", acc.relative_residual());
     // E_R(t) = C v0²/2 (1 - exp(-2t/RC)).
     let resistor = &acc.dissipation[0];
     let mut worst: f64 = 0.0;
@@ -29,8 +30,10 @@ fn rc_discharge_dissipates_the_stored_energy() {
         worst = worst.max((e - want).abs());
     }
     eprintln!("RC: worst |E_R - exact| {worst:.3e} J of {:.3e}", c / 2.0);
+    // Measured 2.9e-14 J (5.8e-8 of C/2); 5e-13 J is a 17x margin.
     assert!(worst < 1e-6 * c / 2.0, "{worst}");
-    assert!((acc.stored_j[0] - c / 2.0).abs() < 1e-15);
+    // Measured exactly 0; 1e-21 J is 10 ulp of 5e-7 J.
+    assert!((acc.stored_j[0] - c / 2.0).abs() < 1e-21);
     assert!(acc.supply.is_empty());
 }
 
@@ -43,7 +46,8 @@ fn fitzhugh_nagumo_balances() {
     assert_eq!(names, ["Rnl", "R1"]);
     let names: Vec<&str> = acc.supply.iter().map(|d| d.element.as_str()).collect();
     assert_eq!(names, ["Vbat", "Iext"]);
-    assert!(acc.relative_residual() < 1e-6, "{}", acc.relative_residual());
+    // Measured 3.1e-11; 3e-10 is a 10x margin.
+    assert!(acc.relative_residual() < 3e-10, "{}", acc.relative_residual());
 }
 
 #[test]
@@ -51,7 +55,8 @@ fn tanh_spiker_balances() {
     let case = reference::tanh_spiker();
     let acc = energy::simulate_energy(&case.circuit, &EnergyRun::new(100.0)).unwrap();
     report("tanh spiker", &acc);
-    assert!(acc.relative_residual() < 1e-6, "{}", acc.relative_residual());
+    // Measured 1.3e-12; 1.5e-11 is a 12x margin.
+    assert!(acc.relative_residual() < 1.5e-11, "{}", acc.relative_residual());
 }
 
 #[test]
@@ -68,7 +73,8 @@ fn hodgkin_huxley_balances_with_batteries() {
     report("HH", &acc);
     let names: Vec<&str> = acc.supply.iter().map(|d| d.element.as_str()).collect();
     assert_eq!(names, ["Gna:battery", "Gk:battery", "Vl", "Iext"]);
-    assert!(acc.relative_residual() < 1e-6, "{}", acc.relative_residual());
+    // Measured 1.9e-12; 2e-11 is a 10x margin.
+    assert!(acc.relative_residual() < 2e-11, "{}", acc.relative_residual());
 }
 
 /// The balance residual stays below 1e-6 of the dissipated energy on the
@@ -86,6 +92,8 @@ fn balance_holds_on_the_templates() {
         let rel = acc.relative_residual();
         eprintln!("{}: gross dissipation {} J, relative residual {rel:e}", t.name, acc.gross_dissipated_j());
         assert!(acc.gross_dissipated_j() > 0.0, "{}", t.name);
-        assert!(rel < 1e-6, "{}: relative residual {rel:e}", t.name);
+        // Measured at most 1.8e-10 (bistable switch; 1.7e-12, 3.8e-14, 3.1e-11
+        // for the others); 2e-9 is an 11x margin.
+        assert!(rel < 2e-9, "{}: relative residual {rel:e}", t.name);
     }
 }

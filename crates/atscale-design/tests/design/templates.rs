@@ -47,7 +47,8 @@ fn fhn_matches_the_builtin_circuit_at_the_reference_bias() {
     let ev = events(&t);
     assert!(ev.len() >= 4, "tonic FHN spikes: {ev:?}");
     let isi = (ev[ev.len() - 1] - ev[ev.len() - 2]) / 39.474_414_98;
-    assert!((isi - 1.0).abs() < 1e-3, "period {isi}");
+    // Measured 3.6e-6; 4e-5 is an 11x margin.
+    assert!((isi - 1.0).abs() < 4e-5, "period {isi}");
 }
 
 #[test]
@@ -59,6 +60,8 @@ fn excitable_fhn_rests_then_spikes_once_on_a_pulse() {
     assert!(events(&t.clone().with_pulse(0.1, 20.0, 2.0)).is_empty());
     let ev = events(&t.with_pulse(1.0, 20.0, 2.0));
     assert_eq!(ev.len(), 1, "{ev:?}");
+    // A causality window, not an accuracy (measured 21.59): the spike follows
+    // the pulse at 20; its latency has no closed form.
     assert!(ev[0] > 20.0 && ev[0] < 30.0, "{ev:?}");
 }
 
@@ -70,6 +73,7 @@ fn four_conductance_spiking_spikes_tonically() {
     let isi: Vec<f64> = ev.windows(2).map(|w| w[1] - w[0]).collect();
     let last = isi[isi.len() - 1];
     for d in &isi[1..] {
+        // Measured at most 5.4e-3 of the last interval; 0.05 is a 9.2x margin.
         assert!((d - last).abs() < 0.05 * last, "regular intervals: {isi:?}");
     }
 }
@@ -125,7 +129,8 @@ fn bistable_switch_goes_to_the_well_of_its_initial_state() {
     {
         let r = t.simulation().unwrap().ic("v", v0).run().unwrap();
         let end = *r.trace("v").unwrap().last().unwrap();
-        assert!((end - well).abs() < 1e-3, "from {v0}: {end}");
+        // Measured at most 9.2e-10 V; 1e-8 V is an 11x margin.
+        assert!((end - well).abs() < 1e-8, "from {v0}: {end}");
     }
 }
 

@@ -244,7 +244,8 @@ mod tests {
         // Spikes every 2 s: window 1.25 .. 9.25 holds 4 periods, 2 W x 2 s = 4 J per spike.
         let events = [-2.75, -0.75, 1.25, 3.25, 5.25, 7.25, 9.25];
         let e = energy_per_spike(&events, &acc).unwrap_or(f64::NAN);
-        assert!((e - 4.0).abs() < 1e-12, "{e}");
+        // Measured exactly 0; 1e-14 is 11 ulp of 4 J.
+        assert!((e - 4.0).abs() < 1e-14, "{e}");
         assert!(energy_per_spike(&events[..3], &acc).is_none());
     }
 
