@@ -28,13 +28,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-realise-evidence}
 
-if [ -z "${ATSCALE:-}" ]; then
-    if command -v atscale >/dev/null 2>&1; then
-        ATSCALE=atscale
-    else
-        ATSCALE="cargo run --quiet --release --manifest-path $here/Cargo.toml --bin atscale --"
-    fi
-fi
+. "$here/scripts/atscale-command.sh"
 mkdir -p "$out"
 
 evidence() {

@@ -21,13 +21,7 @@ spec=${1:-$here/docs/examples/reliability.toml}
 out=${2:-reliability-out}
 force=${3:-}
 
-if [ -z "${ATSCALE:-}" ]; then
-    if command -v atscale >/dev/null 2>&1; then
-        ATSCALE=atscale
-    else
-        ATSCALE="cargo run --quiet --release --manifest-path $here/Cargo.toml --bin atscale --"
-    fi
-fi
+. "$here/scripts/atscale-command.sh"
 
 status=0
 # shellcheck disable=SC2086 # ATSCALE may be a command with arguments

@@ -18,13 +18,7 @@ sweep=${1:-$here/docs/examples/sweep-bursting-map.toml}
 out=${2:-bursting-map-out}
 force=${3:-}
 
-if [ -z "${ATSCALE:-}" ]; then
-    if command -v atscale >/dev/null 2>&1; then
-        ATSCALE=atscale
-    else
-        ATSCALE="cargo run --quiet --release --manifest-path $here/Cargo.toml --bin atscale --"
-    fi
-fi
+. "$here/scripts/atscale-command.sh"
 
 mkdir -p "$out"
 resume=

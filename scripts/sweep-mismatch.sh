@@ -21,13 +21,7 @@ out=${2:-mismatch-out}
 verify=${3:-2}
 force=${4:-}
 
-if [ -z "${ATSCALE:-}" ]; then
-    if command -v atscale >/dev/null 2>&1; then
-        ATSCALE=atscale
-    else
-        ATSCALE="cargo run --quiet --release --manifest-path $here/Cargo.toml --bin atscale --"
-    fi
-fi
+. "$here/scripts/atscale-command.sh"
 
 mkdir -p "$out"
 # shellcheck disable=SC2086 # ATSCALE may be a command with arguments

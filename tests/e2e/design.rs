@@ -10,19 +10,7 @@ fn ngspice_events(dir: &std::path::Path) -> Vec<f64> {
             .expect("JSON");
     let thr = json["event"]["threshold_v"].as_f64().expect("threshold");
     let hyst = json["event"]["hysteresis_v"].as_f64().expect("hysteresis");
-    let cir = dir.join("design.cir");
-    let events = format!("v,{thr:e},{hyst:e}");
-    let out = stdout_ok(&[
-        "sim",
-        cir.to_str().expect("UTF-8"),
-        "--engine",
-        "ngspice",
-        "--events",
-        &events,
-        "--json",
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    v["events"]["v"].as_array().expect("events").iter().map(|t| t.as_f64().expect("s")).collect()
+    crate::ngspice_events(&dir.join("design.cir"), "v", thr, hyst)
 }
 
 fn design(spec: &str, dir: &std::path::Path) -> String {

@@ -47,3 +47,21 @@ pub fn stdout_ok(args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
+
+/// Rising crossings (s) of `node` in a separate ngspice run of `netlist`,
+/// with `threshold` and `hysteresis` in volts: `atscale sim --engine ngspice
+/// --events ... --json`.
+pub fn ngspice_events(netlist: &Path, node: &str, threshold: f64, hysteresis: f64) -> Vec<f64> {
+    let events = format!("{node},{threshold:e},{hysteresis:e}");
+    let out = stdout_ok(&[
+        "sim",
+        netlist.to_str().expect("UTF-8"),
+        "--engine",
+        "ngspice",
+        "--events",
+        &events,
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    json["events"][node].as_array().expect("events").iter().map(|t| t.as_f64().expect("time")).collect()
+}

@@ -6,27 +6,44 @@
 
 use crate::{atscale, root};
 
-/// Runs `netlist` on `engine` and returns the probed values at the stop time.
-fn final_values(netlist: &str, engine: &str, probes: &[&str], dir: &std::path::Path) -> Vec<f64> {
-    let csv = dir.join(format!("{engine}.csv"));
+/// Runs the deck `netlist` of the parity folder on `engine` with `probes`;
+/// returns its stderr and the last row of the waveform CSV (time first).
+fn last_row(netlist: &str, engine: &str, probes: &[&str]) -> (String, Vec<f64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join(format!("{engine}.csv"));
     let path = root().join("tests/e2e/data/parity").join(netlist);
     let mut args = vec!["sim", path.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
     for p in probes {
         args.extend(["--probe", p]);
     }
     let out = atscale(&args);
-    assert!(out.status.success(), "{engine} on {netlist}: {}", String::from_utf8_lossy(&out.stderr));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("warning"), "{engine} on {netlist} warned: {stderr}");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{engine} on {netlist}: {stderr}");
     let text = std::fs::read_to_string(&csv).unwrap();
-    let last = text.lines().last().unwrap();
-    last.split(',').skip(1).map(|x| x.parse().unwrap()).collect()
+    let row = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
+    (stderr, row)
+}
+
+/// The probed values at the stop time, from a run that must not warn.
+fn final_values(netlist: &str, engine: &str, probes: &[&str]) -> Vec<f64> {
+    let (stderr, row) = last_row(netlist, engine, probes);
+    assert!(!stderr.contains("warning"), "{engine} on {netlist} warned: {stderr}");
+    row[1..].to_vec()
+}
+
+/// The crossings of 0.5 by v(a) of the RC (tau = 100 us) that the 1 ms
+/// pulse of `ngspice_only.cir` and `tran_in_braces.cir` drives: tau ln 2 and,
+/// one period later from v0 = (1 - e^-5) e^-5, 1 ms + tau ln(2 (1 - v0));
+/// the 1 ns ramp of the pulse delays both by 0.5 ns.
+fn rc_pulse_crossings() -> [f64; 2] {
+    let tau = 1e3 * 100e-9;
+    let v0 = (1.0 - (-5.0f64).exp()) * (-5.0f64).exp();
+    [tau * 2f64.ln() + 0.5e-9, 1e-3 + tau * (2.0 * (1.0 - v0)).ln() + 0.5e-9]
 }
 
 fn engines_agree(netlist: &str, probes: &[&str], expected: &[f64]) {
-    let dir = tempfile::tempdir().unwrap();
-    let native = final_values(netlist, "native", probes, dir.path());
-    let ngspice = final_values(netlist, "ngspice", probes, dir.path());
+    let native = final_values(netlist, "native", probes);
+    let ngspice = final_values(netlist, "ngspice", probes);
     for (k, p) in probes.iter().enumerate() {
         let (a, b, x) = (native[k], ngspice[k], expected[k]);
         // Independent truth: the value worked out by hand from ngspice's
@@ -98,29 +115,10 @@ fn what_the_native_engine_does_not_model_is_named() {
 #[test]
 fn kicad_spellings_run_and_an_ac_spec_is_set_aside_with_a_warning() {
     // sin(2 pi 1 kHz * 1.25 ms) = sin(2.5 pi) = 1; atan(0.3) by the standard library.
-    let path = root().join("tests/e2e/data/parity/kicad_spellings.cir");
     for engine in ["native", "ngspice"] {
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("out.csv");
-        let args = [
-            "sim",
-            path.to_str().unwrap(),
-            "--engine",
-            engine,
-            "--probe",
-            "a",
-            "--probe",
-            "b",
-            "-o",
-            csv.to_str().unwrap(),
-        ];
-        let out = atscale(&args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{engine}: {stderr}");
+        let (stderr, last) = last_row("kicad_spellings.cir", engine, &["a", "b"]);
         assert!(stderr.contains(":2: `ac 1 0` specification ignored"), "{engine}: {stderr}");
         assert!(stderr.contains(":4: `AC 1` specification ignored"), "{engine}: {stderr}");
-        let text = std::fs::read_to_string(&csv).unwrap();
-        let last: Vec<f64> = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
         // Measured exactly 0 for both engines (and for v(a), v(b) below); 2e-18 s
         // is 9 ulp of 1.25 ms.
         assert!((last[0] - 1.25e-3).abs() < 2e-18, "{engine}: stop time {}", last[0]);
@@ -156,28 +154,12 @@ fn unsupported_constructs_are_named_with_what_to_write_instead() {
 #[test]
 fn cards_that_cannot_change_a_transient_result_are_set_aside_by_name() {
     // a = in/2 = sin(2 pi 1 kHz t)/2 = 0.5 at 1.25 ms, in both engines.
-    let path = root().join("tests/e2e/data/parity/other_analyses.cir");
     for engine in ["native", "ngspice"] {
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("out.csv");
-        let out = atscale(&[
-            "sim",
-            path.to_str().unwrap(),
-            "--engine",
-            engine,
-            "--probe",
-            "a",
-            "-o",
-            csv.to_str().unwrap(),
-        ]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{engine}: {stderr}");
+        let (stderr, last) = last_row("other_analyses.cir", engine, &["a"]);
         for (line, card) in [(2, ".op"), (3, ".ac"), (4, ".dc"), (5, ".four"), (6, ".width"), (7, ".nodeset")]
         {
             assert!(stderr.contains(&format!(":{line}: `{card}` set aside: ")), "{engine}, {card}: {stderr}");
         }
-        let text = std::fs::read_to_string(&csv).unwrap();
-        let last: Vec<f64> = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
         // Measured exactly 0 for both engines; 1e-15 V is 9 ulp of 0.5 V.
         assert!((last[1] - 0.5).abs() < 1e-15, "{engine}: v(a) = {}", last[1]);
     }
@@ -185,11 +167,8 @@ fn cards_that_cannot_change_a_transient_result_are_set_aside_by_name() {
 
 #[test]
 fn ngspice_runs_a_netlist_atscale_cannot_read() {
-    // v(a) of the RC (tau = 100 us) driven by a 1 ms pulse crosses 0.5 at
-    // tau ln 2 and, one period later from v0 = (1 - e^-5) e^-5, at
-    // 1 ms + tau ln(2 (1 - v0)); the 1 ns ramp of the pulse delays both by
-    // 0.5 ns. ngspice's own crossings (default step 1 us) are measured
-    // 0.6 ns from these; allowed 5 ns.
+    // The RC crossings of `rc_pulse_crossings`: ngspice's own (default step
+    // 1 us) are measured 0.6 ns from them; allowed 5 ns.
     let path = root().join("tests/e2e/data/parity/ngspice_only.cir");
     let out = atscale(&["sim", path.to_str().unwrap(), "--engine", "ngspice", "--events", "a,0.5", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -200,9 +179,7 @@ fn ngspice_runs_a_netlist_atscale_cannot_read() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let got: Vec<f64> = json["events"]["a"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
-    let tau = 1e3 * 100e-9;
-    let v0 = (1.0 - (-5.0f64).exp()) * (-5.0f64).exp();
-    let expected = [tau * 2f64.ln() + 0.5e-9, 1e-3 + tau * (2.0 * (1.0 - v0)).ln() + 0.5e-9];
+    let expected = rc_pulse_crossings();
     assert_eq!(got.len(), 2, "{got:?}");
     for (g, x) in got.iter().zip(expected) {
         // Measured 5.6e-10 and 5.9e-10 s; 5e-9 s is an 8.5x margin.
@@ -237,12 +214,10 @@ fn a_model_the_native_engine_cannot_run_names_the_element_and_ngspice() {
 fn tran_times_in_braces_are_read_with_the_parameters() {
     // .tran {ts/2000} {ts} 0 {ts/400} with .param ts=2m given after it: a
     // 2 ms run at a 5 us maximum step in both engines. The RC crossings are
-    // those of `ngspice_runs_a_netlist_atscale_cannot_read`; measured: native
+    // those of `rc_pulse_crossings`; measured: native
     // 1e-11 s, ngspice 5.4e-9 s (its 5 us step) from the closed form.
     let path = root().join("tests/e2e/data/parity/tran_in_braces.cir");
-    let tau = 1e3 * 100e-9;
-    let v0 = (1.0 - (-5.0f64).exp()) * (-5.0f64).exp();
-    let expected = [tau * 2f64.ln() + 0.5e-9, 1e-3 + tau * (2.0 * (1.0 - v0)).ln() + 0.5e-9];
+    let expected = rc_pulse_crossings();
     for (engine, tol) in [("native", 1e-9), ("ngspice", 3e-8)] {
         let out =
             atscale(&["sim", path.to_str().unwrap(), "--engine", engine, "--events", "a,0.5", "--json"]);

@@ -34,23 +34,9 @@ fn target(spec: &str, key: &str) -> f64 {
 fn ngspice_events(dir: &Path, rep: &Value) -> Vec<f64> {
     let real = &rep["realisation"];
     let node = real["membrane"].as_str().expect("membrane");
-    let events = format!(
-        "{node},{:e},{:e}",
-        real["threshold_v"].as_f64().expect("threshold"),
-        real["hysteresis_v"].as_f64().expect("hysteresis")
-    );
-    let cir = dir.join("realised.cir");
-    let out = stdout_ok(&[
-        "sim",
-        cir.to_str().expect("UTF-8"),
-        "--engine",
-        "ngspice",
-        "--events",
-        &events,
-        "--json",
-    ]);
-    let json: Value = serde_json::from_str(&out).expect("JSON");
-    json["events"][node].as_array().expect("events").iter().map(|t| t.as_f64().expect("time")).collect()
+    let threshold = real["threshold_v"].as_f64().expect("threshold");
+    let hysteresis = real["hysteresis_v"].as_f64().expect("hysteresis");
+    crate::ngspice_events(&dir.join("realised.cir"), node, threshold, hysteresis)
 }
 
 /// The report's events are those of the separate run of the netlist it wrote.

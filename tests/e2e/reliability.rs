@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::{atscale, stdout_ok};
+use crate::atscale;
 
 fn times(v: &serde_json::Value) -> Vec<f64> {
     v.as_array().expect("array").iter().map(|t| t.as_f64().expect("number")).collect()
@@ -75,16 +75,7 @@ fn the_example_is_reliable_with_frozen_noise_and_not_with_a_constant_current() {
     // constant 1.26e-4; 3x and 10x margin.
     for (case, max_dt) in [("frozen", 0.011), ("constant", 1.3e-3)] {
         let cir = out_dir.join(format!("{case}_trial0.cir"));
-        let out = stdout_ok(&[
-            "sim",
-            cir.to_str().expect("UTF-8"),
-            "--engine",
-            "ngspice",
-            "--events",
-            "v,1,0.5",
-            "--json",
-        ]);
-        let ng = times(&serde_json::from_str::<serde_json::Value>(&out).expect("JSON")["events"]["v"]);
+        let ng = crate::ngspice_events(&cir, "v", 1.0, 0.5);
         let native = times(&json[case]["spike_times"][0]);
         assert!(native.len() >= 10, "{case}: {native:?}");
         assert_eq!(ng.len(), native.len(), "{case}: ngspice {ng:?}, native {native:?}");

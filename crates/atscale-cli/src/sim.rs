@@ -170,12 +170,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // Refused before anything is parsed or run; the native engines never run commands.
         deck.check_control(cfg.allow_control)?;
     }
-    let prepared = match Prepared::from_deck(deck.clone(), &cfg.netlist, &cfg.limits) {
-        // ngspice runs what ngspice reads, whatever atscale's parser knows.
-        Err(e) if cfg.engine == Engine::Ngspice && e.is_unreadable_circuit() => {
-            Prepared::ngspice_only(deck, &cfg.netlist, &e)
-        }
-        other => other?,
+    // ngspice runs what ngspice reads, whatever atscale's parser knows: keep
+    // the deck for it (only then) in case the parser refuses.
+    let kept = (cfg.engine == Engine::Ngspice).then(|| deck.clone());
+    let prepared = match (Prepared::from_deck(deck, &cfg.netlist, &cfg.limits), kept) {
+        (Err(e), Some(deck)) if e.is_unreadable_circuit() => Prepared::ngspice_only(deck, &cfg.netlist, &e),
+        (other, _) => other?,
     };
     for w in &prepared.warnings {
         crate::errln!("warning: {w}");

@@ -242,15 +242,7 @@ pub fn header(r: &Realisation, design: &Path) -> Header {
                 r.technology,
                 r.temperature_c
             ),
-            format!(
-                "Model volt s = {} (design asked {}), omega = {}, C0 = {}, unit current {}, model 0 V at {}",
-                si(s.s_volt, "V"),
-                si(s.design_s_volt, "V"),
-                si(s.omega_s, "s"),
-                si(s.c0_farad, "F"),
-                si(s.current_a, "A"),
-                si(s.v_ref_v, "V")
-            ),
+            format!("Scales: {}", s.describe()),
             format!(
                 "Spike event: v({}) rising through {}, hysteresis {}",
                 r.membrane,

@@ -597,16 +597,15 @@ impl Simulation {
     pub fn operating_point(mut self) -> Result<OperatingPoint> {
         self.mna.timing = self.timing();
         let held = self.held()?;
-        let mut eng = Engine::new(
-            self.mna.clone(),
-            self.tol,
-            self.dense_limit,
-            self.solver,
-            self.limits.max_stored_bytes,
-        )?;
+        let mut eng = self.engine()?;
         let mut y = self.mna.uic_state(&held);
         eng.operating_point(&mut y, self.tstart, &held)?;
         Ok(OperatingPoint { names: self.mna.names.clone(), values: y, stats: eng.stats() })
+    }
+
+    /// The stepping engine on this formulation, tolerances and limits.
+    fn engine(&self) -> Result<Engine> {
+        Engine::new(self.mna.clone(), self.tol, self.dense_limit, self.solver, self.limits.max_stored_bytes)
     }
 
     fn timing(&self) -> TranTiming {
@@ -637,13 +636,7 @@ impl Simulation {
                 ))
             })
             .collect::<Result<_>>()?;
-        let mut eng = Engine::new(
-            self.mna.clone(),
-            self.tol,
-            self.dense_limit,
-            self.solver,
-            self.limits.max_stored_bytes,
-        )?;
+        let mut eng = self.engine()?;
         let mut y;
         if self.uic {
             y = self.mna.uic_state(&held);

@@ -288,6 +288,22 @@ pub struct RealisedScales {
     pub v_ref_v: f64,
 }
 
+impl RealisedScales {
+    /// The scales as one line with units, for reports and netlist headers.
+    pub fn describe(&self) -> String {
+        use atscale_circuit::units::si;
+        format!(
+            "model volt s = {} (design: {}), omega = {}, C0 = {}, unit current {}, model 0 V at {}",
+            si(self.s_volt, "V"),
+            si(self.design_s_volt, "V"),
+            si(self.omega_s, "s"),
+            si(self.c0_farad, "F"),
+            si(self.current_a, "A"),
+            si(self.v_ref_v, "V")
+        )
+    }
+}
+
 /// One device of a realisation, as the sizing report lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceReport {

@@ -19,13 +19,8 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
     let _ = writeln!(o, "# Realisation of {} in {}\n", r.template, r.technology);
     let _ = writeln!(
         o,
-        "model volt s = {} (design: {}), omega = {}, C0 = {}, unit current {}, model 0 V at {}, {} °C, bias scale {}\n",
-        si(s.s_volt, "V"),
-        si(s.design_s_volt, "V"),
-        si(s.omega_s, "s"),
-        si(s.c0_farad, "F"),
-        si(s.current_a, "A"),
-        si(s.v_ref_v, "V"),
+        "{}, {} °C, bias scale {}\n",
+        s.describe(),
         num(r.temperature_c),
         num(r.options.bias_scale)
     );
