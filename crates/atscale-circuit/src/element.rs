@@ -156,6 +156,65 @@ pub enum ElementKind<V> {
         /// Channel length, m.
         l_m: V,
     },
+    /// Bipolar junction transistor (collector, base, emitter, and the
+    /// substrate when given; SPICE's default substrate is ground).
+    Bjt {
+        /// Collector.
+        c: String,
+        /// Base.
+        b: String,
+        /// Emitter.
+        e: String,
+        /// Substrate node (default ground).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sub: Option<String>,
+        /// Name of an NPN or PNP [`Model`](crate::Model).
+        model: String,
+        /// Area factor (default 1).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        area: Option<V>,
+    },
+    /// Switch between `p` and `n` (SPICE `S` or `W`).
+    Switch {
+        /// Positive node.
+        p: String,
+        /// Negative node.
+        n: String,
+        /// What controls it.
+        control: SwitchControl,
+        /// Name of an SW (voltage control) or CSW (current control) [`Model`](crate::Model).
+        model: String,
+        /// Initial state for the operating point (`ON`/`OFF`), if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on: Option<bool>,
+    },
+    /// Mutual inductance between two inductors (SPICE `K`): `M = k √(L1 L2)`.
+    Coupling {
+        /// First inductor's name.
+        l1: String,
+        /// Second inductor's name.
+        l2: String,
+        /// Coupling coefficient (0 < |k| ≤ 1).
+        k: V,
+    },
+}
+
+/// What controls a [`ElementKind::Switch`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SwitchControl {
+    /// `v(cp) - v(cn)` (SPICE `S`).
+    Voltage {
+        /// Positive controlling node.
+        cp: String,
+        /// Negative controlling node.
+        cn: String,
+    },
+    /// The current through a voltage source or inductor (SPICE `W`).
+    Current {
+        /// The controlling element's name.
+        source: String,
+    },
 }
 
 /// How an element relates to energy (theory section 1).
@@ -190,11 +249,15 @@ impl<V> ElementKind<V> {
     /// The element's energy nature.
     pub fn energy(&self) -> EnergyNature {
         match self {
-            ElementKind::Capacitor { .. } | ElementKind::Inductor { .. } => EnergyNature::Storage,
+            ElementKind::Capacitor { .. } | ElementKind::Inductor { .. } | ElementKind::Coupling { .. } => {
+                EnergyNature::Storage
+            }
             ElementKind::Resistor { .. }
             | ElementKind::NonlinearResistor { .. }
             | ElementKind::Diode { .. }
-            | ElementKind::Mosfet { .. } => EnergyNature::Dissipation,
+            | ElementKind::Mosfet { .. }
+            | ElementKind::Bjt { .. }
+            | ElementKind::Switch { .. } => EnergyNature::Dissipation,
             ElementKind::Memristive { law, .. } => match law.battery() {
                 Some(_) => EnergyNature::DissipationWithBattery,
                 None => EnergyNature::Dissipation,
@@ -220,6 +283,9 @@ impl<V> ElementKind<V> {
             ElementKind::Memristive { .. } => "memristive conductance",
             ElementKind::Diode { .. } => "diode",
             ElementKind::Mosfet { .. } => "MOSFET",
+            ElementKind::Bjt { .. } => "bipolar transistor",
+            ElementKind::Switch { .. } => "switch",
+            ElementKind::Coupling { .. } => "inductor coupling",
         }
     }
 
@@ -237,6 +303,16 @@ impl<V> ElementKind<V> {
             | ElementKind::Memristive { p, n, .. }
             | ElementKind::Diode { p, n, .. } => vec![p, n],
             ElementKind::Mosfet { d, g, s, b, .. } => vec![d, g, s, b],
+            ElementKind::Bjt { c, b, e, sub, .. } => {
+                let mut v = vec![c.as_str(), b, e];
+                v.extend(sub.as_deref());
+                v
+            }
+            ElementKind::Switch { p, n, control, .. } => match control {
+                SwitchControl::Voltage { cp, cn } => vec![p, n, cp, cn],
+                SwitchControl::Current { .. } => vec![p, n],
+            },
+            ElementKind::Coupling { .. } => vec![],
         }
     }
 
@@ -254,6 +330,16 @@ impl<V> ElementKind<V> {
             | ElementKind::Memristive { p, n, .. }
             | ElementKind::Diode { p, n, .. } => vec![p, n],
             ElementKind::Mosfet { d, g, s, b, .. } => vec![d, g, s, b],
+            ElementKind::Bjt { c, b, e, sub, .. } => {
+                let mut v = vec![c, b, e];
+                v.extend(sub.as_mut());
+                v
+            }
+            ElementKind::Switch { p, n, control, .. } => match control {
+                SwitchControl::Voltage { cp, cn } => vec![p, n, cp, cn],
+                SwitchControl::Current { .. } => vec![p, n],
+            },
+            ElementKind::Coupling { .. } => vec![],
         }
     }
 
@@ -272,6 +358,16 @@ impl<V> ElementKind<V> {
                     Relaxation::Linear { .. } => vec![],
                 })
                 .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// The names of other elements the element refers to (a `W` switch's
+    /// controlling source, a coupling's inductors), for renaming in subcircuits.
+    pub fn element_refs_mut(&mut self) -> Vec<&mut String> {
+        match self {
+            ElementKind::Switch { control: SwitchControl::Current { source }, .. } => vec![source],
+            ElementKind::Coupling { l1, l2, .. } => vec![l1, l2],
             _ => vec![],
         }
     }
@@ -298,6 +394,9 @@ impl<V> ElementKind<V> {
                 vec![]
             }
             ElementKind::Mosfet { d, s, .. } => vec![(d, s)],
+            ElementKind::Bjt { c, b, e, .. } => vec![(c, e), (b, e)],
+            ElementKind::Switch { p, n, .. } => vec![(p, n)],
+            ElementKind::Coupling { .. } => vec![],
             ElementKind::Resistor { p, n, .. }
             | ElementKind::Inductor { p, n, .. }
             | ElementKind::VoltageSource { p, n, .. }
@@ -383,6 +482,24 @@ impl<V> ElementKind<V> {
                 w_m: f(w_m)?,
                 l_m: f(l_m)?,
             },
+            ElementKind::Bjt { c, b, e, sub, model, area } => ElementKind::Bjt {
+                c: c.clone(),
+                b: b.clone(),
+                e: e.clone(),
+                sub: sub.clone(),
+                model: model.clone(),
+                area: opt(area, f)?,
+            },
+            ElementKind::Switch { p, n, control, model, on } => ElementKind::Switch {
+                p: p.clone(),
+                n: n.clone(),
+                control: control.clone(),
+                model: model.clone(),
+                on: *on,
+            },
+            ElementKind::Coupling { l1, l2, k } => {
+                ElementKind::Coupling { l1: l1.clone(), l2: l2.clone(), k: f(k)? }
+            }
         })
     }
 }

@@ -136,6 +136,9 @@ impl ElementKind<f64> {
                 out.push(slot("w_m", "m", w_m));
                 out.push(slot("l_m", "m", l_m));
             }
+            ElementKind::Bjt { area, .. } => opt(&mut out, "area", DIMENSIONLESS, area),
+            ElementKind::Switch { .. } => {}
+            ElementKind::Coupling { k, .. } => out.push(slot("k", DIMENSIONLESS, k)),
         }
         out
     }

@@ -232,6 +232,9 @@ impl Flattener<'_> {
                     for n in kind.nodes_mut() {
                         *n = node_map(n);
                     }
+                    for r in kind.element_refs_mut() {
+                        *r = format!("{prefix}{r}");
+                    }
                     self.elements.push(Element { name, kind });
                 }
                 Err(p) => self.problems.push(p),

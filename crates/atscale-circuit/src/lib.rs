@@ -40,13 +40,14 @@ pub mod waveform;
 
 pub use analysis::{Analysis, Method, Options, Tran};
 pub use circuit::{Circuit, FlatCircuit, Instance, Param, Subckt};
+pub use element::SwitchControl;
 pub use element::{Element, ElementKind, EnergyNature, GROUND};
 pub use error::{Error, Problem, Result, Warning};
 pub use expr::Expr;
 pub use field::{Field, FieldError};
 pub use flatten::CircuitLimits;
 pub use law::{Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm};
-pub use model::{DiodeParams, Model, ModelKind, MosParams};
+pub use model::{BjtParams, DiodeParams, Model, ModelKind, MosParams, SwitchParams};
 pub use summary::{ElementSummary, Summary};
 pub use validate::Checked;
 pub use value::Value;

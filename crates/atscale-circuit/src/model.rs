@@ -1,4 +1,4 @@
-//! Device model cards (diodes and MOSFETs).
+//! Device model cards (diodes, MOSFETs, bipolar transistors, switches).
 
 use std::collections::BTreeMap;
 
@@ -24,6 +24,47 @@ pub enum ModelKind<V> {
     Nmos(MosParams<V>),
     /// p-channel MOSFET (SPICE `PMOS`).
     Pmos(MosParams<V>),
+    /// npn bipolar transistor (SPICE `NPN`).
+    Npn(BjtParams<V>),
+    /// pnp bipolar transistor (SPICE `PNP`).
+    Pnp(BjtParams<V>),
+    /// Voltage-controlled switch (SPICE `SW`, for `S` elements).
+    Sw(SwitchParams<V>),
+    /// Current-controlled switch (SPICE `CSW`, for `W` elements).
+    Csw(SwitchParams<V>),
+}
+
+/// Bipolar transistor parameters (ngspice's BJT: level 1 is Gummel-Poon).
+/// Parameters are kept by lower-case SPICE name; an absent one takes the
+/// SPICE default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
+pub struct BjtParams<V> {
+    /// Model level (1 = Gummel-Poon; others are exported, not simulated natively).
+    pub level: u32,
+    /// Parameters by lower-case SPICE name (`is`, `bf`, `vaf`, `cje`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, V>,
+}
+
+/// Switch parameters. For `SW` models the threshold and hysteresis are
+/// voltages (`VT`, `VH`); for `CSW` models currents (`IT`, `IH`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchParams<V> {
+    /// Threshold `VT`, V, or `IT`, A (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<V>,
+    /// Hysteresis `VH`, V, or `IH`, A (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hysteresis: Option<V>,
+    /// On resistance `RON`, Ω (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ron: Option<V>,
+    /// Off resistance `ROFF`, Ω (default 1e12).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roff: Option<V>,
 }
 
 /// SPICE diode parameters; an absent parameter takes the SPICE default.
@@ -105,13 +146,24 @@ impl<V> Default for DiodeParams<V> {
     }
 }
 
+impl<V> Default for SwitchParams<V> {
+    /// Every parameter at its SPICE default.
+    fn default() -> Self {
+        SwitchParams { threshold: None, hysteresis: None, ron: None, roff: None }
+    }
+}
+
 impl<V> ModelKind<V> {
-    /// The SPICE type keyword (`D`, `NMOS`, `PMOS`).
+    /// The SPICE type keyword (`D`, `NMOS`, `PMOS`, `NPN`, `PNP`, `SW`, `CSW`).
     pub fn keyword(&self) -> &'static str {
         match self {
             ModelKind::Diode(_) => "D",
             ModelKind::Nmos(_) => "NMOS",
             ModelKind::Pmos(_) => "PMOS",
+            ModelKind::Npn(_) => "NPN",
+            ModelKind::Pnp(_) => "PNP",
+            ModelKind::Sw(_) => "SW",
+            ModelKind::Csw(_) => "CSW",
         }
     }
 
@@ -132,6 +184,21 @@ impl<V> ModelKind<V> {
                 extra: p.extra.iter().map(|(k, v)| Ok((k.clone(), f(v)?))).collect::<Result<_, E>>()?,
             })
         };
+        fn bjt<V, W, E>(p: &BjtParams<V>, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<BjtParams<W>, E> {
+            let params = p.params.iter().map(|(k, v)| Ok((k.clone(), f(v)?))).collect::<Result<_, E>>()?;
+            Ok(BjtParams { level: p.level, params })
+        }
+        fn switch<V, W, E>(
+            p: &SwitchParams<V>,
+            f: &mut impl FnMut(&V) -> Result<W, E>,
+        ) -> Result<SwitchParams<W>, E> {
+            Ok(SwitchParams {
+                threshold: o(&p.threshold, f)?,
+                hysteresis: o(&p.hysteresis, f)?,
+                ron: o(&p.ron, f)?,
+                roff: o(&p.roff, f)?,
+            })
+        }
         Ok(match self {
             ModelKind::Diode(d) => ModelKind::Diode(DiodeParams {
                 is: o(&d.is, f)?,
@@ -146,6 +213,10 @@ impl<V> ModelKind<V> {
             }),
             ModelKind::Nmos(p) => ModelKind::Nmos(mos(p, f)?),
             ModelKind::Pmos(p) => ModelKind::Pmos(mos(p, f)?),
+            ModelKind::Npn(p) => ModelKind::Npn(bjt(p, f)?),
+            ModelKind::Pnp(p) => ModelKind::Pnp(bjt(p, f)?),
+            ModelKind::Sw(p) => ModelKind::Sw(switch(p, f)?),
+            ModelKind::Csw(p) => ModelKind::Csw(switch(p, f)?),
         })
     }
 }
@@ -181,5 +252,31 @@ impl MosParams<f64> {
     /// `PHI`, V, with the SPICE default.
     pub fn phi(&self) -> f64 {
         self.phi.unwrap_or(0.6)
+    }
+}
+
+impl BjtParams<f64> {
+    /// Parameter `name` (lower case) or its SPICE `default`.
+    pub fn get(&self, name: &str, default: f64) -> f64 {
+        self.params.get(name).copied().unwrap_or(default)
+    }
+}
+
+impl SwitchParams<f64> {
+    /// Threshold (`VT` or `IT`) with the SPICE default 0.
+    pub fn threshold(&self) -> f64 {
+        self.threshold.unwrap_or(0.0)
+    }
+    /// Hysteresis (`VH` or `IH`) with the SPICE default 0.
+    pub fn hysteresis(&self) -> f64 {
+        self.hysteresis.unwrap_or(0.0)
+    }
+    /// On resistance, Ω, with the SPICE default 1 Ω.
+    pub fn ron(&self) -> f64 {
+        self.ron.unwrap_or(1.0)
+    }
+    /// Off resistance, Ω, with the SPICE default 1e12 Ω.
+    pub fn roff(&self) -> f64 {
+        self.roff.unwrap_or(1e12)
     }
 }

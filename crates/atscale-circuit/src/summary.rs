@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::circuit::FlatCircuit;
-use crate::element::{ElementKind, EnergyNature};
+use crate::element::{ElementKind, EnergyNature, SwitchControl};
 use crate::law::{MemristiveLaw, ResistiveLaw};
 use crate::units::si;
 use crate::waveform::Waveform;
@@ -136,5 +136,11 @@ fn describe(k: &ElementKind<f64>) -> String {
         ElementKind::Mosfet { model, w_m, l_m, .. } => {
             format!("model {model}, W = {}, L = {}", si(*w_m, "m"), si(*l_m, "m"))
         }
+        ElementKind::Bjt { model, .. } => format!("model {model}"),
+        ElementKind::Switch { model, control, .. } => match control {
+            SwitchControl::Voltage { cp, cn } => format!("model {model}, controlled by v({cp}, {cn})"),
+            SwitchControl::Current { source } => format!("model {model}, controlled by i({source})"),
+        },
+        ElementKind::Coupling { l1, l2, k } => format!("{l1} and {l2}, k = {k}"),
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::circuit::{Circuit, FlatCircuit};
-use crate::element::{Element, ElementKind, GROUND};
+use crate::element::{Element, ElementKind, SwitchControl, GROUND};
 use crate::error::{Error, Problem, Result, Warning};
 use crate::expr::Expr;
 use crate::flatten::BRANCH_VOLTAGE_VAR;
@@ -71,6 +71,7 @@ impl FlatCircuit {
             check_values(e, &mut problems);
             check_models(self, e, &mut problems);
             check_expressions(e, &nodes, &currents, &mut problems);
+            check_references(self, e, &currents, &mut problems);
         }
         check_source_loops(self, &mut problems);
         if problems.is_empty() {
@@ -153,6 +154,18 @@ fn check_values(e: &Element<f64>, problems: &mut Vec<Problem>) {
             need(pos(*w_m), ("channel width", "m"), POS, *w_m);
             need(pos(*l_m), ("channel length", "m"), POS, *l_m);
         }
+        ElementKind::Bjt { area, .. } => {
+            if let Some(a) = area {
+                need(pos(*a), ("area factor", ""), POS, *a);
+            }
+        }
+        ElementKind::Coupling { k, .. } => need(
+            k.is_finite() && *k != 0.0 && k.abs() <= 1.0,
+            ("coupling coefficient", ""),
+            "in [-1, 1] and non-zero",
+            *k,
+        ),
+        ElementKind::Switch { .. } => {}
         ElementKind::BehaviouralCurrent { .. } | ElementKind::BehaviouralVoltage { .. } => {}
     }
 }
@@ -161,6 +174,9 @@ fn check_models(c: &FlatCircuit, e: &Element<f64>, problems: &mut Vec<Problem>) 
     let (model, expected) = match &e.kind {
         ElementKind::Diode { model, .. } => (model, "diode"),
         ElementKind::Mosfet { model, .. } => (model, "NMOS or PMOS"),
+        ElementKind::Bjt { model, .. } => (model, "NPN or PNP"),
+        ElementKind::Switch { model, control: SwitchControl::Voltage { .. }, .. } => (model, "SW"),
+        ElementKind::Switch { model, control: SwitchControl::Current { .. }, .. } => (model, "CSW"),
         _ => return,
     };
     let Some(m) = c.model(model) else {
@@ -169,12 +185,19 @@ fn check_models(c: &FlatCircuit, e: &Element<f64>, problems: &mut Vec<Problem>) 
     };
     let found = match &m.kind {
         ModelKind::Diode(_) => "diode",
-        ModelKind::Nmos(_) => "NMOS",
-        ModelKind::Pmos(_) => "PMOS",
+        other => other.keyword(),
     };
-    let ok = match &e.kind {
-        ElementKind::Diode { .. } => matches!(m.kind, ModelKind::Diode(_)),
-        _ => !matches!(m.kind, ModelKind::Diode(_)),
+    let ok = match (&e.kind, &m.kind) {
+        (ElementKind::Diode { .. }, ModelKind::Diode(_))
+        | (ElementKind::Mosfet { .. }, ModelKind::Nmos(_) | ModelKind::Pmos(_))
+        | (ElementKind::Bjt { .. }, ModelKind::Npn(_) | ModelKind::Pnp(_)) => true,
+        (ElementKind::Switch { control, .. }, ModelKind::Sw(_)) => {
+            matches!(control, SwitchControl::Voltage { .. })
+        }
+        (ElementKind::Switch { control, .. }, ModelKind::Csw(_)) => {
+            matches!(control, SwitchControl::Current { .. })
+        }
+        _ => false,
     };
     if !ok {
         problems.push(Problem::WrongModelType {
@@ -221,6 +244,60 @@ fn check_models(c: &FlatCircuit, e: &Element<f64>, problems: &mut Vec<Problem>) 
             check(("GAMMA", "√V"), p.gamma, false);
             check(("PHI", "V"), p.phi, true);
         }
+        ModelKind::Npn(p) | ModelKind::Pnp(p) => {
+            for (k, v) in &p.params {
+                check((bjt_param_label(k), ""), Some(*v), false);
+            }
+        }
+        ModelKind::Sw(p) | ModelKind::Csw(p) => {
+            let unit = if matches!(m.kind, ModelKind::Sw(_)) { "V" } else { "A" };
+            check(("threshold", unit), p.threshold, false);
+            check(("hysteresis", unit), p.hysteresis, false);
+            check(("RON", "Ω"), p.ron, true);
+            check(("ROFF", "Ω"), p.roff, true);
+        }
+    }
+}
+
+/// A static label for a bipolar model parameter in messages.
+fn bjt_param_label(name: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "is", "bf", "nf", "vaf", "ikf", "ise", "ne", "br", "nr", "var", "ikr", "isc", "nc", "rb", "irb",
+        "rbm", "re", "rc", "cje", "vje", "mje", "tf", "xtf", "vtf", "itf", "ptf", "cjc", "vjc", "mjc",
+        "xcjc", "tr", "cjs", "vjs", "mjs", "xtb", "eg", "xti", "kf", "af", "fc",
+    ];
+    KNOWN.iter().find(|k| k.eq_ignore_ascii_case(name)).copied().unwrap_or("parameter")
+}
+
+/// References to other elements: a `W` switch's controlling source and a
+/// coupling's inductors must exist and be of the right kind.
+fn check_references(
+    c: &FlatCircuit,
+    e: &Element<f64>,
+    currents: &HashSet<String>,
+    problems: &mut Vec<Problem>,
+) {
+    match &e.kind {
+        ElementKind::Switch { control: SwitchControl::Current { source }, .. } => {
+            if !currents.contains(&source.to_ascii_lowercase()) {
+                problems.push(bad_element(
+                    e,
+                    format!("the controlling element `{source}` is not a voltage source or inductor"),
+                ));
+            }
+        }
+        ElementKind::Coupling { l1, l2, .. } => {
+            for l in [l1, l2] {
+                let found = c.elements.iter().find(|x| x.name.eq_ignore_ascii_case(l));
+                if !matches!(found.map(|x| &x.kind), Some(ElementKind::Inductor { .. })) {
+                    problems.push(bad_element(e, format!("`{l}` is not an inductor of the circuit")));
+                }
+            }
+            if l1.eq_ignore_ascii_case(l2) {
+                problems.push(bad_element(e, format!("couples `{l1}` with itself")));
+            }
+        }
+        _ => {}
     }
 }
 

@@ -220,7 +220,13 @@ pub fn magnify(name: &str, kind: &ElementKind<f64>, factor: f64) -> Result<Eleme
         ElementKind::CurrentSource { .. }
         | ElementKind::NonlinearResistor { .. }
         | ElementKind::Memristive { .. } => scale_kind(name, kind, &current)?,
-        ElementKind::BehaviouralVoltage { .. } | ElementKind::Diode { .. } | ElementKind::Mosfet { .. } => {
+        // A coupling coefficient is a ratio: the same at every magnitude.
+        ElementKind::Coupling { .. } => kind.clone(),
+        ElementKind::BehaviouralVoltage { .. }
+        | ElementKind::Diode { .. }
+        | ElementKind::Mosfet { .. }
+        | ElementKind::Bjt { .. }
+        | ElementKind::Switch { .. } => {
             return Err(Error::NotScalable { element: name.to_string(), class: kind.class_name() })
         }
     })
@@ -309,7 +315,12 @@ fn scale_kind(name: &str, kind: &ElementKind<f64>, f: &Factors) -> Result<Elemen
             let (states, law) = scale_memristive(states, law, f);
             ElementKind::Memristive { p, n, states, law }
         }
-        ElementKind::Diode { .. } | ElementKind::Mosfet { .. } => {
+        // Both inductances scale by the same factor: k is unchanged.
+        ElementKind::Coupling { .. } => kind.clone(),
+        ElementKind::Diode { .. }
+        | ElementKind::Mosfet { .. }
+        | ElementKind::Bjt { .. }
+        | ElementKind::Switch { .. } => {
             return Err(Error::NotScalable { element: name.to_string(), class: kind.class_name() })
         }
     })

@@ -130,6 +130,7 @@ fn model_gaps(name: &str, kind: &ModelKind<f64>) -> Option<String> {
         }
         // Other levels are refused when an element uses them.
         ModelKind::Nmos(_) | ModelKind::Pmos(_) => None,
+        ModelKind::Npn(_) | ModelKind::Pnp(_) | ModelKind::Sw(_) | ModelKind::Csw(_) => None,
     }
 }
 

@@ -41,7 +41,7 @@ use std::collections::{HashMap, HashSet};
 
 use atscale_circuit::{
     Circuit, Element, ElementKind, Expr, Gate, Instance, MemristiveLaw, Model, ModelKind, Param, Relaxation,
-    ResistiveLaw, Subckt, Value, Waveform, GROUND,
+    ResistiveLaw, Subckt, SwitchControl, Value, Waveform, GROUND,
 };
 
 use crate::dialect::Dialect;
@@ -330,6 +330,22 @@ fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<String> {
             params.push(format!("LEVEL={}", p.level));
             vec![("VTO", &p.vto), ("KP", &p.kp), ("LAMBDA", &p.lambda), ("GAMMA", &p.gamma), ("PHI", &p.phi)]
         }
+        ModelKind::Npn(p) | ModelKind::Pnp(p) => {
+            if p.level != 1 {
+                params.push(format!("LEVEL={}", p.level));
+            }
+            for (k, v) in &p.params {
+                check_name("model parameter", k)?;
+                params.push(format!("{}={}", k.to_ascii_uppercase(), value(v, dialect, &ctx(k))?));
+            }
+            vec![]
+        }
+        ModelKind::Sw(p) => {
+            vec![("VT", &p.threshold), ("VH", &p.hysteresis), ("RON", &p.ron), ("ROFF", &p.roff)]
+        }
+        ModelKind::Csw(p) => {
+            vec![("IT", &p.threshold), ("IH", &p.hysteresis), ("RON", &p.ron), ("ROFF", &p.roff)]
+        }
     };
     for (k, v) in named {
         if let Some(v) = v {
@@ -406,6 +422,10 @@ pub(crate) fn card_letter<V>(kind: &ElementKind<V>) -> char {
         | ElementKind::Memristive { .. } => 'B',
         ElementKind::Diode { .. } => 'D',
         ElementKind::Mosfet { .. } => 'M',
+        ElementKind::Bjt { .. } => 'Q',
+        ElementKind::Switch { control: SwitchControl::Voltage { .. }, .. } => 'S',
+        ElementKind::Switch { control: SwitchControl::Current { .. }, .. } => 'W',
+        ElementKind::Coupling { .. } => 'K',
     }
 }
 
@@ -807,6 +827,12 @@ fn behavioural(
     Ok(format!("{name} {p} {n} {kind}={{{}}}", dialect.expr(&e)?))
 }
 
+/// The card name another element refers to `name` by.
+fn renamed(name: &str, renames: &Renames) -> Result<String> {
+    check_name("element", name)?;
+    Ok(renames.get(&name.to_ascii_lowercase()).cloned().unwrap_or_else(|| name.to_string()))
+}
+
 /// The card lines of one element (without its annotation).
 pub(crate) fn element_cards(
     e: &Element<Value>,
@@ -893,6 +919,36 @@ pub(crate) fn element_cards(
         ElementKind::Mosfet { d, g, s, b, model, w_m, l_m } => {
             check_name("model", model)?;
             vec![format!("{name} {d} {g} {s} {b} {model} W={} L={}", val(w_m, "width")?, val(l_m, "length")?)]
+        }
+        ElementKind::Bjt { c, b, e: emitter, sub, model, area } => {
+            check_name("model", model)?;
+            let sub = sub.as_ref().map(|s| format!(" {s}")).unwrap_or_default();
+            let area = match area {
+                Some(a) => format!(" {}", val(a, "area")?),
+                None => String::new(),
+            };
+            vec![format!("{name} {c} {b} {emitter}{sub} {model}{area}")]
+        }
+        ElementKind::Switch { p, n, control, model, on } => {
+            check_name("model", model)?;
+            let ctl = match control {
+                SwitchControl::Voltage { cp, cn } => format!("{cp} {cn}"),
+                SwitchControl::Current { source } => renamed(source, renames)?,
+            };
+            let state = match on {
+                Some(true) => " ON",
+                Some(false) => " OFF",
+                None => "",
+            };
+            vec![format!("{name} {p} {n} {ctl} {model}{state}")]
+        }
+        ElementKind::Coupling { l1, l2, k } => {
+            vec![format!(
+                "{name} {} {} {}",
+                renamed(l1, renames)?,
+                renamed(l2, renames)?,
+                val(k, "coupling")?
+            )]
         }
     })
 }

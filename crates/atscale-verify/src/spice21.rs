@@ -283,6 +283,9 @@ pub fn capability(circuit: &FlatCircuit) -> std::result::Result<(), Vec<Unsuppor
                     format!("MOSFET `{name}`: model `{model}` is not a MOSFET model"),
                 )),
             },
+            ElementKind::Bjt { .. } | ElementKind::Switch { .. } | ElementKind::Coupling { .. } => {
+                out.push(unsupported(name, format!("{class} `{name}`: not translated to spice21")));
+            }
         }
     }
     if out.is_empty() {

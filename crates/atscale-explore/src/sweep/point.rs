@@ -50,6 +50,9 @@ fn class_key(kind: &ElementKind<f64>) -> &'static str {
         ElementKind::Memristive { .. } => "memristive",
         ElementKind::Diode { .. } => "diode",
         ElementKind::Mosfet { .. } => "mosfet",
+        ElementKind::Bjt { .. } => "bjt",
+        ElementKind::Switch { .. } => "switch",
+        ElementKind::Coupling { .. } => "coupling",
     }
 }
 

@@ -203,6 +203,15 @@ impl Builder {
             ElementKind::Mosfet { d, g, s, b, model, w_m, l_m } => {
                 self.mosfet(circuit, name, [d, g, s, b], model, (*w_m, *l_m))?
             }
+            ElementKind::Bjt { .. } | ElementKind::Switch { .. } | ElementKind::Coupling { .. } => {
+                return Err(unsupported(
+                    name,
+                    format!(
+                        "{}s are not simulated natively yet; run it with --engine ngspice",
+                        e.kind.class_name()
+                    ),
+                ))
+            }
         })
     }
 

@@ -1,6 +1,6 @@
 //! Element cards, one function per family, on a parsed [`Card`].
 
-use atscale_circuit::{Element, ElementKind, Expr, Instance, Param, Value, GROUND};
+use atscale_circuit::{Element, ElementKind, Expr, Instance, Param, SwitchControl, Value, GROUND};
 
 use super::source::{Logical, Tk, Token};
 use super::{node, scaled, unsupported_element, Item, Parser};
@@ -39,6 +39,12 @@ impl Card<'_, '_> {
     }
 }
 
+/// Whether token `k` is an option keyword (`OFF`, `name=`) rather than a
+/// name (after a bipolar transistor's nodes).
+fn is_option_word(toks: &[Token<'_>], k: usize) -> bool {
+    toks[k].is_word("off") || toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq)
+}
+
 /// Whether a value reads node voltages, currents or time.
 fn reads_circuit(v: &Value) -> bool {
     match v {
@@ -69,17 +75,20 @@ impl Parser {
             'f' | 'h' => self.current_controlled_card(&c),
             'd' => self.diode_card(&c),
             'm' => self.mosfet_card(&c),
+            'q' => self.bjt_card(&c),
+            's' | 'w' => self.switch_card(&c),
+            'k' => self.coupling_card(&c),
             'x' => self.instance_card(&c),
             other => match unsupported_element(other) {
                 Some(what) => Err(line.diag(
                     name_tok.start,
                     format!("{what} are not supported by atscale"),
-                    Some("R C L V I B D M X E G F H"),
+                    Some("R C L K V I B D M Q S W X E G F H"),
                 )),
                 None => Err(line.diag(
                     name_tok.start,
                     format!("`{}` does not start a known card", name_tok.text),
-                    Some("an element (R C L V I B D M X E G F H) or a `.` card"),
+                    Some("an element (R C L K V I B D M Q S W X E G F H) or a `.` card"),
                 )),
             },
         }
@@ -343,6 +352,135 @@ impl Parser {
             w_m: w,
             l_m: l,
         })
+    }
+
+    /// Q: collector, base, emitter, an optional substrate node, a model and
+    /// an optional area (`AREA=`, `M=` multiplies it).
+    fn bjt_card(&mut self, c: &Card<'_, '_>) -> Result<Item> {
+        let nn = c.nodes(3)?;
+        // A fourth word followed by a name (not a number or keyword) is the
+        // substrate node; otherwise the fourth word is the model.
+        let word = |k: usize| c.toks.get(k).filter(|t| t.kind == Tk::Word && !is_option_word(c.toks, k));
+        let name = |k: usize| word(k).filter(|t| crate::number::parse_number(t.text).is_err());
+        let (sub, model, mut k) = match (word(4), name(4), name(5)) {
+            (Some(s), _, Some(m)) => (Some(node(s)), m.text.to_string(), 6),
+            (_, Some(m), None) => (None, m.text.to_string(), 5),
+            _ => {
+                return Err(c.line.diag(
+                    c.toks.get(4).map_or(c.line.text.len(), |t| t.start),
+                    "missing bipolar transistor model",
+                    Some("a model name"),
+                ))
+            }
+        };
+        let mut area: Option<Value> = None;
+        let mut mult: Option<Value> = None;
+        while k < c.toks.len() {
+            let t = &c.toks[k];
+            let assigned = c.toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq);
+            if assigned && (t.is_word("area") || t.is_word("m")) {
+                let v = self.value_at(c.line, c.toks, k + 2, t.text)?;
+                if t.is_word("m") {
+                    mult = Some(v);
+                } else {
+                    area = Some(v);
+                }
+                k += 3;
+            } else if area.is_none() && !assigned && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
+                area = Some(self.value(c.line, t)?);
+                k += 1;
+            } else {
+                return Err(c.line.diag(
+                    t.start,
+                    format!("bipolar transistor option `{}` is not supported", t.text),
+                    Some("an area, AREA= or M="),
+                ));
+            }
+        }
+        let area = match (area, mult) {
+            (a, None) => a,
+            (None, Some(m)) => Some(m),
+            (Some(a), Some(m)) => Some(match (a, m) {
+                (Value::Num(a), Value::Num(m)) => Value::Num(a * m),
+                (a, m) => Value::from(scaled(m, scaled(a, Expr::Num(1.0)))),
+            }),
+        };
+        c.el(ElementKind::Bjt { c: nn[0].clone(), b: nn[1].clone(), e: nn[2].clone(), sub, model, area })
+    }
+
+    /// S (`n+ n- nc+ nc- model`) or W (`n+ n- vname model`), then `ON`/`OFF`.
+    fn switch_card(&mut self, c: &Card<'_, '_>) -> Result<Item> {
+        let voltage = c.letter == 's';
+        let nn = c.nodes(if voltage { 4 } else { 2 })?;
+        let at = if voltage { 5 } else { 4 };
+        let control = if voltage {
+            SwitchControl::Voltage { cp: nn[2].clone(), cn: nn[3].clone() }
+        } else {
+            match c.toks.get(3) {
+                Some(t) if t.kind == Tk::Word => SwitchControl::Current { source: t.text.to_string() },
+                t => {
+                    return Err(c.line.diag(
+                        t.map_or(c.line.text.len(), |t| t.start),
+                        "missing controlling source",
+                        Some("a voltage source name"),
+                    ))
+                }
+            }
+        };
+        let model = match c.toks.get(at) {
+            Some(t) if t.kind == Tk::Word => t.text.to_string(),
+            t => {
+                return Err(c.line.diag(
+                    t.map_or(c.line.text.len(), |t| t.start),
+                    "missing switch model",
+                    Some("a model name"),
+                ))
+            }
+        };
+        let on = match c.toks.get(at + 1) {
+            None => None,
+            Some(t) if t.is_word("on") => Some(true),
+            Some(t) if t.is_word("off") => Some(false),
+            Some(t) => {
+                return Err(c.line.diag(t.start, format!("unexpected `{}`", t.text), Some("ON or OFF")))
+            }
+        };
+        if let Some(extra) = c.toks.get(at + 2) {
+            return Err(c.line.diag(
+                extra.start,
+                format!("unexpected `{}`", extra.text),
+                Some("the end of the line"),
+            ));
+        }
+        c.el(ElementKind::Switch { p: nn[0].clone(), n: nn[1].clone(), control, model, on })
+    }
+
+    /// K: two inductors and a coupling coefficient.
+    fn coupling_card(&mut self, c: &Card<'_, '_>) -> Result<Item> {
+        let mut names = Vec::new();
+        for k in 1..=2 {
+            match c.toks.get(k) {
+                Some(t) if t.kind == Tk::Word => names.push(t.text.to_string()),
+                t => {
+                    return Err(c.line.diag(
+                        t.map_or(c.line.text.len(), |t| t.start),
+                        format!("{} needs two inductor names", c.name),
+                        Some("an inductor name"),
+                    ))
+                }
+            }
+        }
+        let k = self.value_at(c.line, c.toks, 3, "coupling coefficient")?;
+        if let Some(extra) = c.toks.get(4) {
+            return Err(c.line.diag(
+                extra.start,
+                format!("unexpected `{}` (atscale couples two inductors per K card)", extra.text),
+                Some("the end of the line"),
+            ));
+        }
+        let l2 = names.pop().unwrap_or_default();
+        let l1 = names.pop().unwrap_or_default();
+        c.el(ElementKind::Coupling { l1, l2, k })
     }
 
     /// X: nodes, the subcircuit name and parameter overrides.

@@ -28,6 +28,7 @@
 
 mod elements;
 mod funcs;
+mod models;
 pub(crate) mod source;
 
 use std::collections::HashMap;
@@ -35,7 +36,7 @@ use std::fmt;
 use std::path::Path;
 
 use atscale_circuit::{
-    Circuit, DiodeParams, Element, Expr, Instance, Model, ModelKind, MosParams, Param, Subckt, Value,
+    Circuit, Element, Expr, Instance, Param, Subckt, Value,
     Waveform, GROUND,
 };
 
@@ -174,17 +175,13 @@ struct Parser {
 /// Unsupported element letters and what they are.
 fn unsupported_element(c: char) -> Option<&'static str> {
     Some(match c {
-        'k' => "coupled inductors (K)",
         't' => "lossless transmission lines (T)",
         'o' => "lossy transmission lines (O)",
         'u' => "uniform RC lines (U)",
         'y' => "transmission lines (Y)",
         'p' => "coupled multiconductor lines (P)",
-        'q' => "bipolar transistors (Q)",
         'j' => "JFETs (J)",
         'z' => "MESFETs (Z)",
-        's' => "voltage-controlled switches (S)",
-        'w' => "current-controlled switches (W)",
         'a' => "XSPICE code models (A)",
         'n' => "OSDI devices (N)",
         _ => return None,
@@ -749,95 +746,6 @@ impl Parser {
             elements,
             instances,
         });
-        Ok(())
-    }
-
-    fn model(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
-        let name = toks.get(1).filter(|t| t.kind == Tk::Word).ok_or_else(|| {
-            line.diag(toks[0].end, "missing model name", Some("`.model name type(params)`"))
-        })?;
-        let ty = toks
-            .get(2)
-            .filter(|t| t.kind == Tk::Word)
-            .ok_or_else(|| line.diag(name.end, "missing model type", Some("D, NMOS or PMOS")))?;
-        let rest: Vec<Token<'_>> = toks[3..]
-            .iter()
-            .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma))
-            .copied()
-            .collect();
-        let params = self.assignments(line, &rest, false)?;
-        let kind = match ty.text.to_ascii_lowercase().as_str() {
-            "d" => {
-                let mut d = DiodeParams::default();
-                for (key, value, at) in params {
-                    let slot = match key.to_ascii_lowercase().as_str() {
-                        "is" => &mut d.is,
-                        "n" => &mut d.n,
-                        "rs" => &mut d.rs,
-                        "cjo" | "cj0" => &mut d.cjo,
-                        "vj" => &mut d.vj,
-                        "m" => &mut d.m,
-                        "tt" => &mut d.tt,
-                        "bv" => &mut d.bv,
-                        "ibv" => &mut d.ibv,
-                        _ => {
-                            return Err(line.diag(
-                                at,
-                                format!("diode model parameter `{key}` is not supported"),
-                                Some("one of IS N RS CJO VJ M TT BV IBV"),
-                            ))
-                        }
-                    };
-                    *slot = Some(value);
-                }
-                ModelKind::Diode(d)
-            }
-            "nmos" | "pmos" => {
-                let mut m = MosParams {
-                    level: 1,
-                    vto: None,
-                    kp: None,
-                    lambda: None,
-                    gamma: None,
-                    phi: None,
-                    extra: Default::default(),
-                };
-                for (key, value, at) in params {
-                    let lower = key.to_ascii_lowercase();
-                    match lower.as_str() {
-                        "level" => match value {
-                            Value::Num(x) if x >= 1.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => {
-                                m.level = x as u32
-                            }
-                            _ => {
-                                return Err(line.diag(at, "`level` must be a whole number", Some("LEVEL=1")))
-                            }
-                        },
-                        "vto" | "vt0" => m.vto = Some(value),
-                        "kp" => m.kp = Some(value),
-                        "lambda" => m.lambda = Some(value),
-                        "gamma" => m.gamma = Some(value),
-                        "phi" => m.phi = Some(value),
-                        _ => {
-                            m.extra.insert(lower, value);
-                        }
-                    }
-                }
-                if ty.text.eq_ignore_ascii_case("nmos") {
-                    ModelKind::Nmos(m)
-                } else {
-                    ModelKind::Pmos(m)
-                }
-            }
-            other => {
-                return Err(line.diag(
-                    ty.start,
-                    format!("`.model` type `{other}` is not supported"),
-                    Some("D, NMOS or PMOS"),
-                ))
-            }
-        };
-        self.circuit.models.push(Model { name: name.text.to_string(), kind });
         Ok(())
     }
 
