@@ -2,10 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bjt;
+mod corpus;
 mod design;
 mod docs;
 mod hostile;
 mod landscape;
+mod measure;
+mod mos1;
+mod mos23;
 mod options;
 mod parity;
 mod realise;
@@ -15,6 +20,7 @@ mod security;
 mod sim;
 mod summary;
 mod sweep;
+mod switch;
 mod verify;
 
 use std::path::{Path, PathBuf};

@@ -98,12 +98,12 @@ fn csv_output_has_units_and_is_not_overwritten_without_force() {
 fn bad_netlist_error_names_file_line_and_column() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bad.cir");
-    std::fs::write(&path, "title\nR1 a 0 1k\nC1 a 0 1p\nQ1 a b c qmod\n.tran 1n 1u\n.end\n").expect("writes");
+    std::fs::write(&path, "title\nR1 a 0 1k\nC1 a 0 1p\nJ1 a b c jmod\n.tran 1n 1u\n.end\n").expect("writes");
     let out = atscale(&["sim", path.to_str().expect("UTF-8")]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.cir:4:1"), "{err}");
-    assert!(err.contains("Q1 a b c qmod"), "{err}");
+    assert!(err.contains("J1 a b c jmod"), "{err}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The analysis a netlist asks for: `.tran`, `.options` and `.ic`.
+//! The analysis a netlist asks for: `.tran`, `.options`, `.ic` and `.nodeset`.
 
 /// What to simulate and how: the transient analysis, simulator options and
 /// initial node voltages. Written as `.tran`, `.options` and `.ic` lines and
@@ -12,6 +12,9 @@ pub struct Analysis {
     /// Initial node voltages (`.ic v(node)=value`): node name as written and
     /// voltage in volts, in the order given.
     pub ic: Vec<(String, f64)>,
+    /// Operating-point guesses (`.nodeset v(node)=value`): held for a first
+    /// solution, then released, as ngspice does; in volts.
+    pub nodeset: Vec<(String, f64)>,
 }
 
 impl Analysis {

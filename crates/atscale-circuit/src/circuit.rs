@@ -84,6 +84,10 @@ pub struct Circuit {
     /// Top-level subcircuit instances.
     #[serde(default)]
     pub instances: Vec<Instance>,
+    /// Global nodes (SPICE `.global`): the same node inside every
+    /// subcircuit, never renamed to `x1.name` there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub globals: Vec<String>,
 }
 
 /// A flattened circuit: no subcircuits, every value a number in SI units,

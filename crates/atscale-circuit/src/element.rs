@@ -27,6 +27,7 @@ pub struct Element<V> {
 /// current flows from `p` through the element to `n`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
 pub enum ElementKind<V> {
     /// Linear resistor.
     Resistor {
@@ -155,6 +156,9 @@ pub enum ElementKind<V> {
         w_m: V,
         /// Channel length, m.
         l_m: V,
+        /// Multiplier, drain and source geometry, `OFF` and `IC=`.
+        #[serde(default, skip_serializing_if = "MosInstance::is_default")]
+        instance: MosInstance<V>,
     },
     /// Bipolar junction transistor (collector, base, emitter, and the
     /// substrate when given; SPICE's default substrate is ground).
@@ -173,6 +177,17 @@ pub enum ElementKind<V> {
         /// Area factor (default 1).
         #[serde(skip_serializing_if = "Option::is_none")]
         area: Option<V>,
+        /// Parallel multiplier `M` (default 1): every current, conductance
+        /// and charge times M. Not the same as the area in ngspice 39, which
+        /// applies the area twice to the B-C saturation current.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        m: Option<V>,
+        /// `OFF`: ngspice starts its operating point with the device off.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        off: bool,
+        /// `IC=vbe,vce`, V: ngspice's initial device voltages under `uic` (at most two).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ic_volt: Vec<V>,
     },
     /// Switch between `p` and `n` (SPICE `S` or `W`).
     Switch {
@@ -197,6 +212,96 @@ pub enum ElementKind<V> {
         /// Coupling coefficient (0 < |k| ≤ 1).
         k: V,
     },
+}
+
+/// The instance parameters of a MOSFET beyond W and L (SPICE's `M`, `AD`,
+/// `AS`, `PD`, `PS`, `NRD`, `NRS`, `OFF`, `IC=`); an absent one takes the
+/// SPICE default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
+pub struct MosInstance<V> {
+    /// Parallel multiplier `M` (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<V>,
+    /// Drain diffusion area `AD`, m² (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ad_m2: Option<V>,
+    /// Source diffusion area `AS`, m² (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_m2: Option<V>,
+    /// Drain perimeter `PD`, m (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pd_m: Option<V>,
+    /// Source perimeter `PS`, m (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ps_m: Option<V>,
+    /// Squares of drain diffusion `NRD`, multiplying the sheet resistance (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nrd: Option<V>,
+    /// Squares of source diffusion `NRS` (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nrs: Option<V>,
+    /// `OFF`: ngspice starts its operating point with the device off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub off: bool,
+    /// `IC=vds,vgs,vbs`, V: ngspice's initial device voltages (at most three).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ic_volt: Vec<V>,
+}
+
+impl<V> Default for MosInstance<V> {
+    /// Every instance parameter at its SPICE default.
+    fn default() -> Self {
+        MosInstance {
+            m: None,
+            ad_m2: None,
+            as_m2: None,
+            pd_m: None,
+            ps_m: None,
+            nrd: None,
+            nrs: None,
+            off: false,
+            ic_volt: Vec::new(),
+        }
+    }
+}
+
+impl<V> MosInstance<V> {
+    /// Whether every parameter is at its SPICE default (nothing to write).
+    pub fn is_default(&self) -> bool {
+        let MosInstance { m, ad_m2, as_m2, pd_m, ps_m, nrd, nrs, off, ic_volt } = self;
+        [m, ad_m2, as_m2, pd_m, ps_m, nrd, nrs].iter().all(|v| v.is_none()) && !off && ic_volt.is_empty()
+    }
+
+    /// The named values with their SPICE names, in card order (`M AD AS PD PS NRD NRS`).
+    pub fn named(&self) -> [(&'static str, &Option<V>); 7] {
+        [
+            ("M", &self.m),
+            ("AD", &self.ad_m2),
+            ("AS", &self.as_m2),
+            ("PD", &self.pd_m),
+            ("PS", &self.ps_m),
+            ("NRD", &self.nrd),
+            ("NRS", &self.nrs),
+        ]
+    }
+
+    /// Maps every value through `f` (used to resolve parameters).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<MosInstance<W>, E> {
+        let mut o = |x: &Option<V>| x.as_ref().map(&mut *f).transpose();
+        Ok(MosInstance {
+            m: o(&self.m)?,
+            ad_m2: o(&self.ad_m2)?,
+            as_m2: o(&self.as_m2)?,
+            pd_m: o(&self.pd_m)?,
+            ps_m: o(&self.ps_m)?,
+            nrd: o(&self.nrd)?,
+            nrs: o(&self.nrs)?,
+            off: self.off,
+            ic_volt: self.ic_volt.iter().map(f).collect::<Result<_, E>>()?,
+        })
+    }
 }
 
 /// What controls a [`ElementKind::Switch`].
@@ -473,7 +578,7 @@ impl<V> ElementKind<V> {
             ElementKind::Diode { p, n, model, area } => {
                 ElementKind::Diode { p: p.clone(), n: n.clone(), model: model.clone(), area: opt(area, f)? }
             }
-            ElementKind::Mosfet { d, g: gate, s, b, model, w_m, l_m } => ElementKind::Mosfet {
+            ElementKind::Mosfet { d, g: gate, s, b, model, w_m, l_m, instance } => ElementKind::Mosfet {
                 d: d.clone(),
                 g: gate.clone(),
                 s: s.clone(),
@@ -481,14 +586,18 @@ impl<V> ElementKind<V> {
                 model: model.clone(),
                 w_m: f(w_m)?,
                 l_m: f(l_m)?,
+                instance: instance.try_map(f)?,
             },
-            ElementKind::Bjt { c, b, e, sub, model, area } => ElementKind::Bjt {
+            ElementKind::Bjt { c, b, e, sub, model, area, m, off, ic_volt } => ElementKind::Bjt {
                 c: c.clone(),
                 b: b.clone(),
                 e: e.clone(),
                 sub: sub.clone(),
                 model: model.clone(),
                 area: opt(area, f)?,
+                m: opt(m, f)?,
+                off: *off,
+                ic_volt: ic_volt.iter().map(&mut *f).collect::<Result<_, _>>()?,
             },
             ElementKind::Switch { p, n, control, model, on } => ElementKind::Switch {
                 p: p.clone(),

@@ -212,4 +212,16 @@ pub enum Warning {
         /// The floating nodes.
         nodes: Vec<String>,
     },
+    /// A loop of voltage sources with at least one inductor: a transient
+    /// from initial conditions runs (ngspice's too), but the DC operating
+    /// point shorts the sources through the inductors.
+    #[error(
+        "voltage sources and inductors {} form a loop: its DC operating point is singular unless the \
+         transient starts from initial conditions (`uic`)",
+        quoted(.elements)
+    )]
+    InductorLoop {
+        /// The elements on the loop.
+        elements: Vec<String>,
+    },
 }

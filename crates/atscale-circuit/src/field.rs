@@ -204,6 +204,18 @@ fn waveform_slots<'a>(out: &mut Vec<Slot<'a>>, w: &'a mut Waveform<f64>, unit: &
                 opt(out, &p(name), "s", v);
             }
         }
+        Waveform::TrNoise { offset, na, nt, .. } => {
+            out.push((p("offset"), unit, offset));
+            out.push((p("na"), unit, na));
+            out.push((p("nt"), "s", nt));
+        }
+        Waveform::TrRandom { offset, ts, td, p1, p2, .. } => {
+            out.push((p("offset"), unit, offset));
+            out.push((p("ts"), "s", ts));
+            opt(out, &p("td"), "s", td);
+            opt(out, &p("p1"), unit, p1);
+            opt(out, &p("p2"), unit, p2);
+        }
     }
 }
 

@@ -307,9 +307,13 @@ impl Flattener<'_> {
         let inner_prefix = format!("{full}.");
         let port_nodes: Vec<String> = inst.nodes.iter().map(|n| node_map(n)).collect();
         let ports: Vec<String> = sub.ports.clone();
+        let globals = &circuit.globals;
         let map = |n: &str| -> String {
             if n == GROUND {
                 return GROUND.to_string();
+            }
+            if let Some(g) = globals.iter().find(|g| g.eq_ignore_ascii_case(n)) {
+                return g.clone();
             }
             match ports.iter().position(|p| p.eq_ignore_ascii_case(n)) {
                 Some(k) => port_nodes[k].clone(),

@@ -17,6 +17,9 @@
 //! - [`expr`]: the ngspice B-source expression language, with compiled
 //!   evaluation that returns exact first derivatives.
 //! - [`law`]: current, slope, co-content and content of resistive laws.
+//! - [`Measure`]: a `.meas tran` card as data (trigger and target, `WHEN`,
+//!   `FIND`, statistics over a window), evaluated on any engine's samples by
+//!   `atscale_sim::measure`.
 //!
 //! Units are SI throughout: volts, amperes, ohms, siemens, farads, henries,
 //! seconds. This crate is pure: no files, processes, environment or clock.
@@ -30,6 +33,7 @@ pub mod expr;
 pub mod field;
 mod flatten;
 pub mod law;
+pub mod measure;
 mod model;
 pub mod random;
 mod summary;
@@ -41,14 +45,15 @@ pub mod waveform;
 pub use analysis::{Analysis, Method, Options, Tran};
 pub use circuit::{Circuit, FlatCircuit, Instance, Param, Subckt};
 pub use element::SwitchControl;
-pub use element::{Element, ElementKind, EnergyNature, GROUND};
+pub use element::{Element, ElementKind, EnergyNature, MosInstance, GROUND};
 pub use error::{Error, Problem, Result, Warning};
 pub use expr::Expr;
 pub use field::{Field, FieldError};
 pub use flatten::CircuitLimits;
 pub use law::{Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm};
+pub use measure::{Measure, MeasureKind};
 pub use model::{BjtParams, DiodeParams, Model, ModelKind, MosParams, SwitchParams};
 pub use summary::{ElementSummary, Summary};
 pub use validate::Checked;
 pub use value::Value;
-pub use waveform::{TranTiming, Waveform};
+pub use waveform::{Distribution, TranTiming, Waveform};

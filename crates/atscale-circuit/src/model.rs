@@ -70,6 +70,7 @@ pub struct SwitchParams<V> {
 /// SPICE diode parameters; an absent parameter takes the SPICE default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
 pub struct DiodeParams<V> {
     /// Saturation current `IS`, A (default 1e-14).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +99,10 @@ pub struct DiodeParams<V> {
     /// Current at breakdown `IBV`, A (default 1e-3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ibv: Option<V>,
+    /// Other parameters of ngspice's diode by canonical lower-case SPICE
+    /// name (`fc`, `nbv`, `ikf`, `isr`, `jsw`, `cjp`, `eg`, `xti`, `kf`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, V>,
 }
 
 /// MOSFET model parameters. The level-1 (Shichman-Hodges) parameters are
@@ -142,6 +147,7 @@ impl<V> Default for DiodeParams<V> {
             tt: None,
             bv: None,
             ibv: None,
+            extra: BTreeMap::new(),
         }
     }
 }
@@ -210,6 +216,7 @@ impl<V> ModelKind<V> {
                 tt: o(&d.tt, f)?,
                 bv: o(&d.bv, f)?,
                 ibv: o(&d.ibv, f)?,
+                extra: d.extra.iter().map(|(k, v)| Ok((k.clone(), f(v)?))).collect::<Result<_, E>>()?,
             }),
             ModelKind::Nmos(p) => ModelKind::Nmos(mos(p, f)?),
             ModelKind::Pmos(p) => ModelKind::Pmos(mos(p, f)?),
@@ -229,6 +236,10 @@ impl DiodeParams<f64> {
     /// Emission coefficient with the SPICE default.
     pub fn emission(&self) -> f64 {
         self.n.unwrap_or(1.0)
+    }
+    /// Extra parameter `name` (canonical lower case) or its SPICE `default`.
+    pub fn get(&self, name: &str, default: f64) -> f64 {
+        self.extra.get(name).copied().unwrap_or(default)
     }
 }
 
@@ -252,6 +263,10 @@ impl MosParams<f64> {
     /// `PHI`, V, with the SPICE default.
     pub fn phi(&self) -> f64 {
         self.phi.unwrap_or(0.6)
+    }
+    /// Extra parameter `name` (lower case), if given.
+    pub fn extra(&self, name: &str) -> Option<f64> {
+        self.extra.get(name).copied()
     }
 }
 

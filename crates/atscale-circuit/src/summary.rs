@@ -67,6 +67,12 @@ fn waveform(w: &Waveform<f64>, unit: &str) -> String {
         Waveform::Dc { value } => format!("DC {}", si(*value, unit)),
         Waveform::Pulse { v1, v2, .. } => format!("PULSE {} to {}", si(*v1, unit), si(*v2, unit)),
         Waveform::Pwl { points } => format!("PWL with {} corners", points.len()),
+        Waveform::TrNoise { offset, na, nt, .. } => {
+            format!("TRNOISE {} rms every {} on {}", si(*na, unit), si(*nt, "s"), si(*offset, unit))
+        }
+        Waveform::TrRandom { offset, dist, ts, .. } => {
+            format!("TRRANDOM {dist:?} held {} on {}", si(*ts, "s"), si(*offset, unit))
+        }
         Waveform::Sin { vo, va, freq, .. } => format!(
             "SIN offset {}, amplitude {}{}",
             si(*vo, unit),

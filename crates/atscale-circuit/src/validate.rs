@@ -73,9 +73,11 @@ impl FlatCircuit {
             check_expressions(e, &nodes, &currents, &mut problems);
             check_references(self, e, &currents, &mut problems);
         }
-        check_source_loops(self, &mut problems);
+        let mut warnings = Vec::new();
+        check_source_loops(self, &mut problems, &mut warnings);
         if problems.is_empty() {
-            Ok(floating_nodes(self))
+            warnings.extend(floating_nodes(self));
+            Ok(warnings)
         } else {
             Err(Error::Invalid(problems))
         }
@@ -150,9 +152,28 @@ fn check_values(e: &Element<f64>, problems: &mut Vec<Problem>) {
                 need(pos(*a), ("area factor", ""), POS, *a);
             }
         }
-        ElementKind::Mosfet { w_m, l_m, .. } => {
+        ElementKind::Mosfet { w_m, l_m, instance, .. } => {
             need(pos(*w_m), ("channel width", "m"), POS, *w_m);
             need(pos(*l_m), ("channel length", "m"), POS, *l_m);
+            if let Some(m) = instance.m {
+                need(pos(m), ("multiplier M", ""), POS, m);
+            }
+            let geometry = [
+                (instance.ad_m2, ("drain area AD", "m²")),
+                (instance.as_m2, ("source area AS", "m²")),
+                (instance.pd_m, ("drain perimeter PD", "m")),
+                (instance.ps_m, ("source perimeter PS", "m")),
+                (instance.nrd, ("drain squares NRD", "")),
+                (instance.nrs, ("source squares NRS", "")),
+            ];
+            for (v, field) in geometry {
+                if let Some(x) = v {
+                    need(x.is_finite() && x >= 0.0, field, "non-negative and finite", x);
+                }
+            }
+            for &v in &instance.ic_volt {
+                need(v.is_finite(), ("initial voltage IC", "V"), FINITE, v);
+            }
         }
         ElementKind::Bjt { area, .. } => {
             if let Some(a) = area {
@@ -180,7 +201,7 @@ fn check_models(c: &FlatCircuit, e: &Element<f64>, problems: &mut Vec<Problem>) 
         _ => return,
     };
     let Some(m) = c.model(model) else {
-        problems.push(Problem::UnknownModel { element: e.name.clone(), model: model.clone() });
+        problems.push(missing_model(c, e, model));
         return;
     };
     let found = match &m.kind {
@@ -259,6 +280,30 @@ fn check_models(c: &FlatCircuit, e: &Element<f64>, problems: &mut Vec<Problem>) 
     }
 }
 
+/// The problem of a device whose model is not defined: binned models
+/// (`nch.1`, `nch.2`, ... chosen by W and L) are named, since atscale does
+/// not select among them.
+fn missing_model(c: &FlatCircuit, e: &Element<f64>, model: &str) -> Problem {
+    let prefix = format!("{}.", model.to_ascii_lowercase());
+    let bins: Vec<&str> = c
+        .models
+        .iter()
+        .map(|m| m.name.as_str())
+        .filter(|n| n.to_ascii_lowercase().strip_prefix(&prefix).is_some_and(|r| r.parse::<u32>().is_ok()))
+        .collect();
+    if bins.is_empty() {
+        return Problem::UnknownModel { element: e.name.clone(), model: model.to_string() };
+    }
+    bad_element(
+        e,
+        format!(
+            "model `{model}` is defined only as binned models ({}), chosen by W and L within their \
+             LMIN/LMAX/WMIN/WMAX, which atscale does not select; run the netlist with --engine ngspice",
+            bins.join(", ")
+        ),
+    )
+}
+
 /// A static label for a bipolar model parameter in messages.
 fn bjt_param_label(name: &str) -> &'static str {
     const KNOWN: &[&str] = &[
@@ -278,13 +323,13 @@ fn check_references(
     problems: &mut Vec<Problem>,
 ) {
     match &e.kind {
-        ElementKind::Switch { control: SwitchControl::Current { source }, .. } => {
-            if !currents.contains(&source.to_ascii_lowercase()) {
-                problems.push(bad_element(
-                    e,
-                    format!("the controlling element `{source}` is not a voltage source or inductor"),
-                ));
-            }
+        ElementKind::Switch { control: SwitchControl::Current { source }, .. }
+            if !currents.contains(&source.to_ascii_lowercase()) =>
+        {
+            problems.push(bad_element(
+                e,
+                format!("the controlling element `{source}` is not a voltage source or inductor"),
+            ));
         }
         ElementKind::Coupling { l1, l2, .. } => {
             for l in [l1, l2] {
@@ -392,7 +437,9 @@ impl Dsu {
     }
 }
 
-fn check_source_loops(c: &FlatCircuit, problems: &mut Vec<Problem>) {
+/// Loops of voltage sources (a problem) and of voltage sources with
+/// inductors (a warning: only the DC operating point is singular).
+fn check_source_loops(c: &FlatCircuit, problems: &mut Vec<Problem>, warnings: &mut Vec<Warning>) {
     let mut dsu = Dsu::new();
     // Edges accepted so far, as an adjacency list, to name the loop's members.
     let mut adj: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
@@ -409,7 +456,14 @@ fn check_source_loops(c: &FlatCircuit, problems: &mut Vec<Problem>) {
         } else {
             let mut elements = path_between(&adj, p, n);
             elements.push(e.name.clone());
-            problems.push(Problem::SourceLoop { elements });
+            let inductive = elements.iter().any(|name| {
+                c.elements.iter().any(|x| x.name == *name && matches!(x.kind, ElementKind::Inductor { .. }))
+            });
+            if inductive {
+                warnings.push(Warning::InductorLoop { elements });
+            } else {
+                problems.push(Problem::SourceLoop { elements });
+            }
         }
     }
 }

@@ -10,8 +10,8 @@ use anyhow::Result;
 pub fn read_text(path: &Path, what: &str) -> Result<String> {
     let rules = atscale_files::InputRules::named(atscale_files::DEFAULT_MAX_INPUT_BYTES);
     let input = atscale_files::read_input(path, what, &rules)?;
-    if input.latin1 {
-        crate::errln!("warning: {}: not UTF-8; read as Latin-1", path.display());
+    if let Some(line) = input.latin1 {
+        crate::errln!("warning: {}:{line}: not UTF-8 (first at this line); read as Latin-1", path.display());
     }
     Ok(input.text)
 }

@@ -22,13 +22,34 @@ pub struct RunArgs {
     #[arg(long, value_name = "R")]
     reltol: Option<String>,
     /// Let ngspice run the commands a netlist holds (.control blocks, `*#` lines, *ng_script).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_control")]
     pub allow_control: bool,
+    /// Set the netlist's .control blocks aside (none of their commands runs; a `tran` command in
+    /// them becomes the transient analysis) instead of refusing the netlist.
+    #[arg(long)]
+    pub skip_control: bool,
     /// Stop any engine's run after this many seconds.
     #[arg(long, default_value = "600", value_name = "SECONDS")]
     timeout: String,
     #[command(flatten)]
     limits: LimitArgs,
+}
+
+/// Screens a deck for the commands it would make ngspice run: `.control`
+/// blocks are set aside (with a warning) when `skip` is asked or when no
+/// engine is ngspice (the others never run commands); then, for ngspice,
+/// any remaining route is refused unless `allow`.
+pub fn screen_deck(deck: &mut atscale_spice::Deck, ngspice: bool, allow: bool, skip: bool) -> Result<()> {
+    if skip || !ngspice {
+        if let Some(note) = deck.skip_control_blocks() {
+            crate::errln!("warning: {note}");
+        }
+    }
+    if ngspice {
+        // Refused before anything is parsed or run.
+        deck.check_control(allow)?;
+    }
+    Ok(())
 }
 
 /// The limits of a run, each with a default that a user can raise.

@@ -104,6 +104,7 @@ struct Config {
     force: bool,
     json: bool,
     allow_control: bool,
+    skip_control: bool,
     limits: Limits,
 }
 
@@ -128,6 +129,7 @@ impl Args {
             force: self.force,
             json: self.json,
             allow_control: self.run.allow_control,
+            skip_control: self.run.skip_control,
             limits: self.run.limits()?,
             netlist: self.netlist,
         })
@@ -153,6 +155,9 @@ pub struct SimJson<'a> {
     pub wall_s: f64,
     /// What the engine does not model as ngspice does (parameters, options).
     pub unmodelled: &'a [String],
+    /// The netlist's `.meas tran` measurements on this run: name, value,
+    /// unit, and the error when there is no value.
+    pub measures: &'a [atscale_verify::report::MeasureResult],
 }
 
 /// Warns of each parameter or option the engine did not model as ngspice does.
@@ -165,11 +170,13 @@ pub fn warn_unmodelled(r: &atscale_verify::report::EngineReport) {
 /// Runs `atscale sim`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
-    let deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.limits.deck())?;
-    if cfg.engine == Engine::Ngspice {
-        // Refused before anything is parsed or run; the native engines never run commands.
-        deck.check_control(cfg.allow_control)?;
-    }
+    let mut deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.limits.deck())?;
+    crate::run_args::screen_deck(
+        &mut deck,
+        cfg.engine == Engine::Ngspice,
+        cfg.allow_control,
+        cfg.skip_control,
+    )?;
     // ngspice runs what ngspice reads, whatever atscale's parser knows: keep
     // the deck for it (only then) in case the parser refuses.
     let kept = (cfg.engine == Engine::Ngspice).then(|| deck.clone());
@@ -217,6 +224,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             tstop_s: tstop,
             wall_s: run.report.wall_time_s,
             unmodelled: &run.report.unmodelled,
+            measures: &run.report.measures,
         };
         crate::outln!("{}", serde_json::to_string_pretty(&json)?)?;
     } else {
@@ -276,7 +284,26 @@ fn human(path: &Path, run: &EngineRun, tstop: f64) -> String {
             if times.len() > 10 { format!(", ... ({} more)", times.len() - 10) } else { String::new() };
         let _ = writeln!(s, "events on {sig}: {} [{}{}]", times.len(), shown.join(", "), more);
     }
+    measures(&mut s, &run.report.measures);
     s
+}
+
+/// `name = value unit` per measurement, or why it failed.
+fn measures(s: &mut String, results: &[atscale_verify::report::MeasureResult]) {
+    use atscale_circuit::units::si;
+    use std::fmt::Write;
+    if !results.is_empty() {
+        let _ = writeln!(s, "measurements:");
+    }
+    for m in results {
+        let _ = match (m.value, &m.error) {
+            (Some(v), _) => writeln!(s, "  {} = {}", m.name, si(v, &m.unit)),
+            (None, e) => writeln!(s, "  {}: failed: {}", m.name, e.as_deref().unwrap_or("no value")),
+        };
+        if let Some(n) = &m.note {
+            let _ = writeln!(s, "    note: {n}");
+        }
+    }
 }
 
 /// Where a maximum step came from, as a phrase.

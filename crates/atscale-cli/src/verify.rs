@@ -70,6 +70,7 @@ struct Config {
     report_dir: Option<PathBuf>,
     force: bool,
     json: bool,
+    skip_control: bool,
 }
 
 impl Args {
@@ -117,6 +118,7 @@ impl Args {
             report_dir: self.report,
             force: self.force,
             json: self.json,
+            skip_control: self.run.skip_control,
         })
     }
 }
@@ -137,12 +139,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             atscale_files::check_target(&dir.join(f), cfg.force)?;
         }
     }
-    let deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.options.limits.deck())?;
-    if cfg.options.engines.contains(&EngineKind::Ngspice) {
-        // Refused before anything is parsed or run.
-        deck.check_control(cfg.options.allow_control)?;
-    }
-    let prepared = Prepared::from_deck(deck, &cfg.netlist, &cfg.options.limits)?;
+    let mut deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.options.limits.deck())?;
+    let ngspice = cfg.options.engines.contains(&EngineKind::Ngspice);
+    crate::run_args::screen_deck(&mut deck, ngspice, cfg.options.allow_control, cfg.skip_control)?;
+    let prepared = match Prepared::from_deck(deck, &cfg.netlist, &cfg.options.limits) {
+        Err(e) if e.is_unreadable_circuit() => anyhow::bail!(
+            "{e}\nthe native engine cannot run this netlist, so there is nothing to compare it with; `atscale \
+             sim --engine ngspice` runs it in ngspice alone"
+        ),
+        other => other?,
+    };
     for w in &prepared.warnings {
         crate::errln!("warning: {w}");
     }

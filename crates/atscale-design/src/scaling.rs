@@ -61,8 +61,8 @@
 
 use atscale_circuit::expr::{BinaryOp, Expr};
 use atscale_circuit::{
-    Element, ElementKind, FlatCircuit, Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope, SoftplusTerm,
-    StateTerm, Waveform,
+    Distribution, Element, ElementKind, FlatCircuit, Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope,
+    SoftplusTerm, StateTerm, Waveform,
 };
 use serde::{Deserialize, Serialize};
 
@@ -355,6 +355,20 @@ fn scale_waveform(w: &Waveform<f64>, fv: f64, ft: f64) -> Waveform<f64> {
         Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
             Waveform::Exp { v1: v1 * fv, v2: v2 * fv, td1: t(td1), tau1: t(tau1), td2: t(td2), tau2: t(tau2) }
         }
+        Waveform::TrNoise { offset, na, nt, seed } => {
+            Waveform::TrNoise { offset: offset * fv, na: na * fv, nt: nt * ft, seed: *seed }
+        }
+        // A Poisson count is a number of events, not a value: only its
+        // offset scales.
+        Waveform::TrRandom { offset, dist, ts, td, p1, p2, seed } => Waveform::TrRandom {
+            offset: offset * fv,
+            dist: *dist,
+            ts: ts * ft,
+            td: t(td),
+            p1: if *dist == Distribution::Poisson { *p1 } else { p1.map(|x| x * fv) },
+            p2: p2.map(|x| x * fv),
+            seed: *seed,
+        },
     }
 }
 
@@ -783,6 +797,7 @@ mod tests {
                 model: s("nm"),
                 w_m: 1e-6,
                 l_m: 1e-6,
+                instance: Default::default(),
             },
         ];
         for kind in refused {

@@ -228,6 +228,7 @@ pub fn analysis(r: &Realisation, tstop_s: f64) -> Analysis {
             ..SpiceOptions::default()
         },
         ic: rs.ic.clone(),
+        nodeset: Vec::new(),
     }
 }
 

@@ -49,9 +49,10 @@ pub struct TextInput {
     /// The text. A UTF-8 byte order mark at the start is removed.
     pub text: String,
     /// The file was not UTF-8 and was read as Latin-1 (every byte one
-    /// character): worth a warning, since non-ASCII characters then differ
-    /// from what an editor may show.
-    pub latin1: bool,
+    /// character): the line (from 1) of its first byte that is not UTF-8.
+    /// Worth a warning, since non-ASCII characters then differ from what an
+    /// editor may show.
+    pub latin1: Option<usize>,
 }
 
 /// Opens `path` under `rules` and reads it as text. `what` names the file's
@@ -130,10 +131,13 @@ fn decode(mut bytes: Vec<u8>, path: &Path, what: &str) -> Result<TextInput> {
         bytes.drain(..3);
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(TextInput { text, latin1: false }),
+        Ok(text) => Ok(TextInput { text, latin1: None }),
         Err(e) => {
-            let text = e.into_bytes().iter().map(|&b| char::from(b)).collect();
-            Ok(TextInput { text, latin1: true })
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
+            let text = bytes.iter().map(|&b| char::from(b)).collect();
+            Ok(TextInput { text, latin1: Some(line) })
         }
     }
 }
@@ -180,7 +184,7 @@ mod tests {
         std::fs::write(&p, b"\xef\xbb\xbft\nR1 a 0 1k\n").unwrap();
         let t = read_input(&p, "the netlist", &InputRules::default()).unwrap();
         assert_eq!(t.text, "t\nR1 a 0 1k\n");
-        assert!(!t.latin1);
+        assert_eq!(t.latin1, None);
     }
 
     #[test]
@@ -190,7 +194,8 @@ mod tests {
         std::fs::write(&p, b"t\n* 10 \xb5A\n").unwrap();
         let t = read_input(&p, "the netlist", &InputRules::default()).unwrap();
         assert_eq!(t.text, "t\n* 10 \u{b5}A\n");
-        assert!(t.latin1);
+        // The first byte that is not UTF-8 is on line 2.
+        assert_eq!(t.latin1, Some(2));
     }
 
     #[test]

@@ -104,6 +104,7 @@ fn engine_run(name: &str, shift: f64) -> EngineRun {
             wall_time_s: 0.01,
             events: BTreeMap::from([("v".to_string(), events)]),
             unmodelled: Vec::new(),
+            measures: Vec::new(),
         },
         waveforms: Waveforms { time_s, signals: vec![("v".into(), v)] },
         native_stats: None,

@@ -29,7 +29,9 @@
 //! steps while it converges well. The local truncation error of every unknown
 //! is kept below `reltol * |y| + atol` (max norm), `atol` being `vntol` for
 //! voltages, `abstol` for currents and `statetol` for states; charges and
-//! fluxes are also held to `reltol * |q| + chgtol`. Source corners (PULSE,
+//! fluxes are also held to `reltol * max(|q|, chgtol)` (SPICE's truncation
+//! test of charges), and the current of a voltage source on a charged node
+//! is tested through that node's charge. Source corners (PULSE,
 //! PWL, EXP delays) are breakpoints: a step never crosses one. Events are
 //! located by Illinois root finding on the step's interpolating polynomial.
 //! Linear systems are solved by a dense LU below
@@ -61,6 +63,7 @@ pub mod error;
 pub mod events;
 pub mod fidelity;
 pub mod linalg;
+pub mod measure;
 pub mod mna;
 pub mod reference;
 mod solver;
@@ -87,7 +90,9 @@ pub struct Tolerances {
     pub abstol: f64,
     /// Absolute tolerance of node voltages, V (default 1e-6).
     pub vntol: f64,
-    /// Absolute tolerance of charges and fluxes, C or Wb (default 1e-14).
+    /// Smallest charge or flux the relative tolerance of charges applies
+    /// to (SPICE's CHGTOL: the tolerance is `reltol * max(|q|, chgtol)`),
+    /// C or Wb (default 1e-14).
     pub chgtol: f64,
     /// Absolute tolerance of memristive states, in their unit (default 1e-6).
     pub statetol: f64,
@@ -333,6 +338,7 @@ pub struct Simulation {
     events: Vec<EventSpec>,
     uic: bool,
     ics: Vec<(String, f64)>,
+    nodesets: Vec<(String, f64)>,
     output: Output,
     dense_limit: usize,
     solver: SolverKind,
@@ -363,6 +369,7 @@ impl Simulation {
             events: Vec::new(),
             uic: false,
             ics: Vec::new(),
+            nodesets: Vec::new(),
             output: Output::All,
             dense_limit: 60,
             solver: SolverKind::Auto,
@@ -419,6 +426,9 @@ impl Simulation {
         }
         for (node, v) in &analysis.ic {
             sim = sim.ic(node, *v);
+        }
+        for (node, v) in &analysis.nodeset {
+            sim = sim.nodeset(node, *v);
         }
         Ok(sim)
     }
@@ -530,6 +540,14 @@ impl Simulation {
         self.ics.push((signal.to_string(), value));
         self
     }
+    /// SPICE `.nodeset`: a guess for the operating point. As in ngspice,
+    /// `signal` is held at `value` for a first solution, then released and
+    /// the operating point solved again from there (in a circuit with
+    /// several, this picks the one near the guess).
+    pub fn nodeset(mut self, signal: &str, value: f64) -> Self {
+        self.nodesets.push((signal.to_string(), value));
+        self
+    }
     /// Below this number of unknowns a dense LU is used (default 60).
     pub fn dense_limit(mut self, n: usize) -> Self {
         self.dense_limit = n;
@@ -588,6 +606,24 @@ impl Simulation {
         self.ics.iter().map(|(s, v)| Ok((self.lookup(s)?, *v))).collect()
     }
 
+    /// The operating point from the guess `y` with `held` nodes held:
+    /// first with the `.nodeset` nodes held too (when there are any), then
+    /// released, from that solution.
+    fn solve_operating_point(&self, eng: &mut Engine, y: &mut [f64], held: &[(usize, f64)]) -> Result<()> {
+        if !self.nodesets.is_empty() {
+            let mut guided = held.to_vec();
+            for (s, v) in &self.nodesets {
+                let i = self.lookup(s)?;
+                if !guided.iter().any(|h| h.0 == i) {
+                    guided.push((i, *v));
+                    y[i] = *v;
+                }
+            }
+            eng.operating_point(y, self.tstart, &guided)?;
+        }
+        eng.operating_point(y, self.tstart, held)
+    }
+
     /// Computes the DC operating point at `tstart` (with `.ic` nodes held).
     ///
     /// # Errors
@@ -599,7 +635,7 @@ impl Simulation {
         let held = self.held()?;
         let mut eng = self.engine()?;
         let mut y = self.mna.uic_state(&held);
-        eng.operating_point(&mut y, self.tstart, &held)?;
+        self.solve_operating_point(&mut eng, &mut y, &held)?;
         Ok(OperatingPoint { names: self.mna.names.clone(), values: y, stats: eng.stats() })
     }
 
@@ -638,11 +674,16 @@ impl Simulation {
             .collect::<Result<_>>()?;
         let mut eng = self.engine()?;
         let mut y;
+        // Under `uic`, the first step starts from ngspice's starting charges.
+        let uic = self.uic;
         if self.uic {
+            eng.mna.switches_uic(&held);
             y = self.mna.uic_state(&held);
-            // Hold the differential unknowns, solve the algebraic ones.
+            // Hold the differential unknowns, solve the algebraic ones and
+            // the nodes voltage sources set (their sources set them).
+            let sourced = self.mna.source_nodes();
             let hold: Vec<(usize, f64)> = (0..self.mna.n)
-                .filter(|&i| self.mna.differential[i] || held.iter().any(|h| h.0 == i))
+                .filter(|&i| !sourced[i] && (self.mna.differential[i] || held.iter().any(|h| h.0 == i)))
                 .map(|i| (i, y[i]))
                 .collect();
             if hold.len() < self.mna.n {
@@ -653,10 +694,13 @@ impl Simulation {
             if held.is_empty() {
                 y.iter_mut().for_each(|v| *v = 0.0);
             }
-            eng.operating_point(&mut y, self.tstart, &held)?;
+            self.solve_operating_point(&mut eng, &mut y, &held)?;
         }
         let max_step = self.max_step.unwrap_or(f64::INFINITY);
         let mut integ = Integrator::new(eng, &y, self.tstart, self.tstop, max_step, self.initial_step);
+        if uic {
+            integ.uic_charges(&held);
+        }
         integ.detectors = detectors;
         integ.arm_detectors();
         let mut tr = Transient {

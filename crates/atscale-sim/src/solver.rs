@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::events::{Detector, Event};
 use crate::linalg::{make_solver, LinearSolver, SolverKind};
-use crate::mna::{EvalCtx, EvalOut, Mna, UnknownKind};
+use crate::mna::{EvalCtx, EvalOut, Mna, UnknownKind, NONE};
 use crate::{Stats, Tolerances};
 
 /// Largest BDF order.
@@ -46,8 +46,12 @@ pub(crate) struct Engine {
     /// The memory limit of the linear solver, bytes.
     pub max_bytes: u64,
     /// Rows whose charge may pass the error test instead of the unknown
-    /// (differential, not a memristive state).
+    /// (differential, not a memristive state; and the untested currents,
+    /// whose rows hold no charge).
     pub charge_test: Vec<bool>,
+    /// Unknowns with no error test of their own: the currents of voltage
+    /// sources on charged nodes ([`Mna::charging_currents`]).
+    pub untested: Vec<bool>,
 }
 
 impl Engine {
@@ -83,7 +87,10 @@ impl Engine {
             })
             .collect();
         let n = mna.n;
-        let charge_test = (0..n).map(|i| mna.differential[i] && mna.kinds[i] != UnknownKind::State).collect();
+        let untested = mna.charging_currents();
+        let charge_test = (0..n)
+            .map(|i| (mna.differential[i] && mna.kinds[i] != UnknownKind::State) || untested[i])
+            .collect();
         Ok(Engine {
             max_bytes,
             mna,
@@ -95,6 +102,7 @@ impl Engine {
             delta: vec![0.0; n],
             row_slots: None,
             charge_test,
+            untested,
         })
     }
 
@@ -203,7 +211,8 @@ impl Engine {
                 }
                 y[i] = ynew;
             }
-            if conv && iter > 0 {
+            // Converged with the switches' flags: release them to their rules (and go on if one changed).
+            if conv && iter > 0 && !self.mna.switches_dc_release(y) {
                 return Ok(Ok(iter + 1));
             }
         }
@@ -214,6 +223,7 @@ impl Engine {
     /// gmin stepping, then source stepping.
     pub fn operating_point(&mut self, y: &mut [f64], t: f64, held: &[(usize, f64)]) -> Result<()> {
         let y0 = y.to_vec();
+        self.mna.switches_dc_start();
         let mut total = 0;
         let mut last;
         match self.dc_newton(y, t, 1.0, 0.0, held, OP_MAX_ITER)? {
@@ -226,6 +236,7 @@ impl Engine {
         // gmin stepping: a shunt from every node, reduced a decade at a time.
         tracing::debug!("operating point: direct Newton failed, trying gmin stepping");
         y.copy_from_slice(&y0);
+        self.mna.switches_dc_start();
         let mut ok = true;
         let mut g = 1e-2;
         while g > 1e-13 {
@@ -255,6 +266,7 @@ impl Engine {
         // Source stepping: ramp every independent source from 0.
         tracing::debug!("operating point: gmin stepping failed, trying source stepping");
         y.iter_mut().for_each(|v| *v = 0.0);
+        self.mna.switches_dc_start();
         let mut scale = 0.0f64;
         let mut step = 0.1f64;
         let mut good = y.to_vec();
@@ -371,6 +383,16 @@ pub(crate) struct Integrator {
     /// The next step starts from a single point (start or breakpoint): it
     /// has no error estimate, so it is taken tiny.
     restart: bool,
+    /// The first point's charges are not its own (`uic`): the history
+    /// restarts after the first step.
+    kicked: bool,
+    /// A switch changed at the last accepted point: the algebraic unknowns
+    /// jump during the next (restart) step, and the one after it restarts too.
+    jump: bool,
+    /// The current restart is that second one.
+    extra: bool,
+    /// No step has been accepted yet.
+    first: bool,
 }
 
 impl Integrator {
@@ -378,6 +400,8 @@ impl Integrator {
         let n = eng.mna.n;
         let mut q0 = vec![0.0; n];
         let mut eng = eng;
+        eng.mna.start(y0);
+        eng.mna.start_switches(y0);
         eng.mna.charges(y0, &mut q0);
         let mut hist = Hist::new(n);
         hist.push(t0, y0, &q0);
@@ -412,6 +436,24 @@ impl Integrator {
             next_bp,
             hmin: 1e-15 * span.abs().max(1e-300),
             restart: true,
+            kicked: false,
+            jump: false,
+            extra: false,
+            first: true,
+        }
+    }
+
+    /// Starts from ngspice's `uic` charges with `node_ics` (unknown, value)
+    /// ([`Mna::uic_charges`]) instead of the first point's: the first step
+    /// moves the difference, the history restarts after it.
+    pub fn uic_charges(&mut self, node_ics: &[(usize, f64)]) {
+        let mut q = vec![0.0; self.hist.q[0].len()];
+        self.eng.mna.uic_charges(node_ics, &mut q);
+        // A consistent start (every charge its own to rounding) keeps its history.
+        let moved = q.iter().zip(&self.hist.q[0]).any(|(a, b)| (a - b).abs() > 1e-12 * a.abs().max(b.abs()));
+        if moved {
+            self.hist.q[0] = q;
+            self.kicked = true;
         }
     }
 
@@ -454,9 +496,13 @@ impl Integrator {
         let rt = self.eng.tol.reltol;
         let n = v.len();
         let (y, yprev, atol) = (&y[..n], &yprev[..n], &self.eng.atol[..n]);
+        let untested = &self.eng.untested[..n];
         let mut m = 0.0f64;
         let mut nan = false;
         for i in 0..n {
+            if untested[i] {
+                continue;
+            }
             let w = v[i].abs() / (rt * y[i].abs().max(yprev[i].abs()) + atol[i]);
             nan |= w.is_nan();
             m = m.max(w);
@@ -650,15 +696,33 @@ impl Integrator {
                 }
                 continue;
             }
-            // Accept.
+            // Accept; a switch changing its conductance inside the step ends
+            // the step where its control crosses the threshold.
+            let mut t_new = t_new;
+            if let Some(tc) = self.switch_crossing(t, t_new, k) {
+                self.truncate(tc, t_new, k);
+                t_new = tc;
+                hit = false;
+            }
             self.consecutive_fail = 0;
-            self.restart = false;
+            // A restart step that held a jump of the algebraic unknowns (from a
+            // switch, or from `.ic` values released at the start) is followed by one more.
+            // The first step after a switch changed holds the jump of the algebraic unknowns.
+            let jump = self.jump;
+            let again = self.restart
+                && !self.extra
+                && (std::mem::take(&mut self.jump) || (self.first && self.jumped()));
+            self.first = false;
+            self.extra = false;
+            self.restart = std::mem::take(&mut self.kicked);
             self.eng.stats.accepted += 1;
             let t_prev = t;
             self.hist.push(t_new, &self.y, &self.eng.out.q);
+            self.eng.mna.accept(&self.y);
+            let switched = self.eng.mna.commit_switches(&self.y);
             self.last_k = k;
             self.steps_at_order += 1;
-            self.find_events(t_prev, t_new);
+            self.find_events(t_prev, t_new, jump);
             // Next order and step.
             let (new_order, ratio) = self.select_order(err, k, h);
             if new_order != self.order {
@@ -678,20 +742,125 @@ impl Integrator {
                 } else if self.next_bp.is_some_and(|b| t_new >= b) {
                     // A source corner: restart at order 1 with a step fitted to the next gap.
                     self.next_bp = self.eng.mna.next_breakpoint(t_new).filter(|b| *b < self.tstop);
-                    // The history before the corner does not predict what follows:
-                    // restart from the corner alone with a tiny first step.
-                    self.order = 1;
-                    self.steps_at_order = 0;
-                    self.restart = true;
-                    let mut hr = h;
-                    if let Some(b) = self.next_bp {
-                        hr = hr.min(0.1 * (b - t_new));
-                    }
-                    self.h = (hr * 1e-3).max(self.hmin * 10.0);
+                    self.restart_from_corner(h);
                 }
+            }
+            if again && !self.done {
+                // The jump (events saw it) stays out of every predictor.
+                self.restart = true;
+                self.extra = true;
+            }
+            if switched && !self.done {
+                // The switch's new conductance makes a corner as a source's
+                // does, and the algebraic unknowns jump in the next step.
+                self.factor_valid = false;
+                self.jump = true;
+                self.extra = false;
+                self.restart_from_corner(h);
             }
             return Ok(());
         }
+    }
+
+    /// Whether an algebraic unknown moved by more than its tolerance in
+    /// the (tiny) step just solved from a single point: a jump (a switch's
+    /// new conductance, `.ic` values released at the start).
+    fn jumped(&self) -> bool {
+        let rt = self.eng.tol.reltol;
+        let (y, y0) = (&self.y, &self.hist.y[0]);
+        (0..y.len()).any(|i| {
+            !self.eng.mna.differential[i]
+                && (y[i] - y0[i]).abs() > rt * y[i].abs().max(y0[i].abs()) + self.eng.atol[i]
+        })
+    }
+
+    /// The history before a corner of the solution (a source breakpoint, a
+    /// switch changing) does not predict what follows: restarts from the
+    /// corner alone at order 1 with a tiny first step, fitted to the gap
+    /// to the next breakpoint.
+    fn restart_from_corner(&mut self, h: f64) {
+        self.order = 1;
+        self.steps_at_order = 0;
+        self.restart = true;
+        let mut hr = h;
+        if let Some(b) = self.next_bp {
+            hr = hr.min(0.1 * (b - self.hist.t[0]));
+        }
+        self.h = (hr * 1e-3).max(self.hmin * 10.0);
+    }
+
+    /// The earliest time inside the step from `t` to `t_new` (order `k`)
+    /// where a switch's control crosses a threshold that changes its
+    /// conductance: found on the step's polynomial (as events are), just
+    /// past the threshold (by 1/20 of the control's error tolerance
+    /// `trtol (reltol |threshold| + atol)`). `None` when no switch changes,
+    /// or the control at `t_new` is within that tolerance past the
+    /// threshold (the switch changes at `t_new`).
+    fn switch_crossing(&self, t: f64, t_new: f64, k: usize) -> Option<f64> {
+        let mut nodes = [0.0; MAX_ORDER + 2];
+        nodes[0] = t_new;
+        nodes[1..=k].copy_from_slice(&self.hist.t[..k]);
+        let mut first: Option<f64> = None;
+        for (cp, cn, x) in self.eng.mna.switch_crossings(&self.y) {
+            let at = |y: &[f64], i: usize| if i == NONE { 0.0 } else { y[i] };
+            let control = |y: &[f64]| at(y, cp) - at(y, cn);
+            let atol = self.eng.atol[if cp == NONE { cn } else { cp }];
+            let window = self.eng.tol.trtol * (self.eng.tol.reltol * x.threshold.abs() + atol);
+            if x.dir * (control(&self.y) - x.threshold) <= window {
+                continue;
+            }
+            let mut values = [0.0; MAX_ORDER + 2];
+            values[0] = control(&self.y);
+            for j in 0..k {
+                values[j + 1] = control(&self.hist.y[j]);
+            }
+            // Bisection: short of the target at t (the committed side), past it at t_new.
+            let target = x.threshold + x.dir * window / 20.0;
+            let mut w = [0.0; MAX_ORDER + 3];
+            let mut past = |tt: f64| {
+                lagrange(&nodes[..=k], tt, &mut w);
+                let p: f64 = values[..=k].iter().zip(&w).map(|(v, wj)| v * wj).sum();
+                x.dir * (p - target) > 0.0
+            };
+            let (mut lo, mut hi) = (t, t_new);
+            loop {
+                let mid = 0.5 * (lo + hi);
+                if mid <= lo || mid >= hi {
+                    break;
+                }
+                if past(mid) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            // Not closer to t than the history can take.
+            let tc = hi.max(t + (1e-6 * (t_new - t)).max(10.0 * self.hmin));
+            if tc < t_new {
+                first = Some(first.map_or(tc, |f: f64| f.min(tc)));
+            }
+        }
+        first
+    }
+
+    /// Ends the step just solved (to `t_new`, order `k`) at `tc` instead:
+    /// the solution there on the step's polynomial, and its charges.
+    fn truncate(&mut self, tc: f64, t_new: f64, k: usize) {
+        let mut nodes = [0.0; MAX_ORDER + 2];
+        nodes[0] = t_new;
+        nodes[1..=k].copy_from_slice(&self.hist.t[..k]);
+        let mut w = [0.0; MAX_ORDER + 3];
+        lagrange(&nodes[..=k], tc, &mut w);
+        for (i, v) in self.y.iter_mut().enumerate() {
+            let mut sum = w[0] * *v;
+            for j in 0..k {
+                sum += w[j + 1] * self.hist.y[j][i];
+            }
+            *v = sum;
+        }
+        let mut q = std::mem::take(&mut self.eng.out.q);
+        self.eng.mna.charges(&self.y, &mut q);
+        self.eng.out.q = q;
     }
 
     /// The local error of the step in units of the tolerance (max norm) and
@@ -716,7 +885,7 @@ impl Integrator {
         let (atol, qtest) = (&self.eng.atol[..n], &self.eng.charge_test[..n]);
         let elem = |i: usize| -> f64 {
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
-            let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()) + ct);
+            let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()).max(ct));
             (if qtest[i] { ey.min(eq) } else { ey }) * scale
         };
         // Branch-free max (vectorises); a NaN anywhere makes the norm NaN.
@@ -725,7 +894,7 @@ impl Integrator {
         for i in 0..n {
             // As `elem(i)`, written out so that it inlines.
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
-            let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()) + ct);
+            let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()).max(ct));
             let e = (if qtest[i] { ey.min(eq) } else { ey }) * scale;
             nan |= e.is_nan();
             err = err.max(e);
@@ -792,7 +961,11 @@ impl Integrator {
             let mut fresh = false;
             let need = !self.factor_valid || (cj / self.jac_cj - 1.0).abs() > 0.3 || self.jac_age > 50;
             let mut want_jac = need;
-            for iter in 0..TRAN_MAX_ITER {
+            // The first step after a switch changed may turn junctions on or
+            // off from far away: a full Newton with the operating point's iterations.
+            let max_iter = if self.jump { OP_MAX_ITER } else { TRAN_MAX_ITER };
+            for iter in 0..max_iter {
+                want_jac |= self.jump;
                 let ctx = EvalCtx { t: t_new, src_scale: 1.0, cj, jac: want_jac, limit: true };
                 if iter == 0 {
                     self.eng.mna.reset_limiters(&self.y);
@@ -861,10 +1034,17 @@ impl Integrator {
                     continue;
                 }
                 let rate = if iter == 0 { 0.0 } else { norm / prev_norm };
-                if iter > 0 && rate > 0.9 {
+                if iter > 0 && rate > 0.9 && !self.jump {
                     break;
                 }
-                let conv_est = if iter == 0 { norm } else { norm * rate / (1.0 - rate) };
+                // (Past a switch's change the rate may exceed 1 for a while: no estimate then.)
+                let conv_est = if iter == 0 {
+                    norm
+                } else if rate < 1.0 {
+                    norm * rate / (1.0 - rate)
+                } else {
+                    f64::INFINITY
+                };
                 if !self.eng.out.limited && (conv_est <= NEWTON_TOL || norm <= 1e-3 * NEWTON_TOL) {
                     // q at the final iterate.
                     let mut q = std::mem::take(&mut self.eng.out.q);
@@ -887,11 +1067,13 @@ impl Integrator {
             }
             self.factor_valid = false;
             let (w, r) = self.eng.worst(&self.eng.out.f);
-            return Ok(Err((TRAN_MAX_ITER, r, w)));
+            return Ok(Err((max_iter, r, w)));
         }
     }
 
-    fn find_events(&mut self, t0: f64, t1: f64) {
+    /// Locates the crossings of the step from `t0` to `t1`; after a switch
+    /// changed at `t0` (`jump`), the algebraic unknowns jump there.
+    fn find_events(&mut self, t0: f64, t1: f64, jump: bool) {
         if self.detectors.is_empty() {
             return;
         }
@@ -913,6 +1095,7 @@ impl Integrator {
                     dd[j] = (dd[j] - dd[j - 1]) / (nodes[j] - nodes[j - level]);
                 }
             }
+            let stepped = jump && !self.eng.mna.differential[i];
             let f = |t: f64| {
                 // Exactly the history value at a node (t0 and t1 are nodes).
                 if t == nodes[0] {
@@ -920,6 +1103,9 @@ impl Integrator {
                 }
                 if k >= 1 && t == nodes[1] {
                     return hy[1][i];
+                }
+                if stepped {
+                    return hy[0][i];
                 }
                 let mut v = dd[k];
                 for j in (0..k).rev() {

@@ -149,8 +149,8 @@ impl Deck {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let dir = canonical.parent().map(Path::to_path_buf);
         let mut r = Reader::new(limits, dir.is_some());
-        if input.latin1 {
-            r.notes.push(format!("{name}: not UTF-8; read as Latin-1"));
+        if let Some(at) = input.latin1 {
+            r.notes.push(latin1_note(&name, at));
         }
         r.total = input.text.len() as u64;
         r.stack.push((canonical, None));
@@ -242,7 +242,7 @@ impl Deck {
         Ok(())
     }
 
-    /// Remarks about reading (a file read as Latin-1).
+    /// Remarks about reading (a file read as Latin-1), each with its place.
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
@@ -317,6 +317,70 @@ impl Deck {
                 self.shown[first.file as usize],
             )
         }))
+    }
+
+    /// Sets the deck's `.control` blocks aside, so that none of their
+    /// commands reaches ngspice: every line of a block becomes a comment,
+    /// except the first `tran` command when the deck has no `.tran` card,
+    /// which becomes one (rebuilt from its numbers; placed at the `.end`
+    /// card when the block follows it, since ngspice reads no card after
+    /// `.end`). Returns a remark naming what was set aside, or `None` when
+    /// the deck has no block. Other command routes (`*#` lines, ...) stay.
+    pub fn skip_control_blocks(&mut self) -> Option<String> {
+        let first = self.routes.iter().find(|r| r.kind == RouteKind::ControlBlock)?.clone();
+        let wants_tran = matches!(self.tran_lines(), Ok(None));
+        let mut tran: Option<(usize, String)> = None;
+        let mut skipped: Vec<String> = Vec::new();
+        let mut end_at: Option<usize> = None;
+        let mut in_control = false;
+        for k in 1..self.lines.len() {
+            let word = first_word(&self.lines[k].text);
+            if !in_control && word == ".end" && end_at.is_none() {
+                end_at = Some(k);
+            }
+            if !in_control && !word.starts_with(".control") {
+                continue;
+            }
+            in_control = !word.starts_with(".endc");
+            if wants_tran && tran.is_none() && word == "tran" {
+                tran = self.control_tran(k).map(|t| (k, t));
+            } else if in_control
+                && !word.starts_with(".control")
+                && !word.starts_with('*')
+                && !word.is_empty()
+                && !skipped.contains(&word)
+            {
+                skipped.push(word);
+            }
+            self.lines[k].text = "* (a line of a control block, set aside by atscale)".into();
+        }
+        if let Some((k, text)) = &tran {
+            let at = end_at.filter(|&e| e < *k).unwrap_or(*k);
+            self.lines[at].text = text.as_str().into();
+        }
+        self.routes.retain(|r| r.kind != RouteKind::ControlBlock);
+        let mut note = format!(
+            "{}:{}: the .control block is set aside: none of its commands runs",
+            first.file, first.line
+        );
+        if let Some((_, t)) = &tran {
+            note.push_str(&format!("; its `tran` command is the transient analysis (`{t}`)"));
+        }
+        if !skipped.is_empty() {
+            skipped.truncate(12);
+            note.push_str(&format!("; not run: {}", skipped.join(", ")));
+        }
+        Some(note)
+    }
+
+    /// The `.tran` card a `tran` command of a `.control` block (deck line
+    /// `k`) stands for, rebuilt from its numbers; `None` if it does not read.
+    fn control_tran(&mut self, k: usize) -> Option<String> {
+        let saved = self.lines[k].text.clone();
+        self.lines[k].text = format!(".{}", saved.trim_start()).into();
+        let read = self.logical(&[k]).and_then(|l| crate::parse::tran_card(&l)).and_then(|t| tran_text(&t));
+        self.lines[k].text = saved;
+        read.ok()
     }
 
     /// The deck as ngspice runs it, one line per line of this deck (so
@@ -457,7 +521,7 @@ struct Reader {
     routes: Vec<ControlRoute>,
     notes: Vec<String>,
     stack: Vec<(PathBuf, Option<String>)>,
-    cache: HashMap<PathBuf, (Arc<str>, bool)>,
+    cache: HashMap<PathBuf, (Arc<str>, Option<usize>)>,
     has_fs: bool,
     /// Still in the comment block right after the title of the named file.
     leading: bool,
@@ -747,8 +811,8 @@ impl Reader {
             ));
         }
         let name = path.display().to_string();
-        if latin1 {
-            self.notes.push(format!("{name}: not UTF-8; read as Latin-1"));
+        if let Some(at) = latin1 {
+            self.notes.push(latin1_note(&name, at));
         }
         if let Some(s) = &section {
             if !has_section(&text, s) {
@@ -823,6 +887,14 @@ fn shows_as_netlist(text: &str) -> bool {
     })
 }
 
+/// The remark on a file read as Latin-1: where its first non-UTF-8 byte is.
+fn latin1_note(name: &str, line: usize) -> String {
+    format!(
+        "{name}:{line}: not UTF-8 (first at this line); read as Latin-1, so non-ASCII characters may differ \
+         from what an editor shows: save the file as UTF-8"
+    )
+}
+
 /// Whether the first non-blank line of `text` is a comment, a dot card, a
 /// continuation or an element card (a name of letters, digits and `_.#$-[]<>`
 /// starting with a letter, then at least two more fields). An empty file
@@ -848,6 +920,44 @@ mod tests {
 
     fn deck(text: &str) -> Deck {
         Deck::from_text(text, "t.cir", None, &DeckLimits::default()).unwrap()
+    }
+
+    #[test]
+    fn control_blocks_set_aside_keep_only_their_tran_as_a_card() {
+        // Before and after `.end`: ngspice reads no card after `.end`, so the
+        // `.tran` lands on the `.end` line in the second deck.
+        for (text, tran_line) in [
+            ("t\nR1 a 0 1\n.control\nshell touch x\ntran 1u 10m\n.endc\n.end\n", 5),
+            ("t\nR1 a 0 1\n.end\n.control\nset x=1\ntran 1u 10m uic\nplot v(a)\n.endc\n", 3),
+        ] {
+            let mut d = deck(text);
+            let note = d.skip_control_blocks().unwrap();
+            assert!(d.control_routes().is_empty(), "{note}");
+            assert!(d.check_control(false).is_ok());
+            let out = d.ngspice_text(false, None).unwrap();
+            let tran: Vec<(usize, &str)> = out
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.starts_with(".tran"))
+                .map(|(k, l)| (k + 1, l))
+                .collect();
+            let uic = if text.contains("uic") { " uic" } else { "" };
+            assert_eq!(tran, [(tran_line, format!(".tran 1e-6 0.01 0{uic}").as_str())], "{out}");
+            // Nothing of the block reaches ngspice but the rebuilt card.
+            assert!(!out.contains("shell") && !out.contains("set x") && !out.contains("plot"), "{out}");
+            assert!(!out.contains(".control") && !out.contains(".endc"), "{out}");
+            assert!(note.contains("t.cir:") && note.contains("tran"), "{note}");
+        }
+        // A deck with its own `.tran` keeps it; the block's `tran` is dropped.
+        let mut d = deck("t\nR1 a 0 1\n.tran 1n 1u\n.control\ntran 1u 10m\n.endc\n");
+        d.skip_control_blocks().unwrap();
+        assert_eq!(d.tran().unwrap().unwrap().tstop_s, 1e-6);
+        // A `tran` whose numbers do not read is not rebuilt; other routes stay.
+        let mut d = deck("t\nR1 a 0 1\n*# shell x\n.control\ntran 1u {x}\n.endc\n");
+        let note = d.skip_control_blocks().unwrap();
+        assert!(d.tran().unwrap().is_none(), "{note}");
+        assert_eq!(d.control_routes().len(), 1);
+        assert!(deck("t\nR1 a 0 1\n").skip_control_blocks().is_none());
     }
 
     #[test]

@@ -98,13 +98,11 @@ impl Dialect for Ngspice {
         if !opts.is_empty() {
             out.push(format!(".options {}", opts.join(" ")));
         }
-        if !analysis.ic.is_empty() {
-            let mut parts = Vec::new();
-            for (node, v) in &analysis.ic {
-                crate::names::check_node(node)?;
-                parts.push(format!("v({node})={}", num(*v, &format!("the initial voltage of node {node}"))?));
-            }
-            out.push(format!(".ic {}", parts.join(" ")));
+        if let Some(line) = node_values(".ic", "v", &analysis.ic)? {
+            out.push(line);
+        }
+        if let Some(line) = node_values(".nodeset", "v", &analysis.nodeset)? {
+            out.push(line);
         }
         if let Some(t) = &analysis.tran {
             let tmax = t.tmax_s.or(o.maxstep_s).unwrap_or_else(|| t.default_tmax_s());
@@ -187,13 +185,11 @@ impl Dialect for Xyce {
             crate::names::check_name("option", key)?;
             out.push(format!("* ngspice option {key} is not translated to Xyce"));
         }
-        if !analysis.ic.is_empty() {
-            let mut parts = Vec::new();
-            for (node, v) in &analysis.ic {
-                crate::names::check_node(node)?;
-                parts.push(format!("V({node})={}", num(*v, &format!("the initial voltage of node {node}"))?));
-            }
-            out.push(format!(".IC {}", parts.join(" ")));
+        if let Some(line) = node_values(".IC", "V", &analysis.ic)? {
+            out.push(line);
+        }
+        if let Some(line) = node_values(".NODESET", "V", &analysis.nodeset)? {
+            out.push(line);
         }
         if let Some(t) = &analysis.tran {
             let tmax = t.tmax_s.or(o.maxstep_s).unwrap_or_else(|| t.default_tmax_s());
@@ -362,6 +358,23 @@ fn xyce_expr(e: &Expr, out: &mut String) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A `card v(node)=value ...` line of node voltages, `None` when empty.
+fn node_values(card: &str, v: &str, values: &[(String, f64)]) -> Result<Option<String>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    for (node, x) in values {
+        crate::names::check_node(node)?;
+        let x = format_number(*x).ok_or_else(|| Error::NonFinite {
+            context: format!("the {card} voltage of node {node}"),
+            value: *x,
+        })?;
+        parts.push(format!("{v}({node})={x}"));
+    }
+    Ok(Some(format!("{card} {}", parts.join(" "))))
 }
 
 #[cfg(test)]

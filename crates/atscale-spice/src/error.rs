@@ -88,7 +88,8 @@ pub enum Error {
     /// The deck would make ngspice run commands and that was not allowed.
     #[error(
         "the netlist would make ngspice run commands: {}; atscale does not let ngspice run a netlist's \
-         commands unless you pass --allow-control",
+         commands unless you pass --allow-control (or --skip-control to set .control blocks aside and run \
+         the netlist without them)",
         .routes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
     )]
     ControlRefused {

@@ -8,7 +8,8 @@
 //! mega by a person or another tool.
 //!
 //! [`parse_number`] reads SPICE numbers: a decimal with an optional exponent,
-//! then an optional scale suffix (`t g meg k m u n p f a mil`, any case), then
+//! then an optional scale suffix (`t g meg k m u n p f a mil`, any case, or
+//! `µ`), then
 //! any letters, which are ignored (`10pF`, `1mA`, `5V`). The value is rounded
 //! once, from the decimal text with the suffix folded into its exponent, so
 //! whatever [`format_number`] prints reads back exactly.
@@ -63,6 +64,7 @@ pub enum NumberError {
 /// assert_eq!(parse_number("1e-3"), Ok(1e-3));
 /// assert_eq!(parse_number("3mil"), Ok(3.0 * 25.4e-6));
 /// assert_eq!(parse_number("5V"), Ok(5.0));
+/// assert_eq!(parse_number("2\u{b5}s"), Ok(2e-6));
 /// ```
 pub fn parse_number(text: &str) -> Result<f64, NumberError> {
     let b = text.as_bytes();
@@ -112,7 +114,11 @@ pub fn parse_number(text: &str) -> Result<f64, NumberError> {
     }
     let rest = &text[i..];
     let lower = rest.to_ascii_lowercase();
-    let (scale_exp, factor, suffix_len) = if lower.starts_with("meg") {
+    let micro = ['\u{b5}', '\u{3bc}'].into_iter().find(|&c| rest.starts_with(c));
+    let (scale_exp, factor, suffix_len) = if let Some(c) = micro {
+        // The micro sign (or Greek mu), as ngspice 39 reads `2µ`.
+        (-6, 1.0, c.len_utf8())
+    } else if lower.starts_with("meg") {
         (6, 1.0, 3)
     } else if lower.starts_with("mil") {
         (0, 25.4e-6, 3)

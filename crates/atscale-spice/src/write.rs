@@ -158,6 +158,12 @@ pub fn write_netlist_with(
             value(&p.value, dialect, &format!("parameter {}", p.name))?
         ));
     }
+    if !circuit.globals.is_empty() {
+        for g in &circuit.globals {
+            check_node(g)?;
+        }
+        out.push(format!("{} {}", if xyce { ".GLOBAL" } else { ".global" }, circuit.globals.join(" ")));
+    }
     for m in &circuit.models {
         out.push(model_card(m, dialect)?);
     }
@@ -350,6 +356,12 @@ fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<String> {
     for (k, v) in named {
         if let Some(v) = v {
             params.push(format!("{k}={}", value(v, dialect, &ctx(k))?));
+        }
+    }
+    if let ModelKind::Diode(d) = &m.kind {
+        for (k, v) in &d.extra {
+            check_name("model parameter", k)?;
+            params.push(format!("{}={}", k.to_ascii_uppercase(), value(v, dialect, &ctx(k))?));
         }
     }
     if let ModelKind::Nmos(p) | ModelKind::Pmos(p) = &m.kind {
@@ -910,24 +922,50 @@ pub(crate) fn element_cards(
         }
         ElementKind::Diode { p, n, model, area } => {
             check_name("model", model)?;
+            // Named: ngspice 39 reads a fifth positional field of a diode
+            // as its model (the fourth being a thermal node) and refuses it.
             let area = match area {
-                Some(a) => format!(" {}", val(a, "area")?),
+                Some(a) => format!(" area={}", val(a, "area")?),
                 None => String::new(),
             };
             vec![format!("{name} {p} {n} {model}{area}")]
         }
-        ElementKind::Mosfet { d, g, s, b, model, w_m, l_m } => {
+        ElementKind::Mosfet { d, g, s, b, model, w_m, l_m, instance } => {
             check_name("model", model)?;
-            vec![format!("{name} {d} {g} {s} {b} {model} W={} L={}", val(w_m, "width")?, val(l_m, "length")?)]
+            let mut card =
+                format!("{name} {d} {g} {s} {b} {model} W={} L={}", val(w_m, "width")?, val(l_m, "length")?);
+            for (key, v) in instance.named() {
+                if let Some(v) = v {
+                    card.push_str(&format!(" {key}={}", val(v, key)?));
+                }
+            }
+            if instance.off {
+                card.push_str(" OFF");
+            }
+            if !instance.ic_volt.is_empty() {
+                let ic: Vec<String> = instance.ic_volt.iter().map(|v| val(v, "IC")).collect::<Result<_>>()?;
+                card.push_str(&format!(" IC={}", ic.join(",")));
+            }
+            vec![card]
         }
-        ElementKind::Bjt { c, b, e: emitter, sub, model, area } => {
+        ElementKind::Bjt { c, b, e: emitter, sub, model, area, m, off, ic_volt } => {
             check_name("model", model)?;
             let sub = sub.as_ref().map(|s| format!(" {s}")).unwrap_or_default();
-            let area = match area {
-                Some(a) => format!(" {}", val(a, "area")?),
-                None => String::new(),
-            };
-            vec![format!("{name} {c} {b} {emitter}{sub} {model}{area}")]
+            let mut card = format!("{name} {c} {b} {emitter}{sub} {model}");
+            if let Some(a) = area {
+                card.push_str(&format!(" {}", val(a, "area")?));
+            }
+            if let Some(m) = m {
+                card.push_str(&format!(" M={}", val(m, "M")?));
+            }
+            if *off {
+                card.push_str(" OFF");
+            }
+            if !ic_volt.is_empty() {
+                let ic: Vec<String> = ic_volt.iter().map(|v| val(v, "IC")).collect::<Result<_>>()?;
+                card.push_str(&format!(" IC={}", ic.join(",")));
+            }
+            vec![card]
         }
         ElementKind::Switch { p, n, control, model, on } => {
             check_name("model", model)?;
@@ -1020,6 +1058,21 @@ fn source_spec(
             "EXP({})",
             args(&[v1, v2], &[("td1", td1), ("tau1", tau1), ("td2", td2), ("tau2", tau2)])?
         ),
+        // SPICE adds the DC value to a random source: the offset is written
+        // as it (the seed is atscale's and has no SPICE form).
+        Waveform::TrNoise { offset, na, nt, .. } => {
+            if dc.is_some() {
+                return Err(unrep("a TRNOISE offset is its DC value; it cannot have another".into()));
+            }
+            return Ok(format!("DC {} TRNOISE({} {} 0 0)", val(offset)?, val(na)?, val(nt)?));
+        }
+        Waveform::TrRandom { offset, dist, ts, td, p1, p2, .. } => {
+            if dc.is_some() {
+                return Err(unrep("a TRRANDOM offset is its DC value; it cannot have another".into()));
+            }
+            let rest = args(&[ts], &[("td", td), ("param1", p1), ("param2", p2)])?;
+            return Ok(format!("DC {} TRRANDOM({} {rest})", val(offset)?, dist.type_number()));
+        }
     };
     Ok(match dc {
         Some(d) => format!("DC {} {shape}", val(d)?),

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atscale_circuit::{Analysis, Circuit, FlatCircuit};
+use atscale_circuit::measure::Signal;
+use atscale_circuit::{Analysis, Circuit, FlatCircuit, Measure};
 use atscale_sim::Simulation;
 use atscale_spice::Deck;
 use serde::Serialize;
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::{crossings, event_keys, EventSpec};
 use crate::limits::Limits;
 use crate::ngspice::{NgspiceRunner, RunOptions};
-use crate::report::{EngineReport, EngineSettings};
+use crate::report::{EngineReport, EngineSettings, MeasureResult};
 
 /// A netlist read, parsed and checked once, for every engine.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub struct Prepared {
     pub circuit: FlatCircuit,
     /// Warnings from parsing and validation, as sentences.
     pub warnings: Vec<String>,
+    /// The netlist's `.meas tran` measurements, evaluated on every engine's run.
+    pub measures: Vec<Measure>,
 }
 
 impl Prepared {
@@ -65,6 +68,8 @@ impl Prepared {
             .map_err(|source| Error::Circuit { path: path.to_path_buf(), source })?;
         let mut warnings: Vec<String> = netlist.warnings.iter().map(|w| w.to_string()).collect();
         warnings.extend(checked.warnings.iter().map(|w| w.to_string()));
+        let (measures, notes) = atscale_spice::parse::measure::read_measures(&deck, Some(&netlist.circuit));
+        warnings.extend(notes.iter().map(|w| w.to_string()));
         Ok(Prepared {
             path: path.to_path_buf(),
             deck,
@@ -72,6 +77,7 @@ impl Prepared {
             analysis: netlist.analysis,
             circuit: checked.circuit,
             warnings,
+            measures,
         })
     }
 
@@ -91,7 +97,7 @@ impl Prepared {
             .map(ToString::to_string)
             .collect();
         let source = Circuit::from(circuit.clone());
-        Ok(Prepared { path, deck, source, analysis, circuit, warnings })
+        Ok(Prepared { path, deck, source, analysis, circuit, warnings, measures: Vec::new() })
     }
 
     /// A deck atscale cannot read as a circuit, for ngspice alone: no
@@ -107,7 +113,19 @@ impl Prepared {
             why.lines().next().unwrap_or_default()
         )];
         let circuit = FlatCircuit { title: String::new(), models: Vec::new(), elements: Vec::new() };
-        Prepared { path: path.to_path_buf(), deck, source: Circuit::default(), analysis, circuit, warnings }
+        // Its measurements are read from the `.meas` cards alone (without parameters).
+        let (measures, notes) = atscale_spice::parse::measure::read_measures(&deck, None);
+        let mut warnings = warnings;
+        warnings.extend(notes.iter().map(|w| w.to_string()));
+        Prepared {
+            path: path.to_path_buf(),
+            deck,
+            source: Circuit::default(),
+            analysis,
+            circuit,
+            warnings,
+            measures,
+        }
     }
 
     /// The stop time: the override, else the netlist's `.tran`.
@@ -228,6 +246,12 @@ pub fn run_native(
             names.push(s);
         }
     }
+    let requested = names.len();
+    for n in native_measure_probes(p) {
+        if !names.iter().any(|x| x.eq_ignore_ascii_case(&n)) {
+            names.push(n);
+        }
+    }
     for n in &names {
         sim = sim.probe(n);
     }
@@ -239,7 +263,13 @@ pub fn run_native(
     let wall = started.elapsed().as_secs_f64();
     let ev: BTreeMap<String, Vec<f64>> =
         event_keys(events).into_iter().enumerate().map(|(k, key)| (key, result.event_times_of(k))).collect();
-    let signals = result.traces.iter().map(|t| (t.name.clone(), t.values.clone())).collect();
+    let trace = |name: &str| {
+        let t = result.traces.iter().find(|t| t.name.eq_ignore_ascii_case(name))?;
+        Some(t.values.clone())
+    };
+    let amps = |element: &str| trace(&format!("i({element})"));
+    let measures = measure_results(&p.measures, &result.time, &trace, &amps);
+    let signals = result.traces.iter().take(requested).map(|t| (t.name.clone(), t.values.clone())).collect();
     Ok(EngineRun {
         report: EngineReport {
             name: "native".into(),
@@ -248,6 +278,7 @@ pub fn run_native(
             wall_time_s: wall,
             events: ev,
             unmodelled: atscale_sim::unmodelled(&p.circuit, &p.analysis.options),
+            measures,
         },
         waveforms: Waveforms { time_s: result.time, signals },
         native_stats: Some(result.stats),
@@ -321,6 +352,10 @@ pub fn run_ngspice(
         signals.push((n.clone(), plot.real(name)?.to_vec()));
         seen.push(n);
     }
+    let column = |name: String| plot.real(&name).ok().map(<[f64]>::to_vec);
+    let volts = |node: &str| column(format!("v({node})"));
+    let amps = |element: &str| column(format!("i({element})"));
+    let measures = measure_results(&p.measures, &time, &volts, &amps);
     Ok(EngineRun {
         report: EngineReport {
             name: "ngspice".into(),
@@ -334,6 +369,7 @@ pub fn run_ngspice(
             wall_time_s: run.wall_time_s,
             events: ev,
             unmodelled: Vec::new(),
+            measures,
         },
         waveforms: Waveforms { time_s: time, signals },
         native_stats: None,
@@ -376,6 +412,9 @@ pub fn run_spice21(
             signals.push((n, v.to_vec()));
         }
     }
+    // spice21 gives node voltages only.
+    let volts = |node: &str| run.signal(node).map(<[f64]>::to_vec);
+    let measures = measure_results(&p.measures, &run.time, &volts, &|_| None);
     Ok(EngineRun {
         report: EngineReport {
             name: "spice21".into(),
@@ -389,8 +428,56 @@ pub fn run_spice21(
             wall_time_s: run.wall_s,
             events: ev,
             unmodelled: Vec::new(),
+            measures,
         },
         waveforms: Waveforms { time_s: run.time, signals },
         native_stats: None,
     })
+}
+
+/// A node's samples by name, or a branch current's by element name.
+type Column<'a> = &'a dyn Fn(&str) -> Option<Vec<f64>>;
+
+/// Evaluates every measurement on an engine's samples at `time_s`, reading
+/// node voltages with `volts` and branch currents with `amps` (ground is 0 V).
+fn measure_results(
+    measures: &[Measure],
+    time_s: &[f64],
+    volts: Column<'_>,
+    amps: Column<'_>,
+) -> Vec<MeasureResult> {
+    let node = |n: &str| if n == atscale_circuit::GROUND { Some(vec![0.0; time_s.len()]) } else { volts(n) };
+    let read = |s: &Signal| -> Option<Vec<f64>> {
+        match s {
+            Signal::Current { element } => amps(element),
+            Signal::Voltage { node: a, reference: None } => node(a),
+            Signal::Voltage { node: a, reference: Some(b) } => {
+                let (a, b) = (node(a)?, node(b)?);
+                Some(a.iter().zip(&b).map(|(x, y)| x - y).collect())
+            }
+        }
+    };
+    measures.iter().map(|m| MeasureResult::new(m, atscale_sim::measure::evaluate(m, time_s, &read))).collect()
+}
+
+/// What the native engine must probe for the measurements: each node and
+/// branch current they read that the circuit has (a measurement of a signal
+/// it lacks fails on its own, naming the signal).
+fn native_measure_probes(p: &Prepared) -> Vec<String> {
+    let nodes = p.circuit.nodes();
+    let has_node = |n: &str| nodes.iter().any(|x| x.eq_ignore_ascii_case(n));
+    let mut out = Vec::new();
+    for s in p.measures.iter().flat_map(Measure::signals) {
+        match s {
+            Signal::Voltage { node, reference } => out.extend(
+                [Some(node), reference.as_ref()].into_iter().flatten().filter(|n| has_node(n)).cloned(),
+            ),
+            Signal::Current { element } => {
+                if p.circuit.element(element).is_some_and(|e| e.kind.has_branch_current()) {
+                    out.push(format!("i({element})"));
+                }
+            }
+        }
+    }
+    out
 }

@@ -47,6 +47,40 @@ pub struct EngineReport {
     /// (parameters, options), one sentence each; empty when nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodelled: Vec<String>,
+    /// The netlist's `.meas tran` measurements evaluated on this engine's
+    /// samples, in the netlist's order; empty when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<MeasureResult>,
+}
+
+/// One `.meas tran` measurement on one engine's run: a value or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureResult {
+    /// The measurement's name, as on its card.
+    pub name: String,
+    /// The value in `unit`; `None` when it failed.
+    pub value: Option<f64>,
+    /// `s`, `V`, `A`, `V·s` or `A·s`.
+    pub unit: String,
+    /// Why there is no value (a crossing never reached, a signal missing, ...).
+    pub error: Option<String>,
+    /// Something to know about how the value was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl MeasureResult {
+    /// The result of evaluating `m`.
+    pub fn new(
+        m: &atscale_circuit::Measure,
+        outcome: Result<atscale_sim::measure::Measured, atscale_sim::measure::MeasureError>,
+    ) -> MeasureResult {
+        let (value, error, note) = match outcome {
+            Ok(x) => (Some(x.value), None, x.note),
+            Err(e) => (None, Some(e.to_string()), None),
+        };
+        MeasureResult { name: m.name.clone(), value, unit: m.unit(), error, note }
+    }
 }
 
 /// Comparison of one signal between two engines.
@@ -174,6 +208,7 @@ mod tests {
             wall_time_s: 0.02,
             events: BTreeMap::from([("v".to_string(), vec![10.0 + shift, 20.0, 30.0])]),
             unmodelled: Vec::new(),
+            measures: Vec::new(),
         }
     }
 

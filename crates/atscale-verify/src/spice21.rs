@@ -446,7 +446,7 @@ fn translate(circuit: &FlatCircuit) -> proto::Circuit {
                     params: mname,
                 })));
             }
-            ElementKind::Mosfet { d, g, s, b, model, w_m, l_m } => {
+            ElementKind::Mosfet { d, g, s, b, model, w_m, l_m, instance } => {
                 let mname = format!("{PREFIX}{model}");
                 let (polarity, params) = match circuit.model(model).map(|m| &m.kind) {
                     Some(ModelKind::Pmos(mp)) => (-1.0, Some(mp)),
@@ -474,15 +474,15 @@ fn translate(circuit: &FlatCircuit) -> proto::Circuit {
                 }
                 defs.push(def(Defines::Mos1inst(proto::Mos1InstParams {
                     name: name.clone(),
-                    m: Some(1.0),
+                    m: Some(instance.m.unwrap_or(1.0)),
                     l: Some(*l_m),
                     w: Some(*w_m),
-                    a_d: Some(0.0),
-                    a_s: Some(0.0),
-                    pd: Some(0.0),
-                    ps: Some(0.0),
-                    nrd: Some(1.0),
-                    nrs: Some(1.0),
+                    a_d: Some(instance.ad_m2.unwrap_or(0.0)),
+                    a_s: Some(instance.as_m2.unwrap_or(0.0)),
+                    pd: Some(instance.pd_m.unwrap_or(0.0)),
+                    ps: Some(instance.ps_m.unwrap_or(0.0)),
+                    nrd: Some(instance.nrd.unwrap_or(1.0)),
+                    nrs: Some(instance.nrs.unwrap_or(1.0)),
                     temp: None,
                 })));
                 comps.push(inst(Comp::M(proto::Mos {

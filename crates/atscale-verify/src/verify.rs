@@ -276,6 +276,7 @@ mod tests {
                 wall_time_s: 0.0,
                 events: BTreeMap::from([("v".to_string(), events.to_vec())]),
                 unmodelled: Vec::new(),
+                measures: Vec::new(),
             },
             waveforms: Waveforms { time_s: Vec::new(), signals: Vec::new() },
             native_stats: None,

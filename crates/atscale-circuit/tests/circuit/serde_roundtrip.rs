@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use atscale_circuit::{
     Circuit, DiodeParams, Element, ElementKind, Expr, Gate, Instance, MemristiveLaw, Model, ModelKind,
-    MosParams, Param, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm, Subckt, Value, Waveform,
+    MosInstance, MosParams, Param, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm, Subckt, Value,
+    Waveform,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -44,6 +45,15 @@ fn node() -> impl Strategy<Value = String> {
 
 fn name() -> impl Strategy<Value = String> {
     "[A-Za-z][A-Za-z0-9_]{0,7}"
+}
+
+/// MOSFET instance parameters: any subset of `M AD AS PD PS NRD NRS`, `OFF`, `IC=`.
+fn mos_instance() -> impl Strategy<Value = MosInstance<Value>> {
+    (vec(opt(), 7), any::<bool>(), vec(value(), 0..=3)).prop_map(|(v, off, ic_volt)| {
+        let mut v = v.into_iter();
+        let mut n = || v.next().flatten();
+        MosInstance { m: n(), ad_m2: n(), as_m2: n(), pd_m: n(), ps_m: n(), nrd: n(), nrs: n(), off, ic_volt }
+    })
 }
 
 fn opt() -> impl Strategy<Value = Option<Value>> {
@@ -164,8 +174,18 @@ fn kind() -> impl Strategy<Value = ElementKind<Value>> {
             model,
             area
         }),
-        (node(), node(), node(), node(), name(), value(), value())
-            .prop_map(|(d, g, s, b, model, w_m, l_m)| ElementKind::Mosfet { d, g, s, b, model, w_m, l_m }),
+        (node(), node(), node(), node(), name(), value(), value(), mos_instance()).prop_map(
+            |(d, g, s, b, model, w_m, l_m, instance)| ElementKind::Mosfet {
+                d,
+                g,
+                s,
+                b,
+                model,
+                w_m,
+                l_m,
+                instance
+            }
+        ),
     ]
 }
 
@@ -187,11 +207,12 @@ fn instance() -> impl Strategy<Value = Instance> {
 }
 
 fn model() -> impl Strategy<Value = Model<Value>> {
-    let diode = (opt(), opt(), opt(), opt(), opt(), opt(), opt(), opt(), opt()).prop_map(
-        |(is, n, rs, cjo, vj, m, tt, bv, ibv)| {
-            ModelKind::Diode(DiodeParams { is, n, rs, cjo, vj, m, tt, bv, ibv })
-        },
-    );
+    let diode =
+        ((opt(), opt(), opt(), opt(), opt(), opt(), opt(), opt(), opt()), vec(("[a-z]{1,6}", value()), 0..3))
+            .prop_map(|((is, n, rs, cjo, vj, m, tt, bv, ibv), extra)| {
+                let extra = extra.into_iter().collect::<BTreeMap<_, _>>();
+                ModelKind::Diode(DiodeParams { is, n, rs, cjo, vj, m, tt, bv, ibv, extra })
+            });
     let mos = || {
         (1..80u32, opt(), opt(), opt(), opt(), opt(), vec(("[a-z]{1,6}", value()), 0..3)).prop_map(
             |(level, vto, kp, lambda, gamma, phi, extra)| MosParams {
@@ -231,6 +252,7 @@ fn circuit() -> impl Strategy<Value = Circuit> {
             subckts,
             elements,
             instances,
+            globals: vec![],
         })
 }
 

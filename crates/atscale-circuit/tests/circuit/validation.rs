@@ -118,6 +118,7 @@ fn wrong_model_type() {
                 model: s("dmod"),
                 w_m: n(1e-6),
                 l_m: n(1e-6),
+                instance: Default::default(),
             },
         ),
     ]);
@@ -200,16 +201,27 @@ fn parameter_reading_a_voltage_cannot_be_evaluated() {
 
 #[test]
 fn loop_of_voltage_sources_and_inductors() {
+    // Voltage sources alone: over-determined, refused.
+    let c = circuit(vec![vdc("V1", "a", "0", 1.0), vdc("V2", "a", "0", 2.0), r("R1", "a", "0", 1.0)]);
+    let (p, msg) = problem(&c);
+    assert_eq!(p, Problem::SourceLoop { elements: vec![s("V1"), s("V2")] });
+    assert_eq!(msg, "invalid circuit: voltage sources and inductors `V1`, `V2` form a loop");
+    // With an inductor: a transient from initial conditions runs (ngspice
+    // runs it too), only the operating point is singular: a warning.
     let c = circuit(vec![
         vdc("V1", "a", "0", 1.0),
         el("L1", ElementKind::Inductor { p: s("a"), n: s("b"), l_henry: n(1e-3), ic_amp: None }),
         vdc("V2", "b", "0", 2.0),
         r("R1", "b", "0", 1.0),
     ]);
-    let (p, msg) = problem(&c);
+    let checked = c.check().unwrap();
     // Named in order around the loop, ending with the element that closed it.
-    assert_eq!(p, Problem::SourceLoop { elements: vec![s("L1"), s("V1"), s("V2")] });
-    assert_eq!(msg, "invalid circuit: voltage sources and inductors `L1`, `V1`, `V2` form a loop");
+    assert_eq!(checked.warnings, [Warning::InductorLoop { elements: vec![s("L1"), s("V1"), s("V2")] }]);
+    assert_eq!(
+        checked.warnings[0].to_string(),
+        "voltage sources and inductors `L1`, `V1`, `V2` form a loop: its DC operating point is singular unless \
+         the transient starts from initial conditions (`uic`)"
+    );
 }
 
 #[test]

@@ -286,8 +286,11 @@ impl<'a> Builder<'a> {
     ) {
         let model = if pmos { self.tech.pmos.clone() } else { self.tech.nmos.clone() };
         let (d, g, s, b) = (d.into(), g.into(), s.into(), b.into());
-        self.els
-            .push(el(name.clone(), ElementKind::Mosfet { d, g, s, b, model, w_m: sized.w, l_m: sized.l }));
+        let instance = Default::default();
+        self.els.push(el(
+            name.clone(),
+            ElementKind::Mosfet { d, g, s, b, model, w_m: sized.w, l_m: sized.l, instance },
+        ));
         self.devices.push(DeviceReport {
             w_m: Some(sized.w),
             l_m: Some(sized.l),

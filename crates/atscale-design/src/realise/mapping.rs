@@ -795,7 +795,7 @@ pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String
     for e in &r.circuit.elements {
         if keep.contains(&e.name.as_str()) {
             elements.push(e.clone());
-        } else if let (true, ElementKind::Mosfet { d: _, g, s, b, model, w_m, l_m }) =
+        } else if let (true, ElementKind::Mosfet { d: _, g, s, b, model, w_m, l_m, instance }) =
             (mirrors.contains(&e.name.as_str()), &e.kind)
         {
             let node = format!("p_{}", e.name);
@@ -810,6 +810,7 @@ pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String
                     model: model.clone(),
                     w_m: *w_m,
                     l_m: *l_m,
+                    instance: instance.clone(),
                 },
             ));
             elements.push(el(

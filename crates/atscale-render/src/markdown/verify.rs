@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use atscale_verify::compare::Disagreement;
 use atscale_verify::events::{signal_unit, Direction};
 use atscale_verify::ngspice::{MaxStepChoice, MaxStepSource};
-use atscale_verify::report::Report;
+use atscale_verify::report::{MeasureResult, Report};
 use atscale_verify::verify::Convergence;
 
 use crate::axis::{num, quantity, si};
@@ -53,6 +53,7 @@ pub fn report(r: &Report) -> String {
     );
     events(&mut s, r);
     engines(&mut s, r);
+    measures(&mut s, r);
     for c in &r.comparisons {
         let _ = writeln!(s, "\n## `{}` against `{}`\n", c.other, c.reference);
         let _ = writeln!(
@@ -145,6 +146,55 @@ fn engines(s: &mut String, r: &Report) {
         for u in &e.unmodelled {
             let _ = writeln!(s, "- {u}");
         }
+    }
+}
+
+/// The netlist's `.meas` measurements side by side per engine (every engine
+/// evaluates the same list, in the netlist's order, names may repeat), with
+/// each engine's difference from the first, absolute and relative.
+fn measures(s: &mut String, r: &Report) {
+    let rows = r.engines.iter().map(|e| e.measures.len()).max().unwrap_or(0);
+    let Some((first, others)) = r.engines.split_first() else { return };
+    if rows == 0 {
+        return;
+    }
+    let _ = writeln!(s, "\n## Measurements (`.meas tran`)\n");
+    let names: Vec<&str> = r.engines.iter().map(|e| e.name.as_str()).collect();
+    let diffs: Vec<String> = others.iter().map(|e| format!("{} − {}", e.name, first.name)).collect();
+    let _ = writeln!(s, "| measurement | {} | {} |", names.join(" | "), diffs.join(" | "));
+    let _ = writeln!(s, "|---|{}", "---|".repeat(names.len() + diffs.len()));
+    for k in 0..rows {
+        let Some(m) = r.engines.iter().find_map(|e| e.measures.get(k)) else { continue };
+        let cells: Vec<String> = r.engines.iter().map(|e| measure_cell(e.measures.get(k))).collect();
+        let deltas: Vec<String> =
+            others.iter().map(|e| difference(first.measures.get(k), e.measures.get(k))).collect();
+        let _ = writeln!(s, "| `{}` | {} | {} |", m.name, cells.join(" | "), deltas.join(" | "));
+    }
+    for e in &r.engines {
+        for (m, note) in e.measures.iter().filter_map(|m| m.note.as_ref().map(|n| (m, n))) {
+            let _ = writeln!(s, "\n- `{}` on `{}`: {note}", m.name, e.name);
+        }
+    }
+}
+
+/// A measurement's value with its unit, or why it failed.
+fn measure_cell(m: Option<&MeasureResult>) -> String {
+    match m {
+        Some(MeasureResult { value: Some(v), unit, .. }) => si(*v, unit),
+        Some(MeasureResult { error: Some(e), .. }) => format!("failed: {e}"),
+        Some(_) => "failed".into(),
+        None => "n/a".into(),
+    }
+}
+
+/// `b - a` with its unit and relative to `|a|`.
+fn difference(a: Option<&MeasureResult>, b: Option<&MeasureResult>) -> String {
+    match (a.and_then(|m| m.value.map(|v| (v, &m.unit))), b.and_then(|m| m.value)) {
+        (Some((a, unit)), Some(b)) if a != 0.0 => {
+            format!("{} ({} relative)", si(b - a, unit), num((b - a) / a.abs()))
+        }
+        (Some((a, unit)), Some(b)) => si(b - a, unit),
+        _ => "n/a".into(),
     }
 }
 

@@ -5,13 +5,24 @@ use std::collections::HashMap;
 
 use atscale_circuit::expr::{CompiledExpr, Input};
 use atscale_circuit::{
-    Element, ElementKind, FlatCircuit, ModelKind, Relaxation, ResistiveLaw, TranTiming, Waveform, GROUND,
+    Element, ElementKind, FlatCircuit, ModelKind, MosInstance, Relaxation, ResistiveLaw, TranTiming,
+    Waveform, GROUND,
 };
 
-use super::devices::{Behav, Dev, Diode, MemDev, Mosfet, NlLaw, Relax};
-use super::{lc, unsupported, Mna, UnknownKind, NONE, VT_NOMINAL};
+use super::devices::{
+    series_conductances, Behav, Bjt, Dev, Dio, Diode, GummelPoon, MemDev, Mos1, Mosfet, NlLaw, Relax,
+};
+use super::{lc, unsupported, Mna, UnknownKind, NONE};
 use crate::error::Result;
 use crate::linalg::Pattern;
+
+use super::devices::Switch;
+use super::GMIN;
+use atscale_circuit::SwitchControl;
+
+/// A bipolar transistor's series resistances (model parameter) and the
+/// suffixes of the internal nodes they make: collector, base, emitter.
+const BJT_INTERNAL: [[&str; 2]; 3] = [["rc", "collector"], ["rb", "base"], ["re", "emitter"]];
 
 /// The unknowns of a circuit and the devices built so far.
 pub(super) struct Builder {
@@ -24,7 +35,7 @@ pub(super) struct Builder {
     state_map: HashMap<String, (usize, usize)>,
     state_x0: Vec<(usize, f64)>,
     devices: Vec<Dev>,
-    cap_ics: Vec<(usize, usize, f64)>,
+    cap_ics: Vec<(usize, usize, f64, f64)>,
     branch_ics: Vec<(usize, f64)>,
 }
 
@@ -59,6 +70,8 @@ impl Builder {
                 }
             }
         }
+        b.bjt_internal_nodes(circuit);
+        b.mosfet_internal_nodes(circuit);
         for e in &circuit.elements {
             if e.kind.has_branch_current() {
                 let i = b.push(format!("i({})", e.name), UnknownKind::Current);
@@ -153,7 +166,7 @@ impl Builder {
             }
             ElementKind::Capacitor { p, n, c_farad, ic_volt } => {
                 if let Some(v) = ic_volt {
-                    self.cap_ics.push((self.node(p), self.node(n), *v));
+                    self.cap_ics.push((self.node(p), self.node(n), *v, *c_farad));
                 }
                 Dev::Capacitor { a: self.node(p), b: self.node(n), c: *c_farad, s: [NONE; 4] }
             }
@@ -171,7 +184,7 @@ impl Builder {
                     a: self.node(p),
                     b: self.node(n),
                     k,
-                    wave: Box::new(waveform.clone()),
+                    wave: Box::new(waveform.clone().reseeded(name)),
                     s: [NONE; 4],
                 }
             }
@@ -179,7 +192,11 @@ impl Builder {
                 match waveform {
                     // Constant sources (the bias of every neuron cell) skip the waveform.
                     Waveform::Dc { value } => Dev::IDc { a: self.node(p), b: self.node(n), i: *value },
-                    w => Dev::ISource { a: self.node(p), b: self.node(n), wave: Box::new(w.clone()) },
+                    w => Dev::ISource {
+                        a: self.node(p),
+                        b: self.node(n),
+                        wave: Box::new(w.clone().reseeded(name)),
+                    },
                 }
             }
             ElementKind::BehaviouralCurrent { p, n, expr } => {
@@ -200,19 +217,134 @@ impl Builder {
             }
             ElementKind::Memristive { p, n, states, law } => self.memristive(name, p, n, states, law)?,
             ElementKind::Diode { p, n, model, area } => self.diode(circuit, name, (p, n), model, *area)?,
-            ElementKind::Mosfet { d, g, s, b, model, w_m, l_m } => {
-                self.mosfet(circuit, name, [d, g, s, b], model, (*w_m, *l_m))?
+            ElementKind::Mosfet { d, g, s, b, model, w_m, l_m, instance } => {
+                self.mosfet(circuit, name, [d, g, s, b], model, (*w_m, *l_m), instance)?
             }
-            ElementKind::Bjt { .. } | ElementKind::Switch { .. } | ElementKind::Coupling { .. } => {
-                return Err(unsupported(
-                    name,
-                    format!(
-                        "{}s are not simulated natively yet; run it with --engine ngspice",
-                        e.kind.class_name()
-                    ),
-                ))
+            ElementKind::Bjt { c, b, e: emitter, sub, model, area, m, .. } => {
+                self.bjt(circuit, name, [c, b, emitter], sub.as_deref(), model, (*area, *m))?
             }
+            ElementKind::Switch { p, n, control, model, on } => {
+                self.switch(circuit, name, (p, n), control, model, *on)?
+            }
+            ElementKind::Coupling { l1, l2, k } => self.coupling(circuit, name, (l1, l2), *k)?,
         })
+    }
+
+    /// A switch (`S` or `W`): its control (two nodes, or the branch current
+    /// of a source or inductor) and its model's threshold, hysteresis and
+    /// resistances, with ngspice's defaults (ROFF is 1/gmin).
+    fn switch(
+        &self,
+        circuit: &FlatCircuit,
+        name: &str,
+        (p, n): (&str, &str),
+        control: &SwitchControl,
+        model: &str,
+        on: Option<bool>,
+    ) -> Result<Dev> {
+        let Some(ModelKind::Sw(sp) | ModelKind::Csw(sp)) = circuit.model(model).map(|m| &m.kind) else {
+            return Err(unsupported(name, format!("no switch model {model:?}")));
+        };
+        let (cp, cn, current) = match control {
+            SwitchControl::Voltage { cp, cn } => (self.node(cp), self.node(cn), false),
+            SwitchControl::Current { source } => match self.branch_map.get(&lc(source)) {
+                Some(&k) => (k, NONE, true),
+                None => {
+                    return Err(unsupported(name, format!("`{source}` has no branch current to control it")))
+                }
+            },
+        };
+        let threshold = (sp.threshold.unwrap_or(0.0), sp.hysteresis.unwrap_or(0.0));
+        let resistances = (sp.ron.unwrap_or(1.0), sp.roff.unwrap_or(1.0 / GMIN));
+        let ends = (self.node(p), self.node(n));
+        let sw = Switch::new(ends, (cp, cn), current, threshold, resistances, on == Some(true));
+        Ok(Dev::Switch(Box::new(sw)))
+    }
+
+    /// A mutual inductance `k √(L1 L2)` between two inductors' branches.
+    fn coupling(&self, circuit: &FlatCircuit, name: &str, (l1, l2): (&str, &str), k: f64) -> Result<Dev> {
+        let inductor = |l: &str| -> Result<(usize, f64)> {
+            let henry = circuit.elements.iter().find_map(|e| match &e.kind {
+                ElementKind::Inductor { l_henry, .. } if e.name.eq_ignore_ascii_case(l) => Some(*l_henry),
+                _ => None,
+            });
+            match (self.branch_map.get(&lc(l)), henry) {
+                (Some(&branch), Some(henry)) => Ok((branch, henry)),
+                _ => Err(unsupported(name, format!("`{l}` is not an inductor of the circuit"))),
+            }
+        };
+        let (k1, la) = inductor(l1)?;
+        let (k2, lb) = inductor(l2)?;
+        Ok(Dev::Coupling { k1, k2, m: k * (la * lb).sqrt(), s: [NONE; 2] })
+    }
+
+    /// The internal nodes of bipolar transistors with series resistances
+    /// (named as ngspice names them: `Q1#collector`, `Q1#base`, `Q1#emitter`).
+    fn bjt_internal_nodes(&mut self, circuit: &FlatCircuit) {
+        for e in &circuit.elements {
+            if let ElementKind::Bjt { model, .. } = &e.kind {
+                if let Some(ModelKind::Npn(p) | ModelKind::Pnp(p)) = circuit.model(model).map(|m| &m.kind) {
+                    for [key, suffix] in BJT_INTERNAL {
+                        if p.get(key, 0.0) != 0.0 {
+                            self.node_of(&format!("{}#{suffix}", e.name));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A bipolar transistor: RC and RE as resistors from its collector and
+    /// emitter to its internal nodes, the Gummel-Poon device between those,
+    /// the base (with RB inside the device) and the substrate (default ground).
+    fn bjt(
+        &mut self,
+        circuit: &FlatCircuit,
+        name: &str,
+        [c, b, e]: [&str; 3],
+        sub: Option<&str>,
+        model: &str,
+        (area, m): (Option<f64>, Option<f64>),
+    ) -> Result<Dev> {
+        let (pnp, p) = match circuit.model(model).map(|m| &m.kind) {
+            Some(ModelKind::Npn(p)) => (false, p),
+            Some(ModelKind::Pnp(p)) => (true, p),
+            _ => return Err(unsupported(name, format!("no bipolar transistor model {model:?}"))),
+        };
+        if p.level != 1 {
+            return Err(unsupported(
+                name,
+                format!(
+                    "bipolar transistor level {} (only level 1, Gummel-Poon, is simulated natively; run it \
+                     with --engine ngspice)",
+                    p.level
+                ),
+            ));
+        }
+        let (area, m) = (area.unwrap_or(1.0), m.unwrap_or(1.0));
+        if !(m.is_finite() && m > 0.0) {
+            return Err(unsupported(name, format!("multiplier M = {m} (must be positive)")));
+        }
+        let gp = GummelPoon::new(p, pnp, area)
+            .map_err(|why| unsupported(name, format!("model `{model}`: {why}")))?;
+        let mut inner = |ext: &str, [key, suffix]: [&str; 2], resistor: bool| -> usize {
+            let ext = self.node(ext);
+            let r = p.get(key, 0.0);
+            if r == 0.0 {
+                return ext;
+            }
+            let i = self.node(&format!("{name}#{suffix}"));
+            if resistor {
+                self.devices.push(Dev::Resistor { a: ext, b: i, g: m * area / r, s: [NONE; 4] });
+            }
+            i
+        };
+        let ci = inner(c, BJT_INTERNAL[0], true);
+        let bi = inner(b, BJT_INTERNAL[1], false);
+        let ei = inner(e, BJT_INTERNAL[2], true);
+        let s = sub.map_or(NONE, |s| self.node(s));
+        let terminals = [self.node(c), self.node(b), self.node(e)];
+        Ok(Dev::Bjt(Box::new(Bjt::new([self.node(b), bi, ci, ei, s], terminals, pnp, m, gp))))
     }
 
     fn memristive(
@@ -262,9 +394,7 @@ impl Builder {
         let Some(ModelKind::Diode(dp)) = circuit.model(model).map(|m| &m.kind) else {
             return Err(unsupported(name, format!("no diode model {model:?}")));
         };
-        let area = area.unwrap_or(1.0);
-        let isat = dp.is_amp() * area;
-        let nvt = dp.emission() * VT_NOMINAL;
+        let area = area.unwrap_or_else(|| dp.get("area", 1.0));
         let a = self.node(p);
         let b = self.node(n);
         let ja = match self.internal.get(&lc(name)) {
@@ -275,71 +405,65 @@ impl Builder {
             }
             None => a,
         };
-        Ok(Dev::Diode(Box::new(Diode {
-            a: ja,
-            b,
-            isat,
-            nvt,
-            vcrit: nvt * (nvt / (std::f64::consts::SQRT_2 * isat)).ln(),
-            cjo: dp.cjo.unwrap_or(0.0) * area,
-            vj: dp.vj.unwrap_or(1.0),
-            m: dp.m.unwrap_or(0.5),
-            tt: dp.tt.unwrap_or(0.0),
-            vold: 0.0,
-            s: [NONE; 4],
-        })))
+        Ok(Dev::Diode(Box::new(Diode { a: ja, b, p: Dio::new(dp, Some(area)), vold: 0.0, s: [NONE; 4] })))
     }
 
+    /// The internal drain and source nodes of MOSFETs with series
+    /// resistances (named as ngspice names them: `M1#drain`, `M1#source`).
+    fn mosfet_internal_nodes(&mut self, circuit: &FlatCircuit) {
+        for e in &circuit.elements {
+            if let ElementKind::Mosfet { model, instance, .. } = &e.kind {
+                if let Some(ModelKind::Nmos(p) | ModelKind::Pmos(p)) = circuit.model(model).map(|m| &m.kind) {
+                    let (gd, gs) = series_conductances(p, instance);
+                    for (g, suffix) in [(gd, "drain"), (gs, "source")] {
+                        if g != 0.0 {
+                            self.node_of(&format!("{}#{suffix}", e.name));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A level-1, -2 or -3 MOSFET: RD and RS as resistors from its drain and
+    /// source to its internal nodes, the device between those.
     fn mosfet(
-        &self,
+        &mut self,
         circuit: &FlatCircuit,
         name: &str,
         [d, g, s, b]: [&str; 4],
         model: &str,
         (w_m, l_m): (f64, f64),
+        instance: &MosInstance<f64>,
     ) -> Result<Dev> {
         let (sign, mp) = match circuit.model(model).map(|m| &m.kind) {
             Some(ModelKind::Nmos(mp)) => (1.0, mp),
             Some(ModelKind::Pmos(mp)) => (-1.0, mp),
             _ => return Err(unsupported(name, format!("no MOSFET model {model:?}"))),
         };
-        // Bulk junctions as ngspice's MOS1 without areas: `IS` (default 1e-14 A).
-        let isat = mp.extra.get("is").copied().unwrap_or(1e-14);
-        if !(isat.is_finite() && isat > 0.0) {
-            return Err(unsupported(name, format!("junction saturation current IS = {isat} A")));
-        }
-        if mp.level != 1 {
+        if !(1..=3).contains(&mp.level) {
             return Err(unsupported(
                 name,
                 format!(
-                    "MOSFET level {} (only level 1 is simulated natively; run it with --engine ngspice)",
+                    "MOSFET level {} (levels 1, 2 and 3 are simulated natively; run it with --engine ngspice)",
                     mp.level
                 ),
             ));
         }
-        Ok(Dev::Mosfet(Box::new(Mosfet {
-            d: self.node(d),
-            g: self.node(g),
-            s: self.node(s),
-            b: self.node(b),
-            sign,
-            beta: mp.kp() * w_m / l_m,
-            vto: sign * mp.vto_volt(),
-            lambda: mp.lambda(),
-            gamma: mp.gamma(),
-            phi: mp.phi(),
-            vgs_old: 0.0,
-            vds_old: 0.0,
-            isat,
-            vcrit: VT_NOMINAL * (VT_NOMINAL / (std::f64::consts::SQRT_2 * isat)).ln(),
-            vbs_old: 0.0,
-            vbd_old: 0.0,
-            g_jac: 0.0,
-            slots: [[NONE; 4]; 2],
-            slots_rev: [[NONE; 4]; 2],
-            slots_bs: [NONE; 4],
-            slots_bd: [NONE; 4],
-        })))
+        let p = Mos1::new(mp, sign, (w_m, l_m), instance)
+            .map_err(|why| unsupported(name, format!("model `{model}`: {why}")))?;
+        let mut inner = |ext: &str, g: f64, suffix: &str| -> usize {
+            let ext = self.node(ext);
+            if g == 0.0 {
+                return ext;
+            }
+            let i = self.node(&format!("{name}#{suffix}"));
+            self.devices.push(Dev::Resistor { a: ext, b: i, g, s: [NONE; 4] });
+            i
+        };
+        let di = inner(d, p.g_drain, "drain");
+        let si = inner(s, p.g_source, "source");
+        Ok(Dev::Mosfet(Box::new(Mosfet::new([di, self.node(g), si, self.node(b)], sign, p))))
     }
 
     /// The formulation: the pattern of every device's pairs plus the
@@ -372,16 +496,22 @@ impl Builder {
             d.mark_differential(&mut differential);
         }
         let devices = self.devices;
-        let limited =
-            (0..devices.len()).filter(|&i| matches!(devices[i], Dev::Diode(_) | Dev::Mosfet(_))).collect();
+        let limited = (0..devices.len())
+            .filter(|&i| matches!(devices[i], Dev::Diode(_) | Dev::Mosfet(_) | Dev::Bjt(_)))
+            .collect();
         let storage = (0..devices.len())
             .filter(|&i| {
                 matches!(devices[i], Dev::Capacitor { .. } | Dev::Inductor { .. } | Dev::Memristive(_))
-                    || matches!(&devices[i], Dev::Diode(d) if d.cjo > 0.0 || d.tt > 0.0)
+                    || matches!(devices[i], Dev::Coupling { .. })
+                    || matches!(&devices[i], Dev::Diode(d) if d.p.has_charge())
+                    || matches!(&devices[i], Dev::Mosfet(m) if m.has_charge())
+                    || matches!(&devices[i], Dev::Bjt(q) if q.has_charge())
             })
             .collect();
+        let switches = (0..devices.len()).filter(|&i| matches!(devices[i], Dev::Switch(_))).collect();
         Mna {
             n,
+            switches,
             names: self.names,
             limited,
             storage,

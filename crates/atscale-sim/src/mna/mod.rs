@@ -5,7 +5,8 @@
 //! (A), and the internal states of memristive elements (their own units).
 //! Row `i` of `f` is the sum of currents leaving node `i` (KCL), the branch
 //! equation of branch `i`, or `-dx/dt` of state `i`; row `i` of `q` is the
-//! charge on node `i`, the flux `L i` of an inductor branch, or the state
+//! charge on node `i`, the flux `L i` of an inductor branch (plus `M i'`
+//! for every inductor `i'` coupled to it by a `K` card), or the state
 //! itself.
 //!
 //! The Jacobian `df/dy + cj dq/dy` is assembled into a sparsity pattern
@@ -18,11 +19,23 @@ use atscale_circuit::{FlatCircuit, TranTiming};
 use crate::error::{Error, Result};
 use crate::linalg::Pattern;
 
+/// Breakpoints this close to the current time, relative to the stop time,
+/// count as reached.
+const MIN_BREAK: f64 = 1e-12;
+
 /// Sentinel index for ground (and for "no slot").
 pub(crate) const NONE: usize = usize::MAX;
 
-/// Thermal voltage kT/q at SPICE's nominal 27 °C, V.
-pub(crate) const VT_NOMINAL: f64 = 1.380_649e-23 * 300.15 / 1.602_176_634e-19;
+/// Boltzmann's constant as ngspice 39 has it (`CONSTboltz`, CODATA 2014), J/K.
+pub(crate) const BOLTZMANN: f64 = 1.380_648_52e-23;
+/// The elementary charge as ngspice 39 has it (`CHARGE`, CODATA 2014), C.
+pub(crate) const CHARGE: f64 = 1.602_176_620_8e-19;
+/// SPICE's nominal temperature 27 °C, K (`REFTEMP`).
+pub(crate) const T_NOMINAL: f64 = 300.15;
+/// Thermal voltage kT/q at SPICE's nominal 27 °C with ngspice's constants
+/// (the 2019 SI values differ by 3.5e-7 relative, which shifts a junction
+/// current by about 1e-5), V.
+pub(crate) const VT_NOMINAL: f64 = BOLTZMANN * T_NOMINAL / CHARGE;
 
 /// Conductance SPICE puts across every junction, S.
 pub(crate) const GMIN: f64 = 1e-12;
@@ -41,7 +54,7 @@ pub enum UnknownKind {
 mod build;
 mod devices;
 
-use devices::{add, get, Dev};
+use devices::{add, get, Crossing, Dev};
 
 /// Inputs of one evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +80,8 @@ pub(crate) struct EvalOut {
     pub q: Vec<f64>,
     /// Jacobian slot values `df/dy + cj dq/dy`.
     pub jac: Vec<f64>,
-    /// Whether a junction limiter changed a voltage in this evaluation.
+    /// Whether a junction limiter changed a voltage in this evaluation, or a
+    /// device is not converged by its own test (ngspice's `noncon`: a BJT).
     pub limited: bool,
     /// Whether a device's small-signal conductance moved so far from the
     /// one in the last Jacobian that a chord step cannot be trusted.
@@ -100,9 +114,12 @@ pub struct Mna {
     limited: Vec<usize>,
     /// Indices of the devices with charges or fluxes.
     storage: Vec<usize>,
+    /// Indices of the switches.
+    switches: Vec<usize>,
     /// Initial values for `uic`: capacitor voltages `(p, n, volts)`,
     /// inductor currents and states.
-    pub(crate) cap_ics: Vec<(usize, usize, f64)>,
+    /// and capacitance `(p, n, volts, farads)`, inductor currents and states.
+    pub(crate) cap_ics: Vec<(usize, usize, f64, f64)>,
     pub(crate) branch_ics: Vec<(usize, f64)>,
     pub(crate) state_x0: Vec<(usize, f64)>,
     /// Analysis timing used by waveform defaults.
@@ -156,14 +173,20 @@ impl Mna {
     }
 
     /// The breakpoint of any source strictly after `t`, if any.
+    ///
+    /// Breakpoints closer to `t` than [`MIN_BREAK`] of the stop time count
+    /// as reached (as ngspice's minimum break): two sources whose corners
+    /// differ by a rounding error (`5 * 1u` and `5u`) would otherwise ask
+    /// for a step of one ulp.
     pub(crate) fn next_breakpoint(&self, t: f64) -> Option<f64> {
         let mut best: Option<f64> = None;
+        let after = t + MIN_BREAK * self.timing.tstop.abs().max(t.abs());
         for d in &self.devices {
             let w = match d {
                 Dev::VSource { wave, .. } | Dev::ISource { wave, .. } => wave,
                 _ => continue,
             };
-            if let Some(b) = w.next_breakpoint(t, &self.timing) {
+            if let Some(b) = w.next_breakpoint(after, &self.timing) {
                 best = Some(best.map_or(b, |x: f64| x.min(b)));
             }
         }
@@ -174,14 +197,9 @@ impl Mna {
     pub(crate) fn reset_limiters(&mut self, y: &[f64]) {
         for &k in &self.limited {
             match &mut self.devices[k] {
-                Dev::Diode(dd) => dd.vold = get(y, dd.a) - get(y, dd.b),
-                Dev::Mosfet(m) => {
-                    let (vgs, vds, vbs) = m.terminal(y);
-                    m.vgs_old = vgs;
-                    m.vds_old = vds;
-                    m.vbs_old = vbs;
-                    m.vbd_old = vbs - vds;
-                }
+                Dev::Diode(dd) => dd.reset_limiter(y),
+                Dev::Bjt(q) => q.reset_limiter(y),
+                Dev::Mosfet(m) => m.reset_limiter(y),
                 _ => {}
             }
         }
@@ -202,6 +220,122 @@ impl Mna {
         }
     }
 
+    /// Whether each unknown is the branch current of a voltage source
+    /// (independent or behavioural) with a charged node at either end: such
+    /// a current carries that node's `dq/dt`, so it has no local error of
+    /// its own (SPICE tests the error of charges only), and near a corner it
+    /// jumps.
+    pub(crate) fn charging_currents(&self) -> Vec<bool> {
+        let mut out = vec![false; self.n];
+        let charged = |i: usize| i != NONE && self.differential[i];
+        for d in &self.devices {
+            if let Dev::VSource { a, b, k, .. } | Dev::BVoltage { a, b, k, .. } = d {
+                if *k != NONE && (charged(*a) || charged(*b)) {
+                    out[*k] = true;
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether each unknown is a node voltage a voltage source (independent
+    /// or behavioural) sets, at either end of the source.
+    pub(crate) fn source_nodes(&self) -> Vec<bool> {
+        let mut out = vec![false; self.n];
+        for d in &self.devices {
+            if let Dev::VSource { a, b, .. } | Dev::BVoltage { a, b, .. } = d {
+                for i in [*a, *b] {
+                    if i != NONE {
+                        out[i] = true;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Starts a transient at `y`: devices whose charges depend on the path
+    /// (Meyer's gate capacitances) take `y` as their first accepted point.
+    pub(crate) fn start(&mut self, y: &[f64]) {
+        for &k in &self.storage {
+            if let Dev::Mosfet(m) = &mut self.devices[k] {
+                m.start(y);
+            }
+        }
+    }
+
+    /// Takes `y` as the newly accepted time point (called once per accepted
+    /// step, after the step's final [`Mna::charges`]).
+    pub(crate) fn accept(&mut self, y: &[f64]) {
+        for &k in &self.storage {
+            if let Dev::Mosfet(m) = &mut self.devices[k] {
+                m.accept(y);
+            }
+        }
+    }
+
+    /// Calls `f` on every switch.
+    fn each_switch(&mut self, mut f: impl FnMut(&mut devices::Switch)) {
+        for &i in &self.switches {
+            if let Dev::Switch(w) = &mut self.devices[i] {
+                f(w);
+            }
+        }
+    }
+
+    /// Starts an operating-point solve: every switch takes its instance
+    /// flag (`ON` closed, otherwise open) until the solve first converges.
+    pub(crate) fn switches_dc_start(&mut self) {
+        self.each_switch(|w| w.dc_start());
+    }
+
+    /// `uic` with the initial node voltages `ics` (unknown, value): every
+    /// switch keeps its instance flag's state until the transient starts,
+    /// labelled by its control where only those voltages are set (as
+    /// ngspice's first load sees them).
+    pub(crate) fn switches_uic(&mut self, ics: &[(usize, f64)]) {
+        let mut y = vec![0.0; self.n];
+        for &(i, v) in ics {
+            y[i] = v;
+        }
+        self.each_switch(|w| w.uic(&y));
+    }
+
+    /// The operating point converged at `y` with the switches' flags: the
+    /// switches follow their rules from now on. Whether a conductance
+    /// changed (then the solve must go on).
+    pub(crate) fn switches_dc_release(&mut self, y: &[f64]) -> bool {
+        let mut changed = false;
+        self.each_switch(|w| changed |= w.dc_release(y));
+        changed
+    }
+
+    /// Starts a transient at `y`: the switches' states as the operating
+    /// point (or the flags, without one) left them meet their rules once.
+    pub(crate) fn start_switches(&mut self, y: &[f64]) {
+        self.each_switch(|w| w.start_transient(y));
+    }
+
+    /// The threshold crossings that would change a switch's conductance if
+    /// a step ended at `y`, with the control's unknowns `(plus, minus)`.
+    pub(crate) fn switch_crossings<'a>(
+        &'a self,
+        y: &'a [f64],
+    ) -> impl Iterator<Item = (usize, usize, Crossing)> + 'a {
+        self.switches.iter().filter_map(move |&i| match &self.devices[i] {
+            Dev::Switch(w) => w.pending(y).map(|x| (w.cp, w.cn, x)),
+            _ => None,
+        })
+    }
+
+    /// Takes `y` as an accepted time point for the switches; whether a
+    /// conductance changed (a corner of the solution).
+    pub(crate) fn commit_switches(&mut self, y: &[f64]) -> bool {
+        let mut changed = false;
+        self.each_switch(|w| changed |= w.commit(y));
+        changed
+    }
+
     /// Recomputes only the charges `q(y)` (cheap: storage elements only).
     pub(crate) fn charges(&mut self, y: &[f64], q: &mut [f64]) {
         q.iter_mut().for_each(|v| *v = 0.0);
@@ -213,27 +347,18 @@ impl Mna {
                     add(q, *b, -qv);
                 }
                 Dev::Inductor { k, l, .. } => q[*k] += *l * y[*k],
+                Dev::Coupling { k1, k2, m, .. } => {
+                    q[*k1] += *m * y[*k2];
+                    q[*k2] += *m * y[*k1];
+                }
                 Dev::Memristive(m) => {
                     for j in 0..m.relax.len() {
                         q[m.x0 + j] += y[m.x0 + j];
                     }
                 }
-                Dev::Diode(dd) if dd.cjo > 0.0 || dd.tt > 0.0 => {
-                    let ctx = EvalCtx { t: 0.0, src_scale: 1.0, cj: 0.0, jac: false, limit: false };
-                    let mut tmp = EvalOut {
-                        f: vec![0.0; q.len()],
-                        q: vec![0.0; q.len()],
-                        jac: Vec::new(),
-                        limited: false,
-                        stale: false,
-                    };
-                    let saved = dd.vold;
-                    dd.eval(y, ctx, &mut tmp);
-                    dd.vold = saved;
-                    for (qi, ti) in q.iter_mut().zip(&tmp.q) {
-                        *qi += ti;
-                    }
-                }
+                Dev::Bjt(bjt) => bjt.charges(y, q),
+                Dev::Diode(dd) => dd.charges(y, q),
+                Dev::Mosfet(m) => m.charges(y, q),
                 _ => {}
             }
         }
@@ -265,15 +390,14 @@ impl Mna {
     /// Initial state for `uic`: capacitor voltages, inductor currents and
     /// memristive states from the circuit, then `node_ics` (unknown, value).
     pub(crate) fn uic_state(&self, node_ics: &[(usize, f64)]) -> Vec<f64> {
-        let mut y = vec![0.0; self.n];
+        let mut y = self.uic_start(node_ics);
         let mut known = vec![false; self.n];
-        for &(i, v) in node_ics {
-            y[i] = v;
+        for &(i, _) in node_ics {
             known[i] = true;
         }
         // Propagate capacitor initial voltages along capacitors to ground first.
         for _ in 0..3 {
-            for &(p, n, v) in &self.cap_ics {
+            for &(p, n, v, _) in &self.cap_ics {
                 let kp = p == NONE || known[p];
                 let kn = n == NONE || known[n];
                 if !kp && kn {
@@ -285,6 +409,18 @@ impl Mna {
                 }
             }
         }
+        self.start_bjt_internal_nodes(&mut y, (0..self.n).filter(|&i| known[i]));
+        y
+    }
+
+    /// The state ngspice starts a `uic` run from: `node_ics` (unknown,
+    /// value), 0 V on every other node, inductor currents and memristive
+    /// states from the circuit.
+    pub(crate) fn uic_start(&self, node_ics: &[(usize, f64)]) -> Vec<f64> {
+        let mut y = vec![0.0; self.n];
+        for &(i, v) in node_ics {
+            y[i] = v;
+        }
         for &(k, i) in &self.branch_ics {
             if k != NONE {
                 y[k] = i;
@@ -293,7 +429,42 @@ impl Mna {
         for &(k, x) in &self.state_x0 {
             y[k] = x;
         }
+        self.start_bjt_internal_nodes(&mut y, node_ics.iter().map(|&(i, _)| i));
         y
+    }
+
+    /// Starts the internal nodes of bipolar transistors at their terminals'
+    /// voltages in `y`, except the unknowns `known`.
+    fn start_bjt_internal_nodes(&self, y: &mut [f64], known: impl Iterator<Item = usize>) {
+        let mut is_known = vec![false; self.n];
+        known.for_each(|i| is_known[i] = true);
+        for d in &self.devices {
+            if let Dev::Bjt(q) = d {
+                q.start_internal_nodes(y, &is_known);
+            }
+        }
+    }
+
+    /// The charges ngspice starts a `uic` run with, into `q`: every device's
+    /// at [`Mna::uic_start`] of `node_ics`, a capacitor with an initial
+    /// voltage at that voltage (unless a node of it has an initial voltage
+    /// of its own, which atscale lets win, as its `.ic` always has). Where
+    /// they differ from the charges of the native starting point (a node a
+    /// source sets, a node shared by capacitors with and without initial
+    /// voltages), the first step moves the charge, as ngspice's does.
+    pub(crate) fn uic_charges(&mut self, node_ics: &[(usize, f64)], q: &mut [f64]) {
+        let y_start = self.uic_start(node_ics);
+        self.start(&y_start);
+        self.charges(&y_start, q);
+        let set = |i: usize| node_ics.iter().any(|&(k, _)| k == i);
+        for &(p, n, v, c) in &self.cap_ics {
+            if set(p) || set(n) {
+                continue;
+            }
+            let dq = c * (v - (get(&y_start, p) - get(&y_start, n)));
+            add(q, p, dq);
+            add(q, n, -dq);
+        }
     }
 
     /// The block of every unknown when the circuit decomposes into blocks

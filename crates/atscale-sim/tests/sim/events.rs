@@ -147,8 +147,10 @@ fn one_nanosecond_pulse_in_one_second_run_is_seen() {
         .run()
         .unwrap();
     let peak = res.trace("in").unwrap().iter().copied().fold(0.0, f64::max);
-    // Measured 2.2e-16 (one ulp below 1 V); 1e-15 is a 4.5x margin.
-    assert!((peak - 1.0).abs() < 1e-15, "input peak {peak}");
+    // The source's node comes out of a Newton solve: measured 2.9e-15 V
+    // (13 ulp) since charges are error-tested with CHGTOL as a floor (issue
+    // 15); 3e-14 V is a 10x margin.
+    assert!((peak - 1.0).abs() < 3e-14, "input peak {peak}");
     let ev = res.event_times("in");
     assert_eq!(ev.len(), 2, "{ev:?}");
     // Measured exactly 0: the crossings are on the pulse's linear edges and

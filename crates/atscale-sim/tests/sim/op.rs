@@ -56,8 +56,9 @@ fn diode_chain_from_a_stiff_source() {
     // KCL: the current through R1 equals the diode current.
     let i = 100.0 - vd0;
     let per = vd0 / 10.0;
-    // IS = 1e-14 A (SPICE default), kT/q at 300.15 K from the SI constants.
-    let vt = 1.380_649e-23 * 300.15 / 1.602_176_634e-19;
+    // IS = 1e-14 A (SPICE default), kT/q at 300.15 K from ngspice's
+    // constants (CODATA 2014, as the native engine has them).
+    let vt = 1.380_648_52e-23 * 300.15 / 1.602_176_620_8e-19;
     let id = 1e-14 * ((per / vt).exp() - 1.0);
     // Measured 1.0e-10 relative; 1e-9 is a 9.7x margin.
     assert!((id - i).abs() / i < 1e-9, "{id} vs {i}");
@@ -101,6 +102,7 @@ fn latch() -> FlatCircuit {
                     model: "nm".into(),
                     w_m: 2e-6,
                     l_m: 1e-6,
+                    instance: Default::default(),
                 },
             ),
             el(
@@ -113,6 +115,7 @@ fn latch() -> FlatCircuit {
                     model: "pm".into(),
                     w_m: 4e-6,
                     l_m: 1e-6,
+                    instance: Default::default(),
                 },
             ),
         ]

@@ -1,6 +1,8 @@
 //! Element cards, one function per family, on a parsed [`Card`].
 
-use atscale_circuit::{Element, ElementKind, Expr, Instance, Param, SwitchControl, Value, GROUND};
+use atscale_circuit::{
+    Element, ElementKind, Expr, Instance, MosInstance, Param, SwitchControl, Value, GROUND,
+};
 
 use super::source::{Logical, Tk, Token};
 use super::{node, scaled, unsupported_element, Item, Parser};
@@ -314,7 +316,8 @@ impl Parser {
         c.el(ElementKind::Diode { p: nn[0].clone(), n: nn[1].clone(), model, area })
     }
 
-    /// M: four nodes, a model, W and L.
+    /// M: four nodes, a model, then `W= L= M= AD= AS= PD= PS= NRD= NRS=`,
+    /// `OFF` and `IC=vds[,vgs[,vbs]]` in any order.
     fn mosfet_card(&mut self, c: &Card<'_, '_>) -> Result<Item> {
         let nn = c.nodes(4)?;
         let model = match c.toks.get(5) {
@@ -330,18 +333,63 @@ impl Parser {
         // ngspice's defaults (DEFW, DEFL): 100 um.
         let mut w = Value::Num(100e-6);
         let mut l = Value::Num(100e-6);
-        for (key, value, at) in self.assignments(c.line, &c.toks[6..], false)? {
-            match key.to_ascii_lowercase().as_str() {
-                "w" => w = value,
-                "l" => l = value,
+        let mut inst = MosInstance::default();
+        const EXPECTED: &str = "W= L= M= AD= AS= PD= PS= NRD= NRS= OFF or IC=";
+        let toks = c.toks;
+        let mut k = 6;
+        while k < toks.len() {
+            let t = &toks[k];
+            if t.is_word("off") {
+                inst.off = true;
+                k += 1;
+                continue;
+            }
+            if t.kind != Tk::Word || toks.get(k + 1).map(|x| x.kind) != Some(Tk::Eq) {
+                return Err(c.line.diag(t.start, format!("unexpected `{}`", t.text), Some(EXPECTED)));
+            }
+            let key = t.text.to_ascii_lowercase();
+            if key == "ic" {
+                // Up to three values separated by commas.
+                k += 2;
+                loop {
+                    inst.ic_volt.push(self.value_at(c.line, toks, k, "initial voltage of IC=")?);
+                    k += 1;
+                    if inst.ic_volt.len() < 3 && toks.get(k).map(|x| x.kind) == Some(Tk::Comma) {
+                        k += 1;
+                    } else {
+                        break;
+                    }
+                }
+                continue;
+            }
+            let slot = match key.as_str() {
+                "w" => {
+                    w = self.value_at(c.line, toks, k + 2, "W")?;
+                    k += 3;
+                    continue;
+                }
+                "l" => {
+                    l = self.value_at(c.line, toks, k + 2, "L")?;
+                    k += 3;
+                    continue;
+                }
+                "m" => &mut inst.m,
+                "ad" => &mut inst.ad_m2,
+                "as" => &mut inst.as_m2,
+                "pd" => &mut inst.pd_m,
+                "ps" => &mut inst.ps_m,
+                "nrd" => &mut inst.nrd,
+                "nrs" => &mut inst.nrs,
                 _ => {
                     return Err(c.line.diag(
-                        at,
-                        format!("MOSFET instance parameter `{key}` is not supported"),
-                        Some("W= or L="),
+                        t.start,
+                        format!("MOSFET instance parameter `{}` is not supported", t.text),
+                        Some(EXPECTED),
                     ))
                 }
-            }
+            };
+            *slot = Some(self.value_at(c.line, toks, k + 2, t.text)?);
+            k += 3;
         }
         c.el(ElementKind::Mosfet {
             d: nn[0].clone(),
@@ -351,6 +399,7 @@ impl Parser {
             model,
             w_m: w,
             l_m: l,
+            instance: inst,
         })
     }
 
@@ -374,18 +423,25 @@ impl Parser {
             }
         };
         let mut area: Option<Value> = None;
-        let mut mult: Option<Value> = None;
+        let mut m: Option<Value> = None;
+        let mut off = false;
+        let mut ic_volt = Vec::new();
         while k < c.toks.len() {
             let t = &c.toks[k];
             let assigned = c.toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq);
             if assigned && (t.is_word("area") || t.is_word("m")) {
                 let v = self.value_at(c.line, c.toks, k + 2, t.text)?;
                 if t.is_word("m") {
-                    mult = Some(v);
+                    m = Some(v);
                 } else {
                     area = Some(v);
                 }
                 k += 3;
+            } else if assigned && t.is_word("ic") {
+                k = self.bjt_ic(c, k + 2, &mut ic_volt)?;
+            } else if !assigned && t.is_word("off") {
+                off = true;
+                k += 1;
             } else if area.is_none() && !assigned && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
                 area = Some(self.value(c.line, t)?);
                 k += 1;
@@ -393,19 +449,33 @@ impl Parser {
                 return Err(c.line.diag(
                     t.start,
                     format!("bipolar transistor option `{}` is not supported", t.text),
-                    Some("an area, AREA= or M="),
+                    Some("an area, AREA=, M=, OFF or IC=vbe,vce"),
                 ));
             }
         }
-        let area = match (area, mult) {
-            (a, None) => a,
-            (None, Some(m)) => Some(m),
-            (Some(a), Some(m)) => Some(match (a, m) {
-                (Value::Num(a), Value::Num(m)) => Value::Num(a * m),
-                (a, m) => Value::from(scaled(m, scaled(a, Expr::Num(1.0)))),
-            }),
-        };
-        c.el(ElementKind::Bjt { c: nn[0].clone(), b: nn[1].clone(), e: nn[2].clone(), sub, model, area })
+        let [c_node, b, e] = [0, 1, 2].map(|i| nn[i].clone());
+        c.el(ElementKind::Bjt { c: c_node, b, e, sub, model, area, m, off, ic_volt })
+    }
+
+    /// The values of a bipolar transistor's `IC=vbe[,vce]` from token `k`
+    /// into `out`; the index of the token after them.
+    fn bjt_ic(&self, c: &Card<'_, '_>, mut k: usize, out: &mut Vec<Value>) -> Result<usize> {
+        loop {
+            if out.len() == 2 {
+                let at = c.toks.get(k - 1).map_or(c.line.text.len(), |t| t.start);
+                return Err(c.line.diag(
+                    at,
+                    "a bipolar transistor's IC= has at most two values",
+                    Some("IC=vbe,vce"),
+                ));
+            }
+            out.push(self.value_at(c.line, c.toks, k, "initial voltage")?);
+            k += 1;
+            if c.toks.get(k).map(|t| t.kind) != Some(Tk::Comma) {
+                return Ok(k);
+            }
+            k += 1;
+        }
     }
 
     /// S (`n+ n- nc+ nc- model`) or W (`n+ n- vname model`), then `ON`/`OFF`.
@@ -460,7 +530,9 @@ impl Parser {
         let mut names = Vec::new();
         for k in 1..=2 {
             match c.toks.get(k) {
-                Some(t) if t.kind == Tk::Word => names.push(t.text.to_string()),
+                Some(t) if t.kind == Tk::Word && crate::number::parse_number(t.text).is_err() => {
+                    names.push(t.text.to_string())
+                }
                 t => {
                     return Err(c.line.diag(
                         t.map_or(c.line.text.len(), |t| t.start),

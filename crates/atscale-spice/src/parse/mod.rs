@@ -10,10 +10,11 @@
 //! unit letters ([`crate::number::parse_number`]); `.param` (values as
 //! numbers, `{expr}`, `'expr'` or bare expressions), `.func`,
 //! `.subckt`/`.ends` with `params:`, `.include`, `.lib`/`.endl`, `.model`
-//! (D, NMOS, PMOS), `.ic`, `.options`, `.tran`, `.title`, `.end`, `.control`
-//! blocks (recorded, not run) and output requests (`.save`, `.print`, `.plot`,
-//! `.probe`: recorded). Elements R C L V I B D M X E G F H. `gnd` is ground
-//! `0`, as in ngspice.
+//! (D, NMOS, PMOS, NPN, PNP, SW, CSW), `.ic`, `.nodeset`, `.global`,
+//! `.options`, `.tran`, `.title`, `.end`, `.control` blocks (recorded, not
+//! run), output requests (`.save`, `.print`, `.plot`, `.probe`: recorded)
+//! and `.meas` cards (read by [`measure::read_measures`]). Elements R C L K V
+//! I B D M Q S W X E G F H. `gnd` is ground `0`, as in ngspice.
 //!
 //! How ngspice constructs map onto the circuit model: `E`/`G`/`F`/`H`
 //! become behavioural sources (`gain*V(cp,cn)`, `gain*I(vname)`); a resistor
@@ -23,11 +24,14 @@
 //! subcircuit is global. Lines written by atscale with a `*@atscale`
 //! annotation are read back as the annotated element (see [`crate::write`]).
 //!
-//! Everything else is an error naming the construct (`.ac`, `.meas`, `K`
-//! couplings, `T` lines, other `.model` types, ...), never dropped silently.
+//! Cards that cannot change a transient result (`.ac`, `.op`, `.width`, an
+//! `AC` spec, ...) are set aside with a warning; everything else is an error
+//! naming the construct (`T` lines, other `.model` types, ...), never dropped
+//! silently.
 
 mod elements;
 mod funcs;
+pub mod measure;
 mod models;
 pub(crate) mod source;
 
@@ -35,10 +39,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use atscale_circuit::{
-    Circuit, Element, Expr, Instance, Param, Subckt, Value,
-    Waveform, GROUND,
-};
+use atscale_circuit::{Circuit, Element, Expr, Instance, Param, Subckt, Value, Waveform, GROUND};
 
 use crate::deck::{Deck, DeckLimits};
 use crate::dialect::Ngspice;
@@ -85,7 +86,11 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        match (self.file.as_str(), self.line) {
+            ("", _) => write!(f, "{}", self.message),
+            (file, 0) => write!(f, "{file}: {}", self.message),
+            (file, line) => write!(f, "{file}:{line}: {}", self.message),
+        }
     }
 }
 
@@ -188,10 +193,8 @@ fn unsupported_element(c: char) -> Option<&'static str> {
     })
 }
 
-const UNSUPPORTED_DOTS: &[&str] = &[
-    ".meas", ".measure", ".global", ".temp", ".if", ".elseif", ".else", ".endif", ".option_", ".spinit",
-    ".data", ".step",
-];
+const UNSUPPORTED_DOTS: &[&str] =
+    &[".if", ".elseif", ".else", ".endif", ".option_", ".spinit", ".data", ".step"];
 
 /// Cards that cannot change a transient result, read and set aside with a
 /// warning that says why: other analyses (ngspice runs them besides the
@@ -210,11 +213,6 @@ const SET_ASIDE_DOTS: &[(&str, &str)] = &[
     (".four", "a Fourier analysis printed by ngspice"),
     (".width", "it sets ngspice's print width"),
     (".csparam", "it passes parameters to ngspice's control scripts"),
-    (
-        ".nodeset",
-        "it guides ngspice's operating point; the native engine finds its own, which may differ in a circuit \
-         with several",
-    ),
 ];
 
 impl Parser {
@@ -530,9 +528,14 @@ impl Parser {
             ".ends" => self.ends(line, toks),
             ".endl" => Err(line.diag(0, "`.endl` outside a library section", Some("a card"))),
             ".model" => self.model(line, toks),
-            ".ic" => self.ic(line, toks),
+            ".ic" => self.ic(line, toks, false),
+            ".nodeset" => self.ic(line, toks, true),
+            ".global" => self.global(line, toks),
+            ".temp" => self.temp(line, toks),
             ".options" | ".option" | ".opt" | ".opts" => self.options(line, toks),
             ".tran" => self.tran(line),
+            // Read by [`measure::read_measures`], with the parameters.
+            ".meas" | ".measure" => Ok(()),
             ".save" | ".print" | ".plot" | ".probe" => {
                 self.output_requests.push(line.text.clone());
                 Ok(())
@@ -715,7 +718,7 @@ impl Parser {
             k += 1;
         }
         let mut scope = Scope::default();
-        for (name, value, at) in self.assignments(line, &toks[k..], false)? {
+        for (name, value, at) in self.assignments(line, &toks[k..], true)? {
             scope.params.push(Param { name, value });
             scope.param_lines.push((line.clone(), at));
         }
@@ -749,7 +752,29 @@ impl Parser {
         Ok(())
     }
 
-    fn ic(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+    /// `.global n1 n2 ...`: nodes that are the same in every subcircuit.
+    fn global(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        if toks.len() < 2 {
+            return Err(line.diag(line.text.len(), "`.global` names no node", Some("node names")));
+        }
+        for t in &toks[1..] {
+            if t.kind != Tk::Word {
+                return Err(line.diag(
+                    t.start,
+                    format!("`{}` is not a node name", t.text),
+                    Some("a node name"),
+                ));
+            }
+            let n = node(t);
+            if n != GROUND && !self.circuit.globals.iter().any(|g| g.eq_ignore_ascii_case(&n)) {
+                self.circuit.globals.push(n);
+            }
+        }
+        Ok(())
+    }
+
+    /// `.ic` (or `.nodeset` when `nodeset`) `v(node)=value ...`.
+    fn ic(&mut self, line: &Logical, toks: &[Token<'_>], nodeset: bool) -> Result<()> {
         let mut k = 1;
         while k < toks.len() {
             let ok = toks[k].is_word("v")
@@ -771,7 +796,8 @@ impl Parser {
             if vt.kind != Tk::Word {
                 return Err(line.diag(vt.start, "`.ic` values must be numbers here", Some("a number")));
             }
-            self.analysis.ic.push((n, number(line, vt)?));
+            let list = if nodeset { &mut self.analysis.nodeset } else { &mut self.analysis.ic };
+            list.push((n, number(line, vt)?));
             k += 6;
         }
         Ok(())
@@ -856,6 +882,23 @@ impl Parser {
         Ok(())
     }
 
+    /// `.temp t`: the same as `.options temp=t` in ngspice (the native
+    /// engine then names the temperature it does not model).
+    fn temp(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<()> {
+        match toks {
+            [_, t] if t.kind == Tk::Word => {
+                number(line, t)?;
+                self.analysis.options.other.push(("temp".into(), Some(t.text.to_string())));
+                Ok(())
+            }
+            _ => Err(line.diag(
+                toks.get(1).map_or(line.text.len(), |t| t.start),
+                "`.temp` takes one temperature",
+                Some("a number of degrees Celsius"),
+            )),
+        }
+    }
+
     fn tran(&mut self, line: &Logical) -> Result<()> {
         if self.tran_seen {
             return Err(line.diag(0, "a second `.tran`", Some("one transient analysis per netlist")));
@@ -905,6 +948,7 @@ impl Parser {
     ) -> Result<(Value, Option<(Value, usize)>)> {
         let mut value = None;
         let mut ic = None;
+        let mut mult: Option<Value> = None;
         let mut k = 3;
         while k < toks.len() {
             let t = &toks[k];
@@ -913,6 +957,13 @@ impl Parser {
                 let v = self.value_at(line, toks, k + 2, &format!("value of `{}`", t.text))?;
                 if key == "ic" && letter != 'r' {
                     ic = Some((v, t.start));
+                } else if key == "m" {
+                    mult = Some(v);
+                } else if matches!(key.as_str(), "tc" | "tc1" | "tc2") {
+                    // Temperature coefficients scale the value by
+                    // 1 + tc1 (T - TNOM) + ...: nothing at 27 °C, where both
+                    // engines run unless `.options temp` says otherwise (then
+                    // the native engine names the option it does not use).
                 } else if key.len() == 1 && key.starts_with(letter) && value.is_none() {
                     value = Some(v);
                 } else if key == "ic" {
@@ -921,7 +972,7 @@ impl Parser {
                     return Err(line.diag(
                         t.start,
                         format!("instance parameter `{}` is not supported", t.text),
-                        Some("the value, or IC= on C and L"),
+                        Some("the value, M=, TC1=, TC2=, or IC= on C and L"),
                     ));
                 }
                 k += 3;
@@ -964,7 +1015,7 @@ impl Parser {
             }
         }
         match value {
-            Some(v) => Ok((v, ic)),
+            Some(v) => Ok((parallel(v, mult, letter), ic)),
             None => Err(line.diag(line.text.len(), "missing value", Some(VALUE))),
         }
     }
@@ -988,9 +1039,11 @@ impl Parser {
                 }
                 dc = Some(v);
                 k += 2;
-            } else if t.kind == Tk::Word && matches!(word.as_str(), "pulse" | "sin" | "exp" | "pwl") {
+            } else if t.kind == Tk::Word
+                && matches!(word.as_str(), "pulse" | "sin" | "exp" | "pwl" | "trnoise" | "trrandom")
+            {
                 if shape.is_some() {
-                    return Err(line.diag(t.start, "a second waveform", Some("one of PULSE SIN EXP PWL")));
+                    return Err(line.diag(t.start, "a second waveform", Some(SHAPES)));
                 }
                 let mut args = Vec::new();
                 k += 1;
@@ -1059,13 +1112,29 @@ impl Parser {
                     ),
                 );
                 k += 1 + args;
-            } else if t.kind == Tk::Word
-                && matches!(word.as_str(), "sffm" | "am" | "trnoise" | "trrandom" | "external" | "pat")
+            } else if t.kind == Tk::Word && matches!(word.as_str(), "sffm" | "am" | "external" | "pat") {
+                return Err(line.diag(
+                    t.start,
+                    format!(
+                        "`{}` waveforms are not supported by atscale's parser; run the netlist with \
+                         --engine ngspice",
+                        word.to_uppercase()
+                    ),
+                    Some(SHAPES),
+                ));
+            } else if matches!(shape, Some(Waveform::Pwl { .. }))
+                && (t.is_word("r") || t.is_word("td"))
+                && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq)
             {
                 return Err(line.diag(
                     t.start,
-                    format!("`{}` waveforms are not supported", word.to_uppercase()),
-                    Some("PULSE, SIN, EXP or PWL"),
+                    format!(
+                        "PWL `{}=` ({}) is not supported by atscale's parser: write the points out, or run \
+                         the netlist with --engine ngspice",
+                        t.text,
+                        if t.is_word("r") { "repeat" } else { "delay" }
+                    ),
+                    Some("the end of the line"),
                 ));
             } else if dc.is_none() && shape.is_none() && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
                 let call = toks.get(k + 1).is_some_and(|x| x.kind == Tk::LParen);
@@ -1094,6 +1163,14 @@ impl Parser {
             }
         }
         match (shape, dc) {
+            // SPICE adds a random source's DC value to it, in the transient too.
+            (Some(Waveform::TrNoise { na, nt, seed, .. }), dc) => {
+                Ok((Waveform::TrNoise { offset: dc.unwrap_or(Value::Num(0.0)), na, nt, seed }, None))
+            }
+            (Some(Waveform::TrRandom { dist, ts, td, p1, p2, seed, .. }), dc) => Ok((
+                Waveform::TrRandom { offset: dc.unwrap_or(Value::Num(0.0)), dist, ts, td, p1, p2, seed },
+                None,
+            )),
             (Some(w), dc) => Ok((w, dc)),
             (None, Some(v)) => Ok((Waveform::Dc { value: v }, None)),
             (None, None) => {
@@ -1237,6 +1314,22 @@ fn passive_noun(letter: char) -> &'static str {
     }
 }
 
+/// The value of `m` elements in parallel (SPICE's `M=` on R, C and L): a
+/// capacitance times `m`, a resistance or inductance over `m`.
+fn parallel(value: Value, m: Option<Value>, letter: char) -> Value {
+    let Some(m) = m else {
+        return value;
+    };
+    match (value, m) {
+        (Value::Num(x), Value::Num(m)) if letter == 'c' => Value::Num(x * m),
+        (Value::Num(x), Value::Num(m)) => Value::Num(x / m),
+        (x, m) => {
+            let (x, m) = (scaled(x, Expr::Num(1.0)), scaled(m, Expr::Num(1.0)));
+            Value::from(if letter == 'c' { x * m } else { x / m })
+        }
+    }
+}
+
 fn scaled(gain: Value, x: Expr) -> Expr {
     match gain {
         Value::Num(1.0) => x,
@@ -1278,12 +1371,64 @@ fn check_ident(line: &Logical, t: &Token<'_>) -> Result<()> {
     }
 }
 
+/// `TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])` (white noise
+/// only: 1/f and random-telegraph terms are refused by name) or
+/// `TRRANDOM(type ts [td [param1 [param2]]])`; the offset (the source's DC
+/// value) is added by the caller.
+fn random_waveform(
+    line: &Logical,
+    shape: &str,
+    args: Vec<(Value, usize)>,
+    at: usize,
+) -> Result<Waveform<Value>> {
+    let zero = Value::Num(0.0);
+    if shape == "trnoise" {
+        for (k, what) in [(2, "1/f noise (NALPHA, NAMP)"), (4, "random telegraph noise (RTSAM, ...)")] {
+            if let Some((v, pos)) = args.get(k).filter(|(v, _)| *v != zero) {
+                let _ = v;
+                return Err(line.diag(
+                    *pos,
+                    format!(
+                        "TRNOISE {what} is not simulated natively (only white noise NA, NT is); run the \
+                         netlist with --engine ngspice"
+                    ),
+                    Some("0"),
+                ));
+            }
+        }
+        let mut it = args.into_iter().map(|a| a.0);
+        let (na, nt) = (it.next().unwrap_or(zero.clone()), it.next().unwrap_or(zero.clone()));
+        return Ok(Waveform::TrNoise { offset: zero, na, nt, seed: 0 });
+    }
+    let (kind, pos) = &args[0];
+    let dist = match kind {
+        Value::Num(t) => atscale_circuit::Distribution::from_type(*t),
+        Value::Expr(_) => None,
+    };
+    let Some(dist) = dist else {
+        return Err(line.diag(
+            *pos,
+            "TRRANDOM type must be 1 (uniform), 2 (Gaussian), 3 (exponential) or 4 (Poisson)",
+            Some("1, 2, 3 or 4"),
+        ));
+    };
+    let mut it = args.into_iter().skip(1).map(|a| a.0);
+    let ts = it.next().unwrap_or(zero.clone());
+    let _ = at;
+    Ok(Waveform::TrRandom { offset: zero, dist, ts, td: it.next(), p1: it.next(), p2: it.next(), seed: 0 })
+}
+
+/// The transient waveforms atscale reads, for messages.
+const SHAPES: &str = "PULSE, SIN, EXP, PWL, TRNOISE or TRRANDOM";
+
 fn waveform(line: &Logical, shape: &str, args: Vec<(Value, usize)>, at: usize) -> Result<Waveform<Value>> {
     let count = args.len();
     let (min, max) = match shape {
         "pulse" => (2, 8),
         "sin" => (2, 6),
         "exp" => (2, 6),
+        "trnoise" => (2, 7),
+        "trrandom" => (2, 5),
         _ => (2, usize::MAX),
     };
     if count < min || count > max {
@@ -1291,6 +1436,8 @@ fn waveform(line: &Logical, shape: &str, args: Vec<(Value, usize)>, at: usize) -
             "pulse" => "PULSE(v1 v2 [td [tr [tf [pw [per [np]]]]]])",
             "sin" => "SIN(vo va [freq [td [theta [phase]]]])",
             "exp" => "EXP(v1 v2 [td1 [tau1 [td2 [tau2]]]])",
+            "trnoise" => "TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])",
+            "trrandom" => "TRRANDOM(type ts [td [param1 [param2]]])",
             _ => "PWL(t1 v1 t2 v2 ...)",
         };
         let at = args.get(max).map_or(at, |a| a.1);
@@ -1303,6 +1450,9 @@ fn waveform(line: &Logical, shape: &str, args: Vec<(Value, usize)>, at: usize) -
             ),
             Some(expected),
         ));
+    }
+    if shape == "trnoise" || shape == "trrandom" {
+        return random_waveform(line, shape, args, at);
     }
     let mut it = args.into_iter().map(|a| a.0);
     let mut next = || it.next();

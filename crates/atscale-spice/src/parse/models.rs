@@ -22,11 +22,14 @@ impl Parser {
             .get(2)
             .filter(|t| t.kind == Tk::Word)
             .ok_or_else(|| line.diag(name.end, "missing model type", Some(TYPES)))?;
-        let rest: Vec<Token<'_>> = toks[3..]
+        // Parentheses, commas and stray `+` signs (left inside a line by
+        // some exporters) separate parameters and nothing else, as in ngspice.
+        let mut rest: Vec<Token<'_>> = toks[3..]
             .iter()
-            .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma))
+            .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma) && t.text != "+")
             .copied()
             .collect();
+        self.drop_version(line, name.text, &mut rest);
         let params = self.assignments(line, &rest, false)?;
         let kind = match ty.text.to_ascii_lowercase().as_str() {
             "d" => ModelKind::Diode(diode_params(line, params)?),
@@ -49,6 +52,30 @@ impl Parser {
     }
 }
 
+impl Parser {
+    /// Removes a `VERSION=` whose value is not a number (`version=3.3.0` of
+    /// BSIM cards, which only ngspice runs), with a warning naming it.
+    fn drop_version(&mut self, line: &Logical, model: &str, toks: &mut Vec<Token<'_>>) {
+        let at = toks.windows(3).position(|w| {
+            w[0].is_word("version")
+                && w[1].kind == Tk::Eq
+                && w[2].kind == Tk::Word
+                && crate::number::parse_number(w[2].text).is_err()
+        });
+        if let Some(k) = at {
+            let text = toks[k + 2].text.to_string();
+            toks.drain(k..k + 3);
+            self.warn(
+                line,
+                format!(
+                    "model `{model}`: `version={text}` is not a number; atscale keeps it for ngspice only (the \
+                     native engine does not run such models)"
+                ),
+            );
+        }
+    }
+}
+
 /// A `LEVEL=` value: a whole number.
 fn level(line: &Logical, value: &Value, at: usize) -> Result<u32> {
     match value {
@@ -57,26 +84,101 @@ fn level(line: &Logical, value: &Value, at: usize) -> Result<u32> {
     }
 }
 
+/// ngspice 39's diode parameters beyond the named fields, by canonical name,
+/// with their aliases (`ik` is `ikf`, `cjsw` is `cjp`, ...).
+const DIODE_EXTRA: &[(&str, &[&str])] = &[
+    ("level", &[]),
+    ("fc", &[]),
+    ("fcs", &[]),
+    ("nbv", &[]),
+    ("ikf", &["ik"]),
+    ("ikr", &[]),
+    ("isr", &[]),
+    ("nr", &[]),
+    ("jsw", &[]),
+    ("ns", &[]),
+    ("cjp", &["cjsw"]),
+    ("php", &[]),
+    ("mjsw", &[]),
+    ("area", &[]),
+    ("pj", &[]),
+    ("jtun", &[]),
+    ("jtunsw", &[]),
+    ("ntun", &[]),
+    ("xtitun", &[]),
+    ("keg", &[]),
+    ("tnom", &["tref"]),
+    ("eg", &[]),
+    ("xti", &[]),
+    ("tlev", &[]),
+    ("tlevc", &[]),
+    ("trs", &["trs1"]),
+    ("trs2", &[]),
+    ("ttt1", &[]),
+    ("ttt2", &[]),
+    ("tm1", &[]),
+    ("tm2", &[]),
+    ("cta", &["ctc"]),
+    ("ctp", &[]),
+    ("tpb", &["tvj"]),
+    ("tphp", &[]),
+    ("tcv", &[]),
+    ("kf", &[]),
+    ("af", &[]),
+    ("fv_max", &[]),
+    ("bv_max", &[]),
+    ("id_max", &[]),
+    ("te_max", &[]),
+    ("pd_max", &[]),
+    ("rth0", &[]),
+    ("cth0", &[]),
+    ("lm", &[]),
+    ("lp", &[]),
+    ("wm", &[]),
+    ("wp", &[]),
+    ("xom", &[]),
+    ("xoi", &[]),
+    ("xm", &[]),
+    ("xp", &[]),
+];
+
+/// The canonical name of an extra diode parameter, if `key` (lower case) is one.
+fn diode_extra(key: &str) -> Option<&'static str> {
+    DIODE_EXTRA.iter().find(|(name, aliases)| *name == key || aliases.contains(&key)).map(|(name, _)| *name)
+}
+
 fn diode_params(line: &Logical, params: Assignments) -> Result<DiodeParams<Value>> {
     let mut d = DiodeParams::default();
     for (key, value, at) in params {
-        let slot = match key.to_ascii_lowercase().as_str() {
-            "is" => &mut d.is,
+        let lower = key.to_ascii_lowercase();
+        let slot = match lower.as_str() {
+            "is" | "js" => &mut d.is,
             "n" => &mut d.n,
             "rs" => &mut d.rs,
-            "cjo" | "cj0" => &mut d.cjo,
-            "vj" => &mut d.vj,
-            "m" => &mut d.m,
+            "cjo" | "cj0" | "cj" => &mut d.cjo,
+            "vj" | "pb" => &mut d.vj,
+            "m" | "mj" => &mut d.m,
             "tt" => &mut d.tt,
             "bv" => &mut d.bv,
-            "ibv" => &mut d.ibv,
-            _ => {
-                return Err(line.diag(
-                    at,
-                    format!("diode model parameter `{key}` is not supported"),
-                    Some("one of IS N RS CJO VJ M TT BV IBV"),
-                ))
-            }
+            "ibv" | "ib" => &mut d.ibv,
+            other => match diode_extra(other) {
+                Some("level") => {
+                    let lv = level(line, &value, at)?;
+                    d.extra.insert("level".into(), Value::Num(f64::from(lv)));
+                    continue;
+                }
+                Some(name) => {
+                    d.extra.insert(name.to_string(), value);
+                    continue;
+                }
+                None => {
+                    return Err(line.diag(
+                        at,
+                        format!("diode model parameter `{key}` is not one of ngspice's"),
+                        Some("IS N RS CJO VJ M TT BV IBV FC NBV IKF IKR ISR NR JSW NS CJP PHP MJSW, ..."),
+                    ))
+                }
+            },
         };
         *slot = Some(value);
     }
@@ -102,6 +204,10 @@ fn mos_params(line: &Logical, params: Assignments) -> Result<MosParams<Value>> {
             "lambda" => m.lambda = Some(value),
             "gamma" => m.gamma = Some(value),
             "phi" => m.phi = Some(value),
+            // ngspice's alias of the surface mobility, kept under one name.
+            "uo" => {
+                m.extra.insert("u0".into(), value);
+            }
             _ => {
                 m.extra.insert(lower, value);
             }
@@ -110,14 +216,40 @@ fn mos_params(line: &Logical, params: Assignments) -> Result<MosParams<Value>> {
     Ok(m)
 }
 
+/// ngspice's other names of bipolar model parameters, with the name they
+/// are kept under.
+const BJT_ALIASES: &[(&str, &str)] = &[
+    ("va", "vaf"),
+    ("ik", "ikf"),
+    ("c2", "ise"),
+    ("vb", "var"),
+    ("c4", "isc"),
+    ("pe", "vje"),
+    ("me", "mje"),
+    ("pc", "vjc"),
+    ("mc", "mjc"),
+    ("csub", "cjs"),
+    ("ccs", "cjs"),
+    ("ps", "vjs"),
+    ("ms", "mjs"),
+    ("nk", "nkf"),
+    ("tref", "tnom"),
+    ("trb", "trb1"),
+    ("trc", "trc1"),
+    ("tre", "tre1"),
+];
+
+/// Bipolar model parameters by lower-case name, aliases under their main
+/// name (the last given wins, as in ngspice).
 fn bjt_params(line: &Logical, params: Assignments) -> Result<BjtParams<Value>> {
     let mut b = BjtParams { level: 1, params: Default::default() };
     for (key, value, at) in params {
         let lower = key.to_ascii_lowercase();
         match lower.as_str() {
             "level" => b.level = level(line, &value, at)?,
-            _ => {
-                b.params.insert(lower, value);
+            other => {
+                let name = BJT_ALIASES.iter().find(|(alias, _)| *alias == other).map_or(other, |(_, n)| n);
+                b.params.insert(name.to_string(), value);
             }
         }
     }

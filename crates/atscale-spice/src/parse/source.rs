@@ -206,7 +206,18 @@ pub(crate) fn read<'a>(
             return Err(l.diag(0, "`.endc` without a `.control` before it", Some("a card")));
         }
         let col = raw.len() - trimmed.len();
-        if let Some(rest) = trimmed.strip_prefix('+') {
+        // A bare `)` line closes a multi-line `.model (...)` without a `+`:
+        // ngspice reads it as a continuation.
+        let closes_model = strip_inline(trimmed).trim() == ")"
+            && out
+                .lines
+                .last()
+                .is_some_and(|l| l.text.get(..6).is_some_and(|w| w.eq_ignore_ascii_case(".model")));
+        let continued = match trimmed.strip_prefix('+') {
+            Some(rest) => Some((rest, col + 1)),
+            None => closes_model.then_some((trimmed, col)),
+        };
+        if let Some((rest, body_col)) = continued {
             let body = strip_inline(rest);
             match out.lines.last_mut().filter(|l| {
                 !l.annotation && l.segs.last().is_some_and(|g| Arc::ptr_eq(&g.phys.file, &phys.file))
@@ -217,7 +228,7 @@ pub(crate) fn read<'a>(
                     prev.text.push_str(body);
                     let trimmed_len = prev.text.trim_end().len();
                     prev.text.truncate(trimmed_len);
-                    prev.segs.push(Seg { start, phys, col: col + 1 });
+                    prev.segs.push(Seg { start, phys, col: body_col });
                 }
                 None => {
                     let l = Logical {

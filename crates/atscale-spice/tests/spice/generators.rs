@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use atscale_circuit::{
     Circuit, DiodeParams, Element, ElementKind, Expr, Gate, Instance, MemristiveLaw, Model, ModelKind,
-    MosParams, Param, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm, Subckt, Value, Waveform,
+    MosInstance, MosParams, Param, Relaxation, ResistiveLaw, Slope, SoftplusTerm, StateTerm, Subckt, Value,
+    Waveform,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -50,6 +51,15 @@ fn node() -> impl Strategy<Value = String> {
 
 fn name() -> impl Strategy<Value = String> {
     "[A-Za-z][A-Za-z0-9_]{0,7}"
+}
+
+/// MOSFET instance parameters: any subset of `M AD AS PD PS NRD NRS`, `OFF`, `IC=`.
+fn mos_instance() -> impl Strategy<Value = MosInstance<Value>> {
+    (vec(option::of(value()), 7), any::<bool>(), vec(value(), 0..=3)).prop_map(|(v, off, ic_volt)| {
+        let mut v = v.into_iter();
+        let mut n = || v.next().flatten();
+        MosInstance { m: n(), ad_m2: n(), as_m2: n(), pd_m: n(), ps_m: n(), nrd: n(), nrs: n(), off, ic_volt }
+    })
 }
 
 /// Optional trailing arguments: a prefix is given, the rest left out.
@@ -219,8 +229,18 @@ fn kind() -> impl Strategy<Value = ElementKind<Value>> {
             model,
             area
         }),
-        (node(), node(), node(), node(), name(), value(), value())
-            .prop_map(|(d, g, s, b, model, w_m, l_m)| ElementKind::Mosfet { d, g, s, b, model, w_m, l_m }),
+        (node(), node(), node(), node(), name(), value(), value(), mos_instance()).prop_map(
+            |(d, g, s, b, model, w_m, l_m, instance)| ElementKind::Mosfet {
+                d,
+                g,
+                s,
+                b,
+                model,
+                w_m,
+                l_m,
+                instance
+            }
+        ),
     ]
 }
 
@@ -259,9 +279,15 @@ fn model() -> impl Strategy<Value = Model<Value>> {
         option::of(value()),
         option::of(value()),
         option::of(value()),
+        // Extra parameters by their canonical names (the parser reads aliases as these).
+        vec(
+            (proptest::sample::select(&["fc", "nbv", "ikf", "isr", "jsw", "cjp", "eg", "kf"][..]), value()),
+            0..3,
+        ),
     )
-        .prop_map(|(is, n, rs, cjo, bv)| {
-            ModelKind::Diode(DiodeParams { is, n, rs, cjo, bv, ..DiodeParams::default() })
+        .prop_map(|(is, n, rs, cjo, bv, extra)| {
+            let extra = extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>();
+            ModelKind::Diode(DiodeParams { is, n, rs, cjo, bv, extra, ..DiodeParams::default() })
         });
     let mos = (
         1..100u32,
@@ -316,6 +342,7 @@ pub fn circuit() -> impl Strategy<Value = Circuit> {
             subckts: unique_by_name(subckts, |s| &s.name),
             elements,
             instances,
+            globals: vec![],
         })
 }
 

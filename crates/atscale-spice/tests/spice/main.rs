@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod corpus_mutation;
 mod errors;
 mod fuzz;
 mod generators;

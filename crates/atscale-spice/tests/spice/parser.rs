@@ -168,7 +168,8 @@ fn every_construct_of_a_hand_written_netlist() {
             b: "0".into(),
             model: "nch".into(),
             w_m: num(10e-6),
-            l_m: num(1e-6)
+            l_m: num(1e-6),
+            instance: Default::default(),
         }
     );
     // Instances with overrides, with and without `params:`.
@@ -320,4 +321,39 @@ fn edited_annotation_falls_back_to_plain_cards() {
     assert_eq!(n.warnings.len(), 1);
     assert!(n.warnings[0].message.contains("differ from what atscale writes"), "{}", n.warnings[0]);
     assert_eq!(n.warnings[0].line, 8);
+}
+
+#[test]
+fn spellings_of_public_decks_read_as_ngspice_reads_them() {
+    // From the corpus (tests/corpus): `µ` as micro (ngspice 39 reads `2µ` as
+    // 2e-6), a bare `)` closing a multi-line `.model`, a stray `+` inside a
+    // model line, a non-numeric `version=`, an unbraced expression as a
+    // subcircuit default, `.global`, `.nodeset`.
+    let text =
+        "t\n.global vdd\nI1 0 a pulse 2\u{b5} 20\u{b5} 50n\n.model nch nmos (level=1\n+ vto=0.5 kp=2e-5\n)\n\
+                .model pch pmos (level=1 vto=-0.5   +   kp=1e-5 version=3.3.0)\n\
+                .param stime=10n\n.subckt m p n params: beta=20e3/stime\nR1 p n {beta}\n.ends\n\
+                .nodeset v(a)=0.25\n.end\n";
+    let n = parse_str(text, "pub.cir").unwrap();
+    assert_eq!(n.circuit.globals, ["vdd"]);
+    assert_eq!(n.analysis.nodeset, [("a".to_string(), 0.25)]);
+    match el(&n.circuit.elements, "I1") {
+        ElementKind::CurrentSource { waveform: Waveform::Pulse { v1, v2, .. }, .. } => {
+            assert_eq!((v1, v2), (&num(2e-6), &num(20e-6)));
+        }
+        other => panic!("{other:?}"),
+    }
+    let kp = |name: &str| match &n.circuit.models.iter().find(|m| m.name == name).unwrap().kind {
+        ModelKind::Nmos(p) | ModelKind::Pmos(p) => (p.vto.clone(), p.kp.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(kp("nch"), (Some(num(0.5)), Some(num(2e-5))));
+    assert_eq!(kp("pch"), (Some(num(-0.5)), Some(num(1e-5))));
+    let beta = &n.circuit.subckts[0].params[0];
+    assert_eq!((beta.name.as_str(), &beta.value), ("beta", &Value::from(ex("20e3/stime"))));
+    assert!(
+        n.warnings.iter().any(|w| w.to_string().contains("`version=3.3.0` is not a number")),
+        "{:?}",
+        n.warnings
+    );
 }

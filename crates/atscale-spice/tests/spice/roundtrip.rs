@@ -47,6 +47,7 @@ fn analysis_cards_round_trip() {
             other: vec![("post".into(), None), ("itl4".into(), Some("100".into()))],
         },
         ic: vec![("a".into(), -1.5), ("x1.n".into(), 2e-3)],
+        nodeset: vec![("b".into(), 0.25)],
     };
     let circuit = atscale_circuit::Circuit { title: "analysis".into(), ..Default::default() };
     let text = write_netlist(&circuit, &analysis, &Ngspice, &Header::default()).unwrap();
@@ -55,6 +56,7 @@ fn analysis_cards_round_trip() {
         vec![
             ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 chgtol=1e-17 gmin=1e-15 method=gear maxord=2 post itl4=100",
             ".ic v(a)=-1.5 v(x1.n)=0.002",
+            ".nodeset v(b)=0.25",
             ".tran 1e-6 0.002 0.0001 5e-7",
             ".end",
         ]

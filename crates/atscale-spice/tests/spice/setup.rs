@@ -85,6 +85,7 @@ fn ngspice_reads_a_written_library_section() {
             model: "nch".into(),
             w_m: Value::Num(1e-6),
             l_m: Value::Num(1e-6),
+            instance: Default::default(),
         },
     });
     let setup = Setup {

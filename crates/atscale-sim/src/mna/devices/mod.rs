@@ -8,11 +8,18 @@ use atscale_circuit::{MemristiveLaw, Relaxation, ResistiveLaw, TranTiming, Wavef
 
 use super::{EvalCtx, EvalOut, NONE};
 
+mod bjt;
 mod diode;
+mod dual;
+mod mos2;
+mod mos3;
 mod mosfet;
+mod switch;
 
-pub(crate) use diode::Diode;
-pub(crate) use mosfet::Mosfet;
+pub(crate) use bjt::{Bjt, GummelPoon};
+pub(crate) use diode::{Dio, Diode};
+pub(crate) use mosfet::{series_conductances, Mos1, Mosfet};
+pub(crate) use switch::{Crossing, Switch};
 
 #[inline]
 pub(crate) fn get(y: &[f64], i: usize) -> f64 {
@@ -137,6 +144,16 @@ pub(crate) enum Dev {
     },
     Diode(Box<Diode>),
     Mosfet(Box<Mosfet>),
+    Bjt(Box<Bjt>),
+    Switch(Box<Switch>),
+    /// Mutual inductance `m` (H) between the branches `k1` and `k2` of two
+    /// inductors: flux `m i2` in the first, `m i1` in the second.
+    Coupling {
+        k1: usize,
+        k2: usize,
+        m: f64,
+        s: [usize; 2],
+    },
 }
 
 /// A memristive element (boxed: the device list stays compact, which
@@ -232,15 +249,13 @@ impl Dev {
                 }
             }
             Dev::Diode(d) => pairs2(push, d.a, d.b),
-            Dev::Mosfet(m) => {
-                for r in [m.d, m.s] {
-                    for c in [m.d, m.g, m.s, m.b] {
-                        push(r, c);
-                    }
-                }
-                pairs2(push, m.b, m.s);
-                pairs2(push, m.b, m.d);
+            Dev::Bjt(q) => q.pairs(push),
+            Dev::Switch(w) => pairs2(push, w.a, w.b),
+            Dev::Coupling { k1, k2, .. } => {
+                push(*k1, *k2);
+                push(*k2, *k1);
             }
+            Dev::Mosfet(m) => m.pairs(push),
         }
     }
 
@@ -271,22 +286,10 @@ impl Dev {
                 *sk = f.expr.inputs().iter().map(|&c| slot(*k, c)).collect();
             }
             Dev::Diode(d) => d.s = quad(slot, d.a, d.b),
-            Dev::Mosfet(m) => {
-                let cols = [m.d, m.g, m.s, m.b];
-                for (ri, r) in [m.d, m.s].into_iter().enumerate() {
-                    for (ci, c) in cols.into_iter().enumerate() {
-                        m.slots[ri][ci] = slot(r, c);
-                    }
-                }
-                let cols_rev = [m.s, m.g, m.d, m.b];
-                for (ri, r) in [m.s, m.d].into_iter().enumerate() {
-                    for (ci, c) in cols_rev.into_iter().enumerate() {
-                        m.slots_rev[ri][ci] = slot(r, c);
-                    }
-                }
-                m.slots_bs = quad(slot, m.b, m.s);
-                m.slots_bd = quad(slot, m.b, m.d);
-            }
+            Dev::Bjt(q) => q.assign(slot),
+            Dev::Switch(w) => w.s = quad(slot, w.a, w.b),
+            Dev::Coupling { k1, k2, s, .. } => *s = [slot(*k1, *k2), slot(*k2, *k1)],
+            Dev::Mosfet(m) => m.assign(slot),
         }
     }
 
@@ -307,10 +310,12 @@ impl Dev {
                     mark(m.x0 + j);
                 }
             }
-            Dev::Diode(d) if d.cjo > 0.0 || d.tt > 0.0 => {
+            Dev::Bjt(q) => q.charged_unknowns().into_iter().for_each(&mut mark),
+            Dev::Diode(d) if d.p.has_charge() => {
                 mark(d.a);
                 mark(d.b);
             }
+            Dev::Mosfet(m) => m.charged_unknowns().into_iter().for_each(&mut mark),
             _ => {}
         }
     }
@@ -430,6 +435,16 @@ impl Dev {
             }
             Dev::Diode(d) => d.eval(y, ctx, out),
             Dev::Mosfet(m) => m.eval(y, ctx, out),
+            Dev::Bjt(q) => q.eval(y, ctx, out),
+            Dev::Switch(w) => w.eval(y, ctx, out),
+            Dev::Coupling { k1, k2, m, s } => {
+                out.q[*k1] += *m * y[*k2];
+                out.q[*k2] += *m * y[*k1];
+                if jac {
+                    add(&mut out.jac, s[0], ctx.cj * *m);
+                    add(&mut out.jac, s[1], ctx.cj * *m);
+                }
+            }
         }
     }
 }

@@ -21,6 +21,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod random;
+
+pub use random::Distribution;
+
 /// The time course of an independent voltage (volts) or current (amperes)
 /// source, as in SPICE. Optional fields take SPICE's defaults, some of which
 /// depend on the transient analysis (`tstep`, `tstop`): see [`TranTiming`].
@@ -104,6 +108,42 @@ pub enum Waveform<V> {
         #[serde(skip_serializing_if = "Option::is_none")]
         tau2: Option<V>,
     },
+    /// `TRNOISE(na nt)` on a DC offset: white Gaussian noise of rms `na`, a
+    /// new sample every `nt` (the first, at 0, is 0), linear between samples,
+    /// drawn by atscale's generator from `seed` (not ngspice's sequence).
+    TrNoise {
+        /// DC offset (V or A): SPICE adds the source's DC value.
+        offset: V,
+        /// Rms amplitude (V or A).
+        na: V,
+        /// Time between samples, s (0: no noise).
+        nt: V,
+        /// Seed of the generator (the simulator mixes in the element's name).
+        #[serde(default)]
+        seed: u64,
+    },
+    /// `TRRANDOM(type ts td p1 p2)` on a DC offset: a value drawn from
+    /// `dist` at `td`, `td + ts`, ... and held; `p2` up to `td`.
+    TrRandom {
+        /// DC offset (V or A).
+        offset: V,
+        /// The distribution (`type` 1 to 4).
+        dist: Distribution,
+        /// Time a value is held, s.
+        ts: V,
+        /// Delay before the first draw, s (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td: Option<V>,
+        /// First parameter of the distribution (default 1).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        p1: Option<V>,
+        /// Second parameter of the distribution (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        p2: Option<V>,
+        /// Seed of the generator (the simulator mixes in the element's name).
+        #[serde(default)]
+        seed: u64,
+    },
 }
 
 /// The transient analysis settings SPICE's waveform defaults depend on.
@@ -150,7 +190,37 @@ impl<V> Waveform<V> {
                 td2: map_opt(td2, f)?,
                 tau2: map_opt(tau2, f)?,
             },
+            Waveform::TrNoise { offset, na, nt, seed } => {
+                Waveform::TrNoise { offset: f(offset)?, na: f(na)?, nt: f(nt)?, seed: *seed }
+            }
+            Waveform::TrRandom { offset, dist, ts, td, p1, p2, seed } => Waveform::TrRandom {
+                offset: f(offset)?,
+                dist: *dist,
+                ts: f(ts)?,
+                td: map_opt(td, f)?,
+                p1: map_opt(p1, f)?,
+                p2: map_opt(p2, f)?,
+                seed: *seed,
+            },
         })
+    }
+
+    /// The waveform with its random seed (if it has one) mixed with `name`,
+    /// so that sources of the same netlist draw independent sequences.
+    pub fn reseeded(mut self, name: &str) -> Self {
+        if let Waveform::TrNoise { seed, .. } | Waveform::TrRandom { seed, .. } = &mut self {
+            let h = name
+                .to_ascii_lowercase()
+                .bytes()
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+            *seed ^= h;
+        }
+        self
+    }
+
+    /// Whether the waveform is drawn at random (TRNOISE, TRRANDOM).
+    pub fn is_random(&self) -> bool {
+        matches!(self, Waveform::TrNoise { .. } | Waveform::TrRandom { .. })
     }
 
     /// The waveform's SPICE keyword (`DC`, `PULSE`, `PWL`, `SIN`, `EXP`).
@@ -161,6 +231,8 @@ impl<V> Waveform<V> {
             Waveform::Pwl { .. } => "PWL",
             Waveform::Sin { .. } => "SIN",
             Waveform::Exp { .. } => "EXP",
+            Waveform::TrNoise { .. } => "TRNOISE",
+            Waveform::TrRandom { .. } => "TRRANDOM",
         }
     }
 }
@@ -747,6 +819,11 @@ impl Waveform<f64> {
             &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
                 Expo::new(v1, v2, td1, tau1, td2, tau2, timing).value(t)
             }
+            &Waveform::TrNoise { offset, na, nt, seed } => offset + random::noise(na, nt, seed, t).0,
+            &Waveform::TrRandom { offset, dist, ts, td, p1, p2, seed } => {
+                let p = [ts, td.unwrap_or(0.0), p1.unwrap_or(1.0), p2.unwrap_or(0.0)];
+                offset + random::held(dist, p, seed, t)
+            }
         }
     }
 
@@ -775,6 +852,8 @@ impl Waveform<f64> {
             &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
                 Expo::new(v1, v2, td1, tau1, td2, tau2, timing).slope(t)
             }
+            &Waveform::TrNoise { na, nt, seed, .. } => random::noise(na, nt, seed, t).1,
+            Waveform::TrRandom { .. } => 0.0,
         }
     }
 
@@ -816,6 +895,15 @@ impl Waveform<f64> {
                 let e = Expo::new(v1, v2, td1, tau1, td2, tau2, timing);
                 out.extend([e.td1, e.td2]);
             }
+            &Waveform::TrNoise { na, nt, .. } => {
+                if na != 0.0 {
+                    random::samples(0.0, nt, lo, if t1.is_finite() { t1 } else { timing.tstop }, &mut out);
+                }
+            }
+            &Waveform::TrRandom { ts, td, .. } => {
+                let hi = if t1.is_finite() { t1 } else { timing.tstop };
+                random::samples(td.unwrap_or(0.0).max(0.0), ts, lo, hi, &mut out);
+            }
         }
         out.retain(|&c| c >= lo && c <= t1);
         out.sort_by(f64::total_cmp);
@@ -848,6 +936,14 @@ impl Waveform<f64> {
                 let e = Expo::new(v1, v2, td1, tau1, td2, tau2, timing);
                 [e.td1, e.td2].into_iter().filter(|&c| after(c)).min_by(f64::total_cmp)
             }
+            &Waveform::TrNoise { na, nt, .. } => {
+                if na == 0.0 {
+                    None
+                } else {
+                    random::next_sample(0.0, nt, t.max(-f64::MIN_POSITIVE))
+                }
+            }
+            &Waveform::TrRandom { ts, td, .. } => random::next_sample(td.unwrap_or(0.0).max(0.0), ts, t),
         }
     }
 
@@ -921,6 +1017,20 @@ impl Waveform<f64> {
                     }
                     _ => Ok(()),
                 }
+            }
+            &Waveform::TrNoise { offset, na, nt, .. } => {
+                let s = "TRNOISE";
+                finite(s, "dc", offset)?;
+                finite(s, "na", na)?;
+                param(s, "nt", Some(nt), Some("sample time"))
+            }
+            &Waveform::TrRandom { offset, ts, td, p1, p2, .. } => {
+                let s = "TRRANDOM";
+                finite(s, "dc", offset)?;
+                param(s, "ts", Some(ts), Some("hold time"))?;
+                param(s, "td", td, Some("delay"))?;
+                param(s, "param1", p1, ANY_SIGN)?;
+                param(s, "param2", p2, ANY_SIGN)
             }
         }
     }
