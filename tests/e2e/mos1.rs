@@ -163,16 +163,31 @@ fn ring_oscillator_with_every_device_capacitance_matches_ngspice_event_by_event(
 #[test]
 fn rectifier_with_junction_and_diffusion_charge_matches_ngspice_event_by_event() {
     // Ten cycles at 5 MHz; CJO, VJ, M (one above ngspice's 0.9 limit), FC
-    // (one with FC VJ > 1) and TT. Measured worst |dt| 5.1 ps = 2.5e-5 of
-    // the 200 ns interval (out) and 51 fs (out2); 40x below verify's 1e-3.
-    let (code, json) = verify("rectifier.cir", &["out,0.5,0.05", "out2,0.8,0.05"]);
+    // (one with FC VJ > 1), TT, and a sidewall capacitance (CJP by PJ, PHP,
+    // MJSW, FCS). Measured worst |dt| 4.8 ps = 2.4e-5 of the 200 ns
+    // interval (out), 17 fs (out2) and 133 fs (out3).
+    let (code, json) = verify("rectifier.cir", &["out,0.5,0.05", "out2,0.8,0.05", "out3,0.5,0.05"]);
     assert_eq!(code, Some(0), "{json:#}");
-    for s in ["out", "out2"] {
+    for s in ["out", "out2", "out3"] {
         assert_eq!(json["engines"][0]["events"][s].as_array().unwrap().len(), 10, "{json:#}");
     }
-    // Measured 2.5e-5; 2.5e-4 is a 10x margin.
+    // Measured 2.4e-5; 2.5e-4 is a 10x margin.
     let worst = worst_ratio(&json);
     assert!(worst < 2.5e-4, "{worst:e}");
+}
+
+#[test]
+fn mosfet_junction_capacitances_given_per_device_match_ngspice_event_by_event() {
+    // CBD and CBS (instead of CJ by area), PB, MJ, and FC = 0.3 with the
+    // bulk pulsed 0.6 V above the source, past FC PB into the linear
+    // extension. Measured worst |dt| 5.8 fs = 1.2e-6 of the local interval;
+    // 1.2e-5 is a 10x margin.
+    let (code, json) = verify("mos_junctions.cir", &["c,0.8,0.1", "a,1.0,0.1"]);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert_eq!(json["engines"][0]["events"]["a"].as_array().unwrap().len(), 5, "{json:#}");
+    assert_eq!(json["engines"][0]["events"]["c"].as_array().unwrap().len(), 4, "{json:#}");
+    let worst = worst_ratio(&json);
+    assert!(worst < 1.2e-5, "{worst:e}");
 }
 
 #[test]

@@ -233,12 +233,36 @@ fn diode_gaps(name: &str, d: &atscale_circuit::DiodeParams<f64>) -> Option<Strin
     if let Some(t) = d.extra.get("tnom").filter(|&&t| t != NATIVE_CELSIUS) {
         gaps.push(format!("TNOM = {t} °C (the native engine takes the parameters as measured at 27 °C)"));
     }
+    if sidewall_charge_jumps(d) {
+        gaps.push(
+            "CJP above FCS·PHP (ngspice 39 extends the sidewall charge with the bottom junction's F1, so it \
+             jumps there; the native engine's is continuous)"
+                .to_string(),
+        );
+    }
     let known = |k: &str| DIODE_READ.contains(&k) || DIODE_HARMLESS.contains(&k);
     for k in d.extra.keys().filter(|k| !known(k)) {
         gaps.push(format!("{} (not a parameter of ngspice's diode)", k.to_ascii_uppercase()));
     }
     let gaps: Vec<&str> = gaps.iter().map(String::as_str).collect();
     (!gaps.is_empty()).then(|| format!("diode model `{name}`: {} not modelled", list(&gaps)))
+}
+
+/// Whether a diode has a sidewall capacitance whose charge ngspice 39
+/// extends above `FCS·PHP` with the bottom junction's `F1`, which differs
+/// from the sidewall's own unless `VJ`, `M`, `FC` (as ngspice limits them)
+/// equal `PHP`, `MJSW`, `FCS`.
+fn sidewall_charge_jumps(d: &atscale_circuit::DiodeParams<f64>) -> bool {
+    if d.get("cjp", 0.0) == 0.0 || d.get("pj", 0.0) == 0.0 {
+        return false;
+    }
+    let fc = d.get("fc", 0.5);
+    let vj = d.vj.unwrap_or(1.0).min(1.0 / fc);
+    let m = d.m.unwrap_or(0.5).min(0.9);
+    let fcs = d.get("fcs", 0.5);
+    let php = d.get("php", 1.0).min(1.0 / fcs);
+    let f1 = |pb: f64, m: f64, fc: f64| pb * (1.0 - (1.0 - fc).powf(1.0 - m)) / (1.0 - m);
+    (f1(vj, m, fc) - f1(php, d.get("mjsw", 0.33), fcs)).abs() > 1e-12 * f1(vj, m, fc).abs()
 }
 
 /// The extra parameters of ngspice's level-1 MOSFET the native one reads

@@ -5,7 +5,8 @@
 //! `IBV`, `NBV`, with ngspice's adjustment of the breakdown voltage so the
 //! current at `-BV` is `IBV`), high injection (`IKF`, `IKR`), gmin, the
 //! depletion charges of bottom (`CJO`, `VJ`, `M`, `FC`) and sidewall (`CJP`,
-//! `PHP`, `MJSW`, `FCS`), the diffusion charge `TT·i`, `pnjlim` limiting
+//! `PHP`, `MJSW`, `FCS`; continuous at `FCS·PHP`, where ngspice 39's jumps),
+//! the diffusion charge `TT·i`, `pnjlim` limiting
 //! (reflected at `-BV` in breakdown) and the series resistance (an internal
 //! node).
 
@@ -35,8 +36,11 @@ pub(crate) struct Depletion {
     m: f64,
     /// `FC·VJ`, V.
     depcap: f64,
-    /// ngspice's `F1` (the bottom junction's, which ngspice 39 also uses
-    /// for the sidewall), `F2`, `F3`.
+    /// ngspice's `F1`, `F2`, `F3` of this junction. (ngspice 39 extends
+    /// the sidewall charge with the bottom junction's `F1`, which makes it
+    /// jump at `FCS·PHP` unless the two junctions' parameters agree; the
+    /// native sidewall keeps its own, continuous one, and `fidelity` names
+    /// the difference.)
     f1: f64,
     f2: f64,
     f3: f64,
@@ -159,7 +163,7 @@ impl Dio {
             vj: php,
             m: mjsw,
             depcap: fcs * php,
-            f1,
+            f1: php * (1.0 - ((1.0 - mjsw) * xfcs).exp()) / (1.0 - mjsw),
             f2: ((1.0 + mjsw) * xfcs).exp(),
             f3: 1.0 - fcs * (1.0 + mjsw),
         };
@@ -425,6 +429,30 @@ mod tests {
             let exact = -1e-14 * (-(bv + v) / vt).exp() + GMIN * v;
             assert!((i - exact).abs() < 1e-15 * exact.abs(), "{v}: {i:e} vs {exact:e}");
         }
+    }
+
+    #[test]
+    fn the_sidewall_charge_is_continuous_at_fcs_php() {
+        // Bottom and sidewall with different potentials, gradings and FC:
+        // the sidewall keeps its own F1 (ngspice 39 takes the bottom's and
+        // jumps by CJP PJ (F1 - F1sw) here, -5.2e-13 C for these values).
+        let p = card(&[("cjo", 1e-12), ("vj", 0.7), ("m", 0.45), ("fc", 0.6), ("cjp", 2e-12), ("pj", 1.0)]);
+        let p = DiodeParams {
+            extra: {
+                let mut e = p.extra;
+                e.insert("php".into(), 1.8);
+                e.insert("mjsw".into(), 0.25);
+                e.insert("fcs".into(), 0.4);
+                e
+            },
+            ..p
+        };
+        let d = Dio::new(&p, None);
+        let at = 0.4 * 1.8;
+        let (below, above) = (d.side.at(at - 1e-12), d.side.at(at + 1e-12));
+        // Across 2 pV the charge moves by its capacitance times 2e-12, about 1e-23 C.
+        assert!((below.0 - above.0).abs() < 3e-12 * below.1, "{below:?} {above:?}");
+        assert!((below.1 - above.1).abs() < 1e-9 * below.1, "{below:?} {above:?}");
     }
 
     #[test]
