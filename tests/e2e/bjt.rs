@@ -19,23 +19,9 @@ fn deck(name: &str) -> PathBuf {
 /// the stop time of `netlist` run on `engine` (`atscale sim -o csv`), and
 /// its stderr.
 fn first_and_last(netlist: &Path, engine: &str, probes: &[&str]) -> ([Vec<f64>; 2], String) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join(format!("{engine}.csv"));
-    let mut args = vec!["sim", netlist.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
-    for p in probes {
-        args.extend(["--probe", p]);
-    }
-    let out = atscale(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "atscale {args:?} failed (is ngspice installed for the ngspice engine?)\nnetlist:\n{}\nstderr:\n{stderr}",
-        std::fs::read_to_string(netlist).unwrap_or_default()
-    );
-    let text = std::fs::read_to_string(&csv).unwrap();
-    let row = |line: &str| -> Vec<f64> { line.split(',').skip(1).map(|x| x.parse().unwrap()).collect() };
-    let lines: Vec<&str> = text.lines().collect();
-    ([row(lines[1]), row(lines[lines.len() - 1])], stderr)
+    let (rows, stderr) = crate::sim_rows(netlist, engine, probes, &[]);
+    let values = |r: &Vec<f64>| r[1..].to_vec();
+    ([values(&rows[0]), values(&rows[rows.len() - 1])], stderr)
 }
 
 /// The largest relative difference between the native and ngspice values

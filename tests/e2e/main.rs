@@ -54,6 +54,29 @@ pub fn stdout_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
+/// Runs `atscale sim NETLIST --engine ENGINE -o CSV` with a `--probe` per
+/// probe and `extra` arguments; returns the CSV's rows (time first) and the
+/// run's stderr. A failed run fails the test with the netlist and stderr.
+pub fn sim_rows(netlist: &Path, engine: &str, probes: &[&str], extra: &[&str]) -> (Vec<Vec<f64>>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join(format!("{engine}.csv"));
+    let mut args = vec!["sim", netlist.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
+    for p in probes {
+        args.extend(["--probe", p]);
+    }
+    args.extend(extra);
+    let out = atscale(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "atscale {args:?} failed (is ngspice installed for the ngspice engine?)\nnetlist:\n{}\nstderr:\n{stderr}",
+        std::fs::read_to_string(netlist).unwrap_or_default()
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows = text.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+    (rows, stderr)
+}
+
 /// Rising crossings (s) of `node` in a separate ngspice run of `netlist`,
 /// with `threshold` and `hysteresis` in volts: `atscale sim --engine ngspice
 /// --events ... --json`.

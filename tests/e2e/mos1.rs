@@ -18,19 +18,8 @@ fn deck(name: &str) -> PathBuf {
 /// The probed values at the stop time of `name` on `engine`, from a run
 /// that must succeed, with its standard error.
 fn final_values(name: &str, engine: &str, probes: &[&str]) -> (Vec<f64>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join(format!("{engine}.csv"));
-    let path = deck(name);
-    let mut args = vec!["sim", path.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
-    for p in probes {
-        args.extend(["--probe", p]);
-    }
-    let out = atscale(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "atscale {args:?} failed (is ngspice installed?):\n{stderr}");
-    let text = std::fs::read_to_string(&csv).unwrap();
-    let row: Vec<f64> = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
-    (row[1..].to_vec(), stderr)
+    let (rows, stderr) = crate::sim_rows(&deck(name), engine, probes, &[]);
+    (rows.last().unwrap()[1..].to_vec(), stderr)
 }
 
 /// The largest relative difference between the engines' values of

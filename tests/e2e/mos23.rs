@@ -18,22 +18,9 @@ fn deck(name: &str) -> PathBuf {
 /// The probed values at the stop time of `netlist` on `engine`, from a
 /// run that must succeed, with its standard error.
 fn final_values(netlist: &Path, engine: &str, probes: &[String]) -> (Vec<f64>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join(format!("{engine}.csv"));
-    let mut args = vec!["sim", netlist.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
-    for p in probes {
-        args.extend(["--probe", p.as_str()]);
-    }
-    let out = atscale(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "atscale {args:?} failed (is ngspice installed for the ngspice engine?)\nnetlist:\n{}\nstderr:\n{stderr}",
-        std::fs::read_to_string(netlist).unwrap_or_default()
-    );
-    let text = std::fs::read_to_string(&csv).unwrap();
-    let row: Vec<f64> = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
-    (row[1..].to_vec(), stderr)
+    let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    let (rows, stderr) = crate::sim_rows(netlist, engine, &probes, &[]);
+    (rows.last().unwrap()[1..].to_vec(), stderr)
 }
 
 /// The largest difference between the engines' values of `probes` at the

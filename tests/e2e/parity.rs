@@ -9,19 +9,9 @@ use crate::{atscale, root};
 /// Runs the deck `netlist` of the parity folder on `engine` with `probes`;
 /// returns its stderr and the last row of the waveform CSV (time first).
 fn last_row(netlist: &str, engine: &str, probes: &[&str]) -> (String, Vec<f64>) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join(format!("{engine}.csv"));
     let path = root().join("tests/e2e/data/parity").join(netlist);
-    let mut args = vec!["sim", path.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
-    for p in probes {
-        args.extend(["--probe", p]);
-    }
-    let out = atscale(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{engine} on {netlist}: {stderr}");
-    let text = std::fs::read_to_string(&csv).unwrap();
-    let row = text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect();
-    (stderr, row)
+    let (mut rows, stderr) = crate::sim_rows(&path, engine, probes, &[]);
+    (stderr, rows.pop().unwrap())
 }
 
 /// The probed values at the stop time, from a run that must not warn.
@@ -262,12 +252,6 @@ fn global_nodes_are_shared_by_every_subcircuit() {
     engines_agree("global_nodes.cir", &["out", "out2"], &[1.5, 1.5]);
 }
 
-/// `(time, probes...)` rows of a CSV written by `atscale sim -o`.
-fn rows(path: &std::path::Path) -> Vec<Vec<f64>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect()
-}
-
 /// Column `col` of `rows` linearly interpolated at `t`.
 fn at(rows: &[Vec<f64>], col: usize, t: f64) -> f64 {
     let i = rows.partition_point(|r| r[0] < t).clamp(1, rows.len() - 1);
@@ -287,28 +271,12 @@ fn mean_sd(x: &[f64]) -> (f64, f64) {
 fn random_sources_have_the_distribution_they_name_in_both_engines() {
     let path = root().join("tests/e2e/data/parity/random_sources.cir");
     for engine in ["native", "ngspice"] {
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("w.csv");
-        let out = atscale(&[
-            "sim",
-            path.to_str().unwrap(),
-            "--engine",
-            engine,
-            "--probe",
-            "a",
-            "--probe",
-            "b",
-            "-o",
-            csv.to_str().unwrap(),
-        ]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{engine}: {stderr}");
+        let (r, stderr) = crate::sim_rows(&path, engine, &["a", "b"], &[]);
         // Only the native engine draws its own samples, and says so.
         assert_eq!(
             stderr.contains("random sources V1, I2: drawn from atscale's own generator"),
             engine == "native"
         );
-        let r = rows(&csv);
         // TRNOISE: the samples at k us (k = 1..2000) have mean 1 V and rms
         // 10 mV; 5 standard errors: 1.1 mV on the mean, 0.79 mV on the rms.
         let a: Vec<f64> = (1..=2000).map(|k| at(&r, 1, k as f64 * 1e-6)).collect();

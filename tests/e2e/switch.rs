@@ -60,19 +60,8 @@ fn max_dt(got: &[f64], want: &[f64], what: &str) -> f64 {
 /// The last CSV row (time first) of `atscale sim` on the deck with
 /// `engine`, `probes` and extra arguments, and the run's stderr.
 fn last_row(name: &str, engine: &str, probes: &[&str], extra: &[&str]) -> (Vec<f64>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("out.csv");
-    let path = deck(name);
-    let mut args = vec!["sim", path.to_str().unwrap(), "--engine", engine, "-o", csv.to_str().unwrap()];
-    for p in probes {
-        args.extend(["--probe", p]);
-    }
-    args.extend(extra);
-    let out = atscale(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "atscale {args:?}: {stderr}");
-    let text = std::fs::read_to_string(&csv).unwrap();
-    (text.lines().last().unwrap().split(',').map(|x| x.parse().unwrap()).collect(), stderr)
+    let (mut rows, stderr) = crate::sim_rows(&deck(name), engine, probes, extra);
+    (rows.pop().unwrap(), stderr)
 }
 
 /// A first-order circuit relaxing from `from` toward `inf` with time
