@@ -604,7 +604,6 @@ mod tests {
 
     fn close(got: f64, want: f64, tol: f64, what: &str) {
         let err = (got - want).abs();
-        eprintln!("{what}: error {err:e} (tolerance {tol:e})");
         assert!(err <= tol, "{what}: got {got:e}, want {want:e}, error {err:e} > {tol:e}");
     }
 

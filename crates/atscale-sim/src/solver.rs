@@ -723,42 +723,61 @@ impl Integrator {
             self.last_k = k;
             self.steps_at_order += 1;
             self.find_events(t_prev, t_new, jump);
-            // Next order and step.
-            let (new_order, ratio) = self.select_order(err, k, h);
-            if new_order != self.order {
-                self.order = new_order;
-                self.steps_at_order = 0;
-            }
-            let mut hn = h;
-            if ratio >= 1.5 {
-                hn = h * ratio.min(2.0);
-            } else if ratio < 1.0 {
-                hn = h * ratio.clamp(0.5, 0.9);
-            }
-            self.h = hn.min(self.max_step);
+            self.next_order_and_step(err, k, h);
             if hit {
-                if t_new >= self.tstop {
-                    self.done = true;
-                } else if self.next_bp.is_some_and(|b| t_new >= b) {
-                    // A source corner: restart at order 1 with a step fitted to the next gap.
-                    self.next_bp = self.eng.mna.next_breakpoint(t_new).filter(|b| *b < self.tstop);
-                    self.restart_from_corner(h);
-                }
+                self.reached_target(t_new, h);
             }
-            if again && !self.done {
-                // The jump (events saw it) stays out of every predictor.
-                self.restart = true;
-                self.extra = true;
-            }
-            if switched && !self.done {
-                // The switch's new conductance makes a corner as a source's
-                // does, and the algebraic unknowns jump in the next step.
-                self.factor_valid = false;
-                self.jump = true;
-                self.extra = false;
-                self.restart_from_corner(h);
+            if !self.done {
+                self.restart_after_jump(again, switched, h);
             }
             return Ok(());
+        }
+    }
+
+    /// After an accepted step of size `h`: one more restart step when it
+    /// held a jump of the algebraic unknowns (`again`; events saw it, it
+    /// stays out of every predictor), and a corner when a switch changed
+    /// (its new conductance makes one as a source's does, and the algebraic
+    /// unknowns jump in the next step).
+    fn restart_after_jump(&mut self, again: bool, switched: bool, h: f64) {
+        if again {
+            self.restart = true;
+            self.extra = true;
+        }
+        if switched {
+            self.factor_valid = false;
+            self.jump = true;
+            self.extra = false;
+            self.restart_from_corner(h);
+        }
+    }
+
+    /// The order and step after an accepted step of order `k` and size `h`
+    /// with error ratio `err`.
+    fn next_order_and_step(&mut self, err: f64, k: usize, h: f64) {
+        let (new_order, ratio) = self.select_order(err, k, h);
+        if new_order != self.order {
+            self.order = new_order;
+            self.steps_at_order = 0;
+        }
+        let mut hn = h;
+        if ratio >= 1.5 {
+            hn = h * ratio.min(2.0);
+        } else if ratio < 1.0 {
+            hn = h * ratio.clamp(0.5, 0.9);
+        }
+        self.h = hn.min(self.max_step);
+    }
+
+    /// A step of size `h` that ended on its target `t_new`: the stop time
+    /// (done) or a source corner (restart at order 1 with a step fitted to
+    /// the next gap).
+    fn reached_target(&mut self, t_new: f64, h: f64) {
+        if t_new >= self.tstop {
+            self.done = true;
+        } else if self.next_bp.is_some_and(|b| t_new >= b) {
+            self.next_bp = self.eng.mna.next_breakpoint(t_new).filter(|b| *b < self.tstop);
+            self.restart_from_corner(h);
         }
     }
 

@@ -1020,6 +1020,63 @@ impl Parser {
         }
     }
 
+    /// The arguments of waveform `word` from token `k` (in parentheses or
+    /// bare), with the index of the token after them.
+    fn shape_args(
+        &self,
+        line: &Logical,
+        toks: &[Token<'_>],
+        k: usize,
+        word: &str,
+    ) -> Result<(Vec<(Value, usize)>, usize)> {
+        let mut args = Vec::new();
+        let mut k = k;
+        let paren = toks.get(k).map(|x| x.kind) == Some(Tk::LParen);
+        if paren {
+            k += 1;
+        }
+        loop {
+            match toks.get(k) {
+                Some(a) if a.kind == Tk::RParen && paren => {
+                    k += 1;
+                    break;
+                }
+                Some(a) if a.kind == Tk::Comma => k += 1,
+                Some(a) if matches!(a.kind, Tk::Word | Tk::Brace | Tk::Quote) => {
+                    if a.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
+                        return Err(line.diag(
+                            a.start,
+                            format!("{} option `{}` is not supported", word.to_uppercase(), a.text),
+                            Some("plain arguments"),
+                        ));
+                    }
+                    if a.kind == Tk::Word && !paren && parse_number(a.text).is_err() {
+                        break;
+                    }
+                    args.push((self.value(line, a)?, a.start));
+                    k += 1;
+                }
+                Some(_) if !paren => break,
+                Some(a) => {
+                    return Err(line.diag(
+                        a.start,
+                        format!("unexpected `{}`", a.text),
+                        Some("an argument or `)`"),
+                    ))
+                }
+                None if paren => {
+                    return Err(line.diag(
+                        line.text.len(),
+                        format!("the {} arguments are not closed", word.to_uppercase()),
+                        Some("`)`"),
+                    ))
+                }
+                None => break,
+            }
+        }
+        Ok((args, k))
+    }
+
     /// Source specification: `[DC] value`, `DC value SHAPE(args)`, ...
     fn source(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<(Waveform<Value>, Option<Value>)> {
         let mut dc = None;
@@ -1045,54 +1102,8 @@ impl Parser {
                 if shape.is_some() {
                     return Err(line.diag(t.start, "a second waveform", Some(SHAPES)));
                 }
-                let mut args = Vec::new();
-                k += 1;
-                let paren = toks.get(k).map(|x| x.kind) == Some(Tk::LParen);
-                if paren {
-                    k += 1;
-                }
-                loop {
-                    match toks.get(k) {
-                        Some(a) if a.kind == Tk::RParen && paren => {
-                            k += 1;
-                            break;
-                        }
-                        Some(a) if a.kind == Tk::Comma => k += 1,
-                        Some(a) if matches!(a.kind, Tk::Word | Tk::Brace | Tk::Quote) => {
-                            if a.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
-                                return Err(line.diag(
-                                    a.start,
-                                    format!("{} option `{}` is not supported", word.to_uppercase(), a.text),
-                                    Some("plain arguments"),
-                                ));
-                            }
-                            if a.kind == Tk::Word && !paren && parse_number(a.text).is_err() {
-                                break;
-                            }
-                            args.push((self.value(line, a)?, a.start));
-                            k += 1;
-                        }
-                        Some(a) if !paren => {
-                            let _ = a;
-                            break;
-                        }
-                        Some(a) => {
-                            return Err(line.diag(
-                                a.start,
-                                format!("unexpected `{}`", a.text),
-                                Some("an argument or `)`"),
-                            ))
-                        }
-                        None if paren => {
-                            return Err(line.diag(
-                                line.text.len(),
-                                format!("the {} arguments are not closed", word.to_uppercase()),
-                                Some("`)`"),
-                            ))
-                        }
-                        None => break,
-                    }
-                }
+                let (args, next) = self.shape_args(line, toks, k + 1, &word)?;
+                k = next;
                 shape = Some(waveform(line, &word, args, t.start)?);
             } else if t.kind == Tk::Word && matches!(word.as_str(), "ac" | "distof1" | "distof2") {
                 // `AC [mag [phase]]`: small-signal only, it cannot change a

@@ -430,33 +430,9 @@ impl Mos2 {
 mod tests {
     use super::super::dual::check;
     use super::*;
-    use std::collections::BTreeMap;
 
-    /// A level-2 NMOS card with `params` (lower-case names; `vto`, `kp`,
-    /// `gamma`, `phi`, `lambda` into their fields).
     fn card(params: &[(&str, f64)]) -> MosParams<f64> {
-        let mut p = MosParams {
-            level: 2,
-            vto: None,
-            kp: None,
-            lambda: None,
-            gamma: None,
-            phi: None,
-            extra: BTreeMap::new(),
-        };
-        for (k, v) in params {
-            match *k {
-                "vto" => p.vto = Some(*v),
-                "kp" => p.kp = Some(*v),
-                "gamma" => p.gamma = Some(*v),
-                "phi" => p.phi = Some(*v),
-                "lambda" => p.lambda = Some(*v),
-                _ => {
-                    p.extra.insert(k.to_string(), *v);
-                }
-            }
-        }
-        p
+        super::super::mosfet::test_card(2, params)
     }
 
     fn device(params: &[(&str, f64)], (w, l): (f64, f64), sign: f64) -> Mos2 {
@@ -525,10 +501,9 @@ mod tests {
     #[test]
     fn derivatives_match_central_differences_over_every_region() {
         let (mut worst, mut checked): (f64, usize) = (0.0, 0);
-        for (name, params, wl) in cards() {
+        for (_name, params, wl) in cards() {
             let m = device(&params, wl, 1.0);
             let (err, n) = check::derivative_error(&|g, d, b| m.channel(g, d, b), &check::grid(), 1e-5);
-            eprintln!("{name}: {err:e} over {n}");
             worst = worst.max(err);
             checked += n;
         }
@@ -628,7 +603,6 @@ mod tests {
         // relative at vdsat and 7.9e-8 at von (weak inversion, gm/i =
         // 1/(n vt)); the bounds are 10x. A step in the current at a
         // boundary would be O(1e-3) or more.
-        eprintln!("worst jumps: {worst_sat:e} at vdsat, {worst_on:e} at von");
     }
 
     #[test]

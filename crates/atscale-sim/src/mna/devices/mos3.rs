@@ -376,32 +376,9 @@ pub(crate) fn junction(isat: f64, v: f64, vt: f64) -> (f64, f64) {
 mod tests {
     use super::super::dual::check;
     use super::*;
-    use std::collections::BTreeMap;
 
-    /// A level-3 NMOS card with `params` (lower-case names; `vto`, `kp`,
-    /// `gamma`, `phi` into their fields).
     fn card(params: &[(&str, f64)]) -> MosParams<f64> {
-        let mut p = MosParams {
-            level: 3,
-            vto: None,
-            kp: None,
-            lambda: None,
-            gamma: None,
-            phi: None,
-            extra: BTreeMap::new(),
-        };
-        for (k, v) in params {
-            match *k {
-                "vto" => p.vto = Some(*v),
-                "kp" => p.kp = Some(*v),
-                "gamma" => p.gamma = Some(*v),
-                "phi" => p.phi = Some(*v),
-                _ => {
-                    p.extra.insert(k.to_string(), *v);
-                }
-            }
-        }
-        p
+        super::super::mosfet::test_card(3, params)
     }
 
     fn device(params: &[(&str, f64)], (w, l): (f64, f64), sign: f64) -> Mos3 {
@@ -465,10 +442,9 @@ mod tests {
     #[test]
     fn derivatives_match_central_differences_over_every_region() {
         let (mut worst, mut checked): (f64, usize) = (0.0, 0);
-        for (name, params, wl) in cards() {
+        for (_name, params, wl) in cards() {
             let m = device(&params, wl, 1.0);
             let (err, n) = check::derivative_error(&|g, d, b| m.channel(g, d, b), &check::grid(), 1e-6);
-            eprintln!("{name}: {err:e} over {n}");
             worst = worst.max(err);
             checked += n;
         }
@@ -575,7 +551,6 @@ mod tests {
         // relative at vdsat and 9.4e-8 at von (weak inversion, where gm/i =
         // 1/(n vt)); the bounds are 10x. A step in the current at a
         // boundary would be O(1e-3) or more.
-        eprintln!("worst jumps: {worst_sat:e} at vdsat, {worst_on:e} at von");
     }
 
     #[test]

@@ -867,6 +867,34 @@ pub(crate) fn junction(isat: f64, v: f64, vt: f64) -> (f64, f64) {
     }
 }
 
+/// A test model card of `level` with `params` (lower-case names; `vto`,
+/// `kp`, `gamma`, `phi`, `lambda` into their fields, the rest as extras).
+#[cfg(test)]
+pub(crate) fn test_card(level: u32, params: &[(&str, f64)]) -> MosParams<f64> {
+    let mut p = MosParams {
+        level,
+        vto: None,
+        kp: None,
+        lambda: None,
+        gamma: None,
+        phi: None,
+        extra: std::collections::BTreeMap::new(),
+    };
+    for &(k, v) in params {
+        match k {
+            "vto" => p.vto = Some(v),
+            "kp" => p.kp = Some(v),
+            "gamma" => p.gamma = Some(v),
+            "phi" => p.phi = Some(v),
+            "lambda" => p.lambda = Some(v),
+            _ => {
+                p.extra.insert(k.to_string(), v);
+            }
+        }
+    }
+    p
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
