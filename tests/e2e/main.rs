@@ -15,6 +15,7 @@ mod options;
 mod parity;
 mod realise;
 mod reliability;
+mod resistor;
 mod scale;
 mod security;
 mod sim;

@@ -33,6 +33,7 @@ mod elements;
 mod funcs;
 pub mod measure;
 mod models;
+mod resistor;
 pub(crate) mod source;
 
 use std::collections::HashMap;
@@ -171,6 +172,8 @@ struct Parser {
     /// `.func` tables of subcircuits, found by the pre-pass.
     sub_funcs: HashMap<String, HashMap<String, FuncDef>>,
     pending: Option<Pending>,
+    /// Resistor models (`.model NAME R`), found by the pre-pass.
+    res_models: HashMap<String, resistor::ResModel>,
     control_blocks: Vec<ControlBlock>,
     output_requests: Vec<String>,
     warnings: Vec<Warning>,
@@ -227,6 +230,7 @@ impl Parser {
             funcs: Funcs { scopes: vec![HashMap::new()] },
             sub_funcs: HashMap::new(),
             pending: None,
+            res_models: HashMap::new(),
             control_blocks: Vec::new(),
             output_requests: Vec::new(),
             warnings: Vec::new(),
@@ -240,6 +244,7 @@ impl Parser {
         self.control_blocks.extend(read.control_blocks);
         let header = header_from(&read.leading_comments);
         self.predefine_funcs(&read.lines)?;
+        self.predefine_res_models(&read.lines)?;
         self.lines(&read.lines)?;
         self.flush_pending();
         if let Some(open) = &self.sub {
@@ -939,9 +944,11 @@ impl Parser {
         }
     }
 
-    /// The value (positional or `r=`/`c=`/`l=`) and `IC=` of R, C, L.
+    /// The value (positional or `r=`/`c=`/`l=`) and `IC=` of R, C, L; a
+    /// resistor's model and instance parameters fold into its value
+    /// ([`resistor`]).
     fn passive(
-        &self,
+        &mut self,
         line: &Logical,
         toks: &[Token<'_>],
         letter: char,
@@ -949,6 +956,7 @@ impl Parser {
         let mut value = None;
         let mut ic = None;
         let mut mult: Option<Value> = None;
+        let mut res = resistor::ResInstance::default();
         let mut k = 3;
         while k < toks.len() {
             let t = &toks[k];
@@ -959,52 +967,68 @@ impl Parser {
                     ic = Some((v, t.start));
                 } else if key == "m" {
                     mult = Some(v);
-                } else if matches!(key.as_str(), "tc" | "tc1" | "tc2") {
+                } else if (key.len() == 1 && key.starts_with(letter) || letter == 'r' && key == "resistance")
+                    && value.is_none()
+                {
+                    value = Some(v);
+                } else if letter == 'r' && res.take(&key, v) {
+                    if key == "ac" {
+                        self.warn(
+                            line,
+                            format!("`{}=` set aside: the AC resistance only changes AC analyses", t.text),
+                        );
+                    }
+                } else if letter != 'r' && matches!(key.as_str(), "tc" | "tc1" | "tc2") {
                     // Temperature coefficients scale the value by
                     // 1 + tc1 (T - TNOM) + ...: nothing at 27 °C, where both
                     // engines run unless `.options temp` says otherwise (then
                     // the native engine names the option it does not use).
-                } else if key.len() == 1 && key.starts_with(letter) && value.is_none() {
-                    value = Some(v);
                 } else if key == "ic" {
                     return Err(line.diag(t.start, "a resistor has no initial condition", None));
                 } else {
                     return Err(line.diag(
                         t.start,
                         format!("instance parameter `{}` is not supported", t.text),
-                        Some("the value, M=, TC1=, TC2=, or IC= on C and L"),
+                        Some(if letter == 'r' {
+                            "the value, a model, M=, L=, W=, SCALE=, TC1=, TC2=, TEMP=, DTEMP="
+                        } else {
+                            "the value, M=, TC1=, TC2=, or IC="
+                        }),
                     ));
                 }
                 k += 3;
+            } else if letter == 'r' && t.kind == Tk::Word && res.model.is_none() && self.is_res_model(t.text)
+            {
+                res.model = Some((t.text.to_string(), t.start));
+                k += 1;
             } else if value.is_none() {
                 if t.kind == Tk::Word && t.text.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                    return Err(line.diag(
-                        t.start,
-                        format!(
-                            "`{}` is not a value: {} models (`.model {} {}(...)`) are not supported",
-                            t.text,
-                            passive_noun(letter),
-                            t.text,
-                            letter.to_ascii_uppercase()
-                        ),
-                        Some("the value itself, e.g. 10k, or {expression}"),
-                    ));
+                    return Err(not_a_value(line, t, letter));
                 }
                 value = Some(self.value(line, t)?);
                 k += 1;
-            } else if value.is_some()
-                && t.kind == Tk::Word
-                && t.text.starts_with(|c: char| c.is_ascii_alphabetic())
-            {
+            } else if t.kind == Tk::Word && t.text.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 return Err(line.diag(
                     t.start,
                     format!(
-                        "unexpected `{}` after the value: {} models and instance parameters other than IC= \
-                         are not supported",
+                        "unexpected `{}` after the value: {}",
                         t.text,
-                        passive_noun(letter)
+                        if letter == 'r' {
+                            "not a resistor model of this netlist (`.model NAME R(...)`) nor an instance \
+                             parameter"
+                                .to_string()
+                        } else {
+                            format!(
+                                "{} models and instance parameters other than IC= are not supported",
+                                passive_noun(letter)
+                            )
+                        }
                     ),
-                    Some("IC= or the end of the line"),
+                    Some(if letter == 'r' {
+                        "a model name, name=value, or the end of the line"
+                    } else {
+                        "IC= or the end of the line"
+                    }),
                 ));
             } else {
                 return Err(line.diag(
@@ -1013,6 +1037,10 @@ impl Parser {
                     Some("IC= or the end of the line"),
                 ));
             }
+        }
+        if letter == 'r' && (value.is_some() || res.model.is_some()) {
+            let r = self.resistance(line, value, &res)?;
+            return Ok((parallel(r, mult, letter), ic));
         }
         match value {
             Some(v) => Ok((parallel(v, mult, letter), ic)),
@@ -1317,6 +1345,25 @@ fn matching_brace(s: &str) -> Option<usize> {
 }
 
 /// `resistor`, `capacitor` or `inductor` for R, C, L.
+/// A word where a value of R, C or L should be.
+fn not_a_value(line: &Logical, t: &Token<'_>, letter: char) -> Error {
+    let what = if letter == 'r' {
+        format!(
+            "`{}` is neither a value nor a resistor model of this netlist (`.model {} R(...)`)",
+            t.text, t.text
+        )
+    } else {
+        format!(
+            "`{}` is not a value: {} models (`.model {} {}(...)`) are not supported",
+            t.text,
+            passive_noun(letter),
+            t.text,
+            letter.to_ascii_uppercase()
+        )
+    };
+    line.diag(t.start, what, Some("the value itself, e.g. 10k, or {expression}"))
+}
+
 fn passive_noun(letter: char) -> &'static str {
     match letter {
         'r' => "resistor",

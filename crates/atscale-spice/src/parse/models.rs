@@ -8,7 +8,7 @@ use super::Parser;
 use crate::error::Result;
 
 /// The model types atscale reads, for messages.
-const TYPES: &str = "D, NMOS, PMOS, NPN, PNP, SW or CSW";
+const TYPES: &str = "D, NMOS, PMOS, NPN, PNP, SW, CSW or R";
 
 /// `name=value` pairs of a card with the offset of each name.
 type Assignments = Vec<(String, Value, usize)>;
@@ -39,6 +39,8 @@ impl Parser {
             "pnp" => ModelKind::Pnp(bjt_params(line, params)?),
             "sw" => ModelKind::Sw(switch_params(line, params, ["vt", "vh"])?),
             "csw" => ModelKind::Csw(switch_params(line, params, ["it", "ih"])?),
+            // Read by the pre-pass (`resistor.rs`) and folded into each resistor's value.
+            "r" | "res" => return Ok(()),
             other => {
                 return Err(line.diag(
                     ty.start,
