@@ -3,14 +3,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bjt;
+mod conditional;
 mod corpus;
+mod ddt;
 mod design;
+mod disagree;
 mod docs;
 mod hostile;
 mod landscape;
 mod measure;
 mod mos1;
 mod mos23;
+mod noise;
 mod options;
 mod parity;
 mod realise;

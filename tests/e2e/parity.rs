@@ -133,13 +133,13 @@ fn unsupported_constructs_are_named_with_what_to_write_instead() {
     let cases = [
         (
             "R1 a 0 RMOD",
-            "2:8: `RMOD` is not a value: resistor models (`.model RMOD R(...)`) are not supported",
+            "2:8: `RMOD` is neither a value nor a resistor model of this netlist (`.model RMOD R(...)`)",
         ),
-        ("R1 a 0 1k RMOD", "2:11: unexpected `RMOD` after the value: resistor models"),
+        ("R1 a 0 1k RMOD", "2:11: unexpected `RMOD` after the value: not a resistor model of this netlist"),
         ("V1 a 0 arctan(0.3)", "2:8: `arctan(...)` is not a waveform: an expression goes in braces"),
         ("V1 a 0 {arctn(0.3)}", "2:9: bad expression: unknown function `arctn`"),
         ("V1 a 0 PWL(0 0 1m 1) r=0", "2:22: PWL `r=` (repeat) is not supported by atscale's parser"),
-        ("V1 a 0 TRNOISE(1m 1u 1 1m)", "2:22: TRNOISE 1/f noise (NALPHA, NAMP) is not simulated natively"),
+        ("V1 a 0 TRNOISE(1m 1u 0 0 1m 5u 0)", "2:32: TRNOISE random telegraph emission time `rtsemt` is 0"),
         ("V1 a 0 TRRANDOM(5 1u)", "2:17: TRRANDOM type must be 1 (uniform), 2 (Gaussian)"),
         ("V1 a 0 SFFM(0 1 1k 5 100)", "2:8: `SFFM` waveforms are not supported by atscale's parser"),
         (".global", "2:8: `.global` names no node"),

@@ -66,11 +66,37 @@ fn resistor_model_problems_name_the_card() {
 fn a_resistor_without_resistance_is_one_milliohm_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let deck = dir.path().join("bare.cir");
-    std::fs::write(&deck, "bare model\n.model rm r tc1=0.01\nV1 a 0 1\nR1 a 0 rm\n.tran 1u 2u\n.end\n").unwrap();
+    std::fs::write(&deck, "bare model\n.model rm r tc1=0.01\nV1 a 0 1\nR1 a 0 rm\n.tran 1u 2u\n.end\n")
+        .unwrap();
     for engine in ["native", "ngspice"] {
         let (rows, stderr) = sim_rows(&deck, engine, &["i(V1)"], &[]);
         assert!(stderr.contains("set to 1 mΩ"), "{engine}: {stderr}");
         let i = rows.last().unwrap()[1];
         assert!((i + 1e3).abs() < 1e-9, "{engine}: {i} A");
+    }
+}
+
+#[test]
+fn temperature_coefficients_follow_the_circuit_temperature_in_both_engines() {
+    // `.temp 91`, `.options tnom=31`: dT = 60 K unless the instance or model says otherwise.
+    let deck = root().join("tests/e2e/data/resistor/temperature.cir");
+    let probes = ["i(V1)", "i(V2)", "n3", "i(V4)", "i(V5)"];
+    let t = 10e-6;
+    let want = [
+        -1.0 / (1e3 * (1.0 + 0.03125 * 60.0)),
+        -1.0 / (1e3 * (1.0 + 0.01 * 49.0 + 1e-4 * 49.0 * 49.0)), // dtemp=-11
+        1e-3 * t / (1e-6 * (1.0 + 0.01 * 60.0) * 2.0),           // scale=2
+        -t / (1e-3 * (1.0 - 0.005 * 30.0)),                      // temp=61
+        -1.0 / (1e3 * (1.0 + 0.01 * 40.0)),                      // model TNOM 51
+    ];
+    for engine in ["native", "ngspice"] {
+        let (rows, stderr) = sim_rows(&deck, engine, &probes, &[]);
+        assert!(!stderr.contains("not used"), "{engine}: the temperature is modelled here: {stderr}");
+        let last = rows.last().unwrap();
+        assert!((last[0] - t).abs() < 1e-18);
+        for ((p, w), got) in probes.iter().zip(want).zip(&last[1..]) {
+            // measured: 2.0e-12 relative (n3, through the 1e12 Ω leak), others 6e-16; 10x.
+            assert!(((got - w) / w).abs() < 2e-11, "{engine}: {p} = {got}, expected {w}");
+        }
     }
 }

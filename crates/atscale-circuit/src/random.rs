@@ -54,6 +54,16 @@ impl Rng {
         Rng::new(b.next_u64())
     }
 
+    /// The seed of family `tag` of `seed`: the streams of the returned seed
+    /// are independent of `seed`'s own streams and of every other tag's, so
+    /// one seeded object can draw several independent kinds of numbers
+    /// (a noise source's white samples, its 1/f samples, its telegraph
+    /// switches), each by index.
+    pub fn family(seed: u64, tag: u64) -> u64 {
+        // A salt keeps the family's state away from `Rng::stream(seed, tag)`.
+        Rng::stream(seed ^ 0x6A09_E667_F3BC_C909, tag).next_u64()
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.inner.next_u64()

@@ -355,8 +355,20 @@ fn scale_waveform(w: &Waveform<f64>, fv: f64, ft: f64) -> Waveform<f64> {
         Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
             Waveform::Exp { v1: v1 * fv, v2: v2 * fv, td1: t(td1), tau1: t(tau1), td2: t(td2), tau2: t(tau2) }
         }
-        Waveform::TrNoise { offset, na, nt, seed } => {
-            Waveform::TrNoise { offset: offset * fv, na: na * fv, nt: nt * ft, seed: *seed }
+        // The 1/f samples are per sample, so NALPHA keeps its value.
+        Waveform::TrNoise { offset, na, nt, nalpha, namp, rtsam, rtscapt, rtsemt, seed, .. } => {
+            Waveform::TrNoise {
+                offset: offset * fv,
+                na: na * fv,
+                nt: nt * ft,
+                nalpha: *nalpha,
+                namp: namp.map(|x| x * fv),
+                rtsam: rtsam.map(|x| x * fv),
+                rtscapt: t(rtscapt),
+                rtsemt: t(rtsemt),
+                seed: *seed,
+                flicker: Default::default(),
+            }
         }
         // A Poisson count is a number of events, not a value: only its
         // offset scales.

@@ -75,17 +75,23 @@ pub fn unmodelled(circuit: &FlatCircuit, options: &Options) -> Vec<String> {
     out.extend(circuit.elements.iter().filter_map(bjt_instance_gaps));
     out.extend(circuit.elements.iter().filter_map(mosfet_instance_gaps));
     out.extend(breakdown_tolerance(circuit, options));
+    out.extend(time_derivatives(circuit));
     if options.gmin.is_some_and(|g| g != SPICE_GMIN) {
         out.push(format!(
             "`.options gmin` is not used: the native engine puts {SPICE_GMIN:e} S across junctions, ngspice the \
              value given"
         ));
     }
+    let semiconductors = circuit.elements.iter().any(|e| {
+        matches!(e.kind, ElementKind::Diode { .. } | ElementKind::Bjt { .. } | ElementKind::Mosfet { .. })
+    });
     let ignored: Vec<&str> = options
         .other
         .iter()
         .filter(|(k, v)| {
-            !NUMERICS_AND_OUTPUT.contains(&k.as_str()) && !at_native_temperature(k, v.as_deref())
+            !NUMERICS_AND_OUTPUT.contains(&k.as_str())
+                && !at_native_temperature(k, v.as_deref())
+                && !(is_temperature(k) && !semiconductors)
         })
         .map(|(k, _)| k.as_str())
         .collect();
@@ -180,6 +186,38 @@ fn breakdown_tolerance(circuit: &FlatCircuit, options: &Options) -> Option<Strin
             names.join(", ")
         )
     })
+}
+
+/// The behavioural sources that take `ddt`, as a sentence: ngspice's `ddt`
+/// is a difference of past time points, the native one the derivative of
+/// the integration formula.
+fn time_derivatives(circuit: &FlatCircuit) -> Option<String> {
+    let names: Vec<&str> = circuit
+        .elements
+        .iter()
+        .filter(|e| match &e.kind {
+            ElementKind::BehaviouralCurrent { expr, .. } | ElementKind::BehaviouralVoltage { expr, .. } => {
+                expr.has_ddt()
+            }
+            _ => false,
+        })
+        .map(|e| e.name.as_str())
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "`ddt` in {}: ngspice takes the difference of the argument between its two previous time points \
+             (0 for the first two steps, then about 1.5 steps late), the native engine the derivative of its \
+             integration formula; results differ by about the argument's change over 1.5 of ngspice's steps",
+            names.join(", ")
+        )
+    })
+}
+
+/// Whether the option is the circuit's or the nominal temperature. Without
+/// semiconductors it changes only R, C and L temperature coefficients, which
+/// the parser folds into their values at that temperature.
+fn is_temperature(key: &str) -> bool {
+    matches!(key, "temp" | "tnom")
 }
 
 /// Whether the option is `temp` or `tnom` at the 27 °C the native engine
@@ -430,8 +468,41 @@ mod tests {
             ("post".into(), None),
             ("rshunt".into(), Some("1g".into())),
         ]);
+        // Without semiconductors the temperature changes only R, C and L,
+        // whose coefficients the parser folds in at that temperature.
         let u = unmodelled(&empty, &hot);
+        assert_eq!(
+            u,
+            ["`.options` rshunt is not used (the native engine models devices at 27 °C, no shunts)"]
+        );
+        let diode = ElementKind::Diode { p: "a".into(), n: "0".into(), model: "d".into(), area: None };
+        let with_diode = FlatCircuit {
+            elements: vec![atscale_circuit::Element { name: "D1".into(), kind: diode }],
+            ..empty.clone()
+        };
+        let u = unmodelled(&with_diode, &hot);
         assert_eq!(u, ["`.options` temp and rshunt are not used (the native engine models devices at 27 °C, no shunts)"]);
+    }
+
+    #[test]
+    fn behavioural_sources_taking_ddt_are_named() {
+        use atscale_circuit::{Element, Expr};
+        let b = |name: &str, expr: &str| Element {
+            name: name.into(),
+            kind: ElementKind::BehaviouralCurrent {
+                p: "a".into(),
+                n: "0".into(),
+                expr: Expr::parse(expr).unwrap(),
+            },
+        };
+        let circuit = FlatCircuit {
+            title: String::new(),
+            models: vec![],
+            elements: vec![b("B1", "1n*ddt(v(a))"), b("B2", "v(a)/1k"), b("B3", "tanh(ddt(time))")],
+        };
+        let gaps = unmodelled(&circuit, &Options::default());
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].starts_with("`ddt` in B1, B3: ngspice takes the difference"), "{gaps:?}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use atscale_files::{read_input, InputRules, DEFAULT_MAX_INPUT_BYTES};
 
+use crate::control_vars::ControlVars;
 use crate::error::{Error, Result};
 use crate::number::format_number;
 use crate::parse::source::{self, Logical};
@@ -333,17 +334,24 @@ impl Deck {
         let mut skipped: Vec<String> = Vec::new();
         let mut end_at: Option<usize> = None;
         let mut in_control = false;
+        let mut vars = ControlVars::default();
         for k in 1..self.lines.len() {
             let word = first_word(&self.lines[k].text);
             if !in_control && word == ".end" && end_at.is_none() {
                 end_at = Some(k);
             }
+            if !in_control && word == ".csparam" {
+                vars.csparam(&self.lines[k].text);
+            }
             if !in_control && !word.starts_with(".control") {
                 continue;
             }
             in_control = !word.starts_with(".endc");
+            if word == "let" {
+                vars.let_command(&self.lines[k].text);
+            }
             if wants_tran && tran.is_none() && word == "tran" {
-                tran = self.control_tran(k).map(|t| (k, t));
+                tran = self.control_tran(k, &vars).map(|t| (k, t));
             } else if in_control
                 && !word.starts_with(".control")
                 && !word.starts_with('*')
@@ -374,8 +382,13 @@ impl Deck {
     }
 
     /// The `.tran` card a `tran` command of a `.control` block (deck line
-    /// `k`) stands for, rebuilt from its numbers; `None` if it does not read.
-    fn control_tran(&mut self, k: usize) -> Option<String> {
+    /// `k`) stands for, rebuilt from its numbers, or with its `$&name`
+    /// arguments as parameter expressions ([`ControlVars`]); `None` if it
+    /// does not read.
+    fn control_tran(&mut self, k: usize, vars: &ControlVars) -> Option<String> {
+        if let Some(line) = vars.tran_line(&self.lines[k].text) {
+            return Some(format!(".{}", line.trim_start()));
+        }
         let saved = self.lines[k].text.clone();
         self.lines[k].text = format!(".{}", saved.trim_start()).into();
         let read = self.logical(&[k]).and_then(|l| crate::parse::tran_card(&l)).and_then(|t| tran_text(&t));

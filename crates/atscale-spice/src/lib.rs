@@ -19,6 +19,7 @@
 //! - [`number`] owns how numbers are printed and read; [`names`] owns
 //!   injection safety.
 
+mod control_vars;
 pub mod deck;
 pub mod dialect;
 pub mod error;

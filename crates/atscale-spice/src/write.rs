@@ -1060,11 +1060,22 @@ fn source_spec(
         ),
         // SPICE adds the DC value to a random source: the offset is written
         // as it (the seed is atscale's and has no SPICE form).
-        Waveform::TrNoise { offset, na, nt, .. } => {
+        Waveform::TrNoise { offset, na, nt, nalpha, namp, rtsam, rtscapt, rtsemt, .. } => {
             if dc.is_some() {
                 return Err(unrep("a TRNOISE offset is its DC value; it cannot have another".into()));
             }
-            return Ok(format!("DC {} TRNOISE({} {} 0 0)", val(offset)?, val(na)?, val(nt)?));
+            // NALPHA and NAMP always written (0 when absent), as ngspice's examples do.
+            let or_zero = |v: &Option<Value>| Some(v.clone().unwrap_or(Value::Num(0.0)));
+            let (nalpha, namp) = (or_zero(nalpha), or_zero(namp));
+            let optional = [
+                ("nalpha", &nalpha),
+                ("namp", &namp),
+                ("rtsam", rtsam),
+                ("rtscapt", rtscapt),
+                ("rtsemt", rtsemt),
+            ];
+            let rest = args(&[na, nt], &optional)?;
+            return Ok(format!("DC {} TRNOISE({rest})", val(offset)?));
         }
         Waveform::TrRandom { offset, dist, ts, td, p1, p2, .. } => {
             if dc.is_some() {

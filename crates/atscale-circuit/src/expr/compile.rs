@@ -56,6 +56,26 @@ pub enum CompileError {
         /// How many it was given.
         found: usize,
     },
+    /// `ddt(...)`: a time derivative is no function of the state at one
+    /// time. The transient engine replaces each call by an unknown of its
+    /// own first ([`Expr::split_ddt`]); elsewhere it cannot be computed.
+    #[error("`{expr}`: the time derivative `ddt` is computed only in B, E and G sources")]
+    TimeDerivative {
+        /// The call, e.g. `ddt(v(a))`.
+        expr: String,
+    },
+    /// One-argument `min(x)` or `max(x)`: ngspice's `.param` form (see
+    /// [`Func::takes`]), which its B sources do not accept.
+    #[error(
+        "`{expr}`: one-argument `{name}` is ngspice's .param form (meaning `{name}(x, 1)`); ngspice's B \
+         sources do not accept it: give both arguments"
+    )]
+    ParamForm {
+        /// `min` or `max`.
+        name: &'static str,
+        /// The call.
+        expr: String,
+    },
 }
 
 /// Why [`CompiledExpr::eval`] returned NaN, as left in [`Workspace::fault`].
@@ -251,6 +271,10 @@ impl Builder<'_> {
                     *op = Op::Jump(end);
                 }
             }
+            Expr::Call(Func::Ddt, _) => return Err(CompileError::TimeDerivative { expr: e.to_string() }),
+            Expr::Call(f, args) if args.len() == 1 && f.takes(1) && f.arity() == 2 => {
+                return Err(CompileError::ParamForm { name: f.name(), expr: e.to_string() })
+            }
             Expr::Call(f, args) => {
                 if args.len() != f.arity() {
                     return Err(CompileError::ArgCount {
@@ -291,7 +315,9 @@ impl CompiledExpr {
     ///
     /// [`CompileError::Unresolved`] naming the leaf when `resolve` returns an
     /// error; [`CompileError::ArgCount`] for a call with the wrong number of
-    /// arguments.
+    /// arguments; [`CompileError::TimeDerivative`] for `ddt` (replace it
+    /// with [`Expr::split_ddt`] first); [`CompileError::ParamForm`] for
+    /// one-argument `min` or `max`.
     pub fn compile(
         expr: &Expr,
         resolve: &mut impl FnMut(Input<'_>) -> Result<Option<usize>, String>,

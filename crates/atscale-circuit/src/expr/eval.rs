@@ -60,6 +60,13 @@ pub enum EvalError {
     /// An operator or function produced `+inf` (see [`OutOfRange`]).
     #[error(transparent)]
     OutOfRange(#[from] OutOfRange),
+    /// `ddt(...)` (a time derivative) was evaluated outside a transient
+    /// simulation, e.g. in a `.param` (see [`Func::Ddt`]).
+    #[error("`{expr}`: the time derivative `ddt` has a value only in a transient simulation (in a B, E or G source)")]
+    TimeDerivative {
+        /// The call as written, e.g. `ddt(v(a))`.
+        expr: String,
+    },
 }
 
 /// ngspice's `PTfudge_factor` for a gmin: `gmin * 1e-20` (`PTeval`).
@@ -178,13 +185,17 @@ fn eval_tree(
                 eval_tree(f, leaf, fudge)?
             }
         }
+        Expr::Call(Func::Ddt, _) => return Err(EvalError::TimeDerivative { expr: e.to_string() }),
         Expr::Call(f, args) => {
-            if args.len() != f.arity() {
+            if !f.takes(args.len()) {
                 return Err(arity_error(*f, args.len()));
             }
             let mut v = [f64::NAN; 2];
             for (slot, a) in v.iter_mut().zip(args) {
                 *slot = eval_tree(a, leaf, fudge)?;
+            }
+            if args.len() < f.arity() {
+                return Ok(check(f.name(), func::param_form(*f, v[0]), v[0], None)?);
             }
             call_value(*f, v[0], v[1])?
         }
@@ -200,7 +211,12 @@ impl Expr {
     ///
     /// [`EvalError::UnknownVariable`] when `lookup` returns `None`,
     /// [`EvalError::NotConstant`] for `v()`, `i()` and `time` (in an evaluated
+    /// branch), [`EvalError::TimeDerivative`] for `ddt()` (in an evaluated
     /// branch), [`EvalError::OutOfRange`] for a `+inf` result.
+    ///
+    /// This is the evaluation of ngspice's `.param` expressions too, so
+    /// `max(x)` and `min(x)` are `max(x, 1)` and `min(x, 1)` here (see
+    /// [`Func::takes`]).
     pub fn eval_const(&self, lookup: &mut impl FnMut(&str) -> Option<f64>) -> Result<f64, EvalError> {
         eval_tree(
             self,
@@ -221,7 +237,9 @@ impl Expr {
     /// the failure shows when it is evaluated, and so does a division by an
     /// exact zero (its value depends on gmin). Subtrees that read a variable,
     /// node, current or `time` are never simplified (`0*v(a)` stays, since it
-    /// is NaN for an infinite `v(a)`).
+    /// is NaN for an infinite `v(a)`). Calls of `ddt` and the
+    /// one-argument `.param` forms of `min` and `max` stay too: the place
+    /// the expression is used decides about them.
     pub fn fold_constants(&self) -> Expr {
         let fudge = fudge_for(NGSPICE_DEFAULT_GMIN);
         let boxed = |e: &Expr| Box::new(e.fold_constants());
@@ -277,7 +295,7 @@ impl Expr {
             },
             Expr::Call(f, args) => {
                 let args: Vec<Expr> = args.iter().map(Expr::fold_constants).collect();
-                if args.len() == f.arity() {
+                if args.len() == f.arity() && *f != Func::Ddt {
                     let mut v = [f64::NAN; 2];
                     let mut all = true;
                     for (slot, a) in v.iter_mut().zip(&args) {

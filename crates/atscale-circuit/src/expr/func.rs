@@ -100,10 +100,12 @@ pub enum Func {
     /// `min(a,b)` = `a > b ? b : a` (`PTmin`) (so `min(NaN, 1)` is NaN and
     /// `min(1, NaN)` is 1). Slope: that of the argument selected. ngspice's
     /// symbolic slope picks `b` on a tie (`(a-b) < 0 ? a' : b'`); here the tie
-    /// goes to `a`, the argument whose value is returned.
+    /// goes to `a`, the argument whose value is returned. In `.param`
+    /// expressions `min(x)` is `min(x, 1)` (see [`Func::takes`]).
     Min,
     /// `max(a,b)` = `a > b ? a : b` (`PTmax`). Slope: that of the argument
-    /// selected (`b` on a tie, as ngspice).
+    /// selected (`b` on a tie, as ngspice). In `.param` expressions
+    /// `max(x)` is `max(x, 1)` (see [`Func::takes`]).
     Max,
     /// `pow(a,b)` = `|a|^b`, same as `a^b` (`PTpower`, default mode; ngspice
     /// in HSPICE or LTspice compatibility modes differs). `pow(-2,3) = 8`;
@@ -115,11 +117,24 @@ pub enum Func {
     /// `pwr(-2,3) = -8`, `pwr(0,0) = 1`. Slopes `b |a|^(b-1)` and
     /// `pwr(a,b) ln|a|` (0 where the value is 0).
     Pwr,
+    /// `ddt(x)`: the time derivative of `x` (`PTddt`). It has a value only
+    /// in a transient simulation: evaluating it anywhere else
+    /// ([`Expr::eval_const`](super::Expr::eval_const), a `.param`) is
+    /// [`EvalError::TimeDerivative`], and
+    /// [`CompiledExpr::compile`](super::CompiledExpr::compile) refuses it
+    /// ([`CompileError::TimeDerivative`](super::CompileError::TimeDerivative)):
+    /// the transient engine first replaces every call by an unknown of its
+    /// own ([`Expr::split_ddt`](super::Expr::split_ddt)). ngspice computes
+    /// it as a finite difference of the argument between earlier time
+    /// points (0 at the operating point); atscale's engine differentiates
+    /// the argument with its integration formula (also 0 at the operating
+    /// point).
+    Ddt,
 }
 
 impl Func {
     /// Every function.
-    pub const ALL: [Func; 29] = [
+    pub const ALL: [Func; 30] = [
         Func::Abs,
         Func::Acos,
         Func::Acosh,
@@ -149,6 +164,7 @@ impl Func {
         Func::Max,
         Func::Pow,
         Func::Pwr,
+        Func::Ddt,
     ];
 
     /// The name as printed (lower case).
@@ -183,6 +199,7 @@ impl Func {
             Func::Max => "max",
             Func::Pow => "pow",
             Func::Pwr => "pwr",
+            Func::Ddt => "ddt",
         }
     }
 
@@ -196,6 +213,8 @@ impl Func {
     }
 
     /// How many arguments it takes: 2 for `min`, `max`, `pow`, `pwr`, else 1.
+    /// (`min` and `max` also take one in ngspice's `.param` expressions:
+    /// see [`Func::takes`].)
     pub fn arity(self) -> usize {
         match self {
             Func::Min | Func::Max | Func::Pow | Func::Pwr => 2,
@@ -203,11 +222,33 @@ impl Func {
         }
     }
 
-    /// The value for these arguments, with the rules above.
+    /// Whether a call with `n` arguments parses: [`Func::arity`], and also
+    /// one for `min` and `max`. ngspice's `.param` expressions (numparam,
+    /// `xpressn.c`) read `max(x)` as `max(x, 1)` and `min(x)` as
+    /// `min(x, 1)` (its second operand defaults to 1.0), which
+    /// [`Expr::eval_const`](super::Expr::eval_const) follows; its B sources
+    /// do not accept them (ngspice 39 crashes), and
+    /// [`CompiledExpr::compile`](super::CompiledExpr::compile) refuses them.
+    pub fn takes(self, n: usize) -> bool {
+        n == self.arity() || (n == 1 && matches!(self, Func::Min | Func::Max))
+    }
+
+    /// The value for these arguments, with the rules above (one-argument
+    /// `min` and `max` as in `.param`, see [`Func::takes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`EvalError::ArgCount`] for a count [`Func::takes`] refuses,
+    /// [`EvalError::TimeDerivative`] for `ddt`, [`EvalError::OutOfRange`]
+    /// for a `+inf` value.
     pub fn apply(self, args: &[f64]) -> Result<f64, EvalError> {
+        if self == Func::Ddt {
+            return Err(EvalError::TimeDerivative { expr: format!("ddt({})", show_list(args)) });
+        }
         let v = match (self.arity(), args) {
             (1, &[x]) => value1(self, x),
             (2, &[a, b]) => value2(self, a, b),
+            (2, &[x]) if self.takes(1) => param_form(self, x),
             _ => {
                 return Err(EvalError::ArgCount {
                     name: self.name(),
@@ -224,6 +265,21 @@ impl Func {
             return Err(EvalError::OutOfRange(OutOfRange { op: self.name(), arg, arg2 }));
         }
         Ok(v)
+    }
+}
+
+fn show_list(args: &[f64]) -> String {
+    args.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
+}
+
+/// One-argument `min(x)` and `max(x)` as ngspice's `.param` expressions
+/// compute them: numparam's `MIN(x, 1.0)` and `MAX(x, 1.0)` (C macros
+/// `x < 1 ? x : 1` and `x > 1 ? x : 1`, so NaN gives 1), which are the
+/// B-source rules of `min(1, x)` and `max(x, 1)`.
+pub(crate) fn param_form(f: Func, x: f64) -> f64 {
+    match f {
+        Func::Min => value2(Func::Min, 1.0, x),
+        _ => value2(Func::Max, x, 1.0),
     }
 }
 
@@ -353,8 +409,9 @@ pub(crate) fn value1(f: Func, x: f64) -> f64 {
         Func::Ceil => x.ceil(),
         Func::Floor => x.floor(),
         Func::Nint => x.round_ties_even(),
-        // Two-argument functions never reach here (arity is checked first).
-        Func::Min | Func::Max | Func::Pow | Func::Pwr => f64::NAN,
+        // Two-argument functions never reach here (arity is checked first),
+        // nor does `ddt` (refused before any evaluation).
+        Func::Min | Func::Max | Func::Pow | Func::Pwr | Func::Ddt => f64::NAN,
     }
 }
 
@@ -387,7 +444,7 @@ pub(crate) fn deriv1(f: Func, x: f64, v: f64) -> f64 {
         Func::Sgn | Func::U | Func::Ceil | Func::Floor | Func::Nint => 0.0,
         Func::U2 => ustep(x) - ustep(x - 1.0),
         Func::Uramp => ustep(x),
-        Func::Min | Func::Max | Func::Pow | Func::Pwr => f64::NAN,
+        Func::Min | Func::Max | Func::Pow | Func::Pwr | Func::Ddt => f64::NAN,
     }
 }
 

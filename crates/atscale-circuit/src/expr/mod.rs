@@ -17,8 +17,10 @@
 //!   and [`Expr::visit_leaves`] list what an expression reads;
 //!   [`Expr::substitute_vars`] replaces parameters, [`Expr::rename`] renames
 //!   nodes and currents when subcircuits are flattened,
-//!   [`Expr::fold_constants`] evaluates constant subtrees and
-//!   [`Expr::eval_const`] evaluates an expression of parameters.
+//!   [`Expr::fold_constants`] evaluates constant subtrees,
+//!   [`Expr::eval_const`] evaluates an expression of parameters and
+//!   [`Expr::split_ddt`] takes the time derivatives `ddt(...)` out for the
+//!   transient engine.
 //! - [`CompiledExpr`] is the form a solver uses: a flat postfix tape that
 //!   returns, in one pass and without allocating, the value and the exact
 //!   first derivatives with respect to every state entry it reads
@@ -64,8 +66,16 @@
 //!   the digits by `pow(10, exponent)` and can be one ulp off (`10p` reads as
 //!   `9.999999999999999e-12` there). The printed form of an [`Expr`] reads
 //!   back to the same `f64` here.
-//! - `temper`, `hertz`, `pwl(...)` and `ddt(...)` are not supported
-//!   (`temper` and `hertz` parse as variables).
+//! - `temper`, `hertz` and `pwl(...)` are not supported (`temper` and
+//!   `hertz` parse as variables).
+//! - `ddt(x)`, the time derivative, has a value only in a transient
+//!   simulation, where the engine replaces each call by an unknown of its
+//!   own ([`Expr::split_ddt`]); ngspice's finite difference between
+//!   earlier time points is not reproduced (see [`Func::Ddt`]).
+//! - `min(x)` and `max(x)` with one argument are ngspice's `.param` forms
+//!   (`min(x, 1)`, `max(x, 1)`): [`Expr::eval_const`] evaluates them,
+//!   [`CompiledExpr::compile`] refuses them as ngspice's B sources do
+//!   (see [`Func::takes`]).
 //! - An accidental result of exactly `+inf` is the only "out of range" test;
 //!   the derivatives never fail evaluation (ngspice also rejects a
 //!   derivative that evaluates to `+inf`, e.g. the slope of `sqrt` at 0).
@@ -471,6 +481,104 @@ impl Expr {
         leaves == 0
     }
 
+    /// Replaces every call `ddt(x)` by `replace(k)` and returns the
+    /// arguments `x`, numbered `k = 0, 1, ...` in the order they are met,
+    /// innermost first: inside an argument, the `ddt` calls it holds are
+    /// replaced already (by numbers smaller than its own), so
+    /// `ddt(ddt(v(a)))` gives `replace(1)` and the arguments `v(a)` and
+    /// `replace(0)`. The transient engine computes each argument and its
+    /// derivative in unknowns of their own, which `replace(k)` reads.
+    ///
+    /// ```
+    /// use atscale_circuit::expr::Expr;
+    ///
+    /// let e = Expr::parse("2*ddt(v(a)) + ddt(time^2)")?;
+    /// let (outer, args) = e.split_ddt(&mut |k| Expr::var(format!("d{k}")));
+    /// assert_eq!(outer.to_string(), "2 * d0 + d1");
+    /// assert_eq!(args, vec![Expr::v("a"), Expr::Time.pow(2.0)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn split_ddt(&self, replace: &mut impl FnMut(usize) -> Expr) -> (Expr, Vec<Expr>) {
+        let mut args = Vec::new();
+        let outer = self.split_ddt_into(replace, &mut args);
+        (outer, args)
+    }
+
+    /// Whether the expression takes a time derivative `ddt(...)`.
+    pub fn has_ddt(&self) -> bool {
+        self.each_ddt(&mut |_, _| {})
+    }
+
+    /// The first call `ddt(x)` (depth first, left to right) whose argument
+    /// holds another `ddt` call: a second derivative.
+    pub fn nested_ddt(&self) -> Option<&Expr> {
+        let mut found = None;
+        self.each_ddt(&mut |call, arg| {
+            if found.is_none() && arg.has_ddt() {
+                found = Some(call);
+            }
+        });
+        found
+    }
+
+    /// Calls `f(call, argument)` for every one-argument `ddt` call, outer
+    /// calls before the calls in their argument; whether there was one.
+    fn each_ddt<'a>(&'a self, f: &mut impl FnMut(&'a Expr, &'a Expr)) -> bool {
+        match self {
+            Expr::Num(_)
+            | Expr::Const(_)
+            | Expr::Var(_)
+            | Expr::Time
+            | Expr::Voltage(..)
+            | Expr::Current(_) => false,
+            Expr::Unary(_, a) => a.each_ddt(f),
+            Expr::Binary(_, a, b) => a.each_ddt(f) | b.each_ddt(f),
+            Expr::Chain(first, rest) => {
+                rest.iter().fold(first.each_ddt(f), |any, (_, t)| t.each_ddt(f) | any)
+            }
+            Expr::Ternary(c, t, e) => c.each_ddt(f) | t.each_ddt(f) | e.each_ddt(f),
+            Expr::Call(Func::Ddt, args) if args.len() == 1 => {
+                f(self, &args[0]);
+                args[0].each_ddt(f);
+                true
+            }
+            Expr::Call(_, args) => args.iter().fold(false, |any, a| a.each_ddt(f) | any),
+        }
+    }
+
+    fn split_ddt_into(&self, replace: &mut impl FnMut(usize) -> Expr, out: &mut Vec<Expr>) -> Expr {
+        let mut bx = |e: &Expr| Box::new(e.split_ddt_into(replace, out));
+        match self {
+            Expr::Num(_)
+            | Expr::Const(_)
+            | Expr::Var(_)
+            | Expr::Time
+            | Expr::Voltage(..)
+            | Expr::Current(_) => self.clone(),
+            Expr::Unary(op, a) => Expr::Unary(*op, bx(a)),
+            Expr::Binary(op, a, b) => {
+                let a = bx(a);
+                Expr::Binary(*op, a, bx(b))
+            }
+            Expr::Chain(first, rest) => {
+                let first = bx(first);
+                let rest = rest.iter().map(|(op, t)| (*op, *bx(t))).collect();
+                Expr::Chain(first, rest)
+            }
+            Expr::Ternary(c, t, e) => {
+                let c = bx(c);
+                let t = bx(t);
+                Expr::Ternary(c, t, bx(e))
+            }
+            Expr::Call(Func::Ddt, args) if args.len() == 1 => {
+                let arg = *bx(&args[0]);
+                out.push(arg);
+                replace(out.len() - 1)
+            }
+            Expr::Call(func, args) => Expr::Call(*func, args.iter().map(|a| *bx(a)).collect()),
+        }
+    }
+
     /// Rebuilds the tree, replacing each leaf for which `f` returns a
     /// replacement.
     fn map_leaves(&self, f: &mut impl FnMut(&Expr) -> Option<Expr>) -> Expr {
@@ -597,5 +705,5 @@ unary_methods!(
     abs Abs, acos Acos, acosh Acosh, asin Asin, asinh Asinh, atan Atan, atanh Atanh,
     cos Cos, cosh Cosh, sin Sin, sinh Sinh, tan Tan, tanh Tanh, exp Exp, ln Ln,
     log Log, log10 Log10, sqrt Sqrt, sgn Sgn, u U, u2 U2, uramp Uramp, ceil Ceil,
-    floor Floor, nint Nint
+    floor Floor, nint Nint, ddt Ddt
 );

@@ -653,7 +653,7 @@ impl<'a> Parser<'a> {
             });
         }
         self.advance();
-        if args.len() != func.arity() {
+        if !func.takes(args.len()) {
             return Err(ExprError::ArgCount {
                 offset: at,
                 name: func.name(),

@@ -226,12 +226,19 @@ fn every_function_parses_with_its_argument_count() {
         assert_eq!(p(&format!("{}({list})", f.name().to_uppercase())), Expr::call(f, args));
         assert_eq!(Func::from_name(f.name()), Some(f));
         let wrong = if f.arity() == 1 { "x, y" } else { "x" };
+        if f.takes(3 - f.arity()) {
+            // The one-argument `.param` forms of min and max.
+            assert_eq!(p(&format!("{}({wrong})", f.name())), Expr::call(f, vec![var("x")]));
+            continue;
+        }
         assert_eq!(
             err(&format!("{}({wrong})", f.name())),
             ExprError::ArgCount { offset: 0, name: f.name(), expected: f.arity(), found: 3 - f.arity() }
         );
     }
-    assert_eq!(Func::ALL.len(), 29);
+    assert_eq!(Func::ALL.len(), 30);
+    let one: Vec<Func> = Func::ALL.into_iter().filter(|f| f.arity() == 2 && f.takes(1)).collect();
+    assert_eq!(one, vec![Func::Min, Func::Max]);
 }
 
 #[test]
@@ -251,7 +258,9 @@ fn errors_give_the_column_and_what_was_expected() {
     assert_eq!(e, ExprError::UnknownFunction { offset: 4, name: "foo".into() });
     assert_eq!(e.to_string(), "column 5: unknown function `foo`");
 
-    assert_eq!(err("min(1)").to_string(), "column 1: `min` takes 2 arguments, found 1");
+    assert_eq!(err("pow(1)").to_string(), "column 1: `pow` takes 2 arguments, found 1");
+    assert_eq!(err("min()").to_string(), "column 1: `min` takes 2 arguments, found 0");
+    assert_eq!(err("ddt(1, 2)").to_string(), "column 1: `ddt` takes 1 argument, found 2");
     assert_eq!(err("exp()").to_string(), "column 1: `exp` takes 1 argument, found 0");
 
     let e = err("a ? b");
@@ -526,11 +535,105 @@ fn eval_const_reports_what_it_cannot_evaluate() {
         Err("`time` has no value outside a simulation".into())
     );
     assert_eq!(p("1 ? 2 : v(a)").eval_const(&mut lookup), Ok(2.0));
-    let bad = Expr::call(Func::Min, vec![n(1.0)]);
-    assert_eq!(bad.eval_const(&mut lookup), Err(EvalError::ArgCount { name: "min", expected: 2, found: 1 }));
+    let bad = Expr::call(Func::Pow, vec![n(1.0)]);
+    assert_eq!(bad.eval_const(&mut lookup), Err(EvalError::ArgCount { name: "pow", expected: 2, found: 1 }));
+    let bad = Expr::call(Func::Max, vec![]);
+    assert_eq!(bad.eval_const(&mut lookup), Err(EvalError::ArgCount { name: "max", expected: 2, found: 0 }));
     assert_eq!(Func::Pwr.apply(&[-2.0, 3.0]), Ok(-8.0));
     assert!(matches!(Func::Sqrt.apply(&[-1.0]), Err(EvalError::OutOfRange(_))));
     assert!(matches!(Func::Sqrt.apply(&[1.0, 2.0]), Err(EvalError::ArgCount { .. })));
+}
+
+#[test]
+fn ddt_parses_prints_and_has_no_value_outside_a_transient() {
+    let e = p("DDT(v(a)) * 2");
+    assert_eq!(e, bin(BinaryOp::Mul, Expr::v("a").ddt(), n(2.0)));
+    assert_eq!(e.to_string(), "ddt(v(a)) * 2");
+    assert_eq!(Func::from_name("Ddt"), Some(Func::Ddt));
+    // A `.param` (or any constant evaluation) names ddt.
+    assert_eq!(
+        p("1 + ddt(3)").eval_const(&mut |_| None).map_err(|e| e.to_string()),
+        Err(
+            "`ddt(3)`: the time derivative `ddt` has a value only in a transient simulation (in a B, E or G \
+             source)"
+                .into()
+        )
+    );
+    assert!(matches!(Func::Ddt.apply(&[1.0]), Err(EvalError::TimeDerivative { .. })));
+    // Only a branch taken is evaluated, as for `v()`.
+    assert_eq!(val("1 ? 2 : ddt(3)"), 2.0);
+    // Folding simplifies the argument and keeps the call.
+    assert_eq!(p("ddt(2*3)").fold_constants(), Expr::call(Func::Ddt, vec![n(6.0)]));
+    let r = CompiledExpr::compile(&p("v(a) + ddt(v(a))"), &mut |_| Ok(Some(0)));
+    assert_eq!(
+        r.map(|_| ()).map_err(|e| e.to_string()),
+        Err("`ddt(v(a))`: the time derivative `ddt` is computed only in B, E and G sources".into())
+    );
+}
+
+#[test]
+fn split_ddt_numbers_the_calls_innermost_first() {
+    let d = |k: usize| var(&format!("d{k}"));
+    let e = p("ddt(ddt(v(a)) + time) * ddt(i(l1))");
+    let (outer, args) = e.split_ddt(&mut |k| d(k));
+    assert_eq!(outer, bin(BinaryOp::Mul, d(1), d(2)));
+    assert_eq!(args, vec![Expr::v("a"), d(0) + Expr::Time, Expr::i("l1")]);
+    // Inside every kind of node: prefix operators, ternaries, calls, chains.
+    let e = p("-ddt(1) ? max(ddt(2), 0) : !ddt(3)");
+    let (outer, args) = e.split_ddt(&mut |k| d(k));
+    assert_eq!(outer, p("-d0 ? max(d1, 0) : !d2"));
+    assert_eq!(args, vec![n(1.0), n(2.0), n(3.0)]);
+    let chain = vec!["ddt(v(a))"; CHAIN_MIN + 1].join(" + ");
+    let (outer, args) = p(&chain).split_ddt(&mut |k| d(k));
+    let want: Vec<String> = (0..=CHAIN_MIN).map(|k| format!("d{k}")).collect();
+    assert_eq!(outer, p(&want.join(" + ")));
+    assert_eq!(args.len(), CHAIN_MIN + 1);
+    // A tree without ddt comes back equal.
+    let plain = p("v(a) ? max(1, 2) : -time");
+    assert_eq!(plain.split_ddt(&mut |_| n(0.0)), (plain.clone(), vec![]));
+    // The first ddt holding another (a second derivative), outermost first.
+    let nested = p("ddt(v(a)) + 2*ddt(1 + ddt(ddt(time)))");
+    assert_eq!(nested.nested_ddt(), Some(&p("ddt(1 + ddt(ddt(time)))")));
+    assert_eq!(p("ddt(v(a)) * ddt(time)").nested_ddt(), None);
+    assert_eq!(plain.nested_ddt(), None);
+    assert!(nested.has_ddt() && p("1 ? 2 : -max(ddt(time), 0)").has_ddt() && !plain.has_ddt());
+}
+
+#[test]
+fn one_argument_min_and_max_are_the_param_forms() {
+    // ngspice's numparam (xpressn.c) calls MAX(x, v) and MIN(x, v) with the
+    // missing operand v = 1.0 (macros.h: `a > b ? a : b`, `a < b ? a : b`).
+    // ngspice 39 gives these values for `.param a = 'max(0.3)'` etc.; the
+    // e2e test tests/e2e/ddt.rs runs that deck.
+    for (text, want) in [
+        ("max(0.3)", 1.0),
+        ("max(3)", 3.0),
+        ("min(0.3)", 0.3),
+        ("min(3)", 1.0),
+        ("max(-2)", 1.0),
+        ("min(-2)", -2.0),
+    ] {
+        assert_eq!(val(text), want, "{text}");
+    }
+    // NaN compares false: both macros then give 1.
+    assert_eq!(Func::Max.apply(&[f64::NAN]), Ok(1.0));
+    assert_eq!(Func::Min.apply(&[f64::NAN]), Ok(1.0));
+    assert_eq!(
+        Func::Max.apply(&[f64::INFINITY]).map_err(|e| e.to_string()),
+        Err("inf out of range for `max`".into())
+    );
+    assert_eq!(p("MAX(x)"), Expr::call(Func::Max, vec![var("x")]));
+    assert_eq!(p("max(x)").to_string(), "max(x)");
+    // Left for the place of use: folded nowhere, refused in B sources
+    // (ngspice 39 crashes on `B1 a 0 V=max(v(b))`).
+    assert_eq!(p("max(2)").fold_constants(), Expr::call(Func::Max, vec![n(2.0)]));
+    let r = CompiledExpr::compile(&p("1 + min(v(a))"), &mut |_| Ok(Some(0)));
+    assert_eq!(
+        r.map(|_| ()).map_err(|e| e.to_string()),
+        Err("`min(v(a))`: one-argument `min` is ngspice's .param form (meaning `min(x, 1)`); ngspice's B \
+             sources do not accept it: give both arguments"
+            .into())
+    );
 }
 
 #[test]
@@ -977,6 +1080,8 @@ proptest! {
 
     #[test]
     fn compiled_value_equals_tree_value(e in any_expr(), (x, t) in state()) {
+        // `ddt` has no value at one state: the engine's unknowns stand in for it.
+        let (e, _) = e.split_ddt(&mut |_| Expr::var("p"));
         let e = e
             .rename(&mut |n| ["a", "b", "c", "0"][n.len() % 4].to_string(), &mut |d| ["vx", "l1"][d.len() % 2].to_string())
             .substitute_vars(&mut |_| Some(Expr::var("p")));
@@ -1008,6 +1113,8 @@ proptest! {
         let after = s.fold_constants().eval_const(&mut |_| None);
         match (before, after) {
             (Ok(a), Ok(b)) => prop_assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{}: {} vs {}", s, a, b),
+            // The argument of `ddt` is folded in the error's text.
+            (Err(EvalError::TimeDerivative { .. }), Err(EvalError::TimeDerivative { .. })) => {}
             // The same error; compared as text, since an argument may be NaN
             // (and NaN != NaN).
             (a, b) => prop_assert_eq!(format!("{a:?}"), format!("{b:?}")),

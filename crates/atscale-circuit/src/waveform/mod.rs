@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 mod random;
 
-pub use random::Distribution;
+pub use random::{Distribution, FlickerTable, FLICKER_LIMIT};
 
 /// The time course of an independent voltage (volts) or current (amperes)
 /// source, as in SPICE. Optional fields take SPICE's defaults, some of which
@@ -108,19 +108,44 @@ pub enum Waveform<V> {
         #[serde(skip_serializing_if = "Option::is_none")]
         tau2: Option<V>,
     },
-    /// `TRNOISE(na nt)` on a DC offset: white Gaussian noise of rms `na`, a
-    /// new sample every `nt` (the first, at 0, is 0), linear between samples,
-    /// drawn by atscale's generator from `seed` (not ngspice's sequence).
+    /// `TRNOISE(na nt nalpha namp rtsam rtscapt rtsemt)` on a DC offset:
+    /// white Gaussian noise of rms `na`, a new sample every `nt` (the first,
+    /// at 0, is 0), linear between samples; plus ngspice's 1/f noise of
+    /// exponent `nalpha` and amplitude `namp` on the same samples (when both
+    /// are positive); plus random telegraph noise of amplitude `rtsam` (when
+    /// positive) with mean capture and emission times `rtscapt`, `rtsemt`.
+    /// Drawn by atscale's generator from `seed`: ngspice's processes, not its
+    /// sequence.
     TrNoise {
         /// DC offset (V or A): SPICE adds the source's DC value.
         offset: V,
-        /// Rms amplitude (V or A).
+        /// Rms amplitude of the white noise (V or A).
         na: V,
-        /// Time between samples, s (0: no noise).
+        /// Time between samples, s (0: no white or 1/f noise).
         nt: V,
+        /// 1/f exponent (default 0: no 1/f noise).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nalpha: Option<V>,
+        /// 1/f amplitude: rms of the white noise the 1/f filter is driven
+        /// with (V or A; default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namp: Option<V>,
+        /// Random telegraph amplitude (V or A; default 0: none).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtsam: Option<V>,
+        /// Mean time to a capture (the value rises by `rtsam`), s (default 0:
+        /// captured from the start, for good).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtscapt: Option<V>,
+        /// Mean time to an emission (the value falls back), s (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtsemt: Option<V>,
         /// Seed of the generator (the simulator mixes in the element's name).
         #[serde(default)]
         seed: u64,
+        /// The 1/f samples once computed (a cache, never serialized).
+        #[serde(skip)]
+        flicker: FlickerTable,
     },
     /// `TRRANDOM(type ts td p1 p2)` on a DC offset: a value drawn from
     /// `dist` at `td`, `td + ts`, ... and held; `p2` up to `td`.
@@ -190,8 +215,19 @@ impl<V> Waveform<V> {
                 td2: map_opt(td2, f)?,
                 tau2: map_opt(tau2, f)?,
             },
-            Waveform::TrNoise { offset, na, nt, seed } => {
-                Waveform::TrNoise { offset: f(offset)?, na: f(na)?, nt: f(nt)?, seed: *seed }
+            Waveform::TrNoise { offset, na, nt, nalpha, namp, rtsam, rtscapt, rtsemt, seed, .. } => {
+                Waveform::TrNoise {
+                    offset: f(offset)?,
+                    na: f(na)?,
+                    nt: f(nt)?,
+                    nalpha: map_opt(nalpha, f)?,
+                    namp: map_opt(namp, f)?,
+                    rtsam: map_opt(rtsam, f)?,
+                    rtscapt: map_opt(rtscapt, f)?,
+                    rtsemt: map_opt(rtsemt, f)?,
+                    seed: *seed,
+                    flicker: FlickerTable::default(),
+                }
             }
             Waveform::TrRandom { offset, dist, ts, td, p1, p2, seed } => Waveform::TrRandom {
                 offset: f(offset)?,
@@ -311,6 +347,31 @@ pub enum WaveformError {
         td1: f64,
         /// Fall delay, s.
         td2: f64,
+    },
+    /// A `TRNOISE` random telegraph part with emission time 0 after a
+    /// positive capture time: ngspice makes a spike one time point wide at
+    /// each capture, which depends on its time steps.
+    #[error(
+        "TRNOISE random telegraph emission time `rtsemt` is 0 after capture time `rtscapt` {}: \
+         ngspice makes a one-time-point spike at each capture, which depends on its time steps; not \
+         simulated natively (give `rtsemt` > 0, or run the netlist with --engine ngspice)",
+        crate::units::si(*rtscapt, "s")
+    )]
+    TelegraphSpikes {
+        /// The mean capture time, s.
+        rtscapt: f64,
+    },
+    /// A `TRNOISE` 1/f part needs more samples up front than
+    /// [`FLICKER_LIMIT`].
+    #[error(
+        "TRNOISE 1/f noise needs {samples:.0} samples computed up front (tstop/nt + 10, rounded up to a power \
+         of 2, as ngspice computes them), more than atscale's limit of {limit} (64 MiB a source); raise `nt`, \
+         shorten the run, or run the netlist with --engine ngspice",
+        limit = FLICKER_LIMIT
+    )]
+    FlickerTooLong {
+        /// The number of samples the run needs.
+        samples: f64,
     },
     /// A transient setting is not a positive finite time.
     #[error("transient `{field}` is {value} s; it must be a positive finite time")]
@@ -755,6 +816,26 @@ fn finite(shape: &'static str, field: &'static str, value: f64) -> Result<(), Wa
     }
 }
 
+/// Checks the random telegraph part of a `TRNOISE`: ngspice reads the
+/// times only with an amplitude, and uses them only when it is positive;
+/// negative times stop its run ("breakpoint in the past").
+fn telegraph_check(
+    rtsam: Option<f64>,
+    rtscapt: Option<f64>,
+    rtsemt: Option<f64>,
+) -> Result<(), WaveformError> {
+    if !rtsam.is_some_and(|a| a > 0.0) {
+        return Ok(());
+    }
+    let s = "TRNOISE";
+    param(s, "rtscapt", rtscapt, Some("mean capture time"))?;
+    param(s, "rtsemt", rtsemt, Some("mean emission time"))?;
+    match (rtscapt.unwrap_or(0.0), rtsemt.unwrap_or(0.0)) {
+        (c, e) if c > 0.0 && e == 0.0 => Err(WaveformError::TelegraphSpikes { rtscapt: c }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks an optional parameter for finiteness and, for a duration, sign.
 fn param(
     shape: &'static str,
@@ -819,11 +900,36 @@ impl Waveform<f64> {
             &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
                 Expo::new(v1, v2, td1, tau1, td2, tau2, timing).value(t)
             }
-            &Waveform::TrNoise { offset, na, nt, seed } => offset + random::noise(na, nt, seed, t).0,
+            Waveform::TrNoise { offset, .. } => {
+                offset + self.noise().map_or(0.0, |n| n.value(t, timing.tstop))
+            }
             &Waveform::TrRandom { offset, dist, ts, td, p1, p2, seed } => {
                 let p = [ts, td.unwrap_or(0.0), p1.unwrap_or(1.0), p2.unwrap_or(0.0)];
                 offset + random::held(dist, p, seed, t)
             }
+        }
+    }
+
+    /// The `TRNOISE` source without its offset, if the waveform is one.
+    fn noise(&self) -> Option<random::Noise<'_>> {
+        let Waveform::TrNoise { na, nt, nalpha, namp, rtsam, rtscapt, rtsemt, seed, flicker, .. } = self
+        else {
+            return None;
+        };
+        Some(random::Noise::new([*na, *nt], [*nalpha, *namp], [*rtsam, *rtscapt, *rtsemt], *seed, flicker))
+    }
+
+    /// Checks what depends on the run as well as on the parameters: a
+    /// `TRNOISE` 1/f part computes `tstop/nt + 10` samples up front (rounded
+    /// up to a power of 2, as ngspice does), at most [`FLICKER_LIMIT`].
+    /// Call it before a run: above the limit [`value`](Self::value) is NaN.
+    ///
+    /// # Errors
+    /// [`WaveformError::FlickerTooLong`] with the number of samples needed.
+    pub fn check_run(&self, timing: &TranTiming) -> Result<(), WaveformError> {
+        match self.noise().and_then(|n| n.flicker_len(timing.tstop)) {
+            Some(samples) if samples > FLICKER_LIMIT as f64 => Err(WaveformError::FlickerTooLong { samples }),
+            _ => Ok(()),
         }
     }
 
@@ -852,7 +958,7 @@ impl Waveform<f64> {
             &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
                 Expo::new(v1, v2, td1, tau1, td2, tau2, timing).slope(t)
             }
-            &Waveform::TrNoise { na, nt, seed, .. } => random::noise(na, nt, seed, t).1,
+            Waveform::TrNoise { .. } => self.noise().map_or(0.0, |n| n.slope(t, timing.tstop)),
             Waveform::TrRandom { .. } => 0.0,
         }
     }
@@ -895,9 +1001,9 @@ impl Waveform<f64> {
                 let e = Expo::new(v1, v2, td1, tau1, td2, tau2, timing);
                 out.extend([e.td1, e.td2]);
             }
-            &Waveform::TrNoise { na, nt, .. } => {
-                if na != 0.0 {
-                    random::samples(0.0, nt, lo, if t1.is_finite() { t1 } else { timing.tstop }, &mut out);
+            Waveform::TrNoise { .. } => {
+                if let Some(n) = self.noise() {
+                    n.breakpoints(lo, if t1.is_finite() { t1 } else { timing.tstop }, &mut out);
                 }
             }
             &Waveform::TrRandom { ts, td, .. } => {
@@ -936,13 +1042,7 @@ impl Waveform<f64> {
                 let e = Expo::new(v1, v2, td1, tau1, td2, tau2, timing);
                 [e.td1, e.td2].into_iter().filter(|&c| after(c)).min_by(f64::total_cmp)
             }
-            &Waveform::TrNoise { na, nt, .. } => {
-                if na == 0.0 {
-                    None
-                } else {
-                    random::next_sample(0.0, nt, t.max(-f64::MIN_POSITIVE))
-                }
-            }
+            Waveform::TrNoise { .. } => self.noise().and_then(|n| n.next_breakpoint(t, timing.tstop)),
             &Waveform::TrRandom { ts, td, .. } => random::next_sample(td.unwrap_or(0.0).max(0.0), ts, t),
         }
     }
@@ -1018,11 +1118,15 @@ impl Waveform<f64> {
                     _ => Ok(()),
                 }
             }
-            &Waveform::TrNoise { offset, na, nt, .. } => {
+            &Waveform::TrNoise { offset, na, nt, nalpha, namp, rtsam, rtscapt, rtsemt, .. } => {
                 let s = "TRNOISE";
                 finite(s, "dc", offset)?;
                 finite(s, "na", na)?;
-                param(s, "nt", Some(nt), Some("sample time"))
+                param(s, "nt", Some(nt), Some("sample time"))?;
+                param(s, "nalpha", nalpha, ANY_SIGN)?;
+                param(s, "namp", namp, ANY_SIGN)?;
+                param(s, "rtsam", rtsam, ANY_SIGN)?;
+                telegraph_check(rtsam, rtscapt, rtsemt)
             }
             &Waveform::TrRandom { offset, ts, td, p1, p2, .. } => {
                 let s = "TRRANDOM";
@@ -1467,6 +1571,83 @@ mod tests {
             .check()
             .unwrap_err();
         assert_eq!(e, WaveformError::ExpFallBeforeRise { td1: 2.0, td2: 1.0 });
+    }
+
+    /// `TRNOISE(na nt nalpha namp rtsam rtscapt rtsemt)` on 0 V.
+    fn trnoise([na, nt, nalpha, namp, rtsam, rtscapt, rtsemt]: [f64; 7]) -> Waveform<f64> {
+        Waveform::TrNoise {
+            offset: 0.0,
+            na,
+            nt,
+            nalpha: Some(nalpha),
+            namp: Some(namp),
+            rtsam: Some(rtsam),
+            rtscapt: Some(rtscapt),
+            rtsemt: Some(rtsemt),
+            seed: 3,
+            flicker: FlickerTable::default(),
+        }
+    }
+
+    #[test]
+    fn trnoise_reads_its_arguments_as_ngspice() {
+        // Measured in ngspice 39: TRNOISE(0 1u 0 1 1m) is 1 mV from the
+        // operating point on (NAMP is not read when NALPHA is 0; RTSCAPT and
+        // RTSEMT default to 0, and a capture time of 0 traps at once).
+        let t = TranTiming { tstep: 1e-6, tstop: 200e-6 };
+        let w = trnoise([0.0, 1e-6, 0.0, 1.0, 1e-3, 0.0, 0.0]);
+        for x in [0.0, 0.3e-6, 1e-6, 57.5e-6, 200e-6] {
+            assert_eq!(w.value(x, &t), 1e-3, "t = {x}");
+        }
+        assert_eq!(w.next_breakpoint(0.0, &t), None);
+        // A negative RTSAM is no telegraph at all, as in ngspice (RTSAM > 0).
+        assert_eq!(trnoise([0.0, 0.0, 0.0, 0.0, -1.0, 1e-6, 1e-6]).value(5e-6, &t), 0.0);
+        // 1/f noise alone (NA 0) is sampled every NT, 0 at 0.
+        let w = trnoise([0.0, 1e-6, 1.0, 1e-3, 0.0, 0.0, 0.0]);
+        assert_eq!(w.value(0.0, &t), 0.0);
+        assert_ne!(w.value(1e-6, &t), 0.0);
+        assert_eq!(w.next_breakpoint(0.0, &t), Some(1e-6));
+    }
+
+    #[test]
+    fn trnoise_telegraph_switches_are_breakpoints_where_the_value_jumps() {
+        let t = TranTiming { tstep: 1e-6, tstop: 1e-3 };
+        let w = trnoise([0.0, 0.0, 0.0, 0.0, 2.0, 20e-6, 40e-6]);
+        let corners = w.breakpoints(0.0, 1e-3, &t);
+        assert!(corners.len() > 10, "{corners:?}");
+        let mut x = 0.0;
+        for (k, &c) in corners.iter().enumerate() {
+            assert_eq!(w.next_breakpoint(x, &t), Some(c));
+            // 0 before a capture, 2 at both instants of a trapped stretch.
+            let before = w.value(c - 1e-12, &t);
+            assert_eq!(
+                (before, w.value(c, &t)),
+                if k % 2 == 0 { (0.0, 2.0) } else { (2.0, 2.0) },
+                "switch {k}"
+            );
+            x = c;
+        }
+    }
+
+    #[test]
+    fn trnoise_refuses_what_ngspice_cannot_run_or_runs_step_dependent() {
+        let e = trnoise([0.0, 0.0, 0.0, 0.0, 1.0, -2e-5, 1e-5]).check().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "TRNOISE parameter `rtscapt` is -0.00002; a mean capture time cannot be negative"
+        );
+        let e = trnoise([0.0, 0.0, 0.0, 0.0, 1.0, 2e-5, 0.0]).check().unwrap_err();
+        assert_eq!(e, WaveformError::TelegraphSpikes { rtscapt: 2e-5 });
+        // Without an amplitude ngspice reads no times: nothing to check.
+        assert_eq!(trnoise([0.0, 0.0, 0.0, 0.0, 0.0, -2e-5, 0.0]).check(), Ok(()));
+        // 2^23 samples is the limit: tstop/nt + 10 = 2^23 runs, one more does not.
+        let w = trnoise([0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+        let run = |tstop: f64| w.check_run(&TranTiming { tstep: 1.0, tstop });
+        assert_eq!(run(8_388_598.0), Ok(()));
+        let e = run(8_388_599.0).unwrap_err();
+        assert_eq!(e, WaveformError::FlickerTooLong { samples: 8_388_609.0 });
+        assert!(e.to_string().contains("more than atscale's limit of 8388608"), "{e}");
+        assert!(w.value(5.5, &TranTiming { tstep: 1.0, tstop: 8_388_599.0 }).is_nan());
     }
 
     #[test]

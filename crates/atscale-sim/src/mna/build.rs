@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use atscale_circuit::expr::{CompiledExpr, Input};
 use atscale_circuit::{
-    Element, ElementKind, FlatCircuit, ModelKind, MosInstance, Relaxation, ResistiveLaw, TranTiming,
+    Element, ElementKind, Expr, FlatCircuit, ModelKind, MosInstance, Relaxation, ResistiveLaw, TranTiming,
     Waveform, GROUND,
 };
 
@@ -23,6 +23,10 @@ use atscale_circuit::SwitchControl;
 /// A bipolar transistor's series resistances (model parameter) and the
 /// suffixes of the internal nodes they make: collector, base, emitter.
 const BJT_INTERNAL: [[&str; 2]; 3] = [["rc", "collector"], ["rb", "base"], ["re", "emitter"]];
+
+/// The variable through which a compiled expression reads the `k`-th time
+/// derivative of its element (`#ddt0`, ...: no parameter can be named so).
+const DDT_VAR: &str = "#ddt";
 
 /// The unknowns of a circuit and the devices built so far.
 pub(super) struct Builder {
@@ -120,8 +124,49 @@ impl Builder {
         }
     }
 
-    /// A behavioural expression over node voltages and branch currents.
-    fn compile_circuit_expr(&self, ename: &str, expr: &atscale_circuit::Expr) -> Result<Behav> {
+    /// A B, E or G source's expression with its time derivatives: each
+    /// argument `x` of a `ddt(x)` call (innermost first, see
+    /// [`Expr::split_ddt`]) sets the voltage of an internal node
+    /// `{element}#ddt{k}` through a behavioural voltage source, and a 1 F
+    /// capacitor from that node to ground draws the source's branch current
+    /// `-dx/dt`, which the expression reads. So the engine's integration
+    /// formula differentiates `x` as it does every charge: `x` is error
+    /// tested as a capacitor's voltage is, the current (a capacitor's
+    /// current) is not, and `ddt` is 0 at the operating point, as in ngspice.
+    fn behaviour(&mut self, ename: &str, expr: &Expr) -> Result<Behav> {
+        if let Some(call) = expr.nested_ddt() {
+            return Err(unsupported(
+                ename,
+                format!(
+                    "`{call}` takes the time derivative of a time derivative, which the native engine does \
+                     not simulate (the inner derivative's discretisation error would drive the step control); \
+                     run it with --engine ngspice"
+                ),
+            ));
+        }
+        let (outer, args) = expr.split_ddt(&mut |k| -Expr::var(format!("{DDT_VAR}{k}")));
+        let mut derivatives = Vec::with_capacity(args.len());
+        for (k, arg) in args.iter().enumerate() {
+            let f = Box::new(self.compile_circuit_expr(ename, arg, &derivatives)?);
+            // A derivative of currents only is held to the current tolerance.
+            let kind = if arg.nodes().is_empty() && !arg.currents().is_empty() {
+                UnknownKind::Current
+            } else {
+                UnknownKind::Voltage
+            };
+            let node = self.push(format!("{ename}#ddt{k}"), kind);
+            let current = self.push(format!("i({ename}#ddt{k})"), UnknownKind::Current);
+            let s = [NONE; 4];
+            self.devices.push(Dev::BVoltage { a: node, b: NONE, k: current, f, s, sk: Vec::new() });
+            self.devices.push(Dev::Capacitor { a: node, b: NONE, c: 1.0, s });
+            derivatives.push(current);
+        }
+        self.compile_circuit_expr(ename, &outer, &derivatives)
+    }
+
+    /// A behavioural expression over node voltages and branch currents;
+    /// the variable `{DDT_VAR}{k}` reads the unknown `derivatives[k]`.
+    fn compile_circuit_expr(&self, ename: &str, expr: &Expr, derivatives: &[usize]) -> Result<Behav> {
         let mut resolve = |leaf: Input<'_>| -> std::result::Result<Option<usize>, String> {
             match leaf {
                 Input::Node(nm) => {
@@ -137,7 +182,11 @@ impl Builder {
                     .copied()
                     .map(Some)
                     .ok_or_else(|| format!("{nm} has no branch current")),
-                Input::Var(nm) => Err(format!("unresolved parameter {nm}")),
+                Input::Var(nm) => nm
+                    .strip_prefix(DDT_VAR)
+                    .and_then(|k| derivatives.get(k.parse::<usize>().ok()?))
+                    .map(|&i| Some(i))
+                    .ok_or_else(|| format!("unresolved parameter {nm}")),
             }
         };
         let expr =
@@ -200,12 +249,12 @@ impl Builder {
                 }
             }
             ElementKind::BehaviouralCurrent { p, n, expr } => {
-                let f = Box::new(self.compile_circuit_expr(name, expr)?);
+                let f = Box::new(self.behaviour(name, expr)?);
                 Dev::BCurrent { a: self.node(p), b: self.node(n), f, sa: Vec::new(), sb: Vec::new() }
             }
             ElementKind::BehaviouralVoltage { p, n, expr } => {
                 let k = self.branch_map.get(&lc(name)).copied().unwrap_or(NONE);
-                let f = Box::new(self.compile_circuit_expr(name, expr)?);
+                let f = Box::new(self.behaviour(name, expr)?);
                 Dev::BVoltage { a: self.node(p), b: self.node(n), k, f, s: [NONE; 4], sk: Vec::new() }
             }
             ElementKind::NonlinearResistor { p, n, law } => {
@@ -520,6 +569,7 @@ impl Builder {
             branch_map: self.branch_map,
             state_map: self.state_map,
             differential,
+            driven: Vec::new(),
             pattern,
             diag,
             devices,

@@ -334,7 +334,7 @@ impl Parser {
         let mut w = Value::Num(100e-6);
         let mut l = Value::Num(100e-6);
         let mut inst = MosInstance::default();
-        const EXPECTED: &str = "W= L= M= AD= AS= PD= PS= NRD= NRS= OFF or IC=";
+        const EXPECTED: &str = "W= L= M= AD= AS= PD= PS= NRD= NRS= TEMP= DTEMP= OFF or IC=";
         let toks = c.toks;
         let mut k = 6;
         while k < toks.len() {
@@ -380,6 +380,22 @@ impl Parser {
                 "ps" => &mut inst.ps_m,
                 "nrd" => &mut inst.nrd,
                 "nrs" => &mut inst.nrs,
+                "temp" | "dtemp" => {
+                    let v = self.value_at(c.line, toks, k + 2, t.text)?;
+                    let nominal = if key == "temp" { 27.0 } else { 0.0 };
+                    if v != Value::Num(nominal) {
+                        self.warn(
+                            c.line,
+                            format!(
+                                "`{}={v}`: the native engine runs every device at 27 °C and does not model an \
+                                 instance temperature; its result may differ from ngspice's",
+                                t.text
+                            ),
+                        );
+                    }
+                    k += 3;
+                    continue;
+                }
                 _ => {
                     return Err(c.line.diag(
                         t.start,

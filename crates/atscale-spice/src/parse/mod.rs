@@ -29,6 +29,7 @@
 //! naming the construct (`T` lines, other `.model` types, ...), never dropped
 //! silently.
 
+mod conditional;
 mod elements;
 mod funcs;
 pub mod measure;
@@ -40,6 +41,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
+use atscale_circuit::waveform::WaveformError;
 use atscale_circuit::{Circuit, Element, Expr, Instance, Param, Subckt, Value, Waveform, GROUND};
 
 use crate::deck::{Deck, DeckLimits};
@@ -174,6 +176,10 @@ struct Parser {
     pending: Option<Pending>,
     /// Resistor models (`.model NAME R`), found by the pre-pass.
     res_models: HashMap<String, resistor::ResModel>,
+    /// The circuit's temperature, found by the pre-pass.
+    temperatures: resistor::Temperatures,
+    /// Open `.if` blocks.
+    conds: Vec<conditional::Frame>,
     control_blocks: Vec<ControlBlock>,
     output_requests: Vec<String>,
     warnings: Vec<Warning>,
@@ -196,8 +202,7 @@ fn unsupported_element(c: char) -> Option<&'static str> {
     })
 }
 
-const UNSUPPORTED_DOTS: &[&str] =
-    &[".if", ".elseif", ".else", ".endif", ".option_", ".spinit", ".data", ".step"];
+const UNSUPPORTED_DOTS: &[&str] = &[".option_", ".spinit", ".data", ".step"];
 
 /// Cards that cannot change a transient result, read and set aside with a
 /// warning that says why: other analyses (ngspice runs them besides the
@@ -231,6 +236,8 @@ impl Parser {
             sub_funcs: HashMap::new(),
             pending: None,
             res_models: HashMap::new(),
+            temperatures: resistor::Temperatures::default(),
+            conds: Vec::new(),
             control_blocks: Vec::new(),
             output_requests: Vec::new(),
             warnings: Vec::new(),
@@ -246,6 +253,7 @@ impl Parser {
         self.predefine_funcs(&read.lines)?;
         self.predefine_res_models(&read.lines)?;
         self.lines(&read.lines)?;
+        self.unclosed_conditional()?;
         self.flush_pending();
         if let Some(open) = &self.sub {
             return Err(open.line.diag(
@@ -358,6 +366,9 @@ impl Parser {
     }
 
     fn line(&mut self, line: &Logical) -> Result<()> {
+        if !line.annotation && self.conditional(line)? || !self.reading() {
+            return Ok(());
+        }
         if line.annotation {
             self.flush_pending();
             return self.annotation(line);
@@ -971,18 +982,13 @@ impl Parser {
                     && value.is_none()
                 {
                     value = Some(v);
-                } else if letter == 'r' && res.take(&key, v) {
+                } else if res.take(letter, &key, v) {
                     if key == "ac" {
                         self.warn(
                             line,
                             format!("`{}=` set aside: the AC resistance only changes AC analyses", t.text),
                         );
                     }
-                } else if letter != 'r' && matches!(key.as_str(), "tc" | "tc1" | "tc2") {
-                    // Temperature coefficients scale the value by
-                    // 1 + tc1 (T - TNOM) + ...: nothing at 27 °C, where both
-                    // engines run unless `.options temp` says otherwise (then
-                    // the native engine names the option it does not use).
                 } else if key == "ic" {
                     return Err(line.diag(t.start, "a resistor has no initial condition", None));
                 } else {
@@ -992,7 +998,7 @@ impl Parser {
                         Some(if letter == 'r' {
                             "the value, a model, M=, L=, W=, SCALE=, TC1=, TC2=, TEMP=, DTEMP="
                         } else {
-                            "the value, M=, TC1=, TC2=, or IC="
+                            "the value, M=, SCALE=, TC1=, TC2=, TEMP=, DTEMP=, or IC="
                         }),
                     ));
                 }
@@ -1043,7 +1049,7 @@ impl Parser {
             return Ok((parallel(r, mult, letter), ic));
         }
         match value {
-            Some(v) => Ok((parallel(v, mult, letter), ic)),
+            Some(v) => Ok((parallel(self.scaled_value(v, &res), mult, letter), ic)),
             None => Err(line.diag(line.text.len(), "missing value", Some(VALUE))),
         }
     }
@@ -1117,7 +1123,17 @@ impl Parser {
                 // KiCad and eSim write SIN as `sine`; ngspice reads both.
                 word = "sin".into();
             }
-            if t.kind == Tk::Word && word == "dc" {
+            let shape_next = toks.get(k + 1).is_some_and(|n| {
+                n.kind == Tk::Word
+                    && matches!(
+                        n.text.to_ascii_lowercase().as_str(),
+                        "pulse" | "sin" | "sine" | "exp" | "pwl" | "trnoise" | "trrandom" | "sffm" | "am"
+                    )
+            });
+            if t.kind == Tk::Word && word == "dc" && shape_next {
+                // `DC TRNOISE(...)`: a bare DC keyword gives no value, as in ngspice.
+                k += 1;
+            } else if t.kind == Tk::Word && word == "dc" {
                 let v = self.value_at(line, toks, k + 1, "DC value")?;
                 if dc.is_some() {
                     return Err(line.diag(t.start, "a second DC value", None));
@@ -1203,8 +1219,11 @@ impl Parser {
         }
         match (shape, dc) {
             // SPICE adds a random source's DC value to it, in the transient too.
-            (Some(Waveform::TrNoise { na, nt, seed, .. }), dc) => {
-                Ok((Waveform::TrNoise { offset: dc.unwrap_or(Value::Num(0.0)), na, nt, seed }, None))
+            (Some(mut w @ Waveform::TrNoise { .. }), dc) => {
+                if let Waveform::TrNoise { offset, .. } = &mut w {
+                    *offset = dc.unwrap_or(Value::Num(0.0));
+                }
+                Ok((w, None))
             }
             (Some(Waveform::TrRandom { dist, ts, td, p1, p2, seed, .. }), dc) => Ok((
                 Waveform::TrRandom { offset: dc.unwrap_or(Value::Num(0.0)), dist, ts, td, p1, p2, seed },
@@ -1429,10 +1448,9 @@ fn check_ident(line: &Logical, t: &Token<'_>) -> Result<()> {
     }
 }
 
-/// `TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])` (white noise
-/// only: 1/f and random-telegraph terms are refused by name) or
-/// `TRRANDOM(type ts [td [param1 [param2]]])`; the offset (the source's DC
-/// value) is added by the caller.
+/// `TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])` (white, 1/f and
+/// random telegraph noise) or `TRRANDOM(type ts [td [param1 [param2]]])`;
+/// the offset (the source's DC value) is added by the caller.
 fn random_waveform(
     line: &Logical,
     shape: &str,
@@ -1441,22 +1459,7 @@ fn random_waveform(
 ) -> Result<Waveform<Value>> {
     let zero = Value::Num(0.0);
     if shape == "trnoise" {
-        for (k, what) in [(2, "1/f noise (NALPHA, NAMP)"), (4, "random telegraph noise (RTSAM, ...)")] {
-            if let Some((v, pos)) = args.get(k).filter(|(v, _)| *v != zero) {
-                let _ = v;
-                return Err(line.diag(
-                    *pos,
-                    format!(
-                        "TRNOISE {what} is not simulated natively (only white noise NA, NT is); run the \
-                         netlist with --engine ngspice"
-                    ),
-                    Some("0"),
-                ));
-            }
-        }
-        let mut it = args.into_iter().map(|a| a.0);
-        let (na, nt) = (it.next().unwrap_or(zero.clone()), it.next().unwrap_or(zero.clone()));
-        return Ok(Waveform::TrNoise { offset: zero, na, nt, seed: 0 });
+        return trnoise(line, args);
     }
     let (kind, pos) = &args[0];
     let dist = match kind {
@@ -1474,6 +1477,46 @@ fn random_waveform(
     let ts = it.next().unwrap_or(zero.clone());
     let _ = at;
     Ok(Waveform::TrRandom { offset: zero, dist, ts, td: it.next(), p1: it.next(), p2: it.next(), seed: 0 })
+}
+
+/// `TRNOISE`'s arguments in order, as the waveform's fields name them.
+const TRNOISE_ARGS: [&str; 7] = ["na", "nt", "nalpha", "namp", "rtsam", "rtscapt", "rtsemt"];
+
+/// `TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])`, its numbers
+/// checked here (the problem located at its argument) when none is an
+/// expression.
+fn trnoise(line: &Logical, args: Vec<(Value, usize)>) -> Result<Waveform<Value>> {
+    let positions: Vec<usize> = args.iter().map(|a| a.1).collect();
+    let mut it = args.into_iter().map(|a| a.0);
+    let mut next = || it.next();
+    let zero = Value::Num(0.0);
+    let (na, nt) = (next().unwrap_or(zero.clone()), next().unwrap_or(zero.clone()));
+    let w = Waveform::TrNoise {
+        offset: zero,
+        na,
+        nt,
+        nalpha: next(),
+        namp: next(),
+        rtsam: next(),
+        rtscapt: next(),
+        rtsemt: next(),
+        seed: 0,
+        flicker: Default::default(),
+    };
+    let numbers = w.try_map(&mut |v| match v {
+        Value::Num(x) => Ok(*x),
+        Value::Expr(_) => Err(()),
+    });
+    if let Some(err) = numbers.ok().and_then(|n| n.check().err()) {
+        let field = match &err {
+            WaveformError::NonFinite { field, .. } | WaveformError::Negative { field, .. } => *field,
+            WaveformError::TelegraphSpikes { .. } => "rtsemt",
+            _ => "na",
+        };
+        let k = TRNOISE_ARGS.iter().position(|f| *f == field).unwrap_or(0);
+        return Err(line.diag(positions.get(k).copied().unwrap_or(0), err.to_string(), None));
+    }
+    Ok(w)
 }
 
 /// The transient waveforms atscale reads, for messages.

@@ -1,5 +1,6 @@
-//! Resistor models and instance parameters (ngspice's `res` device:
-//! `resparam.c`, `resmpar.c`, `restemp.c`).
+//! Resistor models, and the instance parameters of R, C and L that fold
+//! into their value (ngspice's `res`, `cap` and `ind` devices: `restemp.c`,
+//! `captemp.c`, `indtemp.c`).
 //!
 //! `R1 a b [value] [MODEL] [r=] [l=] [w=] [m=] [scale=] [tc1=] [tc2=] [temp=]
 //! [dtemp=] [ac=] [noisy=] [bv_max=]` with `.model MODEL R(...)`. Everything
@@ -18,8 +19,22 @@ use atscale_circuit::{Expr, Value};
 
 use super::{tokenize, Logical, Parser, Result, Tk, Token};
 
-/// The temperature the circuit runs at, °C (the native engine's).
-const CIRCUIT_CELSIUS: f64 = 27.0;
+/// SPICE's default circuit and nominal temperature, °C.
+const DEFAULT_CELSIUS: f64 = 27.0;
+
+/// The circuit's temperature and the default `TNOM`, °C: `.temp`,
+/// `.options temp=`/`tnom=` given as numbers (the pre-pass reads them).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Temperatures {
+    circuit: f64,
+    nominal: f64,
+}
+
+impl Default for Temperatures {
+    fn default() -> Self {
+        Temperatures { circuit: DEFAULT_CELSIUS, nominal: DEFAULT_CELSIUS }
+    }
+}
 /// ngspice's default width and length of a resistor with a model, m (`restemp.c`).
 const DEFAULT_SIZE_M: f64 = 10e-6;
 /// What ngspice sets a resistor without any resistance to, Ω (with a warning).
@@ -68,6 +83,7 @@ pub(super) struct ResInstance {
 
 /// Instance parameters of a resistor (beyond the value, `m=` and `ic=`, which
 /// the caller reads); `ac=` and `noisy=` only matter to other analyses.
+/// Capacitors and inductors take those of [`TEMPERATURE_PARAMS`].
 const INSTANCE_PARAMS: &[(&str, &str)] = &[
     ("l", "l"),
     ("w", "w"),
@@ -83,9 +99,16 @@ const INSTANCE_PARAMS: &[(&str, &str)] = &[
     ("ac", ""),
 ];
 
+/// The instance parameters C and L share with R.
+const TEMPERATURE_PARAMS: &[&str] = &["scale", "tc", "tc1", "tc2", "temp", "dtemp"];
+
 impl ResInstance {
-    /// Takes `key=value` if it is a resistor instance parameter.
-    pub(super) fn take(&mut self, key: &str, v: Value) -> bool {
+    /// Takes `key=value` if it is an instance parameter of R, C or L
+    /// (`letter`).
+    pub(super) fn take(&mut self, letter: char, key: &str, v: Value) -> bool {
+        if letter != 'r' && !TEMPERATURE_PARAMS.contains(&key) {
+            return false;
+        }
         match INSTANCE_PARAMS.iter().find(|(k, _)| *k == key) {
             Some((_, "")) => true,
             Some((_, name)) => {
@@ -102,8 +125,11 @@ impl Parser {
     /// `.model` line (models are global, as every `.model` here is).
     pub(super) fn predefine_res_models(&mut self, lines: &[Logical]) -> Result<()> {
         for line in lines.iter().filter(|l| !l.annotation) {
-            let mut words = line.text.split_whitespace();
-            if !words.next().is_some_and(|w| w.eq_ignore_ascii_case(".model")) {
+            let first = line.text.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+            if matches!(first.as_str(), ".temp" | ".options" | ".option" | ".opt" | ".opts") {
+                self.read_temperatures(&tokenize(line)?);
+            }
+            if first != ".model" {
                 continue;
             }
             let toks = tokenize(line)?;
@@ -144,6 +170,32 @@ impl Parser {
         Ok(model)
     }
 
+    /// The circuit's temperature from a `.temp t` or `.options temp=t
+    /// tnom=t` card, when given as a number (else ngspice evaluates it, and
+    /// the native engine names the option it does not use).
+    fn read_temperatures(&mut self, toks: &[Token<'_>]) {
+        let num = |t: Option<&Token<'_>>| t.and_then(|t| crate::number::parse_number(t.text).ok());
+        if toks[0].is_word(".temp") {
+            if let Some(t) = num(toks.get(1)) {
+                self.temperatures.circuit = t;
+            }
+            return;
+        }
+        for w in toks.windows(3).filter(|w| w[1].kind == Tk::Eq) {
+            match (w[0].text.to_ascii_lowercase().as_str(), num(Some(&w[2]))) {
+                ("temp", Some(t)) => self.temperatures.circuit = t,
+                ("tnom", Some(t)) => self.temperatures.nominal = t,
+                _ => {}
+            }
+        }
+    }
+
+    /// The value of a capacitor or inductor with its temperature factor and
+    /// `SCALE` (`captemp.c`, `indtemp.c`).
+    pub(super) fn scaled_value(&self, value: Value, inst: &ResInstance) -> Value {
+        scaled_by_temperature(value, &ResModel::default(), inst, self.temperatures)
+    }
+
     /// The model a resistor card names, if `word` is one.
     pub(super) fn is_res_model(&self, word: &str) -> bool {
         self.res_models.contains_key(&word.to_ascii_lowercase())
@@ -179,7 +231,7 @@ impl Parser {
                 },
             },
         };
-        Ok(fold(scaled_by_temperature(base, &model, inst)))
+        Ok(scaled_by_temperature(base, &model, inst, self.temperatures))
     }
 }
 
@@ -200,28 +252,33 @@ fn geometric(model: &ResModel, inst: &ResInstance) -> Option<Value> {
     }
     let get = |k: &str| model.params.get(k).cloned().unwrap_or(Value::Num(0.0));
     let two = |k: &str| Expr::Num(2.0) * expr(&get(k));
-    Some(Value::from(expr(rsh) * (expr(&l) - two("short")) / (expr(&w) - two("narrow"))))
+    Some(fold(Value::from(expr(rsh) * (expr(&l) - two("short")) / (expr(&w) - two("narrow")))))
 }
 
 /// The resistance times the temperature factor and `SCALE`.
-fn scaled_by_temperature(base: Value, model: &ResModel, inst: &ResInstance) -> Value {
+fn scaled_by_temperature(base: Value, model: &ResModel, inst: &ResInstance, temps: Temperatures) -> Value {
     let coeff = |k: &str| inst.params.get(k).or(model.params.get(k)).cloned();
     let tc = |k: &str| coeff(k).map_or(Expr::Num(0.0), |v| expr(&v));
     let temp = match inst.params.get("temp") {
         Some(t) => expr(t),
-        None => Expr::Num(CIRCUIT_CELSIUS) + inst.params.get("dtemp").map_or(Expr::Num(0.0), expr),
+        None => Expr::Num(temps.circuit) + inst.params.get("dtemp").map_or(Expr::Num(0.0), expr),
     };
-    let dt = temp - model.params.get("tnom").map_or(Expr::Num(CIRCUIT_CELSIUS), expr);
-    let mut factor = Expr::Num(1.0);
-    if coeff("tce").is_some() {
-        factor = Expr::Num(1.01).pow(tc("tce") * dt);
+    let dt = temp - model.params.get("tnom").map_or(Expr::Num(temps.nominal), expr);
+    let factor = if coeff("tce").is_some() {
+        Some(Expr::Num(1.01).pow(tc("tce") * dt))
     } else if coeff("tc1").is_some() || coeff("tc2").is_some() {
-        factor = Expr::Num(1.0) + tc("tc1") * dt.clone() + tc("tc2") * dt.clone() * dt;
-    }
-    if let Some(s) = inst.params.get("scale") {
-        factor = factor * expr(s);
-    }
-    Value::from(expr(&base) * factor)
+        Some(Expr::Num(1.0) + tc("tc1") * dt.clone() + tc("tc2") * dt.clone() * dt)
+    } else {
+        None
+    };
+    let factor = match (factor, inst.params.get("scale")) {
+        (Some(f), Some(s)) => f * expr(s),
+        (Some(f), None) => f,
+        (None, Some(s)) => expr(s),
+        // Nothing to scale: the value as written (a round trip keeps it).
+        (None, None) => return base,
+    };
+    fold(Value::from(expr(&base) * factor))
 }
 
 fn expr(v: &Value) -> Expr {

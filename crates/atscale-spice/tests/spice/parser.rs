@@ -357,3 +357,16 @@ fn spellings_of_public_decks_read_as_ngspice_reads_them() {
         n.warnings
     );
 }
+
+#[test]
+fn a_mosfet_instance_temperature_is_read_and_named_unless_nominal() {
+    let text = "t\n.model n1 nmos level=1\nM1 d g 0 0 n1 temp=27 dtemp=0\nM2 d g 0 0 n1 temp=85\n\
+                M3 d g 0 0 n1 dtemp={2*5}\n";
+    let n = parse_str(text, "t.cir").unwrap();
+    let named: Vec<(usize, String)> = n.warnings.iter().map(|w| (w.line, w.message.clone())).collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert_eq!(named[0].0, 4);
+    assert!(named[0].1.contains("`temp=85") && named[0].1.contains("27 °C"), "{named:?}");
+    assert_eq!(named[1].0, 5);
+    assert!(named[1].1.contains("`dtemp="), "{named:?}");
+}
