@@ -220,8 +220,8 @@ fn telegraph_noise_ngspice_cannot_run_alike_is_refused_by_name() {
     let cases = [
         (
             "V1 a 0 TRNOISE(0 0 0 0 1m 5u 0)",
-            "2:30: TRNOISE random telegraph emission time `rtsemt` is 0 after capture time `rtscapt` 0.000005 \
-             s: ngspice makes a one-time-point spike at each capture, which depends on its time steps; not \
+            "2:30: TRNOISE random telegraph emission time `rtsemt` is 0 after capture time `rtscapt` 5 µs: \
+             ngspice makes a one-time-point spike at each capture, which depends on its time steps; not \
              simulated natively (give `rtsemt` > 0, or run the netlist with --engine ngspice)",
         ),
         (
