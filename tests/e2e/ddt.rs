@@ -174,3 +174,16 @@ fn what_the_native_engine_does_not_run_is_refused_by_name() {
         assert!(!out.status.success() && err.contains(who) && err.contains(what), "{card}: {err}");
     }
 }
+
+#[test]
+fn ddt_under_uic_starts_without_a_jump() {
+    // ngspice's `ddt` is 0 for its first steps; the native one differentiates
+    // from the argument's own start value, not from the uic start of 0 V
+    // (which gave a 1e12 V spike at the first 1 ps step before).
+    for engine in ["native", "ngspice"] {
+        let (rows, _) = sim_rows(&deck("uic.cir"), engine, &["b"], &[]);
+        let worst = rows.iter().map(|r| r[1].abs()).fold(0.0, f64::max);
+        // measured exactly 0 in both engines.
+        assert!(worst < 1e-12, "{engine}: |V(b)| reaches {worst} V");
+    }
+}

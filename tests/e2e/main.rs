@@ -23,6 +23,7 @@ mod resistor;
 mod scale;
 mod security;
 mod sim;
+mod solver_stops;
 mod summary;
 mod sweep;
 mod switch;

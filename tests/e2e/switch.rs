@@ -283,12 +283,14 @@ fn coupled_reference() -> BTreeMap<String, BTreeMap<String, Vec<(String, f64)>>>
 #[test]
 fn coupled_inductors_match_the_closed_form_on_both_engines() {
     // Largest |error| per deck and engine, volts or amperes: measured native
-    // 3.2e-10 (pair, v) and 2.9e-12 (transformer, v), ngspice 4.8e-6 and
-    // 6.9e-7; the bounds are about 10x (native) and 4x (ngspice) those.
+    // 3.2e-10 (pair, v) and 9.9e-11 (transformer, c: node voltages are not
+    // error-tested themselves since the solver tests charges and fluxes only,
+    // as SPICE does), ngspice 4.8e-6 and 6.9e-7; the bounds are about 10x
+    // (native) and 4x (ngspice) those.
     let bound = |name: &str, engine: &str| match (name, engine) {
         ("coupled_pair.cir", "native") => 3e-9,
         ("coupled_pair.cir", _) => 2e-5,
-        (_, "native") => 3e-11,
+        (_, "native") => 1e-9,
         _ => 3e-6,
     };
     for (name, times) in coupled_reference() {

@@ -1,5 +1,6 @@
 //! Errors of the native solver.
 
+use atscale_circuit::units::si;
 use thiserror::Error;
 
 /// What went wrong while setting up or running a simulation.
@@ -32,8 +33,9 @@ pub enum Error {
     },
     /// The modified nodal matrix is singular.
     #[error(
-        "singular matrix at t = {time_s} s: no pivot for {unknown} (a floating node, a loop of voltage \
-         sources or inductors, or a cut set of current sources)"
+        "singular matrix at t = {t}: no pivot for {unknown} (a floating node, a loop of voltage \
+         sources or inductors, or a cut set of current sources)",
+        t = si(*time_s, "s")
     )]
     Singular {
         /// Time of the failure, s (the start time for the operating point).
@@ -59,8 +61,12 @@ pub enum Error {
     /// The time step fell below the minimum: Newton failed or the error test
     /// was not met at ever smaller steps.
     #[error(
-        "time step too small at t = {time_s} s: step {step_s:.3e} s after {iterations} Newton \
-         iterations, largest residual {residual:.3e} in the equation of {worst}"
+        "time step too small at t = {t}: {what} even with a step of {h} {why}; try --max-step to \
+         approach this time in smaller steps, a looser --reltol, or --engine ngspice",
+        t = si(*time_s, "s"),
+        h = si(*step_s, "s"),
+        what = cause.what(*iterations, *residual, worst, elements),
+        why = cause.why(),
     )]
     StepUnderflow {
         /// Time of the failure, s.
@@ -69,14 +75,20 @@ pub enum Error {
         step_s: f64,
         /// Newton iterations of the last attempt.
         iterations: usize,
-        /// Largest residual entry of the last attempt.
+        /// Largest residual entry of the last attempt (A for a node's
+        /// equation), or the error estimate in units of its tolerance when
+        /// the error test failed.
         residual: f64,
         /// The unknown whose equation has the largest residual (or the
         /// largest error estimate, when the error test failed).
         worst: String,
+        /// The elements at that unknown (with a terminal there, or owning it).
+        elements: Vec<String>,
+        /// Which test the smallest step could not pass.
+        cause: StepFailure,
     },
     /// An element evaluated to a non-finite value.
-    #[error("non-finite value at t = {time_s} s in the equation of {worst}")]
+    #[error("non-finite value at t = {t} in the equation of {worst}", t = si(*time_s, "s"))]
     NonFinite {
         /// Time, s.
         time_s: f64,
@@ -84,7 +96,10 @@ pub enum Error {
         worst: String,
     },
     /// A run reached one of its limits ([`crate::SimLimits`]).
-    #[error("stopped at t = {time_s} s: {what} reached the limit of {limit}; raise it with {flag}")]
+    #[error(
+        "stopped at t = {t}: {what} reached the limit of {limit}; raise it with {flag}",
+        t = si(*time_s, "s")
+    )]
     Limit {
         /// What reached it (`the number of time steps`, `the stored waveforms, in bytes,`).
         what: &'static str,
@@ -108,13 +123,66 @@ pub enum Error {
         flag: &'static str,
     },
     /// The caller's stop check asked the run to stop (an interruption, a time limit).
-    #[error("stopped at t = {time_s} s: {reason}")]
+    #[error("stopped at t = {t}: {reason}", t = si(*time_s, "s"))]
     Stopped {
         /// Why, as the check said it.
         reason: String,
         /// Time reached, s.
         time_s: f64,
     },
+}
+
+/// Which test a time step could not pass however small it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepFailure {
+    /// Newton's method did not converge.
+    Newton,
+    /// The local truncation error stayed above its tolerance.
+    ErrorTest,
+}
+
+impl StepFailure {
+    /// What failed, on which unknown and elements.
+    fn what(self, iterations: usize, residual: f64, worst: &str, elements: &[String]) -> String {
+        let listed = list(elements);
+        match self {
+            StepFailure::Newton => {
+                let at = if listed.is_empty() { listed } else { format!(", at {listed}") };
+                format!(
+                    "Newton's method did not converge ({iterations} iterations; the largest residual, \
+                     {residual:.3e}, is in the equation of {worst}{at})"
+                )
+            }
+            StepFailure::ErrorTest => {
+                let at = if listed.is_empty() { listed } else { format!(" ({listed})") };
+                format!("the local truncation error of {worst}{at} stayed {residual:.3e} times its tolerance")
+            }
+        }
+    }
+
+    /// The usual reason, in a designer's words.
+    fn why(self) -> &'static str {
+        match self {
+            StepFailure::Newton => {
+                "(a device switches faster than the step can follow, or the circuit has no solution \
+                 there: a floating node, an ideal switch with no resistance)"
+            }
+            StepFailure::ErrorTest => {
+                "(it jumps, and the engine does not know the jump as a breakpoint: a behavioural \
+                 source switching with `?:`, a switch)"
+            }
+        }
+    }
+}
+
+/// `C1, R1, D1`: the first six names, and how many more.
+fn list(elements: &[String]) -> String {
+    const SHOWN: usize = 6;
+    let mut s = elements[..elements.len().min(SHOWN)].join(", ");
+    if elements.len() > SHOWN {
+        s.push_str(&format!(" and {} more", elements.len() - SHOWN));
+    }
+    s
 }
 
 /// The result type of this crate.

@@ -91,7 +91,7 @@ pub fn unmodelled(circuit: &FlatCircuit, options: &Options) -> Vec<String> {
         .filter(|(k, v)| {
             !NUMERICS_AND_OUTPUT.contains(&k.as_str())
                 && !at_native_temperature(k, v.as_deref())
-                && !(is_temperature(k) && !semiconductors)
+                && (!is_temperature(k) || semiconductors)
         })
         .map(|(k, _)| k.as_str())
         .collect();

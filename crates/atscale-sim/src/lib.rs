@@ -26,12 +26,13 @@
 //! integration is variable-step, variable-order (1 to 5) BDF in
 //! variable-coefficient form applied to the charges, with a modified Newton
 //! iteration that reuses the Jacobian factorization across iterations and
-//! steps while it converges well. The local truncation error of every unknown
-//! is kept below `reltol * |y| + atol` (max norm), `atol` being `vntol` for
-//! voltages, `abstol` for currents and `statetol` for states; charges and
-//! fluxes are also held to `reltol * max(|q|, chgtol)` (SPICE's truncation
-//! test of charges), and the current of a voltage source on a charged node
-//! is tested through that node's charge. Source corners (PULSE,
+//! steps while it converges well. The local truncation error is tested, as
+//! in SPICE, on the differential unknowns only (or their charge or flux):
+//! below `reltol * |y| + atol` (max norm), `atol` being `vntol` for
+//! voltages, `abstol` for currents and `statetol` for states, and charges
+//! and fluxes to `reltol * max(|q|, chgtol)`; algebraic unknowns are not
+//! tested, except the nodes at a terminal of an element that depends on
+//! time (a source with a waveform, a behavioural element reading `time`). Source corners (PULSE,
 //! PWL, EXP delays) are breakpoints: a step never crosses one. Events are
 //! located by Illinois root finding on the step's interpolating polynomial.
 //! Linear systems are solved by a dense LU below

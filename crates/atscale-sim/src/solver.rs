@@ -1,7 +1,7 @@
 //! Newton iterations, the operating point and the variable-step,
 //! variable-order BDF integrator with root-found events.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StepFailure};
 use crate::events::{Detector, Event};
 use crate::linalg::{make_solver, LinearSolver, SolverKind};
 use crate::mna::{EvalCtx, EvalOut, Mna, UnknownKind, NONE};
@@ -45,13 +45,20 @@ pub(crate) struct Engine {
     row_slots: Option<Vec<Vec<usize>>>,
     /// The memory limit of the linear solver, bytes.
     pub max_bytes: u64,
-    /// Rows whose charge may pass the error test instead of the unknown
-    /// (differential, not a memristive state; and the untested currents,
-    /// whose rows hold no charge).
+    /// Rows whose charge may pass the error test instead of the unknown:
+    /// every row but a memristive state's and a driven algebraic one's (an
+    /// untested row holds no charge, so it always passes).
     pub charge_test: Vec<bool>,
-    /// Unknowns with no error test of their own: the currents of voltage
-    /// sources on charged nodes ([`Mna::charging_currents`]).
+    /// Unknowns with no error test of their own: the algebraic ones (no
+    /// charge, flux or state in their row) except the nodes an element
+    /// that depends on time drives (see `Roles::driven`). As SPICE tests the
+    /// truncation error of charges and fluxes only, an algebraic unknown (a
+    /// source's current, a node joined by resistors and junctions) follows
+    /// the reactive ones and the inputs, and cannot stall the step.
     pub untested: Vec<bool>,
+    /// The tested algebraic unknowns (driven by an element that depends on
+    /// time), whose error may come from a jump rather than from truncation.
+    pub driven_algebraic: Vec<bool>,
 }
 
 impl Engine {
@@ -87,11 +94,15 @@ impl Engine {
             })
             .collect();
         let n = mna.n;
-        let untested = mna.charging_currents();
+        let driven = |i: usize| mna.roles.driven.get(i) == Some(&true);
+        let untested: Vec<bool> = (0..n).map(|i| !mna.differential[i] && !driven(i)).collect();
+        // (A driven algebraic row holds no charge: its unknown is tested.)
         let charge_test = (0..n)
-            .map(|i| (mna.differential[i] && mna.kinds[i] != UnknownKind::State) || untested[i])
+            .map(|i| mna.kinds[i] != UnknownKind::State && (mna.differential[i] || !driven(i)))
             .collect();
+        let driven_algebraic = (0..n).map(|i| !mna.differential[i] && driven(i)).collect();
         Ok(Engine {
+            driven_algebraic,
             max_bytes,
             mna,
             lin,
@@ -136,13 +147,40 @@ impl Engine {
 
     /// The unknown with the largest |r_i| and that value.
     fn worst(&self, r: &[f64]) -> (String, f64) {
+        let (i, v) = self.worst_index(r);
+        (self.mna.names.get(i).cloned().unwrap_or_default(), v)
+    }
+
+    /// The index of the largest |r_i| and that value.
+    fn worst_index(&self, r: &[f64]) -> (usize, f64) {
         let mut best = (0, 0.0f64);
         for (i, v) in r.iter().enumerate() {
             if !(v.abs() <= best.1) {
                 best = (i, v.abs());
             }
         }
-        (self.mna.names.get(best.0).cloned().unwrap_or_default(), best.1)
+        best
+    }
+
+    /// The error of a step that fell below the minimum at `t` (step `h`)
+    /// on unknown `worst`.
+    fn underflow(
+        &self,
+        (t, h): (f64, f64),
+        iterations: usize,
+        residual: f64,
+        worst: usize,
+        cause: StepFailure,
+    ) -> Error {
+        Error::StepUnderflow {
+            time_s: t,
+            step_s: h,
+            iterations,
+            residual,
+            worst: self.mna.names.get(worst).cloned().unwrap_or_default(),
+            elements: self.mna.elements_at(worst),
+            cause,
+        }
     }
 
     /// Replaces the equations of `held` unknowns by `y_i = value`.
@@ -164,6 +202,21 @@ impl Engine {
                 self.out.jac[self.mna.diag[i]] = 1.0;
             }
         }
+    }
+
+    /// `held` and the unknowns it leaves undetermined, held at their values in `y`.
+    fn with_undetermined(&self, held: &[(usize, f64)], y: &[f64]) -> Vec<(usize, f64)> {
+        let mut out = held.to_vec();
+        if held.is_empty() {
+            return out;
+        }
+        let mut mask = vec![false; self.mna.n];
+        held.iter().for_each(|&(i, _)| mask[i] = true);
+        for i in self.mna.undetermined(&mask) {
+            tracing::debug!(unknown = %self.mna.names[i], value = y[i], "held: no equation of the solve determines it");
+            out.push((i, y[i]));
+        }
+        out
     }
 
     /// Newton for `f(y) + gshunt y = 0` (DC) with holds; returns iterations.
@@ -220,8 +273,13 @@ impl Engine {
     }
 
     /// The DC operating point at time `t` from the guess `y`: Newton, then
-    /// gmin stepping, then source stepping.
+    /// gmin stepping, then source stepping. Unknowns the holds leave
+    /// undetermined ([`Mna::undetermined`]: under `uic`, a node joined only
+    /// by inductors) keep their value in `y`, as ngspice's `uic` start
+    /// (which solves nothing at t = 0) leaves every node at its initial value.
     pub fn operating_point(&mut self, y: &mut [f64], t: f64, held: &[(usize, f64)]) -> Result<()> {
+        let held = self.with_undetermined(held, y);
+        let held = held.as_slice();
         let y0 = y.to_vec();
         self.mna.switches_dc_start();
         let mut total = 0;
@@ -393,6 +451,14 @@ pub(crate) struct Integrator {
     extra: bool,
     /// No step has been accepted yet.
     first: bool,
+    /// Under `uic`, the state whose junction voltages the limiters start
+    /// from in every attempt of the first step (ngspice's first iteration
+    /// reads each junction's voltage at t = 0 from its `uic` state, not
+    /// from the nodes the initial conditions set).
+    limiter_start: Option<Vec<f64>>,
+    /// The last failed error test on a driven algebraic unknown: its step's
+    /// start and size and the error (see [`Integrator::input_jump`]).
+    jump_probe: Option<(f64, f64, f64)>,
 }
 
 impl Integrator {
@@ -440,15 +506,26 @@ impl Integrator {
             jump: false,
             extra: false,
             first: true,
+            limiter_start: None,
+            jump_probe: None,
         }
     }
 
     /// Starts from ngspice's `uic` charges with `node_ics` (unknown, value)
     /// ([`Mna::uic_charges`]) instead of the first point's: the first step
-    /// moves the difference, the history restarts after it.
+    /// moves the difference, the history restarts after it. The junction
+    /// limiters start the first step from the same `uic` state.
     pub fn uic_charges(&mut self, node_ics: &[(usize, f64)]) {
         let mut q = vec![0.0; self.hist.q[0].len()];
         self.eng.mna.uic_charges(node_ics, &mut q);
+        // A `ddt` argument's internal node starts at the argument's value
+        // (ngspice's `ddt` has no charge: it starts at 0, not at a jump).
+        for (i, name) in self.eng.mna.names.iter().enumerate() {
+            if name.contains(crate::mna::DDT_NODE) && i < q.len() {
+                q[i] = self.hist.q[0][i];
+            }
+        }
+        self.limiter_start = Some(self.eng.mna.uic_start(node_ics));
         // A consistent start (every charge its own to rounding) keeps its history.
         let moved = q.iter().zip(&self.hist.q[0]).any(|(a, b)| (a - b).abs() > 1e-12 * a.abs().max(b.abs()));
         if moved {
@@ -606,14 +683,8 @@ impl Integrator {
                 hit = true;
             }
             if h < self.hmin {
-                let (w, r) = self.eng.worst(&self.eng.out.f);
-                return Err(Error::StepUnderflow {
-                    time_s: t,
-                    step_s: h,
-                    iterations: 0,
-                    residual: r,
-                    worst: w,
-                });
+                let (w, r) = self.eng.worst_index(&self.eng.out.f);
+                return Err(self.eng.underflow((t, h), 0, r, w, StepFailure::Newton));
             }
             let t_new = if hit { t_end } else { t + h };
             let k = self.order.min(self.hist.len);
@@ -659,25 +730,40 @@ impl Integrator {
             self.y.copy_from_slice(&self.ypred);
             let newton = self.newton(t_new, cj)?;
             if let Err((iters, resid, worst)) = newton {
+                tracing::trace!(t, h, k, iters, resid, worst = %self.eng.mna.names[worst], "Newton failed");
                 self.eng.stats.newton_failures += 1;
                 self.consecutive_fail += 1;
                 self.h = h * 0.25;
                 self.order = 1;
                 if self.h < self.hmin {
-                    return Err(Error::StepUnderflow {
-                        time_s: t,
-                        step_s: self.h,
-                        iterations: iters,
-                        residual: resid,
-                        worst,
-                    });
+                    return Err(self.eng.underflow((t, self.h), iters, resid, worst, StepFailure::Newton));
                 }
                 continue;
             }
             // Local truncation error estimate.
             let fac = h / (t_new - self.hist.t[kp]);
-            let (err, worst_i) = self.lte_norm(fac, kp);
+            // An input may jump at its breakpoint (a telegraph noise switch): the
+            // step that ends on one is judged without the unknowns inputs drive.
+            let (mut err, worst_i) = if hit && self.next_bp.is_some_and(|b| t_new >= b) {
+                self.lte_norm::<true>(fac, kp)
+            } else {
+                self.lte_norm::<false>(fac, kp)
+            };
             if !(err <= 1.0) {
+                if let Some(rest) = self.input_jump((t, h), err, worst_i, fac, kp) {
+                    tracing::trace!(
+                        t,
+                        h,
+                        k,
+                        err,
+                        rest,
+                        "an input jumped inside the step: judged on the rest"
+                    );
+                    err = rest;
+                }
+            }
+            if !(err <= 1.0) {
+                tracing::trace!(t, h, k, err, worst = %self.eng.mna.names[worst_i], "error test failed");
                 self.eng.stats.rejected += 1;
                 self.consecutive_fail += 1;
                 let r = if err.is_finite() { root(0.5 / err, k + 1).clamp(0.1, 0.9) } else { 0.1 };
@@ -686,16 +772,11 @@ impl Integrator {
                     self.order = 1;
                 }
                 if self.h < self.hmin {
-                    return Err(Error::StepUnderflow {
-                        time_s: t,
-                        step_s: self.h,
-                        iterations: 0,
-                        residual: err,
-                        worst: format!("{} (error test)", self.eng.mna.names[worst_i]),
-                    });
+                    return Err(self.eng.underflow((t, self.h), 0, err, worst_i, StepFailure::ErrorTest));
                 }
                 continue;
             }
+            tracing::trace!(t, h, k, err, "step accepted");
             // Accept; a switch changing its conductance inside the step ends
             // the step where its control crosses the threshold.
             let mut t_new = t_new;
@@ -716,6 +797,7 @@ impl Integrator {
             self.extra = false;
             self.restart = std::mem::take(&mut self.kicked);
             self.eng.stats.accepted += 1;
+            self.limiter_start = None;
             let t_prev = t;
             self.hist.push(t_new, &self.y, &self.eng.out.q);
             self.eng.mna.accept(&self.y);
@@ -886,9 +968,11 @@ impl Integrator {
     /// the unknown where it is largest. A differential row passes when its
     /// unknown meets `reltol |y| + atol` or its charge meets
     /// `reltol |q| + chgtol` (as SPICE takes the looser of its voltage and
-    /// charge tolerances). The first step of a run has no error test: its
-    /// size is chosen tiny instead.
-    fn lte_norm(&mut self, fac: f64, kp: usize) -> (f64, usize) {
+    /// charge tolerances); an algebraic row holds no charge and always
+    /// passes (SPICE tests charges and fluxes only). The first step of a
+    /// run has no error test: its size is chosen tiny instead.
+    /// With `SKIP_DRIVEN`, the driven algebraic unknowns are left out.
+    fn lte_norm<const SKIP_DRIVEN: bool>(&mut self, fac: f64, kp: usize) -> (f64, usize) {
         if self.restart {
             return (0.0, 0);
         }
@@ -902,7 +986,11 @@ impl Integrator {
         let (y, yp, y0) = (&self.y[..n], &self.ypred[..n], &self.hist.y[0][..n]);
         let (qn, q0, qpr) = (&self.eng.out.q[..n], &self.hist.q[0][..n], &qp[..n]);
         let (atol, qtest) = (&self.eng.atol[..n], &self.eng.charge_test[..n]);
+        let skip = &self.eng.driven_algebraic[..n];
         let elem = |i: usize| -> f64 {
+            if SKIP_DRIVEN && skip[i] {
+                return 0.0;
+            }
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
             let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()).max(ct));
             (if qtest[i] { ey.min(eq) } else { ey }) * scale
@@ -914,7 +1002,10 @@ impl Integrator {
             // As `elem(i)`, written out so that it inlines.
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
             let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()).max(ct));
-            let e = (if qtest[i] { ey.min(eq) } else { ey }) * scale;
+            let mut e = (if qtest[i] { ey.min(eq) } else { ey }) * scale;
+            if SKIP_DRIVEN && skip[i] {
+                e = 0.0;
+            }
             nan |= e.is_nan();
             err = err.max(e);
         }
@@ -927,6 +1018,25 @@ impl Integrator {
         }
         self.tmp = qp;
         (err, worst)
+    }
+
+    /// After a failed error test (`err`, worst on unknown `worst`) of the
+    /// step from `t` of size `h`: when the worst is an algebraic unknown an
+    /// input drives (a node of a behavioural source reading `time`) and its
+    /// error did not shrink, not even in proportion, since the last attempt
+    /// from `t` (a smooth input's shrinks as `h^(k+1)`), the input jumped
+    /// inside the step: a jump is not a truncation error and no step can
+    /// make it one, so the step is judged on the other unknowns (whose own
+    /// error tests see the jump's effect). Returns their error then.
+    fn input_jump(&mut self, (t, h): (f64, f64), err: f64, worst: usize, fac: f64, kp: usize) -> Option<f64> {
+        if !self.eng.driven_algebraic[worst] {
+            return None;
+        }
+        let (t0, h0, e0) = self.jump_probe.replace((t, h, err))?;
+        if t0 != t || !(h < h0) || err < e0 * (h / h0) {
+            return None;
+        }
+        Some(self.lte_norm::<true>(fac, kp).0)
     }
 
     /// Chooses the next order and the step ratio it allows.
@@ -973,21 +1083,24 @@ impl Integrator {
 
     /// Modified Newton for the BDF equation `cj q(y) + qsum + f(y, t) = 0`.
     #[allow(clippy::type_complexity)]
-    fn newton(&mut self, t_new: f64, cj: f64) -> Result<std::result::Result<usize, (usize, f64, String)>> {
+    fn newton(&mut self, t_new: f64, cj: f64) -> Result<std::result::Result<usize, (usize, f64, usize)>> {
         let mut fresh_tried = false;
+        let mut long = false;
         'outer: loop {
             let mut prev_norm = f64::INFINITY;
             let mut fresh = false;
             let need = !self.factor_valid || (cj / self.jac_cj - 1.0).abs() > 0.3 || self.jac_age > 50;
             let mut want_jac = need;
             // The first step after a switch changed may turn junctions on or
-            // off from far away: a full Newton with the operating point's iterations.
-            let max_iter = if self.jump { OP_MAX_ITER } else { TRAN_MAX_ITER };
+            // off from far away: a full Newton with the operating point's
+            // iterations; so is the retry of an iteration a limiter held back.
+            let full = self.jump || long;
+            let max_iter = if full { OP_MAX_ITER } else { TRAN_MAX_ITER };
             for iter in 0..max_iter {
-                want_jac |= self.jump;
+                want_jac |= full;
                 let ctx = EvalCtx { t: t_new, src_scale: 1.0, cj, jac: want_jac, limit: true };
                 if iter == 0 {
-                    self.eng.mna.reset_limiters(&self.y);
+                    self.eng.mna.reset_limiters(self.limiter_start.as_deref().unwrap_or(&self.y));
                 }
                 self.eng.mna.eval(&self.y, ctx, &mut self.eng.out);
                 self.eng.stats.function_evals += 1;
@@ -1043,6 +1156,14 @@ impl Integrator {
                 if nan {
                     norm = f64::NAN;
                 }
+                tracing::trace!(
+                    iter,
+                    norm,
+                    limited = self.eng.out.limited,
+                    stale = self.eng.out.stale,
+                    fresh,
+                    "Newton iteration"
+                );
                 if !norm.is_finite() {
                     break;
                 }
@@ -1053,7 +1174,7 @@ impl Integrator {
                     continue;
                 }
                 let rate = if iter == 0 { 0.0 } else { norm / prev_norm };
-                if iter > 0 && rate > 0.9 && !self.jump {
+                if iter > 0 && rate > 0.9 && !full {
                     break;
                 }
                 // (Past a switch's change the rate may exceed 1 for a while: no estimate then.)
@@ -1065,17 +1186,13 @@ impl Integrator {
                     f64::INFINITY
                 };
                 if !self.eng.out.limited && (conv_est <= NEWTON_TOL || norm <= 1e-3 * NEWTON_TOL) {
-                    // q at the final iterate.
-                    let mut q = std::mem::take(&mut self.eng.out.q);
-                    self.eng.mna.charges(&self.y, &mut q);
-                    self.eng.out.q = q;
-                    self.jac_age += 1;
-                    if iter >= 3 {
-                        self.factor_valid = false;
-                    }
-                    return Ok(Ok(iter + 1));
+                    return Ok(Ok(self.newton_converged(iter)));
                 }
                 prev_norm = norm;
+            }
+            if self.within_rounding(cj) {
+                tracing::trace!(t_new, "Newton stalled at the rounding floor of the charges: accepted");
+                return Ok(Ok(self.newton_converged(max_iter - 1)));
             }
             // Failed: retry once with a fresh Jacobian.
             if !fresh && !fresh_tried {
@@ -1084,10 +1201,66 @@ impl Integrator {
                 self.y.copy_from_slice(&self.ypred);
                 continue 'outer;
             }
+            // A junction limiter was still walking a voltage toward its
+            // solution (pnjlim moves a forward junction by a few thermal
+            // voltages per iteration): a smaller step would not bring the
+            // solution closer, more iterations do. A full Newton with the
+            // operating point's iterations, as ngspice allows every step
+            // (`NIiter` raises its iteration limit to 100).
+            if self.eng.out.limited && !long {
+                long = true;
+                self.y.copy_from_slice(&self.ypred);
+                continue 'outer;
+            }
             self.factor_valid = false;
-            let (w, r) = self.eng.worst(&self.eng.out.f);
+            let (w, r) = self.eng.worst_index(&self.eng.out.f);
             return Ok(Err((max_iter, r, w)));
         }
+    }
+
+    /// Ends a converged Newton iteration (`iter` + 1 iterations): the
+    /// charges at the final iterate; a slow one asks for a fresh Jacobian.
+    fn newton_converged(&mut self, iter: usize) -> usize {
+        let mut q = std::mem::take(&mut self.eng.out.q);
+        self.eng.mna.charges(&self.y, &mut q);
+        self.eng.out.q = q;
+        self.jac_age += 1;
+        if iter >= 3 {
+            self.factor_valid = false;
+        }
+        iter + 1
+    }
+
+    /// Whether Newton's last update (which did not meet the tolerance) is
+    /// within what rounding allows. The residual `cj q + qsum + f` adds
+    /// terms of size `|q| / h`: at a step tiny beside a large charge (a
+    /// 10 µF supply capacitor under a step of picoseconds) their rounding
+    /// alone (`eps |q| / h`) moves the currents that carry them (the supply
+    /// source's current) by more than their tolerance, in every iteration.
+    /// That floor, carried through the factored Jacobian (with two sign
+    /// patterns, as a bound on its size), is added to each unknown's
+    /// tolerance; no floor when a junction limiter was active or the
+    /// update is not finite.
+    fn within_rounding(&mut self, cj: f64) -> bool {
+        let n = self.y.len();
+        if self.eng.out.limited || !self.eng.delta.iter().all(|d| d.is_finite()) {
+            return false;
+        }
+        let noise = |i: usize| 8.0 * f64::EPSILON * ((cj * self.eng.out.q[i]).abs() + self.qsum[i].abs());
+        let mut floor = vec![0.0f64; n];
+        for pattern in [1.0f64, -1.0] {
+            let mut z: Vec<f64> =
+                (0..n).map(|i| if i % 2 == 0 { noise(i) } else { pattern * noise(i) }).collect();
+            self.eng.lin.solve(&mut z);
+            for (f, v) in floor.iter_mut().zip(&z) {
+                *f = f.max(v.abs());
+            }
+        }
+        let rt = self.eng.tol.reltol;
+        (0..n).all(|i| {
+            let w = rt * self.y[i].abs() + self.eng.atol[i];
+            self.eng.delta[i].abs() <= NEWTON_TOL * w + floor[i]
+        })
     }
 
     /// Locates the crossings of the step from `t0` to `t1`; after a switch

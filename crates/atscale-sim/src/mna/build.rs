@@ -24,9 +24,9 @@ use atscale_circuit::SwitchControl;
 /// suffixes of the internal nodes they make: collector, base, emitter.
 const BJT_INTERNAL: [[&str; 2]; 3] = [["rc", "collector"], ["rb", "base"], ["re", "emitter"]];
 
-/// The variable through which a compiled expression reads the `k`-th time
-/// derivative of its element (`#ddt0`, ...: no parameter can be named so).
-const DDT_VAR: &str = "#ddt";
+// The variable through which a compiled expression reads the `k`-th time
+// derivative of its element (`#ddt0`, ...: no parameter can be named so).
+use super::DDT_NODE as DDT_VAR;
 
 /// The unknowns of a circuit and the devices built so far.
 pub(super) struct Builder {
@@ -154,7 +154,7 @@ impl Builder {
             } else {
                 UnknownKind::Voltage
             };
-            let node = self.push(format!("{ename}#ddt{k}"), kind);
+            let node = self.push(format!("{ename}{DDT_VAR}{k}"), kind);
             let current = self.push(format!("i({ename}#ddt{k})"), UnknownKind::Current);
             let s = [NONE; 4];
             self.devices.push(Dev::BVoltage { a: node, b: NONE, k: current, f, s, sk: Vec::new() });
@@ -569,7 +569,7 @@ impl Builder {
             branch_map: self.branch_map,
             state_map: self.state_map,
             differential,
-            driven: Vec::new(),
+            roles: Default::default(),
             pattern,
             diag,
             devices,

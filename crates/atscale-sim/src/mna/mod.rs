@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use atscale_circuit::{FlatCircuit, TranTiming};
+use atscale_circuit::{ElementKind, Expr, FlatCircuit, TranTiming, Waveform};
 
 use crate::error::{Error, Result};
 use crate::linalg::Pattern;
@@ -56,6 +56,45 @@ mod devices;
 
 use devices::{add, get, Crossing, Dev};
 
+/// What the circuit's elements say about the unknowns, beyond the equations.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Roles {
+    /// Whether each unknown is a node at a terminal of an element that
+    /// depends on time itself: an independent source whose waveform is not
+    /// constant, or an element whose expression reads `time`. Where such a
+    /// node is algebraic, its error test is how the step follows the input
+    /// (the sources' corners are breakpoints besides); ngspice follows it
+    /// with its default maximum step instead.
+    pub driven: Vec<bool>,
+    /// Every element's name with the unknowns of its terminals.
+    pub terminals: Vec<(String, Vec<usize>)>,
+}
+
+impl Roles {
+    fn new(mna: &Mna, circuit: &FlatCircuit) -> Roles {
+        let mut driven = vec![false; mna.n];
+        let mut terminals = Vec::with_capacity(circuit.elements.len());
+        for e in &circuit.elements {
+            let at: Vec<usize> =
+                e.kind.nodes().iter().filter_map(|n| mna.node_map.get(&lc(n)).copied()).collect();
+            let timed = match &e.kind {
+                ElementKind::VoltageSource { waveform, .. } | ElementKind::CurrentSource { waveform, .. } => {
+                    !matches!(waveform, Waveform::Dc { .. })
+                }
+                // (Time inside `ddt(...)` drives the derivative's own node, which is a capacitor's.)
+                kind => {
+                    kind.expressions().iter().any(|x| x.split_ddt(&mut |_| Expr::Num(0.0)).0.reads_time())
+                }
+            };
+            if timed {
+                at.iter().for_each(|&i| driven[i] = true);
+            }
+            terminals.push((e.name.clone(), at));
+        }
+        Roles { driven, terminals }
+    }
+}
+
 /// Inputs of one evaluation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EvalCtx {
@@ -88,6 +127,10 @@ pub(crate) struct EvalOut {
     pub stale: bool,
 }
 
+/// The mark in the name of the internal node (and, as a variable, the
+/// derivative) of each `ddt` call: `B1#ddt0`. No SPICE name holds `#`.
+pub(crate) const DDT_NODE: &str = "#ddt";
+
 /// The assembled formulation of a flat circuit.
 #[derive(Debug, Clone)]
 pub struct Mna {
@@ -105,6 +148,8 @@ pub struct Mna {
     state_map: HashMap<String, (usize, usize)>,
     /// Whether each unknown appears in `q` (a differential unknown).
     pub differential: Vec<bool>,
+    /// What the circuit's elements say about the unknowns.
+    pub(crate) roles: Roles,
     /// The Jacobian pattern.
     pub pattern: Pattern,
     /// Diagonal slot of every unknown.
@@ -144,7 +189,32 @@ impl Mna {
     pub fn new(circuit: &FlatCircuit, timing: TranTiming) -> Result<Mna> {
         let mut b = build::Builder::new(circuit);
         b.devices(circuit)?;
-        Ok(b.finish(timing))
+        let mut mna = b.finish(timing);
+        mna.roles = Roles::new(&mna, circuit);
+        Ok(mna)
+    }
+
+    /// The elements at unknown `i`, for messages: those with a terminal
+    /// there, or the element an internal node, branch current or state
+    /// belongs to (`D1#int`, `i(L1)`, `x(M1,0)`).
+    pub(crate) fn elements_at(&self, i: usize) -> Vec<String> {
+        let at: Vec<String> =
+            self.roles.terminals.iter().filter(|(_, t)| t.contains(&i)).map(|(n, _)| n.clone()).collect();
+        if !at.is_empty() {
+            return at;
+        }
+        let name = self.names.get(i).map(String::as_str).unwrap_or_default();
+        let inner =
+            name.strip_prefix("i(").or_else(|| name.strip_prefix("x(")).and_then(|r| r.strip_suffix(')'));
+        let owner = match inner {
+            Some(r) => r.split(',').next().unwrap_or(r),
+            None => name.split_once('#').map_or("", |(e, _)| e),
+        };
+        if owner.is_empty() {
+            Vec::new()
+        } else {
+            vec![owner.to_string()]
+        }
     }
 
     /// The unknown a signal name refers to: `node`, `v(node)`, `i(element)`
@@ -218,24 +288,6 @@ impl Mna {
         for d in &mut self.devices {
             d.eval(y, ctx, &timing, out);
         }
-    }
-
-    /// Whether each unknown is the branch current of a voltage source
-    /// (independent or behavioural) with a charged node at either end: such
-    /// a current carries that node's `dq/dt`, so it has no local error of
-    /// its own (SPICE tests the error of charges only), and near a corner it
-    /// jumps.
-    pub(crate) fn charging_currents(&self) -> Vec<bool> {
-        let mut out = vec![false; self.n];
-        let charged = |i: usize| i != NONE && self.differential[i];
-        for d in &self.devices {
-            if let Dev::VSource { a, b, k, .. } | Dev::BVoltage { a, b, k, .. } = d {
-                if *k != NONE && (charged(*a) || charged(*b)) {
-                    out[*k] = true;
-                }
-            }
-        }
-        out
     }
 
     /// Whether each unknown is a node voltage a voltage source (independent
@@ -385,6 +437,39 @@ impl Mna {
             }
         }
         rows
+    }
+
+    /// The unknowns a solve with the unknowns `held` (their equations
+    /// replaced by `y_i = value`) cannot determine: every equation that
+    /// names them is held (a node joined only by inductors whose currents
+    /// are held, a node between a held inductor and a current source).
+    /// Holding one may leave another so, until none is left.
+    pub(crate) fn undetermined(&self, held: &[bool]) -> Vec<usize> {
+        // The devices' entries (the pattern also has every diagonal).
+        let mut pairs = Vec::new();
+        for d in &self.devices {
+            d.pairs(&mut |r: usize, c: usize| {
+                if r != NONE && c != NONE {
+                    pairs.push((r, c));
+                }
+            });
+        }
+        let mut held = held.to_vec();
+        let mut out = Vec::new();
+        loop {
+            let mut named = vec![false; self.n];
+            for &(r, c) in &pairs {
+                named[c] |= !held[r];
+            }
+            let free: Vec<usize> = (0..self.n).filter(|&c| !held[c] && !named[c]).collect();
+            if free.is_empty() {
+                return out;
+            }
+            for &c in &free {
+                held[c] = true;
+            }
+            out.extend(free);
+        }
     }
 
     /// Initial state for `uic`: capacitor voltages, inductor currents and

@@ -9,3 +9,4 @@ mod mos;
 mod op;
 mod solvers;
 mod stats;
+mod stops;
