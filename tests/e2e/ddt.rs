@@ -183,7 +183,9 @@ fn ddt_under_uic_starts_without_a_jump() {
     for engine in ["native", "ngspice"] {
         let (rows, _) = sim_rows(&deck("uic.cir"), engine, &["b"], &[]);
         let worst = rows.iter().map(|r| r[1].abs()).fold(0.0, f64::max);
-        // measured exactly 0 in both engines.
-        assert!(worst < 1e-12, "{engine}: |V(b)| reaches {worst} V");
+        // measured: ngspice exactly 0; native 8.6e-5 V, the rounding of the
+        // 1 V argument (a few ulp) divided by the first steps of 1 to 15 ps;
+        // the jump this guards against was 1e12 V. About 10x.
+        assert!(worst < 1e-3, "{engine}: |V(b)| reaches {worst} V");
     }
 }
