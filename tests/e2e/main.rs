@@ -83,6 +83,17 @@ pub fn sim_rows(netlist: &Path, engine: &str, probes: &[&str], extra: &[&str]) -
     (rows, stderr)
 }
 
+/// `atscale sim` on a deck of `card` with a 1 kΩ load: it fails (exit
+/// status 2) with `expected` after `m.cir:` (line:column and message).
+pub fn card_is_refused(dir: &Path, card: &str, expected: &str) {
+    let p = dir.join("m.cir");
+    std::fs::write(&p, format!("t\n{card}\nR9 a 0 1k\n.tran 1u 1m\n.end\n")).unwrap();
+    let out = atscale(&["sim", p.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{card}: {stderr}");
+    assert!(stderr.contains(&format!("m.cir:{expected}")), "{card}: {stderr}");
+}
+
 /// Rising crossings (s) of `node` in a separate ngspice run of `netlist`,
 /// with `threshold` and `hysteresis` in volts: `atscale sim --engine ngspice
 /// --events ... --json`.

@@ -230,11 +230,6 @@ fn telegraph_noise_ngspice_cannot_run_alike_is_refused_by_name() {
         ),
     ];
     for (card, expected) in cases {
-        let p = dir.path().join("m.cir");
-        std::fs::write(&p, format!("t\n{card}\nR9 a 0 1k\n.tran 1u 1m\n.end\n")).unwrap();
-        let out = atscale(&["sim", p.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{card}: {stderr}");
-        assert!(stderr.contains(&format!("m.cir:{expected}")), "{card}: {stderr}");
+        crate::card_is_refused(dir.path(), card, expected);
     }
 }

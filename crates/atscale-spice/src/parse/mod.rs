@@ -202,6 +202,10 @@ fn unsupported_element(c: char) -> Option<&'static str> {
     })
 }
 
+/// The words that start a source's waveform (`sine` is KiCad's `sin`).
+const WAVEFORM_WORDS: &[&str] =
+    &["pulse", "sin", "sine", "exp", "pwl", "trnoise", "trrandom", "sffm", "am", "external", "pat"];
+
 const UNSUPPORTED_DOTS: &[&str] = &[".option_", ".spinit", ".data", ".step"];
 
 /// Cards that cannot change a transient result, read and set aside with a
@@ -1124,11 +1128,7 @@ impl Parser {
                 word = "sin".into();
             }
             let shape_next = toks.get(k + 1).is_some_and(|n| {
-                n.kind == Tk::Word
-                    && matches!(
-                        n.text.to_ascii_lowercase().as_str(),
-                        "pulse" | "sin" | "sine" | "exp" | "pwl" | "trnoise" | "trrandom" | "sffm" | "am"
-                    )
+                n.kind == Tk::Word && WAVEFORM_WORDS.contains(&n.text.to_ascii_lowercase().as_str())
             });
             if t.kind == Tk::Word && word == "dc" && shape_next {
                 // `DC TRNOISE(...)`: a bare DC keyword gives no value, as in ngspice.

@@ -22,13 +22,7 @@ impl Parser {
             .get(2)
             .filter(|t| t.kind == Tk::Word)
             .ok_or_else(|| line.diag(name.end, "missing model type", Some(TYPES)))?;
-        // Parentheses, commas and stray `+` signs (left inside a line by
-        // some exporters) separate parameters and nothing else, as in ngspice.
-        let mut rest: Vec<Token<'_>> = toks[3..]
-            .iter()
-            .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma) && t.text != "+")
-            .copied()
-            .collect();
+        let mut rest = param_tokens(&toks[3..]);
         self.drop_version(line, name.text, &mut rest);
         let params = self.assignments(line, &rest, false)?;
         let kind = match ty.text.to_ascii_lowercase().as_str() {
@@ -280,4 +274,14 @@ fn switch_params(line: &Logical, params: Assignments, [th, hy]: [&str; 2]) -> Re
         *slot = Some(value);
     }
     Ok(s)
+}
+
+/// The parameter tokens of a `.model` card after its type: parentheses,
+/// commas and stray `+` signs (left inside a line by some exporters)
+/// separate parameters and nothing else, as in ngspice.
+pub(super) fn param_tokens<'a>(toks: &[Token<'a>]) -> Vec<Token<'a>> {
+    toks.iter()
+        .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma) && t.text != "+")
+        .copied()
+        .collect()
 }

@@ -145,11 +145,7 @@ impl Parser {
     }
 
     fn res_model(&self, line: &Logical, toks: &[Token<'_>]) -> Result<ResModel> {
-        let rest: Vec<Token<'_>> = toks
-            .iter()
-            .filter(|t| !matches!(t.kind, Tk::LParen | Tk::RParen | Tk::Comma) && t.text != "+")
-            .copied()
-            .collect();
+        let rest = super::models::param_tokens(toks);
         let mut model = ResModel::default();
         for (key, v, at) in self.assignments(line, &rest, false)? {
             let lower = key.to_ascii_lowercase();
