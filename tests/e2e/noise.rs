@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use crate::{atscale, root, sim_rows};
+use crate::{root, sim_rows};
 
 /// The deck's probes: eight 1/f sources, four telegraph sources, one sum.
 const PROBES: [&str; 13] = ["f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "r1", "r2", "r3", "r4", "all"];
