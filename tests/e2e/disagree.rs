@@ -1,18 +1,27 @@
-//! Two ways `verify` used to report a disagreement that was not the native
-//! engine's (found on the corpus, issue 15): events before the `.tran`
-//! start time, which ngspice does not record, and an ngspice run whose
+//! Three ways `verify` used to report a disagreement that was not the
+//! circuit's (found on the corpus, issues 15 and 16): events before the
+//! `.tran` start time, which ngspice does not record; an ngspice run whose
 //! maximum step (the netlist's TMAX here) leaves it far from converged,
-//! which `verify` now refines until the engines agree. The truth is the
-//! scipy Radau reference of the FitzHugh-Nagumo events
-//! (`crates/atscale-spice/tests/spice/data/reference/events.json`, its
-//! script `make_events.py` beside it) and ngspice, run for real.
+//! which `verify` now refines until the engines agree; and the native
+//! engine at its default reltol on a long multi-timescale run, whose
+//! tolerance `verify` now derives from the requested one and confirms. The
+//! truth is scipy Radau references (the FitzHugh-Nagumo events in
+//! `crates/atscale-spice/tests/spice/data/reference/events.json`, script
+//! `make_events.py` beside it; the burster's in
+//! `tests/e2e/data/burster/events.json`, script `reference.py`) and
+//! ngspice, run for real.
 
 use crate::{atscale, root};
 
 /// `atscale verify --json` on a deck of `tests/e2e/data/disagree`: exit code and report.
 fn verify(deck: &str, events: &str) -> (Option<i32>, serde_json::Value) {
-    let path = format!("tests/e2e/data/disagree/{deck}");
-    let args = ["verify", path.as_str(), "--events", events, "--json"];
+    verify_with(&format!("tests/e2e/data/disagree/{deck}"), events, &[])
+}
+
+/// `atscale verify PATH --events EVENTS --json EXTRA...`: exit code and report.
+fn verify_with(path: &str, events: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["verify", path, "--events", events, "--json"];
+    args.extend_from_slice(extra);
     let out = atscale(&args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -26,11 +35,16 @@ fn verify(deck: &str, events: &str) -> (Option<i32>, serde_json::Value) {
 
 /// The scipy reference event times of the FitzHugh-Nagumo oscillator, s.
 fn reference_events() -> Vec<f64> {
-    let path = root().join("crates/atscale-spice/tests/spice/data/reference/events.json");
+    json_events("crates/atscale-spice/tests/spice/data/reference/events.json", "/fitzhugh_nagumo/events")
+}
+
+/// The event times at `pointer` of the JSON file `file` (under the repository root).
+fn json_events(file: &str, pointer: &str) -> Vec<f64> {
+    let path = root().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: serde_json::Value = serde_json::from_str(&text).expect("events.json is JSON");
-    json["fitzhugh_nagumo"]["events"]
-        .as_array()
+    let json: serde_json::Value = serde_json::from_str(&text).expect("events file is JSON");
+    json.pointer(pointer)
+        .and_then(|e| e.as_array())
         .expect("events")
         .iter()
         .map(|t| t.as_f64().expect("time"))
@@ -83,7 +97,7 @@ fn a_coarse_netlist_tmax_is_refined_until_ngspice_agrees() {
         .collect();
     assert!(!refinements.is_empty(), "{json:#}");
     let first = &refinements[0];
-    assert_eq!(first["refinement"], "max step 1e0 s -> 4.5e-1 s (the engines disagreed)");
+    assert_eq!(first["refinement"], "max step 1 s -> 450 ms (the engines disagreed)");
     // The netlist's step was far from converged: the first refinement moved
     // ngspice's events by more than the allowed |dt| (measured 2.6 s).
     let moved = first["signals"][0]["max_shift_s"].as_f64().expect("shift");
@@ -99,4 +113,39 @@ fn a_coarse_netlist_tmax_is_refined_until_ngspice_agrees() {
     assert!(native <= 3.9e-3, "native {native:e} s");
     let ngspice = worst_error(&events_of(&json, "ngspice"), &want);
     assert!(ngspice <= 3.9e-2, "ngspice {ngspice:e} s");
+}
+
+#[test]
+fn a_multi_timescale_burster_agrees_with_both_engines_converged() {
+    // 32 spikes over 6000 time units (median interval ~81). At its default
+    // reltol 1e-3 the native engine would be judged against a converged
+    // ngspice; verify derives its reltol from --tol (a quarter of it) and
+    // confirms it at a quarter of that, and --converged halves both engines'
+    // settings once more.
+    let tol = 2e-3;
+    let (code, json) =
+        verify_with("tests/e2e/data/burster/burster.cir", "v,0,0.5", &["--tol", "2e-3", "--converged"]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let native = &json["engines"][0]["settings"];
+    assert_eq!(native["reltol_source"]["kind"], "derived_from_tolerance", "{native:#}");
+    let reltol = native["reltol"].as_f64().expect("reltol");
+    assert!(reltol <= tol / 16.0 * (1.0 + 1e-12), "native reltol {reltol}");
+    let conv = json["convergence"].as_array().expect("convergence");
+    for engine in ["native", "ngspice"] {
+        // Each engine's last refinement moved its events by under a quarter of the allowed |dt|.
+        let last = conv.iter().rev().find(|c| c["engine"] == engine).unwrap_or_else(|| panic!("{json:#}"));
+        let s = &last["signals"][0];
+        assert_eq!(s["count"], s["refined_count"], "{last:#}");
+        let (shift, allowed) = (s["max_shift_s"].as_f64().expect("shift"), s["allowed_s"].as_f64().expect("allowed"));
+        assert!(shift <= 0.25 * allowed, "{engine}: drift {shift} of allowed {allowed}");
+    }
+    let confirmations = conv.iter().filter(|c| c["refinement"].as_str().is_some_and(|r| r.contains("confirmation")));
+    assert!(confirmations.count() >= 1, "{json:#}");
+    // Both engines against the scipy reference, allowed |dt| 2e-3 of the ~82
+    // median interval = 0.164. Measured 8.5e-3 (native, reltol 1.25e-4) and
+    // 2.0e-3 (ngspice, max step 10.25 ms); a quarter of the allowed |dt|.
+    let want = json_events("tests/e2e/data/burster/events.json", "/events");
+    let native = worst_error(&events_of(&json, "native"), &want);
+    let ngspice = worst_error(&events_of(&json, "ngspice"), &want);
+    assert!(native <= 0.041 && ngspice <= 0.041, "native {native:e}, ngspice {ngspice:e}");
 }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::{crossings, event_keys, EventSpec};
 use crate::limits::Limits;
 use crate::ngspice::{NgspiceRunner, RunOptions};
-use crate::report::{EngineReport, EngineSettings, MeasureResult};
+use crate::report::{EngineReport, EngineSettings, MeasureResult, ReltolSource};
 
 /// A netlist read, parsed and checked once, for every engine.
 #[derive(Debug, Clone)]
@@ -221,6 +221,13 @@ pub fn simulation_for(
         }),
         fixed_step_s: None,
         reltol: Some(tol.reltol),
+        reltol_source: Some(if o.reltol.is_some() {
+            ReltolSource::Explicit
+        } else if analysis.options.reltol.is_some() {
+            ReltolSource::FromNetlist
+        } else {
+            ReltolSource::EngineDefault
+        }),
         abstol: Some(tol.abstol),
     };
     Ok((sim, settings))
@@ -364,6 +371,7 @@ pub fn run_ngspice(
                 max_step: Some(run.max_step.clone()),
                 fixed_step_s: None,
                 reltol: None,
+                reltol_source: None,
                 abstol: None,
             },
             wall_time_s: run.wall_time_s,
@@ -423,6 +431,7 @@ pub fn run_spice21(
                 max_step: None,
                 fixed_step_s: Some(run.step.value_s),
                 reltol: None,
+                reltol_source: None,
                 abstol: None,
             },
             wall_time_s: run.wall_s,

@@ -54,6 +54,7 @@ pub mod ngspice;
 mod process;
 pub mod raw;
 pub mod report;
+mod settle;
 pub mod spice21;
 pub mod verify;
 

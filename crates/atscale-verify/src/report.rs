@@ -26,8 +26,39 @@ pub struct EngineSettings {
     pub fixed_step_s: Option<f64>,
     /// Relative tolerance (dimensionless), when the engine has one.
     pub reltol: Option<f64>,
+    /// Where the relative tolerance came from (the native engine).
+    #[serde(default)]
+    pub reltol_source: Option<ReltolSource>,
     /// Absolute tolerance in the state's unit, when the engine has one.
     pub abstol: Option<f64>,
+}
+
+/// Where the native engine's relative tolerance came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReltolSource {
+    /// Given by the caller (the CLI's `--reltol`).
+    Explicit,
+    /// The netlist's `.options reltol`.
+    FromNetlist,
+    /// The engine's default (1e-3, as ngspice's).
+    EngineDefault,
+    /// Derived by `verify` from the requested event tolerance: reltol =
+    /// `factor` × `event_tolerance_rel` (a refinement divides `factor`).
+    DerivedFromTolerance {
+        /// Allowed |dt| relative to the median inter-event interval.
+        event_tolerance_rel: f64,
+        /// reltol / event tolerance (dimensionless).
+        factor: f64,
+    },
+    /// A refinement of a tolerance that was not derived: reltol =
+    /// `factor` × `first_reltol`.
+    Refined {
+        /// The first run's reltol (dimensionless).
+        first_reltol: f64,
+        /// reltol / first reltol (dimensionless).
+        factor: f64,
+    },
 }
 
 /// One engine's run.

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use atscale_verify::compare::Disagreement;
 use atscale_verify::events::{signal_unit, Direction};
 use atscale_verify::ngspice::{MaxStepChoice, MaxStepSource};
-use atscale_verify::report::{MeasureResult, Report};
+use atscale_verify::report::{EngineSettings, MeasureResult, ReltolSource, Report};
 use atscale_verify::verify::Convergence;
 
 use crate::axis::{num, quantity, si};
@@ -31,6 +31,23 @@ fn max_step_text(m: &MaxStepChoice) -> String {
         MaxStepSource::NgspiceDefault => "ngspice default min(TSTEP, span/50)".to_string(),
     };
     format!("{} ({why})", secs(m.value_s))
+}
+
+fn reltol_text(e: &EngineSettings) -> String {
+    let Some(r) = e.reltol else { return "n/a".into() };
+    let why = match &e.reltol_source {
+        Some(ReltolSource::Explicit) => "explicit".to_string(),
+        Some(ReltolSource::FromNetlist) => "from the netlist".to_string(),
+        Some(ReltolSource::EngineDefault) => "engine default".to_string(),
+        Some(ReltolSource::DerivedFromTolerance { event_tolerance_rel, factor }) => {
+            format!("{} × event tolerance {}", num(*factor), num(*event_tolerance_rel))
+        }
+        Some(ReltolSource::Refined { first_reltol, factor }) => {
+            format!("{} × first run's {}", num(*factor), num(*first_reltol))
+        }
+        None => return num(r),
+    };
+    format!("{} ({why})", num(r))
 }
 
 /// The report as Markdown, every quantity with its unit.
@@ -126,17 +143,18 @@ fn events(s: &mut String, r: &Report) {
 
 fn engines(s: &mut String, r: &Report) {
     let _ = writeln!(s, "\n## Engines\n");
-    let _ = writeln!(s, "| engine | version | max step | fixed step | wall time | events |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    let _ = writeln!(s, "| engine | version | max step | fixed step | reltol (ratio) | wall time | events |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     for e in &r.engines {
         let counts: Vec<String> = e.events.iter().map(|(k, v)| format!("`{k}`: {}", v.len())).collect();
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             e.name,
             e.version.as_deref().unwrap_or("n/a"),
             opt(e.settings.max_step.as_ref(), max_step_text),
             opt(e.settings.fixed_step_s, secs),
+            reltol_text(&e.settings),
             secs(e.wall_time_s),
             counts.join(", ")
         );
@@ -198,29 +216,36 @@ fn difference(a: Option<&MeasureResult>, b: Option<&MeasureResult>) -> String {
     }
 }
 
-/// The convergence check (each engine rerun at half its step or tolerance) as Markdown.
+/// Each engine's refinements (the native engine's confirmation, ngspice's
+/// refinement when it disagreed, `--converged`'s halving) with how far they
+/// moved the events, as Markdown. A refinement that did not run is listed
+/// with why.
 pub fn convergence(c: &[Convergence]) -> String {
     if c.is_empty() {
         return String::new();
     }
-    let mut s = String::from("\n## Convergence (each engine rerun at half its step or tolerance)\n\n");
+    let mut s = String::from("\n## Convergence (each refinement and how far it moved the events)\n\n");
     let _ = writeln!(
         s,
-        "| engine | refinement | signal | events | refined events | max shift | max shift / local interval |"
+        "| engine | refinement | signal | events | refined events | max shift | max shift / local interval | max shift / allowed dt |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
     for e in c {
+        if e.signals.is_empty() {
+            let _ = writeln!(s, "| {} | {} | - | - | - | - | - | - |", e.engine, e.refinement);
+        }
         for sig in &e.signals {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 e.engine,
                 e.refinement,
                 sig.signal,
                 sig.count,
                 sig.refined_count,
                 sig.max_shift_s.map_or_else(|| "-".into(), secs),
-                sig.max_shift_rel.map_or_else(|| "-".into(), num)
+                sig.max_shift_rel.map_or_else(|| "-".into(), num),
+                sig.max_shift_s.zip(sig.allowed_s).map_or_else(|| "-".into(), |(d, l)| num(d / l)),
             );
         }
     }

@@ -1,0 +1,57 @@
+"""Reference events of burster.cir: v rising through 0, re-armed below -0.5.
+
+The circuit's equations (model units), integrated by scipy's Radau at
+rtol = atol = 1e-12 with its dense output's roots as event times:
+
+    dv/dt     = -v - af tanh(v) - as tanh(vs) - asn tanh(vs - dsn)
+                - aus tanh(vus) + iapp
+    50 dvs/dt   = v - vs
+    2500 dvus/dt = v - vus
+
+Run: python3 reference.py > events.json
+"""
+import json
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+AF, AS, ASN, DSN, AUS, IAPP = -2.0, 2.0, -1.5, -0.88, 1.5, -2.0
+TSTOP = 6000.0
+
+
+def rhs(_t, y):
+    v, vs, vus = y
+    dv = -v - AF * np.tanh(v) - AS * np.tanh(vs) - ASN * np.tanh(vs - DSN) - AUS * np.tanh(vus) + IAPP
+    return [dv, (v - vs) / 50.0, (v - vus) / 2500.0]
+
+
+def rise(_t, y):
+    return y[0]
+
+
+def rearm(_t, y):
+    return y[0] + 0.5
+
+
+rise.direction = 1
+rearm.direction = -1
+
+
+def main():
+    sol = solve_ivp(rhs, (0.0, TSTOP), [-1.8, -1.8, -1.8], method="Radau", rtol=1e-12, atol=1e-12,
+                    events=[rise, rearm])
+    marks = sorted([(t, "rise") for t in sol.t_events[0]] + [(t, "rearm") for t in sol.t_events[1]])
+    armed, events = True, []  # v starts at -1.8, below the re-arm level
+    for t, kind in marks:
+        if kind == "rise" and armed:
+            events.append(float(t))
+            armed = False
+        elif kind == "rearm":
+            armed = True
+    json.dump({"signal": "v", "threshold": 0.0, "hysteresis": 0.5, "tstop": TSTOP,
+               "method": "scipy Radau rtol=atol=1e-12", "events": events}, __import__("sys").stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
