@@ -28,6 +28,7 @@ mod summary;
 mod sweep;
 mod switch;
 mod verify;
+mod waveforms;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -189,6 +189,32 @@ fn waveform_slots<'a>(out: &mut Vec<Slot<'a>>, w: &'a mut Waveform<f64>, unit: &
                 out.push((p(&format!("points.{k}.1")), unit, v));
             }
         }
+        Waveform::PwlRepeat { points, r, td } => {
+            for (k, (t, v)) in points.iter_mut().enumerate() {
+                out.push((p(&format!("points.{k}.0")), "s", t));
+                out.push((p(&format!("points.{k}.1")), unit, v));
+            }
+            opt(out, &p("r"), "s", r);
+            opt(out, &p("td"), "s", td);
+        }
+        Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => {
+            out.push((p("vo"), unit, vo));
+            out.push((p("va"), unit, va));
+            opt(out, &p("fc"), "Hz", fc);
+            opt(out, &p("mdi"), DIMENSIONLESS, mdi);
+            opt(out, &p("fs"), "Hz", fs);
+            opt(out, &p("phasec"), "deg", phasec);
+            opt(out, &p("phases"), "deg", phases);
+        }
+        Waveform::Am { va, vo, mf, fc, td, phasec, phases } => {
+            out.push((p("va"), unit, va));
+            out.push((p("vo"), DIMENSIONLESS, vo));
+            opt(out, &p("mf"), "Hz", mf);
+            opt(out, &p("fc"), "Hz", fc);
+            opt(out, &p("td"), "s", td);
+            opt(out, &p("phasec"), "deg", phasec);
+            opt(out, &p("phases"), "deg", phases);
+        }
         Waveform::Sin { vo, va, freq, td, theta, phase } => {
             out.push((p("vo"), unit, vo));
             out.push((p("va"), unit, va));

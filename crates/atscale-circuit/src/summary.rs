@@ -67,6 +67,23 @@ fn waveform(w: &Waveform<f64>, unit: &str) -> String {
         Waveform::Dc { value } => format!("DC {}", si(*value, unit)),
         Waveform::Pulse { v1, v2, .. } => format!("PULSE {} to {}", si(*v1, unit), si(*v2, unit)),
         Waveform::Pwl { points } => format!("PWL with {} corners", points.len()),
+        Waveform::PwlRepeat { points, r, td } => format!(
+            "PWL with {} corners{}{}",
+            points.len(),
+            r.filter(|r| *r >= -0.5).map(|r| format!(", repeating from {}", si(r, "s"))).unwrap_or_default(),
+            td.map(|d| format!(", delayed {}", si(d, "s"))).unwrap_or_default()
+        ),
+        Waveform::Sffm { vo, va, fc, .. } => format!(
+            "SFFM offset {}, amplitude {}{}",
+            si(*vo, unit),
+            si(*va, unit),
+            fc.map(|f| format!(", carrier {}", si(f, "Hz"))).unwrap_or_default()
+        ),
+        Waveform::Am { va, fc, .. } => format!(
+            "AM amplitude {}{}",
+            si(*va, unit),
+            fc.map(|f| format!(", carrier {}", si(f, "Hz"))).unwrap_or_default()
+        ),
         Waveform::TrNoise { offset, na, nt, .. } => {
             format!("TRNOISE {} rms every {} on {}", si(*na, unit), si(*nt, "s"), si(*offset, unit))
         }

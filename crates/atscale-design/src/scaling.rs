@@ -344,6 +344,31 @@ fn scale_waveform(w: &Waveform<f64>, fv: f64, ft: f64) -> Waveform<f64> {
         Waveform::Pwl { points } => {
             Waveform::Pwl { points: points.iter().map(|(a, b)| (a * ft, b * fv)).collect() }
         }
+        // `r` is one of the point times, scaled alike (below -0.5 it means none and stays).
+        Waveform::PwlRepeat { points, r, td } => Waveform::PwlRepeat {
+            points: points.iter().map(|(a, b)| (a * ft, b * fv)).collect(),
+            r: r.map(|r| if r < -0.5 { r } else { r * ft }),
+            td: t(td),
+        },
+        Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => Waveform::Sffm {
+            vo: vo * fv,
+            va: va * fv,
+            fc: fc.map(|x| x / ft),
+            mdi: *mdi,
+            fs: fs.map(|x| x / ft),
+            phasec: *phasec,
+            phases: *phases,
+        },
+        // `vo` is in units of the modulating sine's amplitude: only `va` carries the value.
+        Waveform::Am { va, vo, mf, fc, td, phasec, phases } => Waveform::Am {
+            va: va * fv,
+            vo: *vo,
+            mf: mf.map(|x| x / ft),
+            fc: fc.map(|x| x / ft),
+            td: t(td),
+            phasec: *phasec,
+            phases: *phases,
+        },
         Waveform::Sin { vo, va, freq, td, theta, phase } => Waveform::Sin {
             vo: vo * fv,
             va: va * fv,

@@ -1039,7 +1039,7 @@ fn source_spec(
             "PULSE({})",
             args(&[v1, v2], &[("td", td), ("tr", tr), ("tf", tf), ("pw", pw), ("per", per), ("np", np)])?
         ),
-        Waveform::Pwl { points } => {
+        Waveform::Pwl { points } | Waveform::PwlRepeat { points, .. } => {
             if points.is_empty() {
                 return Err(unrep("a PWL waveform needs at least one point".into()));
             }
@@ -1048,8 +1048,25 @@ fn source_spec(
                 parts.push(val(t)?);
                 parts.push(val(v)?);
             }
-            format!("PWL({})", parts.join(" "))
+            // ngspice's instance parameters `r=` and `td=` follow the points.
+            let mut extra = String::new();
+            if let Waveform::PwlRepeat { r, td, .. } = w {
+                for (name, o) in [("r", r), ("td", td)] {
+                    if let Some(x) = o {
+                        extra.push_str(&format!(" {name}={}", val(x)?));
+                    }
+                }
+            }
+            format!("PWL({}){extra}", parts.join(" "))
         }
+        Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => format!(
+            "SFFM({})",
+            args(&[vo, va], &[("fc", fc), ("mdi", mdi), ("fs", fs), ("phasec", phasec), ("phases", phases)])?
+        ),
+        Waveform::Am { va, vo, mf, fc, td, phasec, phases } => format!(
+            "AM({})",
+            args(&[va, vo], &[("mf", mf), ("fc", fc), ("td", td), ("phasec", phasec), ("phases", phases)])?
+        ),
         Waveform::Sin { vo, va, freq, td, theta, phase } => format!(
             "SIN({})",
             args(&[vo, va], &[("freq", freq), ("td", td), ("theta", theta), ("phase", phase)])?

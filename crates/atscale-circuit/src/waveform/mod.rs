@@ -21,6 +21,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use modulated::{Am, Sffm};
+
+mod modulated;
+mod pwl;
 mod random;
 
 pub use random::{Distribution, FlickerTable, FLICKER_LIMIT};
@@ -107,6 +111,73 @@ pub enum Waveform<V> {
         /// Fall time constant, s (default `tstep`).
         #[serde(skip_serializing_if = "Option::is_none")]
         tau2: Option<V>,
+    },
+    /// `PWL(t1 v1 t2 v2 ...) r=... td=...`: a PWL with ngspice's instance
+    /// parameters `r` (repeat) and `td` (delay), which ngspice 39 reads on
+    /// voltage sources only. The value at `t` is the PWL's at `t - td`;
+    /// after its last point, when `r` names one of its times, the points
+    /// from that time on repeat without end (see [`Waveform::value`]).
+    PwlRepeat {
+        /// Corners `(seconds, value)`, times non-decreasing.
+        points: Vec<(V, V)>,
+        /// Repeat from this PWL time, s (one of the points' times; below
+        /// -0.5, such as ngspice's `r=-1`, or absent: no repetition).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        r: Option<V>,
+        /// Delay, s (default 0; may be negative).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td: Option<V>,
+    },
+    /// `SFFM(vo va fc mdi fs phasec phases)`, single-frequency FM as
+    /// ngspice 39 reads it (ngspice 43 and later read other arguments):
+    /// `vo + va·sin(2π·fc·t + phasec + mdi·sin(2π·fs·t + phases))`, no delay.
+    Sffm {
+        /// Offset (V or A).
+        vo: V,
+        /// Amplitude (V or A).
+        va: V,
+        /// Carrier frequency, Hz (default `1/tstop`, also when 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fc: Option<V>,
+        /// Modulation index, dimensionless (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mdi: Option<V>,
+        /// Signal (modulating) frequency, Hz (default `1/tstop`, also when 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fs: Option<V>,
+        /// Carrier phase, degrees (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phasec: Option<V>,
+        /// Signal phase, degrees (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phases: Option<V>,
+    },
+    /// `AM(va vo mf fc td phasec phases)`, amplitude modulation as ngspice 39
+    /// reads it (ngspice 43 and later read other arguments): 0 up to `td`,
+    /// then `va·(vo + sin(2π·mf·u + phases))·sin(2π·fc·u + phases)` with
+    /// `u = t - td`. ngspice 39 shifts the carrier by the signal phase
+    /// `phases` and ignores `phasec`; atscale does the same.
+    Am {
+        /// Amplitude (V or A).
+        va: V,
+        /// Offset of the modulating sine, in units of its amplitude
+        /// (dimensionless).
+        vo: V,
+        /// Modulating frequency, Hz (default `1/tstop`, also when 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mf: Option<V>,
+        /// Carrier frequency, Hz (default 0, as in ngspice 39).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fc: Option<V>,
+        /// Delay, s (default 0).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        td: Option<V>,
+        /// Carrier phase, degrees: read and kept, unused by ngspice 39.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phasec: Option<V>,
+        /// Signal phase, degrees (default 0), applied to both sines.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phases: Option<V>,
     },
     /// `TRNOISE(na nt nalpha namp rtsam rtscapt rtsemt)` on a DC offset:
     /// white Gaussian noise of rms `na`, a new sample every `nt` (the first,
@@ -199,6 +270,29 @@ impl<V> Waveform<V> {
             Waveform::Pwl { points } => Waveform::Pwl {
                 points: points.iter().map(|(t, v)| Ok((f(t)?, f(v)?))).collect::<Result<_, E>>()?,
             },
+            Waveform::PwlRepeat { points, r, td } => Waveform::PwlRepeat {
+                points: points.iter().map(|(t, v)| Ok((f(t)?, f(v)?))).collect::<Result<_, E>>()?,
+                r: map_opt(r, f)?,
+                td: map_opt(td, f)?,
+            },
+            Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => Waveform::Sffm {
+                vo: f(vo)?,
+                va: f(va)?,
+                fc: map_opt(fc, f)?,
+                mdi: map_opt(mdi, f)?,
+                fs: map_opt(fs, f)?,
+                phasec: map_opt(phasec, f)?,
+                phases: map_opt(phases, f)?,
+            },
+            Waveform::Am { va, vo, mf, fc, td, phasec, phases } => Waveform::Am {
+                va: f(va)?,
+                vo: f(vo)?,
+                mf: map_opt(mf, f)?,
+                fc: map_opt(fc, f)?,
+                td: map_opt(td, f)?,
+                phasec: map_opt(phasec, f)?,
+                phases: map_opt(phases, f)?,
+            },
             Waveform::Sin { vo, va, freq, td, theta, phase } => Waveform::Sin {
                 vo: f(vo)?,
                 va: f(va)?,
@@ -259,12 +353,15 @@ impl<V> Waveform<V> {
         matches!(self, Waveform::TrNoise { .. } | Waveform::TrRandom { .. })
     }
 
-    /// The waveform's SPICE keyword (`DC`, `PULSE`, `PWL`, `SIN`, `EXP`).
+    /// The waveform's SPICE keyword (`DC`, `PULSE`, `PWL`, `SIN`, `EXP`,
+    /// `SFFM`, `AM`, `TRNOISE`, `TRRANDOM`).
     pub fn keyword(&self) -> &'static str {
         match self {
             Waveform::Dc { .. } => "DC",
             Waveform::Pulse { .. } => "PULSE",
-            Waveform::Pwl { .. } => "PWL",
+            Waveform::Pwl { .. } | Waveform::PwlRepeat { .. } => "PWL",
+            Waveform::Sffm { .. } => "SFFM",
+            Waveform::Am { .. } => "AM",
             Waveform::Sin { .. } => "SIN",
             Waveform::Exp { .. } => "EXP",
             Waveform::TrNoise { .. } => "TRNOISE",
@@ -339,6 +436,40 @@ pub enum WaveformError {
         time: f64,
         /// Time of point `index - 1`, s.
         previous: f64,
+    },
+    /// A PWL `r=` after the last PWL time.
+    #[error(
+        "PWL repeat time `r` = {} is after the last PWL time {}; it must be one of the PWL times \
+         (ngspice refuses it too)",
+        crate::units::si(*r, "s"),
+        crate::units::si(*end, "s")
+    )]
+    PwlRepeatAfterEnd {
+        /// The repeat time, s.
+        r: f64,
+        /// The last PWL time, s.
+        end: f64,
+    },
+    /// A PWL `r=` that is none of the PWL times.
+    #[error(
+        "PWL repeat time `r` = {} matches none of the PWL times; it must be one of them exactly \
+         (ngspice refuses it too), or -1 for no repetition",
+        crate::units::si(*r, "s")
+    )]
+    PwlRepeatNotAPoint {
+        /// The repeat time, s.
+        r: f64,
+    },
+    /// A PWL `r=` equal to the last PWL time: nothing to repeat.
+    #[error(
+        "PWL repeat time `r` = {} is the last PWL time: there is nothing to repeat, and ngspice 39 \
+         loops forever once the run passes it; give an earlier PWL time, or leave `r` out to hold the \
+         last value",
+        crate::units::si(*r, "s")
+    )]
+    PwlRepeatAtEnd {
+        /// The repeat time, s.
+        r: f64,
     },
     /// EXP falls before it rises.
     #[error("EXP fall delay `td2` = {td2} s is before the rise delay `td1` = {td1} s")]
@@ -777,36 +908,6 @@ impl Expo {
     }
 }
 
-/// Value of a PWL at `t` (`VSRCload`'s PWL branch, with a binary search in
-/// place of its linear scan; the same result for non-decreasing times).
-fn pwl_value(points: &[(f64, f64)], t: f64) -> f64 {
-    let (Some(&(t_first, v_first)), Some(&(t_last, v_last))) = (points.first(), points.last()) else {
-        return 0.0;
-    };
-    if t <= t_first {
-        return v_first;
-    }
-    if t > t_last {
-        return v_last;
-    }
-    // First point at or after `t`: at a vertical step (equal times) this is
-    // the earlier point, so the step time takes the value before the step.
-    let i = points.partition_point(|p| p.0 < t);
-    match (i.checked_sub(1).and_then(|j| points.get(j)), points.get(i)) {
-        (Some(&(t0, v0)), Some(&(t1, v1))) => v0 + (t - t0) / (t1 - t0) * (v1 - v0),
-        _ => v_last,
-    }
-}
-
-/// Right derivative of a PWL at `t`, per second.
-fn pwl_slope(points: &[(f64, f64)], t: f64) -> f64 {
-    let i = points.partition_point(|p| p.0 <= t);
-    match (i.checked_sub(1).and_then(|j| points.get(j)), points.get(i)) {
-        (Some(&(t0, v0)), Some(&(t1, v1))) if t1 > t0 => (v1 - v0) / (t1 - t0),
-        _ => 0.0,
-    }
-}
-
 /// Checks a parameter for finiteness.
 fn finite(shape: &'static str, field: &'static str, value: f64) -> Result<(), WaveformError> {
     if value.is_finite() {
@@ -865,7 +966,11 @@ impl Waveform<f64> {
     ///   (when `np > 0`; otherwise unlimited) the value stays `v1`, even
     ///   mid-pulse for a fractional `np`. A period shorter than
     ///   `tr + pw + tf` is neither an error nor clamped: each pulse is cut
-    ///   off where the next period starts (measured on ngspice 39.3). A
+    ///   off where the next period starts, jumping back to `v1` (measured on
+    ///   ngspice 39.3). At the end of the first period ngspice does not fold
+    ///   (`u > per` only), so the value there is the cut pulse's; at later
+    ///   period starts `floor(u / per)` folds to 0 and the value is `v1`
+    ///   (each such instant is a breakpoint, `tstop` included). A
     ///   negative `td` shifts the train left (a clock's phase).
     /// - **PWL**: the first value up to the first time, the last value after
     ///   the last time, linear in between. At a vertical step (two points at
@@ -874,6 +979,22 @@ impl Waveform<f64> {
     ///   `vo + va·e^{-theta (t-td)}·sin(2π·freq·(t-td) + phase)`, phase in
     ///   degrees. `freq` defaults to `1/tstop` (also when 0); `td`, `theta`,
     ///   `phase` to 0.
+    /// - **PWL with `r=`/`td=`** ([`Waveform::PwlRepeat`]): the PWL at
+    ///   `u = t - td` (the first value before the first time). After the
+    ///   last time `end`, when `r` is one of the times, the points from `r`
+    ///   on repeat without end, pass `k` (from 0) shifted by
+    ///   `(end + (end - r) k) - r`; at the instant one pass ends the value is
+    ///   already the repeated first point's (a jump when it differs from the
+    ///   last value). `r` below -0.5 (ngspice's `r=-1`) repeats nothing.
+    ///   Within 3 ulps of a shifted point time the value is that point's, as
+    ///   ngspice's `AlmostEqualUlps` test.
+    /// - **SFFM**: `vo + va·sin(2π·fc·t + phasec + mdi·sin(2π·fs·t + phases))`
+    ///   from `t = 0` (no delay), phases in degrees; `fc` and `fs` default to
+    ///   `1/tstop` (also when 0), `mdi` and the phases to 0.
+    /// - **AM**: 0 for `u = t - td ≤ 0`, else
+    ///   `va·(vo + sin(2π·mf·u + phases))·sin(2π·fc·u + phases)`: ngspice 39
+    ///   shifts the carrier by the signal phase and ignores `phasec`. `mf`
+    ///   defaults to `1/tstop` (also when 0), `fc` to 0, `td` and the phases to 0.
     /// - **EXP**: `v1` up to `td1`, then `v1 + (v2-v1)(1 - e^{-(t-td1)/tau1})`,
     ///   and after `td2` also `+ (v1-v2)(1 - e^{-(t-td2)/tau2})`. Defaults
     ///   (also when 0): `td1 = tstep` (not 0), `tau1 = tau2 = tstep`,
@@ -893,7 +1014,14 @@ impl Waveform<f64> {
             &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
                 Pulse::new(v1, v2, td, tr, tf, pw, per, np, timing).value(t)
             }
-            Waveform::Pwl { points } => pwl_value(points, t),
+            Waveform::Pwl { points } => pwl::value(points, t),
+            Waveform::PwlRepeat { points, r, td } => pwl::Repeating::new(points, *r, *td).value(t),
+            &Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => {
+                Sffm::new([vo, va], [fc, mdi, fs, phasec, phases], timing).value(t)
+            }
+            &Waveform::Am { va, vo, mf, fc, td, phases, .. } => {
+                Am::new([va, vo], [mf, fc, td, phases], timing).value(t)
+            }
             &Waveform::Sin { vo, va, freq, td, theta, phase } => {
                 Sine::new(vo, va, freq, td, theta, phase, timing).value(t)
             }
@@ -951,7 +1079,14 @@ impl Waveform<f64> {
             &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
                 Pulse::new(v1, v2, td, tr, tf, pw, per, np, timing).slope(t)
             }
-            Waveform::Pwl { points } => pwl_slope(points, t),
+            Waveform::Pwl { points } => pwl::slope(points, t),
+            Waveform::PwlRepeat { points, r, td } => pwl::Repeating::new(points, *r, *td).slope(t),
+            &Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => {
+                Sffm::new([vo, va], [fc, mdi, fs, phasec, phases], timing).slope(t)
+            }
+            &Waveform::Am { va, vo, mf, fc, td, phases, .. } => {
+                Am::new([va, vo], [mf, fc, td, phases], timing).slope(t)
+            }
             &Waveform::Sin { vo, va, freq, td, theta, phase } => {
                 Sine::new(vo, va, freq, td, theta, phase, timing).slope(t)
             }
@@ -971,8 +1106,12 @@ impl Waveform<f64> {
     ///   cuts off, plus the instant `td + np·per` when it cuts a pulse short.
     ///   ngspice's `VSRCaccept` (`vsrcacct.c`) sets the same instants one at
     ///   a time.
-    /// - PWL: every point's time, as in `VSRCaccept`.
+    /// - PWL: every point's time, as in `VSRCaccept`. With `r=`/`td=`: every
+    ///   point's time plus `td`, and the points of every repeated pass
+    ///   (ngspice 39 sets only the points' own times, without `td`, and none
+    ///   in the repeats: it steps over those corners).
     /// - SIN: `td` (ngspice sets none). EXP: `td1` and `td2` (ngspice sets none).
+    ///   AM: `td` (ngspice sets none). SFFM: none.
     /// - DC: none.
     ///
     /// Corners before 0 are not reported (the value is held before 0). The
@@ -994,6 +1133,14 @@ impl Waveform<f64> {
                 p.breakpoints(lo, hi, &mut out);
             }
             Waveform::Pwl { points } => out.extend(points.iter().map(|p| p.0)),
+            Waveform::PwlRepeat { points, r, td } => {
+                let hi = if t1.is_finite() { t1 } else { timing.tstop };
+                pwl::Repeating::new(points, *r, *td).breakpoints(lo, hi, &mut out);
+            }
+            Waveform::Sffm { .. } => {}
+            &Waveform::Am { va, vo, mf, fc, td, phases, .. } => {
+                out.push(Am::new([va, vo], [mf, fc, td, phases], timing).td());
+            }
             &Waveform::Sin { vo, va, freq, td, theta, phase } => {
                 out.push(Sine::new(vo, va, freq, td, theta, phase, timing).td);
             }
@@ -1035,6 +1182,13 @@ impl Waveform<f64> {
                 let i = points.partition_point(|p| !after(p.0));
                 points.get(i).map(|p| p.0)
             }
+            Waveform::PwlRepeat { points, r, td } => {
+                pwl::Repeating::new(points, *r, *td).next_breakpoint(t.max(0.0_f64.next_down()))
+            }
+            Waveform::Sffm { .. } => None,
+            &Waveform::Am { va, vo, mf, fc, td, phases, .. } => {
+                Some(Am::new([va, vo], [mf, fc, td, phases], timing).td()).filter(|&c| after(c))
+            }
             &Waveform::Sin { vo, va, freq, td, theta, phase } => {
                 Some(Sine::new(vo, va, freq, td, theta, phase, timing).td).filter(|&c| after(c))
             }
@@ -1048,9 +1202,10 @@ impl Waveform<f64> {
     }
 
     /// Checks the parameters: every number finite; rise, fall, width,
-    /// period, pulse count, frequency and time constants not negative; PWL
+    /// period, pulse count, frequencies and time constants not negative; PWL
     /// not empty with times that never decrease (equal times make a vertical
-    /// step); EXP `td2` not before `td1` when both are given (and not 0).
+    /// step), its `r` (unless below -0.5) one of its times before the last;
+    /// EXP `td2` not before `td1` when both are given (and not 0).
     ///
     /// Accepted as in ngspice: negative delays (`td`, `td1`, PWL times before
     /// 0), which shift the waveform; a PULSE period shorter than
@@ -1076,23 +1231,30 @@ impl Waveform<f64> {
                 param(s, "per", per, Some("period"))?;
                 param(s, "np", np, Some("pulse count"))
             }
-            Waveform::Pwl { points } => {
-                if points.is_empty() {
-                    return Err(WaveformError::PwlEmpty);
-                }
-                for (index, &(time, value)) in points.iter().enumerate() {
-                    for (coordinate, x) in [("time", time), ("value", value)] {
-                        if !x.is_finite() {
-                            return Err(WaveformError::PwlNonFinite { index, coordinate, value: x });
-                        }
-                    }
-                }
-                for (i, (&(previous, _), &(time, _))) in points.iter().zip(&points[1..]).enumerate() {
-                    if time < previous {
-                        return Err(WaveformError::PwlTimeDecreasing { index: i + 1, time, previous });
-                    }
-                }
-                Ok(())
+            Waveform::Pwl { points } => pwl::check(points),
+            Waveform::PwlRepeat { points, r, td } => {
+                pwl::check(points)?;
+                pwl::check_repeat(points, *r, *td)
+            }
+            &Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases } => {
+                let s = "SFFM";
+                finite(s, "vo", vo)?;
+                finite(s, "va", va)?;
+                param(s, "fc", fc, Some("frequency"))?;
+                param(s, "mdi", mdi, ANY_SIGN)?;
+                param(s, "fs", fs, Some("frequency"))?;
+                param(s, "phasec", phasec, ANY_SIGN)?;
+                param(s, "phases", phases, ANY_SIGN)
+            }
+            &Waveform::Am { va, vo, mf, fc, td, phasec, phases } => {
+                let s = "AM";
+                finite(s, "va", va)?;
+                finite(s, "vo", vo)?;
+                param(s, "mf", mf, Some("frequency"))?;
+                param(s, "fc", fc, Some("frequency"))?;
+                param(s, "td", td, ANY_SIGN)?;
+                param(s, "phasec", phasec, ANY_SIGN)?;
+                param(s, "phases", phases, ANY_SIGN)
             }
             &Waveform::Sin { vo, va, freq, td, theta, phase } => {
                 let s = "SIN";
@@ -1144,6 +1306,7 @@ impl Waveform<f64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::f64::consts::PI;
 
     /// `tstep` = 0.1 s, `tstop` = 10 s.
     const T: TranTiming = TranTiming { tstep: 0.1, tstop: 10.0 };
@@ -1424,6 +1587,192 @@ mod tests {
         close(w.slope(5.0, &T), 2.0 * (-8.0f64).exp() - 0.5 * (-1.0f64).exp());
         close_all(&w.breakpoints(0.0, 10.0, &T), &[1.0, 3.0]);
         close_all(&iterate(&w, 10.0, &T), &[1.0, 3.0]);
+    }
+
+    #[test]
+    fn a_period_shorter_than_the_pulse_jumps_back_to_v1_at_each_period_start() {
+        // PULSE(0 1 0 0.1m 0.1m 1m 0.5m) in `.tran 10u 5m`: tr + pw + tf = 1.2 ms > per.
+        let t = TranTiming { tstep: 10e-6, tstop: 5e-3 };
+        let w = pulse(0.0, 1.0, 0.0, 0.1e-3, 0.1e-3, 1e-3, 0.5e-3, None);
+        close(w.value(0.05e-3, &t), 0.5);
+        close(w.value(0.3e-3, &t), 1.0);
+        // At the first period end ngspice does not fold (`time > PER` only): still high.
+        close(w.value(0.5e-3, &t), 1.0);
+        close(w.value(0.55e-3, &t), 0.5);
+        // At later period starts `floor(time / PER)` is exact: folded to 0, so v1.
+        close(w.value(1e-3, &t), 0.0);
+        close(w.value(5e-3, &t), 0.0);
+        close(w.value(4.999e-3, &t), 1.0);
+        // Every jump back to v1 is a corner, the one at tstop included.
+        let mut want = Vec::new();
+        for k in 0..10 {
+            let s = 0.5e-3 * f64::from(k);
+            want.extend([s, s + 0.1e-3]);
+        }
+        want.push(5e-3);
+        close_all(&w.breakpoints(0.0, 5e-3, &t), &want);
+        close_all(&iterate(&w, 5e-3, &t), &want);
+        // A period shorter than the rise: a sawtooth up to 0.4 of the swing.
+        let saw = pulse(0.0, 1.0, 0.0, 1e-3, 1e-3, 1e-3, 0.4e-3, None);
+        close(saw.value(0.4e-3, &t), 0.4);
+        close(saw.value(0.6e-3, &t), 0.2);
+        close(saw.slope(0.6e-3, &t), 1e3);
+        close_all(&saw.breakpoints(0.0, 1.3e-3, &t), &[0.0, 0.4e-3, 0.8e-3, 1.2e-3]);
+    }
+
+    fn sffm(vo: f64, va: f64, rest: [Option<f64>; 5]) -> Waveform<f64> {
+        let [fc, mdi, fs, phasec, phases] = rest;
+        Waveform::Sffm { vo, va, fc, mdi, fs, phasec, phases }
+    }
+
+    fn am(va: f64, vo: f64, rest: [Option<f64>; 5]) -> Waveform<f64> {
+        let [mf, fc, td, phasec, phases] = rest;
+        Waveform::Am { va, vo, mf, fc, td, phasec, phases }
+    }
+
+    #[test]
+    fn sffm_is_ngspice_39s_formula() {
+        // Values from mpmath at 30 digits of vo + va sin(2π fc t + phasec + mdi sin(2π fs t + phases)).
+        let t = TranTiming { tstep: 1e-6, tstop: 3e-3 };
+        // The corpus deck's V2 as ngspice 39 reads it (8th argument ignored);
+        // ngspice 39 printed 2.092580e+00 at this time point.
+        let w = sffm(0.1, 2.0, [Some(200.0), Some(45.0), Some(10e3), Some(1e-3), Some(0.0)]);
+        close(w.value(9.9328e-4, &t), 2.0925803253887144);
+        let w = sffm(1.0, 2.0, [Some(1e3), Some(0.5), Some(250.0), Some(30.0), Some(60.0)]);
+        close(w.value(0.3e-3, &t), 1.46320279909603);
+        close(w.value(1.7e-3, &t), -0.9960474072882758);
+        // At 0 (the operating point): 1 + 2 sin(30° + 0.5 sin 60°).
+        close(w.value(0.0, &T), 1.0 + 2.0 * (PI / 6.0 + 0.5 * 3f64.sqrt() / 2.0).sin());
+        // d/dt at 0: 2 cos(30° + 0.5 sin 60°) (2π 1k + 0.5 · 2π 250 cos 60°).
+        let arg = PI / 6.0 + 0.25 * 3f64.sqrt();
+        close(w.slope(0.0, &t), 2.0 * arg.cos() * (2.0 * PI * 1e3 + 0.5 * 2.0 * PI * 250.0 * 0.5));
+        assert!(w.breakpoints(0.0, 1.0, &t).is_empty());
+        assert_eq!(w.next_breakpoint(0.0, &t), None);
+    }
+
+    #[test]
+    fn sffm_defaults_are_one_over_tstop_also_when_zero() {
+        // fc = fs = 1/tstop = 0.1 Hz, mdi 0: a plain sine of period tstop.
+        for z in [None, Some(0.0)] {
+            let w = sffm(0.5, 1.0, [z, None, z, None, None]);
+            close(w.value(2.5, &T), 1.5);
+            close(w.value(7.5, &T), -0.5);
+        }
+        // mdi given, fs defaulted: at t = 2.5 s the modulating sine is 1.
+        let w = sffm(0.0, 1.0, [Some(0.2), Some(PI / 2.0), None, None, None]);
+        close(w.value(2.5, &T), (PI + PI / 2.0).sin());
+    }
+
+    #[test]
+    fn am_is_ngspice_39s_formula_with_its_phase_quirk() {
+        let t = TranTiming { tstep: 1e-6, tstop: 3e-3 };
+        // AM(0.5 2 1.8 1k 1m 30 60): ngspice 39 printed 1.212023e+00 at
+        // 1.99328 ms; mpmath: 0.5 (2 + sin(2π 1.8 u + 60°)) sin(2π 1k u + 60°), u = t - 1 ms.
+        let w = am(0.5, 2.0, [Some(1.8), Some(1e3), Some(1e-3), Some(30.0), Some(60.0)]);
+        close(w.value(1.99328e-3, &t), 1.2120228862679154);
+        // The carrier phase is not used: any phasec gives the same value.
+        let other = am(0.5, 2.0, [Some(1.8), Some(1e3), Some(1e-3), Some(-75.0), Some(60.0)]);
+        close(other.value(1.99328e-3, &t), 1.2120228862679154);
+        let w = am(0.5, 2.0, [Some(200.0), Some(5e3), Some(1e-3), None, Some(45.0)]);
+        close(w.value(1.3e-3, &t), -1.03158204082978);
+        // 0 up to and at td, then a jump to 0.5 (2 + sin 45°) sin 45°.
+        close(w.value(0.0, &t), 0.0);
+        close(w.value(1e-3, &t), 0.0);
+        let s = 0.5f64.sqrt();
+        // d/dt just after td: 0.5 (2π 200 cos45° sin45° + (2 + sin45°) 2π 5k cos45°).
+        let want = 0.5 * (2.0 * PI * 200.0 * 0.5 + (2.0 + s) * 2.0 * PI * 5e3 * s);
+        close(w.slope(1e-3, &t), want);
+        // 1 fs after td the value has moved by the slope times 1 fs (3e-11).
+        close(w.value(1e-3 + 1e-15, &t) - want * 1e-15, 0.5 * (2.0 + s) * s);
+        close(w.slope(0.5e-3, &t), 0.0);
+        close_all(&w.breakpoints(0.0, 1.0, &t), &[1e-3]);
+        assert_eq!(w.next_breakpoint(0.0, &t), Some(1e-3));
+        assert_eq!(w.next_breakpoint(1e-3, &t), None);
+    }
+
+    #[test]
+    fn am_defaults_follow_ngspice_39() {
+        // fc defaults to 0 (not 1/tstop): sin(phases) is then the carrier.
+        let w = am(1.0, 2.0, [None, None, None, None, None]);
+        close(w.value(3.0, &T), 0.0);
+        // mf = 1/tstop = 0.1 Hz (also when 0); phases 90°: (2 + cos(2π 0.1 t)) · 1.
+        for mf in [None, Some(0.0)] {
+            let w = am(1.0, 2.0, [mf, None, None, None, Some(90.0)]);
+            close(w.value(0.0, &T), 0.0);
+            close(w.value(2.5, &T), 2.0);
+            close(w.value(5.0, &T), 1.0);
+        }
+    }
+
+    fn pwl_r(points: &[(f64, f64)], r: Option<f64>, td: Option<f64>) -> Waveform<f64> {
+        Waveform::PwlRepeat { points: points.to_vec(), r, td }
+    }
+
+    #[test]
+    fn pwl_repeats_from_r_and_is_delayed_by_td() {
+        // PWL(0 0 1 1 2 0) r=1 td=0.5: a triangle, then the fall 1 -> 0 every second.
+        let w = pwl_r(&[(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)], Some(1.0), Some(0.5));
+        for (t, v) in [(0.0, 0.0), (0.5, 0.0), (1.0, 0.5), (1.5, 1.0), (2.0, 0.5), (2.75, 0.75), (6.0, 0.5)] {
+            close(w.value(t, &T), v);
+        }
+        // At a pass boundary the value is already the repeated point's.
+        close(w.value(2.5, &T), 1.0);
+        close(w.value(3.5, &T), 1.0);
+        close(w.value(3.5 - 1e-9, &T), 1e-9);
+        close(w.slope(2.75, &T), -1.0);
+        close(w.slope(3.5, &T), -1.0);
+        close(w.slope(1.0, &T), 1.0);
+        let want = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5];
+        close_all(&w.breakpoints(0.0, 6.0, &T), &want);
+        close_all(&iterate(&w, 6.0, &T), &want);
+        // Deep into the run: computed, not enumerated.
+        close(w.value(1e6 + 0.75, &T), 0.75);
+        close(w.next_breakpoint(1e6 + 0.6, &T).unwrap_or(f64::NAN), 1e6 + 1.5);
+        // Without td the corners are the PWL times and their repeats.
+        let w = pwl_r(&[(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)], Some(1.0), None);
+        close_all(&w.breakpoints(0.0, 4.0, &T), &[0.0, 1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn pwl_r_zero_repeats_the_whole_list_and_minus_one_none() {
+        let pts = [(0.0, 0.0), (1.0, 2.0), (3.0, 0.0)];
+        let w = pwl_r(&pts, Some(0.0), None);
+        for (t, v) in [(0.5, 1.0), (2.0, 1.0), (3.5, 1.0), (5.0, 1.0), (6.5, 1.0), (7.0, 2.0), (9.0, 0.0)] {
+            close(w.value(t, &T), v);
+        }
+        close_all(&w.breakpoints(0.0, 9.0, &T), &[0.0, 1.0, 3.0, 4.0, 6.0, 7.0, 9.0]);
+        // r = -1 (any r below -0.5): no repetition, the last value holds.
+        for r in [Some(-1.0), None] {
+            let w = pwl_r(&pts, r, None);
+            close(w.value(5.0, &T), 0.0);
+            close_all(&w.breakpoints(0.0, 9.0, &T), &[0.0, 1.0, 3.0]);
+            assert_eq!(w.check(), Ok(()));
+        }
+        // A negative delay starts the list early; before its first time the first value holds.
+        let w = pwl_r(&[(1.0, 5.0), (2.0, 7.0)], None, Some(-0.5));
+        close(w.value(0.0, &T), 5.0);
+        close(w.value(1.0, &T), 6.0);
+        close_all(&w.breakpoints(0.0, 9.0, &T), &[0.5, 1.5]);
+    }
+
+    #[test]
+    fn pwl_r_must_be_one_of_the_times_before_the_last() {
+        let pts = [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)];
+        let e = pwl_r(&pts, Some(0.5), None).check().unwrap_err();
+        assert_eq!(e, WaveformError::PwlRepeatNotAPoint { r: 0.5 });
+        assert!(e.to_string().contains("matches none of the PWL times"), "{e}");
+        // Between -0.5 and 0 ngspice looks for a point too.
+        let e = pwl_r(&pts, Some(-0.3), None).check().unwrap_err();
+        assert_eq!(e, WaveformError::PwlRepeatNotAPoint { r: -0.3 });
+        let e = pwl_r(&pts, Some(3.0), None).check().unwrap_err();
+        assert_eq!(e, WaveformError::PwlRepeatAfterEnd { r: 3.0, end: 2.0 });
+        let e = pwl_r(&pts, Some(2.0), None).check().unwrap_err();
+        assert_eq!(e, WaveformError::PwlRepeatAtEnd { r: 2.0 });
+        assert!(e.to_string().contains("loops forever"), "{e}");
+        let e = pwl_r(&pts, None, Some(f64::NAN)).check().unwrap_err();
+        assert!(matches!(e, WaveformError::NonFinite { shape: "PWL", field: "td", .. }), "{e}");
+        assert_eq!(pwl_r(&[], Some(0.0), None).check(), Err(WaveformError::PwlEmpty));
+        assert_eq!(pwl_r(&pts, Some(1.0), Some(-3.0)).check(), Ok(()));
     }
 
     #[test]
@@ -1740,6 +2089,19 @@ mod tests {
 
         #[test]
         fn pwl_breakpoints_are_consistent_and_complete(w in pwls(), t in timing()) {
+            piecewise_linear_between_corners(&w, &t)?;
+        }
+
+        #[test]
+        fn repeating_pwl_breakpoints_are_consistent_and_complete(
+            (w, pick, td) in (pwls(), 0..8usize, opt(-3.0..3.0f64)),
+            t in timing(),
+        ) {
+            let Waveform::Pwl { points } = w else { unreachable!() };
+            // r: one of the times before the last, or none.
+            let end = points[points.len() - 1].0;
+            let r = points.get(pick).map(|p| p.0).filter(|&r| r < end && r >= -0.5);
+            let w = Waveform::PwlRepeat { points, r, td };
             piecewise_linear_between_corners(&w, &t)?;
         }
     }

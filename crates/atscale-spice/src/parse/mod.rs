@@ -36,12 +36,12 @@ pub mod measure;
 mod models;
 mod resistor;
 pub(crate) mod source;
+mod waveform;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use atscale_circuit::waveform::WaveformError;
 use atscale_circuit::{Circuit, Element, Expr, Instance, Param, Subckt, Value, Waveform, GROUND};
 
 use crate::deck::{Deck, DeckLimits};
@@ -55,6 +55,7 @@ use atscale_circuit::analysis::{Analysis, Method, Tran};
 use funcs::{FuncDef, Funcs};
 pub use source::ControlBlock;
 use source::{tokenize, Logical, Tk, Token};
+use waveform::SHAPES;
 
 /// A parsed netlist.
 #[derive(Debug, Clone, PartialEq)]
@@ -1058,67 +1059,11 @@ impl Parser {
         }
     }
 
-    /// The arguments of waveform `word` from token `k` (in parentheses or
-    /// bare), with the index of the token after them.
-    fn shape_args(
-        &self,
-        line: &Logical,
-        toks: &[Token<'_>],
-        k: usize,
-        word: &str,
-    ) -> Result<(Vec<(Value, usize)>, usize)> {
-        let mut args = Vec::new();
-        let mut k = k;
-        let paren = toks.get(k).map(|x| x.kind) == Some(Tk::LParen);
-        if paren {
-            k += 1;
-        }
-        loop {
-            match toks.get(k) {
-                Some(a) if a.kind == Tk::RParen && paren => {
-                    k += 1;
-                    break;
-                }
-                Some(a) if a.kind == Tk::Comma => k += 1,
-                Some(a) if matches!(a.kind, Tk::Word | Tk::Brace | Tk::Quote) => {
-                    if a.kind == Tk::Word && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq) {
-                        return Err(line.diag(
-                            a.start,
-                            format!("{} option `{}` is not supported", word.to_uppercase(), a.text),
-                            Some("plain arguments"),
-                        ));
-                    }
-                    if a.kind == Tk::Word && !paren && parse_number(a.text).is_err() {
-                        break;
-                    }
-                    args.push((self.value(line, a)?, a.start));
-                    k += 1;
-                }
-                Some(_) if !paren => break,
-                Some(a) => {
-                    return Err(line.diag(
-                        a.start,
-                        format!("unexpected `{}`", a.text),
-                        Some("an argument or `)`"),
-                    ))
-                }
-                None if paren => {
-                    return Err(line.diag(
-                        line.text.len(),
-                        format!("the {} arguments are not closed", word.to_uppercase()),
-                        Some("`)`"),
-                    ))
-                }
-                None => break,
-            }
-        }
-        Ok((args, k))
-    }
-
     /// Source specification: `[DC] value`, `DC value SHAPE(args)`, ...
     fn source(&mut self, line: &Logical, toks: &[Token<'_>]) -> Result<(Waveform<Value>, Option<Value>)> {
         let mut dc = None;
         let mut shape: Option<Waveform<Value>> = None;
+        let mut pwl_opts = Vec::new();
         let mut k = 0;
         while k < toks.len() {
             let t = &toks[k];
@@ -1141,14 +1086,17 @@ impl Parser {
                 dc = Some(v);
                 k += 2;
             } else if t.kind == Tk::Word
-                && matches!(word.as_str(), "pulse" | "sin" | "exp" | "pwl" | "trnoise" | "trrandom")
+                && matches!(
+                    word.as_str(),
+                    "pulse" | "sin" | "exp" | "pwl" | "sffm" | "am" | "trnoise" | "trrandom"
+                )
             {
                 if shape.is_some() {
                     return Err(line.diag(t.start, "a second waveform", Some(SHAPES)));
                 }
-                let (args, next) = self.shape_args(line, toks, k + 1, &word)?;
+                let (args, next) = self.shape_args(line, toks, k + 1, &word, &mut pwl_opts)?;
                 k = next;
-                shape = Some(waveform(line, &word, args, t.start)?);
+                shape = Some(self.shape(line, &word, args, t.start)?);
             } else if t.kind == Tk::Word && matches!(word.as_str(), "ac" | "distof1" | "distof2") {
                 // `AC [mag [phase]]`: small-signal only, it cannot change a
                 // transient result; read and set aside with a warning.
@@ -1167,7 +1115,7 @@ impl Parser {
                     ),
                 );
                 k += 1 + args;
-            } else if t.kind == Tk::Word && matches!(word.as_str(), "sffm" | "am" | "external" | "pat") {
+            } else if t.kind == Tk::Word && matches!(word.as_str(), "external" | "pat") {
                 return Err(line.diag(
                     t.start,
                     format!(
@@ -1177,20 +1125,10 @@ impl Parser {
                     ),
                     Some(SHAPES),
                 ));
-            } else if matches!(shape, Some(Waveform::Pwl { .. }))
-                && (t.is_word("r") || t.is_word("td"))
-                && toks.get(k + 1).map(|x| x.kind) == Some(Tk::Eq)
-            {
-                return Err(line.diag(
-                    t.start,
-                    format!(
-                        "PWL `{}=` ({}) is not supported by atscale's parser: write the points out, or run \
-                         the netlist with --engine ngspice",
-                        t.text,
-                        if t.is_word("r") { "repeat" } else { "delay" }
-                    ),
-                    Some("the end of the line"),
-                ));
+            } else if waveform::is_pwl_option(toks, k) {
+                // PWL `r=` / `td=`; checked against the waveform after the loop.
+                pwl_opts.push(self.pwl_option(line, toks, k)?);
+                k += 3;
             } else if dc.is_none() && shape.is_none() && matches!(t.kind, Tk::Word | Tk::Brace | Tk::Quote) {
                 let call = toks.get(k + 1).is_some_and(|x| x.kind == Tk::LParen);
                 let v = self.value(line, t).map_err(|e| {
@@ -1217,6 +1155,7 @@ impl Parser {
                 ));
             }
         }
+        let shape = self.with_pwl_options(line, shape, pwl_opts)?;
         match (shape, dc) {
             // SPICE adds a random source's DC value to it, in the transient too.
             (Some(mut w @ Waveform::TrNoise { .. }), dc) => {
@@ -1446,149 +1385,6 @@ fn check_ident(line: &Logical, t: &Token<'_>) -> Result<()> {
             Some("a name of letters, digits and `_`"),
         ))
     }
-}
-
-/// `TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])` (white, 1/f and
-/// random telegraph noise) or `TRRANDOM(type ts [td [param1 [param2]]])`;
-/// the offset (the source's DC value) is added by the caller.
-fn random_waveform(
-    line: &Logical,
-    shape: &str,
-    args: Vec<(Value, usize)>,
-    at: usize,
-) -> Result<Waveform<Value>> {
-    let zero = Value::Num(0.0);
-    if shape == "trnoise" {
-        return trnoise(line, args);
-    }
-    let (kind, pos) = &args[0];
-    let dist = match kind {
-        Value::Num(t) => atscale_circuit::Distribution::from_type(*t),
-        Value::Expr(_) => None,
-    };
-    let Some(dist) = dist else {
-        return Err(line.diag(
-            *pos,
-            "TRRANDOM type must be 1 (uniform), 2 (Gaussian), 3 (exponential) or 4 (Poisson)",
-            Some("1, 2, 3 or 4"),
-        ));
-    };
-    let mut it = args.into_iter().skip(1).map(|a| a.0);
-    let ts = it.next().unwrap_or(zero.clone());
-    let _ = at;
-    Ok(Waveform::TrRandom { offset: zero, dist, ts, td: it.next(), p1: it.next(), p2: it.next(), seed: 0 })
-}
-
-/// `TRNOISE`'s arguments in order, as the waveform's fields name them.
-const TRNOISE_ARGS: [&str; 7] = ["na", "nt", "nalpha", "namp", "rtsam", "rtscapt", "rtsemt"];
-
-/// `TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])`, its numbers
-/// checked here (the problem located at its argument) when none is an
-/// expression.
-fn trnoise(line: &Logical, args: Vec<(Value, usize)>) -> Result<Waveform<Value>> {
-    let positions: Vec<usize> = args.iter().map(|a| a.1).collect();
-    let mut it = args.into_iter().map(|a| a.0);
-    let mut next = || it.next();
-    let zero = Value::Num(0.0);
-    let (na, nt) = (next().unwrap_or(zero.clone()), next().unwrap_or(zero.clone()));
-    let w = Waveform::TrNoise {
-        offset: zero,
-        na,
-        nt,
-        nalpha: next(),
-        namp: next(),
-        rtsam: next(),
-        rtscapt: next(),
-        rtsemt: next(),
-        seed: 0,
-        flicker: Default::default(),
-    };
-    let numbers = w.try_map(&mut |v| match v {
-        Value::Num(x) => Ok(*x),
-        Value::Expr(_) => Err(()),
-    });
-    if let Some(err) = numbers.ok().and_then(|n| n.check().err()) {
-        let field = match &err {
-            WaveformError::NonFinite { field, .. } | WaveformError::Negative { field, .. } => *field,
-            WaveformError::TelegraphSpikes { .. } => "rtsemt",
-            _ => "na",
-        };
-        let k = TRNOISE_ARGS.iter().position(|f| *f == field).unwrap_or(0);
-        return Err(line.diag(positions.get(k).copied().unwrap_or(0), err.to_string(), None));
-    }
-    Ok(w)
-}
-
-/// The transient waveforms atscale reads, for messages.
-const SHAPES: &str = "PULSE, SIN, EXP, PWL, TRNOISE or TRRANDOM";
-
-fn waveform(line: &Logical, shape: &str, args: Vec<(Value, usize)>, at: usize) -> Result<Waveform<Value>> {
-    let count = args.len();
-    let (min, max) = match shape {
-        "pulse" => (2, 8),
-        "sin" => (2, 6),
-        "exp" => (2, 6),
-        "trnoise" => (2, 7),
-        "trrandom" => (2, 5),
-        _ => (2, usize::MAX),
-    };
-    if count < min || count > max {
-        let expected = match shape {
-            "pulse" => "PULSE(v1 v2 [td [tr [tf [pw [per [np]]]]]])",
-            "sin" => "SIN(vo va [freq [td [theta [phase]]]])",
-            "exp" => "EXP(v1 v2 [td1 [tau1 [td2 [tau2]]]])",
-            "trnoise" => "TRNOISE(na nt [nalpha namp [rtsam rtscapt rtsemt]])",
-            "trrandom" => "TRRANDOM(type ts [td [param1 [param2]]])",
-            _ => "PWL(t1 v1 t2 v2 ...)",
-        };
-        let at = args.get(max).map_or(at, |a| a.1);
-        return Err(line.diag(
-            at,
-            format!(
-                "{} takes {min} to {} arguments, found {count}",
-                shape.to_uppercase(),
-                if max == usize::MAX { "any number of".into() } else { max.to_string() }
-            ),
-            Some(expected),
-        ));
-    }
-    if shape == "trnoise" || shape == "trrandom" {
-        return random_waveform(line, shape, args, at);
-    }
-    let mut it = args.into_iter().map(|a| a.0);
-    let mut next = || it.next();
-    let (a, b) = match (next(), next()) {
-        (Some(a), Some(b)) => (a, b),
-        _ => return Err(line.diag(at, "missing arguments", None)),
-    };
-    Ok(match shape {
-        "pulse" => Waveform::Pulse {
-            v1: a,
-            v2: b,
-            td: next(),
-            tr: next(),
-            tf: next(),
-            pw: next(),
-            per: next(),
-            np: next(),
-        },
-        "sin" => Waveform::Sin { vo: a, va: b, freq: next(), td: next(), theta: next(), phase: next() },
-        "exp" => Waveform::Exp { v1: a, v2: b, td1: next(), tau1: next(), td2: next(), tau2: next() },
-        _ => {
-            if !count.is_multiple_of(2) {
-                return Err(line.diag(
-                    at,
-                    format!("PWL needs time-value pairs, found {count} numbers"),
-                    Some("an even number of arguments"),
-                ));
-            }
-            let mut points = vec![(a, b)];
-            while let (Some(t), Some(v)) = (next(), next()) {
-                points.push((t, v));
-            }
-            Waveform::Pwl { points }
-        }
-    })
 }
 
 /// `* Written by <generator> (<dialect> dialect).` then other comment lines.

@@ -48,7 +48,7 @@ fn every_error_class_has_its_exact_message() {
         "t\nB1 a 0 Q={1}\n",
         "t\nR1 a\n",
         "t\nV1 a 0 AC 1 0 2 3\n",
-        "t\nV1 a 0 SFFM(0 1 1k 5 100)\n",
+        "t\nV1 a 0 SFFM(0)\n",
         "t\nV1 a 0 PULSE(0 1 2 3 4 5 6 7 8)\n",
         "t\nV1 a 0 PWL(0 1 2)\n",
         "t\nE1 a 0 POLY(1) b 0 0 1\n",
@@ -63,7 +63,7 @@ fn every_error_class_has_its_exact_message() {
         "t\nR1 a b 1 tc3=0.1\n",
         "t\nV1 a 0 TRRANDOM(7 1u)\n",
         "t\nV1 a 0 TRNOISE(1m 1u 0 0 1m 1u 0)\n",
-        "t\nV1 a 0 PWL(0 0 1 1) td=1\n",
+        "t\nV1 a 0 PWL(0 0 1 1) r=0.5\n",
         "t\n.global\n",
         "t\n\tR1 a b ?\n",
     ];
