@@ -149,8 +149,8 @@ impl StepFailure {
             StepFailure::Newton => {
                 let at = if listed.is_empty() { listed } else { format!(", at {listed}") };
                 format!(
-                    "Newton's method did not converge ({iterations} iterations; the largest residual, \
-                     {residual:.3e}, is in the equation of {worst}{at})"
+                    "Newton's method did not converge, also with gmin stepping ({iterations} iterations; \
+                     the largest residual, {residual:.3e}, is in the equation of {worst}{at})"
                 )
             }
             StepFailure::ErrorTest => {

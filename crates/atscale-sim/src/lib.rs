@@ -176,6 +176,11 @@ pub struct Stats {
     /// Iterations of the iterative linear solver (GMRES), 0 with a direct one.
     #[serde(default)]
     pub linear_iterations: usize,
+    /// Time steps whose Newton iteration converged only through gmin
+    /// stepping (a temporary conductance from every node to ground, stepped
+    /// down to none; the accepted solution has none).
+    #[serde(default)]
+    pub tran_gmin_steps: usize,
 }
 
 /// Which time points the probed waveforms keep.
