@@ -136,10 +136,12 @@ fn a_multi_timescale_burster_agrees_with_both_engines_converged() {
         let last = conv.iter().rev().find(|c| c["engine"] == engine).unwrap_or_else(|| panic!("{json:#}"));
         let s = &last["signals"][0];
         assert_eq!(s["count"], s["refined_count"], "{last:#}");
-        let (shift, allowed) = (s["max_shift_s"].as_f64().expect("shift"), s["allowed_s"].as_f64().expect("allowed"));
+        let (shift, allowed) =
+            (s["max_shift_s"].as_f64().expect("shift"), s["allowed_s"].as_f64().expect("allowed"));
         assert!(shift <= 0.25 * allowed, "{engine}: drift {shift} of allowed {allowed}");
     }
-    let confirmations = conv.iter().filter(|c| c["refinement"].as_str().is_some_and(|r| r.contains("confirmation")));
+    let confirmations =
+        conv.iter().filter(|c| c["refinement"].as_str().is_some_and(|r| r.contains("confirmation")));
     assert!(confirmations.count() >= 1, "{json:#}");
     // Both engines against the scipy reference, allowed |dt| 2e-3 of the ~82
     // median interval = 0.164. Measured 8.5e-3 (native, reltol 1.25e-4) and

@@ -139,7 +139,10 @@ fn unsupported_constructs_are_named_with_what_to_write_instead() {
         ("V1 a 0 arctan(0.3)", "2:8: `arctan(...)` is not a waveform: an expression goes in braces"),
         ("V1 a 0 {arctn(0.3)}", "2:9: bad expression: unknown function `arctn`"),
         ("V1 a 0 PWL(0 0 1m 1) r=0.5m", "2:22: PWL repeat time `r` = 500 µs matches none of the PWL times"),
-        ("I1 a 0 PWL(0 0 1m 1) r=0", "2:22: PWL `r=` on a current source: ngspice 39 reads `r=` and `td=` on"),
+        (
+            "I1 a 0 PWL(0 0 1m 1) r=0",
+            "2:22: PWL `r=` on a current source: ngspice 39 reads `r=` and `td=` on",
+        ),
         ("V1 a 0 TRNOISE(1m 1u 0 0 1m 5u 0)", "2:32: TRNOISE random telegraph emission time `rtsemt` is 0"),
         ("V1 a 0 TRRANDOM(5 1u)", "2:17: TRRANDOM type must be 1 (uniform), 2 (Gaussian)"),
         ("V1 a 0 SFFM(0)", "2:8: SFFM takes at least 2 arguments, found 1"),

@@ -69,9 +69,7 @@ fn unconverged_ngspice_is_flagged_and_converged_shows_its_drift() {
     // the native engine's barely move.
     assert!(ngspice > 0.0395, "ngspice drift {ngspice} s");
     assert!(native < 0.0395 / 10.0, "native drift {native} s");
-    assert!(conv
-        .iter()
-        .any(|c| c["refinement"].as_str().is_some_and(|r| r.contains("max step 2 s -> 1 s"))));
+    assert!(conv.iter().any(|c| c["refinement"].as_str().is_some_and(|r| r.contains("max step 2 s -> 1 s"))));
 }
 
 #[test]

@@ -48,7 +48,7 @@ const TARGETS: [f64; 5] = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7];
 const CLI: &str = "atscale sim";
 const LIB: &str = "native library";
 const NG: &str = "ngspice -b";
-const NG_TIGHT: &str = "ngspice -b, reltol 1e-6";
+const NG_TIGHT: &str = "ngspice -b (reltol 1e-6)";
 
 /// The smallest factor the absolute tolerances are scaled by (vntol 1 nV,
 /// abstol 1 fA, chgtol 10 aC): below it the native engine crawls on the
@@ -558,6 +558,8 @@ fn summary(case: &Case, reference: &[f64], points: &[Point]) -> String {
             ratio(lib),
         );
     }
+    let _ =
+        writeln!(s, "\n![{}: wall time against event error](work-precision/{}.png)", case.title, case.name);
     s
 }
 

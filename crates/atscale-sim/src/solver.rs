@@ -695,6 +695,43 @@ impl Integrator {
         Ok(StepOutcome::Step { t: self.hist.t[0] })
     }
 
+    /// The BDF coefficients of order `k` for a step to `t_new` (the
+    /// derivative at `t_new` of the Lagrange basis over `[t_new, t_0, ...,
+    /// t_{k-1}]`) into `coef`, and the history part of dq/dt into `qsum`.
+    /// Returns the coefficient of the new point (`cj`).
+    fn bdf_coefficients(&mut self, t_new: f64, k: usize) -> f64 {
+        let mut nodes = [0.0; MAX_ORDER + 2];
+        nodes[0] = t_new;
+        nodes[1..=k].copy_from_slice(&self.hist.t[..k]);
+        for j in 0..=k {
+            let mut c = 0.0;
+            if j == 0 {
+                for m in 1..=k {
+                    c += 1.0 / (t_new - nodes[m]);
+                }
+            } else {
+                let mut num = 1.0;
+                let mut den = nodes[j] - nodes[0];
+                for m in 1..=k {
+                    if m != j {
+                        num *= t_new - nodes[m];
+                        den *= nodes[j] - nodes[m];
+                    }
+                }
+                c = num / den;
+            }
+            self.coef[j] = c;
+        }
+        self.qsum.iter_mut().for_each(|v| *v = 0.0);
+        for j in 1..=k {
+            let c = self.coef[j];
+            for (s, q) in self.qsum.iter_mut().zip(&self.hist.q[j - 1]) {
+                *s += c * q;
+            }
+        }
+        self.coef[0]
+    }
+
     fn take_step(&mut self) -> Result<()> {
         if self.restart {
             self.hist.len = 1;
@@ -714,39 +751,7 @@ impl Integrator {
             }
             let t_new = if hit { t_end } else { t + h };
             let k = self.order.min(self.hist.len);
-            // BDF coefficients: derivative at t_new of the Lagrange basis over
-            // [t_new, t_0, ..., t_{k-1}].
-            let mut nodes = [0.0; MAX_ORDER + 2];
-            nodes[0] = t_new;
-            nodes[1..=k].copy_from_slice(&self.hist.t[..k]);
-            for j in 0..=k {
-                let mut c = 0.0;
-                if j == 0 {
-                    for m in 1..=k {
-                        c += 1.0 / (t_new - nodes[m]);
-                    }
-                } else {
-                    let mut num = 1.0;
-                    let mut den = nodes[j] - nodes[0];
-                    for m in 1..=k {
-                        if m != j {
-                            num *= t_new - nodes[m];
-                            den *= nodes[j] - nodes[m];
-                        }
-                    }
-                    c = num / den;
-                }
-                self.coef[j] = c;
-            }
-            let cj = self.coef[0];
-            // History part of dq/dt.
-            self.qsum.iter_mut().for_each(|v| *v = 0.0);
-            for j in 1..=k {
-                let c = self.coef[j];
-                for (s, q) in self.qsum.iter_mut().zip(&self.hist.q[j - 1]) {
-                    *s += c * q;
-                }
-            }
+            let cj = self.bdf_coefficients(t_new, k);
             // Predictor of degree kp through the last kp + 1 points.
             let kp = k.min(self.hist.len - 1);
             let mut yp = std::mem::take(&mut self.ypred);

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::events::event_keys;
 use crate::interrupt;
 use crate::ngspice::{MaxStepSource, NgspiceRunner, TMAX_PER_EVENT_ACCURACY};
-use crate::report::{Report, ReltolSource};
+use crate::report::{ReltolSource, Report};
 use crate::verify::{assemble, from_tstart, run_one, Convergence, EngineKind, SignalDrift, VerifyOptions};
 
 /// A refinement has settled when it moves no event by more than this
@@ -50,7 +50,12 @@ const MAX_REFINEMENTS: usize = 4;
 
 /// Per event signal, how far `again`'s events lie from `first`'s, and the
 /// |dt| the verdict allows on `first`'s train.
-pub(crate) fn drift(first: &EngineRun, again: &EngineRun, opts: &VerifyOptions, tstop: f64) -> Vec<SignalDrift> {
+pub(crate) fn drift(
+    first: &EngineRun,
+    again: &EngineRun,
+    opts: &VerifyOptions,
+    tstop: f64,
+) -> Vec<SignalDrift> {
     let options = CompareOptions { duration_s: Some(tstop), ..opts.compare.clone() };
     event_keys(&opts.events)
         .into_iter()
@@ -298,9 +303,9 @@ mod tests {
 
     use super::*;
     use crate::compare::Tolerances;
+    use crate::events::EventSpec;
     use crate::limits::Limits;
     use crate::report::EngineReport;
-    use crate::events::EventSpec;
     use crate::verify::tests::reference_run;
 
     fn ngspice_run(step_s: f64, source: MaxStepSource, wall_time_s: f64) -> EngineRun {
@@ -390,7 +395,12 @@ mod tests {
     #[test]
     fn drift_measures_the_shift_and_the_allowed_dt_on_the_first_train() {
         // Intervals 2 s: allowed 1e-3 x 2 s = 2 ms; the third event moved 1.5 ms.
-        let d = drift(&reference_run(&[1.0, 3.0, 5.0]), &reference_run(&[1.0, 3.0, 5.0015]), &options(None, 60), 6.0);
+        let d = drift(
+            &reference_run(&[1.0, 3.0, 5.0]),
+            &reference_run(&[1.0, 3.0, 5.0015]),
+            &options(None, 60),
+            6.0,
+        );
         assert_eq!(d.len(), 1);
         assert_eq!((d[0].count, d[0].refined_count), (3, 3));
         assert!((d[0].max_shift_s.unwrap() - 1.5e-3).abs() <= 1e-12, "{d:?}");

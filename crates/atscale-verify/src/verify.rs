@@ -313,7 +313,13 @@ pub(crate) mod tests {
             report: EngineReport {
                 name: "native".into(),
                 version: None,
-                settings: EngineSettings { max_step: None, fixed_step_s: None, reltol: None, reltol_source: None, abstol: None },
+                settings: EngineSettings {
+                    max_step: None,
+                    fixed_step_s: None,
+                    reltol: None,
+                    reltol_source: None,
+                    abstol: None,
+                },
                 wall_time_s: 0.0,
                 events: BTreeMap::from([("v".to_string(), events.to_vec())]),
                 unmodelled: Vec::new(),
