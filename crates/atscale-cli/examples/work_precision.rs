@@ -34,6 +34,7 @@ use std::time::Instant;
 use atscale_circuit::units::si;
 use atscale_render::axis::Axis;
 use atscale_render::figure::{Colour, Content, Figure, Format, Mark, Panel, Series};
+use atscale_verify::compare::median_interval;
 use atscale_verify::engines::{run_native, Overrides, Prepared};
 use atscale_verify::events::{crossings, EventSpec};
 use atscale_verify::limits::Limits;
@@ -483,12 +484,6 @@ fn error_rel(got: &[f64], want: &[f64]) -> Option<f64> {
     }
     let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     Some(worst / median_interval(want)?)
-}
-
-fn median_interval(t: &[f64]) -> Option<f64> {
-    let mut d: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
-    d.sort_by(f64::total_cmp);
-    d.get(d.len() / 2).copied()
 }
 
 /// The fastest run of `engines` whose error is at most `target`.

@@ -1095,10 +1095,15 @@ impl Integrator {
         let n = self.eng.mna.n;
         let t0 = self.hist.t[0];
         let diff = std::mem::take(&mut self.eng.mna.differential);
-        let mix: Vec<f64> = (0..n).map(|i| if diff[i] { self.hist.y[0][i] } else { self.y[i] }).collect();
+        // The reactive unknowns at t0, the algebraic ones from the step (in the scratch buffer).
+        let mut mix = std::mem::take(&mut self.tmp);
+        for (i, m) in mix.iter_mut().enumerate().take(n) {
+            *m = if diff[i] { self.hist.y[0][i] } else { self.y[i] };
+        }
         let mut out = self.corner.take().unwrap_or_else(|| self.eng.mna.new_out());
         let ctx = EvalCtx { t: t0, src_scale: 1.0, cj: 0.0, jac: false, limit: false };
         self.eng.mna.eval(&mix, ctx, &mut out);
+        self.tmp = mix;
         self.eng.stats.function_evals += 1;
         let (rt, ct, scale) = (self.eng.tol.reltol, self.eng.tol.chgtol, 1.0 / self.eng.tol.trtol);
         let (y, y0, qn, q0) = (&self.y, &self.hist.y[0], &self.eng.out.q, &self.hist.q[0]);

@@ -11,9 +11,14 @@ rtol = atol = 1e-12 with its dense output's roots as event times:
 Run: python3 reference.py > events.json
 """
 import json
+import os
+import sys
 
 import numpy as np
 from scipy.integrate import solve_ivp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from hysteresis_events import armed_events  # noqa: E402
 
 AF, AS, ASN, DSN, AUS, IAPP = -2.0, 2.0, -1.5, -0.88, 1.5, -2.0
 TSTOP = 6000.0
@@ -40,16 +45,9 @@ rearm.direction = -1
 def main():
     sol = solve_ivp(rhs, (0.0, TSTOP), [-1.8, -1.8, -1.8], method="Radau", rtol=1e-12, atol=1e-12,
                     events=[rise, rearm])
-    marks = sorted([(t, "rise") for t in sol.t_events[0]] + [(t, "rearm") for t in sol.t_events[1]])
-    armed, events = True, []  # v starts at -1.8, below the re-arm level
-    for t, kind in marks:
-        if kind == "rise" and armed:
-            events.append(float(t))
-            armed = False
-        elif kind == "rearm":
-            armed = True
+    events = armed_events(sol)  # v starts at -1.8, below the re-arm level
     json.dump({"signal": "v", "threshold": 0.0, "hysteresis": 0.5, "tstop": TSTOP,
-               "method": "scipy Radau rtol=atol=1e-12", "events": events}, __import__("sys").stdout, indent=1)
+               "method": "scipy Radau rtol=atol=1e-12", "events": events}, sys.stdout, indent=1)
     print()
 
 

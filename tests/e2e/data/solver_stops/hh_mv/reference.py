@@ -16,10 +16,14 @@ have these equations.
 Run: /work/pyref/bin/python reference.py > events.json
 """
 import json
+import os
 import sys
 
 import numpy as np
 from scipy.integrate import solve_ivp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+from hysteresis_events import armed_events  # noqa: E402
 
 TSTOP = 50.0
 Y0 = [-65.0, 0.0529, 0.5961, 0.3177]
@@ -56,14 +60,7 @@ rearm.direction = -1
 
 def main():
     sol = solve_ivp(rhs, (0.0, TSTOP), Y0, method="Radau", rtol=1e-12, atol=1e-12, events=[rise, rearm])
-    marks = sorted([(t, "rise") for t in sol.t_events[0]] + [(t, "rearm") for t in sol.t_events[1]])
-    armed, events = True, []  # v starts at -65 mV, below the re-arm level
-    for t, kind in marks:
-        if kind == "rise" and armed:
-            events.append(float(t))
-            armed = False
-        elif kind == "rearm":
-            armed = True
+    events = armed_events(sol)  # v starts at -65 mV, below the re-arm level
     json.dump({"signal": "v", "threshold": 0.0, "hysteresis": 20.0, "tstop": TSTOP,
                "method": "scipy Radau rtol=atol=1e-12", "events": events}, sys.stdout, indent=1)
     print()

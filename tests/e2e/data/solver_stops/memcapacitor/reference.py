@@ -14,10 +14,14 @@ Written for atscale's tests (MIT).
 Run: /work/pyref/bin/python reference.py > events.json
 """
 import json
+import os
 import sys
 
 import numpy as np
 from scipy.integrate import solve_ivp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+from hysteresis_events import armed_events  # noqa: E402
 
 TSTOP = 10e-3
 
@@ -53,14 +57,7 @@ rearm.direction = -1
 def main():
     sol = solve_ivp(rhs, (0.0, TSTOP), [0.0, 0.5], method="Radau", rtol=1e-12, atol=[1e-18, 1e-12],
                     events=[rise, rearm])
-    marks = sorted([(t, "rise") for t in sol.t_events[0]] + [(t, "rearm") for t in sol.t_events[1]])
-    armed, events = True, []  # b starts at 0 V, at the re-arm level
-    for t, kind in marks:
-        if kind == "rise" and armed:
-            events.append(float(t))
-            armed = False
-        elif kind == "rearm":
-            armed = True
+    events = armed_events(sol)  # b starts at 0 V, at the re-arm level
     json.dump({"signal": "b", "threshold": 0.1, "hysteresis": 0.1, "tstop": TSTOP,
                "method": "scipy Radau rtol=1e-12", "events": events}, sys.stdout, indent=1)
     print()
