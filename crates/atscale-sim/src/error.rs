@@ -47,8 +47,9 @@ pub enum Error {
     /// gmin and source stepping.
     #[error(
         "no operating point: Newton did not converge after {iterations} iterations \
-         (also with gmin and source stepping); the largest residual {residual:.3e} is in the \
-         equation of {worst}"
+         (also with gmin and source stepping); the largest residual, {r}, is in the \
+         equation of {worst}",
+        r = residual_text(*residual, worst)
     )]
     OperatingPoint {
         /// Newton iterations spent in all attempts.
@@ -150,7 +151,8 @@ impl StepFailure {
                 let at = if listed.is_empty() { listed } else { format!(", at {listed}") };
                 format!(
                     "Newton's method did not converge, also with gmin stepping ({iterations} iterations; \
-                     the largest residual, {residual:.3e}, is in the equation of {worst}{at})"
+                     the largest residual, {}, is in the equation of {worst}{at})",
+                    residual_text(residual, worst)
                 )
             }
             StepFailure::ErrorTest => {
@@ -176,6 +178,20 @@ impl StepFailure {
 }
 
 /// `C1, R1, D1`: the first six names, and how many more.
+/// A residual with the unit of its equation: a branch's (`i(V1)`, `i(L1)`:
+/// the KVL of a voltage source or an inductor) is a voltage, a state's
+/// (`x(M1,0)`) is in the state's own unit per second and printed as a
+/// number, a node's (named bare, `out`: its KCL) is a current.
+fn residual_text(residual: f64, worst: &str) -> String {
+    if worst.starts_with("i(") {
+        si(residual, "V")
+    } else if worst.starts_with("x(") {
+        format!("{residual:.3e}")
+    } else {
+        si(residual, "A")
+    }
+}
+
 fn list(elements: &[String]) -> String {
     const SHOWN: usize = 6;
     let mut s = elements[..elements.len().min(SHOWN)].join(", ");
@@ -187,3 +203,34 @@ fn list(elements: &[String]) -> String {
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(residual: f64, worst: &str) -> String {
+        Error::StepUnderflow {
+            time_s: 1.5e-3,
+            step_s: 2e-21,
+            iterations: 12,
+            residual,
+            worst: worst.to_string(),
+            elements: vec!["D1".to_string()],
+            cause: StepFailure::Newton,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn residuals_carry_their_equations_unit() {
+        let node = stop(2.5e-3, "out");
+        assert!(node.contains("the largest residual, 2.5 mA, is in the equation of out"), "{node}");
+        assert!(node.contains("t = 1.5 ms") && node.contains("2 zs"), "{node}");
+        let branch = stop(0.75, "i(V1)");
+        assert!(branch.contains("the largest residual, 750 mV, is in the equation of i(V1)"), "{branch}");
+        let state = stop(3.0e-2, "x(M1,0)");
+        assert!(state.contains("the largest residual, 3.000e-2, is in the equation of x(M1,0)"), "{state}");
+        let op = Error::OperatingPoint { iterations: 40, residual: 1e-9, worst: "a".into() }.to_string();
+        assert!(op.contains("the largest residual, 1 nA, is in the equation of a"), "{op}");
+    }
+}
