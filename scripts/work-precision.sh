@@ -18,11 +18,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 CARGO=${CARGO:-cargo}
 command -v ngspice >/dev/null || { echo "work-precision: ngspice is not on PATH (make ngspice installs it)" >&2; exit 2; }
-$CARGO build --release --locked -p atscale-cli --bin atscale --example work_precision
+# The atscale binary as shipped (statically linked on Linux, see
+# scripts/build-release.sh) and this benchmark beside it.
+ATSCALE_BIN=$(CARGO=$CARGO scripts/build-release.sh --example work_precision)
+export ATSCALE_BIN
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
 out=docs/work-precision
 mkdir -p "$out"
-target/release/examples/work_precision "$out" "$@"
+"$(dirname "$ATSCALE_BIN")/examples/work_precision" "$out" "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
 # Only a full run replaces the table of docs/performance.md.
 case " $* " in *" --only "*) exit 0 ;; esac
