@@ -56,7 +56,8 @@ pub(crate) struct Engine {
     /// untested row holds no charge, so it always passes).
     pub charge_test: Vec<bool>,
     /// Unknowns with no error test of their own: the algebraic ones (no
-    /// charge, flux or state in their row) except the nodes an element
+    /// charge, flux or state in their row) and the nodes a behavioural
+    /// source pins (see `Roles::pinned`), except the nodes an element
     /// that depends on time drives (see `Roles::driven`). As SPICE tests the
     /// truncation error of charges and fluxes only, an algebraic unknown (a
     /// source's current, a node joined by resistors and junctions) follows
@@ -103,7 +104,8 @@ impl Engine {
             .collect();
         let n = mna.n;
         let driven = |i: usize| mna.roles.driven.get(i) == Some(&true);
-        let untested: Vec<bool> = (0..n).map(|i| !mna.differential[i] && !driven(i)).collect();
+        let pinned = |i: usize| mna.roles.pinned.get(i) == Some(&true);
+        let untested: Vec<bool> = (0..n).map(|i| (!mna.differential[i] || pinned(i)) && !driven(i)).collect();
         // (A driven algebraic row holds no charge: its unknown is tested.)
         let charge_test = (0..n)
             .map(|i| mna.kinds[i] != UnknownKind::State && (mna.differential[i] || !driven(i)))
@@ -443,6 +445,11 @@ pub(crate) struct Integrator {
     jac_cj: f64,
     jac_age: usize,
     consecutive_fail: usize,
+    /// The last failed attempt (Newton iterations, residual or error, the
+    /// worst unknown, which test; kept after the tiny step it led to was
+    /// accepted): what a step that falls below the minimum before it is
+    /// tried reports.
+    last_fail: Option<(usize, f64, usize, StepFailure)>,
     pub detectors: Vec<Detector>,
     pending: std::collections::VecDeque<Event>,
     done: bool,
@@ -518,6 +525,7 @@ impl Integrator {
             jac_cj: 0.0,
             jac_age: 0,
             consecutive_fail: 0,
+            last_fail: None,
             detectors: Vec::new(),
             pending: std::collections::VecDeque::new(),
             done: false,
@@ -746,8 +754,11 @@ impl Integrator {
                 hit = true;
             }
             if h < self.hmin {
-                let (w, r) = self.eng.worst_index(&self.eng.out.f);
-                return Err(self.eng.underflow((t, h), 0, r, w, StepFailure::Newton));
+                let (iters, r, w, cause) = self.last_fail.unwrap_or_else(|| {
+                    let (w, r) = self.eng.worst_index(&self.eng.out.f);
+                    (0, r, w, StepFailure::Newton)
+                });
+                return Err(self.eng.underflow((t, h), iters, r, w, cause));
             }
             let t_new = if hit { t_end } else { t + h };
             let k = self.order.min(self.hist.len);
@@ -767,6 +778,7 @@ impl Integrator {
                 tracing::trace!(t, h, k, iters, resid, worst = %self.eng.mna.names[worst], "Newton failed");
                 self.eng.stats.newton_failures += 1;
                 self.consecutive_fail += 1;
+                self.last_fail = Some((iters, resid, worst, StepFailure::Newton));
                 self.h = h * 0.25;
                 self.order = 1;
                 if self.h < self.hmin {
@@ -803,6 +815,7 @@ impl Integrator {
                 tracing::trace!(t, h, k, err, worst = %self.eng.mna.names[worst_i], "error test failed");
                 self.eng.stats.rejected += 1;
                 self.consecutive_fail += 1;
+                self.last_fail = Some((0, err, worst_i, StepFailure::ErrorTest));
                 let r = if err.is_finite() { root(0.5 / err, k + 1).clamp(0.1, 0.9) } else { 0.1 };
                 self.h = h * r;
                 if self.consecutive_fail >= 3 {
@@ -1036,8 +1049,9 @@ impl Integrator {
         let (qn, q0, qpr) = (&self.eng.out.q[..n], &self.hist.q[0][..n], &qp[..n]);
         let (atol, qtest) = (&self.eng.atol[..n], &self.eng.charge_test[..n]);
         let skip = &self.eng.driven_algebraic[..n];
+        let untested = &self.eng.untested[..n];
         let elem = |i: usize| -> f64 {
-            if SKIP_DRIVEN && skip[i] {
+            if (SKIP_DRIVEN && skip[i]) || untested[i] {
                 return 0.0;
             }
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
@@ -1052,7 +1066,7 @@ impl Integrator {
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
             let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()).max(ct));
             let mut e = (if qtest[i] { ey.min(eq) } else { ey }) * scale;
-            if SKIP_DRIVEN && skip[i] {
+            if (SKIP_DRIVEN && skip[i]) || untested[i] {
                 e = 0.0;
             }
             nan |= e.is_nan();
@@ -1108,8 +1122,8 @@ impl Integrator {
         let (rt, ct, scale) = (self.eng.tol.reltol, self.eng.tol.chgtol, 1.0 / self.eng.tol.trtol);
         let (y, y0, qn, q0) = (&self.y, &self.hist.y[0], &self.eng.out.q, &self.hist.q[0]);
         let mut worst = (0.0f64, 0);
-        let driven = &self.eng.driven;
-        for i in (0..n).filter(|&i| diff[i] && !driven[i]) {
+        let (driven, untested) = (&self.eng.driven, &self.eng.untested);
+        for i in (0..n).filter(|&i| diff[i] && !driven[i] && !untested[i]) {
             let dq = qn[i] - q0[i];
             let r = 0.5 * (dq + h * out.f[i]).abs();
             let eq = r / (rt * qn[i].abs().max(q0[i].abs()).max(ct));

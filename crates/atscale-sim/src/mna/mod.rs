@@ -66,6 +66,16 @@ pub(crate) struct Roles {
     /// (the sources' corners are breakpoints besides); ngspice follows it
     /// with its default maximum step instead.
     pub driven: Vec<bool>,
+    /// Whether each unknown is a node whose voltage a behavioural voltage
+    /// source fixes (to ground, or to a node fixed likewise or by an
+    /// independent source) and whose source's current no element reads. A
+    /// capacitor there holds no state: its charge follows the source's
+    /// expression, which reads unknowns tested on their own, and its current
+    /// flows only through the source. Its truncation error is not tested:
+    /// when the expression jumps (a `?:` switching) the charge jumps with it,
+    /// which no step is small enough to pass (ngspice passes it because its
+    /// tolerance grows with the capacitor's current).
+    pub pinned: Vec<bool>,
     /// Every element's name with the unknowns of its terminals.
     pub terminals: Vec<(String, Vec<usize>)>,
 }
@@ -91,8 +101,57 @@ impl Roles {
             }
             terminals.push((e.name.clone(), at));
         }
-        Roles { driven, terminals }
+        let pinned = pinned_nodes(mna, circuit);
+        Roles { driven, pinned, terminals }
     }
+}
+
+/// The nodes of [`Roles::pinned`]: fixed, through a chain of voltage
+/// sources with at least one behavioural one, to ground.
+fn pinned_nodes(mna: &Mna, circuit: &FlatCircuit) -> Vec<bool> {
+    let mut read: Vec<String> = Vec::new();
+    for e in &circuit.elements {
+        for x in e.kind.expressions() {
+            read.extend(x.currents().iter().map(|c| lc(c)));
+        }
+        if let ElementKind::Switch { control: atscale_circuit::SwitchControl::Current { source }, .. } =
+            &e.kind
+        {
+            read.push(lc(source));
+        }
+    }
+    let node = |name: &str| {
+        if name == atscale_circuit::GROUND {
+            Some(NONE)
+        } else {
+            mna.node_map.get(&lc(name)).copied()
+        }
+    };
+    // Each unknown's state: None (free), Some(false) fixed by independent sources only, Some(true) with a behavioural one.
+    let mut fixed: Vec<Option<bool>> = vec![None; mna.n];
+    let state = |fixed: &[Option<bool>], i: usize| if i == NONE { Some(false) } else { fixed[i] };
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for e in &circuit.elements {
+            let (p, n, behavioural) = match &e.kind {
+                ElementKind::VoltageSource { p, n, .. } => (p, n, false),
+                ElementKind::BehaviouralVoltage { p, n, .. } if !read.contains(&lc(&e.name)) => (p, n, true),
+                _ => continue,
+            };
+            let (Some(a), Some(b)) = (node(p), node(n)) else { continue };
+            for (from, to) in [(b, a), (a, b)] {
+                if to == NONE || fixed[to].is_some() {
+                    continue;
+                }
+                if let Some(via) = state(&fixed, from) {
+                    fixed[to] = Some(via || behavioural);
+                    changed = true;
+                }
+            }
+        }
+    }
+    fixed.iter().map(|f| *f == Some(true)).collect()
 }
 
 /// Inputs of one evaluation.
