@@ -39,6 +39,26 @@ pub trait Dialect {
     fn annotates(&self) -> bool {
         true
     }
+
+    /// Refuses a parameter name the simulator reserves (checked for every
+    /// `.param`, subcircuit and instance parameter the writer writes).
+    fn check_param_name(&self, _name: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// The MOSFET `LEVEL` to write for an ngspice model of level `level`
+    /// (named `model`), with a comment line to put before the card when the
+    /// simulator's model of that level is not exactly ngspice's; an error
+    /// when the simulator has no such model.
+    fn mos_level(&self, level: u32, _model: &str) -> Result<(u32, Option<String>)> {
+        Ok((level, None))
+    }
+
+    /// The bipolar transistor `LEVEL` to write for an ngspice model of level
+    /// `level` (named `model`); an error when the simulator has no such model.
+    fn bjt_level(&self, level: u32, _model: &str) -> Result<u32> {
+        Ok(level)
+    }
 }
 
 fn num(x: f64, context: &str) -> Result<String> {
@@ -119,17 +139,35 @@ impl Dialect for Ngspice {
     }
 }
 
-/// Xyce 7 (from its Reference Guide; Xyce is not installed here, so these
-/// netlists are not run by the test suite).
+/// Xyce 7 (from its Reference Guide, `doc/Reference_Guide/` of the Xyce
+/// sources, and its expression lexer; Xyce is not installed here, so these
+/// netlists are not run by the test suite: `tests/spice/xyce.rs` checks each
+/// rule below against the guide text it cites).
 ///
-/// Differences handled: `^` is XOR in Xyce, so `a^b` (`|a|^b`) is written
+/// Expressions: `^` is XOR in Xyce, so `a^b` (`|a|^b`) is written
 /// `(ABS(a))**(b)` and `pwr` as `PWRS`; the ternary is `IF(c, a, b)`; logical
-/// operators are `~ & |`; `u(x)` is `STP(x)` (0 at 0, ngspice gives 0.5),
-/// `u2(x)` is `LIMIT(x, 0, 1)`, `nint` is `ROUND` (ties away from zero,
-/// ngspice rounds to even); options are grouped (`.OPTIONS TIMEINT`,
-/// `.OPTIONS DEVICE`); `.PRINT TRAN V(*)` requests the output. ngspice's
-/// divisor nudge (`a/b` divides by `b ± 1e-32`) and exp cap (`1e99` above
-/// 227.96) are not reproduced.
+/// operators are `~ & |`; `u2(x)` is `LIMIT(x, 0, 1)`. Where Xyce's function
+/// differs from ngspice's it is written so that Xyce computes ngspice's value
+/// exactly: `nint(x)` (ngspice rounds halves to even, Xyce's `NINT` away from
+/// zero) as `IF((x-FLOOR(x))==0.5, 2*NINT(x/2), NINT(x))`; `u(x)` (0.5 at 0 in
+/// ngspice, `STP(0)` is 0) as `IF(x==0, 0.5, STP(x))`; `exp(x)` (ngspice
+/// gives 1e99 above 227.9559242) as `IF(x>227.9559242, 1e99, EXP(x))`.
+/// ngspice's divisor nudge (`a/b` divides by `b ± gmin·1e-20`) is not
+/// reproduced.
+///
+/// Options, by meaning (`.OPTIONS` groups): `reltol` sets `TIMEINT RELTOL`
+/// (truncation error) and `NONLIN`/`NONLIN-TRAN RELTOL` (Newton); `abstol`
+/// (amperes: ngspice's current tolerance) sets `NONLIN`/`NONLIN-TRAN ABSTOL`
+/// (absolute residual tolerance, a current); `vntol` (volts) sets `TIMEINT
+/// ABSTOL` (the absolute tolerance on node values); `gmin` is `DEVICE GMIN`.
+/// `NONLIN-TRAN` is always written, with ngspice's defaults (1e-3, 1e-12 A)
+/// for what is not given, since Xyce's transient Newton defaults are looser
+/// (1e-2, 1e-6). `chgtol` and other options have no equivalent and are
+/// written as comments. `.PRINT TRAN V(*)` requests the output.
+///
+/// Refused by name: parameter names Xyce reserves, MOSFET levels without a
+/// Xyce model, switches, sources Xyce does not have (and see the writer for
+/// PULSE's `np`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Xyce;
 
@@ -140,6 +178,64 @@ impl Dialect for Xyce {
 
     fn instance_params_keyword(&self) -> Option<&'static str> {
         Some("PARAMS:")
+    }
+
+    fn check_param_name(&self, name: &str) -> Result<()> {
+        match XYCE_RESERVED.iter().find(|r| r.eq_ignore_ascii_case(name)) {
+            Some(r) => Err(Error::Unrepresentable {
+                context: format!("parameter {name}"),
+                dialect: "Xyce",
+                reason: format!(
+                    "Xyce reserves the name `{r}` (its expressions read it as a built-in variable or \
+                     constant); rename the parameter"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn bjt_level(&self, level: u32, model: &str) -> Result<u32> {
+        match level {
+            1 => Ok(1),
+            other => Err(Error::Unrepresentable {
+                context: format!("bipolar transistor model {model}"),
+                dialect: "Xyce",
+                reason: format!(
+                    "ngspice's BJT level {other} has no Xyce model computing the same (Xyce's level 1 is \
+                     Gummel-Poon; its VBIC is version 1.3 at levels 11/12, ngspice's level 4 is VBIC 1.2; \
+                     its HICUM and MEXTRAM levels are 230/234 and 504/505)"
+                ),
+            }),
+        }
+    }
+
+    fn mos_level(&self, level: u32, model: &str) -> Result<(u32, Option<String>)> {
+        let note = |what: &str| Some(format!("* atscale: model {model}: {what}"));
+        match level {
+            1 | 2 | 3 | 6 => Ok((level, None)),
+            8 | 49 => Ok((
+                9,
+                note(
+                    "ngspice's BSIM3 (level 8/49, version 3.3.0 unless VERSION is given) is Xyce's \
+                     level 9, which implements BSIM3 version 3.2.2 only: results can differ",
+                ),
+            )),
+            14 | 54 => Ok((
+                14,
+                note(
+                    "ngspice's BSIM4 (level 14/54, version 4.8 unless VERSION is given) is Xyce's level \
+                     14 (version 4.6.1 unless VERSION selects another it implements)",
+                ),
+            )),
+            other => Err(Error::Unrepresentable {
+                context: format!("MOSFET model {model}"),
+                dialect: "Xyce",
+                reason: format!(
+                    "ngspice's MOSFET level {other} has no Xyce equivalent (Xyce's levels 1, 2, 3 and 6 \
+                     are SPICE's, BSIM3 is 9/49, BSIM4 14/54; its other levels are different models)"
+                ),
+            }),
+        }
     }
 
     fn expr(&self, e: &Expr) -> Result<String> {
@@ -155,8 +251,10 @@ impl Dialect for Xyce {
         if let Some(x) = o.reltol {
             timeint.push(format!("RELTOL={}", num(x, "option reltol")?));
         }
-        if let Some(x) = o.abstol {
-            timeint.push(format!("ABSTOL={}", num(x, "option abstol")?));
+        // ngspice's vntol (V) is the absolute tolerance on node voltages;
+        // TIMEINT ABSTOL is the one on node values (ngspice's abstol, in A, is not).
+        if let Some(x) = o.vntol {
+            timeint.push(format!("ABSTOL={}", num(x, "option vntol")?));
         }
         if let Some(m) = o.method {
             timeint.push(format!(
@@ -173,13 +271,12 @@ impl Dialect for Xyce {
         if !timeint.is_empty() {
             out.push(format!(".OPTIONS TIMEINT {}", timeint.join(" ")));
         }
+        out.extend(newton_options(o.reltol, o.abstol, analysis.tran.is_some())?);
         if let Some(g) = o.gmin {
             out.push(format!(".OPTIONS DEVICE GMIN={}", num(g, "option gmin")?));
         }
-        for (key, x) in [("vntol", o.vntol), ("chgtol", o.chgtol)] {
-            if let Some(x) = x {
-                out.push(format!("* ngspice option {key}={} has no Xyce equivalent", num(x, key)?));
-            }
+        if let Some(x) = o.chgtol {
+            out.push(format!("* ngspice option chgtol={} has no Xyce equivalent", num(x, "chgtol")?));
         }
         for (key, _) in &o.other {
             crate::names::check_name("option", key)?;
@@ -205,6 +302,45 @@ impl Dialect for Xyce {
         }
         Ok(out)
     }
+}
+
+/// Names Xyce's expressions read as built-in variables or constants, so that
+/// no parameter may have them: the Reference Guide's list (`.PARAM`,
+/// `PARAM_Command.tex`: TIME, FREQ, HERTZ, VT, TEMP, TEMPER, GMIN) and the
+/// other bare words of its expression lexer
+/// (`src/UtilityPKG/ExpressionSrc/ExpressionLexer.l`: DT, PI, EXP, CTOK,
+/// CONSTCTOK).
+pub const XYCE_RESERVED: [&str; 12] =
+    ["time", "freq", "hertz", "vt", "temp", "temper", "gmin", "dt", "pi", "exp", "ctok", "constctok"];
+
+/// ngspice's defaults of `reltol` and `abstol` (A).
+const NGSPICE_RELTOL: f64 = 1e-3;
+const NGSPICE_ABSTOL_A: f64 = 1e-12;
+
+/// Xyce's Newton tolerances from ngspice's `reltol` and `abstol`: `.OPTIONS
+/// NONLIN` (operating point; its defaults are ngspice's, so only what is
+/// given) and, for a transient, `.OPTIONS NONLIN-TRAN` always (its defaults,
+/// RELTOL 1e-2 and ABSTOL 1e-6, are looser than ngspice's).
+fn newton_options(reltol: Option<f64>, abstol: Option<f64>, tran: bool) -> Result<Vec<String>> {
+    let pair = |r: Option<f64>, a: Option<f64>| -> Result<String> {
+        let mut parts = Vec::new();
+        if let Some(r) = r {
+            parts.push(format!("RELTOL={}", num(r, "option reltol")?));
+        }
+        if let Some(a) = a {
+            parts.push(format!("ABSTOL={}", num(a, "option abstol")?));
+        }
+        Ok(parts.join(" "))
+    };
+    let mut out = Vec::new();
+    if reltol.is_some() || abstol.is_some() {
+        out.push(format!(".OPTIONS NONLIN {}", pair(reltol, abstol)?));
+    }
+    if tran {
+        let (r, a) = (reltol.unwrap_or(NGSPICE_RELTOL), abstol.unwrap_or(NGSPICE_ABSTOL_A));
+        out.push(format!(".OPTIONS NONLIN-TRAN {}", pair(Some(r), Some(a))?));
+    }
+    Ok(out)
 }
 
 /// Rejects expressions holding a number no netlist can hold.
@@ -329,11 +465,14 @@ fn xyce_expr(e: &Expr, out: &mut String) -> Result<()> {
             xyce_expr(o, out)?;
             out.push(')');
         }
+        Expr::Call(func @ (Func::Nint | Func::U | Func::Exp), args) if args.len() == 1 => {
+            let mut x = String::new();
+            xyce_expr(&args[0], &mut x)?;
+            out.push_str(&ngspice_exact(*func, &x));
+        }
         Expr::Call(func, args) => {
             let (name, extra): (&str, &str) = match func {
-                Func::U => ("STP", ""),
                 Func::U2 => ("LIMIT", ", 0, 1"),
-                Func::Nint => ("ROUND", ""),
                 Func::Log => ("LN", ""),
                 Func::Pwr => ("PWRS", ""),
                 Func::Pow => ("POW", ""),
@@ -358,6 +497,20 @@ fn xyce_expr(e: &Expr, out: &mut String) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `nint`, `u` and `exp` of the Xyce text `x`, as Xyce functions computing
+/// ngspice's values exactly (see [`Xyce`]). `nint`: Xyce's `NINT` is
+/// `std::round` (halves away from zero, `ExpressionSrc/ast.h`, `roundOp`);
+/// ngspice rounds halves to even. `x - FLOOR(x)` is 0.5 exactly at halves
+/// (and, by rounding, just above -0.5, where both branches give 0); `x/2` is
+/// exact and never a half, so `2*NINT(x/2)` is the even neighbour.
+fn ngspice_exact(func: Func, x: &str) -> String {
+    match func {
+        Func::Nint => format!("IF(({x}-FLOOR({x}))==0.5, 2*NINT({x}/2), NINT({x}))"),
+        Func::U => format!("IF({x}==0, 0.5, STP({x}))"),
+        _ => format!("IF({x}>227.9559242, 1e99, EXP({x}))"),
+    }
 }
 
 /// A `card v(node)=value ...` line of node voltages, `None` when empty.
@@ -386,7 +539,7 @@ mod tests {
         let e = Expr::parse("a^2 + (v(x) > 1 ? pwr(v(x,y), 3) : -u(time)) && !pi").unwrap();
         assert_eq!(
             Xyce.expr(&e).unwrap(),
-            "(((ABS(a)**2)+IF((V(x)>1), PWRS(V(x,y), 3), (-STP(TIME))))&(~PI))"
+            "(((ABS(a)**2)+IF((V(x)>1), PWRS(V(x,y), 3), (-IF(TIME==0, 0.5, STP(TIME)))))&(~PI))"
         );
     }
 }

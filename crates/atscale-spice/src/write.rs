@@ -152,6 +152,7 @@ pub fn write_netlist_with(
     }
     for p in ordered_params(&circuit.params, "the top level")? {
         check_param(&p.name)?;
+        dialect.check_param_name(&p.name)?;
         out.push(format!(
             ".param {}={}",
             p.name,
@@ -164,8 +165,11 @@ pub fn write_netlist_with(
         }
         out.push(format!("{} {}", if xyce { ".GLOBAL" } else { ".global" }, circuit.globals.join(" ")));
     }
+    if xyce {
+        check_xyce_pulses(circuit, analysis)?;
+    }
     for m in &circuit.models {
-        out.push(model_card(m, dialect)?);
+        out.extend(model_card(m, dialect)?);
     }
     for s in &circuit.subckts {
         subckt_lines(s, dialect, &mut out)?;
@@ -316,9 +320,12 @@ pub(crate) fn check_expr_names(e: &Expr) -> Result<()> {
     res
 }
 
-fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<String> {
+/// The `.model` card of `m`, after a comment line when the dialect has one
+/// for it.
+fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<Vec<String>> {
     check_name("model", &m.name)?;
     let mut params: Vec<String> = Vec::new();
+    let mut note = None;
     let ctx = |k: &str| format!("parameter {k} of model {}", m.name);
     let named: Vec<(&str, &Option<Value>)> = match &m.kind {
         ModelKind::Diode(d) => vec![
@@ -333,18 +340,31 @@ fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<String> {
             ("IBV", &d.ibv),
         ],
         ModelKind::Nmos(p) | ModelKind::Pmos(p) => {
-            params.push(format!("LEVEL={}", p.level));
+            let (level, comment) = dialect.mos_level(p.level, &m.name)?;
+            note = comment;
+            params.push(format!("LEVEL={level}"));
             vec![("VTO", &p.vto), ("KP", &p.kp), ("LAMBDA", &p.lambda), ("GAMMA", &p.gamma), ("PHI", &p.phi)]
         }
         ModelKind::Npn(p) | ModelKind::Pnp(p) => {
-            if p.level != 1 {
-                params.push(format!("LEVEL={}", p.level));
+            let level = dialect.bjt_level(p.level, &m.name)?;
+            if level != 1 {
+                params.push(format!("LEVEL={level}"));
             }
             for (k, v) in &p.params {
                 check_name("model parameter", k)?;
                 params.push(format!("{}={}", k.to_ascii_uppercase(), value(v, dialect, &ctx(k))?));
             }
             vec![]
+        }
+        ModelKind::Sw(_) | ModelKind::Csw(_) if dialect.name() == "Xyce" => {
+            return Err(Error::Unrepresentable {
+                context: format!("switch model {}", m.name),
+                dialect: dialect.name(),
+                reason: "Xyce's switches (VSWITCH, ISWITCH) change their resistance smoothly between \
+                         VOFF and VON and have no VT/VH (IT/IH): ngspice's SW/CSW switch abruptly at the \
+                         threshold with hysteresis"
+                    .into(),
+            });
         }
         ModelKind::Sw(p) => {
             vec![("VT", &p.threshold), ("VH", &p.hysteresis), ("RON", &p.ron), ("ROFF", &p.roff)]
@@ -379,11 +399,58 @@ fn model_card(m: &Model<Value>, dialect: &dyn Dialect) -> Result<String> {
         }
     }
     let kw = m.kind.keyword();
-    Ok(if params.is_empty() {
+    let card = if params.is_empty() {
         format!(".model {} {kw}", m.name)
     } else {
         format!(".model {} {kw}({})", m.name, params.join(" "))
-    })
+    };
+    Ok(note.into_iter().chain([card]).collect())
+}
+
+/// Refuses a PULSE whose 8th argument `np` (number of pulses) Xyce would
+/// need: Xyce's PULSE reads 7 arguments (`V1 V2 TD TR TF PW PER`) and
+/// repeats forever. `np` does not matter when it is not positive
+/// (unlimited, as in ngspice) or when the pulses it stops would start at or
+/// after the transient's stop time (`td + np·per ≥ tstop`, `per` defaulting
+/// to `tstop`); the writer then leaves it out.
+fn check_xyce_pulses(circuit: &Circuit, analysis: &Analysis) -> Result<()> {
+    let scopes = std::iter::once(&circuit.elements).chain(circuit.subckts.iter().map(|s| &s.elements));
+    for e in scopes.flatten() {
+        let (ElementKind::VoltageSource { waveform, .. } | ElementKind::CurrentSource { waveform, .. }) =
+            &e.kind
+        else {
+            continue;
+        };
+        let Waveform::Pulse { td, per, np: Some(np), .. } = waveform else {
+            continue;
+        };
+        let num = |v: Option<&Value>, default: f64| match v {
+            None => Some(default),
+            Some(Value::Num(x)) => Some(*x),
+            Some(Value::Expr(_)) => None,
+        };
+        let matters = match (&analysis.tran, num(Some(np), 0.0)) {
+            (None, _) => false,
+            (Some(_), Some(n)) if n <= 0.0 => false,
+            (Some(t), n) => {
+                let per = num(per.as_ref(), t.tstop_s).map(|p| if p == 0.0 { t.tstop_s } else { p });
+                match (n, num(td.as_ref(), 0.0), per) {
+                    (Some(n), Some(td), Some(per)) => td + n * per < t.tstop_s,
+                    _ => true,
+                }
+            }
+        };
+        if matters {
+            return Err(Error::Unrepresentable {
+                context: format!("{} {}", e.kind.class_name(), e.name),
+                dialect: "Xyce",
+                reason: "its PULSE has an 8th argument np (number of pulses) that ends the pulses before \
+                         the stop time, and Xyce's PULSE reads 7 arguments and repeats forever"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn subckt_lines(s: &Subckt, dialect: &dyn Dialect, out: &mut Vec<String>) -> Result<()> {
@@ -407,6 +474,7 @@ fn subckt_lines(s: &Subckt, dialect: &dyn Dialect, out: &mut Vec<String>) -> Res
         head.push_str(" params:");
         for p in params {
             check_param(&p.name)?;
+            dialect.check_param_name(&p.name)?;
             head.push_str(&format!(
                 " {}={}",
                 p.name,
@@ -607,6 +675,7 @@ pub(crate) fn instance_card(i: &Instance, dialect: &dyn Dialect) -> Result<Strin
     }
     for p in &i.params {
         check_param(&p.name)?;
+        dialect.check_param_name(&p.name)?;
         line.push_str(&format!(
             " {}={}",
             p.name,
@@ -991,6 +1060,26 @@ pub(crate) fn element_cards(
     })
 }
 
+/// Why Xyce cannot take a source waveform as ngspice reads it, if it
+/// cannot (Xyce's sources: Reference Guide, `V_Device.tex`, "Transient
+/// Specifications").
+fn check_xyce_source(w: &Waveform<Value>) -> std::result::Result<(), String> {
+    match w {
+        Waveform::Am { .. } | Waveform::TrNoise { .. } | Waveform::TrRandom { .. } => Err(format!(
+            "Xyce has no {} source (its transient sources are PULSE, SIN, EXP, PAT, PWL and SFFM)",
+            w.keyword()
+        )),
+        Waveform::Sin { freq: None, .. } => Err("its SIN leaves FREQ to ngspice's default 1/tstop, and \
+             Xyce requires FREQ (`V0, VA and FREQ are required for the SIN source function`)"
+            .into()),
+        Waveform::Sffm { phasec, phases, .. } if phasec.is_some() || phases.is_some() => {
+            Err("its SFFM has phases (6th and 7th arguments), and Xyce's SFFM reads 5 (V0 VA FC MDI FS)"
+                .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `[DC d] SHAPE(args)`, or `DC value`.
 fn source_spec(
     w: &Waveform<Value>,
@@ -1028,6 +1117,10 @@ fn source_spec(
         }
         Ok(parts.join(" "))
     };
+    let xyce = dialect.name() == "Xyce";
+    if xyce {
+        check_xyce_source(w).map_err(unrep)?;
+    }
     let shape = match w {
         Waveform::Dc { value } => {
             if dc.is_some() {
@@ -1035,9 +1128,20 @@ fn source_spec(
             }
             return Ok(format!("DC {}", val(value)?));
         }
+        // Xyce reads 7 arguments: `np` was checked by `check_xyce_pulses`.
         Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => format!(
             "PULSE({})",
-            args(&[v1, v2], &[("td", td), ("tr", tr), ("tf", tf), ("pw", pw), ("per", per), ("np", np)])?
+            args(
+                &[v1, v2],
+                &[
+                    ("td", td),
+                    ("tr", tr),
+                    ("tf", tf),
+                    ("pw", pw),
+                    ("per", per),
+                    ("np", if xyce { &None } else { np })
+                ]
+            )?
         ),
         Waveform::Pwl { points } | Waveform::PwlRepeat { points, .. } => {
             if points.is_empty() {

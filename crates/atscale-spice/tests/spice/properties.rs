@@ -34,10 +34,14 @@ proptest! {
         prop_assert!(parsed.warnings.is_empty(), "{:?}\n{}", parsed.warnings, text);
         prop_assert_eq!(&parsed.circuit, &circuit, "{}", text);
         prop_assert_eq!(&parsed.analysis, &analysis);
-        // The Xyce writer takes every circuit the ngspice writer takes.
-        let xyce = write_netlist(&circuit, &analysis, &Xyce, &Header::default())
-            .map_err(|e| TestCaseError::fail(format!("xyce: {e}")))?;
-        prop_assert!(xyce.ends_with(".end\n"));
+        // The Xyce writer takes every circuit the ngspice writer takes, but for
+        // what Xyce cannot compute as ngspice does, which it refuses by name
+        // (tests/spice/xyce.rs).
+        match write_netlist(&circuit, &analysis, &Xyce, &Header::default()) {
+            Ok(xyce) => prop_assert!(xyce.ends_with(".end\n")),
+            Err(Error::Unrepresentable { dialect: "Xyce", .. }) => {}
+            Err(e) => return Err(TestCaseError::fail(format!("xyce: {e}"))),
+        }
     }
 }
 
