@@ -1,6 +1,11 @@
 //! The ngspice engine: version detection, run decks, process control and failure
 //! classification.
 //!
+//! [`NgspiceRunner::detect`] runs `ngspice` from `PATH`, or the executable
+//! the environment variable `ATSCALE_NGSPICE` names ([`default_program`]),
+//! such as `scripts/ngspice45.mjs` (ngspice 45.2 as WebAssembly, which needs
+//! `--max-engine-memory 32G`: Node reserves about 22 GiB of address space).
+//!
 //! [`NgspiceRunner::run`] takes a [`Deck`] (the netlist with its includes
 //! already expanded by `atscale-spice`), writes it into a fresh temporary
 //! directory and runs `ngspice -n -b -r out.raw deck.cir` there, in its own
@@ -31,6 +36,7 @@
 //! | message | error |
 //! |---|---|
 //! | `Error on line N or its substitute:` / `circuit not parsed` | [`Error::NetlistRejected`] (line N mapped back to its file) |
+//! | `... at line N` then `fatal error in ngspice` (45.2, `tests/fixtures/ngspice45/`) | [`Error::NetlistRejected`] (likewise) |
 //! | `Warning: singular matrix:  check node X` | [`Error::SingularMatrix`] |
 //! | `Timestep too small; time = T, timestep = H: trouble with node "X"` | [`Error::TimestepTooSmall`] |
 //! | `simulation(s) aborted` | [`Error::Aborted`] |
@@ -244,16 +250,16 @@ pub struct NgspiceRunner {
 }
 
 impl NgspiceRunner {
-    /// Finds `ngspice` on `PATH` and reads its version (`ngspice -v`, at
-    /// most 20 s).
+    /// Finds ngspice ([`default_program`]: `ATSCALE_NGSPICE`, else `ngspice`
+    /// on `PATH`) and reads its version (`ngspice -v`, at most 20 s).
     pub fn detect() -> Result<Self> {
-        Self::with_program("ngspice")
+        Self::with_program(default_program())
     }
 
     /// [`NgspiceRunner::detect`] with at most `timeout` (and at most 20 s)
     /// for `ngspice -v`.
     pub fn detect_within(timeout: Duration) -> Result<Self> {
-        Self::with_program_within("ngspice", timeout.min(VERSION_TIMEOUT))
+        Self::with_program_within(default_program(), timeout.min(VERSION_TIMEOUT))
     }
 
     /// Uses the given ngspice executable (a path, or a name looked up on
@@ -391,6 +397,21 @@ impl NgspiceRunner {
     }
 }
 
+/// The environment variable naming the ngspice executable that
+/// [`NgspiceRunner::detect`] uses instead of `ngspice` on `PATH`, e.g.
+/// `scripts/ngspice45.mjs` (ngspice 45.2 as WebAssembly).
+pub const PROGRAM_VAR: &str = "ATSCALE_NGSPICE";
+
+/// The ngspice executable [`NgspiceRunner::detect`] runs: `ATSCALE_NGSPICE`
+/// when set and not empty, else `ngspice` (looked up on `PATH`).
+pub fn default_program() -> PathBuf {
+    program_from(std::env::var_os(PROGRAM_VAR))
+}
+
+fn program_from(var: Option<std::ffi::OsString>) -> PathBuf {
+    var.filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from("ngspice"), PathBuf::from)
+}
+
 /// What an error about a finished run shows: the netlist, the exit status
 /// (with the memory limit when the run failed) and what ngspice printed last.
 fn run_context(path: &Path, deck: &Deck, out: &Finished, opts: &RunOptions) -> Box<RunContext> {
@@ -516,6 +537,24 @@ fn number_after(text: &str, key: &str) -> Option<f64> {
     tok.parse().ok()
 }
 
+/// ngspice 45 stops at some expression errors with a fatal exit instead of
+/// `Error on line N`, naming the line in the message before it
+/// (`Error: no such function 'f' at line 4`, `YYparse error, syntax error,
+/// in expression: parsing stopped at line 4`, then `ERROR: fatal error in
+/// ngspice, exit(1)`; see `tests/fixtures/ngspice45/`). `None` when there
+/// was no fatal error or no line was named.
+fn fatal_parse_error(deck: &Deck, lines: &[&str], ctx: &dyn Fn() -> Box<RunContext>) -> Option<Error> {
+    let fatal = lines.iter().position(|l| l.contains("fatal error in ngspice"))?;
+    let named = lines[..fatal].iter().rev().find(|l| l.contains(" at line "))?;
+    let deck_line = number_after(named, " at line ").map(|n| n as usize)?;
+    let (file, line) = match deck.origin(deck_line) {
+        Some((f, l)) => (Some(f.to_string()), Some(l)),
+        None => (None, None),
+    };
+    let message = if deck.all_shown() { named.trim().to_string() } else { NOT_SHOWN.to_string() };
+    Some(Error::NetlistRejected { run: ctx(), file, line, text: deck.line_text(deck_line), message })
+}
+
 /// Decides success or failure of a finished run.
 fn classify(
     path: &Path,
@@ -570,6 +609,10 @@ fn classify(
             .join("; ");
         let message = if deck.all_shown() { message } else { NOT_SHOWN.to_string() };
         return Err(Error::NetlistRejected { run: ctx(), file: None, line: None, text: None, message });
+    }
+
+    if let Some(e) = fatal_parse_error(deck, &lines, &ctx) {
+        return Err(e);
     }
 
     let singular_node = lines.iter().find_map(|l| {
@@ -646,6 +689,14 @@ mod tests {
         assert_eq!((v.major, v.minor), (45, 2));
         assert!(v.is_42_or_later());
         assert_eq!(NgspiceVersion::parse("spice 3f5"), None);
+    }
+
+    #[test]
+    fn program_from_the_environment() {
+        assert_eq!(program_from(None), PathBuf::from("ngspice"));
+        assert_eq!(program_from(Some("".into())), PathBuf::from("ngspice"));
+        let shim = "/repo/scripts/ngspice45.mjs";
+        assert_eq!(program_from(Some(shim.into())), PathBuf::from(shim));
     }
 
     fn deck(text: &str) -> Deck {

@@ -4,6 +4,7 @@
 mod compare;
 mod fuzz;
 mod ngspice;
+mod ngspice45;
 mod raw;
 mod spice21;
 
