@@ -26,6 +26,8 @@ pub mod error;
 pub mod names;
 pub mod number;
 pub mod parse;
+pub mod vacask;
+pub mod veriloga;
 pub mod write;
 
 pub use atscale_circuit::{Analysis, Method, Options, Tran};
@@ -33,6 +35,8 @@ pub use deck::{ControlRoute, Deck, DeckLimits, RouteKind};
 pub use dialect::{Dialect, Ngspice, Xyce};
 pub use error::{Diagnostic, Error, Result};
 pub use parse::{parse_deck, parse_file, parse_str, ControlBlock, Netlist, Warning};
+pub use vacask::{write_vacask, VacaskDeck};
+pub use veriloga::VaModule;
 pub use write::{
     check_library_path, write_flat_netlist, write_netlist, write_netlist_with, Header, Library, Setup,
 };

@@ -13,4 +13,6 @@ mod properties;
 mod reference;
 mod roundtrip;
 mod setup;
+mod vacask;
+mod xyce;
 mod zoo;

