@@ -27,6 +27,7 @@ mod solver_stops;
 mod summary;
 mod sweep;
 mod switch;
+mod vacask;
 mod verify;
 mod waveforms;
 

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
 use atscale_verify::engines::{
-    node_name, run_native, run_ngspice, run_spice21, EngineRun, NgspiceSettings, Overrides, Prepared,
+    node_name, run_native, run_ngspice, run_spice21, run_vacask, EngineRun, NgspiceSettings, Overrides,
+    Prepared, VacaskSettings,
 };
 use atscale_verify::events::EventSpec;
 use atscale_verify::limits::Limits;
@@ -40,7 +41,7 @@ pub struct Args {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Engine: native (default), ngspice or spice21.
+    /// Engine: native (default), ngspice, spice21 or vacask.
     #[arg(long, default_value = "native", value_name = "ENGINE")]
     engine: String,
 }
@@ -91,6 +92,7 @@ enum Engine {
     Native,
     Ngspice,
     Spice21,
+    Vacask,
 }
 
 /// The validated configuration of a run.
@@ -114,7 +116,8 @@ impl Args {
             "native" => Engine::Native,
             "ngspice" => Engine::Ngspice,
             "spice21" => Engine::Spice21,
-            other => bail!("--engine `{other}`: expected native, ngspice or spice21"),
+            "vacask" => Engine::Vacask,
+            other => bail!("--engine `{other}`: expected native, ngspice, spice21 or vacask"),
         };
         let events = parse_events(&self.events)?;
         if let Some(out) = &self.output {
@@ -139,7 +142,7 @@ impl Args {
 /// The JSON printed by `--json`.
 #[derive(Debug, Serialize)]
 pub struct SimJson<'a> {
-    /// `native` or `ngspice`.
+    /// `native`, `ngspice`, `spice21` or `vacask`.
     pub engine: &'a str,
     /// Engine version.
     pub version: Option<&'a str>,
@@ -207,6 +210,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Engine::Spice21 => {
             run_spice21(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, None, &cfg.limits)?
+        }
+        Engine::Vacask => {
+            let runner = atscale_verify::vacask::VacaskRunner::detect_within(cfg.limits.timeout)?;
+            let settings = VacaskSettings::new(&cfg.limits, None);
+            run_vacask(&runner, &prepared, &cfg.overrides, &cfg.probes, &cfg.events, &settings)?
         }
     };
     warn_unmodelled(&run.report);

@@ -78,7 +78,10 @@ impl Args {
         let mut engines = Vec::new();
         for name in self.engines.split(',') {
             let Some(kind) = EngineKind::parse(name) else {
-                bail!("--engines: unknown engine `{}`; engines: native, ngspice, spice21", name.trim());
+                bail!(
+                    "--engines: unknown engine `{}`; engines: native, ngspice, spice21, vacask",
+                    name.trim()
+                );
             };
             if engines.contains(&kind) {
                 bail!("--engines: `{}` is listed twice", kind.name());

@@ -1,6 +1,6 @@
 //! The engines behind one interface: a netlist is loaded once
 //! ([`Prepared::load`]) and run through the native solver ([`run_native`]) or
-//! ngspice ([`run_ngspice`]); each run gives an [`EngineRun`] with the
+//! ngspice ([`run_ngspice`]) or VACASK ([`run_vacask`]); each run gives an [`EngineRun`] with the
 //! engine's report entry (settings, wall time, events) and the probed
 //! waveforms.
 
@@ -17,8 +17,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::events::{crossings, event_keys, EventSpec};
 use crate::limits::Limits;
-use crate::ngspice::{NgspiceRunner, RunOptions};
+use crate::ngspice::{MaxStepChoice, MaxStepSource, NgspiceRunner, RunOptions};
 use crate::report::{EngineReport, EngineSettings, MeasureResult, ReltolSource};
+use crate::vacask::{JobModule, VacaskJob, VacaskOptions, VacaskRunner};
 
 /// A netlist read, parsed and checked once, for every engine.
 #[derive(Debug, Clone)]
@@ -382,6 +383,166 @@ pub fn run_ngspice(
         waveforms: Waveforms { time_s: time, signals },
         native_stats: None,
     })
+}
+
+/// How VACASK is run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VacaskSettings {
+    /// Requested event accuracy, s: sets the maximum step when neither the
+    /// options nor the netlist give one ([`crate::vacask::TMAX_PER_EVENT_ACCURACY`]).
+    pub event_accuracy_s: Option<f64>,
+    /// Wall-clock limit of one run (and of each module's compilation).
+    pub timeout: Duration,
+    /// Largest raw file read, bytes.
+    pub max_raw_bytes: u64,
+    /// VACASK's address space, bytes.
+    pub max_engine_memory_bytes: u64,
+}
+
+impl VacaskSettings {
+    /// The settings of a run under `limits`.
+    pub fn new(limits: &Limits, event_accuracy_s: Option<f64>) -> VacaskSettings {
+        VacaskSettings {
+            event_accuracy_s,
+            timeout: limits.timeout,
+            max_raw_bytes: limits.max_memory_bytes,
+            max_engine_memory_bytes: limits.max_engine_memory_bytes,
+        }
+    }
+}
+
+/// VACASK's maximum step and where it came from, in the order ngspice's
+/// runner uses: `--max-step`, the netlist's (`.tran` TMAX or `.options
+/// maxstep`), [`crate::vacask::TMAX_PER_EVENT_ACCURACY`] times the event
+/// accuracy, else ngspice's default `min(TSTEP, span/50)` (written
+/// explicitly, so that VACASK runs with ngspice's cap).
+pub fn vacask_max_step(
+    analysis: &Analysis,
+    o: &Overrides,
+    event_accuracy_s: Option<f64>,
+) -> Option<MaxStepChoice> {
+    let tran = analysis.tran?;
+    let netlist = tran.tmax_s.or(analysis.options.maxstep_s);
+    let factor = crate::vacask::TMAX_PER_EVENT_ACCURACY;
+    Some(match (o.max_step_s, netlist, event_accuracy_s) {
+        (Some(v), replaced, _) => MaxStepChoice {
+            value_s: v,
+            source: MaxStepSource::Explicit { replaced_netlist_value_s: replaced },
+        },
+        (None, Some(v), _) => MaxStepChoice { value_s: v, source: MaxStepSource::FromNetlist },
+        (None, None, Some(acc)) => MaxStepChoice {
+            value_s: acc * factor,
+            source: MaxStepSource::DerivedFromAccuracy { event_accuracy_s: acc, factor },
+        },
+        (None, None, None) => {
+            let tstop_s = o.tstop_s.unwrap_or(tran.tstop_s);
+            let t = atscale_circuit::Tran { tstop_s, ..tran };
+            MaxStepChoice { value_s: t.default_tmax_s(), source: MaxStepSource::NgspiceDefault }
+        }
+    })
+}
+
+/// Runs VACASK on the circuit (written by [`atscale_spice::write_vacask`]
+/// with the stop time and the maximum step of [`vacask_max_step`]) and
+/// extracts events from its own points, as for ngspice.
+///
+/// # Errors
+///
+/// [`Error::NoStopTime`] or [`Error::NoTranCard`]; the writer's refusal
+/// ([`Error::Netlist`]); VACASK's failure ([`Error::Vacask`]); a missing signal.
+pub fn run_vacask(
+    runner: &VacaskRunner,
+    p: &Prepared,
+    o: &Overrides,
+    probes: &[String],
+    events: &[EventSpec],
+    s: &VacaskSettings,
+) -> Result<EngineRun> {
+    let tstop_s = p.tstop_s(o)?;
+    let max_step = vacask_max_step(&p.analysis, o, s.event_accuracy_s)
+        .ok_or_else(|| Error::NoTranCard { path: p.path.clone() })?;
+    let mut analysis = p.analysis.clone();
+    analysis.tran =
+        analysis.tran.map(|t| atscale_circuit::Tran { tstop_s, tmax_s: Some(max_step.value_s), ..t });
+    let deck = atscale_spice::write_vacask(&p.circuit, &analysis)?;
+    let job = VacaskJob {
+        name: &p.path,
+        netlist: &deck.netlist,
+        modules: deck
+            .modules
+            .iter()
+            .map(|m| JobModule { file_stem: &m.file_stem, source: &m.source })
+            .collect(),
+    };
+    let opts = VacaskOptions {
+        tstop_s,
+        timeout: s.timeout,
+        max_raw_bytes: s.max_raw_bytes,
+        max_engine_memory_bytes: s.max_engine_memory_bytes,
+    };
+    let run = runner.run(&job, &opts)?;
+    let plot = run.plot().ok_or_else(|| Error::NoTransientPlot { path: p.path.clone(), plots: vec![] })?;
+    // Under `uic` VACASK's t = 0 row holds the initial conditions and 0 for
+    // every other unknown (the sources' nodes among them: not solved);
+    // ngspice writes no such row, so it is dropped.
+    let first = usize::from(analysis.tran.is_some_and(|t| t.uic) && plot.len() > 1);
+    let (time, ev, signals) = sampled_events(plot, first, probes, events)?;
+    let column = |name: String| plot.real(&name).ok().and_then(|c| c.get(first..)).map(<[f64]>::to_vec);
+    let volts = |node: &str| column(format!("v({node})"));
+    let amps = |element: &str| column(format!("i({element})"));
+    let measures = measure_results(&p.measures, &time, &volts, &amps);
+    Ok(EngineRun {
+        report: EngineReport {
+            name: "vacask".into(),
+            version: Some(runner.version().to_string()),
+            settings: EngineSettings {
+                max_step: Some(max_step),
+                fixed_step_s: None,
+                reltol: Some(analysis.options.reltol.unwrap_or(VACASK_DEFAULT_RELTOL)),
+                reltol_source: Some(if analysis.options.reltol.is_some() {
+                    ReltolSource::FromNetlist
+                } else {
+                    ReltolSource::EngineDefault
+                }),
+                abstol: None,
+            },
+            wall_time_s: run.wall_time_s + run.compile_time_s,
+            events: ev,
+            unmodelled: Vec::new(),
+            measures,
+        },
+        waveforms: Waveforms { time_s: time, signals },
+        native_stats: None,
+    })
+}
+
+/// VACASK's default relative tolerance (`reltol`, as ngspice's).
+const VACASK_DEFAULT_RELTOL: f64 = 1e-3;
+
+/// A simulator's time points, the events found on them and the probed
+/// signals (each once), read from its transient plot.
+type Sampled = (Vec<f64>, BTreeMap<String, Vec<f64>>, Vec<(String, Vec<f64>)>);
+
+fn sampled_events(
+    plot: &crate::raw::Plot,
+    first: usize,
+    probes: &[String],
+    events: &[EventSpec],
+) -> Result<Sampled> {
+    let column = |name: &str| plot.real(name).map(|c| c.get(first..).unwrap_or_default());
+    let time = column("time")?.to_vec();
+    let mut ev = BTreeMap::new();
+    for (e, key) in events.iter().zip(event_keys(events)) {
+        ev.insert(key, crossings(&time, column(&e.signal)?, e));
+    }
+    let mut signals: Vec<(String, Vec<f64>)> = Vec::new();
+    for name in probes.iter().chain(events.iter().map(|e| &e.signal)) {
+        let n = node_name(name).to_string();
+        if !signals.iter().any(|(x, _)| x.eq_ignore_ascii_case(&n)) {
+            signals.push((n, column(name)?.to_vec()));
+        }
+    }
+    Ok((time, ev, signals))
 }
 
 /// Runs spice21 in-process (fixed-step backward Euler). Its step is

@@ -360,6 +360,12 @@ pub enum Error {
         console: String,
     },
 
+    /// VACASK or its Verilog-A compiler `openvaf-r` failed: what failed,
+    /// the deck line VACASK named, its message, exit status and last output
+    /// lines ([`crate::vacask::VacaskError`]).
+    #[error(transparent)]
+    Vacask(Box<crate::vacask::VacaskError>),
+
     /// spice21's console output could not be captured (stdout or stderr already redirected).
     #[error("could not capture spice21's console output: {source}")]
     Spice21Capture {

@@ -26,7 +26,11 @@
 //!    simulate a flat circuit (and why not); [`spice21::run`] runs it with a fixed
 //!    backward-Euler step chosen from the requested event accuracy
 //!    ([`spice21::StepChoice`]), its panics caught and its console captured.
-//! 7. [`report::Report::assemble`] gathers engines and comparisons into the JSON
+//! 7. [`vacask::VacaskRunner::detect`] finds VACASK and its Verilog-A
+//!    compiler; [`engines::run_vacask`] writes the circuit for it
+//!    ([`atscale_spice::write_vacask`]), runs it and reads its raw file, its
+//!    failures a structured [`vacask::VacaskError`].
+//! 8. [`report::Report::assemble`] gathers engines and comparisons into the JSON
 //!    report; `atscale-render` renders it for people.
 //!
 //! ```
@@ -56,6 +60,7 @@ pub mod raw;
 pub mod report;
 mod settle;
 pub mod spice21;
+pub mod vacask;
 pub mod verify;
 
 pub use error::{Error, Result, RunContext};

@@ -17,7 +17,8 @@
 //! - Arbitrary bytes never panic (property test).
 //!
 //! Columns are looked up by name, case-insensitively, with the ngspice aliases
-//! `x` = `v(x)` and `i(x)` = `x#branch` ([`Plot::find`]).
+//! `x` = `v(x)` and `i(x)` = `x#branch` ([`Plot::find`]), and VACASK's
+//! `i(x)` = `x:flow(br)` (VACASK names node voltages by the node alone).
 
 use std::path::{Path, PathBuf};
 
@@ -177,7 +178,8 @@ impl Plot {
     }
 
     /// Column index of a signal, case-insensitively, with ngspice's aliases:
-    /// `x1.n2` finds `v(x1.n2)` and the reverse, `i(v1)` finds `v1#branch` and the reverse.
+    /// `x1.n2` finds `v(x1.n2)` and the reverse, `i(v1)` finds `v1#branch` (or
+    /// VACASK's `v1:flow(br)`) and the reverse.
     pub fn find(&self, name: &str) -> Option<usize> {
         let want = name.trim().to_ascii_lowercase();
         let exact = |n: &str| self.variables.iter().position(|v| v.name.eq_ignore_ascii_case(n));
@@ -190,7 +192,8 @@ impl Plot {
             return exact(&node);
         }
         if let Some(dev) = inner("i(") {
-            return exact(&format!("{dev}#branch"));
+            // ngspice's `v1#branch`, VACASK's `v1:flow(br)`.
+            return exact(&format!("{dev}#branch")).or_else(|| exact(&format!("{dev}:flow(br)")));
         }
         if let Some(dev) = want.strip_suffix("#branch") {
             return exact(&format!("i({dev})"));

@@ -64,7 +64,7 @@ pub enum ReltolSource {
 /// One engine's run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineReport {
-    /// Engine name: `native`, `ngspice`, `spice21`.
+    /// Engine name: `native`, `ngspice`, `spice21`, `vacask`.
     pub name: String,
     /// Engine version, e.g. `39.3`.
     pub version: Option<String>,

@@ -1,7 +1,7 @@
 //! Refinement until an engine's events stop moving: the native engine's
 //! tolerance is derived from the requested event tolerance and confirmed
 //! by a finer run ([`settle_native`]); ngspice's maximum step is refined
-//! when it disagrees with another engine ([`settle_ngspice`]). Both stop
+//! (and VACASK's) when it disagrees with another engine ([`settle_stepped`]). Both stop
 //! when a refinement moves no event by more than [`SETTLED_FRACTION`] of
 //! the allowed |dt|, so a verdict says something about the circuit and not
 //! about an engine's defaults.
@@ -34,7 +34,7 @@ pub(crate) const NATIVE_RELTOL_PER_TOLERANCE: f64 = 0.25;
 /// second-order formulas).
 const NATIVE_REFINE_DIVISOR: f64 = 4.0;
 
-/// How much each refinement of [`settle_ngspice`] shrinks ngspice's maximum
+/// How much each refinement of [`settle_stepped`] shrinks ngspice's (or VACASK's) maximum
 /// step: a little under half, so that the finer time grid does not hold the
 /// coarser one. ngspice decides a switch's state only at its time points
 /// (swload.c), so a switching oscillator's events lock to the grid: on the
@@ -206,8 +206,8 @@ fn refined_source(source: Option<&ReltolSource>, reltol: f64) -> ReltolSource {
     }
 }
 
-/// When ngspice disagrees with another engine and its maximum step is not
-/// the user's (`--max-step`), reruns ngspice at [`REFINE_FACTOR`] times its
+/// When ngspice (or VACASK: `kind`) disagrees with another engine and its maximum step is not
+/// the user's (`--max-step`), reruns it at [`REFINE_FACTOR`] times its
 /// step until the engines agree, ngspice's events settle
 /// ([`SETTLED_FRACTION`]), [`MAX_REFINEMENTS`] is reached, the next run
 /// would outlast the timeout, or a refined run fails (its error is
@@ -225,7 +225,8 @@ fn refined_source(source: Option<&ReltolSource>, reltol: f64) -> ReltolSource {
 /// # Errors
 ///
 /// [`crate::Error::Interrupted`].
-pub(crate) fn settle_ngspice(
+pub(crate) fn settle_stepped(
+    kind: EngineKind,
     p: &Prepared,
     opts: &VerifyOptions,
     runs: &mut [EngineRun],
@@ -233,22 +234,22 @@ pub(crate) fn settle_ngspice(
     tstop: f64,
 ) -> Result<Vec<Convergence>> {
     let mut steps = Vec::new();
-    let Some(k) = opts.engines.iter().position(|&e| e == EngineKind::Ngspice) else {
+    let Some(k) = opts.engines.iter().position(|&e| e == kind) else {
         return Ok(steps);
     };
     let tstart = p.analysis.tran.map_or(0.0, |t| t.tstart_s);
     for _ in 0..MAX_REFINEMENTS {
-        if !ngspice_disagrees(&assemble(p, opts, tstop, runs)) {
+        if !disagrees(kind, &assemble(p, opts, tstop, runs)) {
             break;
         }
         let Some((o, accuracy, refinement)) = finer_step(&runs[k], opts) else { break };
-        let again = match run_one(EngineKind::Ngspice, p, &o, opts, runner, accuracy) {
+        let again = match run_one(kind, p, &o, opts, runner, accuracy) {
             Ok(r) => from_tstart(r, tstart),
             Err(crate::Error::Interrupted) => return Err(crate::Error::Interrupted),
             Err(e) => {
-                tracing::warn!(%refinement, error = %e, "ngspice's refined run failed; its last run stands");
+                tracing::warn!(%refinement, error = %e, engine = kind.name(), "refined run failed; the last run stands");
                 let refinement = format!("{refinement}: not run ({e})");
-                steps.push(Convergence { engine: "ngspice".into(), refinement, signals: Vec::new() });
+                steps.push(Convergence { engine: kind.name().into(), refinement, signals: Vec::new() });
                 break;
             }
         };
@@ -257,7 +258,7 @@ pub(crate) fn settle_ngspice(
         }
         let signals = drift(&runs[k], &again, opts, tstop);
         let done = settled(&signals);
-        steps.push(Convergence { engine: "ngspice".into(), refinement, signals });
+        steps.push(Convergence { engine: kind.name().into(), refinement, signals });
         runs[k] = again;
         if done {
             break;
@@ -266,12 +267,12 @@ pub(crate) fn settle_ngspice(
     Ok(steps)
 }
 
-/// Whether a comparison involving ngspice disagrees.
-fn ngspice_disagrees(report: &Report) -> bool {
+/// Whether a comparison involving engine `kind` disagrees.
+fn disagrees(kind: EngineKind, report: &Report) -> bool {
     report
         .comparisons
         .iter()
-        .filter(|c| c.reference == EngineKind::Ngspice.name() || c.other == EngineKind::Ngspice.name())
+        .filter(|c| c.reference == kind.name() || c.other == kind.name())
         .flat_map(|c| &c.signals)
         .any(|s| !s.verdict.agree)
 }
@@ -289,7 +290,11 @@ fn finer_step(run: &EngineRun, opts: &VerifyOptions) -> Option<(Overrides, f64, 
     }
     let (h, fine) = (step.value_s, step.value_s * REFINE_FACTOR);
     let what = format!("max step {} -> {} (the engines disagreed)", si(h, "s"), si(fine, "s"));
-    let accuracy = fine / TMAX_PER_EVENT_ACCURACY;
+    let factor = match step.source {
+        MaxStepSource::DerivedFromAccuracy { factor, .. } => factor,
+        _ => TMAX_PER_EVENT_ACCURACY,
+    };
+    let accuracy = fine / factor;
     match step.source {
         MaxStepSource::DerivedFromAccuracy { .. } => Some((opts.overrides, accuracy, what)),
         _ => Some((Overrides { max_step_s: Some(fine), ..opts.overrides }, accuracy, what)),
@@ -367,11 +372,11 @@ mod tests {
             )
         };
         // ngspice 10 ms off, allowed 1e-3 x the 2 s median interval = 2 ms.
-        assert!(ngspice_disagrees(&report(vec![native.clone(), ngspice.clone()])));
+        assert!(disagrees(EngineKind::Ngspice, &report(vec![native.clone(), ngspice.clone()])));
         // ngspice agrees; spice21 alone is off: no refinement of ngspice.
         native.events.insert("v".into(), vec![1.0, 3.0, 5.01]);
         let off21 = EngineReport { events: BTreeMap::from([("v".into(), vec![1.0, 3.0, 6.0])]), ..spice21 };
-        assert!(!ngspice_disagrees(&report(vec![native, ngspice, off21])));
+        assert!(!disagrees(EngineKind::Ngspice, &report(vec![native, ngspice, off21])));
     }
 
     #[test]

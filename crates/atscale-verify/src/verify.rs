@@ -13,7 +13,8 @@
 //! - ngspice's maximum step is a rule of thumb (a quarter of the event
 //!   accuracy, or the netlist's own TMAX) that does not hold for every
 //!   circuit, so when ngspice disagrees verify shrinks ngspice's step until
-//!   the engines agree or ngspice's events stop moving.
+//!   the engines agree or ngspice's events stop moving. VACASK's maximum
+//!   step follows the same rule and the same refinement.
 //!
 //! Each refinement is listed with its drift in [`Verification::convergence`].
 
@@ -28,7 +29,7 @@ use crate::interrupt;
 use crate::limits::Limits;
 use crate::ngspice::NgspiceRunner;
 use crate::report::Report;
-use crate::settle::{drift, settle_native, settle_ngspice};
+use crate::settle::{drift, settle_native, settle_stepped};
 
 /// An engine that can run a netlist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,15 +41,18 @@ pub enum EngineKind {
     Ngspice,
     /// spice21, in-process (resistors, capacitors, DC sources, diodes, level-1 MOSFETs).
     Spice21,
+    /// VACASK, run as a process on the netlist atscale writes for it.
+    Vacask,
 }
 
 impl EngineKind {
-    /// Parses `native` or `ngspice`.
+    /// Parses `native`, `ngspice`, `spice21` or `vacask`.
     pub fn parse(name: &str) -> Option<EngineKind> {
         match name.trim().to_ascii_lowercase().as_str() {
             "native" => Some(EngineKind::Native),
             "ngspice" => Some(EngineKind::Ngspice),
             "spice21" => Some(EngineKind::Spice21),
+            "vacask" => Some(EngineKind::Vacask),
             _ => None,
         }
     }
@@ -59,6 +63,7 @@ impl EngineKind {
             EngineKind::Native => "native",
             EngineKind::Ngspice => "ngspice",
             EngineKind::Spice21 => "spice21",
+            EngineKind::Vacask => "vacask",
         }
     }
 }
@@ -185,6 +190,11 @@ pub(crate) fn run_one(
             run
         }
         EngineKind::Spice21 => run_spice21(p, o, &opts.probes, &opts.events, Some(accuracy), &opts.limits),
+        EngineKind::Vacask => {
+            let r = crate::vacask::VacaskRunner::detect_within(opts.limits.timeout)?;
+            let s = crate::engines::VacaskSettings::new(&opts.limits, Some(accuracy));
+            crate::engines::run_vacask(&r, p, o, &opts.probes, &opts.events, &s)
+        }
     }
 }
 
@@ -221,7 +231,9 @@ pub fn verify(p: &Prepared, opts: &VerifyOptions) -> Result<Verification> {
             return Err(crate::Error::Interrupted);
         }
     }
-    convergence.extend(settle_ngspice(p, opts, &mut runs, &mut runner, tstop)?);
+    for kind in [EngineKind::Ngspice, EngineKind::Vacask] {
+        convergence.extend(settle_stepped(kind, p, opts, &mut runs, &mut runner, tstop)?);
+    }
     if opts.converged {
         for (k, &kind) in opts.engines.iter().enumerate() {
             let first = &runs[k];
@@ -286,7 +298,7 @@ fn refine(kind: EngineKind, first: &EngineRun, o: &Overrides) -> (Overrides, Str
             }
             (r, what)
         }
-        EngineKind::Ngspice => {
+        EngineKind::Ngspice | EngineKind::Vacask => {
             let h = max_step.unwrap_or(f64::NAN);
             let what = format!("max step {} -> {} (--converged)", si(h, "s"), si(h / 2.0, "s"));
             (Overrides { max_step_s: Some(h / 2.0), ..*o }, what)
