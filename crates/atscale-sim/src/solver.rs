@@ -104,13 +104,14 @@ impl Engine {
             .collect();
         let n = mna.n;
         let driven = |i: usize| mna.roles.driven.get(i) == Some(&true);
-        let pinned = |i: usize| mna.roles.pinned.get(i) == Some(&true);
-        let untested: Vec<bool> = (0..n).map(|i| (!mna.differential[i] || pinned(i)) && !driven(i)).collect();
+        // A node a behavioural source pins is tested as an algebraic one: its
+        // charge holds no state (see `Roles::pinned`).
+        let algebraic = |i: usize| !mna.differential[i] || mna.roles.pinned.get(i) == Some(&true);
+        let untested: Vec<bool> = (0..n).map(|i| algebraic(i) && !driven(i)).collect();
         // (A driven algebraic row holds no charge: its unknown is tested.)
-        let charge_test = (0..n)
-            .map(|i| mna.kinds[i] != UnknownKind::State && (mna.differential[i] || !driven(i)))
-            .collect();
-        let driven_algebraic = (0..n).map(|i| !mna.differential[i] && driven(i)).collect();
+        let charge_test =
+            (0..n).map(|i| mna.kinds[i] != UnknownKind::State && (!algebraic(i) || !driven(i))).collect();
+        let driven_algebraic = (0..n).map(|i| algebraic(i) && driven(i)).collect();
         let driven = (0..n).map(driven).collect();
         Ok(Engine {
             driven,

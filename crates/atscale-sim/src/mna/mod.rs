@@ -76,6 +76,10 @@ pub(crate) struct Roles {
     /// which no step is small enough to pass (ngspice passes it because its
     /// tolerance grows with the capacitor's current).
     pub pinned: Vec<bool>,
+    /// The times a behavioural expression compares `time` with (`time > 1m
+    /// ? 1 : 0`, `t0 <= time`), sorted: breakpoints, as a source's corners
+    /// are, so that a step ends exactly where such an expression jumps.
+    pub time_breaks: Vec<f64>,
     /// Every element's name with the unknowns of its terminals.
     pub terminals: Vec<(String, Vec<usize>)>,
 }
@@ -102,7 +106,41 @@ impl Roles {
             terminals.push((e.name.clone(), at));
         }
         let pinned = pinned_nodes(mna, circuit);
-        Roles { driven, pinned, terminals }
+        let mut time_breaks = Vec::new();
+        for e in &circuit.elements {
+            e.kind.expressions().iter().for_each(|x| compared_times(x, &mut time_breaks));
+        }
+        time_breaks.retain(|t| t.is_finite());
+        time_breaks.sort_by(f64::total_cmp);
+        time_breaks.dedup();
+        Roles { driven, pinned, time_breaks, terminals }
+    }
+}
+
+/// Pushes onto `out` every constant that `e` compares `time` with.
+fn compared_times(e: &Expr, out: &mut Vec<f64>) {
+    use atscale_circuit::expr::BinaryOp::{Eq, Ge, Gt, Le, Lt, Ne};
+    let constant = |x: &Expr| if x.is_constant() { x.eval_const(&mut |_| None).ok() } else { None };
+    match e {
+        Expr::Binary(op, a, b) => {
+            if matches!(op, Lt | Le | Gt | Ge | Eq | Ne) {
+                let t = match (&**a, &**b) {
+                    (Expr::Time, x) | (x, Expr::Time) => constant(x),
+                    _ => None,
+                };
+                out.extend(t);
+            }
+            compared_times(a, out);
+            compared_times(b, out);
+        }
+        Expr::Unary(_, a) => compared_times(a, out),
+        Expr::Chain(first, rest) => {
+            compared_times(first, out);
+            rest.iter().for_each(|(_, x)| compared_times(x, out));
+        }
+        Expr::Ternary(c, a, b) => [c, a, b].iter().for_each(|x| compared_times(x, out)),
+        Expr::Call(_, args) => args.iter().for_each(|x| compared_times(x, out)),
+        Expr::Num(_) | Expr::Var(_) | Expr::Const(_) | Expr::Time | Expr::Voltage(..) | Expr::Current(_) => {}
     }
 }
 
@@ -301,7 +339,8 @@ impl Mna {
         None
     }
 
-    /// The breakpoint of any source strictly after `t`, if any.
+    /// The breakpoint of any source, or of an expression comparing `time`
+    /// ([`Roles::time_breaks`]), strictly after `t`, if any.
     ///
     /// Breakpoints closer to `t` than [`MIN_BREAK`] of the stop time count
     /// as reached (as ngspice's minimum break): two sources whose corners
@@ -318,6 +357,10 @@ impl Mna {
             if let Some(b) = w.next_breakpoint(after, &self.timing) {
                 best = Some(best.map_or(b, |x: f64| x.min(b)));
             }
+        }
+        let breaks = &self.roles.time_breaks;
+        if let Some(&b) = breaks.get(breaks.partition_point(|&x| x <= after)) {
+            best = Some(best.map_or(b, |x: f64| x.min(b)));
         }
         best
     }
@@ -350,19 +393,50 @@ impl Mna {
     }
 
     /// Whether each unknown is a node voltage a voltage source (independent
-    /// or behavioural) sets, at either end of the source.
+    /// or behavioural) sets: the nodes joined by voltage sources form groups;
+    /// a group with ground in it is set whole, and in a floating group every
+    /// node is set from one of them, its first differential node (a
+    /// capacitor's `IC` there fixes the group: `Vx x x1 0` with `Cx x1 0 1
+    /// IC=7k` starts x and x1 at 7 kV).
     pub(crate) fn source_nodes(&self) -> Vec<bool> {
-        let mut out = vec![false; self.n];
+        // Union-find over the nodes, ground as index n.
+        let n = self.n;
+        let mut parent: Vec<usize> = (0..=n).collect();
+        fn find(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut on_source = vec![false; n];
         for d in &self.devices {
             if let Dev::VSource { a, b, .. } | Dev::BVoltage { a, b, .. } = d {
-                for i in [*a, *b] {
-                    if i != NONE {
-                        out[i] = true;
+                let [a, b] = [*a, *b].map(|i| if i == NONE { n } else { i });
+                for i in [a, b] {
+                    if i < n {
+                        on_source[i] = true;
                     }
                 }
+                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                parent[ra.max(rb)] = ra.min(rb);
             }
         }
-        out
+        let ground = find(&mut parent, n);
+        let mut anchor_taken = vec![false; n + 1];
+        (0..n)
+            .map(|i| {
+                if !on_source[i] {
+                    return false;
+                }
+                let r = find(&mut parent, i);
+                if r == ground || !self.differential[i] || anchor_taken[r] {
+                    return true;
+                }
+                anchor_taken[r] = true;
+                false
+            })
+            .collect()
     }
 
     /// Starts a transient at `y`: devices whose charges depend on the path
