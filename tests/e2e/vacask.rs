@@ -6,7 +6,7 @@
 //! unless the environment already names one.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -15,8 +15,7 @@ use crate::root;
 
 /// The VACASK binary the tests use, which must exist.
 fn vacask() -> PathBuf {
-    let path =
-        std::env::var_os("ATSCALE_VACASK").map_or_else(|| root().join(".venv/atscale/vacask"), PathBuf::from);
+    let path = crate::vacask_path();
     assert!(
         path.is_file(),
         "these tests need VACASK at {}: run `make vacask` (scripts/install-vacask.sh) to install it into \
@@ -26,16 +25,10 @@ fn vacask() -> PathBuf {
     path
 }
 
-/// Runs `atscale` from the repository root with `ATSCALE_VACASK` set.
+/// Runs `atscale` from the repository root (see [`crate::atscale`]), VACASK present.
 fn atscale(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atscale"))
-        .args(args)
-        .current_dir(root())
-        .env("ATSCALE_VACASK", vacask())
-        // Compiled Verilog-A modules are cached under target/, not in the home folder.
-        .env("XDG_CACHE_HOME", root().join("target/e2e-cache"))
-        .output()
-        .expect("the atscale binary runs")
+    vacask();
+    crate::atscale(args)
 }
 
 /// The JSON printed by a successful run.
