@@ -33,15 +33,8 @@ fn atscale(args: &[&str]) -> Output {
 
 /// The JSON printed by a successful run.
 fn json(args: &[&str]) -> Value {
-    let out = atscale(args);
-    assert!(
-        out.status.success(),
-        "atscale {args:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
+    vacask();
+    serde_json::from_str(&crate::stdout_ok(args)).expect("JSON output")
 }
 
 fn floats(v: &Value) -> Vec<f64> {

@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, RunContext};
 use crate::interrupt::Scratch;
-use crate::process::{self, Ended, Finished};
+use crate::process::{self, tail, Ended, Finished};
 use crate::raw::{Plot, RawFile};
 
 /// Ratio TMAX / requested event accuracy used when the accuracy is given but no
@@ -91,9 +91,6 @@ pub const DEFAULT_MAX_RAW_BYTES: u64 = 256 << 20;
 /// Default limit of ngspice's address space: 4 GiB (a 262,144-device BSIM4
 /// netlist of 884 bytes grew ngspice to 1.7 GB resident).
 pub const DEFAULT_MAX_ENGINE_MEMORY: u64 = 4 << 30;
-
-/// Number of stderr lines kept in errors.
-const TAIL_LINES: usize = 20;
 
 /// ngspice's version, e.g. 39.3 or 42.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -452,17 +449,6 @@ fn read_raw(
         Ok(bytes) if !bytes.is_empty() => Some(RawFile::parse(&bytes, path)),
         _ => None,
     })
-}
-
-/// The last [`TAIL_LINES`] non-empty lines, each at most 300 characters
-/// (ngspice's progress output can make one line of kilobytes).
-fn tail(text: &str) -> String {
-    let lines: Vec<String> = text
-        .split(['\n', '\r'])
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| atscale_spice::deck::clip(l, 300))
-        .collect();
-    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
 }
 
 /// What ngspice printed, as errors show it: its tail, or nothing when the

@@ -20,6 +20,21 @@ const PDEATHSIG: [&str; 2] = ["/usr/bin/setpriv", "/bin/setpriv"];
 /// Bytes kept from the start and from the end of each output stream.
 pub(crate) const KEEP_BYTES: usize = 1 << 20;
 
+/// Lines of a simulator's output kept in errors ([`tail`]).
+const TAIL_LINES: usize = 20;
+
+/// The last [`TAIL_LINES`] non-empty lines of a simulator's output, each at
+/// most 300 characters (ngspice's progress output can make one line of
+/// kilobytes).
+pub(crate) fn tail(text: &str) -> String {
+    let lines: Vec<String> = text
+        .split(['\n', '\r'])
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| atscale_spice::deck::clip(l, 300))
+        .collect();
+    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
+}
+
 /// How long the output pipes may stay open after the process is gone
 /// (a child that escaped its process group may hold them).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);

@@ -64,7 +64,7 @@ use atscale_circuit::units::si;
 
 use crate::error::{Error, Result};
 use crate::interrupt::Scratch;
-use crate::process::{self, Ended, Finished};
+use crate::process::{self, tail, Ended, Finished};
 use crate::raw::{Plot, RawFile};
 
 /// Ratio of VACASK's maximum step to the requested event accuracy, when the
@@ -83,9 +83,6 @@ pub const TMAX_PER_EVENT_ACCURACY: f64 = 0.25;
 
 /// Timeout of the version queries.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Lines of output kept in errors.
-const TAIL_LINES: usize = 20;
 
 /// One Verilog-A module of a job: `{file_stem}.va` is compiled to
 /// `{file_stem}.osdi`, which the netlist loads by that relative name.
@@ -663,16 +660,6 @@ fn strip_ansi(text: &str) -> String {
         }
     }
     s
-}
-
-/// The last [`TAIL_LINES`] non-empty lines, each at most 300 characters.
-fn tail(text: &str) -> String {
-    let lines: Vec<String> = text
-        .split(['\n', '\r'])
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| atscale_spice::deck::clip(l, 300))
-        .collect();
-    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
 }
 
 /// The text after VACASK's banner (after `OpenBLAS CPUs:`), or all of it.

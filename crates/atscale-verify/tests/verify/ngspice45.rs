@@ -294,18 +294,7 @@ fn live_ngspice45_through_the_runner() {
 fn live_ngspice45_fitzhugh_nagumo_spikes_at_the_reference_times() {
     // atscale_sim::reference::fitzhugh_nagumo() (scipy Radau, rtol 1e-12;
     // crates/atscale-spice/tests/spice/data/reference/events.json).
-    let expected = [
-        23.275820859,
-        62.750235838,
-        102.224650818,
-        141.699065798,
-        181.173480778,
-        220.647895759,
-        260.122310739,
-        299.596725719,
-        339.071140699,
-        378.54555568,
-    ];
+    let expected = atscale_sim::reference::fitzhugh_nagumo().expected_events;
     let runner = NgspiceRunner::with_program(shim()).unwrap();
     let opts = RunOptions { max_engine_memory_bytes: 32 << 30, ..RunOptions::default() };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../netlists/ngspice/fitzhugh_nagumo.cir");
