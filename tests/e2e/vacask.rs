@@ -99,6 +99,35 @@ fn the_demo_design_agrees_across_native_ngspice_and_vacask() {
     assert!(native.len() >= 10, "{native:?}");
 }
 
+/// The bistable-switch template (a membrane capacitor with a cubic
+/// conductance, `C dv/dt = b v - a v^3`, started at 10 mV) settles into its
+/// well at sqrt(b/a) in every engine, crossing 0.1 V at the closed-form
+/// time `C/(2b) ln((b/(a v0^2) - 1) / (b/(a 0.1^2) - 1))`.
+#[test]
+fn the_bistable_switch_design_crosses_at_its_closed_form_time_in_all_three_engines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("bistable.toml");
+    std::fs::write(
+        &spec,
+        "template = \"bistable-switch\"\n[scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\ntime_s = 1e-3\n",
+    )
+    .expect("writes the spec");
+    design(&spec, dir.path());
+    let (_, trains) = verify_three(s(&dir.path().join("design.cir")), "v,0.1,0.02", "v");
+    // The design's numbers (design.cir): C = 1 pF, a = 3.3333e-8 A/V^3, b = 1 nS, v0 = 10 mV.
+    let (c, a, b, v0) = (1e-12, 3.333333333333333e-8, 1e-9, 0.01f64);
+    let ratio = b / a;
+    let want = c / (2.0 * b) * ((ratio / (v0 * v0) - 1.0) / (ratio / 0.01 - 1.0)).ln();
+    // Measured off the closed form: native 5.0e-10 s, ngspice 3.4e-7 s,
+    // VACASK 3.9e-7 s (both at their maximum step); 10x margins.
+    for (engine, events, limit) in
+        [("native", &trains[0], 5e-9), ("ngspice", &trains[1], 4e-6), ("vacask", &trains[2], 4e-6)]
+    {
+        assert_eq!(events.len(), 1, "{engine}: {events:?}");
+        assert!((events[0] - want).abs() < limit, "{engine}: {} s, closed form {want} s", events[0]);
+    }
+}
+
 /// The bursting design keeps its spikes per burst and its burst period in
 /// VACASK, judged as `tests/e2e/design.rs` judges ngspice's run.
 #[test]
