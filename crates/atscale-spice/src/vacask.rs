@@ -16,7 +16,10 @@
 //!   (`spice/diode.osdi`, `spice/mos1.osdi`: ngspice's device code in
 //!   Verilog-A, read under ngspice's parameter names; `type=1`/`-1` for
 //!   NMOS/PMOS), one `model 'model.<name>'` card per model used; diode
-//!   `area`, MOSFET `w l ad as pd ps nrd nrs`. Only the parameters listed in
+//!   `area`, MOSFET `w l ad as pd ps nrd nrs`. Gummel-Poon bipolar
+//!   transistors (level 1) as `sp_bjt` (`spice/bjt.osdi`; `type=1`/`-1` for
+//!   NPN/PNP, terminals `c b e s` with the substrate at ground unless given,
+//!   `area`; model parameters from `BJT_PARAMS`). Only the parameters listed in
 //!   `DIODE_EXTRA` and `MOS1_EXTRA` besides the named ones are written
 //!   (each was checked to exist in VACASK's model).
 //! - Independent sources as VACASK's built-in `vsource`/`isource` with
@@ -56,8 +59,8 @@
 //! (VACASK requires strictly increasing times), EXP with a fall delay not
 //! after its rise delay, SFFM, AM, noise and
 //! random sources, PWL with `r=`/`td=`; behavioural sources reading a
-//! branch current `i(...)` or using `ddt`; BJTs,
-//! switches and inductor couplings; MOSFET levels other than 1, a MOSFET
+//! branch current `i(...)` or using `ddt`; bipolar levels other than 1
+//! and a transistor's `OFF`, `IC=` or `M`; switches and inductor couplings; MOSFET levels other than 1, a MOSFET
 //! `M` other than 1 (VACASK's `$mfactor` does not scale the junctions'
 //! gmin as ngspice's `M` does), `OFF` or `IC=`; a model parameter outside
 //! the lists above; a capacitor `IC=` between two non-ground nodes under
@@ -126,7 +129,7 @@ pub fn write_vacask(circuit: &FlatCircuit, analysis: &Analysis) -> Result<Vacask
         modules: Vec::new(),
         cards: Vec::new(),
         ic: Vec::new(),
-        builtin: [false; 5],
+        builtin: [false; 6],
         device_models: Vec::new(),
     };
     let timing = atscale_circuit::TranTiming { tstep: tran.tstep_s, tstop: tran.tstop_s };
@@ -217,7 +220,7 @@ struct Writer {
     cards: Vec<String>,
     ic: Vec<(String, String)>,
     /// Which of [`BUILTIN`] are used.
-    builtin: [bool; 5],
+    builtin: [bool; 6],
     /// Diode and MOSFET model cards written so far: lower-case name, card.
     device_models: Vec<(String, String)>,
 }
@@ -225,12 +228,23 @@ struct Writer {
 /// VACASK's SPICE-compatible models (ngspice's device code in Verilog-A):
 /// file, module, our model name (none for devices, whose models are the
 /// circuit's).
-const BUILTIN: [(&str, &str, &str); 5] = [
+const BUILTIN: [(&str, &str, &str); 6] = [
     ("spice/resistor.osdi", "sp_resistor", "atscale_r"),
     ("spice/capacitor.osdi", "sp_capacitor", "atscale_c"),
     ("spice/inductor.osdi", "sp_inductor", "atscale_l"),
     ("spice/diode.osdi", "sp_diode", ""),
     ("spice/mos1.osdi", "sp_mos1", ""),
+    ("spice/bjt.osdi", "sp_bjt", ""),
+];
+
+/// The Gummel-Poon (level 1) model parameters `sp_bjt` reads under
+/// ngspice's names (ngspice's BJT model table, with its aliases); anything
+/// else is refused by name.
+const BJT_PARAMS: [&str; 52] = [
+    "is", "bf", "nf", "vaf", "va", "ikf", "ik", "ise", "ne", "br", "nr", "var", "vb", "ikr", "isc", "nc",
+    "rb", "irb", "rbm", "re", "rc", "cje", "vje", "pe", "mje", "me", "tf", "xtf", "vtf", "itf", "ptf", "cjc",
+    "vjc", "pc", "mjc", "mc", "xcjc", "tr", "cjs", "ccs", "vjs", "ps", "mjs", "ms", "xtb", "eg", "xti", "fc",
+    "kf", "af", "tnom", "c2",
 ];
 
 /// Diode parameters beyond the named ones that `sp_diode` reads under
@@ -425,6 +439,21 @@ impl Writer {
                 }
                 self.card(e, &[d, g, s, b], &master, &params)
             }
+            ElementKind::Bjt { c, b, e: emitter, sub, model, area, m, off, ic_volt } => {
+                let master = self.device_model(circuit, model, &context)?;
+                if *off || !ic_volt.is_empty() || m.is_some_and(|m| m != 1.0) {
+                    return Err(refused(
+                        &context,
+                        "a bipolar transistor's OFF, IC= and M are not written".into(),
+                    ));
+                }
+                let mut params = Vec::new();
+                if let Some(a) = area {
+                    params.push(("area".to_string(), number(*a, &context)?));
+                }
+                let sub = sub.as_deref().unwrap_or(atscale_circuit::GROUND);
+                self.card(e, &[c, b, emitter, sub], &master, &params)
+            }
             other => Err(refused(
                 &context,
                 format!("VACASK writing of a {} is not supported yet", other.class_name()),
@@ -471,7 +500,22 @@ impl Writer {
                     [("vto", m.vto), ("kp", m.kp), ("lambda", m.lambda), ("gamma", m.gamma), ("phi", m.phi)];
                 (4, device_params(&named, &m.extra, &MOS1_EXTRA, &what, vec![format!("type={ty}")])?)
             }
-            _ => return Err(refused(&what, "only diode and level-1 MOSFET models are written".into())),
+            ModelKind::Npn(q) | ModelKind::Pnp(q) => {
+                if q.level != 1 {
+                    return Err(refused(
+                        &what,
+                        format!("bipolar level {} is not written (only Gummel-Poon, level 1)", q.level),
+                    ));
+                }
+                let ty = if matches!(model.kind, ModelKind::Npn(_)) { "1" } else { "-1" };
+                (5, device_params(&[], &q.params, &BJT_PARAMS, &what, vec![format!("type={ty}")])?)
+            }
+            _ => {
+                return Err(refused(
+                    &what,
+                    "only diode, level-1 MOSFET and Gummel-Poon bipolar models are written".into(),
+                ))
+            }
         };
         self.builtin[k] = true;
         let card = format!("model {master} {} {}", BUILTIN[k].1, params.join(" "));

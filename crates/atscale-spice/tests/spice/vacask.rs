@@ -548,23 +548,40 @@ fn elements_and_waveforms_vacask_cannot_take_are_refused_by_name() {
         np: Some(2.0),
     };
     assert!(with_source(pulse).contains("pulse count"));
-    let mut c = rc("R1", "out");
-    c.elements.push(el(
-        "Q1",
-        ElementKind::Bjt {
-            c: "out".into(),
-            b: "in".into(),
-            e: "0".into(),
-            sub: None,
-            model: "qx".into(),
-            area: None,
-            m: None,
-            off: false,
-            ic_volt: vec![],
-        },
-    ));
-    let err = write_vacask(&c, &analysis).unwrap_err().to_string();
-    assert!(err.contains("bipolar transistor `Q1`") && err.contains("not supported"), "{err}");
+    // A Gummel-Poon transistor is written (tests/e2e/vacask.rs runs it);
+    // OFF, a parameter sp_bjt does not read, and other levels are refused.
+    let bjt = |off: bool, level: u32, param: &str| {
+        let mut c = rc("R1", "out");
+        let params = std::collections::BTreeMap::from([(param.to_string(), 1.0)]);
+        c.models.push(atscale_circuit::Model {
+            name: "qx".into(),
+            kind: atscale_circuit::ModelKind::Npn(atscale_circuit::BjtParams { level, params }),
+        });
+        c.elements.push(el(
+            "Q1",
+            ElementKind::Bjt {
+                c: "out".into(),
+                b: "in".into(),
+                e: "0".into(),
+                sub: None,
+                model: "qx".into(),
+                area: None,
+                m: None,
+                off,
+                ic_volt: vec![],
+            },
+        ));
+        write_vacask(&c, &analysis).map(|d| d.netlist).map_err(|e| e.to_string())
+    };
+    let ok = bjt(false, 1, "bf").expect("a Gummel-Poon transistor is written");
+    assert!(ok.contains("'Q1' ('out' 'in' 0 0) 'model.qx'"), "{ok}");
+    assert!(ok.contains("model 'model.qx' sp_bjt type=1 bf=1"), "{ok}");
+    let err = bjt(true, 1, "bf").unwrap_err();
+    assert!(err.contains("bipolar transistor `Q1`") && err.contains("OFF"), "{err}");
+    let err = bjt(false, 4, "bf").unwrap_err();
+    assert!(err.contains("bipolar level 4"), "{err}");
+    let err = bjt(false, 1, "xyz").unwrap_err();
+    assert!(err.contains("`xyz` is not translated"), "{err}");
     let mut a = analysis.clone();
     a.options.other.push(("itl4".into(), Some("100".into())));
     let err = write_vacask(&rc("R1", "out"), &a).unwrap_err().to_string();
