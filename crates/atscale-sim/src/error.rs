@@ -1,6 +1,8 @@
 //! Errors of the native solver.
 
 use atscale_circuit::units::si;
+
+use crate::mna::UnknownKind;
 use thiserror::Error;
 
 /// What went wrong while setting up or running a simulation.
@@ -49,13 +51,15 @@ pub enum Error {
         "no operating point: Newton did not converge after {iterations} iterations \
          (also with gmin and source stepping); the largest residual, {r}, is in the \
          equation of {worst}",
-        r = residual_text(*residual, worst)
+        r = residual_text(*residual, *worst_kind)
     )]
     OperatingPoint {
         /// Newton iterations spent in all attempts.
         iterations: usize,
         /// Largest residual entry of the last attempt (A for node equations).
         residual: f64,
+        /// What the worst unknown is (its equation's residual has that unit).
+        worst_kind: Option<UnknownKind>,
         /// The unknown whose equation has the largest residual.
         worst: String,
     },
@@ -66,7 +70,7 @@ pub enum Error {
          approach this time in smaller steps, a looser --reltol, or --engine ngspice",
         t = si(*time_s, "s"),
         h = si(*step_s, "s"),
-        what = cause.what(*iterations, *residual, worst, elements),
+        what = cause.what(*iterations, (*residual, *worst_kind), worst, elements),
         why = cause.why(),
     )]
     StepUnderflow {
@@ -80,6 +84,9 @@ pub enum Error {
         /// equation), or the error estimate in units of its tolerance when
         /// the error test failed.
         residual: f64,
+        /// What the worst unknown is (its equation's residual has that
+        /// unit; the error test's estimate is a ratio whatever it is).
+        worst_kind: Option<UnknownKind>,
         /// The unknown whose equation has the largest residual (or the
         /// largest error estimate, when the error test failed).
         worst: String,
@@ -144,7 +151,13 @@ pub enum StepFailure {
 
 impl StepFailure {
     /// What failed, on which unknown and elements.
-    fn what(self, iterations: usize, residual: f64, worst: &str, elements: &[String]) -> String {
+    fn what(
+        self,
+        iterations: usize,
+        (residual, kind): (f64, Option<UnknownKind>),
+        worst: &str,
+        elements: &[String],
+    ) -> String {
         let listed = list(elements);
         match self {
             StepFailure::Newton => {
@@ -152,7 +165,7 @@ impl StepFailure {
                 format!(
                     "Newton's method did not converge, also with gmin stepping ({iterations} iterations; \
                      the largest residual, {}, is in the equation of {worst}{at})",
-                    residual_text(residual, worst)
+                    residual_text(residual, kind)
                 )
             }
             StepFailure::ErrorTest => {
@@ -178,17 +191,12 @@ impl StepFailure {
 }
 
 /// `C1, R1, D1`: the first six names, and how many more.
-/// A residual with the unit of its equation: a branch's (`i(V1)`, `i(L1)`:
-/// the KVL of a voltage source or an inductor) is a voltage, a state's
-/// (`x(M1,0)`) is in the state's own unit per second and printed as a
-/// number, a node's (named bare, `out`: its KCL) is a current.
-fn residual_text(residual: f64, worst: &str) -> String {
-    if worst.starts_with("i(") {
-        si(residual, "V")
-    } else if worst.starts_with("x(") {
-        format!("{residual:.3e}")
-    } else {
-        si(residual, "A")
+/// A residual with the unit of its unknown's equation (SI-prefixed), or
+/// as a number for a memristive state's (or an unknown not known).
+fn residual_text(residual: f64, kind: Option<UnknownKind>) -> String {
+    match kind.map(UnknownKind::residual_unit) {
+        Some(unit) if !unit.is_empty() => si(residual, unit),
+        _ => format!("{residual:.3e}"),
     }
 }
 
@@ -208,12 +216,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
-    fn stop(residual: f64, worst: &str) -> String {
+    fn stop(residual: f64, worst: &str, worst_kind: UnknownKind) -> String {
         Error::StepUnderflow {
             time_s: 1.5e-3,
             step_s: 2e-21,
             iterations: 12,
             residual,
+            worst_kind: Some(worst_kind),
             worst: worst.to_string(),
             elements: vec!["D1".to_string()],
             cause: StepFailure::Newton,
@@ -223,14 +232,20 @@ mod tests {
 
     #[test]
     fn residuals_carry_their_equations_unit() {
-        let node = stop(2.5e-3, "out");
+        let node = stop(2.5e-3, "out", UnknownKind::Voltage);
         assert!(node.contains("the largest residual, 2.5 mA, is in the equation of out"), "{node}");
         assert!(node.contains("t = 1.5 ms") && node.contains("2 zs"), "{node}");
-        let branch = stop(0.75, "i(V1)");
+        let branch = stop(0.75, "i(V1)", UnknownKind::Current);
         assert!(branch.contains("the largest residual, 750 mV, is in the equation of i(V1)"), "{branch}");
-        let state = stop(3.0e-2, "x(M1,0)");
+        let state = stop(3.0e-2, "x(M1,0)", UnknownKind::State);
         assert!(state.contains("the largest residual, 3.000e-2, is in the equation of x(M1,0)"), "{state}");
-        let op = Error::OperatingPoint { iterations: 40, residual: 1e-9, worst: "a".into() }.to_string();
+        let op = Error::OperatingPoint {
+            iterations: 40,
+            residual: 1e-9,
+            worst_kind: Some(UnknownKind::Voltage),
+            worst: "a".into(),
+        }
+        .to_string();
         assert!(op.contains("the largest residual, 1 nA, is in the equation of a"), "{op}");
     }
 }

@@ -68,6 +68,10 @@ pub(crate) struct Engine {
     pub driven_algebraic: Vec<bool>,
     /// The unknowns an element that depends on time drives (see `Roles::driven`).
     pub driven: Vec<bool>,
+    /// The rows the truncation-error test leaves out: `[0]` the untested
+    /// ones, `[1]` those and the driven algebraic ones (one mask per
+    /// variant of `Integrator::lte_norm`, so its loop reads one flag).
+    pub lte_skip: [Vec<bool>; 2],
 }
 
 impl Engine {
@@ -111,9 +115,12 @@ impl Engine {
         // (A driven algebraic row holds no charge: its unknown is tested.)
         let charge_test =
             (0..n).map(|i| mna.kinds[i] != UnknownKind::State && (!algebraic(i) || !driven(i))).collect();
-        let driven_algebraic = (0..n).map(|i| algebraic(i) && driven(i)).collect();
+        let driven_algebraic: Vec<bool> = (0..n).map(|i| algebraic(i) && driven(i)).collect();
+        let skip_driven = untested.iter().zip(&driven_algebraic).map(|(u, d)| u | d).collect();
+        let lte_skip = [untested.clone(), skip_driven];
         let driven = (0..n).map(driven).collect();
         Ok(Engine {
+            lte_skip,
             driven,
             driven_algebraic,
             max_bytes,
@@ -158,12 +165,6 @@ impl Engine {
         }
     }
 
-    /// The unknown with the largest |r_i| and that value.
-    fn worst(&self, r: &[f64]) -> (String, f64) {
-        let (i, v) = self.worst_index(r);
-        (self.mna.names.get(i).cloned().unwrap_or_default(), v)
-    }
-
     /// The index of the largest |r_i| and that value.
     fn worst_index(&self, r: &[f64]) -> (usize, f64) {
         let mut best = (0, 0.0f64);
@@ -190,6 +191,7 @@ impl Engine {
             step_s: h,
             iterations,
             residual,
+            worst_kind: self.mna.kinds.get(worst).copied(),
             worst: self.mna.names.get(worst).cloned().unwrap_or_default(),
             elements: self.mna.elements_at(worst),
             cause,
@@ -241,9 +243,9 @@ impl Engine {
         gshunt: f64,
         held: &[(usize, f64)],
         max_iter: usize,
-    ) -> Result<std::result::Result<usize, (usize, f64, String)>> {
+    ) -> Result<std::result::Result<usize, (usize, f64, usize)>> {
         self.mna.reset_limiters(y);
-        let mut last = (String::new(), f64::INFINITY);
+        let mut last = (0, f64::INFINITY);
         for iter in 0..max_iter {
             let ctx = EvalCtx { t, src_scale, cj: 0.0, jac: true, limit: true };
             self.mna.eval(y, ctx, &mut self.out);
@@ -255,10 +257,10 @@ impl Engine {
             }
             self.apply_holds(held, y, true);
             if self.out.f.iter().any(|v| !v.is_finite()) {
-                let (w, _) = self.worst(&self.out.f);
+                let (w, _) = self.worst_index(&self.out.f);
                 return Ok(Err((iter + 1, f64::NAN, w)));
             }
-            last = self.worst(&self.out.f);
+            last = self.worst_index(&self.out.f);
             self.factor(t)?;
             for (d, f) in self.delta.iter_mut().zip(&self.out.f) {
                 *d = -f;
@@ -269,7 +271,7 @@ impl Engine {
             for i in 0..y.len() {
                 let d = self.delta[i];
                 if !d.is_finite() {
-                    return Ok(Err((iter + 1, f64::NAN, self.mna.names[i].clone())));
+                    return Ok(Err((iter + 1, f64::NAN, i)));
                 }
                 let ynew = y[i] + d;
                 if d.abs() > self.tol.reltol * ynew.abs().max(y[i].abs()) + self.atol[i] {
@@ -301,7 +303,7 @@ impl Engine {
             Ok(_) => return Ok(()),
             Err(e) => {
                 total += e.0;
-                tracing::debug!(residual = e.1, worst = %e.2, "direct Newton failed");
+                tracing::debug!(residual = e.1, worst = %self.mna.names[e.2], "direct Newton failed");
             }
         }
         // gmin stepping: a shunt from every node, reduced a decade at a time.
@@ -315,7 +317,7 @@ impl Engine {
                 Ok(n) => total += n,
                 Err(e) => {
                     total += e.0;
-                    tracing::debug!(gmin = g, residual = e.1, worst = %e.2, "gmin step failed");
+                    tracing::debug!(gmin = g, residual = e.1, worst = %self.mna.names[e.2], "gmin step failed");
                     ok = false;
                     break;
                 }
@@ -330,7 +332,7 @@ impl Engine {
                 }
                 Err(e) => {
                     total += e.0;
-                    tracing::debug!(residual = e.1, worst = %e.2, "Newton after gmin stepping failed");
+                    tracing::debug!(residual = e.1, worst = %self.mna.names[e.2], "Newton after gmin stepping failed");
                 }
             }
         }
@@ -359,7 +361,8 @@ impl Engine {
                         return Err(Error::OperatingPoint {
                             iterations: total,
                             residual: last.1,
-                            worst: last.2,
+                            worst_kind: self.mna.kinds.get(last.2).copied(),
+                            worst: self.mna.names[last.2].clone(),
                         });
                     }
                 }
@@ -1049,10 +1052,10 @@ impl Integrator {
         let (y, yp, y0) = (&self.y[..n], &self.ypred[..n], &self.hist.y[0][..n]);
         let (qn, q0, qpr) = (&self.eng.out.q[..n], &self.hist.q[0][..n], &qp[..n]);
         let (atol, qtest) = (&self.eng.atol[..n], &self.eng.charge_test[..n]);
-        let skip = &self.eng.driven_algebraic[..n];
-        let untested = &self.eng.untested[..n];
+        // Rows without an error test, and with `SKIP_DRIVEN` the driven algebraic ones too.
+        let skip = &self.eng.lte_skip[usize::from(SKIP_DRIVEN)][..n];
         let elem = |i: usize| -> f64 {
-            if (SKIP_DRIVEN && skip[i]) || untested[i] {
+            if skip[i] {
                 return 0.0;
             }
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
@@ -1067,7 +1070,7 @@ impl Integrator {
             let ey = (fac * (y[i] - yp[i])).abs() / (rt * y[i].abs().max(y0[i].abs()) + atol[i]);
             let eq = (fac * (qn[i] - qpr[i])).abs() / (rt * qn[i].abs().max(q0[i].abs()).max(ct));
             let mut e = (if qtest[i] { ey.min(eq) } else { ey }) * scale;
-            if (SKIP_DRIVEN && skip[i]) || untested[i] {
+            if skip[i] {
                 e = 0.0;
             }
             nan |= e.is_nan();

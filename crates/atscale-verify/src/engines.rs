@@ -215,9 +215,9 @@ pub fn simulation_for(
         max_step: sim.current_max_step().map(|v| crate::ngspice::MaxStepChoice {
             value_s: v,
             source: if o.max_step_s.is_some() {
-                crate::ngspice::MaxStepSource::Explicit { replaced_netlist_value_s: netlist_tmax }
+                MaxStepSource::Explicit { replaced_netlist_value_s: netlist_tmax }
             } else {
-                crate::ngspice::MaxStepSource::FromNetlist
+                MaxStepSource::FromNetlist
             },
         }),
         fixed_step_s: None,
@@ -344,22 +344,7 @@ pub fn run_ngspice(
     };
     let run = runner.run(&p.deck, &p.path, &opts)?;
     let plot = run.plot().ok_or_else(|| Error::NoTransientPlot { path: p.path.clone(), plots: vec![] })?;
-    let time = plot.time()?.to_vec();
-    let mut ev = BTreeMap::new();
-    let mut signals = Vec::new();
-    for (e, key) in events.iter().zip(event_keys(events)) {
-        let values = plot.real(&e.signal)?;
-        ev.insert(key, crossings(&time, values, e));
-    }
-    let mut seen: Vec<String> = Vec::new();
-    for name in probes.iter().chain(events.iter().map(|e| &e.signal)) {
-        let n = node_name(name).to_string();
-        if seen.iter().any(|x| x.eq_ignore_ascii_case(&n)) {
-            continue;
-        }
-        signals.push((n.clone(), plot.real(name)?.to_vec()));
-        seen.push(n);
-    }
+    let (time, ev, signals) = sampled_events(plot, 0, probes, events)?;
     let column = |name: String| plot.real(&name).ok().map(<[f64]>::to_vec);
     let volts = |node: &str| column(format!("v({node})"));
     let amps = |element: &str| column(format!("i({element})"));
@@ -423,23 +408,10 @@ pub fn vacask_max_step(
 ) -> Option<MaxStepChoice> {
     let tran = analysis.tran?;
     let netlist = tran.tmax_s.or(analysis.options.maxstep_s);
+    let tstop_s = o.tstop_s.unwrap_or(tran.tstop_s);
+    let default_tmax = atscale_circuit::Tran { tstop_s, ..tran }.default_tmax_s();
     let factor = crate::vacask::TMAX_PER_EVENT_ACCURACY;
-    Some(match (o.max_step_s, netlist, event_accuracy_s) {
-        (Some(v), replaced, _) => MaxStepChoice {
-            value_s: v,
-            source: MaxStepSource::Explicit { replaced_netlist_value_s: replaced },
-        },
-        (None, Some(v), _) => MaxStepChoice { value_s: v, source: MaxStepSource::FromNetlist },
-        (None, None, Some(acc)) => MaxStepChoice {
-            value_s: acc * factor,
-            source: MaxStepSource::DerivedFromAccuracy { event_accuracy_s: acc, factor },
-        },
-        (None, None, None) => {
-            let tstop_s = o.tstop_s.unwrap_or(tran.tstop_s);
-            let t = atscale_circuit::Tran { tstop_s, ..tran };
-            MaxStepChoice { value_s: t.default_tmax_s(), source: MaxStepSource::NgspiceDefault }
-        }
-    })
+    Some(MaxStepChoice::choose(o.max_step_s, netlist, event_accuracy_s, factor, default_tmax))
 }
 
 /// Runs VACASK on the circuit (written by [`atscale_spice::write_vacask`]

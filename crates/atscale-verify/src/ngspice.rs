@@ -157,6 +157,34 @@ pub struct MaxStepChoice {
     pub source: MaxStepSource,
 }
 
+impl MaxStepChoice {
+    /// The maximum step of a stepping engine (ngspice, VACASK), in this
+    /// order: `explicit` (`--max-step`), the `netlist`'s, `factor` times the
+    /// requested event accuracy, else ngspice's default `default_tmax_s`.
+    pub fn choose(
+        explicit: Option<f64>,
+        netlist: Option<f64>,
+        event_accuracy_s: Option<f64>,
+        factor: f64,
+        default_tmax_s: f64,
+    ) -> MaxStepChoice {
+        match (explicit, netlist, event_accuracy_s) {
+            (Some(v), replaced, _) => MaxStepChoice {
+                value_s: v,
+                source: MaxStepSource::Explicit { replaced_netlist_value_s: replaced },
+            },
+            (None, Some(v), _) => MaxStepChoice { value_s: v, source: MaxStepSource::FromNetlist },
+            (None, None, Some(acc)) => MaxStepChoice {
+                value_s: acc * factor,
+                source: MaxStepSource::DerivedFromAccuracy { event_accuracy_s: acc, factor },
+            },
+            (None, None, None) => {
+                MaxStepChoice { value_s: default_tmax_s, source: MaxStepSource::NgspiceDefault }
+            }
+        }
+    }
+}
+
 /// Options of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOptions {
@@ -487,22 +515,14 @@ fn prepare_deck(deck: &Deck, path: &Path, opts: &RunOptions) -> Result<(String, 
         return Err(Error::NoTranCard { path: path.to_path_buf() });
     };
     let tstop_s = opts.tstop_override_s.unwrap_or(card.tstop_s);
-    let default_tmax = card.tstep_s.min((tstop_s - card.tstart_s) / 50.0);
-    let choice = match (opts.max_step_s, card.tmax_s, opts.event_accuracy_s) {
-        (Some(v), netlist, _) => MaxStepChoice {
-            value_s: v,
-            source: MaxStepSource::Explicit { replaced_netlist_value_s: netlist },
-        },
-        (None, Some(v), _) => MaxStepChoice { value_s: v, source: MaxStepSource::FromNetlist },
-        (None, None, Some(acc)) => MaxStepChoice {
-            value_s: acc * TMAX_PER_EVENT_ACCURACY,
-            source: MaxStepSource::DerivedFromAccuracy {
-                event_accuracy_s: acc,
-                factor: TMAX_PER_EVENT_ACCURACY,
-            },
-        },
-        (None, None, None) => MaxStepChoice { value_s: default_tmax, source: MaxStepSource::NgspiceDefault },
-    };
+    let default_tmax = Tran { tstop_s, ..card }.default_tmax_s();
+    let choice = MaxStepChoice::choose(
+        opts.max_step_s,
+        card.tmax_s,
+        opts.event_accuracy_s,
+        TMAX_PER_EVENT_ACCURACY,
+        default_tmax,
+    );
     let tstop_changed = (tstop_s - card.tstop_s).abs() > 1e-12 * card.tstop_s.abs();
     let rewrite =
         !matches!(choice.source, MaxStepSource::FromNetlist | MaxStepSource::NgspiceDefault) || tstop_changed;

@@ -9,6 +9,21 @@ armed.
 """
 
 
+def detectors(signal, threshold, hysteresis):
+    """The two event functions of atscale's detector on `signal(y)`: a rising
+    crossing of `threshold`, and a falling one of `threshold - hysteresis`."""
+
+    def rise(_t, y):
+        return signal(y) - threshold
+
+    def rearm(_t, y):
+        return signal(y) - (threshold - hysteresis)
+
+    rise.direction = 1
+    rearm.direction = -1
+    return [rise, rearm]
+
+
 def armed_events(sol):
     marks = sorted([(t, "rise") for t in sol.t_events[0]] + [(t, "rearm") for t in sol.t_events[1]])
     armed, events = True, []

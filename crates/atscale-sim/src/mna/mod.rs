@@ -51,6 +51,19 @@ pub enum UnknownKind {
     State,
 }
 
+impl UnknownKind {
+    /// The unit of the residual of this unknown's equation: a node's is its
+    /// KCL (A), a branch current's the KVL of its source or inductor (V); a
+    /// state's is in the state's own unit per second (none given).
+    pub fn residual_unit(self) -> &'static str {
+        match self {
+            UnknownKind::Voltage => "A",
+            UnknownKind::Current => "V",
+            UnknownKind::State => "",
+        }
+    }
+}
+
 mod build;
 mod devices;
 
@@ -144,8 +157,9 @@ fn compared_times(e: &Expr, out: &mut Vec<f64>) {
     }
 }
 
-/// The nodes of [`Roles::pinned`]: fixed, through a chain of voltage
-/// sources with at least one behavioural one, to ground.
+/// The nodes of [`Roles::pinned`]: in ground's group of nodes joined by
+/// voltage sources (behavioural ones whose current nothing reads included),
+/// but not in it through independent sources alone.
 fn pinned_nodes(mna: &Mna, circuit: &FlatCircuit) -> Vec<bool> {
     let mut read: Vec<String> = Vec::new();
     for e in &circuit.elements {
@@ -165,31 +179,41 @@ fn pinned_nodes(mna: &Mna, circuit: &FlatCircuit) -> Vec<bool> {
             mna.node_map.get(&lc(name)).copied()
         }
     };
-    // Each unknown's state: None (free), Some(false) fixed by independent sources only, Some(true) with a behavioural one.
-    let mut fixed: Vec<Option<bool>> = vec![None; mna.n];
-    let state = |fixed: &[Option<bool>], i: usize| if i == NONE { Some(false) } else { fixed[i] };
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for e in &circuit.elements {
-            let (p, n, behavioural) = match &e.kind {
-                ElementKind::VoltageSource { p, n, .. } => (p, n, false),
-                ElementKind::BehaviouralVoltage { p, n, .. } if !read.contains(&lc(&e.name)) => (p, n, true),
-                _ => continue,
-            };
-            let (Some(a), Some(b)) = (node(p), node(n)) else { continue };
-            for (from, to) in [(b, a), (a, b)] {
-                if to == NONE || fixed[to].is_some() {
-                    continue;
-                }
-                if let Some(via) = state(&fixed, from) {
-                    fixed[to] = Some(via || behavioural);
-                    changed = true;
-                }
+    let (read, node) = (&read, &node);
+    let pairs = |with_behavioural: bool| {
+        circuit.elements.iter().filter_map(move |e| match &e.kind {
+            ElementKind::VoltageSource { p, n, .. } => Some((node(p)?, node(n)?)),
+            ElementKind::BehaviouralVoltage { p, n, .. }
+                if with_behavioural && !read.contains(&lc(&e.name)) =>
+            {
+                Some((node(p)?, node(n)?))
             }
+            _ => None,
+        })
+    };
+    let (all, independent) = (source_groups(mna.n, pairs(true)), source_groups(mna.n, pairs(false)));
+    let n = mna.n;
+    (0..n).map(|i| all[i] == all[n] && independent[i] != independent[n]).collect()
+}
+
+/// The group of every unknown among nodes joined by voltage sources
+/// (`pairs` of unknowns, ground as [`NONE`]): a representative per node,
+/// ground's at index `n`.
+fn source_groups(n: usize, pairs: impl IntoIterator<Item = (usize, usize)>) -> Vec<usize> {
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
         }
+        i
     }
-    fixed.iter().map(|f| *f == Some(true)).collect()
+    let mut parent: Vec<usize> = (0..=n).collect();
+    for (a, b) in pairs {
+        let [a, b] = [a, b].map(|i| if i == NONE { n } else { i });
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        parent[ra.max(rb)] = ra.min(rb);
+    }
+    (0..=n).map(|i| find(&mut parent, i)).collect()
 }
 
 /// Inputs of one evaluation.
@@ -399,39 +423,26 @@ impl Mna {
     /// capacitor's `IC` there fixes the group: `Vx x x1 0` with `Cx x1 0 1
     /// IC=7k` starts x and x1 at 7 kV).
     pub(crate) fn source_nodes(&self) -> Vec<bool> {
-        // Union-find over the nodes, ground as index n.
         let n = self.n;
-        let mut parent: Vec<usize> = (0..=n).collect();
-        fn find(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
         let mut on_source = vec![false; n];
-        for d in &self.devices {
-            if let Dev::VSource { a, b, .. } | Dev::BVoltage { a, b, .. } = d {
-                let [a, b] = [*a, *b].map(|i| if i == NONE { n } else { i });
-                for i in [a, b] {
-                    if i < n {
-                        on_source[i] = true;
-                    }
-                }
-                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                parent[ra.max(rb)] = ra.min(rb);
-            }
+        let pairs: Vec<(usize, usize)> = self
+            .devices
+            .iter()
+            .filter_map(|d| match d {
+                Dev::VSource { a, b, .. } | Dev::BVoltage { a, b, .. } => Some((*a, *b)),
+                _ => None,
+            })
+            .collect();
+        for i in pairs.iter().flat_map(|&(a, b)| [a, b]).filter(|&i| i != NONE) {
+            on_source[i] = true;
         }
-        let ground = find(&mut parent, n);
+        let group = source_groups(n, pairs);
         let mut anchor_taken = vec![false; n + 1];
         (0..n)
             .map(|i| {
-                if !on_source[i] {
-                    return false;
-                }
-                let r = find(&mut parent, i);
-                if r == ground || !self.differential[i] || anchor_taken[r] {
-                    return true;
+                let r = group[i];
+                if !on_source[i] || r == group[n] || !self.differential[i] || anchor_taken[r] {
+                    return on_source[i];
                 }
                 anchor_taken[r] = true;
                 false

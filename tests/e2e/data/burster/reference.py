@@ -18,7 +18,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from hysteresis_events import armed_events  # noqa: E402
+from hysteresis_events import armed_events, detectors  # noqa: E402
 
 AF, AS, ASN, DSN, AUS, IAPP = -2.0, 2.0, -1.5, -0.88, 1.5, -2.0
 TSTOP = 6000.0
@@ -30,21 +30,9 @@ def rhs(_t, y):
     return [dv, (v - vs) / 50.0, (v - vus) / 2500.0]
 
 
-def rise(_t, y):
-    return y[0]
-
-
-def rearm(_t, y):
-    return y[0] + 0.5
-
-
-rise.direction = 1
-rearm.direction = -1
-
-
 def main():
     sol = solve_ivp(rhs, (0.0, TSTOP), [-1.8, -1.8, -1.8], method="Radau", rtol=1e-12, atol=1e-12,
-                    events=[rise, rearm])
+                    events=detectors(lambda y: y[0], 0.0, 0.5))
     events = armed_events(sol)  # v starts at -1.8, below the re-arm level
     json.dump({"signal": "v", "threshold": 0.0, "hysteresis": 0.5, "tstop": TSTOP,
                "method": "scipy Radau rtol=atol=1e-12", "events": events}, sys.stdout, indent=1)

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-from hysteresis_events import armed_events  # noqa: E402
+from hysteresis_events import armed_events, detectors  # noqa: E402
 
 TSTOP = 50.0
 Y0 = [-65.0, 0.0529, 0.5961, 0.3177]
@@ -46,20 +46,8 @@ def rhs(_t, y):
     return [dv, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
 
 
-def rise(_t, y):
-    return y[0]
-
-
-def rearm(_t, y):
-    return y[0] + 20.0
-
-
-rise.direction = 1
-rearm.direction = -1
-
-
 def main():
-    sol = solve_ivp(rhs, (0.0, TSTOP), Y0, method="Radau", rtol=1e-12, atol=1e-12, events=[rise, rearm])
+    sol = solve_ivp(rhs, (0.0, TSTOP), Y0, method="Radau", rtol=1e-12, atol=1e-12, events=detectors(lambda y: y[0], 0.0, 20.0))
     events = armed_events(sol)  # v starts at -65 mV, below the re-arm level
     json.dump({"signal": "v", "threshold": 0.0, "hysteresis": 20.0, "tstop": TSTOP,
                "method": "scipy Radau rtol=atol=1e-12", "events": events}, sys.stdout, indent=1)

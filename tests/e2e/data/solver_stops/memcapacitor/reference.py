@@ -21,7 +21,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-from hysteresis_events import armed_events  # noqa: E402
+from hysteresis_events import armed_events, detectors  # noqa: E402
 
 TSTOP = 10e-3
 
@@ -42,21 +42,9 @@ def rhs(t, y):
     return [(np.sin(2 * np.pi * 1e3 * t) - b) / 1e3, dx]
 
 
-def rise(_t, y):
-    return volt(*y) - 0.1
-
-
-def rearm(_t, y):
-    return volt(*y)
-
-
-rise.direction = 1
-rearm.direction = -1
-
-
 def main():
     sol = solve_ivp(rhs, (0.0, TSTOP), [0.0, 0.5], method="Radau", rtol=1e-12, atol=[1e-18, 1e-12],
-                    events=[rise, rearm])
+                    events=detectors(lambda y: volt(*y), 0.1, 0.1))
     events = armed_events(sol)  # b starts at 0 V, at the re-arm level
     json.dump({"signal": "b", "threshold": 0.1, "hysteresis": 0.1, "tstop": TSTOP,
                "method": "scipy Radau rtol=1e-12", "events": events}, sys.stdout, indent=1)
