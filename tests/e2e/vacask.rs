@@ -146,21 +146,6 @@ fn bipolar_circuits_agree_across_native_ngspice_and_vacask() {
     }
 }
 
-/// What VACASK is known to run differently is said by name: the level-1
-/// CMOS ring oscillator started under `uic` does not oscillate in VACASK
-/// (docs/guide.md, "Known disagreement"), and `sim` warns.
-#[test]
-fn vacask_warns_on_mosfets_started_under_uic() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let csv = dir.path().join("ring.csv");
-    let args =
-        ["sim", "tests/e2e/data/ring_oscillator.cir", "--engine", "vacask", "--probe", "n1", "-o", s(&csv)];
-    let out = atscale(&args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    assert!(err.contains("VACASK starts MOSFET circuits under `uic` differently from ngspice"), "{err}");
-}
-
 /// The bursting design keeps its spikes per burst and its burst period in
 /// VACASK, judged as `tests/e2e/design.rs` judges ngspice's run.
 #[test]

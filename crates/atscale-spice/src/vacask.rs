@@ -41,7 +41,11 @@
 //!   memristive initial states under `uic` as the `ic` list
 //!   `{"node", value, ...}` (VACASK 0.3.4 reads a list of mixed strings
 //!   and numbers in braces; `["node", 1]` is refused as a vector of mixed
-//!   types, and the `["node"; 1]` of later VACASK's demos does not parse). Options map one to one: `reltol`, `abstol`
+//!   types, and the `["node"; 1]` of later VACASK's demos does not parse).
+//!   Under `uic` the list also starts every node a DC voltage source holds
+//!   against ground at the source's value when no capacitor or device with
+//!   charge touches it (VACASK would start it at 0 V and evaluate the
+//!   devices there: see [`uic_forward_junctions`]). Options map one to one: `reltol`, `abstol`
 //!   (A), `vntol` (V), `chgtol` (C), `gmin` (S); `method=trap` is
 //!   `tran_method="trap"`, `method=gear` is `tran_method="gear"` with
 //!   `tran_maxord` (ngspice's default order 2). The five tolerances are
@@ -144,6 +148,9 @@ pub fn write_vacask(circuit: &FlatCircuit, analysis: &Analysis) -> Result<Vacask
     }
     if !analysis.nodeset.is_empty() {
         return Err(refused(".nodeset", "VACASK's transient has no nodeset".into()));
+    }
+    if tran.uic {
+        w.supply_starts(circuit)?;
     }
     let mut out = vec![sanitize_text(&circuit.title).trim().to_string()];
     if out[0].is_empty() {
@@ -523,6 +530,18 @@ impl Writer {
         Ok(master)
     }
 
+    /// Under `uic`, writes the [`supply_starts`] of the nodes `ic` does
+    /// not name yet into `ic`.
+    fn supply_starts(&mut self, circuit: &FlatCircuit) -> Result<()> {
+        let given: Vec<String> =
+            self.ic.iter().map(|(n, _)| as_string(n).trim_matches('"').to_ascii_lowercase()).collect();
+        for (node, v) in supply_starts(circuit, &|n| given.contains(&n.to_ascii_lowercase())) {
+            let name = self.node(&node);
+            self.ic.push((name, number(v, &format!("the supply node {node}"))?));
+        }
+        Ok(())
+    }
+
     fn capacitor_ic(&mut self, context: &str, p: &str, n: &str, v: f64) -> Result<()> {
         let (node, value) = match (p == GROUND, n == GROUND) {
             (false, true) => (p, v),
@@ -538,6 +557,149 @@ impl Writer {
         self.ic.push((name, number(value, context)?));
         Ok(())
     }
+}
+
+/// Level-1 MOSFET parameters that give it charge (gate, overlap or junction
+/// capacitance; `nsub`, which feeds the gate's, counted to be safe).
+const MOS1_CHARGE: [&str; 9] = ["tox", "cgso", "cgdo", "cgbo", "cbd", "cbs", "cj", "cjsw", "nsub"];
+
+/// Gummel-Poon parameters that give it charge (junction capacitances,
+/// transit times).
+const BJT_CHARGE: [&str; 6] = ["cje", "cjc", "cjs", "ccs", "tf", "tr"];
+
+/// Whether `e` holds a charge that depends on its node voltages: a
+/// capacitor, or a device with a capacitance or transit time (a device
+/// whose model is missing counts as one).
+fn stores_charge(circuit: &FlatCircuit, e: &Element<f64>) -> bool {
+    let nonzero = |v: Option<&f64>| v.is_some_and(|v| *v != 0.0);
+    let model = |name: &str| circuit.model(name).map(|m| &m.kind);
+    match &e.kind {
+        ElementKind::Capacitor { .. } => true,
+        ElementKind::Diode { model: m, .. } => match model(m) {
+            Some(ModelKind::Diode(d)) => nonzero(d.cjo.as_ref()) || nonzero(d.tt.as_ref()),
+            _ => true,
+        },
+        ElementKind::Mosfet { model: m, .. } => match model(m) {
+            Some(ModelKind::Nmos(p) | ModelKind::Pmos(p)) => {
+                MOS1_CHARGE.iter().any(|k| nonzero(p.extra.get(*k)))
+            }
+            _ => true,
+        },
+        ElementKind::Bjt { model: m, .. } => match model(m) {
+            Some(ModelKind::Npn(q) | ModelKind::Pnp(q)) => {
+                BJT_CHARGE.iter().any(|k| nonzero(q.params.get(*k)))
+            }
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
+/// The nodes a DC voltage source holds against ground, each with its
+/// voltage, that `given` (lower-case) does not name and that no element
+/// holding charge ([`stores_charge`]) touches.
+///
+/// Under `uic` VACASK starts every unknown without an `ic` at 0 V, the
+/// nodes of supplies among them, and evaluates the devices there: a level-1
+/// CMOS ring oscillator whose first node starts at 1.8 V then has a PMOS
+/// drain-bulk junction forward-biased by 1.8 V (bulk at the 0 V supply),
+/// and VACASK accepts a wrong solution (the node 1.74 V above the supply,
+/// for good). ngspice starts each device from its own initial voltages (0 V
+/// across every junction). Starting such a supply node at its source's value
+/// changes no charge, so the solution from the first step on is ngspice's;
+/// a node a capacitor touches is left at 0 V (its initial voltage is
+/// ngspice's, which counts that node at 0 V).
+fn supply_starts(circuit: &FlatCircuit, given: &dyn Fn(&str) -> bool) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for e in &circuit.elements {
+        let ElementKind::VoltageSource { p, n, waveform: Waveform::Dc { value }, .. } = &e.kind else {
+            continue;
+        };
+        let (node, v) = match (p == GROUND, n == GROUND) {
+            (false, true) => (p, *value),
+            (true, false) => (n, -*value),
+            _ => continue,
+        };
+        let taken =
+            given(&node.to_ascii_lowercase()) || out.iter().any(|(o, _)| o.eq_ignore_ascii_case(node));
+        let charged = circuit.elements.iter().any(|x| {
+            x.kind.nodes().iter().any(|m| m.eq_ignore_ascii_case(node)) && stores_charge(circuit, x)
+        });
+        if !taken && !charged {
+            out.push((node.clone(), v));
+        }
+    }
+    out
+}
+
+/// Forward bias above which a junction of VACASK's `uic` start is named
+/// by [`uic_forward_junctions`]: a level-1 CMOS inverter whose output
+/// starts at `v` above its PMOS bulk ran as ngspice for `v` up to 0.8 V and
+/// stuck above the supply from 0.9 V (VACASK 0.3.4; half the largest safe
+/// value).
+pub const UIC_FORWARD_LIMIT_V: f64 = 0.4;
+
+/// The device junctions that VACASK's `uic` start (each node at its `ic`,
+/// the [`supply_starts`] written, every other node at 0 V) forward-biases
+/// by more than [`UIC_FORWARD_LIMIT_V`], each as "`name` drain-bulk
+/// junction forward-biased by 1.8 V"; empty without `uic`. ngspice starts
+/// every junction at 0 V; from such a start VACASK 0.3.4 can accept a wrong
+/// solution or stop on a NaN (tests/e2e/data/vacask/uic_forward_junction.sim).
+pub fn uic_forward_junctions(circuit: &FlatCircuit, analysis: &Analysis) -> Vec<String> {
+    if !analysis.tran.as_ref().is_some_and(|t| t.uic) {
+        return Vec::new();
+    }
+    let mut start: HashMap<String, f64> = HashMap::new();
+    for e in &circuit.elements {
+        if let ElementKind::Capacitor { p, n, ic_volt: Some(v), .. } = &e.kind {
+            match (p == GROUND, n == GROUND) {
+                (false, true) => start.insert(p.to_ascii_lowercase(), *v),
+                (true, false) => start.insert(n.to_ascii_lowercase(), -*v),
+                _ => None,
+            };
+        }
+    }
+    for (node, v) in &analysis.ic {
+        start.insert(node.to_ascii_lowercase(), *v);
+    }
+    for (node, v) in supply_starts(circuit, &|n| start.contains_key(n)) {
+        start.insert(node.to_ascii_lowercase(), v);
+    }
+    let volts = |n: &str| start.get(&n.to_ascii_lowercase()).copied().unwrap_or(0.0);
+    let mut out = Vec::new();
+    for e in &circuit.elements {
+        for (junction, p, n) in junctions(circuit, e) {
+            let forward = volts(p) - volts(n);
+            if forward > UIC_FORWARD_LIMIT_V {
+                out.push(format!(
+                    "`{}` {junction} junction forward-biased by {}",
+                    e.name,
+                    atscale_circuit::units::si(forward, "V")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The pn junctions of a device: name, p side, n side.
+fn junctions<'a>(circuit: &FlatCircuit, e: &'a Element<f64>) -> Vec<(&'static str, &'a str, &'a str)> {
+    let kind = |model: &str| circuit.model(model).map(|m| &m.kind);
+    match &e.kind {
+        ElementKind::Diode { p, n, .. } => vec![("anode-cathode", p, n)],
+        ElementKind::Mosfet { d, s, b, model, .. } => match kind(model) {
+            Some(ModelKind::Pmos(_)) => vec![("drain-bulk", d, b), ("source-bulk", s, b)],
+            _ => vec![("bulk-drain", b, d), ("bulk-source", b, s)],
+        },
+        ElementKind::Bjt { c, b, e: emitter, model, .. } => match kind(model) {
+            Some(ModelKind::Pnp(_)) => vec![("emitter-base", emitter, b), ("collector-base", c, b)],
+            _ => vec![("base-emitter", b, emitter), ("base-collector", b, c)],
+        },
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .map(|(j, p, n)| (j, p.as_str(), n.as_str()))
+    .collect()
 }
 
 /// A device model's parameters: the named ones given, then the extras,
@@ -746,4 +908,79 @@ fn number(x: f64, context: &str) -> Result<String> {
 
 fn refused(context: &str, reason: String) -> Error {
     Error::Unrepresentable { context: context.to_string(), dialect: DIALECT, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tests/e2e/data/ring_oscillator.cir: three level-1 CMOS inverters, n1
+    /// from 1.8 V under `uic`.
+    const RING: &str = "ring\n\
+        VDD vdd 0 DC 1.8\n\
+        MP1 n2 n1 vdd vdd pch W=4u L=1u\nMN1 n2 n1 0 0 nch W=2u L=1u\nC1 n2 0 100f IC=0\n\
+        MP2 n3 n2 vdd vdd pch W=4u L=1u\nMN2 n3 n2 0 0 nch W=2u L=1u\nC2 n3 0 100f IC=0\n\
+        MP3 n1 n3 vdd vdd pch W=4u L=1u\nMN3 n1 n3 0 0 nch W=2u L=1u\nC3 n1 0 100f IC=1.8\n\
+        .model nch NMOS(LEVEL=1 VTO=0.5 KP=100u LAMBDA=0.02)\n\
+        .model pch PMOS(LEVEL=1 VTO=-0.5 KP=50u LAMBDA=0.02)\n\
+        .tran 10p 60n 0 2p uic\n.end\n";
+
+    fn parsed(text: &str) -> (FlatCircuit, Analysis) {
+        let n = crate::parse_str(text, "ring.cir").unwrap_or_else(|e| panic!("{e}"));
+        (n.circuit.flatten().unwrap_or_else(|e| panic!("{e}")), n.analysis)
+    }
+
+    /// The `ic` list of the written tran card (empty when there is none).
+    fn ic_list(text: &str) -> String {
+        let (circuit, analysis) = parsed(text);
+        let deck = write_vacask(&circuit, &analysis).unwrap_or_else(|e| panic!("{e}"));
+        let line = deck.netlist.lines().find(|l| l.contains("analysis tran1")).expect("a tran card");
+        line.split_once("ic={").map_or(String::new(), |(_, list)| list.trim_end_matches('}').to_string())
+    }
+
+    #[test]
+    fn a_supply_only_charge_free_elements_touch_starts_at_its_value_under_uic() {
+        // VACASK would start vdd at 0 V: MP3's drain-bulk junction forward by 1.8 V.
+        assert_eq!(ic_list(RING), r#""n2", 0e0, "n3", 0e0, "n1", 1.8e0, "vdd", 1.8e0"#);
+        let (circuit, analysis) = parsed(RING);
+        assert_eq!(uic_forward_junctions(&circuit, &analysis), Vec::<String>::new());
+        // A source from ground to the node starts it at minus its value.
+        let negative = RING.replace("VDD vdd 0 DC 1.8", "VDD 0 vdd DC -1.8");
+        assert!(ic_list(&negative).ends_with(r#""vdd", 1.8e0"#), "{}", ic_list(&negative));
+    }
+
+    #[test]
+    fn a_supply_a_charge_touches_stays_at_zero_and_its_junctions_are_named() {
+        // A capacitor's initial voltage counts the supply at 0 V, as ngspice does.
+        let decap = RING.replace("VDD vdd 0 DC 1.8\n", "VDD vdd 0 DC 1.8\nCDEC vdd 0 1p\n");
+        assert_eq!(ic_list(&decap), r#""n2", 0e0, "n3", 0e0, "n1", 1.8e0"#);
+        let (circuit, analysis) = parsed(&decap);
+        assert_eq!(
+            uic_forward_junctions(&circuit, &analysis),
+            ["`MP3` drain-bulk junction forward-biased by 1.8 V"]
+        );
+        // So does a MOSFET with gate capacitance (tox) on the supply.
+        let tox = RING.replace("LAMBDA=0.02)\n.tran", "LAMBDA=0.02 TOX=10n)\n.tran");
+        assert_eq!(ic_list(&tox), r#""n2", 0e0, "n3", 0e0, "n1", 1.8e0"#);
+        // An NMOS bulk below a node at -1 V, and a diode forward by 0.5 V.
+        let nmos = "n\nV1 a 0 DC 1\nR1 a 0 1k\nM1 x a 0 0 nch W=2u L=1u\nC1 x 0 1p IC=-1\n\
+            D1 y 0 dd\nC2 y 0 1p IC=0.5\nC3 z 0 1p IC=0.3\nD2 z 0 dd\n\
+            .model nch NMOS(LEVEL=1)\n.model dd D\n.tran 1n 10n uic\n.end\n";
+        let (circuit, analysis) = parsed(nmos);
+        assert_eq!(
+            uic_forward_junctions(&circuit, &analysis),
+            [
+                "`M1` bulk-drain junction forward-biased by 1 V",
+                "`D1` anode-cathode junction forward-biased by 500 mV"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_uic_no_supply_is_written_and_no_junction_named() {
+        let op = RING.replace(" uic", "").replace(".tran", ".ic v(n1)=1.8\n.tran");
+        assert_eq!(ic_list(&op), r#""n1", 1.8e0"#);
+        let (circuit, analysis) = parsed(&op);
+        assert_eq!(uic_forward_junctions(&circuit, &analysis), Vec::<String>::new());
+    }
 }

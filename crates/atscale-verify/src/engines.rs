@@ -496,21 +496,26 @@ const VACASK_DEFAULT_RELTOL: f64 = 1e-3;
 type Sampled = (Vec<f64>, BTreeMap<String, Vec<f64>>, Vec<(String, Vec<f64>)>);
 
 /// What VACASK is known to run differently from ngspice in this netlist:
-/// MOSFETs started under `uic` (the level-1 CMOS ring oscillator of
-/// tests/e2e/data/ring_oscillator.cir does not oscillate in VACASK, its
-/// first node above the supply; not yet diagnosed, docs/guide.md).
+/// under `uic`, device junctions that VACASK's start forward-biases
+/// ([`atscale_spice::vacask::uic_forward_junctions`]; ngspice starts every
+/// junction at 0 V, and from such a start VACASK 0.3.4 can accept a wrong
+/// solution or stop on a NaN).
 fn vacask_unmodelled(p: &Prepared) -> Vec<String> {
-    let uic = p.analysis.tran.as_ref().is_some_and(|t| t.uic);
-    let mosfet =
-        p.circuit.elements.iter().find(|e| matches!(e.kind, atscale_circuit::ElementKind::Mosfet { .. }));
-    match (uic, mosfet) {
-        (true, Some(m)) => vec![format!(
-            "VACASK starts MOSFET circuits under `uic` differently from ngspice (a level-1 CMOS ring \
-             oscillator does not oscillate in VACASK); `{}` and the others: cross-check with ngspice",
-            m.name
-        )],
-        _ => Vec::new(),
-    }
+    let junctions = atscale_spice::vacask::uic_forward_junctions(&p.circuit, &p.analysis);
+    let Some(first) = junctions.first() else {
+        return Vec::new();
+    };
+    let others = match junctions.len() - 1 {
+        0 => String::new(),
+        1 => " and 1 other".to_string(),
+        n => format!(" and {n} others"),
+    };
+    vec![format!(
+        "VACASK starts `uic` at the initial conditions with every other node at 0 V (a supply too when a \
+         capacitor or a device with charge touches it) and evaluates the devices there, where ngspice \
+         starts every junction at 0 V: {first}{others}. From such a start VACASK 0.3.4 can hold a node \
+         above its supply or stop on a NaN: cross-check with ngspice, or give the junction's nodes an .ic"
+    )]
 }
 
 fn sampled_events(
