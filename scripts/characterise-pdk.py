@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Measures the subthreshold parameters of the open PDKs' transistors in ngspice.
+
+Writes a DC bench per PDK (gate swept 0 to the supply in 10 mV steps, one
+transistor per length and drain voltage, each with its own drain source),
+runs `ngspice -b -r bench.raw bench.cir` in a private temporary folder (no
+.spiceinit, as atscale's runner does), reads the binary raw file and fits
+the currents with the same definitions as
+crates/atscale-design/src/realise/characterise.rs:
+
+- n(V_G) = (dV_G / d ln I_D) / U_T by central differences; kappa = 1 / min n
+  (the steepest subthreshold slope), NMOS and PMOS at W = L = l_m, source and
+  bulk at the rail, |V_DS| = supply / 2 (also NMOS at V_DS = 0.1 V, for
+  comparison only);
+- inversion coefficient of each point from g = n U_T g_m / I_D (the EKV
+  interpolation g = (sqrt(1 + 4 IC) - 1) / (2 IC), so IC = (1 - g) / g^2);
+  the specific current per square is the median of I_D / IC over
+  0.3 <= IC <= 3;
+- offset length factor: NMOS of 10, 20, 35, 50, 80 times l_m (those within
+  the PDK's length limit); at the gate voltages where the square device is
+  in weak inversion (0.003 <= I_D / I_spec <= 0.03) the median current ratio
+  square / long per length; the length L* with ratio e^3 (log-log
+  interpolation); factor = L* / (e^3 l_m). Also printed: the ratio at the
+  PDK's longest length, which bounds the offset a pair can carry.
+
+Also times one operating point of one transistor per PDK (the cost of loading
+the library) and checks the mismatch switches (two identical devices).
+
+Needs Python 3 with numpy and ngspice on PATH; the PDKs installed by
+scripts/install-pdks.sh (ATSCALE_PDK_ROOT, default .venv/atscale/pdk).
+
+    /work/pyref/bin/python scripts/characterise-pdk.py            # both PDKs
+    /work/pyref/bin/python scripts/characterise-pdk.py gf180 --l-m 2e-6
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+K_OVER_Q = 8.617_333_262e-5
+VGS_STEP_V = 0.01
+LENGTH_MULTIPLES = [10.0, 20.0, 35.0, 50.0, 80.0]
+FLOOR_A = 1e-15
+
+# What each technology file names (see crates/atscale-design/assets/tech/).
+PDKS = {
+    "sky130": {
+        # .option scale=1.0u in the library: W and L are written in um.
+        # atscale.lib (written by scripts/install-pdks.sh): the FET models of the
+        # foundry's combined_models/sky130.lib.spice sections (--check-wrapper).
+        "header": ['.lib "{root}/sky130/atscale.lib" {section}'],
+        "section": "tt",
+        "nmos": "sky130_fd_pr__nfet_01v8",
+        "pmos": "sky130_fd_pr__pfet_01v8",
+        "scale": 1e6,
+        "supply_v": 1.8,
+        "l_m": 0.8e-6,
+        "l_max_m": 20e-6,  # the models' bins end at L = 20.2 um
+    },
+    "gf180": {
+        # atscale.lib (written by scripts/install-pdks.sh) wraps sm141064.ngspice:
+        # design.ngspice with its statistical switches off (it turns mismatch on).
+        "header": ['.lib "{root}/gf180mcu/atscale.lib" {section}'],
+        "section": "tt",
+        "nmos": "nmos_3p3",
+        "pmos": "pmos_3p3",
+        "scale": 1.0,
+        "supply_v": 3.3,
+        "l_m": 1e-6,
+        "l_max_m": 50e-6,  # the models' bins end at L = 50 um
+    },
+}
+
+
+def device(name, d, g, s, b, subckt, w, l, scale):
+    return f"X{name} {d} {g} {s} {b} {subckt} w={w * scale:.6g} l={l * scale:.6g}"
+
+
+def bench(pdk, root, l_m, temp_c):
+    """The DC bench: netlist text and the drain sources, as (source, kind, L, |V_DS|)."""
+    p = PDKS[pdk]
+    vdd, sc = p["supply_v"], p["scale"]
+    lines = [f"subthreshold characterisation of {pdk} (scripts/characterise-pdk.py)"]
+    lines += [h.format(root=root, section=p["section"]) for h in p["header"]]
+    lines += [f".temp {temp_c}", f"VDD vdd 0 {vdd}", "VG g 0 0", "EGP gp vdd g 0 -1"]
+    probes = []
+    lengths = [l_m] + [m * l_m for m in LENGTH_MULTIPLES if m * l_m <= p["l_max_m"] * (1 + 1e-9)]
+    if lengths[-1] < p["l_max_m"] * 0.999:
+        lengths.append(p["l_max_m"])
+    vds = 0.5 * vdd
+    for j, l in enumerate(lengths):
+        src = f"VDN{j}"
+        lines.append(f"{src} dn{j} 0 {vds}")
+        lines.append(device(f"N{j}", f"dn{j}", "g", "0", "0", p["nmos"], l_m, l, sc))
+        probes.append((src, "n", l, vds))
+    lines.append("VDNLO dnlo 0 0.1")
+    lines.append(device("NLO", "dnlo", "g", "0", "0", p["nmos"], l_m, l_m, sc))
+    probes.append(("VDNLO", "nlo", l_m, 0.1))
+    lines.append(f"VDP dp 0 {vdd - vds}")
+    lines.append(device("P0", "dp", "gp", "vdd", "vdd", p["pmos"], l_m, l_m, sc))
+    probes.append(("VDP", "p", l_m, vds))
+    lines += [f".dc VG 0 {vdd} {VGS_STEP_V}", ".end", ""]
+    return "\n".join(lines), probes
+
+
+def read_raw(path):
+    """A binary ngspice raw file (one real plot): {name: array}."""
+    data = Path(path).read_bytes()
+    head, _, body = data.partition(b"Binary:\n")
+    lines = head.decode("latin-1").splitlines()
+    nvar = int(next(x for x in lines if x.startswith("No. Variables:")).split(":")[1])
+    npts = int(next(x for x in lines if x.startswith("No. Points:")).split(":")[1])
+    k = lines.index("Variables:")
+    names = [lines[k + 1 + i].split()[1].lower() for i in range(nvar)]
+    values = np.frombuffer(body[: 8 * nvar * npts], dtype="<f8").reshape(npts, nvar)
+    return {n: values[:, i] for i, n in enumerate(names)}
+
+
+def run_ngspice(netlist, raw=True):
+    """Runs ngspice -b on `netlist` in a fresh folder; (raw vectors or None, stdout, seconds)."""
+    with tempfile.TemporaryDirectory(prefix="atscale-pdk-") as tmp:
+        cir = Path(tmp, "bench.cir")
+        cir.write_text(netlist)
+        cmd = ["ngspice", "-b"] + (["-r", "bench.raw"] if raw else []) + ["bench.cir"]
+        t0 = time.monotonic()
+        out = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+        dt = time.monotonic() - t0
+        if out.returncode != 0:
+            sys.exit(f"ngspice failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        return (read_raw(Path(tmp, "bench.raw")) if raw else None), out.stdout, dt
+
+
+def local_n(v, i, ut):
+    n = np.full(len(v), np.nan)
+    for k in range(1, len(v) - 1):
+        if i[k - 1] >= FLOOR_A and i[k + 1] > i[k - 1]:
+            n[k] = (v[k + 1] - v[k - 1]) / (ut * math.log(i[k + 1] / i[k - 1]))
+    return n
+
+
+def inversion(v, i, ut, n):
+    g = n / local_n(v, i, ut)
+    ok = np.isfinite(g) & (g > 0) & (g <= 1)
+    return np.where(ok, (1 - g) / np.where(ok, g, 1) ** 2, np.nan)
+
+
+def ekv_fit(v, i, ut, n, k0, ispec0):
+    """EKV fit with the slope factor n fixed: I = I_s ln^2(1 + exp((V_G - V_T0) / (2 n U_T)))
+    over the points from the steepest slope (index k0) up to I = 10 I_s (weak to moderate
+    inversion; I_s refined once). Returns (I_s, V_T0, rms relative error of I)."""
+    ispec = ispec0
+    for _ in range(3):
+        sel = (np.arange(len(v)) >= k0) & (i <= 10 * ispec) & (i > FLOOR_A)
+        vs, ls = v[sel], np.log(i[sel])
+        best = None
+        for vt in np.arange(vs.min() - 0.3, vs.max() + 0.5, 0.0005):
+            shape = 2 * np.log(np.log1p(np.exp((vs - vt) / (2 * n * ut))))
+            c = float(np.mean(ls - shape))
+            r = float(np.sqrt(np.mean((ls - shape - c) ** 2)))
+            if best is None or r < best[2]:
+                best = (math.exp(c), vt, r)
+        ispec = best[0]
+    return best[0], best[1], math.expm1(best[2])
+
+
+def fit(v, curves, probes, ut, l_m):
+    """kappa, I_spec, offset factor from the bench's curves ({source: |I_D|})."""
+    res = {}
+    for kind in ["n", "p", "nlo"]:
+        src = next(s for s, k, l, _ in probes if k == kind and l == l_m)
+        i = curves[src]
+        n_loc = local_n(v, i, ut)
+        n = np.nanmin(n_loc)
+        kmin = int(np.nanargmin(n_loc))
+        ic = inversion(v, i, ut, n)
+        # only above the steepest point: below it the slope flattens into
+        # leakage, which the gm/I_D inversion would read as strong inversion
+        above = np.arange(len(v)) > kmin
+        sel = (ic >= 0.3) & (ic <= 3.0) & above
+        est = i[sel] / ic[sel]
+        ispec = float(np.median(est)) if sel.any() else float("nan")
+        leak = (ic >= 0.3) & (ic <= 3.0) & ~above
+        ekv = ekv_fit(v, i, ut, n, kmin, ispec)
+        # where n is within 5 % of its minimum: the weak-inversion window
+        win = v[np.isfinite(n_loc) & (n_loc <= 1.05 * n)]
+        res[kind] = dict(n=n, kappa=1 / n, swing=n * ut * math.log(10), vg_min_n=v[kmin],
+                         window=(win.min(), win.max()), ispec=ispec, i_at_min=i[kmin],
+                         est=(est.min(), est.max(), int(sel.sum())) if sel.any() else (0, 0, 0),
+                         leak_points=int(leak.sum()), ekv=ekv)
+    ispec_n = res["n"]["ispec"]
+    i_sq = curves[next(s for s, k, l, _ in probes if k == "n" and l == l_m)]
+    weak = (i_sq >= FLOOR_A) & (i_sq / ispec_n >= 0.003) & (i_sq / ispec_n <= 0.03)
+    ratios = []
+    for src, kind, l, _ in probes:
+        if kind == "n" and l != l_m:
+            r = i_sq[weak] / curves[src][weak]
+            ratios.append((l, float(np.median(r))))
+    res["ratios"] = ratios
+    res["weak_vg"] = (v[weak].min(), v[weak].max())
+    factor = float("nan")
+    rust = [(l, r) for l, r in ratios if any(abs(l - m * l_m) < 1e-12 for m in LENGTH_MULTIPLES)]
+    for (l0, r0), (l1, r1) in zip(rust, rust[1:]):
+        if (math.log(r0) - 3) * (math.log(r1) - 3) <= 0:
+            ls = math.exp(math.log(l0) + (3 - math.log(r0)) * (math.log(l1) - math.log(l0))
+                          / (math.log(r1) - math.log(r0)))
+            factor = ls / (math.exp(3) * l_m)
+            break
+    res["factor"] = factor
+    # the factor at each length: (L / l_m) / ratio (1 where current goes as 1/L)
+    res["factor_at"] = [(l, (l / l_m) / r) for l, r in ratios]
+    return res
+
+
+def characterise(pdk, root, l_m, temp_c):
+    netlist, probes = bench(pdk, root, l_m, temp_c)
+    vecs, _, dt = run_ngspice(netlist)
+    v = vecs["v(g)"] if "v(g)" in vecs else vecs[next(iter(vecs))]
+    curves = {s: np.abs(vecs[f"i({s.lower()})"]) for s, *_ in probes}
+    ut = K_OVER_Q * (temp_c + 273.15)
+    r = fit(v, curves, probes, ut, l_m)
+    p = PDKS[pdk]
+    print(f"## {pdk} {p['section']}, {temp_c} degC (U_T = {ut * 1e3:.4f} mV), square W = L = l_m = "
+          f"{l_m * 1e6:g} um, |V_DS| = {p['supply_v'] / 2:g} V; bench ran in {dt:.1f} s")
+    for kind, dev, vds in [("n", p["nmos"], p["supply_v"] / 2), ("nlo", p["nmos"], 0.1),
+                           ("p", p["pmos"], p["supply_v"] / 2)]:
+        x = r[kind]
+        print(f"  {dev:26s} |V_DS| = {vds:4.2f} V: kappa = {x['kappa']:.4f} (n = {x['n']:.4f}, "
+              f"{x['swing'] * 1e3:.1f} mV/decade at |V_GS| = {x['vg_min_n']:.2f} V, "
+              f"I_D = {x['i_at_min']:.3g} A; n within 5 % of min for |V_GS| {x['window'][0]:.2f}.."
+              f"{x['window'][1]:.2f} V), I_spec = {x['ispec']:.4g} A per square (median of {x['est'][2]} "
+              f"estimates {x['est'][0]:.3g}..{x['est'][1]:.3g} A; {x['leak_points']} leakage points "
+              f"below the steepest slope left out)")
+        print(f"  {'':26s} EKV fit (n fixed): I_spec = {x['ekv'][0]:.4g} A, V_T0 = {x['ekv'][1]:.4f} V, "
+              f"rms error {x['ekv'][2] * 100:.1f} % of I_D")
+    for kind, dev in [("n", p["nmos"]), ("p", p["pmos"])]:
+        src = next(s for s, k, l, _ in probes if k == kind and l == l_m)
+        print(f"  {dev:26s} leakage at V_GS = 0: {curves[src][0]:.3g} A (W = L = l_m)")
+    print(f"  offset lengths: weak inversion of the square NMOS at V_GS {r['weak_vg'][0]:.2f}.."
+          f"{r['weak_vg'][1]:.2f} V (0.003..0.03 I_spec)")
+    for (l, ratio), (_, f) in zip(r["ratios"], r["factor_at"]):
+        print(f"    L = {l * 1e6:6.2f} um ({l / l_m:5.1f} l_m): I(l_m)/I(L) = {ratio:7.3f} "
+              f"(ln {math.log(ratio):.3f}); (L/l_m)/ratio = {f:.3f}")
+    print(f"  offset_length_factor (L* for ratio e^3, over e^3 l_m) = {r['factor']:.4f}")
+    lmax, rmax = r["ratios"][-1]
+    print(f"  largest offset a pair carries at L_max = {lmax * 1e6:g} um: ln(ratio)/2 = "
+          f"{math.log(rmax) / 2:.3f} model V")
+    return r
+
+
+def reference(r, l_m, temp_c):
+    """What tests/e2e/pdk.rs compares with atscale's own characterisation."""
+    at_longest = not math.isfinite(r["factor"])
+    return {
+        "square_m": l_m,
+        "temperature_c": temp_c,
+        "kappa_n": r["n"]["kappa"],
+        "kappa_p": r["p"]["kappa"],
+        "specific_current_n_a": r["n"]["ispec"],
+        "specific_current_p_a": r["p"]["ispec"],
+        "offset_length_factor": r["factor_at"][-1][1] if at_longest else r["factor"],
+        "offset_length_at_longest": at_longest,
+    }
+
+
+def load_time(pdk, root, repeats):
+    p = PDKS[pdk]
+    lines = ["one transistor, one operating point"]
+    lines += [h.format(root=root, section=p["section"]) for h in p["header"]]
+    lines += [device("M1", "d", "g", "0", "0", p["nmos"], 1e-6, 1e-6, p["scale"]),
+              "VD d 0 0.1", "VG g 0 0.3", ".op", ".print op i(VD)", ".end", ""]
+    times = [run_ngspice("\n".join(lines), raw=False)[2] for _ in range(repeats)]
+    print(f"## {pdk}: one OP of one transistor (W = L = 1 um), ngspice -b, no .spiceinit: "
+          f"{', '.join(f'{t:.2f}' for t in times)} s (median {statistics.median(times):.2f} s)")
+
+
+def mismatch(pdk, root, section, extra, seed):
+    """|I_D| of two identical NMOS (W = L = 1 um, V_GS = 0.3 V, V_DS = 0.1 V)."""
+    p = PDKS[pdk]
+    header = [h.format(root=root, section=section) for h in p["header"]]
+    header += extra
+    lines = ["mismatch check"] + header
+    lines += [device("M1", "d1", "g", "0", "0", p["nmos"], 1e-6, 1e-6, p["scale"]),
+              device("M2", "d2", "g", "0", "0", p["nmos"], 1e-6, 1e-6, p["scale"]),
+              "VD1 d1 0 0.1", "VD2 d2 0 0.1", "VG g 0 0.3"]
+    if seed is not None:
+        lines.append(f".option seed={seed}")
+    lines += [".op", ".end", ""]
+    _, out, _ = run_ngspice("\n".join(lines), raw=False)
+    cur = {}
+    for line in out.splitlines():
+        w = line.split()
+        if len(w) == 2 and w[0] in ("vd1#branch", "vd2#branch"):
+            cur[w[0]] = abs(float(w[1]))
+    i1, i2 = cur["vd1#branch"], cur["vd2#branch"]
+    print(f"  {pdk} {section:8s} {' '.join(extra):42s} seed={seed}: I1 = {i1:.5g} A, I2 = {i2:.5g} A "
+          f"(I2/I1 = {i2 / i1:.4f})")
+
+
+def scaling(pdk, root, l_m):
+    """NMOS current per square against W (at L = l_m) and L (at W = l_m), relative to the square."""
+    p = PDKS[pdk]
+    vdd, sc = p["supply_v"], p["scale"]
+    wmin = {"sky130": 0.42e-6, "gf180": 0.3e-6}[pdk]
+    widths = [wmin, 0.5e-6] + [l_m * 2 ** k for k in range(5)]
+    lengths = [l_m / 2] + [l_m * 2 ** k for k in range(5)] + [p["l_max_m"]]
+    lines = ["scaling", *[h.format(root=root, section=p["section"]) for h in p["header"]], ".temp 27", "VG g 0 0"]
+    for tag, sizes in [("W", widths), ("L", lengths)]:
+        for k, x in enumerate(sizes):
+            w, l = (x, l_m) if tag == "W" else (l_m, x)
+            lines += [f"VD{tag}{k} d{tag}{k} 0 {vdd / 2}",
+                      device(f"{tag}{k}", f"d{tag}{k}", "g", "0", "0", p["nmos"], w, l, sc)]
+    lines += [f".dc VG 0 {vdd} {VGS_STEP_V}", ".end", ""]
+    vecs, _, _ = run_ngspice("\n".join(lines))
+    v = vecs["v(g)"]
+    print(f"## {pdk}: NMOS current per square, |V_DS| = {vdd / 2:g} V, relative to W = L = {l_m * 1e6:g} um")
+    for vq in [0.25, 0.35, 0.45, 0.6]:
+        k = int(np.argmin(abs(v - vq)))
+        ref = abs(vecs[f"i(vdw{widths.index(l_m)})"][k])
+        iw = [abs(vecs[f"i(vdw{j})"][k]) / (w / l_m) / ref for j, w in enumerate(widths)]
+        il = [abs(vecs[f"i(vdl{j})"][k]) * (l / l_m) / ref for j, l in enumerate(lengths)]
+        print(f"  V_GS = {v[k]:.2f} V, I/(W/L) against W (um): "
+              + " ".join(f"{w * 1e6:g}:{x:.2f}" for w, x in zip(widths, iw)))
+        print(f"  V_GS = {v[k]:.2f} V, I*(L/W) against L (um): "
+              + " ".join(f"{l * 1e6:g}:{x:.2f}" for l, x in zip(lengths, il)))
+
+
+def wrapper_check(root):
+    """sky130: atscale.lib's sections against the foundry's full library."""
+    p = PDKS["sky130"]
+    for section in ["tt", "ff", "ss", "sf", "fs"]:
+        got = {}
+        for lib in ["atscale.lib", "combined_models/sky130.lib.spice"]:
+            lines = ["wrapper check", f'.lib "{root}/sky130/{lib}" {section}',
+                     device("N", "dn", "g", "0", "0", p["nmos"], 0.8e-6, 0.8e-6, p["scale"]),
+                     device("P", "dp", "gp", "vdd", "vdd", p["pmos"], 0.8e-6, 0.8e-6, p["scale"]),
+                     "VDD vdd 0 1.8", "VG g 0 0", "EGP gp vdd g 0 -1", "VDN dn 0 0.9", "VDP dp 0 0.9",
+                     ".dc VG 0 1.8 0.1", ".end", ""]
+            vecs, _, dt = run_ngspice("\n".join(lines))
+            got[lib] = (np.concatenate([vecs["i(vdn)"], vecs["i(vdp)"]]), dt)
+        (a, ta), (b, tb) = got["atscale.lib"], got["combined_models/sky130.lib.spice"]
+        err = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-30)))
+        print(f"  sky130 {section}: atscale.lib {ta:.2f} s, sky130.lib.spice {tb:.2f} s; largest relative "
+              f"difference of 38 NMOS and PMOS currents (|V_GS| 0..1.8 V): {err:.1e}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("pdk", nargs="*", choices=[*PDKS, []], help="sky130, gf180 (default both)")
+    ap.add_argument("--root", default=os.environ.get("ATSCALE_PDK_ROOT", ".venv/atscale/pdk"))
+    ap.add_argument("--l-m", type=float, action="append", help="square size, m (repeatable)")
+    ap.add_argument("--temp", type=float, default=27.0)
+    ap.add_argument("--timing", type=int, default=3, help="repeats of the load-time run (0: none)")
+    ap.add_argument("--mismatch", action="store_true", help="also run the mismatch checks")
+    ap.add_argument("--scaling", action="store_true", help="also the current per square against W and L")
+    ap.add_argument("--json", metavar="FILE",
+                    help="also write each PDK's kappa, specific currents and offset factor as JSON "
+                         "(tests/e2e/data/pdk/characterisation.json, the reference of tests/e2e/pdk.rs)")
+    ap.add_argument("--check-wrapper", action="store_true",
+                    help="also compare sky130's atscale.lib with the foundry's library")
+    a = ap.parse_args()
+    a.pdk = a.pdk or list(PDKS)
+    root = str(Path(a.root).resolve())
+    if not Path(root).is_dir():
+        sys.exit(f"error: no PDK root {root}: run scripts/install-pdks.sh first")
+    print(f"# ngspice: {subprocess.run(['ngspice', '-v'], capture_output=True, text=True).stdout.split(chr(10))[1].strip()}")
+    summary = {}
+    for pdk in a.pdk:
+        for l_m in a.l_m or [PDKS[pdk]["l_m"]]:
+            r = characterise(pdk, root, l_m, a.temp)
+            summary[pdk] = reference(r, l_m, a.temp)
+        if a.timing:
+            load_time(pdk, root, a.timing)
+        if a.scaling:
+            scaling(pdk, root, (a.l_m or [PDKS[pdk]["l_m"]])[0])
+    if a.json:
+        Path(a.json).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    if a.check_wrapper:
+        print("## sky130 atscale.lib against combined_models/sky130.lib.spice, W = L = 0.8 um")
+        wrapper_check(root)
+    if a.mismatch:
+        print("## mismatch: two identical NMOS W = L = 1 um at V_GS = 0.3 V, V_DS = 0.1 V")
+        if "gf180" in a.pdk:
+            for section, extra, seed in [("tt", [], None), ("tt_mm", [], 1), ("tt_mm", [], 1), ("tt_mm", [], 2),
+                                         ("mc", [], 1), ("mc", [], 2),
+                                         ("mc", [".param sw_stat_mismatch=0"], 1),
+                                         ("mc", [".param sw_stat_mismatch=0"], 2)]:
+                mismatch("gf180", root, section, extra, seed)
+        if "sky130" in a.pdk:
+            for section, seed in [("tt", None), ("tt_mm", 1), ("tt_mm", 1), ("tt_mm", 2), ("mc", 1),
+                                  ("mc", 2)]:
+                mismatch("sky130", root, section, [], seed)
+
+
+if __name__ == "__main__":
+    main()
