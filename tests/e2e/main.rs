@@ -17,6 +17,7 @@ mod mos23;
 mod noise;
 mod options;
 mod parity;
+mod pdk;
 mod realise;
 mod reliability;
 mod resistor;
@@ -28,6 +29,7 @@ mod summary;
 mod sweep;
 mod switch;
 mod vacask;
+mod vacask_ring;
 mod verify;
 mod waveforms;
 
@@ -54,6 +56,7 @@ pub fn atscale(args: &[&str]) -> Output {
         .current_dir(root())
         .env("ATSCALE_VACASK", vacask_path())
         .env("XDG_CACHE_HOME", root().join("target/e2e-cache"))
+        .env("ATSCALE_PDK_ROOT", root().join(".venv/atscale/pdk"))
         .output()
         .expect("the atscale binary runs");
     out

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use atscale_design::realise::{BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
+use atscale_explore::characterise::{characterise, Characterisation};
 use atscale_explore::realise::{realise_with_evidence, Evidence, Outcome, Request};
 use atscale_render::plots::design::{comparison, Comparison};
 use atscale_render::Format;
@@ -39,6 +40,24 @@ pub struct Args {
     /// Also realise and simulate at these bias scales (comma-separated) and fit rate ∝ scale^slope.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     sweep: Vec<f64>,
+    /// Also run the sized circuit on these sections of the technology's
+    /// model library (process corners, comma-separated: e.g. `tt,ff,ss,sf,fs`)
+    /// and report rate, bursts and energy per spike for each.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    corners: Vec<String>,
+    /// Also run the sized circuit at these temperatures, °C (comma-separated:
+    /// e.g. `-40,27,85`; with `--corners`, every corner at every temperature).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", allow_hyphen_values = true)]
+    temperatures: Vec<f64>,
+    /// Also run the sized circuit N times on the technology's statistical
+    /// library section (process variation and mismatch from the PDK's own
+    /// models), one seed per run, and report the spread with a histogram
+    /// (monte-carlo.png).
+    #[arg(long, value_name = "N")]
+    monte_carlo: Option<usize>,
+    /// First seed of the Monte Carlo runs (run k has seed SEED + k).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Stop time of the ngspice run in model units (default: the realisation's window).
     #[arg(long, value_name = "MODEL_UNITS")]
     tstop_model: Option<f64>,
@@ -77,11 +96,45 @@ const FILES: [&str; 5] = ["realised.cir", "realised.xyce.cir", "report.json", "r
 struct Report<'a> {
     schema_version: u32,
     design: String,
+    /// The technology's measured subthreshold parameters, when it measures them.
+    characterisation: Option<Characterisation>,
     realisation: &'a Realisation,
     evidence: Option<Evidence>,
 }
 
+/// The technology `arg` names and the folder its library path is relative
+/// to: the installed PDK's for a technology on a PDK, else the file's.
 fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
+    let (tech, dir) = tech_and_dir(arg)?;
+    match &tech.pdk {
+        Some(pdk) => {
+            let dir = pdk_dir(pdk)?;
+            Ok((tech, Some(dir)))
+        }
+        None => Ok((tech, dir)),
+    }
+}
+
+/// Where the model files of `pdk` are installed: `$ATSCALE_PDK_ROOT/<pdk>`,
+/// else `.venv/atscale/pdk/<pdk>` under the current folder (where
+/// `scripts/install-pdks.sh` puts them in atscale's repository).
+fn pdk_dir(pdk: &str) -> Result<PathBuf> {
+    let root = std::env::var_os("ATSCALE_PDK_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(".venv/atscale/pdk"), PathBuf::from);
+    let dir = root.join(pdk);
+    if !dir.is_dir() {
+        bail!(
+            "the {pdk} PDK is not installed: {} is not a folder. Install its model files with \
+             `make pdks` (scripts/install-pdks.sh) in atscale's repository, or set ATSCALE_PDK_ROOT \
+             to the folder that holds {pdk}/",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+fn tech_and_dir(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     if Technology::builtin_text(arg).is_some() {
         return Ok((Technology::builtin(arg)?, None));
     }
@@ -107,8 +160,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(x) = args.max_step_model.filter(|x| !(*x > 0.0 && x.is_finite())) {
         bail!("--max-step-model must be a positive number of model units, got {x}");
     }
+    if let Some(t) = args.temperatures.iter().find(|t| !(**t > -273.15 && **t < 1000.0)) {
+        bail!("--temperatures values must be between -273.15 and 1000 °C, got {t}");
+    }
+    if let Some(c) = args.corners.iter().find(|c| !is_section_name(c)) {
+        bail!("--corners: `{}` is not a library section name (letters, digits, `_`, `.`)", c.escape_debug());
+    }
     let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
-    for f in FILES.iter().chain(["comparison.png"].iter()) {
+    for f in FILES.iter().chain(["comparison.png", "monte-carlo.png"].iter()) {
         atscale_files::check_target(&args.output.join(f), args.force)?;
     }
     let text = crate::input::read_text(&args.design, "the design")?;
@@ -116,6 +175,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
         format!("{} is not a design.json written by `atscale design`", args.design.display())
     })?;
     let (tech, tech_dir) = tech_from(&args.tech)?;
+    check_statistics(&args, &tech)?;
+    if !args.corners.is_empty()
+        && !matches!(tech.models, atscale_design::realise::tech::ModelSource::Library { .. })
+    {
+        bail!(
+            "--corners needs a technology whose models come from a library with corner sections; {} has model cards",
+            tech.name
+        );
+    }
+    let (tech, characterisation) = if tech.measure_subthreshold {
+        let runner = atscale_verify::ngspice::NgspiceRunner::detect_within(timeout)
+            .context("characterising the technology's transistors needs ngspice")?;
+        let (t, c) = characterise(&tech, tech_dir.as_deref(), &runner, timeout)?;
+        (t, Some(c))
+    } else {
+        (tech, None)
+    };
     let bias = match args.bias {
         BiasArg::Ideal => BiasSource::Ideal,
         BiasArg::Mirrors => BiasSource::Mirrors,
@@ -130,6 +206,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         no_sim: args.no_sim,
         no_trim: args.no_trim,
         sweep: &args.sweep,
+        corners: &args.corners,
+        monte_carlo: args.monte_carlo.map(|n| (n, args.seed)),
+        temperatures_c: &args.temperatures,
         max_step_model: args.max_step_model,
         tstop_model: args.tstop_model,
         timeout,
@@ -152,10 +231,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .bytes,
         ),
     };
-    let report =
-        Report { schema_version: 1, design: args.design.display().to_string(), realisation: &r, evidence };
+    let report = Report {
+        schema_version: 1,
+        design: args.design.display().to_string(),
+        characterisation,
+        realisation: &r,
+        evidence,
+    };
     let json = serde_json::to_string_pretty(&report)?;
-    let md = atscale_render::markdown::realise::markdown(report.realisation, report.evidence.as_ref());
+    let mut md = atscale_render::markdown::realise::markdown(report.realisation, report.evidence.as_ref());
+    if let Some(c) = &report.characterisation {
+        md.push_str(&atscale_render::markdown::realise::characterisation(c));
+    }
     let mut files: Vec<(PathBuf, &[u8])> = FILES
         .iter()
         .map(|f| args.output.join(f))
@@ -164,7 +251,42 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(png) = &png {
         files.push((args.output.join("comparison.png"), png));
     }
+    // No histogram when no run has the quantity (the report says so).
+    let mc_png = match report.evidence.as_ref().and_then(|e| e.monte_carlo.as_ref()) {
+        Some(mc) if !mc.values().1.is_empty() => {
+            let (what, values) = mc.values();
+            let unit = if what == "rate" { "Hz" } else { "s" };
+            Some(atscale_render::plots::sweep::values_histogram(what, unit, &values, Format::Png)?.bytes)
+        }
+        _ => None,
+    };
+    if let Some(png) = &mc_png {
+        files.push((args.output.join("monte-carlo.png"), png));
+    }
     write_all(&files, args.force)?;
     crate::out!("{md}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A `.lib` section name: a letter or `_`, then letters, digits, `_`, `.`.
+fn is_section_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+}
+
+/// `--corners` names sections the technology lists (when it lists them);
+/// `--monte-carlo` needs a statistical section and at least one run.
+fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
+    if let Some(c) = args.corners.iter().find(|c| !tech.corners.is_empty() && !tech.corners.contains(c)) {
+        bail!("--corners: {} has no corner `{c}`; its corners: {}", tech.name, tech.corners.join(", "));
+    }
+    match (args.monte_carlo, &tech.monte_carlo_section) {
+        (Some(0), _) => bail!("--monte-carlo needs at least one run"),
+        (Some(_), None) => bail!(
+            "--monte-carlo needs a technology with a statistical library section \
+             (`library = {{ monte_carlo = ... }}`); {} has none",
+            tech.name
+        ),
+        _ => Ok(()),
+    }
 }

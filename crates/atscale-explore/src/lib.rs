@@ -1,6 +1,8 @@
 //! The run layer of atscale's designer: everything that touches files,
 //! threads or simulators on its behalf.
 //!
+//! - [`characterise`]: a technology's subthreshold parameters measured on
+//!   its own models in ngspice, cached.
 //! - [`realise`]: realisation evidence in ngspice: mirror sizing, the
 //!   membrane trim, the nominal run, the calibration against the design and
 //!   the bias sweep.
@@ -9,6 +11,7 @@
 //!   as they finish, resumable, verified in ngspice on request.
 #![warn(missing_docs)]
 
+pub mod characterise;
 pub mod error;
 pub mod realise;
 pub mod sweep;

@@ -41,8 +41,46 @@ pub struct Measured {
     pub burst_period_s: Option<f64>,
     /// Mean interval between spikes inside a burst, s.
     pub intra_burst_interval_s: Option<f64>,
+    /// Energy the supply `Vdd` delivers per spike, J: its power integrated
+    /// from the first spike to the last over the spikes between.
+    pub energy_per_spike_j: Option<f64>,
     /// ngspice wall time, s.
     pub wall_s: f64,
+}
+
+/// Monte Carlo on the technology's statistical library section: the same
+/// sized circuit run once per seed (`.options seed`), the models' random
+/// draws (process variation and mismatch, as the section defines them)
+/// differing between runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonteCarlo {
+    /// The library section.
+    pub section: String,
+    /// Each run's seed and what it showed.
+    pub runs: Vec<(u64, Measured)>,
+}
+
+impl MonteCarlo {
+    /// The runs' rates, Hz (spikers), or burst periods, s (bursters), whichever the first run has.
+    pub fn values(&self) -> (&'static str, Vec<f64>) {
+        let bursting = self.runs.iter().any(|(_, m)| m.burst_period_s.is_some());
+        let pick = |m: &Measured| if bursting { m.burst_period_s } else { m.rate_hz };
+        let values = self.runs.iter().filter_map(|(_, m)| pick(m)).collect();
+        (if bursting { "burst period" } else { "rate" }, values)
+    }
+}
+
+/// One run of a corner sweep (`--corners`, `--temperatures`): the same
+/// sized circuit on another section of the model library or at another
+/// temperature.
+#[derive(Debug, Clone, Serialize)]
+pub struct CornerRun {
+    /// The library section (process corner), if the technology has a library.
+    pub section: Option<String>,
+    /// Temperature, °C.
+    pub temperature_c: f64,
+    /// What the run showed.
+    pub measured: Measured,
 }
 
 /// The evidence section of the report.
@@ -84,6 +122,10 @@ pub struct Evidence {
     pub mirror_error: Option<f64>,
     /// The sweep, if any: each run.
     pub sweep: Vec<Measured>,
+    /// The corner and temperature runs, if any.
+    pub corners: Vec<CornerRun>,
+    /// The Monte Carlo runs, if any.
+    pub monte_carlo: Option<MonteCarlo>,
     /// Fitted slope of log(rate) against log(bias scale), with the theory's 1.
     pub sweep_slope: Option<f64>,
     /// Largest relative deviation of a sweep point from `rate(1) x scale` (the calibrated prediction).
@@ -124,6 +166,13 @@ pub struct Request<'a> {
     pub no_trim: bool,
     /// Bias scales of the sweep (empty: none).
     pub sweep: &'a [f64],
+    /// Library sections (process corners) to run the sized circuit on
+    /// (empty: the technology's own).
+    pub corners: &'a [String],
+    /// Temperatures to run the sized circuit at, °C (empty: the technology's).
+    pub temperatures_c: &'a [f64],
+    /// Monte Carlo on the technology's statistical section: (samples, first seed).
+    pub monte_carlo: Option<(usize, u64)>,
     /// Largest step, model time units (default: the realisation's).
     pub max_step_model: Option<f64>,
     /// Stop time, model time units (default: the realisation's).
@@ -198,8 +247,17 @@ pub struct Outcome {
 /// The deck settings of a realisation: its model library (written as an
 /// absolute path, relative ones resolved in `tech_dir`) and temperature.
 pub fn setup(r: &Realisation, tech_dir: Option<&Path>) -> Result<Setup> {
+    library_setup(r.library.as_ref(), r.temperature_c, tech_dir)
+}
+
+/// [`setup`] from a model library (`path`, `section`) and a temperature, °C.
+pub fn library_setup(
+    library: Option<&(String, Option<String>)>,
+    temp_c: f64,
+    tech_dir: Option<&Path>,
+) -> Result<Setup> {
     let mut libraries = Vec::new();
-    if let Some((path, section)) = &r.library {
+    if let Some((path, section)) = library {
         // A relative path is relative to the technology file; written absolute so the deck runs anywhere.
         let p = match tech_dir {
             Some(d) if Path::new(path).is_relative() => d.join(path),
@@ -212,7 +270,7 @@ pub fn setup(r: &Realisation, tech_dir: Option<&Path>) -> Result<Setup> {
         })?;
         libraries.push(Library { path: p.display().to_string(), section: section.clone() });
     }
-    Ok(Setup { libraries, temp_c: Some(r.temperature_c) })
+    Ok(Setup { libraries, temp_c: Some(temp_c) })
 }
 
 /// The analysis of a realisation's netlists, to `tstop_s`.
@@ -225,6 +283,7 @@ pub fn analysis(r: &Realisation, tstop_s: f64) -> Analysis {
             abstol: Some(rs.abstol_a),
             chgtol: Some(rs.chgtol_c),
             gmin: Some(rs.gmin_s),
+            other: rs.seed.map(|k| ("seed".to_string(), Some(k.to_string()))).into_iter().collect(),
             ..SpiceOptions::default()
         },
         ic: rs.ic.clone(),
@@ -263,7 +322,12 @@ pub fn netlist(r: &Realisation, tech_dir: Option<&Path>, design: &Path, tstop_s:
 
 /// Runs a deck atscale wrote (its libraries are absolute paths; anything
 /// relative resolves against the current folder).
-fn run_text(runner: &NgspiceRunner, text: &str, name: &str, opts: &RunOptions) -> Result<NgspiceRun> {
+pub(crate) fn run_text(
+    runner: &NgspiceRunner,
+    text: &str,
+    name: &str,
+    opts: &RunOptions,
+) -> Result<NgspiceRun> {
     let here = std::env::current_dir().map_err(|source| Error::Io {
         action: "read the current folder",
         path: PathBuf::from("."),
@@ -295,6 +359,8 @@ fn simulate(
     let spec = EventSpec::rising(format!("v({})", r.membrane), r.threshold_v, r.hysteresis_v);
     let ev = crossings(&t, &v, &spec);
     let ibi = intra_burst_interval(&ev);
+    let supply = plot.real("v(vdd)").and_then(|v| Ok((v, plot.real("i(vdd)")?)));
+    let energy_per_spike_j = supply.ok().and_then(|(vs, is)| supply_energy(&t, vs, is, &ev));
     let (spb, bp, rate) = match bursts(&ev) {
         Some((counts, p)) => (burst_count(&counts), Some(p), None),
         None => (None, None, spike_period(&ev).map(|p| 1.0 / p)),
@@ -307,6 +373,7 @@ fn simulate(
             spikes_per_burst: spb,
             burst_period_s: bp,
             intra_burst_interval_s: if spb.is_some() { ibi } else { None },
+            energy_per_spike_j,
             wall_s: run.wall_time_s,
         },
         t,
@@ -540,6 +607,11 @@ fn evidence(
     let ideal = predict(r, th, hy, measure_model_units)?;
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
     let sweep = bias_sweep(req, runner, found.widths, found.trim.as_ref(), tstop_s)?;
+    let corners = corner_runs(req, runner, r, tstop_s)?;
+    let monte_carlo = match req.monte_carlo {
+        Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed))?),
+        None => None,
+    };
     let pts: Vec<(f64, f64)> =
         sweep.iter().filter_map(|s| s.period_s().map(|p| (s.bias_scale, 1.0 / p))).collect();
     let slope = loglog_slope(&pts);
@@ -565,6 +637,8 @@ fn evidence(
         deviation_from_ideal: cal.deviation_from_ideal,
         mirror_error: found.mirror_error,
         sweep,
+        corners,
+        monte_carlo,
         sweep_slope: slope,
         sweep_max_deviation: sweep_dev,
     };
@@ -663,4 +737,111 @@ fn bias_sweep(
         sweep.push(simulate(runner, &rk, &text_k, tk, req.timeout)?.0);
     }
     Ok(sweep)
+}
+
+/// The energy the supply `Vdd` delivers per spike, J: `-v(vdd) i(vdd)`
+/// integrated (trapezoids) from the first spike to the last, over the
+/// spikes between; `None` with fewer than two spikes or no supply trace.
+fn supply_energy(t: &[f64], v: &[f64], i: &[f64], events: &[f64]) -> Option<f64> {
+    let (&first, &last) = (events.first()?, events.last()?);
+    if events.len() < 2 {
+        return None;
+    }
+    let p = |k: usize| -v[k] * i[k];
+    let mut e = 0.0;
+    for k in 1..t.len() {
+        let (a, b) = (t[k - 1].max(first), t[k].min(last));
+        if b > a {
+            // The power at a and b, interpolated in the interval.
+            let at = |x: f64| p(k - 1) + (p(k) - p(k - 1)) * (x - t[k - 1]) / (t[k] - t[k - 1]);
+            e += 0.5 * (at(a) + at(b)) * (b - a);
+        }
+    }
+    Some(e / (events.len() - 1) as f64)
+}
+
+/// The sized realisation `r` run on each library section of
+/// `req.corners` at each temperature of `req.temperatures_c` (the
+/// technology's own section or temperature where a list is empty; no run
+/// when both are).
+fn corner_runs(
+    req: &Request<'_>,
+    runner: &NgspiceRunner,
+    r: &Realisation,
+    tstop_s: f64,
+) -> Result<Vec<CornerRun>> {
+    if req.corners.is_empty() && req.temperatures_c.is_empty() {
+        return Ok(Vec::new());
+    }
+    let own_section = r.library.as_ref().and_then(|(_, s)| s.clone());
+    let sections: Vec<Option<String>> = if req.corners.is_empty() {
+        vec![own_section]
+    } else {
+        req.corners.iter().cloned().map(Some).collect()
+    };
+    let temps =
+        if req.temperatures_c.is_empty() { vec![r.temperature_c] } else { req.temperatures_c.to_vec() };
+    let mut runs = Vec::new();
+    for section in &sections {
+        for &temperature_c in &temps {
+            let mut rc = r.clone();
+            if let (Some((_, s)), Some(c)) = (rc.library.as_mut(), section) {
+                *s = Some(c.clone());
+            }
+            rc.temperature_c = temperature_c;
+            let text = netlist(&rc, req.tech_dir, req.design_path, tstop_s)?;
+            let (measured, _, _) = simulate(runner, &rc, &text, tstop_s, req.timeout)?;
+            runs.push(CornerRun { section: section.clone(), temperature_c, measured });
+        }
+    }
+    Ok(runs)
+}
+
+/// The sized realisation `r` run `n` times on the technology's statistical
+/// section with seeds `seed, seed + 1, ...` (in parallel).
+fn monte_carlo(
+    req: &Request<'_>,
+    runner: &NgspiceRunner,
+    r: &Realisation,
+    tstop_s: f64,
+    (n, seed): (usize, u64),
+) -> Result<MonteCarlo> {
+    use rayon::prelude::*;
+    let section = req.tech.monte_carlo_section.clone().ok_or(Error::Measurement {
+        what: "Monte Carlo",
+        missing: "statistical library section (the technology names none: `library = { monte_carlo = ... }`)",
+    })?;
+    let runs = (0..n as u64)
+        .into_par_iter()
+        .map(|k| {
+            let mut rk = r.clone();
+            if let Some((_, s)) = rk.library.as_mut() {
+                *s = Some(section.clone());
+            }
+            rk.run.seed = Some(seed + k);
+            let text = netlist(&rk, req.tech_dir, req.design_path, tstop_s)?;
+            Ok((seed + k, simulate(runner, &rk, &text, tstop_s, req.timeout)?.0))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MonteCarlo { section, runs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supply_energy;
+
+    #[test]
+    fn supply_energy_integrates_between_the_first_and_last_spike() {
+        // 1.8 V, i(vdd) = -(1 + t) µA (ngspice: current into the + terminal
+        // through the source), spikes at 0.25, 0.5 and 1.75 s: the energy
+        // is 1.8 µ [t + t²/2] from 0.25 to 1.75 = 1.8 µ (1.5 + 1.5) = 5.4 µJ
+        // over 2 intervals.
+        let t: Vec<f64> = (0..=200).map(|k| f64::from(k) * 0.01).collect();
+        let v = vec![1.8; t.len()];
+        let i: Vec<f64> = t.iter().map(|x| -(1.0 + x) * 1e-6).collect();
+        let e = supply_energy(&t, &v, &i, &[0.25, 0.5, 1.75]).unwrap_or(f64::NAN);
+        // Trapezoids are exact for a linear power: measured 4e-22 J.
+        assert!((e - 2.7e-6).abs() < 1e-18, "{e}");
+        assert_eq!(supply_energy(&t, &v, &i, &[0.5]), None);
+    }
 }

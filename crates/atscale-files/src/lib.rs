@@ -15,10 +15,12 @@
 //!   nothing but a regular file is ever replaced.
 //! - [`Lock`] holds an exclusive lock on an output while a long run writes
 //!   it, so that two runs never write the same file.
+//! - [`cache`]: atscale's own cache folder, which holds no user's file.
 //!
 //! Everything else in atscale that touches a user's file goes through here.
 #![warn(missing_docs)]
 
+pub mod cache;
 mod error;
 mod input;
 mod lock;

@@ -357,6 +357,9 @@ pub struct RunSettings {
     pub reltol: f64,
     /// Initial node voltages (held during the operating point), V.
     pub ic: Vec<(String, f64)>,
+    /// The seed of the models' random draws (`.options seed`), for a
+    /// statistical library section.
+    pub seed: Option<u64>,
 }
 
 /// A design realised in transistors.
@@ -543,6 +546,16 @@ fn check_options(tech: &Technology, opts: &Options) -> Result<()> {
             value: opts.membrane_trim_a,
         });
     }
+    if tech.region == Region::Subthreshold && tech.subthreshold.is_none() {
+        return Err(Error::BadTemplate {
+            template: "technology",
+            reason: format!(
+                "{} measures its subthreshold parameters on its models (`[subthreshold] measure = true`): \
+                 characterise it first (`atscale realise` does, with ngspice)",
+                tech.name
+            ),
+        });
+    }
     if opts.bias == BiasSource::Mirrors && tech.region != Region::Subthreshold {
         return Err(Error::Unrealisable {
             element: "bias".into(),
@@ -600,6 +613,7 @@ fn run_settings(
         chgtol_c: (i_min * 1e-4 * tmax_model * omega).min(1e-14),
         reltol: 1e-4,
         ic,
+        seed: None,
     }
 }
 
@@ -618,39 +632,7 @@ impl Realisation {
     /// [`Realisation::netlist_circuit`] for another circuit of this
     /// realisation (a trim probe or the mirror bank).
     pub fn to_circuit(&self, flat: &FlatCircuit) -> Circuit {
-        let mut c = Circuit::from(flat.clone());
-        if self.device_subckts.is_empty() {
-            return c;
-        }
-        let mut elements = Vec::new();
-        for e in std::mem::take(&mut c.elements) {
-            let sub = match &e.kind {
-                ElementKind::Mosfet { model, .. } => {
-                    self.device_subckts.iter().find(|s| s.subckt.eq_ignore_ascii_case(model))
-                }
-                _ => None,
-            };
-            match (sub, &e.kind) {
-                (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, .. }) => {
-                    let scaled = |v: &Value| match v {
-                        Value::Num(x) => Value::Num(x * sd.scale),
-                        Value::Expr(x) => Value::from((**x).clone() * Expr::Num(sd.scale)),
-                    };
-                    c.instances.push(Instance {
-                        name: e.name.clone(),
-                        subckt: sd.subckt.clone(),
-                        nodes: vec![d.clone(), g.clone(), s.clone(), b.clone()],
-                        params: vec![
-                            Param::new(sd.w_param.clone(), scaled(w_m)),
-                            Param::new(sd.l_param.clone(), scaled(l_m)),
-                        ],
-                    });
-                }
-                _ => elements.push(e),
-            }
-        }
-        c.elements = elements;
-        c
+        with_subckt_devices(flat, &self.device_subckts)
     }
 }
 
@@ -953,6 +935,46 @@ pub fn measure_model(
         None => p.rate_hz = crate::spikes::spike_period(&ev).map(|t| 1.0 / t),
     }
     Ok(p)
+}
+
+/// `flat` as a netlist circuit, each MOSFET whose model is one of
+/// `subckts` written as an instance of that subcircuit (`X<name> d g s b
+/// <subckt> <w_param>=W <l_param>=L`, sizes times its scale), as PDKs name
+/// their devices.
+pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circuit {
+    let mut c = Circuit::from(flat.clone());
+    if subckts.is_empty() {
+        return c;
+    }
+    let mut elements = Vec::new();
+    for e in std::mem::take(&mut c.elements) {
+        let sub = match &e.kind {
+            ElementKind::Mosfet { model, .. } => {
+                subckts.iter().find(|s| s.subckt.eq_ignore_ascii_case(model))
+            }
+            _ => None,
+        };
+        match (sub, &e.kind) {
+            (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, .. }) => {
+                let scaled = |v: &Value| match v {
+                    Value::Num(x) => Value::Num(x * sd.scale),
+                    Value::Expr(x) => Value::from((**x).clone() * Expr::Num(sd.scale)),
+                };
+                c.instances.push(Instance {
+                    name: e.name.clone(),
+                    subckt: sd.subckt.clone(),
+                    nodes: vec![d.clone(), g.clone(), s.clone(), b.clone()],
+                    params: vec![
+                        Param::new(sd.w_param.clone(), scaled(w_m)),
+                        Param::new(sd.l_param.clone(), scaled(l_m)),
+                    ],
+                });
+            }
+            _ => elements.push(e),
+        }
+    }
+    c.elements = elements;
+    c
 }
 
 #[cfg(test)]

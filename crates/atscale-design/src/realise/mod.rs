@@ -46,11 +46,12 @@
 
 mod blocks;
 mod builder;
+pub mod characterise;
 pub mod mapping;
 pub mod tech;
 
 pub use mapping::{
-    predict, realise, BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, Options, Prediction,
-    Realisation, RealisedScales, Role, RunSettings,
+    predict, realise, with_subckt_devices, BiasSource, Biased, BlockReport, DeviceKind, DeviceReport,
+    Options, Prediction, Realisation, RealisedScales, Role, RunSettings,
 };
 pub use tech::{Region, SubcktDevice, Technology};

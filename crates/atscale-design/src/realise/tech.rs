@@ -44,10 +44,20 @@ use crate::toml_file::TomlFile;
 const K_OVER_Q: f64 = 8.617_333_262e-5;
 
 /// The names of the built-in technologies (`--tech NAME`).
-pub const BUILTIN_NAMES: [&str; 2] = ["generic-bsim4", "generic-level1"];
+pub const BUILTIN_NAMES: [&str; 4] = ["generic-bsim4", "generic-level1", "sky130", "gf180"];
 
-const GENERIC_BSIM4: &str = include_str!("../../assets/tech/generic-bsim4.toml");
-const GENERIC_LEVEL1: &str = include_str!("../../assets/tech/generic-level1.toml");
+/// The built-in technologies' TOML texts, by name.
+const BUILTINS: [(&str, &str); 4] = [
+    ("generic-bsim4", include_str!("../../assets/tech/generic-bsim4.toml")),
+    ("generic-level1", include_str!("../../assets/tech/generic-level1.toml")),
+    ("sky130", include_str!("../../assets/tech/sky130.toml")),
+    ("gf180", include_str!("../../assets/tech/gf180.toml")),
+];
+
+/// The names of the PDKs a technology's library may live in (`library = {
+/// pdk = NAME, path = ... }`): their model files are installed by
+/// `scripts/install-pdks.sh` under `$ATSCALE_PDK_ROOT/NAME/`.
+pub const PDK_NAMES: [&str; 2] = ["sky130", "gf180mcu"];
 
 /// How the transistors of a realisation operate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +178,18 @@ pub struct Technology {
     pub region: Region,
     /// Model cards or library.
     pub models: ModelSource,
+    /// The installed PDK the library path is relative to (one of
+    /// [`PDK_NAMES`]; `library = { pdk = ..., path = ... }`), if any.
+    pub pdk: Option<String>,
+    /// The library's process-corner sections (`library = { corners = [...] }`).
+    pub corners: Vec<String>,
+    /// The library's statistical section, whose random draws follow
+    /// `.options seed` (`library = { monte_carlo = "mc" }`).
+    pub monte_carlo_section: Option<String>,
+    /// Whether the subthreshold parameters are measured on the models
+    /// (`[subthreshold] measure = true`): [`Technology::subthreshold`] is
+    /// `None` until a characterisation fills it.
+    pub measure_subthreshold: bool,
     /// NMOS device name: the model, or the subcircuit if [`Technology::nmos_subckt`].
     pub nmos: String,
     /// PMOS device name: the model, or the subcircuit if [`Technology::pmos_subckt`].
@@ -212,8 +234,11 @@ struct RawModels {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLibrary {
+    pdk: Option<Spanned<String>>,
     path: Spanned<String>,
     section: Option<Spanned<String>>,
+    corners: Option<Vec<Spanned<String>>>,
+    monte_carlo: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -254,10 +279,11 @@ struct RawSubckt {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSub {
-    kappa: Spanned<f64>,
+    measure: Option<bool>,
+    kappa: Option<Spanned<f64>>,
     thermal_voltage_v: Option<Spanned<f64>>,
-    specific_current_n_a: Spanned<f64>,
-    specific_current_p_a: Spanned<f64>,
+    specific_current_n_a: Option<Spanned<f64>>,
+    specific_current_p_a: Option<Spanned<f64>>,
     offset_length_factor: Option<Spanned<f64>>,
 }
 
@@ -290,6 +316,14 @@ struct RawLimits {
 }
 
 type Ctx<'a> = TomlFile<'a>;
+
+/// What a library table gives beside the path and section.
+#[derive(Default)]
+struct LibraryExtras {
+    pdk: Option<String>,
+    corners: Vec<String>,
+    monte_carlo: Option<String>,
+}
 
 impl Ctx<'_> {
     /// A name written into netlists: letters, digits, `_`, `.`, `#`, starting with a letter or `_`.
@@ -355,8 +389,8 @@ impl Ctx<'_> {
         Ok(x)
     }
 
-    /// The model source: a library or cards, not both.
-    fn models(&self, raw: Spanned<RawModels>) -> Result<ModelSource> {
+    /// The model source (a library or cards, not both) and what the library table says more.
+    fn models(&self, raw: Spanned<RawModels>) -> Result<(ModelSource, LibraryExtras)> {
         let at = raw.span().start;
         match raw.into_inner() {
             RawModels { library: Some(_), card: Some(_) } => {
@@ -369,12 +403,12 @@ impl Ctx<'_> {
             RawModels { library: Some(lib), card: None } => self.library(lib.into_inner()),
             RawModels { library: None, card: Some(cards) } => {
                 let cards = cards.into_iter().map(|c| self.card(c.into_inner())).collect::<Result<_>>()?;
-                Ok(ModelSource::Cards(cards))
+                Ok((ModelSource::Cards(cards), LibraryExtras::default()))
             }
         }
     }
 
-    fn library(&self, l: RawLibrary) -> Result<ModelSource> {
+    fn library(&self, l: RawLibrary) -> Result<(ModelSource, LibraryExtras)> {
         let path = l.path.get_ref().clone();
         let bad = path.trim().is_empty()
             || path.contains('"')
@@ -395,7 +429,35 @@ impl Ctx<'_> {
             Some(s) => Some(self.name("models.library.section", s)?),
             None => None,
         };
-        Ok(ModelSource::Library { path, section })
+        let pdk = match &l.pdk {
+            Some(p) if PDK_NAMES.contains(&p.get_ref().as_str()) => Some(p.get_ref().clone()),
+            Some(p) => {
+                return Err(self.err(
+                    p.span().start,
+                    format!(
+                        "models.library.pdk `{}` is not a PDK atscale installs; known: {}",
+                        p.get_ref().escape_debug(),
+                        PDK_NAMES.join(", ")
+                    ),
+                ))
+            }
+            None => None,
+        };
+        if pdk.is_some() && !std::path::Path::new(&path).is_relative() {
+            return Err(self.err(
+                l.path.span().start,
+                "models.library.path must be relative to the PDK's folder when `pdk` is given",
+            ));
+        }
+        let corners = match &l.corners {
+            Some(c) => c.iter().map(|s| self.name("models.library.corners", s)).collect::<Result<_>>()?,
+            None => Vec::new(),
+        };
+        let monte_carlo = match &l.monte_carlo {
+            Some(s) => Some(self.name("models.library.monte_carlo", s)?),
+            None => None,
+        };
+        Ok((ModelSource::Library { path, section }, LibraryExtras { pdk, corners, monte_carlo }))
     }
 
     /// One `[[models.card]]`: a checked name, level and parameters.
@@ -484,29 +546,51 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn subthreshold(&self, r: &RawSub, temperature_c: f64) -> Result<Subthreshold> {
-        let kappa = self.positive("subthreshold.kappa", &r.kappa)?;
+    /// The subthreshold parameters as given, or `None` with `measure = true`.
+    fn subthreshold(&self, r: &Spanned<RawSub>, temperature_c: f64) -> Result<Option<Subthreshold>> {
+        let at = r.span().start;
+        let r = r.get_ref();
+        let given = [
+            ("kappa", r.kappa.is_some()),
+            ("specific_current_n_a", r.specific_current_n_a.is_some()),
+            ("specific_current_p_a", r.specific_current_p_a.is_some()),
+            ("offset_length_factor", r.offset_length_factor.is_some()),
+        ];
+        if r.measure == Some(true) {
+            if let Some((k, _)) = given.iter().find(|(_, g)| *g) {
+                return Err(self.err(
+                    at,
+                    format!(
+                        "[subthreshold] measure = true measures {k} on the models: remove the value given"
+                    ),
+                ));
+            }
+            return Ok(None);
+        }
+        let (Some(kappa), Some(ispec_n), Some(ispec_p)) =
+            (&r.kappa, &r.specific_current_n_a, &r.specific_current_p_a)
+        else {
+            let (k, _) = given.iter().find(|(_, g)| !*g).unwrap_or(&given[0]);
+            return Err(self.err(at, format!("[subthreshold] needs {k} (or measure = true)")));
+        };
+        let kappa = self.positive("subthreshold.kappa", kappa)?;
         if kappa >= 1.0 {
-            return Err(
-                self.err(r.kappa.span().start, format!("subthreshold.kappa must be below 1, got {kappa}"))
-            );
+            return Err(self.err(at, format!("subthreshold.kappa must be below 1, got {kappa}")));
         }
         let thermal_voltage_v = match &r.thermal_voltage_v {
             Some(u) => self.positive("subthreshold.thermal_voltage_v", u)?,
             None => K_OVER_Q * (temperature_c + 273.15),
         };
-        Ok(Subthreshold {
+        Ok(Some(Subthreshold {
             kappa,
             thermal_voltage_v,
-            specific_current_n_a: self
-                .positive("subthreshold.specific_current_n_a", &r.specific_current_n_a)?,
-            specific_current_p_a: self
-                .positive("subthreshold.specific_current_p_a", &r.specific_current_p_a)?,
+            specific_current_n_a: self.positive("subthreshold.specific_current_n_a", ispec_n)?,
+            specific_current_p_a: self.positive("subthreshold.specific_current_p_a", ispec_p)?,
             offset_length_factor: match &r.offset_length_factor {
                 Some(f) => self.positive("subthreshold.offset_length_factor", f)?,
                 None => 1.0,
             },
-        })
+        }))
     }
 
     fn above_threshold(&self, r: &RawAbove) -> Result<AboveThreshold> {
@@ -582,10 +666,9 @@ impl Technology {
     ///
     /// [`Error::BadTemplate`] for an unknown name, listing the known ones.
     pub fn builtin(name: &str) -> Result<Technology> {
-        let text = match name {
-            "generic-bsim4" => GENERIC_BSIM4,
-            "generic-level1" => GENERIC_LEVEL1,
-            _ => {
+        let text = match Technology::builtin_text(name) {
+            Some(t) => t,
+            None => {
                 return Err(Error::BadTemplate {
                     template: "technology",
                     reason: format!(
@@ -600,11 +683,7 @@ impl Technology {
 
     /// The TOML text of a built-in technology, if `name` is one.
     pub fn builtin_text(name: &str) -> Option<&'static str> {
-        match name {
-            "generic-bsim4" => Some(GENERIC_BSIM4),
-            "generic-level1" => Some(GENERIC_LEVEL1),
-            _ => None,
-        }
+        BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
     }
 
     /// Reads a technology from TOML text; `file_name` names it in errors.
@@ -622,7 +701,7 @@ impl Technology {
         let supply_v = cx.positive("supply_v", &raw.supply_v)?;
         let temperature_c = cx.temperature(raw.temperature_c.as_ref())?;
         let region = *raw.region.get_ref();
-        let models = cx.models(raw.models)?;
+        let (models, extras) = cx.models(raw.models)?;
         let (nmos, nmos_subckt) = cx.device("devices.nmos", &raw.devices.nmos)?;
         let (pmos, pmos_subckt) = cx.device("devices.pmos", &raw.devices.pmos)?;
         cx.check_devices(
@@ -632,16 +711,18 @@ impl Technology {
             nmos_subckt.is_some() || pmos_subckt.is_some(),
         )?;
         let subthreshold = match &raw.subthreshold {
-            Some(s) => Some(cx.subthreshold(s.get_ref(), temperature_c)?),
+            Some(s) => cx.subthreshold(s, temperature_c)?,
             None => None,
         };
+        let measure_subthreshold =
+            raw.subthreshold.as_ref().is_some_and(|s| s.get_ref().measure == Some(true));
         let above_threshold = match &raw.above_threshold {
             Some(a) => Some(cx.above_threshold(a.get_ref())?),
             None => None,
         };
         let region_at = raw.region.span().start;
         match region {
-            Region::Subthreshold if subthreshold.is_none() => {
+            Region::Subthreshold if subthreshold.is_none() && !measure_subthreshold => {
                 return Err(cx.err(region_at, "region `subthreshold` needs a [subthreshold] table"))
             }
             Region::AboveThreshold if above_threshold.is_none() => {
@@ -659,6 +740,10 @@ impl Technology {
             temperature_c,
             region,
             models,
+            pdk: extras.pdk,
+            corners: extras.corners,
+            monte_carlo_section: extras.monte_carlo,
+            measure_subthreshold,
             nmos,
             pmos,
             nmos_subckt,
@@ -691,7 +776,13 @@ mod tests {
         for n in BUILTIN_NAMES {
             let t = Technology::builtin(n).unwrap_or_else(|e| panic!("{n}: {e}"));
             assert_eq!(t.name, n);
-            assert!(t.model_volt() > 0.01 && t.model_volt() < 0.5, "{n}: {}", t.model_volt());
+            if t.measure_subthreshold {
+                // The PDKs: measured on their models, from a library in the installed PDK.
+                assert!(t.subthreshold.is_none() && t.pdk.is_some(), "{n}");
+                assert_eq!((t.corners.len(), t.monte_carlo_section.as_deref()), (5, Some("mc")), "{n}");
+            } else {
+                assert!(t.model_volt() > 0.01 && t.model_volt() < 0.5, "{n}: {}", t.model_volt());
+            }
         }
         let b = Technology::builtin("generic-bsim4").unwrap_or_else(|e| panic!("{e}"));
         // 2 U_T / kappa at 27 °C with kappa 0.83.
@@ -787,5 +878,29 @@ mod tests {
         }
         let e = err(&with("{ path = \"a.lib\", section = \"tt x\" }"));
         assert!(e.contains("not a netlist name"), "{e}");
+    }
+
+    #[test]
+    fn measured_parameters_and_pdk_libraries_are_checked() {
+        let base = Technology::builtin_text("sky130").unwrap_or_default();
+        let t = Technology::from_toml_str(base, "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.pdk.as_deref(), Some("sky130"));
+        let edit = |from: &str, to: &str| {
+            assert!(base.contains(from), "{from}");
+            base.replacen(from, to, 1)
+        };
+        let e = err(&edit("measure = true", "measure = true\nkappa = 0.7"));
+        assert!(e.contains("measure = true measures kappa on the models: remove the value"), "{e}");
+        let e = err(&edit("measure = true", "kappa = 0.7"));
+        assert!(e.contains("[subthreshold] needs specific_current_n_a (or measure = true)"), "{e}");
+        let e = err(&edit("pdk = \"sky130\"", "pdk = \"tsmc\""));
+        assert!(
+            e.contains("models.library.pdk `tsmc` is not a PDK atscale installs; known: sky130, gf180mcu"),
+            "{e}"
+        );
+        let e = err(&edit("path = \"atscale.lib\"", "path = \"/etc/atscale.lib\""));
+        assert!(e.contains("must be relative to the PDK's folder"), "{e}");
+        let e = err(&edit("corners = [\"tt\"", "corners = [\"tt\\n.control\""));
+        assert!(e.contains("models.library.corners") && e.contains("not a netlist name"), "{e}");
     }
 }

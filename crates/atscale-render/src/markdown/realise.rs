@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use atscale_design::realise::{DeviceKind, Realisation};
-use atscale_explore::realise::Evidence;
+use atscale_explore::characterise::Characterisation;
+use atscale_explore::realise::{CornerRun, Evidence, MonteCarlo};
+use atscale_explore::sweep::summary::stats;
 
 use crate::axis::{num, si};
 
@@ -143,6 +145,115 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
                 e.sweep_max_deviation.map_or("none".into(), |d| format!("{:.2} %", 100.0 * d))
             );
         }
+        o.push_str(&corners(&e.corners));
+        if let Some(mc) = &e.monte_carlo {
+            o.push_str(&monte_carlo(mc));
+        }
+    }
+    o
+}
+
+/// The corner and temperature runs as a table.
+fn corners(runs: &[CornerRun]) -> String {
+    let mut o = String::new();
+    if runs.is_empty() {
+        return o;
+    }
+    let _ = writeln!(o, "\n## Corners and temperatures\n");
+    let _ =
+        writeln!(o, "| section | temperature | rate | spikes per burst | burst period | energy per spike |");
+    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    for c in runs {
+        let m = &c.measured;
+        let _ = writeln!(
+            o,
+            "| {} | {} °C | {} | {} | {} | {} |",
+            c.section.as_deref().unwrap_or("(cards)"),
+            num(c.temperature_c),
+            opt(m.rate_hz, "Hz"),
+            m.spikes_per_burst.map_or("-".into(), |n| n.to_string()),
+            opt(m.burst_period_s, "s"),
+            opt(m.energy_per_spike_j, "J")
+        );
+    }
+    o
+}
+
+/// The section on a technology's measured subthreshold parameters.
+pub fn characterisation(c: &Characterisation) -> String {
+    let m = &c.measured;
+    let mut o = String::new();
+    let how = if c.from_cache {
+        "from the cache".to_string()
+    } else {
+        format!("measured now in {}", si(c.wall_s, "s"))
+    };
+    let _ = writeln!(o, "\n## Subthreshold parameters of {} (measured on its models)\n", c.technology);
+    let _ = writeln!(
+        o,
+        "ngspice {}, {how}; one-square devices W = L = {}, |V_DS| = {}, U_T = {}.\n",
+        c.ngspice,
+        si(m.square_m, "m"),
+        si(m.vds_v, "V"),
+        si(m.thermal_voltage_v, "V")
+    );
+    let _ = writeln!(o, "| device | kappa | swing | specific current per square |");
+    let _ = writeln!(o, "|---|---|---|---|");
+    for (dev, k, sw, is) in [
+        ("NMOS", m.kappa_n, m.swing_n_v, m.specific_current_n_a),
+        ("PMOS", m.kappa_p, m.swing_p_v, m.specific_current_p_a),
+    ] {
+        let _ = writeln!(o, "| {dev} | {} | {}/decade | {} |", num(k), si(sw, "V"), si(is, "A"));
+    }
+    let _ = writeln!(o, "\nOffset length factor {}.", num(m.offset_length_factor));
+    if m.offset_length_at_longest {
+        let _ = writeln!(
+            o,
+            "No length up to the technology's longest carries e^-3 of the one-square current in weak \
+             inversion: the factor is the longest length's, and a pair offset of 1.5 model V needs a \
+             device longer than the technology allows."
+        );
+    }
+    o
+}
+
+/// The Monte Carlo runs: the spread of the rate (or burst period) and energy, each seed.
+fn monte_carlo(mc: &MonteCarlo) -> String {
+    let mut o = String::new();
+    let (what, values) = mc.values();
+    let unit = if what == "rate" { "Hz" } else { "s" };
+    let _ = writeln!(o, "\n## Monte Carlo ({} runs on section `{}`)\n", mc.runs.len(), mc.section);
+    let some: Vec<Option<f64>> = values.iter().map(|v| Some(*v)).collect();
+    match stats(what, unit, &some) {
+        Some(s) => {
+            let _ = writeln!(
+                o,
+                "{what}: mean {}, std {} ({:.2} % of the mean), min {}, max {}; {} of {} runs have one \
+                 (histogram: monte-carlo.png)\n",
+                si(s.mean, unit),
+                si(s.std, unit),
+                100.0 * s.std / s.mean.abs(),
+                si(s.min, unit),
+                si(s.max, unit),
+                s.count,
+                mc.runs.len()
+            );
+        }
+        None => {
+            let _ = writeln!(o, "no run has a {what} (no histogram)\n");
+        }
+    }
+    let _ = writeln!(o, "| seed | rate | spikes per burst | burst period | energy per spike |");
+    let _ = writeln!(o, "|---|---|---|---|---|");
+    for (seed, m) in &mc.runs {
+        let _ = writeln!(
+            o,
+            "| {seed} | {} | {} | {} | {} |",
+            opt(m.rate_hz, "Hz"),
+            m.spikes_per_burst.map_or("-".into(), |n| n.to_string()),
+            opt(m.burst_period_s, "s"),
+            opt(m.energy_per_spike_j, "J")
+        );
     }
     o
 }

@@ -197,13 +197,22 @@ pub fn curve(t: &Table, x: usize, metric: usize, format: Format) -> Result<Rende
 ///
 /// [`Error`] when the column has no value or plotting fails.
 pub fn histogram(t: &Table, metric: usize, format: Format) -> Result<Rendered> {
-    let v: Vec<f64> = t.numbers(metric).into_iter().flatten().filter(|x| x.is_finite()).collect();
+    let v: Vec<f64> = t.numbers(metric).into_iter().flatten().collect();
     let column = &t.header.columns[metric];
-    let unit = column_unit(column);
+    values_histogram(column_name(column), column_unit(column), &v, format)
+}
+
+/// A histogram of `v` (a quantity `name` in `unit`, `1` for none; the
+/// values that are not finite left out), with its mean and spread in the title.
+///
+/// # Errors
+///
+/// [`Error`] when no value is finite or plotting fails.
+pub fn values_histogram(name: &str, unit: &str, v: &[f64], format: Format) -> Result<Rendered> {
+    let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     let values: Vec<Option<f64>> = v.iter().map(|x| Some(*x)).collect();
-    let what = format!("the histogram of {column}");
-    let s =
-        stats(column_name(column), unit, &values).ok_or_else(|| Error::new(&what, "no point has a value"))?;
+    let what = format!("the histogram of {name}");
+    let s = stats(name, unit, &values).ok_or_else(|| Error::new(&what, "no point has a value"))?;
     let lo = s.min;
     let span = if s.max > s.min { s.max - s.min } else { s.min.abs().max(1.0) * 0.1 };
     let bins = ((v.len() as f64).sqrt().ceil() as usize).clamp(10, 50);
@@ -216,13 +225,12 @@ pub fn histogram(t: &Table, metric: usize, format: Format) -> Result<Rendered> {
     let u = if unit == "1" { "" } else { unit };
     let panel = Panel {
         title: format!(
-            "{}: mean {}, std {} ({} points)",
-            column_name(column),
+            "{name}: mean {}, std {} ({} points)",
             quantity(s.mean, u),
             quantity(s.std, u),
             s.count
         ),
-        x: Axis::new(column_name(column), u),
+        x: Axis::new(name, u),
         y: Axis::new("points", ""),
         content: Content::Series(vec![
             Series::new(

@@ -1,0 +1,151 @@
+//! A technology's subthreshold parameters measured on its own models in
+//! ngspice ([`atscale_design::realise::characterise`] has the bench and the
+//! fit), once: the result is cached under `atscale/characterisation` in
+//! the user's cache folder ([`atscale_files::cache::cache_dir`]), keyed by
+//! the technology, its model library (path, size and modification time of
+//! the file the technology names), the ngspice version and atscale's.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use atscale_circuit::{Analysis, Tran};
+use atscale_design::realise::characterise::{bench, fit, Characterised};
+use atscale_design::realise::tech::ModelSource;
+use atscale_design::realise::{with_subckt_devices, Technology};
+use atscale_files::cache;
+use atscale_spice::{write_netlist_with, Header, Ngspice};
+use atscale_verify::ngspice::{NgspiceRunner, RunOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::realise::{library_setup, run_text};
+
+/// A characterisation and where it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Characterisation {
+    /// The technology's name.
+    pub technology: String,
+    /// The measured parameters.
+    pub measured: Characterised,
+    /// ngspice's version that measured them.
+    pub ngspice: String,
+    /// Wall time of the measuring ngspice run, s.
+    pub wall_s: f64,
+    /// Whether this came from the cache (no ngspice run now).
+    #[serde(skip_deserializing)]
+    pub from_cache: bool,
+}
+
+/// Measures `tech`'s subthreshold parameters (or reads them from the
+/// cache) and returns them with the technology filled in.
+///
+/// # Errors
+///
+/// The ngspice run's error (missing library, timeout, non-convergence), a
+/// missing current in its output, or the fit's error naming the device.
+pub fn characterise(
+    tech: &Technology,
+    tech_dir: Option<&Path>,
+    runner: &NgspiceRunner,
+    timeout: Duration,
+) -> Result<(Technology, Characterisation)> {
+    let entry = cache_entry(tech, tech_dir, runner);
+    let cached = entry.as_ref().and_then(|p| std::fs::read(p).ok()).and_then(|b| {
+        serde_json::from_slice::<Characterisation>(&b).ok().filter(|c| c.technology == tech.name)
+    });
+    let c = match cached {
+        Some(mut c) => {
+            c.from_cache = true;
+            c
+        }
+        None => {
+            let c = measure(tech, tech_dir, runner, timeout)?;
+            if let Some(p) = &entry {
+                let kept = serde_json::to_vec_pretty(&c)
+                    .map_err(std::io::Error::other)
+                    .and_then(|b| cache::store(p, &b));
+                if let Err(e) = kept {
+                    tracing::debug!(cache = %p.display(), "could not keep the characterisation: {e}");
+                }
+            }
+            c
+        }
+    };
+    let mut filled = tech.clone();
+    filled.subthreshold = Some(c.measured.subthreshold());
+    Ok((filled, c))
+}
+
+/// Runs the bench in ngspice and fits it.
+fn measure(
+    tech: &Technology,
+    tech_dir: Option<&Path>,
+    runner: &NgspiceRunner,
+    timeout: Duration,
+) -> Result<Characterisation> {
+    let b = bench(tech);
+    let subckts: Vec<_> = tech.nmos_subckt.iter().chain(tech.pmos_subckt.iter()).cloned().collect();
+    let circuit = with_subckt_devices(&b.circuit, &subckts);
+    // A DC bench: the currents are read at the operating point (t = 0) of a one-step transient.
+    let tran = Tran { tstep_s: 1e-9, tstop_s: 1e-9, tstart_s: 0.0, tmax_s: Some(1e-9), uic: false };
+    let analysis = Analysis { tran: Some(tran), ..Analysis::default() };
+    let setup = library_setup(library(tech).as_ref(), tech.temperature_c, tech_dir)?;
+    let header = Header {
+        lines: vec![format!("Subthreshold characterisation of {}", tech.name)],
+        ..Header::default()
+    };
+    let text = write_netlist_with(&circuit, &analysis, &setup, &Ngspice, &header)?;
+    let opts = RunOptions {
+        tstop_s: Some(1e-9),
+        timeout,
+        accept_recovered_singular: false,
+        ..RunOptions::default()
+    };
+    let started = Instant::now();
+    let run = run_text(runner, &text, "characterise.cir", &opts)?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let what = "the characterisation bench";
+    let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;
+    let currents = b
+        .points
+        .iter()
+        .map(|p| {
+            let i = plot.real(&format!("i({})", p.source.to_ascii_lowercase()))?;
+            Ok(i.first().copied().unwrap_or(f64::NAN).abs())
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    Ok(Characterisation {
+        technology: tech.name.clone(),
+        measured: fit(tech, &b, &currents)?,
+        ngspice: run.version.to_string(),
+        wall_s,
+        from_cache: false,
+    })
+}
+
+/// The technology's library as a realisation names it.
+fn library(tech: &Technology) -> Option<(String, Option<String>)> {
+    match &tech.models {
+        ModelSource::Library { path, section } => Some((path.clone(), section.clone())),
+        ModelSource::Cards(_) => None,
+    }
+}
+
+/// The cache file of `tech`'s characterisation, `None` without a cache folder.
+fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &NgspiceRunner) -> Option<PathBuf> {
+    let dir = cache::cache_dir("characterisation")?;
+    let tech_json = serde_json::to_string(tech).ok()?;
+    let lib = library(tech).map(|(p, _)| match tech_dir {
+        Some(d) if Path::new(&p).is_relative() => d.join(p),
+        _ => PathBuf::from(p),
+    });
+    let stamp = lib.as_ref().map_or_else(String::new, |p| {
+        let meta = std::fs::metadata(p).ok();
+        let modified = meta.as_ref().and_then(|m| m.modified().ok()).map(|t| format!("{t:?}"));
+        format!("{}|{:?}|{modified:?}", p.display(), meta.map(|m| m.len()))
+    });
+    let version = runner.version().to_string();
+    let parts = [env!("CARGO_PKG_VERSION"), tech_json.as_str(), stamp.as_str(), version.as_str()];
+    let key = format!("{:016x}", cache::fnv1a(0xcbf2_9ce4_8422_2325, &parts));
+    Some(dir.join(format!("{}-{key}.json", tech.name)))
+}
