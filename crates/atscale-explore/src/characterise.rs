@@ -50,7 +50,7 @@ pub fn characterise(
     timeout: Duration,
 ) -> Result<(Technology, Characterisation)> {
     let entry = cache_entry(tech, tech_dir, runner);
-    let cached = entry.as_ref().and_then(|p| std::fs::read(p).ok()).and_then(|b| {
+    let cached = entry.as_ref().and_then(|p| cache::load(p, 1 << 20)).and_then(|b| {
         serde_json::from_slice::<Characterisation>(&b).ok().filter(|c| c.technology == tech.name)
     });
     let c = match cached {

@@ -57,6 +57,7 @@
 //! maps atscale's probe names onto them (`v(out)` finds `out`, `i(vs)`
 //! finds `vs:flow(br)`).
 
+use atscale_files::cache;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -454,67 +455,52 @@ impl VacaskRunner {
 /// Where compiled modules are kept: `$XDG_CACHE_HOME/atscale/osdi`, else
 /// `$HOME/.cache/atscale/osdi`; `None` when neither variable is set.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    let base =
-        std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()).map(PathBuf::from).or_else(|| {
-            std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache"))
-        })?;
-    Some(base.join("atscale").join("osdi"))
+    cache::cache_dir("osdi")
 }
 
 /// One module's place in the cache: `{key}.va` (the source, compared in
 /// full on every hit, so that a hash collision cannot load another module)
 /// and `{key}.osdi`, where the key hashes the compiler (its path and
-/// version) and the source. Files are written under a temporary name and
-/// renamed into place, so a reader never sees half a file; a cache that
-/// cannot be read or written is passed by (the module is compiled).
+/// version) and the source (two FNV-1a hashes from different seeds).
+/// Entries are written and read as [`atscale_files::cache`] does (renamed
+/// into place; only regular files read); a cache that cannot be read or
+/// written is passed by (the module is compiled).
 struct ModuleCache<'a> {
     va: PathBuf,
     osdi: PathBuf,
     source: &'a str,
 }
 
+/// Largest compiled module read from the cache, bytes (PSP103 is about 10 MB).
+const MAX_OSDI_BYTES: u64 = 256 << 20;
+
 impl<'a> ModuleCache<'a> {
     fn new(dir: &Path, compiler_id: &str, source: &'a str) -> Self {
         let key = format!(
             "{:016x}{:016x}",
-            fnv1a(0xcbf2_9ce4_8422_2325, compiler_id, source),
-            fnv1a(0x84222325cbf29ce4, compiler_id, source)
+            cache::fnv1a(0xcbf2_9ce4_8422_2325, &[compiler_id, source]),
+            cache::fnv1a(0x8422_2325_cbf2_9ce4, &[compiler_id, source])
         );
         ModuleCache { va: dir.join(format!("{key}.va")), osdi: dir.join(format!("{key}.osdi")), source }
     }
 
     /// Copies the cached module to `to` when the cache holds this source.
     fn fetch(&self, to: &Path) -> bool {
-        let same = std::fs::read(&self.va).is_ok_and(|b| b == self.source.as_bytes());
-        same && std::fs::copy(&self.osdi, to).is_ok()
+        let same =
+            cache::load(&self.va, self.source.len() as u64).is_some_and(|b| b == self.source.as_bytes());
+        same && cache::load(&self.osdi, MAX_OSDI_BYTES).is_some_and(|b| std::fs::write(to, b).is_ok())
     }
 
     /// Keeps the module compiled at `from`.
     fn store(&self, from: &Path) {
-        let put = |to: &Path, bytes: &[u8]| -> std::io::Result<()> {
-            let dir = to.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            std::io::Write::write_all(&mut tmp, bytes)?;
-            tmp.persist(to).map(|_| ()).map_err(|e| e.error)
-        };
         let stored = std::fs::read(from).and_then(|osdi| {
-            put(&self.osdi, &osdi)?;
-            put(&self.va, self.source.as_bytes())
+            cache::store(&self.osdi, &osdi)?;
+            cache::store(&self.va, self.source.as_bytes())
         });
         if let Err(e) = stored {
             tracing::debug!(cache = %self.osdi.display(), "could not keep a compiled module: {e}");
         }
     }
-}
-
-/// 64-bit FNV-1a of the compiler's identity and a source, from `seed`.
-fn fnv1a(seed: u64, compiler_id: &str, source: &str) -> u64 {
-    compiler_id
-        .bytes()
-        .chain([0])
-        .chain(source.bytes())
-        .fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn not_found(program: &Path, reason: &str) -> Error {
