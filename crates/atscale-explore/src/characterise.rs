@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atscale_circuit::{Analysis, Tran};
-use atscale_design::realise::characterise::{bench, fit, Characterised};
+use atscale_circuit::{Analysis, Options as SpiceOptions, Tran};
+use atscale_design::realise::characterise::{bench, fit, Characterised, FIT_VERSION};
 use atscale_design::realise::tech::ModelSource;
 use atscale_design::realise::{with_subckt_devices, Technology};
 use atscale_files::cache;
@@ -51,7 +51,9 @@ pub fn characterise(
 ) -> Result<(Technology, Characterisation)> {
     let entry = cache_entry(tech, tech_dir, runner);
     let cached = entry.as_ref().and_then(|p| cache::load(p, 1 << 20)).and_then(|b| {
-        serde_json::from_slice::<Characterisation>(&b).ok().filter(|c| c.technology == tech.name)
+        serde_json::from_slice::<Characterisation>(&b)
+            .ok()
+            .filter(|c| c.technology == tech.name && c.measured.is_physical())
     });
     let c = match cached {
         Some(mut c) => {
@@ -83,12 +85,14 @@ fn measure(
     runner: &NgspiceRunner,
     timeout: Duration,
 ) -> Result<Characterisation> {
-    let b = bench(tech);
+    let b = bench(tech)?;
     let subckts: Vec<_> = tech.nmos_subckt.iter().chain(tech.pmos_subckt.iter()).cloned().collect();
     let circuit = with_subckt_devices(&b.circuit, &subckts);
     // A DC bench: the currents are read at the operating point (t = 0) of a one-step transient.
     let tran = Tran { tstep_s: 1e-9, tstop_s: 1e-9, tstart_s: 0.0, tmax_s: Some(1e-9), uic: false };
-    let analysis = Analysis { tran: Some(tran), ..Analysis::default() };
+    // A seed, so that a statistical section gives the same draws on every run.
+    let options = SpiceOptions { other: vec![("seed".into(), Some("1".into()))], ..SpiceOptions::default() };
+    let analysis = Analysis { tran: Some(tran), options, ..Analysis::default() };
     let setup = library_setup(library(tech).as_ref(), tech.temperature_c, tech_dir)?;
     let header = Header {
         lines: vec![format!("Subthreshold characterisation of {}", tech.name)],
@@ -131,7 +135,11 @@ fn library(tech: &Technology) -> Option<(String, Option<String>)> {
     }
 }
 
-/// The cache file of `tech`'s characterisation, `None` without a cache folder.
+/// The cache file of `tech`'s characterisation, `None` without a cache
+/// folder. The key holds the technology, the bench's version, ngspice's
+/// and atscale's, and the size and modification time of every file in the
+/// library's folder and below (a PDK's models are spread over many files
+/// the library includes; at most [`MAX_STAMPED_FILES`]).
 fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &NgspiceRunner) -> Option<PathBuf> {
     let dir = cache::cache_dir("characterisation")?;
     let tech_json = serde_json::to_string(tech).ok()?;
@@ -139,13 +147,40 @@ fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &NgspiceRunne
         Some(d) if Path::new(&p).is_relative() => d.join(p),
         _ => PathBuf::from(p),
     });
-    let stamp = lib.as_ref().map_or_else(String::new, |p| {
-        let meta = std::fs::metadata(p).ok();
-        let modified = meta.as_ref().and_then(|m| m.modified().ok()).map(|t| format!("{t:?}"));
-        format!("{}|{:?}|{modified:?}", p.display(), meta.map(|m| m.len()))
-    });
-    let version = runner.version().to_string();
-    let parts = [env!("CARGO_PKG_VERSION"), tech_json.as_str(), stamp.as_str(), version.as_str()];
+    let stamp = lib.as_ref().and_then(|p| p.parent()).map_or_else(String::new, folder_stamp);
+    let version = format!("{} fit {FIT_VERSION} ngspice {}", env!("CARGO_PKG_VERSION"), runner.version());
+    let parts = [version.as_str(), tech_json.as_str(), stamp.as_str()];
     let key = format!("{:016x}", cache::fnv1a(0xcbf2_9ce4_8422_2325, &parts));
     Some(dir.join(format!("{}-{key}.json", tech.name)))
+}
+
+/// Most entries (files and folders) a cache key's stamp visits.
+const MAX_STAMPED_FILES: usize = 50_000;
+
+/// Path, size and modification time of every file under `dir`, links
+/// followed (a PDK folder is links into the installed package); at most
+/// [`MAX_STAMPED_FILES`] entries visited, so a link loop ends.
+fn folder_stamp(dir: &Path) -> String {
+    let mut lines = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    let mut visited = 0;
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            visited += 1;
+            if visited > MAX_STAMPED_FILES {
+                return lines.join("\n");
+            }
+            let path = e.path();
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => todo.push(path),
+                Ok(m) if m.is_file() => {
+                    lines.push(format!("{}|{}|{:?}", path.display(), m.len(), m.modified().ok()));
+                }
+                _ => {}
+            }
+        }
+    }
+    lines.sort();
+    lines.join("\n")
 }

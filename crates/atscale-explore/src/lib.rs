@@ -6,6 +6,7 @@
 //! - [`realise`]: realisation evidence in ngspice: mirror sizing, the
 //!   membrane trim, the nominal run, the calibration against the design and
 //!   the bias sweep.
+//! - [`strays`]: the membrane's stray capacitance, measured in ngspice.
 //! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch,
 //!   shards; points run on a thread pool, rows appended to a results file
 //!   as they finish, resumable, verified in ngspice on request.
@@ -14,6 +15,7 @@
 pub mod characterise;
 pub mod error;
 pub mod realise;
+pub mod strays;
 pub mod sweep;
 
 pub use error::{Error, Result};

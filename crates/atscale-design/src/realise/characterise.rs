@@ -39,6 +39,12 @@ pub const VGS_STEP_V: f64 = 0.01;
 /// The longer NMOS lengths of the bench, in units of `sizing.l_m`.
 pub const LENGTH_MULTIPLES: [f64; 5] = [10.0, 20.0, 35.0, 50.0, 80.0];
 
+/// Version of the bench and fit: a characterisation cached by another is measured again.
+pub const FIT_VERSION: u32 = 1;
+
+/// Most gate voltages of the bench per device (a supply of 20 V in 10 mV steps).
+pub const MAX_GATE_STEPS: usize = 2000;
+
 /// Boltzmann constant over the elementary charge, V/K.
 const K_OVER_Q: f64 = 8.617_333_262e-5;
 
@@ -110,6 +116,26 @@ pub struct Characterised {
 }
 
 impl Characterised {
+    /// Whether every value is in its physical range (kappa in (0, 1),
+    /// currents, factor, voltages and lengths positive and finite): a cached
+    /// characterisation that is not is measured again.
+    pub fn is_physical(&self) -> bool {
+        let pos = |x: f64| x > 0.0 && x.is_finite();
+        [self.kappa_n, self.kappa_p].iter().all(|k| *k > 0.0 && *k < 1.0)
+            && [
+                self.swing_n_v,
+                self.swing_p_v,
+                self.specific_current_n_a,
+                self.specific_current_p_a,
+                self.offset_length_factor,
+                self.thermal_voltage_v,
+                self.vds_v,
+                self.square_m,
+            ]
+            .into_iter()
+            .all(pos)
+    }
+
     /// The parameters the sizing uses.
     pub fn subthreshold(&self) -> Subthreshold {
         Subthreshold {
@@ -123,11 +149,26 @@ impl Characterised {
 }
 
 /// The bench of `tech`.
-pub fn bench(tech: &Technology) -> Bench {
+///
+/// # Errors
+///
+/// [`Error::BadTemplate`] when the supply needs more than
+/// [`MAX_GATE_STEPS`] gate voltages.
+pub fn bench(tech: &Technology) -> Result<Bench> {
     let vdd = tech.supply_v;
     let square = tech.sizing.l_m;
     let vds = 0.5 * vdd;
-    let steps = (vdd / VGS_STEP_V).round() as usize;
+    let steps = (vdd / VGS_STEP_V).round();
+    if !(steps >= 10.0 && steps <= MAX_GATE_STEPS as f64) {
+        return Err(Error::BadTemplate {
+            template: "technology",
+            reason: format!(
+                "characterising {}: a supply of {vdd} V is {steps} gate steps of {VGS_STEP_V} V; the bench takes 10 to {MAX_GATE_STEPS}",
+                tech.name
+            ),
+        });
+    }
+    let steps = steps as usize;
     let mut els = vec![dc("VDD", "vdd", vdd)];
     let mut points = Vec::new();
     let mut lengths = vec![square];
@@ -175,7 +216,7 @@ pub fn bench(tech: &Technology) -> Bench {
         },
         elements: els,
     };
-    Bench { circuit, points, vds_v: vds, w_m: square }
+    Ok(Bench { circuit, points, vds_v: vds, w_m: square })
 }
 
 fn dc(name: &str, node: &str, v: f64) -> Element<f64> {
@@ -401,7 +442,7 @@ mod tests {
     #[test]
     fn the_fit_recovers_an_ekv_transistor() {
         let t = tech();
-        let b = bench(&t);
+        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         let c = fit(&t, &b, &synthetic(&t, &b, 1.0)).unwrap_or_else(|e| panic!("{e}"));
         // Measured: kappa within 2e-6 relative (the steepest point is at q ~ 1e-6),
         // I_spec within 1.5e-3 (central differences over 10 mV, 0.3 n U_T); 5x and 3x margins.
@@ -419,7 +460,7 @@ mod tests {
     fn the_length_factor_of_a_power_law() {
         // I ∝ L^-0.9: e^-3 of the current at L* = e^(3/0.9) l_m, factor e^(3/0.9 - 3).
         let t = tech();
-        let b = bench(&t);
+        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         let c = fit(&t, &b, &synthetic(&t, &b, 0.9)).unwrap_or_else(|e| panic!("{e}"));
         let want = (3.0 / 0.9 - 3.0f64).exp();
         // Exact for a power law up to rounding: measured 1e-15; 1e-9 tolerance.
@@ -431,7 +472,7 @@ mod tests {
         // I ∝ L^-0.5: the longest bench length, l_max = 100 µm = 50 l_m (l_m 2 µm),
         // carries 50^-0.5 = 1/7.07 < e^-3 of the current; factor 50 / 7.07 = 7.07.
         let t = tech();
-        let b = bench(&t);
+        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         let c = fit(&t, &b, &synthetic(&t, &b, 0.5)).unwrap_or_else(|e| panic!("{e}"));
         assert!(c.offset_length_at_longest);
         // Exact for a power law up to rounding: measured 2e-15.
@@ -441,7 +482,7 @@ mod tests {
     #[test]
     fn a_bench_without_weak_inversion_is_refused_by_name() {
         let t = tech();
-        let b = bench(&t);
+        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         // A resistor-like device: I proportional to V_G, no exponential region.
         let linear: Vec<f64> = b.points.iter().map(|p| 1e-6 * p.vgs_v * b.w_m / p.l_m).collect();
         let e = fit(&t, &b, &linear).map(|_| ()).unwrap_err().to_string();
@@ -451,7 +492,7 @@ mod tests {
     #[test]
     fn the_bench_has_one_source_per_transistor() {
         let t = tech();
-        let b = bench(&t);
+        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         // 181 NMOS and 181 PMOS one-square devices, 91 per longer NMOS length
         // (10, 20, 35 l_m below l_max 100 µm at l_m 2 µm, and l_max itself).
         assert_eq!(b.points.len(), 181 * 2 + 91 * 4);
