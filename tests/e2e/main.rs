@@ -19,6 +19,7 @@ mod options;
 mod parity;
 mod pdk;
 mod realise;
+mod references;
 mod reliability;
 mod resistor;
 mod scale;

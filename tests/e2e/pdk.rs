@@ -159,16 +159,16 @@ fn gf180_corners_and_monte_carlo_are_the_netlist_on_those_sections() {
         assert!(e > 1e-11 && e < 1e-8, "{section} {temp}: {e} J");
     }
     let mc = ev["monte_carlo"]["runs"].as_array().expect("monte carlo runs");
-    let seeds: Vec<u64> = mc.iter().map(|r| r[0].as_u64().expect("seed")).collect();
+    let seeds: Vec<u64> = mc.iter().map(|r| r["seed"].as_u64().expect("seed")).collect();
     assert_eq!(seeds, [1, 2, 3]);
     // Seeds 1 and 3 spike (94.4 and 102.8 Hz in ngspice 39), seed 2 does not
     // (its mismatch stops the spiker): different circuits.
-    assert_ne!(events(&mc[0][1]), events(&mc[2][1]), "seeds 1 and 3 gave the same circuit");
+    assert_ne!(events(&mc[0]["measured"]), events(&mc[2]["measured"]), "seeds 1 and 3 gave the same circuit");
     for (k, r) in mc.iter().enumerate() {
         let seed = format!(".options seed={}\n", k + 1);
         let separate =
             separate_run(tmp.path(), &format!("mc{k}.cir"), &with_section(&netlist, "mc", 27.0, &seed), &rep);
-        assert_same_events(&format!("seed {}", k + 1), &events(&r[1]), &separate);
+        assert_same_events(&format!("seed {}", k + 1), &events(&r["measured"]), &separate);
     }
     let png = std::fs::read(out.join("monte-carlo.png")).expect("monte-carlo.png");
     assert!(png.starts_with(b"\x89PNG"));
@@ -193,8 +193,13 @@ fn pdk_options_refuse_what_the_technology_cannot_do() {
         (vec!["--tech", "generic-bsim4", "--monte-carlo", "2"], "generic-bsim4 has none"),
         (vec!["--tech", "gf180", "--corners", "tt;.control"], "is not a library section name"),
         (vec!["--tech", "gf180", "--temperatures", "-300"], "--temperatures values must be between"),
+        (vec!["--tech", "gf180", "--corners", "ff", "--no-sim"], "not with --no-sim"),
+        (
+            vec!["--tech", "gf180", "--monte-carlo", "2", "--seed", "2147483647"],
+            "at most 10000 runs, with seeds up to 2147483647",
+        ),
     ] {
-        let mut all = vec!["realise", d, "-o", o, "--no-sim"];
+        let mut all = vec!["realise", d, "-o", o];
         all.extend(args.iter());
         let r = atscale(&all);
         let err = String::from_utf8_lossy(&r.stderr);

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use atscale_design::realise::mapping::ReferenceSource;
 use atscale_design::realise::{BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
 use atscale_explore::characterise::{characterise, Characterisation};
@@ -37,6 +38,13 @@ pub struct Args {
     /// the bias scale and `--sweep` scale the reference current alone.
     #[arg(long, value_enum, default_value_t = BiasArg::Ideal)]
     bias: BiasArg,
+    /// Reference voltages from ideal sources (`ideal`) or as taps of one
+    /// resistor string from the supply to ground (`ladder`; the technology's
+    /// `[resistor]` table sizes it, ideal resistors without one). With
+    /// `--bias mirrors --references ladder` only the supply and one
+    /// reference current are ideal.
+    #[arg(long, value_enum, default_value_t = ReferencesArg::Ideal)]
+    references: ReferencesArg,
     /// Also realise and simulate at these bias scales (comma-separated) and fit rate ∝ scale^slope.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     sweep: Vec<f64>,
@@ -88,6 +96,15 @@ enum BiasArg {
     Ideal,
     /// Current mirrors of one reference current.
     Mirrors,
+}
+
+/// `--references`: where the reference voltages come from.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReferencesArg {
+    /// One ideal voltage source per reference voltage.
+    Ideal,
+    /// Taps of one resistor string from `vdd` to ground.
+    Ladder,
 }
 
 const FILES: [&str; 5] = ["realised.cir", "realised.xyce.cir", "report.json", "report.md", "comparison.png"];
@@ -196,7 +213,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         BiasArg::Ideal => BiasSource::Ideal,
         BiasArg::Mirrors => BiasSource::Mirrors,
     };
-    let opts = Options { bias_scale: args.bias_scale, bias, ..Options::default() };
+    let references = match args.references {
+        ReferencesArg::Ideal => ReferenceSource::Ideal,
+        ReferencesArg::Ladder => ReferenceSource::Ladder,
+    };
+    let opts = Options { bias_scale: args.bias_scale, bias, references, ..Options::default() };
     let req = Request {
         design: &design,
         design_path: &args.design,
@@ -274,11 +295,31 @@ fn is_section_name(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
 }
 
+/// Most corner, temperature or Monte Carlo runs of one command.
+const MAX_RUNS: usize = 10_000;
+
 /// `--corners` names sections the technology lists (when it lists them);
 /// `--monte-carlo` needs a statistical section and at least one run.
 fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
     if let Some(c) = args.corners.iter().find(|c| !tech.corners.is_empty() && !tech.corners.contains(c)) {
         bail!("--corners: {} has no corner `{c}`; its corners: {}", tech.name, tech.corners.join(", "));
+    }
+    if args.no_sim && (!args.corners.is_empty() || !args.temperatures.is_empty() || args.monte_carlo.is_some()) {
+        bail!("--corners, --temperatures and --monte-carlo run simulations: not with --no-sim");
+    }
+    if args.corners.len() * args.temperatures.len().max(1) > MAX_RUNS {
+        bail!("--corners times --temperatures asks for more than {MAX_RUNS} runs");
+    }
+    if let Some(n) = args.monte_carlo {
+        // ngspice takes `.options seed` below 2^31 (larger seeds wrap or are replaced by the clock).
+        let last = u64::try_from(n).ok().and_then(|n| args.seed.checked_add(n.saturating_sub(1)));
+        if n > MAX_RUNS || last.is_none_or(|l| l > i32::MAX as u64) {
+            bail!(
+                "--monte-carlo {n} --seed {}: at most {MAX_RUNS} runs, with seeds up to {} (ngspice's largest)",
+                args.seed,
+                i32::MAX
+            );
+        }
     }
     match (args.monte_carlo, &tech.monte_carlo_section) {
         (Some(0), _) => bail!("--monte-carlo needs at least one run"),

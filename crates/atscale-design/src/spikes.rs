@@ -24,6 +24,24 @@ pub fn spike_period(events: &[f64]) -> Option<f64> {
 /// of the second half of the train (settled). `None` without two complete
 /// bursts.
 pub fn bursts(events: &[f64]) -> Option<(Vec<u32>, f64)> {
+    let starts = burst_starts(events)?;
+    // Bursts 1..len-1 are complete (burst 0 may be a transient, the last may be cut).
+    if starts.len() < 4 {
+        return None;
+    }
+    let counts: Vec<u32> =
+        starts.windows(2).skip(1).map(|w| u32::try_from(w[1] - w[0]).unwrap_or(u32::MAX)).collect();
+    let settled = &starts[(starts.len() / 2).max(1)..];
+    let first = events[settled[0]];
+    let last = events[settled[settled.len() - 1]];
+    (settled.len() >= 2).then(|| (counts, (last - first) / (settled.len() - 1) as f64))
+}
+
+/// The indices of the first spike of each burst: a gap longer than the
+/// geometric mean of the shortest and longest interval starts one. `None`
+/// with fewer than four spikes or when the longest interval is less than
+/// three times the shortest (no bursts).
+pub fn burst_starts(events: &[f64]) -> Option<Vec<usize>> {
     if events.len() < 4 {
         return None;
     }
@@ -40,16 +58,7 @@ pub fn bursts(events: &[f64]) -> Option<(Vec<u32>, f64)> {
             starts.push(k + 1);
         }
     }
-    // Bursts 1..len-1 are complete (burst 0 may be a transient, the last may be cut).
-    if starts.len() < 4 {
-        return None;
-    }
-    let counts: Vec<u32> =
-        starts.windows(2).skip(1).map(|w| u32::try_from(w[1] - w[0]).unwrap_or(u32::MAX)).collect();
-    let settled = &starts[(starts.len() / 2).max(1)..];
-    let first = events[settled[0]];
-    let last = events[settled[settled.len() - 1]];
-    (settled.len() >= 2).then(|| (counts, (last - first) / (settled.len() - 1) as f64))
+    Some(starts)
 }
 
 /// The settled spikes per burst of a burst train: the count of the last

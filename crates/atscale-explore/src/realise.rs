@@ -17,7 +17,7 @@ use atscale_design::realise::mapping::{
 };
 use atscale_design::realise::{predict, realise, Options, Prediction, Realisation, Technology};
 use atscale_design::spec::Design;
-use atscale_design::spikes::{burst_count, bursts, intra_burst_interval, spike_period};
+use atscale_design::spikes::{burst_count, burst_starts, bursts, intra_burst_interval, spike_period};
 use atscale_sim::EventSpec;
 use atscale_spice::{write_netlist_with, Deck, DeckLimits, Header, Library, Ngspice, Setup, Xyce};
 use atscale_verify::events::crossings;
@@ -56,16 +56,28 @@ pub struct Measured {
 pub struct MonteCarlo {
     /// The library section.
     pub section: String,
-    /// Each run's seed and what it showed.
-    pub runs: Vec<(u64, Measured)>,
+    /// Each run.
+    pub runs: Vec<SeedRun>,
+}
+
+/// One Monte Carlo run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedRun {
+    /// Its seed.
+    pub seed: u64,
+    /// What it showed, unless it failed.
+    pub measured: Option<Measured>,
+    /// Why it failed (ngspice's error: no convergence, the time limit), if it did.
+    pub error: Option<String>,
 }
 
 impl MonteCarlo {
-    /// The runs' rates, Hz (spikers), or burst periods, s (bursters), whichever the first run has.
+    /// The runs' rates, Hz (spikers), or burst periods, s (bursters), whichever a run has.
     pub fn values(&self) -> (&'static str, Vec<f64>) {
-        let bursting = self.runs.iter().any(|(_, m)| m.burst_period_s.is_some());
+        let measured = || self.runs.iter().filter_map(|r| r.measured.as_ref());
+        let bursting = measured().any(|m| m.burst_period_s.is_some());
         let pick = |m: &Measured| if bursting { m.burst_period_s } else { m.rate_hz };
-        let values = self.runs.iter().filter_map(|(_, m)| pick(m)).collect();
+        let values = measured().filter_map(pick).collect();
         (if bursting { "burst period" } else { "rate" }, values)
     }
 }
@@ -79,8 +91,10 @@ pub struct CornerRun {
     pub section: Option<String>,
     /// Temperature, °C.
     pub temperature_c: f64,
-    /// What the run showed.
-    pub measured: Measured,
+    /// What the run showed, unless it failed.
+    pub measured: Option<Measured>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
 }
 
 /// The evidence section of the report.
@@ -337,11 +351,14 @@ pub(crate) fn run_text(
     Ok(runner.run(&deck, Path::new(name), opts)?)
 }
 
+/// Runs a realisation's netlist and measures its membrane. A `bursting`
+/// design's run is never read as a tonic spiker: without bursts it has no
+/// rate (its window may hold too few bursts).
 fn simulate(
     runner: &NgspiceRunner,
     r: &Realisation,
     text: &str,
-    tstop_s: f64,
+    (tstop_s, bursting): (f64, bool),
     timeout: Duration,
 ) -> Result<(Measured, Vec<f64>, Vec<f64>)> {
     let opts = RunOptions {
@@ -360,9 +377,11 @@ fn simulate(
     let ev = crossings(&t, &v, &spec);
     let ibi = intra_burst_interval(&ev);
     let supply = plot.real("v(vdd)").and_then(|v| Ok((v, plot.real("i(vdd)")?)));
-    let energy_per_spike_j = supply.ok().and_then(|(vs, is)| supply_energy(&t, vs, is, &ev));
+    let window = energy_window(&ev, bursting);
+    let energy_per_spike_j = supply.ok().zip(window).and_then(|((vs, is), w)| supply_energy(&t, vs, is, w));
     let (spb, bp, rate) = match bursts(&ev) {
         Some((counts, p)) => (burst_count(&counts), Some(p), None),
+        None if bursting => (None, None, None),
         None => (None, None, spike_period(&ev).map(|p| 1.0 / p)),
     };
     Ok((
@@ -594,7 +613,7 @@ fn evidence(
     found: Found<'_>,
 ) -> Result<(Evidence, Trace)> {
     let design = req.design;
-    let (nominal, t, v) = simulate(runner, r, ngspice, tstop_s, req.timeout)?;
+    let (nominal, t, v) = simulate(runner, r, ngspice, (tstop_s, bursting(req)), req.timeout)?;
     let th = design.event.threshold_v / design.scales.s_volt;
     let hy = design.event.hysteresis_v / design.scales.s_volt;
     // Bursters: enough for four bursts even when the realisation's are
@@ -734,17 +753,35 @@ fn bias_sweep(
         }
         let tk = tstop_s * k0 / k;
         let text_k = netlist(&rk, req.tech_dir, req.design_path, tk)?;
-        sweep.push(simulate(runner, &rk, &text_k, tk, req.timeout)?.0);
+        sweep.push(simulate(runner, &rk, &text_k, (tk, bursting(req)), req.timeout)?.0);
     }
     Ok(sweep)
 }
 
+/// Whether the design bursts (its runs are read as bursts or not at all).
+fn bursting(req: &Request<'_>) -> bool {
+    req.design.achieved.spikes_per_burst.is_some()
+}
+
+/// The window over which the supply's energy is counted and the spikes it
+/// holds: from the first spike to the last (a spiker), or from the start
+/// of the first complete burst to the start of the last (a burster: whole
+/// cycles, each with its quiet gap); `None` with fewer than two spikes or,
+/// for a burster, two complete cycles.
+fn energy_window(events: &[f64], bursting: bool) -> Option<(f64, f64, usize)> {
+    if bursting {
+        let starts = burst_starts(events)?;
+        let (first, last) = (*starts.get(1)?, *starts.last()?);
+        return (last > first && starts.len() >= 3).then(|| (events[first], events[last], last - first));
+    }
+    (events.len() >= 2).then(|| (events[0], events[events.len() - 1], events.len() - 1))
+}
+
 /// The energy the supply `Vdd` delivers per spike, J: `-v(vdd) i(vdd)`
-/// integrated (trapezoids) from the first spike to the last, over the
-/// spikes between; `None` with fewer than two spikes or no supply trace.
-fn supply_energy(t: &[f64], v: &[f64], i: &[f64], events: &[f64]) -> Option<f64> {
-    let (&first, &last) = (events.first()?, events.last()?);
-    if events.len() < 2 {
+/// integrated (trapezoids) over the window `(from, to, spikes)`, divided
+/// by its spikes.
+fn supply_energy(t: &[f64], v: &[f64], i: &[f64], (first, last, spikes): (f64, f64, usize)) -> Option<f64> {
+    if spikes == 0 || last <= first || last.is_nan() {
         return None;
     }
     let p = |k: usize| -v[k] * i[k];
@@ -757,7 +794,7 @@ fn supply_energy(t: &[f64], v: &[f64], i: &[f64], events: &[f64]) -> Option<f64>
             e += 0.5 * (at(a) + at(b)) * (b - a);
         }
     }
-    Some(e / (events.len() - 1) as f64)
+    Some(e / spikes as f64)
 }
 
 /// The sized realisation `r` run on each library section of
@@ -790,11 +827,20 @@ fn corner_runs(
             }
             rc.temperature_c = temperature_c;
             let text = netlist(&rc, req.tech_dir, req.design_path, tstop_s)?;
-            let (measured, _, _) = simulate(runner, &rc, &text, tstop_s, req.timeout)?;
-            runs.push(CornerRun { section: section.clone(), temperature_c, measured });
+            // One failed run (no convergence at a corner, the time limit) is reported, not fatal.
+            let (measured, error) = kept(simulate(runner, &rc, &text, (tstop_s, bursting(req)), req.timeout));
+            runs.push(CornerRun { section: section.clone(), temperature_c, measured, error });
         }
     }
     Ok(runs)
+}
+
+/// A run's measurement, or its error as text.
+fn kept(run: Result<(Measured, Vec<f64>, Vec<f64>)>) -> (Option<Measured>, Option<String>) {
+    match run {
+        Ok((m, _, _)) => (Some(m), None),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }
 
 /// The sized realisation `r` run `n` times on the technology's statistical
@@ -820,7 +866,8 @@ fn monte_carlo(
             }
             rk.run.seed = Some(seed + k);
             let text = netlist(&rk, req.tech_dir, req.design_path, tstop_s)?;
-            Ok((seed + k, simulate(runner, &rk, &text, tstop_s, req.timeout)?.0))
+            let (measured, error) = kept(simulate(runner, &rk, &text, (tstop_s, bursting(req)), req.timeout));
+            Ok(SeedRun { seed: seed + k, measured, error })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(MonteCarlo { section, runs })
@@ -828,7 +875,7 @@ fn monte_carlo(
 
 #[cfg(test)]
 mod tests {
-    use super::supply_energy;
+    use super::{energy_window, supply_energy};
 
     #[test]
     fn supply_energy_integrates_between_the_first_and_last_spike() {
@@ -839,9 +886,23 @@ mod tests {
         let t: Vec<f64> = (0..=200).map(|k| f64::from(k) * 0.01).collect();
         let v = vec![1.8; t.len()];
         let i: Vec<f64> = t.iter().map(|x| -(1.0 + x) * 1e-6).collect();
-        let e = supply_energy(&t, &v, &i, &[0.25, 0.5, 1.75]).unwrap_or(f64::NAN);
+        let w = energy_window(&[0.25, 0.5, 1.75], false);
+        assert_eq!(w, Some((0.25, 1.75, 2)));
+        let e = supply_energy(&t, &v, &i, w.unwrap_or_default()).unwrap_or(f64::NAN);
         // Trapezoids are exact for a linear power: measured 4e-22 J.
         assert!((e - 2.7e-6).abs() < 1e-18, "{e}");
-        assert_eq!(supply_energy(&t, &v, &i, &[0.5]), None);
+        assert_eq!(energy_window(&[0.5], false), None);
+    }
+
+    #[test]
+    fn a_bursters_energy_window_is_whole_cycles() {
+        // Bursts of 3 spikes 1 ms apart every 10 ms from t = 0: the window runs from
+        // the second burst's start (10 ms, the first may be a transient) to the
+        // last's (40 ms): 3 cycles, 9 spikes, each with its quiet gap.
+        let ev: Vec<f64> =
+            (0..5).flat_map(|b| (0..3).map(move |s| 1e-2 * f64::from(b) + 1e-3 * f64::from(s))).collect();
+        assert_eq!(energy_window(&ev, true), Some((1e-2, 4e-2, 9)));
+        // Read as a spiker the window would miss the last gap: first to last spike.
+        assert_eq!(energy_window(&ev, false), Some((0.0, 4.2e-2, 14)));
     }
 }

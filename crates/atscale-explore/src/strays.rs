@@ -160,7 +160,7 @@ fn quadrature(t: &[f64], i: &[f64], frequency_hz: f64, from: f64) -> Option<(f64
             + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
     };
     let d = det(&m);
-    if !(d.abs() > 0.0) {
+    if d == 0.0 || d.is_nan() {
         return None;
     }
     let with = |col: usize| {

@@ -7,7 +7,8 @@ use atscale_circuit::units::si;
 use atscale_circuit::{Element, ElementKind, Waveform};
 
 use super::mapping::{
-    BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, RealisedScales, Role, REF_DIODE_N,
+    string_current, string_segments, tap_voltages, BiasSource, Biased, BlockReport, DeviceKind, DeviceReport,
+    Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource, Role, StringGeometry, REF_DIODE_N,
     REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
 };
 use super::tech::{Region, Technology};
@@ -47,6 +48,7 @@ pub(super) struct Builder<'a> {
     pub scales: RealisedScales,
     pub membrane: String,
     pub bias: BiasSource,
+    pub references: ReferenceSource,
     pub els: Vec<Element<f64>>,
     pub devices: Vec<DeviceReport>,
     pub blocks: Vec<BlockReport>,
@@ -54,7 +56,8 @@ pub(super) struct Builder<'a> {
     pub ideal: Vec<Element<f64>>,
     /// Initial node voltages, V.
     pub ic: Vec<(String, f64)>,
-    refs: Vec<(i64, String)>,
+    /// The offset references placed: key (micro model volts), node, offset (model V).
+    refs: Vec<(i64, String, f64)>,
     mirrors: Vec<PendingMirror>,
     leak_weights: Option<Vec<f64>>,
 }
@@ -75,13 +78,20 @@ fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceRe
 }
 
 impl<'a> Builder<'a> {
-    /// A builder with the supply `Vdd` and the reference `Vref` (model 0 V) placed.
-    pub fn new(tech: &'a Technology, scales: RealisedScales, membrane: String, bias: BiasSource) -> Self {
+    /// A builder with the supply `Vdd` and, with ideal references, the
+    /// reference `Vref` (model 0 V) placed.
+    pub fn new(
+        tech: &'a Technology,
+        scales: RealisedScales,
+        membrane: String,
+        (bias, references): (BiasSource, ReferenceSource),
+    ) -> Self {
         let mut b = Builder {
             tech,
             scales,
             membrane,
             bias,
+            references,
             els: Vec::new(),
             devices: Vec::new(),
             blocks: Vec::new(),
@@ -92,7 +102,9 @@ impl<'a> Builder<'a> {
             leak_weights: None,
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
-        b.els.push(dc_voltage("Vref", "vref", scales.v_ref_v));
+        if references == ReferenceSource::Ideal {
+            b.els.push(dc_voltage("Vref", "vref", scales.v_ref_v));
+        }
         b
     }
 
@@ -318,25 +330,113 @@ impl<'a> Builder<'a> {
         });
     }
 
-    /// The node at `V_ref + s delta` (a reference voltage source), created once per offset.
+    /// The node at `V_ref + s delta`, created once per offset: a reference
+    /// voltage source, or a tap of the ladder ([`Builder::finish_references`]).
     pub fn reference(&mut self, delta: f64) -> String {
         if delta == 0.0 {
             return "vref".into();
         }
         let key = (delta * 1e6).round() as i64;
-        if let Some((_, n)) = self.refs.iter().find(|(k, _)| *k == key) {
+        if let Some((_, n, _)) = self.refs.iter().find(|(k, _, _)| *k == key) {
             return n.clone();
         }
         let node = format!("ref{}", self.refs.len() + 1);
         let v = self.scales.v_ref_v + self.scales.s_volt * delta;
-        let name = format!("V{node}");
-        self.els.push(dc_voltage(&name, &node, v));
-        self.devices.push(DeviceReport {
-            value: Some(v),
-            ..report(name, DeviceKind::VoltageSource, "bias", Role::Reference { offset: delta })
-        });
-        self.refs.push((key, node.clone()));
+        if self.references == ReferenceSource::Ideal {
+            let name = format!("V{node}");
+            self.els.push(dc_voltage(&name, &node, v));
+            self.devices.push(DeviceReport {
+                value: Some(v),
+                ..report(name, DeviceKind::VoltageSource, "bias", Role::Reference { offset: delta })
+            });
+        }
+        self.refs.push((key, node.clone(), delta));
         node
+    }
+
+    /// With [`ReferenceSource::Ladder`]: every reference voltage (`V_ref`
+    /// included) a tap of one resistor string from `vdd` to ground
+    /// ([`string_segments`]), its current [`string_current`] of the largest
+    /// bias placed; the segments are the technology's resistors (ideal `R`
+    /// elements without a `[resistor]` table).
+    pub fn finish_references(&mut self) -> Result<Option<Ladder>> {
+        if self.references == ReferenceSource::Ideal {
+            return Ok(None);
+        }
+        let (v_ref, s) = (self.scales.v_ref_v, self.scales.s_volt);
+        let mut taps: Vec<(String, f64)> = vec![("vref".into(), 0.0)];
+        taps.extend(self.refs.iter().map(|(_, n, d)| (n.clone(), *d)));
+        taps.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let vdd = self.tech.supply_v;
+        let targets: Vec<f64> = taps.iter().map(|(_, d)| v_ref + s * d).collect();
+        if let Some(v) = targets.iter().find(|v| !(**v > 0.0 && **v < vdd)) {
+            return Err(Error::Unrealisable {
+                element: "references".into(),
+                reason: format!(
+                    "a ladder tap at {} is outside the supply (0 V, {}): the offsets span too many model volts",
+                    si(*v, "V"),
+                    si(vdd, "V")
+                ),
+            });
+        }
+        let i_bias = self
+            .devices
+            .iter()
+            .filter(|d| matches!(d.role, Role::Bias { .. } | Role::MirrorReference))
+            .filter_map(|d| d.current_a)
+            .fold(0.0, |a: f64, b| a.max(b.abs()));
+        let res = self.tech.resistor.as_ref();
+        let current = string_current(res, vdd, i_bias);
+        let geometry = res.map(|r| StringGeometry {
+            sheet_ohm: r.sheet_ohm_per_square,
+            width_m: r.width_m,
+            end_ohm: r.end_ohm,
+            grid_m: self.tech.sizing.grid_m,
+        });
+        let segments = string_segments(vdd, &targets, current, geometry);
+        let realised = tap_voltages(vdd, &segments);
+        let nodes: Vec<&str> =
+            std::iter::once("0").chain(taps.iter().map(|(n, _)| n.as_str())).chain(["vdd"]).collect();
+        let mut placed = Vec::new();
+        for (k, seg) in segments.iter().enumerate() {
+            let name = format!("Rladder{}", k + 1);
+            let (p, n) = (nodes[k + 1], nodes[k]);
+            self.els
+                .push(el(name.clone(), ElementKind::Resistor { p: p.into(), n: n.into(), r_ohm: seg.r_ohm }));
+            let w = res.map(|r| r.width_m);
+            let squares = seg.l_m.zip(w).map_or(f64::NAN, |(l, w)| l / w);
+            self.devices.push(DeviceReport {
+                w_m: w,
+                l_m: seg.l_m,
+                value: Some(seg.r_ohm),
+                current_a: Some(current),
+                ..report(name.clone(), DeviceKind::Resistor, "bias", Role::LadderSegment { squares })
+            });
+            placed.push(LadderSegment { name, r_ohm: seg.r_ohm, w_l_m: w.zip(seg.l_m) });
+        }
+        let total: f64 = segments.iter().map(|x| x.r_ohm).sum();
+        let taps = taps
+            .iter()
+            .zip(targets.iter().zip(&realised))
+            .map(|((node, d), (t, r))| LadderTap {
+                node: node.clone(),
+                offset_model_v: *d,
+                target_v: *t,
+                realised_v: *r,
+                error_v: r - t,
+                error_model_v: (r - t) / s,
+            })
+            .collect();
+        let area_m2 = res.map(|r| r.width_m * segments.iter().filter_map(|x| x.l_m).sum::<f64>());
+        Ok(Some(Ladder {
+            string_current_a: current,
+            total_ohm: total,
+            supply_current_a: vdd / total,
+            area_m2,
+            taps,
+            segments: placed,
+            subckt: res.and_then(|r| r.subckt.clone()),
+        }))
     }
 
     /// A five-transistor transconductance amplifier: NMOS pair, PMOS mirror,

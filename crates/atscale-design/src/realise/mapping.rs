@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blocks::Recovery;
 use super::builder::{el, Builder};
-use super::tech::{ModelSource, Region, SubcktDevice, Technology};
+use super::tech::{ModelSource, Region, Resistor, ResistorSubckt, SubcktDevice, Technology};
 use crate::error::{Error, Result};
 use crate::spec::Design;
 
@@ -67,12 +67,182 @@ pub struct Options {
     /// Where the bias currents come from (default: ideal sources).
     #[serde(default)]
     pub bias: BiasSource,
+    /// Where the reference voltages come from (default: ideal sources).
+    #[serde(default)]
+    pub references: ReferenceSource,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { bias_scale: 1.0, membrane_trim_a: 0.0, bias: BiasSource::Ideal }
+        Options {
+            bias_scale: 1.0,
+            membrane_trim_a: 0.0,
+            bias: BiasSource::Ideal,
+            references: ReferenceSource::Ideal,
+        }
     }
+}
+
+/// Where the reference voltages of a realisation (model 0 V, `V_ref`, and
+/// every pair offset `V_ref + s delta`) come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferenceSource {
+    /// One ideal voltage source per reference voltage.
+    #[default]
+    Ideal,
+    /// Taps of one resistor string from `vdd` to ground ([`Ladder`]): the
+    /// segments' resistances are proportional to the voltage differences,
+    /// so (the gates drawing no DC current) the taps are exact at DC up to
+    /// the sizing grid.
+    Ladder,
+}
+
+/// The string current of a reference ladder is this many times the
+/// largest bias current of the realisation by default: the gates on a tap
+/// draw no DC current, so the current only sets how stiff the taps are
+/// against the charge the input pairs' gate capacitances couple in (a tap's
+/// Thevenin resistance is at most `V_dd / (4 I)`), against leakage, and the
+/// string's area (proportional to `1 / I`) and power (`V_dd I`). Ten
+/// times the largest bias keeps a tap's Thevenin resistance below a tenth
+/// of `V_dd / (4 I_b)` while the string's power stays within a few times
+/// the circuit's own.
+pub const STRING_CURRENT_PER_BIAS: f64 = 10.0;
+
+/// The largest drawn area of a reference ladder's resistors with the
+/// default string current, m² (0.1 mm², a small chip's corner): a larger
+/// string raises the default current until its area is this.
+pub const STRING_AREA_MAX_M2: f64 = 1e-7;
+
+/// The default string current of a reference ladder, A: the technology's
+/// `resistor.string_current_a` when given, else [`STRING_CURRENT_PER_BIAS`]
+/// times `i_bias_max`, raised (with a `[resistor]` table) until the drawn
+/// area `W^2 V_dd / (R_sq I)` is at most [`STRING_AREA_MAX_M2`].
+pub fn string_current(resistor: Option<&Resistor>, supply_v: f64, i_bias_max: f64) -> f64 {
+    if let Some(i) = resistor.and_then(|r| r.string_current_a) {
+        return i;
+    }
+    let i = STRING_CURRENT_PER_BIAS * i_bias_max;
+    match resistor {
+        Some(r) => {
+            let i_area = r.width_m * r.width_m * supply_v / (r.sheet_ohm_per_square * STRING_AREA_MAX_M2);
+            i.max(i_area)
+        }
+        None => i,
+    }
+}
+
+/// One resistor of a reference ladder, bottom (ground) first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Segment {
+    /// Resistance, Ω.
+    pub r_ohm: f64,
+    /// Drawn length, m (`None` for an ideal resistor).
+    pub l_m: Option<f64>,
+}
+
+/// The geometry of a string's resistors: sheet resistance, Ω/sq, width,
+/// m, the resistance of each segment beside its body (heads), Ω, and the
+/// grid lengths are rounded to, m.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StringGeometry {
+    /// Sheet resistance, Ω per square.
+    pub sheet_ohm: f64,
+    /// Width, m.
+    pub width_m: f64,
+    /// Resistance of each segment beside `sheet L / W`, Ω.
+    pub end_ohm: f64,
+    /// Length grid, m.
+    pub grid_m: f64,
+}
+
+/// The segments of a resistor string from ground through taps at `taps_v`
+/// (ascending, inside `(0, supply_v)`) to the supply, for a string current
+/// `current_a`: resistances `dV / I`; with a `geometry` each length is
+/// `(dV / I - R_end) W / R_sq` rounded to the grid (at least one grid
+/// step) and the resistance `R_end + R_sq L / W`.
+pub fn string_segments(
+    supply_v: f64,
+    taps_v: &[f64],
+    current_a: f64,
+    geometry: Option<StringGeometry>,
+) -> Vec<Segment> {
+    let bounds: Vec<f64> = std::iter::once(0.0).chain(taps_v.iter().copied()).chain([supply_v]).collect();
+    bounds
+        .windows(2)
+        .map(|w| {
+            let r = (w[1] - w[0]) / current_a;
+            match geometry {
+                None => Segment { r_ohm: r, l_m: None },
+                Some(g) => {
+                    let steps = ((r - g.end_ohm) / g.sheet_ohm * g.width_m / g.grid_m).round().max(1.0);
+                    let l = steps * g.grid_m;
+                    Segment { r_ohm: g.end_ohm + g.sheet_ohm * l / g.width_m, l_m: Some(l) }
+                }
+            }
+        })
+        .collect()
+}
+
+/// The tap voltages of a string of `segments` (bottom first) across `supply_v`, V.
+pub fn tap_voltages(supply_v: f64, segments: &[Segment]) -> Vec<f64> {
+    let total: f64 = segments.iter().map(|s| s.r_ohm).sum();
+    let mut below = 0.0;
+    let mut taps = Vec::new();
+    for s in &segments[..segments.len().saturating_sub(1)] {
+        below += s.r_ohm;
+        taps.push(supply_v * below / total);
+    }
+    taps
+}
+
+/// One tap of a reference ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderTap {
+    /// Its node.
+    pub node: String,
+    /// The reference it realises, model V (0 for `V_ref`).
+    pub offset_model_v: f64,
+    /// The voltage asked for, V.
+    pub target_v: f64,
+    /// The voltage the segments' resistances give at DC, V.
+    pub realised_v: f64,
+    /// `realised - target`, V.
+    pub error_v: f64,
+    /// The error in model volts.
+    pub error_model_v: f64,
+}
+
+/// One resistor of the reference ladder as placed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderSegment {
+    /// Element name.
+    pub name: String,
+    /// Resistance, Ω.
+    pub r_ohm: f64,
+    /// Drawn width and length, m (`None` for an ideal resistor).
+    pub w_l_m: Option<(f64, f64)>,
+}
+
+/// The on-chip reference ladder of a realisation (`--references ladder`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ladder {
+    /// The string current asked for, A.
+    pub string_current_a: f64,
+    /// Total resistance, Ω.
+    pub total_ohm: f64,
+    /// Current the string draws from the supply, A (`V_dd / R_total`; the
+    /// supply `Vdd` delivers it, so it counts in the energy per spike).
+    pub supply_current_a: f64,
+    /// Drawn area of the resistors (width times total length), m²; `None`
+    /// for ideal resistors (the technology gives no `[resistor]` table).
+    pub area_m2: Option<f64>,
+    /// Each tap, ascending.
+    pub taps: Vec<LadderTap>,
+    /// The segments, bottom first.
+    pub segments: Vec<LadderSegment>,
+    /// The PDK's resistor device the segments are instances of, if any.
+    pub subckt: Option<ResistorSubckt>,
 }
 
 /// Where the bias currents of a realisation come from.
@@ -123,6 +293,9 @@ pub enum DeviceKind {
     /// An ideal voltage source.
     #[serde(rename = "voltage source")]
     VoltageSource,
+    /// A resistor (W, L and the number of squares with a `[resistor]` table).
+    #[serde(rename = "resistor")]
+    Resistor,
 }
 
 impl DeviceKind {
@@ -144,6 +317,7 @@ impl fmt::Display for DeviceKind {
             DeviceKind::Capacitor => "capacitor",
             DeviceKind::CurrentSource => "current source",
             DeviceKind::VoltageSource => "voltage source",
+            DeviceKind::Resistor => "resistor",
         })
     }
 }
@@ -212,6 +386,11 @@ pub enum Role {
     RecoveryStateCapacitor,
     /// The membrane trim source.
     Trim,
+    /// A segment of the reference ladder.
+    LadderSegment {
+        /// Its length over its width (`NaN` for an ideal resistor).
+        squares: f64,
+    },
 }
 
 impl Role {
@@ -261,6 +440,10 @@ impl fmt::Display for Role {
             Role::StateCapacitor => f.write_str("state capacitor"),
             Role::RecoveryStateCapacitor => f.write_str("recovery state capacitor"),
             Role::Trim => f.write_str("membrane trim (ideal source)"),
+            Role::LadderSegment { squares } if squares.is_nan() => {
+                f.write_str("reference ladder segment (ideal resistor)")
+            }
+            Role::LadderSegment { squares } => write!(f, "reference ladder segment ({squares:.1} squares)"),
         }
     }
 }
@@ -321,7 +504,7 @@ pub struct DeviceReport {
     pub l_m: Option<f64>,
     /// Drain current at balance (transistors) or source current, A.
     pub current_a: Option<f64>,
-    /// Capacitance, F (capacitors), or voltage, V (voltage sources).
+    /// Capacitance, F (capacitors), voltage, V (voltage sources), or resistance, Ω (resistors).
     pub value: Option<f64>,
     /// Inversion coefficient `I_D / (I_spec W/L)` (subthreshold transistors).
     pub inversion: Option<f64>,
@@ -393,6 +576,8 @@ pub struct Realisation {
     pub blocks: Vec<BlockReport>,
     /// Every device, sized and checked.
     pub devices: Vec<DeviceReport>,
+    /// The on-chip reference ladder (`--references ladder`), if any.
+    pub ladder: Option<Ladder>,
     /// The transient run.
     pub run: RunSettings,
     /// The behavioural model of the realisation in model units: the design's
@@ -483,7 +668,7 @@ fn linear_weights(region: Region, offsets: &[f64], half: i32) -> Result<Vec<f64>
 pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Realisation> {
     check_options(tech, opts)?;
     let scales = realised_scales(design, tech, opts);
-    let mut b = Builder::new(tech, scales, design.membrane.clone(), opts.bias);
+    let mut b = Builder::new(tech, scales, design.membrane.clone(), (opts.bias, opts.references));
     let recovery = Recovery::of(design);
     for e in &design.mother.elements {
         match &recovery {
@@ -493,6 +678,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         }
     }
     b.finish_mirrors()?;
+    let ladder = b.finish_references()?;
     b.trim(opts.membrane_trim_a);
     let run = run_settings(design, tech, &b.devices, std::mem::take(&mut b.ic), scales.omega_s);
     let s = scales.s_volt;
@@ -522,6 +708,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         hysteresis_v: s * (design.event.hysteresis_v / design.scales.s_volt),
         blocks: b.blocks,
         devices: b.devices,
+        ladder,
         run,
         ideal_model: FlatCircuit {
             title: format!("ideal model of the {} realisation", design.template),
@@ -632,7 +819,11 @@ impl Realisation {
     /// [`Realisation::netlist_circuit`] for another circuit of this
     /// realisation (a trim probe or the mirror bank).
     pub fn to_circuit(&self, flat: &FlatCircuit) -> Circuit {
-        with_subckt_devices(flat, &self.device_subckts)
+        let mut c = with_subckt_devices(flat, &self.device_subckts);
+        if let Some(l) = &self.ladder {
+            with_subckt_resistors(&mut c, l);
+        }
+        c
     }
 }
 
@@ -937,6 +1128,36 @@ pub fn measure_model(
     Ok(p)
 }
 
+/// Writes the reference ladder's segments of `c` as instances of the
+/// technology's resistor subcircuit (`X<name> p n [0] <subckt>
+/// <w_param>=W <l_param>=L`, sizes times its scale), when it names one.
+fn with_subckt_resistors(c: &mut Circuit, ladder: &Ladder) {
+    let Some(sub) = &ladder.subckt else { return };
+    let mut elements = Vec::new();
+    for e in std::mem::take(&mut c.elements) {
+        let seg = ladder.segments.iter().find(|s| s.name == e.name).and_then(|s| s.w_l_m);
+        match (&e.kind, seg) {
+            (ElementKind::Resistor { p, n, .. }, Some((w, l))) => {
+                let mut nodes = vec![p.clone(), n.clone()];
+                if sub.terminals == 3 {
+                    nodes.push("0".into());
+                }
+                c.instances.push(Instance {
+                    name: e.name.clone(),
+                    subckt: sub.name.clone(),
+                    nodes,
+                    params: vec![
+                        Param::new(sub.w_param.clone(), Value::Num(w * sub.scale)),
+                        Param::new(sub.l_param.clone(), Value::Num(l * sub.scale)),
+                    ],
+                });
+            }
+            _ => elements.push(e),
+        }
+    }
+    c.elements = elements;
+}
+
 /// `flat` as a netlist circuit, each MOSFET whose model is one of
 /// `subckts` written as an instance of that subcircuit (`X<name> d g s b
 /// <subckt> <w_param>=W <l_param>=L`, sizes times its scale), as PDKs name
@@ -980,6 +1201,78 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A string of ideal resistors: `R_k = dV_k / I` and the taps exact
+    /// (1.8 V, taps 0.6, 0.9, 1.2 V, 1 µA: 600, 300, 300, 600 kΩ).
+    #[test]
+    fn ideal_string_segments_are_the_voltage_steps_over_the_current() {
+        let seg = string_segments(1.8, &[0.6, 0.9, 1.2], 1e-6, None);
+        let want = [600e3, 300e3, 300e3, 600e3];
+        assert_eq!(seg.len(), 4);
+        for (s, w) in seg.iter().zip(want) {
+            // Measured 2.2e-16 relative (one rounding of dV / I); 1e-14 is 45x.
+            assert!((s.r_ohm / w - 1.0).abs() < 1e-14 && s.l_m.is_none(), "{seg:?}");
+        }
+        let taps = tap_voltages(1.8, &seg);
+        for (t, w) in taps.iter().zip([0.6, 0.9, 1.2]) {
+            // Measured 0 V (exact here); 1e-14 V allows a few roundings elsewhere.
+            assert!((t - w).abs() < 1e-14, "{taps:?}");
+        }
+    }
+
+    /// Lengths on the grid: 1 kΩ/sq, 1 µm wide, 10 nm grid, 18 nA, taps
+    /// 0.65 and 0.9 V of 1.8 V. By hand: 36 111.1, 13 888.9 and 50 000
+    /// squares, lengths 3 611 111, 1 388 889 and 5 000 000 grid steps, so
+    /// 36.111 110, 13.888 890 and 50 MΩ (100 MΩ in all) and the taps at
+    /// 0.649 999 98 V (-20 nV) and 0.9 V exactly.
+    #[test]
+    fn string_lengths_snap_to_the_grid_with_the_error_in_closed_form() {
+        let g = StringGeometry { sheet_ohm: 1000.0, width_m: 1e-6, end_ohm: 0.0, grid_m: 1e-8 };
+        let seg = string_segments(1.8, &[0.65, 0.9], 18e-9, Some(g));
+        let want = [(36_111_110.0, 0.036_111_11), (13_888_890.0, 0.013_888_89), (50e6, 0.05)];
+        for (s, (r, l)) in seg.iter().zip(want) {
+            // Measured 7.5e-9 Ω and 1.7e-18 m (rounding of the grid multiple); 1e-7 Ω (13x), 1e-16 m (58x).
+            assert!((s.r_ohm - r).abs() < 1e-7, "{seg:?}");
+            assert!((s.l_m.unwrap_or(f64::NAN) - l).abs() < 1e-16, "{seg:?}");
+        }
+        let taps = tap_voltages(1.8, &seg);
+        // Measured 1.1e-16 V from the hand values; 1e-15 V is 9x.
+        assert!((taps[0] - 0.649_999_98).abs() < 1e-15 && (taps[1] - 0.9).abs() < 1e-15, "{taps:?}");
+        // A step below one grid square is one grid step long.
+        let tiny = string_segments(1.8, &[0.9, 0.9 + 1e-12], 18e-9, Some(g));
+        assert_eq!(tiny[1].l_m, Some(1e-8));
+        // With 1 kΩ of heads per segment the bodies are 1 kΩ shorter: 36 110.1,
+        // 13 887.9 and 49 999 squares, so 3 611 011, 1 388 789 and 4 999 900
+        // grid steps; the resistances and taps are those above.
+        let g = StringGeometry { end_ohm: 1000.0, ..g };
+        let seg = string_segments(1.8, &[0.65, 0.9], 18e-9, Some(g));
+        let want = [(36_111_110.0, 0.036_110_11), (13_888_890.0, 0.013_887_89), (50e6, 0.049_999)];
+        for (s, (r, l)) in seg.iter().zip(want) {
+            // Measured as above (rounding of the grid multiple); the same bounds.
+            assert!((s.r_ohm - r).abs() < 1e-7, "{seg:?}");
+            assert!((s.l_m.unwrap_or(f64::NAN) - l).abs() < 1e-16, "{seg:?}");
+        }
+    }
+
+    /// The default string current: the technology's, else 10x the largest
+    /// bias, raised until the drawn area (`W^2 V_dd / (R_sq I)`) is 0.1 mm².
+    #[test]
+    fn string_current_defaults_to_ten_biases_within_the_area_bound() {
+        let mut r = Resistor {
+            sheet_ohm_per_square: 1000.0,
+            width_m: 1e-6,
+            end_ohm: 0.0,
+            string_current_a: None,
+            subckt: None,
+        };
+        // 10 x 1 nA = 10 nA would need 1.8e5 squares of 1 µm², 0.18 mm²: 1.8e-12 / 1e-4 = 18 nA.
+        let i = string_current(Some(&r), 1.8, 1e-9);
+        assert!((i - 18e-9).abs() < 1e-22, "{i}");
+        assert!((string_current(Some(&r), 1.8, 1e-8) - 1e-7).abs() < 1e-21);
+        assert!((string_current(None, 1.8, 1e-9) - 1e-8).abs() < 1e-22);
+        r.string_current_a = Some(3e-9);
+        assert_eq!(string_current(Some(&r), 1.8, 1e-9), 3e-9);
+    }
 
     #[test]
     fn multi_tanh_leak_is_linear_over_the_membrane_swing() {

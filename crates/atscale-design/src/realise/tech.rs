@@ -29,6 +29,12 @@
 //! bias_max_a = 1e-6
 //! capacitance_max_f = 50e-12
 //! inversion_max = 0.3
+//! [resistor]                       # optional: the on-chip reference ladder's resistors
+//! sheet_ohm_per_square = 1000.0
+//! width_m = 1e-6
+//! # end_ohm = 0.0                  # per segment beside sheet x L / W (heads, contacts)
+//! # string_current_a = 1e-8        # default: derived from the design's bias currents
+//! # subckt = { name = "my_rpoly", w_param = "w", l_param = "l", scale = 1e6, terminals = 3 }
 //! ```
 
 use std::collections::BTreeMap;
@@ -163,6 +169,40 @@ pub struct Limits {
     pub inversion_max: f64,
 }
 
+/// A resistor as the technology's PDK names it (`[resistor] subckt = { ... }`):
+/// written `X<name> p n [0] <name> <w_param>=W <l_param>=L` (sizes times
+/// `scale`), the third terminal (the body or substrate) at ground.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResistorSubckt {
+    /// Subcircuit name.
+    pub name: String,
+    /// Name of its width parameter.
+    pub w_param: String,
+    /// Name of its length parameter.
+    pub l_param: String,
+    /// The parameters are metres times this (1e6 for micrometres).
+    pub scale: f64,
+    /// Terminals: 2, or 3 with the body (substrate) at ground (default 3).
+    pub terminals: u8,
+}
+
+/// The resistors of the on-chip reference ladder (`[resistor]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resistor {
+    /// Sheet resistance, Ω per square.
+    pub sheet_ohm_per_square: f64,
+    /// Drawn width of every segment, m (lengths are multiples of `sizing.grid_m`).
+    pub width_m: f64,
+    /// Resistance every segment has beside its body (heads, contacts), Ω
+    /// (default 0): a segment is `end_ohm + sheet L / W`.
+    pub end_ohm: f64,
+    /// The string's current, A (default: derived from the design, see
+    /// [`super::mapping::string_current`]).
+    pub string_current_a: Option<f64>,
+    /// The PDK's resistor device, if any (else ideal `R` elements).
+    pub subckt: Option<ResistorSubckt>,
+}
+
 /// A technology: everything a realisation needs to know about the process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Technology {
@@ -206,6 +246,8 @@ pub struct Technology {
     pub sizing: Sizing,
     /// Limits.
     pub limits: Limits,
+    /// The reference ladder's resistors (`[resistor]`), if the technology gives them.
+    pub resistor: Option<Resistor>,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +264,27 @@ struct RawTech {
     above_threshold: Option<Spanned<RawAbove>>,
     sizing: Spanned<RawSizing>,
     limits: Spanned<RawLimits>,
+    resistor: Option<Spanned<RawResistor>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResistor {
+    sheet_ohm_per_square: Spanned<f64>,
+    width_m: Spanned<f64>,
+    end_ohm: Option<Spanned<f64>>,
+    string_current_a: Option<Spanned<f64>>,
+    subckt: Option<Spanned<RawResistorSubckt>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResistorSubckt {
+    name: Spanned<String>,
+    w_param: Option<String>,
+    l_param: Option<String>,
+    scale: Option<f64>,
+    terminals: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -383,7 +446,7 @@ impl Ctx<'_> {
     fn temperature(&self, t: Option<&Spanned<f64>>) -> Result<f64> {
         let Some(t) = t else { return Ok(27.0) };
         let x = *t.get_ref();
-        if !(-273.15..1000.0).contains(&x) {
+        if !(x > -273.15 && x < 1000.0) {
             return Err(self.err(t.span().start, format!("temperature_c must be above -273.15, got {x}")));
         }
         Ok(x)
@@ -659,6 +722,62 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// The `[resistor]` table: positive values, a subcircuit with netlist names.
+    fn resistor(&self, raw: &Spanned<RawResistor>) -> Result<Resistor> {
+        let r = raw.get_ref();
+        let subckt = match &r.subckt {
+            Some(s) => Some(self.resistor_subckt(s)?),
+            None => None,
+        };
+        Ok(Resistor {
+            sheet_ohm_per_square: self.positive("resistor.sheet_ohm_per_square", &r.sheet_ohm_per_square)?,
+            width_m: self.positive("resistor.width_m", &r.width_m)?,
+            end_ohm: self.positive_opt("resistor.end_ohm", &r.end_ohm)?.unwrap_or(0.0),
+            string_current_a: self.positive_opt("resistor.string_current_a", &r.string_current_a)?,
+            subckt,
+        })
+    }
+
+    fn resistor_subckt(&self, raw: &Spanned<RawResistorSubckt>) -> Result<ResistorSubckt> {
+        let (at, t) = (raw.span().start, raw.get_ref());
+        let name = self.name("resistor.subckt.name", &t.name)?;
+        let param = |k: &str, p: &Option<String>, default: &str| -> Result<String> {
+            let p = p.clone().unwrap_or_else(|| default.to_string());
+            let ok = p.starts_with(|c: char| c.is_ascii_alphabetic())
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if ok {
+                return Ok(p);
+            }
+            Err(self.err(
+                at,
+                format!(
+                    "resistor.subckt.{k} `{}` is not a parameter name (a letter, then letters, digits, `_`)",
+                    p.escape_debug()
+                ),
+            ))
+        };
+        let scale = t.scale.unwrap_or(1.0);
+        if !(scale > 0.0 && scale.is_finite()) {
+            return Err(
+                self.err(at, format!("resistor.subckt.scale must be positive and finite, got {scale}"))
+            );
+        }
+        let terminals = match t.terminals.unwrap_or(3) {
+            2 => 2,
+            3 => 3,
+            n => return Err(self.err(at, format!("resistor.subckt.terminals must be 2 or 3, got {n}"))),
+        };
+        Ok(ResistorSubckt {
+            name,
+            w_param: param("w_param", &t.w_param, "w")?,
+            l_param: param("l_param", &t.l_param, "l")?,
+            scale,
+            terminals,
+        })
+    }
+}
+
 impl Technology {
     /// A built-in technology by name (see [`BUILTIN_NAMES`]).
     ///
@@ -752,6 +871,7 @@ impl Technology {
             above_threshold,
             sizing: cx.sizing(&raw.sizing)?,
             limits: cx.limits(&raw.limits)?,
+            resistor: raw.resistor.as_ref().map(|r| cx.resistor(r)).transpose()?,
         })
     }
 
@@ -818,6 +938,54 @@ mod tests {
         assert!(e.contains("no subthreshold conduction"), "{e}");
         let e = err(&edit("nmos = \"nch\"", "nmos = \"pch\""));
         assert!(e.contains("not NMOS"), "{e}");
+    }
+
+    #[test]
+    fn resistor_tables_are_read_and_checked() {
+        let t = Technology::builtin("generic-bsim4").unwrap_or_else(|e| panic!("{e}"));
+        let r = t.resistor.unwrap_or_else(|| panic!("generic-bsim4 has a [resistor] table"));
+        assert_eq!(
+            (r.sheet_ohm_per_square, r.width_m, r.end_ohm, r.string_current_a),
+            (1000.0, 1e-6, 0.0, None)
+        );
+        let with = |table: &str| edit("sheet_ohm_per_square = 1000.0", table);
+        let sub =
+            "sheet_ohm_per_square = 325.0\nsubckt = { name = \"rpoly\", w_param = \"w\", l_param = \"l\", \
+                   scale = 1e6 }";
+        let t = Technology::from_toml_str(&with(sub), "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        let s = t.resistor.and_then(|r| r.subckt).unwrap_or_else(|| panic!("subckt"));
+        assert_eq!((s.name.as_str(), s.scale, s.terminals), ("rpoly", 1e6, 3));
+        let line = |key: &str| {
+            let text = with("sheet_ohm_per_square = 1000.0");
+            text[..text.find(key).unwrap_or(0)].matches('\n').count() + 1
+        };
+        let at = line("sheet_ohm_per_square");
+        for (bad, what) in [
+            (
+                "sheet_ohm_per_square = -1.0",
+                format!("t.toml:{at}: resistor.sheet_ohm_per_square must be positive"),
+            ),
+            (
+                "sheet_ohm_per_square = 1.0\nstring_current_a = 0.0",
+                "resistor.string_current_a must be positive".into(),
+            ),
+            ("sheet_ohm_per_square = 1.0\nbogus = 1", "unknown field `bogus`".into()),
+            ("sheet_ohm_per_square = 1.0\nend_ohm = -5.0", "resistor.end_ohm must be positive".into()),
+            ("sheet_ohm_per_square = 1.0\nsubckt = { name = \"r\\n.control\" }", "not a netlist name".into()),
+            (
+                "sheet_ohm_per_square = 1.0\nsubckt = { name = \"r\", terminals = 4 }",
+                "terminals must be 2 or 3".into(),
+            ),
+            (
+                "sheet_ohm_per_square = 1.0\nsubckt = { name = \"r\", w_param = \"w=1\" }",
+                "not a parameter name".into(),
+            ),
+        ] {
+            let e = err(&with(bad));
+            assert!(e.contains(&what) && e.starts_with("t.toml:"), "{bad}: {e}");
+        }
+        let e = err(&edit("width_m = 1e-6", ""));
+        assert!(e.contains("missing field `width_m`"), "{e}");
     }
 
     #[test]

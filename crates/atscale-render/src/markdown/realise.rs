@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use atscale_design::realise::mapping::Ladder;
 use atscale_design::realise::{DeviceKind, Realisation};
 use atscale_explore::characterise::Characterisation;
 use atscale_explore::realise::{CornerRun, Evidence, MonteCarlo};
@@ -37,6 +38,7 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
         let value = match d.kind {
             DeviceKind::Capacitor => opt(d.value, "F"),
             DeviceKind::VoltageSource => opt(d.value, "V"),
+            DeviceKind::Resistor => opt(d.value, "Ω"),
             _ => String::new(),
         };
         let _ = writeln!(
@@ -54,12 +56,23 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
             d.region.clone().unwrap_or_default()
         );
     }
+    if let Some(l) = &r.ladder {
+        o.push_str(&ladder(l, s.s_volt));
+    }
     if let Some(e) = evidence {
         let _ = writeln!(o, "\n## Evidence ({})\n", e.ngspice);
         let n = &e.nominal;
-        let _ = writeln!(o, "- transistor circuit: {} spikes, rate {}, {} spikes per burst, burst period {} (ngspice wall {})",
-            n.events_s.len(), opt(n.rate_hz, "Hz"), n.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
-            opt(n.burst_period_s, "s"), si(n.wall_s, "s"));
+        let _ = writeln!(
+            o,
+            "- transistor circuit: {} spikes, rate {}, {} spikes per burst, burst period {}, supply energy per \
+             spike {} (ngspice wall {})",
+            n.events_s.len(),
+            opt(n.rate_hz, "Hz"),
+            n.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
+            opt(n.burst_period_s, "s"),
+            opt(n.energy_per_spike_j, "J"),
+            si(n.wall_s, "s")
+        );
         let _ = writeln!(
             o,
             "- behavioural design: rate {}, bursts {}",
@@ -153,6 +166,60 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
     o
 }
 
+/// The on-chip reference ladder: string, area, supply current and each tap's error.
+fn ladder(l: &Ladder, s_volt: f64) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\n## Reference ladder\n");
+    let device = match &l.subckt {
+        Some(sub) => format!("instances of the technology's `{}`", sub.name),
+        None if l.area_m2.is_some() => "ideal R elements sized from the technology's [resistor] table".into(),
+        None => "ideal R elements".into(),
+    };
+    let area = match l.area_m2 {
+        Some(a) => format!("drawn resistor area {} µm² ({} mm²)", num(a * 1e12), num(a * 1e6)),
+        None => "area unknown (the technology has no [resistor] table: ideal resistors)".into(),
+    };
+    let _ = writeln!(
+        o,
+        "One resistor string from vdd to ground, {} segments ({device}); string current {}, total \
+         resistance {}, {area}; the supply Vdd delivers {} to it (counted in the energy per spike). \
+         One model volt is {}.\n",
+        l.segments.len(),
+        si(l.string_current_a, "A"),
+        si(l.total_ohm, "Ω"),
+        si(l.supply_current_a, "A"),
+        si(s_volt, "V")
+    );
+    if l.subckt.is_some() {
+        let _ = writeln!(
+            o,
+            "Resistances and tap voltages follow the technology's [resistor] table (`end_ohm` plus the \
+             sheet resistance times the squares); the netlist instantiates the PDK's resistor, whose \
+             model the table must match (the built-in sky130's is measured on it).\n"
+        );
+    }
+    let _ = writeln!(o, "| tap | reference | target | at DC | error | error (model V) |");
+    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    for t in &l.taps {
+        let _ = writeln!(
+            o,
+            "| {} | {} model V | {} | {} | {} | {:.3e} |",
+            t.node,
+            num(t.offset_model_v),
+            si(t.target_v, "V"),
+            si(t.realised_v, "V"),
+            si(t.error_v, "V"),
+            t.error_model_v
+        );
+    }
+    o
+}
+
+/// An error as one table cell: its first line, without `|`.
+fn cell(e: &Option<String>) -> String {
+    e.as_deref().and_then(|e| e.lines().next()).unwrap_or("unknown").replace('|', "/")
+}
+
 /// The corner and temperature runs as a table.
 fn corners(runs: &[CornerRun]) -> String {
     let mut o = String::new();
@@ -164,17 +231,23 @@ fn corners(runs: &[CornerRun]) -> String {
         writeln!(o, "| section | temperature | rate | spikes per burst | burst period | energy per spike |");
     let _ = writeln!(o, "|---|---|---|---|---|---|");
     for c in runs {
-        let m = &c.measured;
-        let _ = writeln!(
-            o,
-            "| {} | {} °C | {} | {} | {} | {} |",
-            c.section.as_deref().unwrap_or("(cards)"),
-            num(c.temperature_c),
-            opt(m.rate_hz, "Hz"),
-            m.spikes_per_burst.map_or("-".into(), |n| n.to_string()),
-            opt(m.burst_period_s, "s"),
-            opt(m.energy_per_spike_j, "J")
-        );
+        let section = c.section.as_deref().unwrap_or("(cards)");
+        match (&c.measured, &c.error) {
+            (Some(m), _) => {
+                let _ = writeln!(
+                    o,
+                    "| {section} | {} °C | {} | {} | {} | {} |",
+                    num(c.temperature_c),
+                    opt(m.rate_hz, "Hz"),
+                    m.spikes_per_burst.map_or("-".into(), |n| n.to_string()),
+                    opt(m.burst_period_s, "s"),
+                    opt(m.energy_per_spike_j, "J")
+                );
+            }
+            (None, e) => {
+                let _ = writeln!(o, "| {section} | {} °C | failed: {} | | | |", num(c.temperature_c), cell(e));
+            }
+        }
     }
     o
 }
@@ -245,15 +318,23 @@ fn monte_carlo(mc: &MonteCarlo) -> String {
     }
     let _ = writeln!(o, "| seed | rate | spikes per burst | burst period | energy per spike |");
     let _ = writeln!(o, "|---|---|---|---|---|");
-    for (seed, m) in &mc.runs {
-        let _ = writeln!(
-            o,
-            "| {seed} | {} | {} | {} | {} |",
-            opt(m.rate_hz, "Hz"),
-            m.spikes_per_burst.map_or("-".into(), |n| n.to_string()),
-            opt(m.burst_period_s, "s"),
-            opt(m.energy_per_spike_j, "J")
-        );
+    for run in &mc.runs {
+        match &run.measured {
+            Some(m) => {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} |",
+                    run.seed,
+                    opt(m.rate_hz, "Hz"),
+                    m.spikes_per_burst.map_or("-".into(), |n| n.to_string()),
+                    opt(m.burst_period_s, "s"),
+                    opt(m.energy_per_spike_j, "J")
+                );
+            }
+            None => {
+                let _ = writeln!(o, "| {} | failed: {} | | | |", run.seed, cell(&run.error));
+            }
+        }
     }
     o
 }
