@@ -716,3 +716,90 @@ fn pdk_subcircuit_devices_give_the_plain_model_rate() {
         "{e}"
     );
 }
+
+/// `--compensate-strays` on the FitzHugh-Nagumo spiker: the stray
+/// capacitance the report measures (a 1 mV sine at 39.5 kHz) is checked
+/// against a separate ngspice run of the written netlist, membrane
+/// capacitor taken out, probed at 100 kHz and fitted here; the membrane
+/// capacitor is the design's minus it; and the rate moves to within 7 % of
+/// the ideal model's prediction (12.0 % without, the test above).
+#[test]
+fn compensated_strays_bring_the_spiker_to_its_ideal_model() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("fhn");
+    let r = tmp.path().join("real");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = d.join("design.json");
+    stdout_ok(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        r.to_str().expect("UTF-8"),
+        "--compensate-strays",
+    ]);
+    let rep = report(&r);
+    let ev = &rep["evidence"];
+    let stray = ev["stray"]["capacitance_f"].as_f64().expect("stray");
+    let membrane = ev["stray"]["membrane_f"].as_f64().expect("membrane");
+    // The separate measurement: the netlist with the membrane capacitor replaced by a probe.
+    let netlist = std::fs::read_to_string(r.join("realised.cir")).expect("netlist");
+    let compensated = netlist.lines().find(|l| l.starts_with("CC1 v 0 ")).expect("membrane capacitor");
+    let c: f64 = compensated.split_whitespace().nth(3).expect("value").parse().expect("number");
+    // The capacitor is the design's minus the stray, to the digits written.
+    assert!((c - (membrane - stray)).abs() < 1e-9 * membrane, "{compensated} vs {membrane} - {stray}");
+    let v_ref = rep["realisation"]["scales"]["v_ref_v"].as_f64().expect("v_ref");
+    let probe = netlist
+        .lines()
+        .map(|l| {
+            if l.starts_with("CC1 v 0 ") {
+                format!("VP v 0 DC {v_ref} SIN({v_ref} 1m 100k)")
+            } else if l.to_ascii_lowercase().starts_with(".tran") {
+                ".tran 10n 30u 0 10n".into()
+            } else if l.to_ascii_lowercase().starts_with(".ic") {
+                String::new()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let deck = tmp.path().join("probe.cir");
+    std::fs::write(&deck, probe + "\n").expect("probe deck");
+    let (rows, _) = crate::sim_rows(&deck, "ngspice", &["i(vp)"], &[]);
+    let w = 2.0 * std::f64::consts::PI * 1e5;
+    let fitted: Vec<(f64, f64)> = rows.iter().filter(|r| r[0] >= 10e-6).map(|r| (r[0], r[1])).collect();
+    let separate = -quadrature(&fitted, w) / (w * 1e-3);
+    // Measured: 260.1 fF at 39.5 kHz in the report, 251.5 fF at 100 kHz here
+    // (the amplifiers' internal nodes follow less at the higher frequency): 3.4 %; 10 % allowed.
+    assert!((stray / separate - 1.0).abs() < 0.1, "report {stray:e} F, separate run {separate:e} F");
+    let dev = ev["deviation_from_ideal"].as_f64().expect("deviation");
+    // Measured +5.62 % (ngspice 39, deterministic); without the compensation +12.03 %.
+    assert!(dev > 0.03 && dev < 0.07, "deviation from the ideal model {dev}");
+}
+
+/// The quadrature (cosine) amplitude of `(t, i)` at angular frequency `w`:
+/// least squares of `a sin + b cos + c`, solved by Cramer's rule.
+fn quadrature(points: &[(f64, f64)], w: f64) -> f64 {
+    let mut m = [[0.0f64; 3]; 3];
+    let mut r = [0.0f64; 3];
+    for &(t, i) in points {
+        let row = [(w * t).sin(), (w * t).cos(), 1.0];
+        for j in 0..3 {
+            for k in 0..3 {
+                m[j][k] += row[j] * row[k];
+            }
+            r[j] += row[j] * i;
+        }
+    }
+    let det = |a: [[f64; 3]; 3]| {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    };
+    let mut b = m;
+    for j in 0..3 {
+        b[j][1] = r[j];
+    }
+    det(b) / det(m)
+}

@@ -72,6 +72,11 @@ pub struct Args {
     /// Maximum step of the ngspice runs in model units (default: the realisation's).
     #[arg(long, value_name = "MODEL_UNITS")]
     max_step_model: Option<f64>,
+    /// Measure the transistors' stray capacitance on the membrane (ngspice,
+    /// a small sine at rest) and take it off the membrane capacitor, so that
+    /// the membrane's total capacitance is the design's.
+    #[arg(long)]
+    compensate_strays: bool,
     /// Do not trim the membrane bias (by default, with ngspice, the
     /// transistor circuit's static current error at the design's knee is
     /// measured at its DC operating point and cancelled by a trim source;
@@ -229,6 +234,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         sweep: &args.sweep,
         corners: &args.corners,
         monte_carlo: args.monte_carlo.map(|n| (n, args.seed)),
+        compensate_strays: args.compensate_strays,
         temperatures_c: &args.temperatures,
         max_step_model: args.max_step_model,
         tstop_model: args.tstop_model,
@@ -304,8 +310,12 @@ fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
     if let Some(c) = args.corners.iter().find(|c| !tech.corners.is_empty() && !tech.corners.contains(c)) {
         bail!("--corners: {} has no corner `{c}`; its corners: {}", tech.name, tech.corners.join(", "));
     }
-    if args.no_sim && (!args.corners.is_empty() || !args.temperatures.is_empty() || args.monte_carlo.is_some()) {
-        bail!("--corners, --temperatures and --monte-carlo run simulations: not with --no-sim");
+    let simulates = !args.corners.is_empty()
+        || !args.temperatures.is_empty()
+        || args.monte_carlo.is_some()
+        || args.compensate_strays;
+    if args.no_sim && simulates {
+        bail!("--corners, --temperatures, --monte-carlo and --compensate-strays run simulations: not with --no-sim");
     }
     if args.corners.len() * args.temperatures.len().max(1) > MAX_RUNS {
         bail!("--corners times --temperatures asks for more than {MAX_RUNS} runs");

@@ -25,6 +25,7 @@ use atscale_verify::ngspice::{NgspiceRun, NgspiceRunner, RunOptions};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::strays::{measure_membrane_stray, Stray};
 
 /// What one ngspice run of a realisation showed.
 #[derive(Debug, Clone, Serialize)]
@@ -136,6 +137,9 @@ pub struct Evidence {
     pub mirror_error: Option<f64>,
     /// The sweep, if any: each run.
     pub sweep: Vec<Measured>,
+    /// The membrane's stray capacitance, measured and taken off its
+    /// capacitor (`--compensate-strays`).
+    pub stray: Option<Stray>,
     /// The corner and temperature runs, if any.
     pub corners: Vec<CornerRun>,
     /// The Monte Carlo runs, if any.
@@ -193,6 +197,9 @@ pub struct Request<'a> {
     pub tstop_model: Option<f64>,
     /// Wall-clock limit of each ngspice run.
     pub timeout: Duration,
+    /// Measure the transistors' stray capacitance on the membrane and take
+    /// it off the membrane capacitor ([`crate::strays`]).
+    pub compensate_strays: bool,
 }
 
 /// The nominal run's waveform and what the comparison plot needs.
@@ -543,7 +550,7 @@ impl Measured {
 /// The designer's, the runner's or the netlist writer's error.
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let runner = if req.no_sim { None } else { Some(NgspiceRunner::detect_within(req.timeout)?) };
-    let (r, widths, mirror_error, trim) = sized_and_trimmed(req, runner.as_ref())?;
+    let (r, widths, mirror_error, (trim, stray)) = sized_and_trimmed(req, runner.as_ref())?;
     let tstop_s = req.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
     let ngspice = netlist(&r, req.tech_dir, req.design_path, tstop_s)?;
     let xyce = write_netlist_with(
@@ -556,7 +563,7 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let (evidence, trace) = match &runner {
         None => (None, None),
         Some(runner) => {
-            let found = Found { widths: &widths, mirror_error, trim };
+            let found = Found { widths: &widths, mirror_error, trim, stray };
             let (e, t) = evidence(req, runner, &r, &ngspice, tstop_s, found)?;
             (Some(e), Some(t))
         }
@@ -569,7 +576,11 @@ struct Found<'a> {
     widths: &'a [(String, f64)],
     mirror_error: Option<f64>,
     trim: Option<Trim>,
+    stray: Option<Stray>,
 }
+
+/// The membrane's trim and stray capacitance, as measured.
+type MembraneFixes = (Option<Trim>, Option<Stray>);
 
 /// The realisation with its mirrors sized and its membrane trimmed on
 /// ngspice (when a runner is given), the mirror widths, the largest mirror
@@ -577,8 +588,8 @@ struct Found<'a> {
 fn sized_and_trimmed(
     req: &Request<'_>,
     runner: Option<&NgspiceRunner>,
-) -> Result<(Realisation, Widths, Option<f64>, Option<Trim>)> {
-    let (design, tech, opts, timeout) = (req.design, req.tech, req.options, req.timeout);
+) -> Result<(Realisation, Widths, Option<f64>, MembraneFixes)> {
+    let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options, req.timeout);
     let mut r = realise(design, tech, &opts)?;
     let mut widths = Vec::new();
     let mut mirror_error = None;
@@ -587,6 +598,14 @@ fn sized_and_trimmed(
             widths = w;
             mirror_error = Some(err);
         }
+    }
+    let mut stray = None;
+    if let (Some(runner), true) = (runner, req.compensate_strays) {
+        let s = measure_membrane_stray(runner, &r, req.tech_dir, req.design_path, timeout)?;
+        opts.membrane_stray_f = s.capacitance_f;
+        r = realise(design, tech, &opts)?;
+        apply_widths(&mut r, tech, &widths)?;
+        stray = Some(s);
     }
     let mut trim = None;
     if let (Some(runner), false) = (runner, req.no_trim) {
@@ -599,7 +618,7 @@ fn sized_and_trimmed(
     if let Some(m) = req.max_step_model {
         r.run.tmax_s = m * r.scales.omega_s;
     }
-    Ok((r, widths, mirror_error, trim))
+    Ok((r, widths, mirror_error, (trim, stray)))
 }
 
 /// The nominal run, the ideal model's prediction, the calibration against
@@ -625,7 +644,8 @@ fn evidence(
     };
     let ideal = predict(r, th, hy, measure_model_units)?;
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
-    let sweep = bias_sweep(req, runner, found.widths, found.trim.as_ref(), tstop_s)?;
+    let stray_f = found.stray.map_or(0.0, |s| s.capacitance_f);
+    let sweep = bias_sweep(req, runner, found.widths, (found.trim.as_ref(), stray_f), tstop_s)?;
     let corners = corner_runs(req, runner, r, tstop_s)?;
     let monte_carlo = match req.monte_carlo {
         Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed))?),
@@ -655,6 +675,7 @@ fn evidence(
         calibration_ideal_model: cal.ideal_factor,
         deviation_from_ideal: cal.deviation_from_ideal,
         mirror_error: found.mirror_error,
+        stray: found.stray,
         sweep,
         corners,
         monte_carlo,
@@ -738,14 +759,15 @@ fn bias_sweep(
     req: &Request<'_>,
     runner: &NgspiceRunner,
     widths: &[(String, f64)],
-    trim: Option<&Trim>,
+    (trim, stray_f): (Option<&Trim>, f64),
     tstop_s: f64,
 ) -> Result<Vec<Measured>> {
     let k0 = req.options.bias_scale;
     let mut sweep = Vec::new();
     for &k in req.sweep {
         let trim_k = trim.map_or(0.0, |t| t.trim_a * k / k0);
-        let opts = Options { bias_scale: k, membrane_trim_a: trim_k, ..req.options };
+        let opts =
+            Options { bias_scale: k, membrane_trim_a: trim_k, membrane_stray_f: stray_f, ..req.options };
         let mut rk = realise(req.design, req.tech, &opts)?;
         apply_widths(&mut rk, req.tech, widths)?;
         if let Some(m) = req.max_step_model {

@@ -684,6 +684,40 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Takes `stray_f` (the capacitance the transistors add to the
+    /// membrane, measured) off the membrane capacitor, so that the membrane's
+    /// total is the design's; the ideal model keeps the design's capacitor.
+    pub fn compensate_membrane(&mut self, stray_f: f64) -> Result<()> {
+        if stray_f == 0.0 {
+            return Ok(());
+        }
+        let Some(d) = self.devices.iter_mut().find(|d| d.role == Role::MembraneCapacitor) else {
+            return Err(Error::Unrealisable {
+                element: "membrane".into(),
+                reason: "no membrane capacitor to take the stray capacitance off".into(),
+            });
+        };
+        let c = d.value.unwrap_or(0.0) - stray_f;
+        if c <= 0.0 || c.is_nan() {
+            return Err(Error::Unrealisable {
+                element: d.element.clone(),
+                reason: format!(
+                    "the transistors' stray capacitance on the membrane, {}, is not below its capacitor's {}: \
+                     a smaller membrane than the design's is not realisable (scale the design's capacitance up)",
+                    si(stray_f, "F"),
+                    si(d.value.unwrap_or(0.0), "F")
+                ),
+            });
+        }
+        d.value = Some(c);
+        for e in self.els.iter_mut().filter(|e| e.name == d.name) {
+            if let ElementKind::Capacitor { c_farad, .. } = &mut e.kind {
+                *c_farad = c;
+            }
+        }
+        Ok(())
+    }
+
     /// Adds a behavioural current `expr` from `p` through itself to `n` to the ideal model.
     pub fn ideal_current(&mut self, name: String, p: &str, n: &str, expr: Expr) {
         self.ideal.push(el(name, ElementKind::BehaviouralCurrent { p: p.into(), n: n.into(), expr }));

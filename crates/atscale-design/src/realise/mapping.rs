@@ -64,6 +64,12 @@ pub struct Options {
     /// circuit's static current error at the design's knee (see
     /// [`design_knee`] and [`trim_probe`]), as a chip's bias is trimmed.
     pub membrane_trim_a: f64,
+    /// The transistors' stray capacitance on the membrane, F (default 0):
+    /// the membrane capacitor is made this much smaller, so that the
+    /// membrane's total is the design's. `atscale realise
+    /// --compensate-strays` measures it (`atscale_explore::strays`).
+    #[serde(default)]
+    pub membrane_stray_f: f64,
     /// Where the bias currents come from (default: ideal sources).
     #[serde(default)]
     pub bias: BiasSource,
@@ -77,6 +83,7 @@ impl Default for Options {
         Options {
             bias_scale: 1.0,
             membrane_trim_a: 0.0,
+            membrane_stray_f: 0.0,
             bias: BiasSource::Ideal,
             references: ReferenceSource::Ideal,
         }
@@ -680,6 +687,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     b.finish_mirrors()?;
     let ladder = b.finish_references()?;
     b.trim(opts.membrane_trim_a);
+    b.compensate_membrane(opts.membrane_stray_f)?;
     let run = run_settings(design, tech, &b.devices, std::mem::take(&mut b.ic), scales.omega_s);
     let s = scales.s_volt;
     let mut circuit = FlatCircuit {
@@ -724,6 +732,13 @@ fn check_options(tech: &Technology, opts: &Options) -> Result<()> {
             name: "bias scale".into(),
             requirement: "positive and finite",
             value: opts.bias_scale,
+        });
+    }
+    if !(opts.membrane_stray_f >= 0.0 && opts.membrane_stray_f.is_finite()) {
+        return Err(Error::BadParameter {
+            name: "membrane stray capacitance".into(),
+            requirement: "positive or zero and finite",
+            value: opts.membrane_stray_f,
         });
     }
     if !opts.membrane_trim_a.is_finite() {

@@ -94,6 +94,20 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
                 100.0 * m
             );
         }
+        if let Some(st) = &e.stray {
+            let _ = writeln!(
+                o,
+                "- membrane stray capacitance: {} of the transistors on the membrane at rest (a {} sine of {} \
+                 in ngspice, {}), taken off the membrane capacitor: {} of {} (conductance at rest {})",
+                si(st.capacitance_f, "F"),
+                si(atscale_explore::strays::AMPLITUDE_V, "V"),
+                si(st.frequency_hz, "Hz"),
+                si(st.wall_s, "s"),
+                si(st.membrane_f - st.capacitance_f, "F"),
+                si(st.membrane_f, "F"),
+                si(st.conductance_s, "S")
+            );
+        }
         if let Some(t) = &e.trim {
             let _ = writeln!(
                 o,
@@ -245,7 +259,8 @@ fn corners(runs: &[CornerRun]) -> String {
                 );
             }
             (None, e) => {
-                let _ = writeln!(o, "| {section} | {} °C | failed: {} | | | |", num(c.temperature_c), cell(e));
+                let _ =
+                    writeln!(o, "| {section} | {} °C | failed: {} | | | |", num(c.temperature_c), cell(e));
             }
         }
     }
