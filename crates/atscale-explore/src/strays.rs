@@ -9,7 +9,7 @@
 //! [`CYCLES_PER_MODEL_UNIT`] cycles per model time unit: faster than the
 //! neuron's dynamics, so its state variables do not follow, and slow
 //! enough that the amplifiers' internal nodes do. The source's current is
-//! fitted (least squares, over the last [`FITTED_CYCLES`] cycles) to `a
+//! fitted (least squares, over the last two of three cycles) to `a
 //! sin + b cos + c`: the quadrature part `b` is `C ω A`, the in-phase part
 //! `a` the small-signal conductance times `A`.
 

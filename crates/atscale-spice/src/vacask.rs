@@ -640,7 +640,7 @@ fn supply_starts(circuit: &FlatCircuit, given: &dyn Fn(&str) -> bool) -> Vec<(St
 pub const UIC_FORWARD_LIMIT_V: f64 = 0.4;
 
 /// The device junctions that VACASK's `uic` start (each node at its `ic`,
-/// the [`supply_starts`] written, every other node at 0 V) forward-biases
+/// the supply starts written, every other node at 0 V) forward-biases
 /// by more than [`UIC_FORWARD_LIMIT_V`], each as "`name` drain-bulk
 /// junction forward-biased by 1.8 V"; empty without `uic`. ngspice starts
 /// every junction at 0 V; from such a start VACASK 0.3.4 can accept a wrong
