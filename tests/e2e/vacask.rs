@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::root;
 
 /// The VACASK binary the tests use, which must exist.
-fn vacask() -> PathBuf {
+pub(crate) fn vacask() -> PathBuf {
     let path = crate::vacask_path();
     assert!(
         path.is_file(),

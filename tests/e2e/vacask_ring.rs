@@ -4,24 +4,12 @@
 //! VACASK's start forward-biases, and VACASK's own behaviour on such a start
 //! (tests/e2e/data/vacask/uic_forward_junction.sim, against ngspice).
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
 use crate::root;
-
-/// The VACASK binary, which must exist.
-fn vacask() -> PathBuf {
-    let path = crate::vacask_path();
-    assert!(
-        path.is_file(),
-        "these tests need VACASK at {}: run `make vacask` (scripts/install-vacask.sh) to install it into \
-         .venv/, or set ATSCALE_VACASK to a vacask binary",
-        path.display()
-    );
-    path
-}
+use crate::vacask::vacask;
 
 /// The scipy reference events of the ring oscillator
 /// (crates/atscale-verify/tests/fixtures/ring_oscillator/, written by

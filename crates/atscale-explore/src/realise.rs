@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use atscale_circuit::units::si;
-use atscale_circuit::{Analysis, Options as SpiceOptions, Tran};
+use atscale_circuit::{Analysis, FlatCircuit, Options as SpiceOptions, Tran};
 use atscale_design::realise::mapping::{
     design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
 };
@@ -358,6 +358,34 @@ pub(crate) fn run_text(
     Ok(runner.run(&deck, Path::new(name), opts)?)
 }
 
+/// Where a probe's netlist comes from and how long its run may take: the
+/// technology's folder, the design's file and the time limit.
+pub(crate) type ProbeContext<'a> = (Option<&'a Path>, &'a Path, Duration);
+
+/// The analysis of a probe of `r` to `tstop_s`: the realisation's, with no
+/// initial conditions (the followers start at their DC equilibrium).
+pub(crate) fn probe_analysis(r: &Realisation, tstop_s: f64) -> Analysis {
+    let mut an = analysis(r, tstop_s);
+    an.ic.clear();
+    an
+}
+
+/// Runs `circuit`, a probe of the realisation `r` (its devices, library and
+/// header), under `an` in ngspice as `name`.
+pub(crate) fn run_probe(
+    runner: &NgspiceRunner,
+    r: &Realisation,
+    (circuit, an): (&FlatCircuit, &Analysis),
+    name: &str,
+    (tech_dir, design_path, timeout): ProbeContext<'_>,
+) -> Result<NgspiceRun> {
+    let c = r.to_circuit(circuit);
+    let text = write_netlist_with(&c, an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
+    let tstop_s = an.tran.as_ref().map(|t| t.tstop_s);
+    let opts = RunOptions { tstop_s, timeout, accept_recovered_singular: true, ..RunOptions::default() };
+    run_text(runner, &text, name, &opts)
+}
+
 /// Runs a realisation's netlist and measures its membrane. A `bursting`
 /// design's run is never read as a tonic spiker: without bursts it has no
 /// rate (its window may hold too few bursts).
@@ -420,20 +448,9 @@ fn measure_trim(
     let Some((knee, i_design)) = design_knee(design)? else {
         return Ok(None);
     };
-    let probe = Realisation { circuit: trim_probe(r, knee), ..r.clone() };
-    let tstop_s = 10.0 * r.run.tmax_s;
-    let mut an = analysis(&probe, tstop_s);
-    // No initial conditions: the followers start at their DC equilibrium.
-    an.ic.clear();
-    let c = r.to_circuit(&probe.circuit);
-    let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
-    let opts = RunOptions {
-        tstop_s: Some(tstop_s),
-        timeout,
-        accept_recovered_singular: true,
-        ..RunOptions::default()
-    };
-    let run = run_text(runner, &text, "trim.cir", &opts)?;
+    let probe = trim_probe(r, knee);
+    let an = probe_analysis(r, 10.0 * r.run.tmax_s);
+    let run = run_probe(runner, r, (&probe, &an), "trim.cir", (tech_dir, design_path, timeout))?;
     let plot =
         run.plot().ok_or(Error::Measurement { what: "the trim measurement", missing: "a transient plot" })?;
     let i = plot.real("i(vtrim)")?;
@@ -472,19 +489,8 @@ fn size_mirrors(
     let mut worst = f64::NAN;
     for pass in 0..=MIRROR_PASSES {
         let Some((bank, probes)) = mirror_probe(r) else { return Ok(None) };
-        let probe = Realisation { circuit: bank, ..r.clone() };
-        let tstop_s = 10.0 * r.run.tmax_s;
-        let mut an = analysis(&probe, tstop_s);
-        an.ic.clear();
-        let c = r.to_circuit(&probe.circuit);
-        let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
-        let opts = RunOptions {
-            tstop_s: Some(tstop_s),
-            timeout,
-            accept_recovered_singular: true,
-            ..RunOptions::default()
-        };
-        let run = run_text(runner, &text, "mirrors.cir", &opts)?;
+        let an = probe_analysis(r, 10.0 * r.run.tmax_s);
+        let run = run_probe(runner, r, (&bank, &an), "mirrors.cir", (tech_dir, design_path, timeout))?;
         let plot =
             run.plot().ok_or(Error::Measurement { what: "the mirror bank", missing: "a transient plot" })?;
         worst = 0.0;

@@ -18,12 +18,11 @@ use std::time::Duration;
 
 use atscale_circuit::{Element, ElementKind, FlatCircuit, Waveform};
 use atscale_design::realise::Realisation;
-use atscale_spice::{write_netlist_with, Ngspice};
-use atscale_verify::ngspice::{NgspiceRunner, RunOptions};
+use atscale_verify::ngspice::NgspiceRunner;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::realise::{analysis, header, run_text, setup};
+use crate::realise::{probe_analysis, run_probe};
 
 /// Amplitude of the probing sine, V.
 pub const AMPLITUDE_V: f64 = 1e-3;
@@ -69,23 +68,13 @@ pub fn measure_membrane_stray(
     }
     let frequency_hz = CYCLES_PER_MODEL_UNIT / r.scales.omega_s;
     let tstop_s = CYCLES / frequency_hz;
-    let probed = Realisation { circuit: probe, ..r.clone() };
-    let mut an = analysis(&probed, tstop_s);
-    // The followers start at their DC equilibrium; 100 points a cycle.
-    an.ic.clear();
+    let mut an = probe_analysis(r, tstop_s);
+    // 100 points a cycle.
     if let Some(t) = an.tran.as_mut() {
         t.tmax_s = Some(0.01 / frequency_hz);
         t.tstep_s = 0.01 / frequency_hz;
     }
-    let c = r.to_circuit(&probed.circuit);
-    let text = write_netlist_with(&c, &an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
-    let opts = RunOptions {
-        tstop_s: Some(tstop_s),
-        timeout,
-        accept_recovered_singular: true,
-        ..RunOptions::default()
-    };
-    let run = run_text(runner, &text, "stray.cir", &opts)?;
+    let run = run_probe(runner, r, (&probe, &an), "stray.cir", (tech_dir, design_path, timeout))?;
     let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;
     let (t, i) = (plot.time()?, plot.real("i(vstray)")?);
     let (a, b) = quadrature(t, i, frequency_hz, tstop_s - FITTED_CYCLES / frequency_hz)

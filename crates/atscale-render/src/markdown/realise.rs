@@ -31,6 +31,25 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
     for b in &r.blocks {
         let _ = writeln!(o, "- {}: {} — {}", b.element, b.block, b.realises);
     }
+    o.push_str(&devices(r));
+    if let Some(l) = &r.ladder {
+        o.push_str(&ladder(l, s.s_volt));
+    }
+    if let Some(e) = evidence {
+        let _ = writeln!(o, "\n## Evidence ({})\n", e.ngspice);
+        o.push_str(&runs(e));
+        o.push_str(&calibration(e));
+        o.push_str(&corners(&e.corners));
+        if let Some(mc) = &e.monte_carlo {
+            o.push_str(&monte_carlo(mc));
+        }
+    }
+    o
+}
+
+/// The devices table, with W, L, current, value and inversion in their units.
+fn devices(r: &Realisation) -> String {
+    let mut o = String::new();
     let _ = writeln!(o, "\n## Devices ({})\n", r.devices.len());
     let _ = writeln!(o, "| device | kind | element | role | W | L | current | value | inversion | region |");
     let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|");
@@ -56,126 +75,130 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
             d.region.clone().unwrap_or_default()
         );
     }
-    if let Some(l) = &r.ladder {
-        o.push_str(&ladder(l, s.s_volt));
+    o
+}
+
+/// The evidence's runs: the transistor circuit, the behavioural design, the
+/// ideal model, the mirrors, the membrane's stray capacitance and trim.
+fn runs(e: &Evidence) -> String {
+    let mut o = String::new();
+    let n = &e.nominal;
+    let _ = writeln!(
+        o,
+        "- transistor circuit: {} spikes, rate {}, {} spikes per burst, burst period {}, supply energy per \
+         spike {} (ngspice wall {})",
+        n.events_s.len(),
+        opt(n.rate_hz, "Hz"),
+        n.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
+        opt(n.burst_period_s, "s"),
+        opt(n.energy_per_spike_j, "J"),
+        si(n.wall_s, "s")
+    );
+    let _ = writeln!(
+        o,
+        "- behavioural design: rate {}, bursts {}",
+        opt(e.design_rate_hz, "Hz"),
+        e.design_bursts.map_or("-".into(), |(k, p)| format!("{k} spikes per {}", si(p, "s")))
+    );
+    let _ = writeln!(
+        o,
+        "- ideal model of the realisation: rate {}, {} spikes per burst, burst period {}",
+        opt(e.ideal.rate_hz, "Hz"),
+        e.ideal.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
+        opt(e.ideal.burst_period_s, "s")
+    );
+    if let Some(m) = e.mirror_error {
+        let _ = writeln!(
+            o,
+            "- bias mirrors: one reference current, widths sized on the mirror bank in ngspice; largest \
+             mirror current error {:.3} %",
+            100.0 * m
+        );
     }
-    if let Some(e) = evidence {
-        let _ = writeln!(o, "\n## Evidence ({})\n", e.ngspice);
-        let n = &e.nominal;
+    if let Some(st) = &e.stray {
         let _ = writeln!(
             o,
-            "- transistor circuit: {} spikes, rate {}, {} spikes per burst, burst period {}, supply energy per \
-             spike {} (ngspice wall {})",
-            n.events_s.len(),
-            opt(n.rate_hz, "Hz"),
-            n.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
-            opt(n.burst_period_s, "s"),
-            opt(n.energy_per_spike_j, "J"),
-            si(n.wall_s, "s")
+            "- membrane stray capacitance: {} of the transistors on the membrane at rest (a {} sine of {} \
+             in ngspice, {}), taken off the membrane capacitor: {} of {} (conductance at rest {})",
+            si(st.capacitance_f, "F"),
+            si(atscale_explore::strays::AMPLITUDE_V, "V"),
+            si(st.frequency_hz, "Hz"),
+            si(st.wall_s, "s"),
+            si(st.membrane_f - st.capacitance_f, "F"),
+            si(st.membrane_f, "F"),
+            si(st.conductance_s, "S")
         );
+    }
+    if let Some(t) = &e.trim {
         let _ = writeln!(
             o,
-            "- behavioural design: rate {}, bursts {}",
-            opt(e.design_rate_hz, "Hz"),
-            e.design_bursts.map_or("-".into(), |(k, p)| format!("{k} spikes per {}", si(p, "s")))
+            "- membrane trim: {} into the membrane (at the design's knee, {} model V, the transistor \
+             circuit draws {} in steady state, the design {}; measured in {})",
+            si(t.trim_a, "A"),
+            num(t.knee_model_v),
+            si(t.transistor_a, "A"),
+            si(t.design_a, "A"),
+            si(t.wall_s, "s")
         );
+    }
+    o
+}
+
+/// The time-scale calibration and the bias sweep.
+fn calibration(e: &Evidence) -> String {
+    let mut o = String::new();
+    let n = &e.nominal;
+    let what = if e.design_bursts.is_some() {
+        format!(
+            "transistor mean intra-burst interval {} / behavioural {}",
+            opt(n.intra_burst_interval_s, "s"),
+            opt(e.design_intra_burst_interval_s, "s")
+        )
+    } else {
+        "transistor period / behavioural period".to_string()
+    };
+    let _ = writeln!(
+        o,
+        "- time-scale calibration factor ({what}): {}",
+        e.calibration_factor.map_or("none".into(), num)
+    );
+    if e.design_bursts.is_some() {
         let _ = writeln!(
             o,
-            "- ideal model of the realisation: rate {}, {} spikes per burst, burst period {}",
-            opt(e.ideal.rate_hz, "Hz"),
-            e.ideal.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
-            opt(e.ideal.burst_period_s, "s")
+            "  - after calibration: burst period {} from the design's; spikes per burst {} from the design's",
+            e.calibrated_period_deviation.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d)),
+            e.spikes_per_burst_deviation.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d))
         );
-        if let Some(m) = e.mirror_error {
+    }
+    let _ = writeln!(
+        o,
+        "  - explained by the blocks' nonlinearity (ideal model / behavioural): {}",
+        e.calibration_ideal_model.map_or("none".into(), num)
+    );
+    let _ = writeln!(
+        o,
+        "  - transistor circuit against the ideal model's prediction (no fit): {}",
+        e.deviation_from_ideal.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d))
+    );
+    if !e.sweep.is_empty() {
+        let what =
+            if e.mirror_error.is_some() { "the mirrors' reference current" } else { "all bias currents" };
+        let _ = writeln!(o, "- bias sweep ({what} x scale; theory: rate ∝ scale, slope 1):");
+        for m in &e.sweep {
             let _ = writeln!(
                 o,
-                "- bias mirrors: one reference current, widths sized on the mirror bank in ngspice; largest \
-                 mirror current error {:.3} %",
-                100.0 * m
-            );
-        }
-        if let Some(st) = &e.stray {
-            let _ = writeln!(
-                o,
-                "- membrane stray capacitance: {} of the transistors on the membrane at rest (a {} sine of {} \
-                 in ngspice, {}), taken off the membrane capacitor: {} of {} (conductance at rest {})",
-                si(st.capacitance_f, "F"),
-                si(atscale_explore::strays::AMPLITUDE_V, "V"),
-                si(st.frequency_hz, "Hz"),
-                si(st.wall_s, "s"),
-                si(st.membrane_f - st.capacitance_f, "F"),
-                si(st.membrane_f, "F"),
-                si(st.conductance_s, "S")
-            );
-        }
-        if let Some(t) = &e.trim {
-            let _ = writeln!(
-                o,
-                "- membrane trim: {} into the membrane (at the design's knee, {} model V, the transistor \
-                 circuit draws {} in steady state, the design {}; measured in {})",
-                si(t.trim_a, "A"),
-                num(t.knee_model_v),
-                si(t.transistor_a, "A"),
-                si(t.design_a, "A"),
-                si(t.wall_s, "s")
-            );
-        }
-        let what = if e.design_bursts.is_some() {
-            format!(
-                "transistor mean intra-burst interval {} / behavioural {}",
-                opt(n.intra_burst_interval_s, "s"),
-                opt(e.design_intra_burst_interval_s, "s")
-            )
-        } else {
-            "transistor period / behavioural period".to_string()
-        };
-        let _ = writeln!(
-            o,
-            "- time-scale calibration factor ({what}): {}",
-            e.calibration_factor.map_or("none".into(), num)
-        );
-        if e.design_bursts.is_some() {
-            let _ = writeln!(
-                o,
-                "  - after calibration: burst period {} from the design's; spikes per burst {} from the design's",
-                e.calibrated_period_deviation.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d)),
-                e.spikes_per_burst_deviation.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d))
+                "  - scale {}: rate {} (period {})",
+                num(m.bias_scale),
+                opt(m.period_s().map(|p| 1.0 / p), "Hz"),
+                opt(m.period_s(), "s")
             );
         }
         let _ = writeln!(
             o,
-            "  - explained by the blocks' nonlinearity (ideal model / behavioural): {}",
-            e.calibration_ideal_model.map_or("none".into(), num)
+            "  - fitted log-log slope {}; largest deviation from rate(1) x scale {}",
+            e.sweep_slope.map_or("none".into(), num),
+            e.sweep_max_deviation.map_or("none".into(), |d| format!("{:.2} %", 100.0 * d))
         );
-        let _ = writeln!(
-            o,
-            "  - transistor circuit against the ideal model's prediction (no fit): {}",
-            e.deviation_from_ideal.map_or("none".into(), |d| format!("{:+.2} %", 100.0 * d))
-        );
-        if !e.sweep.is_empty() {
-            let what =
-                if e.mirror_error.is_some() { "the mirrors' reference current" } else { "all bias currents" };
-            let _ = writeln!(o, "- bias sweep ({what} x scale; theory: rate ∝ scale, slope 1):");
-            for m in &e.sweep {
-                let _ = writeln!(
-                    o,
-                    "  - scale {}: rate {} (period {})",
-                    num(m.bias_scale),
-                    opt(m.period_s().map(|p| 1.0 / p), "Hz"),
-                    opt(m.period_s(), "s")
-                );
-            }
-            let _ = writeln!(
-                o,
-                "  - fitted log-log slope {}; largest deviation from rate(1) x scale {}",
-                e.sweep_slope.map_or("none".into(), num),
-                e.sweep_max_deviation.map_or("none".into(), |d| format!("{:.2} %", 100.0 * d))
-            );
-        }
-        o.push_str(&corners(&e.corners));
-        if let Some(mc) = &e.monte_carlo {
-            o.push_str(&monte_carlo(mc));
-        }
     }
     o
 }
