@@ -20,6 +20,7 @@
 //!   injection safety.
 
 mod control_vars;
+pub mod circuit_file;
 pub mod deck;
 pub mod dialect;
 pub mod error;
@@ -31,11 +32,12 @@ pub mod veriloga;
 pub mod write;
 
 pub use atscale_circuit::{Analysis, Method, Options, Tran};
+pub use circuit_file::{read_circuit, CircuitFile};
 pub use deck::{ControlRoute, Deck, DeckLimits, RouteKind};
 pub use dialect::{Dialect, Ngspice, Xyce};
 pub use error::{Diagnostic, Error, Result};
 pub use parse::{parse_deck, parse_file, parse_str, ControlBlock, Netlist, Warning};
-pub use vacask::{write_vacask, VacaskDeck};
+pub use vacask::{write_vacask, write_vacask_with, VacaskDeck};
 pub use veriloga::VaModule;
 pub use write::{
     check_library_path, write_flat_netlist, write_netlist, write_netlist_with, Header, Library, Setup,

@@ -34,6 +34,11 @@
 //!   (`B` with `I=` or `V=` of node voltages and `time`) as instances of
 //!   the Verilog-A modules of [`crate::veriloga`]; a behavioural source's
 //!   instance connects its two nodes and then every node it reads.
+//! - With [`write_vacask_with`]: instances of subcircuits the circuit does
+//!   not define (a PDK's transistors, `sg13_lv_nmos`) as VACASK instances
+//!   of the library's subcircuit, `'name' ('d' 'g' 's' 'b') subckt w=... l=...`;
+//!   the model libraries as `include "path" section=name` (files in
+//!   VACASK's language); the temperature as the option `temp`.
 //! - The analysis: `analysis tran1 tran step= stop= maxstep=` (`start=` when
 //!   `tstart > 0`; `icmode="uic"` for `uic`), with the maximum step ngspice
 //!   would use ([`Analysis::max_step_s`]); `.ic` voltages, capacitor `IC=`
@@ -95,13 +100,15 @@
 use std::collections::HashMap;
 
 use atscale_circuit::{
-    Analysis, Element, ElementKind, FlatCircuit, Method, ModelKind, Relaxation, Waveform, GROUND,
+    Analysis, Circuit, Element, ElementKind, FlatCircuit, Instance, Method, ModelKind, Relaxation, Value,
+    Waveform, GROUND,
 };
 
 use crate::error::{Error, Result};
 use crate::names::sanitize_text;
 pub use crate::veriloga::VaModule;
 use crate::veriloga::{self, VaInstance};
+use crate::write::{Header, Setup};
 
 /// The dialect name in errors.
 const DIALECT: &str = "VACASK";
@@ -126,8 +133,104 @@ pub struct VacaskDeck {
 /// No `.tran`, a name VACASK cannot hold, a non-finite number, or anything
 /// the module documentation lists as refused, naming the element or option.
 pub fn write_vacask(circuit: &FlatCircuit, analysis: &Analysis) -> Result<VacaskDeck> {
+    write_deck(circuit, &[], analysis, &Setup::default(), &Header::default())
+}
+
+/// [`write_vacask`] of a circuit whose top-level instances may name
+/// subcircuits of a model library (a PDK's transistors): every instance of
+/// a subcircuit `circuit` does not define is written as a VACASK instance of
+/// that subcircuit, `'name' ('d' 'g' 's' 'b') subckt w=... l=...` (its
+/// parameters numbers, or expressions of the top-level parameters, which
+/// are evaluated); the rest is flattened. `setup`'s libraries are written
+/// `include "path" section=name` (they must be in VACASK's language), its
+/// temperature as `options temp=`; `header`'s lines as `//` comments. Under
+/// `uic` a node a library instance touches counts as touched by a charge
+/// (its supply start is not written; see [`uic_forward_junctions`]).
+///
+/// # Errors
+/// As [`write_vacask`]; the flattener's error; an unsafe library path,
+/// section, subcircuit or parameter name; a parameter that is not a number.
+pub fn write_vacask_with(
+    circuit: &Circuit,
+    analysis: &Analysis,
+    setup: &Setup,
+    header: &Header,
+) -> Result<VacaskDeck> {
+    let defined = |name: &str| circuit.subckts.iter().any(|s| s.name.eq_ignore_ascii_case(name));
+    let (inner, external): (Vec<Instance>, Vec<Instance>) =
+        circuit.instances.iter().cloned().partition(|i| defined(&i.subckt));
+    let flat = Circuit { instances: inner, ..circuit.clone() }
+        .flatten()
+        .map_err(|e| refused(&format!("circuit `{}` flat", circuit.title), e.to_string()))?;
+    let external = external.iter().map(|i| library_instance(circuit, i)).collect::<Result<Vec<_>>>()?;
+    write_deck(&flat, &external, analysis, setup, header)
+}
+
+/// An instance of a library subcircuit: name, nodes, subcircuit, parameters (written).
+struct LibraryInstance {
+    name: String,
+    nodes: Vec<String>,
+    subckt: String,
+    params: Vec<String>,
+}
+
+fn library_instance(circuit: &Circuit, i: &Instance) -> Result<LibraryInstance> {
+    let context = format!("instance `{}` of the library subcircuit `{}`", i.name, i.subckt);
+    let mut params = Vec::new();
+    for p in &i.params {
+        if !(p.name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && p.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(Error::UnsafeName {
+                what: "parameter",
+                name: p.name.clone(),
+                reason: "a library subcircuit's parameter is a letter, then letters, digits, `_`",
+            });
+        }
+        let v = match &p.value {
+            Value::Num(x) => *x,
+            Value::Expr(e) => circuit.eval_global(e).map_err(|e| refused(&context, e.to_string()))?,
+        };
+        params.push(format!(
+            "{}={}",
+            p.name.to_ascii_lowercase(),
+            number(v, &format!("{} of {context}", p.name))?
+        ));
+    }
+    Ok(LibraryInstance {
+        name: quoted("instance", &i.name)?,
+        nodes: i.nodes.clone(),
+        subckt: quoted("subcircuit", &i.subckt)?,
+        params,
+    })
+}
+
+/// The library and comment lines of a deck.
+fn setup_lines(setup: &Setup, header: &Header) -> Result<Vec<String>> {
+    let mut out: Vec<String> = header.lines.iter().map(|l| format!("// {}", sanitize_text(l))).collect();
+    for lib in &setup.libraries {
+        crate::write::check_library_path(&lib.path)?;
+        match &lib.section {
+            Some(section) => {
+                crate::names::check_name("library section", section)?;
+                out.push(format!("include \"{}\" section={section}", lib.path));
+            }
+            None => out.push(format!("include \"{}\"", lib.path)),
+        }
+    }
+    Ok(out)
+}
+
+fn write_deck(
+    circuit: &FlatCircuit,
+    library: &[LibraryInstance],
+    analysis: &Analysis,
+    setup: &Setup,
+    header: &Header,
+) -> Result<VacaskDeck> {
     let tran = analysis.tran.as_ref().ok_or_else(|| refused("the analysis", "it has no .tran".into()))?;
-    let nodes = NodeNames::new(circuit)?;
+    let library_nodes: Vec<&str> = library.iter().flat_map(|i| i.nodes.iter().map(String::as_str)).collect();
+    let nodes = NodeNames::new(circuit, &library_nodes)?;
     let mut w = Writer {
         nodes,
         modules: Vec::new(),
@@ -141,6 +244,12 @@ pub fn write_vacask(circuit: &FlatCircuit, analysis: &Analysis) -> Result<Vacask
     for e in &circuit.elements {
         w.element(circuit, e, &timing, tran.uic)?;
     }
+    for i in library {
+        let nodes: Vec<String> = i.nodes.iter().map(|n| w.node(n)).collect();
+        w.cards.push(
+            format!("{} ({}) {} {}", i.name, nodes.join(" "), i.subckt, i.params.join(" ")).trim_end().into(),
+        );
+    }
     for (node, v) in &analysis.ic {
         let name =
             w.nodes.get(node).ok_or_else(|| refused(&format!(".ic v({node})"), "no such node".into()))?;
@@ -150,18 +259,22 @@ pub fn write_vacask(circuit: &FlatCircuit, analysis: &Analysis) -> Result<Vacask
         return Err(refused(".nodeset", "VACASK's transient has no nodeset".into()));
     }
     if tran.uic {
-        w.supply_starts(circuit)?;
+        w.supply_starts(circuit, &library_nodes)?;
     }
     let mut out = vec![sanitize_text(&circuit.title).trim().to_string()];
     if out[0].is_empty() {
         out[0] = "atscale circuit".to_string();
     }
     out.push(format!("// Written by atscale-spice {} (VACASK dialect).", env!("CARGO_PKG_VERSION")));
+    out.extend(setup_lines(setup, header)?);
     out.extend(w.header());
     out.extend(std::mem::take(&mut w.cards));
     out.push(String::new());
     out.push("control".to_string());
     let mut opts = options(analysis, expressions)?;
+    if let Some(t) = setup.temp_c {
+        opts.push(format!("temp={}", number(t, "the temperature")?));
+    }
     if !tran.uic && !w.ic.is_empty() {
         // VACASK holds `ic` nodes during the operating point with
         // nr_force times the node's own conductance (default 1e5: 1e-5 of
@@ -189,10 +302,13 @@ fn has_expression(e: &Element<f64>) -> bool {
 struct NodeNames(HashMap<String, String>);
 
 impl NodeNames {
-    fn new(circuit: &FlatCircuit) -> Result<Self> {
+    /// The circuit's nodes, then `more` (a library instance's), each first spelling kept.
+    fn new(circuit: &FlatCircuit, more: &[&str]) -> Result<Self> {
         let mut map = HashMap::new();
-        for n in circuit.nodes() {
-            map.insert(n.to_ascii_lowercase(), quoted("node", n)?);
+        for n in circuit.nodes().into_iter().chain(more.iter().copied()) {
+            if n != GROUND && !map.contains_key(&n.to_ascii_lowercase()) {
+                map.insert(n.to_ascii_lowercase(), quoted("node", n)?);
+            }
         }
         Ok(NodeNames(map))
     }
@@ -531,10 +647,12 @@ impl Writer {
     }
 
     /// Under `uic`, writes the [`supply_starts`] of the nodes `ic` does
-    /// not name yet into `ic`.
-    fn supply_starts(&mut self, circuit: &FlatCircuit) -> Result<()> {
-        let given: Vec<String> =
+    /// not name yet into `ic`; `charged` (a library instance's nodes) are
+    /// left at 0 V as a charge's are.
+    fn supply_starts(&mut self, circuit: &FlatCircuit, charged: &[&str]) -> Result<()> {
+        let mut given: Vec<String> =
             self.ic.iter().map(|(n, _)| as_string(n).trim_matches('"').to_ascii_lowercase()).collect();
+        given.extend(charged.iter().map(|n| n.to_ascii_lowercase()));
         for (node, v) in supply_starts(circuit, &|n| given.contains(&n.to_ascii_lowercase())) {
             let name = self.node(&node);
             self.ic.push((name, number(v, &format!("the supply node {node}"))?));
@@ -974,6 +1092,72 @@ mod tests {
                 "`D1` anode-cathode junction forward-biased by 500 mV"
             ]
         );
+    }
+
+    #[test]
+    fn library_subcircuits_are_instances_and_libraries_includes() {
+        use atscale_circuit::{Expr, Param};
+        let text =
+            "lib\nVDD vdd 0 DC 1.2\nVG g 0 DC 0.3\nVB b 0 DC 0.5\nR1 b 0 1k\nC1 d 0 1p\n.tran 1n 10n\n.end\n";
+        let n = crate::parse_str(text, "lib.cir").unwrap_or_else(|e| panic!("{e}"));
+        let mut c = n.circuit;
+        c.params.push(Param::new("wn", Value::Num(2e-6)));
+        c.instances.push(Instance {
+            name: "Mn1".into(),
+            subckt: "sg13_lv_nmos".into(),
+            nodes: vec!["d".into(), "g".into(), "0".into(), "0".into()],
+            params: vec![
+                Param::new("w", Value::from(Expr::Var("wn".into()))),
+                Param::new("l", Value::Num(1e-6)),
+            ],
+        });
+        // A node only the library instance touches is a node too.
+        c.instances.push(Instance {
+            name: "Mp1".into(),
+            subckt: "sg13_lv_pmos".into(),
+            nodes: vec!["x".into(), "g".into(), "vdd".into(), "vdd".into()],
+            params: vec![Param::new("w", Value::Num(1e-6)), Param::new("l", Value::Num(1e-6))],
+        });
+        let setup = Setup {
+            libraries: vec![crate::Library { path: "/pdk/atscale.lib".into(), section: Some("tt".into()) }],
+            temp_c: Some(85.0),
+        };
+        let header = Header { lines: vec!["realised".into()], ..Header::default() };
+        let deck = write_vacask_with(&c, &n.analysis, &setup, &header).unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<&str> = deck.netlist.lines().collect();
+        for want in [
+            "// realised",
+            "include \"/pdk/atscale.lib\" section=tt",
+            "'Mn1' ('d' 'g' 0 0) 'sg13_lv_nmos' w=2e-6 l=1e-6",
+            "'Mp1' ('x' 'g' 'vdd' 'vdd') 'sg13_lv_pmos' w=1e-6 l=1e-6",
+        ] {
+            assert!(lines.contains(&want), "{want}\n{}", deck.netlist);
+        }
+        let options = lines.iter().find(|l| l.trim_start().starts_with("options")).expect("options");
+        assert!(options.ends_with(" temp=8.5e1"), "{options}");
+        // Under uic a supply a library instance touches starts at 0 V, as a charge's
+        // (vdd, g); one only a resistor touches at its value.
+        let uic = Analysis {
+            tran: n.analysis.tran.map(|t| atscale_circuit::Tran { uic: true, ..t }),
+            ..n.analysis.clone()
+        };
+        let deck = write_vacask_with(&c, &uic, &setup, &header).unwrap_or_else(|e| panic!("{e}"));
+        assert!(deck.netlist.contains(r#" ic={"b", 5e-1}"#), "{}", deck.netlist);
+        // Unsafe names and values are refused.
+        let mut bad = c.clone();
+        bad.instances[0].params[0] = Param::new("w=1 l", Value::Num(1e-6));
+        let e = write_vacask_with(&bad, &n.analysis, &setup, &header).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("a library subcircuit's parameter"), "{e}");
+        let mut bad = c.clone();
+        bad.instances[0].params[0] = Param::new("w", Value::from(Expr::Var("nope".into())));
+        let e = write_vacask_with(&bad, &n.analysis, &setup, &header).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            e.contains("instance `Mn1` of the library subcircuit `sg13_lv_nmos`") && e.contains("nope"),
+            "{e}"
+        );
+        let lib =
+            Setup { libraries: vec![crate::Library { path: "a b".into(), section: None }], temp_c: None };
+        assert!(write_vacask_with(&c, &n.analysis, &lib, &header).is_err());
     }
 
     #[test]
