@@ -6,6 +6,7 @@
 // Output goes through `console`, which never panics on a closed pipe or a full disk.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod clamp;
 mod console;
 mod design;
 mod input;
@@ -52,6 +53,8 @@ enum Command {
     Reliability(reliability::Args),
     /// Realise a designed neuron in transistors: netlists, sizing report, ngspice evidence.
     Realise(realise::Args),
+    /// Voltage clamp: I-V curves and potentials per timescale measured in any engine, over the predicted ones.
+    Clamp(clamp::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Reliability(args) => reliability::run(args),
         Command::Realise(args) => realise::run(args),
+        Command::Clamp(args) => clamp::run(args),
     };
     if atscale_verify::interrupt::requested() {
         match &result {
@@ -136,16 +140,7 @@ fn install_signal_handler() {
     }
 }
 
-/// The error and its causes, each cause added only when the message so far
-/// does not already say it (library errors often print their source).
+/// The error as the user is shown it ([`atscale_files::error_text`]).
 fn message(err: &anyhow::Error) -> String {
-    let mut msg = err.to_string();
-    for cause in err.chain().skip(1) {
-        let c = cause.to_string();
-        if !msg.contains(&c) {
-            msg.push_str(": ");
-            msg.push_str(&c);
-        }
-    }
-    msg
+    atscale_files::error_text(err.as_ref())
 }

@@ -35,23 +35,6 @@ pub struct RunArgs {
     limits: LimitArgs,
 }
 
-/// Screens a deck for the commands it would make ngspice run: `.control`
-/// blocks are set aside (with a warning) when `skip` is asked or when no
-/// engine is ngspice (the others never run commands); then, for ngspice,
-/// any remaining route is refused unless `allow`.
-pub fn screen_deck(deck: &mut atscale_spice::Deck, ngspice: bool, allow: bool, skip: bool) -> Result<()> {
-    if skip || !ngspice {
-        if let Some(note) = deck.skip_control_blocks() {
-            crate::errln!("warning: {note}");
-        }
-    }
-    if ngspice {
-        // Refused before anything is parsed or run.
-        deck.check_control(allow)?;
-    }
-    Ok(())
-}
-
 /// The limits of a run, each with a default that a user can raise.
 #[derive(Debug, clap::Args)]
 pub struct LimitArgs {

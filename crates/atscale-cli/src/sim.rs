@@ -1,19 +1,15 @@
 //! `atscale sim NETLIST`: run a netlist through one engine (native by default).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use atscale_spice::number::parse_number;
-use atscale_verify::engines::{
-    node_name, run_native, run_ngspice, run_spice21, run_vacask, EngineRun, NgspiceSettings, Overrides,
-    Prepared, VacaskSettings,
-};
+use atscale_verify::engines::{node_name, EngineRun, Overrides};
 use atscale_verify::events::EventSpec;
 use atscale_verify::limits::Limits;
-use atscale_verify::ngspice::NgspiceRunner;
-use serde::Serialize;
+use atscale_verify::simulate::{simulate, ReadOptions, SimJson, SimRequest, Simulated};
+use atscale_verify::verify::EngineKind;
 
 use crate::output::write_atomically;
 use crate::run_args::RunArgs;
@@ -86,19 +82,10 @@ pub fn parse_events(texts: &[String]) -> Result<Vec<EventSpec>> {
     Ok(specs)
 }
 
-/// Which engine `atscale sim` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Engine {
-    Native,
-    Ngspice,
-    Spice21,
-    Vacask,
-}
-
 /// The validated configuration of a run.
 struct Config {
     netlist: PathBuf,
-    engine: Engine,
+    engine: EngineKind,
     overrides: Overrides,
     probes: Vec<String>,
     events: Vec<EventSpec>,
@@ -112,12 +99,8 @@ struct Config {
 
 impl Args {
     fn config(self) -> Result<Config> {
-        let engine = match self.engine.to_ascii_lowercase().as_str() {
-            "native" => Engine::Native,
-            "ngspice" => Engine::Ngspice,
-            "spice21" => Engine::Spice21,
-            "vacask" => Engine::Vacask,
-            other => bail!("--engine `{other}`: expected native, ngspice, spice21 or vacask"),
+        let Some(engine) = EngineKind::parse(&self.engine) else {
+            bail!("--engine `{}`: expected native, ngspice, spice21 or vacask", self.engine.trim());
         };
         let events = parse_events(&self.events)?;
         if let Some(out) = &self.output {
@@ -139,30 +122,6 @@ impl Args {
     }
 }
 
-/// The JSON printed by `--json`.
-#[derive(Debug, Serialize)]
-pub struct SimJson<'a> {
-    /// `native`, `ngspice`, `spice21` or `vacask`.
-    pub engine: &'a str,
-    /// Engine version.
-    pub version: Option<&'a str>,
-    /// Event times in seconds, by signal.
-    pub events: &'a BTreeMap<String, Vec<f64>>,
-    /// Solver statistics (native engine; `null` for ngspice).
-    pub stats: Option<atscale_sim::Stats>,
-    /// Settings used (maximum step and where it came from, tolerances).
-    pub settings: &'a atscale_verify::report::EngineSettings,
-    /// Stop time, s.
-    pub tstop_s: f64,
-    /// Wall-clock time of the simulation, s.
-    pub wall_s: f64,
-    /// What the engine does not model as ngspice does (parameters, options).
-    pub unmodelled: &'a [String],
-    /// The netlist's `.meas tran` measurements on this run: name, value,
-    /// unit, and the error when there is no value.
-    pub measures: &'a [atscale_verify::report::MeasureResult],
-}
-
 /// Warns of each parameter or option the engine did not model as ngspice does.
 pub fn warn_unmodelled(r: &atscale_verify::report::EngineReport) {
     for u in &r.unmodelled {
@@ -173,68 +132,35 @@ pub fn warn_unmodelled(r: &atscale_verify::report::EngineReport) {
 /// Runs `atscale sim`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
-    let mut deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.limits.deck())?;
-    crate::run_args::screen_deck(
-        &mut deck,
-        cfg.engine == Engine::Ngspice,
-        cfg.allow_control,
-        cfg.skip_control,
+    let ngspice = cfg.engine == EngineKind::Ngspice;
+    let read = atscale_verify::simulate::read(
+        &cfg.netlist,
+        &ReadOptions {
+            ngspice,
+            allow_control: cfg.allow_control,
+            skip_control: cfg.skip_control,
+            ngspice_alone: true,
+            limits: cfg.limits,
+        },
     )?;
-    // ngspice runs what ngspice reads, whatever atscale's parser knows: keep
-    // the deck for it (only then) in case the parser refuses.
-    let kept = (cfg.engine == Engine::Ngspice).then(|| deck.clone());
-    let prepared = match (Prepared::from_deck(deck, &cfg.netlist, &cfg.limits), kept) {
-        (Err(e), Some(deck)) if e.is_unreadable_circuit() => Prepared::ngspice_only(deck, &cfg.netlist, &e),
-        (other, _) => other?,
-    };
-    for w in &prepared.warnings {
+    for w in &read.warnings {
         crate::errln!("warning: {w}");
     }
-    if cfg.engine != Engine::Ngspice {
-        for r in prepared.deck.control_routes() {
-            crate::errln!("warning: {r}: this engine does not run it");
-        }
-    }
-    let tstop = match prepared.tstop_s(&cfg.overrides) {
-        Ok(t) => Some(t),
-        // A `.tran` atscale cannot read (in braces, in a `.control` block): ngspice's own.
-        Err(_) if cfg.engine == Engine::Ngspice => None,
-        Err(e) => return Err(e.into()),
+    let request = SimRequest {
+        engine: cfg.engine,
+        overrides: cfg.overrides,
+        probes: cfg.probes,
+        events: cfg.events,
+        allow_control: cfg.allow_control,
+        limits: cfg.limits,
     };
-    let run: EngineRun = match cfg.engine {
-        Engine::Native => run_native(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, &cfg.limits)?,
-        Engine::Ngspice => {
-            let runner = NgspiceRunner::detect_within(cfg.limits.timeout)?;
-            let settings = NgspiceSettings::new(&cfg.limits, cfg.allow_control, None);
-            run_ngspice(&runner, &prepared, &cfg.overrides, &cfg.probes, &cfg.events, &settings)?
-        }
-        Engine::Spice21 => {
-            run_spice21(&prepared, &cfg.overrides, &cfg.probes, &cfg.events, None, &cfg.limits)?
-        }
-        Engine::Vacask => {
-            let runner = atscale_verify::vacask::VacaskRunner::detect_within(cfg.limits.timeout)?;
-            let settings = VacaskSettings::new(&cfg.limits, None);
-            run_vacask(&runner, &prepared, &cfg.overrides, &cfg.probes, &cfg.events, &settings)?
-        }
-    };
+    let Simulated { run, tstop_s: tstop } = simulate(&read.prepared, &request)?;
     warn_unmodelled(&run.report);
-    let tstop = tstop.or(run.waveforms.time_s.last().copied()).unwrap_or(0.0);
     if let Some(out) = &cfg.output {
         write_atomically(out, csv_text(&run.waveforms).as_bytes(), cfg.force)?;
     }
     if cfg.json {
-        let json = SimJson {
-            engine: &run.report.name,
-            version: run.report.version.as_deref(),
-            events: &run.report.events,
-            stats: run.native_stats,
-            settings: &run.report.settings,
-            tstop_s: tstop,
-            wall_s: run.report.wall_time_s,
-            unmodelled: &run.report.unmodelled,
-            measures: &run.report.measures,
-        };
-        crate::outln!("{}", serde_json::to_string_pretty(&json)?)?;
+        crate::outln!("{}", serde_json::to_string_pretty(&SimJson::new(&run, tstop))?)?;
     } else {
         crate::out!("{}", human(&cfg.netlist, &run, tstop))?;
     }

@@ -43,33 +43,14 @@ impl Args {
     }
 }
 
-/// Reads a circuit from a JSON or TOML file; errors name the file, line and column.
+/// Reads a circuit file (netlist, JSON or TOML); errors name the file, line
+/// and column, and reading remarks are printed as warnings.
 pub fn read_circuit(path: &Path) -> Result<Circuit> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if matches!(ext.as_str(), "cir" | "sp" | "spice" | "net" | "ckt") {
-        return Ok(atscale_spice::parse_file(path)?.circuit);
+    let file = atscale_spice::read_circuit(path)?;
+    for w in &file.warnings {
+        crate::errln!("warning: {w}");
     }
-    let text = crate::input::read_text(path, "the circuit file")?;
-    match ext.as_str() {
-        "json" => serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column())),
-        "toml" => toml::from_str(&text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| {
-                    let before = text.get(..s.start).unwrap_or(text.as_str());
-                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-                    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
-                })
-                .unwrap_or((0, 0));
-            anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message())
-        }),
-        "cir" | "sp" | "spice" | "net" | "ckt" => Ok(atscale_spice::parse_file(path)?.circuit),
-        _ => bail!(
-            "{}: unknown circuit file type `.{ext}`; atscale reads circuits as .json, .toml or SPICE netlists (.cir, .sp, .spice, .net, .ckt)",
-            path.display()
-        ),
-    }
+    Ok(file.circuit)
 }
 
 /// Runs `atscale summary`.

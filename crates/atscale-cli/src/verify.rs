@@ -9,11 +9,9 @@ use anyhow::{bail, Result};
 use atscale_render::markdown::verify as md_verify;
 use atscale_spice::number::parse_number;
 use atscale_verify::compare::{CompareOptions, Tolerances};
-use atscale_verify::engines::Prepared;
+use atscale_verify::simulate::ReadOptions;
 use atscale_verify::events::EventSpec;
-use atscale_verify::report::Report;
-use atscale_verify::verify::{verify, Convergence, EngineKind, VerifyOptions};
-use serde::Serialize;
+use atscale_verify::verify::{verify, EngineKind, VerifyOptions};
 
 use crate::run_args::{positive_seconds, RunArgs};
 use crate::sim::parse_events;
@@ -126,14 +124,6 @@ impl Args {
     }
 }
 
-/// What `--json` prints and `report.json` holds.
-#[derive(Debug, Serialize)]
-struct Output<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
-    convergence: &'a [Convergence],
-}
-
 /// Runs `atscale verify`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let cfg = args.config()?;
@@ -142,25 +132,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
             atscale_files::check_target(&dir.join(f), cfg.force)?;
         }
     }
-    let mut deck = atscale_spice::Deck::load(&cfg.netlist, &cfg.options.limits.deck())?;
-    let ngspice = cfg.options.engines.contains(&EngineKind::Ngspice);
-    crate::run_args::screen_deck(&mut deck, ngspice, cfg.options.allow_control, cfg.skip_control)?;
-    let prepared = match Prepared::from_deck(deck, &cfg.netlist, &cfg.options.limits) {
+    let options = ReadOptions {
+        ngspice: cfg.options.engines.contains(&EngineKind::Ngspice),
+        allow_control: cfg.options.allow_control,
+        skip_control: cfg.skip_control,
+        ngspice_alone: false,
+        limits: cfg.options.limits,
+    };
+    let read = match atscale_verify::simulate::read(&cfg.netlist, &options) {
         Err(e) if e.is_unreadable_circuit() => anyhow::bail!(
             "{e}\nthe native engine cannot run this netlist, so there is nothing to compare it with; `atscale \
              sim --engine ngspice` runs it in ngspice alone"
         ),
         other => other?,
     };
-    for w in &prepared.warnings {
+    for w in &read.warnings {
         crate::errln!("warning: {w}");
     }
+    let prepared = read.prepared;
     let v = verify(&prepared, &cfg.options)?;
     for e in &v.report.engines {
         crate::sim::warn_unmodelled(e);
     }
-    let out = Output { report: &v.report, convergence: &v.convergence };
-    let json = serde_json::to_string_pretty(&out)?;
+    let json = serde_json::to_string_pretty(&v.json())?;
     let mut md = md_verify::report(&v.report);
     md.push_str(&md_verify::convergence(&v.convergence));
     if let Some(dir) = &cfg.report_dir {

@@ -49,6 +49,9 @@ pub enum Error {
         /// The partial results file.
         partial: std::path::PathBuf,
     },
+    /// A run held in memory was interrupted: nothing is kept.
+    #[error("interrupted; the points computed in memory are dropped")]
+    Cancelled,
     /// A results table that cannot be read or joined: its file, line and the problem.
     #[error("{file}{}: {message}", at_line(*.line))]
     Table {

@@ -111,3 +111,21 @@ pub(crate) fn io<'a>(
 ) -> impl FnOnce(std::io::Error) -> Error + 'a {
     move |source| Error::Io { action, path: path.to_path_buf(), source }
 }
+
+/// The text a user is shown for an error: its message and each cause,
+/// a cause added only when the message so far does not already say it
+/// (library errors often print their source). The CLI prints it after
+/// `error: `; the Python package raises it.
+pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        cause = c.source();
+    }
+    msg
+}

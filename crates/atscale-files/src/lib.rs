@@ -26,7 +26,7 @@ mod input;
 mod lock;
 mod output;
 
-pub use error::{Error, Result};
+pub use error::{error_text, Error, Result};
 pub use input::{read_input, InputRules, TextInput, DEFAULT_MAX_INPUT_BYTES};
 pub use lock::Lock;
 pub use output::{check_target, write_atomically, OutputSet};

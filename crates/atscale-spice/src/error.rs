@@ -81,6 +81,19 @@ pub enum Error {
     /// A netlist could not be parsed: the diagnostic says where and why.
     #[error("{0}")]
     Parse(Box<Diagnostic>),
+    /// A circuit file (JSON, TOML) that does not read as a circuit, or of
+    /// an unknown type: the place (line and column 0: the file as a whole).
+    #[error("{file}{}: {message}", if *.line > 0 { format!(":{line}:{column}") } else { String::new() })]
+    CircuitFile {
+        /// The file as named.
+        file: String,
+        /// 1-based line, 0 for the whole file.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The netlist file itself could not be read, or may not be (a device,
     /// a pseudo file, too large, binary).
     #[error("{0}")]

@@ -101,6 +101,35 @@ impl Prepared {
         Ok(Prepared { path, deck, source, analysis, circuit, warnings, measures: Vec::new() })
     }
 
+    /// A circuit changed in memory (a sweep point, parameters set from
+    /// Python), with its ngspice deck written from it (`title` heads it,
+    /// `name` names it in messages); the netlist's measurements are kept.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error (a name or value no netlist can hold), the deck
+    /// reader's (limits) or [`Error::Circuit`].
+    pub fn for_circuit(
+        name: &str,
+        title: &str,
+        circuit: FlatCircuit,
+        analysis: Analysis,
+        measures: Vec<Measure>,
+        limits: &Limits,
+    ) -> Result<Prepared> {
+        let header = atscale_spice::Header { lines: vec![title.to_string()], ..Default::default() };
+        let text = atscale_spice::write_flat_netlist(
+            &Circuit::from(circuit.clone()),
+            &analysis,
+            &atscale_spice::Ngspice,
+            &header,
+        )?;
+        let deck = Deck::from_text(&text, name, None, &limits.deck())?;
+        let mut p = Prepared::in_memory(name, circuit, analysis, deck)?;
+        p.measures = measures;
+        Ok(p)
+    }
+
     /// A deck atscale cannot read as a circuit, for ngspice alone: no
     /// circuit (the native engines cannot run it), the `.tran` read from the
     /// deck when atscale can read that line, and `why` as its one warning.

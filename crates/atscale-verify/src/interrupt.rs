@@ -35,6 +35,13 @@ pub fn request() {
     }
 }
 
+/// Lowers the flag once an interruption is handled, for a process that
+/// lives on after it (the Python package, where Ctrl-C raises
+/// `KeyboardInterrupt` and the interpreter goes on).
+pub fn reset() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}
+
 /// Kills every registered process group, removes every registered
 /// temporary folder and exits with status 130 (the second Ctrl-C).
 pub fn clean_up_and_exit() -> ! {

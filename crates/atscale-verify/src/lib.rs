@@ -58,6 +58,7 @@ pub mod ngspice;
 mod process;
 pub mod raw;
 pub mod report;
+pub mod simulate;
 mod settle;
 pub mod spice21;
 pub mod vacask;

@@ -136,6 +136,24 @@ pub struct Verification {
     pub convergence: Vec<Convergence>,
 }
 
+impl Verification {
+    /// What `atscale verify --json` prints, `report.json` holds and the
+    /// Python package returns: the report with the convergence steps.
+    pub fn json(&self) -> VerificationJson<'_> {
+        VerificationJson { report: &self.report, convergence: &self.convergence }
+    }
+}
+
+/// The JSON form of a [`Verification`] (without the waveforms).
+#[derive(Debug, Serialize)]
+pub struct VerificationJson<'a> {
+    /// The report, its fields at the top level.
+    #[serde(flatten)]
+    pub report: &'a Report,
+    /// The refinements and `converged` drifts.
+    pub convergence: &'a [Convergence],
+}
+
 /// The event accuracy ngspice's maximum step is derived from, when neither
 /// the options nor the netlist give a maximum step: a quarter of the allowed
 /// |dt|, measured on the median interval of the reference engine's events

@@ -34,8 +34,7 @@ use atscale_circuit::{Circuit, FlatCircuit, TranTiming};
 use atscale_files::{check_target, Lock};
 use atscale_sim::EventSpec;
 use atscale_sim::{Output, Tolerances};
-use atscale_spice::Deck;
-use atscale_spice::{write_flat_netlist, Analysis, Header as NetlistHeader, Ngspice};
+use atscale_spice::Analysis;
 use atscale_verify::engines::{simulation_for, Overrides, Prepared};
 use atscale_verify::interrupt;
 use atscale_verify::limits::Limits;
@@ -453,19 +452,13 @@ impl Sweep {
         i: usize,
         limits: &Limits,
     ) -> std::result::Result<String, String> {
-        let header = NetlistHeader {
-            lines: vec![format!("Point {i} of sweep {}", self.spec.file)],
-            ..NetlistHeader::default()
-        };
         let mut analysis = self.base.analysis.clone();
         if let (Some(h), Some(t)) = (self.base.verify_max_step_s, analysis.tran.as_mut()) {
             t.tmax_s = Some(h);
         }
-        let text = write_flat_netlist(&Circuit::from(flat.clone()), &analysis, &Ngspice, &header)
+        let title = format!("Point {i} of sweep {}", self.spec.file);
+        let p = Prepared::for_circuit(&format!("point-{i}.cir"), &title, flat.clone(), analysis, Vec::new(), limits)
             .map_err(|e| e.to_string())?;
-        let name = format!("point-{i}.cir");
-        let deck = Deck::from_text(&text, &name, None, &limits.deck()).map_err(|e| e.to_string())?;
-        let p = Prepared::in_memory(&name, flat.clone(), analysis, deck).map_err(|e| e.to_string())?;
         let ev = &self.base.event;
         let opts = VerifyOptions {
             engines: vec![EngineKind::Native, EngineKind::Ngspice],
@@ -630,15 +623,7 @@ pub fn run(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<RunSummary> {
     let started = Instant::now();
-    if let Some(j) = opts.jobs {
-        if j == 0 || j > MAX_JOBS {
-            return Err(Error::Spec {
-                file: sweep.spec.file.clone(),
-                line: 0,
-                message: format!("--jobs {j}: give 1 to {MAX_JOBS} worker threads"),
-            });
-        }
-    }
+    check_jobs(sweep, opts)?;
     let partial = partial_path(out);
     let folder = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let Err(source) = std::fs::read_dir(folder) {
@@ -650,11 +635,7 @@ pub fn run(
     }
     let _lock = Lock::acquire(out)?;
     check_target(&partial, true)?;
-    let runner = if opts.verify_sample > 0 {
-        Some(NgspiceRunner::detect_within(opts.limits.timeout)?)
-    } else {
-        NgspiceRunner::detect_within(opts.limits.timeout).ok()
-    };
+    let runner = detect_runner(opts)?;
     let ngspice = ngspice_version(runner.as_ref());
     let header = sweep.header(&ngspice, opts.verify_sample, opts.shard);
     let mine: Vec<usize> = (0..sweep.total()).filter(|i| opts.shard.is_none_or(|s| s.contains(*i))).collect();
@@ -680,55 +661,21 @@ pub fn run(
     let todo: Vec<usize> = mine.iter().copied().filter(|i| !done.contains(i)).collect();
     let resumed = mine.len() - todo.len();
     progress(Progress::Started { todo: todo.len(), resumed });
-    let verify_set = sweep.verify_points(opts.verify_sample);
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&partial)
         .map_err(io("open the partial results", &partial))?;
-    // Stacks as deep as the main thread's: flattening recurses once per subcircuit level.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .stack_size(8 << 20)
-        .build()
-        .map_err(|e| Error::Io {
-            action: "start worker threads for",
-            path: out.into(),
-            source: std::io::Error::other(e),
-        })?;
-    let cancel = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<Vec<String>>();
     let mut write_error = None;
-    std::thread::scope(|scope| {
-        let (cancel, todo, verify_set, runner, ngspice, limits) =
-            (&cancel, &todo, &verify_set, runner.as_ref(), &ngspice, &opts.limits);
-        scope.spawn(move || {
-            pool.install(|| {
-                todo.par_iter().for_each_with(tx, |tx, &i| {
-                    if cancel.load(Ordering::Relaxed) || interrupt::requested() {
-                        return;
-                    }
-                    let verify = runner.is_some() && verify_set.contains(&i);
-                    let row = sweep.row(i, verify, limits, ngspice);
-                    // A point stopped by the interruption is not a result: leave it for --resume.
-                    if !interrupt::requested() {
-                        let _ = tx.send(row);
-                    }
-                });
-            });
-        });
-        for (k, row) in rx.into_iter().enumerate() {
-            let count = k + 1;
-            if write_error.is_none() {
-                let line = table::row_line(&row);
-                if let Err(e) = file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
-                    write_error = Some(e);
-                    cancel.store(true, Ordering::Relaxed);
-                }
+    compute(sweep, &todo, opts, runner.as_ref(), &ngspice, &mut |row| {
+        if write_error.is_none() {
+            let line = table::row_line(row);
+            if let Err(e) = file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
+                write_error = Some(e);
             }
-            let failed = row.get(row.len() - 5).is_some_and(|s| s == "failed");
-            progress(Progress::Point { row: &row, done: count, todo: todo.len(), failed });
         }
-    });
+        write_error.is_none()
+    }, progress)
+    .map_err(|source| Error::Io { action: "start worker threads for", path: out.into(), source })?;
     if let Some(e) = write_error {
         return Err(io("write the partial results", &partial)(e));
     }
@@ -758,6 +705,110 @@ pub fn run(
         failed,
         wall_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Computes the points `todo` on a pool of `opts.jobs` threads, handing
+/// each row to `keep` (in the order the points finish; `keep` returning
+/// false stops scheduling points) and reporting each to `progress`. Points
+/// stopped by an interruption are not handed over.
+fn compute(
+    sweep: &Sweep,
+    todo: &[usize],
+    opts: &RunOptions,
+    runner: Option<&NgspiceRunner>,
+    ngspice: &str,
+    keep: &mut dyn FnMut(&[String]) -> bool,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> std::io::Result<()> {
+    let verify_set = sweep.verify_points(opts.verify_sample);
+    // Stacks as deep as the main thread's: flattening recurses once per subcircuit level.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .stack_size(8 << 20)
+        .build()
+        .map_err(std::io::Error::other)?;
+    let cancel = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<Vec<String>>();
+    std::thread::scope(|scope| {
+        let (cancel, verify_set, limits) = (&cancel, &verify_set, &opts.limits);
+        scope.spawn(move || {
+            pool.install(|| {
+                todo.par_iter().for_each_with(tx, |tx, &i| {
+                    if cancel.load(Ordering::Relaxed) || interrupt::requested() {
+                        return;
+                    }
+                    let verify = runner.is_some() && verify_set.contains(&i);
+                    let row = sweep.row(i, verify, limits, ngspice);
+                    // A point stopped by the interruption is not a result: leave it for --resume.
+                    if !interrupt::requested() {
+                        let _ = tx.send(row);
+                    }
+                });
+            });
+        });
+        for (k, row) in rx.into_iter().enumerate() {
+            if !keep(&row) {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            let failed = row.get(row.len() - 5).is_some_and(|s| s == "failed");
+            progress(Progress::Point { row: &row, done: k + 1, todo: todo.len(), failed });
+        }
+    });
+    Ok(())
+}
+
+/// Runs a sweep (or one shard of it) in memory: the table [`run`] would
+/// write, rows in point order, byte for byte the same text. Nothing is
+/// written and nothing can be resumed.
+///
+/// # Errors
+///
+/// [`Error::Spec`] for a bad `jobs`; [`Error::Cancelled`] on an interruption; the ngspice runner's error when `verify_sample` is set and
+/// ngspice is missing. A failing point is recorded in its row.
+pub fn run_in_memory(
+    sweep: &Sweep,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<Table> {
+    check_jobs(sweep, opts)?;
+    let runner = detect_runner(opts)?;
+    let ngspice = ngspice_version(runner.as_ref());
+    let header = sweep.header(&ngspice, opts.verify_sample, opts.shard);
+    let todo: Vec<usize> = (0..sweep.total()).filter(|i| opts.shard.is_none_or(|s| s.contains(*i))).collect();
+    progress(Progress::Started { todo: todo.len(), resumed: 0 });
+    let mut rows = std::collections::BTreeMap::new();
+    compute(sweep, &todo, opts, runner.as_ref(), &ngspice, &mut |row| {
+        if let Some(i) = row.first().and_then(|p| p.parse::<usize>().ok()) {
+            rows.insert(i, (row.to_vec(), 0));
+        }
+        true
+    }, progress)
+    .map_err(|source| Error::Io { action: "start worker threads for", path: PathBuf::from(&sweep.spec.file), source })?;
+    if interrupt::requested() {
+        return Err(Error::Cancelled);
+    }
+    Ok(Table { header, rows, complete_len: 0 })
+}
+
+fn check_jobs(sweep: &Sweep, opts: &RunOptions) -> Result<()> {
+    match opts.jobs {
+        Some(j) if j == 0 || j > MAX_JOBS => Err(Error::Spec {
+            file: sweep.spec.file.clone(),
+            line: 0,
+            message: format!("--jobs {j}: give 1 to {MAX_JOBS} worker threads"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// ngspice for the verified points: required when `verify_sample` is set,
+/// else only its version is recorded (when installed).
+fn detect_runner(opts: &RunOptions) -> Result<Option<NgspiceRunner>> {
+    if opts.verify_sample > 0 {
+        Ok(Some(NgspiceRunner::detect_within(opts.limits.timeout)?))
+    } else {
+        Ok(NgspiceRunner::detect_within(opts.limits.timeout).ok())
+    }
 }
 
 /// Opens (or creates) the partial file of a run: with `resume`, checks it

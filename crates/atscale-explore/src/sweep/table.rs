@@ -157,6 +157,36 @@ pub fn split(line: &str) -> std::result::Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// What a column holds: what Parquet and data frames store it as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// A whole number (`point`, `seed`).
+    Integer,
+    /// A number in the column's unit, empty when there is none (parameters, metrics).
+    Number,
+    /// Text (a landscape class, `status`, `error`, `verify`, versions).
+    Text,
+}
+
+impl Header {
+    /// The kind of column `k`: `point` and `seed` are integers, the
+    /// parameters and numeric metrics numbers, the rest text.
+    pub fn kind(&self, k: usize) -> ColumnKind {
+        let Some(column) = self.columns.get(k) else { return ColumnKind::Text };
+        let name = column_name(column);
+        if name == "point" || name == "seed" {
+            return ColumnKind::Integer;
+        }
+        let metric = self.metrics().iter().any(|m| m == name);
+        let class = crate::sweep::metrics::Metric::parse(name).is_some_and(|m| m.is_class());
+        if (metric && !class) || self.parameters().iter().any(|p| p == name) {
+            ColumnKind::Number
+        } else {
+            ColumnKind::Text
+        }
+    }
+}
+
 /// A results file read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
