@@ -55,10 +55,17 @@
 //!   `tran_method="trap"`, `method=gear` is `tran_method="gear"` with
 //!   `tran_maxord` (ngspice's default order 2). The five tolerances are
 //!   always written, with ngspice's defaults (1e-3, 1e-12 A, 1e-6 V,
-//!   1e-14 C, 1e-12 S) when absent: VACASK's own `chgtol` default is 1e-15 C. With `.ic` and no `uic`,
-//!   `nr_force=1e10` makes VACASK hold the nodes during the operating point
-//!   nearly as firmly as ngspice's 1e10 S (its default leaves 1e-5 of the
-//!   pull, measured 5 µV on 0.5 V).
+//!   1e-14 C, 1e-12 S) when absent: VACASK's own `chgtol` default is 1e-15 C.
+//! - `.ic` without `uic`: ngspice's operating point with the `.ic` nodes
+//!   held, then the transient from there. VACASK's own hold (`ic` with
+//!   `nr_force`) fails where a held node draws current above `abstol`
+//!   (tests/e2e/data/vacask/ic_op_residual.sim) and on PSP 103 circuits
+//!   (IHP's transistors: no operating point with `nr_force` from 1e5 to
+//!   1e10), so the nodes are held by voltage sources in a subcircuit
+//!   `atscale_ic_hold`, elaborated beside the circuit for an operating point
+//!   `analysis atscale_ic_hold op store="atscale_ic_hold"`; the circuit alone
+//!   is then elaborated again and the transient starts from that solution
+//!   (`icmode="uic" ic="atscale_ic_hold"`), every unknown at its held value.
 //!
 //! # What is refused (an error naming the element or option)
 //!
@@ -112,6 +119,10 @@ use crate::write::{Header, Setup};
 
 /// The dialect name in errors.
 const DIALECT: &str = "VACASK";
+
+/// The subcircuit of the sources that hold the `.ic` nodes during the
+/// operating point (without `uic`), and the slot that stores its solution.
+const IC_HOLD: &str = "atscale_ic_hold";
 
 /// Options that change nothing a simulation computes.
 const PRINT_ONLY_OPTIONS: [&str; 4] = ["acct", "noacct", "noinit", "nopage"];
@@ -270,18 +281,27 @@ fn write_deck(
     out.extend(w.header());
     out.extend(std::mem::take(&mut w.cards));
     out.push(String::new());
+    // `.ic` without `uic`: the operating point with the nodes held (see the module documentation).
+    let held = !tran.uic && !w.ic.is_empty();
+    if held {
+        out.push(format!("subckt {IC_HOLD}()"));
+        for (k, (node, v)) in w.ic.iter().enumerate() {
+            out.push(format!("  '{IC_HOLD}{}' ({node} 0) atscale_vsource type=\"dc\" dc={v}", k + 1));
+        }
+        out.push("ends".to_string());
+        out.push(String::new());
+    }
     out.push("control".to_string());
     let mut opts = options(analysis, expressions)?;
     if let Some(t) = setup.temp_c {
         opts.push(format!("temp={}", number(t, "the temperature")?));
     }
-    if !tran.uic && !w.ic.is_empty() {
-        // VACASK holds `ic` nodes during the operating point with
-        // nr_force times the node's own conductance (default 1e5: 1e-5 of
-        // the pull remains); ngspice holds them with 1e10 S.
-        opts.push("nr_force=1e10".to_string());
-    }
     out.push(format!("  options {}", opts.join(" ")));
+    if held {
+        out.push(format!("  elaborate circuit(\"{IC_HOLD}\")"));
+        out.push(format!("  analysis {IC_HOLD} op store=\"{IC_HOLD}\" write=0"));
+        out.push("  elaborate circuit".to_string());
+    }
     out.push(format!("  analysis tran1 tran {}", tran_params(analysis, &w.ic)?));
     out.push("endc".to_string());
     out.push(String::new());
@@ -999,7 +1019,10 @@ fn tran_params(analysis: &Analysis, ic: &[(String, String)]) -> Result<String> {
     if tran.uic {
         p.push("icmode=\"uic\"".to_string());
     }
-    if !ic.is_empty() {
+    if !tran.uic && !ic.is_empty() {
+        // From the operating point with the `.ic` nodes held.
+        p.push(format!("icmode=\"uic\" ic=\"{IC_HOLD}\""));
+    } else if !ic.is_empty() {
         let list: Vec<String> = ic.iter().map(|(n, v)| format!("{}, {v}", as_string(n))).collect();
         p.push(format!("ic={{{}}}", list.join(", ")));
     }
@@ -1163,8 +1186,27 @@ mod tests {
     #[test]
     fn without_uic_no_supply_is_written_and_no_junction_named() {
         let op = RING.replace(" uic", "").replace(".tran", ".ic v(n1)=1.8\n.tran");
-        assert_eq!(ic_list(&op), r#""n1", 1.8e0"#);
+        // Only n1 is held (by a source, for the operating point), no supply start.
+        assert_eq!(ic_list(&op), "");
         let (circuit, analysis) = parsed(&op);
+        let deck = write_vacask(&circuit, &analysis).unwrap_or_else(|e| panic!("{e}"));
+        let tail: Vec<&str> = deck.netlist.lines().skip_while(|l| !l.starts_with("subckt")).collect();
+        assert_eq!(
+            tail,
+            [
+                "subckt atscale_ic_hold()",
+                "  'atscale_ic_hold1' ('n1' 0) atscale_vsource type=\"dc\" dc=1.8e0",
+                "ends",
+                "",
+                "control",
+                "  options reltol=1e-3 abstol=1e-12 vntol=1e-6 chgtol=1e-14 gmin=1e-12 tran_method=\"trap\"",
+                "  elaborate circuit(\"atscale_ic_hold\")",
+                "  analysis atscale_ic_hold op store=\"atscale_ic_hold\" write=0",
+                "  elaborate circuit",
+                "  analysis tran1 tran step=1e-11 stop=6e-8 maxstep=2e-12 icmode=\"uic\" ic=\"atscale_ic_hold\"",
+                "endc",
+            ]
+        );
         assert_eq!(uic_forward_junctions(&circuit, &analysis), Vec::<String>::new());
     }
 }

@@ -910,7 +910,8 @@ fn an_ic_without_uic_holds_the_operating_point_in_vacask() {
         worst = worst.max((v - (1.0 - 0.5 * (-t / 1e-3).exp())).abs());
     }
     eprintln!(".ic: worst |v - closed form| {worst:e} V");
-    // measured 4.7e-8 V (trap, reltol 1e-6, maxstep 1 µs; 5.0e-6 V at t = 0
-    // without nr_force=1e10); 6x margin
+    // measured 4.7e-8 V (trap, reltol 1e-6, maxstep 1 µs; the node held by a
+    // source for the operating point; 5.0e-6 V at t = 0 with VACASK's own
+    // hold, `ic` at its default nr_force); 6x margin
     assert!(worst < 3e-7, "worst |v - (1 - 0.5 e^(-t/tau))| = {worst:e} V");
 }
