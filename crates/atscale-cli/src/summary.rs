@@ -55,11 +55,11 @@ pub fn read_circuit(path: &Path) -> Result<Circuit> {
 
 /// Runs `atscale summary`.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let circuit = match args.source()? {
-        Source::File(path) => read_circuit(&path)?,
-        Source::Builtin(name) => builtin(&name).context("built-in circuit vanished")?,
+    let (circuit, origin) = match args.source()? {
+        Source::File(path) => (read_circuit(&path)?, path.display().to_string()),
+        Source::Builtin(name) => (builtin(&name).context("built-in circuit vanished")?, name),
     };
-    let checked = circuit.check()?;
+    let checked = circuit.check().with_context(|| format!("in {origin}"))?;
     for w in &checked.warnings {
         crate::errln!("warning: {w}");
     }

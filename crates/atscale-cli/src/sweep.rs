@@ -40,7 +40,7 @@ struct RunArgs {
     /// The sweep file (TOML).
     #[arg(required = true, value_name = "SWEEP.toml")]
     sweep: Option<PathBuf>,
-    /// Results file (CSV).
+    /// Results file: CSV, or Parquet when it ends in `.parquet` (units and the sweep's header in its metadata).
     #[arg(short = 'o', long = "output", value_name = "OUT.csv", required = true)]
     output: Option<PathBuf>,
     /// Run only the I-th of N disjoint parts (point i is in part i mod N + 1).
@@ -79,7 +79,7 @@ struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 struct MergeArgs {
-    /// The merged results file.
+    /// The merged results file (CSV, or Parquet when it ends in `.parquet`).
     output: PathBuf,
     /// The shard files.
     #[arg(required = true)]
@@ -236,7 +236,7 @@ fn run_merge(m: MergeArgs) -> Result<ExitCode> {
         parts.push((p.display().to_string(), Table::read(p)?));
     }
     let merged = merge(&parts)?;
-    write_atomically(&m.output, merged.text().as_bytes(), m.force)?;
+    write_atomically(&m.output, &merged.bytes_for(&m.output)?, m.force)?;
     let status = merged.header.column("status").map(|c| merged.cells(c)).unwrap_or_default();
     let failed = status.iter().filter(|s| **s == "failed").count();
     crate::outln!(

@@ -69,6 +69,16 @@ pub struct TextInput {
 /// `/sys` and similar; [`Error::TooLarge`] past `rules.max_bytes`;
 /// [`Error::Binary`] for NUL bytes (UTF-16 included); [`Error::Io`].
 pub fn read_input(path: &Path, what: &str, rules: &InputRules) -> Result<TextInput> {
+    decode(read_bytes(path, what, rules)?, path, what)
+}
+
+/// Reads a binary file a user names (a Parquet table) under the same rules
+/// as [`read_input`], without decoding it as text.
+///
+/// # Errors
+///
+/// As [`read_input`], except that binary content is accepted.
+pub fn read_bytes(path: &Path, what: &str, rules: &InputRules) -> Result<Vec<u8>> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32)
@@ -102,8 +112,7 @@ pub fn read_input(path: &Path, what: &str, rules: &InputRules) -> Result<TextInp
     } else if let Some(fs) = pseudo_file_system(&file) {
         return Err(Error::PseudoFile { path: path.to_path_buf(), what: what.to_string(), fs });
     }
-    let bytes = read_capped(file, path, what, rules.max_bytes)?;
-    decode(bytes, path, what)
+    read_capped(file, path, what, rules.max_bytes)
 }
 
 fn read_capped(file: File, path: &Path, what: &str, max_bytes: u64) -> Result<Vec<u8>> {

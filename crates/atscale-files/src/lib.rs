@@ -27,6 +27,6 @@ mod lock;
 mod output;
 
 pub use error::{error_text, Error, Result};
-pub use input::{read_input, InputRules, TextInput, DEFAULT_MAX_INPUT_BYTES};
+pub use input::{read_bytes, read_input, InputRules, TextInput, DEFAULT_MAX_INPUT_BYTES};
 pub use lock::Lock;
 pub use output::{check_target, write_atomically, OutputSet};

@@ -16,6 +16,7 @@
 //! merged shards of a sweep equal its unsharded run byte for byte.
 
 pub mod metrics;
+pub mod parquet;
 pub mod point;
 pub mod sample;
 pub mod spec;
@@ -693,7 +694,7 @@ pub fn run(
             message: format!("{missing} points are missing after the run; pass --resume to compute them"),
         });
     }
-    atscale_files::write_atomically(out, t.text().as_bytes(), opts.force)?;
+    atscale_files::write_atomically(out, &t.bytes_for(out)?, opts.force)?;
     std::fs::remove_file(&partial).map_err(io("remove the partial results", &partial))?;
     let status = t.header.column("status").unwrap_or(0);
     let failed = t.cells(status).iter().filter(|s| **s == "failed").count();

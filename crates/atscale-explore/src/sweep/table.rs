@@ -207,6 +207,9 @@ impl Table {
     /// [`Error::Io`] if it cannot be read; [`Error::Table`] naming the file,
     /// line and problem for a malformed header or row or a repeated point.
     pub fn read(path: &Path) -> Result<Table> {
+        if super::parquet::is_parquet(path) {
+            return super::parquet::read(path);
+        }
         let text = crate::read_text_within(path, "the results file", MAX_TABLE_BYTES)?;
         Table::parse(&text, &path.display().to_string())
     }
@@ -265,6 +268,20 @@ impl Table {
             rows.insert(point, (fields, n));
         }
         Ok(Table { header, rows, complete_len })
+    }
+
+    /// The file form of the table for `path`: Parquet for a `.parquet`
+    /// path ([`super::parquet`]), else the CSV text.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Table`] when Parquet cannot hold it.
+    pub fn bytes_for(&self, path: &Path) -> Result<Vec<u8>> {
+        if super::parquet::is_parquet(path) {
+            super::parquet::write(self, &path.display().to_string())
+        } else {
+            Ok(self.text().into_bytes())
+        }
     }
 
     /// The text of the table with rows in point order.
