@@ -1134,6 +1134,12 @@ impl Integrator {
             let dy = (y[i] - y0[i]).abs();
             let ey = if r == 0.0 {
                 0.0
+            } else if dq == 0.0 {
+                // The charge moved less than its rounding (a state at rest
+                // over a step a millionth of its time constant): its
+                // increment cannot scale the unknown's (r / 0 * 0 was NaN,
+                // and the step shrank to nothing); its relative error stands in.
+                eq
             } else {
                 r / dq.abs() * dy / (rt * y[i].abs().max(y0[i].abs()) + self.eng.atol[i])
             };
