@@ -10,7 +10,7 @@ export ATSCALE_VACASK ?= $(CURDIR)/.venv/atscale/vacask
 # (`--tech sky130|gf180` reads them here).
 export ATSCALE_PDK_ROOT ?= $(CURDIR)/.venv/atscale/pdk
 
-.PHONY: demo test ngspice vacask pdks eecircuit release fmt lint doc msrv unit bench perf
+.PHONY: demo test ngspice vacask pdks eecircuit release fmt lint doc msrv unit python bench perf
 
 ngspice:
 	@scripts/install-ngspice.sh
@@ -53,7 +53,7 @@ demo: ngspice vacask
 ## recipe above, runs each `$(ATSCALE)` step with the binary the tests
 ## build (no release build: a cold release build would add minutes) into a
 ## temporary folder, and checks every output and that verify says AGREE.
-test: ngspice vacask pdks eecircuit fmt lint doc msrv unit
+test: ngspice vacask pdks eecircuit fmt lint doc msrv unit python
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -73,6 +73,13 @@ msrv:
 ## (scripts/fuzz.sh runs it longer).
 unit:
 	ATSCALE_FUZZ_SECONDS=20 $(CARGO) test --workspace --locked
+
+## python: the Python package (crates/atscale-py): its wheel built with
+## maturin and installed into .venv/ with its pinned test tools, then its
+## tests (tests/python) and examples run against it. After `unit` the wheel
+## reuses the test build: only the package's own crate compiles.
+python: ngspice
+	@scripts/python.sh test
 
 bench:
 	$(CARGO) bench --workspace --locked

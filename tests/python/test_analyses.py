@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 import atscale
 
@@ -56,3 +57,23 @@ def test_landscape_equals_the_cli_landscape(root, cli):
     v = fast["v_volt"]
     offset = fast["current_a"] - (v**3 / 3 - v)
     assert np.ptp(offset) < 1e-12, np.ptp(offset)
+
+
+def test_scale_analyses_equal_the_cli(root, cli):
+    tanh = "netlists/ngspice/tanh_spiker.cir"
+    fit = atscale.scale_fit(root / tanh, "Rf")
+    out = cli.json("scale", "fit", tanh, "--element", "Rf")
+    assert fit["g0_siemens"] == out["g0_siemens"] and fit["scale_plot"] == out["scale_plot"]
+    assert fit["residual_rms"] < 1e-2 and len(fit["a_per_volt"]) == len(out["scale_plot"])
+    fhn = "netlists/ngspice/fitzhugh_nagumo.cir"
+    co = atscale.scale_coarsen(root / fhn, "Rnl", bias=0.0)
+    out = cli.json("scale", "coarsen", fhn, "--element", "Rnl", "--bias", "0")
+    assert co["fingerprint"] == out["fingerprint"]
+    # v^3/3 - v has three zeros; smoothing far beyond its wells leaves one.
+    assert co["critical_points"][0] == 3 and co["critical_points"][-1] == 1
+    bode = atscale.scale_bode(root / tanh, "Ms")
+    out = cli.json("scale", "bode", tanh, "--element", "Ms")
+    assert [s["tau_s"] for s in bode["states"]] == [s["tau_s"] for s in out["states"]]
+    assert bode["states"][0]["bode"].shape == (401, 2)
+    with pytest.raises(atscale.Error, match="not a nonlinear resistor"):
+        atscale.scale_fit(root / fhn, "C1")

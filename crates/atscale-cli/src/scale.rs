@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
-use atscale_circuit::{ElementKind, Relaxation, ResistiveLaw};
-use atscale_design::amplitude::{fingerprint_amplitude, GlmFit, SoftplusBasis};
-use atscale_design::timescale::Filter;
+use atscale_circuit::{ElementKind, ResistiveLaw};
+use atscale_design::amplitude::{coarsen_law, default_smoothing_scales, fit_conductance};
+use atscale_design::timescale::bode_states;
 use atscale_render::plots::design::{bode as bode_plot, fingerprint, scale_plot, BodeCurve};
 use atscale_render::Format;
 use atscale_spice::number::parse_number;
@@ -156,68 +156,36 @@ fn fit(args: FitArgs) -> Result<ExitCode> {
     }
     check_plot(c)?;
     let law = resistive_law(c)?;
-    // Slopes from the window's scale (about 1/width) over two decades.
-    let width = hi - lo;
-    let a_min = 10f64.powf((1.0 / width).log10().floor());
-    let a_max = 100.0 * a_min;
-    let basis = SoftplusBasis::log_spaced(a_min, a_max, args.per_decade, vec![])?;
-    let voltages: Vec<f64> = (0..400).map(|k| lo + width * (k as f64 + 0.5) / 400.0).collect();
-    let g: Vec<f64> = voltages.iter().filter(|v| v.abs() >= 1e-12).map(|&v| law.current(v) / v).collect();
-    let sign = if g.iter().all(|&x| x > 0.0) {
-        1.0
-    } else if g.iter().all(|&x| x < 0.0) {
-        -1.0
-    } else {
-        bail!(
-            "element `{}`: its conductance f(v)/v changes sign in {}..{}; the softplus GLM needs one sign \
-             (try a narrower --range)",
-            c.element,
-            si(lo, "V"),
-            si(hi, "V")
-        );
-    };
-    let samples: Vec<(f64, f64)> =
-        voltages.iter().filter(|v| v.abs() >= 1e-12).zip(&g).map(|(&v, &g)| (v, sign * g)).collect();
-    let mut glm: GlmFit = basis.fit(&samples, 1e-8).with_context(|| format!("fitting `{}`", c.element))?;
-    glm.g0 *= sign;
-    let plot = glm.scale_plot();
+    let fit = fit_conductance(&law, (lo, hi), args.per_decade)
+        .with_context(|| format!("element `{}` (--range {}..{})", c.element, si(lo, "V"), si(hi, "V")))?;
     let title = format!("{}: {}", c.input.display(), c.element);
-    write_plot(c, || Ok(scale_plot(&plot, &title, Format::Png)?.bytes))?;
+    write_plot(c, || Ok(scale_plot(&fit.scale_plot, &title, Format::Png)?.bytes))?;
     if c.json {
-        let pts: Vec<_> = plot
-            .iter()
-            .map(|p| json!({"a_per_volt": p.a_per_volt, "log10_abs_a": p.log10_abs_a, "weight": p.weight}))
-            .collect();
-        let v = json!({
-            "element": c.element,
-            "range_volt": [lo, hi],
-            "g0_siemens": glm.g0,
-            "residual_rms": glm.residual_rms,
-            "slopes_per_volt": [a_min, a_max],
-            "scale_plot": pts,
-        });
+        let mut v = serde_json::to_value(&fit)?;
+        v["element"] = json!(c.element);
         crate::outln!("{}", serde_json::to_string_pretty(&v)?)?;
-    } else {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let [a_min, a_max] = fit.slopes_per_volt;
+    crate::outln!(
+        "element {}: g(v) = g0 exp(Σ w softplus(a v)) on {}..{}, {} slopes {}..{} 1/V",
+        c.element,
+        si(lo, "V"),
+        si(hi, "V"),
+        fit.scale_plot.len(),
+        a_min,
+        a_max
+    )?;
+    crate::outln!("g0 = {}", si(fit.g0_siemens, "S"))?;
+    crate::outln!("residual (rms of ln g) = {:.3e} (dimensionless, ≈ relative error)", fit.residual_rms)?;
+    crate::outln!("scale plot (a in 1/V, weight dimensionless):")?;
+    for p in &fit.scale_plot {
         crate::outln!(
-            "element {}: g(v) = g0 exp(Σ w softplus(a v)) on {}..{}, {} slopes {}..{} 1/V",
-            c.element,
-            si(lo, "V"),
-            si(hi, "V"),
-            plot.len(),
-            a_min,
-            a_max
+            "  a = {:>+10.4} 1/V  log10|a| = {:>+7.3}  weight = {:>+.6}",
+            p.a_per_volt,
+            p.log10_abs_a,
+            p.weight
         )?;
-        crate::outln!("g0 = {}", si(glm.g0, "S"))?;
-        crate::outln!("residual (rms of ln g) = {:.3e} (dimensionless, ≈ relative error)", glm.residual_rms)?;
-        crate::outln!("scale plot (a in 1/V, weight dimensionless):")?;
-        for p in &plot {
-            crate::outln!(
-                "  a = {:>+10.4} 1/V  log10|a| = {:>+7.3}  weight = {:>+.6}",
-                p.a_per_volt,
-                p.log10_abs_a,
-                p.weight
-            )?;
-        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -230,7 +198,7 @@ fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
     let width = hi - lo;
     let bias = number("--bias", &args.bias)?;
     let scales: Vec<f64> = match &args.scales {
-        None => std::iter::once(0.0).chain((0..7).map(|k| 0.05 * 2f64.powi(k) * width / 6.0)).collect(),
+        None => default_smoothing_scales(width),
         Some(list) => list.split(',').map(|s| number("--scales", s)).collect::<Result<_>>()?,
     };
     if scales.is_empty() {
@@ -247,14 +215,8 @@ fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
     }
     check_plot(c)?;
     let law = resistive_law(c)?;
-    let base_step = width / 2000.0;
-    let mut rows = Vec::with_capacity(scales.len());
-    for &s in &scales {
-        let step = if s > 0.0 { base_step.min(0.5 * s) } else { base_step };
-        let r = fingerprint_amplitude(&law, bias, (lo, hi), step, &[s])
-            .with_context(|| format!("smoothing `{}` at scale {}", c.element, si(s, "V")))?;
-        rows.extend(r);
-    }
+    let rows = coarsen_law(&law, bias, (lo, hi), &scales)
+        .with_context(|| format!("smoothing `{}` on {}..{}", c.element, si(lo, "V"), si(hi, "V")))?;
     let title = format!("{}: {} at bias {}", c.input.display(), c.element, si(bias, "A"));
     write_plot(c, || Ok(fingerprint(&rows, &title, Format::Png)?.bytes))?;
     if c.json {
@@ -280,15 +242,6 @@ fn coarsen(args: CoarsenArgs) -> Result<ExitCode> {
 
 // ---------------------------------------------------------------- bode
 
-/// One relaxation state's linearised filter.
-struct StateBode {
-    index: usize,
-    unit: &'static str,
-    tau_s: f64,
-    gain: f64,
-    curve: Vec<(f64, f64)>,
-}
-
 fn bode(args: BodeArgs) -> Result<ExitCode> {
     let c = &args.common;
     let v_op = number("--v-op", &args.v_op)?;
@@ -299,54 +252,20 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
             bail!("element `{}` of {} is not memristive (no relaxation states)", c.element, c.input.display())
         }
     };
-    let mut filters = Vec::with_capacity(states.len());
-    for (k, state) in states.iter().enumerate() {
-        let f = Filter::from_relaxation(state, v_op)
-            .with_context(|| format!("state {k} of `{}` at v_op = {}", c.element, si(v_op, "V")))?;
-        let unit = match state {
-            Relaxation::Linear { .. } => "V/V",
-            Relaxation::Kinetic { .. } => "1/V",
-        };
-        filters.push((k, unit, f));
-    }
-    let taus: Vec<f64> = filters.iter().flat_map(|(_, _, f)| f.poles.iter().map(|p| p.0)).collect();
-    let tau_max = taus.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let tau_min = taus.iter().copied().fold(f64::INFINITY, f64::min);
-    let (w_lo, w_hi) = if taus.is_empty() { (1e-3, 1e3) } else { (1e-3 / tau_max, 1e3 / tau_min) };
-    let mut rows = Vec::with_capacity(filters.len());
-    for (index, unit, f) in filters {
-        let curve = f.bode(w_lo, w_hi, 401)?;
-        let tau_s = f.poles.first().map_or(f64::NAN, |p| p.0);
-        rows.push(StateBode { index, unit, tau_s, gain: f.gain, curve });
-    }
+    let rows = bode_states(&states, v_op).with_context(|| format!("`{}` at v_op = {}", c.element, si(v_op, "V")))?;
     let title = format!("{}: {} at v_op = {}", c.input.display(), c.element, si(v_op, "V"));
     write_plot(c, || {
         let curves: Vec<BodeCurve> = rows
             .iter()
             .map(|r| BodeCurve {
-                label: format!("state {} (τ = {})", r.index, si(r.tau_s, "s")),
-                points: r.curve.iter().map(|&(w, m)| (w, m)).collect(),
+                label: format!("state {} (τ = {})", r.state, si(r.tau_s, "s")),
+                points: r.bode.iter().map(|&[w, m]| (10f64.powf(w), m)).collect(),
             })
             .collect();
         Ok(bode_plot(&curves, &title, Format::Png)?.bytes)
     })?;
-    let corner_db = |r: &StateBode| r.gain.abs().log10() - 0.5 * 2f64.log10();
     if c.json {
-        let states: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                json!({
-                    "state": r.index,
-                    "tau_s": r.tau_s,
-                    "corner_rad_per_s": 1.0 / r.tau_s,
-                    "static_gain": r.gain,
-                    "gain_unit": r.unit,
-                    "log10_gain_at_corner": corner_db(r),
-                    "bode": r.curve.iter().map(|&(w, m)| [w.log10(), m]).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let v = json!({"element": c.element, "v_op_volt": v_op, "states": states});
+        let v = json!({"element": c.element, "v_op_volt": v_op, "states": rows});
         crate::outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
         crate::outln!(
@@ -359,13 +278,13 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
             crate::outln!(
                 "  state {}: corner time τ = {} (ω = {}), static gain |G0| = {:.4e} {} (log10 {:+.4}), \
                  log10|G| at the corner = {:+.4}",
-                r.index,
+                r.state,
                 si(r.tau_s, "s"),
-                si(1.0 / r.tau_s, "rad/s"),
-                r.gain.abs(),
-                r.unit,
-                r.gain.abs().log10(),
-                corner_db(r)
+                si(r.corner_rad_per_s, "rad/s"),
+                r.static_gain.abs(),
+                r.gain_unit,
+                r.static_gain.abs().log10(),
+                r.log10_gain_at_corner
             )?;
         }
     }

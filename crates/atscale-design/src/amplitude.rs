@@ -268,7 +268,7 @@ pub struct GlmFit {
 }
 
 /// One point of a discrete scale plot.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ScalePoint {
     /// Slope `a` in 1/V (its sign is the side of the plot).
     pub a_per_volt: f64,
@@ -546,4 +546,106 @@ pub fn fingerprint_amplitude(
             Ok((s, sign_changes(&ys)))
         })
         .collect()
+}
+
+/// A nonlinear resistor's conductance fitted on the softplus basis over a
+/// voltage window (`atscale scale fit`): the basis has `per_decade` slopes
+/// per decade over two decades from about 1/width.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConductanceFit {
+    /// The window, V.
+    pub range_volt: [f64; 2],
+    /// `g0`, S (negative for a negative conductance).
+    pub g0_siemens: f64,
+    /// Root-mean-square residual of `ln g` (dimensionless, about the relative error).
+    pub residual_rms: f64,
+    /// The smallest and largest slope of the basis, 1/V.
+    pub slopes_per_volt: [f64; 2],
+    /// The scale plot: weight per slope.
+    pub scale_plot: Vec<ScalePoint>,
+}
+
+/// Fits `law`'s conductance `f(v)/v` on the window `(lo, hi)` (V).
+///
+/// # Errors
+///
+/// [`Error::FitFailed`] when the conductance changes sign in the window
+/// (the GLM needs one sign) or the fit fails; [`Error::BadParameter`] for
+/// `per_decade` outside 1..=50.
+pub fn fit_conductance(law: &ResistiveLaw<f64>, (lo, hi): (f64, f64), per_decade: usize) -> Result<ConductanceFit> {
+    if per_decade == 0 || per_decade > 50 {
+        return Err(Error::BadParameter {
+            name: "slopes per decade".into(),
+            requirement: "between 1 and 50",
+            value: per_decade as f64,
+        });
+    }
+    let width = hi - lo;
+    let a_min = 10f64.powf((1.0 / width).log10().floor());
+    let a_max = 100.0 * a_min;
+    let basis = SoftplusBasis::log_spaced(a_min, a_max, per_decade, vec![])?;
+    let voltages: Vec<f64> = (0..400).map(|k| lo + width * (k as f64 + 0.5) / 400.0).collect();
+    let samples: Vec<(f64, f64)> =
+        voltages.iter().filter(|v| v.abs() >= 1e-12).map(|&v| (v, law.current(v) / v)).collect();
+    let sign = if samples.iter().all(|s| s.1 > 0.0) {
+        1.0
+    } else if samples.iter().all(|s| s.1 < 0.0) {
+        -1.0
+    } else {
+        return Err(Error::FitFailed {
+            samples: samples.len(),
+            basis: basis.len(),
+            reason: "the conductance f(v)/v changes sign in the window; the softplus GLM needs one sign \
+                     (try a narrower range)",
+        });
+    };
+    let signed: Vec<(f64, f64)> = samples.iter().map(|&(v, g)| (v, sign * g)).collect();
+    let mut glm = basis.fit(&signed, 1e-8)?;
+    glm.g0 *= sign;
+    Ok(ConductanceFit {
+        range_volt: [lo, hi],
+        g0_siemens: glm.g0,
+        residual_rms: glm.residual_rms,
+        slopes_per_volt: [a_min, a_max],
+        scale_plot: glm.scale_plot(),
+    })
+}
+
+/// The default smoothing scales of a fingerprint on a window `width` V
+/// wide: 0 (the law itself) and 0.05·2^k·width/6, k = 0..6.
+pub fn default_smoothing_scales(width: f64) -> Vec<f64> {
+    std::iter::once(0.0).chain((0..7).map(|k| 0.05 * 2f64.powi(k) * width / 6.0)).collect()
+}
+
+/// [`fingerprint_amplitude`] of `G(v) - I v` at each scale, the step
+/// chosen per scale (a 2000th of the window, at most half the scale).
+///
+/// # Errors
+///
+/// [`Error::BadParameter`] for no scale or a scale outside 0..10·width;
+/// as [`smooth_polya`].
+pub fn coarsen_law(
+    law: &ResistiveLaw<f64>,
+    i_bias: f64,
+    (lo, hi): (f64, f64),
+    scales: &[f64],
+) -> Result<Vec<(f64, usize)>> {
+    let width = hi - lo;
+    if scales.is_empty() {
+        return Err(Error::BadParameter { name: "smoothing scales".into(), requirement: "given", value: 0.0 });
+    }
+    if let Some(&s) = scales.iter().find(|s| !(0.0..=10.0 * width).contains(*s)) {
+        return Err(Error::BadParameter {
+            name: "smoothing scale (V)".into(),
+            requirement: "between 0 and ten times the window width",
+            value: s,
+        });
+    }
+    let base_step = width / 2000.0;
+    let mut rows = Vec::with_capacity(scales.len());
+    for &s in scales {
+        let step = if s > 0.0 { base_step.min(0.5 * s) } else { base_step };
+        rows.extend(fingerprint_amplitude(law, i_bias, (lo, hi), step, &[s])?);
+    }
+    Ok(rows)
 }

@@ -318,3 +318,66 @@ fn check_band(band: (f64, f64)) -> Result<()> {
     }
     Ok(())
 }
+
+/// One relaxation state of a memristive element, linearised at an
+/// operating voltage (`atscale scale bode`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StateBode {
+    /// The state's index in its element.
+    pub state: usize,
+    /// Its time constant, s.
+    pub tau_s: f64,
+    /// Its corner frequency, rad/s.
+    pub corner_rad_per_s: f64,
+    /// The static gain `dx∞/dv`.
+    pub static_gain: f64,
+    /// The gain's unit: V/V (linear relaxation) or 1/V (kinetic gate).
+    pub gain_unit: &'static str,
+    /// `log10 |G|` at the corner (3 dB, i.e. half a decade of power, below the static gain).
+    pub log10_gain_at_corner: f64,
+    /// `[log10 ω (rad/s), log10 |G|]` on a grid three decades either side of the corners.
+    pub bode: Vec<[f64; 2]>,
+}
+
+/// Every state of `states` linearised at `v_op` (V), with its Bode
+/// magnitude on one frequency grid for all (401 points from a thousandth
+/// of the slowest corner to a thousand times the fastest).
+///
+/// # Errors
+///
+/// As [`Filter::from_relaxation`], naming the state.
+pub fn bode_states(states: &[Relaxation<f64>], v_op: f64) -> Result<Vec<StateBode>> {
+    let mut filters = Vec::with_capacity(states.len());
+    for (k, state) in states.iter().enumerate() {
+        let unit = match state {
+            Relaxation::Linear { .. } => "V/V",
+            Relaxation::Kinetic { .. } => "1/V",
+        };
+        let f = Filter::from_relaxation(state, v_op).map_err(|e| match e {
+            Error::BadParameter { name, requirement, value } => {
+                Error::BadParameter { name: format!("state {k}: {name}"), requirement, value }
+            }
+            other => other,
+        })?;
+        filters.push((k, unit, f));
+    }
+    let taus: Vec<f64> = filters.iter().flat_map(|(_, _, f)| f.poles.iter().map(|p| p.0)).collect();
+    let tau_max = taus.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let tau_min = taus.iter().copied().fold(f64::INFINITY, f64::min);
+    let (w_lo, w_hi) = if taus.is_empty() { (1e-3, 1e3) } else { (1e-3 / tau_max, 1e3 / tau_min) };
+    let mut rows = Vec::with_capacity(filters.len());
+    for (state, gain_unit, f) in filters {
+        let curve = f.bode(w_lo, w_hi, 401)?;
+        let tau_s = f.poles.first().map_or(f64::NAN, |p| p.0);
+        rows.push(StateBode {
+            state,
+            tau_s,
+            corner_rad_per_s: 1.0 / tau_s,
+            static_gain: f.gain,
+            gain_unit,
+            log10_gain_at_corner: f.gain.abs().log10() - 0.5 * 2f64.log10(),
+            bode: curve.iter().map(|&(w, m)| [w.log10(), m]).collect(),
+        });
+    }
+    Ok(rows)
+}

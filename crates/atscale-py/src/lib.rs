@@ -8,6 +8,7 @@
 mod circuit;
 mod design;
 mod run;
+mod scale;
 mod sweep;
 
 use pyo3::prelude::*;
@@ -40,5 +41,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(design::design, m)?)?;
     m.add_function(wrap_pyfunction!(design::landscape, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(scale::scale_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(scale::scale_coarsen, m)?)?;
+    m.add_function(wrap_pyfunction!(scale::scale_bode, m)?)?;
     Ok(())
 }

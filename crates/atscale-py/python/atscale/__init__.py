@@ -31,6 +31,9 @@ __all__ = [
     "SweepTable",
     "design",
     "landscape",
+    "scale_bode",
+    "scale_coarsen",
+    "scale_fit",
     "sim",
     "sweep",
     "verify",
@@ -233,7 +236,7 @@ def landscape(
     ``potential_j`` in J), critical points and folds.
     ``range`` is (lo, hi) in V; default -3..3 V, or ±3 model units for a
     designed circuit."""
-    c = circuit if isinstance(circuit, Circuit) else Circuit.load(os.fspath(circuit))
+    c = _circuit(circuit)
     out = json.loads(_native.landscape(c, membrane=membrane, range=range, points=points))
     for curve in out.get("curves", []):
         # JSON has no infinity: the coarsest timescale is written as null.
@@ -242,6 +245,55 @@ def landscape(
         for key in ("v_volt", "current_a", "potential_j"):
             if key in curve:
                 curve[key] = np.asarray(curve[key], dtype=float)
+    return out
+
+
+def _circuit(circuit: Netlist) -> Circuit:
+    return circuit if isinstance(circuit, Circuit) else Circuit.load(os.fspath(circuit))
+
+
+def scale_fit(
+    circuit: Netlist, element: str, *, range: Tuple[float, float] = (-3.0, 3.0), per_decade: int = 4
+) -> Dict[str, Any]:
+    """A nonlinear resistor's conductance fitted on the softplus basis over
+    ``range`` (V), as ``atscale scale fit --json``: ``g0_siemens``,
+    ``residual_rms``, and the scale plot as arrays (``a_per_volt`` in 1/V,
+    ``weight`` dimensionless)."""
+    out = json.loads(_native.scale_fit(_circuit(circuit), element, range=range, per_decade=per_decade))
+    plot = out["scale_plot"]
+    out["a_per_volt"] = np.asarray([p["a_per_volt"] for p in plot], dtype=float)
+    out["weight"] = np.asarray([p["weight"] for p in plot], dtype=float)
+    return out
+
+
+def scale_coarsen(
+    circuit: Netlist,
+    element: str,
+    *,
+    bias: float,
+    range: Tuple[float, float] = (-3.0, 3.0),
+    scales: Optional[Sequence[float]] = None,
+) -> Dict[str, Any]:
+    """Critical points of ``G(v) - I v`` (``bias`` I in A) per Pólya smoothing
+    scale (V), as ``atscale scale coarsen --json``, plus the arrays
+    ``scale_volt`` and ``critical_points``."""
+    out = json.loads(
+        _native.scale_coarsen(
+            _circuit(circuit), element, bias=bias, range=range, scales=None if scales is None else list(scales)
+        )
+    )
+    out["scale_volt"] = np.asarray([p["scale_volt"] for p in out["fingerprint"]], dtype=float)
+    out["critical_points"] = np.asarray([p["critical_points"] for p in out["fingerprint"]], dtype=np.int64)
+    return out
+
+
+def scale_bode(circuit: Netlist, element: str, *, v_op: float = 0.0) -> Dict[str, Any]:
+    """Each relaxation state of a memristive element linearised at ``v_op``
+    (V), as ``atscale scale bode --json``; each state's ``bode`` is an
+    (n, 2) array of log10 ω (rad/s) and log10 |G|."""
+    out = json.loads(_native.scale_bode(_circuit(circuit), element, v_op=v_op))
+    for state in out["states"]:
+        state["bode"] = np.asarray(state["bode"], dtype=float)
     return out
 
 
