@@ -68,6 +68,30 @@ pub enum Error {
         /// The node asked for.
         node: String,
     },
+    /// A node the circuit does not have.
+    #[error("the circuit has no node `{node}` (its nodes: {known})")]
+    UnknownNode {
+        /// The node asked for.
+        node: String,
+        /// The circuit's nodes, as a list (the first few).
+        known: String,
+    },
+    /// A node an ideal voltage clamp cannot hold.
+    #[error("the node `{node}` cannot be voltage-clamped: {reason}")]
+    Unclampable {
+        /// The node asked for.
+        node: String,
+        /// Why, as a sentence fragment naming the elements in the way.
+        reason: String,
+    },
+    /// A voltage-clamp run that does not hold what the protocol reads.
+    #[error("{run}: {problem}")]
+    ClampRun {
+        /// The run (`clamp step 3 of 41 (0.5 V), native`).
+        run: String,
+        /// What is missing, with the times.
+        problem: String,
+    },
     /// An element the landscape or energy analysis cannot read.
     #[error("the {class} `{element}` is not supported by the {analysis} analysis: {reason}")]
     UnsupportedElement {

@@ -243,6 +243,54 @@ impl Membrane {
         i
     }
 
+    /// The current leaving the membrane (A, minus `I_ext`) a time `t_s` (s)
+    /// after an ideal voltage clamp stepped it from `v_hold` (V), where every
+    /// branch had settled, to `v` (V), held there: each internal state (and
+    /// an inductor branch's current) relaxes from its steady state at
+    /// `v_hold` to that at `v` as `exp(-t/τ(v))`, exact for linear and
+    /// kinetic relaxations and for a side network's inductor at a fixed
+    /// membrane voltage. At `t_s = 0` it is [`Membrane::current`] at
+    /// `tau = 0` around `v_op = v_hold`, at `t_s = ∞` at `tau = ∞`; between
+    /// them it is not the landscape's step approximation (an element is not
+    /// either settled or frozen: one time constant after the step it has
+    /// gone 63 % of its way).
+    pub fn relaxed_current(&self, v_hold: f64, v: f64, t_s: f64) -> f64 {
+        let remaining = |tau: f64| if tau > 0.0 { (-t_s / tau).exp() } else { 0.0 };
+        let mut i = 0.0;
+        let mut x = Vec::new();
+        for b in &self.branches {
+            i += match &b.model {
+                BranchModel::Resistive { law, sign } => sign * law.current(sign * v),
+                BranchModel::Affine { g_siemens, i0_amp, tau_s } => {
+                    g_siemens * (v + (v_hold - v) * remaining(*tau_s)) + i0_amp
+                }
+                BranchModel::Memristive { states, law, sign } => {
+                    x.clear();
+                    for s in states {
+                        let (to, from) = (s.steady_state(sign * v), s.steady_state(sign * v_hold));
+                        x.push(to + (from - to) * remaining(s.time_constant(sign * v)));
+                    }
+                    sign * law.current(sign * v, &x)
+                }
+            };
+        }
+        i - self.i_ext_amp
+    }
+
+    /// The shortest and longest positive time constants of the branches at
+    /// any voltage of `v_grid` (V), s; `None` when every branch is instantaneous.
+    pub fn timescale_range(&self, v_grid: &[f64]) -> Option<(f64, f64)> {
+        let taus: Vec<f64> = v_grid
+            .iter()
+            .flat_map(|&v| self.timescales(v))
+            .map(|t| t.tau_s)
+            .filter(|t| *t > 0.0 && t.is_finite())
+            .collect();
+        let lo = taus.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = taus.iter().copied().fold(0.0, f64::max);
+        (hi > 0.0).then_some((lo, hi))
+    }
+
     /// Polls `stop` (an interruption, a time limit) instead of the process-wide check.
     pub fn with_stop_check(mut self, stop: atscale_sim::StopCheck) -> Membrane {
         self.stop = Some(stop);

@@ -15,6 +15,8 @@
 //! - [`timescale`]: Bode magnitudes of relaxation filters in log coordinates.
 //! - [`landscape`]: I-V curves and energy landscapes per timescale, their
 //!   critical points, and the behaviour they imply.
+//! - [`clamp`]: the voltage clamp's protocol, clamped circuit and curves,
+//!   and what a membrane predicts it measures.
 //! - [`energy`]: energy accounting along a simulated trajectory.
 //! - [`reliability`]: the reliability experiment (theory section 9): a
 //!   frozen fluctuating current against a constant one, spike rasters,
@@ -29,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod amplitude;
+pub mod clamp;
 pub mod energy;
 pub mod error;
 pub mod landscape;

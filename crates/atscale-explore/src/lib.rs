@@ -3,6 +3,8 @@
 //!
 //! - [`characterise`]: a technology's subthreshold parameters measured on
 //!   its own models in ngspice, cached.
+//! - [`clamp`]: voltage-clamp runs, one transient per step voltage in
+//!   any engine, currents read at the protocol's times.
 //! - [`realise`]: realisation evidence in ngspice: mirror sizing, the
 //!   membrane trim, the nominal run, the calibration against the design and
 //!   the bias sweep.
@@ -13,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod characterise;
+pub mod clamp;
 pub mod error;
 pub mod realise;
 pub mod strays;

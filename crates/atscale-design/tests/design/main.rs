@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod amplitude;
+mod clamp;
 mod energy;
 mod landscape;
 mod scaling;

@@ -1,8 +1,10 @@
-//! Plots of the designer: energy landscapes per timescale, the
+//! Plots of the designer: energy landscapes per timescale, voltage-clamp
+//! curves over their prediction, the
 //! realisation's comparison with its design, and the amplitude and time
 //! scale analyses of one element (`atscale scale`).
 
 use atscale_design::amplitude::ScalePoint;
+use atscale_design::clamp::ClampCurve;
 use atscale_design::landscape::Classification;
 use atscale_design::spec::behaviour_name;
 
@@ -73,6 +75,75 @@ pub fn landscape(c: &Classification, title: &str, u: Units, format: Format) -> R
         height: 450,
     };
     Figure { width: 1300, panels: vec![iv, energy] }.render(format, "the landscape")
+}
+
+/// One read time of a voltage clamp: the measured curve and the predicted one, when known.
+#[derive(Debug, Clone, Copy)]
+pub struct ClampRead<'a> {
+    /// The measured curve.
+    pub measured: &'a ClampCurve,
+    /// The prediction's curve on the same voltages.
+    pub predicted: Option<&'a ClampCurve>,
+}
+
+/// What [`clamp`] draws.
+#[derive(Debug, Clone, Copy)]
+pub struct ClampPlot<'a> {
+    /// The circuit's name.
+    pub title: &'a str,
+    /// The engine the runs were made in.
+    pub engine: &'a str,
+    /// Where the predicted curves come from (`the design out/fc/design.json`).
+    pub predicted_from: &'a str,
+    /// One entry per read time.
+    pub reads: &'a [ClampRead<'a>],
+}
+
+/// A voltage clamp's I-V curves and potentials per read time: the measured
+/// points over the predicted lines, one colour per read time.
+///
+/// # Errors
+///
+/// [`Error`](crate::Error) when plotting fails.
+pub fn clamp(c: &ClampPlot<'_>, format: Format) -> Result<Rendered> {
+    let series = |f: &dyn Fn(&ClampCurve) -> &Vec<f64>| -> Vec<Series> {
+        let mut out = Vec::new();
+        for (k, r) in c.reads.iter().enumerate() {
+            let pts =
+                |curve: &ClampCurve| curve.v_volt.iter().copied().zip(f(curve).iter().copied()).collect();
+            let label = r.measured.read.label();
+            if let Some(p) = r.predicted {
+                out.push(
+                    Series::new(Mark::Line, Colour::Palette(k), pts(p)).label(format!("{label}: predicted")),
+                );
+            }
+            out.push(
+                Series::new(Mark::Points, Colour::Palette(k), pts(r.measured))
+                    .label(format!("{label}: clamp ({})", c.engine)),
+            );
+        }
+        out
+    };
+    let what = if c.reads.iter().any(|r| r.predicted.is_some()) {
+        format!("clamp (points) over {} (lines)", c.predicted_from)
+    } else {
+        "clamp (no prediction)".to_string()
+    };
+    let iv = Panel {
+        title: format!("{}: voltage-clamp I-V curves per read time, {what}", c.title),
+        x: Axis::new("clamped voltage", "V"),
+        y: Axis::new("clamp current (out of the membrane)", "A"),
+        content: Content::Series(series(&|k| &k.current_a)),
+        height: 480,
+    };
+    let energy = Panel {
+        title: format!("{}: potential per read time", c.title),
+        x: Axis::new("clamped voltage", "V"),
+        y: Axis::new("potential ∫ I dv", "W"),
+        content: Content::Series(series(&|k| &k.potential_j)),
+        height: 480,
+    };
+    Figure { width: 1300, panels: vec![iv, energy] }.render(format, "the clamp plot")
 }
 
 /// What [`comparison`] draws of a realisation.
