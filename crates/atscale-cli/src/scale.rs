@@ -252,7 +252,8 @@ fn bode(args: BodeArgs) -> Result<ExitCode> {
             bail!("element `{}` of {} is not memristive (no relaxation states)", c.element, c.input.display())
         }
     };
-    let rows = bode_states(&states, v_op).with_context(|| format!("`{}` at v_op = {}", c.element, si(v_op, "V")))?;
+    let rows =
+        bode_states(&states, v_op).with_context(|| format!("`{}` at v_op = {}", c.element, si(v_op, "V")))?;
     let title = format!("{}: {} at v_op = {}", c.input.display(), c.element, si(v_op, "V"));
     write_plot(c, || {
         let curves: Vec<BodeCurve> = rows

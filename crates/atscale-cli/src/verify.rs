@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 use atscale_render::markdown::verify as md_verify;
 use atscale_spice::number::parse_number;
 use atscale_verify::compare::{CompareOptions, Tolerances};
-use atscale_verify::simulate::ReadOptions;
 use atscale_verify::events::EventSpec;
+use atscale_verify::simulate::ReadOptions;
 use atscale_verify::verify::{verify, EngineKind, VerifyOptions};
 
 use crate::run_args::{positive_seconds, RunArgs};

@@ -572,7 +572,11 @@ pub struct ConductanceFit {
 /// [`Error::FitFailed`] when the conductance changes sign in the window
 /// (the GLM needs one sign) or the fit fails; [`Error::BadParameter`] for
 /// `per_decade` outside 1..=50.
-pub fn fit_conductance(law: &ResistiveLaw<f64>, (lo, hi): (f64, f64), per_decade: usize) -> Result<ConductanceFit> {
+pub fn fit_conductance(
+    law: &ResistiveLaw<f64>,
+    (lo, hi): (f64, f64),
+    per_decade: usize,
+) -> Result<ConductanceFit> {
     if per_decade == 0 || per_decade > 50 {
         return Err(Error::BadParameter {
             name: "slopes per decade".into(),
@@ -632,7 +636,11 @@ pub fn coarsen_law(
 ) -> Result<Vec<(f64, usize)>> {
     let width = hi - lo;
     if scales.is_empty() {
-        return Err(Error::BadParameter { name: "smoothing scales".into(), requirement: "given", value: 0.0 });
+        return Err(Error::BadParameter {
+            name: "smoothing scales".into(),
+            requirement: "given",
+            value: 0.0,
+        });
     }
     if let Some(&s) = scales.iter().find(|s| !(0.0..=10.0 * width).contains(*s)) {
         return Err(Error::BadParameter {

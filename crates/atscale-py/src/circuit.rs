@@ -28,8 +28,14 @@ pub struct Circuit {
 
 impl Circuit {
     /// A circuit built in memory (a design) with its analysis.
-    pub(crate) fn in_memory(name: &str, flat: FlatCircuit, analysis: Analysis, range_v: (f64, f64)) -> PyResult<Circuit> {
-        let p = Prepared::for_circuit(name, name, flat, analysis, Vec::new(), &Limits::default()).map_err(py_err)?;
+    pub(crate) fn in_memory(
+        name: &str,
+        flat: FlatCircuit,
+        analysis: Analysis,
+        range_v: (f64, f64),
+    ) -> PyResult<Circuit> {
+        let p = Prepared::for_circuit(name, name, flat, analysis, Vec::new(), &Limits::default())
+            .map_err(py_err)?;
         Ok(Circuit { warnings: p.warnings.clone(), read: p, set: Default::default(), range_v })
     }
 
@@ -44,7 +50,8 @@ impl Circuit {
         let measures: Vec<Measure> = self.read.measures.clone();
         let name = self.read.path.display().to_string();
         let title = format!("{name} with {}", describe(&set));
-        Prepared::for_circuit(&name, &title, flat, self.read.analysis.clone(), measures, limits).map_err(py_err)
+        Prepared::for_circuit(&name, &title, flat, self.read.analysis.clone(), measures, limits)
+            .map_err(py_err)
     }
 
     fn flat_with(&self, set: &[(Resolved, f64)]) -> PyResult<FlatCircuit> {
@@ -78,8 +85,13 @@ impl Circuit {
         if ext == "json" || ext == "toml" {
             return py.detach(|| from_circuit_file(&path));
         }
-        let options =
-            ReadOptions { ngspice: false, allow_control: false, skip_control: true, ngspice_alone: false, limits };
+        let options = ReadOptions {
+            ngspice: false,
+            allow_control: false,
+            skip_control: true,
+            ngspice_alone: false,
+            limits,
+        };
         let r = py.detach(|| read(&path, &options)).map_err(py_err)?;
         Ok(Circuit { read: r.prepared, set: Default::default(), range_v: (-3.0, 3.0), warnings: r.warnings })
     }
@@ -167,7 +179,11 @@ impl Circuit {
     }
 
     fn __repr__(&self) -> String {
-        format!("<atscale.Circuit {} ({} elements)>", self.read.path.display(), self.read.circuit.elements.len())
+        format!(
+            "<atscale.Circuit {} ({} elements)>",
+            self.read.path.display(),
+            self.read.circuit.elements.len()
+        )
     }
 }
 
@@ -180,8 +196,10 @@ pub(crate) fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py
 fn from_circuit_file(path: &std::path::Path) -> PyResult<Circuit> {
     let file = atscale_spice::read_circuit(path).map_err(py_err)?;
     let source: Source = file.circuit;
-    let checked = anyhow::Context::with_context(source.check(), || format!("in {}", path.display())).map_err(py_err)?;
-    let mut c = Circuit::in_memory(&path.display().to_string(), checked.circuit, Analysis::default(), (-3.0, 3.0))?;
+    let checked =
+        anyhow::Context::with_context(source.check(), || format!("in {}", path.display())).map_err(py_err)?;
+    let mut c =
+        Circuit::in_memory(&path.display().to_string(), checked.circuit, Analysis::default(), (-3.0, 3.0))?;
     // Its `.param`s stay settable by name.
     c.read.source = source;
     c.warnings = file.warnings.into_iter().chain(checked.warnings.iter().map(ToString::to_string)).collect();

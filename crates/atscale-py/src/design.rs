@@ -60,8 +60,9 @@ pub fn landscape(
     }
     let p = circuit.prepared(&atscale_verify::limits::Limits::default())?;
     let grid = linspace(lo, hi, points);
-    let c = py
-        .detach(|| Membrane::new(&p.circuit, membrane).and_then(|m| m.classify(&grid)))
-        .map_err(|e| py_err(anyhow::anyhow!("landscape of {} at node `{membrane}`: {e}", p.path.display())))?;
+    let c =
+        py.detach(|| Membrane::new(&p.circuit, membrane).and_then(|m| m.classify(&grid))).map_err(|e| {
+            py_err(anyhow::anyhow!("landscape of {} at node `{membrane}`: {e}", p.path.display()))
+        })?;
     to_json(&c)
 }

@@ -83,6 +83,9 @@ fn source(
     Ok((r.prepared, r.warnings))
 }
 
+/// What `sim` returns: `(json, time bytes, [(signal, bytes)], warnings)`.
+type SimOutput<'py> = (String, Bound<'py, PyBytes>, Vec<(String, Bound<'py, PyBytes>)>, Vec<String>);
+
 /// One engine's run: `(json, time bytes, [(signal, bytes)], warnings)`;
 /// the JSON is `atscale sim --json`'s.
 #[pyfunction]
@@ -101,7 +104,7 @@ pub fn sim<'py>(
     timeout: f64,
     allow_control: bool,
     skip_control: bool,
-) -> PyResult<(String, Bound<'py, PyBytes>, Vec<(String, Bound<'py, PyBytes>)>, Vec<String>)> {
+) -> PyResult<SimOutput<'py>> {
     let kind = self::engine(engine)?;
     let limits = limits(timeout)?;
     let request = SimRequest {
@@ -118,7 +121,10 @@ pub fn sim<'py>(
     let done = py.detach(|| simulate(&prepared, &request)).map_err(py_err)?;
     let r = &done.run;
     warnings.extend(
-        r.report.unmodelled.iter().map(|u| format!("{} engine: {u}; its result may differ from ngspice's", r.report.name)),
+        r.report
+            .unmodelled
+            .iter()
+            .map(|u| format!("{} engine: {u}; its result may differ from ngspice's", r.report.name)),
     );
     let json = to_json(&SimJson::new(r, done.tstop_s))?;
     let time = PyBytes::new(py, &f64_bytes(&r.waveforms.time_s));
@@ -161,7 +167,9 @@ pub fn verify(
         kinds.push(k);
     }
     if kinds.len() < 2 && !converged {
-        return Err(error("engines: give at least two engines to compare (or one with converged=True)".into()));
+        return Err(error(
+            "engines: give at least two engines to compare (or one with converged=True)".into(),
+        ));
     }
     if events.is_empty() {
         return Err(error("events: give at least one node to compare events on".into()));
@@ -180,7 +188,11 @@ pub fn verify(
         events: self::events(events)?,
         probes,
         overrides: overrides(tstop, max_step, reltol)?,
-        tolerances: Tolerances { require_equal_counts: !allow_count_mismatch, max_abs_dt_rel: tol, max_abs_dt_s: tol_abs },
+        tolerances: Tolerances {
+            require_equal_counts: !allow_count_mismatch,
+            max_abs_dt_rel: tol,
+            max_abs_dt_s: tol_abs,
+        },
         compare: CompareOptions { coincidence_window_s: window, ..CompareOptions::default() },
         converged,
         limits,
@@ -191,7 +203,11 @@ pub fn verify(
     let (prepared, mut warnings) = source(py, netlist, options)?;
     let v = py.detach(|| verify_engines(&prepared, &opts)).map_err(py_err)?;
     for e in &v.report.engines {
-        warnings.extend(e.unmodelled.iter().map(|u| format!("{} engine: {u}; its result may differ from ngspice's", e.name)));
+        warnings.extend(
+            e.unmodelled
+                .iter()
+                .map(|u| format!("{} engine: {u}; its result may differ from ngspice's", e.name)),
+        );
     }
     Ok((to_json(&v.json())?, warnings))
 }

@@ -32,7 +32,9 @@ fn window(range: (f64, f64)) -> PyResult<(f64, f64)> {
     if lo.is_finite() && hi.is_finite() && lo < hi && lo.abs().max(hi.abs()) <= 1e3 && hi - lo >= 1e-6 {
         Ok((lo, hi))
     } else {
-        Err(py_err(anyhow::anyhow!("range=({lo}, {hi}): needs finite lo < hi within -1 kV..1 kV, at least 1 µV apart")))
+        Err(py_err(anyhow::anyhow!(
+            "range=({lo}, {hi}): needs finite lo < hi within -1 kV..1 kV, at least 1 µV apart"
+        )))
     }
 }
 

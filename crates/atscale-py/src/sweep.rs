@@ -59,7 +59,8 @@ pub fn sweep<'py>(
     let shard = shard.map(Shard::parse).transpose().map_err(|e| py_err(anyhow::anyhow!(e)))?;
     let spec = spec(path, spec_json)?;
     let max_points = max_points.unwrap_or(SweepLimits::default().max_points);
-    let sweep = py.detach(|| Sweep::prepare(spec, &SweepLimits { max_points, run: limits })).map_err(py_err)?;
+    let sweep =
+        py.detach(|| Sweep::prepare(spec, &SweepLimits { max_points, run: limits })).map_err(py_err)?;
     let opts = RunOptions { shard, resume: false, force: false, verify_sample, jobs, limits };
     let table = py.detach(|| run(&sweep, &opts, progress.as_ref()))?;
     columns(py, &table)

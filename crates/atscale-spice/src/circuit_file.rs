@@ -51,8 +51,8 @@ pub fn read_circuit(path: &Path) -> Result<CircuitFile> {
         ));
     }
     let rules = atscale_files::InputRules::named(atscale_files::DEFAULT_MAX_INPUT_BYTES);
-    let input = atscale_files::read_input(path, "the circuit file", &rules)
-        .map_err(|e| Error::Input(Box::new(e)))?;
+    let input =
+        atscale_files::read_input(path, "the circuit file", &rules).map_err(|e| Error::Input(Box::new(e)))?;
     let warnings: Vec<String> = input
         .latin1
         .map(|line| format!("{}:{line}: not UTF-8 (first at this line); read as Latin-1", path.display()))

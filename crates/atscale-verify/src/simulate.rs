@@ -71,7 +71,9 @@ pub fn read(path: &Path, o: &ReadOptions) -> Result<Read> {
     };
     warnings.extend(prepared.warnings.iter().cloned());
     if !o.ngspice {
-        warnings.extend(prepared.deck.control_routes().iter().map(|r| format!("{r}: this engine does not run it")));
+        warnings.extend(
+            prepared.deck.control_routes().iter().map(|r| format!("{r}: this engine does not run it")),
+        );
     }
     Ok(Read { prepared, warnings })
 }
@@ -173,4 +175,3 @@ impl<'a> SimJson<'a> {
         }
     }
 }
-

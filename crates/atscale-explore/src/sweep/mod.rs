@@ -458,8 +458,15 @@ impl Sweep {
             t.tmax_s = Some(h);
         }
         let title = format!("Point {i} of sweep {}", self.spec.file);
-        let p = Prepared::for_circuit(&format!("point-{i}.cir"), &title, flat.clone(), analysis, Vec::new(), limits)
-            .map_err(|e| e.to_string())?;
+        let p = Prepared::for_circuit(
+            &format!("point-{i}.cir"),
+            &title,
+            flat.clone(),
+            analysis,
+            Vec::new(),
+            limits,
+        )
+        .map_err(|e| e.to_string())?;
         let ev = &self.base.event;
         let opts = VerifyOptions {
             engines: vec![EngineKind::Native, EngineKind::Ngspice],
@@ -667,15 +674,23 @@ pub fn run(
         .open(&partial)
         .map_err(io("open the partial results", &partial))?;
     let mut write_error = None;
-    compute(sweep, &todo, opts, runner.as_ref(), &ngspice, &mut |row| {
-        if write_error.is_none() {
-            let line = table::row_line(row);
-            if let Err(e) = file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
-                write_error = Some(e);
+    compute(
+        sweep,
+        &todo,
+        opts,
+        runner.as_ref(),
+        &ngspice,
+        &mut |row| {
+            if write_error.is_none() {
+                let line = table::row_line(row);
+                if let Err(e) = file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
+                    write_error = Some(e);
+                }
             }
-        }
-        write_error.is_none()
-    }, progress)
+            write_error.is_none()
+        },
+        progress,
+    )
     .map_err(|source| Error::Io { action: "start worker threads for", path: out.into(), source })?;
     if let Some(e) = write_error {
         return Err(io("write the partial results", &partial)(e));
@@ -778,13 +793,25 @@ pub fn run_in_memory(
     let todo: Vec<usize> = (0..sweep.total()).filter(|i| opts.shard.is_none_or(|s| s.contains(*i))).collect();
     progress(Progress::Started { todo: todo.len(), resumed: 0 });
     let mut rows = std::collections::BTreeMap::new();
-    compute(sweep, &todo, opts, runner.as_ref(), &ngspice, &mut |row| {
-        if let Some(i) = row.first().and_then(|p| p.parse::<usize>().ok()) {
-            rows.insert(i, (row.to_vec(), 0));
-        }
-        true
-    }, progress)
-    .map_err(|source| Error::Io { action: "start worker threads for", path: PathBuf::from(&sweep.spec.file), source })?;
+    compute(
+        sweep,
+        &todo,
+        opts,
+        runner.as_ref(),
+        &ngspice,
+        &mut |row| {
+            if let Some(i) = row.first().and_then(|p| p.parse::<usize>().ok()) {
+                rows.insert(i, (row.to_vec(), 0));
+            }
+            true
+        },
+        progress,
+    )
+    .map_err(|source| Error::Io {
+        action: "start worker threads for",
+        path: PathBuf::from(&sweep.spec.file),
+        source,
+    })?;
     if interrupt::requested() {
         return Err(Error::Cancelled);
     }

@@ -64,7 +64,10 @@ pub fn write(t: &Table, file: &str) -> Result<Vec<u8>> {
             ColumnKind::Integer => {
                 let v = cells
                     .iter()
-                    .map(|c| c.parse::<i64>().map_err(|_| table_err(file, format!("{name}: `{c}` is not a whole number"))))
+                    .map(|c| {
+                        c.parse::<i64>()
+                            .map_err(|_| table_err(file, format!("{name}: `{c}` is not a whole number")))
+                    })
                     .collect::<Result<Vec<i64>>>()?;
                 column.typed::<Int64Type>().write_batch(&v, None, None).map_err(pq)?;
             }
@@ -73,7 +76,8 @@ pub fn write(t: &Table, file: &str) -> Result<Vec<u8>> {
                 column.typed::<DoubleType>().write_batch(&values, Some(&levels), None).map_err(pq)?;
             }
             ColumnKind::Text => {
-                let v: Vec<ByteArray> = cells.iter().map(|c| ByteArray::from(c.as_bytes().to_vec())).collect();
+                let v: Vec<ByteArray> =
+                    cells.iter().map(|c| ByteArray::from(c.as_bytes().to_vec())).collect();
                 column.typed::<ByteArrayType>().write_batch(&v, None, None).map_err(pq)?;
             }
         }
@@ -90,7 +94,10 @@ fn field_type(name: &str, kind: ColumnKind) -> parquet::errors::Result<Type> {
         ColumnKind::Number => (PhysicalType::DOUBLE, Repetition::OPTIONAL, None),
         ColumnKind::Text => (PhysicalType::BYTE_ARRAY, Repetition::REQUIRED, Some(LogicalType::String)),
     };
-    Type::primitive_type_builder(name, physical).with_repetition(repetition).with_logical_type(logical).build()
+    Type::primitive_type_builder(name, physical)
+        .with_repetition(repetition)
+        .with_logical_type(logical)
+        .build()
 }
 
 /// The non-empty values of a number column and its definition levels (0: null).
@@ -101,7 +108,8 @@ fn numbers(cells: &[&str], name: &str, file: &str) -> Result<(Vec<f64>, Vec<i16>
         if c.is_empty() {
             levels.push(0);
         } else {
-            let x = c.parse::<f64>().map_err(|_| table_err(file, format!("{name}: `{c}` is not a number")))?;
+            let x =
+                c.parse::<f64>().map_err(|_| table_err(file, format!("{name}: `{c}` is not a number")))?;
             values.push(x);
             levels.push(1);
         }
@@ -138,7 +146,9 @@ pub fn read(path: &Path) -> Result<Table> {
         .file_metadata()
         .key_value_metadata()
         .and_then(|kv| kv.iter().find(|k| k.key == "atscale.header").and_then(|k| k.value.clone()))
-        .ok_or_else(|| table_err(&file, "no `atscale.header` metadata: not an atscale sweep results file".into()))?;
+        .ok_or_else(|| {
+            table_err(&file, "no `atscale.header` metadata: not an atscale sweep results file".into())
+        })?;
     let mut text = header_text;
     for row in reader.get_row_iter(None).map_err(pq)? {
         let row = row.map_err(pq)?;
