@@ -86,3 +86,35 @@ def test_parquet_reads_back_in_pandas_and_pyarrow_with_units(root, cli, tmp_path
     a = cli.run("sweep", "report", tmp_path / "fi.parquet", "-o", tmp_path / "from-parquet").stdout
     b = cli.run("sweep", "report", tmp_path / "fi.csv", "-o", tmp_path / "from-csv").stdout
     assert a.replace("from-parquet", "X") == b.replace("from-csv", "X")
+
+
+def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt(root, tmp_path):
+    """SIGINT during a sweep: KeyboardInterrupt once the points in flight
+    finish, long before the sweep would end; the interpreter goes on."""
+    import signal
+    import subprocess
+    import sys
+
+    program = f"""
+import sys, atscale
+spec = {{"design": {str(root / "docs/examples/tonic-spiking-100hz.toml")!r}, "metrics": ["firing_rate"],
+        "simulation": {{"tstop_units": 400}}, "monte_carlo": {{"samples": 5000, "class": {{"resistor": 0.02}}}}}}
+def progress(done, todo):
+    if done == 1:
+        print("started", flush=True)
+try:
+    atscale.sweep(spec, jobs=1, progress=progress)
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+r = atscale.sim({str(root / "netlists/ngspice/fitzhugh_nagumo.cir")!r}, tstop=50, events={{"v": (1.0, 0.5)}})
+print("after:", len(r.events["v"]), "events")
+"""
+    p = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    assert out.splitlines()[0] == "interrupted", out
+    # A run after the interruption is not stopped by it.
+    assert out.splitlines()[1] == "after: 1 events", out
