@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bjt;
+mod clamp;
 mod conditional;
 mod corpus;
 mod ddt;

@@ -12,8 +12,8 @@ use anyhow::{bail, Context, Result};
 use atscale_circuit::units::si;
 use atscale_circuit::{Analysis, FlatCircuit};
 use atscale_design::clamp::{
-    ClampCurve, ClampTolerances, Frame, Prediction, Protocol, ReadSpec, Timing, INSTANT_FRACTION_ALGEBRAIC,
-    INSTANT_FRACTION_DEVICES,
+    check_node, ClampCurve, ClampTolerances, Frame, Prediction, Protocol, ReadSpec, Timing,
+    INSTANT_FRACTION_ALGEBRAIC, INSTANT_FRACTION_DEVICES,
 };
 use atscale_design::landscape::{linspace, Membrane, Nature};
 use atscale_design::realise::RealisedScales;
@@ -59,9 +59,11 @@ pub struct Args {
     /// Engine: native (default), ngspice or vacask.
     #[arg(long, default_value = "native", value_name = "ENGINE")]
     engine: String,
-    /// Relative tolerance of every run (absolute ones follow it at the prediction's scales).
-    #[arg(long, default_value = "1e-9", value_name = "R")]
-    reltol: String,
+    /// Relative tolerance of every run [default: 1e-9, the absolute ones
+    /// following it at the prediction's scales; for a circuit with devices
+    /// (transistors, diodes) the netlist's tolerances, else 1e-6].
+    #[arg(long, value_name = "R")]
+    reltol: Option<String>,
     /// Write the measured and predicted I-V curves and potentials (PNG).
     #[arg(long, value_name = "FILE.png")]
     plot: Option<PathBuf>,
@@ -82,7 +84,7 @@ struct Config {
     range: Option<(f64, f64)>,
     hold: Option<f64>,
     specs: Option<Vec<ReadSpec>>,
-    reltol: f64,
+    reltol: Option<f64>,
     limits: Limits,
 }
 
@@ -104,9 +106,9 @@ impl Args {
         if let Some(h) = hold.filter(|h| !(h.is_finite() && h.abs() <= 1e3)) {
             bail!("--hold {h}: a holding potential within -1 kV..1 kV");
         }
-        let reltol = number("--reltol", &self.reltol)?;
-        if !(reltol > 0.0 && reltol < 1.0) {
-            bail!("--reltol `{}`: must lie strictly between 0 and 1", self.reltol);
+        let reltol = self.reltol.as_deref().map(|r| number("--reltol", r)).transpose()?;
+        if let Some(r) = reltol.filter(|r| !(*r > 0.0 && *r < 1.0)) {
+            bail!("--reltol {r}: must lie strictly between 0 and 1");
         }
         if let Some(p) = &self.plot {
             atscale_files::check_target(p, self.force)?;
@@ -147,8 +149,10 @@ fn parse_timescales(text: &str) -> Result<Vec<ReadSpec>> {
 struct Predicted {
     membrane: Membrane,
     frame: Frame,
-    /// Where it comes from, for the report and the plot.
+    /// Where it comes from, for the report.
     from: String,
+    /// The same in a few words, for the plot.
+    short: &'static str,
 }
 
 /// The circuit to clamp and what goes with it.
@@ -163,6 +167,8 @@ struct Loaded {
     /// Whether the circuit's own fast elements are algebraic (it reads as a membrane).
     algebraic: bool,
     warnings: Vec<String>,
+    /// Why there is no prediction, when there is none.
+    note: Option<String>,
 }
 
 /// The part of `atscale realise`'s report.json the clamp reads.
@@ -189,7 +195,12 @@ fn read_design(path: &Path) -> Result<Design> {
 fn design_prediction(design: &Design, path: &Path) -> Result<Predicted> {
     let membrane = Membrane::new(&design.physical, &design.membrane)
         .with_context(|| format!("the landscape of {}", path.display()))?;
-    Ok(Predicted { membrane, frame: Frame::IDENTITY, from: format!("the design {}", path.display()) })
+    Ok(Predicted {
+        membrane,
+        frame: Frame::IDENTITY,
+        from: format!("the design {}", path.display()),
+        short: "the design",
+    })
 }
 
 /// The folder `atscale realise` wrote: `realised.cir`, and the design's
@@ -227,9 +238,11 @@ fn load_realisation(dir: &Path, design: Option<&Path>, limits: &Limits) -> Resul
                 design_path.display(),
                 report.realisation.technology
             ),
+            short: "the design",
         }),
         algebraic: false,
         warnings: prepared.warnings,
+        note: None,
     })
 }
 
@@ -255,18 +268,22 @@ fn load_circuit(path: &Path, node: &str, limits: &Limits) -> Result<Loaded> {
     };
     let node = design.as_ref().map_or(node.to_string(), |d| d.membrane.clone());
     let own = Membrane::new(&circuit, &node);
+    let mut note = None;
     let algebraic = own.is_ok();
     let prediction = match (&design, own) {
         (Some(d), _) => Some(design_prediction(d, path)?),
-        (None, Ok(membrane)) => {
-            Some(Predicted { membrane, frame: Frame::IDENTITY, from: "the circuit's own landscape".into() })
-        }
+        (None, Ok(membrane)) => Some(Predicted {
+            membrane,
+            frame: Frame::IDENTITY,
+            from: "the circuit's own landscape".into(),
+            short: "its landscape",
+        }),
         (None, Err(e)) => {
-            crate::errln!("note: no predicted curves from the circuit itself: {e}");
+            note = Some(format!("no predicted curves from the circuit itself: {e}"));
             None
         }
     };
-    Ok(Loaded { circuit, analysis, range, node, prediction, algebraic, warnings })
+    Ok(Loaded { circuit, analysis, range, node, prediction, algebraic, warnings, note })
 }
 
 fn load(args: &Args, limits: &Limits) -> Result<Loaded> {
@@ -276,6 +293,7 @@ fn load(args: &Args, limits: &Limits) -> Result<Loaded> {
     let mut loaded = load_circuit(&args.input, args.node.as_deref().unwrap_or("v"), limits)?;
     if let Some(path) = &args.design {
         loaded.prediction = Some(design_prediction(&read_design(path)?, path)?);
+        loaded.note = None;
     }
     Ok(loaded)
 }
@@ -315,16 +333,33 @@ fn timing(specs: &[ReadSpec], p: Option<&Prediction<'_>>, steps: &[f64], algebra
     }
 }
 
-/// The runs' tolerances: `reltol`, and absolute ones at the prediction's scales.
-fn tolerances(reltol: f64, p: Option<&Prediction<'_>>, predicted: &[ClampCurve]) -> ClampTolerances {
-    match p {
+/// The relative tolerance of a behavioural circuit's runs by default.
+const RELTOL_ALGEBRAIC: f64 = 1e-9;
+/// ... and of a circuit with devices whose netlist gives none.
+const RELTOL_DEVICES: f64 = 1e-6;
+
+/// The runs' tolerances. A behavioural circuit (`algebraic`): `reltol`
+/// (default [`RELTOL_ALGEBRAIC`]) and absolute ones at the prediction's
+/// scales. A circuit with devices: `reltol`, else the netlist's, else
+/// [`RELTOL_DEVICES`], and the netlist's absolute tolerances (device
+/// models carry their own rounding floor: 1e-9 of a subthreshold current
+/// is below it).
+fn tolerances(
+    reltol: Option<f64>,
+    l: &Loaded,
+    p: Option<&Prediction<'_>>,
+    predicted: &[ClampCurve],
+) -> ClampTolerances {
+    match p.filter(|_| l.algebraic) {
         Some(p) => {
+            let reltol = reltol.unwrap_or(RELTOL_ALGEBRAIC);
             let amp = predicted.iter().flat_map(|c| &c.current_a).fold(0.0f64, |m, i| m.max(i.abs()));
             let f = p.frame;
             let farad = p.membrane.capacitance_f * f.i_scale * f.t_scale / f.v_scale;
             ClampTolerances::at_scale(reltol, f.v_scale, amp, farad)
         }
-        None => ClampTolerances::relative(reltol),
+        None if l.algebraic => ClampTolerances::relative(reltol.unwrap_or(RELTOL_ALGEBRAIC)),
+        None => ClampTolerances::relative(reltol.or(l.analysis.options.reltol).unwrap_or(RELTOL_DEVICES)),
     }
 }
 
@@ -336,6 +371,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         crate::errln!("warning: {w}");
     }
     let node = args.node.clone().unwrap_or_else(|| loaded.node.clone());
+    check_node(&loaded.circuit, &node).with_context(|| format!("{}", args.input.display()))?;
+    if let Some(n) = &loaded.note {
+        crate::errln!("note: {n}");
+    }
     let (lo, hi) = cfg.range.unwrap_or(loaded.range);
     let steps = linspace(lo, hi, args.points);
     let pred = loaded.prediction.as_ref().map(|p| Prediction { membrane: &p.membrane, frame: p.frame });
@@ -350,7 +389,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let timing = timing(&specs, pred.as_ref(), &steps, loaded.algebraic)?;
     let protocol = Protocol::new(&node, hold_v, &steps, &specs, timing)?;
     let predicted: Option<Vec<ClampCurve>> = pred.as_ref().map(|p| p.curves(&protocol));
-    let tol = tolerances(cfg.reltol, pred.as_ref(), predicted.as_deref().unwrap_or_default());
+    let tol = tolerances(cfg.reltol, &loaded, pred.as_ref(), predicted.as_deref().unwrap_or_default());
     let name = args.input.display().to_string();
     let req = ClampRequest {
         name: &name,
@@ -377,7 +416,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let plot = ClampPlot {
             title: &name,
             engine: &m.engine,
-            predicted_from: from.unwrap_or("nothing"),
+            predicted_from: loaded.prediction.as_ref().map_or("nothing", |p| p.short),
             reads: &reads,
         };
         write_atomically(path, &clamp_plot(&plot, Format::Png)?.bytes, args.force)?;
@@ -515,12 +554,15 @@ impl<'a> Report<'a> {
             };
             let _ = writeln!(s, "{when}: {} critical points [{}]{diff}", pts.len(), pts.join(", "));
         }
-        let _ = writeln!(
-            s,
-            "settling: the last read moved {:.2e} of its largest current over its last quarter; runs took {} of engine time",
-            self.settle_residual,
-            si(self.wall_s, "s")
-        );
+        if p.reads.iter().any(|r| r.spec == ReadSpec::Steady) {
+            let _ = writeln!(
+                s,
+                "settled: the last read moved {:.1e} of its largest current over its last quarter",
+                self.settle_residual
+            );
+        }
+        let runs = p.steps_v.len() * p.runs.len();
+        let _ = writeln!(s, "{runs} runs, {} of engine time", si(self.wall_s, "s"));
         s
     }
 }

@@ -181,6 +181,46 @@ fn landscape_and_designer_plots() {
     check("bode", &design::bode(&[curve], "M1", Format::Png).unwrap(), 1, 1);
 }
 
+/// The voltage clamp's figure: measured points over predicted lines, one
+/// colour per read time; the lines are drawn (more ink than the points alone).
+#[test]
+fn clamp_curves_over_their_prediction() {
+    use atscale_design::clamp::{ClampCurve, Frame, Prediction, Protocol, ReadSpec, Timing};
+    let fhn = atscale_circuit::builtin::fitzhugh_nagumo().check().unwrap().circuit;
+    let m = atscale_design::landscape::Membrane::new(&fhn, "v").unwrap();
+    let specs = [ReadSpec::Instant, ReadSpec::After { t_s: 15.625 }, ReadSpec::Steady];
+    let p = Protocol::new(
+        "v",
+        -0.8,
+        &linspace(-3.0, 3.0, 21),
+        &specs,
+        Timing::from_timescales(15.625, 15.625, 1e-8),
+    )
+    .unwrap();
+    let predicted = Prediction { membrane: &m, frame: Frame::IDENTITY }.curves(&p);
+    let measured: Vec<ClampCurve> = predicted
+        .iter()
+        .map(|c| {
+            ClampCurve::new(c.read, &c.v_volt, &c.current_a.iter().map(|i| 1.05 * i).collect::<Vec<_>>())
+        })
+        .collect();
+    let reads: Vec<design::ClampRead<'_>> = measured
+        .iter()
+        .zip(&predicted)
+        .map(|(m, p)| design::ClampRead { measured: m, predicted: Some(p) })
+        .collect();
+    let plot =
+        design::ClampPlot { title: "fhn", engine: "native", predicted_from: "its landscape", reads: &reads };
+    let both = design::clamp(&plot, Format::Png).unwrap();
+    check("clamp", &both, 2, 2);
+    let alone: Vec<design::ClampRead<'_>> =
+        measured.iter().map(|m| design::ClampRead { measured: m, predicted: None }).collect();
+    let only = design::clamp(&design::ClampPlot { reads: &alone, ..plot }, Format::Png).unwrap();
+    check("clamp without a prediction", &only, 2, 2);
+    let ink = |r: &Rendered| decode(r).palette_pixels(&r.panels[0].plot, 3);
+    assert!(ink(&both) > ink(&only) + 1000, "lines {} against points alone {}", ink(&both), ink(&only));
+}
+
 fn table(meta: &str, columns: &str, rows: &[String]) -> Table {
     let text = format!("# atscale sweep results\n{meta}{columns}\n{}\n", rows.join("\n"));
     Table::parse(&text, "t.csv").unwrap()

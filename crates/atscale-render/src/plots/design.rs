@@ -93,7 +93,7 @@ pub struct ClampPlot<'a> {
     pub title: &'a str,
     /// The engine the runs were made in.
     pub engine: &'a str,
-    /// Where the predicted curves come from (`the design out/fc/design.json`).
+    /// Where the predicted curves come from, in a few words (`the design`).
     pub predicted_from: &'a str,
     /// One entry per read time.
     pub reads: &'a [ClampRead<'a>],
@@ -125,12 +125,12 @@ pub fn clamp(c: &ClampPlot<'_>, format: Format) -> Result<Rendered> {
         out
     };
     let what = if c.reads.iter().any(|r| r.predicted.is_some()) {
-        format!("clamp (points) over {} (lines)", c.predicted_from)
+        format!("{} (points) over {} (lines)", c.engine, c.predicted_from)
     } else {
-        "clamp (no prediction)".to_string()
+        format!("{}, no prediction", c.engine)
     };
     let iv = Panel {
-        title: format!("{}: voltage-clamp I-V curves per read time, {what}", c.title),
+        title: format!("{}: voltage clamp, {what}", c.title),
         x: Axis::new("clamped voltage", "V"),
         y: Axis::new("clamp current (out of the membrane)", "A"),
         content: Content::Series(series(&|k| &k.current_a)),
