@@ -16,9 +16,11 @@ use atscale_design::clamp::{
     INSTANT_FRACTION_ALGEBRAIC, INSTANT_FRACTION_DEVICES,
 };
 use atscale_design::landscape::{linspace, Membrane, Nature};
-use atscale_design::realise::RealisedScales;
+use atscale_design::realise::mapping::Ladder;
+use atscale_design::realise::{RealisedScales, RunSettings, SubcktDevice};
 use atscale_design::spec::Design;
-use atscale_explore::clamp::{measure, ClampEngine, ClampRequest, Measured};
+use atscale_explore::clamp::{measure, ClampEngine, ClampRequest, Measured, RealisedDeck};
+use atscale_explore::realise::library_setup;
 use atscale_render::plots::design::{clamp as clamp_plot, ClampPlot, ClampRead};
 use atscale_render::Format;
 use atscale_verify::limits::Limits;
@@ -169,6 +171,8 @@ struct Loaded {
     warnings: Vec<String>,
     /// Why there is no prediction, when there is none.
     note: Option<String>,
+    /// How a realisation's netlist is written (a realise folder).
+    realised: Option<RealisedDeck>,
 }
 
 /// The part of `atscale realise`'s report.json the clamp reads.
@@ -178,11 +182,50 @@ struct RealiseReport {
     realisation: RealisationPart,
 }
 
+/// What `realised.cir` is written from: the transistor circuit, its
+/// devices, library and options, and the realisation's scales.
 #[derive(Deserialize)]
 struct RealisationPart {
     technology: String,
+    temperature_c: f64,
+    library: Option<(String, Option<String>)>,
+    #[serde(default)]
+    device_subckts: Vec<SubcktDevice>,
+    circuit: FlatCircuit,
     membrane: String,
     scales: RealisedScales,
+    ladder: Option<Ladder>,
+    run: RunSettings,
+}
+
+impl RealisationPart {
+    /// The netlist's options (as `realised.cir` has them).
+    fn analysis(&self) -> Analysis {
+        let r = &self.run;
+        let mut a = Analysis::default();
+        a.options.reltol = Some(r.reltol);
+        a.options.abstol = Some(r.abstol_a);
+        a.options.chgtol = Some(r.chgtol_c);
+        a.options.gmin = Some(r.gmin_s);
+        a
+    }
+
+    /// How its netlist is written: the library resolved as `atscale
+    /// realise` resolves it (a built-in PDK's under `ATSCALE_PDK_ROOT`).
+    fn deck(&self) -> Result<RealisedDeck> {
+        let dir = match &self.library {
+            Some((path, _)) if Path::new(path).is_relative() => {
+                crate::realise::tech_from(&self.technology)
+                    .with_context(|| {
+                        format!("the model library {path} of technology {} (relative to it)", self.technology)
+                    })?
+                    .1
+            }
+            _ => None,
+        };
+        let setup = library_setup(self.library.as_ref(), self.temperature_c, dir.as_deref())?;
+        Ok(RealisedDeck { device_subckts: self.device_subckts.clone(), ladder: self.ladder.clone(), setup })
+    }
 }
 
 fn read_design(path: &Path) -> Result<Design> {
@@ -205,7 +248,7 @@ fn design_prediction(design: &Design, path: &Path) -> Result<Predicted> {
 
 /// The folder `atscale realise` wrote: `realised.cir`, and the design's
 /// mother seen through the realisation's scales.
-fn load_realisation(dir: &Path, design: Option<&Path>, limits: &Limits) -> Result<Loaded> {
+fn load_realisation(dir: &Path, design: Option<&Path>) -> Result<Loaded> {
     let report_path = dir.join("report.json");
     let text = crate::input::read_text(&report_path, "the realisation's report")?;
     let report: RealiseReport = serde_json::from_str(&text).with_context(|| {
@@ -222,26 +265,20 @@ fn load_realisation(dir: &Path, design: Option<&Path>, limits: &Limits) -> Resul
     let d = read_design(&design_path)?;
     let membrane = Membrane::new(&d.mother, &d.membrane)
         .with_context(|| format!("the landscape of {}", design_path.display()))?;
-    let s: RealisedScales = report.realisation.scales;
+    let r = report.realisation;
+    let s = r.scales;
     let frame = Frame { v_offset_v: s.v_ref_v, v_scale: s.s_volt, t_scale: s.omega_s, i_scale: s.current_a };
-    let prepared = atscale_verify::engines::Prepared::load(&dir.join("realised.cir"), limits)?;
+    let from =
+        format!("the design {} (mother at the {} realisation's scales)", design_path.display(), r.technology);
     Ok(Loaded {
-        circuit: prepared.circuit,
-        analysis: prepared.analysis,
+        analysis: r.analysis(),
+        realised: Some(r.deck()?),
         range: (s.v_ref_v - 3.0 * s.s_volt, s.v_ref_v + 3.0 * s.s_volt),
-        node: report.realisation.membrane,
-        prediction: Some(Predicted {
-            membrane,
-            frame,
-            from: format!(
-                "the design {} (mother at the {} realisation's scales)",
-                design_path.display(),
-                report.realisation.technology
-            ),
-            short: "the design",
-        }),
+        node: r.membrane,
+        circuit: r.circuit,
+        prediction: Some(Predicted { membrane, frame, from, short: "the design" }),
         algebraic: false,
-        warnings: prepared.warnings,
+        warnings: Vec::new(),
         note: None,
     })
 }
@@ -283,12 +320,12 @@ fn load_circuit(path: &Path, node: &str, limits: &Limits) -> Result<Loaded> {
             None
         }
     };
-    Ok(Loaded { circuit, analysis, range, node, prediction, algebraic, warnings, note })
+    Ok(Loaded { circuit, analysis, range, node, prediction, algebraic, warnings, note, realised: None })
 }
 
 fn load(args: &Args, limits: &Limits) -> Result<Loaded> {
     if args.input.is_dir() {
-        return load_realisation(&args.input, args.design.as_deref(), limits);
+        return load_realisation(&args.input, args.design.as_deref());
     }
     let mut loaded = load_circuit(&args.input, args.node.as_deref().unwrap_or("v"), limits)?;
     if let Some(path) = &args.design {
@@ -399,6 +436,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         tolerances: tol,
         engine: cfg.engine,
         limits: cfg.limits,
+        realised: loaded.realised.as_ref(),
     };
     let m = measure(&req).with_context(|| format!("voltage clamp of {name} at node `{node}`"))?;
     for w in &m.warnings {

@@ -126,7 +126,7 @@ struct Report<'a> {
 
 /// The technology `arg` names and the folder its library path is relative
 /// to: the installed PDK's for a technology on a PDK, else the file's.
-fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
+pub(crate) fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     let (tech, dir) = tech_and_dir(arg)?;
     match &tech.pdk {
         Some(pdk) => {

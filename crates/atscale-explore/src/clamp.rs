@@ -5,11 +5,13 @@
 //! samples (the clamp source has a corner at each, so every engine steps
 //! onto them).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use atscale_circuit::{Analysis, Circuit, FlatCircuit};
 use atscale_design::clamp::{ClampCurve, ClampTolerances, Protocol};
-use atscale_spice::{write_flat_netlist, Deck, Header, Ngspice};
+use atscale_design::realise::mapping::{with_subckt_resistors, Ladder};
+use atscale_design::realise::{with_subckt_devices, SubcktDevice};
+use atscale_spice::{write_flat_netlist, write_netlist_with, Deck, Header, Ngspice, Setup};
 use atscale_verify::engines::{
     run_native, run_ngspice, run_vacask, EngineRun, NgspiceSettings, Overrides, Prepared, VacaskSettings,
 };
@@ -21,7 +23,7 @@ use serde::Serialize;
 
 use atscale_design::Error as DesignError;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What to clamp and how to run it.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,41 @@ pub struct ClampRequest<'a> {
     pub engine: ClampEngine,
     /// The limits of each run (its timeout among them).
     pub limits: Limits,
+    /// How a realisation writes its netlist, when the circuit is one
+    /// (`None`: the circuit as it is).
+    pub realised: Option<&'a RealisedDeck>,
+}
+
+/// How `atscale realise` writes a realisation's netlist: the PDK's
+/// subcircuit devices and ladder resistors for its MOSFETs and resistors,
+/// the model library and temperature (`Setup`). A clamped copy of the
+/// realisation's circuit is written the same way, so that ngspice reads
+/// the foundry's models where atscale's parser cannot (their statistical
+/// functions).
+#[derive(Debug, Clone)]
+pub struct RealisedDeck {
+    /// The technology's subcircuit devices (empty: model cards).
+    pub device_subckts: Vec<SubcktDevice>,
+    /// The reference ladder, when its resistors are a library subcircuit.
+    pub ladder: Option<Ladder>,
+    /// The model library (an absolute path) and temperature.
+    pub setup: Setup,
+}
+
+impl RealisedDeck {
+    fn text(&self, flat: &FlatCircuit, analysis: &Analysis, header: &Header) -> Result<String> {
+        let mut c = with_subckt_devices(flat, &self.device_subckts);
+        if let Some(l) = &self.ladder {
+            with_subckt_resistors(&mut c, l);
+        }
+        Ok(write_netlist_with(&c, analysis, &self.setup, &Ngspice, header)?)
+    }
+
+    /// Whether the realisation's devices are a library's subcircuits
+    /// (which only ngspice reads).
+    fn needs_ngspice(&self) -> bool {
+        !self.device_subckts.is_empty() || self.ladder.as_ref().is_some_and(|l| l.subckt.is_some())
+    }
 }
 
 /// The clamp's measurements.
@@ -100,6 +137,15 @@ pub fn measure(req: &ClampRequest<'_>) -> Result<Measured> {
     let p = req.protocol;
     // Refused before any run.
     let left_out = p.clamped(req.circuit, &p.runs[0], p.hold_v)?.left_out;
+    if req.realised.is_some_and(RealisedDeck::needs_ngspice) && req.engine != ClampEngine::Ngspice {
+        return Err(DesignError::ClampRun {
+            run: format!("the clamp of {}", req.name),
+            problem: "its devices are a model library's subcircuits, which only ngspice reads: run it with \
+                      --engine ngspice"
+                .into(),
+        }
+        .into());
+    }
     let runner = Runner::new(req.engine, &req.limits)?;
     let jobs: Vec<(usize, usize)> =
         (0..p.steps_v.len()).flat_map(|k| (0..p.runs.len()).map(move |r| (k, r))).collect();
@@ -182,10 +228,28 @@ fn run_step(req: &ClampRequest<'_>, runner: &Runner, k: usize, r: usize) -> Resu
         )],
         ..Header::default()
     };
-    let text = write_flat_netlist(&Circuit::from(clamped.circuit.clone()), &analysis, &Ngspice, &header)?;
     let name = format!("clamp-{}-{}.cir", k + 1, r + 1);
-    let deck = Deck::from_text(&text, &name, None::<&Path>, &req.limits.deck())?;
-    let prepared = Prepared::in_memory(&name, clamped.circuit, analysis, deck)?;
+    let prepared = match req.realised {
+        None => {
+            let text =
+                write_flat_netlist(&Circuit::from(clamped.circuit.clone()), &analysis, &Ngspice, &header)?;
+            let deck = Deck::from_text(&text, &name, None::<&Path>, &req.limits.deck())?;
+            Prepared::in_memory(&name, clamped.circuit, analysis, deck)?
+        }
+        Some(rd) => {
+            // The library's path is absolute; the deck reads it in (as the realisation's runs do).
+            let text = rd.text(&clamped.circuit, &analysis, &header)?;
+            let here = std::env::current_dir().map_err(|source| Error::Io {
+                action: "read the current folder",
+                path: PathBuf::from("."),
+                source,
+            })?;
+            let deck = Deck::from_text(&text, &name, Some(&here), &req.limits.deck())?;
+            let source = Circuit::from(clamped.circuit.clone());
+            let (path, circuit) = (PathBuf::from(&name), clamped.circuit);
+            Prepared { path, deck, source, analysis, circuit, warnings: Vec::new(), measures: Vec::new() }
+        }
+    };
     let probe = format!("i({})", clamped.source);
     let run = runner.run(&prepared, &probe, &req.limits)?;
     let what =

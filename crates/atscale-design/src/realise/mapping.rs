@@ -1146,7 +1146,7 @@ pub fn measure_model(
 /// Writes the reference ladder's segments of `c` as instances of the
 /// technology's resistor subcircuit (`X<name> p n [0] <subckt>
 /// <w_param>=W <l_param>=L`, sizes times its scale), when it names one.
-fn with_subckt_resistors(c: &mut Circuit, ladder: &Ladder) {
+pub fn with_subckt_resistors(c: &mut Circuit, ladder: &Ladder) {
     let Some(sub) = &ladder.subckt else { return };
     let mut elements = Vec::new();
     for e in std::mem::take(&mut c.elements) {
