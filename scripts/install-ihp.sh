@@ -7,9 +7,16 @@
 #   *.lib                     copies of ihp/models/vacask/models/*.lib of PyPI
 #                             `ihp-gdsfactory` (the PDK's ngspice libraries
 #                             converted to VACASK's language: cornerMOSlv.lib
-#                             with sections mos_tt mos_ff mos_ss mos_sf mos_fs,
-#                             sg13g2_moslv_mod.lib with the subcircuits
-#                             sg13_lv_nmos / sg13_lv_pmos on PSP 103.6, ...).
+#                             and cornerMOShv.lib with sections mos_tt mos_ff
+#                             mos_ss mos_sf mos_fs, sg13g2_moslv_mod.lib with
+#                             the subcircuits sg13_lv_nmos / sg13_lv_pmos and
+#                             sg13g2_moshv_mod.lib with sg13_hv_nmos /
+#                             sg13_hv_pmos, on PSP 103.6, ...), each without
+#                             its line `include "sg13g2_vacask_common.lib"`:
+#                             cornerMOShv.lib's sections include two model
+#                             files that each include it, and VACASK refuses
+#                             the second (`parameters swsoa=0`: "Parameter
+#                             redefinition"), so atscale.lib includes it once.
 #                             Copies, not links: VACASK resolves a file's
 #                             includes from the folder of the real file, so a
 #                             link would read the package's own common file,
@@ -23,8 +30,9 @@
 #                             once with openvaf-r (about 23 s), and osdi/STAMP
 #                             (the package and compiler that made them).
 #   atscale.lib               written here: sections tt ff ss sf fs, each the
-#                             low-voltage MOS corner of cornerMOSlv.lib
-#                             (mos_tt ...), named as sky130's and GF180's.
+#                             common file and the MOS corner of cornerMOSlv.lib
+#                             and cornerMOShv.lib (mos_tt ...), named as
+#                             sky130's and GF180's.
 # IHP's statistical and mismatch sections (mos_tt_stat, mos_tt_mismatch, ...)
 # include files the package does not convert for VACASK
 # (sg13g2_moslv_stat.lib, sg13g2_moslv_mismatch.lib, ...): no Monte Carlo
@@ -101,14 +109,22 @@ LIB
 atscale_lib() {
     cat <<'LIB'
 // IHP SG13G2 sections for atscale, written by scripts/install-ihp.sh: the
-// low-voltage MOS corners of cornerMOSlv.lib (sg13_lv_nmos, sg13_lv_pmos on
-// PSP 103.6), named as sky130's and GF180's. No statistical section: IHP's
-// _stat and _mismatch files are not converted for VACASK in the package.
+// common file (once: the model files here no longer include it) and the MOS
+// corners of cornerMOSlv.lib (sg13_lv_nmos, sg13_lv_pmos) and cornerMOShv.lib
+// (sg13_hv_nmos, sg13_hv_pmos), all PSP 103.6, named as sky130's and GF180's.
+// No statistical section: IHP's _stat and _mismatch files are not converted
+// for VACASK in the package.
 LIB
     local c
     for c in tt ff ss sf fs; do
-        printf 'section %s\n  include "cornerMOSlv.lib" section=mos_%s\nendsection\n' "$c" "$c"
+        printf 'section %s\n  include "sg13g2_vacask_common.lib"\n' "$c"
+        printf '  include "cornerMOSlv.lib" section=mos_%s\n  include "cornerMOShv.lib" section=mos_%s\nendsection\n' "$c" "$c"
     done
+}
+
+# A package library as installed here: without its include of the common file.
+copied() {
+    grep -v '^include "sg13g2_vacask_common.lib"$' "$1"
 }
 
 # Whether everything is in place: the package at its version, every library
@@ -123,7 +139,7 @@ installed() {
     src="$(package_dir)/models/vacask/models"
     for f in "$src"/*.lib; do
         [ "$(basename "$f")" = sg13g2_vacask_common.lib ] && continue
-        cmp -s "$f" "$dest/$(basename "$f")" || return 1
+        [ "$(copied "$f")" = "$(cat "$dest/$(basename "$f")" 2>/dev/null)" ] || return 1
     done
     for entry in $MODULES; do
         [ -s "$dest/osdi/${entry#*:}.osdi" ] || return 1
@@ -152,7 +168,7 @@ if [ "$(installed_version ihp-gdsfactory)" != "$IHP_VERSION" ]; then
 fi
 
 models="$(package_dir)/models"
-for f in "$models/vacask/models/cornerMOSlv.lib" "$models/vacask/models/sg13g2_moslv_mod.lib"; do
+for f in "$models"/vacask/models/{cornerMOSlv,cornerMOShv,sg13g2_moslv_mod,sg13g2_moshv_mod}.lib; do
     if [ ! -f "$f" ]; then
         echo "error: ihp-gdsfactory installed but $f is missing (did the package layout change?)" >&2
         exit 1
@@ -160,7 +176,7 @@ for f in "$models/vacask/models/cornerMOSlv.lib" "$models/vacask/models/sg13g2_m
 done
 mkdir -p "$dest/osdi"
 for f in "$models"/vacask/models/*.lib; do
-    [ "$(basename "$f")" = sg13g2_vacask_common.lib ] || cp "$f" "$dest/"
+    [ "$(basename "$f")" = sg13g2_vacask_common.lib ] || copied "$f" >"$dest/$(basename "$f")"
 done
 if [ "$(cat "$dest/osdi/STAMP" 2>/dev/null)" != "$(stamp)" ]; then
     rm -f "$dest/osdi/STAMP"

@@ -1,6 +1,7 @@
 //! `atscale realise DESIGN.json --tech TECH -o DIR`: a designed neuron
 //! realised in transistors, its netlists, sizing report and, unless
-//! `--no-sim`, the evidence from ngspice: rate (or bursts) against the
+//! `--no-sim`, the evidence from the technology's simulator (ngspice, or
+//! VACASK for `ihp-sg13g2`): rate (or bursts) against the
 //! behavioural design, the time-scale calibration factor, an optional bias
 //! sweep with its fitted log-log slope, and a comparison plot.
 
@@ -13,6 +14,7 @@ use atscale_design::realise::{BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
 use atscale_explore::characterise::{characterise, Characterisation};
 use atscale_explore::realise::{realise_with_evidence, Evidence, Outcome, Request};
+use atscale_explore::simulator::{netlist_files, Simulator};
 use atscale_render::plots::design::{comparison, Comparison};
 use atscale_render::Format;
 use serde::Serialize;
@@ -24,7 +26,8 @@ use crate::output::write_all;
 pub struct Args {
     /// The design (`design.json` written by `atscale design`).
     design: PathBuf,
-    /// Technology: a built-in (`generic-bsim4`, `generic-level1`) or a TOML file.
+    /// Technology: a built-in (`generic-bsim4`, `generic-level1`, `sky130`,
+    /// `gf180`, `ihp-sg13g2`) or a TOML file.
     #[arg(long, value_name = "NAME|FILE")]
     tech: String,
     /// Output directory.
@@ -112,7 +115,8 @@ enum ReferencesArg {
     Ladder,
 }
 
-const FILES: [&str; 5] = ["realised.cir", "realised.xyce.cir", "report.json", "report.md", "comparison.png"];
+/// The files beside the netlists ([`netlist_files`]).
+const FILES: [&str; 4] = ["report.json", "report.md", "comparison.png", "monte-carlo.png"];
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -189,14 +193,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("--corners: `{}` is not a library section name (letters, digits, `_`, `.`)", c.escape_debug());
     }
     let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
-    for f in FILES.iter().chain(["comparison.png", "monte-carlo.png"].iter()) {
+    let (tech, tech_dir) = tech_from(&args.tech)?;
+    for f in netlist_files(tech.engine).iter().chain(FILES.iter()) {
         atscale_files::check_target(&args.output.join(f), args.force)?;
     }
     let text = crate::input::read_text(&args.design, "the design")?;
     let design: Design = serde_json::from_str(&text).with_context(|| {
         format!("{} is not a design.json written by `atscale design`", args.design.display())
     })?;
-    let (tech, tech_dir) = tech_from(&args.tech)?;
     check_statistics(&args, &tech)?;
     if !args.corners.is_empty()
         && !matches!(tech.models, atscale_design::realise::tech::ModelSource::Library { .. })
@@ -207,8 +211,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let (tech, characterisation) = if tech.measure_subthreshold {
-        let runner = atscale_verify::ngspice::NgspiceRunner::detect_within(timeout)
-            .context("characterising the technology's transistors needs ngspice")?;
+        let runner = Simulator::detect(tech.engine, timeout)
+            .with_context(|| format!("characterising the technology's transistors needs {}", tech.engine))?;
         let (t, c) = characterise(&tech, tech_dir.as_deref(), &runner, timeout)?;
         (t, Some(c))
     } else {
@@ -240,8 +244,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         tstop_model: args.tstop_model,
         timeout,
     };
-    let Outcome { realisation: r, ngspice: text_ng, xyce: text_xy, evidence, trace } =
-        realise_with_evidence(&req)?;
+    let Outcome { realisation: r, netlists, evidence, trace } = realise_with_evidence(&req)?;
     let png = match &trace {
         None => None,
         Some(tr) => Some(
@@ -270,13 +273,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(c) = &report.characterisation {
         md.push_str(&atscale_render::markdown::realise::characterisation(c));
     }
-    let mut files: Vec<(PathBuf, &[u8])> = FILES
-        .iter()
-        .map(|f| args.output.join(f))
-        .zip([text_ng.as_bytes(), text_xy.as_bytes(), json.as_bytes(), md.as_bytes()])
-        .collect();
+    let mut files: Vec<(PathBuf, &[u8])> =
+        netlists.iter().map(|(f, text)| (args.output.join(f), text.as_bytes())).collect();
+    files.push((args.output.join(FILES[0]), json.as_bytes()));
+    files.push((args.output.join(FILES[1]), md.as_bytes()));
     if let Some(png) = &png {
-        files.push((args.output.join("comparison.png"), png));
+        files.push((args.output.join(FILES[2]), png));
     }
     // No histogram when no run has the quantity (the report says so).
     let mc_png = match report.evidence.as_ref().and_then(|e| e.monte_carlo.as_ref()) {
@@ -288,7 +290,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         _ => None,
     };
     if let Some(png) = &mc_png {
-        files.push((args.output.join("monte-carlo.png"), png));
+        files.push((args.output.join(FILES[3]), png));
     }
     write_all(&files, args.force)?;
     crate::out!("{md}")?;
@@ -335,8 +337,9 @@ fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
         (Some(0), _) => bail!("--monte-carlo needs at least one run"),
         (Some(_), None) => bail!(
             "--monte-carlo needs a technology with a statistical library section \
-             (`library = {{ monte_carlo = ... }}`); {} has none",
-            tech.name
+             (`library = {{ monte_carlo = ... }}`); {} has none{}",
+            tech.name,
+            tech.no_monte_carlo.as_ref().map(|why| format!(": {why}")).unwrap_or_default()
         ),
         _ => Ok(()),
     }

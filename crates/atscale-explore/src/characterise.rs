@@ -1,9 +1,10 @@
 //! A technology's subthreshold parameters measured on its own models in
-//! ngspice ([`atscale_design::realise::characterise`] has the bench and the
-//! fit), once: the result is cached under `atscale/characterisation` in
-//! the user's cache folder ([`atscale_files::cache::cache_dir`]), keyed by
-//! the technology, its model library (path, size and modification time of
-//! the file the technology names), the ngspice version and atscale's.
+//! its simulator (ngspice, or VACASK for `engine = "vacask"`;
+//! [`atscale_design::realise::characterise`] has the bench and the fit),
+//! once: the result is cached under `atscale/characterisation` in the
+//! user's cache folder ([`atscale_files::cache::cache_dir`]), keyed by the
+//! technology, its model library (path, size and modification time of
+//! every file in the library's folder), the simulator's version and atscale's.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,14 +12,15 @@ use std::time::{Duration, Instant};
 use atscale_circuit::{Analysis, Options as SpiceOptions, Tran};
 use atscale_design::realise::characterise::{bench, fit, Characterised, FIT_VERSION};
 use atscale_design::realise::tech::ModelSource;
+use atscale_design::realise::Engine;
 use atscale_design::realise::{with_subckt_devices, Technology};
 use atscale_files::cache;
-use atscale_spice::{write_netlist_with, Header, Ngspice};
-use atscale_verify::ngspice::{NgspiceRunner, RunOptions};
+use atscale_spice::Header;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::realise::{library_setup, run_text};
+use crate::realise::library_setup;
+use crate::simulator::{write, RunLimits, Simulator};
 
 /// A characterisation and where it came from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,11 +29,11 @@ pub struct Characterisation {
     pub technology: String,
     /// The measured parameters.
     pub measured: Characterised,
-    /// ngspice's version that measured them.
-    pub ngspice: String,
-    /// Wall time of the measuring ngspice run, s.
+    /// The simulator that measured them, with its version.
+    pub simulator: String,
+    /// Wall time of the measuring run, s.
     pub wall_s: f64,
-    /// Whether this came from the cache (no ngspice run now).
+    /// Whether this came from the cache (no run now).
     #[serde(skip_deserializing)]
     pub from_cache: bool,
 }
@@ -41,12 +43,12 @@ pub struct Characterisation {
 ///
 /// # Errors
 ///
-/// The ngspice run's error (missing library, timeout, non-convergence), a
-/// missing current in its output, or the fit's error naming the device.
+/// The run's error (missing library, timeout, non-convergence), a missing
+/// current in its output, or the fit's error naming the device.
 pub fn characterise(
     tech: &Technology,
     tech_dir: Option<&Path>,
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     timeout: Duration,
 ) -> Result<(Technology, Characterisation)> {
     let entry = cache_entry(tech, tech_dir, runner);
@@ -78,11 +80,11 @@ pub fn characterise(
     Ok((filled, c))
 }
 
-/// Runs the bench in ngspice and fits it.
+/// Runs the bench in the simulator and fits it.
 fn measure(
     tech: &Technology,
     tech_dir: Option<&Path>,
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     timeout: Duration,
 ) -> Result<Characterisation> {
     let b = bench(tech)?;
@@ -90,23 +92,20 @@ fn measure(
     let circuit = with_subckt_devices(&b.circuit, &subckts);
     // A DC bench: the currents are read at the operating point (t = 0) of a one-step transient.
     let tran = Tran { tstep_s: 1e-9, tstop_s: 1e-9, tstart_s: 0.0, tmax_s: Some(1e-9), uic: false };
-    // A seed, so that a statistical section gives the same draws on every run.
-    let options = SpiceOptions { other: vec![("seed".into(), Some("1".into()))], ..SpiceOptions::default() };
+    // ngspice: a seed, so that a statistical section gives the same draws on
+    // every run (VACASK has no statistical sections here, and no seed option).
+    let seed = (runner.engine() == Engine::Ngspice).then(|| ("seed".to_string(), Some("1".to_string())));
+    let options = SpiceOptions { other: seed.into_iter().collect(), ..SpiceOptions::default() };
     let analysis = Analysis { tran: Some(tran), options, ..Analysis::default() };
     let setup = library_setup(library(tech).as_ref(), tech.temperature_c, tech_dir)?;
     let header = Header {
         lines: vec![format!("Subthreshold characterisation of {}", tech.name)],
         ..Header::default()
     };
-    let text = write_netlist_with(&circuit, &analysis, &setup, &Ngspice, &header)?;
-    let opts = RunOptions {
-        tstop_s: Some(1e-9),
-        timeout,
-        accept_recovered_singular: false,
-        ..RunOptions::default()
-    };
+    let written = write(runner.engine(), &circuit, &analysis, &setup, &header)?;
+    let limits = RunLimits { tstop_s: 1e-9, timeout, accept_recovered_singular: false };
     let started = Instant::now();
-    let run = run_text(runner, &text, "characterise.cir", &opts)?;
+    let run = runner.run(&written, "characterise", &limits)?;
     let wall_s = started.elapsed().as_secs_f64();
     let what = "the characterisation bench";
     let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;
@@ -121,7 +120,7 @@ fn measure(
     Ok(Characterisation {
         technology: tech.name.clone(),
         measured: fit(tech, &b, &currents)?,
-        ngspice: run.version.to_string(),
+        simulator: runner.version(),
         wall_s,
         from_cache: false,
     })
@@ -136,11 +135,11 @@ fn library(tech: &Technology) -> Option<(String, Option<String>)> {
 }
 
 /// The cache file of `tech`'s characterisation, `None` without a cache
-/// folder. The key holds the technology, the bench's version, ngspice's
-/// and atscale's, and the size and modification time of every file in the
+/// folder. The key holds the technology, the bench's version, the
+/// simulator's and atscale's, and the size and modification time of every file in the
 /// library's folder and below (a PDK's models are spread over many files
 /// the library includes; at most [`MAX_STAMPED_FILES`]).
-fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &NgspiceRunner) -> Option<PathBuf> {
+fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &Simulator) -> Option<PathBuf> {
     let dir = cache::cache_dir("characterisation")?;
     let tech_json = serde_json::to_string(tech).ok()?;
     let lib = library(tech).map(|(p, _)| match tech_dir {
@@ -148,7 +147,7 @@ fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &NgspiceRunne
         _ => PathBuf::from(p),
     });
     let stamp = lib.as_ref().and_then(|p| p.parent()).map_or_else(String::new, folder_stamp);
-    let version = format!("{} fit {FIT_VERSION} ngspice {}", env!("CARGO_PKG_VERSION"), runner.version());
+    let version = format!("{} fit {FIT_VERSION} {}", env!("CARGO_PKG_VERSION"), runner.version());
     let parts = [version.as_str(), tech_json.as_str(), stamp.as_str()];
     let key = format!("{:016x}", cache::fnv1a(0xcbf2_9ce4_8422_2325, &parts));
     Some(dir.join(format!("{}-{key}.json", tech.name)))

@@ -1,11 +1,13 @@
-//! Realisation evidence in ngspice: the run layer of `atscale realise`.
+//! Realisation evidence in the technology's simulator (ngspice, or VACASK:
+//! [`crate::simulator`]): the run layer of `atscale realise`.
 //!
 //! [`realise_with_evidence`] realises a design in a technology
-//! ([`atscale_design::realise`]), sizes its bias mirrors on ngspice's mirror
-//! bank, measures the membrane trim at the design's knee, writes the
-//! netlists, runs the nominal circuit and a bias sweep in ngspice and
-//! compares each with the ideal model's prediction and the behavioural
-//! design ([`Evidence`]).
+//! ([`atscale_design::realise`]), sizes its bias mirrors on the simulator's
+//! mirror bank, measures the membrane trim at the design's knee, writes the
+//! netlists, runs the nominal circuit and a bias sweep and compares each
+//! with the ideal model's prediction and the behavioural design
+//! ([`Evidence`]). Every run goes through one [`Simulator`]: the engine is
+//! a parameter of the technology (`engine = "vacask"`), not another path.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,15 +21,15 @@ use atscale_design::realise::{predict, realise, Options, Prediction, Realisation
 use atscale_design::spec::Design;
 use atscale_design::spikes::{burst_count, burst_starts, bursts, intra_burst_interval, spike_period};
 use atscale_sim::EventSpec;
-use atscale_spice::{write_netlist_with, Deck, DeckLimits, Header, Library, Ngspice, Setup, Xyce};
+use atscale_spice::{write_netlist_with, Header, Library, Setup, Xyce};
 use atscale_verify::events::crossings;
-use atscale_verify::ngspice::{NgspiceRun, NgspiceRunner, RunOptions};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::simulator::{netlist_files, write, Ran, RunLimits, Simulator, Written};
 use crate::strays::{measure_membrane_stray, Stray};
 
-/// What one ngspice run of a realisation showed.
+/// What one run of a realisation showed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measured {
     /// Bias scale of the run.
@@ -45,7 +47,7 @@ pub struct Measured {
     /// Energy the supply `Vdd` delivers per spike, J: its power integrated
     /// from the first spike to the last over the spikes between.
     pub energy_per_spike_j: Option<f64>,
-    /// ngspice wall time, s.
+    /// The simulator's wall time, s.
     pub wall_s: f64,
 }
 
@@ -68,7 +70,7 @@ pub struct SeedRun {
     pub seed: u64,
     /// What it showed, unless it failed.
     pub measured: Option<Measured>,
-    /// Why it failed (ngspice's error: no convergence, the time limit), if it did.
+    /// Why it failed (the simulator's error: no convergence, the time limit), if it did.
     pub error: Option<String>,
 }
 
@@ -101,8 +103,8 @@ pub struct CornerRun {
 /// The evidence section of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
-    /// ngspice version.
-    pub ngspice: String,
+    /// The simulator that ran it, with its version (`ngspice 39`, `vacask ...`).
+    pub simulator: String,
     /// The nominal run.
     pub nominal: Measured,
     /// The behavioural design's rate (native solver), Hz.
@@ -161,7 +163,7 @@ pub struct Trim {
     pub design_a: f64,
     /// The trim source's current into the membrane, A (transistor minus design).
     pub trim_a: f64,
-    /// ngspice wall time of the measurement, s.
+    /// The simulator's wall time of the measurement, s.
     pub wall_s: f64,
 }
 
@@ -195,7 +197,7 @@ pub struct Request<'a> {
     pub max_step_model: Option<f64>,
     /// Stop time, model time units (default: the realisation's).
     pub tstop_model: Option<f64>,
-    /// Wall-clock limit of each ngspice run.
+    /// Wall-clock limit of each simulator run.
     pub timeout: Duration,
     /// Measure the transistors' stray capacitance on the membrane and take
     /// it off the membrane capacitor ([`crate::strays`]).
@@ -255,10 +257,9 @@ fn comparison(
 pub struct Outcome {
     /// The realisation (mirrors sized and trim applied when measured).
     pub realisation: Realisation,
-    /// Its ngspice netlist.
-    pub ngspice: String,
-    /// Its Xyce netlist.
-    pub xyce: String,
+    /// Its netlists, by file name ([`netlist_files`] of the technology's
+    /// engine: ngspice's and Xyce's, or VACASK's), the first the one that runs.
+    pub netlists: Vec<(&'static str, String)>,
     /// The evidence, unless `no_sim`.
     pub evidence: Option<Evidence>,
     /// The nominal waveform, unless `no_sim`.
@@ -335,27 +336,16 @@ pub fn header(r: &Realisation, design: &Path) -> Header {
     }
 }
 
-/// The netlist text of a realisation (ngspice) with its stop time.
-pub fn netlist(r: &Realisation, tech_dir: Option<&Path>, design: &Path, tstop_s: f64) -> Result<String> {
+/// The netlist of a realisation with its stop time, written for `engine`.
+pub fn netlist(
+    r: &Realisation,
+    engine: atscale_design::realise::Engine,
+    tech_dir: Option<&Path>,
+    design: &Path,
+    tstop_s: f64,
+) -> Result<Written> {
     let c = r.netlist_circuit();
-    Ok(write_netlist_with(&c, &analysis(r, tstop_s), &setup(r, tech_dir)?, &Ngspice, &header(r, design))?)
-}
-
-/// Runs a deck atscale wrote (its libraries are absolute paths; anything
-/// relative resolves against the current folder).
-pub(crate) fn run_text(
-    runner: &NgspiceRunner,
-    text: &str,
-    name: &str,
-    opts: &RunOptions,
-) -> Result<NgspiceRun> {
-    let here = std::env::current_dir().map_err(|source| Error::Io {
-        action: "read the current folder",
-        path: PathBuf::from("."),
-        source,
-    })?;
-    let deck = Deck::from_text(text, name, Some(&here), &DeckLimits::default())?;
-    Ok(runner.run(&deck, Path::new(name), opts)?)
+    write(engine, &c, &analysis(r, tstop_s), &setup(r, tech_dir)?, &header(r, design))
 }
 
 /// Where a probe's netlist comes from and how long its run may take: the
@@ -371,38 +361,33 @@ pub(crate) fn probe_analysis(r: &Realisation, tstop_s: f64) -> Analysis {
 }
 
 /// Runs `circuit`, a probe of the realisation `r` (its devices, library and
-/// header), under `an` in ngspice as `name`.
+/// header), under `an` in the simulator as `name`.
 pub(crate) fn run_probe(
-    runner: &NgspiceRunner,
+    sim: &Simulator,
     r: &Realisation,
     (circuit, an): (&FlatCircuit, &Analysis),
     name: &str,
     (tech_dir, design_path, timeout): ProbeContext<'_>,
-) -> Result<NgspiceRun> {
+) -> Result<Ran> {
     let c = r.to_circuit(circuit);
-    let text = write_netlist_with(&c, an, &setup(r, tech_dir)?, &Ngspice, &header(r, design_path))?;
-    let tstop_s = an.tran.as_ref().map(|t| t.tstop_s);
-    let opts = RunOptions { tstop_s, timeout, accept_recovered_singular: true, ..RunOptions::default() };
-    run_text(runner, &text, name, &opts)
+    let w = write(sim.engine(), &c, an, &setup(r, tech_dir)?, &header(r, design_path))?;
+    let tstop_s = an.tran.as_ref().map_or(0.0, |t| t.tstop_s);
+    sim.run(&w, name, &RunLimits { tstop_s, timeout, accept_recovered_singular: true })
 }
 
 /// Runs a realisation's netlist and measures its membrane. A `bursting`
 /// design's run is never read as a tonic spiker: without bursts it has no
 /// rate (its window may hold too few bursts).
 fn simulate(
-    runner: &NgspiceRunner,
+    sim: &Simulator,
     r: &Realisation,
-    text: &str,
+    w: &Written,
     (tstop_s, bursting): (f64, bool),
     timeout: Duration,
 ) -> Result<(Measured, Vec<f64>, Vec<f64>)> {
-    let opts = RunOptions {
-        tstop_s: Some(tstop_s),
-        timeout,
-        accept_recovered_singular: true,
-        ..RunOptions::default()
-    };
-    let run = run_text(runner, text, "realised.cir", &opts)?;
+    let limits = RunLimits { tstop_s, timeout, accept_recovered_singular: true };
+    let name = netlist_files(w.engine)[0];
+    let run = sim.run(w, name, &limits)?;
     let plot = run
         .plot()
         .ok_or(Error::Measurement { what: "the realisation's run", missing: "a transient plot" })?;
@@ -428,7 +413,7 @@ fn simulate(
             burst_period_s: bp,
             intra_burst_interval_s: if spb.is_some() { ibi } else { None },
             energy_per_spike_j,
-            wall_s: run.wall_time_s,
+            wall_s: run.wall_s,
         },
         t,
         v,
@@ -436,9 +421,9 @@ fn simulate(
 }
 
 /// Measures the transistor circuit's steady-state current at the design's
-/// knee (ngspice DC operating point, then a few steps) and returns the trim.
+/// knee (DC operating point, then a few steps) and returns the trim.
 fn measure_trim(
-    runner: &NgspiceRunner,
+    sim: &Simulator,
     r: &Realisation,
     design: &Design,
     tech_dir: Option<&Path>,
@@ -450,7 +435,7 @@ fn measure_trim(
     };
     let probe = trim_probe(r, knee);
     let an = probe_analysis(r, 10.0 * r.run.tmax_s);
-    let run = run_probe(runner, r, (&probe, &an), "trim.cir", (tech_dir, design_path, timeout))?;
+    let run = run_probe(sim, r, (&probe, &an), "trim", (tech_dir, design_path, timeout))?;
     let plot =
         run.plot().ok_or(Error::Measurement { what: "the trim measurement", missing: "a transient plot" })?;
     let i = plot.real("i(vtrim)")?;
@@ -463,11 +448,11 @@ fn measure_trim(
         transistor_a,
         design_a,
         trim_a: transistor_a - design_a,
-        wall_s: run.wall_time_s,
+        wall_s: run.wall_s,
     }))
 }
 
-/// Sizes the bias mirrors of a mirror-biased realisation on ngspice: the
+/// Sizes the bias mirrors of a mirror-biased realisation in the simulator: the
 /// mirror bank ([`mirror_probe`]) is solved at its DC operating point and
 /// every mirror's width multiplied by its reported current over the
 /// measured one (damped), [`MIRROR_PASSES`] times (the `W/L` rule misses the narrow-width and
@@ -479,7 +464,7 @@ const MIRROR_PASSES: usize = 6;
 type Widths = Vec<(String, f64)>;
 
 fn size_mirrors(
-    runner: &NgspiceRunner,
+    sim: &Simulator,
     r: &mut Realisation,
     tech: &Technology,
     tech_dir: Option<&Path>,
@@ -490,7 +475,7 @@ fn size_mirrors(
     for pass in 0..=MIRROR_PASSES {
         let Some((bank, probes)) = mirror_probe(r) else { return Ok(None) };
         let an = probe_analysis(r, 10.0 * r.run.tmax_s);
-        let run = run_probe(runner, r, (&bank, &an), "mirrors.cir", (tech_dir, design_path, timeout))?;
+        let run = run_probe(sim, r, (&bank, &an), "mirrors", (tech_dir, design_path, timeout))?;
         let plot =
             run.plot().ok_or(Error::Measurement { what: "the mirror bank", missing: "a transient plot" })?;
         worst = 0.0;
@@ -548,33 +533,48 @@ impl Measured {
     }
 }
 
-/// Realises `req.design`, gathers the evidence in ngspice (unless
-/// `req.no_sim`) and writes the netlists.
+/// Realises `req.design`, gathers the evidence in the technology's
+/// simulator (unless `req.no_sim`) and writes the netlists.
 ///
 /// # Errors
 ///
 /// The designer's, the runner's or the netlist writer's error.
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
-    let runner = if req.no_sim { None } else { Some(NgspiceRunner::detect_within(req.timeout)?) };
-    let (r, widths, mirror_error, (trim, stray)) = sized_and_trimmed(req, runner.as_ref())?;
+    let engine = req.tech.engine;
+    let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
+    let (r, widths, mirror_error, (trim, stray)) = sized_and_trimmed(req, sim.as_ref())?;
     let tstop_s = req.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
-    let ngspice = netlist(&r, req.tech_dir, req.design_path, tstop_s)?;
-    let xyce = write_netlist_with(
-        &r.netlist_circuit(),
-        &analysis(&r, tstop_s),
-        &setup(&r, req.tech_dir)?,
-        &Xyce,
-        &header(&r, req.design_path),
-    )?;
-    let (evidence, trace) = match &runner {
+    let runs = netlist(&r, engine, req.tech_dir, req.design_path, tstop_s)?;
+    if let Some(m) = runs.modules.first() {
+        // A realisation is transistors, capacitors, resistors and sources: the
+        // netlist file must run as written, without modules beside it.
+        return Err(atscale_spice::Error::Unrepresentable {
+            context: "the realisation's netlist".into(),
+            dialect: "VACASK",
+            reason: format!("it needs the Verilog-A module `{}`", m.file_stem),
+        }
+        .into());
+    }
+    let mut netlists = vec![(netlist_files(engine)[0], runs.text.clone())];
+    if engine == atscale_design::realise::Engine::Ngspice {
+        let xyce = write_netlist_with(
+            &r.netlist_circuit(),
+            &analysis(&r, tstop_s),
+            &setup(&r, req.tech_dir)?,
+            &Xyce,
+            &header(&r, req.design_path),
+        )?;
+        netlists.push((netlist_files(engine)[1], xyce));
+    }
+    let (evidence, trace) = match &sim {
         None => (None, None),
-        Some(runner) => {
+        Some(sim) => {
             let found = Found { widths: &widths, mirror_error, trim, stray };
-            let (e, t) = evidence(req, runner, &r, &ngspice, tstop_s, found)?;
+            let (e, t) = evidence(req, sim, &r, &runs, tstop_s, found)?;
             (Some(e), Some(t))
         }
     };
-    Ok(Outcome { realisation: r, ngspice, xyce, evidence, trace })
+    Ok(Outcome { realisation: r, netlists, evidence, trace })
 }
 
 /// What sizing and trimming found.
@@ -588,12 +588,12 @@ struct Found<'a> {
 /// The membrane's trim and stray capacitance, as measured.
 type MembraneFixes = (Option<Trim>, Option<Stray>);
 
-/// The realisation with its mirrors sized and its membrane trimmed on
-/// ngspice (when a runner is given), the mirror widths, the largest mirror
+/// The realisation with its mirrors sized and its membrane trimmed in the
+/// simulator (when one is given), the mirror widths, the largest mirror
 /// error and the trim.
 fn sized_and_trimmed(
     req: &Request<'_>,
-    runner: Option<&NgspiceRunner>,
+    runner: Option<&Simulator>,
 ) -> Result<(Realisation, Widths, Option<f64>, MembraneFixes)> {
     let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options, req.timeout);
     let mut r = realise(design, tech, &opts)?;
@@ -631,14 +631,14 @@ fn sized_and_trimmed(
 /// the behavioural design and the bias sweep.
 fn evidence(
     req: &Request<'_>,
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     r: &Realisation,
-    ngspice: &str,
+    written: &Written,
     tstop_s: f64,
     found: Found<'_>,
 ) -> Result<(Evidence, Trace)> {
     let design = req.design;
-    let (nominal, t, v) = simulate(runner, r, ngspice, (tstop_s, bursting(req)), req.timeout)?;
+    let (nominal, t, v) = simulate(runner, r, written, (tstop_s, bursting(req)), req.timeout)?;
     let th = design.event.threshold_v / design.scales.s_volt;
     let hy = design.event.hysteresis_v / design.scales.s_volt;
     // Bursters: enough for four bursts even when the realisation's are
@@ -668,7 +668,7 @@ fn evidence(
     let (transistor, behavioural) = comparison(r, design, &t, &v, calibration)?;
     let trace = Trace { time_s: t, membrane_v: v, calibration, sweep_points: pts, transistor, behavioural };
     let evidence = Evidence {
-        ngspice: format!("ngspice {}", runner.version()),
+        simulator: runner.version(),
         nominal,
         design_rate_hz: cal.design_rate,
         design_bursts: cal.design_bursts,
@@ -759,11 +759,11 @@ fn calibrate(
     })
 }
 
-/// The realisation run in ngspice at each bias scale of `req.sweep` (the
-/// trim scaled with the bias currents, the mirror widths kept).
+/// The realisation run at each bias scale of `req.sweep` (the trim scaled
+/// with the bias currents, the mirror widths kept).
 fn bias_sweep(
     req: &Request<'_>,
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     widths: &[(String, f64)],
     (trim, stray_f): (Option<&Trim>, f64),
     tstop_s: f64,
@@ -780,7 +780,7 @@ fn bias_sweep(
             rk.run.tmax_s = m * rk.scales.omega_s;
         }
         let tk = tstop_s * k0 / k;
-        let text_k = netlist(&rk, req.tech_dir, req.design_path, tk)?;
+        let text_k = netlist(&rk, runner.engine(), req.tech_dir, req.design_path, tk)?;
         sweep.push(simulate(runner, &rk, &text_k, (tk, bursting(req)), req.timeout)?.0);
     }
     Ok(sweep)
@@ -831,7 +831,7 @@ fn supply_energy(t: &[f64], v: &[f64], i: &[f64], (first, last, spikes): (f64, f
 /// when both are).
 fn corner_runs(
     req: &Request<'_>,
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     r: &Realisation,
     tstop_s: f64,
 ) -> Result<Vec<CornerRun>> {
@@ -854,7 +854,7 @@ fn corner_runs(
                 *s = Some(c.clone());
             }
             rc.temperature_c = temperature_c;
-            let text = netlist(&rc, req.tech_dir, req.design_path, tstop_s)?;
+            let text = netlist(&rc, runner.engine(), req.tech_dir, req.design_path, tstop_s)?;
             // One failed run (no convergence at a corner, the time limit) is reported, not fatal.
             let (measured, error) = kept(simulate(runner, &rc, &text, (tstop_s, bursting(req)), req.timeout));
             runs.push(CornerRun { section: section.clone(), temperature_c, measured, error });
@@ -875,7 +875,7 @@ fn kept(run: Result<(Measured, Vec<f64>, Vec<f64>)>) -> (Option<Measured>, Optio
 /// section with seeds `seed, seed + 1, ...` (in parallel).
 fn monte_carlo(
     req: &Request<'_>,
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     r: &Realisation,
     tstop_s: f64,
     (n, seed): (usize, u64),
@@ -893,7 +893,7 @@ fn monte_carlo(
                 *s = Some(section.clone());
             }
             rk.run.seed = Some(seed + k);
-            let text = netlist(&rk, req.tech_dir, req.design_path, tstop_s)?;
+            let text = netlist(&rk, runner.engine(), req.tech_dir, req.design_path, tstop_s)?;
             let (measured, error) = kept(simulate(runner, &rk, &text, (tstop_s, bursting(req)), req.timeout));
             Ok(SeedRun { seed: seed + k, measured, error })
         })

@@ -1,7 +1,8 @@
 //! The membrane's stray capacitance: what the transistors' own
 //! capacitances (gates of the input pairs, drain junctions and overlaps of
 //! the output devices, from the models' parameters) add to the membrane
-//! capacitor, measured in ngspice at the membrane's resting point.
+//! capacitor, measured in the technology's simulator at the membrane's
+//! resting point.
 //!
 //! The membrane capacitor is taken out and a voltage source holds the
 //! membrane at model 0 V with a small sine on top ([`AMPLITUDE_V`], far
@@ -18,11 +19,11 @@ use std::time::Duration;
 
 use atscale_circuit::{Element, ElementKind, FlatCircuit, Waveform};
 use atscale_design::realise::Realisation;
-use atscale_verify::ngspice::NgspiceRunner;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::realise::{probe_analysis, run_probe};
+use crate::simulator::Simulator;
 
 /// Amplitude of the probing sine, V.
 pub const AMPLITUDE_V: f64 = 1e-3;
@@ -44,7 +45,7 @@ pub struct Stray {
     pub membrane_f: f64,
     /// Probing frequency, Hz.
     pub frequency_hz: f64,
-    /// ngspice wall time of the measurement, s.
+    /// The simulator's wall time of the measurement, s.
     pub wall_s: f64,
 }
 
@@ -52,10 +53,10 @@ pub struct Stray {
 ///
 /// # Errors
 ///
-/// A failed ngspice run, a missing current, or a realisation without a
-/// membrane capacitor to ground.
+/// A failed run, a missing current, or a realisation without a membrane
+/// capacitor to ground.
 pub fn measure_membrane_stray(
-    runner: &NgspiceRunner,
+    runner: &Simulator,
     r: &Realisation,
     tech_dir: Option<&Path>,
     design_path: &Path,
@@ -74,7 +75,7 @@ pub fn measure_membrane_stray(
         t.tmax_s = Some(0.01 / frequency_hz);
         t.tstep_s = 0.01 / frequency_hz;
     }
-    let run = run_probe(runner, r, (&probe, &an), "stray.cir", (tech_dir, design_path, timeout))?;
+    let run = run_probe(runner, r, (&probe, &an), "stray", (tech_dir, design_path, timeout))?;
     let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;
     let (t, i) = (plot.time()?, plot.real("i(vstray)")?);
     let (a, b) = quadrature(t, i, frequency_hz, tstop_s - FITTED_CYCLES / frequency_hz)
@@ -86,7 +87,7 @@ pub fn measure_membrane_stray(
         conductance_s: -a / AMPLITUDE_V,
         membrane_f,
         frequency_hz,
-        wall_s: run.wall_time_s,
+        wall_s: run.wall_s,
     })
 }
 

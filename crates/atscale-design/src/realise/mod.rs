@@ -54,4 +54,4 @@ pub use mapping::{
     predict, realise, with_subckt_devices, BiasSource, Biased, BlockReport, DeviceKind, DeviceReport,
     Options, Prediction, Realisation, RealisedScales, Role, RunSettings,
 };
-pub use tech::{Region, SubcktDevice, Technology};
+pub use tech::{Engine, Region, SubcktDevice, Technology};

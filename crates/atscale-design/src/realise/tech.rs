@@ -8,6 +8,7 @@
 //! supply_v = 1.8
 //! temperature_c = 27.0
 //! region = "subthreshold"          # or "above-threshold"
+//! engine = "ngspice"               # or "vacask": the simulator of the evidence (default ngspice)
 //! [models]
 //! library = { path = "models/corners.lib", section = "tt" }   # or [[models.card]] tables
 //! [devices]
@@ -50,20 +51,44 @@ use crate::toml_file::TomlFile;
 const K_OVER_Q: f64 = 8.617_333_262e-5;
 
 /// The names of the built-in technologies (`--tech NAME`).
-pub const BUILTIN_NAMES: [&str; 4] = ["generic-bsim4", "generic-level1", "sky130", "gf180"];
+pub const BUILTIN_NAMES: [&str; 5] = ["generic-bsim4", "generic-level1", "sky130", "gf180", "ihp-sg13g2"];
 
 /// The built-in technologies' TOML texts, by name.
-const BUILTINS: [(&str, &str); 4] = [
+const BUILTINS: [(&str, &str); 5] = [
     ("generic-bsim4", include_str!("../../assets/tech/generic-bsim4.toml")),
     ("generic-level1", include_str!("../../assets/tech/generic-level1.toml")),
     ("sky130", include_str!("../../assets/tech/sky130.toml")),
     ("gf180", include_str!("../../assets/tech/gf180.toml")),
+    ("ihp-sg13g2", include_str!("../../assets/tech/ihp-sg13g2.toml")),
 ];
 
 /// The names of the PDKs a technology's library may live in (`library = {
 /// pdk = NAME, path = ... }`): their model files are installed by
-/// `scripts/install-pdks.sh` under `$ATSCALE_PDK_ROOT/NAME/`.
-pub const PDK_NAMES: [&str; 2] = ["sky130", "gf180mcu"];
+/// `scripts/install-pdks.sh` (IHP's by `scripts/install-ihp.sh`) under
+/// `$ATSCALE_PDK_ROOT/NAME/`.
+pub const PDK_NAMES: [&str; 3] = ["sky130", "gf180mcu", "ihp-sg13g2"];
+
+/// The simulator a technology's models run in (`engine = ...`): its
+/// characterisation, the evidence of a realisation and the netlist written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// ngspice (SPICE libraries, `.lib "path" section`).
+    #[default]
+    Ngspice,
+    /// VACASK (libraries in VACASK's language, `include "path" section=...`;
+    /// OSDI models such as PSP 103).
+    Vacask,
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Ngspice => "ngspice",
+            Engine::Vacask => "VACASK",
+        })
+    }
+}
 
 /// How the transistors of a realisation operate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +241,8 @@ pub struct Technology {
     pub temperature_c: f64,
     /// How the transistors operate.
     pub region: Region,
+    /// The simulator its models run in.
+    pub engine: Engine,
     /// Model cards or library.
     pub models: ModelSource,
     /// The installed PDK the library path is relative to (one of
@@ -226,6 +253,10 @@ pub struct Technology {
     /// The library's statistical section, whose random draws follow
     /// `.options seed` (`library = { monte_carlo = "mc" }`).
     pub monte_carlo_section: Option<String>,
+    /// Why the library has no statistical section, when the technology
+    /// says (`library = { no_monte_carlo = "..." }`): `--monte-carlo`'s
+    /// refusal gives it.
+    pub no_monte_carlo: Option<String>,
     /// Whether the subthreshold parameters are measured on the models
     /// (`[subthreshold] measure = true`): [`Technology::subthreshold`] is
     /// `None` until a characterisation fills it.
@@ -258,6 +289,7 @@ struct RawTech {
     supply_v: Spanned<f64>,
     temperature_c: Option<Spanned<f64>>,
     region: Spanned<Region>,
+    engine: Option<Engine>,
     models: Spanned<RawModels>,
     devices: RawDevices,
     subthreshold: Option<Spanned<RawSub>>,
@@ -302,6 +334,7 @@ struct RawLibrary {
     section: Option<Spanned<String>>,
     corners: Option<Vec<Spanned<String>>>,
     monte_carlo: Option<Spanned<String>>,
+    no_monte_carlo: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -386,6 +419,7 @@ struct LibraryExtras {
     pdk: Option<String>,
     corners: Vec<String>,
     monte_carlo: Option<String>,
+    no_monte_carlo: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -520,7 +554,19 @@ impl Ctx<'_> {
             Some(s) => Some(self.name("models.library.monte_carlo", s)?),
             None => None,
         };
-        Ok((ModelSource::Library { path, section }, LibraryExtras { pdk, corners, monte_carlo }))
+        let no_monte_carlo = match (&l.no_monte_carlo, &monte_carlo) {
+            (Some(n), Some(_)) => {
+                return Err(self.err(
+                    n.span().start,
+                    "models.library.no_monte_carlo says why there is no statistical section: not with monte_carlo",
+                ))
+            }
+            // Printed in an error: control characters are left out.
+            (Some(n), None) => Some(n.get_ref().chars().filter(|c| !c.is_control()).collect()),
+            (None, _) => None,
+        };
+        let extras = LibraryExtras { pdk, corners, monte_carlo, no_monte_carlo };
+        Ok((ModelSource::Library { path, section }, extras))
     }
 
     /// One `[[models.card]]`: a checked name, level and parameters.
@@ -858,10 +904,12 @@ impl Technology {
             supply_v,
             temperature_c,
             region,
+            engine: raw.engine.unwrap_or_default(),
             models,
             pdk: extras.pdk,
             corners: extras.corners,
             monte_carlo_section: extras.monte_carlo,
+            no_monte_carlo: extras.no_monte_carlo,
             measure_subthreshold,
             nmos,
             pmos,
@@ -899,7 +947,19 @@ mod tests {
             if t.measure_subthreshold {
                 // The PDKs: measured on their models, from a library in the installed PDK.
                 assert!(t.subthreshold.is_none() && t.pdk.is_some(), "{n}");
-                assert_eq!((t.corners.len(), t.monte_carlo_section.as_deref()), (5, Some("mc")), "{n}");
+                assert_eq!(t.corners, ["tt", "ff", "ss", "sf", "fs"], "{n}");
+                // A statistical section, or why there is none.
+                match n {
+                    "ihp-sg13g2" => {
+                        assert_eq!(t.engine, Engine::Vacask);
+                        let why = t.no_monte_carlo.unwrap_or_default();
+                        assert!(why.contains("not converted for VACASK") && t.monte_carlo_section.is_none());
+                    }
+                    _ => assert_eq!(
+                        (t.engine, t.monte_carlo_section.as_deref()),
+                        (Engine::Ngspice, Some("mc"))
+                    ),
+                }
             } else {
                 assert!(t.model_volt() > 0.01 && t.model_volt() < 0.5, "{n}: {}", t.model_volt());
             }
@@ -1063,11 +1123,15 @@ mod tests {
         assert!(e.contains("[subthreshold] needs specific_current_n_a (or measure = true)"), "{e}");
         let e = err(&edit("pdk = \"sky130\"", "pdk = \"tsmc\""));
         assert!(
-            e.contains("models.library.pdk `tsmc` is not a PDK atscale installs; known: sky130, gf180mcu"),
+            e.contains("models.library.pdk `tsmc` is not a PDK atscale installs; known: sky130, gf180mcu, ihp-sg13g2"),
             "{e}"
         );
         let e = err(&edit("path = \"atscale.lib\"", "path = \"/etc/atscale.lib\""));
         assert!(e.contains("must be relative to the PDK's folder"), "{e}");
+        let e = err(&edit("monte_carlo = \"mc\"", "monte_carlo = \"mc\", no_monte_carlo = \"x\""));
+        assert!(e.contains("no_monte_carlo says why there is no statistical section: not with"), "{e}");
+        let e = err(&edit("region = \"subthreshold\"", "region = \"subthreshold\"\nengine = \"spectre\""));
+        assert!(e.contains("unknown variant `spectre`, expected `ngspice` or `vacask`"), "{e}");
         let e = err(&edit("corners = [\"tt\"", "corners = [\"tt\\n.control\""));
         assert!(e.contains("models.library.corners") && e.contains("not a netlist name"), "{e}");
     }

@@ -1,5 +1,5 @@
 //! The realisation's report in Markdown: scales, blocks, every device and
-//! the ngspice evidence.
+//! the evidence from the technology's simulator (ngspice or VACASK).
 
 use std::fmt::Write as _;
 
@@ -36,7 +36,7 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
         o.push_str(&ladder(l, s.s_volt));
     }
     if let Some(e) = evidence {
-        let _ = writeln!(o, "\n## Evidence ({})\n", e.ngspice);
+        let _ = writeln!(o, "\n## Evidence ({})\n", e.simulator);
         o.push_str(&runs(e));
         o.push_str(&calibration(e));
         o.push_str(&corners(&e.corners));
@@ -86,7 +86,7 @@ fn runs(e: &Evidence) -> String {
     let _ = writeln!(
         o,
         "- transistor circuit: {} spikes, rate {}, {} spikes per burst, burst period {}, supply energy per \
-         spike {} (ngspice wall {})",
+         spike {} (simulator wall {})",
         n.events_s.len(),
         opt(n.rate_hz, "Hz"),
         n.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
@@ -110,7 +110,7 @@ fn runs(e: &Evidence) -> String {
     if let Some(m) = e.mirror_error {
         let _ = writeln!(
             o,
-            "- bias mirrors: one reference current, widths sized on the mirror bank in ngspice; largest \
+            "- bias mirrors: one reference current, widths sized on the mirror bank in the simulator; largest \
              mirror current error {:.3} %",
             100.0 * m
         );
@@ -119,7 +119,7 @@ fn runs(e: &Evidence) -> String {
         let _ = writeln!(
             o,
             "- membrane stray capacitance: {} of the transistors on the membrane at rest (a {} sine of {} \
-             in ngspice, {}), taken off the membrane capacitor: {} of {} (conductance at rest {})",
+             in the simulator, {}), taken off the membrane capacitor: {} of {} (conductance at rest {})",
             si(st.capacitance_f, "F"),
             si(atscale_explore::strays::AMPLITUDE_V, "V"),
             si(st.frequency_hz, "Hz"),
@@ -302,8 +302,8 @@ pub fn characterisation(c: &Characterisation) -> String {
     let _ = writeln!(o, "\n## Subthreshold parameters of {} (measured on its models)\n", c.technology);
     let _ = writeln!(
         o,
-        "ngspice {}, {how}; one-square devices W = L = {}, |V_DS| = {}, U_T = {}.\n",
-        c.ngspice,
+        "{}, {how}; one-square devices W = L = {}, |V_DS| = {}, U_T = {}.\n",
+        c.simulator,
         si(m.square_m, "m"),
         si(m.vds_v, "V"),
         si(m.thermal_voltage_v, "V")

@@ -1,0 +1,185 @@
+//! The simulator a technology's models run in ([`Engine`]: ngspice, or
+//! VACASK for OSDI models such as IHP's PSP 103), behind one interface for
+//! the characterisation and the realisation's evidence: a circuit is
+//! written for it ([`write`]: the netlist text, and for VACASK the
+//! Verilog-A modules it loads) and run ([`Simulator::run`]), giving the
+//! transient plot, whose probe names (`v(node)`, `i(source)`) read the same
+//! in both ([`atscale_verify::raw::Plot::find`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use atscale_circuit::{Analysis, Circuit};
+use atscale_design::realise::Engine;
+use atscale_spice::{
+    write_netlist_with, write_vacask_with, Deck, DeckLimits, Header, Ngspice, Setup, VaModule,
+};
+use atscale_verify::ngspice::{NgspiceRunner, RunOptions, DEFAULT_MAX_ENGINE_MEMORY, DEFAULT_MAX_RAW_BYTES};
+use atscale_verify::raw::{Plot, RawFile};
+use atscale_verify::vacask::{JobModule, VacaskJob, VacaskOptions, VacaskRunner};
+
+use crate::error::{Error, Result};
+
+/// A circuit written for a simulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The simulator it is written for.
+    pub engine: Engine,
+    /// The netlist.
+    pub text: String,
+    /// The Verilog-A modules it loads (VACASK; none for ngspice).
+    pub modules: Vec<VaModule>,
+}
+
+/// Writes `circuit` (top-level instances of the library's subcircuits
+/// allowed) with `analysis`, its libraries and temperature for `engine`.
+///
+/// # Errors
+///
+/// The writer's refusal, naming what it cannot write.
+pub fn write(
+    engine: Engine,
+    circuit: &Circuit,
+    analysis: &Analysis,
+    setup: &Setup,
+    header: &Header,
+) -> Result<Written> {
+    Ok(match engine {
+        Engine::Ngspice => Written {
+            engine,
+            text: write_netlist_with(circuit, analysis, setup, &Ngspice, header)?,
+            modules: Vec::new(),
+        },
+        Engine::Vacask => {
+            let deck = write_vacask_with(circuit, analysis, setup, header)?;
+            Written { engine, text: deck.netlist, modules: deck.modules }
+        }
+    })
+}
+
+/// The netlist files a realisation in `engine` writes: the netlist each
+/// simulator reads (ngspice's and Xyce's, or VACASK's).
+pub fn netlist_files(engine: Engine) -> &'static [&'static str] {
+    match engine {
+        Engine::Ngspice => &["realised.cir", "realised.xyce.cir"],
+        Engine::Vacask => &["realised.sim"],
+    }
+}
+
+/// How long a run may take and what it must reach.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunLimits {
+    /// The transient's stop time, s (its last point must reach it).
+    pub tstop_s: f64,
+    /// Wall-clock limit.
+    pub timeout: Duration,
+    /// ngspice: accept a run that recovered from a singular matrix (its
+    /// warning), as the realisation's runs do.
+    pub accept_recovered_singular: bool,
+}
+
+/// A finished run.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    raw: RawFile,
+    transient: usize,
+    /// Wall time of the simulator (VACASK: with compiling or fetching its modules), s.
+    pub wall_s: f64,
+}
+
+impl Ran {
+    /// The transient plot.
+    pub fn plot(&self) -> Option<&Plot> {
+        self.raw.plots.get(self.transient)
+    }
+}
+
+/// A simulator found on this machine.
+#[derive(Debug, Clone)]
+pub enum Simulator {
+    /// ngspice.
+    Ngspice(NgspiceRunner),
+    /// VACASK.
+    Vacask(VacaskRunner),
+}
+
+impl Simulator {
+    /// Finds the simulator of `engine` (each version query within `timeout`).
+    ///
+    /// # Errors
+    ///
+    /// The runner's error when it is not installed, naming how to install it.
+    pub fn detect(engine: Engine, timeout: Duration) -> Result<Simulator> {
+        Ok(match engine {
+            Engine::Ngspice => Simulator::Ngspice(NgspiceRunner::detect_within(timeout)?),
+            Engine::Vacask => Simulator::Vacask(VacaskRunner::detect_within(timeout)?),
+        })
+    }
+
+    /// Which simulator this is.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Simulator::Ngspice(_) => Engine::Ngspice,
+            Simulator::Vacask(_) => Engine::Vacask,
+        }
+    }
+
+    /// Its name and version, as reports give it (`ngspice 39`, `vacask ...`).
+    pub fn version(&self) -> String {
+        match self {
+            Simulator::Ngspice(r) => format!("ngspice {}", r.version()),
+            Simulator::Vacask(r) => r.version().to_string(),
+        }
+    }
+
+    /// Runs a netlist written for this simulator ([`write`]; its libraries
+    /// absolute paths); `name` names it in messages.
+    ///
+    /// # Errors
+    ///
+    /// A netlist written for the other simulator; the run's failure (no
+    /// convergence, the time limit, a missing library), naming the simulator.
+    pub fn run(&self, w: &Written, name: &str, limits: &RunLimits) -> Result<Ran> {
+        if w.engine != self.engine() {
+            return Err(Error::Measurement { what: "a run", missing: "netlist written for this simulator" });
+        }
+        match self {
+            Simulator::Ngspice(runner) => {
+                let opts = RunOptions {
+                    tstop_s: Some(limits.tstop_s),
+                    timeout: limits.timeout,
+                    accept_recovered_singular: limits.accept_recovered_singular,
+                    ..RunOptions::default()
+                };
+                let here = std::env::current_dir().map_err(|source| Error::Io {
+                    action: "read the current folder",
+                    path: PathBuf::from("."),
+                    source,
+                })?;
+                let deck = Deck::from_text(&w.text, name, Some(&here), &DeckLimits::default())?;
+                let run = runner.run(&deck, Path::new(name), &opts)?;
+                Ok(Ran { raw: run.raw, transient: run.transient, wall_s: run.wall_time_s })
+            }
+            Simulator::Vacask(runner) => {
+                let job = VacaskJob {
+                    name: Path::new(name),
+                    netlist: &w.text,
+                    modules: w
+                        .modules
+                        .iter()
+                        .map(|m| JobModule { file_stem: &m.file_stem, source: &m.source })
+                        .collect(),
+                };
+                let opts = VacaskOptions {
+                    tstop_s: limits.tstop_s,
+                    timeout: limits.timeout,
+                    max_raw_bytes: DEFAULT_MAX_RAW_BYTES,
+                    max_engine_memory_bytes: DEFAULT_MAX_ENGINE_MEMORY,
+                };
+                let run = runner.run(&job, &opts)?;
+                let wall_s = run.wall_time_s + run.compile_time_s;
+                Ok(Ran { raw: run.raw, transient: run.transient, wall_s })
+            }
+        }
+    }
+}
