@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Measures the subthreshold parameters of the open PDKs' transistors in ngspice.
+"""Measures the subthreshold parameters of the open PDKs' transistors in ngspice (VACASK for IHP).
 
 Writes a DC bench per PDK (gate swept 0 to the supply in 10 mV steps, one
 transistor per length and drain voltage, each with its own drain source),
 runs `ngspice -b -r bench.raw bench.cir` in a private temporary folder (no
-.spiceinit, as atscale's runner does), reads the binary raw file and fits
+.spiceinit, as atscale's runner does; for IHP SG13G2, whose PSP 103 models
+need OSDI, `vacask -qp -se -sp bench.sim` with the gate source swept by
+VACASK's `sweep` over an `op` analysis, the PMOS gate at the swept node and
+its source at the supply), reads the binary raw file and fits
 the currents with the same definitions as
 crates/atscale-design/src/realise/characterise.rs:
 
@@ -26,10 +29,11 @@ crates/atscale-design/src/realise/characterise.rs:
 Also times one operating point of one transistor per PDK (the cost of loading
 the library) and checks the mismatch switches (two identical devices).
 
-Needs Python 3 with numpy and ngspice on PATH; the PDKs installed by
-scripts/install-pdks.sh (ATSCALE_PDK_ROOT, default .venv/atscale/pdk).
+Needs Python 3 with numpy and ngspice on PATH (VACASK from ATSCALE_VACASK,
+default .venv/atscale/vacask); the PDKs installed by scripts/install-pdks.sh
+and scripts/install-ihp.sh (ATSCALE_PDK_ROOT, default .venv/atscale/pdk).
 
-    /work/pyref/bin/python scripts/characterise-pdk.py            # both PDKs
+    /work/pyref/bin/python scripts/characterise-pdk.py            # every PDK
     /work/pyref/bin/python scripts/characterise-pdk.py gf180 --l-m 2e-6
 """
 
@@ -78,6 +82,19 @@ PDKS = {
         "l_m": 1e-6,
         "l_max_m": 50e-6,  # the models' bins end at L = 50 um
     },
+    "ihp-sg13g2": {
+        # atscale.lib (written by scripts/install-ihp.sh): the common file and
+        # the MOS corners of IHP's VACASK libraries; PSP 103.6 in VACASK.
+        "engine": "vacask",
+        "header": ['include "{root}/ihp-sg13g2/atscale.lib" section={section}'],
+        "section": "tt",
+        "nmos": "sg13_hv_nmos",
+        "pmos": "sg13_hv_pmos",
+        "scale": 1.0,
+        "supply_v": 3.3,
+        "l_m": 1e-6,
+        "l_max_m": 10e-6,  # the models' valid range ends at L = 10 um
+    },
 }
 
 
@@ -110,6 +127,52 @@ def bench(pdk, root, l_m, temp_c):
     probes.append(("VDP", "p", l_m, vds))
     lines += [f".dc VG 0 {vdd} {VGS_STEP_V}", ".end", ""]
     return "\n".join(lines), probes
+
+
+def bench_vacask(pdk, root, l_m, temp_c):
+    """The bench of `bench` in VACASK's language: drain sources VDN<j>, VDNLO, VDP; the
+    gate source VG swept by VACASK (`sweep`), the PMOS gate at g with its source at vdd."""
+    p = PDKS[pdk]
+    vdd = p["supply_v"]
+    dev = lambda n, d, g, s, b, sub, w, l: f"x{n} ({d} {g} {s} {b}) {sub} w={w:.6g} l={l:.6g}"
+    lines = [f"subthreshold characterisation of {pdk} (scripts/characterise-pdk.py)"]
+    lines += [h.format(root=root, section=p["section"]) for h in p["header"]]
+    lines += ["model vsrc vsource", f"vdd (vdd 0) vsrc dc={vdd}", "vg (g 0) vsrc dc=0"]
+    probes = []
+    lengths = [l_m] + [m * l_m for m in LENGTH_MULTIPLES if m * l_m <= p["l_max_m"] * (1 + 1e-9)]
+    if lengths[-1] < p["l_max_m"] * 0.999:
+        lengths.append(p["l_max_m"])
+    vds = 0.5 * vdd
+    for j, l in enumerate(lengths):
+        lines.append(f"vdn{j} (dn{j} 0) vsrc dc={vds}")
+        lines.append(dev(f"n{j}", f"dn{j}", "g", "0", "0", p["nmos"], l_m, l))
+        probes.append((f"VDN{j}", "n", l, vds))
+    lines.append("vdnlo (dnlo 0) vsrc dc=0.1")
+    lines.append(dev("nlo", "dnlo", "g", "0", "0", p["nmos"], l_m, l_m))
+    probes.append(("VDNLO", "nlo", l_m, 0.1))
+    lines.append(f"vdp (dp 0) vsrc dc={vdd - vds}")
+    lines.append(dev("p0", "dp", "g", "vdd", "vdd", p["pmos"], l_m, l_m))
+    probes.append(("VDP", "p", l_m, vds))
+    steps = round(vdd / VGS_STEP_V)
+    values = ", ".join(f"{k * VGS_STEP_V:.6g}" for k in range(steps + 1))
+    lines += ["control", f"  options temp={temp_c} reltol=1e-6 abstol=1e-18", f"  sweep gate instance=\"vg\" parameter=\"dc\" values=[{values}]",
+              "    analysis bench op", "endc", ""]
+    return "\n".join(lines), probes
+
+
+def run_vacask(netlist):
+    """Runs VACASK on `netlist` in a fresh folder; (raw vectors of the `bench` analysis, seconds)."""
+    program = os.environ.get("ATSCALE_VACASK", ".venv/atscale/vacask")
+    with tempfile.TemporaryDirectory(prefix="atscale-pdk-") as tmp:
+        Path(tmp, "bench.sim").write_text(netlist)
+        t0 = time.monotonic()
+        out = subprocess.run([str(Path(program).resolve()), "-qp", "-se", "-sp", "bench.sim"], cwd=tmp,
+                             capture_output=True, text=True)
+        dt = time.monotonic() - t0
+        raw = Path(tmp, "bench.raw")
+        if out.returncode != 0 or not raw.exists() or "aborted" in out.stdout:
+            sys.exit(f"VACASK failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        return read_raw(raw), dt
 
 
 def read_raw(path):
@@ -220,11 +283,28 @@ def fit(v, curves, probes, ut, l_m):
     return res
 
 
-def characterise(pdk, root, l_m, temp_c):
+def measure(pdk, root, l_m, temp_c):
+    """The bench's gate voltages and |I_D| by drain source (PMOS by |V_GS|), probes, seconds."""
+    if PDKS[pdk].get("engine") == "vacask":
+        netlist, probes = bench_vacask(pdk, root, l_m, temp_c)
+        vecs, dt = run_vacask(netlist)
+        v = vecs["g"]
+        curves = {s: np.abs(vecs[f"{s.lower()}:flow(br)"]) for s, *_ in probes}
+        # The PMOS gate is at g, its source at the supply: |V_GS| = supply - V_G, ascending.
+        curves["VDP"] = curves["VDP"][::-1].copy()
+        vdd = PDKS[pdk]["supply_v"]
+        if not np.allclose(vdd - v[::-1], v, atol=1e-9):
+            sys.exit("the swept gate voltages are not symmetric about half the supply")
+        return v, curves, probes, dt
     netlist, probes = bench(pdk, root, l_m, temp_c)
     vecs, _, dt = run_ngspice(netlist)
     v = vecs["v(g)"] if "v(g)" in vecs else vecs[next(iter(vecs))]
     curves = {s: np.abs(vecs[f"i({s.lower()})"]) for s, *_ in probes}
+    return v, curves, probes, dt
+
+
+def characterise(pdk, root, l_m, temp_c):
+    v, curves, probes, dt = measure(pdk, root, l_m, temp_c)
     ut = K_OVER_Q * (temp_c + 273.15)
     r = fit(v, curves, probes, ut, l_m)
     p = PDKS[pdk]
@@ -354,7 +434,7 @@ def wrapper_check(root):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("pdk", nargs="*", choices=[*PDKS, []], help="sky130, gf180 (default both)")
+    ap.add_argument("pdk", nargs="*", choices=[*PDKS, []], help="sky130, gf180, ihp-sg13g2 (default all)")
     ap.add_argument("--root", default=os.environ.get("ATSCALE_PDK_ROOT", ".venv/atscale/pdk"))
     ap.add_argument("--l-m", type=float, action="append", help="square size, m (repeatable)")
     ap.add_argument("--temp", type=float, default=27.0)
@@ -377,9 +457,9 @@ def main():
         for l_m in a.l_m or [PDKS[pdk]["l_m"]]:
             r = characterise(pdk, root, l_m, a.temp)
             summary[pdk] = reference(r, l_m, a.temp)
-        if a.timing:
+        if a.timing and PDKS[pdk].get("engine") != "vacask":
             load_time(pdk, root, a.timing)
-        if a.scaling:
+        if a.scaling and PDKS[pdk].get("engine") != "vacask":
             scaling(pdk, root, (a.l_m or [PDKS[pdk]["l_m"]])[0])
     if a.json:
         Path(a.json).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")

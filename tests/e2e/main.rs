@@ -11,6 +11,7 @@ mod design;
 mod disagree;
 mod docs;
 mod hostile;
+mod ihp;
 mod landscape;
 mod measure;
 mod mos1;

@@ -36,10 +36,11 @@ fn realise(design: &Path, out: &Path, extra: &[&str]) -> Value {
     report(out)
 }
 
-/// atscale's characterisation (one ngspice operating point of one
-/// transistor per gate voltage) against scripts/characterise-pdk.py's (an
-/// ngspice `.dc` sweep of one transistor per length, fitted in numpy),
-/// recorded in tests/e2e/data/pdk/characterisation.json by that script.
+/// atscale's characterisation (one operating point of one transistor per
+/// gate voltage, in ngspice or for IHP in VACASK) against
+/// scripts/characterise-pdk.py's (an ngspice `.dc` sweep, or a VACASK
+/// `sweep` of `op`, of one transistor per length, fitted in numpy), recorded
+/// in tests/e2e/data/pdk/characterisation.json by that script.
 #[test]
 fn pdk_characterisation_agrees_with_the_independent_script() {
     let reference: Value = serde_json::from_str(
@@ -49,7 +50,8 @@ fn pdk_characterisation_agrees_with_the_independent_script() {
     .expect("JSON");
     let tmp = tempfile::tempdir().expect("temp dir");
     let design = spiker(tmp.path());
-    for tech in ["sky130", "gf180"] {
+    crate::vacask::vacask();
+    for tech in ["sky130", "gf180", "ihp-sg13g2"] {
         let rep = realise(&design, &tmp.path().join(tech), &["--tech", tech, "--no-sim", "--force"]);
         let got = &rep["characterisation"]["measured"];
         let want = &reference[tech];
@@ -58,7 +60,8 @@ fn pdk_characterisation_agrees_with_the_independent_script() {
         {
             let (g, w) = (got[key].as_f64().expect(key), want[key].as_f64().expect(key));
             // Measured: 8.5e-8 relative at most (sky130's NMOS specific current; the
-            // two benches' currents differ in ngspice's last digits); 12x margin.
+            // two benches' currents differ in ngspice's last digits), IHP in VACASK
+            // 3.3e-12 (the PMOS specific current); 12x margin.
             assert!((g / w - 1.0).abs() < 1e-6, "{tech} {key}: atscale {g}, script {w}");
         }
         assert_eq!(got["offset_length_at_longest"], want["offset_length_at_longest"], "{tech}");
@@ -191,6 +194,11 @@ fn pdk_options_refuse_what_the_technology_cannot_do() {
             "gf180 has no corner `xx`; its corners: tt, ff, ss, sf, fs",
         ),
         (vec!["--tech", "generic-bsim4", "--monte-carlo", "2"], "generic-bsim4 has none"),
+        (
+            vec!["--tech", "ihp-sg13g2", "--monte-carlo", "2"],
+            "ihp-sg13g2 has none: IHP's statistical and mismatch libraries (sg13g2_moshv_stat.lib, \
+             sg13g2_moshv_mismatch.lib) are not converted for VACASK",
+        ),
         (vec!["--tech", "gf180", "--corners", "tt;.control"], "is not a library section name"),
         (vec!["--tech", "gf180", "--temperatures", "-300"], "--temperatures values must be between"),
         (vec!["--tech", "gf180", "--corners", "ff", "--no-sim"], "not with --no-sim"),

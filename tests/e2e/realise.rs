@@ -494,7 +494,7 @@ fn limits_and_unrealisable_designs_are_errors_naming_device_and_limit() {
 
 #[test]
 fn example_technologies_are_the_builtins() {
-    for name in ["generic-bsim4", "generic-level1", "sky130", "gf180"] {
+    for name in atscale_design::realise::tech::BUILTIN_NAMES {
         let doc = std::fs::read_to_string(crate::root().join(format!("docs/examples/tech/{name}.toml")))
             .expect("doc");
         let asset = std::fs::read_to_string(

@@ -1,0 +1,100 @@
+//! `atscale realise --tech ihp-sg13g2`: IHP SG13G2's PSP 103 transistors in
+//! VACASK (the models installed and compiled by scripts/install-ihp.sh, which
+//! `make pdks` runs): the 100 Hz spiker realised, characterised and run in
+//! VACASK, its rate against the design's, and the reported run against a
+//! separate VACASK run of the netlist written.
+
+use std::path::Path;
+use std::process::Command;
+
+use atscale_verify::events::{crossings, EventSpec};
+use serde_json::Value;
+
+use crate::vacask::vacask;
+use crate::{atscale, root, stdout_ok};
+
+/// The PDK's folder, installed (a clear failure when it is not).
+fn ihp_installed() -> std::path::PathBuf {
+    let dir = root().join(".venv/atscale/pdk/ihp-sg13g2");
+    assert!(
+        dir.join("atscale.lib").is_file() && dir.join("osdi/psp103.osdi").is_file(),
+        "these tests need IHP SG13G2's models at {}: run `make pdks` (scripts/install-ihp.sh, after \
+         `make vacask`)",
+        dir.display()
+    );
+    dir
+}
+
+/// The membrane's rising crossings in a separate VACASK run of `netlist`
+/// (in its own folder, as written), at the report's threshold.
+fn separate_vacask_events(netlist: &Path, rep: &Value) -> Vec<f64> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(netlist, dir.path().join("deck.sim")).expect("copies");
+    let out = Command::new(vacask())
+        .args(["-qp", "-se", "-sp", "deck.sim"])
+        .current_dir(dir.path())
+        .output()
+        .expect("vacask runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && !stdout.contains("aborted"), "{stdout}");
+    let raw = atscale_verify::raw::RawFile::read(&dir.path().join("tran1.raw")).expect("VACASK's raw file");
+    let plot = &raw.plots[0];
+    let real = &rep["realisation"];
+    let node = real["membrane"].as_str().expect("membrane");
+    let spec = EventSpec::rising(
+        node,
+        real["threshold_v"].as_f64().expect("threshold"),
+        real["hysteresis_v"].as_f64().expect("hysteresis"),
+    );
+    crossings(plot.time().expect("time"), plot.real(node).expect("membrane"), &spec)
+}
+
+/// The FitzHugh-Nagumo spiker of docs/examples/tonic-spiking-100hz.toml in
+/// IHP SG13G2 (sg13_hv_nmos/pmos, 3.3 V): characterised and run in VACASK,
+/// written as a VACASK netlist, spiking at the design's rate within 10 %,
+/// and the reported spikes are those of the written netlist run alone.
+#[test]
+fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
+    vacask();
+    let pdk = ihp_installed();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = tmp.path().join("ihp");
+    let o = out.to_str().expect("UTF-8");
+    let design = d.join("design.json");
+    // Eight periods of the spiker (the default window is twice as long; the same rate).
+    let args =
+        ["realise", design.to_str().expect("UTF-8"), "--tech", "ihp-sg13g2", "-o", o, "--tstop-model", "320"];
+    let r = atscale(&args);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+        .expect("JSON");
+    let ev = &rep["evidence"];
+    assert!(ev["simulator"].as_str().is_some_and(|s| s.starts_with("vacask")), "{}", ev["simulator"]);
+    assert!(rep["characterisation"]["simulator"].as_str().is_some_and(|s| s.starts_with("vacask")));
+    // VACASK's netlist, on the installed PDK's library and hv devices; no ngspice or Xyce netlist.
+    let netlist = std::fs::read_to_string(out.join("realised.sim")).expect("realised.sim");
+    let include =
+        format!("include \"{}\" section=tt", pdk.canonicalize().expect("pdk").join("atscale.lib").display());
+    assert!(netlist.lines().any(|l| l == include), "{include}\n{netlist}");
+    assert!(netlist.contains("'sg13_hv_nmos' w=") && netlist.contains("'sg13_hv_pmos' w="));
+    assert!(!out.join("realised.cir").exists() && !out.join("realised.xyce.cir").exists());
+    let rate = ev["nominal"]["rate_hz"].as_f64().expect("the spiker spikes");
+    let design_rate = ev["design_rate_hz"].as_f64().expect("design rate");
+    eprintln!("IHP SG13G2 in VACASK: {rate} Hz, design {design_rate} Hz");
+    // Measured 91.06 Hz against 100 Hz (-8.94 %; 100.3 Hz with --no-trim): the target is 10 %.
+    assert!((rate / design_rate - 1.0).abs() < 0.10, "{rate} Hz against {design_rate} Hz");
+    let reported: Vec<f64> = ev["nominal"]["events_s"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|t| t.as_f64().expect("s"))
+        .collect();
+    let separate = separate_vacask_events(&out.join("realised.sim"), &rep);
+    assert_eq!(reported.len(), separate.len(), "report {reported:?}\nseparate {separate:?}");
+    for (a, b) in reported.iter().zip(&separate) {
+        // Measured: identical (the same netlist text in the same VACASK).
+        assert!((a - b).abs() < 1e-15, "report {reported:?}\nseparate {separate:?}");
+    }
+}
