@@ -298,3 +298,49 @@ fn a_pdk_realisation_is_clamped_in_ngspice_with_the_foundrys_library() {
     let d = read["relative_difference"].as_f64().expect("difference");
     assert!(d < 0.2 && read["measured"]["critical"].as_array().expect("critical").len() == 1, "{read}");
 }
+
+/// A circuit the landscape cannot read (a diode: no prediction) is still
+/// clamped, once the holding potential and the read times are given (each
+/// asked for by name when missing). Its clamp current at `out` is the
+/// diode's (5 V through 22 kΩ and the diode, solved here by Newton on the
+/// diode law at 27 °C): minus the current the diode drives into the node.
+/// Measured 1.5e-10 relative (Newton's tolerance at the default `reltol`
+/// of a circuit with devices, 1e-6, and the junction's gmin of 1 pS, which
+/// the closed form leaves out); 2e-9 is 13x that.
+#[test]
+fn a_circuit_without_a_landscape_is_clamped_once_hold_and_times_are_given() {
+    let rc = "tests/e2e/data/rc_diode.cir";
+    for (extra, expected) in [
+        (vec![], "no prediction to take the holding potential from: give --hold"),
+        (vec!["--hold", "0"], "no prediction to take timescales from: give --timescales"),
+    ] {
+        let mut a = vec!["clamp", rc, "--node", "out"];
+        a.extend(extra);
+        let out = atscale(&a);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("note: no predicted curves from the circuit itself: the diode `D1`"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    let args = ["clamp", rc, "--node", "out", "--hold", "0", "--range", "0,4", "--points", "5"];
+    let c = json(&[&args[..], &["--timescales", "1u", "--json"]].concat());
+    assert!(c["prediction"].is_null() && c["reads"][0]["predicted"].is_null(), "{c}");
+    let vt = 1.380_648_52e-23 * 300.15 / 1.602_176_620_8e-19;
+    let diode = |v: f64| {
+        // 5 - va = 22k I, I = 1e-14 (exp((va - v)/vt) - 1): Newton on va.
+        let mut va = v + 0.6;
+        for _ in 0..100 {
+            let e = 1e-14 * (((va - v) / vt).exp() - 1.0);
+            let f = 5.0 - va - 22e3 * e;
+            va -= f / (-1.0 - 22e3 * 1e-14 * ((va - v) / vt).exp() / vt);
+        }
+        -(5.0 - va) / 22e3
+    };
+    let m = &c["reads"][0]["measured"];
+    let want: Vec<f64> = numbers(&m["v_volt"]).iter().map(|&v| diode(v)).collect();
+    let d = relative(&numbers(&m["current_a"]), &want);
+    assert!(d < 2e-9, "{d:e}");
+}
