@@ -98,3 +98,26 @@ fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
         assert!((a - b).abs() < 1e-15, "report {reported:?}\nseparate {separate:?}");
     }
 }
+
+/// `atscale clamp` writes ngspice decks of a realisation: an IHP realisation
+/// (a VACASK library) is refused, naming why, instead of reaching ngspice
+/// with a library it cannot read.
+#[test]
+fn clamping_an_ihp_realisation_is_refused_naming_why() {
+    vacask();
+    ihp_installed();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = tmp.path().join("ihp");
+    let design = d.join("design.json");
+    let o = out.to_str().expect("UTF-8");
+    stdout_ok(&["realise", design.to_str().expect("UTF-8"), "--tech", "ihp-sg13g2", "-o", o, "--no-sim"]);
+    let r = atscale(&["clamp", o, "--engine", "ngspice", "--points", "3"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("technology ihp-sg13g2 runs in VACASK") && err.contains("not supported yet"),
+        "{err}"
+    );
+}

@@ -215,11 +215,18 @@ impl RealisationPart {
     fn deck(&self) -> Result<RealisedDeck> {
         let dir = match &self.library {
             Some((path, _)) if Path::new(path).is_relative() => {
-                crate::realise::tech_from(&self.technology)
-                    .with_context(|| {
-                        format!("the model library {path} of technology {} (relative to it)", self.technology)
-                    })?
-                    .1
+                let (tech, dir) = crate::realise::tech_from(&self.technology).with_context(|| {
+                    format!("the model library {path} of technology {} (relative to it)", self.technology)
+                })?;
+                if tech.engine != atscale_design::realise::Engine::Ngspice {
+                    bail!(
+                        "technology {} runs in {} (its library is in VACASK's language, realised.sim): \
+                         clamping its realisation is not supported yet",
+                        self.technology,
+                        tech.engine
+                    );
+                }
+                dir
             }
             _ => None,
         };
