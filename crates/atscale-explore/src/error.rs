@@ -62,8 +62,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A measurement in ngspice gave less than it needs.
-    #[error("{what}: ngspice gave no {missing}")]
+    /// A measurement in the simulator (ngspice or VACASK) gave less than it needs.
+    #[error("{what}: the simulator gave no {missing}")]
     Measurement {
         /// The measurement (`the trim measurement`, `the mirror bank`).
         what: &'static str,

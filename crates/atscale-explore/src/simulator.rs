@@ -141,7 +141,12 @@ impl Simulator {
     /// convergence, the time limit, a missing library), naming the simulator.
     pub fn run(&self, w: &Written, name: &str, limits: &RunLimits) -> Result<Ran> {
         if w.engine != self.engine() {
-            return Err(Error::Measurement { what: "a run", missing: "netlist written for this simulator" });
+            return Err(atscale_spice::Error::Unrepresentable {
+                context: format!("the netlist {name}"),
+                dialect: "VACASK or ngspice",
+                reason: format!("it is written for {}, the run is in {}", w.engine, self.engine()),
+            }
+            .into());
         }
         match self {
             Simulator::Ngspice(runner) => {
