@@ -320,13 +320,7 @@ impl Protocol {
     /// # Errors
     ///
     /// [`Error::ClampRun`] for a read time outside the run's samples.
-    pub fn read(
-        &self,
-        run: &RunPlan,
-        time_s: &[f64],
-        i_source: &[f64],
-        name: &str,
-    ) -> Result<RunReads> {
+    pub fn read(&self, run: &RunPlan, time_s: &[f64], i_source: &[f64], name: &str) -> Result<RunReads> {
         let at = |t: f64| {
             let t = run.step_s + t;
             sample_at(time_s, i_source, t).map(|i| -i).ok_or_else(|| Error::ClampRun {

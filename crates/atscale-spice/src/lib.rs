@@ -19,8 +19,8 @@
 //! - [`number`] owns how numbers are printed and read; [`names`] owns
 //!   injection safety.
 
-mod control_vars;
 pub mod circuit_file;
+mod control_vars;
 pub mod deck;
 pub mod dialect;
 pub mod error;
