@@ -1,7 +1,7 @@
 //! The simulator a technology's models run in ([`Engine`]: ngspice, or
 //! VACASK for OSDI models such as IHP's PSP 103), behind one interface for
 //! the characterisation and the realisation's evidence: a circuit is
-//! written for it ([`write`]: the netlist text, and for VACASK the
+//! written for it ([`write()`]: the netlist text, and for VACASK the
 //! Verilog-A modules it loads) and run ([`Simulator::run`]), giving the
 //! transient plot, whose probe names (`v(node)`, `i(source)`) read the same
 //! in both ([`atscale_verify::raw::Plot::find`]).
@@ -132,7 +132,7 @@ impl Simulator {
         }
     }
 
-    /// Runs a netlist written for this simulator ([`write`]; its libraries
+    /// Runs a netlist written for this simulator ([`write()`]; its libraries
     /// absolute paths); `name` names it in messages.
     ///
     /// # Errors

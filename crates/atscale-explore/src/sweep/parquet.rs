@@ -1,5 +1,5 @@
 //! A results table as Parquet (`atscale sweep … -o out.parquet`): one row
-//! group, one column per results column, typed by [`Header::kind`] (whole
+//! group, one column per results column, typed by [`Header::kind`](super::table::Header::kind) (whole
 //! numbers INT64, numbers DOUBLE with nulls where a point has no value,
 //! text UTF-8 strings). Column names carry no unit; the units and the
 //! sweep's header are in the file's key-value metadata:
@@ -129,7 +129,7 @@ fn metadata(t: &Table) -> Vec<KeyValue> {
     ]
 }
 
-/// Reads a Parquet results file written by [`write`] back as the table it holds.
+/// Reads a Parquet results file written by [`write()`] back as the table it holds.
 ///
 /// # Errors
 ///
