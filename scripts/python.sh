@@ -8,7 +8,9 @@
 #   scripts/python.sh test     build, then pytest tests/python
 #
 # The wheel is built with the dev profile (opt-level 1), which the test
-# build shares: after `cargo test` only the package's own crate compiles.
+# build shares, and crates/atscale-py/Cargo.toml names the features the
+# test build resolves (tests/e2e/docs.rs checks they agree): after `cargo
+# test` only pyo3 and the package's own crate compile.
 # A release wheel: `.venv/bin/maturin build --release -m crates/atscale-py/Cargo.toml`.
 set -euo pipefail
 
@@ -46,8 +48,11 @@ case "${1:-test}" in
     build) build ;;
     test)
         build
-        # The CLI the tests compare against: the binary the e2e tests use.
-        cargo build --quiet --locked -p atscale-cli --bin atscale
+        # The CLI the tests compare against: the binary the e2e tests use,
+        # from the test build itself (a no-op after `cargo test
+        # --workspace`; `cargo build -p atscale-cli` would resolve other
+        # features and compile most of the workspace again).
+        cargo test --quiet --workspace --locked --no-run
         cd "$root"
         ATSCALE_BIN="$root/target/debug/atscale" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
         ;;

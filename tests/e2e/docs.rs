@@ -77,6 +77,48 @@ fn the_pure_crates_depend_on_nothing_that_touches_files_or_processes() {
     }
 }
 
+/// Each third-party package's features as `cargo tree` resolves them for `args`.
+fn resolved_features(args: &[&str]) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(&cargo)
+        .args(["tree", "-e", "features", "-f", "{p}|{f}", "--prefix", "none", "--offline"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "cargo tree {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let mut map: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((package, features)) = line.split_once('|') else { continue };
+        let package = package.trim_end_matches(" (*)").trim();
+        if package.starts_with("atscale") || package.contains(" feature ") {
+            continue;
+        }
+        let set = map.entry(package.to_string()).or_default();
+        set.extend(
+            features.split(',').map(|f| f.trim_end_matches(" (*)").to_string()).filter(|f| !f.is_empty()),
+        );
+    }
+    map
+}
+
+/// `maturin build` builds the Python package alone: its dependencies must
+/// resolve to the features the workspace's test build gives them, else
+/// the wheel compiles them and every crate above them again in `make test`
+/// (crates/atscale-py/Cargo.toml names them).
+#[test]
+fn the_python_package_resolves_the_test_builds_features() {
+    let workspace = resolved_features(&["--workspace"]);
+    let python = resolved_features(&["-p", "atscale-py"]);
+    assert!(python.len() > 50, "{python:?}");
+    let differ: Vec<String> = python
+        .iter()
+        .filter(|(p, f)| workspace.get(*p).is_some_and(|w| w != *f))
+        .map(|(p, f)| format!("{p}: workspace {:?}, atscale-py {f:?}", workspace[p]))
+        .collect();
+    assert!(differ.is_empty(), "name these features in crates/atscale-py/Cargo.toml:\n{}", differ.join("\n"));
+}
+
 fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).expect("lists").filter_map(Result::ok) {

@@ -105,7 +105,15 @@ fn columns<'py>(py: Python<'py>, t: &Table) -> PyResult<SweepResult<'py>> {
                 ("number", Column::Number(PyBytes::new(py, &f64_bytes(&v))))
             }
             ColumnKind::Integer => {
-                let v = t.cells(k).iter().map(|s| s.parse::<i64>().unwrap_or(-1)).collect();
+                let v = t
+                    .cells(k)
+                    .iter()
+                    .map(|s| {
+                        s.parse::<i64>().map_err(|_| {
+                            py_err(anyhow::anyhow!("column `{name}`: `{s}` is not a whole number"))
+                        })
+                    })
+                    .collect::<PyResult<Vec<i64>>>()?;
                 ("integer", Column::Integer(v))
             }
             ColumnKind::Text => ("text", Column::Text(t.cells(k).iter().map(|s| s.to_string()).collect())),
