@@ -450,7 +450,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         crate::errln!("warning: the clamped circuit: {w}");
     }
     for u in &m.unmodelled {
-        crate::errln!("warning: {} engine: {u}; its result may differ from ngspice's", m.engine);
+        crate::errln!("warning: {}", atscale_verify::report::unmodelled_warning(&m.engine, u));
     }
     let from = loaded.prediction.as_ref().map(|p| p.from.as_str());
     let report =

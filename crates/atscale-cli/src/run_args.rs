@@ -164,11 +164,7 @@ pub fn voltage_range(flag: &str, text: &str) -> Result<(f64, f64)> {
     let [lo, hi] = parts.as_slice() else { bail!("{flag} `{text}`: expected LO,HI in volts") };
     let num = |t: &str| parse_number(t).map_err(|e| anyhow::anyhow!("{flag} `{text}`: {e}"));
     let (lo, hi) = (num(lo)?, num(hi)?);
-    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        bail!("{flag} `{text}`: needs finite LO < HI");
-    }
-    if lo.abs().max(hi.abs()) > 1e3 || hi - lo < 1e-6 {
-        bail!("{flag} `{text}`: the range must lie within -1 kV..1 kV and span at least 1 µV");
-    }
+    atscale_design::landscape::check_voltage_window(lo, hi)
+        .map_err(|why| anyhow::anyhow!("{flag} `{text}`: {why}"))?;
     Ok((lo, hi))
 }

@@ -124,8 +124,8 @@ impl Args {
 
 /// Warns of each parameter or option the engine did not model as ngspice does.
 pub fn warn_unmodelled(r: &atscale_verify::report::EngineReport) {
-    for u in &r.unmodelled {
-        crate::errln!("warning: {} engine: {u}; its result may differ from ngspice's", r.name);
+    for w in r.unmodelled_warnings() {
+        crate::errln!("warning: {w}");
     }
 }
 

@@ -920,6 +920,22 @@ pub fn fingerprint(
     Membrane::new(circuit, membrane)?.fingerprint(v_op, taus, v_grid)
 }
 
+/// Whether `(lo, hi)` (V) is a window the analyses can sample: finite,
+/// `lo < hi`, within ±1 kV and at least 1 µV wide (else the reason).
+///
+/// # Errors
+///
+/// The reason, as a phrase, when it is not.
+pub fn check_voltage_window(lo: f64, hi: f64) -> std::result::Result<(), &'static str> {
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        Err("needs finite LO < HI")
+    } else if lo.abs().max(hi.abs()) > 1e3 || hi - lo < 1e-6 {
+        Err("the range must lie within -1 kV..1 kV and span at least 1 µV")
+    } else {
+        Ok(())
+    }
+}
+
 /// `n` evenly spaced values from `a` to `b` inclusive.
 pub fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
     let m = n.max(2) - 1;

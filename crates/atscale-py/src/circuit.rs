@@ -42,7 +42,7 @@ impl Circuit {
     /// The circuit as it stands, ready for an engine: the one read while no
     /// parameter is set, else the changed circuit with its deck written anew.
     pub(crate) fn prepared(&self, limits: &Limits) -> PyResult<Prepared> {
-        let set = self.set.lock().map_err(|_| py_err(anyhow::anyhow!("the circuit's lock was poisoned")))?;
+        let set = self.settings()?;
         if set.is_empty() {
             return Ok(self.read.clone());
         }
@@ -52,6 +52,16 @@ impl Circuit {
         let title = format!("{name} with {}", describe(&set));
         Prepared::for_circuit(&name, &title, flat, self.read.analysis.clone(), measures, limits)
             .map_err(py_err)
+    }
+
+    /// The parameters set so far.
+    fn settings(&self) -> PyResult<std::sync::MutexGuard<'_, Vec<(Resolved, f64)>>> {
+        self.set.lock().map_err(|_| py_err(anyhow::anyhow!("the circuit's settings lock was poisoned")))
+    }
+
+    /// The flat circuit as it stands.
+    fn flat(&self) -> PyResult<FlatCircuit> {
+        self.flat_with(&self.settings()?)
     }
 
     fn flat_with(&self, set: &[(Resolved, f64)]) -> PyResult<FlatCircuit> {
@@ -117,16 +127,14 @@ impl Circuit {
     /// The summary (`atscale summary --json`) of the circuit as it stands:
     /// elements with their class, nodes and energy nature; node count.
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let set = self.set.lock().map_err(|_| py_err(anyhow::anyhow!("poisoned lock")))?;
-        json_loads(py, &to_json(&self.flat_with(&set)?.summary())?)
+        json_loads(py, &to_json(&self.flat()?.summary())?)
     }
 
     /// Every numeric parameter of every element, as
     /// `[(element, path, unit, value), ...]`; `get`/`set` take
     /// `"element.path"` (or an element's name alone for its value).
     fn parameters(&self) -> PyResult<Vec<(String, String, &'static str, f64)>> {
-        let set = self.set.lock().map_err(|_| py_err(anyhow::anyhow!("poisoned lock")))?;
-        let flat = self.flat_with(&set)?;
+        let flat = self.flat()?;
         Ok(flat
             .elements
             .iter()
@@ -137,7 +145,7 @@ impl Circuit {
     /// The value of a parameter: a `.param`, an element's value (`R1`) or
     /// an element's field (`Msn.law.alpha`), as sweeps name them.
     fn get(&self, name: &str) -> PyResult<f64> {
-        let set = self.set.lock().map_err(|_| py_err(anyhow::anyhow!("poisoned lock")))?;
+        let set = self.settings()?;
         let r = self.resolve(name)?;
         if let Some((_, v)) = set.iter().rev().find(|(s, _)| s.target == r.target) {
             return Ok(*v);
@@ -156,7 +164,7 @@ impl Circuit {
             return Err(py_err(anyhow::anyhow!("`{name}` = {value}: a parameter must be a finite number")));
         }
         let r = self.resolve(name)?;
-        let mut set = self.set.lock().map_err(|_| py_err(anyhow::anyhow!("poisoned lock")))?;
+        let mut set = self.settings()?;
         let mut next = set.clone();
         next.retain(|(s, _)| s.target != r.target);
         next.push((r, value));
@@ -167,8 +175,7 @@ impl Circuit {
 
     /// The circuit as it stands in atscale's JSON form (flat).
     fn to_json(&self) -> PyResult<String> {
-        let set = self.set.lock().map_err(|_| py_err(anyhow::anyhow!("poisoned lock")))?;
-        to_json(&self.flat_with(&set)?)
+        to_json(&self.flat()?)
     }
 
     /// The ngspice netlist of the circuit as it stands (the deck as read

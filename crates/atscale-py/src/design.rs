@@ -49,12 +49,7 @@ pub fn landscape(
     range: Option<(f64, f64)>,
     points: usize,
 ) -> PyResult<String> {
-    let (lo, hi) = range.unwrap_or(circuit.range_v);
-    if !(lo.is_finite() && hi.is_finite() && lo < hi && lo.abs().max(hi.abs()) <= 1e3 && hi - lo >= 1e-6) {
-        return Err(py_err(anyhow::anyhow!(
-            "range=({lo}, {hi}): needs finite lo < hi within -1 kV..1 kV, at least 1 µV apart"
-        )));
-    }
+    let (lo, hi) = crate::scale::window(range.unwrap_or(circuit.range_v))?;
     if !(3..=1_000_000).contains(&points) {
         return Err(py_err(anyhow::anyhow!("points={points}: give 3 to 1000000 voltages")));
     }

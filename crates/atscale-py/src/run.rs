@@ -120,12 +120,7 @@ pub fn sim<'py>(
     let (prepared, mut warnings) = source(py, netlist, options)?;
     let done = py.detach(|| simulate(&prepared, &request)).map_err(py_err)?;
     let r = &done.run;
-    warnings.extend(
-        r.report
-            .unmodelled
-            .iter()
-            .map(|u| format!("{} engine: {u}; its result may differ from ngspice's", r.report.name)),
-    );
+    warnings.extend(r.report.unmodelled_warnings());
     let json = to_json(&SimJson::new(r, done.tstop_s))?;
     let time = PyBytes::new(py, &f64_bytes(&r.waveforms.time_s));
     let signals =
@@ -203,11 +198,7 @@ pub fn verify(
     let (prepared, mut warnings) = source(py, netlist, options)?;
     let v = py.detach(|| verify_engines(&prepared, &opts)).map_err(py_err)?;
     for e in &v.report.engines {
-        warnings.extend(
-            e.unmodelled
-                .iter()
-                .map(|u| format!("{} engine: {u}; its result may differ from ngspice's", e.name)),
-        );
+        warnings.extend(e.unmodelled_warnings());
     }
     Ok((to_json(&v.json())?, warnings))
 }

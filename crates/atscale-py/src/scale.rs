@@ -27,15 +27,11 @@ fn resistive_law(circuit: &Circuit, name: &str) -> PyResult<ResistiveLaw<f64>> {
     }
 }
 
-fn window(range: (f64, f64)) -> PyResult<(f64, f64)> {
-    let (lo, hi) = range;
-    if lo.is_finite() && hi.is_finite() && lo < hi && lo.abs().max(hi.abs()) <= 1e3 && hi - lo >= 1e-6 {
-        Ok((lo, hi))
-    } else {
-        Err(py_err(anyhow::anyhow!(
-            "range=({lo}, {hi}): needs finite lo < hi within -1 kV..1 kV, at least 1 µV apart"
-        )))
-    }
+/// A voltage window (V) the analyses can sample, as the CLI's `--range` checks it.
+pub(crate) fn window((lo, hi): (f64, f64)) -> PyResult<(f64, f64)> {
+    atscale_design::landscape::check_voltage_window(lo, hi)
+        .map_err(|why| py_err(anyhow::anyhow!("range=({lo} V, {hi} V): {why}")))?;
+    Ok((lo, hi))
 }
 
 /// A nonlinear resistor's conductance on the softplus basis: `scale fit --json`.

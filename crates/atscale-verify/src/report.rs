@@ -61,6 +61,11 @@ pub enum ReltolSource {
     },
 }
 
+/// The warning for one thing `engine` does not model as ngspice does.
+pub fn unmodelled_warning(engine: &str, what: &str) -> String {
+    format!("{engine} engine: {what}; its result may differ from ngspice's")
+}
+
 /// One engine's run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineReport {
@@ -214,6 +219,13 @@ impl Report {
     /// Pretty JSON of the report.
     pub fn to_json(&self) -> serde_json::Result<String> {
         serde_json::to_string_pretty(self)
+    }
+}
+
+impl EngineReport {
+    /// A warning per parameter, option or card the engine did not model as ngspice does.
+    pub fn unmodelled_warnings(&self) -> Vec<String> {
+        self.unmodelled.iter().map(|u| unmodelled_warning(&self.name, u)).collect()
     }
 }
 
