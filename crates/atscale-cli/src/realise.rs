@@ -5,16 +5,17 @@
 //! behavioural design, the time-scale calibration factor, an optional bias
 //! sweep with its fitted log-log slope, and a comparison plot.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use atscale_design::realise::mapping::ReferenceSource;
 use atscale_design::realise::{BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
-use atscale_explore::characterise::{characterise, Characterisation};
+use atscale_explore::characterise::Characterisation;
 use atscale_explore::realise::{realise_with_evidence, Evidence, Outcome, Request};
 use atscale_explore::simulator::{netlist_files, Simulator};
+use atscale_explore::technology::{measured, monte_carlo_section};
 use atscale_render::plots::design::{comparison, Comparison};
 use atscale_render::Format;
 use serde::Serialize;
@@ -129,50 +130,9 @@ struct Report<'a> {
 }
 
 /// The technology `arg` names and the folder its library path is relative
-/// to: the installed PDK's for a technology on a PDK, else the file's.
+/// to ([`atscale_explore::technology::load`]).
 pub(crate) fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
-    let (tech, dir) = tech_and_dir(arg)?;
-    match &tech.pdk {
-        Some(pdk) => {
-            let dir = pdk_dir(pdk)?;
-            Ok((tech, Some(dir)))
-        }
-        None => Ok((tech, dir)),
-    }
-}
-
-/// Where the model files of `pdk` are installed: `$ATSCALE_PDK_ROOT/<pdk>`,
-/// else `.venv/atscale/pdk/<pdk>` under the current folder (where
-/// `scripts/install-pdks.sh` puts them in atscale's repository).
-fn pdk_dir(pdk: &str) -> Result<PathBuf> {
-    let root = std::env::var_os("ATSCALE_PDK_ROOT")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| PathBuf::from(".venv/atscale/pdk"), PathBuf::from);
-    let dir = root.join(pdk);
-    if !dir.is_dir() {
-        bail!(
-            "the {pdk} PDK is not installed: {} is not a folder. Install its model files with \
-             `make pdks` (scripts/install-pdks.sh) in atscale's repository, or set ATSCALE_PDK_ROOT \
-             to the folder that holds {pdk}/",
-            dir.display()
-        );
-    }
-    Ok(dir)
-}
-
-fn tech_and_dir(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
-    if Technology::builtin_text(arg).is_some() {
-        return Ok((Technology::builtin(arg)?, None));
-    }
-    let path = PathBuf::from(arg);
-    let text = crate::input::read_text(&path, "the technology file").with_context(|| {
-        format!(
-            "cannot read technology {arg} (not a built-in: {})",
-            atscale_design::realise::tech::BUILTIN_NAMES.join(", ")
-        )
-    })?;
-    let dir = path.parent().map(Path::to_path_buf);
-    Ok((Technology::from_toml_str(&text, &path.display().to_string())?, dir))
+    Ok(atscale_explore::technology::load(arg)?)
 }
 
 /// Runs `atscale realise`.
@@ -213,8 +173,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (tech, characterisation) = if tech.measure_subthreshold {
         let runner = Simulator::detect(tech.engine, timeout)
             .with_context(|| format!("characterising the technology's transistors needs {}", tech.engine))?;
-        let (t, c) = characterise(&tech, tech_dir.as_deref(), &runner, timeout)?;
-        (t, Some(c))
+        measured(tech, tech_dir.as_deref(), &runner, timeout)?
     } else {
         (tech, None)
     };
@@ -333,14 +292,9 @@ fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
             );
         }
     }
-    match (args.monte_carlo, &tech.monte_carlo_section) {
-        (Some(0), _) => bail!("--monte-carlo needs at least one run"),
-        (Some(_), None) => bail!(
-            "--monte-carlo needs a technology with a statistical library section \
-             (`library = {{ monte_carlo = ... }}`); {} has none{}",
-            tech.name,
-            tech.no_monte_carlo.as_ref().map(|why| format!(": {why}")).unwrap_or_default()
-        ),
-        _ => Ok(()),
+    match args.monte_carlo {
+        Some(0) => bail!("--monte-carlo needs at least one run"),
+        Some(_) => Ok(monte_carlo_section(tech).map(|_| ())?),
+        None => Ok(()),
     }
 }

@@ -62,6 +62,10 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A technology that cannot be loaded or cannot do what is asked (a PDK
+    /// that is not installed, no statistical library section).
+    #[error("{0}")]
+    Technology(String),
     /// A measurement in the simulator (ngspice or VACASK) gave less than it needs.
     #[error("{what}: the simulator gave no {missing}")]
     Measurement {

@@ -12,6 +12,7 @@
 //! - [`sweep`]: design-space exploration: sweeps, Monte Carlo mismatch,
 //!   shards; points run on a thread pool, rows appended to a results file
 //!   as they finish, resumable, verified in ngspice on request.
+//! - [`technology`]: a technology by name or file, its installed PDK found.
 #![warn(missing_docs)]
 
 pub mod characterise;
@@ -21,6 +22,7 @@ pub mod realise;
 pub mod simulator;
 pub mod strays;
 pub mod sweep;
+pub mod technology;
 
 pub use error::{Error, Result};
 

@@ -543,7 +543,7 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
     let (r, widths, mirror_error, (trim, stray)) = sized_and_trimmed(req, sim.as_ref())?;
-    let tstop_s = req.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s);
+    let tstop_s = stop_time(req, &r);
     let runs = netlist(&r, engine, req.tech_dir, req.design_path, tstop_s)?;
     if let Some(m) = runs.modules.first() {
         // A realisation is transistors, capacitors, resistors and sources: the
@@ -872,7 +872,8 @@ fn kept(run: Result<(Measured, Vec<f64>, Vec<f64>)>) -> (Option<Measured>, Optio
 }
 
 /// The sized realisation `r` run `n` times on the technology's statistical
-/// section with seeds `seed, seed + 1, ...` (in parallel).
+/// section with seeds `seed, seed + 1, ...` (in parallel), each run a
+/// [`monte_carlo_draw`].
 fn monte_carlo(
     req: &Request<'_>,
     runner: &Simulator,
@@ -881,24 +882,55 @@ fn monte_carlo(
     (n, seed): (usize, u64),
 ) -> Result<MonteCarlo> {
     use rayon::prelude::*;
-    let section = req.tech.monte_carlo_section.clone().ok_or(Error::Measurement {
-        what: "Monte Carlo",
-        missing: "statistical library section (the technology names none: `library = { monte_carlo = ... }`)",
-    })?;
+    let section = crate::technology::monte_carlo_section(req.tech)?;
     let runs = (0..n as u64)
         .into_par_iter()
-        .map(|k| {
-            let mut rk = r.clone();
-            if let Some((_, s)) = rk.library.as_mut() {
-                *s = Some(section.clone());
-            }
-            rk.run.seed = Some(seed + k);
-            let text = netlist(&rk, runner.engine(), req.tech_dir, req.design_path, tstop_s)?;
-            let (measured, error) = kept(simulate(runner, &rk, &text, (tstop_s, bursting(req)), req.timeout));
-            Ok(SeedRun { seed: seed + k, measured, error })
-        })
+        .map(|k| monte_carlo_draw(req, runner, r, tstop_s, (section, seed + k)))
         .collect::<Result<Vec<_>>>()?;
-    Ok(MonteCarlo { section, runs })
+    Ok(MonteCarlo { section: section.to_string(), runs })
+}
+
+/// One Monte Carlo draw: the sized realisation `r` run to `tstop_s` on the
+/// library section `section` with the simulator's seed `seed` (`.options
+/// seed`). A failed run (no convergence, the time limit) is recorded in
+/// the [`SeedRun`], not returned as an error.
+///
+/// # Errors
+///
+/// The netlist writer's error.
+pub fn monte_carlo_draw(
+    req: &Request<'_>,
+    runner: &Simulator,
+    r: &Realisation,
+    tstop_s: f64,
+    (section, seed): (&str, u64),
+) -> Result<SeedRun> {
+    let mut rk = r.clone();
+    if let Some((_, s)) = rk.library.as_mut() {
+        *s = Some(section.to_string());
+    }
+    rk.run.seed = Some(seed);
+    let text = netlist(&rk, runner.engine(), req.tech_dir, req.design_path, tstop_s)?;
+    let (measured, error) = kept(simulate(runner, &rk, &text, (tstop_s, bursting(req)), req.timeout));
+    Ok(SeedRun { seed, measured, error })
+}
+
+/// The realisation of `req` sized (its mirrors in `runner`, its membrane
+/// trimmed unless `req.no_trim`) as [`realise_with_evidence`] sizes it, and
+/// the stop time of its runs, s.
+///
+/// # Errors
+///
+/// The designer's or the runner's error.
+pub fn sized(req: &Request<'_>, runner: &Simulator) -> Result<(Realisation, f64)> {
+    let (r, ..) = sized_and_trimmed(req, Some(runner))?;
+    let tstop_s = stop_time(req, &r);
+    Ok((r, tstop_s))
+}
+
+/// The stop time of the runs of `r`, s: `req.tstop_model`, else the realisation's own.
+fn stop_time(req: &Request<'_>, r: &Realisation) -> f64 {
+    req.tstop_model.map_or(r.run.tstop_s, |t| t * r.scales.omega_s)
 }
 
 #[cfg(test)]
