@@ -224,3 +224,159 @@ fn pdk_options_refuse_what_the_technology_cannot_do() {
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert!(err.contains("the sky130 PDK is not installed") && err.contains("make pdks"), "{err}");
 }
+
+/// The four-conductance burster's ultraslow follower needs 11.85 pA at the
+/// largest capacitor (50 pF for a 312.5 ms time constant): its devices carry
+/// down to 0.8 pA, below GF180's `limits.bias_min_a` of 20 pA per square (ten
+/// times a square's current at `V_GS = 0`, 1.7 pA). They are sized narrower
+/// and longer instead of refused, so that every transistor carries at least
+/// `bias_min_a` per square of `W/L`: the burster realises.
+#[test]
+fn gf180_sizes_picoampere_devices_long_enough_for_their_leakage() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let rep = realise(&d.join("design.json"), &tmp.path().join("gf"), &["--tech", "gf180", "--no-sim"]);
+    let bias_min = 20e-12;
+    let mut smallest = f64::INFINITY;
+    for dev in rep["realisation"]["devices"].as_array().expect("devices") {
+        if !matches!(dev["kind"].as_str(), Some("nmos" | "pmos")) {
+            continue;
+        }
+        let f = |k: &str| dev[k].as_f64().unwrap_or_else(|| panic!("{k} of {dev}"));
+        let per_square = f("current_a") / (f("w_m") / f("l_m"));
+        assert!(per_square >= bias_min * (1.0 - 1e-9), "{dev}: {per_square:e} A per square");
+        smallest = smallest.min(f("current_a"));
+    }
+    // The offset pairs' long side: 16.91 pA / (1 + e^3) = 801.9 fA.
+    assert!((smallest - 801.9e-15).abs() < 0.1e-15, "smallest device current {smallest:e} A");
+}
+
+/// A GF180 Monte Carlo sweep of the spiker (`[realise]` base, seed 1,
+/// `samples` draws, eight periods a run) written into `dir`.
+fn mc_sweep_file(dir: &Path, samples: usize) -> PathBuf {
+    let design = crate::root().join("docs/examples/tonic-spiking-100hz.toml");
+    let p = dir.join("mc.toml");
+    let text = format!(
+        "seed = 1\n[realise]\ndesign = \"{}\"\ntech = \"gf180\"\n[monte_carlo]\nsamples = {samples}\n\
+         [simulation]\ntstop_units = 320\n",
+        design.display()
+    );
+    std::fs::write(&p, text).expect("sweep file");
+    p
+}
+
+/// The column line and rows (cells) of a results file whose rows have no quoted commas.
+fn results(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(p).expect("results");
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let split = |l: &str| l.split(',').map(str::to_string).collect::<Vec<_>>();
+    let header = split(lines.next().expect("column line"));
+    (header, lines.map(split).collect())
+}
+
+/// `atscale sweep` on a `[realise]` base is `realise --monte-carlo` as a
+/// sweep: two shards merged are the unsharded file byte for byte (every
+/// point run twice, in separate processes: the seed alone fixes a row);
+/// point i runs with ngspice's seed `seed + i`; a row is the written
+/// netlist on the `mc` section with that seed, run separately in ngspice;
+/// the draws differ.
+#[test]
+fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let t = |name: &str| tmp.path().join(name).to_str().expect("UTF-8").to_string();
+    let sweep = mc_sweep_file(tmp.path(), 4);
+    let sw = sweep.to_str().expect("UTF-8");
+    stdout_ok(&["sweep", sw, "-o", &t("whole.csv")]);
+    for i in 1..=2 {
+        stdout_ok(&["sweep", sw, "-o", &t(&format!("part{i}.csv")), "--shard", &format!("{i}/2")]);
+    }
+    stdout_ok(&["sweep", "merge", &t("merged.csv"), &t("part1.csv"), &t("part2.csv")]);
+    let whole = std::fs::read_to_string(t("whole.csv")).expect("whole");
+    assert_eq!(whole, std::fs::read_to_string(t("merged.csv")).expect("merged"), "merged shards differ");
+    assert!(whole.contains("# monte_carlo: samples=4 section=mc engine_seed=seed+point\n"), "{whole}");
+    let (header, rows) = results(&tmp.path().join("whole.csv"));
+    let c = |name: &str| header.iter().position(|h| h.split(' ').next() == Some(name)).expect(name);
+    let seeds: Vec<&str> = rows.iter().map(|r| r[c("engine_seed")].as_str()).collect();
+    assert_eq!(seeds, ["1", "2", "3", "4"]);
+    assert!(rows.iter().all(|r| r[c("status")] == "ok"), "{whole}");
+    // Seeds 1 and 3 spike, 2 and 4 do not (as `realise --monte-carlo`): different circuits.
+    let counts: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r[c("spike_count")].as_str()).collect();
+    assert!(counts.len() >= 2, "every draw gave the same spike count: {whole}");
+    // Point 0 against the netlist `realise` writes, on `mc` with seed 1, run separately.
+    let rep = realise(
+        &spiker(tmp.path()),
+        &tmp.path().join("gf"),
+        &["--tech", "gf180", "--no-sim", "--tstop-model", "320"],
+    );
+    let netlist = std::fs::read_to_string(tmp.path().join("gf/realised.cir")).expect("realised.cir");
+    let text = with_section(&netlist, "mc", 27.0, ".options seed=1\n");
+    let ev = separate_run(tmp.path(), "seed1.cir", &text, &rep);
+    let row = &rows[0];
+    assert_eq!(row[c("spike_count")], format!("{:?}", ev.len() as f64), "{ev:?}");
+    assert!(ev.len() >= 5, "seed 1 spikes (94 Hz in ngspice 39): {ev:?}");
+    assert_eq!(row[c("first_spike_latency")], format!("{:?}", ev[0]));
+    // The steady rate: the mean interval after the first two spikes.
+    let rate = (ev.len() - 3) as f64 / (ev[ev.len() - 1] - ev[2]);
+    let got: f64 = row[c("firing_rate")].parse().expect("rate");
+    // Measured: equal to the bit (the same events, the same sums); 1e-12 admits rounding only.
+    assert!((got / rate - 1.0).abs() < 1e-12, "sweep {got} Hz, separate run {rate} Hz");
+    let e: f64 = row[c("energy_per_spike")].parse().expect("energy");
+    // The supply's energy per spike, as realise reports it: ~300 pJ (3.3 V, ~1 nA of bias).
+    assert!(e > 1e-11 && e < 1e-8, "{e} J");
+}
+
+/// What a `[realise]` sweep cannot run is refused before any draw, naming
+/// the file, line and reason.
+#[test]
+fn realise_sweeps_refuse_what_they_cannot_run() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let base = "[realise]\ndesign = \"d.toml\"\ntech = \"gf180\"\n";
+    let mc = "[monte_carlo]\nsamples = 2\n";
+    let cases = [
+        (format!("seed = 1\n{base}"), ":1: a [realise] base runs Monte Carlo draws: add [monte_carlo]".to_string()),
+        (format!("{base}{mc}"), ":1: point i of a [realise] base runs with the simulator's seed `seed + i`, which \
+             must be from 1 to 2147483647 (ngspice's seeds); seed is 0 with 2 samples (give `seed = 1` or more)".into()),
+        (format!("seed = 2147483647\n{base}{mc}"), ":1: point i of a [realise] base".into()),
+        (format!("seed = 1\n{base}{mc}[monte_carlo.class]\ncapacitor = 0.1\n"), ":5: a [realise] base draws from \
+             the technology's statistical library section".into()),
+        (format!("seed = 1\n{base}{mc}[[parameter]]\nname = \"Iext\"\nvalues = [1]\n"), ":7: [[parameter]] is not \
+             supported with a [realise] base yet".into()),
+        (format!("seed = 1\nmetrics = [\"threshold_current\"]\n{base}{mc}"), ":2: metric `threshold_current` needs \
+             the landscape of a behavioural circuit".into()),
+        (format!("design = \"d.toml\"\n{base}{mc}"), ":2: give one base circuit: `design` or [realise], not both".into()),
+        (format!("seed = 1\n{}bias = \"mirror\"\n{mc}", base), ":5: unknown bias `mirror`, expected `ideal` or `mirrors`".into()),
+        (
+            format!("seed = 1\n{}{mc}", base.replace("gf180", "generic-bsim4")),
+            ":4: Monte Carlo needs a technology with a statistical library section (`library = { monte_carlo = ... }`); \
+             generic-bsim4 has none".into(),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (k, (text, want)) in cases.iter().enumerate() {
+        let p = tmp.path().join(format!("bad{k}.toml"));
+        std::fs::write(&p, text).expect("write");
+        let out = atscale(&[
+            "sweep",
+            p.to_str().expect("UTF-8"),
+            "-o",
+            tmp.path().join("o.csv").to_str().expect("UTF-8"),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.status.code() != Some(2) || !err.contains(&format!("{}{want}", p.display())) {
+            wrong.push(format!("case {k}: {err}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The native solver cannot run the PDK's models: no ngspice verification.
+    let sweep = mc_sweep_file(tmp.path(), 2);
+    let out =
+        atscale(&["sweep", sweep.to_str().expect("UTF-8"), "-o", "/tmp/never.csv", "--verify-sample", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--verify-sample compares the native solver with ngspice; a [realise] base's points"),
+        "{err}"
+    );
+}

@@ -23,7 +23,7 @@ use atscale_circuit::{FlatCircuit, TranTiming};
 use atscale_sim::SimResult;
 
 use atscale_design::energy::{account, EnergyAccount};
-use atscale_design::landscape::{classify, linspace, Behaviour};
+use atscale_design::landscape::{classify, linspace, Behaviour, Classification};
 use atscale_design::spec::{behaviour_name, threshold_current};
 use atscale_design::spikes::{activity, burst_count, bursts, spike_period};
 
@@ -192,27 +192,39 @@ pub fn measure(metrics: &[Metric], cx: &Context<'_>, result: &SimResult) -> crat
     } else {
         None
     };
-    let burst = bursts(&events).and_then(|(c, p)| burst_count(&c).map(|n| (n, p)));
+    let energy_j = energy.as_ref().and_then(|a| energy_per_spike(&events, a));
+    Ok(values(metrics, &events, class.as_ref(), energy_j))
+}
+
+/// The metrics of a spike train: `events` (s), the landscape's
+/// classification (`None`: the landscape metrics have no value) and the
+/// energy per spike, J, as the base measures it.
+pub fn values(
+    metrics: &[Metric],
+    events: &[f64],
+    class: Option<&Classification>,
+    energy_j: Option<f64>,
+) -> Vec<Value> {
+    let burst = bursts(events).and_then(|(c, p)| burst_count(&c).map(|n| (n, p)));
     let num = |x: Option<f64>| x.map_or(Value::None, Value::Number);
-    Ok(metrics
+    metrics
         .iter()
         .map(|m| match m {
             Metric::SpikeCount => Value::Number(events.len() as f64),
-            Metric::FiringRate => num(spike_period(&events).map(|p| 1.0 / p)),
+            Metric::FiringRate => num(spike_period(events).map(|p| 1.0 / p)),
             Metric::SpikesPerBurst => num(burst.map(|b| f64::from(b.0))),
             Metric::BurstPeriod => num(burst.map(|b| b.1)),
             Metric::FirstSpikeLatency => num(events.first().copied()),
-            Metric::ThresholdCurrent => num(class
-                .as_ref()
-                .filter(|c| c.behaviour == Behaviour::Excitable)
-                .and_then(threshold_current)),
-            Metric::LandscapeClass => {
-                class.as_ref().map_or(Value::None, |c| Value::Class(behaviour_name(c.behaviour).into()))
+            Metric::ThresholdCurrent => {
+                num(class.filter(|c| c.behaviour == Behaviour::Excitable).and_then(threshold_current))
             }
-            Metric::EnergyPerSpike => num(energy.as_ref().and_then(|a| energy_per_spike(&events, a))),
-            Metric::Activity => Value::Class(activity(&events).into()),
+            Metric::LandscapeClass => {
+                class.map_or(Value::None, |c| Value::Class(behaviour_name(c.behaviour).into()))
+            }
+            Metric::EnergyPerSpike => num(energy_j),
+            Metric::Activity => Value::Class(activity(events).into()),
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Design-space exploration: sweeps, Monte Carlo mismatch, shards.
 //!
 //! A sweep file ([`spec`]) names a base circuit (a design spec, designed
-//! once, or a netlist), the parameters to vary ([`sample`]: grid, uniform,
+//! once, a netlist, or a design realised in a technology: [`realised`]), the parameters to vary ([`sample`]: grid, uniform,
 //! Latin hypercube; linear or log; seeded), an optional Monte Carlo
 //! mismatch and the metrics to record ([`metrics`]). [`Sweep::prepare`]
 //! loads the base and resolves every name ([`point`]); [`run`] simulates the
@@ -18,6 +18,7 @@
 pub mod metrics;
 pub mod parquet;
 pub mod point;
+pub mod realised;
 pub mod sample;
 pub mod spec;
 pub mod summary;
@@ -72,6 +73,9 @@ pub struct Base {
     /// The largest step of the netlists written for ngspice verification, s
     /// (`None`: the analysis' own). ngspice's accuracy is set by it.
     pub verify_max_step_s: Option<f64>,
+    /// A realisation (`[realise]`): its points run its netlist in ngspice
+    /// ([`realised`]), not `flat` (then empty) in the native solver.
+    pub realised: Option<Box<realised::Realised>>,
 }
 
 impl Base {
@@ -117,6 +121,7 @@ impl Base {
                     event,
                     v_range: spec.landscape_v.unwrap_or((-3.0 * s, 3.0 * s)),
                     verify_max_step_s: spec.simulation.max_step_s.or(designed.tran.and_then(|t| t.tmax_s)),
+                    realised: None,
                 })
             }
             BaseSource::Netlist(path) => {
@@ -151,6 +156,28 @@ impl Base {
                     event,
                     v_range: spec.landscape_v.unwrap_or((-1.0, 1.0)),
                     verify_max_step_s: None,
+                    realised: None,
+                })
+            }
+            BaseSource::Realise(src) => {
+                let rb =
+                    realised::Realised::load(src, &spec.simulation, limits.timeout).map_err(|e| match e {
+                        Error::Technology(message) => {
+                            Error::Spec { file: spec.file.clone(), line: src.tech_line, message }
+                        }
+                        other => other,
+                    })?;
+                let r = &rb.realisation;
+                Ok(Base {
+                    description: rb.describe(),
+                    circuit: Circuit::default(),
+                    flat: FlatCircuit { title: String::new(), models: Vec::new(), elements: Vec::new() },
+                    analysis: crate::realise::analysis(r, rb.tstop_s),
+                    tstop_s: rb.tstop_s,
+                    event: EventSpec::rising(r.membrane.clone(), r.threshold_v, r.hysteresis_v),
+                    v_range: (r.threshold_v, r.threshold_v),
+                    verify_max_step_s: None,
+                    realised: Some(Box::new(rb)),
                 })
             }
         }
@@ -192,6 +219,9 @@ impl Default for SweepLimits {
 /// Parameter values a sweep may draw per point of its `--max-points`
 /// (1,000,000 points of 32 parameters by default, 256 MB of values).
 pub const VALUES_PER_POINT: u128 = 32;
+
+/// The column of a realisation's points' simulator seeds.
+pub const ENGINE_SEED: &str = "engine_seed";
 
 /// Largest `--jobs`: more threads than this only cost memory.
 pub const MAX_JOBS: usize = 1024;
@@ -272,7 +302,9 @@ impl Sweep {
             ));
         }
         let base = Base::load(&spec, &limits.run)?;
-        if !base.flat.nodes().iter().any(|n| n.eq_ignore_ascii_case(&base.event.signal)) {
+        if base.realised.is_none()
+            && !base.flat.nodes().iter().any(|n| n.eq_ignore_ascii_case(&base.event.signal))
+        {
             let line = spec.event_line.unwrap_or(0);
             return Err(err(
                 line,
@@ -328,6 +360,9 @@ impl Sweep {
     /// The column names (with units).
     pub fn columns(&self) -> Vec<String> {
         let mut c = vec!["point".to_string(), "seed".to_string()];
+        if self.base.realised.is_some() {
+            c.push(ENGINE_SEED.to_string());
+        }
         for (p, r) in self.spec.parameters.iter().zip(&self.resolved) {
             c.push(format!("{} [{}]", p.name, r.unit));
         }
@@ -354,6 +389,9 @@ impl Sweep {
             None => "none".to_string(),
             Some(m) => {
                 let mut parts = vec![format!("samples={}", m.samples)];
+                if let Some(r) = &self.base.realised {
+                    parts.push(format!("section={} {ENGINE_SEED}=seed+point", r.section));
+                }
                 parts.extend(m.class.iter().map(|(k, v)| format!("{k}={v}")));
                 parts.extend(m.parameter.iter().map(|(k, v, _)| format!("{k}={v}")));
                 parts.join(" ")
@@ -495,8 +533,15 @@ impl Sweep {
     /// The row of point `i`: never fails; a failure is written in the row.
     pub fn row(&self, i: usize, verify: bool, limits: &Limits, ngspice: &str) -> Vec<String> {
         let mut fields = vec![i.to_string(), self.spec.seed.to_string()];
+        let engine_seed = realised::engine_seed(self.spec.seed, i);
+        if self.base.realised.is_some() {
+            fields.push(engine_seed.to_string());
+        }
         fields.extend(self.sweep_values(i).iter().map(|v| format!("{v:?}")));
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if let Some(r) = &self.base.realised {
+                return Ok((r.measure(&self.spec.metrics, engine_seed, limits.timeout)?, String::new()));
+            }
             let flat = self.circuit(i)?;
             let values = self.measure(&flat, limits)?;
             let verdict = if verify {
@@ -819,6 +864,16 @@ pub fn run_in_memory(
 }
 
 fn check_jobs(sweep: &Sweep, opts: &RunOptions) -> Result<()> {
+    if sweep.base.realised.is_some() && opts.verify_sample > 0 {
+        return Err(Error::Spec {
+            file: sweep.spec.file.clone(),
+            line: 0,
+            message:
+                "--verify-sample compares the native solver with ngspice; a [realise] base's points run \
+                      the technology's models in ngspice, which the native solver cannot read"
+                    .into(),
+        });
+    }
     match opts.jobs {
         Some(j) if j == 0 || j > MAX_JOBS => Err(Error::Spec {
             file: sweep.spec.file.clone(),

@@ -1,7 +1,7 @@
 //! The sweep file: what to vary, what to measure, how to simulate.
 //!
 //! ```toml
-//! design = "tonic-spiking-100hz.toml"   # or: netlist = "neuron.cir"
+//! design = "tonic-spiking-100hz.toml"   # or: netlist = "neuron.cir", or a [realise] table
 //! seed = 1
 //! sampling = "grid"                      # grid | uniform | lhs
 //! metrics = ["firing_rate", "spike_count", "energy_per_spike"]
@@ -17,11 +17,25 @@
 //! relative = true                        # values multiply the nominal
 //! ```
 //!
+//! A realisation's Monte Carlo on a technology's statistical library
+//! section (`atscale realise --monte-carlo` as a sweep):
+//!
+//! ```toml
+//! seed = 1                               # point i runs with the simulator's seed seed + i
+//! [realise]
+//! design = "tonic-spiking-100hz.toml"    # a design spec or a design.json
+//! tech = "gf180"                         # a built-in technology or a technology file
+//! [monte_carlo]
+//! samples = 100
+//! ```
+//!
 //! Every problem is reported with the sweep file's name and line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use atscale_design::realise::mapping::ReferenceSource;
+use atscale_design::realise::{BiasSource, Technology};
 use atscale_sim::EventSpec;
 use serde::Deserialize;
 use toml::Spanned;
@@ -112,6 +126,27 @@ pub enum BaseSource {
     Design(PathBuf),
     /// A netlist (its `.param`s and elements are varied).
     Netlist(PathBuf),
+    /// A design realised in a technology (`[realise]`), sized once; each
+    /// point runs it on the technology's statistical library section with
+    /// its own simulator seed.
+    Realise(RealiseSource),
+}
+
+/// What a `[realise]` base realises and how (as `atscale realise` options).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealiseSource {
+    /// The design: a design spec (TOML, designed once) or a `design.json`.
+    pub design: PathBuf,
+    /// The technology: a built-in name or a technology file.
+    pub tech: String,
+    /// Where the bias currents come from (`bias = "ideal" | "mirrors"`).
+    pub bias: BiasSource,
+    /// Where the reference voltages come from (`references = "ideal" | "ladder"`).
+    pub references: ReferenceSource,
+    /// Multiplies every bias current (`bias_scale`, default 1).
+    pub bias_scale: f64,
+    /// The line of `tech` in the sweep file (the technology's errors name it).
+    pub tech_line: usize,
 }
 
 /// A sweep file, read and checked.
@@ -151,6 +186,7 @@ pub struct SweepSpec {
 struct RawSweep {
     design: Option<Spanned<String>>,
     netlist: Option<Spanned<String>>,
+    realise: Option<Spanned<RawRealise>>,
     seed: Option<Spanned<i64>>,
     sampling: Option<Spanned<String>>,
     points: Option<Spanned<i64>>,
@@ -160,6 +196,16 @@ struct RawSweep {
     landscape: Option<Spanned<RawLandscape>>,
     parameter: Option<Vec<Spanned<RawParameter>>>,
     monte_carlo: Option<Spanned<RawMonteCarlo>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRealise {
+    design: Spanned<String>,
+    tech: Spanned<String>,
+    bias: Option<Spanned<String>>,
+    references: Option<Spanned<String>>,
+    bias_scale: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +314,15 @@ impl SweepSpec {
         spec.base = match spec.base {
             BaseSource::Design(p) => BaseSource::Design(dir.join(p)),
             BaseSource::Netlist(p) => BaseSource::Netlist(dir.join(p)),
+            BaseSource::Realise(r) => {
+                // A built-in technology is a name; any other is a file beside the sweep.
+                let tech = if Technology::builtin_text(&r.tech).is_some() {
+                    r.tech
+                } else {
+                    dir.join(&r.tech).display().to_string()
+                };
+                BaseSource::Realise(RealiseSource { design: dir.join(r.design), tech, ..r })
+            }
         };
         Ok(spec)
     }
@@ -290,7 +345,8 @@ impl SweepSpec {
         };
         let sampling = sampling(&cx, raw.sampling.as_ref())?;
         let points = raw.points.as_ref().map(|p| cx.count("points", p, 1)).transpose()?;
-        let metrics = metrics(&cx, raw.metrics.as_ref())?;
+        let realised = matches!(base, BaseSource::Realise(_));
+        let metrics = metrics(&cx, raw.metrics.as_ref(), realised)?;
         let simulation = match &raw.simulation {
             None => SimSettings::default(),
             Some(s) => simulation(&cx, s, &base)?,
@@ -311,7 +367,10 @@ impl SweepSpec {
             .map(|p| parameter(&cx, p, sampling))
             .collect::<Result<Vec<_>>>()?;
         check_parameters(&cx, &parameters, sampling, raw.points.as_ref())?;
-        let monte_carlo = raw.monte_carlo.as_ref().map(|m| monte_carlo(&cx, m)).transpose()?;
+        let monte_carlo = raw.monte_carlo.as_ref().map(|m| monte_carlo(&cx, m, realised)).transpose()?;
+        if realised {
+            check_realise(&cx, &raw, seed, monte_carlo.as_ref())?;
+        }
         if parameters.is_empty() && monte_carlo.is_none() {
             return Err(cx.spec_err(0, "nothing to sweep: add a [[parameter]] or a [monte_carlo] table"));
         }
@@ -372,17 +431,112 @@ impl SweepSpec {
     }
 }
 
-/// The base circuit: a design spec or a netlist, exactly one.
+/// The base circuit: a design spec, a netlist or a realisation, exactly one.
 fn base(cx: &Ctx<'_>, raw: &RawSweep) -> Result<BaseSource> {
-    match (&raw.design, &raw.netlist) {
-        (Some(d), None) => Ok(BaseSource::Design(PathBuf::from(d.get_ref()))),
-        (None, Some(n)) => Ok(BaseSource::Netlist(PathBuf::from(n.get_ref()))),
-        (Some(_), Some(n)) => Err(cx.spec_err(n.span().start, "give either `design` or `netlist`, not both")),
-        (None, None) => Err(cx.spec_err(
+    let given: Vec<(&str, usize)> = [
+        ("`design`", raw.design.as_ref().map(|d| d.span().start)),
+        ("`netlist`", raw.netlist.as_ref().map(|n| n.span().start)),
+        ("[realise]", raw.realise.as_ref().map(|r| r.span().start)),
+    ]
+    .into_iter()
+    .filter_map(|(k, at)| Some((k, at?)))
+    .collect();
+    if let [(a, _), (b, at), ..] = given.as_slice() {
+        return Err(cx.spec_err(*at, format!("give one base circuit: {a} or {b}, not both")));
+    }
+    match (&raw.design, &raw.netlist, &raw.realise) {
+        (Some(d), _, _) => Ok(BaseSource::Design(PathBuf::from(d.get_ref()))),
+        (_, Some(n), _) => Ok(BaseSource::Netlist(PathBuf::from(n.get_ref()))),
+        (_, _, Some(r)) => Ok(BaseSource::Realise(realise(cx, r)?)),
+        (None, None, None) => Err(cx.spec_err(
             0,
-            "the sweep names no base circuit: add `design = \"SPEC.toml\"` or `netlist = \"FILE.cir\"`",
+            "the sweep names no base circuit: add `design = \"SPEC.toml\"`, `netlist = \"FILE.cir\"` \
+             or a [realise] table",
         )),
     }
+}
+
+/// The `[realise]` table: a design, a technology, and `atscale realise`'s
+/// bias and reference options.
+fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
+    let r = r.get_ref();
+    for (key, v) in [("design", &r.design), ("tech", &r.tech)] {
+        if v.get_ref().trim().is_empty() {
+            return Err(cx.spec_err(v.span().start, format!("[realise] {key} is empty")));
+        }
+    }
+    let bias = match r.bias.as_ref().map(|b| (b.get_ref().as_str(), b.span().start)) {
+        None | Some(("ideal", _)) => BiasSource::Ideal,
+        Some(("mirrors", _)) => BiasSource::Mirrors,
+        Some((other, at)) => {
+            return Err(cx.spec_err(at, format!("unknown bias `{other}`, expected `ideal` or `mirrors`")))
+        }
+    };
+    let references = match r.references.as_ref().map(|b| (b.get_ref().as_str(), b.span().start)) {
+        None | Some(("ideal", _)) => ReferenceSource::Ideal,
+        Some(("ladder", _)) => ReferenceSource::Ladder,
+        Some((other, at)) => {
+            return Err(cx.spec_err(at, format!("unknown references `{other}`, expected `ideal` or `ladder`")))
+        }
+    };
+    Ok(RealiseSource {
+        design: PathBuf::from(r.design.get_ref()),
+        tech: r.tech.get_ref().clone(),
+        bias,
+        references,
+        bias_scale: cx.positive_opt("bias_scale", &r.bias_scale)?.unwrap_or(1.0),
+        tech_line: cx.line(r.tech.span().start),
+    })
+}
+
+/// What a realisation's sweep cannot take: it runs Monte Carlo draws of
+/// the sized realisation on the technology's statistical section, with the
+/// realisation's spike event, and `seed + i` is point i's simulator seed.
+fn check_realise(cx: &Ctx<'_>, raw: &RawSweep, seed: u64, mc: Option<&MonteCarlo>) -> Result<()> {
+    if let Some(p) = raw.parameter.as_deref().and_then(<[_]>::first) {
+        return Err(cx.spec_err(
+            p.span().start,
+            "[[parameter]] is not supported with a [realise] base yet: it runs Monte Carlo draws of the \
+             sized realisation only",
+        ));
+    }
+    if let Some(e) = &raw.event {
+        return Err(cx.spec_err(
+            e.span().start,
+            "a [realise] base has its spike event (the realisation's): remove [event]",
+        ));
+    }
+    if let Some(l) = &raw.landscape {
+        return Err(
+            cx.spec_err(l.span().start, "[landscape] applies to design and netlist bases, not [realise]")
+        );
+    }
+    if let Some(r) = raw.simulation.as_ref().and_then(|s| s.get_ref().reltol.as_ref()) {
+        return Err(
+            cx.spec_err(r.span().start, "a realisation runs with its technology's tolerances: remove reltol")
+        );
+    }
+    let Some(mc) = mc else {
+        return Err(
+            cx.spec_err(0, "a [realise] base runs Monte Carlo draws: add [monte_carlo] with samples = N")
+        );
+    };
+    // ngspice takes `.options seed` from 1 to 2^31 - 1 (0 is skipped, larger seeds wrap).
+    let last = seed.checked_add(mc.samples as u64 - 1);
+    if seed == 0 || last.is_none_or(|l| l > i32::MAX as u64) {
+        let at = raw.seed.as_ref().map_or(0, |s| s.span().start);
+        return Err(cx.spec_err(
+            at,
+            format!(
+                "point i of a [realise] base runs with the simulator's seed `seed + i`, which must be \
+                 from 1 to {} (ngspice's seeds); seed is {seed} with {} samples{}",
+                i32::MAX,
+                mc.samples,
+                if raw.seed.is_none() { " (give `seed = 1` or more)" } else { "" }
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn sampling(cx: &Ctx<'_>, raw: Option<&Spanned<String>>) -> Result<Sampling> {
@@ -398,9 +552,12 @@ fn sampling(cx: &Ctx<'_>, raw: Option<&Spanned<String>>) -> Result<Sampling> {
     }
 }
 
-/// The metrics asked for (all by default), each known and listed once.
-fn metrics(cx: &Ctx<'_>, raw: Option<&Spanned<Vec<Spanned<String>>>>) -> Result<Vec<Metric>> {
-    let Some(list) = raw else { return Ok(Metric::ALL.to_vec()) };
+/// The metrics asked for (all by default; a realisation's: all but the
+/// landscape's), each known and listed once.
+fn metrics(cx: &Ctx<'_>, raw: Option<&Spanned<Vec<Spanned<String>>>>, realised: bool) -> Result<Vec<Metric>> {
+    let Some(list) = raw else {
+        return Ok(Metric::ALL.into_iter().filter(|m| !(realised && m.needs_landscape())).collect());
+    };
     if list.get_ref().is_empty() {
         return Err(cx.spec_err(list.span().start, "metrics is empty: name at least one"));
     }
@@ -413,6 +570,16 @@ fn metrics(cx: &Ctx<'_>, raw: Option<&Spanned<Vec<Spanned<String>>>>) -> Result<
                 format!("unknown metric `{}`, expected one of {}", m.get_ref(), names.join(", ")),
             )
         })?;
+        if realised && metric.needs_landscape() {
+            return Err(cx.spec_err(
+                m.span().start,
+                format!(
+                    "metric `{}` needs the landscape of a behavioural circuit; a [realise] base runs \
+                     transistors in ngspice",
+                    m.get_ref()
+                ),
+            ));
+        }
         if out.contains(&metric) {
             return Err(cx.spec_err(m.span().start, format!("metric `{}` is listed twice", m.get_ref())));
         }
@@ -592,7 +759,7 @@ fn parameter(cx: &Ctx<'_>, p: &Spanned<RawParameter>, sampling: Sampling) -> Res
     Ok(Parameter { name, min: lo, max: hi, steps, values: None, log, relative, unit, line: cx.line(at) })
 }
 
-fn monte_carlo(cx: &Ctx<'_>, m: &Spanned<RawMonteCarlo>) -> Result<MonteCarlo> {
+fn monte_carlo(cx: &Ctx<'_>, m: &Spanned<RawMonteCarlo>, realised: bool) -> Result<MonteCarlo> {
     let r = m.get_ref();
     let samples = r.samples.as_ref().map(|s| cx.count("samples", s, 1)).transpose()?.unwrap_or(1);
     let spread = |key: &str, v: &Spanned<f64>| -> Result<f64> {
@@ -618,7 +785,15 @@ fn monte_carlo(cx: &Ctx<'_>, m: &Spanned<RawMonteCarlo>) -> Result<MonteCarlo> {
     for (k, v) in r.parameter.iter().flatten() {
         parameter.push((k.clone(), spread(k, v)?, cx.line(v.span().start)));
     }
-    if class.is_empty() && parameter.is_empty() {
+    if realised && !(class.is_empty() && parameter.is_empty()) {
+        return Err(cx.spec_err(
+            m.span().start,
+            "a [realise] base draws from the technology's statistical library section (its process and \
+             mismatch models): relative spreads ([monte_carlo.class], [monte_carlo.parameter]) do not apply; \
+             remove them",
+        ));
+    }
+    if class.is_empty() && parameter.is_empty() && !realised {
         return Err(cx.spec_err(
             m.span().start,
             "monte_carlo gives no spread: add [monte_carlo.class] or [monte_carlo.parameter]",

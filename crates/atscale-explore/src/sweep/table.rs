@@ -160,7 +160,7 @@ pub fn split(line: &str) -> std::result::Result<Vec<String>, String> {
 /// What a column holds: what Parquet and data frames store it as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
-    /// A whole number (`point`, `seed`).
+    /// A whole number (`point`, `seed`, `engine_seed`).
     Integer,
     /// A number in the column's unit, empty when there is none (parameters, metrics).
     Number,
@@ -169,12 +169,12 @@ pub enum ColumnKind {
 }
 
 impl Header {
-    /// The kind of column `k`: `point` and `seed` are integers, the
+    /// The kind of column `k`: `point`, `seed` and `engine_seed` are integers, the
     /// parameters and numeric metrics numbers, the rest text.
     pub fn kind(&self, k: usize) -> ColumnKind {
         let Some(column) = self.columns.get(k) else { return ColumnKind::Text };
         let name = column_name(column);
-        if name == "point" || name == "seed" {
+        if name == "point" || name == "seed" || name == super::ENGINE_SEED {
             return ColumnKind::Integer;
         }
         let metric = self.metrics().iter().any(|m| m == name);
