@@ -15,7 +15,9 @@
 //! - `landscape_class`: the behaviour the energy landscapes imply.
 //! - `energy_per_spike` (J): the energy the independent sources deliver
 //!   between the third and the last spike, divided by the spikes in between
-//!   (whole periods of the settled train).
+//!   (whole periods of the settled train). A realisation's points
+//!   (`[realise]`, [`super::realised`]) record instead the energy the supply
+//!   delivers per spike, as `atscale realise` reports it.
 //! - `activity`: what the simulation shows: `silent` (no spike),
 //!   `transient` (fewer than five), `tonic` or `bursting`.
 
