@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use atscale_circuit::{
     Analysis, Element, ElementKind, Expr, FlatCircuit, Gate, MemristiveLaw, Relaxation, ResistiveLaw, Slope,
@@ -53,15 +52,9 @@ fn openvaf() -> PathBuf {
     tool("ATSCALE_OPENVAF", "openvaf-r")
 }
 
-fn scratch() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "atscale-vacask-test-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch folder, removed when it is dropped.
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("atscale-vacask-test-").tempdir().unwrap()
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {
@@ -166,7 +159,8 @@ impl Law {
 /// ground carries its current (`m<k>:flow(br)`). Returns, per law, the
 /// currents VACASK computed.
 fn sweep(laws: &[Law], volts: &[f64]) -> Vec<Vec<f64>> {
-    let dir = scratch();
+    let scratch = scratch();
+    let dir = scratch.path();
     let mut modules: Vec<VaModule> = Vec::new();
     let mut cards = Vec::new();
     for (k, law) in laws.iter().enumerate() {
@@ -292,7 +286,7 @@ fn every_law_family_compiles_and_runs_in_vacask() {
     // The fixed part of the library compiles on its own too.
     let library = veriloga::fixed_modules();
     assert_eq!(library.len(), 4, "cubic, tanh, logistic, softplus");
-    compile(&scratch(), &library);
+    compile(scratch().path(), &library);
     let (err, at) = worst_error(&laws, &volts, FLOOR_A);
     eprintln!("every family: worst relative error {err:e}: {at}");
     assert!(err <= FAMILY_REL_TOL, "worst relative error {err:e}: {at}");
@@ -401,7 +395,8 @@ fn rc(name_r: &str, node: &str) -> FlatCircuit {
 }
 
 fn run_deck(deck: &VacaskDeck) -> Raw {
-    let dir = scratch();
+    let scratch = scratch();
+    let dir = scratch.path();
     compile(&dir, &deck.modules);
     let netlist = deck.netlist.replace("  options ", "  options rawfile=\"ascii\" ");
     simulate(&dir, &netlist, "tran1.raw");
