@@ -225,6 +225,33 @@ fn pdk_options_refuse_what_the_technology_cannot_do() {
     assert!(err.contains("the sky130 PDK is not installed") && err.contains("make pdks"), "{err}");
 }
 
+/// The four-conductance burster's ultraslow follower needs 11.85 pA at the
+/// largest capacitor (50 pF for a 312.5 ms time constant): its devices carry
+/// down to 0.8 pA, below GF180's `limits.bias_min_a` of 20 pA per square (ten
+/// times a square's current at `V_GS = 0`, 1.7 pA). They are sized narrower
+/// and longer instead of refused, so that every transistor carries at least
+/// `bias_min_a` per square of `W/L`: the burster realises.
+#[test]
+fn gf180_sizes_picoampere_devices_long_enough_for_their_leakage() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let rep = realise(&d.join("design.json"), &tmp.path().join("gf"), &["--tech", "gf180", "--no-sim"]);
+    let bias_min = 20e-12;
+    let mut smallest = f64::INFINITY;
+    for dev in rep["realisation"]["devices"].as_array().expect("devices") {
+        if !matches!(dev["kind"].as_str(), Some("nmos" | "pmos")) {
+            continue;
+        }
+        let f = |k: &str| dev[k].as_f64().unwrap_or_else(|| panic!("{k} of {dev}"));
+        let per_square = f("current_a") / (f("w_m") / f("l_m"));
+        assert!(per_square >= bias_min * (1.0 - 1e-9), "{dev}: {per_square:e} A per square");
+        smallest = smallest.min(f("current_a"));
+    }
+    // The offset pairs' long side: 16.91 pA / (1 + e^3) = 801.9 fA.
+    assert!((smallest - 801.9e-15).abs() < 0.1e-15, "smallest device current {smallest:e} A");
+}
+
 /// The guide's GF180 Monte Carlo sweep of the spiker
 /// (`docs/examples/sweep-mc-gf180.toml`: seed 1) with `samples` draws of
 /// eight periods each, written into `dir`.

@@ -122,21 +122,34 @@ impl<'a> Builder<'a> {
         self.blocks.push(BlockReport { element: element.into(), block, realises });
     }
 
+    /// Checks a bias current of a device of one square (an ideal source, the
+    /// mirrors' reference) against both limits.
     pub fn check_bias(&self, device: &str, i: f64) -> Result<()> {
         let l = &self.tech.limits;
-        let (limit, bound, relation, fix) = if i < l.bias_min_a {
-            (
-                "limits.bias_min_a",
-                l.bias_min_a,
-                "below",
-                "raise the design's capacitance or rate (currents scale as C0 / omega)",
-            )
-        } else if i > l.bias_max_a {
-            ("limits.bias_max_a", l.bias_max_a, "above", "lower the design's capacitance or rate")
-        } else {
-            return Ok(());
-        };
-        Err(Error::Limit {
+        if i < l.bias_min_a {
+            let fix = "raise the design's capacitance or rate (currents scale as C0 / omega)";
+            return Err(Self::bias_error(device, i, ("limits.bias_min_a", l.bias_min_a, "below"), fix));
+        }
+        self.check_bias_max(device, i)
+    }
+
+    /// Checks a bias current against `limits.bias_max_a`.
+    pub fn check_bias_max(&self, device: &str, i: f64) -> Result<()> {
+        let l = &self.tech.limits;
+        if i > l.bias_max_a {
+            let fix = "lower the design's capacitance or rate";
+            return Err(Self::bias_error(device, i, ("limits.bias_max_a", l.bias_max_a, "above"), fix));
+        }
+        Ok(())
+    }
+
+    fn bias_error(
+        device: &str,
+        i: f64,
+        (limit, bound, relation): (&'static str, f64, &str),
+        fix: &str,
+    ) -> Error {
+        Error::Limit {
             device: device.into(),
             limit,
             message: format!(
@@ -144,7 +157,7 @@ impl<'a> Builder<'a> {
                 si(i, "A"),
                 si(bound, "A")
             ),
-        })
+        }
     }
 
     fn snap(&self, x: f64) -> f64 {
@@ -152,18 +165,32 @@ impl<'a> Builder<'a> {
         (x / g).ceil() * g
     }
 
-    /// The `W/L` a transistor carrying `id` at balance needs, and whether it
-    /// is exact (above threshold) or a lower bound (below threshold).
-    fn aspect_ratio(&self, name: &str, pmos: bool, id: f64) -> Result<(f64, bool)> {
+    fn snap_down(&self, x: f64) -> f64 {
+        let g = self.tech.sizing.grid_m;
+        (x / g).floor() * g
+    }
+
+    /// The largest `W/L` of a device carrying `id` at balance: one square
+    /// down to `limits.bias_min_a` (ten times a square's current at `V_GS =
+    /// 0`), below it `id / bias_min_a`, so that the device's current at
+    /// `V_GS = 0`, which a diode-connected device cannot go below, stays a
+    /// tenth of its current.
+    pub fn leak_ratio(&self, id: f64) -> f64 {
+        (id / self.tech.limits.bias_min_a).min(1.0)
+    }
+
+    /// The `W/L` a transistor carrying `id` at balance needs. Below threshold it is at least `I_D / (IC_max I_spec)` and else
+    /// `ratio` (one square, or less for a device carrying less than
+    /// `limits.bias_min_a`: [`Builder::leak_ratio`]).
+    fn aspect_ratio(&self, name: &str, pmos: bool, id: f64, ratio: f64) -> Result<f64> {
         match (self.tech.region, self.tech.subthreshold, self.tech.above_threshold) {
             (Region::Subthreshold, Some(s), _) => {
                 let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
-                // Weak inversion: W/L at least I_D / (IC_max I_spec); prefer square devices or longer.
-                Ok(((id / (self.tech.limits.inversion_max * ispec)).max(1.0), false))
+                Ok((id / (self.tech.limits.inversion_max * ispec)).max(ratio))
             }
             (_, _, Some(a)) => {
                 let kp = if pmos { a.kp_p_a_per_v2 } else { a.kp_n_a_per_v2 };
-                Ok((2.0 * id / (kp * a.overdrive_v * a.overdrive_v), true))
+                Ok(2.0 * id / (kp * a.overdrive_v * a.overdrive_v))
             }
             _ => Err(Error::Unrealisable {
                 element: name.into(),
@@ -172,23 +199,29 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Sizes a transistor carrying `id` at balance.
+    /// Sizes a transistor carrying `id` at balance (its `W/L` at most
+    /// [`Builder::leak_ratio`] below threshold): `sizing.l_m` long, narrower
+    /// for a smaller `W/L`, and longer once it is `sizing.w_min_m` wide.
     pub fn size(&self, name: &str, pmos: bool, id: f64) -> Result<Sized> {
         let sz = &self.tech.sizing;
-        let (ratio, exact) = self.aspect_ratio(name, pmos, id)?;
+        let ratio = self.aspect_ratio(name, pmos, id, self.leak_ratio(id))?;
         let mut l = sz.l_m;
-        let mut w = self.snap(ratio * l);
+        // Below one square the width is rounded down, so that the
+        // device's W/L stays within its leakage ratio.
+        let mut w = if ratio < 1.0 { self.snap_down(ratio * l) } else { self.snap(ratio * l) };
         if w < sz.w_min_m {
-            if exact {
-                // Lengthen the device to keep W/L.
-                l = self.snap(sz.w_min_m / ratio);
-                w = self.snap(ratio * l);
-            } else {
-                w = self.snap(sz.w_min_m);
-            }
+            // Lengthen the device to keep W/L.
+            l = self.snap(sz.w_min_m / ratio);
+            w = self.snap(sz.w_min_m);
         }
         for (limit, value, bound, what, advice) in [
-            ("sizing.l_max_m", l, sz.l_max_m, "length", ""),
+            (
+                "sizing.l_max_m",
+                l,
+                sz.l_max_m,
+                "length",
+                "; the bias is too small for the technology's leakage (limits.bias_min_a per square of W/L)",
+            ),
             (
                 "sizing.w_max_m",
                 w,
@@ -481,7 +514,9 @@ impl<'a> Builder<'a> {
     fn bias(&mut self, tag: &str, element: &str, ib: f64) -> Result<()> {
         let tail = format!("{tag}_t");
         let iname = format!("I{tag}_b");
-        self.check_bias(&iname, ib)?;
+        // Below limits.bias_min_a the amplifier's devices are narrower
+        // (Builder::leak_ratio): the sizing checks the lower limit.
+        self.check_bias_max(&iname, ib)?;
         match self.bias {
             BiasSource::Mirrors => {
                 self.pending_mirror(format!("M{tag}_b"), element, Biased::Tail, tail, false, ib)
@@ -639,7 +674,8 @@ impl<'a> Builder<'a> {
             let w = (reference.w * m.current_a / i_ref / sz.grid_m).round() * sz.grid_m;
             let sized = self.size_fixed(&m.device, m.pmos, m.current_a, w, l)?;
             let realised = i_ref * sized.w / reference.w;
-            self.check_bias(&m.device, realised)?;
+            // Its current per square is the reference's, checked above.
+            self.check_bias_max(&m.device, realised)?;
             let nodes = if m.pmos {
                 Nodes([m.drain.as_str(), REF_NODE_P, "vdd", "vdd"])
             } else {

@@ -184,7 +184,10 @@ pub struct Sizing {
 /// Limits every device of a realisation is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
-    /// Smallest bias current, A.
+    /// Smallest bias current of a one-square device, A (ten times its
+    /// leakage at `V_GS = 0`). An amplifier biased below it has narrower
+    /// (then longer) devices, `W/L = I_b / bias_min_a`; ideal bias sources
+    /// and the mirrors' reference are held to it.
     pub bias_min_a: f64,
     /// Largest bias current, A.
     pub bias_max_a: f64,
