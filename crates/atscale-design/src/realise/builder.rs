@@ -200,20 +200,36 @@ impl<'a> Builder<'a> {
     }
 
     /// Sizes a transistor carrying `id` at balance (its `W/L` at most
-    /// [`Builder::leak_ratio`] below threshold): `sizing.l_m` long, narrower
-    /// for a smaller `W/L`, and longer once it is `sizing.w_min_m` wide.
-    pub fn size(&self, name: &str, pmos: bool, id: f64) -> Result<Sized> {
+    /// [`Builder::leak_ratio`] below threshold): `sizing.l_m` long and wide
+    /// enough, and for a `W/L` below one square longer (up to
+    /// `sizing.l_max_m`, then narrower), or with `narrow` (the short device
+    /// of an offset pair, whose partner is a multiple of its length)
+    /// narrower and then longer. Devices a few hundred nm wide slow the
+    /// simulators (GF180: a burster's run 4x), hence longer first.
+    pub fn size(&self, name: &str, pmos: bool, id: f64, narrow: bool) -> Result<Sized> {
         let sz = &self.tech.sizing;
         let ratio = self.aspect_ratio(name, pmos, id, self.leak_ratio(id))?;
-        let mut l = sz.l_m;
-        // Below one square the width is rounded down, so that the
-        // device's W/L stays within its leakage ratio.
-        let mut w = if ratio < 1.0 { self.snap_down(ratio * l) } else { self.snap(ratio * l) };
-        if w < sz.w_min_m {
-            // Lengthen the device to keep W/L.
-            l = self.snap(sz.w_min_m / ratio);
-            w = self.snap(sz.w_min_m);
-        }
+        let (w, l) = if ratio >= 1.0 || self.tech.region != Region::Subthreshold {
+            let w = self.snap(ratio * sz.l_m);
+            if w < sz.w_min_m {
+                // Above threshold W/L is exact: lengthen the device to keep it.
+                let l = self.snap(sz.w_min_m / ratio);
+                (self.snap(ratio * l), l)
+            } else {
+                (w, sz.l_m)
+            }
+        } else if !narrow && sz.l_m / ratio <= sz.l_max_m {
+            (self.snap(sz.l_m.max(sz.w_min_m)), self.snap(sz.l_m.max(sz.w_min_m) / ratio))
+        } else {
+            // Rounded down, so that W/L stays within the leakage ratio.
+            let l = if narrow { sz.l_m } else { sz.l_max_m };
+            let w = self.snap_down(ratio * l);
+            if w < sz.w_min_m {
+                (self.snap(sz.w_min_m), self.snap(sz.w_min_m / ratio))
+            } else {
+                (w, l)
+            }
+        };
         for (limit, value, bound, what, advice) in [
             (
                 "sizing.l_max_m",
@@ -312,7 +328,7 @@ impl<'a> Builder<'a> {
         element: &str,
         role: Role,
     ) -> Result<()> {
-        let sized = self.size(&name, pmos, id)?;
+        let sized = self.size(&name, pmos, id, false)?;
         self.push_mos(name, nodes, pmos, id, sized, element, role);
         Ok(())
     }
@@ -576,7 +592,7 @@ impl<'a> Builder<'a> {
         let long_is_plus = delta > 0.0;
         let (name_p, name_n) = (format!("M{tag}_p"), format!("M{tag}_n"));
         let (short_name, long_name) = if long_is_plus { (&name_n, &name_p) } else { (&name_p, &name_n) };
-        let short = self.size(short_name, false, i_short)?;
+        let short = self.size(short_name, false, i_short, true)?;
         // The technology's correction for the short device's deficit (reverse
         // short-channel effect): the current ratio is `r`, not the length ratio.
         let factor = self.tech.subthreshold.map_or(1.0, |s| s.offset_length_factor);
