@@ -9,10 +9,10 @@
 #    fitted log-log slope (subthreshold theory: 1);
 # 3. the burster (13 spikes per 0.5 s) realised in generic-bsim4 over its
 #    full window (4.5 design burst periods, the realisation's own maximum
-#    step; about 20 s of ngspice), trimmed (the default) and untrimmed
-#    (--no-trim: the static current error at the design's knee left in);
+#    step; about 20 s of ngspice), trimmed (--trim) and untrimmed (the
+#    default: the static current error at the design's knee left in);
 # 4. the FitzHugh-Nagumo spiker (100 Hz) realised in generic-bsim4, trimmed
-#    and untrimmed (--no-trim);
+#    (--trim) and untrimmed;
 # 5. the level-1 realisation of a 200 kHz spiker verified across ngspice,
 #    the native solver and spice21;
 # 6. current mirrors (--bias mirrors): the spiker, 400 model units, with
@@ -51,25 +51,25 @@ evidence "$out/fc-sweep"
 # shellcheck disable=SC2086
 $ATSCALE design "$here/docs/examples/bursting.toml" -o "$out/burst-design" --force >/dev/null
 # shellcheck disable=SC2086
-$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst" --force >/dev/null
-echo "== burster, generic-bsim4, full window (membrane trimmed)"
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst" --trim --force >/dev/null
+echo "== burster, generic-bsim4, full window (membrane trimmed, --trim)"
 evidence "$out/burst"
 # shellcheck disable=SC2086
-$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-untrimmed" --no-trim \
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-untrimmed" \
     --force >/dev/null
-echo "== burster, generic-bsim4, full window, untrimmed (--no-trim)"
+echo "== burster, generic-bsim4, full window, untrimmed (the default)"
 evidence "$out/burst-untrimmed"
 
 # shellcheck disable=SC2086
 $ATSCALE design "$here/docs/examples/tonic-spiking-100hz.toml" -o "$out/fhn-design" --force >/dev/null
 # shellcheck disable=SC2086
-$ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn" --force >/dev/null
-echo "== FitzHugh-Nagumo spiker, generic-bsim4"
+$ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn" --trim --force >/dev/null
+echo "== FitzHugh-Nagumo spiker, generic-bsim4, --trim"
 evidence "$out/fhn"
 # shellcheck disable=SC2086
-$ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn-untrimmed" --no-trim \
+$ATSCALE realise "$out/fhn-design/design.json" --tech generic-bsim4 -o "$out/fhn-untrimmed" \
     --force >/dev/null
-echo "== FitzHugh-Nagumo spiker, generic-bsim4, untrimmed (--no-trim)"
+echo "== FitzHugh-Nagumo spiker, generic-bsim4, untrimmed (the default)"
 evidence "$out/fhn-untrimmed"
 
 cat >"$out/spec200k.toml" <<'SPEC'
@@ -103,6 +103,6 @@ echo "== spiker, generic-bsim4, 400 model units, current mirrors (reference x2 s
 evidence "$out/fc-mirrors"
 # shellcheck disable=SC2086
 $ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-mirrors" --bias mirrors \
-    --tstop-model 16000 --max-step-model 3.2 --force >/dev/null
-echo "== burster, generic-bsim4, current mirrors, 2 s, 3.2 model units maximum step"
+    --tstop-model 16000 --max-step-model 3.2 --trim --force >/dev/null
+echo "== burster, generic-bsim4, current mirrors, 2 s, 3.2 model units maximum step, --trim"
 evidence "$out/burst-mirrors"

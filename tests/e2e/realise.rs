@@ -227,9 +227,9 @@ fn bias_sweep_scales_the_rate_as_subthreshold_theory_predicts() {
 /// calibration (one factor fitted on the mean intra-burst interval, the
 /// fast time scale), the design's burst period within the pinned -1.07 %.
 /// The test computes the bursts itself from a separate ngspice run of the
-/// written netlist. The membrane trim (the transistor circuit's static
+/// written netlist. The membrane trim (`--trim`: the transistor circuit's static
 /// current error at the design's knee, -70 pA) is what makes the period
-/// right: untrimmed, the same circuit bursts every 288 ms (-40.8 % after
+/// right: untrimmed (the default), the same circuit bursts every 288 ms (-40.8 % after
 /// calibration), because the design's period moves by about 15 % per 1 %
 /// of its bias current. A 2 s window (four bursts) and a maximum step of
 /// 3.2 model units (400 µs, 4x the realisation's own) keep it fast; the
@@ -263,7 +263,7 @@ fn realised_burster_bursts_in_ngspice() {
         assert!(out.contains("after calibration: burst period"), "{out}");
         (r.clone(), report(&r))
     };
-    let (dir, rep) = run("real", &[]);
+    let (dir, rep) = run("real", &["--trim"]);
     let ev = &rep["evidence"];
     let spikes = ngspice_events(&dir, &rep);
     assert_report_events_are_the_netlists(&rep, &spikes);
@@ -304,9 +304,19 @@ fn realised_burster_bursts_in_ngspice() {
     // (12 spikes per 288.2 ms). Changing the maximum step by 0.1 % moves
     // the period by 3.1e-4 and the intra-burst interval by 1.9e-4 of
     // themselves: pinned within 3e-3 (6x).
-    let (_, raw) = run("untrimmed", &["--no-trim"]);
+    let (_, raw) = run("untrimmed", &[]);
     let raw = &raw["evidence"];
     assert!(raw["trim"].is_null());
+    // Untrimmed, the same measurement is reported as the static current error,
+    // with what such an error does to the ideal model's burst period.
+    let err = raw["static_error"]["trim_a"].as_f64().expect("static error");
+    assert!((err / trim_a - 1.0).abs() < 1e-9, "static error {err} A, trim {trim_a} A");
+    let sens = &raw["sensitivity"];
+    assert_eq!(sens["metric"], "burst period");
+    let (plus, minus) = (sens["plus"].as_f64().expect("plus"), sens["minus"].as_f64().expect("minus"));
+    // Measured -6.14 % and +10.61 % for 4.986 pA (0.01 model units):
+    // crates/atscale-design/tests/design/sensitivity.rs checks the runs.
+    assert!(plus < -0.05 && minus > 0.1, "{sens}");
     let raw_dev = raw["calibrated_period_deviation"].as_f64().expect("untrimmed deviation");
     assert!((raw_dev + 0.4075).abs() < 3e-3, "untrimmed calibrated period deviation {raw_dev}");
 }
@@ -316,7 +326,7 @@ fn realised_burster_bursts_in_ngspice() {
 /// middle), the inductor branch as a state capacitor and three linearised
 /// transconductors. Its rate, measured by a separate ngspice run of the
 /// written netlist, is pinned against the design target: -10.81 % (89.186
-/// Hz trimmed against 100 Hz; its ideal model 99.91 Hz: the documented
+/// Hz with `--trim` against 100 Hz; its ideal model 99.91 Hz: the documented
 /// deficit of the amplifiers' parasitic capacitance).
 #[test]
 fn realised_fitzhugh_nagumo_spikes_in_ngspice() {
@@ -332,6 +342,7 @@ fn realised_fitzhugh_nagumo_spikes_in_ngspice() {
         "generic-bsim4",
         "-o",
         r.to_str().expect("UTF-8"),
+        "--trim",
     ]);
     assert!(out.contains("signed multi-tanh fit of the cubic") && out.contains("recovery branch"), "{out}");
     let rep = report(&r);

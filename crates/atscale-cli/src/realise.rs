@@ -81,12 +81,13 @@ pub struct Args {
     /// the membrane's total capacitance is the design's.
     #[arg(long)]
     compensate_strays: bool,
-    /// Do not trim the membrane bias (by default, with ngspice, the
-    /// transistor circuit's static current error at the design's knee is
-    /// measured at its DC operating point and cancelled by a trim source;
-    /// a design without a knee, e.g. the spiker, is not trimmed).
+    /// Trim the membrane bias: measure the transistor circuit's static
+    /// current error at the design's knee (its DC operating point) and
+    /// cancel it with a trim source (a design without a knee, e.g. the
+    /// spiker, is not trimmed). Off by default: the realisation is run as
+    /// designed.
     #[arg(long)]
-    no_trim: bool,
+    trim: bool,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).
     #[arg(long)]
     no_sim: bool,
@@ -193,7 +194,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         tech_dir: tech_dir.as_deref(),
         options: opts,
         no_sim: args.no_sim,
-        no_trim: args.no_trim,
+        trim: args.trim,
         sweep: &args.sweep,
         corners: &args.corners,
         monte_carlo: args.monte_carlo.map(|n| (n, args.seed)),
@@ -274,9 +275,13 @@ fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
     let simulates = !args.corners.is_empty()
         || !args.temperatures.is_empty()
         || args.monte_carlo.is_some()
-        || args.compensate_strays;
+        || args.compensate_strays
+        || args.trim;
     if args.no_sim && simulates {
-        bail!("--corners, --temperatures, --monte-carlo and --compensate-strays run simulations: not with --no-sim");
+        bail!(
+            "--corners, --temperatures, --monte-carlo, --compensate-strays and --trim run simulations: not with \
+             --no-sim"
+        );
     }
     if args.corners.len() * args.temperatures.len().max(1) > MAX_RUNS {
         bail!("--corners times --temperatures asks for more than {MAX_RUNS} runs");

@@ -17,7 +17,10 @@ use atscale_circuit::{Analysis, FlatCircuit, Options as SpiceOptions, Tran};
 use atscale_design::realise::mapping::{
     design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
 };
-use atscale_design::realise::{predict, realise, Options, Prediction, Realisation, Technology};
+use atscale_design::realise::{
+    current_sensitivity, predict, realise, Options, Prediction, Realisation, Sensitivity, Technology,
+    SENSITIVITY_STEP_MODEL,
+};
 use atscale_design::spec::Design;
 use atscale_design::spikes::{burst_count, burst_starts, bursts, intra_burst_interval, spike_period};
 use atscale_sim::EventSpec;
@@ -113,10 +116,16 @@ pub struct Evidence {
     pub design_bursts: Option<(u32, f64)>,
     /// What the ideal model of the realisation predicts.
     pub ideal: Prediction,
-    /// The membrane trim, if any: the design's knee (model V), the
+    /// The membrane trim, if any (`--trim`): the design's knee (model V), the
     /// transistor circuit's and the design's steady-state current drawn from
     /// the membrane there, A, and the trim source's current, A.
     pub trim: Option<Trim>,
+    /// Without the trim: the same measurement, the transistor circuit's
+    /// static current error at the design's knee, left in.
+    pub static_error: Option<Trim>,
+    /// How the ideal model's period moves with a DC current into the
+    /// membrane (what a static current error does to the design).
+    pub sensitivity: Option<Sensitivity>,
     /// The behavioural design's mean intra-burst interval, s (native solver).
     pub design_intra_burst_interval_s: Option<f64>,
     /// Time-scale calibration factor, one number fitted on one quantity:
@@ -182,8 +191,8 @@ pub struct Request<'a> {
     pub options: Options,
     /// Run no simulation: netlists and sizing only.
     pub no_sim: bool,
-    /// Skip the membrane trim.
-    pub no_trim: bool,
+    /// Trim the membrane bias at the design's knee (measured in the simulator).
+    pub trim: bool,
     /// Bias scales of the sweep (empty: none).
     pub sweep: &'a [f64],
     /// Library sections (process corners) to run the sized circuit on
@@ -542,7 +551,9 @@ impl Measured {
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
-    let (r, widths, mirror_error, (trim, stray)) = sized_and_trimmed(req, sim.as_ref())?;
+    let (r, widths, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref())?;
+    // Measured in every run with a simulator; applied with `--trim`.
+    let (trim, static_error) = if req.trim { (knee, None) } else { (None, knee) };
     let tstop_s = stop_time(req, &r);
     let runs = netlist(&r, engine, req.tech_dir, req.design_path, tstop_s)?;
     if let Some(m) = runs.modules.first() {
@@ -569,7 +580,7 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let (evidence, trace) = match &sim {
         None => (None, None),
         Some(sim) => {
-            let found = Found { widths: &widths, mirror_error, trim, stray };
+            let found = Found { widths: &widths, mirror_error, trim, static_error, stray };
             let (e, t) = evidence(req, sim, &r, &runs, tstop_s, found)?;
             (Some(e), Some(t))
         }
@@ -582,15 +593,17 @@ struct Found<'a> {
     widths: &'a [(String, f64)],
     mirror_error: Option<f64>,
     trim: Option<Trim>,
+    static_error: Option<Trim>,
     stray: Option<Stray>,
 }
 
-/// The membrane's trim and stray capacitance, as measured.
+/// The membrane's static current error at the design's knee (the trim,
+/// when applied) and stray capacitance, as measured.
 type MembraneFixes = (Option<Trim>, Option<Stray>);
 
-/// The realisation with its mirrors sized and its membrane trimmed in the
-/// simulator (when one is given), the mirror widths, the largest mirror
-/// error and the trim.
+/// The realisation with its mirrors sized and, with `req.trim`, its
+/// membrane trimmed in the simulator (when one is given), the mirror
+/// widths, the largest mirror error and the knee's current error.
 fn sized_and_trimmed(
     req: &Request<'_>,
     runner: Option<&Simulator>,
@@ -613,10 +626,10 @@ fn sized_and_trimmed(
         apply_widths(&mut r, tech, &widths)?;
         stray = Some(s);
     }
-    let mut trim = None;
-    if let (Some(runner), false) = (runner, req.no_trim) {
-        trim = measure_trim(runner, &r, design, req.tech_dir, req.design_path, timeout)?;
-        if let Some(t) = &trim {
+    let mut knee = None;
+    if let Some(runner) = runner {
+        knee = measure_trim(runner, &r, design, req.tech_dir, req.design_path, timeout)?;
+        if let (Some(t), true) = (&knee, req.trim) {
             r = realise(design, tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
             apply_widths(&mut r, tech, &widths)?;
         }
@@ -624,7 +637,7 @@ fn sized_and_trimmed(
     if let Some(m) = req.max_step_model {
         r.run.tmax_s = m * r.scales.omega_s;
     }
-    Ok((r, widths, mirror_error, (trim, stray)))
+    Ok((r, widths, mirror_error, (knee, stray)))
 }
 
 /// The nominal run, the ideal model's prediction, the calibration against
@@ -649,6 +662,7 @@ fn evidence(
         800.0
     };
     let ideal = predict(r, th, hy, measure_model_units)?;
+    let sensitivity = current_sensitivity(r, &ideal, (th, hy), measure_model_units, SENSITIVITY_STEP_MODEL)?;
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
     let stray_f = found.stray.map_or(0.0, |s| s.capacitance_f);
     let sweep = bias_sweep(req, runner, found.widths, (found.trim.as_ref(), stray_f), tstop_s)?;
@@ -674,6 +688,8 @@ fn evidence(
         design_bursts: cal.design_bursts,
         ideal,
         trim: found.trim,
+        static_error: found.static_error,
+        sensitivity,
         design_intra_burst_interval_s: cal.design_ibi,
         calibration_factor: cal.factor,
         calibrated_period_deviation: cal.calibrated_period_deviation,
@@ -916,7 +932,7 @@ pub fn monte_carlo_draw(
 }
 
 /// The realisation of `req` sized (its mirrors in `runner`, its membrane
-/// trimmed unless `req.no_trim`) as [`realise_with_evidence`] sizes it, and
+/// trimmed with `req.trim`) as [`realise_with_evidence`] sizes it, and
 /// the stop time of its runs, s.
 ///
 /// # Errors

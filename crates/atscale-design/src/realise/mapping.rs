@@ -1143,6 +1143,74 @@ pub fn measure_model(
     Ok(p)
 }
 
+/// The step of [`current_sensitivity`]: 1 % of the unit current.
+pub const SENSITIVITY_STEP_MODEL: f64 = 0.01;
+
+/// How the ideal model's period moves when a DC current is added to its
+/// membrane: what a static current error of the transistor circuit (its
+/// amplifiers' systematic offsets, mismatch, leakage) does to the design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    /// The period measured: `burst period` (bursting) or `spike period`.
+    pub metric: String,
+    /// The current added into the membrane, A (and its negative).
+    pub step_a: f64,
+    /// The step in model units of current.
+    pub step_model: f64,
+    /// Relative change of the period with `+step_a` into the membrane
+    /// (`None`: no period there: the model stops spiking or bursting).
+    pub plus: Option<f64>,
+    /// Relative change of the period with `-step_a`.
+    pub minus: Option<f64>,
+}
+
+/// Runs the ideal model of `r` with `±step_model` model units of DC current
+/// added into its membrane and compares its period (the burst period of a
+/// burster, else the spike period) with `base`'s, as [`predict`] measures
+/// them. `None` when `base` has no period.
+///
+/// # Errors
+///
+/// [`Error::Sim`] if the native solver fails.
+pub fn current_sensitivity(
+    r: &Realisation,
+    base: &Prediction,
+    (threshold_model, hysteresis_model): (f64, f64),
+    tstop_model: f64,
+    step_model: f64,
+) -> Result<Option<Sensitivity>> {
+    let period = |p: &Prediction| p.burst_period_s.or(p.rate_hz.map(|f| 1.0 / f));
+    let (metric, Some(t0)) =
+        (if base.burst_period_s.is_some() { "burst period" } else { "spike period" }, period(base))
+    else {
+        return Ok(None);
+    };
+    let run = |value: f64| -> Result<Option<f64>> {
+        let mut c = r.ideal_model.clone();
+        c.elements.push(el(
+            "Isensitivity".into(),
+            ElementKind::CurrentSource {
+                p: "0".into(),
+                n: r.membrane.clone(),
+                waveform: Waveform::Dc { value },
+                dc: None,
+            },
+        ));
+        let p =
+            measure_model(&c, &r.membrane, r.scales.omega_s, threshold_model, hysteresis_model, tstop_model)?;
+        // A burster that stops bursting has no burst period (its spike period is not one).
+        let t = if base.burst_period_s.is_some() { p.burst_period_s } else { period(&p) };
+        Ok(t.map(|t| t / t0 - 1.0))
+    };
+    Ok(Some(Sensitivity {
+        metric: metric.into(),
+        step_a: step_model * r.scales.current_a,
+        step_model,
+        plus: run(step_model)?,
+        minus: run(-step_model)?,
+    }))
+}
+
 /// Writes the reference ladder's segments of `c` as instances of the
 /// technology's resistor subcircuit (`X<name> p n [0] <subckt>
 /// <w_param>=W <l_param>=L`, sizes times its scale), when it names one.

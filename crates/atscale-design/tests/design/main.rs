@@ -6,6 +6,7 @@ mod clamp;
 mod energy;
 mod landscape;
 mod scaling;
+mod sensitivity;
 mod spec;
 mod templates;
 mod timescale;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use atscale_design::realise::mapping::Ladder;
 use atscale_design::realise::{DeviceKind, Realisation};
 use atscale_explore::characterise::Characterisation;
-use atscale_explore::realise::{CornerRun, Evidence, MonteCarlo};
+use atscale_explore::realise::{CornerRun, Evidence, MonteCarlo, Trim};
 use atscale_explore::sweep::summary::stats;
 
 use crate::axis::{num, si};
@@ -130,18 +130,43 @@ fn runs(e: &Evidence) -> String {
         );
     }
     if let Some(t) = &e.trim {
+        let _ = writeln!(o, "- membrane trim: {} into the membrane ({})", si(t.trim_a, "A"), knee(t));
+    }
+    if let Some(t) = &e.static_error {
         let _ = writeln!(
             o,
-            "- membrane trim: {} into the membrane (at the design's knee, {} model V, the transistor \
-             circuit draws {} in steady state, the design {}; measured in {})",
-            si(t.trim_a, "A"),
-            num(t.knee_model_v),
-            si(t.transistor_a, "A"),
-            si(t.design_a, "A"),
-            si(t.wall_s, "s")
+            "- static current error, not trimmed: {} into the membrane ({}; `--trim` cancels it there)",
+            si(-t.trim_a, "A"),
+            knee(t)
+        );
+    }
+    if let Some(x) = &e.sensitivity {
+        let change = |d: Option<f64>| d.map_or("no period".into(), |d| format!("{:+.2} %", 100.0 * d));
+        let _ = writeln!(
+            o,
+            "- sensitivity of the ideal model's {} to a DC current into the membrane: {} with {} ({} model \
+             units), {} with {}",
+            x.metric,
+            change(x.plus),
+            si(x.step_a, "A"),
+            num(x.step_model),
+            change(x.minus),
+            si(-x.step_a, "A")
         );
     }
     o
+}
+
+/// Where and how the static current error at the design's knee was measured.
+fn knee(t: &Trim) -> String {
+    format!(
+        "at the design's knee, {} model V, the transistor circuit draws {} in steady state, the design {}; \
+         measured in {}",
+        num(t.knee_model_v),
+        si(t.transistor_a, "A"),
+        si(t.design_a, "A"),
+        si(t.wall_s, "s")
+    )
 }
 
 /// The time-scale calibration and the bias sweep.
