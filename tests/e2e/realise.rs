@@ -814,3 +814,49 @@ fn quadrature(points: &[(f64, f64)], w: f64) -> f64 {
     }
     det(b) / det(m)
 }
+
+/// `--cascode`: every amplifier's PMOS mirror load gains a diode-connected
+/// device under its diode and a cascode under its output, gated by that
+/// lower diode, so the output device's drain sits where the diode's does.
+/// The ideal model does not change (the cascodes carry the mirror's current).
+#[test]
+fn cascoded_mirror_loads_stack_two_pmos_on_each_amplifier() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("fhn");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = d.join("design.json");
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args =
+            vec!["realise", design.to_str().expect("UTF-8"), "--tech", "generic-bsim4", "--no-sim"];
+        args.extend_from_slice(&["-o", out.to_str().expect("UTF-8")]);
+        args.extend_from_slice(extra);
+        stdout_ok(&args);
+        report(&out)
+    };
+    let (plain, cascoded) = (run("plain", &[]), run("cascoded", &["--cascode"]));
+    let devices = |r: &Value| r["realisation"]["devices"].as_array().expect("devices").clone();
+    let mos =
+        |r: &Value| devices(r).into_iter().filter(|d| d["kind"] == "nmos" || d["kind"] == "pmos").count();
+    assert_eq!((mos(&plain), mos(&cascoded)), (144, 216), "36 amplifiers of 4, then of 6 transistors");
+    assert_eq!(plain["realisation"]["ideal_model"], cascoded["realisation"]["ideal_model"]);
+    let elements = cascoded["realisation"]["circuit"]["elements"].as_array().expect("elements").clone();
+    let nodes = |name: &str| {
+        let e = elements.iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("{name}"));
+        ["d", "g", "s"].map(|k| e[k].as_str().expect("node").to_string())
+    };
+    // The first amplifier of the cubic: its output is the membrane.
+    let tag = "Rnl0";
+    let [od, og, os] = nodes(&format!("M{tag}_oc"));
+    assert_eq!([od.as_str(), og.as_str(), os.as_str()], ["v", &format!("{tag}_m"), &format!("{tag}_c")]);
+    assert_eq!(nodes(&format!("M{tag}_o")), [format!("{tag}_c"), format!("{tag}_a"), "vdd".into()]);
+    assert_eq!(nodes(&format!("M{tag}_dc")), [format!("{tag}_m"), format!("{tag}_m"), format!("{tag}_a")]);
+    assert_eq!(nodes(&format!("M{tag}_d")), [format!("{tag}_a"), format!("{tag}_a"), "vdd".into()]);
+    let roles: Vec<String> = devices(&cascoded)
+        .iter()
+        .filter(|d| d["name"].as_str().is_some_and(|n| n.starts_with(&format!("M{tag}_"))))
+        .map(|d| d["role"].as_str().expect("role").to_string())
+        .collect();
+    assert!(roles.contains(&"mirror cascode (output)".to_string()), "{roles:?}");
+    assert_eq!(cascoded["realisation"]["options"]["cascode"], true);
+}

@@ -60,6 +60,8 @@ pub(super) struct Builder<'a> {
     refs: Vec<(i64, String, f64)>,
     mirrors: Vec<PendingMirror>,
     leak_weights: Option<Vec<f64>>,
+    /// Cascoded mirror loads ([`super::Options::cascode`]).
+    pub cascode: bool,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -100,6 +102,7 @@ impl<'a> Builder<'a> {
             refs: Vec::new(),
             mirrors: Vec::new(),
             leak_weights: None,
+            cascode: false,
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {
@@ -510,19 +513,36 @@ impl<'a> Builder<'a> {
         self.bias(tag, element, ib)
     }
 
-    /// The PMOS mirror load of amplifier `tag`, carrying `i` at balance.
+    /// The PMOS mirror load of amplifier `tag`, carrying `i` at balance:
+    /// diode `M{tag}_d` and output `M{tag}_o` from `vdd`, and with
+    /// [`Builder::cascode`] a diode-connected `M{tag}_dc` under the diode and
+    /// a cascode `M{tag}_oc` under the output, its gate on the lower diode,
+    /// so that the output device's drain sits at the diode's (the output
+    /// then stays in saturation up to about `vdd - V_SG - 4 U_T`).
     fn mirror_load(&mut self, tag: &str, element: &str, out: &str, i: f64) -> Result<()> {
         let mirror = format!("{tag}_m");
-        let diode = Nodes([&mirror, &mirror, "vdd", "vdd"]);
+        let (top, drain) = if self.cascode {
+            (format!("{tag}_a"), format!("{tag}_c"))
+        } else {
+            (mirror.clone(), out.into())
+        };
+        let diode = Nodes([&top, &top, "vdd", "vdd"]);
         self.mos(format!("M{tag}_d"), diode, true, i, element, Role::MirrorDiode)?;
         self.mos(
             format!("M{tag}_o"),
-            Nodes([out, &mirror, "vdd", "vdd"]),
+            Nodes([&drain, &top, "vdd", "vdd"]),
             true,
             i,
             element,
             Role::MirrorOutput,
-        )
+        )?;
+        if self.cascode {
+            let diode = Nodes([&mirror, &mirror, &top, "vdd"]);
+            self.mos(format!("M{tag}_dc"), diode, true, i, element, Role::MirrorCascodeDiode)?;
+            let cascode = Nodes([out, &mirror, &drain, "vdd"]);
+            self.mos(format!("M{tag}_oc"), cascode, true, i, element, Role::MirrorCascodeOutput)?;
+        }
+        Ok(())
     }
 
     /// The tail bias of amplifier `tag` (an ideal current source from its

@@ -76,6 +76,11 @@ pub struct Options {
     /// Where the reference voltages come from (default: ideal sources).
     #[serde(default)]
     pub references: ReferenceSource,
+    /// Cascoded PMOS mirror loads (default: simple two-transistor mirrors):
+    /// the amplifiers' mirror output is held at the diode's drain voltage,
+    /// which removes most of their systematic output offset.
+    #[serde(default)]
+    pub cascode: bool,
 }
 
 impl Default for Options {
@@ -86,6 +91,7 @@ impl Default for Options {
             membrane_stray_f: 0.0,
             bias: BiasSource::Ideal,
             references: ReferenceSource::Ideal,
+            cascode: false,
         }
     }
 }
@@ -365,6 +371,10 @@ pub enum Role {
     MirrorDiode,
     /// The output device of an amplifier's PMOS mirror load.
     MirrorOutput,
+    /// The cascode on an amplifier's mirror diode (diode-connected, in series).
+    MirrorCascodeDiode,
+    /// The cascode on an amplifier's mirror output.
+    MirrorCascodeOutput,
     /// A bias current and where it comes from.
     Bias {
         /// What it biases.
@@ -427,6 +437,8 @@ impl fmt::Display for Role {
             }
             Role::MirrorDiode => f.write_str("mirror (diode)"),
             Role::MirrorOutput => f.write_str("mirror (output)"),
+            Role::MirrorCascodeDiode => f.write_str("mirror cascode (diode)"),
+            Role::MirrorCascodeOutput => f.write_str("mirror cascode (output)"),
             Role::Bias { of, source } => {
                 let of = match of {
                     Biased::Tail => "tail",
@@ -676,6 +688,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     check_options(tech, opts)?;
     let scales = realised_scales(design, tech, opts);
     let mut b = Builder::new(tech, scales, design.membrane.clone(), (opts.bias, opts.references));
+    b.cascode = opts.cascode;
     let recovery = Recovery::of(design);
     for e in &design.mother.elements {
         match &recovery {
