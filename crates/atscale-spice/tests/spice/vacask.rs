@@ -172,7 +172,7 @@ fn sweep(laws: &[Law], volts: &[f64]) -> Vec<Vec<f64>> {
             modules.push(inst.module);
         }
     }
-    compile(&dir, &modules);
+    compile(dir, &modules);
     let loads: Vec<String> = modules.iter().map(|m| format!("load \"{}.osdi\"", m.file_stem)).collect();
     let models: Vec<String> = modules.iter().map(|m| format!("model {0} {0}", m.file_stem)).collect();
     let values: Vec<String> = volts.iter().map(|v| format!("{v:e}")).collect();
@@ -184,7 +184,7 @@ fn sweep(laws: &[Law], volts: &[f64]) -> Vec<Vec<f64>> {
         cards.join("\n"),
         values.join(", ")
     );
-    simulate(&dir, &netlist, "dc1.raw");
+    simulate(dir, &netlist, "dc1.raw");
     let raw = Raw::read(&dir.join("dc1.raw"));
     assert_eq!(raw.column("a"), volts, "the swept voltages");
     (0..laws.len()).map(|k| raw.column(&format!("m{k}:flow(br)"))).collect()
@@ -397,9 +397,9 @@ fn rc(name_r: &str, node: &str) -> FlatCircuit {
 fn run_deck(deck: &VacaskDeck) -> Raw {
     let scratch = scratch();
     let dir = scratch.path();
-    compile(&dir, &deck.modules);
+    compile(dir, &deck.modules);
     let netlist = deck.netlist.replace("  options ", "  options rawfile=\"ascii\" ");
-    simulate(&dir, &netlist, "tran1.raw");
+    simulate(dir, &netlist, "tran1.raw");
     Raw::read(&dir.join("tran1.raw"))
 }
 
