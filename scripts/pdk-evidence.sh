@@ -1,0 +1,76 @@
+#!/bin/sh
+# Regenerates the numbers of the guide's sections on the open PDKs
+# ("On open PDKs", "IHP SG13G2 in VACASK", "Tape-out-ready biasing") with
+# the PDKs' own models (issue 18):
+#
+#   scripts/pdk-evidence.sh [OUTPUT_DIR]
+#
+# 1. the 100 Hz spiker (tonic-spiking-100hz.toml) in GF180: nominal
+#    (untrimmed, the default), corners tt, ff, ss, Monte Carlo seeds 1 to 4,
+#    and with --trim; its voltage clamp in ngspice over the design (plot);
+# 2. the same spiker in sky130: nominal, and with --trim;
+# 3. the spiker with tape-out-ready biasing (--bias mirrors --references
+#    ladder: only the supply and one reference current ideal) in GF180 and
+#    sky130;
+# 4. the burster (bursting.toml) in GF180, untrimmed and with --trim; in
+#    sky130 (refused: its offsets need longer devices than the bins);
+# 5. the spiker in IHP SG13G2 (VACASK): untrimmed, --trim,
+#    --compensate-strays.
+# The Monte Carlo as a sweep (100 draws, two shards) is
+# docs/examples/sweep-mc-gf180.toml; run it with `atscale sweep`.
+# Each step prints the Evidence section of its report.md (and the corners and
+# Monte Carlo tables); the reports are in OUTPUT_DIR. Needs ngspice, the PDKs
+# (`make pdks`) and VACASK (`make vacask`). About 10 minutes on an idle
+# 2-core machine (sky130's nominal ngspice run alone takes about a minute).
+#
+# ATSCALE names the atscale binary (default: `atscale` on PATH, else the
+# release build of this repository through cargo).
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-pdk-evidence}
+
+. "$here/scripts/atscale-command.sh"
+# VACASK as `make vacask` installs it (the Makefile's default), unless set.
+ATSCALE_VACASK=${ATSCALE_VACASK:-$here/.venv/atscale/vacask}
+export ATSCALE_VACASK
+mkdir -p "$out"
+
+evidence() {
+    sed -n '/^## Evidence/,/^## Subthreshold/p' "$1/report.md" | sed '$d'
+}
+
+# realise NAME DESIGN ARGS...: realises DESIGN into OUTPUT_DIR/NAME and prints its evidence.
+realise() {
+    name=$1
+    design=$2
+    shift 2
+    # shellcheck disable=SC2086 # ATSCALE may be a command with arguments
+    $ATSCALE realise "$design" -o "$out/$name" --force "$@" >/dev/null
+    echo "== $name: $*"
+    evidence "$out/$name"
+}
+
+# shellcheck disable=SC2086
+$ATSCALE design "$here/docs/examples/tonic-spiking-100hz.toml" -o "$out/spiker" --force >/dev/null
+# shellcheck disable=SC2086
+$ATSCALE design "$here/docs/examples/bursting.toml" -o "$out/burster" --force >/dev/null
+spiker="$out/spiker/design.json"
+burster="$out/burster/design.json"
+
+realise gf180-spiker "$spiker" --tech gf180 --corners tt,ff,ss --monte-carlo 4 --seed 1
+realise gf180-spiker-trim "$spiker" --tech gf180 --trim
+# shellcheck disable=SC2086
+$ATSCALE clamp "$out/gf180-spiker" --engine ngspice --plot "$out/gf180-spiker-clamp.png" --force
+realise sky130-spiker "$spiker" --tech sky130
+realise sky130-spiker-trim "$spiker" --tech sky130 --trim
+realise gf180-spiker-tapeout "$spiker" --tech gf180 --bias mirrors --references ladder
+realise sky130-spiker-tapeout "$spiker" --tech sky130 --bias mirrors --references ladder
+realise gf180-burster "$burster" --tech gf180
+realise gf180-burster-trim "$burster" --tech gf180 --trim
+echo "== sky130-burster (expected: refused)"
+# shellcheck disable=SC2086
+$ATSCALE realise "$burster" --tech sky130 -o "$out/sky130-burster" --no-sim --force || true
+realise ihp-spiker "$spiker" --tech ihp-sg13g2
+realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --trim
+realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --compensate-strays
