@@ -749,6 +749,8 @@ fn compensated_strays_bring_the_spiker_to_its_ideal_model() {
         "-o",
         r.to_str().expect("UTF-8"),
         "--compensate-strays",
+        // The figures below were measured trimmed (the default until the trim became `--trim`).
+        "--trim",
     ]);
     let rep = report(&r);
     let ev = &rep["evidence"];
