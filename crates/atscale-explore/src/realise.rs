@@ -551,7 +551,7 @@ impl Measured {
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
-    let (r, widths, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref())?;
+    let (r, widths, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref(), true)?;
     // Measured in every run with a simulator; applied with `--trim`.
     let (trim, static_error) = if req.trim { (knee, None) } else { (None, knee) };
     let tstop_s = stop_time(req, &r);
@@ -603,10 +603,12 @@ type MembraneFixes = (Option<Trim>, Option<Stray>);
 
 /// The realisation with its mirrors sized and, with `req.trim`, its
 /// membrane trimmed in the simulator (when one is given), the mirror
-/// widths, the largest mirror error and the knee's current error.
+/// widths, the largest mirror error and the knee's current error
+/// (measured with `req.trim` or `report_knee`).
 fn sized_and_trimmed(
     req: &Request<'_>,
     runner: Option<&Simulator>,
+    report_knee: bool,
 ) -> Result<(Realisation, Widths, Option<f64>, MembraneFixes)> {
     let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options, req.timeout);
     let mut r = realise(design, tech, &opts)?;
@@ -627,7 +629,7 @@ fn sized_and_trimmed(
         stray = Some(s);
     }
     let mut knee = None;
-    if let Some(runner) = runner {
+    if let (Some(runner), true) = (runner, req.trim || report_knee) {
         knee = measure_trim(runner, &r, design, req.tech_dir, req.design_path, timeout)?;
         if let (Some(t), true) = (&knee, req.trim) {
             r = realise(design, tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
@@ -939,7 +941,7 @@ pub fn monte_carlo_draw(
 ///
 /// The designer's or the runner's error.
 pub fn sized(req: &Request<'_>, runner: &Simulator) -> Result<(Realisation, f64)> {
-    let (r, ..) = sized_and_trimmed(req, Some(runner))?;
+    let (r, ..) = sized_and_trimmed(req, Some(runner), req.trim)?;
     let tstop_s = stop_time(req, &r);
     Ok((r, tstop_s))
 }

@@ -239,7 +239,11 @@ impl<'a> Builder<'a> {
                 l,
                 sz.l_max_m,
                 "length",
-                "; the bias is too small for the technology's leakage (limits.bias_min_a per square of W/L)",
+                if self.tech.region == Region::Subthreshold {
+                    "; the current is too small for the technology's leakage (limits.bias_min_a per square of W/L)"
+                } else {
+                    ""
+                },
             ),
             (
                 "sizing.w_max_m",
