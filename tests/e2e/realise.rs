@@ -817,48 +817,64 @@ fn quadrature(points: &[(f64, f64)], w: f64) -> f64 {
     det(b) / det(m)
 }
 
-/// `--cascode`: every amplifier's PMOS mirror load gains a diode-connected
-/// device under its diode and a cascode under its output, gated by that
-/// lower diode, so the output device's drain sits where the diode's does.
-/// The ideal model does not change (the cascodes carry the mirror's current).
+/// `--amplifier cascoded`: every amplifier's PMOS mirror load gains a
+/// diode-connected device under its diode and a cascode under its output,
+/// gated by that lower diode, so the output device's drain sits where the
+/// diode's does. `--amplifier symmetric`: the `-` input device drains into
+/// its own cascoded PMOS mirror, which feeds a cascoded NMOS mirror sinking
+/// from the output. The ideal model does not change with the topology.
 #[test]
-fn cascoded_mirror_loads_stack_two_pmos_on_each_amplifier() {
+fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let d = tmp.path().join("fhn");
     stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
     let design = d.join("design.json");
-    let run = |name: &str, extra: &[&str]| {
+    let run = |name: &str| {
         let out = tmp.path().join(name);
         let mut args =
             vec!["realise", design.to_str().expect("UTF-8"), "--tech", "generic-bsim4", "--no-sim"];
-        args.extend_from_slice(&["-o", out.to_str().expect("UTF-8")]);
-        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", out.to_str().expect("UTF-8"), "--amplifier", name]);
         stdout_ok(&args);
         report(&out)
     };
-    let (plain, cascoded) = (run("plain", &[]), run("cascoded", &["--cascode"]));
+    let [plain, cascoded, symmetric] = ["five-transistor", "cascoded", "symmetric"].map(run);
     let devices = |r: &Value| r["realisation"]["devices"].as_array().expect("devices").clone();
     let mos =
         |r: &Value| devices(r).into_iter().filter(|d| d["kind"] == "nmos" || d["kind"] == "pmos").count();
-    assert_eq!((mos(&plain), mos(&cascoded)), (144, 216), "36 amplifiers of 4, then of 6 transistors");
-    assert_eq!(plain["realisation"]["ideal_model"], cascoded["realisation"]["ideal_model"]);
-    let elements = cascoded["realisation"]["circuit"]["elements"].as_array().expect("elements").clone();
-    let nodes = |name: &str| {
+    assert_eq!(
+        [&plain, &cascoded, &symmetric].map(mos),
+        [144, 216, 504],
+        "36 amplifiers of 4, 6 and 14 transistors (the tails are ideal sources)"
+    );
+    for r in [&cascoded, &symmetric] {
+        assert_eq!(plain["realisation"]["ideal_model"], r["realisation"]["ideal_model"]);
+    }
+    let nodes = |r: &Value, name: &str| {
+        let elements = r["realisation"]["circuit"]["elements"].as_array().expect("elements");
         let e = elements.iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("{name}"));
         ["d", "g", "s"].map(|k| e[k].as_str().expect("node").to_string())
     };
+    let n = |s: &str| s.to_string();
     // The first amplifier of the cubic: its output is the membrane.
-    let tag = "Rnl0";
-    let [od, og, os] = nodes(&format!("M{tag}_oc"));
-    assert_eq!([od.as_str(), og.as_str(), os.as_str()], ["v", &format!("{tag}_m"), &format!("{tag}_c")]);
-    assert_eq!(nodes(&format!("M{tag}_o")), [format!("{tag}_c"), format!("{tag}_a"), "vdd".into()]);
-    assert_eq!(nodes(&format!("M{tag}_dc")), [format!("{tag}_m"), format!("{tag}_m"), format!("{tag}_a")]);
-    assert_eq!(nodes(&format!("M{tag}_d")), [format!("{tag}_a"), format!("{tag}_a"), "vdd".into()]);
+    for r in [&cascoded, &symmetric] {
+        assert_eq!(nodes(r, "MRnl0_oc"), [n("v"), n("Rnl0_m"), n("Rnl0_c")]);
+        assert_eq!(nodes(r, "MRnl0_o"), [n("Rnl0_c"), n("Rnl0_a"), n("vdd")]);
+        assert_eq!(nodes(r, "MRnl0_dc"), [n("Rnl0_m"), n("Rnl0_m"), n("Rnl0_a")]);
+        assert_eq!(nodes(r, "MRnl0_d"), [n("Rnl0_a"), n("Rnl0_a"), n("vdd")]);
+    }
+    assert_eq!(nodes(&cascoded, "MRnl0_n")[0], "v", "the - device drains the output");
+    assert_eq!(nodes(&symmetric, "MRnl0_n")[0], "Rnl0_q", "the - device drains its own diode stack");
+    assert_eq!(nodes(&symmetric, "MRnl0_x_dc"), [n("Rnl0_q"), n("Rnl0_q"), n("Rnl0_x_a")]);
+    assert_eq!(nodes(&symmetric, "MRnl0_x_oc"), [n("Rnl0_k"), n("Rnl0_q"), n("Rnl0_x_c")]);
+    assert_eq!(nodes(&symmetric, "MRnl0_y_dc"), [n("Rnl0_k"), n("Rnl0_k"), n("Rnl0_y_a")]);
+    assert_eq!(nodes(&symmetric, "MRnl0_y_d"), [n("Rnl0_y_a"), n("Rnl0_y_a"), n("0")]);
+    assert_eq!(nodes(&symmetric, "MRnl0_y_oc"), [n("v"), n("Rnl0_k"), n("Rnl0_y_c")]);
     let roles: Vec<String> = devices(&cascoded)
         .iter()
-        .filter(|d| d["name"].as_str().is_some_and(|n| n.starts_with(&format!("M{tag}_"))))
+        .filter(|d| d["name"].as_str().is_some_and(|n| n.starts_with("MRnl0_")))
         .map(|d| d["role"].as_str().expect("role").to_string())
         .collect();
     assert!(roles.contains(&"mirror cascode (output)".to_string()), "{roles:?}");
-    assert_eq!(cascoded["realisation"]["options"]["cascode"], true);
+    assert_eq!(cascoded["realisation"]["options"]["amplifier"], "cascoded");
+    assert_eq!(symmetric["realisation"]["options"]["amplifier"], "symmetric");
 }

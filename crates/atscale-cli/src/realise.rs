@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use atscale_design::realise::mapping::ReferenceSource;
-use atscale_design::realise::{BiasSource, Options, Realisation, Technology};
+use atscale_design::realise::{Amplifier, BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
 use atscale_explore::characterise::Characterisation;
 use atscale_explore::realise::{realise_with_evidence, Evidence, Outcome, Request};
@@ -88,12 +88,14 @@ pub struct Args {
     /// designed.
     #[arg(long)]
     trim: bool,
-    /// Cascode the amplifiers' PMOS mirror loads (two more transistors per
-    /// amplifier): the mirror output's drain is held at the diode's, which
-    /// removes most of the amplifiers' systematic output offset (the static
-    /// current error the report gives).
-    #[arg(long)]
-    cascode: bool,
+    /// The amplifiers' topology: `five-transistor` (NMOS pair, PMOS
+    /// mirror), `cascoded` (its PMOS mirror cascoded, two more transistors)
+    /// or `symmetric` (each input device into its own PMOS diode stack,
+    /// every mirror cascoded: the pair's drains match at balance). The
+    /// cascodes remove most of the amplifiers' systematic output offset,
+    /// the static current error the report gives, at the cost of headroom.
+    #[arg(long, value_enum, default_value_t = AmplifierArg::FiveTransistor, value_name = "TOPOLOGY")]
+    amplifier: AmplifierArg,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).
     #[arg(long)]
     no_sim: bool,
@@ -112,6 +114,17 @@ enum BiasArg {
     Ideal,
     /// Current mirrors of one reference current.
     Mirrors,
+}
+
+/// `--amplifier`: the amplifiers' topology ([`Amplifier`]).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum AmplifierArg {
+    /// NMOS pair, PMOS mirror, tail.
+    FiveTransistor,
+    /// The five-transistor amplifier with a cascoded PMOS mirror.
+    Cascoded,
+    /// The symmetric amplifier, every mirror cascoded.
+    Symmetric,
 }
 
 /// `--references`: where the reference voltages come from.
@@ -196,7 +209,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bias_scale: args.bias_scale,
         bias,
         references,
-        cascode: args.cascode,
+        amplifier: match args.amplifier {
+            AmplifierArg::FiveTransistor => Amplifier::FiveTransistor,
+            AmplifierArg::Cascoded => Amplifier::Cascoded,
+            AmplifierArg::Symmetric => Amplifier::Symmetric,
+        },
         ..Options::default()
     };
     let req = Request {

@@ -7,9 +7,9 @@ use atscale_circuit::units::si;
 use atscale_circuit::{Element, ElementKind, Waveform};
 
 use super::mapping::{
-    string_current, string_segments, tap_voltages, BiasSource, Biased, BlockReport, DeviceKind, DeviceReport,
-    Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource, Role, StringGeometry, REF_DIODE_N,
-    REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+    string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased, BlockReport, DeviceKind,
+    DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource, Role, StringGeometry,
+    REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -60,8 +60,8 @@ pub(super) struct Builder<'a> {
     refs: Vec<(i64, String, f64)>,
     mirrors: Vec<PendingMirror>,
     leak_weights: Option<Vec<f64>>,
-    /// Cascoded mirror loads ([`super::Options::cascode`]).
-    pub cascode: bool,
+    /// The amplifiers' topology ([`super::Options::amplifier`]).
+    pub amplifier: Amplifier,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -102,7 +102,7 @@ impl<'a> Builder<'a> {
             refs: Vec::new(),
             mirrors: Vec::new(),
             leak_weights: None,
-            cascode: false,
+            amplifier: Amplifier::FiveTransistor,
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {
@@ -512,39 +512,71 @@ impl<'a> Builder<'a> {
         let pair = Role::InputPair { plus: true };
         self.mos(format!("M{tag}_p"), Nodes([&mirror, plus, &tail, "0"]), false, half, element, pair)?;
         let pair = Role::InputPair { plus: false };
-        self.mos(format!("M{tag}_n"), Nodes([out, minus, &tail, "0"]), false, half, element, pair)?;
-        self.mirror_load(tag, element, out, half)?;
+        let drain = self.minus_drain(tag, out);
+        self.mos(format!("M{tag}_n"), Nodes([&drain, minus, &tail, "0"]), false, half, element, pair)?;
+        self.load(tag, element, out, half)?;
         self.bias(tag, element, ib)
     }
 
-    /// The PMOS mirror load of amplifier `tag`, carrying `i` at balance:
-    /// diode `M{tag}_d` and output `M{tag}_o` from `vdd`, and with
-    /// [`Builder::cascode`] a diode-connected `M{tag}_dc` under the diode and
-    /// a cascode `M{tag}_oc` under the output, its gate on the lower diode,
-    /// so that the output device's drain sits at the diode's (the output
-    /// then stays in saturation up to about `vdd - V_SG - 4 U_T`).
-    fn mirror_load(&mut self, tag: &str, element: &str, out: &str, i: f64) -> Result<()> {
-        let mirror = format!("{tag}_m");
-        let (top, drain) = if self.cascode {
-            (format!("{tag}_a"), format!("{tag}_c"))
-        } else {
-            (mirror.clone(), out.into())
-        };
-        let diode = Nodes([&top, &top, "vdd", "vdd"]);
-        self.mos(format!("M{tag}_d"), diode, true, i, element, Role::MirrorDiode)?;
-        self.mos(
-            format!("M{tag}_o"),
-            Nodes([&drain, &top, "vdd", "vdd"]),
-            true,
-            i,
-            element,
-            Role::MirrorOutput,
-        )?;
-        if self.cascode {
-            let diode = Nodes([&mirror, &mirror, &top, "vdd"]);
-            self.mos(format!("M{tag}_dc"), diode, true, i, element, Role::MirrorCascodeDiode)?;
-            let cascode = Nodes([out, &mirror, &drain, "vdd"]);
-            self.mos(format!("M{tag}_oc"), cascode, true, i, element, Role::MirrorCascodeOutput)?;
+    /// The node the `-` input device of amplifier `tag` drains: the output,
+    /// or in the symmetric amplifier its own diode stack.
+    fn minus_drain(&self, tag: &str, out: &str) -> String {
+        match self.amplifier {
+            Amplifier::Symmetric => format!("{tag}_q"),
+            Amplifier::FiveTransistor | Amplifier::Cascoded => out.into(),
+        }
+    }
+
+    /// The load of amplifier `tag` ([`Amplifier`]), each mirror carrying `i`
+    /// at balance: a PMOS mirror from the `+` device's drain `{tag}_m` into
+    /// `out` (cascoded unless five-transistor); in the symmetric amplifier
+    /// also a cascoded PMOS mirror `{tag}_x` from the `-` device's drain
+    /// `{tag}_q` into node `{tag}_k`, and a cascoded NMOS mirror `{tag}_y`
+    /// from `{tag}_k` out of `out`.
+    fn load(&mut self, tag: &str, element: &str, out: &str, i: f64) -> Result<()> {
+        let plus = format!("{tag}_m");
+        match self.amplifier {
+            Amplifier::FiveTransistor => self.mirror(tag, true, &plus, out, i, element, false),
+            Amplifier::Cascoded => self.mirror(tag, true, &plus, out, i, element, true),
+            Amplifier::Symmetric => {
+                self.mirror(tag, true, &plus, out, i, element, true)?;
+                let (minus, fold) = (format!("{tag}_q"), format!("{tag}_k"));
+                self.mirror(&format!("{tag}_x"), true, &minus, &fold, i, element, true)?;
+                self.mirror(&format!("{tag}_y"), false, &fold, out, i, element, true)
+            }
+        }
+    }
+
+    /// A 1:1 mirror carrying `i` at balance, from `vdd` (`pmos`) or to
+    /// ground: diode `M{prefix}_d` on `input` and output `M{prefix}_o` on
+    /// `out`; with `cascode` a diode-connected `M{prefix}_dc` between
+    /// `input` and the diode, and a cascode `M{prefix}_oc` between the output
+    /// device and `out`, gated by `input`, so that the output device's drain
+    /// sits at the diode's (the output then stays in saturation up to about
+    /// one `V_GS` and `4 U_T` from the rail).
+    #[allow(clippy::too_many_arguments)]
+    fn mirror(
+        &mut self,
+        prefix: &str,
+        pmos: bool,
+        input: &str,
+        out: &str,
+        i: f64,
+        element: &str,
+        cascode: bool,
+    ) -> Result<()> {
+        let rail = if pmos { "vdd" } else { "0" };
+        let (gate, drain) =
+            if cascode { (format!("{prefix}_a"), format!("{prefix}_c")) } else { (input.into(), out.into()) };
+        let diode = Nodes([&gate, &gate, rail, rail]);
+        self.mos(format!("M{prefix}_d"), diode, pmos, i, element, Role::MirrorDiode)?;
+        let output = Nodes([&drain, &gate, rail, rail]);
+        self.mos(format!("M{prefix}_o"), output, pmos, i, element, Role::MirrorOutput)?;
+        if cascode {
+            let diode = Nodes([input, input, &gate, rail]);
+            self.mos(format!("M{prefix}_dc"), diode, pmos, i, element, Role::MirrorCascodeDiode)?;
+            let output = Nodes([out, input, &drain, rail]);
+            self.mos(format!("M{prefix}_oc"), output, pmos, i, element, Role::MirrorCascodeOutput)?;
         }
         Ok(())
     }
@@ -647,8 +679,9 @@ impl<'a> Builder<'a> {
             ((i_short, short, role_short), (i_long, long, role_long))
         };
         self.push_mos(name_p, Nodes([&mirror, plus, &tail, "0"]), false, p.0, p.1, element, p.2);
-        self.push_mos(name_n, Nodes([out, minus, &tail, "0"]), false, n.0, n.1, element, n.2);
-        self.mirror_load(tag, element, out, p.0)?;
+        let drain = self.minus_drain(tag, out);
+        self.push_mos(name_n, Nodes([&drain, minus, &tail, "0"]), false, n.0, n.1, element, n.2);
+        self.load(tag, element, out, p.0)?;
         self.bias(tag, element, ib)?;
         Ok(realised)
     }

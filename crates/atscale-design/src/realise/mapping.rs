@@ -76,11 +76,44 @@ pub struct Options {
     /// Where the reference voltages come from (default: ideal sources).
     #[serde(default)]
     pub references: ReferenceSource,
-    /// Cascoded PMOS mirror loads (default: simple two-transistor mirrors):
-    /// the amplifiers' mirror output is held at the diode's drain voltage,
-    /// which removes most of their systematic output offset.
+    /// The amplifiers' topology (default: five transistors).
     #[serde(default)]
-    pub cascode: bool,
+    pub amplifier: Amplifier,
+}
+
+/// The topology of a realisation's transconductance amplifiers. All three
+/// give the same output, `I_b f((V+ - V-)/s)`: the ideal model does not
+/// depend on it. They differ in their systematic output offset, the
+/// current error that the drain-voltage mismatch of their devices gives at
+/// balance, and in their headroom.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Amplifier {
+    /// NMOS input pair, PMOS mirror load, tail: the pair's drains sit at
+    /// the mirror diode (`vdd - V_SG`) and at the output.
+    #[default]
+    FiveTransistor,
+    /// The five-transistor amplifier with a cascoded PMOS mirror: the
+    /// mirror's output device is held at its diode's drain voltage; the
+    /// pair's drains still differ (`vdd - 2 V_SG` against the output).
+    Cascoded,
+    /// The symmetric (current-mirror) amplifier with every mirror
+    /// cascoded: each input device drains into its own PMOS diode stack,
+    /// so at balance the pair's drains sit at the same voltage; one PMOS
+    /// mirror sources the `+` device's current into the output, another
+    /// copies the `-` device's into a cascoded NMOS mirror that sinks it.
+    Symmetric,
+}
+
+impl Amplifier {
+    /// The name `--amplifier` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Amplifier::FiveTransistor => "five-transistor",
+            Amplifier::Cascoded => "cascoded",
+            Amplifier::Symmetric => "symmetric",
+        }
+    }
 }
 
 impl Default for Options {
@@ -91,7 +124,7 @@ impl Default for Options {
             membrane_stray_f: 0.0,
             bias: BiasSource::Ideal,
             references: ReferenceSource::Ideal,
-            cascode: false,
+            amplifier: Amplifier::FiveTransistor,
         }
     }
 }
@@ -371,9 +404,9 @@ pub enum Role {
     MirrorDiode,
     /// The output device of an amplifier's PMOS mirror load.
     MirrorOutput,
-    /// The cascode on an amplifier's mirror diode (diode-connected, in series).
+    /// The cascode on a mirror's diode (diode-connected, in series).
     MirrorCascodeDiode,
-    /// The cascode on an amplifier's mirror output.
+    /// The cascode on a mirror's output.
     MirrorCascodeOutput,
     /// A bias current and where it comes from.
     Bias {
@@ -688,7 +721,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     check_options(tech, opts)?;
     let scales = realised_scales(design, tech, opts);
     let mut b = Builder::new(tech, scales, design.membrane.clone(), (opts.bias, opts.references));
-    b.cascode = opts.cascode;
+    b.amplifier = opts.amplifier;
     let recovery = Recovery::of(design);
     for e in &design.mother.elements {
         match &recovery {

@@ -51,8 +51,8 @@ pub mod mapping;
 pub mod tech;
 
 pub use mapping::{
-    current_sensitivity, predict, realise, with_subckt_devices, BiasSource, Biased, BlockReport, DeviceKind,
-    DeviceReport, Options, Prediction, Realisation, RealisedScales, Role, RunSettings, Sensitivity,
-    SENSITIVITY_STEP_MODEL,
+    current_sensitivity, predict, realise, with_subckt_devices, Amplifier, BiasSource, Biased, BlockReport,
+    DeviceKind, DeviceReport, Options, Prediction, Realisation, RealisedScales, Role, RunSettings,
+    Sensitivity, SENSITIVITY_STEP_MODEL,
 };
 pub use tech::{Engine, Region, SubcktDevice, Technology};
