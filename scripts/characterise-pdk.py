@@ -19,12 +19,18 @@ crates/atscale-design/src/realise/characterise.rs:
   interpolation g = (sqrt(1 + 4 IC) - 1) / (2 IC), so IC = (1 - g) / g^2);
   the specific current per square is the median of I_D / IC over
   0.3 <= IC <= 3;
-- offset length factor: NMOS of 10, 20, 35, 50, 80 times l_m (those within
-  the PDK's length limit); at the gate voltages where the square device is
-  in weak inversion (0.003 <= I_D / I_spec <= 0.03) the median current ratio
-  square / long per length; the length L* with ratio e^3 (log-log
-  interpolation); factor = L* / (e^3 l_m). Also printed: the ratio at the
-  PDK's longest length, which bounds the offset a pair can carry.
+- the pairs' operating point (a second bench, `pair_bench`: the common
+  source swept, bulk at ground, drains at the supply): the source voltage
+  where the square NMOS with its gate at half the supply carries
+  PAIR_INVERSION I_spec, interpolated in ln I between the 25 mV source steps;
+  there the pairs' kappa, U_T ln(I(+10 mV) / I(-10 mV)) / 20 mV of the gate,
+  and the offset length factor: NMOS of 10, 20, 35, 50, 80 times l_m (those
+  within the PDK's length limit) and the limit itself, gates at half the
+  supply; the current ratio square / long per length; the length L* with
+  ratio e^3 (log-log interpolation); factor = L* / (e^3 l_m). Also printed:
+  the ratio at the PDK's longest length, which bounds the offset a pair can
+  carry, and the same ratios at a grounded source in weak inversion (0.003 <=
+  I_D / I_spec <= 0.03, medians), for comparison.
 
 Also times one operating point of one transistor per PDK (the cost of loading
 the library) and checks the mismatch switches (two identical devices).
@@ -54,6 +60,9 @@ K_OVER_Q = 8.617_333_262e-5
 VGS_STEP_V = 0.01
 LENGTH_MULTIPLES = [10.0, 20.0, 35.0, 50.0, 80.0]
 FLOOR_A = 1e-15
+PAIR_DELTA_V = 0.01
+PAIR_SOURCE_STEP_V = 0.025
+PAIR_INVERSION = 1e-3
 
 # What each technology file names (see crates/atscale-design/assets/tech/).
 PDKS = {
@@ -158,6 +167,83 @@ def bench_vacask(pdk, root, l_m, temp_c):
     lines += ["control", f"  options temp={temp_c} reltol=1e-6 abstol=1e-18", f"  sweep gate instance=\"vg\" parameter=\"dc\" values=[{values}]",
               "    analysis bench op", "endc", ""]
     return "\n".join(lines), probes
+
+
+def pair_lengths(p, l_m):
+    lengths = [m * l_m for m in LENGTH_MULTIPLES if m * l_m < 0.99 * p["l_max_m"]]
+    return lengths + ([p["l_max_m"]] if p["l_max_m"] > l_m else [])
+
+
+def pair_bench(pdk, root, l_m, temp_c):
+    """The pair bench: the common source `s` swept from 0 in PAIR_SOURCE_STEP_V steps to below
+    half the supply minus 2 PAIR_DELTA_V, bulk at ground; square NMOS with gates at half the
+    supply and PAIR_DELTA_V either side (drain sources VQ0..VQ2), then one NMOS per longer
+    length with its gate at half the supply (VQ3...), drains at the supply. Netlist text
+    (ngspice or VACASK), the source values and the drain sources with their lengths."""
+    p = PDKS[pdk]
+    vdd, sc, vref = p["supply_v"], p["scale"], p["supply_v"] / 2
+    steps = math.floor((vref - 2 * PAIR_DELTA_V) / PAIR_SOURCE_STEP_V)
+    values = [k * PAIR_SOURCE_STEP_V for k in range(steps + 1)]
+    devices = [(l_m, m) for m in range(3)] + [(l, 1) for l in pair_lengths(p, l_m)]
+    probes = [(f"VQ{j}", l) for j, (l, _) in enumerate(devices)]
+    head = [f"pair bench of {pdk} (scripts/characterise-pdk.py)"]
+    head += [h.format(root=root, section=p["section"]) for h in p["header"]]
+    gates = [vref - PAIR_DELTA_V, vref, vref + PAIR_DELTA_V]
+    if p.get("engine") == "vacask":
+        lines = head + ["model vsrc vsource", f"vdd (vdd 0) vsrc dc={vdd}", "vs (s 0) vsrc dc=0"]
+        lines += [f"vg{m} (g{m} 0) vsrc dc={g:.9g}" for m, g in enumerate(gates)]
+        for j, (l, m) in enumerate(devices):
+            lines += [f"vq{j} (d{j} vdd) vsrc dc=0",
+                      f"xq{j} (d{j} g{m} s 0) {p['nmos']} w={l_m:.6g} l={l:.6g}"]
+        vals = ", ".join(f"{x:.6g}" for x in values)
+        lines += ["control", f"  options temp={temp_c} reltol=1e-6 abstol=1e-18",
+                  f"  sweep src instance=\"vs\" parameter=\"dc\" values=[{vals}]",
+                  "    analysis bench op", "endc", ""]
+        return "\n".join(lines), values, probes
+    lines = head + [f".temp {temp_c}", f"VDD vdd 0 {vdd}", "VS s 0 0"]
+    lines += [f"VG{m} g{m} 0 {g:.9g}" for m, g in enumerate(gates)]
+    for j, (l, m) in enumerate(devices):
+        lines += [f"VQ{j} d{j} vdd 0", device(f"Q{j}", f"d{j}", f"g{m}", "s", "0", p["nmos"], l_m, l, sc)]
+    lines += [f".dc VS 0 {values[-1]:.9g} {PAIR_SOURCE_STEP_V}", ".end", ""]
+    return "\n".join(lines), values, probes
+
+
+def pair_point(pdk, root, l_m, temp_c, ispec):
+    """Source voltage, kappa and [(L, I(l_m)/I(L))] at the pairs' operating point."""
+    netlist, values, probes = pair_bench(pdk, root, l_m, temp_c)
+    if PDKS[pdk].get("engine") == "vacask":
+        vecs, _ = run_vacask(netlist)
+        cur = {s: np.abs(vecs[f"{s.lower()}:flow(br)"]) for s, _ in probes}
+        vs = vecs["s"]
+    else:
+        vecs, _, _ = run_ngspice(netlist)
+        cur = {s: np.abs(vecs[f"i({s.lower()})"]) for s, _ in probes}
+        vs = vecs["v(s)"] if "v(s)" in vecs else np.array(values)
+    ut = K_OVER_Q * (temp_c + 273.15)
+    mid, lo, hi = cur["VQ1"], cur["VQ0"], cur["VQ2"]
+    target = math.log(PAIR_INVERSION * ispec)
+    for k in range(len(vs) - 1):
+        l0, l1 = math.log(mid[k]), math.log(mid[k + 1])
+        if l0 >= target > l1:
+            f = (l0 - target) / (l0 - l1)
+            kap = [ut * math.log(hi[j] / lo[j]) / (2 * PAIR_DELTA_V) for j in (k, k + 1)]
+            ratios = []
+            for src, l in probes[3:]:
+                r0, r1 = math.log(mid[k] / cur[src][k]), math.log(mid[k + 1] / cur[src][k + 1])
+                ratios.append((l, math.exp(r0 + f * (r1 - r0))))
+            return dict(source_v=vs[k] + f * (vs[k + 1] - vs[k]), kappa=kap[0] + f * (kap[1] - kap[0]),
+                        ratios=ratios)
+    sys.exit(f"{pdk}: no source voltage puts the square NMOS at {PAIR_INVERSION} I_spec")
+
+
+def length_factor(ratios, l_m):
+    """(factor, at_longest) from [(L, I(l_m)/I(L))], as crates/atscale-design does."""
+    pts = [(math.log(l_m), 0.0)] + [(math.log(l), math.log(r)) for l, r in ratios]
+    for (l0, r0), (l1, r1) in zip(pts, pts[1:]):
+        if (r0 - 3) * (r1 - 3) <= 0:
+            return math.exp(l0 + (3 - r0) * (l1 - l0) / (r1 - r0)) / (math.exp(3) * l_m), False
+    l, r = pts[-1]
+    return math.exp(l - r) / l_m, True
 
 
 def run_vacask(netlist):
@@ -308,6 +394,8 @@ def characterise(pdk, root, l_m, temp_c):
     ut = K_OVER_Q * (temp_c + 273.15)
     r = fit(v, curves, probes, ut, l_m)
     p = PDKS[pdk]
+    r["pair"] = pair_point(pdk, root, l_m, temp_c, r["n"]["ispec"])
+    r["pair_factor"] = length_factor(r["pair"]["ratios"], l_m)
     print(f"## {pdk} {p['section']}, {temp_c} degC (U_T = {ut * 1e3:.4f} mV), square W = L = l_m = "
           f"{l_m * 1e6:g} um, |V_DS| = {p['supply_v'] / 2:g} V; bench ran in {dt:.1f} s")
     for kind, dev, vds in [("n", p["nmos"], p["supply_v"] / 2), ("nlo", p["nmos"], 0.1),
@@ -324,13 +412,21 @@ def characterise(pdk, root, l_m, temp_c):
     for kind, dev in [("n", p["nmos"]), ("p", p["pmos"])]:
         src = next(s for s, k, l, _ in probes if k == kind and l == l_m)
         print(f"  {dev:26s} leakage at V_GS = 0: {curves[src][0]:.3g} A (W = L = l_m)")
+    q = r["pair"]
+    print(f"  input pairs (bulk at ground, gate at {p['supply_v'] / 2:g} V): source at {q['source_v']:.4f} V "
+          f"for {PAIR_INVERSION} I_spec; kappa there = {q['kappa']:.4f}; offset_length_factor there = "
+          f"{r['pair_factor'][0]:.4f}{' (at the longest length)' if r['pair_factor'][1] else ''}")
+    for l, ratio in q["ratios"]:
+        print(f"    L = {l * 1e6:6.2f} um ({l / l_m:5.1f} l_m): I(l_m)/I(L) = {ratio:7.3f} "
+              f"(ln {ratio and math.log(ratio):.3f}); (L/l_m)/ratio = {(l / l_m) / ratio:.3f}")
+    print("  for comparison, at a grounded source:")
     print(f"  offset lengths: weak inversion of the square NMOS at V_GS {r['weak_vg'][0]:.2f}.."
           f"{r['weak_vg'][1]:.2f} V (0.003..0.03 I_spec)")
     for (l, ratio), (_, f) in zip(r["ratios"], r["factor_at"]):
         print(f"    L = {l * 1e6:6.2f} um ({l / l_m:5.1f} l_m): I(l_m)/I(L) = {ratio:7.3f} "
               f"(ln {math.log(ratio):.3f}); (L/l_m)/ratio = {f:.3f}")
-    print(f"  offset_length_factor (L* for ratio e^3, over e^3 l_m) = {r['factor']:.4f}")
-    lmax, rmax = r["ratios"][-1]
+    print(f"  grounded offset length factor (L* for ratio e^3, over e^3 l_m) = {r['factor']:.4f}")
+    lmax, rmax = q["ratios"][-1]
     print(f"  largest offset a pair carries at L_max = {lmax * 1e6:g} um: ln(ratio)/2 = "
           f"{math.log(rmax) / 2:.3f} model V")
     return r
@@ -338,7 +434,7 @@ def characterise(pdk, root, l_m, temp_c):
 
 def reference(r, l_m, temp_c):
     """What tests/e2e/pdk.rs compares with atscale's own characterisation."""
-    at_longest = not math.isfinite(r["factor"])
+    factor, at_longest = r["pair_factor"]
     return {
         "square_m": l_m,
         "temperature_c": temp_c,
@@ -346,8 +442,10 @@ def reference(r, l_m, temp_c):
         "kappa_p": r["p"]["kappa"],
         "specific_current_n_a": r["n"]["ispec"],
         "specific_current_p_a": r["p"]["ispec"],
-        "offset_length_factor": r["factor_at"][-1][1] if at_longest else r["factor"],
+        "offset_length_factor": factor,
         "offset_length_at_longest": at_longest,
+        "kappa_pair": r["pair"]["kappa"],
+        "pair_source_v": r["pair"]["source_v"],
     }
 
 

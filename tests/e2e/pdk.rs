@@ -39,7 +39,8 @@ fn realise(design: &Path, out: &Path, extra: &[&str]) -> Value {
 /// atscale's characterisation (one operating point of one transistor per
 /// gate voltage, in ngspice or for IHP in VACASK) against
 /// scripts/characterise-pdk.py's (an ngspice `.dc` sweep, or a VACASK
-/// `sweep` of `op`, of one transistor per length, fitted in numpy), recorded
+/// `sweep` of `op`, of one transistor per length, and of the pair devices
+/// over their common source, fitted in numpy), recorded
 /// in tests/e2e/data/pdk/characterisation.json by that script.
 #[test]
 fn pdk_characterisation_agrees_with_the_independent_script() {
@@ -55,9 +56,15 @@ fn pdk_characterisation_agrees_with_the_independent_script() {
         let rep = realise(&design, &tmp.path().join(tech), &["--tech", tech, "--no-sim", "--force"]);
         let got = &rep["characterisation"]["measured"];
         let want = &reference[tech];
-        for key in
-            ["kappa_n", "kappa_p", "specific_current_n_a", "specific_current_p_a", "offset_length_factor"]
-        {
+        for key in [
+            "kappa_n",
+            "kappa_p",
+            "specific_current_n_a",
+            "specific_current_p_a",
+            "offset_length_factor",
+            "kappa_pair",
+            "pair_source_v",
+        ] {
             let (g, w) = (got[key].as_f64().expect(key), want[key].as_f64().expect(key));
             // Measured: 8.5e-8 relative at most (sky130's NMOS specific current; the
             // two benches' currents differ in ngspice's last digits), IHP in VACASK

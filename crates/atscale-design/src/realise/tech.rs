@@ -48,7 +48,7 @@ use crate::error::{Error, Result};
 use crate::toml_file::TomlFile;
 
 /// Boltzmann constant over the elementary charge, V/K.
-const K_OVER_Q: f64 = 8.617_333_262e-5;
+pub const K_OVER_Q: f64 = 8.617_333_262e-5;
 
 /// The names of the built-in technologies (`--tech NAME`).
 pub const BUILTIN_NAMES: [&str; 5] = ["generic-bsim4", "generic-level1", "sky130", "gf180", "ihp-sg13g2"];

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
+use atscale_design::realise::characterise::PAIR_INVERSION;
 use atscale_design::realise::mapping::Ladder;
 use atscale_design::realise::{DeviceKind, Realisation};
 use atscale_explore::characterise::Characterisation;
-use atscale_explore::realise::{CornerRun, Evidence, MonteCarlo, Trim};
+use atscale_explore::realise::{CornerRun, Evidence, Headroom, MonteCarlo, Trim};
 use atscale_explore::sweep::summary::stats;
 
 use crate::axis::{num, si};
@@ -139,6 +140,9 @@ fn runs(e: &Evidence) -> String {
             si(-t.trim_a, "A"),
             knee(t)
         );
+    }
+    if let Some(t) = e.trim.as_ref().or(e.static_error.as_ref()) {
+        let _ = writeln!(o, "{}", headroom(&t.headroom));
     }
     if let Some(x) = &e.sensitivity {
         let change = |d: Option<f64>| d.map_or("no period".into(), |d| format!("{:+.2} %", 100.0 * d));
@@ -341,6 +345,16 @@ pub fn characterisation(c: &Characterisation) -> String {
     ] {
         let _ = writeln!(o, "| {dev} | {} | {}/decade | {} |", num(k), si(sw, "V"), si(is, "A"));
     }
+    let _ = writeln!(
+        o,
+        "\nInput pairs: kappa {} (NMOS with its source at {} above its bulk, where it carries {} of its \
+         specific current with its gate at half the supply: the pairs' common source; the model volt \
+         2 U_T / kappa is {}).",
+        num(m.kappa_pair),
+        si(m.pair_source_v, "V"),
+        num(PAIR_INVERSION),
+        si(2.0 * m.thermal_voltage_v / m.kappa_pair, "V")
+    );
     let _ = writeln!(o, "\nOffset length factor {}.", num(m.offset_length_factor));
     if m.offset_length_at_longest {
         let _ = writeln!(
@@ -351,6 +365,29 @@ pub fn characterisation(c: &Characterisation) -> String {
         );
     }
     o
+}
+
+/// The report line of the headroom check at the knee.
+fn headroom(h: &Headroom) -> String {
+    let limit = si(h.limit_v, "V");
+    if h.out_of_saturation.is_empty() {
+        return format!(
+            "- headroom at the knee: all {} transistors in saturation (|V_DS| at least {limit})",
+            h.transistors
+        );
+    }
+    let shown: Vec<String> =
+        h.out_of_saturation.iter().take(5).map(|(name, v)| format!("{name} {}", si(*v, "V"))).collect();
+    let more = h.out_of_saturation.len().saturating_sub(shown.len());
+    format!(
+        "- **headroom at the knee: {} of {} transistors out of saturation** (|V_DS| below {limit}: {}{}); \
+         the circuit does not follow its ideal model there: the amplifier topology or the references do not \
+         fit the supply",
+        h.out_of_saturation.len(),
+        h.transistors,
+        shown.join(", "),
+        if more > 0 { format!(" and {more} more") } else { String::new() }
+    )
 }
 
 /// The Monte Carlo runs: the spread of the rate (or burst period) and energy, each seed.
