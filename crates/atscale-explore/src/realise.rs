@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use atscale_circuit::units::si;
-use atscale_circuit::{Analysis, FlatCircuit, Options as SpiceOptions, Tran};
+use atscale_circuit::{Analysis, ElementKind, FlatCircuit, Options as SpiceOptions, Tran};
 use atscale_design::realise::mapping::{
     design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
 };
+use atscale_design::realise::tech::K_OVER_Q;
 use atscale_design::realise::{
     current_sensitivity, predict, realise, Options, Prediction, Realisation, Sensitivity, Technology,
     SENSITIVITY_STEP_MODEL,
@@ -26,6 +27,7 @@ use atscale_design::spikes::{burst_count, burst_starts, bursts, intra_burst_inte
 use atscale_sim::EventSpec;
 use atscale_spice::{write_netlist_with, Header, Library, Setup, Xyce};
 use atscale_verify::events::crossings;
+use atscale_verify::raw::Plot;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -174,6 +176,56 @@ pub struct Trim {
     pub trim_a: f64,
     /// The simulator's wall time of the measurement, s.
     pub wall_s: f64,
+    /// The transistors' headroom at the knee, from the same operating point.
+    pub headroom: Headroom,
+}
+
+/// Which transistors are out of saturation at an operating point: `|V_DS|`
+/// below [`SATURATION_THERMAL_VOLTAGES`] thermal voltages, where a device
+/// below threshold no longer acts as a current source (a cascode or a
+/// symmetric amplifier's diode stack that does not fit the supply, an
+/// output driven to a rail). Its current then depends on its drain: the
+/// circuit no longer does what its ideal model says. Diode-connected
+/// devices are always saturated, and a device whose `|V_GS|` is below the
+/// same limit is off (the side of a pair the input has steered away from):
+/// neither is counted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headroom {
+    /// Transistors checked.
+    pub transistors: usize,
+    /// The `|V_DS|` below which a device is out of saturation, V.
+    pub limit_v: f64,
+    /// Those out of saturation: name and `|V_DS|`, V, smallest first.
+    pub out_of_saturation: Vec<(String, f64)>,
+}
+
+/// A device below threshold saturates at `|V_DS|` of about this many thermal voltages.
+pub const SATURATION_THERMAL_VOLTAGES: f64 = 4.0;
+
+/// The headroom of `circuit`'s transistors at the first point of `plot`.
+fn headroom(circuit: &FlatCircuit, plot: &Plot, temperature_c: f64) -> Result<Headroom> {
+    let limit_v = SATURATION_THERMAL_VOLTAGES * K_OVER_Q * (temperature_c + 273.15);
+    let volt = |node: &str| -> Result<f64> {
+        if node == "0" {
+            return Ok(0.0);
+        }
+        let v = plot.real(&format!("v({})", node.to_ascii_lowercase()))?;
+        v.first().copied().ok_or(Error::Measurement { what: "the headroom check", missing: "time points" })
+    };
+    let mut transistors = 0;
+    let mut out = Vec::new();
+    for e in &circuit.elements {
+        if let ElementKind::Mosfet { d, g, s, .. } = &e.kind {
+            transistors += 1;
+            let (vd, vg, vs) = (volt(d)?, volt(g)?, volt(s)?);
+            let vds = (vd - vs).abs();
+            if d != g && (vg - vs).abs() >= limit_v && vds < limit_v {
+                out.push((e.name.clone(), vds));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(Headroom { transistors, limit_v, out_of_saturation: out })
 }
 
 /// What to realise and how to gather the evidence.
@@ -452,12 +504,25 @@ fn measure_trim(
         *i.first().ok_or(Error::Measurement { what: "the trim measurement", missing: "time points" })?;
     let transistor_a = -first;
     let design_a = i_design * r.scales.current_a;
+    let headroom = headroom(&probe, plot, r.temperature_c)?;
+    if let Some((worst, vds)) = headroom.out_of_saturation.first() {
+        tracing::warn!(
+            "{} of {} transistors are out of saturation at the design's knee ({knee} model V): {worst} has \
+             |V_DS| = {} (below {}); the circuit will not follow its ideal model (the amplifier topology or \
+             the references do not fit the supply)",
+            headroom.out_of_saturation.len(),
+            headroom.transistors,
+            si(*vds, "V"),
+            si(headroom.limit_v, "V")
+        );
+    }
     Ok(Some(Trim {
         knee_model_v: knee,
         transistor_a,
         design_a,
         trim_a: transistor_a - design_a,
         wall_s: run.wall_s,
+        headroom,
     }))
 }
 
