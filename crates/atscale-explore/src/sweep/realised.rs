@@ -74,6 +74,7 @@ impl Realised {
             bias_scale: src.bias_scale,
             bias: src.bias,
             references: src.references,
+            amplifier: src.amplifier,
             ..Options::default()
         };
         let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
@@ -107,10 +108,12 @@ impl Realised {
             ReferenceSource::Ladder => "ladder",
         };
         format!(
-            "realisation of {} in technology {} (bias {bias}, references {references}, bias scale {}), \
+            "realisation of {} in technology {} (bias {bias}, references {references}, amplifier {}, bias \
+             scale {}), \
              statistical section {}, {} per run",
             self.design_path.display(),
             self.technology.name,
+            o.amplifier.name(),
             o.bias_scale,
             self.section,
             si(self.tstop_s, "s")

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use atscale_design::realise::mapping::ReferenceSource;
-use atscale_design::realise::{BiasSource, Technology};
+use atscale_design::realise::{Amplifier, BiasSource, Technology};
 use atscale_sim::EventSpec;
 use serde::Deserialize;
 use toml::Spanned;
@@ -143,6 +143,8 @@ pub struct RealiseSource {
     pub bias: BiasSource,
     /// Where the reference voltages come from (`references = "ideal" | "ladder"`).
     pub references: ReferenceSource,
+    /// The amplifiers' topology (`amplifier = "five-transistor" | "cascoded" | "symmetric"`).
+    pub amplifier: Amplifier,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
     /// The line of `tech` in the sweep file (the technology's errors name it).
@@ -205,6 +207,7 @@ struct RawRealise {
     tech: Spanned<String>,
     bias: Option<Spanned<String>>,
     references: Option<Spanned<String>>,
+    amplifier: Option<Spanned<String>>,
     bias_scale: Option<Spanned<f64>>,
 }
 
@@ -479,11 +482,25 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
             return Err(cx.spec_err(at, format!("unknown references `{other}`, expected `ideal` or `ladder`")))
         }
     };
+    let all = [Amplifier::FiveTransistor, Amplifier::Cascoded, Amplifier::Symmetric];
+    let amplifier = match r.amplifier.as_ref() {
+        None => Amplifier::FiveTransistor,
+        Some(a) => all.into_iter().find(|x| x.name() == a.get_ref()).ok_or_else(|| {
+            cx.spec_err(
+                a.span().start,
+                format!(
+                    "unknown amplifier `{}`, expected `five-transistor`, `cascoded` or `symmetric`",
+                    a.get_ref()
+                ),
+            )
+        })?,
+    };
     Ok(RealiseSource {
         design: PathBuf::from(r.design.get_ref()),
         tech: r.tech.get_ref().clone(),
         bias,
         references,
+        amplifier,
         bias_scale: cx.positive_opt("bias_scale", &r.bias_scale)?.unwrap_or(1.0),
         tech_line: cx.line(r.tech.span().start),
     })
