@@ -51,8 +51,10 @@ fn separate_vacask_events(netlist: &Path, rep: &Value) -> Vec<f64> {
 
 /// The FitzHugh-Nagumo spiker of docs/examples/tonic-spiking-100hz.toml in
 /// IHP SG13G2 (sg13_hv_nmos/pmos, 3.3 V): characterised and run in VACASK,
-/// written as a VACASK netlist, spiking at the design's rate within 10 %,
-/// and the reported spikes are those of the written netlist run alone.
+/// written as a VACASK netlist, with the symmetric amplifiers (the
+/// five-transistor ones leave a static error of 55.26 pA at the knee, and
+/// run 11.2 % fast), spiking at the design's rate within 10 %, and the
+/// reported spikes are those of the written netlist run alone.
 #[test]
 fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
     vacask();
@@ -64,8 +66,18 @@ fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
     let o = out.to_str().expect("UTF-8");
     let design = d.join("design.json");
     // Eight periods of the spiker (the default window is twice as long; the same rate).
-    let args =
-        ["realise", design.to_str().expect("UTF-8"), "--tech", "ihp-sg13g2", "-o", o, "--tstop-model", "320"];
+    let args = [
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "ihp-sg13g2",
+        "--amplifier",
+        "symmetric",
+        "-o",
+        o,
+        "--tstop-model",
+        "320",
+    ];
     let r = atscale(&args);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let rep: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
@@ -83,7 +95,7 @@ fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
     let rate = ev["nominal"]["rate_hz"].as_f64().expect("the spiker spikes");
     let design_rate = ev["design_rate_hz"].as_f64().expect("design rate");
     eprintln!("IHP SG13G2 in VACASK: {rate} Hz, design {design_rate} Hz");
-    // Measured 100.3 Hz against 100 Hz (+0.28 %; 91.06 Hz with --trim): the target is 10 %.
+    // Measured 102.2 Hz against 100 Hz (+2.2 %, the default window): the target is 10 %.
     assert!((rate / design_rate - 1.0).abs() < 0.10, "{rate} Hz against {design_rate} Hz");
     let reported: Vec<f64> = ev["nominal"]["events_s"]
         .as_array()
