@@ -15,7 +15,12 @@
 # 4. the burster (bursting.toml) in GF180, untrimmed and with --trim; in
 #    sky130 (refused: its offsets need longer devices than the bins);
 # 5. the spiker in IHP SG13G2 (VACASK): untrimmed, --trim,
-#    --compensate-strays.
+#    --compensate-strays, --amplifier symmetric;
+# 6. the guide's amplifier table: the spiker and the burster in GF180 with
+#    --amplifier cascoded and symmetric (the spiker also with
+#    --compensate-strays and with tape-out-ready biasing; the burster's
+#    tape-out-ready biasing is refused), and the spiker in sky130 with
+#    cascoded and symmetric amplifiers (out of headroom).
 # The Monte Carlo as a sweep (100 draws, two shards) is
 # docs/examples/sweep-mc-gf180.toml; run it with `atscale sweep`.
 # Each step prints the Evidence section of its report.md (and the corners and
@@ -74,3 +79,15 @@ $ATSCALE realise "$burster" --tech sky130 -o "$out/sky130-burster" --no-sim --fo
 realise ihp-spiker "$spiker" --tech ihp-sg13g2
 realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --trim
 realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --compensate-strays
+realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
+for amp in cascoded symmetric; do
+    realise "gf180-spiker-$amp" "$spiker" --tech gf180 --amplifier "$amp"
+    realise "gf180-burster-$amp" "$burster" --tech gf180 --amplifier "$amp"
+    realise "sky130-spiker-$amp" "$spiker" --tech sky130 --amplifier "$amp"
+done
+realise gf180-spiker-symmetric-strays "$spiker" --tech gf180 --amplifier symmetric --compensate-strays
+realise gf180-spiker-symmetric-tapeout "$spiker" --tech gf180 --amplifier symmetric --bias mirrors --references ladder
+echo "== gf180-burster-symmetric-tapeout (expected: refused)"
+# shellcheck disable=SC2086
+$ATSCALE realise "$burster" --tech gf180 --amplifier symmetric --bias mirrors --references ladder \
+    -o "$out/gf180-burster-symmetric-tapeout" --force || true
