@@ -878,3 +878,84 @@ fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
     assert_eq!(cascoded["realisation"]["options"]["amplifier"], "cascoded");
     assert_eq!(symmetric["realisation"]["options"]["amplifier"], "symmetric");
 }
+
+/// The headroom check: at a 1.2 V supply (generic-bsim4 otherwise) the
+/// symmetric amplifiers' diode stacks leave input devices out of
+/// saturation, and the report names them with their `|V_DS|`, which a
+/// separate ngspice operating point of the written netlist, the membrane
+/// held at the knee as the probe holds it, confirms; the five-transistor
+/// amplifiers fit.
+#[test]
+fn headroom_names_the_transistors_a_low_supply_drives_out_of_saturation() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("fhn");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let tech_text = std::fs::read_to_string(crate::root().join("docs/examples/tech/generic-bsim4.toml"))
+        .expect("tech")
+        .replace("supply_v = 1.8", "supply_v = 1.2");
+    let tech = tmp.path().join("low.toml");
+    std::fs::write(&tech, tech_text).expect("write");
+    let design = d.join("design.json");
+    let run = |amp: &str| {
+        let out = tmp.path().join(amp);
+        let args = [
+            "realise",
+            design.to_str().expect("UTF-8"),
+            "--tech",
+            tech.to_str().expect("UTF-8"),
+            "--amplifier",
+            amp,
+            "--tstop-model",
+            "20",
+            "-o",
+            out.to_str().expect("UTF-8"),
+        ];
+        let o = atscale(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (report(&out), String::from_utf8_lossy(&o.stderr).into_owned(), out)
+    };
+    let (five, _, _) = run("five-transistor");
+    let h = &five["evidence"]["static_error"]["headroom"];
+    assert_eq!(h["transistors"], 144);
+    assert_eq!(h["out_of_saturation"].as_array().expect("list").len(), 0, "{h}");
+    let (sym, stderr, out) = run("symmetric");
+    let h = &sym["evidence"]["static_error"]["headroom"];
+    let limit = h["limit_v"].as_f64().expect("limit");
+    // 4 U_T at 27 °C.
+    assert!((limit - 4.0 * 8.617_333_262e-5 * 300.15).abs() < 1e-12, "{limit}");
+    let bad = h["out_of_saturation"].as_array().expect("list");
+    let names: Vec<&str> = bad.iter().map(|x| x[0].as_str().expect("name")).collect();
+    // Measured: MRnl8_p 14.89 mV, ML1o8_p and ML1m8_p 48.57 mV, ML1i8_n 72.53 mV.
+    assert_eq!(names, ["MRnl8_p", "ML1o8_p", "ML1m8_p", "ML1i8_n"], "{h}");
+    assert!(stderr.contains("4 of 504 transistors are out of saturation"), "{stderr}");
+    // A separate ngspice operating point: the membrane capacitor and bias
+    // source out, the membrane held at the knee (0 model V: half the supply).
+    let netlist = std::fs::read_to_string(out.join("realised.cir")).expect("netlist");
+    let mut op = String::new();
+    for line in netlist.lines() {
+        if line.starts_with("CC1 ") || line.starts_with("IIext ") || line.starts_with(".tran") {
+            continue;
+        }
+        if line == ".end" {
+            op.push_str("Vtrim v 0 DC 0.6\n.control\nop\nprint v(rnl8_m) v(rnl8_t)\n.endc\n");
+        }
+        op.push_str(line);
+        op.push('\n');
+    }
+    let path = tmp.path().join("op.cir");
+    std::fs::write(&path, op).expect("write");
+    let o = std::process::Command::new("ngspice")
+        .args(["-n", "-b", path.to_str().expect("UTF-8")])
+        .current_dir(tmp.path())
+        .output()
+        .expect("ngspice (make ngspice installs it)");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let v = |node: &str| -> f64 {
+        let line = text.lines().find(|l| l.trim_start().starts_with(&format!("v({node}) ="))).expect(node);
+        line.split('=').nth(1).expect("value").trim().parse().expect("number")
+    };
+    let vds = v("rnl8_m") - v("rnl8_t");
+    let reported = bad[0][1].as_f64().expect("V_DS");
+    // The probe is this operating point: measured equal to ngspice's printed digits.
+    assert!((vds.abs() - reported).abs() < 1e-6, "ngspice {vds} V, report {reported} V");
+}
