@@ -564,7 +564,9 @@ fn size_mirrors(
                 .iter()
                 .find(|d| &d.name == dev)
                 .ok_or(Error::Measurement { what: "the mirror bank", missing: "a mirror device it names" })?;
-            let (target, w) = (d.current_a.unwrap_or(0.0), d.w_m.unwrap_or(0.0));
+            // Its W/L as a width at the technology's length (a long mirror: narrower than the narrowest).
+            let w = d.w_m.unwrap_or(0.0) * tech.sizing.l_m / d.l_m.unwrap_or(tech.sizing.l_m);
+            let target = d.current_a.unwrap_or(0.0);
             worst = f64::max(worst, (measured / target - 1.0).abs());
             if pass < MIRROR_PASSES {
                 // Damped: the current grows faster than the width (a narrow device's threshold is higher).
@@ -572,12 +574,17 @@ fn size_mirrors(
             }
         }
     }
-    let widths =
-        r.devices.iter().filter(|d| is_mirror(d)).filter_map(|d| Some((d.name.clone(), d.w_m?))).collect();
+    let widths = r
+        .devices
+        .iter()
+        .filter(|d| is_mirror(d))
+        .filter_map(|d| Some((d.name.clone(), d.w_m? * tech.sizing.l_m / d.l_m?)))
+        .collect();
     Ok(Some((widths, worst)))
 }
 
-/// Gives the bias mirrors the widths `widths` (m, by device name).
+/// Gives the bias mirrors the widths `widths` (m, by device name; a width
+/// at the technology's length `sizing.l_m`, [`resize_mirror`]).
 pub fn apply_widths(r: &mut Realisation, tech: &Technology, widths: &[(String, f64)]) -> Result<()> {
     for (dev, w) in widths {
         resize_mirror(r, tech, dev, *w)?;

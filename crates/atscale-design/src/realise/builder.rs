@@ -7,9 +7,9 @@ use atscale_circuit::units::si;
 use atscale_circuit::{Element, ElementKind, Waveform};
 
 use super::mapping::{
-    string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased, BlockReport, DeviceKind,
-    DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource, Role, StringGeometry,
-    REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+    mirror_size, string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased, BlockReport,
+    DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource, Role,
+    StringGeometry, REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -744,9 +744,21 @@ impl<'a> Builder<'a> {
             self.pmos_reference(i_ref, reference.w, l)?;
         }
         for m in pending {
-            let w = (reference.w * m.current_a / i_ref / sz.grid_m).round() * sz.grid_m;
-            let sized = self.size_fixed(&m.device, m.pmos, m.current_a, w, l)?;
-            let realised = i_ref * sized.w / reference.w;
+            // W/L = w_eq / l: below the narrowest width, longer instead.
+            let w_eq = reference.w * m.current_a / i_ref;
+            let (w, l_m) = mirror_size(self.tech, w_eq).map_err(|(limit, bound)| Error::Limit {
+                device: m.device.clone(),
+                limit,
+                message: format!(
+                    "mirror W/L = {:.3e} (for {}) needs a device outside the technology's {limit} = {}; the \
+                     biases span too wide a range for one reference, use ideal sources",
+                    w_eq / l,
+                    si(m.current_a, "A"),
+                    si(bound, "m")
+                ),
+            })?;
+            let sized = self.size_fixed(&m.device, m.pmos, m.current_a, w, l_m)?;
+            let realised = i_ref * (sized.w / sized.l) / (reference.w / reference.l);
             // Its current per square is the reference's, checked above.
             self.check_bias_max(&m.device, realised)?;
             let nodes = if m.pmos {

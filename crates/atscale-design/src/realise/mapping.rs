@@ -1067,44 +1067,61 @@ pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String
     Some((c, probes))
 }
 
-/// Sets the width of bias mirror `device` to `w_m` (rounded to the grid),
-/// keeping its reported current, and checks it against the technology's
-/// width range; the inversion coefficient is rescaled with the width.
+/// The width and length of a mirror device of `W/L = w_eq / sizing.l_m`:
+/// `sizing.l_m` long and `w_eq` wide, or, narrower than `sizing.w_min_m`,
+/// that wide and as much longer (a bias of a few pA needs no device
+/// narrower than the technology allows; the mirror bank's sizing then
+/// corrects its length's departure from `1 / L`). The error names the
+/// limit it would break.
+pub fn mirror_size(tech: &Technology, w_eq: f64) -> std::result::Result<(f64, f64), (&'static str, f64)> {
+    let sz = &tech.sizing;
+    let snap = |x: f64| (x / sz.grid_m).round() * sz.grid_m;
+    let (w, l) = if w_eq >= sz.w_min_m {
+        (snap(w_eq), sz.l_m)
+    } else {
+        (snap(sz.w_min_m), snap(sz.l_m * sz.w_min_m / w_eq))
+    };
+    if !(w.is_finite() && l.is_finite() && w_eq > 0.0) || w > sz.w_max_m {
+        return Err(("sizing.w_max_m", sz.w_max_m));
+    }
+    if l > sz.l_max_m {
+        return Err(("sizing.l_max_m", sz.l_max_m));
+    }
+    Ok((w, l))
+}
+
+/// Gives the mirror device `device` of `r` the `W/L` of `w_eq / sizing.l_m`
+/// ([`mirror_size`]), keeping its report's inversion coefficient in step.
 ///
 /// # Errors
 ///
-/// [`Error::Limit`] naming the device and `sizing.w_max_m` or
-/// `sizing.w_min_m`; [`Error::Unrealisable`] if `device` is not a mirror.
-pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_m: f64) -> Result<()> {
-    let sz = &tech.sizing;
-    let w = (w_m / sz.grid_m).round() * sz.grid_m;
+/// [`Error::Limit`] when it would be wider than the technology allows, or
+/// longer; [`Error::Unrealisable`] when `device` is not a bias mirror of `r`.
+pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_eq: f64) -> Result<()> {
     let Some(d) = r.devices.iter_mut().find(|d| d.name == device && is_mirror(d)) else {
         return Err(Error::Unrealisable { element: device.into(), reason: "not a bias mirror".into() });
     };
-    for (limit, bad, bound) in
-        [("sizing.w_max_m", w > sz.w_max_m, sz.w_max_m), ("sizing.w_min_m", w < sz.w_min_m, sz.w_min_m)]
-    {
-        if bad || !w.is_finite() {
-            return Err(Error::Limit {
-                device: device.into(),
-                limit,
-                message: format!(
-                    "mirror width {} (to carry {} as measured on the mirror bank) is outside the \
-                     technology's {limit} = {}",
-                    si(w, "m"),
-                    si(d.current_a.unwrap_or(f64::NAN), "A"),
-                    si(bound, "m")
-                ),
-            });
-        }
-    }
-    let old = d.w_m.unwrap_or(w);
-    d.inversion = d.inversion.map(|ic| ic * old / w);
+    let (w, l) = mirror_size(tech, w_eq).map_err(|(limit, bound)| Error::Limit {
+        device: device.into(),
+        limit,
+        message: format!(
+            "mirror W/L = {:.3e} (to carry {} as measured on the mirror bank) needs a device outside the \
+             technology's {limit} = {}",
+            w_eq / tech.sizing.l_m,
+            si(d.current_a.unwrap_or(f64::NAN), "A"),
+            si(bound, "m")
+        ),
+    })?;
+    let old = d.w_m.unwrap_or(w) / d.l_m.unwrap_or(l);
+    d.inversion = d.inversion.map(|ic| ic * old / (w / l));
     d.w_m = Some(w);
+    d.l_m = Some(l);
     for e in r.circuit.elements.iter_mut().filter(|e| e.name == device) {
-        e.kind
-            .set_field("w_m", w)
-            .map_err(|err| Error::Unrealisable { element: device.into(), reason: err.to_string() })?;
+        for (field, value) in [("w_m", w), ("l_m", l)] {
+            e.kind
+                .set_field(field, value)
+                .map_err(|err| Error::Unrealisable { element: device.into(), reason: err.to_string() })?;
+        }
     }
     Ok(())
 }
@@ -1330,6 +1347,23 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mirror narrower than the narrowest device is that wide and as
+    /// much longer, W/L kept; beyond the longest or widest device, the
+    /// limit is named.
+    #[test]
+    fn a_mirror_below_the_narrowest_width_is_made_longer() {
+        let t = Technology::builtin("generic-bsim4").unwrap_or_else(|e| panic!("{e}"));
+        let sz = t.sizing;
+        // generic-bsim4: l_m 2 µm, w_min 220 nm, w_max 100 µm, l_max 100 µm.
+        assert_eq!(mirror_size(&t, 3e-6), Ok((3e-6, sz.l_m)));
+        let (w, l) = mirror_size(&t, 0.11e-6).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((w, l), (sz.w_min_m, 4e-6), "W/L 0.055 at the narrowest width");
+        // Rounded to the 10 nm grid: W/L within a grid step of the asked 0.055.
+        assert!((w / l - 0.11e-6 / sz.l_m).abs() < 1e-9 / l, "{w} {l}");
+        assert_eq!(mirror_size(&t, 0.22e-6 * 2e-6 / 101e-6), Err(("sizing.l_max_m", sz.l_max_m)));
+        assert_eq!(mirror_size(&t, 101e-6), Err(("sizing.w_max_m", sz.w_max_m)));
+    }
 
     /// A string of ideal resistors: `R_k = dV_k / I` and the taps exact
     /// (1.8 V, taps 0.6, 0.9, 1.2 V, 1 µA: 600, 300, 300, 600 kΩ).
