@@ -107,6 +107,12 @@ PDKS = {
 }
 
 
+def pair_lengths(p, l_m):
+    """The longer NMOS lengths: LENGTH_MULTIPLES times l_m below the limit, and the limit itself."""
+    lengths = [m * l_m for m in LENGTH_MULTIPLES if m * l_m < 0.99 * p["l_max_m"]]
+    return lengths + ([p["l_max_m"]] if p["l_max_m"] > l_m else [])
+
+
 def device(name, d, g, s, b, subckt, w, l, scale):
     return f"X{name} {d} {g} {s} {b} {subckt} w={w * scale:.6g} l={l * scale:.6g}"
 
@@ -119,9 +125,7 @@ def bench(pdk, root, l_m, temp_c):
     lines += [h.format(root=root, section=p["section"]) for h in p["header"]]
     lines += [f".temp {temp_c}", f"VDD vdd 0 {vdd}", "VG g 0 0", "EGP gp vdd g 0 -1"]
     probes = []
-    lengths = [l_m] + [m * l_m for m in LENGTH_MULTIPLES if m * l_m <= p["l_max_m"] * (1 + 1e-9)]
-    if lengths[-1] < p["l_max_m"] * 0.999:
-        lengths.append(p["l_max_m"])
+    lengths = [l_m] + pair_lengths(p, l_m)
     vds = 0.5 * vdd
     for j, l in enumerate(lengths):
         src = f"VDN{j}"
@@ -148,9 +152,7 @@ def bench_vacask(pdk, root, l_m, temp_c):
     lines += [h.format(root=root, section=p["section"]) for h in p["header"]]
     lines += ["model vsrc vsource", f"vdd (vdd 0) vsrc dc={vdd}", "vg (g 0) vsrc dc=0"]
     probes = []
-    lengths = [l_m] + [m * l_m for m in LENGTH_MULTIPLES if m * l_m <= p["l_max_m"] * (1 + 1e-9)]
-    if lengths[-1] < p["l_max_m"] * 0.999:
-        lengths.append(p["l_max_m"])
+    lengths = [l_m] + pair_lengths(p, l_m)
     vds = 0.5 * vdd
     for j, l in enumerate(lengths):
         lines.append(f"vdn{j} (dn{j} 0) vsrc dc={vds}")
@@ -167,11 +169,6 @@ def bench_vacask(pdk, root, l_m, temp_c):
     lines += ["control", f"  options temp={temp_c} reltol=1e-6 abstol=1e-18", f"  sweep gate instance=\"vg\" parameter=\"dc\" values=[{values}]",
               "    analysis bench op", "endc", ""]
     return "\n".join(lines), probes
-
-
-def pair_lengths(p, l_m):
-    lengths = [m * l_m for m in LENGTH_MULTIPLES if m * l_m < 0.99 * p["l_max_m"]]
-    return lengths + ([p["l_max_m"]] if p["l_max_m"] > l_m else [])
 
 
 def pair_bench(pdk, root, l_m, temp_c):

@@ -15,7 +15,7 @@ use std::time::Duration;
 use atscale_circuit::units::si;
 use atscale_circuit::{Analysis, ElementKind, FlatCircuit, Options as SpiceOptions, Tran};
 use atscale_design::realise::mapping::{
-    design_knee, is_mirror, measure_model, mirror_probe, resize_mirror, trim_probe,
+    design_knee, is_mirror, measure_model, mirror_equivalent_width, mirror_probe, resize_mirror, trim_probe,
 };
 use atscale_design::realise::tech::K_OVER_Q;
 use atscale_design::realise::{
@@ -564,9 +564,7 @@ fn size_mirrors(
                 .iter()
                 .find(|d| &d.name == dev)
                 .ok_or(Error::Measurement { what: "the mirror bank", missing: "a mirror device it names" })?;
-            // Its W/L as a width at the technology's length (a long mirror: narrower than the narrowest).
-            let w = d.w_m.unwrap_or(0.0) * tech.sizing.l_m / d.l_m.unwrap_or(tech.sizing.l_m);
-            let target = d.current_a.unwrap_or(0.0);
+            let (target, w) = (d.current_a.unwrap_or(0.0), mirror_equivalent_width(tech, d).unwrap_or(0.0));
             worst = f64::max(worst, (measured / target - 1.0).abs());
             if pass < MIRROR_PASSES {
                 // Damped: the current grows faster than the width (a narrow device's threshold is higher).
@@ -578,7 +576,7 @@ fn size_mirrors(
         .devices
         .iter()
         .filter(|d| is_mirror(d))
-        .filter_map(|d| Some((d.name.clone(), d.w_m? * tech.sizing.l_m / d.l_m?)))
+        .filter_map(|d| Some((d.name.clone(), mirror_equivalent_width(tech, d)?)))
         .collect();
     Ok(Some((widths, worst)))
 }

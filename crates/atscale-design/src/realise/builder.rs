@@ -7,9 +7,9 @@ use atscale_circuit::units::si;
 use atscale_circuit::{Element, ElementKind, Waveform};
 
 use super::mapping::{
-    mirror_size, string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased, BlockReport,
-    DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource, Role,
-    StringGeometry, REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+    mirror_geometry, string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased,
+    BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource,
+    Role, StringGeometry, REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -534,17 +534,14 @@ impl<'a> Builder<'a> {
     /// `{tag}_q` into node `{tag}_k`, and a cascoded NMOS mirror `{tag}_y`
     /// from `{tag}_k` out of `out`.
     fn load(&mut self, tag: &str, element: &str, out: &str, i: f64) -> Result<()> {
-        let plus = format!("{tag}_m");
-        match self.amplifier {
-            Amplifier::FiveTransistor => self.mirror(tag, true, &plus, out, i, element, false),
-            Amplifier::Cascoded => self.mirror(tag, true, &plus, out, i, element, true),
-            Amplifier::Symmetric => {
-                self.mirror(tag, true, &plus, out, i, element, true)?;
-                let (minus, fold) = (format!("{tag}_q"), format!("{tag}_k"));
-                self.mirror(&format!("{tag}_x"), true, &minus, &fold, i, element, true)?;
-                self.mirror(&format!("{tag}_y"), false, &fold, out, i, element, true)
-            }
+        let cascode = self.amplifier != Amplifier::FiveTransistor;
+        self.mirror(tag, true, &format!("{tag}_m"), out, i, element, cascode)?;
+        if self.amplifier == Amplifier::Symmetric {
+            let (minus, fold) = (format!("{tag}_q"), format!("{tag}_k"));
+            self.mirror(&format!("{tag}_x"), true, &minus, &fold, i, element, true)?;
+            self.mirror(&format!("{tag}_y"), false, &fold, out, i, element, true)?;
         }
+        Ok(())
     }
 
     /// A 1:1 mirror carrying `i` at balance, from `vdd` (`pmos`) or to
@@ -746,17 +743,7 @@ impl<'a> Builder<'a> {
         for m in pending {
             // W/L = w_eq / l: below the narrowest width, longer instead.
             let w_eq = reference.w * m.current_a / i_ref;
-            let (w, l_m) = mirror_size(self.tech, w_eq).map_err(|(limit, bound)| Error::Limit {
-                device: m.device.clone(),
-                limit,
-                message: format!(
-                    "mirror W/L = {:.3e} (for {}) needs a device outside the technology's {limit} = {}; the \
-                     biases span too wide a range for one reference, use ideal sources",
-                    w_eq / l,
-                    si(m.current_a, "A"),
-                    si(bound, "m")
-                ),
-            })?;
+            let (w, l_m) = mirror_geometry(self.tech, &m.device, m.current_a, w_eq)?;
             let sized = self.size_fixed(&m.device, m.pmos, m.current_a, w, l_m)?;
             let realised = i_ref * (sized.w / sized.l) / (reference.w / reference.l);
             // Its current per square is the reference's, checked above.

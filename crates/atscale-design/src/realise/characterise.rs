@@ -199,49 +199,32 @@ pub fn bench(tech: &Technology) -> Result<Bench> {
     let steps = steps as usize;
     let mut els = vec![dc("VDD", "vdd", vdd)];
     let mut points = Vec::new();
-    let mut lengths = vec![square];
-    lengths.extend(LENGTH_MULTIPLES.iter().map(|m| m * square).filter(|l| *l < 0.99 * tech.sizing.l_max_m));
-    // The longest length the technology allows is always one (the offset factor may have to be taken there).
-    if tech.sizing.l_max_m > square {
-        lengths.push(tech.sizing.l_max_m);
-    }
     for polarity in [Polarity::N, Polarity::P] {
         let p = polarity == Polarity::P;
         let tag = if p { "p" } else { "n" };
+        let (s, model) = if p { ("vdd", &tech.pmos) } else { ("0", &tech.nmos) };
         for k in 0..=steps {
             let vgs = k as f64 * VGS_STEP_V;
-            els.push(dc(&format!("VG{tag}{k}"), &format!("g{tag}{k}"), if p { vdd - vgs } else { vgs }));
-        }
-        for (j, &l) in lengths[..1].iter().enumerate() {
-            for k in 0..=steps {
-                let (d, src) = (format!("d{tag}{j}_{k}"), format!("VD{tag}{j}_{k}"));
-                els.push(dc(&src, &d, if p { vdd - vds } else { vds }));
-                let (s, model) = if p { ("vdd", &tech.pmos) } else { ("0", &tech.nmos) };
-                els.push(Element {
-                    name: format!("M{tag}{j}_{k}"),
-                    kind: ElementKind::Mosfet {
-                        d,
-                        g: format!("g{tag}{k}"),
-                        s: s.into(),
-                        b: s.into(),
-                        model: model.clone(),
-                        w_m: square,
-                        l_m: l,
-                        instance: Default::default(),
-                    },
-                });
-                points.push(Point {
-                    polarity,
-                    l_m: l,
-                    vgs_v: k as f64 * VGS_STEP_V,
-                    vs_v: 0.0,
-                    pair: false,
-                    source: src,
-                });
-            }
+            let (g, d, src) = (format!("g{tag}{k}"), format!("d{tag}0_{k}"), format!("VD{tag}0_{k}"));
+            els.push(dc(&format!("VG{tag}{k}"), &g, if p { vdd - vgs } else { vgs }));
+            els.push(dc(&src, &d, if p { vdd - vds } else { vds }));
+            els.push(Element {
+                name: format!("M{tag}0_{k}"),
+                kind: ElementKind::Mosfet {
+                    d,
+                    g,
+                    s: s.into(),
+                    b: s.into(),
+                    model: model.clone(),
+                    w_m: square,
+                    l_m: square,
+                    instance: Default::default(),
+                },
+            });
+            points.push(Point { polarity, l_m: square, vgs_v: vgs, vs_v: 0.0, pair: false, source: src });
         }
     }
-    pair_devices(tech, &lengths, &mut els, &mut points);
+    pair_devices(tech, &mut els, &mut points);
     let circuit = FlatCircuit {
         title: format!("subthreshold characterisation of {} (atscale)", tech.name),
         models: match &tech.models {
@@ -257,9 +240,15 @@ pub fn bench(tech: &Technology) -> Result<Bench> {
 /// `PAIR_SOURCE_STEP_V` steps up to below the reference, drains at the
 /// supply; at each source one-square NMOS with their gates at the reference
 /// and `PAIR_DELTA_V` either side, then one NMOS of each longer length
-/// (`lengths[1..]`) with its gate at the reference.
-fn pair_devices(tech: &Technology, lengths: &[f64], els: &mut Vec<Element<f64>>, points: &mut Vec<Point>) {
+/// ([`LENGTH_MULTIPLES`] times `l_m` below `l_max_m`, and `l_max_m`, where
+/// the offset factor may have to be taken) with its gate at the reference.
+fn pair_devices(tech: &Technology, els: &mut Vec<Element<f64>>, points: &mut Vec<Point>) {
     let (vdd, square) = (tech.supply_v, tech.sizing.l_m);
+    let mut longer: Vec<f64> =
+        LENGTH_MULTIPLES.iter().map(|m| m * square).filter(|l| *l < 0.99 * tech.sizing.l_max_m).collect();
+    if tech.sizing.l_max_m > square {
+        longer.push(tech.sizing.l_max_m);
+    }
     let v_ref = vdd / 2.0;
     for (m, dv) in [-PAIR_DELTA_V, 0.0, PAIR_DELTA_V].into_iter().enumerate() {
         els.push(dc(&format!("VGQ{m}"), &format!("gq{m}"), v_ref + dv));
@@ -268,7 +257,7 @@ fn pair_devices(tech: &Technology, lengths: &[f64], els: &mut Vec<Element<f64>>,
     for k in 0..=sources {
         let vs = k as f64 * PAIR_SOURCE_STEP_V;
         els.push(dc(&format!("VSQ{k}"), &format!("sq{k}"), vs));
-        let at_ref = lengths.iter().skip(1).map(|&l| (l, 1, 0.0));
+        let at_ref = longer.iter().map(|&l| (l, 1, 0.0));
         let square_devices =
             [-PAIR_DELTA_V, 0.0, PAIR_DELTA_V].into_iter().enumerate().map(|(m, dv)| (square, m, dv));
         for (j, (l, m, dv)) in square_devices.chain(at_ref).enumerate() {

@@ -106,6 +106,9 @@ pub enum Amplifier {
 }
 
 impl Amplifier {
+    /// Every topology.
+    pub const ALL: [Amplifier; 3] = [Amplifier::FiveTransistor, Amplifier::Cascoded, Amplifier::Symmetric];
+
     /// The name `--amplifier` takes.
     pub fn name(self) -> &'static str {
         match self {
@@ -1090,6 +1093,33 @@ pub fn mirror_size(tech: &Technology, w_eq: f64) -> std::result::Result<(f64, f6
     Ok((w, l))
 }
 
+/// [`mirror_size`] for the mirror `device` carrying `current_a`, its
+/// error as [`Error::Limit`] naming the device and the limit.
+///
+/// # Errors
+///
+/// [`Error::Limit`] when the device would be wider or longer than the technology allows.
+pub fn mirror_geometry(tech: &Technology, device: &str, current_a: f64, w_eq: f64) -> Result<(f64, f64)> {
+    mirror_size(tech, w_eq).map_err(|(limit, bound)| Error::Limit {
+        device: device.into(),
+        limit,
+        message: format!(
+            "mirror W/L = {:.3e} (for {}) needs a device outside the technology's {limit} = {}; the biases \
+             span too wide a range for one reference, use ideal sources",
+            w_eq / tech.sizing.l_m,
+            si(current_a, "A"),
+            si(bound, "m")
+        ),
+    })
+}
+
+/// A mirror's `W/L` as a width at the technology's length `sizing.l_m`,
+/// m: what [`mirror_size`] and [`resize_mirror`] take (`None` for a
+/// device without a size).
+pub fn mirror_equivalent_width(tech: &Technology, d: &DeviceReport) -> Option<f64> {
+    Some(d.w_m? * tech.sizing.l_m / d.l_m?)
+}
+
 /// Gives the mirror device `device` of `r` the `W/L` of `w_eq / sizing.l_m`
 /// ([`mirror_size`]), keeping its report's inversion coefficient in step.
 ///
@@ -1101,17 +1131,7 @@ pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_eq:
     let Some(d) = r.devices.iter_mut().find(|d| d.name == device && is_mirror(d)) else {
         return Err(Error::Unrealisable { element: device.into(), reason: "not a bias mirror".into() });
     };
-    let (w, l) = mirror_size(tech, w_eq).map_err(|(limit, bound)| Error::Limit {
-        device: device.into(),
-        limit,
-        message: format!(
-            "mirror W/L = {:.3e} (to carry {} as measured on the mirror bank) needs a device outside the \
-             technology's {limit} = {}",
-            w_eq / tech.sizing.l_m,
-            si(d.current_a.unwrap_or(f64::NAN), "A"),
-            si(bound, "m")
-        ),
-    })?;
+    let (w, l) = mirror_geometry(tech, device, d.current_a.unwrap_or(f64::NAN), w_eq)?;
     let old = d.w_m.unwrap_or(w) / d.l_m.unwrap_or(l);
     d.inversion = d.inversion.map(|ic| ic * old / (w / l));
     d.w_m = Some(w);

@@ -153,6 +153,13 @@ pub struct Subthreshold {
     pub offset_length_factor: f64,
 }
 
+impl Subthreshold {
+    /// One model volt, V: `2 U_T / kappa`, the tanh width of a differential pair.
+    pub fn model_volt(&self) -> f64 {
+        2.0 * self.thermal_voltage_v / self.kappa
+    }
+}
+
 /// Above-threshold parameters (region `above-threshold`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AboveThreshold {
@@ -931,7 +938,7 @@ impl Technology {
     /// above threshold.
     pub fn model_volt(&self) -> f64 {
         match (self.region, self.subthreshold, self.above_threshold) {
-            (Region::Subthreshold, Some(s), _) => 2.0 * s.thermal_voltage_v / s.kappa,
+            (Region::Subthreshold, Some(s), _) => s.model_volt(),
             (_, _, Some(a)) => a.overdrive_v,
             _ => f64::NAN,
         }

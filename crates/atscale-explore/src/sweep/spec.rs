@@ -482,10 +482,9 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
             return Err(cx.spec_err(at, format!("unknown references `{other}`, expected `ideal` or `ladder`")))
         }
     };
-    let all = [Amplifier::FiveTransistor, Amplifier::Cascoded, Amplifier::Symmetric];
     let amplifier = match r.amplifier.as_ref() {
         None => Amplifier::FiveTransistor,
-        Some(a) => all.into_iter().find(|x| x.name() == a.get_ref()).ok_or_else(|| {
+        Some(a) => Amplifier::ALL.into_iter().find(|x| x.name() == a.get_ref()).ok_or_else(|| {
             cx.spec_err(
                 a.span().start,
                 format!(

@@ -353,7 +353,7 @@ pub fn characterisation(c: &Characterisation) -> String {
         num(m.kappa_pair),
         si(m.pair_source_v, "V"),
         num(PAIR_INVERSION),
-        si(2.0 * m.thermal_voltage_v / m.kappa_pair, "V")
+        si(m.subthreshold().model_volt(), "V")
     );
     let _ = writeln!(o, "\nOffset length factor {}.", num(m.offset_length_factor));
     if m.offset_length_at_longest {
