@@ -25,8 +25,9 @@ crates/atscale-design/src/realise/characterise.rs:
   PAIR_INVERSION I_spec, interpolated in ln I between the 25 mV source steps;
   there the pairs' kappa, U_T ln(I(+10 mV) / I(-10 mV)) / 20 mV of the gate,
   and the offset length factor: NMOS of 10, 20, 35, 50, 80 times l_m (those
-  within the PDK's length limit) and the limit itself, gates at half the
-  supply; the current ratio square / long per length; the length L* with
+  within the PDK's length limit), the limit itself and stacks of 2 to
+  BENCH_STACKS devices of the limit in series (how atscale draws a longer
+  device), gates at half the supply; the current ratio square / long per length; the length L* with
   ratio e^3 (log-log interpolation); factor = L* / (e^3 l_m). Also printed:
   the ratio at the PDK's longest length, which bounds the offset a pair can
   carry, and the same ratios at a grounded source in weak inversion (0.003 <=
@@ -63,6 +64,7 @@ FLOOR_A = 1e-15
 PAIR_DELTA_V = 0.01
 PAIR_SOURCE_STEP_V = 0.025
 PAIR_INVERSION = 1e-3
+BENCH_STACKS = 8  # MAX_SERIES_SEGMENTS of crates/atscale-design/src/realise/builder.rs
 
 # What each technology file names (see crates/atscale-design/assets/tech/).
 PDKS = {
@@ -171,51 +173,72 @@ def bench_vacask(pdk, root, l_m, temp_c):
     return "\n".join(lines), probes
 
 
-def pair_bench(pdk, root, l_m, temp_c):
+def series_nodes(drain, prefix, n):
+    """(drain, source) of n devices in series from `drain` to the common source `s`."""
+    nodes = [drain] + [f"{prefix}{i}" for i in range(1, n)] + ["s"]
+    return list(zip(nodes[:-1], nodes[1:]))
+
+
+def pair_bench(pdk, root, l_m, temp_c, source_v=None):
     """The pair bench: the common source `s` swept from 0 in PAIR_SOURCE_STEP_V steps to below
     half the supply minus 2 PAIR_DELTA_V, bulk at ground; square NMOS with gates at half the
-    supply and PAIR_DELTA_V either side (drain sources VQ0..VQ2), then one NMOS per longer
-    length with its gate at half the supply (VQ3...), drains at the supply. Netlist text
-    (ngspice or VACASK), the source values and the drain sources with their lengths."""
+    supply and PAIR_DELTA_V either side (drain sources VQ0..VQ2), drains at the supply. With
+    `source_v` (the length bench, as atscale's second run): the source at that one value, the
+    square NMOS (VQ0) and one NMOS per longer length and stacks of 2 to BENCH_STACKS NMOS of the
+    length limit in series (as atscale draws a longer device), gates at half the supply.
+    Netlist text (ngspice or VACASK), the source values and the drain sources with their lengths."""
     p = PDKS[pdk]
     vdd, sc, vref = p["supply_v"], p["scale"], p["supply_v"] / 2
-    steps = math.floor((vref - 2 * PAIR_DELTA_V) / PAIR_SOURCE_STEP_V)
-    values = [k * PAIR_SOURCE_STEP_V for k in range(steps + 1)]
-    devices = [(l_m, m) for m in range(3)] + [(l, 1) for l in pair_lengths(p, l_m)]
-    probes = [(f"VQ{j}", l) for j, (l, _) in enumerate(devices)]
+    if source_v is None:
+        steps = math.floor((vref - 2 * PAIR_DELTA_V) / PAIR_SOURCE_STEP_V)
+        values = [k * PAIR_SOURCE_STEP_V for k in range(steps + 1)]
+        devices = [(l_m, m, 1) for m in range(3)]
+    else:
+        values = [source_v]
+        longer = [(l, 1) for l in pair_lengths(p, l_m) if l < p["l_max_m"]]
+        longer += [(p["l_max_m"], n) for n in range(1, BENCH_STACKS + 1)] if p["l_max_m"] > l_m else []
+        devices = [(l_m, 1, 1)] + [(l, 1, n) for l, n in longer]
+    probes = [(f"VQ{j}", n * l) for j, (l, _, n) in enumerate(devices)]
     head = [f"pair bench of {pdk} (scripts/characterise-pdk.py)"]
     head += [h.format(root=root, section=p["section"]) for h in p["header"]]
     gates = [vref - PAIR_DELTA_V, vref, vref + PAIR_DELTA_V]
     if p.get("engine") == "vacask":
         lines = head + ["model vsrc vsource", f"vdd (vdd 0) vsrc dc={vdd}", "vs (s 0) vsrc dc=0"]
         lines += [f"vg{m} (g{m} 0) vsrc dc={g:.9g}" for m, g in enumerate(gates)]
-        for j, (l, m) in enumerate(devices):
-            lines += [f"vq{j} (d{j} vdd) vsrc dc=0",
-                      f"xq{j} (d{j} g{m} s 0) {p['nmos']} w={l_m:.6g} l={l:.6g}"]
-        vals = ", ".join(f"{x:.6g}" for x in values)
+        for j, (l, m, n) in enumerate(devices):
+            lines.append(f"vq{j} (d{j} vdd) vsrc dc=0")
+            for i, (d, src) in enumerate(series_nodes(f"d{j}", f"q{j}n", n)):
+                lines.append(f"xq{j}s{i} ({d} g{m} {src} 0) {p['nmos']} w={l_m:.6g} l={l:.6g}")
+        vals = ", ".join(f"{x:.17g}" for x in values)
         lines += ["control", f"  options temp={temp_c} reltol=1e-6 abstol=1e-18",
                   f"  sweep src instance=\"vs\" parameter=\"dc\" values=[{vals}]",
                   "    analysis bench op", "endc", ""]
         return "\n".join(lines), values, probes
     lines = head + [f".temp {temp_c}", f"VDD vdd 0 {vdd}", "VS s 0 0"]
     lines += [f"VG{m} g{m} 0 {g:.9g}" for m, g in enumerate(gates)]
-    for j, (l, m) in enumerate(devices):
-        lines += [f"VQ{j} d{j} vdd 0", device(f"Q{j}", f"d{j}", f"g{m}", "s", "0", p["nmos"], l_m, l, sc)]
-    lines += [f".dc VS 0 {values[-1]:.9g} {PAIR_SOURCE_STEP_V}", ".end", ""]
+    for j, (l, m, n) in enumerate(devices):
+        lines.append(f"VQ{j} d{j} vdd 0")
+        for i, (d, src) in enumerate(series_nodes(f"d{j}", f"q{j}n", n)):
+            lines.append(device(f"Q{j}s{i}", d, f"g{m}", src, "0", p["nmos"], l_m, l, sc))
+    step = PAIR_SOURCE_STEP_V if source_v is None else 1.0
+    lines += [f".dc VS {values[0]:.17g} {values[-1]:.17g} {step}", ".end", ""]
     return "\n".join(lines), values, probes
 
 
-def pair_point(pdk, root, l_m, temp_c, ispec):
-    """Source voltage, kappa and [(L, I(l_m)/I(L))] at the pairs' operating point."""
-    netlist, values, probes = pair_bench(pdk, root, l_m, temp_c)
+def run_pair_bench(pdk, netlist, values, probes):
+    """|I| by drain source, and the source values, of a pair bench."""
     if PDKS[pdk].get("engine") == "vacask":
         vecs, _ = run_vacask(netlist)
-        cur = {s: np.abs(vecs[f"{s.lower()}:flow(br)"]) for s, _ in probes}
-        vs = vecs["s"]
-    else:
-        vecs, _, _ = run_ngspice(netlist)
-        cur = {s: np.abs(vecs[f"i({s.lower()})"]) for s, _ in probes}
-        vs = vecs["v(s)"] if "v(s)" in vecs else np.array(values)
+        return {s: np.abs(vecs[f"{s.lower()}:flow(br)"]) for s, _ in probes}, vecs["s"]
+    vecs, _, _ = run_ngspice(netlist)
+    vs = vecs["v(s)"] if "v(s)" in vecs else np.array(values)
+    return {s: np.abs(vecs[f"i({s.lower()})"]) for s, _ in probes}, vs
+
+
+def pair_point(pdk, root, l_m, temp_c, ispec):
+    """Source voltage, kappa and [(L, I(l_m)/I(L))] at the pairs' operating point: the source
+    and kappa interpolated in the swept bench, the ratios from the length bench there."""
+    cur, vs = run_pair_bench(pdk, *pair_bench(pdk, root, l_m, temp_c))
     ut = K_OVER_Q * (temp_c + 273.15)
     mid, lo, hi = cur["VQ1"], cur["VQ0"], cur["VQ2"]
     target = math.log(PAIR_INVERSION * ispec)
@@ -224,12 +247,11 @@ def pair_point(pdk, root, l_m, temp_c, ispec):
         if l0 >= target > l1:
             f = (l0 - target) / (l0 - l1)
             kap = [ut * math.log(hi[j] / lo[j]) / (2 * PAIR_DELTA_V) for j in (k, k + 1)]
-            ratios = []
-            for src, l in probes[3:]:
-                r0, r1 = math.log(mid[k] / cur[src][k]), math.log(mid[k + 1] / cur[src][k + 1])
-                ratios.append((l, math.exp(r0 + f * (r1 - r0))))
-            return dict(source_v=vs[k] + f * (vs[k + 1] - vs[k]), kappa=kap[0] + f * (kap[1] - kap[0]),
-                        ratios=ratios)
+            source_v = float(vs[k] + f * (vs[k + 1] - vs[k]))
+            netlist, values, probes = pair_bench(pdk, root, l_m, temp_c, source_v)
+            cur, _ = run_pair_bench(pdk, netlist, values, probes)
+            ratios = [(l, float(cur["VQ0"][0] / cur[src][0])) for src, l in probes[1:]]
+            return dict(source_v=source_v, kappa=kap[0] + f * (kap[1] - kap[0]), ratios=ratios)
     sys.exit(f"{pdk}: no source voltage puts the square NMOS at {PAIR_INVERSION} I_spec")
 
 
@@ -424,7 +446,7 @@ def characterise(pdk, root, l_m, temp_c):
               f"(ln {math.log(ratio):.3f}); (L/l_m)/ratio = {f:.3f}")
     print(f"  grounded offset length factor (L* for ratio e^3, over e^3 l_m) = {r['factor']:.4f}")
     lmax, rmax = q["ratios"][-1]
-    print(f"  largest offset a pair carries at L_max = {lmax * 1e6:g} um: ln(ratio)/2 = "
+    print(f"  largest offset a pair carries at the longest, {lmax * 1e6:g} um ({BENCH_STACKS} in series): ln(ratio)/2 = "
           f"{math.log(rmax) / 2:.3f} model V")
     return r
 

@@ -394,3 +394,71 @@ fn realise_sweeps_refuse_what_they_cannot_run() {
         "{err}"
     );
 }
+
+/// A pair offset beyond sky130's 20 µm bins: the burster's followers' 1.5
+/// model V offsets are drawn as stacks of equal devices in series with
+/// one gate, each within the bins (the characterisation measures such
+/// stacks), and a separate ngspice operating point of the written devices
+/// at the pairs' common source gives `ln(I_short / I_stack) / 2` of the
+/// reported offset.
+#[test]
+fn sky130_draws_long_offset_devices_as_stacks_that_carry_the_offset() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = tmp.path().join("sky130");
+    let rep = realise(&d.join("design.json"), &out, &["--tech", "sky130", "--no-sim"]);
+    let devices = rep["realisation"]["devices"].as_array().expect("devices");
+    let role = |name: &str| {
+        let d = devices.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("{name}"));
+        d["role"].as_str().expect("role").to_string()
+    };
+    // The fast gate's follower: its + device the short one of offset -1.5.
+    let offset: f64 = role("MMspf0_p")
+        .split("(offset ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|x| x.parse().ok())
+        .expect("offset in the role");
+    assert!((offset + 1.5).abs() < 0.01, "{offset}");
+    let netlist = std::fs::read_to_string(out.join("realised.cir")).expect("netlist");
+    let line = |name: &str| netlist.lines().find(|l| l.split(' ').next() == Some(name)).map(str::to_string);
+    let stack: Vec<String> = std::iter::once(line("XMMspf0_n").expect("top"))
+        .chain((1..).map_while(|k| line(&format!("XMMspf0_n_s{k}"))))
+        .collect();
+    assert_eq!(stack.len(), 3, "3 segments for 52.9 µm: {stack:?}");
+    let fields = |l: &str| l.split(' ').map(str::to_string).collect::<Vec<_>>();
+    let mut bench = vec![netlist.lines().find(|l| l.starts_with(".lib")).expect(".lib").to_string()];
+    let s_v = rep["characterisation"]["measured"]["pair_source_v"].as_f64().expect("source");
+    bench.push(format!(".temp 27\nVg g 0 0.9\nVs s 0 {s_v}\nVd1 d1 0 1.8\nVd2 d2 0 1.8"));
+    let short = fields(&line("XMMspf0_p").expect("short"));
+    bench.push(format!("X1 d1 g s 0 {}", short[5..].join(" ")));
+    for (k, seg) in stack.iter().enumerate() {
+        let f = fields(seg);
+        // One gate; drain to source down the stack, the top's drain d2, the last's source s.
+        assert_eq!(f[2], "Msp_x", "{seg}");
+        assert!(k == 0 || f[1] == fields(&stack[k - 1])[3], "{seg} follows {}", stack[k - 1]);
+        let l_um: f64 = f.iter().find_map(|x| x.strip_prefix("l=")).and_then(|x| x.parse().ok()).expect("l");
+        assert!(l_um <= 20.0, "{seg}: within the bins");
+        let d = if k == 0 { "d2".to_string() } else { f[1].clone() };
+        let s = if k + 1 == stack.len() { "s".to_string() } else { f[3].clone() };
+        bench.push(format!("X2s{k} {d} g {s} 0 {}", f[5..].join(" ")));
+    }
+    assert_eq!(fields(stack.last().expect("last"))[3], "Mspf0_t", "the stack ends at the tail");
+    bench.push(".control\nop\nprint i(vd1) i(vd2)\n.endc\n.end\n".into());
+    let path = tmp.path().join("stack.cir");
+    std::fs::write(&path, bench.join("\n")).expect("write");
+    let o = std::process::Command::new("ngspice")
+        .args(["-n", "-b", path.to_str().expect("UTF-8")])
+        .output()
+        .expect("ngspice (make ngspice installs it)");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let i = |v: &str| -> f64 {
+        let l = text.lines().find(|l| l.trim_start().starts_with(&format!("i({v}) ="))).expect(v);
+        l.split('=').nth(1).expect("value").trim().parse().expect("number")
+    };
+    let measured = (i("vd1") / i("vd2")).ln() / 2.0;
+    // Measured 1.50204 model V: the stack's ratio interpolated between the
+    // bench's two- and three-device stacks of 20 µm.
+    assert!((measured - offset.abs()).abs() < 0.01, "ngspice {measured} model V, reported {offset}");
+}

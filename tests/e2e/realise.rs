@@ -834,7 +834,9 @@ fn quadrature(points: &[(f64, f64)], w: f64) -> f64 {
 /// gated by that lower diode, so the output device's drain sits where the
 /// diode's does. `--amplifier symmetric`: the `-` input device drains into
 /// its own cascoded PMOS mirror, which feeds a cascoded NMOS mirror sinking
-/// from the output. The ideal model does not change with the topology.
+/// from the output. `--amplifier self-cascoded`: the symmetric amplifier
+/// with every mirror device a composite. The ideal model does not change
+/// with the topology.
 #[test]
 fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -849,16 +851,16 @@ fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
         stdout_ok(&args);
         report(&out)
     };
-    let [plain, cascoded, symmetric] = ["five-transistor", "cascoded", "symmetric"].map(run);
+    let [plain, cascoded, symmetric, composite] = ["five-transistor", "cascoded", "symmetric", "self-cascoded"].map(run);
     let devices = |r: &Value| r["realisation"]["devices"].as_array().expect("devices").clone();
     let mos =
         |r: &Value| devices(r).into_iter().filter(|d| d["kind"] == "nmos" || d["kind"] == "pmos").count();
     assert_eq!(
-        [&plain, &cascoded, &symmetric].map(mos),
-        [144, 216, 504],
-        "36 amplifiers of 4, 6 and 14 transistors (the tails are ideal sources)"
+        [&plain, &cascoded, &symmetric, &composite].map(mos),
+        [144, 216, 504, 504],
+        "36 amplifiers of 4, 6, 14 and 14 transistors (the tails are ideal sources)"
     );
-    for r in [&cascoded, &symmetric] {
+    for r in [&cascoded, &symmetric, &composite] {
         assert_eq!(plain["realisation"]["ideal_model"], r["realisation"]["ideal_model"]);
     }
     let nodes = |r: &Value, name: &str| {
@@ -887,6 +889,25 @@ fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
         .map(|d| d["role"].as_str().expect("role").to_string())
         .collect();
     assert!(roles.contains(&"mirror cascode (output)".to_string()), "{roles:?}");
+    // Self-cascoded: each mirror device a composite, one gate (the mirror's
+    // input), the upper device SELF_CASCODE_WIDTH_RATIO = 8 times wider.
+    assert_eq!(nodes(&composite, "MRnl0_n")[0], "Rnl0_q");
+    assert_eq!(nodes(&composite, "MRnl0_d"), [n("Rnl0_a"), n("Rnl0_m"), n("vdd")]);
+    assert_eq!(nodes(&composite, "MRnl0_dc"), [n("Rnl0_m"), n("Rnl0_m"), n("Rnl0_a")]);
+    assert_eq!(nodes(&composite, "MRnl0_o"), [n("Rnl0_c"), n("Rnl0_m"), n("vdd")]);
+    assert_eq!(nodes(&composite, "MRnl0_oc"), [n("v"), n("Rnl0_m"), n("Rnl0_c")]);
+    assert_eq!(nodes(&composite, "MRnl0_y_d"), [n("Rnl0_y_a"), n("Rnl0_k"), n("0")]);
+    assert_eq!(nodes(&composite, "MRnl0_y_oc"), [n("v"), n("Rnl0_k"), n("Rnl0_y_c")]);
+    let size = |name: &str| {
+        let d = devices(&composite).into_iter().find(|d| d["name"] == name).expect(name);
+        (d["w_m"].as_f64().expect("w"), d["l_m"].as_f64().expect("l"))
+    };
+    for (lower, upper) in [("MRnl0_d", "MRnl0_dc"), ("MRnl0_o", "MRnl0_oc"), ("MRnl0_y_o", "MRnl0_y_oc")] {
+        let ((wl, ll), (wu, lu)) = (size(lower), size(upper));
+        assert_eq!(ll, lu, "{upper}: the lower device's length");
+        assert!((wu / wl - 8.0).abs() < 0.01, "{upper}: {wu} m wide over {lower}'s {wl} m");
+    }
+    assert_eq!(composite["realisation"]["options"]["amplifier"], "self-cascoded");
     assert_eq!(cascoded["realisation"]["options"]["amplifier"], "cascoded");
     assert_eq!(symmetric["realisation"]["options"]["amplifier"], "symmetric");
 }
@@ -896,7 +917,7 @@ fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
 /// saturation, and the report names them with their `|V_DS|`, which a
 /// separate ngspice operating point of the written netlist, the membrane
 /// held at the knee as the probe holds it, confirms; the five-transistor
-/// amplifiers fit.
+/// and self-cascoded amplifiers fit.
 #[test]
 fn headroom_names_the_transistors_a_low_supply_drives_out_of_saturation() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -940,8 +961,29 @@ fn headroom_names_the_transistors_a_low_supply_drives_out_of_saturation() {
     // Measured: MRnl8_p 14.89 mV, ML1o8_p and ML1m8_p 48.57 mV, ML1i8_n 72.53 mV.
     assert_eq!(names, ["MRnl8_p", "ML1o8_p", "ML1m8_p", "ML1i8_n"], "{h}");
     assert!(stderr.contains("4 of 504 transistors are out of saturation"), "{stderr}");
-    // A separate ngspice operating point: the membrane capacitor and bias
-    // source out, the membrane held at the knee (0 model V: half the supply).
+    let v = held_operating_point(&out, 0.6, &["rnl8_m", "rnl8_t"]);
+    let vds = v[0] - v[1];
+    let reported = bad[0][1].as_f64().expect("V_DS");
+    // The probe is this operating point: measured equal to ngspice's printed digits.
+    assert!((vds.abs() - reported).abs() < 1e-6, "ngspice {vds} V, report {reported} V");
+    // Self-cascoded mirrors take one V_SG per diode: they fit 1.2 V.
+    let (composite, _, out) = run("self-cascoded");
+    let h = &composite["evidence"]["static_error"]["headroom"];
+    assert_eq!((h["transistors"].as_u64(), h["out_of_saturation"].as_array().map(Vec::len)), (Some(504), Some(0)));
+    // Their lower devices work below saturation by design (the check
+    // passes over them): |V_DS| = U_T ln(1 + 8) = 56.8 mV in weak
+    // inversion, more nearer threshold; measured 91.72 mV (MRnl8_o,
+    // between vdd and Rnl8_c), below the 103.5 mV limit.
+    let v = held_operating_point(&out, 0.6, &["rnl8_c"]);
+    let (ut, vds) = (8.617_333_262e-5 * 300.15, 1.2 - v[0]);
+    assert!(vds > ut && vds < 4.0 * ut, "MRnl8_o |V_DS| = {vds} V");
+}
+
+/// The node voltages `nodes` (ngspice's printed digits) at a separate
+/// ngspice operating point of the realisation in `out`: its `realised.cir`
+/// with the membrane capacitor, bias source and transient out and the
+/// membrane `v` held at `held_v`, as the static-error probe holds it.
+fn held_operating_point(out: &std::path::Path, held_v: f64, nodes: &[&str]) -> Vec<f64> {
     let netlist = std::fs::read_to_string(out.join("realised.cir")).expect("netlist");
     let mut op = String::new();
     for line in netlist.lines() {
@@ -949,25 +991,25 @@ fn headroom_names_the_transistors_a_low_supply_drives_out_of_saturation() {
             continue;
         }
         if line == ".end" {
-            op.push_str("Vtrim v 0 DC 0.6\n.control\nop\nprint v(rnl8_m) v(rnl8_t)\n.endc\n");
+            let print: Vec<String> = nodes.iter().map(|n| format!("v({n})")).collect();
+            op.push_str(&format!("Vtrim v 0 DC {held_v}\n.control\nop\nprint {}\n.endc\n", print.join(" ")));
         }
         op.push_str(line);
         op.push('\n');
     }
-    let path = tmp.path().join("op.cir");
+    let path = out.join("op.cir");
     std::fs::write(&path, op).expect("write");
     let o = std::process::Command::new("ngspice")
         .args(["-n", "-b", path.to_str().expect("UTF-8")])
-        .current_dir(tmp.path())
+        .current_dir(out)
         .output()
         .expect("ngspice (make ngspice installs it)");
     let text = String::from_utf8_lossy(&o.stdout);
-    let v = |node: &str| -> f64 {
-        let line = text.lines().find(|l| l.trim_start().starts_with(&format!("v({node}) ="))).expect(node);
-        line.split('=').nth(1).expect("value").trim().parse().expect("number")
-    };
-    let vds = v("rnl8_m") - v("rnl8_t");
-    let reported = bad[0][1].as_f64().expect("V_DS");
-    // The probe is this operating point: measured equal to ngspice's printed digits.
-    assert!((vds.abs() - reported).abs() < 1e-6, "ngspice {vds} V, report {reported} V");
+    nodes
+        .iter()
+        .map(|node| {
+            let line = text.lines().find(|l| l.trim_start().starts_with(&format!("v({node}) ="))).expect(node);
+            line.split('=').nth(1).expect("value").trim().parse().expect("number")
+        })
+        .collect()
 }

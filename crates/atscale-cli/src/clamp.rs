@@ -179,6 +179,10 @@ struct Loaded {
 #[derive(Deserialize)]
 struct RealiseReport {
     design: String,
+    /// The `--tech` of `atscale realise` (absent from older reports: the
+    /// technology's name is used).
+    #[serde(default)]
+    technology_source: Option<String>,
     realisation: RealisationPart,
 }
 
@@ -211,12 +215,15 @@ impl RealisationPart {
     }
 
     /// How its netlist is written: the library resolved as `atscale
-    /// realise` resolves it (a built-in PDK's under `ATSCALE_PDK_ROOT`).
-    fn deck(&self) -> Result<RealisedDeck> {
+    /// realise` resolves it (a built-in PDK's under `ATSCALE_PDK_ROOT`, a
+    /// technology file's relative to it), the technology loaded from
+    /// `source` (the `--tech` it was made with) or else its name.
+    fn deck(&self, source: Option<&str>) -> Result<RealisedDeck> {
         let dir = match &self.library {
             Some((path, _)) if Path::new(path).is_relative() => {
-                let (tech, dir) = crate::realise::tech_from(&self.technology).with_context(|| {
-                    format!("the model library {path} of technology {} (relative to it)", self.technology)
+                let source = source.unwrap_or(&self.technology);
+                let (tech, dir) = crate::realise::tech_from(source).with_context(|| {
+                    format!("the model library {path} of technology {source} (relative to it)")
                 })?;
                 if tech.engine != atscale_design::realise::Engine::Ngspice {
                     bail!(
@@ -279,7 +286,7 @@ fn load_realisation(dir: &Path, design: Option<&Path>) -> Result<Loaded> {
         format!("the design {} (mother at the {} realisation's scales)", design_path.display(), r.technology);
     Ok(Loaded {
         analysis: r.analysis(),
-        realised: Some(r.deck()?),
+        realised: Some(r.deck(report.technology_source.as_deref())?),
         range: (s.v_ref_v - 3.0 * s.s_volt, s.v_ref_v + 3.0 * s.s_volt),
         node: r.membrane,
         circuit: r.circuit,

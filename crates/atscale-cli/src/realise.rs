@@ -90,10 +90,12 @@ pub struct Args {
     trim: bool,
     /// The amplifiers' topology: `five-transistor` (NMOS pair, PMOS
     /// mirror), `cascoded` (its PMOS mirror cascoded, two more transistors)
-    /// or `symmetric` (each input device into its own PMOS diode stack,
-    /// every mirror cascoded: the pair's drains match at balance). The
-    /// cascodes remove most of the amplifiers' systematic output offset,
-    /// the static current error the report gives, at the cost of headroom.
+    /// `symmetric` (each input device into its own PMOS diode stack,
+    /// every mirror cascoded: the pair's drains match at balance) or
+    /// `self-cascoded` (the symmetric amplifier with composite mirrors,
+    /// one `V_GS` per diode: fits a 1.8 V supply). The cascodes remove
+    /// most of the amplifiers' systematic output offset, the static
+    /// current error the report gives, at the cost of headroom.
     #[arg(long, value_enum, default_value_t = AmplifierArg::FiveTransistor, value_name = "TOPOLOGY")]
     amplifier: AmplifierArg,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).
@@ -125,6 +127,8 @@ enum AmplifierArg {
     Cascoded,
     /// The symmetric amplifier, every mirror cascoded.
     Symmetric,
+    /// The symmetric amplifier with self-cascoded (composite) mirrors: fits a 1.8 V supply.
+    SelfCascoded,
 }
 
 /// `--references`: where the reference voltages come from.
@@ -143,6 +147,9 @@ const FILES: [&str; 4] = ["report.json", "report.md", "comparison.png", "monte-c
 struct Report<'a> {
     schema_version: u32,
     design: String,
+    /// The `--tech` the realisation was made with: a built-in name, or the
+    /// technology file's absolute path (`atscale clamp` loads it again).
+    technology_source: String,
     /// The technology's measured subthreshold parameters, when it measures them.
     characterisation: Option<Characterisation>,
     realisation: &'a Realisation,
@@ -153,6 +160,15 @@ struct Report<'a> {
 /// to ([`atscale_explore::technology::load`]).
 pub(crate) fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     Ok(atscale_explore::technology::load(arg)?)
+}
+
+/// The `--tech` argument as a report records it: a technology file's
+/// absolute path (so that it names the file from anywhere), else as given.
+fn technology_source(arg: &str) -> String {
+    match std::fs::canonicalize(arg) {
+        Ok(p) if p.is_file() => p.display().to_string(),
+        _ => arg.to_string(),
+    }
 }
 
 /// Runs `atscale realise`.
@@ -213,6 +229,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             AmplifierArg::FiveTransistor => Amplifier::FiveTransistor,
             AmplifierArg::Cascoded => Amplifier::Cascoded,
             AmplifierArg::Symmetric => Amplifier::Symmetric,
+            AmplifierArg::SelfCascoded => Amplifier::SelfCascoded,
         },
         ..Options::default()
     };
@@ -253,6 +270,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let report = Report {
         schema_version: 1,
         design: args.design.display().to_string(),
+        technology_source: technology_source(&args.tech),
         characterisation,
         realisation: &r,
         evidence,

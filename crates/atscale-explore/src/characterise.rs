@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use atscale_circuit::{Analysis, Options as SpiceOptions, Tran};
-use atscale_design::realise::characterise::{bench, fit, Characterised, FIT_VERSION};
+use atscale_design::realise::characterise::{
+    bench, fit, length_bench, pair_source, Bench, Characterised, FIT_VERSION,
+};
 use atscale_design::realise::tech::ModelSource;
 use atscale_design::realise::Engine;
 use atscale_design::realise::{with_subckt_devices, Technology};
@@ -31,7 +33,7 @@ pub struct Characterisation {
     pub measured: Characterised,
     /// The simulator that measured them, with its version.
     pub simulator: String,
-    /// Wall time of the measuring run, s.
+    /// Wall time of the measuring runs (the bench and the length bench), s.
     pub wall_s: f64,
     /// Whether this came from the cache (no run now).
     #[serde(skip_deserializing)]
@@ -80,7 +82,8 @@ pub fn characterise(
     Ok((filled, c))
 }
 
-/// Runs the bench in the simulator and fits it.
+/// Runs the bench in the simulator, then the length bench at the pairs'
+/// source it gives, and fits them.
 fn measure(
     tech: &Technology,
     tech_dir: Option<&Path>,
@@ -88,6 +91,28 @@ fn measure(
     timeout: Duration,
 ) -> Result<Characterisation> {
     let b = bench(tech)?;
+    let started = Instant::now();
+    let currents = run_bench(tech, tech_dir, runner, timeout, &b)?;
+    let lengths = length_bench(tech, pair_source(tech, &b, &currents)?);
+    let length_currents = run_bench(tech, tech_dir, runner, timeout, &lengths)?;
+    Ok(Characterisation {
+        technology: tech.name.clone(),
+        measured: fit(tech, &b, &currents, (&lengths, &length_currents))?,
+        simulator: runner.version(),
+        wall_s: started.elapsed().as_secs_f64(),
+        from_cache: false,
+    })
+}
+
+/// The magnitudes of a bench's drain currents at its operating point, A,
+/// in the order of its points.
+fn run_bench(
+    tech: &Technology,
+    tech_dir: Option<&Path>,
+    runner: &Simulator,
+    timeout: Duration,
+    b: &Bench,
+) -> Result<Vec<f64>> {
     let subckts: Vec<_> = tech.nmos_subckt.iter().chain(tech.pmos_subckt.iter()).cloned().collect();
     let circuit = with_subckt_devices(&b.circuit, &subckts);
     // A DC bench: the currents are read at the operating point (t = 0) of a one-step transient.
@@ -104,26 +129,16 @@ fn measure(
     };
     let written = write(runner.engine(), &circuit, &analysis, &setup, &header)?;
     let limits = RunLimits { tstop_s: 1e-9, timeout, accept_recovered_singular: false };
-    let started = Instant::now();
     let run = runner.run(&written, "characterise", &limits)?;
-    let wall_s = started.elapsed().as_secs_f64();
     let what = "the characterisation bench";
     let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;
-    let currents = b
-        .points
+    b.points
         .iter()
         .map(|p| {
             let i = plot.real(&format!("i({})", p.source.to_ascii_lowercase()))?;
             Ok(i.first().copied().unwrap_or(f64::NAN).abs())
         })
-        .collect::<Result<Vec<f64>>>()?;
-    Ok(Characterisation {
-        technology: tech.name.clone(),
-        measured: fit(tech, &b, &currents)?,
-        simulator: runner.version(),
-        wall_s,
-        from_cache: false,
-    })
+        .collect()
 }
 
 /// The technology's library as a realisation names it.

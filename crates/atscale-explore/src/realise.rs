@@ -212,20 +212,28 @@ fn headroom(circuit: &FlatCircuit, plot: &Plot, temperature_c: f64) -> Result<He
         let v = plot.real(&format!("v({})", node.to_ascii_lowercase()))?;
         v.first().copied().ok_or(Error::Measurement { what: "the headroom check", missing: "time points" })
     };
-    let mut transistors = 0;
+    let mosfets: Vec<(&str, &str, &str, &str)> = circuit
+        .elements
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ElementKind::Mosfet { d, g, s, .. } => Some((e.name.as_str(), d.as_str(), g.as_str(), s.as_str())),
+            _ => None,
+        })
+        .collect();
+    // The lower devices of a series stack or a self-cascoded (composite)
+    // device, whose drain is the source of a device with their gate, work
+    // in the linear region by design: the stack saturates with its top.
+    let lower = |d: &str, g: &str| mosfets.iter().any(|&(_, _, g2, s2)| s2 == d && g2 == g);
     let mut out = Vec::new();
-    for e in &circuit.elements {
-        if let ElementKind::Mosfet { d, g, s, .. } = &e.kind {
-            transistors += 1;
-            let (vd, vg, vs) = (volt(d)?, volt(g)?, volt(s)?);
-            let vds = (vd - vs).abs();
-            if d != g && (vg - vs).abs() >= limit_v && vds < limit_v {
-                out.push((e.name.clone(), vds));
-            }
+    for &(name, d, g, s) in &mosfets {
+        let (vd, vg, vs) = (volt(d)?, volt(g)?, volt(s)?);
+        let vds = (vd - vs).abs();
+        if d != g && !lower(d, g) && (vg - vs).abs() >= limit_v && vds < limit_v {
+            out.push((name.to_string(), vds));
         }
     }
     out.sort_by(|a, b| a.1.total_cmp(&b.1));
-    Ok(Headroom { transistors, limit_v, out_of_saturation: out })
+    Ok(Headroom { transistors: mosfets.len(), limit_v, out_of_saturation: out })
 }
 
 /// What to realise and how to gather the evidence.

@@ -9,7 +9,7 @@ use atscale_circuit::{Element, ElementKind, Waveform};
 use super::mapping::{
     mirror_geometry, string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased,
     BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource,
-    Role, StringGeometry, REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+    Role, StringGeometry, MAX_SERIES_SEGMENTS, REF_DIODE_N, SELF_CASCODE_WIDTH_RATIO, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -37,6 +37,17 @@ struct PendingMirror {
     drain: String,
     pmos: bool,
     current_a: f64,
+}
+
+/// What a mirror's devices have above them ([`Builder::mirror`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MirrorStack {
+    /// Nothing: a diode and an output device.
+    Plain,
+    /// A cascode, biased by a second diode in series with the first.
+    Cascode,
+    /// A wider device with the same gate (a composite, self-cascoded device).
+    SelfCascode,
 }
 
 /// Where a transistor connects, drain first.
@@ -519,62 +530,76 @@ impl<'a> Builder<'a> {
     }
 
     /// The node the `-` input device of amplifier `tag` drains: the output,
-    /// or in the symmetric amplifier its own diode stack.
+    /// or in the symmetric amplifiers its own mirror.
     fn minus_drain(&self, tag: &str, out: &str) -> String {
-        match self.amplifier {
-            Amplifier::Symmetric => format!("{tag}_q"),
-            Amplifier::FiveTransistor | Amplifier::Cascoded => out.into(),
+        if self.amplifier.symmetric() {
+            format!("{tag}_q")
+        } else {
+            out.into()
         }
     }
 
     /// The load of amplifier `tag` ([`Amplifier`]), each mirror carrying `i`
     /// at balance: a PMOS mirror from the `+` device's drain `{tag}_m` into
-    /// `out` (cascoded unless five-transistor); in the symmetric amplifier
-    /// also a cascoded PMOS mirror `{tag}_x` from the `-` device's drain
-    /// `{tag}_q` into node `{tag}_k`, and a cascoded NMOS mirror `{tag}_y`
-    /// from `{tag}_k` out of `out`.
+    /// `out` (cascoded unless five-transistor); in the symmetric amplifiers
+    /// also a PMOS mirror `{tag}_x` from the `-` device's drain `{tag}_q`
+    /// into node `{tag}_k`, and an NMOS mirror `{tag}_y` from `{tag}_k` out
+    /// of `out`.
     fn load(&mut self, tag: &str, element: &str, out: &str, i: f64) -> Result<()> {
-        let cascode = self.amplifier != Amplifier::FiveTransistor;
-        self.mirror(tag, true, &format!("{tag}_m"), out, i, element, cascode)?;
-        if self.amplifier == Amplifier::Symmetric {
+        let stack = match self.amplifier {
+            Amplifier::FiveTransistor => MirrorStack::Plain,
+            Amplifier::Cascoded | Amplifier::Symmetric => MirrorStack::Cascode,
+            Amplifier::SelfCascoded => MirrorStack::SelfCascode,
+        };
+        self.mirror(tag, true, &format!("{tag}_m"), out, (i, element), stack)?;
+        if self.amplifier.symmetric() {
             let (minus, fold) = (format!("{tag}_q"), format!("{tag}_k"));
-            self.mirror(&format!("{tag}_x"), true, &minus, &fold, i, element, true)?;
-            self.mirror(&format!("{tag}_y"), false, &fold, out, i, element, true)?;
+            self.mirror(&format!("{tag}_x"), true, &minus, &fold, (i, element), stack)?;
+            self.mirror(&format!("{tag}_y"), false, &fold, out, (i, element), stack)?;
         }
         Ok(())
     }
 
-    /// A 1:1 mirror carrying `i` at balance, from `vdd` (`pmos`) or to
-    /// ground: diode `M{prefix}_d` on `input` and output `M{prefix}_o` on
-    /// `out`; with `cascode` a diode-connected `M{prefix}_dc` between
-    /// `input` and the diode, and a cascode `M{prefix}_oc` between the output
-    /// device and `out`, gated by `input`, so that the output device's drain
-    /// sits at the diode's (the output then stays in saturation up to about
-    /// one `V_GS` and `4 U_T` from the rail).
-    #[allow(clippy::too_many_arguments)]
+    /// A 1:1 mirror carrying `i` at balance for `element`, from `vdd`
+    /// (`pmos`) or to ground: diode `M{prefix}_d` on `input` and output
+    /// `M{prefix}_o` on `out`, and with a [`MirrorStack`] other than plain
+    /// an upper device on each: `M{prefix}_dc` between `input` and the
+    /// diode, `M{prefix}_oc` between the output device and `out`.
     fn mirror(
         &mut self,
         prefix: &str,
         pmos: bool,
         input: &str,
         out: &str,
-        i: f64,
-        element: &str,
-        cascode: bool,
+        (i, element): (f64, &str),
+        stack: MirrorStack,
     ) -> Result<()> {
         let rail = if pmos { "vdd" } else { "0" };
-        let (gate, drain) =
-            if cascode { (format!("{prefix}_a"), format!("{prefix}_c")) } else { (input.into(), out.into()) };
-        let diode = Nodes([&gate, &gate, rail, rail]);
-        self.mos(format!("M{prefix}_d"), diode, pmos, i, element, Role::MirrorDiode)?;
-        let output = Nodes([&drain, &gate, rail, rail]);
-        self.mos(format!("M{prefix}_o"), output, pmos, i, element, Role::MirrorOutput)?;
-        if cascode {
-            let diode = Nodes([input, input, &gate, rail]);
-            self.mos(format!("M{prefix}_dc"), diode, pmos, i, element, Role::MirrorCascodeDiode)?;
-            let output = Nodes([out, input, &drain, rail]);
-            self.mos(format!("M{prefix}_oc"), output, pmos, i, element, Role::MirrorCascodeOutput)?;
-        }
+        let (a, c) = (format!("{prefix}_a"), format!("{prefix}_c"));
+        let (gate, diode_drain, drain) = match stack {
+            MirrorStack::Plain => (input, input, out),
+            MirrorStack::Cascode => (a.as_str(), a.as_str(), c.as_str()),
+            MirrorStack::SelfCascode => (input, a.as_str(), c.as_str()),
+        };
+        let lower = self.size(&format!("M{prefix}_d"), pmos, i, false)?;
+        let diode = Nodes([diode_drain, gate, rail, rail]);
+        self.push_mos(format!("M{prefix}_d"), diode, pmos, i, lower, element, Role::MirrorDiode);
+        let output = Nodes([drain, gate, rail, rail]);
+        self.push_mos(format!("M{prefix}_o"), output, pmos, i, lower, element, Role::MirrorOutput);
+        let (upper, upper_gate) = match stack {
+            MirrorStack::Plain => return Ok(()),
+            // Stacked diodes: the cascode's gate one V_GS above the diode's.
+            MirrorStack::Cascode => (lower, input),
+            // Composite: one gate, the upper device wider.
+            MirrorStack::SelfCascode => {
+                let w = self.snap(SELF_CASCODE_WIDTH_RATIO * lower.w);
+                (self.size_fixed(&format!("M{prefix}_dc"), pmos, i, w, lower.l)?, input)
+            }
+        };
+        let diode = Nodes([input, input, diode_drain, rail]);
+        self.push_mos(format!("M{prefix}_dc"), diode, pmos, i, upper, element, Role::MirrorCascodeDiode);
+        let output = Nodes([out, upper_gate, drain, rail]);
+        self.push_mos(format!("M{prefix}_oc"), output, pmos, i, upper, element, Role::MirrorCascodeOutput);
         Ok(())
     }
 
@@ -649,19 +674,8 @@ impl<'a> Builder<'a> {
         // The technology's correction for the short device's deficit (reverse
         // short-channel effect): the current ratio is `r`, not the length ratio.
         let factor = self.tech.subthreshold.map_or(1.0, |s| s.offset_length_factor);
-        let l_long = self.snap(r * factor * short.l);
-        if l_long > self.tech.sizing.l_max_m {
-            return Err(Error::Limit {
-                device: long_name.clone(),
-                limit: "sizing.l_max_m",
-                message: format!(
-                    "length {} (offset {delta} model V needs a length ratio {r:.2}) exceeds the technology's \
-                     sizing.l_max_m = {}",
-                    si(l_long, "m"),
-                    si(self.tech.sizing.l_max_m, "m")
-                ),
-            });
-        }
+        let (segments, l_segment) = self.series_segments(long_name, r * factor * short.l, delta, r)?;
+        let l_long = segments as f64 * l_segment;
         let realised = (l_long / (factor * short.l)).ln() / 2.0 * delta.signum();
         let long = Sized {
             l: l_long,
@@ -675,12 +689,61 @@ impl<'a> Builder<'a> {
         } else {
             ((i_short, short, role_short), (i_long, long, role_long))
         };
-        self.push_mos(name_p, Nodes([&mirror, plus, &tail, "0"]), false, p.0, p.1, element, p.2);
         let drain = self.minus_drain(tag, out);
-        self.push_mos(name_n, Nodes([&drain, minus, &tail, "0"]), false, n.0, n.1, element, n.2);
+        for (name, d, g, (i, sized, role)) in [(name_p, mirror.as_str(), plus, p), (name_n, drain.as_str(), minus, n)] {
+            let k = if matches!(role, Role::OffsetLong { .. }) { segments } else { 1 };
+            let sized = Sized { l: sized.l / k as f64, ..sized };
+            self.push_series(&name, Nodes([d, g, &tail, "0"]), k, (i, sized), element, role);
+        }
         self.load(tag, element, out, p.0)?;
         self.bias(tag, element, ib)?;
         Ok(realised)
+    }
+
+    /// The series segments of an offset pair's long device of length
+    /// `l_long` (the offset `delta` model V needs a current ratio `r`):
+    /// one device up to `sizing.l_max_m` (where a PDK's model bins end),
+    /// beyond it as few equal segments of at most that length in series,
+    /// one gate, as a long device is drawn (below threshold a stack of `k`
+    /// long segments carries the current of one device `k` times as long).
+    /// Returns the count and the segment's length, snapped to the grid.
+    fn series_segments(&self, device: &str, l_long: f64, delta: f64, r: f64) -> Result<(usize, f64)> {
+        let l_max = self.tech.sizing.l_max_m;
+        let segments = (l_long / l_max - 1e-9).ceil().max(1.0);
+        if segments > MAX_SERIES_SEGMENTS as f64 {
+            return Err(Error::Limit {
+                device: device.into(),
+                limit: "sizing.l_max_m",
+                message: format!(
+                    "length {} (offset {delta} model V needs a length ratio {r:.2}) exceeds \
+                     {MAX_SERIES_SEGMENTS} segments of the technology's sizing.l_max_m = {} in series",
+                    si(l_long, "m"),
+                    si(l_max, "m")
+                ),
+            });
+        }
+        Ok((segments as usize, self.snap(l_long / segments)))
+    }
+
+    /// Places a transistor as `k` equal devices in series with one gate
+    /// (`sized.l` each; `k` = 1: one device named `name`): `name` at the
+    /// drain, then `{name}_s1` .. `{name}_s{k-1}` through nodes
+    /// `{name}_n1` .., the last at the source.
+    fn push_series(
+        &mut self,
+        name: &str,
+        Nodes([d, g, s, b]): Nodes<'_>,
+        k: usize,
+        (i, sized): (f64, Sized),
+        element: &str,
+        role: Role,
+    ) {
+        let node = |j: usize| if j == 0 { d.to_string() } else { format!("{name}_n{j}") };
+        for j in 0..k {
+            let device = if j == 0 { name.to_string() } else { format!("{name}_s{j}") };
+            let source = if j + 1 == k { s.to_string() } else { node(j + 1) };
+            self.push_mos(device, Nodes([&node(j), g, &source, b]), false, i, sized, element, role);
+        }
     }
 
     /// A signed multi-tanh sum: current `sum_j c_j tanh(x - shift - d_j)`

@@ -4,12 +4,15 @@
 //! caller's (`atscale_explore::characterise` runs it in ngspice and caches
 //! the result).
 //!
-//! The bench holds one transistor per gate voltage and length, each with
-//! its own drain source, so that one DC operating point gives every
-//! current: NMOS and PMOS at `W = L = sizing.l_m` (one square) with
-//! `|V_GS|` from 0 to the supply in [`VGS_STEP_V`] steps and `|V_DS|` half
-//! the supply, and NMOS of [`LENGTH_MULTIPLES`] times that length (below
-//! `l_max_m`) and of `l_max_m` over the lower half of the range.
+//! The bench holds one transistor per gate voltage, each with its own
+//! drain source, so that one DC operating point gives every current: NMOS
+//! and PMOS at `W = L = sizing.l_m` (one square) with `|V_GS|` from 0 to
+//! the supply in [`VGS_STEP_V`] steps and `|V_DS|` half the supply, and the
+//! pair devices (below). A second bench, [`length_bench`], is run at the
+//! pairs' source [`pair_source`] gives: the one-square NMOS, NMOS of
+//! [`LENGTH_MULTIPLES`] times that length (below `l_max_m`) and series
+//! stacks of 1 to [`MAX_SERIES_SEGMENTS`] NMOS `l_max_m` long, gates at
+//! the reference.
 //!
 //! The fit (EKV, with `n = 1 / kappa`):
 //! - `n(V_G) = (dV_G / d ln I_D) / U_T`; kappa is `1 / min n` (the
@@ -23,15 +26,20 @@
 //! - the pairs' operating point: the source voltage where the one-square
 //!   device at the reference carries [`PAIR_INVERSION`] times the specific
 //!   current (interpolated in `ln I` between source steps); everything
-//!   below is taken there, as an input pair meets it;
+//!   below is taken there, as an input pair meets it (the length bench's
+//!   ratios measured at that source itself);
 //! - the pairs' kappa: `U_T ln(I(+delta) / I(-delta)) / (2 delta)`. A
 //!   differential pair's `tanh(kappa dV / 2 U_T)` has the kappa of its
 //!   common source, which the body effect makes larger than at a grounded
 //!   source (GF180: 0.75 against 0.70);
 //! - the offset length factor: the length `L*` whose current is `e^-3` of
 //!   the one-square device's, over `e^3 l_m` (1 where current scales as
-//!   `1 / L`; see [`super::tech::Subthreshold`]); when no length up to
-//!   `l_max_m` does, `(L / l_m) / (I(l_m) / I(L))` at the longest, and
+//!   `1 / L`; see [`super::tech::Subthreshold`]), among the single
+//!   devices up to `l_max_m` and the series stacks of `l_max_m` devices
+//!   beyond it (where a PDK's model bins end: a longer device is drawn as
+//!   such a stack, whose current is not exactly a single device's: sky130,
+//!   three 16.7 um devices carry 1.11 times a third of one's); when no
+//!   length does, `(L / l_m) / (I(l_m) / I(L))` at the longest, and
 //!   [`Characterised::offset_length_at_longest`] says so. The source
 //!   matters here too: in GF180 a 10 um device carries 1/6.43 of the 1 um
 //!   one's current at the pairs' source, 1/4.71 at a grounded one.
@@ -39,6 +47,7 @@
 use atscale_circuit::{Element, ElementKind, FlatCircuit, Waveform};
 use serde::{Deserialize, Serialize};
 
+use super::mapping::MAX_SERIES_SEGMENTS;
 use super::tech::{Subthreshold, Technology, K_OVER_Q};
 use crate::error::{Error, Result};
 
@@ -49,7 +58,8 @@ pub const VGS_STEP_V: f64 = 0.01;
 pub const LENGTH_MULTIPLES: [f64; 5] = [10.0, 20.0, 35.0, 50.0, 80.0];
 
 /// Version of the bench and fit: a characterisation cached by another is measured again.
-pub const FIT_VERSION: u32 = 2;
+pub const FIT_VERSION: u32 = 3;
+
 
 /// The pair devices' gate voltages either side of the reference, V.
 pub const PAIR_DELTA_V: f64 = 0.01;
@@ -225,30 +235,15 @@ pub fn bench(tech: &Technology) -> Result<Bench> {
         }
     }
     pair_devices(tech, &mut els, &mut points);
-    let circuit = FlatCircuit {
-        title: format!("subthreshold characterisation of {} (atscale)", tech.name),
-        models: match &tech.models {
-            super::tech::ModelSource::Cards(c) => c.clone(),
-            super::tech::ModelSource::Library { .. } => Vec::new(),
-        },
-        elements: els,
-    };
-    Ok(Bench { circuit, points, vds_v: vds, w_m: square })
+    Ok(Bench { circuit: bench_circuit(tech, els), points, vds_v: vds, w_m: square })
 }
 
 /// The pair devices (see the module documentation): sources held from 0 in
 /// `PAIR_SOURCE_STEP_V` steps up to below the reference, drains at the
-/// supply; at each source one-square NMOS with their gates at the reference
-/// and `PAIR_DELTA_V` either side, then one NMOS of each longer length
-/// ([`LENGTH_MULTIPLES`] times `l_m` below `l_max_m`, and `l_max_m`, where
-/// the offset factor may have to be taken) with its gate at the reference.
+/// supply; at each source one-square NMOS with their gates at the
+/// reference and `PAIR_DELTA_V` either side.
 fn pair_devices(tech: &Technology, els: &mut Vec<Element<f64>>, points: &mut Vec<Point>) {
     let (vdd, square) = (tech.supply_v, tech.sizing.l_m);
-    let mut longer: Vec<f64> =
-        LENGTH_MULTIPLES.iter().map(|m| m * square).filter(|l| *l < 0.99 * tech.sizing.l_max_m).collect();
-    if tech.sizing.l_max_m > square {
-        longer.push(tech.sizing.l_max_m);
-    }
     let v_ref = vdd / 2.0;
     for (m, dv) in [-PAIR_DELTA_V, 0.0, PAIR_DELTA_V].into_iter().enumerate() {
         els.push(dc(&format!("VGQ{m}"), &format!("gq{m}"), v_ref + dv));
@@ -257,34 +252,70 @@ fn pair_devices(tech: &Technology, els: &mut Vec<Element<f64>>, points: &mut Vec
     for k in 0..=sources {
         let vs = k as f64 * PAIR_SOURCE_STEP_V;
         els.push(dc(&format!("VSQ{k}"), &format!("sq{k}"), vs));
-        let at_ref = longer.iter().map(|&l| (l, 1, 0.0));
-        let square_devices =
-            [-PAIR_DELTA_V, 0.0, PAIR_DELTA_V].into_iter().enumerate().map(|(m, dv)| (square, m, dv));
-        for (j, (l, m, dv)) in square_devices.chain(at_ref).enumerate() {
-            let (d, src) = (format!("dq{k}_{j}"), format!("VDQ{k}_{j}"));
+        for (m, dv) in [-PAIR_DELTA_V, 0.0, PAIR_DELTA_V].into_iter().enumerate() {
+            let (d, src) = (format!("dq{k}_{m}"), format!("VDQ{k}_{m}"));
             els.push(dc(&src, &d, vdd));
-            els.push(Element {
-                name: format!("MQ{k}_{j}"),
-                kind: ElementKind::Mosfet {
-                    d,
-                    g: format!("gq{m}"),
-                    s: format!("sq{k}"),
-                    b: "0".into(),
-                    model: tech.nmos.clone(),
-                    w_m: square,
-                    l_m: l,
-                    instance: Default::default(),
-                },
-            });
+            els.push(nmos(tech, format!("MQ{k}_{m}"), [d, format!("gq{m}"), format!("sq{k}")], square));
             points.push(Point {
                 polarity: Polarity::N,
-                l_m: l,
+                l_m: square,
                 vgs_v: v_ref + dv - vs,
                 vs_v: vs,
                 pair: true,
                 source: src,
             });
         }
+    }
+}
+
+/// The second bench, at the pairs' operating point (`source_v`, from
+/// [`pair_source`]): bulk at ground, gates at the reference, drains at
+/// the supply; the one-square NMOS, one NMOS of each longer length
+/// ([`LENGTH_MULTIPLES`] times `l_m` below `l_max_m`, and `l_max_m`), and
+/// stacks of 2 to [`MAX_SERIES_SEGMENTS`] NMOS `l_max_m` long in series
+/// with one gate (how a longer device is drawn), each point's `l_m` the
+/// stack's total. One operating point, so that the stacks' many nodes
+/// are not solved at every source voltage.
+pub fn length_bench(tech: &Technology, source_v: f64) -> Bench {
+    let (vdd, square, l_max) = (tech.supply_v, tech.sizing.l_m, tech.sizing.l_max_m);
+    let mut devices: Vec<(f64, usize)> = vec![(square, 1)];
+    devices.extend(LENGTH_MULTIPLES.iter().map(|m| (m * square, 1)).filter(|(l, _)| *l < 0.99 * l_max));
+    if l_max > square {
+        devices.extend((1..=MAX_SERIES_SEGMENTS).map(|n| (l_max, n)));
+    }
+    let mut els = vec![dc("VDD", "vdd", vdd), dc("VGL", "gl", vdd / 2.0), dc("VSL", "sl", source_v)];
+    let mut points = Vec::new();
+    for (j, (l, n)) in devices.into_iter().enumerate() {
+        let (d, src) = (format!("dl{j}"), format!("VDL{j}"));
+        els.push(dc(&src, &d, vdd));
+        // In series from the drain: ML{j}, then ML{j}s1 ... through nodes l{j}n1 ...
+        let node = |i: usize| if i == 0 { d.clone() } else { format!("l{j}n{i}") };
+        for i in 0..n {
+            let name = if i == 0 { format!("ML{j}") } else { format!("ML{j}s{i}") };
+            let s = if i + 1 == n { "sl".to_string() } else { node(i + 1) };
+            els.push(nmos(tech, name, [node(i), "gl".into(), s], l));
+        }
+        let vgs_v = vdd / 2.0 - source_v;
+        points.push(Point { polarity: Polarity::N, l_m: n as f64 * l, vgs_v, vs_v: source_v, pair: true, source: src });
+    }
+    Bench { circuit: bench_circuit(tech, els), points, vds_v: vdd - source_v, w_m: square }
+}
+
+/// An NMOS of the technology, one square wide and `l_m` long, its bulk at ground.
+fn nmos(tech: &Technology, name: String, [d, g, s]: [String; 3], l_m: f64) -> Element<f64> {
+    let (b, model, w_m) = ("0".into(), tech.nmos.clone(), tech.sizing.l_m);
+    Element { name, kind: ElementKind::Mosfet { d, g, s, b, model, w_m, l_m, instance: Default::default() } }
+}
+
+/// A bench circuit of `elements` with the technology's model cards.
+fn bench_circuit(tech: &Technology, elements: Vec<Element<f64>>) -> FlatCircuit {
+    FlatCircuit {
+        title: format!("subthreshold characterisation of {} (atscale)", tech.name),
+        models: match &tech.models {
+            super::tech::ModelSource::Cards(c) => c.clone(),
+            super::tech::ModelSource::Library { .. } => Vec::new(),
+        },
+        elements,
     }
 }
 
@@ -300,38 +331,72 @@ fn dc(name: &str, node: &str, v: f64) -> Element<f64> {
     }
 }
 
+/// The bench's devices fitted: slope factors, specific currents and the
+/// pairs' operating point.
+struct Devices {
+    n_n: f64,
+    n_p: f64,
+    ispec_n: f64,
+    ispec_p: f64,
+    pair: PairPoint,
+}
+
 /// Fits the bench's drain currents (`currents[i]` the magnitude of the
 /// current of `bench.points[i]`, A) at the technology's temperature.
-///
-/// # Errors
-///
-/// [`Error::BadTemplate`] when a polarity shows no weak-inversion region
-/// (a slope factor outside 1..5, fewer than five currents above 1 fA) or
-/// no moderate-inversion point, naming the technology and the device.
-pub fn fit(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<Characterised> {
+fn fit_devices(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<Devices> {
     let ut = K_OVER_Q * (tech.temperature_c + 273.15);
-    let square = bench.w_m;
-    let curve = |pol: Polarity, l: f64| -> (Vec<f64>, Vec<f64>) {
+    let curve = |pol: Polarity| -> (Vec<f64>, Vec<f64>) {
         bench
             .points
             .iter()
             .zip(currents)
-            .filter(|(p, _)| p.polarity == pol && p.l_m == l && !p.pair)
+            .filter(|(p, _)| p.polarity == pol && p.l_m == bench.w_m && !p.pair)
             .map(|(p, i)| (p.vgs_v, i.abs()))
             .unzip()
     };
-    let bad = |dev: &str, why: String| Error::BadTemplate {
-        template: "technology",
-        reason: format!("characterising {} ({dev}): {why}", tech.name),
-    };
-    let (vn, idn) = curve(Polarity::N, square);
-    let (vp, idp) = curve(Polarity::P, square);
-    let n_n = slope_factor(&vn, &idn, ut).map_err(|e| bad(&tech.nmos, e))?;
-    let n_p = slope_factor(&vp, &idp, ut).map_err(|e| bad(&tech.pmos, e))?;
-    let ispec_n = specific_current(&vn, &idn, ut, n_n).map_err(|e| bad(&tech.nmos, e))?;
-    let ispec_p = specific_current(&vp, &idp, ut, n_p).map_err(|e| bad(&tech.pmos, e))?;
-    let pair = pair_point(bench, currents, ut, ispec_n).map_err(|e| bad(&tech.nmos, e))?;
-    let (factor, at_longest) = length_factor(square, &pair.ratios).map_err(|e| bad(&tech.nmos, e))?;
+    let (vn, idn) = curve(Polarity::N);
+    let (vp, idp) = curve(Polarity::P);
+    let n_n = slope_factor(&vn, &idn, ut).map_err(|e| bad(tech, &tech.nmos, e))?;
+    let n_p = slope_factor(&vp, &idp, ut).map_err(|e| bad(tech, &tech.pmos, e))?;
+    let ispec_n = specific_current(&vn, &idn, ut, n_n).map_err(|e| bad(tech, &tech.nmos, e))?;
+    let ispec_p = specific_current(&vp, &idp, ut, n_p).map_err(|e| bad(tech, &tech.pmos, e))?;
+    let pair = pair_point(bench, currents, ut, ispec_n).map_err(|e| bad(tech, &tech.nmos, e))?;
+    Ok(Devices { n_n, n_p, ispec_n, ispec_p, pair })
+}
+
+fn bad(tech: &Technology, dev: &str, why: String) -> Error {
+    Error::BadTemplate { template: "technology", reason: format!("characterising {} ({dev}): {why}", tech.name) }
+}
+
+/// The pairs' common source from the bench's currents, V: where the
+/// [`length_bench`] is run.
+///
+/// # Errors
+///
+/// As [`fit`].
+pub fn pair_source(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<f64> {
+    Ok(fit_devices(tech, bench, currents)?.pair.source_v)
+}
+
+/// Fits the bench's drain currents (`currents[i]` the magnitude of the
+/// current of `bench.points[i]`, A) and the [`length_bench`]'s (`lengths`,
+/// run at [`pair_source`]) at the technology's temperature.
+///
+/// # Errors
+///
+/// [`Error::BadTemplate`] when a polarity shows no weak-inversion region
+/// (a slope factor outside 1..5, fewer than five currents above 1 fA),
+/// no moderate-inversion point, no pair operating point or no longer
+/// device conducting there, naming the technology and the device.
+pub fn fit(tech: &Technology, bench: &Bench, currents: &[f64], lengths: (&Bench, &[f64])) -> Result<Characterised> {
+    let ut = K_OVER_Q * (tech.temperature_c + 273.15);
+    let square = bench.w_m;
+    let Devices { n_n, n_p, ispec_n, ispec_p, pair } = fit_devices(tech, bench, currents)?;
+    // `(L, I(l_m) / I(L))` of each longer device; the square is the first.
+    let (lb, li) = lengths;
+    let ratios: Vec<(f64, f64)> =
+        lb.points.iter().zip(li).skip(1).map(|(p, i)| (p.l_m, li.first().copied().unwrap_or(f64::NAN) / i.abs())).collect();
+    let (factor, at_longest) = length_factor(square, &ratios).map_err(|e| bad(tech, &tech.nmos, e))?;
     let decade = ut * std::f64::consts::LN_10;
     Ok(Characterised {
         kappa_n: 1.0 / n_n,
@@ -356,20 +421,16 @@ struct PairPoint {
     source_v: f64,
     /// The slope factor there.
     kappa: f64,
-    /// `(L, I(l_m) / I(L))` of each longer length there.
-    ratios: Vec<(f64, f64)>,
 }
 
-/// The pairs' operating point, their kappa and the longer lengths' current
-/// ratios there (see the module documentation).
+/// The pairs' operating point and their kappa there (see the module documentation).
 fn pair_point(
     bench: &Bench,
     currents: &[f64],
     ut: f64,
     ispec: f64,
 ) -> std::result::Result<PairPoint, String> {
-    // Per source voltage, in bench order: the one-square device at -delta,
-    // 0, +delta, then the longer lengths at 0.
+    // Per source voltage, in bench order: the one-square device at -delta, 0, +delta.
     let mut steps: Vec<(f64, Vec<(f64, f64)>)> = Vec::new();
     for (p, &i) in bench.points.iter().zip(currents).filter(|(p, _)| p.pair) {
         match steps.last_mut() {
@@ -395,10 +456,7 @@ fn pair_point(
         ));
     };
     let (d0, d1) = (&w[0].1, &w[1].1);
-    let ratios = (3..d0.len())
-        .map(|j| (d0[j].0, lerp((d0[1].1 / d0[j].1).ln(), (d1[1].1 / d1[j].1).ln(), f).exp()))
-        .collect();
-    Ok(PairPoint { source_v: lerp(v0, v1, f), kappa: lerp(kappa(d0), kappa(d1), f), ratios })
+    Ok(PairPoint { source_v: lerp(v0, v1, f), kappa: lerp(kappa(d0), kappa(d1), f) })
 }
 
 /// Smallest current taken as conduction, A (below it: leakage and rounding).
@@ -545,11 +603,20 @@ mod tests {
             .collect()
     }
 
+    /// Both benches of `t` with [`synthetic`] currents (lengths as `L^-p`), fitted.
+    fn fitted(t: &Technology, p: f64) -> Characterised {
+        let b = bench(t).unwrap_or_else(|e| panic!("{e}"));
+        let currents = synthetic(t, &b, p);
+        let source = pair_source(t, &b, &currents).unwrap_or_else(|e| panic!("{e}"));
+        let lengths = length_bench(t, source);
+        let length_currents = synthetic(t, &lengths, p);
+        fit(t, &b, &currents, (&lengths, &length_currents)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn the_pair_kappa_is_the_body_effected_kappa_at_the_pairs_source() {
         let t = tech();
-        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
-        let c = fit(&t, &b, &synthetic(&t, &b, 1.0)).unwrap_or_else(|e| panic!("{e}"));
+        let c = fitted(&t, 1.0);
         // The slope at IC = 1e-3 is 1 / n times the EKV transconductance
         // efficiency there, (sqrt(1 + 4 IC) - 1) / (2 IC) = 0.999.
         let ic = PAIR_INVERSION;
@@ -570,8 +637,7 @@ mod tests {
     #[test]
     fn the_fit_recovers_an_ekv_transistor() {
         let t = tech();
-        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
-        let c = fit(&t, &b, &synthetic(&t, &b, 1.0)).unwrap_or_else(|e| panic!("{e}"));
+        let c = fitted(&t, 1.0);
         // Measured: kappa within 2e-6 relative (the steepest point is at q ~ 1e-6),
         // I_spec within 1.5e-3 (central differences over 10 mV, 0.3 n U_T); 5x and 3x margins.
         assert!((c.kappa_n * 1.25 - 1.0).abs() < 1e-5, "{}", c.kappa_n);
@@ -588,8 +654,7 @@ mod tests {
     fn the_length_factor_of_a_power_law() {
         // I ∝ L^-0.9: e^-3 of the current at L* = e^(3/0.9) l_m, factor e^(3/0.9 - 3).
         let t = tech();
-        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
-        let c = fit(&t, &b, &synthetic(&t, &b, 0.9)).unwrap_or_else(|e| panic!("{e}"));
+        let c = fitted(&t, 0.9);
         let want = (3.0 / 0.9 - 3.0f64).exp();
         // Exact for a power law up to rounding: measured 1e-15; 1e-9 tolerance.
         assert!((c.offset_length_factor - want).abs() < 1e-9, "{} vs {want}", c.offset_length_factor);
@@ -597,14 +662,14 @@ mod tests {
 
     #[test]
     fn a_length_factor_beyond_the_longest_length_is_the_longest_lengths() {
-        // I ∝ L^-0.5: the longest bench length, l_max = 100 µm = 50 l_m (l_m 2 µm),
-        // carries 50^-0.5 = 1/7.07 < e^-3 of the current; factor 50 / 7.07 = 7.07.
+        // I ∝ L^-0.5: the longest of the bench, a stack of eight l_max = 100 µm
+        // devices (l_m 2 µm: 400 l_m), carries 400^-0.5 = 1/20 < e^-3 of the
+        // current; factor 400 / 20 = 20.
         let t = tech();
-        let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
-        let c = fit(&t, &b, &synthetic(&t, &b, 0.5)).unwrap_or_else(|e| panic!("{e}"));
+        let c = fitted(&t, 0.5);
         assert!(c.offset_length_at_longest);
         // Exact for a power law up to rounding: measured 2e-15.
-        assert!((c.offset_length_factor - 50f64.sqrt()).abs() < 1e-9, "{}", c.offset_length_factor);
+        assert!((c.offset_length_factor - 20.0).abs() < 1e-9, "{}", c.offset_length_factor);
     }
 
     #[test]
@@ -613,7 +678,7 @@ mod tests {
         let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         // A resistor-like device: I proportional to V_G, no exponential region.
         let linear: Vec<f64> = b.points.iter().map(|p| 1e-6 * p.vgs_v * b.w_m / p.l_m).collect();
-        let e = fit(&t, &b, &linear).map(|_| ()).unwrap_err().to_string();
+        let e = pair_source(&t, &b, &linear).map(|_| ()).unwrap_err().to_string();
         assert!(e.contains("characterising generic-bsim4 (nch): no weak-inversion region"), "{e}");
     }
 
@@ -623,12 +688,18 @@ mod tests {
         let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         // 181 NMOS and 181 PMOS one-square devices; per source voltage from 0
         // to 0.875 V (a 1.8 V supply, 25 mV steps below 0.9 V - 20 mV) three
-        // one-square pair devices and one of each longer length (10, 20, 35
-        // l_m below l_max 100 µm at l_m 2 µm, and l_max itself).
-        assert_eq!(b.points.len(), 181 * 2 + 36 * (3 + 4));
-        let mosfets =
-            b.circuit.elements.iter().filter(|e| matches!(e.kind, ElementKind::Mosfet { .. })).count();
-        assert_eq!(mosfets, b.points.len());
+        // one-square pair devices.
+        assert_eq!(b.points.len(), 181 * 2 + 36 * 3);
+        let mosfets = |b: &Bench| b.circuit.elements.iter().filter(|e| matches!(e.kind, ElementKind::Mosfet { .. })).count();
+        assert_eq!(mosfets(&b), b.points.len());
         assert!(b.points.iter().all(|p| b.circuit.elements.iter().any(|e| e.name == p.source)));
+        // The length bench: the square, 10, 20, 35 l_m below l_max 100 µm
+        // (l_m 2 µm), and stacks of 1 to 8 devices of l_max: 36 transistors
+        // behind 12 sources, each point's length the stack's total.
+        let l = length_bench(&t, 0.5);
+        let lengths: Vec<f64> = l.points.iter().map(|p| (p.l_m * 1e6).round()).collect();
+        assert_eq!(lengths, [2.0, 20.0, 40.0, 70.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0]);
+        assert_eq!(mosfets(&l), 4 + 36);
+        assert!(l.points.iter().all(|p| l.circuit.elements.iter().any(|e| e.name == p.source)));
     }
 }

@@ -81,7 +81,7 @@ pub struct Options {
     pub amplifier: Amplifier,
 }
 
-/// The topology of a realisation's transconductance amplifiers. All three
+/// The topology of a realisation's transconductance amplifiers. All four
 /// give the same output, `I_b f((V+ - V-)/s)`: the ideal model does not
 /// depend on it. They differ in their systematic output offset, the
 /// current error that the drain-voltage mismatch of their devices gives at
@@ -103,11 +103,31 @@ pub enum Amplifier {
     /// mirror sources the `+` device's current into the output, another
     /// copies the `-` device's into a cascoded NMOS mirror that sinks it.
     Symmetric,
+    /// The symmetric amplifier with self-cascoded (composite) mirrors:
+    /// every mirror device is a pair in series with one gate, the upper
+    /// one [`SELF_CASCODE_WIDTH_RATIO`] times wider, so that the lower one
+    /// holds the upper one's source a few `U_T` above the rail. Its output
+    /// resistance is near a cascode's, but each diode takes one `V_GS`,
+    /// not two: it fits a supply where the stacked diodes do not (sky130's
+    /// 1.8 V).
+    SelfCascoded,
 }
+
+/// The most devices in series a long device is drawn as: beyond
+/// `sizing.l_max_m` (where a PDK's model bins end) an offset pair's long
+/// device is a stack of equal devices with one gate, as long devices are
+/// drawn; the characterisation measures such stacks.
+pub const MAX_SERIES_SEGMENTS: usize = 8;
+
+/// The upper device of a self-cascoded mirror is this many times wider
+/// than the lower one: the lower one's `V_DS` is `U_T ln(1 + ratio)`
+/// (weak inversion), 2.2 `U_T`.
+pub const SELF_CASCODE_WIDTH_RATIO: f64 = 8.0;
 
 impl Amplifier {
     /// Every topology.
-    pub const ALL: [Amplifier; 3] = [Amplifier::FiveTransistor, Amplifier::Cascoded, Amplifier::Symmetric];
+    pub const ALL: [Amplifier; 4] =
+        [Amplifier::FiveTransistor, Amplifier::Cascoded, Amplifier::Symmetric, Amplifier::SelfCascoded];
 
     /// The name `--amplifier` takes.
     pub fn name(self) -> &'static str {
@@ -115,7 +135,14 @@ impl Amplifier {
             Amplifier::FiveTransistor => "five-transistor",
             Amplifier::Cascoded => "cascoded",
             Amplifier::Symmetric => "symmetric",
+            Amplifier::SelfCascoded => "self-cascoded",
         }
+    }
+
+    /// Whether each input device drains into its own mirror (the
+    /// symmetric topologies).
+    pub fn symmetric(self) -> bool {
+        matches!(self, Amplifier::Symmetric | Amplifier::SelfCascoded)
     }
 }
 
