@@ -277,7 +277,8 @@ fn a_designs_netlist_is_predicted_by_the_design_it_names() {
 /// foundry's library, its subcircuit devices; atscale's parser cannot read
 /// the library's statistical functions) and run in ngspice; the native
 /// engine is refused, naming ngspice. Measured: the steady state 5.6 % of
-/// the largest current from the design's.
+/// the largest current from the design's. A realisation made with the
+/// technology as a file is clamped through that file.
 #[test]
 fn a_pdk_realisation_is_clamped_in_ngspice_with_the_foundrys_library() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -297,6 +298,31 @@ fn a_pdk_realisation_is_clamped_in_ngspice_with_the_foundrys_library() {
     let read = &c["reads"][0];
     let d = read["relative_difference"].as_f64().expect("difference");
     assert!(d < 0.2 && read["measured"]["critical"].as_array().expect("critical").len() == 1, "{read}");
+    // The same technology as a file under another name (`--tech FILE`): the
+    // report records the file, and the clamp loads it again for its library.
+    let text = std::fs::read_to_string(crate::root().join("crates/atscale-design/assets/tech/gf180.toml"))
+        .expect("gf180.toml");
+    let file = tmp.path().join("my-gf180.toml");
+    std::fs::write(&file, text.replace("name = \"gf180\"", "name = \"my-gf180\"")).expect("write");
+    let rf = tmp.path().join("fhn-file");
+    let rfs = rf.to_str().expect("UTF-8");
+    stdout_ok(&[
+        "realise",
+        &format!("{ds}/design.json"),
+        "--tech",
+        file.to_str().expect("UTF-8"),
+        "-o",
+        rfs,
+        "--no-sim",
+    ]);
+    let mut from_file = with_ngspice.clone();
+    from_file[1] = rfs;
+    let f = json(&from_file);
+    assert!(f["prediction"]["from"].as_str().expect("from").contains("my-gf180"), "{f}");
+    assert_eq!(
+        f["reads"][0]["measured"]["current_a"], read["measured"]["current_a"],
+        "the same devices, bit for bit"
+    );
 }
 
 /// A circuit the landscape cannot read (a diode: no prediction) is still

@@ -851,7 +851,8 @@ fn cascoded_and_symmetric_amplifiers_place_their_mirrors_on_the_right_nodes() {
         stdout_ok(&args);
         report(&out)
     };
-    let [plain, cascoded, symmetric, composite] = ["five-transistor", "cascoded", "symmetric", "self-cascoded"].map(run);
+    let [plain, cascoded, symmetric, composite] =
+        ["five-transistor", "cascoded", "symmetric", "self-cascoded"].map(run);
     let devices = |r: &Value| r["realisation"]["devices"].as_array().expect("devices").clone();
     let mos =
         |r: &Value| devices(r).into_iter().filter(|d| d["kind"] == "nmos" || d["kind"] == "pmos").count();
@@ -969,7 +970,10 @@ fn headroom_names_the_transistors_a_low_supply_drives_out_of_saturation() {
     // Self-cascoded mirrors take one V_SG per diode: they fit 1.2 V.
     let (composite, _, out) = run("self-cascoded");
     let h = &composite["evidence"]["static_error"]["headroom"];
-    assert_eq!((h["transistors"].as_u64(), h["out_of_saturation"].as_array().map(Vec::len)), (Some(504), Some(0)));
+    assert_eq!(
+        (h["transistors"].as_u64(), h["out_of_saturation"].as_array().map(Vec::len)),
+        (Some(504), Some(0))
+    );
     // Their lower devices work below saturation by design (the check
     // passes over them): |V_DS| = U_T ln(1 + 8) = 56.8 mV in weak
     // inversion, more nearer threshold; measured 91.72 mV (MRnl8_o,
@@ -1008,7 +1012,8 @@ fn held_operating_point(out: &std::path::Path, held_v: f64, nodes: &[&str]) -> V
     nodes
         .iter()
         .map(|node| {
-            let line = text.lines().find(|l| l.trim_start().starts_with(&format!("v({node}) ="))).expect(node);
+            let line =
+                text.lines().find(|l| l.trim_start().starts_with(&format!("v({node}) ="))).expect(node);
             line.split('=').nth(1).expect("value").trim().parse().expect("number")
         })
         .collect()

@@ -216,7 +216,9 @@ fn headroom(circuit: &FlatCircuit, plot: &Plot, temperature_c: f64) -> Result<He
         .elements
         .iter()
         .filter_map(|e| match &e.kind {
-            ElementKind::Mosfet { d, g, s, .. } => Some((e.name.as_str(), d.as_str(), g.as_str(), s.as_str())),
+            ElementKind::Mosfet { d, g, s, .. } => {
+                Some((e.name.as_str(), d.as_str(), g.as_str(), s.as_str()))
+            }
             _ => None,
         })
         .collect();

@@ -9,7 +9,8 @@ use atscale_circuit::{Element, ElementKind, Waveform};
 use super::mapping::{
     mirror_geometry, string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased,
     BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource,
-    Role, StringGeometry, MAX_SERIES_SEGMENTS, REF_DIODE_N, SELF_CASCODE_WIDTH_RATIO, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+    Role, StringGeometry, MAX_SERIES_SEGMENTS, REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
+    SELF_CASCODE_WIDTH_RATIO,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -586,21 +587,41 @@ impl<'a> Builder<'a> {
         self.push_mos(format!("M{prefix}_d"), diode, pmos, i, lower, element, Role::MirrorDiode);
         let output = Nodes([drain, gate, rail, rail]);
         self.push_mos(format!("M{prefix}_o"), output, pmos, i, lower, element, Role::MirrorOutput);
-        let (upper, upper_gate) = match stack {
+        // The upper devices' gates are at `input`: with stacked diodes one
+        // V_GS above the lower diode's gate, in a composite the same gate.
+        let upper = match stack {
             MirrorStack::Plain => return Ok(()),
-            // Stacked diodes: the cascode's gate one V_GS above the diode's.
-            MirrorStack::Cascode => (lower, input),
-            // Composite: one gate, the upper device wider.
-            MirrorStack::SelfCascode => {
-                let w = self.snap(SELF_CASCODE_WIDTH_RATIO * lower.w);
-                (self.size_fixed(&format!("M{prefix}_dc"), pmos, i, w, lower.l)?, input)
-            }
+            MirrorStack::Cascode => lower,
+            // Composite: the upper device wider.
+            MirrorStack::SelfCascode => self.self_cascode_upper(&format!("M{prefix}_dc"), pmos, i, lower)?,
         };
         let diode = Nodes([input, input, diode_drain, rail]);
         self.push_mos(format!("M{prefix}_dc"), diode, pmos, i, upper, element, Role::MirrorCascodeDiode);
-        let output = Nodes([out, upper_gate, drain, rail]);
+        let output = Nodes([out, input, drain, rail]);
         self.push_mos(format!("M{prefix}_oc"), output, pmos, i, upper, element, Role::MirrorCascodeOutput);
         Ok(())
+    }
+
+    /// The upper device of a composite whose lower device is `lower`:
+    /// [`SELF_CASCODE_WIDTH_RATIO`] times as wide, as long.
+    fn self_cascode_upper(&self, name: &str, pmos: bool, i: f64, lower: Sized) -> Result<Sized> {
+        let w = self.snap(SELF_CASCODE_WIDTH_RATIO * lower.w);
+        let w_max = self.tech.sizing.w_max_m;
+        if w > w_max {
+            return Err(Error::Limit {
+                device: name.into(),
+                limit: "sizing.w_max_m",
+                message: format!(
+                    "self-cascode width {} ({SELF_CASCODE_WIDTH_RATIO} times the lower device's {} for {}) exceeds \
+                     the technology's sizing.w_max_m = {}; lower the bias currents or use another --amplifier",
+                    si(w, "m"),
+                    si(lower.w, "m"),
+                    si(i, "A"),
+                    si(w_max, "m")
+                ),
+            });
+        }
+        self.operating_point(name, pmos, i, w, lower.l, "")
     }
 
     /// The tail bias of amplifier `tag` (an ideal current source from its
@@ -690,7 +711,9 @@ impl<'a> Builder<'a> {
             ((i_short, short, role_short), (i_long, long, role_long))
         };
         let drain = self.minus_drain(tag, out);
-        for (name, d, g, (i, sized, role)) in [(name_p, mirror.as_str(), plus, p), (name_n, drain.as_str(), minus, n)] {
+        for (name, d, g, (i, sized, role)) in
+            [(name_p, mirror.as_str(), plus, p), (name_n, drain.as_str(), minus, n)]
+        {
             let k = if matches!(role, Role::OffsetLong { .. }) { segments } else { 1 };
             let sized = Sized { l: sized.l / k as f64, ..sized };
             self.push_series(&name, Nodes([d, g, &tail, "0"]), k, (i, sized), element, role);

@@ -60,7 +60,6 @@ pub const LENGTH_MULTIPLES: [f64; 5] = [10.0, 20.0, 35.0, 50.0, 80.0];
 /// Version of the bench and fit: a characterisation cached by another is measured again.
 pub const FIT_VERSION: u32 = 3;
 
-
 /// The pair devices' gate voltages either side of the reference, V.
 pub const PAIR_DELTA_V: f64 = 0.01;
 
@@ -296,7 +295,14 @@ pub fn length_bench(tech: &Technology, source_v: f64) -> Bench {
             els.push(nmos(tech, name, [node(i), "gl".into(), s], l));
         }
         let vgs_v = vdd / 2.0 - source_v;
-        points.push(Point { polarity: Polarity::N, l_m: n as f64 * l, vgs_v, vs_v: source_v, pair: true, source: src });
+        points.push(Point {
+            polarity: Polarity::N,
+            l_m: n as f64 * l,
+            vgs_v,
+            vs_v: source_v,
+            pair: true,
+            source: src,
+        });
     }
     Bench { circuit: bench_circuit(tech, els), points, vds_v: vdd - source_v, w_m: square }
 }
@@ -365,7 +371,10 @@ fn fit_devices(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<Dev
 }
 
 fn bad(tech: &Technology, dev: &str, why: String) -> Error {
-    Error::BadTemplate { template: "technology", reason: format!("characterising {} ({dev}): {why}", tech.name) }
+    Error::BadTemplate {
+        template: "technology",
+        reason: format!("characterising {} ({dev}): {why}", tech.name),
+    }
 }
 
 /// The pairs' common source from the bench's currents, V: where the
@@ -388,14 +397,24 @@ pub fn pair_source(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result
 /// (a slope factor outside 1..5, fewer than five currents above 1 fA),
 /// no moderate-inversion point, no pair operating point or no longer
 /// device conducting there, naming the technology and the device.
-pub fn fit(tech: &Technology, bench: &Bench, currents: &[f64], lengths: (&Bench, &[f64])) -> Result<Characterised> {
+pub fn fit(
+    tech: &Technology,
+    bench: &Bench,
+    currents: &[f64],
+    lengths: (&Bench, &[f64]),
+) -> Result<Characterised> {
     let ut = K_OVER_Q * (tech.temperature_c + 273.15);
     let square = bench.w_m;
     let Devices { n_n, n_p, ispec_n, ispec_p, pair } = fit_devices(tech, bench, currents)?;
     // `(L, I(l_m) / I(L))` of each longer device; the square is the first.
     let (lb, li) = lengths;
-    let ratios: Vec<(f64, f64)> =
-        lb.points.iter().zip(li).skip(1).map(|(p, i)| (p.l_m, li.first().copied().unwrap_or(f64::NAN) / i.abs())).collect();
+    let ratios: Vec<(f64, f64)> = lb
+        .points
+        .iter()
+        .zip(li)
+        .skip(1)
+        .map(|(p, i)| (p.l_m, li.first().copied().unwrap_or(f64::NAN) / i.abs()))
+        .collect();
     let (factor, at_longest) = length_factor(square, &ratios).map_err(|e| bad(tech, &tech.nmos, e))?;
     let decade = ut * std::f64::consts::LN_10;
     Ok(Characterised {
@@ -690,7 +709,9 @@ mod tests {
         // to 0.875 V (a 1.8 V supply, 25 mV steps below 0.9 V - 20 mV) three
         // one-square pair devices.
         assert_eq!(b.points.len(), 181 * 2 + 36 * 3);
-        let mosfets = |b: &Bench| b.circuit.elements.iter().filter(|e| matches!(e.kind, ElementKind::Mosfet { .. })).count();
+        let mosfets = |b: &Bench| {
+            b.circuit.elements.iter().filter(|e| matches!(e.kind, ElementKind::Mosfet { .. })).count()
+        };
         assert_eq!(mosfets(&b), b.points.len());
         assert!(b.points.iter().all(|p| b.circuit.elements.iter().any(|e| e.name == p.source)));
         // The length bench: the square, 10, 20, 35 l_m below l_max 100 µm

@@ -8,5 +8,6 @@ mod landscape;
 mod scaling;
 mod sensitivity;
 mod spec;
+mod stacks;
 mod templates;
 mod timescale;
