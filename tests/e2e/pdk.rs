@@ -426,7 +426,7 @@ fn sky130_draws_long_offset_devices_as_stacks_that_carry_the_offset() {
     let stack: Vec<String> = std::iter::once(line("XMMspf0_n").expect("top"))
         .chain((1..).map_while(|k| line(&format!("XMMspf0_n_s{k}"))))
         .collect();
-    assert_eq!(stack.len(), 3, "3 segments for 52.9 µm: {stack:?}");
+    assert_eq!(stack.len(), 3, "3 segments for 52.8 µm: {stack:?}");
     let fields = |l: &str| l.split(' ').map(str::to_string).collect::<Vec<_>>();
     let mut bench = vec![netlist.lines().find(|l| l.starts_with(".lib")).expect(".lib").to_string()];
     let s_v = rep["characterisation"]["measured"]["pair_source_v"].as_f64().expect("source");
@@ -458,7 +458,7 @@ fn sky130_draws_long_offset_devices_as_stacks_that_carry_the_offset() {
         l.split('=').nth(1).expect("value").trim().parse().expect("number")
     };
     let measured = (i("vd1") / i("vd2")).ln() / 2.0;
-    // Measured 1.50204 model V: the stack's ratio interpolated between the
-    // bench's two- and three-device stacks of 20 µm.
+    // Measured 1.50103 model V (three 17.585 µm devices): the stack's ratio
+    // interpolated between the length bench's two- and three-device stacks of 20 µm.
     assert!((measured - offset.abs()).abs() < 0.01, "ngspice {measured} model V, reported {offset}");
 }
