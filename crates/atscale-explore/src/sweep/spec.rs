@@ -143,7 +143,7 @@ pub struct RealiseSource {
     pub bias: BiasSource,
     /// Where the reference voltages come from (`references = "ideal" | "ladder"`).
     pub references: ReferenceSource,
-    /// The amplifiers' topology (`amplifier = "five-transistor" | "cascoded" | "symmetric"`).
+    /// The amplifiers' topology (`amplifier = "five-transistor" | "cascoded" | "symmetric" | "self-cascoded"`).
     pub amplifier: Amplifier,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
