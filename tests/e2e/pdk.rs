@@ -359,8 +359,8 @@ fn realise_sweeps_refuse_what_they_cannot_run() {
              the landscape of a behavioural circuit".into()),
         (format!("design = \"d.toml\"\n{base}{mc}"), ":2: give one base circuit: `design` or [realise], not both".into()),
         (format!("seed = 1\n{}bias = \"mirror\"\n{mc}", base), ":5: unknown bias `mirror`, expected `ideal` or `mirrors`".into()),
-        (format!("seed = 1\n{}amplifier = \"folded\"\n{mc}", base), ":5: unknown amplifier `folded`, expected \
-             `five-transistor`, `cascoded` or `symmetric`".into()),
+        (format!("seed = 1\n{}amplifier = \"folded\"\n{mc}", base), ":5: unknown amplifier `folded`, expected one \
+             of `five-transistor`, `cascoded`, `symmetric`, `self-cascoded`".into()),
         (
             format!("seed = 1\n{}{mc}", base.replace("gf180", "generic-bsim4")),
             ":4: Monte Carlo needs a technology with a statistical library section (`library = { monte_carlo = ... }`); \

@@ -488,8 +488,9 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
             cx.spec_err(
                 a.span().start,
                 format!(
-                    "unknown amplifier `{}`, expected `five-transistor`, `cascoded` or `symmetric`",
-                    a.get_ref()
+                    "unknown amplifier `{}`, expected one of {}",
+                    a.get_ref(),
+                    Amplifier::ALL.map(|x| format!("`{}`", x.name())).join(", ")
                 ),
             )
         })?,
