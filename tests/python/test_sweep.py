@@ -90,7 +90,9 @@ def test_parquet_reads_back_in_pandas_and_pyarrow_with_units(root, cli, tmp_path
 
 def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt(root, tmp_path):
     """SIGINT during a sweep: KeyboardInterrupt once the points in flight
-    finish, long before the sweep would end; the interpreter goes on."""
+    finish, long before the sweep would end (200000 draws: a busy machine
+    must not let it finish between "started" and the signal, as 5000 did in
+    one `make test`); the interpreter goes on."""
     import signal
     import subprocess
     import sys
@@ -98,7 +100,7 @@ def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt(root, tmp_path):
     program = f"""
 import sys, atscale
 spec = {{"design": {str(root / "docs/examples/tonic-spiking-100hz.toml")!r}, "metrics": ["firing_rate"],
-        "simulation": {{"tstop_units": 400}}, "monte_carlo": {{"samples": 5000, "class": {{"resistor": 0.02}}}}}}
+        "simulation": {{"tstop_units": 400}}, "monte_carlo": {{"samples": 200000, "class": {{"resistor": 0.02}}}}}}
 def progress(done, todo):
     if done == 1:
         print("started", flush=True)
