@@ -139,9 +139,11 @@ pub struct Characterised {
     /// How much longer than `e^3 l_m` the device is that carries `e^-3` of
     /// the one-square current.
     pub offset_length_factor: f64,
-    /// No bench length up to `sizing.l_max_m` carries `e^-3` of the
-    /// one-square current: the factor is `(L / l_m) / (I(l_m) / I(L))` at
-    /// the longest, and an offset pair of the full ratio exceeds `l_max_m`.
+    /// No length of the length bench (single devices up to
+    /// `sizing.l_max_m`, stacks of up to [`MAX_SERIES_SEGMENTS`] of them)
+    /// carries `e^-3` of the one-square current: the factor is `(L / l_m) /
+    /// (I(l_m) / I(L))` at the longest stack, and an offset pair of the full
+    /// ratio is longer than atscale draws.
     pub offset_length_at_longest: bool,
     /// Thermal voltage at the technology's temperature, V.
     pub thermal_voltage_v: f64,

@@ -359,9 +359,9 @@ pub fn characterisation(c: &Characterisation) -> String {
     if m.offset_length_at_longest {
         let _ = writeln!(
             o,
-            "No length up to the technology's longest carries e^-3 of the one-square current in weak \
-             inversion: the factor is the longest length's, and a pair offset of 1.5 model V needs a \
-             device longer than the technology allows."
+            "No length up to the technology's longest, nor a stack of such devices in series, carries \
+             e^-3 of the one-square current at the pairs' source: the factor is the longest stack's, and \
+             a pair offset of 1.5 model V needs a device longer than atscale draws."
         );
     }
     o
