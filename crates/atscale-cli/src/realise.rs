@@ -162,15 +162,6 @@ pub(crate) fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     Ok(atscale_explore::technology::load(arg)?)
 }
 
-/// The `--tech` argument as a report records it: a technology file's
-/// absolute path (so that it names the file from anywhere), else as given.
-fn technology_source(arg: &str) -> String {
-    match std::fs::canonicalize(arg) {
-        Ok(p) if p.is_file() => p.display().to_string(),
-        _ => arg.to_string(),
-    }
-}
-
 /// Runs `atscale realise`.
 pub fn run(args: Args) -> Result<ExitCode> {
     if !(args.bias_scale > 0.0 && args.bias_scale.is_finite()) {
@@ -270,7 +261,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let report = Report {
         schema_version: 1,
         design: args.design.display().to_string(),
-        technology_source: technology_source(&args.tech),
+        technology_source: atscale_explore::technology::source(&args.tech),
         characterisation,
         realisation: &r,
         evidence,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use atscale_circuit::{Analysis, Options as SpiceOptions, Tran};
 use atscale_design::realise::characterise::{
-    bench, fit, length_bench, pair_source, Bench, Characterised, FIT_VERSION,
+    bench, fit, fit_bench, length_bench, Bench, Characterised, FIT_VERSION,
 };
 use atscale_design::realise::tech::ModelSource;
 use atscale_design::realise::Engine;
@@ -93,11 +93,12 @@ fn measure(
     let b = bench(tech)?;
     let started = Instant::now();
     let currents = run_bench(tech, tech_dir, runner, timeout, &b)?;
-    let lengths = length_bench(tech, pair_source(tech, &b, &currents)?);
+    let first = fit_bench(tech, &b, &currents)?;
+    let lengths = length_bench(tech, first.pair_source_v());
     let length_currents = run_bench(tech, tech_dir, runner, timeout, &lengths)?;
     Ok(Characterisation {
         technology: tech.name.clone(),
-        measured: fit(tech, &b, &currents, (&lengths, &length_currents))?,
+        measured: fit(tech, &first, &lengths, &length_currents)?,
         simulator: runner.version(),
         wall_s: started.elapsed().as_secs_f64(),
         from_cache: false,

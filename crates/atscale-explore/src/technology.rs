@@ -53,6 +53,16 @@ fn pdk_dir(pdk: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// How a report names the technology `arg` names, so that it loads again
+/// from any folder: a built-in's name (built-ins come first, as in
+/// [`load`]), else the file's absolute path.
+pub fn source(arg: &str) -> String {
+    if Technology::builtin_text(arg).is_some() {
+        return arg.to_string();
+    }
+    std::fs::canonicalize(arg).map_or_else(|_| arg.to_string(), |p| p.display().to_string())
+}
+
 fn tech_and_dir(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     if Technology::builtin_text(arg).is_some() {
         return Ok((Technology::builtin(arg)?, None));

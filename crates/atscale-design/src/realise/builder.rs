@@ -7,10 +7,10 @@ use atscale_circuit::units::si;
 use atscale_circuit::{Element, ElementKind, Waveform};
 
 use super::mapping::{
-    mirror_geometry, string_current, string_segments, tap_voltages, Amplifier, BiasSource, Biased,
-    BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales, ReferenceSource,
-    Role, StringGeometry, MAX_SERIES_SEGMENTS, REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE,
-    SELF_CASCODE_WIDTH_RATIO,
+    mirror_geometry, series_chain, string_current, string_segments, tap_voltages, Amplifier, BiasSource,
+    Biased, BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales,
+    ReferenceSource, Role, StringGeometry, MAX_SERIES_SEGMENTS, REF_DIODE_N, REF_DIODE_P, REF_NODE_N,
+    REF_NODE_P, REF_SOURCE, SELF_CASCODE_WIDTH_RATIO,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -698,8 +698,9 @@ impl<'a> Builder<'a> {
         let (segments, l_segment) = self.series_segments(long_name, r * factor * short.l, delta, r)?;
         let l_long = segments as f64 * l_segment;
         let realised = (l_long / (factor * short.l)).ln() / 2.0 * delta.signum();
+        // Each of the `segments` devices `l_segment` long; the inversion is the whole stack's.
         let long = Sized {
-            l: l_long,
+            l: l_segment,
             inversion: short.inversion.map(|ic| ic * (i_long / i_short) * (l_long / short.l)),
             ..short
         };
@@ -715,7 +716,6 @@ impl<'a> Builder<'a> {
             [(name_p, mirror.as_str(), plus, p), (name_n, drain.as_str(), minus, n)]
         {
             let k = if matches!(role, Role::OffsetLong { .. }) { segments } else { 1 };
-            let sized = Sized { l: sized.l / k as f64, ..sized };
             self.push_series(&name, Nodes([d, g, &tail, "0"]), k, (i, sized), element, role);
         }
         self.load(tag, element, out, p.0)?;
@@ -727,8 +727,9 @@ impl<'a> Builder<'a> {
     /// `l_long` (the offset `delta` model V needs a current ratio `r`):
     /// one device up to `sizing.l_max_m` (where a PDK's model bins end),
     /// beyond it as few equal segments of at most that length in series,
-    /// one gate, as a long device is drawn (below threshold a stack of `k`
-    /// long segments carries the current of one device `k` times as long).
+    /// one gate, as a long device is drawn (a stack carries nearly the
+    /// current of one device as long as its total, and the offset length
+    /// factor is measured on such stacks: [`super::characterise::length_bench`]).
     /// Returns the count and the segment's length, snapped to the grid.
     fn series_segments(&self, device: &str, l_long: f64, delta: f64, r: f64) -> Result<(usize, f64)> {
         let l_max = self.tech.sizing.l_max_m;
@@ -748,10 +749,8 @@ impl<'a> Builder<'a> {
         Ok((segments as usize, self.snap(l_long / segments)))
     }
 
-    /// Places a transistor as `k` equal devices in series with one gate
-    /// (`sized.l` each; `k` = 1: one device named `name`): `name` at the
-    /// drain, then `{name}_s1` .. `{name}_s{k-1}` through nodes
-    /// `{name}_n1` .., the last at the source.
+    /// Places an NMOS as `k` equal devices in series with one gate
+    /// (`sized.l` each; [`series_chain`]; `k` = 1: one device named `name`).
     fn push_series(
         &mut self,
         name: &str,
@@ -761,11 +760,8 @@ impl<'a> Builder<'a> {
         element: &str,
         role: Role,
     ) {
-        let node = |j: usize| if j == 0 { d.to_string() } else { format!("{name}_n{j}") };
-        for j in 0..k {
-            let device = if j == 0 { name.to_string() } else { format!("{name}_s{j}") };
-            let source = if j + 1 == k { s.to_string() } else { node(j + 1) };
-            self.push_mos(device, Nodes([&node(j), g, &source, b]), false, i, sized, element, role);
+        for (device, drain, source) in series_chain(name, d, s, k) {
+            self.push_mos(device, Nodes([&drain, g, &source, b]), false, i, sized, element, role);
         }
     }
 

@@ -9,7 +9,7 @@
 //! and PMOS at `W = L = sizing.l_m` (one square) with `|V_GS|` from 0 to
 //! the supply in [`VGS_STEP_V`] steps and `|V_DS|` half the supply, and the
 //! pair devices (below). A second bench, [`length_bench`], is run at the
-//! pairs' source [`pair_source`] gives: the one-square NMOS, NMOS of
+//! pairs' source the first bench's fit gives ([`BenchFit::pair_source_v`]): the one-square NMOS, NMOS of
 //! [`LENGTH_MULTIPLES`] times that length (below `l_max_m`) and series
 //! stacks of 1 to [`MAX_SERIES_SEGMENTS`] NMOS `l_max_m` long, gates at
 //! the reference.
@@ -47,7 +47,7 @@
 use atscale_circuit::{Element, ElementKind, FlatCircuit, Waveform};
 use serde::{Deserialize, Serialize};
 
-use super::mapping::MAX_SERIES_SEGMENTS;
+use super::mapping::{series_chain, MAX_SERIES_SEGMENTS};
 use super::tech::{Subthreshold, Technology, K_OVER_Q};
 use crate::error::{Error, Result};
 
@@ -270,7 +270,7 @@ fn pair_devices(tech: &Technology, els: &mut Vec<Element<f64>>, points: &mut Vec
 }
 
 /// The second bench, at the pairs' operating point (`source_v`, from
-/// [`pair_source`]): bulk at ground, gates at the reference, drains at
+/// [`BenchFit::pair_source_v`]): bulk at ground, gates at the reference, drains at
 /// the supply; the one-square NMOS, one NMOS of each longer length
 /// ([`LENGTH_MULTIPLES`] times `l_m` below `l_max_m`, and `l_max_m`), and
 /// stacks of 2 to [`MAX_SERIES_SEGMENTS`] NMOS `l_max_m` long in series
@@ -285,18 +285,13 @@ pub fn length_bench(tech: &Technology, source_v: f64) -> Bench {
         devices.extend((1..=MAX_SERIES_SEGMENTS).map(|n| (l_max, n)));
     }
     let mut els = vec![dc("VDD", "vdd", vdd), dc("VGL", "gl", vdd / 2.0), dc("VSL", "sl", source_v)];
-    let mut points = Vec::new();
+    let (mut points, vgs_v) = (Vec::new(), vdd / 2.0 - source_v);
     for (j, (l, n)) in devices.into_iter().enumerate() {
         let (d, src) = (format!("dl{j}"), format!("VDL{j}"));
         els.push(dc(&src, &d, vdd));
-        // In series from the drain: ML{j}, then ML{j}s1 ... through nodes l{j}n1 ...
-        let node = |i: usize| if i == 0 { d.clone() } else { format!("l{j}n{i}") };
-        for i in 0..n {
-            let name = if i == 0 { format!("ML{j}") } else { format!("ML{j}s{i}") };
-            let s = if i + 1 == n { "sl".to_string() } else { node(i + 1) };
-            els.push(nmos(tech, name, [node(i), "gl".into(), s], l));
+        for (name, d, s) in series_chain(&format!("ML{j}"), &d, "sl", n) {
+            els.push(nmos(tech, name, [d, "gl".into(), s], l));
         }
-        let vgs_v = vdd / 2.0 - source_v;
         points.push(Point {
             polarity: Polarity::N,
             l_m: n as f64 * l,
@@ -339,19 +334,38 @@ fn dc(name: &str, node: &str, v: f64) -> Element<f64> {
     }
 }
 
-/// The bench's devices fitted: slope factors, specific currents and the
-/// pairs' operating point.
-struct Devices {
+/// The first bench fitted ([`fit_bench`]): slope factors, specific
+/// currents and the pairs' operating point, where the [`length_bench`]
+/// runs ([`BenchFit::pair_source_v`]).
+#[derive(Debug, Clone)]
+pub struct BenchFit {
     n_n: f64,
     n_p: f64,
     ispec_n: f64,
     ispec_p: f64,
     pair: PairPoint,
+    ut: f64,
+    vds_v: f64,
+    square_m: f64,
+}
+
+impl BenchFit {
+    /// The pairs' common source, V.
+    pub fn pair_source_v(&self) -> f64 {
+        self.pair.source_v
+    }
 }
 
 /// Fits the bench's drain currents (`currents[i]` the magnitude of the
 /// current of `bench.points[i]`, A) at the technology's temperature.
-fn fit_devices(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<Devices> {
+///
+/// # Errors
+///
+/// [`Error::BadTemplate`] when a polarity shows no weak-inversion region
+/// (a slope factor outside 1..5, fewer than five currents above 1 fA),
+/// no moderate-inversion point or no pair operating point, naming the
+/// technology and the device.
+pub fn fit_bench(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<BenchFit> {
     let ut = K_OVER_Q * (tech.temperature_c + 273.15);
     let curve = |pol: Polarity| -> (Vec<f64>, Vec<f64>) {
         bench
@@ -369,7 +383,7 @@ fn fit_devices(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<Dev
     let ispec_n = specific_current(&vn, &idn, ut, n_n).map_err(|e| bad(tech, &tech.nmos, e))?;
     let ispec_p = specific_current(&vp, &idp, ut, n_p).map_err(|e| bad(tech, &tech.pmos, e))?;
     let pair = pair_point(bench, currents, ut, ispec_n).map_err(|e| bad(tech, &tech.nmos, e))?;
-    Ok(Devices { n_n, n_p, ispec_n, ispec_p, pair })
+    Ok(BenchFit { n_n, n_p, ispec_n, ispec_p, pair, ut, vds_v: bench.vds_v, square_m: bench.w_m })
 }
 
 fn bad(tech: &Technology, dev: &str, why: String) -> Error {
@@ -379,45 +393,22 @@ fn bad(tech: &Technology, dev: &str, why: String) -> Error {
     }
 }
 
-/// The pairs' common source from the bench's currents, V: where the
-/// [`length_bench`] is run.
+/// The characterisation: the first bench's fit and the [`length_bench`]'s
+/// drain currents (`lengths`, run at [`BenchFit::pair_source_v`]; `currents[i]`
+/// of `lengths.points[i]`, A).
 ///
 /// # Errors
 ///
-/// As [`fit`].
-pub fn pair_source(tech: &Technology, bench: &Bench, currents: &[f64]) -> Result<f64> {
-    Ok(fit_devices(tech, bench, currents)?.pair.source_v)
-}
-
-/// Fits the bench's drain currents (`currents[i]` the magnitude of the
-/// current of `bench.points[i]`, A) and the [`length_bench`]'s (`lengths`,
-/// run at [`pair_source`]) at the technology's temperature.
-///
-/// # Errors
-///
-/// [`Error::BadTemplate`] when a polarity shows no weak-inversion region
-/// (a slope factor outside 1..5, fewer than five currents above 1 fA),
-/// no moderate-inversion point, no pair operating point or no longer
-/// device conducting there, naming the technology and the device.
-pub fn fit(
-    tech: &Technology,
-    bench: &Bench,
-    currents: &[f64],
-    lengths: (&Bench, &[f64]),
-) -> Result<Characterised> {
-    let ut = K_OVER_Q * (tech.temperature_c + 273.15);
-    let square = bench.w_m;
-    let Devices { n_n, n_p, ispec_n, ispec_p, pair } = fit_devices(tech, bench, currents)?;
+/// [`Error::BadTemplate`] when no longer device conducts at the pairs'
+/// operating point, naming the technology and the device.
+pub fn fit(tech: &Technology, first: &BenchFit, lengths: &Bench, currents: &[f64]) -> Result<Characterised> {
+    let BenchFit { n_n, n_p, ispec_n, ispec_p, ut, square_m: square, .. } = *first;
     // `(L, I(l_m) / I(L))` of each longer device; the square is the first.
-    let (lb, li) = lengths;
-    let ratios: Vec<(f64, f64)> = lb
-        .points
-        .iter()
-        .zip(li)
-        .skip(1)
-        .map(|(p, i)| (p.l_m, li.first().copied().unwrap_or(f64::NAN) / i.abs()))
-        .collect();
+    let i_square = currents.first().copied().unwrap_or(f64::NAN);
+    let ratios: Vec<(f64, f64)> =
+        lengths.points.iter().zip(currents).skip(1).map(|(p, i)| (p.l_m, i_square / i.abs())).collect();
     let (factor, at_longest) = length_factor(square, &ratios).map_err(|e| bad(tech, &tech.nmos, e))?;
+    let pair = &first.pair;
     let decade = ut * std::f64::consts::LN_10;
     Ok(Characterised {
         kappa_n: 1.0 / n_n,
@@ -431,12 +422,13 @@ pub fn fit(
         offset_length_factor: factor,
         offset_length_at_longest: at_longest,
         thermal_voltage_v: ut,
-        vds_v: bench.vds_v,
+        vds_v: first.vds_v,
         square_m: square,
     })
 }
 
 /// What the pair devices give at the pairs' operating point.
+#[derive(Debug, Clone, Copy)]
 struct PairPoint {
     /// The source voltage, V.
     source_v: f64,
@@ -628,10 +620,10 @@ mod tests {
     fn fitted(t: &Technology, p: f64) -> Characterised {
         let b = bench(t).unwrap_or_else(|e| panic!("{e}"));
         let currents = synthetic(t, &b, p);
-        let source = pair_source(t, &b, &currents).unwrap_or_else(|e| panic!("{e}"));
-        let lengths = length_bench(t, source);
+        let first = fit_bench(t, &b, &currents).unwrap_or_else(|e| panic!("{e}"));
+        let lengths = length_bench(t, first.pair_source_v());
         let length_currents = synthetic(t, &lengths, p);
-        fit(t, &b, &currents, (&lengths, &length_currents)).unwrap_or_else(|e| panic!("{e}"))
+        fit(t, &first, &lengths, &length_currents).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -699,7 +691,7 @@ mod tests {
         let b = bench(&t).unwrap_or_else(|e| panic!("{e}"));
         // A resistor-like device: I proportional to V_G, no exponential region.
         let linear: Vec<f64> = b.points.iter().map(|p| 1e-6 * p.vgs_v * b.w_m / p.l_m).collect();
-        let e = pair_source(&t, &b, &linear).map(|_| ()).unwrap_err().to_string();
+        let e = fit_bench(&t, &b, &linear).map(|_| ()).unwrap_err().to_string();
         assert!(e.contains("characterising generic-bsim4 (nch): no weak-inversion region"), "{e}");
     }
 

@@ -119,6 +119,19 @@ pub enum Amplifier {
 /// drawn; the characterisation measures such stacks.
 pub const MAX_SERIES_SEGMENTS: usize = 8;
 
+/// A device drawn as `k` equal devices in series with one gate: the
+/// `(name, drain, source)` of each, `name` at `drain`, then `{name}_s1` ..
+/// `{name}_s{k-1}` through nodes `{name}_n1` .., the last at `source`.
+pub fn series_chain(name: &str, drain: &str, source: &str, k: usize) -> Vec<(String, String, String)> {
+    let node = |j: usize| if j == 0 { drain.to_string() } else { format!("{name}_n{j}") };
+    (0..k)
+        .map(|j| {
+            let device = if j == 0 { name.to_string() } else { format!("{name}_s{j}") };
+            (device, node(j), if j + 1 == k { source.to_string() } else { node(j + 1) })
+        })
+        .collect()
+}
+
 /// The upper device of a self-cascoded mirror is this many times wider
 /// than the lower one: the lower one's `V_DS` is `U_T ln(1 + ratio)`
 /// (weak inversion), 2.2 `U_T`.
