@@ -129,7 +129,7 @@ fn run_bench(
         ..Header::default()
     };
     let written = write(runner.engine(), &circuit, &analysis, &setup, &header)?;
-    let limits = RunLimits { tstop_s: 1e-9, timeout, accept_recovered_singular: false };
+    let limits = RunLimits { tstop_s: 1e-9, timeout, accept_recovered_singular: false, saves: &[] };
     let run = runner.run(&written, "characterise", &limits)?;
     let what = "the characterisation bench";
     let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;

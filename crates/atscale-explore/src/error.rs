@@ -66,6 +66,20 @@ pub enum Error {
     /// that is not installed, no statistical library section).
     #[error("{0}")]
     Technology(String),
+    /// A run's raw file passed the limit of the data read back.
+    #[error(
+        "the simulator wrote a raw file of {bytes} bytes for {name}, above the limit of \
+         {limit_bytes} bytes; shorten the run (realise: --tstop-model) or lengthen its \
+         largest step (--max-step-model)"
+    )]
+    RawTooLarge {
+        /// The run's netlist name.
+        name: String,
+        /// The raw file's size, bytes.
+        bytes: u64,
+        /// The limit, bytes.
+        limit_bytes: u64,
+    },
     /// A measurement in the simulator (ngspice or VACASK) gave less than it needs.
     #[error("{what}: the simulator gave no {missing}")]
     Measurement {

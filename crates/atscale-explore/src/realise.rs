@@ -443,7 +443,7 @@ pub(crate) fn run_probe(
     let c = r.to_circuit(circuit);
     let w = write(sim.engine(), &c, an, &setup(r, tech_dir)?, &header(r, design_path))?;
     let tstop_s = an.tran.as_ref().map_or(0.0, |t| t.tstop_s);
-    sim.run(&w, name, &RunLimits { tstop_s, timeout, accept_recovered_singular: true })
+    sim.run(&w, name, &RunLimits { tstop_s, timeout, accept_recovered_singular: true, saves: &[] })
 }
 
 /// Runs a realisation's netlist and measures its membrane. A `bursting`
@@ -456,7 +456,10 @@ fn simulate(
     (tstop_s, bursting): (f64, bool),
     timeout: Duration,
 ) -> Result<(Measured, Vec<f64>, Vec<f64>)> {
-    let limits = RunLimits { tstop_s, timeout, accept_recovered_singular: true };
+    // Only what is measured: a long transistor run saving every vector
+    // writes hundreds of megabytes.
+    let saves = [format!("v({})", r.membrane), "v(vdd)".to_string(), "i(vdd)".to_string()];
+    let limits = RunLimits { tstop_s, timeout, accept_recovered_singular: true, saves: &saves };
     let name = netlist_files(w.engine)[0];
     let run = sim.run(w, name, &limits)?;
     let plot = run

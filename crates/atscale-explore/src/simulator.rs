@@ -66,9 +66,9 @@ pub fn netlist_files(engine: Engine) -> &'static [&'static str] {
     }
 }
 
-/// How long a run may take and what it must reach.
+/// How long a run may take, what it must reach and what it keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunLimits {
+pub struct RunLimits<'a> {
     /// The transient's stop time, s (its last point must reach it).
     pub tstop_s: f64,
     /// Wall-clock limit.
@@ -76,6 +76,10 @@ pub struct RunLimits {
     /// ngspice: accept a run that recovered from a singular matrix (its
     /// warning), as the realisation's runs do.
     pub accept_recovered_singular: bool,
+    /// The vectors ngspice keeps (`v(node)`, `i(source)`), as a `.save`
+    /// card added to the run's netlist (not to the written file); empty:
+    /// every vector. VACASK keeps every vector.
+    pub saves: &'a [String],
 }
 
 /// A finished run.
@@ -139,7 +143,7 @@ impl Simulator {
     ///
     /// A netlist written for the other simulator; the run's failure (no
     /// convergence, the time limit, a missing library), naming the simulator.
-    pub fn run(&self, w: &Written, name: &str, limits: &RunLimits) -> Result<Ran> {
+    pub fn run(&self, w: &Written, name: &str, limits: &RunLimits<'_>) -> Result<Ran> {
         if w.engine != self.engine() {
             return Err(atscale_spice::Error::Unrepresentable {
                 context: format!("the netlist {name}"),
@@ -161,8 +165,9 @@ impl Simulator {
                     path: PathBuf::from("."),
                     source,
                 })?;
-                let deck = Deck::from_text(&w.text, name, Some(&here), &DeckLimits::default())?;
-                let run = runner.run(&deck, Path::new(name), &opts)?;
+                let text = with_saves(&w.text, limits.saves);
+                let deck = Deck::from_text(&text, name, Some(&here), &DeckLimits::default())?;
+                let run = runner.run(&deck, Path::new(name), &opts).map_err(|e| raw_limit(e, name))?;
                 Ok(Ran { raw: run.raw, transient: run.transient, wall_s: run.wall_time_s })
             }
             Simulator::Vacask(runner) => {
@@ -181,10 +186,43 @@ impl Simulator {
                     max_raw_bytes: DEFAULT_MAX_RAW_BYTES,
                     max_engine_memory_bytes: DEFAULT_MAX_ENGINE_MEMORY,
                 };
-                let run = runner.run(&job, &opts)?;
+                let run = runner.run(&job, &opts).map_err(|e| raw_limit(e, name))?;
                 let wall_s = run.wall_time_s + run.compile_time_s;
                 Ok(Ran { raw: run.raw, transient: run.transient, wall_s })
             }
         }
+    }
+}
+
+/// `text`, a netlist written by [`write()`], with a `.save` card of `saves`
+/// before its `.end` (unchanged when `saves` is empty).
+fn with_saves(text: &str, saves: &[String]) -> String {
+    if saves.is_empty() {
+        return text.to_string();
+    }
+    let card = format!(".save {}\n", saves.join(" "));
+    let body = text.trim_end();
+    match body.rsplit_once('\n') {
+        Some((head, last)) if last.trim().eq_ignore_ascii_case(".end") => format!("{head}\n{card}{last}\n"),
+        _ => format!("{body}\n{card}"),
+    }
+}
+
+/// A run's raw file above the limit, as this layer's error: the runners'
+/// message names the limit options of `sim` and `verify`, which the runs
+/// here (a realisation's, a characterisation's) do not take.
+fn raw_limit(e: atscale_verify::Error, name: &str) -> Error {
+    use atscale_verify::vacask::VacaskFailure;
+    match e {
+        atscale_verify::Error::RawTooLarge { bytes, limit_bytes, .. } => {
+            Error::RawTooLarge { name: name.to_string(), bytes, limit_bytes }
+        }
+        atscale_verify::Error::Vacask(ref f) => match f.failure {
+            VacaskFailure::RawTooLarge { bytes, limit_bytes } => {
+                Error::RawTooLarge { name: name.to_string(), bytes, limit_bytes }
+            }
+            _ => e.into(),
+        },
+        e => e.into(),
     }
 }
