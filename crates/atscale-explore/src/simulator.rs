@@ -226,3 +226,18 @@ fn raw_limit(e: atscale_verify::Error, name: &str) -> Error {
         e => e.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::with_saves;
+
+    #[test]
+    fn saves_go_before_the_end_card_and_nothing_else_changes() {
+        let text = "title\nR1 a 0 1k\n.tran 1u 1m\n.end\n";
+        let saves = ["v(vm)".to_string(), "i(vdd)".to_string()];
+        assert_eq!(with_saves(text, &saves), "title\nR1 a 0 1k\n.tran 1u 1m\n.save v(vm) i(vdd)\n.end\n");
+        assert_eq!(with_saves(text, &[]), text);
+        // A text without `.end` gets the card at its end.
+        assert_eq!(with_saves("title\nR1 a 0 1k\n", &saves), "title\nR1 a 0 1k\n.save v(vm) i(vdd)\n");
+    }
+}
