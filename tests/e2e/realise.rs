@@ -518,17 +518,17 @@ fn example_technologies_are_the_builtins() {
 
 /// Bias currents from current mirrors (`--bias mirrors`): one reference
 /// current source into a diode-connected NMOS, every tail (and the
-/// membrane's bias, an NMOS sink) a mirror whose width sets its current,
-/// the widths corrected on the mirror bank in ngspice (the W/L rule misses
-/// the narrow-width threshold shift). Measured (400 model units): 101.089 Hz
-/// with mirrors against 102.535 Hz with ideal sources (-1.41 %), both
-/// pinned; every mirror's current within 0.74 % on the mirror bank (bound
-/// 2 %, 2.7x), and the sweep, which scales the one reference current,
-/// 200.29 Hz at twice the reference (-0.93 % from twice the rate; bound
-/// 3 %, 3.2x).
-/// A technology whose width range cannot hold the ratios makes the narrow
-/// mirrors longer instead (`mirror_size`, whose limits its unit test
-/// checks); a level-1 technology is refused.
+/// membrane's bias, an NMOS sink) a mirror of fingers of one unit device,
+/// their count and length corrected on the mirror bank in ngspice, each
+/// drain held where the circuit's operating point puts it. Measured (400
+/// model units): 101.173 Hz with mirrors against 102.535 Hz with ideal
+/// sources (-1.33 %), both pinned; every mirror's current within 0.11 % on
+/// the mirror bank (bound 2 %), and the sweep, which scales the one
+/// reference current, within 3 % of twice the rate at twice the reference.
+/// A bias below the unit's current is one longer finger; a technology
+/// whose lengths cannot hold the ratios is refused, naming the limit
+/// (`mirror_size`, whose limits its unit test checks); a level-1
+/// technology is refused.
 #[test]
 fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -559,7 +559,7 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
     // Deterministic; halving the maximum step moves either rate by 3.9e-5
     // of itself: 1e-4 is 2.6x that.
     assert_pinned("ideal sources", ri, 102.534_95, 1e-4);
-    assert_pinned("mirrors", rm, 101.088_61, 1e-4);
+    assert_pinned("mirrors", rm, 101.172_69, 1e-4);
     let err = mirrors["evidence"]["mirror_error"].as_f64().expect("mirror error");
     assert!(err < 0.02, "{err}");
     let devices = mirrors["realisation"]["devices"].as_array().expect("devices");
@@ -575,7 +575,17 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
         assert!((0.22e-6..=100e-6).contains(&w) && m["region"] == "weak inversion", "{m}");
     }
     let cir = std::fs::read_to_string(tmp.path().join("mirrors/realised.cir")).expect("netlist");
-    assert!(cir.contains("\nMref_n nbias nbias 0 0 nch W=2e-6 L=2e-6\n"), "{cir}");
+    // The reference diode: eight fingers of the unit device (2 µm square).
+    assert!(cir.contains("\nMref_n nbias nbias 0 0 nch W=2e-6 L=2e-6 M=8\n"), "{cir}");
+    // Every mirror is fingers of the unit's width; the fingers scale its
+    // current, the length trims it (within a quarter of the unit's from
+    // four fingers on; a bias below the unit's is one or two fingers, longer).
+    for m in devices.iter().filter(|d| d["role"] == "tail bias (mirror)" || d["name"] == "MIext_b") {
+        assert_eq!(m["w_m"].as_f64(), Some(2e-6), "{m}");
+        let (l, fingers) = (m["l_m"].as_f64().expect("L"), m["fingers"].as_u64().unwrap_or(1));
+        let range = if fingers >= 4 { 1.5e-6..2.5e-6 } else { 1.5e-6..100e-6 };
+        assert!(range.contains(&l), "{m}");
+    }
     let sweep = mirrors["evidence"]["sweep"][0]["rate_hz"].as_f64().expect("sweep rate");
     // Measured -9.3e-3 (the mirrors' departure from an ideal x2); 0.03 is 3.2x.
     assert!((sweep / (2.0 * rm) - 1.0).abs() < 0.03, "x2 reference: {sweep} Hz against {rm} Hz");
@@ -612,8 +622,9 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
     assert_eq!(kind("Mref_pn"), Some(serde_json::json!("nmos")));
     let ferr = frep["evidence"]["mirror_error"].as_f64().expect("mirror error");
     assert!(ferr < 0.02, "{ferr}");
-    // A 5 µm widest device: the reference is narrower, and the smallest
-    // mirror, below the 220 nm narrowest width, is made longer instead.
+    // The smallest bias, below the unit's current, is one finger of the
+    // unit's width made longer; its W/L is the reference's times the
+    // current ratio (to the 10 nm length grid) before the bank's trim.
     let text =
         std::fs::read_to_string(crate::root().join("docs/examples/tech/generic-bsim4.toml")).expect("tech");
     let tech = tmp.path().join("narrow.toml");
@@ -631,20 +642,26 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
             "--no-sim",
         ])
     };
-    let out = args(tech.to_str().expect("UTF-8"), "n");
+    let out = args("generic-bsim4", "n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let nrep = report(&tmp.path().join("n"));
     let ndev = nrep["realisation"]["devices"].as_array().expect("devices");
     let dev = |n: &str| ndev.iter().find(|d| d["name"] == n).unwrap_or_else(|| panic!("{n}"));
-    let wl = |d: &Value| d["w_m"].as_f64().expect("W") / d["l_m"].as_f64().expect("L");
+    let fingers = |d: &Value| d["fingers"].as_f64().unwrap_or(1.0);
+    let wl = |d: &Value| fingers(d) * d["w_m"].as_f64().expect("W") / d["l_m"].as_f64().expect("L");
     let current = |d: &Value| d["current_a"].as_f64().expect("I");
-    let (small, reference) = (dev("MMspf0_b"), dev("Mref_n"));
-    // Measured: 220 nm by 2.47 µm for 44.54 pA.
-    assert_eq!(small["w_m"].as_f64(), Some(0.22e-6), "{small}");
-    assert!(small["l_m"].as_f64().expect("L") > 2e-6, "{small}");
-    // W/L is the reference's times the current ratio, to the 10 nm length grid.
+    let (small, reference) = (dev("MMusf0_b"), dev("Mref_n"));
+    assert_eq!((small["w_m"].as_f64(), fingers(small)), (Some(2e-6), 1.0), "{small}");
+    let l = small["l_m"].as_f64().expect("L");
+    assert!(l > 2e-6, "{small}");
     let want = wl(reference) * current(small) / current(reference);
-    assert!((wl(small) / want - 1.0).abs() < 0.01 / 2.47, "W/L {} against {want}", wl(small));
+    assert!((wl(small) / want - 1.0).abs() < 0.5 * 0.01e-6 / l, "W/L {} against {want}", wl(small));
+    // A 5 µm widest device: the largest mirror at half of it leaves the
+    // smallest bias a unit device longer than the longest: refused, named.
+    let out = args(tech.to_str().expect("UTF-8"), "narrow");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a device outside the technology's sizing.l_max_m = 100 µm"), "{err}");
     let out = args("generic-level1", "l1");
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -4,13 +4,13 @@
 
 use atscale_circuit::expr::Expr;
 use atscale_circuit::units::si;
-use atscale_circuit::{Element, ElementKind, Waveform};
+use atscale_circuit::{Element, ElementKind, MosInstance, Waveform};
 
 use super::mapping::{
-    mirror_geometry, series_chain, string_current, string_segments, tap_voltages, Amplifier, BiasSource,
-    Biased, BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap, RealisedScales,
-    ReferenceSource, Role, StringGeometry, MAX_SERIES_SEGMENTS, REF_DIODE_N, REF_DIODE_P, REF_NODE_N,
-    REF_NODE_P, REF_SOURCE, SELF_CASCODE_WIDTH_RATIO,
+    mirror_geometry, mirror_unit, series_chain, string_current, string_segments, tap_voltages, Amplifier,
+    BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap,
+    RealisedScales, ReferenceSource, Role, StringGeometry, MAX_SERIES_SEGMENTS, MIRROR_REFERENCE_FINGERS,
+    REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE, SELF_CASCODE_WIDTH_RATIO,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -24,9 +24,16 @@ pub(super) fn el(name: String, kind: ElementKind<f64>) -> Element<f64> {
 pub(super) struct Sized {
     pub w: f64,
     pub l: f64,
+    /// Devices in parallel (bias mirrors' fingers; else 1).
+    pub fingers: u32,
     /// Inversion coefficient (below threshold).
     pub inversion: Option<f64>,
     pub region: &'static str,
+}
+
+/// The ` (W/L = …)` detail of a sizing message.
+fn wl(w: f64, l: f64) -> String {
+    format!(" (W/L = {:.3e})", w / l)
 }
 
 /// A bias current waiting for its mirror transistor ([`Builder::finish_mirrors`]).
@@ -84,6 +91,7 @@ fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceRe
         role,
         w_m: None,
         l_m: None,
+        fingers: None,
         current_a: None,
         value: None,
         inversion: None,
@@ -281,31 +289,6 @@ impl<'a> Builder<'a> {
         self.operating_point(name, pmos, id, w, l, "")
     }
 
-    /// Checks a transistor of given `w` and `l` carrying `id` against the
-    /// technology's width range and inversion limit.
-    pub fn size_fixed(&self, name: &str, pmos: bool, id: f64, w: f64, l: f64) -> Result<Sized> {
-        let sz = &self.tech.sizing;
-        for (limit, bad, bound, relation) in [
-            ("sizing.w_min_m", w < sz.w_min_m, sz.w_min_m, "is below"),
-            ("sizing.w_max_m", w > sz.w_max_m, sz.w_max_m, "exceeds"),
-        ] {
-            if bad {
-                return Err(Error::Limit {
-                    device: name.into(),
-                    limit,
-                    message: format!(
-                        "mirror width {} (for {}) {relation} the technology's {limit} = {}; the biases span \
-                         too wide a range for one reference, use ideal sources",
-                        si(w, "m"),
-                        si(id, "A"),
-                        si(bound, "m")
-                    ),
-                });
-            }
-        }
-        self.operating_point(name, pmos, id, w, l, &format!(" (W/L = {:.3e})", w / l))
-    }
-
     /// The inversion coefficient and region of a sized transistor, checked
     /// against the technology's inversion limit (`detail` adds to the message).
     fn operating_point(
@@ -318,7 +301,7 @@ impl<'a> Builder<'a> {
         detail: &str,
     ) -> Result<Sized> {
         let (Region::Subthreshold, Some(s)) = (self.tech.region, self.tech.subthreshold) else {
-            return Ok(Sized { w, l, inversion: None, region: "saturation (square law)" });
+            return Ok(Sized { w, l, fingers: 1, inversion: None, region: "saturation (square law)" });
         };
         let ispec = if pmos { s.specific_current_p_a } else { s.specific_current_n_a };
         let ic = id / (ispec * w / l);
@@ -334,7 +317,7 @@ impl<'a> Builder<'a> {
             });
         }
         let region = if ic < 0.1 { "weak inversion" } else { "moderate inversion" };
-        Ok(Sized { w, l, inversion: Some(ic), region })
+        Ok(Sized { w, l, fingers: 1, inversion: Some(ic), region })
     }
 
     /// Sizes and places a transistor carrying `id` at balance.
@@ -366,7 +349,8 @@ impl<'a> Builder<'a> {
     ) {
         let model = if pmos { self.tech.pmos.clone() } else { self.tech.nmos.clone() };
         let (d, g, s, b) = (d.into(), g.into(), s.into(), b.into());
-        let instance = Default::default();
+        let fingers = (sized.fingers > 1).then_some(sized.fingers);
+        let instance = MosInstance { m: fingers.map(f64::from), ..MosInstance::default() };
         self.els.push(el(
             name.clone(),
             ElementKind::Mosfet { d, g, s, b, model, w_m: sized.w, l_m: sized.l, instance },
@@ -374,6 +358,7 @@ impl<'a> Builder<'a> {
         self.devices.push(DeviceReport {
             w_m: Some(sized.w),
             l_m: Some(sized.l),
+            fingers,
             current_a: Some(id),
             inversion: sized.inversion,
             region: Some(sized.region.into()),
@@ -798,36 +783,53 @@ impl<'a> Builder<'a> {
         Ok(done)
     }
 
-    /// Sizes the pending mirrors: the reference devices are square (`L =
-    /// sizing.l_m`), the reference current puts the largest mirror at half
-    /// `sizing.w_max_m`, and every mirror has
-    /// the reference's length and `I_b / I_ref` times its width, snapped to
-    /// the grid (its reported current is the one the snapped width gives).
+    /// Sizes the pending mirrors from one unit device ([`mirror_unit`]):
+    /// the reference diodes are [`MIRROR_REFERENCE_FINGERS`] units whose
+    /// current puts the largest mirror at half `sizing.w_max_m` in all (at
+    /// least `limits.bias_min_a`), and every mirror is
+    /// `I_b / I_ref` times the reference's `W/L` in fingers of the unit
+    /// and a length ([`mirror_size`]; its reported current is the one the
+    /// snapped length gives).
     pub fn finish_mirrors(&mut self) -> Result<()> {
         let pending = std::mem::take(&mut self.mirrors);
-        let Some(i_min) = pending.iter().map(|m| m.current_a).reduce(f64::min) else { return Ok(()) };
+        if pending.is_empty() {
+            return Ok(());
+        }
         let i_max = pending.iter().map(|m| m.current_a).fold(0.0, f64::max);
-        let sz = self.tech.sizing;
-        let l = sz.l_m;
-        // A square reference device (narrow devices have a threshold shift
-        // the W/L rule does not know), its current such that the largest
-        // mirror is half the widest device, at most the largest bias.
-        let w_ref = self.snap(l.max(sz.w_min_m)).min(sz.w_max_m);
-        let i_ref = (i_max * w_ref / (0.5 * sz.w_max_m)).clamp(i_min, i_max);
-        let reference = self.size_fixed(REF_DIODE_N, false, i_ref, w_ref, l)?;
+        let (w_unit, l) = mirror_unit(self.tech);
+        // The unit's current puts the largest mirror at half the widest
+        // device in all (more fingers load its drain: the membrane's
+        // mirror is the membrane's capacitance too); smaller biases than
+        // the unit's are one finger, longer.
+        let i_unit = i_max * w_unit / (0.5 * self.tech.sizing.w_max_m);
+        let n_ref = self.reference_fingers(false);
+        let i_ref = (f64::from(n_ref) * i_unit).max(self.tech.limits.bias_min_a);
+        let reference = self.reference_device(REF_DIODE_N, false, i_ref)?;
         self.check_bias(REF_SOURCE, i_ref)?;
         self.current_source(REF_SOURCE.into(), "vdd", REF_NODE_N, i_ref, "bias", Role::MirrorReference);
-        let n_ref = Nodes([REF_NODE_N, REF_NODE_N, "0", "0"]);
-        self.push_mos(REF_DIODE_N.into(), n_ref, false, i_ref, reference, "bias", Role::MirrorReferenceDiode);
+        let nodes = Nodes([REF_NODE_N, REF_NODE_N, "0", "0"]);
+        self.push_mos(REF_DIODE_N.into(), nodes, false, i_ref, reference, "bias", Role::MirrorReferenceDiode);
         if pending.iter().any(|m| m.pmos) {
-            self.pmos_reference(i_ref, reference.w, l)?;
+            self.pmos_reference(i_ref)?;
         }
         for m in pending {
-            // W/L = w_eq / l: below the narrowest width, longer instead.
-            let w_eq = reference.w * m.current_a / i_ref;
-            let (w, l_m) = mirror_geometry(self.tech, &m.device, m.current_a, w_eq)?;
-            let sized = self.size_fixed(&m.device, m.pmos, m.current_a, w, l_m)?;
-            let realised = i_ref * (sized.w / sized.l) / (reference.w / reference.l);
+            let ref_w_over_l = w_unit * f64::from(self.reference_fingers(m.pmos)) / l;
+            let w_eq = ref_w_over_l * l * m.current_a / i_ref;
+            let size = mirror_geometry(self.tech, (&m.device, m.pmos), m.current_a, w_eq)?;
+            let total_w = size.w_m * f64::from(size.fingers);
+            let sized = Sized {
+                w: size.w_m,
+                fingers: size.fingers,
+                ..self.operating_point(
+                    &m.device,
+                    m.pmos,
+                    m.current_a,
+                    total_w,
+                    size.l_m,
+                    &wl(total_w, size.l_m),
+                )?
+            };
+            let realised = i_ref * (total_w / sized.l) / ref_w_over_l;
             // Its current per square is the reference's, checked above.
             self.check_bias_max(&m.device, realised)?;
             let nodes = if m.pmos {
@@ -841,12 +843,33 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// A reference diode (or the NMOS copying the reference into the PMOS
+    /// diode) carrying `i_ref`: [`Builder::reference_fingers`] unit devices.
+    fn reference_device(&self, name: &str, pmos: bool, i_ref: f64) -> Result<Sized> {
+        let (w, l) = mirror_unit(self.tech);
+        let n = self.reference_fingers(pmos);
+        let total_w = w * f64::from(n);
+        let sized = self.operating_point(name, pmos, i_ref, total_w, l, &wl(total_w, l))?;
+        Ok(Sized { w, fingers: n, ..sized })
+    }
+
+    /// Fingers of a reference diode of this polarity:
+    /// [`MIRROR_REFERENCE_FINGERS`], or one where the technology draws no
+    /// fingers ([`Technology::fingers`]).
+    fn reference_fingers(&self, pmos: bool) -> u32 {
+        if self.tech.fingers(pmos) {
+            MIRROR_REFERENCE_FINGERS
+        } else {
+            1
+        }
+    }
+
     /// The PMOS reference: an NMOS mirror of the reference current into a diode-connected PMOS.
-    fn pmos_reference(&mut self, i_ref: f64, w_ref: f64, l: f64) -> Result<()> {
-        let sized = self.size_fixed("Mref_pn", false, i_ref, w_ref, l)?;
+    fn pmos_reference(&mut self, i_ref: f64) -> Result<()> {
+        let sized = self.reference_device("Mref_pn", false, i_ref)?;
         let nodes = Nodes([REF_NODE_P, REF_NODE_N, "0", "0"]);
         self.push_mos("Mref_pn".into(), nodes, false, i_ref, sized, "bias", Role::MirrorReferenceToPmos);
-        let sized = self.size_fixed(REF_DIODE_P, true, i_ref, w_ref, l)?;
+        let sized = self.reference_device(REF_DIODE_P, true, i_ref)?;
         let nodes = Nodes([REF_NODE_P, REF_NODE_P, "vdd", "vdd"]);
         self.push_mos(REF_DIODE_P.into(), nodes, true, i_ref, sized, "bias", Role::MirrorReferencePmosDiode);
         Ok(())

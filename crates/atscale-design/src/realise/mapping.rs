@@ -597,6 +597,10 @@ pub struct DeviceReport {
     pub w_m: Option<f64>,
     /// Length, m (transistors).
     pub l_m: Option<f64>,
+    /// Devices in parallel of that width and length (SPICE's `M`; bias
+    /// mirrors, [`mirror_size`]); `None`: one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingers: Option<u32>,
     /// Drain current at balance (transistors) or source current, A.
     pub current_a: Option<f64>,
     /// Capacitance, F (capacitors), voltage, V (voltage sources), or resistance, Ω (resistors).
@@ -1053,15 +1057,19 @@ pub fn is_mirror(d: &DeviceReport) -> bool {
 }
 
 /// The mirror bank of a mirror-biased realisation on its own: the reference
-/// source and diodes, and every bias mirror with its drain held at `V_ref`
-/// by a voltage source `Vp<device>`, so that `i(Vp<device>)` at the DC
+/// source and diodes, and every bias mirror with its drain held by a
+/// voltage source `Vp<device>` at `drain_v(device)` (where the realisation
+/// puts it; `V_ref` for `None`), so that `i(Vp<device>)` at the DC
 /// operating point is the current the mirror carries (a sink's is positive,
 /// a PMOS source's negative). Geometry effects the sizing's `W/L` rule does
 /// not know (narrow-width and short-channel threshold shifts; the BSIM4
 /// cards of `generic-bsim4` keep the default narrow-width effect) show up as the measured current's deviation from the
 /// reported one. Returns the circuit and the `(device, source)` names, or
 /// `None` without mirrors.
-pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String)>)> {
+pub fn mirror_probe(
+    r: &Realisation,
+    drain_v: &dyn Fn(&str) -> Option<f64>,
+) -> Option<(FlatCircuit, Vec<(String, String)>)> {
     let mirrors: Vec<&str> = r.devices.iter().filter(|d| is_mirror(d)).map(|d| d.name.as_str()).collect();
     if mirrors.is_empty() {
         return None;
@@ -1095,7 +1103,7 @@ pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String
                 ElementKind::VoltageSource {
                     p: node,
                     n: "0".into(),
-                    waveform: Waveform::Dc { value: r.scales.v_ref_v },
+                    waveform: Waveform::Dc { value: drain_v(&e.name).unwrap_or(r.scales.v_ref_v) },
                     dc: None,
                 },
             ));
@@ -1110,27 +1118,79 @@ pub fn mirror_probe(r: &Realisation) -> Option<(FlatCircuit, Vec<(String, String
     Some((c, probes))
 }
 
-/// The width and length of a mirror device of `W/L = w_eq / sizing.l_m`:
-/// `sizing.l_m` long and `w_eq` wide, or, narrower than `sizing.w_min_m`,
-/// that wide and as much longer (a bias of a few pA needs no device
-/// narrower than the technology allows; the mirror bank's sizing then
-/// corrects its length's departure from `1 / L`). The error names the
-/// limit it would break.
-pub fn mirror_size(tech: &Technology, w_eq: f64) -> std::result::Result<(f64, f64), (&'static str, f64)> {
+/// Fingers of the reference diodes: a mirror of the reference's current
+/// is this many fingers of the unit device, so that every mirror's
+/// rounding to whole fingers leaves at most 1/16 of its current for its
+/// length to make up ([`mirror_size`]).
+pub const MIRROR_REFERENCE_FINGERS: u32 = 8;
+
+/// Most fingers of one bias mirror: the reference current is raised so
+/// that the largest bias needs no more.
+pub const MAX_MIRROR_FINGERS: u32 = 1024;
+
+/// The unit device of the bias mirrors: the reference diodes' width and
+/// length, `sizing.l_m` wide (no narrower than `sizing.w_min_m`) and
+/// `sizing.mirror_l_m` long (default `sizing.l_m`: square).
+pub fn mirror_unit(tech: &Technology) -> (f64, f64) {
     let sz = &tech.sizing;
+    let w = ((sz.l_m.max(sz.w_min_m) / sz.grid_m).ceil() * sz.grid_m).min(sz.w_max_m);
+    (w, sz.mirror_l_m.unwrap_or(sz.l_m))
+}
+
+/// A bias mirror's geometry: `fingers` devices in parallel (SPICE's `M`),
+/// each `w_m` wide and `l_m` long.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MirrorSize {
+    /// Width of one finger, m: the unit's ([`mirror_unit`]).
+    pub w_m: f64,
+    /// Length, m.
+    pub l_m: f64,
+    /// Devices in parallel.
+    pub fingers: u32,
+}
+
+/// The geometry of a mirror device of `W/L = w_eq / l_unit` (the unit's length), drawn
+/// from the unit device ([`mirror_unit`]): as many fingers of the unit's
+/// width as `w_eq` holds units (rounded, at least one), and the length
+/// that makes up the rest (`l_m · fingers · w_unit / w_eq`; below one unit,
+/// one finger that much longer). No finger is narrower or wider than the
+/// unit: a PDK's models are binned by width (sky130's PMOS at 0.8 µm long
+/// carries 129 pA 0.8 µm wide and 97 pA 8.87 µm wide at the same gate,
+/// measured), and narrow devices shift their threshold, so widths do not
+/// scale a current; fingers of one width do, and lengths within a bin
+/// scale it smoothly. A device that cannot be drawn as fingers
+/// ([`Technology::fingers`]) is one device `w_eq` wide instead (still no
+/// narrower than the unit). The error names the limit it would break:
+/// more than [`MAX_MIRROR_FINGERS`] fingers or a width beyond
+/// `sizing.w_max_m`, a length beyond `sizing.l_max_m`.
+pub fn mirror_size(
+    tech: &Technology,
+    pmos: bool,
+    w_eq: f64,
+) -> std::result::Result<MirrorSize, (&'static str, f64)> {
+    let sz = &tech.sizing;
+    let (w_unit, l_unit) = mirror_unit(tech);
+    let units = w_eq / w_unit;
     let snap = |x: f64| (x / sz.grid_m).round() * sz.grid_m;
-    let (w, l) = if w_eq >= sz.w_min_m {
-        (snap(w_eq), sz.l_m)
-    } else {
-        (snap(sz.w_min_m), snap(sz.l_m * sz.w_min_m / w_eq))
-    };
-    if !(w.is_finite() && l.is_finite() && w_eq > 0.0) || w > sz.w_max_m {
-        return Err(("sizing.w_max_m", sz.w_max_m));
+    if !tech.fingers(pmos) {
+        if !(units.is_finite() && units > 0.0) || w_eq > sz.w_max_m {
+            return Err(("sizing.w_max_m", sz.w_max_m));
+        }
+        let (w_m, l_m) = if units >= 1.0 { (snap(w_eq), l_unit) } else { (w_unit, snap(l_unit / units)) };
+        if l_m > sz.l_max_m {
+            return Err(("sizing.l_max_m", sz.l_max_m));
+        }
+        return Ok(MirrorSize { w_m, l_m, fingers: 1 });
     }
-    if l > sz.l_max_m {
+    if !(units.is_finite() && units > 0.0) || units.round() > f64::from(MAX_MIRROR_FINGERS) {
+        return Err(("fingers", f64::from(MAX_MIRROR_FINGERS)));
+    }
+    let fingers = units.round().max(1.0);
+    let l_m = snap(l_unit * fingers / units);
+    if l_m > sz.l_max_m {
         return Err(("sizing.l_max_m", sz.l_max_m));
     }
-    Ok((w, l))
+    Ok(MirrorSize { w_m: w_unit, l_m, fingers: fingers as u32 })
 }
 
 /// [`mirror_size`] for the mirror `device` carrying `current_a`, its
@@ -1139,28 +1199,38 @@ pub fn mirror_size(tech: &Technology, w_eq: f64) -> std::result::Result<(f64, f6
 /// # Errors
 ///
 /// [`Error::Limit`] when the device would be wider or longer than the technology allows.
-pub fn mirror_geometry(tech: &Technology, device: &str, current_a: f64, w_eq: f64) -> Result<(f64, f64)> {
-    mirror_size(tech, w_eq).map_err(|(limit, bound)| Error::Limit {
-        device: device.into(),
-        limit,
-        message: format!(
-            "mirror W/L = {:.3e} (for {}) needs a device outside the technology's {limit} = {}; the biases \
-             span too wide a range for one reference, use ideal sources",
-            w_eq / tech.sizing.l_m,
-            si(current_a, "A"),
-            si(bound, "m")
-        ),
+pub fn mirror_geometry(
+    tech: &Technology,
+    (device, pmos): (&str, bool),
+    current_a: f64,
+    w_eq: f64,
+) -> Result<MirrorSize> {
+    mirror_size(tech, pmos, w_eq).map_err(|(limit, bound)| {
+        let outside = match limit {
+            "fingers" => format!("more than {bound} fingers of the unit device"),
+            _ => format!("a device outside the technology's {limit} = {}", si(bound, "m")),
+        };
+        Error::Limit {
+            device: device.into(),
+            limit,
+            message: format!(
+                "mirror W/L = {:.3e} (for {}) needs {outside}; the biases span too wide a range for one \
+                 reference, use ideal sources",
+                w_eq / mirror_unit(tech).1,
+                si(current_a, "A"),
+            ),
+        }
     })
 }
 
-/// A mirror's `W/L` as a width at the technology's length `sizing.l_m`,
-/// m: what [`mirror_size`] and [`resize_mirror`] take (`None` for a
-/// device without a size).
+/// A mirror's `W/L` (all its fingers) as a width at the unit's length
+/// ([`mirror_unit`]), m: what [`mirror_size`] and [`resize_mirror`] take
+/// (`None` for a device without a size).
 pub fn mirror_equivalent_width(tech: &Technology, d: &DeviceReport) -> Option<f64> {
-    Some(d.w_m? * tech.sizing.l_m / d.l_m?)
+    Some(d.w_m? * f64::from(d.fingers.unwrap_or(1)) * mirror_unit(tech).1 / d.l_m?)
 }
 
-/// Gives the mirror device `device` of `r` the `W/L` of `w_eq / sizing.l_m`
+/// Gives the mirror device `device` of `r` the `W/L` of `w_eq` over the unit's length
 /// ([`mirror_size`]), keeping its report's inversion coefficient in step.
 ///
 /// # Errors
@@ -1168,19 +1238,37 @@ pub fn mirror_equivalent_width(tech: &Technology, d: &DeviceReport) -> Option<f6
 /// [`Error::Limit`] when it would be wider than the technology allows, or
 /// longer; [`Error::Unrealisable`] when `device` is not a bias mirror of `r`.
 pub fn resize_mirror(r: &mut Realisation, tech: &Technology, device: &str, w_eq: f64) -> Result<()> {
+    let d = r.devices.iter().find(|d| d.name == device);
+    let (current, pmos) = (d.and_then(|d| d.current_a), d.is_some_and(|d| d.kind == DeviceKind::Pmos));
+    let size = mirror_geometry(tech, (device, pmos), current.unwrap_or(f64::NAN), w_eq)?;
+    set_mirror(r, device, size)
+}
+
+/// The geometry of the bias mirror `d` (`None` for a device without a size).
+pub fn mirror_size_of(d: &DeviceReport) -> Option<MirrorSize> {
+    Some(MirrorSize { w_m: d.w_m?, l_m: d.l_m?, fingers: d.fingers.unwrap_or(1) })
+}
+
+/// Gives the bias mirror `device` of `r` the geometry `size`, keeping its
+/// report's inversion coefficient in step.
+///
+/// # Errors
+///
+/// [`Error::Unrealisable`] when `device` is not a bias mirror of `r`.
+pub fn set_mirror(r: &mut Realisation, device: &str, size: MirrorSize) -> Result<()> {
     let Some(d) = r.devices.iter_mut().find(|d| d.name == device && is_mirror(d)) else {
         return Err(Error::Unrealisable { element: device.into(), reason: "not a bias mirror".into() });
     };
-    let (w, l) = mirror_geometry(tech, device, d.current_a.unwrap_or(f64::NAN), w_eq)?;
-    let old = d.w_m.unwrap_or(w) / d.l_m.unwrap_or(l);
-    d.inversion = d.inversion.map(|ic| ic * old / (w / l));
-    d.w_m = Some(w);
-    d.l_m = Some(l);
+    let w_over_l = |m: MirrorSize| m.w_m * f64::from(m.fingers) / m.l_m;
+    let old = mirror_size_of(d).map_or(w_over_l(size), w_over_l);
+    d.inversion = d.inversion.map(|ic| ic * old / w_over_l(size));
+    d.w_m = Some(size.w_m);
+    d.l_m = Some(size.l_m);
+    d.fingers = (size.fingers > 1).then_some(size.fingers);
     for e in r.circuit.elements.iter_mut().filter(|e| e.name == device) {
-        for (field, value) in [("w_m", w), ("l_m", l)] {
-            e.kind
-                .set_field(field, value)
-                .map_err(|err| Error::Unrealisable { element: device.into(), reason: err.to_string() })?;
+        if let ElementKind::Mosfet { w_m, l_m, instance, .. } = &mut e.kind {
+            (*w_m, *l_m) = (size.w_m, size.l_m);
+            instance.m = (size.fingers > 1).then_some(f64::from(size.fingers));
         }
     }
     Ok(())
@@ -1382,7 +1470,7 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
             _ => None,
         };
         match (sub, &e.kind) {
-            (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, .. }) => {
+            (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, instance, .. }) => {
                 let scaled = |v: &Value| match v {
                     Value::Num(x) => Value::Num(x * sd.scale),
                     Value::Expr(x) => Value::from((**x).clone() * Expr::Num(sd.scale)),
@@ -1391,10 +1479,21 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
                     name: e.name.clone(),
                     subckt: sd.subckt.clone(),
                     nodes: vec![d.clone(), g.clone(), s.clone(), b.clone()],
-                    params: vec![
+                    // A mirror's fingers: the instance multiplier, for a
+                    // subcircuit that passes it on (a mirror of one that
+                    // does not has no fingers, `mirror_size`).
+                    params: [
                         Param::new(sd.w_param.clone(), scaled(w_m)),
                         Param::new(sd.l_param.clone(), scaled(l_m)),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(
+                        instance
+                            .m
+                            .iter()
+                            .flat_map(|m| sd.m_params.iter().map(|p| Param::new(p.clone(), m.clone()))),
+                    )
+                    .collect(),
                 });
             }
             _ => elements.push(e),
@@ -1408,21 +1507,36 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
 mod tests {
     use super::*;
 
-    /// A mirror narrower than the narrowest device is that wide and as
-    /// much longer, W/L kept; beyond the longest or widest device, the
-    /// limit is named.
+    /// A mirror is fingers of the unit device, their length making up the
+    /// rest of its W/L; below one unit, one finger that much longer; beyond
+    /// the longest device or the widest total, the limit is named.
     #[test]
-    fn a_mirror_below_the_narrowest_width_is_made_longer() {
+    fn a_mirror_is_fingers_of_the_unit_device() {
         let t = Technology::builtin("generic-bsim4").unwrap_or_else(|e| panic!("{e}"));
         let sz = t.sizing;
-        // generic-bsim4: l_m 2 µm, w_min 220 nm, w_max 100 µm, l_max 100 µm.
-        assert_eq!(mirror_size(&t, 3e-6), Ok((3e-6, sz.l_m)));
-        let (w, l) = mirror_size(&t, 0.11e-6).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!((w, l), (sz.w_min_m, 4e-6), "W/L 0.055 at the narrowest width");
-        // Rounded to the 10 nm grid: W/L within a grid step of the asked 0.055.
-        assert!((w / l - 0.11e-6 / sz.l_m).abs() < 1e-9 / l, "{w} {l}");
-        assert_eq!(mirror_size(&t, 0.22e-6 * 2e-6 / 101e-6), Err(("sizing.l_max_m", sz.l_max_m)));
-        assert_eq!(mirror_size(&t, 101e-6), Err(("sizing.w_max_m", sz.w_max_m)));
+        // generic-bsim4: l_m 2 µm, w_min 220 nm, w_max 100 µm, l_max 100 µm: a 2 µm square unit.
+        assert_eq!(mirror_unit(&t), (2e-6, 2e-6));
+        let size = |w: f64| mirror_size(&t, false, w).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(size(6e-6), MirrorSize { w_m: 2e-6, l_m: 2e-6, fingers: 3 });
+        // 2.6 units: three fingers, 3 / 2.6 as long (2.308 µm on the 10 nm grid).
+        let s = size(5.2e-6);
+        assert_eq!((s.w_m, s.fingers), (2e-6, 3));
+        assert!((s.l_m - 2.31e-6).abs() < 1e-12, "{s:?}");
+        // 1.4 units: one finger, shorter.
+        assert!((size(2.8e-6).l_m - 1.43e-6).abs() < 1e-12);
+        // W/L 0.055: one unit 0.055 / 1 as long (36.36 µm).
+        let s = size(0.11e-6);
+        assert_eq!((s.w_m, s.fingers), (2e-6, 1));
+        assert!((s.l_m - 36.36e-6).abs() < 1e-12, "{s:?}");
+        // W/L kept within a grid step of the length.
+        for w in [0.11e-6, 2.8e-6, 5.2e-6, 37e-6] {
+            let s = size(w);
+            let wl = s.w_m * f64::from(s.fingers) / s.l_m;
+            assert!((wl / (w / sz.l_m) - 1.0).abs() < 0.5 * sz.grid_m / s.l_m, "{w}: {s:?}");
+        }
+        assert_eq!(mirror_size(&t, false, 2e-6 * 2e-6 / 101e-6), Err(("sizing.l_max_m", sz.l_max_m)));
+        assert_eq!(mirror_size(&t, false, 2e-6 * 1024.6), Err(("fingers", 1024.0)));
+        assert_eq!(mirror_size(&t, false, 2e-6 * 1024.4).map(|s| s.fingers), Ok(1024));
     }
 
     /// A string of ideal resistors: `R_k = dV_k / I` and the taps exact

@@ -68,7 +68,10 @@ fn devices(r: &Realisation) -> String {
             d.kind,
             d.element,
             d.role,
-            d.w_m.map_or(String::new(), |x| si(x, "m")),
+            d.w_m.map_or(String::new(), |x| match d.fingers {
+                Some(m) => format!("{m} × {}", si(x, "m")),
+                None => si(x, "m"),
+            }),
             d.l_m.map_or(String::new(), |x| si(x, "m")),
             d.current_a.map_or(String::new(), |x| si(x, "A")),
             value,
