@@ -556,7 +556,7 @@ fn measure_trim(
 const MIRROR_PASSES: usize = 6;
 
 /// The bias mirrors' geometries by device name.
-type Widths = Vec<(String, MirrorSize)>;
+type MirrorSizes = Vec<(String, MirrorSize)>;
 
 /// One mirror's last length and the current it gave (the secant's memory).
 type LastStep = Option<(f64, f64)>;
@@ -568,7 +568,7 @@ fn size_mirrors(
     tech_dir: Option<&Path>,
     design_path: &Path,
     timeout: Duration,
-) -> Result<Option<(Widths, f64)>> {
+) -> Result<Option<(MirrorSizes, f64)>> {
     let mut worst = f64::NAN;
     if mirror_probe(r, &|_| None).is_none() {
         return Ok(None);
@@ -618,13 +618,13 @@ fn size_mirrors(
             set_mirror(r, dev, next)?;
         }
     }
-    let widths = r
+    let mirrors = r
         .devices
         .iter()
         .filter(|d| is_mirror(d))
         .filter_map(|d| Some((d.name.clone(), mirror_size_of(d)?)))
         .collect();
-    Ok(Some((widths, worst)))
+    Ok(Some((mirrors, worst)))
 }
 
 /// Every bias mirror's drain voltage, V, at the DC operating point of the
@@ -663,9 +663,9 @@ fn next_length(tech: &Technology, l_m: f64, (measured, target): (f64, f64), last
     ((l_m * factor / sz.grid_m).round() * sz.grid_m).clamp(sz.l_min_m, sz.l_max_m)
 }
 
-/// Gives the bias mirrors the geometries `widths` (by device name).
-pub fn apply_widths(r: &mut Realisation, widths: &[(String, MirrorSize)]) -> Result<()> {
-    for (dev, size) in widths {
+/// Gives the bias mirrors the geometries `mirrors` (by device name).
+pub fn apply_mirror_sizes(r: &mut Realisation, mirrors: &[(String, MirrorSize)]) -> Result<()> {
+    for (dev, size) in mirrors {
         set_mirror(r, dev, *size)?;
     }
     Ok(())
@@ -702,7 +702,7 @@ impl Measured {
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
-    let (r, widths, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref(), true)?;
+    let (r, mirrors, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref(), true)?;
     // Measured in every run with a simulator; applied with `--trim`.
     let (trim, static_error) = if req.trim { (knee, None) } else { (None, knee) };
     let tstop_s = stop_time(req, &r);
@@ -731,7 +731,7 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let (evidence, trace) = match &sim {
         None => (None, None),
         Some(sim) => {
-            let found = Found { widths: &widths, mirror_error, trim, static_error, stray };
+            let found = Found { mirrors: &mirrors, mirror_error, trim, static_error, stray };
             let (e, t) = evidence(req, sim, &r, &runs, tstop_s, found)?;
             (Some(e), Some(t))
         }
@@ -741,7 +741,7 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
 
 /// What sizing and trimming found.
 struct Found<'a> {
-    widths: &'a [(String, MirrorSize)],
+    mirrors: &'a [(String, MirrorSize)],
     mirror_error: Option<f64>,
     trim: Option<Trim>,
     static_error: Option<Trim>,
@@ -754,20 +754,20 @@ type MembraneFixes = (Option<Trim>, Option<Stray>);
 
 /// The realisation with its mirrors sized and, with `req.trim`, its
 /// membrane trimmed in the simulator (when one is given), the mirror
-/// widths, the largest mirror error and the knee's current error
+/// mirrors' geometries, the largest mirror error and the knee's current error
 /// (measured with `req.trim` or `report_knee`).
 fn sized_and_trimmed(
     req: &Request<'_>,
     runner: Option<&Simulator>,
     report_knee: bool,
-) -> Result<(Realisation, Widths, Option<f64>, MembraneFixes)> {
+) -> Result<(Realisation, MirrorSizes, Option<f64>, MembraneFixes)> {
     let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options, req.timeout);
     let mut r = realise(design, tech, &opts)?;
-    let mut widths = Vec::new();
+    let mut mirrors = Vec::new();
     let mut mirror_error = None;
     if let Some(runner) = runner {
         if let Some((w, err)) = size_mirrors(runner, &mut r, tech, req.tech_dir, req.design_path, timeout)? {
-            widths = w;
+            mirrors = w;
             mirror_error = Some(err);
         }
     }
@@ -776,7 +776,7 @@ fn sized_and_trimmed(
         let s = measure_membrane_stray(runner, &r, req.tech_dir, req.design_path, timeout)?;
         opts.membrane_stray_f = s.capacitance_f;
         r = realise(design, tech, &opts)?;
-        apply_widths(&mut r, &widths)?;
+        apply_mirror_sizes(&mut r, &mirrors)?;
         stray = Some(s);
     }
     let mut knee = None;
@@ -784,13 +784,13 @@ fn sized_and_trimmed(
         knee = measure_trim(runner, &r, design, req.tech_dir, req.design_path, timeout)?;
         if let (Some(t), true) = (&knee, req.trim) {
             r = realise(design, tech, &Options { membrane_trim_a: t.trim_a, ..opts })?;
-            apply_widths(&mut r, &widths)?;
+            apply_mirror_sizes(&mut r, &mirrors)?;
         }
     }
     if let Some(m) = req.max_step_model {
         r.run.tmax_s = m * r.scales.omega_s;
     }
-    Ok((r, widths, mirror_error, (knee, stray)))
+    Ok((r, mirrors, mirror_error, (knee, stray)))
 }
 
 /// The nominal run, the ideal model's prediction, the calibration against
@@ -818,7 +818,7 @@ fn evidence(
     let sensitivity = current_sensitivity(r, &ideal, (th, hy), measure_model_units, SENSITIVITY_STEP_MODEL)?;
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
     let stray_f = found.stray.map_or(0.0, |s| s.capacitance_f);
-    let sweep = bias_sweep(req, runner, found.widths, (found.trim.as_ref(), stray_f), tstop_s)?;
+    let sweep = bias_sweep(req, runner, found.mirrors, (found.trim.as_ref(), stray_f), tstop_s)?;
     let corners = corner_runs(req, runner, r, tstop_s)?;
     let monte_carlo = match req.monte_carlo {
         Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed))?),
@@ -929,11 +929,11 @@ fn calibrate(
 }
 
 /// The realisation run at each bias scale of `req.sweep` (the trim scaled
-/// with the bias currents, the mirror widths kept).
+/// with the bias currents, the mirrors' geometries kept).
 fn bias_sweep(
     req: &Request<'_>,
     runner: &Simulator,
-    widths: &[(String, MirrorSize)],
+    mirrors: &[(String, MirrorSize)],
     (trim, stray_f): (Option<&Trim>, f64),
     tstop_s: f64,
 ) -> Result<Vec<Measured>> {
@@ -944,7 +944,7 @@ fn bias_sweep(
         let opts =
             Options { bias_scale: k, membrane_trim_a: trim_k, membrane_stray_f: stray_f, ..req.options };
         let mut rk = realise(req.design, req.tech, &opts)?;
-        apply_widths(&mut rk, widths)?;
+        apply_mirror_sizes(&mut rk, mirrors)?;
         if let Some(m) = req.max_step_model {
             rk.run.tmax_s = m * rk.scales.omega_s;
         }

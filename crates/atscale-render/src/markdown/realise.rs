@@ -114,8 +114,8 @@ fn runs(e: &Evidence) -> String {
     if let Some(m) = e.mirror_error {
         let _ = writeln!(
             o,
-            "- bias mirrors: one reference current, widths sized on the mirror bank in the simulator; largest \
-             mirror current error {:.3} %",
+            "- bias mirrors: one reference current; fingers and lengths (widths where the technology \
+             draws no fingers) sized on the mirror bank in the simulator; largest mirror current error {:.3} %",
             100.0 * m
         );
     }
