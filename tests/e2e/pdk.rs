@@ -553,3 +553,28 @@ fn sky130_mirrors_are_fingers_of_one_unit_device() {
     // 0.8 µm fingers (bound: 10 %).
     assert!((one / fingered - 1.0).abs() > 0.1, "one device {one} A, fingers {fingered} A");
 }
+
+/// A technology file that names a multiplier its subcircuit does not pass
+/// on (GF180 declares `m` and never uses it) gets mirrors whose fingers
+/// carry one device's current: the mirror bank cannot correct that, and
+/// the report says the mirrors miss their currents instead of staying
+/// silent.
+#[test]
+fn a_multiplier_the_subcircuit_swallows_is_reported() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(crate::root().join("docs/examples/tech/gf180.toml")).expect("tech");
+    let swallowed = text
+        .replace("name = \"gf180\"", "name = \"gf180-m\"")
+        .replace("scale = 1.0 }", "scale = 1.0, m_params = [\"m\"] }");
+    assert_eq!(swallowed.matches("m_params").count(), 2, "{swallowed}");
+    let tech = tmp.path().join("gf180-m.toml");
+    std::fs::write(&tech, swallowed).expect("tech");
+    let out = tmp.path().join("m");
+    let t = tech.to_str().expect("UTF-8");
+    let extra = ["--tech", t, "--bias", "mirrors", "--tstop-model", "20"];
+    let rep = realise(&spiker(tmp.path()), &out, &extra);
+    let err = rep["evidence"]["mirror_error"].as_f64().expect("mirror error");
+    assert!(err > 0.5, "{err}");
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report");
+    assert!(md.contains("**the mirrors do not carry the design's currents**"), "{md}");
+}
