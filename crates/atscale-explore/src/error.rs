@@ -68,9 +68,10 @@ pub enum Error {
     Technology(String),
     /// A run's raw file passed the limit of the data read back.
     #[error(
-        "the simulator wrote a raw file of {bytes} bytes for {name}, above the limit of \
-         {limit_bytes} bytes; shorten the run (realise: --tstop-model) or lengthen its \
-         largest step (--max-step-model)"
+        "the simulator wrote a raw file of {} for {name}, above the limit of {}; shorten the run \
+         (realise: --tstop-model) or lengthen its largest step (--max-step-model)",
+        atscale_circuit::units::si(*.bytes as f64, "B"),
+        atscale_circuit::units::si(*.limit_bytes as f64, "B")
     )]
     RawTooLarge {
         /// The run's netlist name.

@@ -16,8 +16,8 @@ use std::time::Duration;
 use atscale_circuit::units::si;
 use atscale_circuit::{Analysis, ElementKind, FlatCircuit, Options as SpiceOptions, Tran};
 use atscale_design::realise::mapping::{
-    design_knee, is_mirror, measure_model, mirror_probe, mirror_size_of, mirror_unit, resize_mirror,
-    set_mirror, trim_probe, DeviceKind, MirrorSize, MAX_MIRROR_FINGERS,
+    design_knee, is_mirror, measure_model, mirror_equivalent_width, mirror_probe, mirror_size_of,
+    mirror_unit, resize_mirror, set_mirror, trim_probe, DeviceKind, MirrorSize, MAX_MIRROR_FINGERS,
 };
 use atscale_design::realise::tech::K_OVER_Q;
 use atscale_design::realise::{
@@ -570,7 +570,7 @@ fn size_mirrors(
     timeout: Duration,
 ) -> Result<Option<(MirrorSizes, f64)>> {
     let mut worst = f64::NAN;
-    if mirror_probe(r, &|_| None).is_none() {
+    if !r.devices.iter().any(is_mirror) {
         return Ok(None);
     }
     let drains = mirror_drains(sim, r, (tech_dir, design_path, timeout))?;
@@ -602,7 +602,7 @@ fn size_mirrors(
             if !fingers && size.w_m > mirror_unit(tech).0 * (1.0 + 1e-9) {
                 // One device wider than the unit: its width, damped (the
                 // current grows faster than the width).
-                let w_eq = size.w_m * mirror_unit(tech).1 / size.l_m;
+                let w_eq = mirror_equivalent_width(tech, d).unwrap_or(0.0);
                 resize_mirror(r, tech, dev, w_eq * (target / measured).powf(0.7))?;
                 continue;
             }

@@ -213,17 +213,17 @@ fn with_saves(text: &str, saves: &[String]) -> String {
 /// here (a realisation's, a characterisation's) do not take.
 fn raw_limit(e: atscale_verify::Error, name: &str) -> Error {
     use atscale_verify::vacask::VacaskFailure;
-    match e {
-        atscale_verify::Error::RawTooLarge { bytes, limit_bytes, .. } => {
-            Error::RawTooLarge { name: name.to_string(), bytes, limit_bytes }
-        }
-        atscale_verify::Error::Vacask(ref f) => match f.failure {
-            VacaskFailure::RawTooLarge { bytes, limit_bytes } => {
-                Error::RawTooLarge { name: name.to_string(), bytes, limit_bytes }
-            }
-            _ => e.into(),
+    let sizes = match &e {
+        atscale_verify::Error::RawTooLarge { bytes, limit_bytes, .. } => Some((*bytes, *limit_bytes)),
+        atscale_verify::Error::Vacask(f) => match f.failure {
+            VacaskFailure::RawTooLarge { bytes, limit_bytes } => Some((bytes, limit_bytes)),
+            _ => None,
         },
-        e => e.into(),
+        _ => None,
+    };
+    match sizes {
+        Some((bytes, limit_bytes)) => Error::RawTooLarge { name: name.to_string(), bytes, limit_bytes },
+        None => e.into(),
     }
 }
 

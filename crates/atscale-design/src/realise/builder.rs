@@ -813,8 +813,9 @@ impl<'a> Builder<'a> {
             self.pmos_reference(i_ref)?;
         }
         for m in pending {
-            let ref_w_over_l = w_unit * f64::from(self.reference_fingers(m.pmos)) / l;
-            let w_eq = ref_w_over_l * l * m.current_a / i_ref;
+            // The reference's W/L times the current ratio, as a width at the unit's length.
+            let w_ref = w_unit * f64::from(self.reference_fingers(m.pmos));
+            let w_eq = w_ref * m.current_a / i_ref;
             let size = mirror_geometry(self.tech, (&m.device, m.pmos), m.current_a, w_eq)?;
             let total_w = size.w_m * f64::from(size.fingers);
             let sized = Sized {
@@ -829,7 +830,7 @@ impl<'a> Builder<'a> {
                     &wl(total_w, size.l_m),
                 )?
             };
-            let realised = i_ref * (total_w / sized.l) / ref_w_over_l;
+            let realised = i_ref * (total_w / sized.l) / (w_ref / l);
             // Its current per square is the reference's, checked above.
             self.check_bias_max(&m.device, realised)?;
             let nodes = if m.pmos {

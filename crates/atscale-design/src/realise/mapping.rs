@@ -1118,14 +1118,15 @@ pub fn mirror_probe(
     Some((c, probes))
 }
 
-/// Fingers of the reference diodes: a mirror of the reference's current
-/// is this many fingers of the unit device, so that every mirror's
-/// rounding to whole fingers leaves at most 1/16 of its current for its
-/// length to make up ([`mirror_size`]).
+/// Fingers of the reference diodes (where the technology draws fingers):
+/// a mirror of the reference's current is this many fingers of the unit
+/// device, so that its rounding to whole fingers leaves at most 1/16 of
+/// its current for its length to make up ([`mirror_size`]; a smaller
+/// mirror has fewer fingers and a longer length share).
 pub const MIRROR_REFERENCE_FINGERS: u32 = 8;
 
-/// Most fingers of one bias mirror: the reference current is raised so
-/// that the largest bias needs no more.
+/// Most fingers of one bias mirror; a mirror that would need more is
+/// refused ([`mirror_size`]).
 pub const MAX_MIRROR_FINGERS: u32 = 1024;
 
 /// The unit device of the bias mirrors: the reference diodes' width and
