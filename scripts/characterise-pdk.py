@@ -81,6 +81,17 @@ PDKS = {
         "l_m": 0.8e-6,
         "l_max_m": 20e-6,  # the models' bins end at L = 20.2 um
     },
+    "sky130-hv": {
+        # The same library; the 5 V devices at a 3.3 V supply.
+        "header": ['.lib "{root}/sky130/atscale.lib" {section}'],
+        "section": "tt",
+        "nmos": "sky130_fd_pr__nfet_g5v0d10v5",
+        "pmos": "sky130_fd_pr__pfet_g5v0d10v5",
+        "scale": 1e6,
+        "supply_v": 3.3,
+        "l_m": 1.5e-6,
+        "l_max_m": 20e-6,  # the models' bins end at L = 20.2 um
+    },
     "gf180": {
         # atscale.lib (written by scripts/install-pdks.sh) wraps sm141064.ngspice:
         # design.ngspice with its statistical switches off (it turns mismatch on).
@@ -506,9 +517,9 @@ def scaling(pdk, root, l_m):
     """NMOS current per square against W (at L = l_m) and L (at W = l_m), relative to the square."""
     p = PDKS[pdk]
     vdd, sc = p["supply_v"], p["scale"]
-    wmin = {"sky130": 0.42e-6, "gf180": 0.3e-6}[pdk]
+    wmin = {"sky130": 0.42e-6, "sky130-hv": 0.42e-6, "gf180": 0.3e-6}[pdk]
     widths = [wmin, 0.5e-6] + [l_m * 2 ** k for k in range(5)]
-    lengths = [l_m / 2] + [l_m * 2 ** k for k in range(5)] + [p["l_max_m"]]
+    lengths = [x for x in [l_m / 2] + [l_m * 2 ** k for k in range(5)] if x < p["l_max_m"]] + [p["l_max_m"]]
     lines = ["scaling", *[h.format(root=root, section=p["section"]) for h in p["header"]], ".temp 27", "VG g 0 0"]
     for tag, sizes in [("W", widths), ("L", lengths)]:
         for k, x in enumerate(sizes):
@@ -551,7 +562,7 @@ def wrapper_check(root):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("pdk", nargs="*", choices=[*PDKS, []], help="sky130, gf180, ihp-sg13g2 (default all)")
+    ap.add_argument("pdk", nargs="*", choices=[*PDKS, []], help="sky130, sky130-hv, gf180, ihp-sg13g2 (default all)")
     ap.add_argument("--root", default=os.environ.get("ATSCALE_PDK_ROOT", ".venv/atscale/pdk"))
     ap.add_argument("--l-m", type=float, action="append", help="square size, m (repeatable)")
     ap.add_argument("--temp", type=float, default=27.0)

@@ -15,6 +15,11 @@
 # 4. the burster (bursting.toml) in GF180, untrimmed and with --trim; in
 #    sky130 (its offsets drawn as stacks of devices within the bins), with
 #    five-transistor and self-cascoded amplifiers;
+# 4b. the spiker and the burster on sky130's 5 V devices (--tech sky130-hv):
+#    symmetric (the spiker with corners, temperatures and Monte Carlo seeds
+#    1 to 4, the burster with corners tt, ff, ss), symmetric with tape-out
+#    biasing, five-transistor; the symmetric burster also with technology
+#    copies at limits.bias_min_a 15 and 10 pA (its fast followers' current);
 # 5. the spiker in IHP SG13G2 (VACASK): untrimmed, --trim,
 #    --compensate-strays, --amplifier symmetric;
 # 6. the guide's amplifier table: the spiker and the burster in GF180 with
@@ -27,7 +32,8 @@
 # Each step prints the Evidence section of its report.md (and the corners and
 # Monte Carlo tables); the reports are in OUTPUT_DIR. Needs ngspice, the PDKs
 # (`make pdks`) and VACASK (`make vacask`). About 15 minutes on an idle
-# 2-core machine (sky130's nominal ngspice run alone takes about a minute).
+# 2-core machine (sky130's nominal ngspice run alone takes about a minute),
+# and about 25 minutes more for sky130-hv (its burster runs take 1 to 4 minutes each).
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -75,6 +81,22 @@ realise sky130-spiker-tapeout "$spiker" --tech sky130 --bias mirrors --reference
 realise gf180-burster "$burster" --tech gf180
 realise gf180-burster-trim "$burster" --tech gf180 --trim
 realise sky130-burster "$burster" --tech sky130
+realise sky130-hv-spiker-symmetric "$spiker" --tech sky130-hv --amplifier symmetric --corners tt,ff,ss,sf,fs \
+    --temperatures -40,27,85 --monte-carlo 4 --seed 1
+realise sky130-hv-spiker-symmetric-tapeout "$spiker" --tech sky130-hv --amplifier symmetric --bias mirrors \
+    --references ladder
+realise sky130-hv-spiker-five-transistor "$spiker" --tech sky130-hv
+realise sky130-hv-burster-symmetric "$burster" --tech sky130-hv --amplifier symmetric --corners tt,ff,ss
+realise sky130-hv-burster-symmetric-tapeout "$burster" --tech sky130-hv --amplifier symmetric --bias mirrors \
+    --references ladder
+realise sky130-hv-burster-five-transistor "$burster" --tech sky130-hv
+for pa in 15 10; do
+    sed -e "s/^name = \"sky130-hv\"/name = \"sky130-hv-bias-min-${pa}pa\"/" \
+        -e "s/^bias_min_a = 2e-11 /bias_min_a = ${pa}e-12 /" \
+        "$here/docs/examples/tech/sky130-hv.toml" >"$out/sky130-hv-bias-min-${pa}pa.toml"
+    realise "sky130-hv-burster-symmetric-bias-min-${pa}pa" "$burster" --tech "$out/sky130-hv-bias-min-${pa}pa.toml" \
+        --amplifier symmetric
+done
 realise ihp-spiker "$spiker" --tech ihp-sg13g2
 realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --trim
 realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --compensate-strays

@@ -28,7 +28,7 @@ pub struct Args {
     /// The design (`design.json` written by `atscale design`).
     design: PathBuf,
     /// Technology: a built-in (`generic-bsim4`, `generic-level1`, `sky130`,
-    /// `gf180`, `ihp-sg13g2`) or a TOML file.
+    /// `sky130-hv`, `gf180`, `ihp-sg13g2`) or a TOML file.
     #[arg(long, value_name = "NAME|FILE")]
     tech: String,
     /// Output directory.

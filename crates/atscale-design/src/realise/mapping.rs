@@ -1473,7 +1473,7 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
         match (sub, &e.kind) {
             (Some(sd), ElementKind::Mosfet { d, g, s, b, w_m, l_m, instance, .. }) => {
                 let scaled = |v: &Value| match v {
-                    Value::Num(x) => Value::Num(x * sd.scale),
+                    Value::Num(x) => Value::Num(twelve_digits(x * sd.scale)),
                     Value::Expr(x) => Value::from((**x).clone() * Expr::Num(sd.scale)),
                 };
                 c.instances.push(Instance {
@@ -1504,9 +1504,27 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
     c
 }
 
+/// `x` rounded to 12 significant digits: a grid value in the subcircuit's
+/// unit without the product's float noise (5.02 µm, not 5.0200000000000005).
+fn twelve_digits(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scaled_sizes_carry_no_float_noise() {
+        assert_eq!(twelve_digits(5.02e-6 * 1e6), 5.02);
+        assert_eq!(format!("{}", twelve_digits(17.585e-6 * 1e6)), "17.585");
+        assert_eq!(twelve_digits(-0.42), -0.42);
+        assert_eq!(twelve_digits(0.0), 0.0);
+    }
 
     /// A mirror is fingers of the unit device, their length making up the
     /// rest of its W/L; below one unit, one finger that much longer; beyond

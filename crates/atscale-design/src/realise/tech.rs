@@ -52,13 +52,15 @@ use crate::toml_file::TomlFile;
 pub const K_OVER_Q: f64 = 8.617_333_262e-5;
 
 /// The names of the built-in technologies (`--tech NAME`).
-pub const BUILTIN_NAMES: [&str; 5] = ["generic-bsim4", "generic-level1", "sky130", "gf180", "ihp-sg13g2"];
+pub const BUILTIN_NAMES: [&str; 6] =
+    ["generic-bsim4", "generic-level1", "sky130", "sky130-hv", "gf180", "ihp-sg13g2"];
 
 /// The built-in technologies' TOML texts, by name.
-const BUILTINS: [(&str, &str); 5] = [
+const BUILTINS: [(&str, &str); 6] = [
     ("generic-bsim4", include_str!("../../assets/tech/generic-bsim4.toml")),
     ("generic-level1", include_str!("../../assets/tech/generic-level1.toml")),
     ("sky130", include_str!("../../assets/tech/sky130.toml")),
+    ("sky130-hv", include_str!("../../assets/tech/sky130-hv.toml")),
     ("gf180", include_str!("../../assets/tech/gf180.toml")),
     ("ihp-sg13g2", include_str!("../../assets/tech/ihp-sg13g2.toml")),
 ];
