@@ -594,6 +594,10 @@ fn size_mirrors(
             let (target, size) = (d.current_a.unwrap_or(0.0), mirror_size_of(d));
             let size = size.ok_or(Error::Measurement { what, missing: "a mirror's size" })?;
             worst = f64::max(worst, (measured / target - 1.0).abs());
+            tracing::debug!(
+                mirror = %dev, pass, measured, target, fingers = size.fingers, l_m = size.l_m, w_m = size.w_m,
+                "mirror bank"
+            );
             if pass == MIRROR_PASSES || !(measured > 0.0 && target > 0.0) {
                 continue;
             }
