@@ -19,7 +19,8 @@
 #    symmetric (the spiker with corners, temperatures and Monte Carlo seeds
 #    1 to 4, the burster with corners tt, ff, ss), symmetric with tape-out
 #    biasing, five-transistor; the symmetric burster also with technology
-#    copies at limits.bias_min_a 15 and 10 pA (its fast followers' current);
+#    copies at limits.bias_min_a 15 and 10 pA (its fast followers' current),
+#    with --compensate-strays, and the clamps at 200 and 100 pA;
 # 5. the spiker in IHP SG13G2 (VACASK): untrimmed, --trim,
 #    --compensate-strays, --amplifier symmetric;
 # 6. the guide's amplifier table: the spiker and the burster in GF180 with
@@ -96,6 +97,14 @@ for pa in 15 10; do
         "$here/docs/examples/tech/sky130-hv.toml" >"$out/sky130-hv-bias-min-${pa}pa.toml"
     realise "sky130-hv-burster-symmetric-bias-min-${pa}pa" "$burster" --tech "$out/sky130-hv-bias-min-${pa}pa.toml" \
         --amplifier symmetric
+done
+realise sky130-hv-burster-symmetric-strays "$burster" --tech sky130-hv --amplifier symmetric --compensate-strays
+# The clamps of the burster with its fast followers at 200 pA (the default) and 100 pA.
+for run in sky130-hv-burster-symmetric sky130-hv-burster-symmetric-bias-min-10pa; do
+    # shellcheck disable=SC2086
+    $ATSCALE clamp "$out/$run" --engine ngspice --points 13 --json --plot "$out/$run-clamp.png" --force \
+        >"$out/$run-clamp.json"
+    echo "== clamp of $run: $out/$run-clamp.json"
 done
 realise ihp-spiker "$spiker" --tech ihp-sg13g2
 realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --trim
