@@ -9,7 +9,7 @@
 //! ([`Evidence`]). Every run goes through one [`Simulator`]: the engine is
 //! a parameter of the technology (`engine = "vacask"`), not another path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -641,9 +641,9 @@ fn mirror_drains(sim: &Simulator, r: &Realisation, ctx: ProbeContext<'_>) -> Res
     let run = run_probe(sim, r, (&r.circuit, &an), "mirror drains", ctx)?;
     let what = "the mirrors' drains";
     let plot = run.plot().ok_or(Error::Measurement { what, missing: "a transient plot" })?;
+    let mirrors: HashSet<&str> = r.devices.iter().filter(|d| is_mirror(d)).map(|d| d.name.as_str()).collect();
     let mut drains = HashMap::new();
-    for e in r.circuit.elements.iter().filter(|e| r.devices.iter().any(|d| d.name == e.name && is_mirror(d)))
-    {
+    for e in r.circuit.elements.iter().filter(|e| mirrors.contains(e.name.as_str())) {
         if let ElementKind::Mosfet { d, .. } = &e.kind {
             let v = plot.real(&format!("v({})", d.to_ascii_lowercase()))?;
             let v = *v.first().ok_or(Error::Measurement { what, missing: "time points" })?;
@@ -664,7 +664,7 @@ fn next_length(tech: &Technology, l_m: f64, (measured, target): (f64, f64), last
         .clamp(0.1, 3.0);
     let factor = (measured / target).powf(1.0 / slope).clamp(0.5, 2.0);
     let sz = &tech.sizing;
-    ((l_m * factor / sz.grid_m).round() * sz.grid_m).clamp(sz.l_min_m, sz.l_max_m)
+    sz.on_grid(l_m * factor, f64::round).clamp(sz.l_min_m, sz.l_max_m)
 }
 
 /// Gives the bias mirrors the geometries `mirrors` (by device name).

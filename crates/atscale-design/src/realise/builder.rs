@@ -184,13 +184,11 @@ impl<'a> Builder<'a> {
     }
 
     fn snap(&self, x: f64) -> f64 {
-        let g = self.tech.sizing.grid_m;
-        (x / g).ceil() * g
+        self.tech.sizing.on_grid(x, f64::ceil)
     }
 
     fn snap_down(&self, x: f64) -> f64 {
-        let g = self.tech.sizing.grid_m;
-        (x / g).floor() * g
+        self.tech.sizing.on_grid(x, f64::floor)
     }
 
     /// The largest `W/L` of a device carrying `id` at balance: one square

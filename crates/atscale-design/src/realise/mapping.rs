@@ -1134,7 +1134,7 @@ pub const MAX_MIRROR_FINGERS: u32 = 1024;
 /// `sizing.mirror_l_m` long (default `sizing.l_m`: square).
 pub fn mirror_unit(tech: &Technology) -> (f64, f64) {
     let sz = &tech.sizing;
-    let w = ((sz.l_m.max(sz.w_min_m) / sz.grid_m).ceil() * sz.grid_m).min(sz.w_max_m);
+    let w = sz.on_grid(sz.l_m.max(sz.w_min_m), f64::ceil).min(sz.w_max_m);
     (w, sz.mirror_l_m.unwrap_or(sz.l_m))
 }
 
@@ -1172,7 +1172,7 @@ pub fn mirror_size(
     let sz = &tech.sizing;
     let (w_unit, l_unit) = mirror_unit(tech);
     let units = w_eq / w_unit;
-    let snap = |x: f64| (x / sz.grid_m).round() * sz.grid_m;
+    let snap = |x: f64| sz.on_grid(x, f64::round);
     if !tech.fingers(pmos) {
         if !(units.is_finite() && units > 0.0) || w_eq > sz.w_max_m {
             return Err(("sizing.w_max_m", sz.w_max_m));
@@ -1504,8 +1504,10 @@ pub fn with_subckt_devices(flat: &FlatCircuit, subckts: &[SubcktDevice]) -> Circ
     c
 }
 
-/// `x` rounded to 12 significant digits: a grid value in the subcircuit's
-/// unit without the product's float noise (5.02 µm, not 5.0200000000000005).
+/// `x` rounded to 12 significant digits: a grid value converted to the
+/// subcircuit's unit without the product's float noise (5.02e-6 m times
+/// 1e6 is 5.0200000000000005; the grid value itself is clean,
+/// [`super::tech::Sizing::on_grid`]).
 fn twelve_digits(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;

@@ -206,6 +206,16 @@ pub struct Sizing {
     pub mirror_l_m: Option<f64>,
 }
 
+impl Sizing {
+    /// `x`, m, on the manufacturing grid, rounded by `to` (`f64::round`,
+    /// `f64::ceil` or `f64::floor`): whole grid steps divided by the steps
+    /// per metre, so that a grid value is the double nearest its decimal
+    /// (6.5 µm, where steps times the grid give 6.5000000000000004 µm).
+    pub fn on_grid(&self, x: f64, to: fn(f64) -> f64) -> f64 {
+        to(x / self.grid_m) / self.grid_m.recip()
+    }
+}
+
 /// Limits every device of a realisation is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
@@ -1116,6 +1126,17 @@ mod tests {
         let text = base.replace("l_m = 2e-6", "l_m = 2e-6\nmirror_l_m = 200e-6");
         let e = Technology::from_toml_str(&text, "t.toml").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("l_min_m <= l_m, mirror_l_m <= l_max_m"), "{e}");
+    }
+
+    /// Grid values are the doubles of their decimals (1300 steps of 5 nm
+    /// multiplied out are 6.5000000000000004 µm).
+    #[test]
+    fn grid_values_are_their_decimals() {
+        let sz = Technology::builtin("sky130").unwrap_or_else(|e| panic!("{e}")).sizing;
+        assert_eq!(sz.on_grid(6.5012e-6, f64::round), 6.5e-6);
+        assert_eq!(sz.on_grid(6.5012e-6, f64::ceil), 6.505e-6);
+        assert_eq!(sz.on_grid(6.5048e-6, f64::floor), 6.5e-6);
+        assert_eq!(sz.on_grid(17.585e-6, f64::round), 17.585e-6);
     }
 
     #[test]
