@@ -264,8 +264,11 @@ pub fn string_segments(
             match geometry {
                 None => Segment { r_ohm: r, l_m: None },
                 Some(g) => {
-                    let steps = ((r - g.end_ohm) / g.sheet_ohm * g.width_m / g.grid_m).round().max(1.0);
-                    let l = steps * g.grid_m;
+                    let l = super::tech::on_grid(
+                        ((r - g.end_ohm) / g.sheet_ohm * g.width_m).max(g.grid_m),
+                        g.grid_m,
+                        f64::round,
+                    );
                     Segment { r_ohm: g.end_ohm + g.sheet_ohm * l / g.width_m, l_m: Some(l) }
                 }
             }
@@ -1589,9 +1592,10 @@ mod tests {
         let seg = string_segments(1.8, &[0.65, 0.9], 18e-9, Some(g));
         let want = [(36_111_110.0, 0.036_111_11), (13_888_890.0, 0.013_888_89), (50e6, 0.05)];
         for (s, (r, l)) in seg.iter().zip(want) {
-            // Measured 7.5e-9 Ω and 1.7e-18 m (rounding of the grid multiple); 1e-7 Ω (13x), 1e-16 m (58x).
+            // Measured 7.5e-9 Ω (the resistance's roundings); 1e-7 Ω is 13x.
+            // The lengths are the doubles of their decimals (whole grid steps).
             assert!((s.r_ohm - r).abs() < 1e-7, "{seg:?}");
-            assert!((s.l_m.unwrap_or(f64::NAN) - l).abs() < 1e-16, "{seg:?}");
+            assert_eq!(s.l_m, Some(l), "{seg:?}");
         }
         let taps = tap_voltages(1.8, &seg);
         // Measured 1.1e-16 V from the hand values; 1e-15 V is 9x.
@@ -1606,9 +1610,9 @@ mod tests {
         let seg = string_segments(1.8, &[0.65, 0.9], 18e-9, Some(g));
         let want = [(36_111_110.0, 0.036_110_11), (13_888_890.0, 0.013_887_89), (50e6, 0.049_999)];
         for (s, (r, l)) in seg.iter().zip(want) {
-            // Measured as above (rounding of the grid multiple); the same bounds.
+            // Measured as above; the same bound, and the lengths exact.
             assert!((s.r_ohm - r).abs() < 1e-7, "{seg:?}");
-            assert!((s.l_m.unwrap_or(f64::NAN) - l).abs() < 1e-16, "{seg:?}");
+            assert_eq!(s.l_m, Some(l), "{seg:?}");
         }
     }
 

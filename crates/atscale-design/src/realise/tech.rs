@@ -212,8 +212,15 @@ impl Sizing {
     /// per metre, so that a grid value is the double nearest its decimal
     /// (6.5 µm, where steps times the grid give 6.5000000000000004 µm).
     pub fn on_grid(&self, x: f64, to: fn(f64) -> f64) -> f64 {
-        to(x / self.grid_m) / self.grid_m.recip()
+        on_grid(x, self.grid_m, to)
     }
+}
+
+/// `x`, m, on a grid of `grid_m`, rounded by `to`: whole steps divided by
+/// the steps per metre (see [`Sizing::on_grid`]; the reference ladder's
+/// resistor lengths use it too).
+pub fn on_grid(x: f64, grid_m: f64, to: fn(f64) -> f64) -> f64 {
+    to(x / grid_m) / grid_m.recip()
 }
 
 /// Limits every device of a realisation is checked against.
