@@ -30,9 +30,11 @@
 #                             once with openvaf-r (about 23 s), and osdi/STAMP
 #                             (the package and compiler that made them).
 #   atscale.lib               written here: sections tt ff ss sf fs, each the
-#                             common file and the MOS corner of cornerMOSlv.lib
+#                             common file, the MOS corner of cornerMOSlv.lib
 #                             and cornerMOShv.lib (mos_tt ...), named as
-#                             sky130's and GF180's.
+#                             sky130's and GF180's, and the typical resistors
+#                             of cornerRES.lib (res_typ: rhigh, the reference
+#                             ladder's resistor).
 # IHP's statistical and mismatch sections (mos_tt_stat, mos_tt_mismatch, ...)
 # include files the package does not convert for VACASK
 # (sg13g2_moslv_stat.lib, sg13g2_moslv_mismatch.lib, ...): no Monte Carlo
@@ -111,14 +113,16 @@ atscale_lib() {
 // IHP SG13G2 sections for atscale, written by scripts/install-ihp.sh: the
 // common file (once: the model files here no longer include it) and the MOS
 // corners of cornerMOSlv.lib (sg13_lv_nmos, sg13_lv_pmos) and cornerMOShv.lib
-// (sg13_hv_nmos, sg13_hv_pmos), all PSP 103.6, named as sky130's and GF180's.
+// (sg13_hv_nmos, sg13_hv_pmos), all PSP 103.6, named as sky130's and GF180's,
+// and the typical resistors of cornerRES.lib (rhigh, the reference ladder's).
 // No statistical section: IHP's _stat and _mismatch files are not converted
 // for VACASK in the package.
 LIB
     local c
     for c in tt ff ss sf fs; do
         printf 'section %s\n  include "sg13g2_vacask_common.lib"\n' "$c"
-        printf '  include "cornerMOSlv.lib" section=mos_%s\n  include "cornerMOShv.lib" section=mos_%s\nendsection\n' "$c" "$c"
+        printf '  include "cornerMOSlv.lib" section=mos_%s\n  include "cornerMOShv.lib" section=mos_%s\n' "$c" "$c"
+        printf '  include "cornerRES.lib" section=res_typ\nendsection\n'
     done
 }
 

@@ -110,6 +110,7 @@ realise ihp-spiker "$spiker" --tech ihp-sg13g2
 realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --trim
 realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --compensate-strays
 realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
+realise ihp-spiker-tapeout "$spiker" --tech ihp-sg13g2 --amplifier symmetric --bias mirrors --references ladder
 for amp in cascoded symmetric self-cascoded; do
     realise "gf180-spiker-$amp" "$spiker" --tech gf180 --amplifier "$amp"
     realise "gf180-burster-$amp" "$burster" --tech gf180 --amplifier "$amp"

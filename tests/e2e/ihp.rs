@@ -53,8 +53,11 @@ fn separate_vacask_events(netlist: &Path, rep: &Value) -> Vec<f64> {
 /// IHP SG13G2 (sg13_hv_nmos/pmos, 3.3 V): characterised and run in VACASK,
 /// written as a VACASK netlist, with the symmetric amplifiers (the
 /// five-transistor ones leave a static error of 55.26 pA at the knee, and
-/// run 11.2 % fast), spiking at the design's rate within 10 %, and the
-/// reported spikes are those of the written netlist run alone.
+/// run 11.2 % fast) and tape-out biasing: only the supply and one reference
+/// current ideal, every bias a mirror (the spiker's membrane bias a PMOS
+/// source) and every reference a tap of one string of IHP's rhigh
+/// resistors. It spikes at the design's rate within 10 %, and the reported
+/// spikes are those of the written netlist run alone.
 #[test]
 fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
     vacask();
@@ -73,6 +76,10 @@ fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
         "ihp-sg13g2",
         "--amplifier",
         "symmetric",
+        "--bias",
+        "mirrors",
+        "--references",
+        "ladder",
         "-o",
         o,
         "--tstop-model",
@@ -92,10 +99,21 @@ fn ihp_spiker_runs_in_vacask_at_the_designs_rate() {
     assert!(netlist.lines().any(|l| l == include), "{include}\n{netlist}");
     assert!(netlist.contains("'sg13_hv_nmos' w=") && netlist.contains("'sg13_hv_pmos' w="));
     assert!(!out.join("realised.cir").exists() && !out.join("realised.xyce.cir").exists());
+    // Ideal: the supply and the reference current. The ladder: the PDK's
+    // resistor (0.5 um wide, its body at ground); the membrane bias: a PMOS mirror.
+    let devices = rep["realisation"]["devices"].as_array().expect("devices");
+    let sources: Vec<_> = devices.iter().filter(|d| d["kind"] == "current source").collect();
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert!(!netlist.contains("atscale_r r="), "an ideal resistor:\n{netlist}");
+    let ladder = netlist.lines().filter(|l| l.starts_with("'Rladder")).collect::<Vec<_>>();
+    assert!(!ladder.is_empty() && ladder.iter().all(|l| l.contains(" 0) 'rhigh' w=5e-7 l=")), "{ladder:?}");
+    let iext = devices.iter().find(|d| d["name"] == "MIext_b").expect("membrane bias mirror");
+    assert_eq!(iext["kind"], "pmos", "{iext}");
     let rate = ev["nominal"]["rate_hz"].as_f64().expect("the spiker spikes");
     let design_rate = ev["design_rate_hz"].as_f64().expect("design rate");
     eprintln!("IHP SG13G2 in VACASK: {rate} Hz, design {design_rate} Hz");
-    // Measured 102.2 Hz against 100 Hz (+2.2 %, the default window): the target is 10 %.
+    // Measured 103.8 Hz against 100 Hz (+3.8 %, the default window; 102.2 Hz
+    // with ideal sources): the target is 10 %.
     assert!((rate / design_rate - 1.0).abs() < 0.10, "{rate} Hz against {design_rate} Hz");
     let reported: Vec<f64> = ev["nominal"]["events_s"]
         .as_array()
