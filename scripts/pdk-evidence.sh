@@ -22,14 +22,18 @@
 #    copies at limits.bias_min_a 15 and 10 pA (its fast followers' current),
 #    with --compensate-strays, and the clamps at 200 and 100 pA;
 # 5. the spiker in IHP SG13G2 (VACASK): untrimmed, --trim,
-#    --compensate-strays, --amplifier symmetric;
+#    --compensate-strays, --amplifier symmetric, and symmetric with tape-out
+#    biasing (its ladder of IHP's rhigh);
 # 6. the guide's amplifier table: the spiker and the burster in GF180 with
 #    --amplifier cascoded, symmetric and self-cascoded (the spiker also with
 #    --compensate-strays and with tape-out-ready biasing, which the burster
 #    does not survive), and the spiker in sky130 with
 #    cascoded and symmetric amplifiers (out of headroom) and self-cascoded.
 # The Monte Carlo as a sweep (100 draws, two shards) is
-# docs/examples/sweep-mc-gf180.toml; run it with `atscale sweep`.
+# docs/examples/sweep-mc-gf180.toml; run it with `atscale sweep`. The
+# script writes its sky130-hv copy (symmetric amplifiers) into OUTPUT_DIR
+# and prints how to run it (20.5 s a draw, one shard alone on an idle
+# machine; 91 s a draw with two shards while release builds ran).
 # Each step prints the Evidence section of its report.md (and the corners and
 # Monte Carlo tables); the reports are in OUTPUT_DIR. Needs ngspice, the PDKs
 # (`make pdks`) and VACASK (`make vacask`). About 15 minutes on an idle
@@ -122,3 +126,13 @@ realise gf180-burster-symmetric-strays "$burster" --tech gf180 --amplifier symme
 realise gf180-spiker-symmetric-tapeout "$spiker" --tech gf180 --amplifier symmetric --bias mirrors --references ladder
 realise gf180-burster-symmetric-tapeout "$burster" --tech gf180 --amplifier symmetric --bias mirrors \
     --references ladder
+
+# The sky130-hv Monte Carlo sweep: the GF180 file with sky130-hv's symmetric spiker.
+sed -e 's/^tech = "gf180" /tech = "sky130-hv"/' -e 's/^amplifier = "five-transistor" /amplifier = "symmetric"/' \
+    -e 's|^design = "tonic-spiking-100hz.toml"|design = "'"$here"'/docs/examples/tonic-spiking-100hz.toml"|' \
+    "$here/docs/examples/sweep-mc-gf180.toml" >"$out/sweep-mc-sky130-hv.toml"
+grep -q '^tech = "sky130-hv"' "$out/sweep-mc-sky130-hv.toml"
+grep -q '^amplifier = "symmetric"' "$out/sweep-mc-sky130-hv.toml"
+echo "== sky130-hv Monte Carlo: $out/sweep-mc-sky130-hv.toml; run each shard I of 1, 2 with"
+echo "   $ATSCALE sweep $out/sweep-mc-sky130-hv.toml --shard I/2 --jobs 1 -o $out/mc-I.csv"
+echo "   then: $ATSCALE sweep merge $out/mc.csv $out/mc-1.csv $out/mc-2.csv --report $out/mc"
