@@ -80,6 +80,7 @@ PDKS = {
         "supply_v": 1.8,
         "l_m": 0.8e-6,
         "l_max_m": 20e-6,  # the models' bins end at L = 20.2 um
+        "w_min_m": 0.42e-6,  # the narrowest device (the scaling bench)
     },
     "sky130-hv": {
         # The same library; the 5 V devices at a 3.3 V supply.
@@ -91,6 +92,7 @@ PDKS = {
         "supply_v": 3.3,
         "l_m": 1.5e-6,
         "l_max_m": 20e-6,  # the models' bins end at L = 20.2 um
+        "w_min_m": 0.42e-6,  # the narrowest device (the scaling bench)
     },
     "gf180": {
         # atscale.lib (written by scripts/install-pdks.sh) wraps sm141064.ngspice:
@@ -103,6 +105,7 @@ PDKS = {
         "supply_v": 3.3,
         "l_m": 1e-6,
         "l_max_m": 50e-6,  # the models' bins end at L = 50 um
+        "w_min_m": 0.3e-6,  # the narrowest device (the scaling bench)
     },
     "ihp-sg13g2": {
         # atscale.lib (written by scripts/install-ihp.sh): the common file and
@@ -517,8 +520,7 @@ def scaling(pdk, root, l_m):
     """NMOS current per square against W (at L = l_m) and L (at W = l_m), relative to the square."""
     p = PDKS[pdk]
     vdd, sc = p["supply_v"], p["scale"]
-    wmin = {"sky130": 0.42e-6, "sky130-hv": 0.42e-6, "gf180": 0.3e-6}[pdk]
-    widths = [wmin, 0.5e-6] + [l_m * 2 ** k for k in range(5)]
+    widths = [p["w_min_m"], 0.5e-6] + [l_m * 2 ** k for k in range(5)]
     lengths = [x for x in [l_m / 2] + [l_m * 2 ** k for k in range(5)] if x < p["l_max_m"]] + [p["l_max_m"]]
     lines = ["scaling", *[h.format(root=root, section=p["section"]) for h in p["header"]], ".temp 27", "VG g 0 0"]
     for tag, sizes in [("W", widths), ("L", lengths)]:

@@ -11,24 +11,15 @@
 use std::error::Error;
 
 use atscale_circuit::{ElementKind, Expr};
+use atscale_design::realise::mapping::follower_weights_over;
 use atscale_design::realise::{predict, realise, Options, Technology};
 use atscale_design::spec::{design, Spec};
-
-/// Weights of `sum_j w_j tanh(u - d_j) ≈ u` on `|u| <= half_range`
-/// (least squares), scaled to slope 1 at `u = 0`.
-fn fit(offsets: &[f64], half_range: f64) -> Result<Vec<f64>, Box<dyn Error>> {
-    let grid: Vec<f64> = (0..=200).map(|k| half_range * (f64::from(k) / 100.0 - 1.0)).collect();
-    let a = nalgebra::DMatrix::from_fn(grid.len(), offsets.len(), |i, j| (grid[i] - offsets[j]).tanh());
-    let b = nalgebra::DVector::from_column_slice(&grid);
-    let w = (a.transpose() * &a).lu().solve(&(a.transpose() * b)).ok_or("a singular fit")?;
-    let slope: f64 = offsets.iter().zip(w.iter()).map(|(d, wj)| wj / d.cosh().powi(2)).sum();
-    Ok(w.iter().map(|wj| wj / slope).collect())
-}
 
 /// The follower current into `x` with time constant `tau` (model units).
 fn characteristic(x: &str, tau: f64, shape: &Shape) -> Result<String, Box<dyn Error>> {
     let Some((offsets, range, g)) = shape else { return Ok(format!("(v(v) - v({x})) / {tau}")) };
-    let w = fit(offsets, *range)?;
+    // The realisation's own fit, on its 0.05 model V grid.
+    let w = follower_weights_over(offsets, (range * 20.0).round() as i32)?;
     let terms: Vec<String> = offsets
         .iter()
         .zip(&w)

@@ -595,7 +595,8 @@ fn size_mirrors(
             let size = size.ok_or(Error::Measurement { what, missing: "a mirror's size" })?;
             worst = f64::max(worst, (measured / target - 1.0).abs());
             tracing::debug!(
-                mirror = %dev, pass, measured, target, fingers = size.fingers, l_m = size.l_m, w_m = size.w_m,
+                mirror = %dev, pass, measured_a = measured, target_a = target, fingers = size.fingers,
+                l_m = size.l_m, w_m = size.w_m,
                 "mirror bank"
             );
             if pass == MIRROR_PASSES || !(measured > 0.0 && target > 0.0) {

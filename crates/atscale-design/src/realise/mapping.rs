@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blocks::Recovery;
 use super::builder::{el, Builder};
-use super::tech::{ModelSource, Region, Resistor, ResistorSubckt, SubcktDevice, Technology};
+use super::tech::{on_grid, ModelSource, Region, Resistor, ResistorSubckt, SubcktDevice, Technology};
 use crate::error::{Error, Result};
 use crate::spec::Design;
 
@@ -264,7 +264,7 @@ pub fn string_segments(
             match geometry {
                 None => Segment { r_ohm: r, l_m: None },
                 Some(g) => {
-                    let l = super::tech::on_grid(
+                    let l = on_grid(
                         ((r - g.end_ohm) / g.sheet_ohm * g.width_m).max(g.grid_m),
                         g.grid_m,
                         f64::round,
@@ -726,12 +726,22 @@ pub fn leak_weights(region: Region) -> Result<Vec<f64>> {
 /// large-signal characteristic then bends away from `u`, within 0.56 over
 /// `|u| <= 3`).
 pub fn follower_weights() -> Result<Vec<f64>> {
-    let w = linear_weights(Region::Subthreshold, &FOLLOWER_OFFSETS, 60)?;
-    let slope: f64 = FOLLOWER_OFFSETS.iter().zip(&w).map(|(d, wj)| wj / d.cosh().powi(2)).sum();
+    follower_weights_over(&FOLLOWER_OFFSETS, 60)
+}
+
+/// [`follower_weights`] for other `offsets`, fitted on `|u| <= half / 20`
+/// (the follower characteristics `examples/follower_linearity.rs` compares).
+///
+/// # Errors
+///
+/// [`Error::FitFailed`] if the fit is singular or has no positive slope at 0.
+pub fn follower_weights_over(offsets: &[f64], half: i32) -> Result<Vec<f64>> {
+    let w = linear_weights(Region::Subthreshold, offsets, half)?;
+    let slope: f64 = offsets.iter().zip(&w).map(|(d, wj)| wj / d.cosh().powi(2)).sum();
     if slope.is_nan() || slope <= 0.0 {
         return Err(Error::FitFailed {
-            samples: 121,
-            basis: FOLLOWER_OFFSETS.len(),
+            samples: usize::try_from(2 * half + 1).unwrap_or(0),
+            basis: offsets.len(),
             reason: "the wide-linear-range follower has no positive slope at the origin",
         });
     }
