@@ -520,3 +520,38 @@ fn help_version_and_output() {
     stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "--output", s(&d)]);
     assert!(d.join("design.json").is_file());
 }
+
+/// `ATSCALE_NGSPICE_THREADS` sets ngspice's OpenMP threads per run (one by
+/// default): a BSIM4 inverter's samples are the same bit for bit on one
+/// thread and on two, and a value that is not a number of threads is
+/// refused naming the variable, before any run.
+#[test]
+fn ngspice_threads_change_no_number_and_bad_values_are_refused() {
+    let deck = root().join("tests/e2e/data/measure/bsim4_xspice.cir");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sim = |threads: &str, name: &str| {
+        let csv = tmp.path().join(name);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atscale"))
+            .args(["sim", s(&deck), "--engine", "ngspice", "--probe", "v(out)", "-o", s(&csv)])
+            .env("ATSCALE_NGSPICE_THREADS", threads)
+            .current_dir(root())
+            .output()
+            .expect("the atscale binary runs");
+        (out, csv)
+    };
+    let (one, one_csv) = sim("1", "one.csv");
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    let (two, two_csv) = sim("2", "two.csv");
+    assert!(two.status.success(), "{}", String::from_utf8_lossy(&two.stderr));
+    let a = std::fs::read_to_string(one_csv).expect("one thread");
+    assert!(a.lines().count() > 100, "{a}");
+    assert_eq!(a, std::fs::read_to_string(two_csv).expect("two threads"));
+    let (bad, bad_csv) = sim("0", "bad.csv");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("ATSCALE_NGSPICE_THREADS = `0`: expected a whole number of threads from 1 to 64"),
+        "{err}"
+    );
+    assert!(!bad_csv.exists());
+}

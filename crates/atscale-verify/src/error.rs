@@ -43,6 +43,20 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `ATSCALE_NGSPICE_THREADS` is not a number of threads.
+    #[error(
+        "{var} = `{value}`: expected a whole number of threads from 1 to {max} (the OpenMP threads of each \
+         ngspice run)"
+    )]
+    BadThreads {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value as set.
+        value: String,
+        /// The most threads accepted.
+        max: u32,
+    },
+
     /// `ngspice -v` answered something without a recognisable version.
     #[error("could not read the ngspice version from the output of `{program} -v`: {output:?}")]
     VersionUnrecognised {
