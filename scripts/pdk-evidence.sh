@@ -75,26 +75,26 @@ $ATSCALE design "$here/docs/examples/bursting.toml" -o "$out/burster" --force >/
 spiker="$out/spiker/design.json"
 burster="$out/burster/design.json"
 
-realise gf180-spiker "$spiker" --tech gf180 --corners tt,ff,ss --monte-carlo 4 --seed 1
-realise gf180-spiker-trim "$spiker" --tech gf180 --trim
+realise gf180-spiker "$spiker" --tech gf180 --amplifier five-transistor --corners tt,ff,ss --monte-carlo 4 --seed 1
+realise gf180-spiker-trim "$spiker" --tech gf180 --amplifier five-transistor --trim
 # shellcheck disable=SC2086
 $ATSCALE clamp "$out/gf180-spiker" --engine ngspice --plot "$out/gf180-spiker-clamp.png" --force
 realise sky130-spiker "$spiker" --tech sky130
 realise sky130-spiker-trim "$spiker" --tech sky130 --trim
-realise gf180-spiker-tapeout "$spiker" --tech gf180 --bias mirrors --references ladder
+realise gf180-spiker-tapeout "$spiker" --tech gf180 --amplifier five-transistor --bias mirrors --references ladder
 realise sky130-spiker-tapeout "$spiker" --tech sky130 --bias mirrors --references ladder
-realise gf180-burster "$burster" --tech gf180
-realise gf180-burster-trim "$burster" --tech gf180 --trim
+realise gf180-burster "$burster" --tech gf180 --amplifier five-transistor
+realise gf180-burster-trim "$burster" --tech gf180 --amplifier five-transistor --trim
 realise sky130-burster "$burster" --tech sky130
 realise sky130-hv-spiker-symmetric "$spiker" --tech sky130-hv --amplifier symmetric --corners tt,ff,ss,sf,fs \
     --temperatures -40,27,85 --monte-carlo 4 --seed 1
 realise sky130-hv-spiker-symmetric-tapeout "$spiker" --tech sky130-hv --amplifier symmetric --bias mirrors \
     --references ladder
-realise sky130-hv-spiker-five-transistor "$spiker" --tech sky130-hv
+realise sky130-hv-spiker-five-transistor "$spiker" --tech sky130-hv --amplifier five-transistor
 realise sky130-hv-burster-symmetric "$burster" --tech sky130-hv --amplifier symmetric --corners tt,ff,ss
 realise sky130-hv-burster-symmetric-tapeout "$burster" --tech sky130-hv --amplifier symmetric --bias mirrors \
     --references ladder
-realise sky130-hv-burster-five-transistor "$burster" --tech sky130-hv
+realise sky130-hv-burster-five-transistor "$burster" --tech sky130-hv --amplifier five-transistor
 for pa in 15 10; do
     sed -e "s/^name = \"sky130-hv\"/name = \"sky130-hv-bias-min-${pa}pa\"/" \
         -e "s/^bias_min_a = 2e-11 /bias_min_a = ${pa}e-12 /" \
@@ -110,9 +110,9 @@ for run in sky130-hv-burster-symmetric sky130-hv-burster-symmetric-bias-min-10pa
         >"$out/$run-clamp.json"
     echo "== clamp of $run: $out/$run-clamp.json"
 done
-realise ihp-spiker "$spiker" --tech ihp-sg13g2
-realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --trim
-realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --compensate-strays
+realise ihp-spiker "$spiker" --tech ihp-sg13g2 --amplifier five-transistor
+realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --amplifier five-transistor --trim
+realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --amplifier five-transistor --compensate-strays
 realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
 realise ihp-spiker-tapeout "$spiker" --tech ihp-sg13g2 --amplifier symmetric --bias mirrors --references ladder
 for amp in cascoded symmetric self-cascoded; do

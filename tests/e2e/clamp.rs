@@ -285,7 +285,18 @@ fn a_pdk_realisation_is_clamped_in_ngspice_with_the_foundrys_library() {
     let (d, r) = (tmp.path().join("fhn"), tmp.path().join("fhn-gf"));
     let (ds, rs) = (d.to_str().expect("UTF-8"), r.to_str().expect("UTF-8"));
     stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", ds]);
-    stdout_ok(&["realise", &format!("{ds}/design.json"), "--tech", "gf180", "-o", rs, "--no-sim"]);
+    let five = ["--amplifier", "five-transistor"];
+    stdout_ok(&[
+        "realise",
+        &format!("{ds}/design.json"),
+        "--tech",
+        "gf180",
+        five[0],
+        five[1],
+        "-o",
+        rs,
+        "--no-sim",
+    ]);
     let args = ["clamp", rs, "--points", "3", "--timescales", "instant,steady"];
     let native = atscale(&args);
     let stderr = String::from_utf8_lossy(&native.stderr);
@@ -318,6 +329,8 @@ fn a_pdk_realisation_is_clamped_in_ngspice_with_the_foundrys_library() {
         &format!("{ds}/design.json"),
         "--tech",
         file.to_str().expect("UTF-8"),
+        five[0],
+        five[1],
         "-o",
         rfs,
         "--no-sim",

@@ -137,6 +137,8 @@ fn gf180_corners_and_monte_carlo_are_the_netlist_on_those_sections() {
     let args = [
         "--tech",
         "gf180",
+        "--amplifier",
+        "five-transistor",
         "--corners",
         "tt,ss",
         "--temperatures",
@@ -307,6 +309,7 @@ fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
     let whole = std::fs::read_to_string(t("whole.csv")).expect("whole");
     assert_eq!(whole, std::fs::read_to_string(t("merged.csv")).expect("merged"), "merged shards differ");
     assert!(whole.contains("# monte_carlo: samples=2 section=mc engine_seed=seed+point\n"), "{whole}");
+    assert!(whole.contains(", amplifier five-transistor, "), "{whole}");
     let (header, rows) = results(&tmp.path().join("whole.csv"));
     let c = |name: &str| header.iter().position(|h| h.split(' ').next() == Some(name)).expect(name);
     let seeds: Vec<&str> = rows.iter().map(|r| r[c("engine_seed")].as_str()).collect();
@@ -320,7 +323,7 @@ fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
     let rep = realise(
         &spiker(tmp.path()),
         &tmp.path().join("gf"),
-        &["--tech", "gf180", "--no-sim", "--tstop-model", "320"],
+        &["--tech", "gf180", "--amplifier", "five-transistor", "--no-sim", "--tstop-model", "320"],
     );
     let netlist = std::fs::read_to_string(tmp.path().join("gf/realised.cir")).expect("realised.cir");
     let text = with_section(&netlist, "mc", 27.0, ".options seed=1\n");
@@ -337,6 +340,48 @@ fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
     let e: f64 = row[c("energy_per_spike")].parse().expect("energy");
     // The supply's energy per spike, as realise reports it: ~300 pJ (3.3 V, ~1 nA of bias).
     assert!(e > 1e-11 && e < 1e-8, "{e} J");
+}
+
+/// A technology names the amplifiers its realisations take unless
+/// `--amplifier` (or a sweep's `amplifier`) says otherwise: GF180's are
+/// symmetric. The report says which ran, and the netlist has them.
+#[test]
+fn the_technology_chooses_the_amplifier_unless_told() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let design = spiker(tmp.path());
+    let run = |out: &str, extra: &[&str]| {
+        let o = tmp.path().join(out);
+        let mut args = vec!["--tech", "gf180", "--no-sim"];
+        args.extend_from_slice(extra);
+        let rep = realise(&design, &o, &args);
+        let md = std::fs::read_to_string(o.join("report.md")).expect("report.md");
+        let netlist = std::fs::read_to_string(o.join("realised.cir")).expect("realised.cir");
+        (rep["realisation"]["options"]["amplifier"].as_str().expect("amplifier").to_string(), md, netlist)
+    };
+    // The symmetric amplifier copies its `-` device's current through a
+    // second PMOS mirror (`M<tag>_x_*`), which the five-transistor one has not.
+    let (amp, md, netlist) = run("default", &[]);
+    assert_eq!(amp, "symmetric");
+    assert!(md.contains("bias scale 1, symmetric amplifiers\n"), "{md}");
+    assert!(netlist.lines().any(|l| l.starts_with("XMRnl0_x_d ")), "{netlist}");
+    let (amp, md, netlist) = run("five", &["--amplifier", "five-transistor"]);
+    assert_eq!(amp, "five-transistor");
+    assert!(md.contains("bias scale 1, five-transistor amplifiers\n"), "{md}");
+    assert!(!netlist.contains("_x_d "), "{netlist}");
+    // A sweep's [realise] without `amplifier` takes the technology's too.
+    let text = std::fs::read_to_string(mc_sweep_file(tmp.path(), 1)).expect("sweep file");
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("amplifier = "))
+        .map(|l| if l == "tstop_units = 320" { "tstop_units = 20".to_string() } else { format!("{l}\n") })
+        .collect();
+    assert!(text.ends_with("tstop_units = 20") && !text.contains("five-transistor\""), "{text}");
+    let sweep = tmp.path().join("default.toml");
+    std::fs::write(&sweep, text).expect("sweep file");
+    let csv = tmp.path().join("default.csv");
+    stdout_ok(&["sweep", sweep.to_str().expect("UTF-8"), "-o", csv.to_str().expect("UTF-8")]);
+    let results = std::fs::read_to_string(&csv).expect("results");
+    assert!(results.contains(", amplifier symmetric, "), "{results}");
 }
 
 /// What a `[realise]` sweep cannot run is refused before any draw, naming
@@ -571,7 +616,7 @@ fn a_multiplier_the_subcircuit_swallows_is_reported() {
     std::fs::write(&tech, swallowed).expect("tech");
     let out = tmp.path().join("m");
     let t = tech.to_str().expect("UTF-8");
-    let extra = ["--tech", t, "--bias", "mirrors", "--tstop-model", "20"];
+    let extra = ["--tech", t, "--amplifier", "five-transistor", "--bias", "mirrors", "--tstop-model", "20"];
     let rep = realise(&spiker(tmp.path()), &out, &extra);
     let err = rep["evidence"]["mirror_error"].as_f64().expect("mirror error");
     assert!(err > 0.5, "{err}");

@@ -95,9 +95,11 @@ pub struct Args {
     /// `self-cascoded` (the symmetric amplifier with composite mirrors,
     /// one `V_GS` per diode: fits a 1.8 V supply). The cascodes remove
     /// most of the amplifiers' systematic output offset, the static
-    /// current error the report gives, at the cost of headroom.
-    #[arg(long, value_enum, default_value_t = AmplifierArg::FiveTransistor, value_name = "TOPOLOGY")]
-    amplifier: AmplifierArg,
+    /// current error the report gives, at the cost of headroom. Default:
+    /// the technology's `amplifier` (symmetric on gf180, sky130-hv and
+    /// ihp-sg13g2), else five-transistor.
+    #[arg(long, value_enum, value_name = "TOPOLOGY")]
+    amplifier: Option<AmplifierArg>,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).
     #[arg(long)]
     no_sim: bool,
@@ -217,10 +219,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bias,
         references,
         amplifier: match args.amplifier {
-            AmplifierArg::FiveTransistor => Amplifier::FiveTransistor,
-            AmplifierArg::Cascoded => Amplifier::Cascoded,
-            AmplifierArg::Symmetric => Amplifier::Symmetric,
-            AmplifierArg::SelfCascoded => Amplifier::SelfCascoded,
+            None => tech.amplifier,
+            Some(AmplifierArg::FiveTransistor) => Amplifier::FiveTransistor,
+            Some(AmplifierArg::Cascoded) => Amplifier::Cascoded,
+            Some(AmplifierArg::Symmetric) => Amplifier::Symmetric,
+            Some(AmplifierArg::SelfCascoded) => Amplifier::SelfCascoded,
         },
         ..Options::default()
     };

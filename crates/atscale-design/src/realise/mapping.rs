@@ -152,6 +152,20 @@ impl Amplifier {
         }
     }
 
+    /// The topology `name` names ([`Amplifier::name`]).
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming the unknown name and every known one.
+    pub fn from_name(name: &str) -> std::result::Result<Amplifier, String> {
+        Amplifier::ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| {
+            format!(
+                "unknown amplifier `{name}`, expected one of {}",
+                Amplifier::ALL.map(|a| format!("`{}`", a.name())).join(", ")
+            )
+        })
+    }
+
     /// Whether each input device drains into its own mirror (the
     /// symmetric topologies).
     pub fn symmetric(self) -> bool {

@@ -45,6 +45,7 @@ use atscale_circuit::{Model, ModelKind, MosParams};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::mapping::Amplifier;
 use crate::error::{Error, Result};
 use crate::toml_file::TomlFile;
 
@@ -324,6 +325,11 @@ pub struct Technology {
     pub limits: Limits,
     /// The reference ladder's resistors (`[resistor]`), if the technology gives them.
     pub resistor: Option<Resistor>,
+    /// The amplifiers' topology a realisation takes unless told otherwise
+    /// (`amplifier = "symmetric"`; `five-transistor` when not given): the
+    /// one that holds the design on this technology's devices and supply.
+    #[serde(default)]
+    pub amplifier: Amplifier,
 }
 
 #[derive(Deserialize)]
@@ -342,6 +348,7 @@ struct RawTech {
     sizing: Spanned<RawSizing>,
     limits: Spanned<RawLimits>,
     resistor: Option<Spanned<RawResistor>>,
+    amplifier: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -985,6 +992,10 @@ impl Technology {
             sizing: cx.sizing(&raw.sizing)?,
             limits: cx.limits(&raw.limits)?,
             resistor: raw.resistor.as_ref().map(|r| cx.resistor(r)).transpose()?,
+            amplifier: match &raw.amplifier {
+                Some(a) => Amplifier::from_name(a.get_ref()).map_err(|e| cx.err(a.span().start, e))?,
+                None => Amplifier::default(),
+            },
         })
     }
 
@@ -1063,6 +1074,31 @@ mod tests {
         assert!(e.contains("no subthreshold conduction"), "{e}");
         let e = err(&edit("nmos = \"nch\"", "nmos = \"pch\""));
         assert!(e.contains("not NMOS"), "{e}");
+    }
+
+    #[test]
+    fn a_technology_names_its_amplifier() {
+        let amp = |n: &str| Technology::builtin(n).map(|t| t.amplifier).unwrap_or_else(|e| panic!("{e}"));
+        for n in ["gf180", "sky130-hv", "ihp-sg13g2"] {
+            assert_eq!(amp(n), Amplifier::Symmetric, "{n}");
+        }
+        for n in ["sky130", "generic-bsim4", "generic-level1"] {
+            assert_eq!(amp(n), Amplifier::FiveTransistor, "{n}");
+        }
+        let t = Technology::from_toml_str(
+            &edit("supply_v = 1.8", "supply_v = 1.8\namplifier = \"self-cascoded\""),
+            "t.toml",
+        );
+        assert_eq!(t.map(|t| t.amplifier).unwrap_or_else(|e| panic!("{e}")), Amplifier::SelfCascoded);
+        let text = edit("supply_v = 1.8", "supply_v = 1.8\namplifier = \"folded\"");
+        let line = text[..text.find("amplifier").unwrap_or(0)].matches('\n').count() + 1;
+        assert_eq!(
+            err(&text),
+            format!(
+                "t.toml:{line}: unknown amplifier `folded`, expected one of `five-transistor`, `cascoded`, \
+                 `symmetric`, `self-cascoded`"
+            )
+        );
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Realised {
             bias_scale: src.bias_scale,
             bias: src.bias,
             references: src.references,
-            amplifier: src.amplifier,
+            amplifier: src.amplifier.unwrap_or(technology.amplifier),
             ..Options::default()
         };
         let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);

@@ -143,8 +143,9 @@ pub struct RealiseSource {
     pub bias: BiasSource,
     /// Where the reference voltages come from (`references = "ideal" | "ladder"`).
     pub references: ReferenceSource,
-    /// The amplifiers' topology (`amplifier = "five-transistor" | "cascoded" | "symmetric" | "self-cascoded"`).
-    pub amplifier: Amplifier,
+    /// The amplifiers' topology (`amplifier = "five-transistor" | "cascoded" | "symmetric" | "self-cascoded"`);
+    /// `None`: the technology's ([`Technology::amplifier`](atscale_design::realise::Technology::amplifier)).
+    pub amplifier: Option<Amplifier>,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
     /// The line of `tech` in the sweep file (the technology's errors name it).
@@ -482,19 +483,11 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
             return Err(cx.spec_err(at, format!("unknown references `{other}`, expected `ideal` or `ladder`")))
         }
     };
-    let amplifier = match r.amplifier.as_ref() {
-        None => Amplifier::FiveTransistor,
-        Some(a) => Amplifier::ALL.into_iter().find(|x| x.name() == a.get_ref()).ok_or_else(|| {
-            cx.spec_err(
-                a.span().start,
-                format!(
-                    "unknown amplifier `{}`, expected one of {}",
-                    a.get_ref(),
-                    Amplifier::ALL.map(|x| format!("`{}`", x.name())).join(", ")
-                ),
-            )
-        })?,
-    };
+    let amplifier = r
+        .amplifier
+        .as_ref()
+        .map(|a| Amplifier::from_name(a.get_ref()).map_err(|e| cx.spec_err(a.span().start, e)))
+        .transpose()?;
     Ok(RealiseSource {
         design: PathBuf::from(r.design.get_ref()),
         tech: r.tech.get_ref().clone(),

@@ -27,10 +27,11 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
     let _ = writeln!(o, "# Realisation of {} in {}\n", r.template, r.technology);
     let _ = writeln!(
         o,
-        "{}, {} °C, bias scale {}\n",
+        "{}, {} °C, bias scale {}, {} amplifiers\n",
         s.describe(),
         num(r.temperature_c),
-        num(r.options.bias_scale)
+        num(r.options.bias_scale),
+        r.options.amplifier.name()
     );
     let _ = writeln!(o, "## Blocks\n");
     for b in &r.blocks {
