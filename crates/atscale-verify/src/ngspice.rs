@@ -484,7 +484,7 @@ pub fn with_threads(text: &str, threads: u32) -> String {
     let mut out = String::with_capacity(text.len() + card.len());
     let mut placed = false;
     for line in text.split_inclusive('\n') {
-        if !placed && line.trim().eq_ignore_ascii_case(".end") {
+        if !placed && line.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case(".end")) {
             out.push_str(&card);
             placed = true;
         }
@@ -802,6 +802,10 @@ mod tests {
         // Every line before `.end` keeps its number.
         assert!(net.lines().take(3).eq(text.lines().take(3)));
         assert_eq!(with_threads("t\nR1 a 0 1k\n.END", 3), "t\nR1 a 0 1k\n.options num_threads=3\n.END");
+        assert_eq!(
+            with_threads("t\nR1 a 0 1k\n .end ; done\n", 1),
+            "t\nR1 a 0 1k\n.options num_threads=1\n .end ; done\n"
+        );
         assert_eq!(with_threads("t\nR1 a 0 1k", 2), "t\nR1 a 0 1k\n.options num_threads=2\n");
         // `.ends` and `.endc` are not the deck's end.
         let sub = "t\n.subckt x a\nR1 a 0 1\n.ends\n";
