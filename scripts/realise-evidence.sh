@@ -17,9 +17,14 @@
 #    the native solver and spice21;
 # 6. current mirrors (--bias mirrors): the spiker, 400 model units, with
 #    ideal sources and with mirrors (the reference x2), and the burster
-#    with mirrors (2 s, 3.2 model units maximum step).
+#    with mirrors (2 s, 3.2 model units maximum step);
+# 7. why the burster with mirrors and --trim loses a spike: its netlist
+#    (the default window) run in ngspice as written and with the membrane's
+#    bias mirror MIext_b replaced by an ideal source of its target current,
+#    bursts and periods from the spike times (python3).
 # Each step prints the Evidence section of its report.md; the reports are in
-# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,fhn-untrimmed,l1,fc400,fc-mirrors,burst-mirrors}. Needs ngspice.
+# OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,fhn-untrimmed,l1,fc400,fc-mirrors,burst-mirrors,
+# burst-mirrors-default}. Needs ngspice.
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -106,3 +111,39 @@ $ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/b
     --tstop-model 16000 --max-step-model 3.2 --trim --force >/dev/null
 echo "== burster, generic-bsim4, current mirrors, 2 s, 3.2 model units maximum step, --trim"
 evidence "$out/burst-mirrors"
+
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-mirrors-default" \
+    --bias mirrors --trim --force >/dev/null
+run="$out/burst-mirrors-default"
+thr=$(sed -n 's/.*"threshold_v": *\([-0-9.eE+]*\).*/\1/p' "$run/report.json" | head -n 1)
+hyst=$(sed -n 's/.*"hysteresis_v": *\([-0-9.eE+]*\).*/\1/p' "$run/report.json" | head -n 1)
+# The membrane bias mirror (an NMOS from v to ground) as an ideal source of
+# the current the bank sized it for.
+target=$(python3 - "$run/report.json" <<'PY'
+import json, sys
+devices = json.load(open(sys.argv[1]))["realisation"]["devices"]
+d = next(d for d in devices if d["name"] == "MIext_b")
+assert d["kind"] == "nmos", d
+print(repr(d["current_a"]))
+PY
+)
+sed -e "s/^MIext_b v .*/IIext v 0 DC $target/" "$run/realised.cir" >"$run/ideal-iext.cir"
+grep -q '^IIext v 0 DC' "$run/ideal-iext.cir"
+for net in realised ideal-iext; do
+    # shellcheck disable=SC2086
+    $ATSCALE sim "$run/$net.cir" --engine ngspice --events "v,$thr,$hyst" --json >"$run/$net-events.json"
+done
+echo "== burster, generic-bsim4, mirrors, --trim, default window: as written, and MIext_b ideal"
+python3 - "$target" "$run/realised-events.json" "$run/ideal-iext-events.json" <<'PY'
+import json, statistics, sys
+print(f"MIext_b's target current: {float(sys.argv[1]) * 1e12:.4g} pA")
+for path in sys.argv[2:]:
+    t = json.load(open(path))["events"]["v"]
+    isi = [b - a for a, b in zip(t, t[1:])]
+    gap = 5 * statistics.median(isi)
+    starts = [0] + [k + 1 for k, d in enumerate(isi) if d > gap]
+    sizes = [b - a for a, b in zip(starts, starts[1:] + [len(t)])]
+    periods = [round((t[b] - t[a]) * 1e3, 2) for a, b in zip(starts, starts[1:])]
+    print(f"{path}: spikes per burst {sizes}, burst periods {periods} ms")
+PY
