@@ -5,14 +5,16 @@
 #
 #   scripts/pdk-evidence.sh [OUTPUT_DIR]
 #
-# 1. the 100 Hz spiker (tonic-spiking-100hz.toml) in GF180: nominal
-#    (untrimmed, the default), corners tt, ff, ss, Monte Carlo seeds 1 to 4,
+# 1. the 100 Hz spiker (tonic-spiking-100hz.toml) in GF180 with
+#    five-transistor amplifiers (GF180's default is symmetric, item 6): nominal
+#    (untrimmed), corners tt, ff, ss, Monte Carlo seeds 1 to 4,
 #    and with --trim; its voltage clamp in ngspice over the design (plot);
 # 2. the same spiker in sky130: nominal, and with --trim;
 # 3. the spiker with tape-out-ready biasing (--bias mirrors --references
-#    ladder: only the supply and one reference current ideal) in GF180 and
+#    ladder: only the supply and one reference current ideal) in GF180
+#    (five-transistor) and
 #    sky130;
-# 4. the burster (bursting.toml) in GF180, untrimmed and with --trim; in
+# 4. the burster (bursting.toml) in GF180 (five-transistor), untrimmed and with --trim; in
 #    sky130 (its offsets drawn as stacks of devices within the bins), with
 #    five-transistor and self-cascoded amplifiers;
 # 4b. the spiker and the burster on sky130's 5 V devices (--tech sky130-hv):
@@ -21,8 +23,8 @@
 #    biasing, five-transistor; the symmetric burster also with technology
 #    copies at limits.bias_min_a 15 and 10 pA (its fast followers' current),
 #    with --compensate-strays, and the clamps at 200 and 100 pA;
-# 5. the spiker in IHP SG13G2 (VACASK): untrimmed, --trim,
-#    --compensate-strays, --amplifier symmetric, and symmetric with tape-out
+# 5. the spiker in IHP SG13G2 (VACASK): five-transistor untrimmed, --trim,
+#    --compensate-strays; --amplifier symmetric (IHP's default), and symmetric with tape-out
 #    biasing (its ladder of IHP's rhigh);
 # 6. the guide's amplifier table: the spiker and the burster in GF180 with
 #    --amplifier cascoded, symmetric and self-cascoded (the spiker also with

@@ -21,10 +21,11 @@
 # 7. why the burster with mirrors and --trim loses a spike: its netlist
 #    (the default window) run in ngspice as written and with the membrane's
 #    bias mirror MIext_b replaced by an ideal source of its target current,
-#    bursts and periods from the spike times (python3).
+#    bursts and periods from the spike times (python3); and with
+#    --cascode-membrane.
 # Each step prints the Evidence section of its report.md; the reports are in
 # OUTPUT_DIR/{fc,fc-sweep,burst,burst-untrimmed,fhn,fhn-untrimmed,l1,fc400,fc-mirrors,burst-mirrors,
-# burst-mirrors-default}. Needs ngspice.
+# burst-mirrors-default,burst-mirrors-cascode}. Needs ngspice.
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -130,12 +131,16 @@ PY
 )
 sed -e "s/^MIext_b v .*/IIext v 0 DC $target/" "$run/realised.cir" >"$run/ideal-iext.cir"
 grep -q '^IIext v 0 DC' "$run/ideal-iext.cir"
-for net in realised ideal-iext; do
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-mirrors-cascode" \
+    --bias mirrors --trim --cascode-membrane --force >/dev/null
+cp "$out/burst-mirrors-cascode/realised.cir" "$run/cascoded.cir"
+for net in realised ideal-iext cascoded; do
     # shellcheck disable=SC2086
     $ATSCALE sim "$run/$net.cir" --engine ngspice --events "v,$thr,$hyst" --json >"$run/$net-events.json"
 done
-echo "== burster, generic-bsim4, mirrors, --trim, default window: as written, and MIext_b ideal"
-python3 - "$target" "$run/realised-events.json" "$run/ideal-iext-events.json" <<'PY'
+echo "== burster, generic-bsim4, mirrors, --trim, default window: as written, MIext_b ideal, MIext_b cascoded"
+python3 - "$target" "$run/realised-events.json" "$run/ideal-iext-events.json" "$run/cascoded-events.json" <<'PY'
 import json, statistics, sys
 print(f"MIext_b's target current: {float(sys.argv[1]) * 1e12:.4g} pA")
 for path in sys.argv[2:]:
@@ -145,5 +150,6 @@ for path in sys.argv[2:]:
     starts = [0] + [k + 1 for k, d in enumerate(isi) if d > gap]
     sizes = [b - a for a, b in zip(starts, starts[1:] + [len(t)])]
     periods = [round((t[b] - t[a]) * 1e3, 2) for a, b in zip(starts, starts[1:])]
-    print(f"{path}: spikes per burst {sizes}, burst periods {periods} ms")
+    mean = sum(periods) / len(periods) if periods else float("nan")
+    print(f"{path}: spikes per burst {sizes}, burst periods {periods} ms (mean {mean:.2f} ms)")
 PY

@@ -398,6 +398,8 @@ fn realise_sweeps_refuse_what_they_cannot_run() {
         (format!("seed = 2147483647\n{base}{mc}"), ":1: point i of a [realise] base".into()),
         (format!("seed = 1\n{base}{mc}[monte_carlo.class]\ncapacitor = 0.1\n"), ":5: a [realise] base draws from \
              the technology's statistical library section".into()),
+        (format!("seed = 1\n{base}cascode_membrane = true\n{mc}"), ":5: cascode_membrane cascodes the \
+             membrane's bias mirror: it needs bias = \"mirrors\"".into()),
         (format!("seed = 1\n{base}{mc}[[parameter]]\nname = \"Iext\"\nvalues = [1]\n"), ":7: [[parameter]] is not \
              supported with a [realise] base yet".into()),
         (format!("seed = 1\nmetrics = [\"threshold_current\"]\n{base}{mc}"), ":2: metric `threshold_current` needs \

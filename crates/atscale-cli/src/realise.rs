@@ -76,6 +76,11 @@ pub struct Args {
     /// Maximum step of the ngspice runs in model units (default: the realisation's).
     #[arg(long, value_name = "MODEL_UNITS")]
     max_step_model: Option<f64>,
+    /// With `--bias mirrors`: put the membrane's bias mirror under a
+    /// cascode, so that its current does not follow the membrane voltage
+    /// (a diode stacked on the reference diode sets the cascode's gate).
+    #[arg(long)]
+    cascode_membrane: bool,
     /// Measure the transistors' stray capacitance on the membrane (ngspice,
     /// a small sine at rest) and take it off the membrane capacitor, so that
     /// the membrane's total capacitance is the design's.
@@ -169,6 +174,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !(args.bias_scale > 0.0 && args.bias_scale.is_finite()) {
         bail!("--bias-scale must be positive, got {}", args.bias_scale);
     }
+    if args.cascode_membrane && matches!(args.bias, BiasArg::Ideal) {
+        bail!("--cascode-membrane cascodes the membrane's bias mirror: it needs --bias mirrors");
+    }
     if let Some(x) = args.sweep.iter().find(|x| !(**x > 0.0 && x.is_finite())) {
         bail!("--sweep values must be positive bias scales, got {x}");
     }
@@ -225,6 +233,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Some(AmplifierArg::Symmetric) => Amplifier::Symmetric,
             Some(AmplifierArg::SelfCascoded) => Amplifier::SelfCascoded,
         },
+        cascode_membrane: args.cascode_membrane,
         ..Options::default()
     };
     let req = Request {

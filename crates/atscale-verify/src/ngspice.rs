@@ -57,9 +57,9 @@
 //!
 //! # Threads
 //! Each run takes one OpenMP thread (`.options num_threads=1` before the
-//! deck's `.end`, which alone moves down a line; [`with_threads`] says
-//! why), or as many as [`THREADS_VAR`] asks; a deck that sets
-//! `num_threads` itself keeps its own.
+//! deck's `.end`: the lines before it keep their numbers;
+//! [`atscale_spice::deck::with_threads`] says why), or as many as
+//! [`THREADS_VAR`] asks; a deck that sets `num_threads` itself keeps its own.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -381,7 +381,7 @@ impl NgspiceRunner {
             }
         }
         let (text, tran, max_step) = prepare_deck(deck, netlist_path, opts)?;
-        let text = with_threads(&text, self.threads);
+        let text = atscale_spice::deck::with_threads(&text, self.threads);
         let tstop_s = opts.tstop_s.or(opts.tstop_override_s).or(Some(tran.tstop_s));
         let dir = Scratch::new("atscale-ngspice-").map_err(|source| Error::Io {
             action: "create a temporary directory",
@@ -442,7 +442,8 @@ impl NgspiceRunner {
 pub const PROGRAM_VAR: &str = "ATSCALE_NGSPICE";
 
 /// The environment variable that sets how many OpenMP threads each ngspice
-/// run takes (1 when unset; at most [`MAX_THREADS`]); see [`with_threads`].
+/// run takes (1 when unset; at most [`MAX_THREADS`]); see
+/// [`atscale_spice::deck::with_threads`].
 pub const THREADS_VAR: &str = "ATSCALE_NGSPICE_THREADS";
 
 /// The most threads [`THREADS_VAR`] may ask for.
@@ -459,44 +460,6 @@ fn threads_from(var: Option<std::ffi::OsString>) -> Result<u32> {
             max: MAX_THREADS,
         }),
     }
-}
-
-/// `text` with `.options num_threads=N` before its `.end` (at its end when
-/// it has none), unless a card of its own names `num_threads` (the user's
-/// choice stands). ngspice built with OpenMP (Debian's, Homebrew's)
-/// evaluates BSIM3/BSIM4 devices on `num_threads` threads, 2 unless set,
-/// whatever `OMP_NUM_THREADS` says; its threads spin at every time step, so
-/// two such runs on two cores (a sweep's jobs, shards side by side, tests)
-/// take 4 to 5 times as long as one (measured on the sky130-hv spiker:
-/// 95 s for two runs at once against 18 s for one; with one thread each,
-/// 26 s). One thread each is the default; a lone run of a large BSIM4
-/// circuit gains up to 1.6 times from more ([`THREADS_VAR`]). Only the
-/// `.end` line moves: ngspice's line numbers still map back to the deck.
-pub fn with_threads(text: &str, threads: u32) -> String {
-    let sets_its_own = text.lines().any(|l| {
-        let l = l.trim_start();
-        !l.starts_with('*') && l.to_ascii_lowercase().contains("num_threads")
-    });
-    if sets_its_own {
-        return text.to_string();
-    }
-    let card = format!(".options num_threads={threads}\n");
-    let mut out = String::with_capacity(text.len() + card.len());
-    let mut placed = false;
-    for line in text.split_inclusive('\n') {
-        if !placed && line.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case(".end")) {
-            out.push_str(&card);
-            placed = true;
-        }
-        out.push_str(line);
-    }
-    if !placed {
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push('\n');
-        }
-        out.push_str(&card);
-    }
-    out
 }
 
 /// The ngspice executable [`NgspiceRunner::detect`] runs: `ATSCALE_NGSPICE`
@@ -792,29 +755,6 @@ mod tests {
                 )
             );
         }
-    }
-
-    #[test]
-    fn the_threads_card_goes_before_end_and_leaves_the_users_own() {
-        let net = "t\nR1 a 0 1k\n.tran 1m 10m\n.end\n* after\n";
-        let text = with_threads(net, 1);
-        assert_eq!(text, "t\nR1 a 0 1k\n.tran 1m 10m\n.options num_threads=1\n.end\n* after\n");
-        // Every line before `.end` keeps its number.
-        assert!(net.lines().take(3).eq(text.lines().take(3)));
-        assert_eq!(with_threads("t\nR1 a 0 1k\n.END", 3), "t\nR1 a 0 1k\n.options num_threads=3\n.END");
-        assert_eq!(
-            with_threads("t\nR1 a 0 1k\n .end ; done\n", 1),
-            "t\nR1 a 0 1k\n.options num_threads=1\n .end ; done\n"
-        );
-        assert_eq!(with_threads("t\nR1 a 0 1k", 2), "t\nR1 a 0 1k\n.options num_threads=2\n");
-        // `.ends` and `.endc` are not the deck's end.
-        let sub = "t\n.subckt x a\nR1 a 0 1\n.ends\n";
-        assert_eq!(with_threads(sub, 1), format!("{sub}.options num_threads=1\n"));
-        let own = "t\nR1 a 0 1k\n.OPTIONS NUM_THREADS=8\n.end\n";
-        assert_eq!(with_threads(own, 1), own);
-        // A comment naming it is not a setting.
-        let comment = "t\n* num_threads=8\n.end\n";
-        assert_eq!(with_threads(comment, 1), "t\n* num_threads=8\n.options num_threads=1\n.end\n");
     }
 
     fn deck(text: &str) -> Deck {

@@ -9,8 +9,9 @@ use atscale_circuit::{Element, ElementKind, MosInstance, Waveform};
 use super::mapping::{
     mirror_geometry, mirror_unit, series_chain, string_current, string_segments, tap_voltages, Amplifier,
     BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap,
-    RealisedScales, ReferenceSource, Role, StringGeometry, MAX_SERIES_SEGMENTS, MIRROR_REFERENCE_FINGERS,
-    REF_DIODE_N, REF_DIODE_P, REF_NODE_N, REF_NODE_P, REF_SOURCE, SELF_CASCODE_WIDTH_RATIO,
+    RealisedScales, ReferenceSource, Role, StringGeometry, CASCODE_NODE_N, CASCODE_NODE_P,
+    MAX_SERIES_SEGMENTS, MIRROR_REFERENCE_FINGERS, REF_CASCODE_N, REF_CASCODE_P, REF_DIODE_N, REF_DIODE_P,
+    REF_NODE_N, REF_NODE_P, REF_SOURCE, SELF_CASCODE_WIDTH_RATIO,
 };
 use super::tech::{Region, Technology};
 use crate::error::{Error, Result};
@@ -81,6 +82,8 @@ pub(super) struct Builder<'a> {
     leak_weights: Option<Vec<f64>>,
     /// The amplifiers' topology ([`super::Options::amplifier`]).
     pub amplifier: Amplifier,
+    /// The membrane's bias mirror cascoded ([`super::Options::cascode_membrane`]).
+    pub cascode_membrane: bool,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -123,6 +126,7 @@ impl<'a> Builder<'a> {
             mirrors: Vec::new(),
             leak_weights: None,
             amplifier: Amplifier::FiveTransistor,
+            cascode_membrane: false,
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {
@@ -802,13 +806,30 @@ impl<'a> Builder<'a> {
         let i_unit = i_max * w_unit / (0.5 * self.tech.sizing.w_max_m);
         let n_ref = self.reference_fingers(false);
         let i_ref = (f64::from(n_ref) * i_unit).max(self.tech.limits.bias_min_a);
+        let on = self.cascode_membrane;
+        let cascoded = |pmos: bool| on && pending.iter().any(|m| m.of == Biased::Membrane && m.pmos == pmos);
+        let (cascode_n, cascode_p) = (cascoded(false), cascoded(true));
         let reference = self.reference_device(REF_DIODE_N, false, i_ref)?;
         self.check_bias(REF_SOURCE, i_ref)?;
-        self.current_source(REF_SOURCE.into(), "vdd", REF_NODE_N, i_ref, "bias", Role::MirrorReference);
+        let top = if cascode_n { CASCODE_NODE_N } else { REF_NODE_N };
+        self.current_source(REF_SOURCE.into(), "vdd", top, i_ref, "bias", Role::MirrorReference);
         let nodes = Nodes([REF_NODE_N, REF_NODE_N, "0", "0"]);
         self.push_mos(REF_DIODE_N.into(), nodes, false, i_ref, reference, "bias", Role::MirrorReferenceDiode);
+        if cascode_n {
+            let sized = self.reference_device(REF_CASCODE_N, false, i_ref)?;
+            let nodes = Nodes([CASCODE_NODE_N, CASCODE_NODE_N, REF_NODE_N, "0"]);
+            self.push_mos(
+                REF_CASCODE_N.into(),
+                nodes,
+                false,
+                i_ref,
+                sized,
+                "bias",
+                Role::MirrorReferenceCascode,
+            );
+        }
         if pending.iter().any(|m| m.pmos) {
-            self.pmos_reference(i_ref)?;
+            self.pmos_reference(i_ref, cascode_p)?;
         }
         for m in pending {
             // The reference's W/L times the current ratio, as a width at the unit's length.
@@ -831,13 +852,35 @@ impl<'a> Builder<'a> {
             let realised = i_ref * (total_w / sized.l) / (w_ref / l);
             // Its current per square is the reference's, checked above.
             self.check_bias_max(&m.device, realised)?;
-            let nodes = if m.pmos {
-                Nodes([m.drain.as_str(), REF_NODE_P, "vdd", "vdd"])
+            let (gate, rail, cascode_gate) =
+                if m.pmos { (REF_NODE_P, "vdd", CASCODE_NODE_P) } else { (REF_NODE_N, "0", CASCODE_NODE_N) };
+            let drain = if m.of == Biased::Membrane && if m.pmos { cascode_p } else { cascode_n } {
+                // The cascode, the mirror's size, between it and the membrane.
+                let (cascode, node) = (format!("{}c", m.device), format!("{}_c", m.device));
+                let nodes = Nodes([m.drain.as_str(), cascode_gate, node.as_str(), rail]);
+                self.push_mos(
+                    cascode,
+                    nodes,
+                    m.pmos,
+                    realised,
+                    sized,
+                    &m.element,
+                    Role::MembraneMirrorCascode,
+                );
+                node
             } else {
-                Nodes([m.drain.as_str(), REF_NODE_N, "0", "0"])
+                m.drain.clone()
             };
             let role = Role::Bias { of: m.of, source: BiasSource::Mirrors };
-            self.push_mos(m.device, nodes, m.pmos, realised, sized, &m.element, role);
+            self.push_mos(
+                m.device,
+                Nodes([drain.as_str(), gate, rail, rail]),
+                m.pmos,
+                realised,
+                sized,
+                &m.element,
+                role,
+            );
         }
         Ok(())
     }
@@ -863,11 +906,27 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The PMOS reference: an NMOS mirror of the reference current into a diode-connected PMOS.
-    fn pmos_reference(&mut self, i_ref: f64) -> Result<()> {
+    /// The PMOS reference: an NMOS mirror of the reference current into a
+    /// diode-connected PMOS (with `cascode`, through a second PMOS diode
+    /// under it, whose gate biases a PMOS membrane mirror's cascode).
+    fn pmos_reference(&mut self, i_ref: f64, cascode: bool) -> Result<()> {
         let sized = self.reference_device("Mref_pn", false, i_ref)?;
-        let nodes = Nodes([REF_NODE_P, REF_NODE_N, "0", "0"]);
+        let bottom = if cascode { CASCODE_NODE_P } else { REF_NODE_P };
+        let nodes = Nodes([bottom, REF_NODE_N, "0", "0"]);
         self.push_mos("Mref_pn".into(), nodes, false, i_ref, sized, "bias", Role::MirrorReferenceToPmos);
+        if cascode {
+            let sized = self.reference_device(REF_CASCODE_P, true, i_ref)?;
+            let nodes = Nodes([CASCODE_NODE_P, CASCODE_NODE_P, REF_NODE_P, "vdd"]);
+            self.push_mos(
+                REF_CASCODE_P.into(),
+                nodes,
+                true,
+                i_ref,
+                sized,
+                "bias",
+                Role::MirrorReferenceCascode,
+            );
+        }
         let sized = self.reference_device(REF_DIODE_P, true, i_ref)?;
         let nodes = Nodes([REF_NODE_P, REF_NODE_P, "vdd", "vdd"]);
         self.push_mos(REF_DIODE_P.into(), nodes, true, i_ref, sized, "bias", Role::MirrorReferencePmosDiode);

@@ -79,6 +79,13 @@ pub struct Options {
     /// The amplifiers' topology (default: five transistors).
     #[serde(default)]
     pub amplifier: Amplifier,
+    /// With mirrors: the membrane's bias mirror under a cascode (default
+    /// false), so that its current does not follow the membrane voltage.
+    /// The cascode's gate is a diode stacked on the reference diode
+    /// ([`REF_CASCODE_N`], [`REF_CASCODE_P`]): the mirror's drain then sits
+    /// where its diode's does.
+    #[serde(default)]
+    pub cascode_membrane: bool,
 }
 
 /// The topology of a realisation's transconductance amplifiers. All four
@@ -182,6 +189,7 @@ impl Default for Options {
             bias: BiasSource::Ideal,
             references: ReferenceSource::Ideal,
             amplifier: Amplifier::FiveTransistor,
+            cascode_membrane: false,
         }
     }
 }
@@ -380,6 +388,16 @@ pub const REF_DIODE_P: &str = "Mref_p";
 pub const REF_NODE_N: &str = "nbias";
 /// Gate node of the PMOS mirrors.
 pub const REF_NODE_P: &str = "pbias";
+/// Name of the diode-connected NMOS stacked on [`REF_DIODE_N`] that biases
+/// the cascode of an NMOS membrane mirror ([`Options::cascode_membrane`]).
+pub const REF_CASCODE_N: &str = "Mref_nc";
+/// Name of the diode-connected PMOS under [`REF_DIODE_P`] that biases the
+/// cascode of a PMOS membrane mirror.
+pub const REF_CASCODE_P: &str = "Mref_pc";
+/// Gate node of an NMOS membrane mirror's cascode.
+pub const CASCODE_NODE_N: &str = "ncas";
+/// Gate node of a PMOS membrane mirror's cascode.
+pub const CASCODE_NODE_P: &str = "pcas";
 
 /// What a reported device is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -488,6 +506,11 @@ pub enum Role {
     MirrorReferenceToPmos,
     /// The diode-connected PMOS the PMOS mirrors copy.
     MirrorReferencePmosDiode,
+    /// The diode stacked on a reference diode that sets the membrane
+    /// mirror's cascode gate.
+    MirrorReferenceCascode,
+    /// The cascode on the membrane's bias mirror.
+    MembraneMirrorCascode,
     /// The membrane capacitor.
     MembraneCapacitor,
     /// A follower-integrator's state capacitor.
@@ -548,6 +571,8 @@ impl fmt::Display for Role {
             Role::MirrorReferenceDiode => f.write_str("mirror reference (diode)"),
             Role::MirrorReferenceToPmos => f.write_str("mirror of the reference into the PMOS diode"),
             Role::MirrorReferencePmosDiode => f.write_str("mirror reference (PMOS diode)"),
+            Role::MirrorReferenceCascode => f.write_str("mirror reference (cascode bias diode)"),
+            Role::MembraneMirrorCascode => f.write_str("membrane bias (mirror cascode)"),
             Role::MembraneCapacitor => f.write_str("membrane capacitor"),
             Role::StateCapacitor => f.write_str("state capacitor"),
             Role::RecoveryStateCapacitor => f.write_str("recovery state capacitor"),
@@ -796,6 +821,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let scales = realised_scales(design, tech, opts);
     let mut b = Builder::new(tech, scales, design.membrane.clone(), (opts.bias, opts.references));
     b.amplifier = opts.amplifier;
+    b.cascode_membrane = opts.cascode_membrane && opts.bias == BiasSource::Mirrors;
     let recovery = Recovery::of(design);
     for e in &design.mother.elements {
         match &recovery {
@@ -1047,8 +1073,12 @@ pub fn trim_probe(r: &Realisation, v_model: f64) -> FlatCircuit {
     let m = r.membrane.as_str();
     let touches = |p: &str, n: &str| p == m || n == m;
     // Mirror-biased: the membrane bias is a transistor, removed as its source would be.
-    let bias_mirrors: Vec<&str> =
-        r.devices.iter().filter(|d| d.role == MEMBRANE_MIRROR).map(|d| d.name.as_str()).collect();
+    let bias_mirrors: Vec<&str> = r
+        .devices
+        .iter()
+        .filter(|d| matches!(d.role, MEMBRANE_MIRROR | Role::MembraneMirrorCascode))
+        .map(|d| d.name.as_str())
+        .collect();
     let mut elements: Vec<Element<f64>> = r
         .circuit
         .elements
@@ -1101,7 +1131,7 @@ pub fn mirror_probe(
     if mirrors.is_empty() {
         return None;
     }
-    let keep = ["Vdd", REF_SOURCE, REF_DIODE_N, REF_DIODE_P, "Mref_pn"];
+    let keep = ["Vdd", REF_SOURCE, REF_DIODE_N, REF_DIODE_P, "Mref_pn", REF_CASCODE_N, REF_CASCODE_P];
     let mut elements = Vec::new();
     let mut probes = Vec::new();
     for e in &r.circuit.elements {

@@ -9,6 +9,7 @@
 //! temperature_c = 27.0
 //! region = "subthreshold"          # or "above-threshold"
 //! engine = "ngspice"               # or "vacask": the simulator of the evidence (default ngspice)
+//! amplifier = "symmetric"          # the default of `--amplifier` (default five-transistor)
 //! [models]
 //! library = { path = "models/corners.lib", section = "tt" }   # or [[models.card]] tables
 //! [devices]

@@ -890,7 +890,12 @@ fn detect_runner(opts: &RunOptions) -> Result<Option<NgspiceRunner>> {
     if opts.verify_sample > 0 {
         Ok(Some(NgspiceRunner::detect_within(opts.limits.timeout)?))
     } else {
-        Ok(NgspiceRunner::detect_within(opts.limits.timeout).ok())
+        match NgspiceRunner::detect_within(opts.limits.timeout) {
+            Ok(runner) => Ok(Some(runner)),
+            // A setting of the user's that is wrong is an error, not an absent ngspice.
+            Err(e @ atscale_verify::Error::BadThreads { .. }) => Err(e.into()),
+            Err(_) => Ok(None),
+        }
     }
 }
 

@@ -75,6 +75,7 @@ impl Realised {
             bias: src.bias,
             references: src.references,
             amplifier: src.amplifier.unwrap_or(technology.amplifier),
+            cascode_membrane: src.cascode_membrane,
             ..Options::default()
         };
         let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
@@ -99,9 +100,10 @@ impl Realised {
     /// The base's description in results files.
     pub fn describe(&self) -> String {
         let o = &self.options;
-        let bias = match o.bias {
-            BiasSource::Ideal => "ideal",
-            BiasSource::Mirrors => "mirrors",
+        let bias = match (o.bias, o.cascode_membrane) {
+            (BiasSource::Ideal, _) => "ideal",
+            (BiasSource::Mirrors, false) => "mirrors",
+            (BiasSource::Mirrors, true) => "mirrors, membrane mirror cascoded",
         };
         let references = match o.references {
             ReferenceSource::Ideal => "ideal",

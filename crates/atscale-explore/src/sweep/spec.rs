@@ -146,6 +146,8 @@ pub struct RealiseSource {
     /// The amplifiers' topology (`amplifier = "five-transistor" | "cascoded" | "symmetric" | "self-cascoded"`);
     /// `None`: the technology's ([`Technology::amplifier`](atscale_design::realise::Technology::amplifier)).
     pub amplifier: Option<Amplifier>,
+    /// The membrane's bias mirror cascoded (`cascode_membrane = true`, with `bias = "mirrors"`).
+    pub cascode_membrane: bool,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
     /// The line of `tech` in the sweep file (the technology's errors name it).
@@ -209,6 +211,7 @@ struct RawRealise {
     bias: Option<Spanned<String>>,
     references: Option<Spanned<String>>,
     amplifier: Option<Spanned<String>>,
+    cascode_membrane: Option<Spanned<bool>>,
     bias_scale: Option<Spanned<f64>>,
 }
 
@@ -488,12 +491,24 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
         .as_ref()
         .map(|a| Amplifier::from_name(a.get_ref()).map_err(|e| cx.spec_err(a.span().start, e)))
         .transpose()?;
+    let cascode_membrane = match &r.cascode_membrane {
+        Some(c) if *c.get_ref() && bias != BiasSource::Mirrors => {
+            return Err(cx.spec_err(
+                c.span().start,
+                "cascode_membrane cascodes the membrane's bias mirror: it needs bias = \"mirrors\""
+                    .to_string(),
+            ))
+        }
+        Some(c) => *c.get_ref(),
+        None => false,
+    };
     Ok(RealiseSource {
         design: PathBuf::from(r.design.get_ref()),
         tech: r.tech.get_ref().clone(),
         bias,
         references,
         amplifier,
+        cascode_membrane,
         bias_scale: cx.positive_opt("bias_scale", &r.bias_scale)?.unwrap_or(1.0),
         tech_line: cx.line(r.tech.span().start),
     })
