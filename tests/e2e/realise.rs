@@ -592,28 +592,9 @@ fn mirror_biased_spiker_spikes_at_the_ideal_source_rate() {
     // A current into the membrane (the spiker's bias reversed, 50 model
     // units: it need not spike) is a PMOS source mirrored through Mref_pn
     // into the diode Mref_p, sized on the mirror bank as well (measured 0.74 %).
-    let mut flipped: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&design).expect("design")).expect("JSON");
-    for e in flipped["mother"]["elements"].as_array_mut().expect("elements") {
-        if e["name"] == "Iext" {
-            e["waveform"]["value"] = serde_json::json!(1.0);
-        }
-    }
-    let flip = tmp.path().join("flip.json");
-    std::fs::write(&flip, flipped.to_string()).expect("flipped design");
+    let flip = iext_into_membrane(&design, tmp.path());
     let fr = tmp.path().join("flip");
-    stdout_ok(&[
-        "realise",
-        flip.to_str().expect("UTF-8"),
-        "--tech",
-        "generic-bsim4",
-        "-o",
-        fr.to_str().expect("UTF-8"),
-        "--bias",
-        "mirrors",
-        "--tstop-model",
-        "50",
-    ]);
+    realise_bsim4(&flip, &fr, &["--bias", "mirrors", "--tstop-model", "50"]);
     let frep = report(&fr);
     let fdev = frep["realisation"]["devices"].as_array().expect("devices");
     let kind = |n: &str| fdev.iter().find(|d| d["name"] == n).map(|d| d["kind"].clone());
@@ -1036,6 +1017,38 @@ fn held_operating_point(out: &std::path::Path, held_v: f64, nodes: &[&str]) -> V
         .collect()
 }
 
+/// `atscale realise DESIGN --tech generic-bsim4 -o OUT` with `extra`.
+fn realise_bsim4(design: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["realise", design.to_str().expect("UTF-8"), "--tech", "generic-bsim4", "-o"];
+    args.push(out.to_str().expect("UTF-8"));
+    args.extend_from_slice(extra);
+    stdout_ok(&args);
+}
+
+/// `design.json` with its bias `Iext` reversed (1 model unit into the
+/// membrane, which mirrors bias with a PMOS source), written as
+/// `flip.json` in `dir`.
+fn iext_into_membrane(design: &Path, dir: &Path) -> std::path::PathBuf {
+    let mut flipped: Value =
+        serde_json::from_str(&std::fs::read_to_string(design).expect("design")).expect("JSON");
+    for e in flipped["mother"]["elements"].as_array_mut().expect("elements") {
+        if e["name"] == "Iext" {
+            e["waveform"]["value"] = serde_json::json!(1.0);
+        }
+    }
+    let flip = dir.join("flip.json");
+    std::fs::write(&flip, flipped.to_string()).expect("flipped design");
+    flip
+}
+
+/// Every line of `starts` begins a line of `dir/realised.cir`.
+fn assert_netlist_has(dir: &Path, starts: &[&str]) {
+    let netlist = std::fs::read_to_string(dir.join("realised.cir")).expect("netlist");
+    for line in starts {
+        assert!(netlist.lines().any(|l| l.starts_with(line)), "{line}\n{netlist}");
+    }
+}
+
 /// The relative change of the current a membrane bias mirror carries per
 /// 100 mV of membrane, from 0.8 to 1.0 V: the written netlist's reference
 /// and membrane mirror devices (`keep`, with its model cards and
@@ -1079,26 +1092,18 @@ fn a_cascoded_membrane_mirror_holds_its_current_and_the_bursters_period() {
     let d = tmp.path().join("design");
     stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
     let design = d.join("design.json");
-    let run = |out: &str, extra: &[&str]| {
-        let o = tmp.path().join(out);
-        let mut args = vec!["realise", design.to_str().expect("UTF-8"), "--tech", "generic-bsim4", "-o"];
-        args.push(o.to_str().expect("UTF-8"));
-        args.extend_from_slice(&["--bias", "mirrors"]);
-        args.extend_from_slice(extra);
-        stdout_ok(&args);
-        o
-    };
-    let cas = run("cas", &["--trim", "--cascode-membrane"]);
-    let netlist = std::fs::read_to_string(cas.join("realised.cir")).expect("netlist");
-    for line in [
-        "Iref vdd ncas DC ",
-        "Mref_nc ncas ncas nbias 0 nch ",
-        "Mref_n nbias nbias 0 0 nch ",
-        "MIext_bc v ncas MIext_b_c 0 nch ",
-        "MIext_b MIext_b_c nbias 0 0 nch ",
-    ] {
-        assert!(netlist.lines().any(|l| l.starts_with(line)), "{line}\n{netlist}");
-    }
+    let cas = tmp.path().join("cas");
+    realise_bsim4(&design, &cas, &["--bias", "mirrors", "--trim", "--cascode-membrane"]);
+    assert_netlist_has(
+        &cas,
+        &[
+            "Iref vdd ncas DC ",
+            "Mref_nc ncas ncas nbias 0 nch ",
+            "Mref_n nbias nbias 0 0 nch ",
+            "MIext_bc v ncas MIext_b_c 0 nch ",
+            "MIext_b MIext_b_c nbias 0 0 nch ",
+        ],
+    );
     let rep = report(&cas);
     let role = |n: &str| {
         let devices = rep["realisation"]["devices"].as_array().expect("devices");
@@ -1110,7 +1115,8 @@ fn a_cascoded_membrane_mirror_holds_its_current_and_the_bursters_period() {
     assert_eq!(headroom["out_of_saturation"], serde_json::json!([]), "{headroom}");
     let cascoded = membrane_mirror_slope(&cas, &["Vdd", "Iref", "Mref_n", "Mref_nc", "MIext_b", "MIext_bc"]);
     assert!(cascoded.abs() < 5e-5, "cascoded: {cascoded:e} per 100 mV");
-    let plain = run("plain", &["--no-sim"]);
+    let plain = tmp.path().join("plain");
+    realise_bsim4(&design, &plain, &["--bias", "mirrors", "--no-sim"]);
     let slope = membrane_mirror_slope(&plain, &["Vdd", "Iref", "Mref_n", "MIext_b"]);
     assert!(slope > 1e-3, "plain: {slope:e} per 100 mV");
     let ev = ngspice_events(&cas, &rep);
@@ -1120,38 +1126,19 @@ fn a_cascoded_membrane_mirror_holds_its_current_and_the_bursters_period() {
     assert!((period / ideal - 1.0).abs() < 0.01, "{period} s against the ideal model's {ideal} s");
     // A current into the membrane is a PMOS mirror: its cascode's gate is a
     // PMOS diode under the reference's.
-    let mut flipped: Value =
-        serde_json::from_str(&std::fs::read_to_string(&design).expect("design")).expect("JSON");
-    for e in flipped["mother"]["elements"].as_array_mut().expect("elements") {
-        if e["name"] == "Iext" {
-            e["waveform"]["value"] = serde_json::json!(1.0);
-        }
-    }
-    let flip = tmp.path().join("flip.json");
-    std::fs::write(&flip, flipped.to_string()).expect("flipped design");
+    let flip = iext_into_membrane(&design, tmp.path());
     let fo = tmp.path().join("flip");
-    stdout_ok(&[
-        "realise",
-        flip.to_str().expect("UTF-8"),
-        "--tech",
-        "generic-bsim4",
-        "-o",
-        fo.to_str().expect("UTF-8"),
-        "--bias",
-        "mirrors",
-        "--cascode-membrane",
-        "--no-sim",
-    ]);
-    let netlist = std::fs::read_to_string(fo.join("realised.cir")).expect("netlist");
-    for line in [
-        "Mref_pn pcas nbias 0 0 nch ",
-        "Mref_pc pcas pcas pbias vdd pch ",
-        "Mref_p pbias pbias vdd vdd pch ",
-        "MIext_bc v pcas MIext_b_c vdd pch ",
-        "MIext_b MIext_b_c pbias vdd vdd pch ",
-    ] {
-        assert!(netlist.lines().any(|l| l.starts_with(line)), "{line}\n{netlist}");
-    }
+    realise_bsim4(&flip, &fo, &["--bias", "mirrors", "--cascode-membrane", "--no-sim"]);
+    assert_netlist_has(
+        &fo,
+        &[
+            "Mref_pn pcas nbias 0 0 nch ",
+            "Mref_pc pcas pcas pbias vdd pch ",
+            "Mref_p pbias pbias vdd vdd pch ",
+            "MIext_bc v pcas MIext_b_c vdd pch ",
+            "MIext_b MIext_b_c pbias vdd vdd pch ",
+        ],
+    );
     let keep = ["Vdd", "Iref", "Mref_n", "Mref_pn", "Mref_pc", "Mref_p", "MIext_b", "MIext_bc"];
     let pmos = membrane_mirror_slope(&fo, &keep);
     assert!(pmos.abs() < 5e-5, "cascoded PMOS: {pmos:e} per 100 mV");

@@ -816,17 +816,8 @@ impl<'a> Builder<'a> {
         let nodes = Nodes([REF_NODE_N, REF_NODE_N, "0", "0"]);
         self.push_mos(REF_DIODE_N.into(), nodes, false, i_ref, reference, "bias", Role::MirrorReferenceDiode);
         if cascode_n {
-            let sized = self.reference_device(REF_CASCODE_N, false, i_ref)?;
             let nodes = Nodes([CASCODE_NODE_N, CASCODE_NODE_N, REF_NODE_N, "0"]);
-            self.push_mos(
-                REF_CASCODE_N.into(),
-                nodes,
-                false,
-                i_ref,
-                sized,
-                "bias",
-                Role::MirrorReferenceCascode,
-            );
+            self.push_reference(REF_CASCODE_N, nodes, false, i_ref, Role::MirrorReferenceCascode)?;
         }
         if pending.iter().any(|m| m.pmos) {
             self.pmos_reference(i_ref, cascode_p)?;
@@ -910,26 +901,29 @@ impl<'a> Builder<'a> {
     /// diode-connected PMOS (with `cascode`, through a second PMOS diode
     /// under it, whose gate biases a PMOS membrane mirror's cascode).
     fn pmos_reference(&mut self, i_ref: f64, cascode: bool) -> Result<()> {
-        let sized = self.reference_device("Mref_pn", false, i_ref)?;
         let bottom = if cascode { CASCODE_NODE_P } else { REF_NODE_P };
         let nodes = Nodes([bottom, REF_NODE_N, "0", "0"]);
-        self.push_mos("Mref_pn".into(), nodes, false, i_ref, sized, "bias", Role::MirrorReferenceToPmos);
+        self.push_reference("Mref_pn", nodes, false, i_ref, Role::MirrorReferenceToPmos)?;
         if cascode {
-            let sized = self.reference_device(REF_CASCODE_P, true, i_ref)?;
             let nodes = Nodes([CASCODE_NODE_P, CASCODE_NODE_P, REF_NODE_P, "vdd"]);
-            self.push_mos(
-                REF_CASCODE_P.into(),
-                nodes,
-                true,
-                i_ref,
-                sized,
-                "bias",
-                Role::MirrorReferenceCascode,
-            );
+            self.push_reference(REF_CASCODE_P, nodes, true, i_ref, Role::MirrorReferenceCascode)?;
         }
-        let sized = self.reference_device(REF_DIODE_P, true, i_ref)?;
         let nodes = Nodes([REF_NODE_P, REF_NODE_P, "vdd", "vdd"]);
-        self.push_mos(REF_DIODE_P.into(), nodes, true, i_ref, sized, "bias", Role::MirrorReferencePmosDiode);
+        self.push_reference(REF_DIODE_P, nodes, true, i_ref, Role::MirrorReferencePmosDiode)
+    }
+
+    /// A device of the reference branch carrying `i_ref`, sized as
+    /// [`Builder::reference_device`], placed at `nodes`.
+    fn push_reference(
+        &mut self,
+        name: &str,
+        nodes: Nodes<'_>,
+        pmos: bool,
+        i_ref: f64,
+        role: Role,
+    ) -> Result<()> {
+        let sized = self.reference_device(name, pmos, i_ref)?;
+        self.push_mos(name.into(), nodes, pmos, i_ref, sized, "bias", role);
         Ok(())
     }
 

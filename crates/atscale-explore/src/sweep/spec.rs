@@ -495,8 +495,7 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
         Some(c) if *c.get_ref() && bias != BiasSource::Mirrors => {
             return Err(cx.spec_err(
                 c.span().start,
-                "cascode_membrane cascodes the membrane's bias mirror: it needs bias = \"mirrors\""
-                    .to_string(),
+                "cascode_membrane cascodes the membrane's bias mirror: it needs bias = \"mirrors\"",
             ))
         }
         Some(c) => *c.get_ref(),
