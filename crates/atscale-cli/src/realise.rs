@@ -86,6 +86,13 @@ pub struct Args {
     /// the membrane's total capacitance is the design's.
     #[arg(long)]
     compensate_strays: bool,
+    /// Also run the transistor circuit with these design elements' blocks
+    /// (the report's names: `Gl,Rf`, ...) replaced by their part of the
+    /// ideal model (behavioural sources, in ngspice), and report what that
+    /// circuit does: which block makes the circuit depart from its ideal
+    /// model (all of them: the ideal model itself, run in ngspice)
+    #[arg(long, value_delimiter = ',', value_name = "ELEMENTS")]
+    ideal_blocks: Vec<String>,
     /// Trim the membrane bias: measure the transistor circuit's static
     /// current error at the design's knee (its DC operating point) and
     /// cancel it with a trim source (a design without a knee, e.g. the
@@ -189,8 +196,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(c) = args.corners.iter().find(|c| !is_section_name(c)) {
         bail!("--corners: `{}` is not a library section name (letters, digits, `_`, `.`)", c.escape_debug());
     }
+    if !args.ideal_blocks.is_empty() && args.no_sim {
+        bail!("--ideal-blocks asks for a run of the transistor circuit: drop --no-sim");
+    }
     let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
     let (tech, tech_dir) = tech_from(&args.tech)?;
+    if !args.ideal_blocks.is_empty() && tech.engine != atscale_design::realise::Engine::Ngspice {
+        bail!(
+            "--ideal-blocks runs the ideal model's behavioural sources in ngspice; {} runs in {} (its models \
+             need it)",
+            tech.name,
+            tech.engine
+        );
+    }
     for f in netlist_files(tech.engine).iter().chain(FILES.iter()) {
         atscale_files::check_target(&args.output.join(f), args.force)?;
     }
@@ -248,6 +266,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         corners: &args.corners,
         monte_carlo: args.monte_carlo.map(|n| (n, args.seed)),
         compensate_strays: args.compensate_strays,
+        ideal_blocks: &args.ideal_blocks,
         temperatures_c: &args.temperatures,
         max_step_model: args.max_step_model,
         tstop_model: args.tstop_model,

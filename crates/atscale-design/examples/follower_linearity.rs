@@ -51,6 +51,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         ("3 pairs ±1.5, attenuated g = 3, fit |u/g| <= 2", Some((three.clone(), 2.0, 3.0))),
         ("3 pairs ±1.5, attenuated g = 3, fit |u/g| <= 3", Some((three.clone(), 3.0, 3.0))),
         ("3 pairs ±1.5, attenuated g = 3.5, fit |u/g| <= 3", Some((three, 3.0, 3.5))),
+        ("5 pairs -2..2 step 1, fit |u| <= 3", Some((vec![-2.0, -1.0, 0.0, 1.0, 2.0], 3.0, 1.0))),
+        ("7 pairs -3..3 step 1, fit |u| <= 3.5", Some(((-3..=3).map(f64::from).collect(), 3.5, 1.0))),
+        ("7 pairs -3..3 step 1, fit |u| <= 4", Some(((-3..=3).map(f64::from).collect(), 4.0, 1.0))),
+        ("9 pairs -4..4 step 1, fit |u| <= 4.5", Some(((-4..=4).map(f64::from).collect(), 4.5, 1.0))),
+        ("9 pairs -4..4 step 1, fit |u| <= 5", Some(((-4..=4).map(f64::from).collect(), 5.0, 1.0))),
+        ("11 pairs -5..5 step 1, fit |u| <= 6", Some(((-5..=5).map(f64::from).collect(), 6.0, 1.0))),
     ];
     let ms = |t: Option<f64>| t.map_or("none".to_string(), |t| format!("{:.2} ms", t * 1e3));
     let row = |name: &str, p: &atscale_design::realise::Prediction| {

@@ -151,6 +151,15 @@ pub enum Error {
         /// The value, the limit and its value with units, and a way out.
         message: String,
     },
+    /// A design element whose ideal block cannot replace its transistors
+    /// (`atscale realise --ideal-blocks`).
+    #[error("--ideal-blocks {element}: {reason}")]
+    IdealBlock {
+        /// The design element.
+        element: String,
+        /// Why, with what would do.
+        reason: String,
+    },
     /// An element of a design that the transistor-level mapping cannot realise.
     #[error("element {element} cannot be realised in transistors: {reason}")]
     Unrealisable {

@@ -179,6 +179,53 @@ pub fn to_mother(physical: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit>
     scale(physical, &scales.inverse())
 }
 
+/// A physical circuit (model 0 V at 0 V) moved to a circuit whose model
+/// 0 V is `v_ref_v` above ground, as a realisation's: every node voltage
+/// a behavioural current reads becomes `v(n) - v_ref_v`, and a capacitor
+/// to ground starts `v_ref_v` higher. Capacitors, current sources and
+/// behavioural currents are moved exactly.
+///
+/// # Errors
+///
+/// [`Error::IdealBlock`] for any other element (a resistor or a law to
+/// ground would draw another current in the moved frame).
+pub fn with_reference(physical: &FlatCircuit, v_ref_v: f64) -> Result<FlatCircuit> {
+    let shift = |e: &Expr| {
+        map_leaves(e, &mut |leaf| match leaf {
+            Expr::Voltage(node, None) if node != "0" => Some(leaf.clone() - Expr::Num(v_ref_v)),
+            _ => None,
+        })
+    };
+    let mut out = physical.clone();
+    for e in &mut out.elements {
+        e.kind = match &e.kind {
+            ElementKind::BehaviouralCurrent { p, n, expr } => {
+                ElementKind::BehaviouralCurrent { p: p.clone(), n: n.clone(), expr: shift(expr) }
+            }
+            ElementKind::Capacitor { p, n, c_farad, ic_volt } => {
+                let grounded = usize::from(p == "0") + usize::from(n == "0") == 1;
+                let sign = if n == "0" { 1.0 } else { -1.0 };
+                let ic_volt = ic_volt.map(|v| if grounded { v + sign * v_ref_v } else { v });
+                ElementKind::Capacitor { p: p.clone(), n: n.clone(), c_farad: *c_farad, ic_volt }
+            }
+            k @ ElementKind::CurrentSource { .. } => k.clone(),
+            k => {
+                return Err(Error::IdealBlock {
+                    element: e.name.clone(),
+                    reason: format!(
+                        "its ideal model holds a {} to ground, which reads another current once moved to the \
+                         realisation's reference voltage {} (capacitors, current sources and behavioural \
+                         currents move exactly)",
+                        k.class_name(),
+                        atscale_circuit::units::si(v_ref_v, "V")
+                    ),
+                })
+            }
+        };
+    }
+    Ok(out)
+}
+
 /// The element with its magnitude multiplied by `factor` (mismatch):
 /// resistance, capacitance and inductance values; source waveforms and DC
 /// values; the current of a law (nonlinear resistor, memristive

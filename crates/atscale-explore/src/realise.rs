@@ -159,10 +159,23 @@ pub struct Evidence {
     pub corners: Vec<CornerRun>,
     /// The Monte Carlo runs, if any.
     pub monte_carlo: Option<MonteCarlo>,
+    /// The run with some blocks replaced by their ideal model
+    /// (`--ideal-blocks`), if asked.
+    pub ideal_blocks: Option<IdealBlocksRun>,
     /// Fitted slope of log(rate) against log(bias scale), with the theory's 1.
     pub sweep_slope: Option<f64>,
     /// Largest relative deviation of a sweep point from `rate(1) x scale` (the calibrated prediction).
     pub sweep_max_deviation: Option<f64>,
+}
+
+/// The transistor circuit run with the blocks of some design elements
+/// replaced by their part of the ideal model ([`Realisation::with_ideal_blocks`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdealBlocksRun {
+    /// The design elements whose blocks were ideal.
+    pub elements: Vec<String>,
+    /// What that circuit did.
+    pub measured: Measured,
 }
 
 /// The membrane trim (see [`Evidence::trim`]).
@@ -275,6 +288,9 @@ pub struct Request<'a> {
     /// Measure the transistors' stray capacitance on the membrane and take
     /// it off the membrane capacitor ([`crate::strays`]).
     pub compensate_strays: bool,
+    /// Design elements whose blocks an extra run replaces by their ideal
+    /// model (empty: no such run).
+    pub ideal_blocks: &'a [String],
 }
 
 /// The nominal run's waveform and what the comparison plot needs.
@@ -768,6 +784,10 @@ fn sized_and_trimmed(
 ) -> Result<(Realisation, MirrorSizes, Option<f64>, MembraneFixes)> {
     let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options, req.timeout);
     let mut r = realise(design, tech, &opts)?;
+    if !req.ideal_blocks.is_empty() {
+        // Names checked before any run.
+        r.with_ideal_blocks(req.ideal_blocks)?;
+    }
     let mut mirrors = Vec::new();
     let mut mirror_error = None;
     if let Some(runner) = runner {
@@ -824,6 +844,7 @@ fn evidence(
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
     let stray_f = found.stray.map_or(0.0, |s| s.capacitance_f);
     let sweep = bias_sweep(req, runner, found.mirrors, (found.trim.as_ref(), stray_f), tstop_s)?;
+    let ideal_blocks = ideal_blocks_run(req, runner, r, tstop_s)?;
     let corners = corner_runs(req, runner, r, tstop_s)?;
     let monte_carlo = match req.monte_carlo {
         Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed))?),
@@ -859,10 +880,28 @@ fn evidence(
         sweep,
         corners,
         monte_carlo,
+        ideal_blocks,
         sweep_slope: slope,
         sweep_max_deviation: sweep_dev,
     };
     Ok((evidence, trace))
+}
+
+/// The run of `--ideal-blocks`: the nominal netlist with those blocks'
+/// transistors replaced by their ideal model's behavioural sources.
+fn ideal_blocks_run(
+    req: &Request<'_>,
+    runner: &Simulator,
+    r: &Realisation,
+    tstop_s: f64,
+) -> Result<Option<IdealBlocksRun>> {
+    if req.ideal_blocks.is_empty() {
+        return Ok(None);
+    }
+    let c = r.to_circuit(&r.with_ideal_blocks(req.ideal_blocks)?);
+    let w = write(runner.engine(), &c, &analysis(r, tstop_s), &setup(r, req.tech_dir)?, &header(r, req.design_path))?;
+    let (measured, _, _) = simulate(runner, r, &w, (tstop_s, bursting(req)), req.timeout)?;
+    Ok(Some(IdealBlocksRun { elements: req.ideal_blocks.to_vec(), measured }))
 }
 
 /// The comparison of the nominal run with the behavioural design and the

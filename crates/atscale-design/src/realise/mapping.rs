@@ -977,6 +977,52 @@ impl Realisation {
         self.to_circuit(&self.circuit)
     }
 
+    /// The transistor circuit with the blocks of the design's `elements`
+    /// (`Gl`, `Msp`, ...) replaced by their part of the ideal model, in
+    /// physical units at the realisation's scales and reference voltage:
+    /// which block makes the circuit depart from its ideal model. Every
+    /// device the report gives to one of `elements` goes; the ideal model's
+    /// elements of each (`<name>` itself, `B<name>`, `B<name>_f`,
+    /// `C<name>_x`, and the recovery branch's `<name>_y` state) come in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IdealBlock`] for a name no block realises (the message lists
+    /// them) or an ideal element that cannot move to the reference voltage.
+    pub fn with_ideal_blocks(&self, elements: &[String]) -> Result<FlatCircuit> {
+        let mut realised: Vec<&str> = Vec::new();
+        for d in &self.devices {
+            if d.element != "bias" && !realised.contains(&d.element.as_str()) {
+                realised.push(&d.element);
+            }
+        }
+        for e in elements {
+            if !realised.contains(&e.as_str()) {
+                return Err(Error::IdealBlock {
+                    element: e.clone(),
+                    reason: format!("no block realises it; this realisation's are {}", realised.join(", ")),
+                });
+            }
+        }
+        let chosen = |e: &str| elements.iter().any(|x| x == e);
+        let gone: std::collections::HashSet<&str> =
+            self.devices.iter().filter(|d| chosen(&d.element)).map(|d| d.name.as_str()).collect();
+        let mut ideal = self.ideal_model.clone();
+        ideal.elements.retain(|i| elements.iter().any(|e| ideal_part_of(e, &i.name)));
+        let scales = crate::scaling::Scales {
+            s_volt: self.scales.s_volt,
+            omega_s: self.scales.omega_s,
+            c0_farad: self.scales.c0_farad,
+            epsilon_m: 1.0,
+        };
+        let physical = crate::scaling::to_physical(&ideal, &scales)?;
+        let moved = crate::scaling::with_reference(&physical, self.scales.v_ref_v)?;
+        let mut c = self.circuit.clone();
+        c.elements.retain(|e| !gone.contains(e.name.as_str()));
+        c.elements.extend(moved.elements);
+        Ok(c)
+    }
+
     /// [`Realisation::netlist_circuit`] for another circuit of this
     /// realisation (a trim probe or the mirror bank).
     pub fn to_circuit(&self, flat: &FlatCircuit) -> Circuit {
@@ -986,6 +1032,20 @@ impl Realisation {
         }
         c
     }
+}
+
+/// Whether the ideal model's element `ideal` belongs to design element
+/// `element`: the names the blocks give them (`blocks.rs`).
+fn ideal_part_of(element: &str, ideal: &str) -> bool {
+    let own = [
+        element.to_string(),
+        format!("B{element}"),
+        format!("B{element}_f"),
+        format!("C{element}_x"),
+        format!("B{element}_y"),
+        format!("C{element}_y"),
+    ];
+    own.iter().any(|n| n == ideal)
 }
 
 /// Name of the membrane trim source in a realised circuit.

@@ -4,6 +4,7 @@
 mod amplitude;
 mod clamp;
 mod energy;
+mod ideal_blocks;
 mod landscape;
 mod scaling;
 mod sensitivity;

@@ -172,6 +172,7 @@ fn request<'a>(
         tstop_model: None,
         timeout,
         compensate_strays: false,
+        ideal_blocks: &[],
     }
 }
 

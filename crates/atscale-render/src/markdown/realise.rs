@@ -116,6 +116,19 @@ fn runs(e: &Evidence) -> String {
         e.ideal.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
         opt(e.ideal.burst_period_s, "s")
     );
+    if let Some(b) = &e.ideal_blocks {
+        let m = &b.measured;
+        let _ = writeln!(
+            o,
+            "- transistor circuit with the blocks of {} replaced by their ideal model (`--ideal-blocks`): {} \
+             spikes, rate {}, {} spikes per burst, burst period {}",
+            b.elements.join(", "),
+            m.events_s.len(),
+            opt(m.rate_hz, "Hz"),
+            m.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
+            opt(m.burst_period_s, "s")
+        );
+    }
     if let Some(m) = e.mirror_error {
         let _ = writeln!(
             o,

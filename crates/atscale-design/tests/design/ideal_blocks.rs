@@ -1,0 +1,64 @@
+//! `Realisation::with_ideal_blocks`: the transistor circuit with some
+//! blocks replaced by their part of the ideal model, in physical units at
+//! the realisation's reference voltage.
+
+use atscale_circuit::ElementKind;
+use atscale_design::realise::{predict, realise, Options, Realisation, Technology};
+use atscale_design::spec::{design, Design, Spec};
+use atscale_sim::{Direction, Simulation};
+
+fn spiker() -> (Design, Realisation) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/tonic-spiking-100hz.toml");
+    let text = std::fs::read_to_string(path).expect("the example");
+    let d = design(&Spec::from_toml_str(&text, "tonic-spiking-100hz.toml").expect("spec")).expect("design");
+    let tech = Technology::builtin("generic-bsim4").expect("built-in");
+    let r = realise(&d, &tech, &Options::default()).expect("realises");
+    (d, r)
+}
+
+fn names(r: &Realisation, element: &str) -> Vec<String> {
+    r.devices.iter().filter(|d| d.element == element).map(|d| d.name.clone()).collect()
+}
+
+/// One block: its devices go, its ideal sources come, the rest stays.
+#[test]
+fn an_ideal_block_replaces_exactly_its_devices() {
+    let (_, r) = spiker();
+    let gone = names(&r, "Rnl");
+    assert!(gone.len() > 20, "{gone:?}");
+    let c = r.with_ideal_blocks(&["Rnl".to_string()]).expect("hybrid");
+    let has = |n: &str| c.elements.iter().any(|e| e.name == n);
+    assert!(gone.iter().all(|n| !has(n)));
+    assert!(has("BRnl") && !has("BL1") && names(&r, "L1").iter().all(|n| has(n)));
+    assert_eq!(c.elements.len(), r.circuit.elements.len() - gone.len() + 1);
+    let err = r.with_ideal_blocks(&["Gx".to_string()]).expect_err("no such block").to_string();
+    assert!(err.contains("Gx") && err.contains("C1, Rnl, L1, Iext"), "{err}");
+}
+
+/// Every block ideal: no transistor is left, and the native solver runs
+/// the circuit, 1.65 V above ground, at the ideal model's rate (computed
+/// in model units): the scales and the reference voltage are exact.
+#[test]
+fn every_block_ideal_is_the_ideal_model_at_the_realisations_scales() {
+    let (d, r) = spiker();
+    let all: Vec<String> = ["C1", "Rnl", "L1", "Iext"].map(String::from).to_vec();
+    let c = r.with_ideal_blocks(&all).expect("hybrid");
+    assert!(c.elements.iter().all(|e| !matches!(e.kind, ElementKind::Mosfet { .. })));
+    let (th, hy) = (d.event.threshold_v / d.scales.s_volt, d.event.hysteresis_v / d.scales.s_volt);
+    let want = predict(&r, th, hy, 800.0).expect("prediction").rate_hz.expect("the ideal model spikes");
+    let s = &r.scales;
+    let res = Simulation::new(&c)
+        .expect("the hybrid circuit")
+        .tstop(800.0 * s.omega_s)
+        .uic(true)
+        .reltol(1e-7)
+        .event(&r.membrane, s.v_ref_v + s.s_volt * th, s.s_volt * hy, Direction::Rising)
+        .run()
+        .expect("runs");
+    let ev = res.event_times(&r.membrane);
+    let n = ev.len();
+    assert!(n > 8, "{ev:?}");
+    let got = (n / 2 - 1) as f64 / (ev[n - 1] - ev[n / 2]);
+    // The same model in model units and in volts, amperes and seconds.
+    assert!((got / want - 1.0).abs() < 1e-3, "{got} Hz against {want} Hz");
+}
