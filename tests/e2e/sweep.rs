@@ -576,3 +576,37 @@ fi
     assert_eq!(read(&out.join("results.csv")), read(&whole));
     assert!(out.join("report/summary.md").exists());
 }
+
+/// The guide's burster bias sweep (`docs/examples/sweep-burster-bias.toml`,
+/// native solver): the designed bias gives 13 spikes per 500 ms; 13 spikes
+/// hold from 0.84 to 1.005 times it, with 14 below; at 1.02 times it the
+/// neuron is silent, and on the way the period grows from 471.1 ms (0.995)
+/// to 538.4 ms (1.005): the design sits 2 % from silence.
+#[test]
+fn the_burster_bias_example_shows_the_design_near_silence() {
+    let dir = out_dir();
+    let csv = dir.path().join("bias.csv");
+    stdout_ok(&["sweep", "docs/examples/sweep-burster-bias.toml", "-o", s(&csv)]);
+    let (h, r) = rows(&csv);
+    assert_eq!(r.len(), 57);
+    let (k, n, p, act) =
+        (col(&h, "Iext"), col(&h, "spikes_per_burst"), col(&h, "burst_period"), col(&h, "activity"));
+    let at =
+        |x: f64| r.iter().find(|row| num(&row[k]).is_some_and(|v| (v - x).abs() < 1e-9)).expect("a point");
+    let burst = |x: f64| (num(&at(x)[n]), num(&at(x)[p]));
+    let close = |got: Option<f64>, want: f64| got.is_some_and(|g| (g / want - 1.0).abs() < 1e-3);
+    let (n1, p1) = burst(1.0);
+    assert_eq!(n1, Some(13.0));
+    assert!(close(p1, 0.5), "{p1:?}");
+    assert!(
+        close(burst(0.995).1, 0.4711) && close(burst(1.005).1, 0.5384),
+        "{:?} {:?}",
+        burst(0.995),
+        burst(1.005)
+    );
+    for x in [0.84, 0.9, 0.95, 1.005] {
+        assert_eq!(burst(x).0, Some(13.0), "at {x}");
+    }
+    assert_eq!(burst(0.82).0, Some(14.0));
+    assert_eq!(at(1.02)[act], "silent");
+}

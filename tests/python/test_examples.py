@@ -1,6 +1,7 @@
 """The Python examples run as a user runs them: the notebook-style
 walkthrough (docs/examples/python/) and the two scripts (scripts/)."""
 
+import json
 import os
 import runpy
 import struct
@@ -49,3 +50,34 @@ def test_the_example_scripts_run(root, tmp_path, script, args, expect):
     assert expect in out.stdout, out.stdout
     width, height = png_size(png)
     assert width >= 600 and height >= 400
+
+
+def test_block_iv_measures_a_block_and_writes_its_table(root, tmp_path, cli):
+    """scripts/block-iv.py on the FitzHugh-Nagumo spiker in generic-bsim4:
+    the cubic's nine five-transistor amplifiers give the membrane the ideal
+    model's current within 3 % of its largest value over ±6 model V
+    (measured 1.90 %: their systematic offsets, 54.74 pA of 2.879 nA), and
+    the table netlist (the block replaced by a pwl source of
+    that curve) runs in ngspice and spikes."""
+    cli.run("design", "docs/examples/tonic-spiking-100hz.toml", "-o", tmp_path / "d")
+    out = tmp_path / "r"
+    cli.run("realise", tmp_path / "d/design.json", "--tech", "generic-bsim4", "-o", out, "--no-sim")
+    table = tmp_path / "table.cir"
+    run = subprocess.run(
+        [sys.executable, str(root / "scripts/block-iv.py"), str(out), "Rnl", "--table", str(table)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [l.split() for l in run.stdout.splitlines() if not l.startswith("#")]
+    assert len(rows) == 27, run.stdout
+    real = [float(r[2]) for r in rows]
+    ideal = [float(r[3]) for r in rows]
+    scale = max(abs(x) for x in ideal)
+    assert scale > 100.0, run.stdout
+    assert max(abs(a - b) for a, b in zip(real, ideal)) < 0.03 * scale, run.stdout
+    text = table.read_text()
+    assert "BRnl_dc 0 v I=pwl(v(v)," in text and "MRnl0_p " not in text
+    sim = cli.run("sim", table, "--engine", "ngspice", "--events", "v,0.962,0.031", "--json")
+    assert len(json.loads(sim.stdout)["events"]["v"]) > 5, sim.stdout

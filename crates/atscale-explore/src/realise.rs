@@ -899,7 +899,13 @@ fn ideal_blocks_run(
         return Ok(None);
     }
     let c = r.to_circuit(&r.with_ideal_blocks(req.ideal_blocks)?);
-    let w = write(runner.engine(), &c, &analysis(r, tstop_s), &setup(r, req.tech_dir)?, &header(r, req.design_path))?;
+    let w = write(
+        runner.engine(),
+        &c,
+        &analysis(r, tstop_s),
+        &setup(r, req.tech_dir)?,
+        &header(r, req.design_path),
+    )?;
     let (measured, _, _) = simulate(runner, r, &w, (tstop_s, bursting(req)), req.timeout)?;
     Ok(Some(IdealBlocksRun { elements: req.ideal_blocks.to_vec(), measured }))
 }

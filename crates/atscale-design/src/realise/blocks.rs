@@ -238,7 +238,8 @@ impl Builder<'_> {
         let block = if self.tech.region == Region::Subthreshold {
             format!(
                 "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
-                 weights {:?}; linear over |v - x| <= 3 model V) and transconductance amplifier",
+                 weights {:?}; slope 1 at v = x, bending from v - x by up to 0.56 model units over \
+                 |v - x| <= 3 model V) and transconductance amplifier",
                 follower.len(),
                 rounded(follower.iter().map(|f| f.1)),
                 rounded(follower.iter().map(|f| f.0))

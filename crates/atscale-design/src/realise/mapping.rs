@@ -26,8 +26,11 @@ pub const LEAK_OFFSETS: [f64; 9] = [-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 
 /// Offsets (model volts) of the three amplifiers of a wide-linear-range
 /// follower-integrator below threshold: each offset is built into its input
 /// pair as a length ratio `exp(2 |offset|)` (20.1), so the pair's
-/// characteristic is `tanh(v - x - offset)` and the weighted sum is linear
-/// in `v - x` over about ±3 model volts instead of ±1.
+/// characteristic is `tanh(v - x - offset)` and the weighted sum follows
+/// `v - x` over about ±3 model volts instead of ±1, though not closely: with
+/// slope 1 at the origin it bends away by up to 0.56 model units (28 %)
+/// there ([`follower_weights`]), which puts the burster's ideal model 5.6 %
+/// off its design (`examples/follower_linearity.rs`).
 pub const FOLLOWER_OFFSETS: [f64; 3] = [-1.5, 0.0, 1.5];
 
 /// Offsets (model volts) of the transconductors whose signed sum realises
