@@ -134,13 +134,14 @@ fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// Options of other tools that the guide quotes, with the text every guide
 /// line quoting them holds (so no atscale option can hide here).
-const FOREIGN: [(&str, &str); 6] = [
+const FOREIGN: [(&str, &str); 7] = [
     ("--bench", "cargo bench"),
     ("--release", "cargo run --release"),
     ("--example", "cargo run --release -p atscale-design --example"),
     ("--cpus-per-task", "slurm-sweep.sh"),
     ("--time", "slurm-sweep.sh"),
     ("--check-wrapper", "characterise-pdk.py"),
+    ("--table", "block-iv.py"),
 ];
 
 /// Every `--option` in a text: two dashes, a letter, then letters, digits

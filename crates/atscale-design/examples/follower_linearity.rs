@@ -4,7 +4,9 @@
 //! 471.9 ms as realised) with its three followers' characteristic replaced:
 //! linear (the design's), and multi-tanh sums of other offsets, fits and
 //! input attenuations (`g`: a pair whose model volt is `g` times the
-//! technology's, as a source-degenerated pair's would be).
+//! technology's, as a source-degenerated pair's would be), and followers of
+//! pairs one model volt apart (the leak's spacing), whose offsets beyond
+//! ±1.5 no length ratio builds.
 //!
 //! `cargo run --release -p atscale-design --example follower_linearity`
 

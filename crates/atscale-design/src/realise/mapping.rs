@@ -995,7 +995,8 @@ impl Realisation {
     pub fn with_ideal_blocks(&self, elements: &[String]) -> Result<FlatCircuit> {
         let mut realised: Vec<&str> = Vec::new();
         for d in &self.devices {
-            if d.element != "bias" && !realised.contains(&d.element.as_str()) {
+            // Shared references and mirrors, and the trim, have no part in the ideal model.
+            if !matches!(d.element.as_str(), "bias" | "trim") && !realised.contains(&d.element.as_str()) {
                 realised.push(&d.element);
             }
         }
