@@ -27,6 +27,14 @@ import tempfile
 import numpy as np
 
 
+def card_name(line):
+    """The device a netlist line places (`XMname` for a subcircuit device), or None."""
+    if not line or line[0] in "*.+":
+        return None
+    name = line.split()[0]
+    return name[1:] if name.startswith("X") else name
+
+
 def model_cards(lines):
     """The netlist's `.model` cards with their `+` continuation lines."""
     cards, inside = [], False
@@ -42,6 +50,8 @@ def main():
     table = None
     if "--table" in args:
         i = args.index("--table")
+        if i + 1 >= len(args):
+            sys.exit(__doc__)
         table = args[i + 1]
         del args[i:i + 2]
     if len(args) != 2:
@@ -55,11 +65,20 @@ def main():
     ideal = {e["name"]: e for e in rep["ideal_model"]["elements"]}.get(f"B{element}")
     if ideal is None or membrane not in (ideal["p"], ideal["n"]):
         sys.exit(f"{element}: no behavioural current on the membrane in the ideal model")
-    mine = re.compile(r"^(?:XM|M|I)" + re.escape(element) + r"\d*_")
+    reads = set(re.findall(r"v\(([^)]*)\)", ideal["expr"]))
+    calls = set(re.findall(r"([A-Za-z_]\w*)\s*\(", ideal["expr"])) - {"v"}
+    if reads != {membrane} or not calls <= {"tanh"}:
+        sys.exit(
+            f"{element}: its ideal current reads {sorted(reads)} with {sorted(calls)}; this script measures a "
+            f"block that reads the membrane alone through tanh pairs (a leak, a tanh conductance, a cubic)"
+        )
+    devices = rep["devices"]
+    mine = {d["name"] for d in devices if d["element"] == element}
+    shared = {d["name"] for d in devices if d["element"] == "bias"} | {"Vdd", "Vref"}
     deck = [lines[0]]
-    deck += [l for l in lines if l.startswith((".lib", ".include", "Vdd ", "Vref"))]
+    deck += [l for l in lines if l.startswith((".lib", ".include"))]
     deck += model_cards(lines)
-    deck += [l for l in lines if mine.match(l)]
+    deck += [l for l in lines if card_name(l) in mine | shared]
     deck += [l for l in lines if l.startswith(".options")]
     lo, step = vref - 6.0 * s, 12.0 * s / 260
     deck += [f"Vmem {membrane} 0 DC {vref}", f".dc Vmem {lo} {lo + 260.5 * step} {step}", ".print dc i(Vmem)", ".end"]
@@ -68,6 +87,8 @@ def main():
         f.flush()
         run = subprocess.run(["ngspice", "-b", f.name], capture_output=True, text=True, check=True)
     rows = [l.split() for l in run.stdout.split("\n") if re.match(r"^\d+\s+\S+\s+\S+\s*$", l.strip())]
+    if len(rows) != 261:
+        sys.exit(f"{element}: ngspice gave {len(rows)} of the sweep's 261 points:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
     v = np.array([float(r[1]) for r in rows])
     into = np.array([float(r[2]) for r in rows])  # through Vmem from the membrane: the block's current into it
     expr = ideal["expr"].replace("- -", "+ ").replace(f"v({membrane})", "u")
@@ -78,7 +99,7 @@ def main():
         print(f"{a:.3f} V  {b * 1e12:10.2f}  {c * 1e12:10.2f}  {(b - c) * 1e12:8.2f}")
     if table:
         pts = ",".join(f"{a:.4f},{b:.6e}" for a, b in zip(v, into))
-        kept = [l for l in lines if not mine.match(l)]
+        kept = [l for l in lines if card_name(l) not in mine]
         at = next(i for i, l in enumerate(kept) if l.startswith(".options"))
         kept.insert(at, f"B{element}_dc 0 {membrane} I=pwl(v({membrane}),{pts})")
         open(table, "w").write("\n".join(kept))

@@ -1166,8 +1166,10 @@ fn a_cascoded_membrane_mirror_holds_its_current_and_the_bursters_period() {
 /// blocks replaced by their part of the ideal model. With every block
 /// ideal it is the ideal model run in ngspice, at the native solver's
 /// prediction (measured 99.92 Hz against 99.91 Hz); the nominal run is the
-/// same as without the option; names no block realises, `--no-sim` and a
-/// technology that runs in VACASK are refused before any run.
+/// same as without the option, and the run's netlist is written as
+/// `ideal-blocks.cir`; names no block realises or named twice, `--no-sim`,
+/// `--trim` and a technology that runs in VACASK are refused before the
+/// circuit runs.
 #[test]
 fn ideal_blocks_run_the_ideal_model_in_the_transistor_circuit() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -1203,5 +1205,12 @@ fn ideal_blocks_run_the_ideal_model_in_the_transistor_circuit() {
         "--ideal-blocks Gx: no block realises it; this realisation's are C1, Rnl, L1, Iext",
     );
     refused(&["--tech", "generic-bsim4", "--ideal-blocks", "Rnl", "--no-sim"], "drop --no-sim");
-    refused(&["--tech", "ihp-sg13g2", "--ideal-blocks", "Rnl"], "ihp-sg13g2 runs in VACASK");
+    refused(&["--tech", "ihp-sg13g2", "--ideal-blocks", "Rnl"], "this technology runs in VACASK");
+    refused(&["--tech", "generic-bsim4", "--ideal-blocks", "Rnl", "--trim"], "drop --trim");
+    refused(&["--tech", "generic-bsim4", "--ideal-blocks", "Rnl,L1,Rnl"], "--ideal-blocks names Rnl twice");
+    // The run's netlist is written beside the others: the ideal sources, no cubic transistor.
+    let written = std::fs::read_to_string(all.join("ideal-blocks.cir")).expect("ideal-blocks.cir");
+    assert!(written.lines().any(|l| l.starts_with("BRnl ")) && !written.contains("MRnl0_p"), "{written}");
+    assert!(!plain.join("ideal-blocks.cir").exists());
+    assert!(run["measured"]["energy_per_spike_j"].is_null());
 }

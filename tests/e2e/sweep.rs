@@ -608,5 +608,6 @@ fn the_burster_bias_example_shows_the_design_near_silence() {
         assert_eq!(burst(x).0, Some(13.0), "at {x}");
     }
     assert_eq!(burst(0.82).0, Some(14.0));
+    assert_eq!(burst(1.01).0, Some(14.0));
     assert_eq!(at(1.02)[act], "silent");
 }

@@ -13,7 +13,9 @@ use atscale_design::realise::mapping::ReferenceSource;
 use atscale_design::realise::{Amplifier, BiasSource, Options, Realisation, Technology};
 use atscale_design::spec::Design;
 use atscale_explore::characterise::Characterisation;
-use atscale_explore::realise::{realise_with_evidence, Evidence, Outcome, Request};
+use atscale_explore::realise::{
+    check_ideal_blocks, realise_with_evidence, Evidence, Outcome, Request, IDEAL_BLOCKS_NETLIST,
+};
 use atscale_explore::simulator::{netlist_files, Simulator};
 use atscale_explore::technology::{measured, monte_carlo_section};
 use atscale_render::plots::design::{comparison, Comparison};
@@ -196,20 +198,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(c) = args.corners.iter().find(|c| !is_section_name(c)) {
         bail!("--corners: `{}` is not a library section name (letters, digits, `_`, `.`)", c.escape_debug());
     }
+    if let Some(twice) =
+        args.ideal_blocks.iter().enumerate().find(|(i, e)| args.ideal_blocks[..*i].contains(e))
+    {
+        bail!("--ideal-blocks names {} twice", twice.1);
+    }
     if !args.ideal_blocks.is_empty() && args.no_sim {
         bail!("--ideal-blocks asks for a run of the transistor circuit: drop --no-sim");
     }
     let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
     let (tech, tech_dir) = tech_from(&args.tech)?;
-    if !args.ideal_blocks.is_empty() && tech.engine != atscale_design::realise::Engine::Ngspice {
-        bail!(
-            "--ideal-blocks runs the ideal model's behavioural sources in ngspice; {} runs in {} (its models \
-             need it)",
-            tech.name,
-            tech.engine
-        );
-    }
-    for f in netlist_files(tech.engine).iter().chain(FILES.iter()) {
+    // Before the characterisation runs.
+    check_ideal_blocks(&args.ideal_blocks, tech.engine, args.trim)?;
+    let ideal_blocks = if args.ideal_blocks.is_empty() { &[][..] } else { &[IDEAL_BLOCKS_NETLIST][..] };
+    for f in netlist_files(tech.engine).iter().chain(FILES.iter()).chain(ideal_blocks) {
         atscale_files::check_target(&args.output.join(f), args.force)?;
     }
     let text = crate::input::read_text(&args.design, "the design")?;

@@ -181,7 +181,9 @@ pub fn to_mother(physical: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit>
 
 /// A physical circuit (model 0 V at 0 V) moved to a circuit whose model
 /// 0 V is `v_ref_v` above ground, as a realisation's: every node voltage
-/// a behavioural current reads becomes `v(n) - v_ref_v`, and a capacitor
+/// a behavioural current reads against ground becomes `v(n) - v_ref_v`
+/// (`v(0, n)` becomes `v(0, n) + v_ref_v`; differences of two nodes stay),
+/// and a capacitor
 /// to ground starts `v_ref_v` higher. Capacitors, current sources and
 /// behavioural currents are moved exactly.
 ///
@@ -192,7 +194,12 @@ pub fn to_mother(physical: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit>
 pub fn with_reference(physical: &FlatCircuit, v_ref_v: f64) -> Result<FlatCircuit> {
     let shift = |e: &Expr| {
         map_leaves(e, &mut |leaf| match leaf {
-            Expr::Voltage(node, None) if node != "0" => Some(leaf.clone() - Expr::Num(v_ref_v)),
+            Expr::Voltage(a, b) => match (a.as_str(), b.as_deref()) {
+                ("0", None | Some("0")) => None,
+                (_, None | Some("0")) => Some(leaf.clone() - Expr::Num(v_ref_v)),
+                ("0", Some(_)) => Some(leaf.clone() + Expr::Num(v_ref_v)),
+                _ => None,
+            },
             _ => None,
         })
     };

@@ -722,6 +722,7 @@ impl Measured {
 /// The designer's, the runner's or the netlist writer's error.
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
+    check_ideal_blocks(req.ideal_blocks, engine, req.trim)?;
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
     let (r, mirrors, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref(), true)?;
     // Measured in every run with a simulator; applied with `--trim`.
@@ -753,7 +754,10 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
         None => (None, None),
         Some(sim) => {
             let found = Found { mirrors: &mirrors, mirror_error, trim, static_error, stray };
-            let (e, t) = evidence(req, sim, &r, &runs, tstop_s, found)?;
+            let (e, t, ideal_netlist) = evidence(req, sim, &r, &runs, tstop_s, found)?;
+            if let Some(text) = ideal_netlist {
+                netlists.push((IDEAL_BLOCKS_NETLIST, text));
+            }
             (Some(e), Some(t))
         }
     };
@@ -819,7 +823,8 @@ fn sized_and_trimmed(
 }
 
 /// The nominal run, the ideal model's prediction, the calibration against
-/// the behavioural design and the bias sweep.
+/// the behavioural design and the bias sweep; the `--ideal-blocks` run's
+/// netlist, if any.
 fn evidence(
     req: &Request<'_>,
     runner: &Simulator,
@@ -827,7 +832,7 @@ fn evidence(
     written: &Written,
     tstop_s: f64,
     found: Found<'_>,
-) -> Result<(Evidence, Trace)> {
+) -> Result<(Evidence, Trace, Option<String>)> {
     let design = req.design;
     let (nominal, t, v) = simulate(runner, r, written, (tstop_s, bursting(req)), req.timeout)?;
     let th = design.event.threshold_v / design.scales.s_volt;
@@ -844,7 +849,7 @@ fn evidence(
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
     let stray_f = found.stray.map_or(0.0, |s| s.capacitance_f);
     let sweep = bias_sweep(req, runner, found.mirrors, (found.trim.as_ref(), stray_f), tstop_s)?;
-    let ideal_blocks = ideal_blocks_run(req, runner, r, tstop_s)?;
+    let (ideal_blocks, ideal_netlist) = ideal_blocks_run(req, runner, r, tstop_s)?.unzip();
     let corners = corner_runs(req, runner, r, tstop_s)?;
     let monte_carlo = match req.monte_carlo {
         Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed))?),
@@ -884,17 +889,48 @@ fn evidence(
         sweep_slope: slope,
         sweep_max_deviation: sweep_dev,
     };
-    Ok((evidence, trace))
+    Ok((evidence, trace, ideal_netlist))
+}
+
+/// The file the `--ideal-blocks` run's netlist is written to.
+pub const IDEAL_BLOCKS_NETLIST: &str = "ideal-blocks.cir";
+
+/// Refuses `--ideal-blocks` where it cannot run as asked: the ideal
+/// model's behavioural sources run in ngspice, and the trim, measured on
+/// the transistor blocks, would be a current the ideal ones do not have.
+///
+/// # Errors
+///
+/// [`atscale_design::Error::IdealBlock`] naming the elements and why.
+pub fn check_ideal_blocks(
+    elements: &[String],
+    engine: atscale_design::realise::Engine,
+    trim: bool,
+) -> Result<()> {
+    let refuse = |reason: String| -> Result<()> {
+        Err(atscale_design::Error::IdealBlock { element: elements.join(","), reason }.into())
+    };
+    match (elements.is_empty(), engine, trim) {
+        (true, _, _) | (false, atscale_design::realise::Engine::Ngspice, false) => Ok(()),
+        (false, atscale_design::realise::Engine::Ngspice, true) => refuse(
+            "the trim cancels the transistor blocks' static error, which ideal blocks do not have: drop --trim"
+                .into(),
+        ),
+        (false, e, _) => refuse(format!(
+            "the ideal model's behavioural sources run in ngspice; this technology runs in {e} (its models need it)"
+        )),
+    }
 }
 
 /// The run of `--ideal-blocks`: the nominal netlist with those blocks'
-/// transistors replaced by their ideal model's behavioural sources.
+/// transistors replaced by their ideal model's behavioural sources, and
+/// that netlist's text.
 fn ideal_blocks_run(
     req: &Request<'_>,
     runner: &Simulator,
     r: &Realisation,
     tstop_s: f64,
-) -> Result<Option<IdealBlocksRun>> {
+) -> Result<Option<(IdealBlocksRun, String)>> {
     if req.ideal_blocks.is_empty() {
         return Ok(None);
     }
@@ -906,8 +942,10 @@ fn ideal_blocks_run(
         &setup(r, req.tech_dir)?,
         &header(r, req.design_path),
     )?;
-    let (measured, _, _) = simulate(runner, r, &w, (tstop_s, bursting(req)), req.timeout)?;
-    Ok(Some(IdealBlocksRun { elements: req.ideal_blocks.to_vec(), measured }))
+    let (mut measured, _, _) = simulate(runner, r, &w, (tstop_s, bursting(req)), req.timeout)?;
+    // The ideal sources draw from ground, not from the supply: no energy figure.
+    measured.energy_per_spike_j = None;
+    Ok(Some((IdealBlocksRun { elements: req.ideal_blocks.to_vec(), measured }, w.text)))
 }
 
 /// The comparison of the nominal run with the behavioural design and the

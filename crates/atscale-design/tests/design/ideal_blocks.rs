@@ -36,8 +36,9 @@ fn an_ideal_block_replaces_exactly_its_devices() {
 }
 
 /// Every block ideal: no transistor is left, and the native solver runs
-/// the circuit, 1.65 V above ground, at the ideal model's rate (computed
-/// in model units): the scales and the reference voltage are exact.
+/// the circuit, model 0 V at half the supply (0.9 V), at the ideal model's
+/// rate (computed in model units): the scales and the reference voltage
+/// are exact.
 #[test]
 fn every_block_ideal_is_the_ideal_model_at_the_realisations_scales() {
     let (d, r) = spiker();

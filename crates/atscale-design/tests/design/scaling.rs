@@ -366,3 +366,49 @@ fn every_other_template_scales_too() {
         }
     }
 }
+
+/// `with_reference` moves what reads a node against ground, and only that:
+/// `v(a)` and `v(a, 0)` lose the reference, `v(0, a)` gains it, `v(a, b)`
+/// stays; a capacitor to ground starts that much higher, one between two
+/// nodes does not; a resistor is refused by name.
+#[test]
+fn with_reference_moves_only_what_reads_a_node_against_ground() {
+    use atscale_circuit::{Element, ElementKind, FlatCircuit};
+    use atscale_design::scaling::with_reference;
+    let el = |name: &str, kind| Element { name: name.into(), kind };
+    let expr = Expr::parse("v(a) + v(a, 0) + v(0, a) + v(a, b)").unwrap();
+    let c = FlatCircuit {
+        title: "t".into(),
+        models: vec![],
+        elements: vec![
+            el("B1", ElementKind::BehaviouralCurrent { p: "0".into(), n: "a".into(), expr }),
+            el(
+                "C1",
+                ElementKind::Capacitor { p: "a".into(), n: "0".into(), c_farad: 1e-12, ic_volt: Some(0.1) },
+            ),
+            el(
+                "C2",
+                ElementKind::Capacitor { p: "0".into(), n: "b".into(), c_farad: 1e-12, ic_volt: Some(0.1) },
+            ),
+            el(
+                "C3",
+                ElementKind::Capacitor { p: "a".into(), n: "b".into(), c_farad: 1e-12, ic_volt: Some(0.1) },
+            ),
+        ],
+    };
+    let m = with_reference(&c, 1.65).unwrap();
+    let want = Expr::parse("(v(a) - 1.65) + (v(a, 0) - 1.65) + (v(0, a) + 1.65) + v(a, b)").unwrap();
+    let ElementKind::BehaviouralCurrent { expr, .. } = &m.elements[0].kind else {
+        panic!("{:?}", m.elements[0])
+    };
+    assert_eq!(expr.to_string(), want.to_string());
+    let ic = |k: usize| match &m.elements[k].kind {
+        ElementKind::Capacitor { ic_volt, .. } => ic_volt.unwrap(),
+        k => panic!("{k:?}"),
+    };
+    assert!((ic(1) - 1.75).abs() < 1e-12 && (ic(2) + 1.55).abs() < 1e-12 && (ic(3) - 0.1).abs() < 1e-12);
+    let mut r = c.clone();
+    r.elements.push(el("R1", ElementKind::Resistor { p: "a".into(), n: "0".into(), r_ohm: 1e6 }));
+    let err = with_reference(&r, 1.65).unwrap_err().to_string();
+    assert!(err.contains("R1") && err.contains("1.65 V"), "{err}");
+}

@@ -120,13 +120,20 @@ fn runs(e: &Evidence) -> String {
         let m = &b.measured;
         let _ = writeln!(
             o,
-            "- transistor circuit with the blocks of {} replaced by their ideal model (`--ideal-blocks`): {} \
-             spikes, rate {}, {} spikes per burst, burst period {}",
+            "- transistor circuit with the blocks of {} replaced by their ideal model (`--ideal-blocks`, {}): {} \
+             spikes, rate {}, {} spikes per burst, burst period {}{}",
             b.elements.join(", "),
+            atscale_explore::realise::IDEAL_BLOCKS_NETLIST,
             m.events_s.len(),
             opt(m.rate_hz, "Hz"),
             m.spikes_per_burst.map_or("-".into(), |x| x.to_string()),
-            opt(m.burst_period_s, "s")
+            opt(m.burst_period_s, "s"),
+            if e.stray.is_some() {
+                "; the membrane capacitor stays reduced by the strays the compensation measured, the replaced \
+                 blocks' among them"
+            } else {
+                ""
+            }
         );
     }
     if let Some(m) = e.mirror_error {
