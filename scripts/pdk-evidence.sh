@@ -40,7 +40,8 @@
 # Monte Carlo tables); the reports are in OUTPUT_DIR. Needs ngspice, the PDKs
 # (`make pdks`) and VACASK (`make vacask`). About 15 minutes on an idle
 # 2-core machine (sky130's nominal ngspice run alone takes about a minute),
-# and about 25 minutes more for sky130-hv (its burster runs take 1 to 4 minutes each).
+# about 25 minutes more for sky130-hv (its burster runs take 1 to 4 minutes each), and about
+# 20 minutes for the block-by-block and linearised-follower bursters.
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -127,6 +128,16 @@ realise gf180-spiker-symmetric-strays "$spiker" --tech gf180 --amplifier symmetr
 realise gf180-burster-symmetric-strays "$burster" --tech gf180 --amplifier symmetric --compensate-strays
 realise gf180-spiker-symmetric-tapeout "$spiker" --tech gf180 --amplifier symmetric --bias mirrors --references ladder
 realise gf180-burster-symmetric-tapeout "$burster" --tech gf180 --amplifier symmetric --bias mirrors \
+    --references ladder
+# The burster block by block (--ideal-blocks) and with linearised followers.
+for blocks in Gl Rf Gl,Rf Msp,Msn Mus C1,Gl,Rf,Msp,Msn,Mus,Iext; do
+    realise "sky130-hv-burster-ideal-${blocks//,/-}" "$burster" --tech sky130-hv --ideal-blocks "$blocks"
+done
+realise sky130-hv-burster-linearised "$burster" --tech sky130-hv --followers linearised
+realise sky130-hv-burster-linearised-tapeout "$burster" --tech sky130-hv --followers linearised --bias mirrors \
+    --references ladder
+realise gf180-burster-linearised "$burster" --tech gf180 --followers linearised
+realise gf180-burster-linearised-tapeout "$burster" --tech gf180 --followers linearised --bias mirrors \
     --references ladder
 
 # The sky130-hv Monte Carlo sweep: the GF180 file with sky130-hv's symmetric spiker.

@@ -65,6 +65,11 @@ $ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/b
     --force >/dev/null
 echo "== burster, generic-bsim4, full window, untrimmed (the default)"
 evidence "$out/burst-untrimmed"
+# shellcheck disable=SC2086
+$ATSCALE realise "$out/burst-design/design.json" --tech generic-bsim4 -o "$out/burst-linearised" \
+    --amplifier symmetric --followers linearised --force >/dev/null
+echo "== burster, generic-bsim4, symmetric amplifiers, linearised followers (a minute)"
+evidence "$out/burst-linearised"
 
 # shellcheck disable=SC2086
 $ATSCALE design "$here/docs/examples/tonic-spiking-100hz.toml" -o "$out/fhn-design" --force >/dev/null

@@ -408,6 +408,8 @@ fn realise_sweeps_refuse_what_they_cannot_run() {
         (format!("seed = 1\n{}bias = \"mirror\"\n{mc}", base), ":5: unknown bias `mirror`, expected `ideal` or `mirrors`".into()),
         (format!("seed = 1\n{}amplifier = \"folded\"\n{mc}", base), ":5: unknown amplifier `folded`, expected one \
              of `five-transistor`, `cascoded`, `symmetric`, `self-cascoded`".into()),
+        (format!("seed = 1\n{}followers = \"linear\"\n{mc}", base), ":5: unknown followers `linear`, expected one \
+             of `linearised`, `offset-pairs`".into()),
         (
             format!("seed = 1\n{}{mc}", base.replace("gf180", "generic-bsim4")),
             ":4: Monte Carlo needs a technology with a statistical library section (`library = { monte_carlo = ... }`); \

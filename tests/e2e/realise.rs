@@ -1214,3 +1214,63 @@ fn ideal_blocks_run_the_ideal_model_in_the_transistor_circuit() {
     assert!(!plain.join("ideal-blocks.cir").exists());
     assert!(run["measured"]["energy_per_spike_j"].is_null());
 }
+
+/// `--followers linearised`: each follower is two nine-pair linearised
+/// transconductors (`lin(v)` into the state capacitor, `lin(x)` out of
+/// it, against the leak's references), the netlist carries the shunt its
+/// operating point needs, and the five-transistor amplifier is refused.
+/// (The transistor runs, a minute each, are in the guide and
+/// `scripts/pdk-evidence.sh`; the ideal model's period is tested in
+/// `atscale-design`.)
+#[test]
+fn linearised_followers_are_eighteen_amplifiers_with_a_shunt() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path().join("d");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = d.join("design.json");
+    let out = tmp.path().join("lin");
+    realise_bsim4(&design, &out, &["--followers", "linearised", "--amplifier", "symmetric", "--no-sim"]);
+    let rep = report(&out);
+    let shunt = rep["realisation"]["run"]["rshunt_ohm"].as_f64().expect("a shunt");
+    let netlist = std::fs::read_to_string(out.join("realised.cir")).expect("netlist");
+    let card = netlist.lines().find(|l| l.contains("rshunt=")).expect("the shunt card");
+    let written: f64 = card
+        .split("rshunt=")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .expect("value")
+        .parse()
+        .expect("a number");
+    assert!((written / shunt - 1.0).abs() < 1e-9, "{card} against {shunt}");
+    for follower in ["Msp", "Msn", "Mus"] {
+        let count =
+            |tag: &str| (0..9).filter(|j| netlist.contains(&format!("\nI{follower}{tag}{j}_b "))).count();
+        assert_eq!((count("fi"), count("fo")), (9, 9), "{follower}");
+    }
+    let block = rep["realisation"]["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .find(|b| b["element"] == "Msp")
+        .expect("Msp");
+    assert!(
+        block["block"].as_str().expect("text").starts_with("linearised follower-integrator (18 amplifiers"),
+        "{block}"
+    );
+    let o = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "generic-bsim4",
+        "-o",
+        tmp.path().join("never").to_str().expect("UTF-8"),
+        "--followers",
+        "linearised",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("linearised followers need the symmetric amplifiers") && err.contains("five-transistor"),
+        "{err}"
+    );
+}

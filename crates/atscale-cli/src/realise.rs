@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use atscale_design::realise::mapping::ReferenceSource;
-use atscale_design::realise::{Amplifier, BiasSource, Options, Realisation, Technology};
+use atscale_design::realise::{Amplifier, BiasSource, Followers, Options, Realisation, Technology};
 use atscale_design::spec::Design;
 use atscale_explore::characterise::Characterisation;
 use atscale_explore::realise::{
@@ -114,6 +114,13 @@ pub struct Args {
     /// ihp-sg13g2), else five-transistor.
     #[arg(long, value_enum, value_name = "TOPOLOGY")]
     amplifier: Option<AmplifierArg>,
+    /// How a memristive element's state follows the membrane (below
+    /// threshold): `linearised` (two nine-pair linearised transconductors,
+    /// lin(v) into the state capacitor and lin(x) out of it: linear over the
+    /// whole spike) or `offset-pairs` (three pairs with offsets built into
+    /// their lengths: fewer amplifiers, bending up to 28 % from linear)
+    #[arg(long, value_enum, value_name = "KIND", default_value = "offset-pairs")]
+    followers: FollowersArg,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).
     #[arg(long)]
     no_sim: bool,
@@ -145,6 +152,15 @@ enum AmplifierArg {
     Symmetric,
     /// The symmetric amplifier with self-cascoded (composite) mirrors: fits a 1.8 V supply.
     SelfCascoded,
+}
+
+/// `--followers`: how a memristive element's state follows the membrane ([`Followers`]).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FollowersArg {
+    /// Two nine-pair linearised transconductors: lin(v) in, lin(x) out.
+    Linearised,
+    /// Three pairs with offsets built into their lengths.
+    OffsetPairs,
 }
 
 /// `--references`: where the reference voltages come from.
@@ -254,6 +270,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Some(AmplifierArg::SelfCascoded) => Amplifier::SelfCascoded,
         },
         cascode_membrane: args.cascode_membrane,
+        followers: match args.followers {
+            FollowersArg::Linearised => Followers::Linearised,
+            FollowersArg::OffsetPairs => Followers::OffsetPairs,
+        },
         ..Options::default()
     };
     let req = Request {

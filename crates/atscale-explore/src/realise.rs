@@ -394,7 +394,12 @@ pub fn analysis(r: &Realisation, tstop_s: f64) -> Analysis {
             abstol: Some(rs.abstol_a),
             chgtol: Some(rs.chgtol_c),
             gmin: Some(rs.gmin_s),
-            other: rs.seed.map(|k| ("seed".to_string(), Some(k.to_string()))).into_iter().collect(),
+            other: rs
+                .seed
+                .map(|k| ("seed".to_string(), Some(k.to_string())))
+                .into_iter()
+                .chain(rs.rshunt_ohm.map(|r| ("rshunt".to_string(), Some(format!("{r:e}")))))
+                .collect(),
             ..SpiceOptions::default()
         },
         ic: rs.ic.clone(),

@@ -8,8 +8,8 @@ use atscale_circuit::{Element, ElementKind, MemristiveLaw, Relaxation, Resistive
 
 use super::builder::{el, Builder};
 use super::mapping::{
-    cubic_weights, follower_weights, pair_expr, BiasSource, Biased, Role, CUBIC_OFFSETS, FOLLOWER_OFFSETS,
-    LEAK_OFFSETS, TRIM_SOURCE,
+    cubic_weights, follower_weights, pair_expr, BiasSource, Biased, Followers, Role, CUBIC_OFFSETS,
+    FOLLOWER_OFFSETS, LEAK_OFFSETS, TRIM_SOURCE,
 };
 use super::tech::Region;
 use crate::error::{Error, Result};
@@ -93,8 +93,11 @@ impl Recovery {
 
 /// A follower-integrator as placed.
 struct Follower {
-    /// `(weight, offset)` of each amplifier, offsets as realised, model V.
-    terms: Vec<(f64, f64)>,
+    /// What it is, for the report.
+    block: String,
+    /// Its current into the state node in the ideal model (unit capacitor,
+    /// model units).
+    into_x: Expr,
     /// State capacitance, F.
     c_x: f64,
     /// Bias, A.
@@ -226,7 +229,7 @@ impl Builder<'_> {
         let name = e.name.as_str();
         let (k, s, membrane) = (self.scales.current_a, self.scales.s_volt, self.membrane.clone());
         let x = format!("{name}_x");
-        let Follower { terms: follower, c_x, i_f } = self.follower(name, tau_s, &x)?;
+        let Follower { block, into_x, c_x, i_f } = self.follower(name, tau_s, &x)?;
         self.ic.push((x.clone(), self.scales.v_ref_v + s * x0));
         let r = self.reference(delta);
         let ib = alpha.abs() * k;
@@ -235,22 +238,10 @@ impl Builder<'_> {
         } else {
             self.ta(name, name, &r, &x, &membrane, ib)?;
         }
-        let block = if self.tech.region == Region::Subthreshold {
-            format!(
-                "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
-                 weights {:?}; slope 1 at v = x, bending from v - x by up to 0.56 model units over \
-                 |v - x| <= 3 model V) and transconductance amplifier",
-                follower.len(),
-                rounded(follower.iter().map(|f| f.1)),
-                rounded(follower.iter().map(|f| f.0))
-            )
-        } else {
-            "follower-integrator (amplifier + capacitor) and transconductance amplifier".to_string()
-        };
         let tau_phys = tau_s * self.scales.omega_s;
         self.block(
             name,
-            block,
+            format!("{block} and transconductance amplifier"),
             format!(
                 "tau = s C / I_f = {} x {} / {} = {} (model {tau_s}); i = {} tanh((x - {})/{}) (bias {})",
                 si(s, "V"),
@@ -263,17 +254,18 @@ impl Builder<'_> {
                 si(ib, "A")
             ),
         );
-        self.ideal_follower(name, &follower, tau_s, x0, alpha, delta);
+        self.ideal_follower(name, into_x, x0, alpha, delta);
         Ok(())
     }
 
     /// The follower-integrator of state node `x` with time constant `tau_s`
-    /// model units. Below threshold a wide-linear-range follower (three pairs with
-    /// built-in offsets); above threshold one pair (its square law gives no
-    /// clean offset by sizing), which slews.
+    /// model units: below threshold linearised ([`Followers::Linearised`])
+    /// or a wide-linear-range follower of three offset pairs
+    /// ([`Followers::OffsetPairs`]); above threshold one pair (its square
+    /// law gives no clean offset by sizing), which slews.
     fn follower(&mut self, name: &str, tau_s: f64, x: &str) -> Result<Follower> {
         let (k, s, membrane) = (self.scales.current_a, self.scales.s_volt, self.membrane.clone());
-        let tau_phys = tau_s * self.scales.omega_s;
+        let (region, tau_phys) = (self.tech.region, tau_s * self.scales.omega_s);
         let lim = &self.tech.limits;
         // Follower-integrator: tau = s C / I_f. The capacitor is chosen
         // for I_f = max(I_unit / 10, 10 bias_min_a), within the
@@ -281,47 +273,76 @@ impl Builder<'_> {
         let i_target = (k / 10.0).max(10.0 * lim.bias_min_a);
         let c_x = (tau_phys * i_target / s).min(lim.capacitance_max_f);
         let i_f = s * c_x / tau_phys;
-        let mut follower: Vec<(f64, f64)> = Vec::new();
-        if self.tech.region == Region::Subthreshold {
-            let fw = follower_weights()?;
-            for (j, (&d, &wj)) in FOLLOWER_OFFSETS.iter().zip(&fw).enumerate() {
-                let realised = self.ta_offset(&format!("{name}f{j}"), name, &membrane, x, x, i_f * wj, d)?;
-                follower.push((wj, realised));
+        let (block, into_x) = match (region, self.followers) {
+            (Region::Subthreshold, Followers::Linearised) => {
+                let w = self.leak_weights()?;
+                let mut terms = Vec::new();
+                for (j, (&d, &wj)) in LEAK_OFFSETS.iter().zip(&w).enumerate() {
+                    let r = self.reference(d);
+                    // Sources i_f w_j f(v - d_j) into x and sinks i_f w_j f(x - d_j).
+                    self.ta(&format!("{name}fi{j}"), name, &membrane, &r, x, i_f * wj)?;
+                    self.ta(&format!("{name}fo{j}"), name, &r, x, x, i_f * wj)?;
+                    terms.push((wj, d));
+                }
+                let into_x = sum_expr(region, &terms, tau_s, &membrane) - sum_expr(region, &terms, tau_s, x);
+                let block = format!(
+                    "linearised follower-integrator ({} amplifiers: the leak's nine pairs at offsets \
+                     {LEAK_OFFSETS:?} model V, weights {:?}, lin(v) into the state capacitor and lin(x) out of \
+                     it; v - x within 1.2e-3 model units for |v|, |x| <= 3 model V)",
+                    2 * terms.len(),
+                    rounded(w.iter().copied())
+                );
+                (block, into_x)
             }
-        } else {
-            self.ta(&format!("{name}f"), name, &membrane, x, x, i_f)?;
-            follower.push((1.0, 0.0));
-        }
+            (Region::Subthreshold, Followers::OffsetPairs) => {
+                let fw = follower_weights()?;
+                let mut terms = Vec::new();
+                for (j, (&d, &wj)) in FOLLOWER_OFFSETS.iter().zip(&fw).enumerate() {
+                    let realised =
+                        self.ta_offset(&format!("{name}f{j}"), name, &membrane, x, x, i_f * wj, d)?;
+                    terms.push((wj, realised));
+                }
+                let into_x = terms
+                    .iter()
+                    .map(|&(wj, dj)| {
+                        let u = Expr::v(membrane.clone()) - Expr::v(x.to_string()) - Expr::Num(dj);
+                        Expr::Num(wj / tau_s) * pair_expr(region, u)
+                    })
+                    .reduce(|a, b| a + b)
+                    .unwrap_or(Expr::Num(0.0));
+                let block = format!(
+                    "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
+                     weights {:?}; slope 1 at v = x, bending from v - x by up to 0.56 model units over \
+                     |v - x| <= 3 model V)",
+                    terms.len(),
+                    rounded(terms.iter().map(|f| f.1)),
+                    rounded(terms.iter().map(|f| f.0))
+                );
+                (block, into_x)
+            }
+            (Region::AboveThreshold, _) => {
+                self.ta(&format!("{name}f"), name, &membrane, x, x, i_f)?;
+                let u = Expr::v(membrane.clone()) - Expr::v(x.to_string());
+                (
+                    "follower-integrator (amplifier + capacitor)".to_string(),
+                    Expr::Num(1.0 / tau_s) * pair_expr(region, u),
+                )
+            }
+        };
         self.capacitor(format!("C{name}"), x, c_x, name, Role::StateCapacitor)?;
-        Ok(Follower { terms: follower, c_x, i_f })
+        Ok(Follower { block, into_x, c_x, i_f })
     }
 
     /// The ideal model of a memristive element: a state node with a unit
-    /// capacitor, the follower's current `f(v - x) / tau` into it and the
+    /// capacitor, the follower's current `into_x` into it and the
     /// element's current out of the membrane.
-    fn ideal_follower(
-        &mut self,
-        name: &str,
-        follower: &[(f64, f64)],
-        tau_s: f64,
-        x0: f64,
-        alpha: f64,
-        delta: f64,
-    ) {
+    fn ideal_follower(&mut self, name: &str, into_x: Expr, x0: f64, alpha: f64, delta: f64) {
         let (region, membrane, x) = (self.tech.region, self.membrane.clone(), format!("{name}_x"));
         self.ideal.push(el(
             format!("C{name}_x"),
             ElementKind::Capacitor { p: x.clone(), n: "0".into(), c_farad: 1.0, ic_volt: Some(x0) },
         ));
-        let follow = follower
-            .iter()
-            .map(|&(wj, dj)| {
-                let u = Expr::v(membrane.clone()) - Expr::v(x.clone()) - Expr::Num(dj);
-                Expr::Num(wj / tau_s) * pair_expr(region, u)
-            })
-            .reduce(|a, b| a + b)
-            .unwrap_or(Expr::Num(0.0));
-        self.ideal_current(format!("B{name}_f"), "0", &x, follow);
+        self.ideal_current(format!("B{name}_f"), "0", &x, into_x);
         let expr = Expr::Num(alpha) * pair_expr(region, Expr::v(x) - Expr::Num(delta));
         self.ideal_current(format!("B{name}"), &membrane, "0", expr);
     }

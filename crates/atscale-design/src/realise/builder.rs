@@ -8,7 +8,7 @@ use atscale_circuit::{Element, ElementKind, MosInstance, Waveform};
 
 use super::mapping::{
     mirror_geometry, mirror_unit, series_chain, string_current, string_segments, tap_voltages, Amplifier,
-    BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, Ladder, LadderSegment, LadderTap,
+    BiasSource, Biased, BlockReport, DeviceKind, DeviceReport, Followers, Ladder, LadderSegment, LadderTap,
     RealisedScales, ReferenceSource, Role, StringGeometry, CASCODE_NODE_N, CASCODE_NODE_P,
     MAX_SERIES_SEGMENTS, MIRROR_REFERENCE_FINGERS, REF_CASCODE_N, REF_CASCODE_P, REF_DIODE_N, REF_DIODE_P,
     REF_NODE_N, REF_NODE_P, REF_SOURCE, SELF_CASCODE_WIDTH_RATIO,
@@ -84,6 +84,8 @@ pub(super) struct Builder<'a> {
     pub amplifier: Amplifier,
     /// The membrane's bias mirror cascoded ([`super::Options::cascode_membrane`]).
     pub cascode_membrane: bool,
+    /// The followers' kind ([`super::Options::followers`]).
+    pub followers: Followers,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -127,6 +129,7 @@ impl<'a> Builder<'a> {
             leak_weights: None,
             amplifier: Amplifier::FiveTransistor,
             cascode_membrane: false,
+            followers: Followers::OffsetPairs,
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {

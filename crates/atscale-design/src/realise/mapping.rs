@@ -89,6 +89,55 @@ pub struct Options {
     /// where its diode's does.
     #[serde(default)]
     pub cascode_membrane: bool,
+    /// How a memristive element's state follows the membrane below
+    /// threshold (default: [`Followers::OffsetPairs`]).
+    #[serde(default)]
+    pub followers: Followers,
+}
+
+/// The follower-integrator of a memristive element's state `x`,
+/// `tau dx/dt = v - x`, below threshold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Followers {
+    /// Two nine-pair linearised transconductors, the leak's: `lin(v)` into
+    /// the state capacitor and `lin(x)` out of it, each pair against its
+    /// reference voltage. `lin(v) - lin(x)` is `v - x` within 1.2e-3
+    /// model units wherever `|v|` and `|x|` stay within 3.5 model V, so
+    /// the follower is linear over the whole spike, however far `x` lags.
+    Linearised,
+    /// Three pairs comparing `v` and `x` directly, with offsets of ±1.5
+    /// model V built into their devices' lengths: three amplifiers, but
+    /// the sum bends from `v - x` by up to 28 % within ±3 model V.
+    #[default]
+    OffsetPairs,
+}
+
+impl Followers {
+    /// Both kinds.
+    pub const ALL: [Followers; 2] = [Followers::Linearised, Followers::OffsetPairs];
+
+    /// The name `--followers` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Followers::Linearised => "linearised",
+            Followers::OffsetPairs => "offset-pairs",
+        }
+    }
+
+    /// The kind `name` names ([`Followers::name`]).
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming the unknown name and both known ones.
+    pub fn from_name(name: &str) -> std::result::Result<Followers, String> {
+        Followers::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
+            format!(
+                "unknown followers `{name}`, expected one of {}",
+                Followers::ALL.map(|f| format!("`{}`", f.name())).join(", ")
+            )
+        })
+    }
 }
 
 /// The topology of a realisation's transconductance amplifiers. All four
@@ -193,6 +242,7 @@ impl Default for Options {
             references: ReferenceSource::Ideal,
             amplifier: Amplifier::FiveTransistor,
             cascode_membrane: false,
+            followers: Followers::OffsetPairs,
         }
     }
 }
@@ -687,6 +737,13 @@ pub struct RunSettings {
     /// The seed of the models' random draws (`.options seed`), for a
     /// statistical library section.
     pub seed: Option<u64>,
+    /// A resistance from every node to ground, Ω (ngspice's `rshunt`):
+    /// with linearised followers ([`Followers::Linearised`]), whose deeply
+    /// unbalanced pairs leave branches at femtoamperes, ngspice's operating
+    /// point does not converge without it. It draws at most 1 % of the
+    /// smallest bias (halved) at the full supply.
+    #[serde(default)]
+    pub rshunt_ohm: Option<f64>,
 }
 
 /// A design realised in transistors.
@@ -825,6 +882,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let mut b = Builder::new(tech, scales, design.membrane.clone(), (opts.bias, opts.references));
     b.amplifier = opts.amplifier;
     b.cascode_membrane = opts.cascode_membrane && opts.bias == BiasSource::Mirrors;
+    b.followers = opts.followers;
     let recovery = Recovery::of(design);
     for e in &design.mother.elements {
         match &recovery {
@@ -837,7 +895,8 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let ladder = b.finish_references()?;
     b.trim(opts.membrane_trim_a);
     b.compensate_membrane(opts.membrane_stray_f)?;
-    let run = run_settings(design, tech, &b.devices, std::mem::take(&mut b.ic), scales.omega_s);
+    let shunt = opts.followers == Followers::Linearised && tech.region == Region::Subthreshold;
+    let run = run_settings(design, tech, &b.devices, std::mem::take(&mut b.ic), (scales.omega_s, shunt));
     let s = scales.s_volt;
     let mut circuit = FlatCircuit {
         title: format!("{} realised in {} (atscale realise)", design.template, tech.name),
@@ -897,6 +956,21 @@ fn check_options(tech: &Technology, opts: &Options) -> Result<()> {
             value: opts.membrane_trim_a,
         });
     }
+    if opts.followers == Followers::Linearised
+        && tech.region == Region::Subthreshold
+        && !opts.amplifier.symmetric()
+    {
+        return Err(Error::Unrealisable {
+            element: "followers".into(),
+            reason: format!(
+                "linearised followers need the symmetric amplifiers (`symmetric` or `self-cascoded`), not \
+                 `{}`: their lin(v) pairs compare the membrane with fixed references, and in a \
+                 five-transistor amplifier the reference device drains into the state node, which leaves \
+                 it out of saturation when the state sits below the reference",
+                opts.amplifier.name()
+            ),
+        });
+    }
     if tech.region == Region::Subthreshold && tech.subthreshold.is_none() {
         return Err(Error::BadTemplate {
             template: "technology",
@@ -937,7 +1011,7 @@ fn run_settings(
     tech: &Technology,
     devices: &[DeviceReport],
     ic: Vec<(String, f64)>,
-    omega: f64,
+    (omega, shunt): (f64, bool),
 ) -> RunSettings {
     let period_model = design.mother_period.unwrap_or(50.0);
     let (tstop_model, tmax_model) = match design.achieved.spikes_per_burst {
@@ -965,6 +1039,7 @@ fn run_settings(
         reltol: 1e-4,
         ic,
         seed: None,
+        rshunt_ohm: shunt.then(|| tech.supply_v / (i_min * 1e-2)),
     }
 }
 

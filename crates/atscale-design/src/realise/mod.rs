@@ -52,7 +52,7 @@ pub mod tech;
 
 pub use mapping::{
     current_sensitivity, predict, realise, with_subckt_devices, Amplifier, BiasSource, Biased, BlockReport,
-    DeviceKind, DeviceReport, Options, Prediction, Realisation, RealisedScales, Role, RunSettings,
+    DeviceKind, DeviceReport, Followers, Options, Prediction, Realisation, RealisedScales, Role, RunSettings,
     Sensitivity, SENSITIVITY_STEP_MODEL,
 };
 pub use tech::{Engine, Region, SubcktDevice, Technology};

@@ -1,6 +1,7 @@
 //! `Realisation::with_ideal_blocks`: the transistor circuit with some
 //! blocks replaced by their part of the ideal model, in physical units at
-//! the realisation's reference voltage.
+//! the realisation's reference voltage; and the ideal model of linearised
+//! followers.
 
 use atscale_circuit::ElementKind;
 use atscale_design::realise::{predict, realise, Options, Realisation, Technology};
@@ -62,4 +63,40 @@ fn every_block_ideal_is_the_ideal_model_at_the_realisations_scales() {
     let got = (n / 2 - 1) as f64 / (ev[n - 1] - ev[n / 2]);
     // The same model in model units and in volts, amperes and seconds.
     assert!((got / want - 1.0).abs() < 1e-3, "{got} Hz against {want} Hz");
+}
+
+/// Linearised followers (`lin(v)` in, `lin(x)` out) make the burster's
+/// ideal model its design: 13 spikes per 500.3 ms against 500 ms (the
+/// offset pairs': 13 per 471.9 ms, -5.6 %). Each follower is eighteen
+/// amplifiers, and the run gets a shunt to ground at every node for its
+/// operating point; the five-transistor amplifier is refused.
+#[test]
+fn linearised_followers_make_the_bursters_ideal_model_its_design() {
+    use atscale_design::realise::{Amplifier, Followers};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
+    let text = std::fs::read_to_string(path).expect("the example");
+    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    let tech = Technology::builtin("generic-bsim4").expect("built-in");
+    let (th, hy) = (d.event.threshold_v / d.scales.s_volt, d.event.hysteresis_v / d.scales.s_volt);
+    let period = |followers| {
+        let opts = Options { amplifier: Amplifier::Symmetric, followers, ..Options::default() };
+        let r = realise(&d, &tech, &opts).expect("realises");
+        let p = predict(&r, th, hy, 25_000.0).expect("prediction");
+        assert_eq!(p.spikes_per_burst, Some(13));
+        (p.burst_period_s.expect("bursts"), r)
+    };
+    let (lin, r) = period(Followers::Linearised);
+    let (pairs, _) = period(Followers::OffsetPairs);
+    // Measured 500.3 ms (the nine pairs' 1.2e-3 model units of bend) and 471.9 ms.
+    assert!((lin / 0.5 - 1.0).abs() < 2e-3, "{lin}");
+    assert!((pairs / 0.5 - 1.0) < -0.05, "{pairs}");
+    let amplifiers =
+        |tag: &str| r.devices.iter().filter(|x| x.name.starts_with(&format!("IMsp{tag}"))).count();
+    assert_eq!((amplifiers("fi"), amplifiers("fo")), (9, 9));
+    let shunt = r.run.rshunt_ohm.expect("a shunt");
+    // At most 1 % of the smallest half bias at the full supply.
+    assert!(shunt > 1e12 && shunt.is_finite(), "{shunt}");
+    let five = Options { followers: Followers::Linearised, ..Options::default() };
+    let err = realise(&d, &tech, &five).expect_err("five-transistor").to_string();
+    assert!(err.contains("linearised followers need the symmetric amplifiers"), "{err}");
 }

@@ -76,6 +76,7 @@ impl Realised {
             references: src.references,
             amplifier: src.amplifier.unwrap_or(technology.amplifier),
             cascode_membrane: src.cascode_membrane,
+            followers: src.followers,
             ..Options::default()
         };
         let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
@@ -110,12 +111,12 @@ impl Realised {
             ReferenceSource::Ladder => "ladder",
         };
         format!(
-            "realisation of {} in technology {} (bias {bias}, references {references}, amplifier {}, bias \
-             scale {}), \
-             statistical section {}, {} per run",
+            "realisation of {} in technology {} (bias {bias}, references {references}, amplifier {}, followers \
+             {}, bias scale {}), statistical section {}, {} per run",
             self.design_path.display(),
             self.technology.name,
             o.amplifier.name(),
+            o.followers.name(),
             o.bias_scale,
             self.section,
             si(self.tstop_s, "s")

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use atscale_design::realise::mapping::ReferenceSource;
-use atscale_design::realise::{Amplifier, BiasSource, Technology};
+use atscale_design::realise::{Amplifier, BiasSource, Followers, Technology};
 use atscale_sim::EventSpec;
 use serde::Deserialize;
 use toml::Spanned;
@@ -148,6 +148,8 @@ pub struct RealiseSource {
     pub amplifier: Option<Amplifier>,
     /// The membrane's bias mirror cascoded (`cascode_membrane = true`, with `bias = "mirrors"`).
     pub cascode_membrane: bool,
+    /// The followers (`followers = "offset-pairs" | "linearised"`, default offset pairs).
+    pub followers: Followers,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
     /// The line of `tech` in the sweep file (the technology's errors name it).
@@ -212,6 +214,7 @@ struct RawRealise {
     references: Option<Spanned<String>>,
     amplifier: Option<Spanned<String>>,
     cascode_membrane: Option<Spanned<bool>>,
+    followers: Option<Spanned<String>>,
     bias_scale: Option<Spanned<f64>>,
 }
 
@@ -501,6 +504,12 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
         Some(c) => *c.get_ref(),
         None => false,
     };
+    let followers = r
+        .followers
+        .as_ref()
+        .map(|f| Followers::from_name(f.get_ref()).map_err(|e| cx.spec_err(f.span().start, e)))
+        .transpose()?
+        .unwrap_or_default();
     Ok(RealiseSource {
         design: PathBuf::from(r.design.get_ref()),
         tech: r.tech.get_ref().clone(),
@@ -508,6 +517,7 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
         references,
         amplifier,
         cascode_membrane,
+        followers,
         bias_scale: cx.positive_opt("bias_scale", &r.bias_scale)?.unwrap_or(1.0),
         tech_line: cx.line(r.tech.span().start),
     })
