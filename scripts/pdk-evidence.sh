@@ -41,7 +41,9 @@
 # (`make pdks`) and VACASK (`make vacask`). About 15 minutes on an idle
 # 2-core machine (sky130's nominal ngspice run alone takes about a minute),
 # about 25 minutes more for sky130-hv (its burster runs take 1 to 4 minutes each), and about
-# 20 minutes for the block-by-block and linearised-follower bursters.
+# 20 minutes for the block-by-block and linearised-follower bursters. The bursters on
+# gf180 and sky130-hv run with --followers offset-pairs where the guide's figures are
+# the offset pairs' (both technologies take linearised followers by default).
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
@@ -86,26 +88,26 @@ realise sky130-spiker "$spiker" --tech sky130
 realise sky130-spiker-trim "$spiker" --tech sky130 --trim
 realise gf180-spiker-tapeout "$spiker" --tech gf180 --amplifier five-transistor --bias mirrors --references ladder
 realise sky130-spiker-tapeout "$spiker" --tech sky130 --bias mirrors --references ladder
-realise gf180-burster "$burster" --tech gf180 --amplifier five-transistor
-realise gf180-burster-trim "$burster" --tech gf180 --amplifier five-transistor --trim
+realise gf180-burster "$burster" --followers offset-pairs --tech gf180 --amplifier five-transistor
+realise gf180-burster-trim "$burster" --followers offset-pairs --tech gf180 --amplifier five-transistor --trim
 realise sky130-burster "$burster" --tech sky130
 realise sky130-hv-spiker-symmetric "$spiker" --tech sky130-hv --amplifier symmetric --corners tt,ff,ss,sf,fs \
     --temperatures -40,27,85 --monte-carlo 4 --seed 1
 realise sky130-hv-spiker-symmetric-tapeout "$spiker" --tech sky130-hv --amplifier symmetric --bias mirrors \
     --references ladder
 realise sky130-hv-spiker-five-transistor "$spiker" --tech sky130-hv --amplifier five-transistor
-realise sky130-hv-burster-symmetric "$burster" --tech sky130-hv --amplifier symmetric --corners tt,ff,ss
-realise sky130-hv-burster-symmetric-tapeout "$burster" --tech sky130-hv --amplifier symmetric --bias mirrors \
+realise sky130-hv-burster-symmetric "$burster" --followers offset-pairs --tech sky130-hv --amplifier symmetric --corners tt,ff,ss
+realise sky130-hv-burster-symmetric-tapeout "$burster" --followers offset-pairs --tech sky130-hv --amplifier symmetric --bias mirrors \
     --references ladder
-realise sky130-hv-burster-five-transistor "$burster" --tech sky130-hv --amplifier five-transistor
+realise sky130-hv-burster-five-transistor "$burster" --followers offset-pairs --tech sky130-hv --amplifier five-transistor
 for pa in 15 10; do
     sed -e "s/^name = \"sky130-hv\"/name = \"sky130-hv-bias-min-${pa}pa\"/" \
         -e "s/^bias_min_a = 2e-11 /bias_min_a = ${pa}e-12 /" \
         "$here/docs/examples/tech/sky130-hv.toml" >"$out/sky130-hv-bias-min-${pa}pa.toml"
-    realise "sky130-hv-burster-symmetric-bias-min-${pa}pa" "$burster" --tech "$out/sky130-hv-bias-min-${pa}pa.toml" \
+    realise "sky130-hv-burster-symmetric-bias-min-${pa}pa" "$burster" --followers offset-pairs --tech "$out/sky130-hv-bias-min-${pa}pa.toml" \
         --amplifier symmetric
 done
-realise sky130-hv-burster-symmetric-strays "$burster" --tech sky130-hv --amplifier symmetric --compensate-strays
+realise sky130-hv-burster-symmetric-strays "$burster" --followers offset-pairs --tech sky130-hv --amplifier symmetric --compensate-strays
 # The clamps of the burster with its fast followers at 200 pA (the default) and 100 pA.
 for run in sky130-hv-burster-symmetric sky130-hv-burster-symmetric-bias-min-10pa; do
     # shellcheck disable=SC2086
@@ -120,18 +122,18 @@ realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
 realise ihp-spiker-tapeout "$spiker" --tech ihp-sg13g2 --amplifier symmetric --bias mirrors --references ladder
 for amp in cascoded symmetric self-cascoded; do
     realise "gf180-spiker-$amp" "$spiker" --tech gf180 --amplifier "$amp"
-    realise "gf180-burster-$amp" "$burster" --tech gf180 --amplifier "$amp"
+    realise "gf180-burster-$amp" "$burster" --followers offset-pairs --tech gf180 --amplifier "$amp"
     realise "sky130-spiker-$amp" "$spiker" --tech sky130 --amplifier "$amp"
 done
 realise sky130-burster-self-cascoded "$burster" --tech sky130 --amplifier self-cascoded
 realise gf180-spiker-symmetric-strays "$spiker" --tech gf180 --amplifier symmetric --compensate-strays
-realise gf180-burster-symmetric-strays "$burster" --tech gf180 --amplifier symmetric --compensate-strays
+realise gf180-burster-symmetric-strays "$burster" --followers offset-pairs --tech gf180 --amplifier symmetric --compensate-strays
 realise gf180-spiker-symmetric-tapeout "$spiker" --tech gf180 --amplifier symmetric --bias mirrors --references ladder
-realise gf180-burster-symmetric-tapeout "$burster" --tech gf180 --amplifier symmetric --bias mirrors \
+realise gf180-burster-symmetric-tapeout "$burster" --followers offset-pairs --tech gf180 --amplifier symmetric --bias mirrors \
     --references ladder
 # The burster block by block (--ideal-blocks) and with linearised followers.
 for blocks in Gl Rf Gl,Rf Msp,Msn Mus C1,Gl,Rf,Msp,Msn,Mus,Iext; do
-    realise "sky130-hv-burster-ideal-${blocks//,/-}" "$burster" --tech sky130-hv --ideal-blocks "$blocks"
+    realise "sky130-hv-burster-ideal-${blocks//,/-}" "$burster" --followers offset-pairs --tech sky130-hv --ideal-blocks "$blocks"
 done
 realise sky130-hv-burster-linearised "$burster" --tech sky130-hv --followers linearised
 realise sky130-hv-burster-linearised-tapeout "$burster" --tech sky130-hv --followers linearised --bias mirrors \

@@ -245,7 +245,8 @@ fn gf180_sizes_picoampere_devices_long_enough_for_their_leakage() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path().join("design");
     stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
-    let rep = realise(&d.join("design.json"), &tmp.path().join("gf"), &["--tech", "gf180", "--no-sim"]);
+    let args = ["--tech", "gf180", "--followers", "offset-pairs", "--no-sim"];
+    let rep = realise(&d.join("design.json"), &tmp.path().join("gf"), &args);
     let bias_min = 20e-12;
     let mut smallest = f64::INFINITY;
     for dev in rep["realisation"]["devices"].as_array().expect("devices") {
@@ -653,4 +654,53 @@ fn sky130_hv_holds_the_symmetric_spiker_to_its_ideal_model() {
     // Measured: 98.80 Hz, ideal model 99.91 Hz (-1.1 %), design 100 Hz.
     assert!((rate / ideal - 1.0).abs() < 0.03, "{rate} Hz against the ideal model's {ideal} Hz");
     assert!((rate / design - 1.0).abs() < 0.05, "{rate} Hz against the design's {design} Hz");
+}
+
+/// A technology names its followers too: GF180's (and sky130-hv's) are
+/// linearised, so its burster gets eighteen amplifiers per follower and
+/// the shunt its operating point needs unless `--followers offset-pairs`
+/// says otherwise; the report's first line says which ran. With
+/// five-transistor amplifiers the linearised followers are refused, naming
+/// the way out.
+#[test]
+fn the_technology_chooses_the_followers_unless_told() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = d.join("design.json");
+    let run = |out: &str, extra: &[&str]| {
+        let o = tmp.path().join(out);
+        let mut args = vec!["--tech", "gf180", "--no-sim"];
+        args.extend_from_slice(extra);
+        let rep = realise(&design, &o, &args);
+        let md = std::fs::read_to_string(o.join("report.md")).expect("report.md");
+        let netlist = std::fs::read_to_string(o.join("realised.cir")).expect("realised.cir");
+        (rep["realisation"]["options"]["followers"].as_str().expect("followers").to_string(), md, netlist)
+    };
+    let (f, md, netlist) = run("default", &[]);
+    assert_eq!(f, "linearised");
+    assert!(md.contains("bias scale 1, symmetric amplifiers, linearised followers\n"), "{md}");
+    assert!(netlist.contains("rshunt=") && netlist.lines().any(|l| l.starts_with("IMspfo8_b ")), "{netlist}");
+    let (f, md, netlist) = run("pairs", &["--followers", "offset-pairs"]);
+    assert_eq!(f, "offset-pairs");
+    assert!(md.contains("bias scale 1, symmetric amplifiers, offset-pairs followers\n"), "{md}");
+    assert!(!netlist.contains("rshunt=") && netlist.lines().any(|l| l.starts_with("IMspf2_b ")), "{netlist}");
+    let o = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        "gf180",
+        "--amplifier",
+        "five-transistor",
+        "--no-sim",
+        "-o",
+        tmp.path().join("never").to_str().expect("UTF-8"),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("linearised followers need the symmetric amplifiers")
+            && err.contains("--followers offset-pairs"),
+        "{err}"
+    );
 }

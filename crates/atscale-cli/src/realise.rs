@@ -117,10 +117,12 @@ pub struct Args {
     /// How a memristive element's state follows the membrane (below
     /// threshold): `linearised` (two nine-pair linearised transconductors,
     /// lin(v) into the state capacitor and lin(x) out of it: linear over the
-    /// whole spike) or `offset-pairs` (three pairs with offsets built into
-    /// their lengths: fewer amplifiers, bending up to 28 % from linear)
-    #[arg(long, value_enum, value_name = "KIND", default_value = "offset-pairs")]
-    followers: FollowersArg,
+    /// whole spike; symmetric amplifiers only) or `offset-pairs` (three pairs
+    /// with offsets built into their lengths: fewer amplifiers, bending up to
+    /// 28 % from linear). Default: the technology's `followers` (linearised on
+    /// gf180 and sky130-hv), else offset-pairs
+    #[arg(long, value_enum, value_name = "KIND")]
+    followers: Option<FollowersArg>,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).
     #[arg(long)]
     no_sim: bool,
@@ -271,8 +273,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         cascode_membrane: args.cascode_membrane,
         followers: match args.followers {
-            FollowersArg::Linearised => Followers::Linearised,
-            FollowersArg::OffsetPairs => Followers::OffsetPairs,
+            None => tech.followers,
+            Some(FollowersArg::Linearised) => Followers::Linearised,
+            Some(FollowersArg::OffsetPairs) => Followers::OffsetPairs,
         },
         ..Options::default()
     };

@@ -15,7 +15,7 @@ use atscale_design::realise::characterise::{
 };
 use atscale_design::realise::tech::ModelSource;
 use atscale_design::realise::Engine;
-use atscale_design::realise::{with_subckt_devices, Amplifier, Technology};
+use atscale_design::realise::{with_subckt_devices, Amplifier, Followers, Technology};
 use atscale_files::cache;
 use atscale_spice::Header;
 use serde::{Deserialize, Serialize};
@@ -157,8 +157,9 @@ fn library(tech: &Technology) -> Option<(String, Option<String>)> {
 /// the library includes; at most [`MAX_STAMPED_FILES`]).
 fn cache_entry(tech: &Technology, tech_dir: Option<&Path>, runner: &Simulator) -> Option<PathBuf> {
     let dir = cache::cache_dir("characterisation")?;
-    // The amplifier a technology defaults to does not change its transistors.
-    let measured = Technology { amplifier: Amplifier::default(), ..tech.clone() };
+    // The amplifier and followers a technology defaults to do not change its transistors.
+    let measured =
+        Technology { amplifier: Amplifier::default(), followers: Followers::default(), ..tech.clone() };
     let tech_json = serde_json::to_string(&measured).ok()?;
     let lib = library(tech).map(|(p, _)| match tech_dir {
         Some(d) if Path::new(&p).is_relative() => d.join(p),

@@ -275,6 +275,20 @@ impl Builder<'_> {
         let i_f = s * c_x / tau_phys;
         let (block, into_x) = match (region, self.followers) {
             (Region::Subthreshold, Followers::Linearised) => {
+                if !self.amplifier.symmetric() {
+                    return Err(Error::Unrealisable {
+                        element: name.into(),
+                        reason: format!(
+                            "linearised followers need the symmetric amplifiers (`symmetric` or \
+                             `self-cascoded`), not `{}`: their lin(v) pairs compare the membrane with fixed \
+                             references, and in a five-transistor amplifier the reference device drains into \
+                             the state node, which leaves it out of saturation when the state sits below the \
+                             reference (or take `--followers offset-pairs`)",
+                            self.amplifier.name()
+                        ),
+                    });
+                }
+                self.linearised_followers = true;
                 let w = self.leak_weights()?;
                 let mut terms = Vec::new();
                 for (j, (&d, &wj)) in LEAK_OFFSETS.iter().zip(&w).enumerate() {

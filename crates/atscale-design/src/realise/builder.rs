@@ -86,6 +86,8 @@ pub(super) struct Builder<'a> {
     pub cascode_membrane: bool,
     /// The followers' kind ([`super::Options::followers`]).
     pub followers: Followers,
+    /// Whether a linearised follower was built (its run needs a shunt).
+    pub linearised_followers: bool,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -130,6 +132,7 @@ impl<'a> Builder<'a> {
             amplifier: Amplifier::FiveTransistor,
             cascode_membrane: false,
             followers: Followers::OffsetPairs,
+            linearised_followers: false,
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {

@@ -895,7 +895,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     let ladder = b.finish_references()?;
     b.trim(opts.membrane_trim_a);
     b.compensate_membrane(opts.membrane_stray_f)?;
-    let shunt = opts.followers == Followers::Linearised && tech.region == Region::Subthreshold;
+    let shunt = b.linearised_followers;
     let run = run_settings(design, tech, &b.devices, std::mem::take(&mut b.ic), (scales.omega_s, shunt));
     let s = scales.s_volt;
     let mut circuit = FlatCircuit {
@@ -954,21 +954,6 @@ fn check_options(tech: &Technology, opts: &Options) -> Result<()> {
             name: "membrane trim".into(),
             requirement: "finite",
             value: opts.membrane_trim_a,
-        });
-    }
-    if opts.followers == Followers::Linearised
-        && tech.region == Region::Subthreshold
-        && !opts.amplifier.symmetric()
-    {
-        return Err(Error::Unrealisable {
-            element: "followers".into(),
-            reason: format!(
-                "linearised followers need the symmetric amplifiers (`symmetric` or `self-cascoded`), not \
-                 `{}`: their lin(v) pairs compare the membrane with fixed references, and in a \
-                 five-transistor amplifier the reference device drains into the state node, which leaves \
-                 it out of saturation when the state sits below the reference",
-                opts.amplifier.name()
-            ),
         });
     }
     if tech.region == Region::Subthreshold && tech.subthreshold.is_none() {

@@ -10,6 +10,7 @@
 //! region = "subthreshold"          # or "above-threshold"
 //! engine = "ngspice"               # or "vacask": the simulator of the evidence (default ngspice)
 //! amplifier = "symmetric"          # the default of `--amplifier` (default five-transistor)
+//! followers = "linearised"         # the default of `--followers` (default offset-pairs)
 //! [models]
 //! library = { path = "models/corners.lib", section = "tt" }   # or [[models.card]] tables
 //! [devices]
@@ -46,7 +47,7 @@ use atscale_circuit::{Model, ModelKind, MosParams};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::mapping::Amplifier;
+use super::mapping::{Amplifier, Followers};
 use crate::error::{Error, Result};
 use crate::toml_file::TomlFile;
 
@@ -331,6 +332,10 @@ pub struct Technology {
     /// one that holds the design on this technology's devices and supply.
     #[serde(default)]
     pub amplifier: Amplifier,
+    /// The followers a realisation takes unless told otherwise
+    /// (`followers = "linearised"`; `offset-pairs` when not given).
+    #[serde(default)]
+    pub followers: Followers,
 }
 
 #[derive(Deserialize)]
@@ -350,6 +355,7 @@ struct RawTech {
     limits: Spanned<RawLimits>,
     resistor: Option<Spanned<RawResistor>>,
     amplifier: Option<Spanned<String>>,
+    followers: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -997,6 +1003,10 @@ impl Technology {
                 Some(a) => Amplifier::from_name(a.get_ref()).map_err(|e| cx.err(a.span().start, e))?,
                 None => Amplifier::default(),
             },
+            followers: match &raw.followers {
+                Some(f) => Followers::from_name(f.get_ref()).map_err(|e| cx.err(f.span().start, e))?,
+                None => Followers::default(),
+            },
         })
     }
 
@@ -1086,6 +1096,21 @@ mod tests {
         for n in ["sky130", "generic-bsim4", "generic-level1"] {
             assert_eq!(amp(n), Amplifier::FiveTransistor, "{n}");
         }
+        let fol = |n: &str| Technology::builtin(n).map(|t| t.followers).unwrap_or_else(|e| panic!("{e}"));
+        for n in ["gf180", "sky130-hv"] {
+            assert_eq!(fol(n), Followers::Linearised, "{n}");
+        }
+        for n in ["sky130", "ihp-sg13g2", "generic-bsim4", "generic-level1"] {
+            assert_eq!(fol(n), Followers::OffsetPairs, "{n}");
+        }
+        let text = edit("supply_v = 1.8", "supply_v = 1.8\nfollowers = \"linear\"");
+        let line = text[..text.find("followers").unwrap_or(0)].matches('\n').count() + 1;
+        assert_eq!(
+            err(&text),
+            format!(
+                "t.toml:{line}: unknown followers `linear`, expected one of `linearised`, `offset-pairs`"
+            )
+        );
         let t = Technology::from_toml_str(
             &edit("supply_v = 1.8", "supply_v = 1.8\namplifier = \"self-cascoded\""),
             "t.toml",

@@ -76,7 +76,7 @@ impl Realised {
             references: src.references,
             amplifier: src.amplifier.unwrap_or(technology.amplifier),
             cascode_membrane: src.cascode_membrane,
-            followers: src.followers,
+            followers: src.followers.unwrap_or(technology.followers),
             ..Options::default()
         };
         let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);

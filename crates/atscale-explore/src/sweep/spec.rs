@@ -148,8 +148,9 @@ pub struct RealiseSource {
     pub amplifier: Option<Amplifier>,
     /// The membrane's bias mirror cascoded (`cascode_membrane = true`, with `bias = "mirrors"`).
     pub cascode_membrane: bool,
-    /// The followers (`followers = "offset-pairs" | "linearised"`, default offset pairs).
-    pub followers: Followers,
+    /// The followers (`followers = "offset-pairs" | "linearised"`); `None`:
+    /// the technology's ([`Technology::followers`](atscale_design::realise::Technology::followers)).
+    pub followers: Option<Followers>,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
     /// The line of `tech` in the sweep file (the technology's errors name it).
@@ -508,8 +509,7 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
         .followers
         .as_ref()
         .map(|f| Followers::from_name(f.get_ref()).map_err(|e| cx.spec_err(f.span().start, e)))
-        .transpose()?
-        .unwrap_or_default();
+        .transpose()?;
     Ok(RealiseSource {
         design: PathBuf::from(r.design.get_ref()),
         tech: r.tech.get_ref().clone(),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use atscale_design::realise::characterise::PAIR_INVERSION;
 use atscale_design::realise::mapping::Ladder;
-use atscale_design::realise::{DeviceKind, Realisation};
+use atscale_design::realise::{DeviceKind, Realisation, Role};
 use atscale_explore::characterise::Characterisation;
 use atscale_explore::realise::{CornerRun, Evidence, Headroom, MonteCarlo, Trim};
 use atscale_explore::sweep::summary::stats;
@@ -25,9 +25,15 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
     let s = &r.scales;
     let mut o = String::new();
     let _ = writeln!(o, "# Realisation of {} in {}\n", r.template, r.technology);
+    // The followers' kind, where the design has followers.
+    let followers = if r.devices.iter().any(|d| d.role == Role::StateCapacitor) {
+        format!(", {} followers", r.options.followers.name())
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         o,
-        "{}, {} °C, bias scale {}, {} amplifiers\n",
+        "{}, {} °C, bias scale {}, {} amplifiers{followers}\n",
         s.describe(),
         num(r.temperature_c),
         num(r.options.bias_scale),
