@@ -136,6 +136,10 @@ for blocks in Gl Rf Gl,Rf Msp,Msn Mus C1,Gl,Rf,Msp,Msn,Mus,Iext; do
     realise "sky130-hv-burster-ideal-${blocks//,/-}" "$burster" --followers offset-pairs --tech sky130-hv --ideal-blocks "$blocks"
 done
 realise sky130-hv-burster-linearised "$burster" --tech sky130-hv --followers linearised
+realise sky130-hv-burster-linearised-ideal-Gl-Rf "$burster" --tech sky130-hv --followers linearised \
+    --ideal-blocks Gl,Rf
+realise sky130-hv-burster-linearised-ideal-gates "$burster" --tech sky130-hv --followers linearised \
+    --ideal-blocks Msp,Msn,Mus
 realise sky130-hv-burster-linearised-tapeout "$burster" --tech sky130-hv --followers linearised --bias mirrors \
     --references ladder
 realise gf180-burster-linearised "$burster" --tech gf180 --followers linearised
