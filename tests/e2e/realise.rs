@@ -1242,6 +1242,12 @@ fn linearised_followers_are_eighteen_amplifiers_with_a_shunt() {
         .parse()
         .expect("a number");
     assert!((written / shunt - 1.0).abs() < 1e-9, "{card} against {shunt}");
+    // Xyce has no rshunt: its netlist has the resistors.
+    let xyce = std::fs::read_to_string(out.join("realised.xyce.cir")).expect("Xyce netlist");
+    assert!(
+        !xyce.to_lowercase().contains("rshunt=") && xyce.lines().any(|l| l.starts_with("Rshunt_Msp_x ")),
+        "{xyce}"
+    );
     for follower in ["Msp", "Msn", "Mus"] {
         let count =
             |tag: &str| (0..9).filter(|j| netlist.contains(&format!("\nI{follower}{tag}{j}_b "))).count();

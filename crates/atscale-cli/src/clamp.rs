@@ -205,13 +205,9 @@ struct RealisationPart {
 impl RealisationPart {
     /// The netlist's options (as `realised.cir` has them).
     fn analysis(&self) -> Analysis {
-        let r = &self.run;
-        let mut a = Analysis::default();
-        a.options.reltol = Some(r.reltol);
-        a.options.abstol = Some(r.abstol_a);
-        a.options.chgtol = Some(r.chgtol_c);
-        a.options.gmin = Some(r.gmin_s);
-        a
+        // The models' seed is a Monte Carlo draw's, not the netlist's.
+        let run = RunSettings { seed: None, ..self.run.clone() };
+        Analysis { options: atscale_explore::realise::run_options(&run), ..Analysis::default() }
     }
 
     /// How its netlist is written: the library resolved as `atscale

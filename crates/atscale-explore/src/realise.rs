@@ -21,8 +21,8 @@ use atscale_design::realise::mapping::{
 };
 use atscale_design::realise::tech::K_OVER_Q;
 use atscale_design::realise::{
-    current_sensitivity, predict, realise, Options, Prediction, Realisation, Sensitivity, Technology,
-    SENSITIVITY_STEP_MODEL,
+    current_sensitivity, predict, realise, Options, Prediction, Realisation, RunSettings, Sensitivity,
+    Technology, SENSITIVITY_STEP_MODEL,
 };
 use atscale_design::spec::Design;
 use atscale_design::spikes::{burst_count, burst_starts, bursts, intra_burst_interval, spike_period};
@@ -389,21 +389,44 @@ pub fn analysis(r: &Realisation, tstop_s: f64) -> Analysis {
     let rs = &r.run;
     Analysis {
         tran: Some(Tran { tstep_s: rs.tmax_s, tstop_s, tstart_s: 0.0, tmax_s: Some(rs.tmax_s), uic: false }),
-        options: SpiceOptions {
-            reltol: Some(rs.reltol),
-            abstol: Some(rs.abstol_a),
-            chgtol: Some(rs.chgtol_c),
-            gmin: Some(rs.gmin_s),
-            other: rs
-                .seed
-                .map(|k| ("seed".to_string(), Some(k.to_string())))
-                .into_iter()
-                .chain(rs.rshunt_ohm.map(|r| ("rshunt".to_string(), Some(format!("{r:e}")))))
-                .collect(),
-            ..SpiceOptions::default()
-        },
+        options: run_options(rs),
         ic: rs.ic.clone(),
         nodeset: Vec::new(),
+    }
+}
+
+/// The circuit and analysis of a realisation's Xyce netlist: ngspice's
+/// shunt (`rshunt`, which Xyce has not) written as a resistor from every
+/// node of the netlist to ground (ngspice's also reaches the nodes inside
+/// a PDK's device subcircuits).
+fn xyce_run(r: &Realisation, tstop_s: f64) -> (atscale_circuit::Circuit, Analysis) {
+    let mut an = analysis(r, tstop_s);
+    let Some(ohm) = r.run.rshunt_ohm else { return (r.netlist_circuit(), an) };
+    an.options.other.retain(|(k, _)| k != "rshunt");
+    let mut flat = r.circuit.clone();
+    let nodes: Vec<String> = flat.nodes().into_iter().filter(|n| *n != "0").map(str::to_string).collect();
+    flat.elements.extend(nodes.into_iter().map(|n| atscale_circuit::Element {
+        name: format!("Rshunt_{n}"),
+        kind: ElementKind::Resistor { p: n, n: "0".into(), r_ohm: ohm },
+    }));
+    (r.to_circuit(&flat), an)
+}
+
+/// The simulator options of a realisation's runs: its tolerances, `gmin`,
+/// the models' seed and the shunt of linearised followers.
+pub fn run_options(rs: &RunSettings) -> SpiceOptions {
+    SpiceOptions {
+        reltol: Some(rs.reltol),
+        abstol: Some(rs.abstol_a),
+        chgtol: Some(rs.chgtol_c),
+        gmin: Some(rs.gmin_s),
+        other: rs
+            .seed
+            .map(|k| ("seed".to_string(), Some(k.to_string())))
+            .into_iter()
+            .chain(rs.rshunt_ohm.map(|r| ("rshunt".to_string(), Some(format!("{r:e}")))))
+            .collect(),
+        ..SpiceOptions::default()
     }
 }
 
@@ -746,9 +769,10 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     }
     let mut netlists = vec![(netlist_files(engine)[0], runs.text.clone())];
     if engine == atscale_design::realise::Engine::Ngspice {
+        let (circuit, an) = xyce_run(&r, tstop_s);
         let xyce = write_netlist_with(
-            &r.netlist_circuit(),
-            &analysis(&r, tstop_s),
+            &circuit,
+            &an,
             &setup(&r, req.tech_dir)?,
             &Xyce,
             &header(&r, req.design_path),

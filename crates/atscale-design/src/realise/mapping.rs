@@ -103,8 +103,11 @@ pub enum Followers {
     /// Two nine-pair linearised transconductors, the leak's: `lin(v)` into
     /// the state capacitor and `lin(x)` out of it, each pair against its
     /// reference voltage. `lin(v) - lin(x)` is `v - x` within 1.2e-3
-    /// model units wherever `|v|` and `|x|` stay within 3.5 model V, so
-    /// the follower is linear over the whole spike, however far `x` lags.
+    /// model units wherever `|v|` and `|x|` stay within 3 model V (its
+    /// slope at balance is 1.0023, the leak's fit), so the follower is
+    /// linear over the whole spike, however far `x` lags. Its run needs a
+    /// shunt to ground at every node ([`RunSettings::rshunt_ohm`]): ngspice
+    /// only.
     Linearised,
     /// Three pairs comparing `v` and `x` directly, with offsets of ±1.5
     /// model V built into their devices' lengths: three amplifiers, but

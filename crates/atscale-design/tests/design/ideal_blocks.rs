@@ -4,7 +4,7 @@
 //! followers.
 
 use atscale_circuit::ElementKind;
-use atscale_design::realise::{predict, realise, Options, Realisation, Technology};
+use atscale_design::realise::{predict, realise, DeviceKind, Options, Realisation, Technology};
 use atscale_design::spec::{design, Design, Spec};
 use atscale_sim::{Direction, Simulation};
 
@@ -94,8 +94,15 @@ fn linearised_followers_make_the_bursters_ideal_model_its_design() {
         |tag: &str| r.devices.iter().filter(|x| x.name.starts_with(&format!("IMsp{tag}"))).count();
     assert_eq!((amplifiers("fi"), amplifiers("fo")), (9, 9));
     let shunt = r.run.rshunt_ohm.expect("a shunt");
-    // At most 1 % of the smallest half bias at the full supply.
-    assert!(shunt > 1e12 && shunt.is_finite(), "{shunt}");
+    // 1 % of the smallest half bias at the full supply (1.8 V).
+    let half_bias = r
+        .devices
+        .iter()
+        .filter(|x| x.kind == DeviceKind::CurrentSource)
+        .filter_map(|x| x.current_a)
+        .map(|i| i.abs() / 2.0)
+        .fold(f64::INFINITY, f64::min);
+    assert!((1.8 / shunt / (1e-2 * half_bias) - 1.0).abs() < 1e-12, "{shunt} Ω, half bias {half_bias} A");
     let five = Options { followers: Followers::Linearised, ..Options::default() };
     let err = realise(&d, &tech, &five).expect_err("five-transistor").to_string();
     assert!(err.contains("linearised followers need the symmetric amplifiers"), "{err}");

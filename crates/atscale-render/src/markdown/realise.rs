@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use atscale_design::realise::characterise::PAIR_INVERSION;
 use atscale_design::realise::mapping::Ladder;
-use atscale_design::realise::{DeviceKind, Realisation, Role};
+use atscale_design::realise::{DeviceKind, Realisation};
 use atscale_explore::characterise::Characterisation;
 use atscale_explore::realise::{CornerRun, Evidence, Headroom, MonteCarlo, Trim};
 use atscale_explore::sweep::summary::stats;
@@ -25,11 +25,17 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
     let s = &r.scales;
     let mut o = String::new();
     let _ = writeln!(o, "# Realisation of {} in {}\n", r.template, r.technology);
-    // The followers' kind, where the design has followers.
-    let followers = if r.devices.iter().any(|d| d.role == Role::StateCapacitor) {
-        format!(", {} followers", r.options.followers.name())
+    // The followers as built, where the design has followers (above
+    // threshold one pair each, whatever was asked).
+    let has = |kind: &str| r.blocks.iter().any(|b| b.block.starts_with(kind));
+    let followers = if has("linearised follower-integrator") {
+        ", linearised followers"
+    } else if has("wide-linear-range follower-integrator") {
+        ", offset-pairs followers"
+    } else if has("follower-integrator") {
+        ", one-pair followers"
     } else {
-        String::new()
+        ""
     };
     let _ = writeln!(
         o,
