@@ -343,6 +343,17 @@ fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
     assert!(e > 1e-11 && e < 1e-8, "{e} J");
 }
 
+/// `design` realised in GF180 into `out` with `extra` arguments, no run:
+/// the report's option `key` as realised, its Markdown and its netlist.
+fn gf180_choice(design: &Path, out: &Path, extra: &[&str], key: &str) -> (String, String, String) {
+    let mut args = vec!["--tech", "gf180", "--no-sim"];
+    args.extend_from_slice(extra);
+    let rep = realise(design, out, &args);
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let netlist = std::fs::read_to_string(out.join("realised.cir")).expect("realised.cir");
+    (rep["realisation"]["options"][key].as_str().expect("the option").to_string(), md, netlist)
+}
+
 /// A technology names the amplifiers its realisations take unless
 /// `--amplifier` (or a sweep's `amplifier`) says otherwise: GF180's are
 /// symmetric. The report says which ran, and the netlist has them.
@@ -350,15 +361,7 @@ fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
 fn the_technology_chooses_the_amplifier_unless_told() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let design = spiker(tmp.path());
-    let run = |out: &str, extra: &[&str]| {
-        let o = tmp.path().join(out);
-        let mut args = vec!["--tech", "gf180", "--no-sim"];
-        args.extend_from_slice(extra);
-        let rep = realise(&design, &o, &args);
-        let md = std::fs::read_to_string(o.join("report.md")).expect("report.md");
-        let netlist = std::fs::read_to_string(o.join("realised.cir")).expect("realised.cir");
-        (rep["realisation"]["options"]["amplifier"].as_str().expect("amplifier").to_string(), md, netlist)
-    };
+    let run = |out: &str, extra: &[&str]| gf180_choice(&design, &tmp.path().join(out), extra, "amplifier");
     // The symmetric amplifier copies its `-` device's current through a
     // second PMOS mirror (`M<tag>_x_*`), which the five-transistor one has not.
     let (amp, md, netlist) = run("default", &[]);
@@ -668,15 +671,7 @@ fn the_technology_chooses_the_followers_unless_told() {
     let d = tmp.path().join("design");
     stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
     let design = d.join("design.json");
-    let run = |out: &str, extra: &[&str]| {
-        let o = tmp.path().join(out);
-        let mut args = vec!["--tech", "gf180", "--no-sim"];
-        args.extend_from_slice(extra);
-        let rep = realise(&design, &o, &args);
-        let md = std::fs::read_to_string(o.join("report.md")).expect("report.md");
-        let netlist = std::fs::read_to_string(o.join("realised.cir")).expect("realised.cir");
-        (rep["realisation"]["options"]["followers"].as_str().expect("followers").to_string(), md, netlist)
-    };
+    let run = |out: &str, extra: &[&str]| gf180_choice(&design, &tmp.path().join(out), extra, "followers");
     let (f, md, netlist) = run("default", &[]);
     assert_eq!(f, "linearised");
     assert!(md.contains("bias scale 1, symmetric amplifiers, linearised followers\n"), "{md}");

@@ -196,8 +196,8 @@ pub(crate) fn tech_from(arg: &str) -> Result<(Technology, Option<PathBuf>)> {
     Ok(atscale_explore::technology::load(arg)?)
 }
 
-/// Runs `atscale realise`.
-pub fn run(args: Args) -> Result<ExitCode> {
+/// Refuses arguments that are wrong on their own or together, before any file is read.
+fn check_args(args: &Args) -> Result<()> {
     if !(args.bias_scale > 0.0 && args.bias_scale.is_finite()) {
         bail!("--bias-scale must be positive, got {}", args.bias_scale);
     }
@@ -224,6 +224,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !args.ideal_blocks.is_empty() && args.no_sim {
         bail!("--ideal-blocks asks for a run of the transistor circuit: drop --no-sim");
     }
+    Ok(())
+}
+
+/// Runs `atscale realise`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    check_args(&args)?;
     let timeout = crate::run_args::timeout("--timeout", &args.timeout)?;
     let (tech, tech_dir) = tech_from(&args.tech)?;
     // Before the characterisation runs.
@@ -252,33 +258,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         (tech, None)
     };
-    let bias = match args.bias {
-        BiasArg::Ideal => BiasSource::Ideal,
-        BiasArg::Mirrors => BiasSource::Mirrors,
-    };
-    let references = match args.references {
-        ReferencesArg::Ideal => ReferenceSource::Ideal,
-        ReferencesArg::Ladder => ReferenceSource::Ladder,
-    };
-    let opts = Options {
-        bias_scale: args.bias_scale,
-        bias,
-        references,
-        amplifier: match args.amplifier {
-            None => tech.amplifier,
-            Some(AmplifierArg::FiveTransistor) => Amplifier::FiveTransistor,
-            Some(AmplifierArg::Cascoded) => Amplifier::Cascoded,
-            Some(AmplifierArg::Symmetric) => Amplifier::Symmetric,
-            Some(AmplifierArg::SelfCascoded) => Amplifier::SelfCascoded,
-        },
-        cascode_membrane: args.cascode_membrane,
-        followers: match args.followers {
-            None => tech.followers,
-            Some(FollowersArg::Linearised) => Followers::Linearised,
-            Some(FollowersArg::OffsetPairs) => Followers::OffsetPairs,
-        },
-        ..Options::default()
-    };
+    let opts = options(&args, &tech);
     let req = Request {
         design: &design,
         design_path: &args.design,
@@ -349,6 +329,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
     write_all(&files, args.force)?;
     crate::out!("{md}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The realisation's options: the arguments, else the technology's defaults.
+fn options(args: &Args, tech: &Technology) -> Options {
+    let bias = match args.bias {
+        BiasArg::Ideal => BiasSource::Ideal,
+        BiasArg::Mirrors => BiasSource::Mirrors,
+    };
+    let references = match args.references {
+        ReferencesArg::Ideal => ReferenceSource::Ideal,
+        ReferencesArg::Ladder => ReferenceSource::Ladder,
+    };
+    Options {
+        bias_scale: args.bias_scale,
+        bias,
+        references,
+        amplifier: match args.amplifier {
+            None => tech.amplifier,
+            Some(AmplifierArg::FiveTransistor) => Amplifier::FiveTransistor,
+            Some(AmplifierArg::Cascoded) => Amplifier::Cascoded,
+            Some(AmplifierArg::Symmetric) => Amplifier::Symmetric,
+            Some(AmplifierArg::SelfCascoded) => Amplifier::SelfCascoded,
+        },
+        cascode_membrane: args.cascode_membrane,
+        followers: match args.followers {
+            None => tech.followers,
+            Some(FollowersArg::Linearised) => Followers::Linearised,
+            Some(FollowersArg::OffsetPairs) => Followers::OffsetPairs,
+        },
+        ..Options::default()
+    }
 }
 
 /// A `.lib` section name: a letter or `_`, then letters, digits, `_`, `.`.

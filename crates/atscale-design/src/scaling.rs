@@ -183,9 +183,8 @@ pub fn to_mother(physical: &FlatCircuit, scales: &Scales) -> Result<FlatCircuit>
 /// 0 V is `v_ref_v` above ground, as a realisation's: every node voltage
 /// a behavioural current reads against ground becomes `v(n) - v_ref_v`
 /// (`v(0, n)` becomes `v(0, n) + v_ref_v`; differences of two nodes stay),
-/// and a capacitor
-/// to ground starts `v_ref_v` higher. Capacitors, current sources and
-/// behavioural currents are moved exactly.
+/// and a capacitor to ground starts `v_ref_v` higher. Capacitors, current
+/// sources and behavioural currents are moved exactly.
 ///
 /// # Errors
 ///

@@ -274,75 +274,9 @@ impl Builder<'_> {
         let c_x = (tau_phys * i_target / s).min(lim.capacitance_max_f);
         let i_f = s * c_x / tau_phys;
         let (block, into_x) = match (region, self.followers) {
-            (Region::Subthreshold, Followers::Linearised) => {
-                if !self.amplifier.symmetric() {
-                    return Err(Error::Unrealisable {
-                        element: name.into(),
-                        reason: format!(
-                            "linearised followers need the symmetric amplifiers (`symmetric` or \
-                             `self-cascoded`), not `{}`: their lin(v) pairs compare the membrane with fixed \
-                             references, and in a five-transistor amplifier the reference device drains into \
-                             the state node, which leaves it out of saturation when the state sits below the \
-                             reference (or take `--followers offset-pairs`)",
-                            self.amplifier.name()
-                        ),
-                    });
-                }
-                if self.tech.engine != super::tech::Engine::Ngspice {
-                    return Err(Error::Unrealisable {
-                        element: name.into(),
-                        reason: format!(
-                            "linearised followers need a shunt from every node to ground for their operating \
-                             point (ngspice's rshunt), which {} does not take: use `--followers offset-pairs`",
-                            self.tech.engine
-                        ),
-                    });
-                }
-                self.linearised_followers = true;
-                let w = self.leak_weights()?;
-                let mut terms = Vec::new();
-                for (j, (&d, &wj)) in LEAK_OFFSETS.iter().zip(&w).enumerate() {
-                    let r = self.reference(d);
-                    // Sources i_f w_j f(v - d_j) into x and sinks i_f w_j f(x - d_j).
-                    self.ta(&format!("{name}fi{j}"), name, &membrane, &r, x, i_f * wj)?;
-                    self.ta(&format!("{name}fo{j}"), name, &r, x, x, i_f * wj)?;
-                    terms.push((wj, d));
-                }
-                let into_x = sum_expr(region, &terms, tau_s, &membrane) - sum_expr(region, &terms, tau_s, x);
-                let block = format!(
-                    "linearised follower-integrator ({} amplifiers: the leak's nine pairs at offsets \
-                     {LEAK_OFFSETS:?} model V, weights {:?}, lin(v) into the state capacitor and lin(x) out of \
-                     it; v - x within 1.2e-3 model units for |v|, |x| <= 3 model V)",
-                    2 * terms.len(),
-                    rounded(w.iter().copied())
-                );
-                (block, into_x)
-            }
+            (Region::Subthreshold, Followers::Linearised) => self.linearised_follower(name, x, tau_s, i_f)?,
             (Region::Subthreshold, Followers::OffsetPairs) => {
-                let fw = follower_weights()?;
-                let mut terms = Vec::new();
-                for (j, (&d, &wj)) in FOLLOWER_OFFSETS.iter().zip(&fw).enumerate() {
-                    let realised =
-                        self.ta_offset(&format!("{name}f{j}"), name, &membrane, x, x, i_f * wj, d)?;
-                    terms.push((wj, realised));
-                }
-                let into_x = terms
-                    .iter()
-                    .map(|&(wj, dj)| {
-                        let u = Expr::v(membrane.clone()) - Expr::v(x.to_string()) - Expr::Num(dj);
-                        Expr::Num(wj / tau_s) * pair_expr(region, u)
-                    })
-                    .reduce(|a, b| a + b)
-                    .unwrap_or(Expr::Num(0.0));
-                let block = format!(
-                    "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
-                     weights {:?}; slope 1 at v = x, bending from v - x by up to 0.56 model units over \
-                     |v - x| <= 3 model V)",
-                    terms.len(),
-                    rounded(terms.iter().map(|f| f.1)),
-                    rounded(terms.iter().map(|f| f.0))
-                );
-                (block, into_x)
+                self.offset_pair_follower(name, x, tau_s, i_f)?
             }
             (Region::AboveThreshold, _) => {
                 self.ta(&format!("{name}f"), name, &membrane, x, x, i_f)?;
@@ -355,6 +289,85 @@ impl Builder<'_> {
         };
         self.capacitor(format!("C{name}"), x, c_x, name, Role::StateCapacitor)?;
         Ok(Follower { block, into_x, c_x, i_f })
+    }
+
+    /// A linearised follower ([`Followers::Linearised`]) into state node
+    /// `x` with bias `i_f`: what it is and its current into `x` in the
+    /// ideal model.
+    fn linearised_follower(&mut self, name: &str, x: &str, tau_s: f64, i_f: f64) -> Result<(String, Expr)> {
+        let (region, membrane) = (self.tech.region, self.membrane.clone());
+        if !self.amplifier.symmetric() {
+            return Err(Error::Unrealisable {
+                element: name.into(),
+                reason: format!(
+                    "linearised followers need the symmetric amplifiers (`symmetric` or \
+                     `self-cascoded`), not `{}`: their lin(v) pairs compare the membrane with fixed \
+                     references, and in a five-transistor amplifier the reference device drains into \
+                     the state node, which leaves it out of saturation when the state sits below the \
+                     reference (or take `--followers offset-pairs`)",
+                    self.amplifier.name()
+                ),
+            });
+        }
+        if self.tech.engine != super::tech::Engine::Ngspice {
+            return Err(Error::Unrealisable {
+                element: name.into(),
+                reason: format!(
+                    "linearised followers need a shunt from every node to ground for their operating \
+                     point (ngspice's rshunt), which {} does not take: use `--followers offset-pairs`",
+                    self.tech.engine
+                ),
+            });
+        }
+        self.linearised_followers = true;
+        let w = self.leak_weights()?;
+        let mut terms = Vec::new();
+        for (j, (&d, &wj)) in LEAK_OFFSETS.iter().zip(&w).enumerate() {
+            let r = self.reference(d);
+            // Sources i_f w_j f(v - d_j) into x and sinks i_f w_j f(x - d_j).
+            self.ta(&format!("{name}fi{j}"), name, &membrane, &r, x, i_f * wj)?;
+            self.ta(&format!("{name}fo{j}"), name, &r, x, x, i_f * wj)?;
+            terms.push((wj, d));
+        }
+        let into_x = sum_expr(region, &terms, tau_s, &membrane) - sum_expr(region, &terms, tau_s, x);
+        let block = format!(
+            "linearised follower-integrator ({} amplifiers: the leak's nine pairs at offsets \
+             {LEAK_OFFSETS:?} model V, weights {:?}, lin(v) into the state capacitor and lin(x) out of \
+             it; v - x within 1.2e-3 model units for |v|, |x| <= 3 model V)",
+            2 * terms.len(),
+            rounded(w.iter().copied())
+        );
+        Ok((block, into_x))
+    }
+
+    /// A wide-linear-range follower of three offset pairs
+    /// ([`Followers::OffsetPairs`]) into state node `x` with bias `i_f`:
+    /// what it is and its current into `x` in the ideal model.
+    fn offset_pair_follower(&mut self, name: &str, x: &str, tau_s: f64, i_f: f64) -> Result<(String, Expr)> {
+        let (region, membrane) = (self.tech.region, self.membrane.clone());
+        let fw = follower_weights()?;
+        let mut terms = Vec::new();
+        for (j, (&d, &wj)) in FOLLOWER_OFFSETS.iter().zip(&fw).enumerate() {
+            let realised = self.ta_offset(&format!("{name}f{j}"), name, &membrane, x, x, i_f * wj, d)?;
+            terms.push((wj, realised));
+        }
+        let into_x = terms
+            .iter()
+            .map(|&(wj, dj)| {
+                let u = Expr::v(membrane.clone()) - Expr::v(x.to_string()) - Expr::Num(dj);
+                Expr::Num(wj / tau_s) * pair_expr(region, u)
+            })
+            .reduce(|a, b| a + b)
+            .unwrap_or(Expr::Num(0.0));
+        let block = format!(
+            "wide-linear-range follower-integrator ({} amplifiers with built-in offsets {:?} model V, \
+             weights {:?}; slope 1 at v = x, bending from v - x by up to 0.56 model units over \
+             |v - x| <= 3 model V)",
+            terms.len(),
+            rounded(terms.iter().map(|f| f.1)),
+            rounded(terms.iter().map(|f| f.0))
+        );
+        Ok((block, into_x))
     }
 
     /// The ideal model of a memristive element: a state node with a unit

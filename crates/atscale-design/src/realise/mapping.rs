@@ -134,12 +134,7 @@ impl Followers {
     ///
     /// A sentence naming the unknown name and both known ones.
     pub fn from_name(name: &str) -> std::result::Result<Followers, String> {
-        Followers::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
-            format!(
-                "unknown followers `{name}`, expected one of {}",
-                Followers::ALL.map(|f| format!("`{}`", f.name())).join(", ")
-            )
-        })
+        named(&Followers::ALL, Followers::name, name, "followers")
     }
 }
 
@@ -173,6 +168,20 @@ pub enum Amplifier {
     /// not two: it fits a supply where the stacked diodes do not (sky130's
     /// 1.8 V).
     SelfCascoded,
+}
+
+/// The one of `all` whose `name_of` is `name`, else a sentence naming it
+/// as an unknown `what` and listing every known name.
+fn named<T: Copy>(
+    all: &[T],
+    name_of: fn(T) -> &'static str,
+    name: &str,
+    what: &str,
+) -> std::result::Result<T, String> {
+    all.iter().copied().find(|x| name_of(*x) == name).ok_or_else(|| {
+        let known: Vec<String> = all.iter().map(|x| format!("`{}`", name_of(*x))).collect();
+        format!("unknown {what} `{name}`, expected one of {}", known.join(", "))
+    })
 }
 
 /// The most devices in series a long device is drawn as: beyond
@@ -220,12 +229,7 @@ impl Amplifier {
     ///
     /// A sentence naming the unknown name and every known one.
     pub fn from_name(name: &str) -> std::result::Result<Amplifier, String> {
-        Amplifier::ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| {
-            format!(
-                "unknown amplifier `{name}`, expected one of {}",
-                Amplifier::ALL.map(|a| format!("`{}`", a.name())).join(", ")
-            )
-        })
+        named(&Amplifier::ALL, Amplifier::name, name, "amplifier")
     }
 
     /// Whether each input device drains into its own mirror (the
