@@ -56,6 +56,9 @@ fn header(d: &Design, spec_path: &std::path::Path) -> Header {
     if let Some(t) = &d.tuning {
         lines.push(format!("Tuned {} = {} in {} iterations", t.parameter, t.value, t.iterations));
     }
+    if let Some(b) = &d.bias_band {
+        lines.push(band_line(b));
+    }
     lines.push(format!(
         "Spike event: v({}) rising through {}, hysteresis {}",
         d.membrane,
@@ -63,6 +66,20 @@ fn header(d: &Design, spec_path: &std::path::Path) -> Header {
         si(d.event.hysteresis_v, "V")
     ));
     Header { lines, ..Header::default() }
+}
+
+/// The bias band of a burster designed with `constraints.bias_margin`.
+fn band_line(b: &atscale_design::spec::BiasBand) -> String {
+    format!(
+        "Bias band: {} spikes per burst for bias {:.4} to {:.4} model units, {:.2} % either way of the \
+         designed {:.4} (scanned in {} % steps)",
+        b.count,
+        b.low,
+        b.high,
+        100.0 * b.margin(),
+        b.bias,
+        100.0 * atscale_design::spec::BAND_STEP
+    )
 }
 
 /// Runs `atscale design`.
@@ -114,6 +131,9 @@ fn summary(d: &Design, dir: &std::path::Path) -> String {
     }
     if let (Some(n), Some(p)) = (d.achieved.spikes_per_burst, d.achieved.burst_period_s) {
         let _ = writeln!(s, "achieved: {n} spikes per burst, burst period {}", si(p, "s"));
+    }
+    if let Some(b) = &d.bias_band {
+        let _ = writeln!(s, "{}", band_line(b));
     }
     if let Some(t) = d.achieved.threshold_a {
         let _ = writeln!(s, "threshold current: {}", si(t, "A"));

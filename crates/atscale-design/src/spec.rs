@@ -17,6 +17,7 @@
 //! [constraints]                    # optional
 //! max_bias_a = 1e-6
 //! supply_v = 1.8
+//! # bias_margin = 0.05             # bursting: the count holds for bias +-5 %
 //! ```
 //!
 //! The method:
@@ -37,7 +38,10 @@
 //!    (`time_s`), the FitzHugh-Nagumo bias is tuned instead, by a bracketing
 //!    secant (Illinois) search between the Hopf bounds on the measured
 //!    period. A spikes-per-burst target other than the template's is met by
-//!    a grid search of the bursting template's bias.
+//!    a grid search of the bursting template's bias. With
+//!    `constraints.bias_margin`, the bias then moves to the centre of the
+//!    band of biases that give the same count ([`BiasBand`]), where the
+//!    count holds with the bias that much off either way.
 //! 3. **Physical circuit** by [`crate::scaling::to_physical`] at
 //!    `Scales::new(amplitude_v, omega, capacitance_f)`; constraints checked
 //!    (largest bias current `|I| s C0 / omega` against `max_bias_a`, the
@@ -62,6 +66,13 @@ use crate::toml_file::TomlFile;
 
 /// The bias range searched for a spikes-per-burst target, model units.
 pub const BURST_BIAS_RANGE: (f64, f64) = (-2.05, -1.3);
+
+/// The step of the scan for a burster's bias band, relative to the bias.
+pub const BAND_STEP: f64 = 0.005;
+
+/// The relative tolerance of the band scan's runs: only a count is read
+/// (the designed burster's band edges are the same from 1e-7 to 1e-3).
+const BAND_RELTOL: f64 = 1e-5;
 
 /// The template names a spec may give (`template = "..."`).
 pub const TEMPLATE_NAMES: [&str; 5] = [
@@ -118,6 +129,12 @@ pub struct Constraints {
     pub max_bias_a: Option<f64>,
     /// Supply voltage, V: the membrane's largest `|v|` must fit in it.
     pub supply_v: Option<f64>,
+    /// Bursting: the relative change of the bias current over which the
+    /// spikes per burst must hold (0.05: the count is the same from 0.95
+    /// to 1.05 times the designed bias). The bias moves to the centre of
+    /// its band.
+    #[serde(default)]
+    pub bias_margin: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +169,7 @@ struct RawScale {
 struct RawConstraints {
     max_bias_a: Option<Spanned<f64>>,
     supply_v: Option<Spanned<f64>>,
+    bias_margin: Option<Spanned<f64>>,
 }
 
 type Ctx<'a> = TomlFile<'a>;
@@ -217,6 +235,7 @@ impl Spec {
         if let Some(rc) = &raw.constraints {
             constraints.max_bias_a = cx.positive_opt("constraints.max_bias_a", &rc.max_bias_a)?;
             constraints.supply_v = cx.positive_opt("constraints.supply_v", &rc.supply_v)?;
+            constraints.bias_margin = bias_margin(&cx, rc.bias_margin.as_ref(), behaviour)?;
         }
         Ok(Spec {
             behaviour,
@@ -327,6 +346,27 @@ fn target(cx: &Ctx<'_>, rt: &RawTarget, behaviour: Behaviour) -> Result<Target> 
 }
 
 /// What is missing to fix the time scale, if anything.
+/// `constraints.bias_margin`: a fraction below one half, on a burster.
+fn bias_margin(cx: &Ctx<'_>, raw: Option<&Spanned<f64>>, behaviour: Behaviour) -> Result<Option<f64>> {
+    let Some(m) = raw else { return Ok(None) };
+    let at = m.span().start;
+    if behaviour != Behaviour::Bursting {
+        return Err(cx.err(
+            at,
+            format!(
+                "constraints.bias_margin applies to bursting designs (the band of bias that keeps the \
+                 spikes per burst); this design is {}",
+                behaviour_name(behaviour)
+            ),
+        ));
+    }
+    let v = *m.get_ref();
+    if !(v > 0.0 && v < 0.5) {
+        return Err(cx.err(at, format!("constraints.bias_margin must be a fraction in (0, 0.5), got {v}")));
+    }
+    Ok(Some(v))
+}
+
 fn missing_target(behaviour: Behaviour, target: &Target, time_s: bool) -> Option<&'static str> {
     match behaviour {
         Behaviour::TonicSpiking if target.rate_hz.is_none() && !time_s => {
@@ -371,6 +411,29 @@ pub struct Tuning {
     pub iterations: usize,
 }
 
+/// The band of bias over which the bursting template gives the same
+/// spikes per burst, model units: every bias from `low` to `high` in steps
+/// of [`BAND_STEP`] of the bias gives `count`, and the edges are bisected
+/// to a thirty-second of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BiasBand {
+    /// The spikes per burst the band keeps.
+    pub count: u32,
+    /// The band's most negative bias, model units.
+    pub low: f64,
+    /// The band's least negative bias, model units.
+    pub high: f64,
+    /// The designed bias (the band's centre), model units.
+    pub bias: f64,
+}
+
+impl BiasBand {
+    /// How far the bias may move either way, relative to it, keeping the count.
+    pub fn margin(&self) -> f64 {
+        (self.high - self.low) / 2.0 / self.bias.abs()
+    }
+}
+
 /// A component value of the physical circuit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Component {
@@ -405,6 +468,9 @@ pub struct Design {
     pub mother_period: Option<f64>,
     /// The parameter tuned, if any.
     pub tuning: Option<Tuning>,
+    /// A burster's bias band, found when `constraints.bias_margin` asks for it.
+    #[serde(default)]
+    pub bias_band: Option<BiasBand>,
     /// What the physical circuit achieves (native simulation).
     pub achieved: Achieved,
     /// Component values with units.
@@ -441,22 +507,25 @@ pub struct DesignEvent {
     pub hysteresis_v: f64,
 }
 
-/// Tolerances for a circuit at `scales` (tight, relative 1e-7).
-fn simulation(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<Simulation> {
-    // The scaled defaults, with relative and voltage-like tolerances
-    // tightened: the design loop measures periods to 1e-6.
-    let tol = Tolerances {
+/// Tolerances for a circuit at `scales` (tight, relative 1e-7): the
+/// design loop measures periods to 1e-6.
+fn tolerances(scales: &Scales) -> Tolerances {
+    Tolerances {
         reltol: 1e-7,
         vntol: 1e-9 * scales.s_volt,
         statetol: 1e-9 * scales.s_volt.min(1.0),
         ..Tolerances::at_scale(scales.s_volt, scales.current_a(), scales.c0_farad)
-    };
-    Ok(Simulation::new(circuit)?.tstop(tstop).uic(true).tolerances(tol).probe(&t.membrane).event(
-        &t.membrane,
-        t.threshold * scales.s_volt,
-        t.hysteresis * scales.s_volt,
-        Direction::Rising,
-    ))
+    }
+}
+
+/// A run of `circuit` at `scales` with [`tolerances`], probing and timing the membrane.
+fn simulation(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<Simulation> {
+    Ok(Simulation::new(circuit)?
+        .tstop(tstop)
+        .uic(true)
+        .tolerances(tolerances(scales))
+        .probe(&t.membrane)
+        .event(&t.membrane, t.threshold * scales.s_volt, t.hysteresis * scales.s_volt, Direction::Rising))
 }
 
 fn run(circuit: &FlatCircuit, t: &Template, tstop: f64, scales: &Scales) -> Result<SimResult> {
@@ -635,7 +704,8 @@ pub fn design(spec: &Spec) -> Result<Design> {
     // 1. The mother template for the behaviour.
     let template = mother_template(spec)?;
     // 2. Continuous targets, solver in the loop.
-    let TimeScale { template, omega, fixed_by, tuning, mother_period } = time_scale(spec, template)?;
+    let TimeScale { template, omega, fixed_by, tuning, mother_period, bias_band } =
+        time_scale(spec, template)?;
     // Energy shaping check on the (possibly tuned) mother.
     let classification = landscape::classify(&template.circuit, &template.membrane, &grid())?;
     if classification.behaviour != spec.behaviour {
@@ -678,6 +748,7 @@ pub fn design(spec: &Spec) -> Result<Design> {
         classification,
         mother_period,
         tuning,
+        bias_band,
         achieved,
         components,
     })
@@ -713,6 +784,7 @@ struct TimeScale {
     tuning: Option<Tuning>,
     /// The mother's period, model units (spiking and bursting).
     mother_period: Option<f64>,
+    bias_band: Option<BiasBand>,
 }
 
 fn time_scale(spec: &Spec, template: Template) -> Result<TimeScale> {
@@ -729,11 +801,11 @@ fn time_scale(spec: &Spec, template: Template) -> Result<TimeScale> {
                 (None, Some(omega)) => explicit(omega),
                 (None, None) => return Err(missing("excitable", "threshold_a")),
             };
-            Ok(TimeScale { template, omega, fixed_by, tuning: None, mother_period: None })
+            Ok(TimeScale { template, omega, fixed_by, tuning: None, mother_period: None, bias_band: None })
         }
         _ => {
             let (omega, fixed_by) = explicit(spec.scale.time_s.ok_or_else(|| missing("bistable", "time_s"))?);
-            Ok(TimeScale { template, omega, fixed_by, tuning: None, mother_period: None })
+            Ok(TimeScale { template, omega, fixed_by, tuning: None, mother_period: None, bias_band: None })
         }
     }
 }
@@ -773,45 +845,143 @@ fn spiking_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale> 
         (Some(rate), None) => (1.0 / (rate * period), format!("target rate {}", si(rate, "Hz"))),
         (None, None) => return Err(missing("tonic-spiking", "rate_hz")),
     };
-    Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period) })
+    Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period), bias_band: None })
 }
 
-/// Bursting: a spike count other than the mother's tunes its bias; the
-/// burst period (or `time_s`) fixes the time scale.
+/// Bursting: a spike count other than the mother's tunes its bias, a
+/// bias margin centres it in its band; the burst period (or `time_s`)
+/// fixes the time scale.
 fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale> {
     let mut tuning = None;
     let default_count = mother_bursts(&template)?;
-    let (n, period) = match (spec.target.spikes_per_burst, default_count) {
-        (Some(want), Some((n, _))) if want != n => {
+    let (mut n, mut period) = match (spec.target.spikes_per_burst, default_count) {
+        (Some(want), found) if found.is_none_or(|(n, _)| n != want) => {
             let (t, n, p, iterations) = search_burst_count(want)?;
-            let bias =
-                t.circuit.elements.iter().find(|e| e.name == "Iext").map_or(f64::NAN, |e| match &e.kind {
-                    ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => *value,
-                    _ => f64::NAN,
-                });
             template = t;
             tuning = Some(Tuning {
                 parameter: "bias of the four-conductance bursting template (model units)".into(),
-                value: bias,
+                value: template_bias(&template),
                 iterations,
             });
             (n, p)
         }
-        (Some(want), None) => {
-            let (t, n, p, _) = search_burst_count(want)?;
-            template = t;
-            (n, p)
-        }
         (_, Some(np)) => np,
-        (None, None) => return Err(no_events(&template)),
+        (_, None) => return Err(no_events(&template)),
     };
+    let mut bias_band = None;
+    if let Some(margin) = spec.constraints.bias_margin {
+        let (band, runs) = burst_band(template_bias(&template), n)?;
+        check_margin(&band, margin)?;
+        template = bursting_at(band.bias);
+        (n, period) = match mother_bursts(&template)? {
+            Some((m, p)) if m == band.count => (m, p),
+            got => return Err(band_centre_differs(&band, got.map(|g| g.0))),
+        };
+        tuning = Some(Tuning {
+            parameter: format!(
+                "bias of the four-conductance bursting template, centred in its {n}-spike band \
+                 (model units)"
+            ),
+            value: band.bias,
+            iterations: tuning.map_or(0, |t| t.iterations) + runs + 1,
+        });
+        bias_band = Some(band);
+    }
     tracing::debug!(spikes_per_burst = n, period, "mother bursts");
     let (omega, fixed_by) = match (spec.target.burst_period_s, spec.scale.time_s) {
         (Some(tb), _) => (tb / period, format!("target burst period {}", si(tb, "s"))),
         (None, Some(omega)) => (omega, format!("time_s = {}", si(omega, "s"))),
         (None, None) => return Err(missing("bursting", "burst_period_s")),
     };
-    Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period) })
+    Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period), bias_band })
+}
+
+/// The bias of a template's `Iext` source, model units (NaN without one).
+fn template_bias(t: &Template) -> f64 {
+    t.circuit.elements.iter().find(|e| e.name == "Iext").map_or(f64::NAN, |e| match &e.kind {
+        ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => *value,
+        _ => f64::NAN,
+    })
+}
+
+/// The band of bias around `bias` (which gives `count` spikes per burst)
+/// over which the bursting template keeps `count`: scanned outward in steps
+/// of [`BAND_STEP`] of the bias within [`BURST_BIAS_RANGE`], each edge then
+/// bisected five times, at [`BAND_RELTOL`]. Returns the band, centred, and the runs it took.
+fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
+    let step = BAND_STEP * bias.abs();
+    let mut runs = 0;
+    let mut keeps = |b: f64| -> Result<bool> {
+        runs += 1;
+        let t = bursting_at(b);
+        let tol = Tolerances { reltol: BAND_RELTOL, ..tolerances(&Scales::default()) };
+        let r = simulation(&t.circuit, &t, measure_tstop(&t), &Scales::default())?.tolerances(tol).run()?;
+        Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, _)| burst_count(&c)) == Some(count))
+    };
+    let mut edges = [bias; 2];
+    for (edge, dir) in edges.iter_mut().zip([-1.0, 1.0]) {
+        loop {
+            let next = *edge + dir * step;
+            if next < BURST_BIAS_RANGE.0 || next > BURST_BIAS_RANGE.1 {
+                break;
+            }
+            if keeps(next)? {
+                *edge = next;
+                continue;
+            }
+            let mut out = next;
+            for _ in 0..5 {
+                let mid = 0.5 * (*edge + out);
+                if keeps(mid)? {
+                    *edge = mid;
+                } else {
+                    out = mid;
+                }
+            }
+            break;
+        }
+    }
+    let [low, high] = edges;
+    Ok((BiasBand { count, low, high, bias: 0.5 * (low + high) }, runs))
+}
+
+/// `constraints.bias_margin` against the band's.
+fn check_margin(band: &BiasBand, margin: f64) -> Result<()> {
+    if band.margin() >= margin {
+        return Ok(());
+    }
+    Err(Error::Infeasible {
+        constraint: "bias_margin",
+        target: "spikes_per_burst",
+        message: format!(
+            "constraints.bias_margin = {:.2} %: {} spikes per burst hold for bias {:.4}..{:.4} model \
+             units only, {:.2} % either way of its centre {:.4}; lower bias_margin or ask for another \
+             count",
+            100.0 * margin,
+            band.count,
+            band.low,
+            band.high,
+            100.0 * band.margin(),
+            band.bias
+        ),
+    })
+}
+
+fn band_centre_differs(band: &BiasBand, got: Option<u32>) -> Error {
+    Error::Infeasible {
+        constraint: "bias_margin",
+        target: "spikes_per_burst",
+        message: format!(
+            "the centre {:.4} of the {}-spike bias band {:.4}..{:.4} model units gives {} (the band \
+             has a gap finer than its {} % scan)",
+            band.bias,
+            band.count,
+            band.low,
+            band.high,
+            got.map_or("no bursts".to_string(), |n| format!("{n} spikes per burst")),
+            100.0 * BAND_STEP
+        ),
+    }
 }
 
 /// The largest bias current, A, checked against `max_bias_a`.

@@ -171,3 +171,71 @@ fn malformed_specs_give_file_line_and_problem() {
     let e = parse_err("behaviour = \"tonic-spiking\"\n[target]\nrate_hz = 5.0\n[scale]\namplitude_v = 0.1\n");
     assert!(e.contains("capacitance_f"), "{e}");
 }
+
+/// Spikes per burst of the designed (physical) burster with its bias
+/// current scaled by `factor`: an independent run of the native solver at
+/// its default tolerances.
+fn count_with_bias(d: &atscale_design::spec::Design, factor: f64) -> Option<u32> {
+    use atscale_circuit::{ElementKind, Waveform};
+    use atscale_sim::{Direction, Simulation};
+    let mut c = d.physical.clone();
+    for e in &mut c.elements {
+        if let (true, ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. }) =
+            (e.name == "Iext", &mut e.kind)
+        {
+            *value *= factor;
+        }
+    }
+    let period = d.achieved.burst_period_s.expect("a burster");
+    let r = Simulation::new(&c)
+        .expect("the circuit")
+        .tstop(6.5 * period)
+        .uic(true)
+        .event("v", d.event.threshold_v, d.event.hysteresis_v, Direction::Rising)
+        .run()
+        .expect("runs");
+    let (counts, _) = atscale_design::spikes::bursts(&r.event_times("v"))?;
+    atscale_design::spikes::burst_count(&counts)
+}
+
+/// `constraints.bias_margin` moves the burster's bias to the centre of its
+/// 13-spike band. The band agrees with `docs/examples/sweep-burster-bias.toml`
+/// (13 spikes from 0.84 to 1.005 times the template's -2, 14 at 0.835 and
+/// 1.01), the count holds with the bias 5 % off either way and is lost
+/// past the band's edges, and the period is the target's.
+#[test]
+fn a_bias_margin_centres_the_burster_in_its_band() {
+    let text = "behaviour = \"bursting\"\n[target]\nspikes_per_burst = 13\nburst_period_s = 0.5\n\
+                [scale]\namplitude_v = 0.1\ncapacitance_f = 1e-12\n[constraints]\nbias_margin = 0.05\n";
+    let d = design(&spec(text)).unwrap();
+    let b = d.bias_band.clone().expect("a band");
+    assert_eq!(b.count, 13);
+    // The sweep's 0.5 % grid brackets each edge.
+    assert!(b.low < -2.0 * 1.005 && b.low > -2.0 * 1.01, "{b:?}");
+    assert!(b.high > -2.0 * 0.84 && b.high < -2.0 * 0.835, "{b:?}");
+    // Measured 9.02 %.
+    assert!((b.margin() - 0.0902).abs() < 5e-4, "{b:?}");
+    assert_eq!(b.bias, 0.5 * (b.low + b.high));
+    assert_eq!(d.tuning.as_ref().map(|t| t.value), Some(b.bias));
+    assert_eq!(d.achieved.spikes_per_burst, Some(13));
+    // Measured 3.5e-10 of the period; 1e-8 as the design test above.
+    assert!((d.achieved.burst_period_s.unwrap() / 0.5 - 1.0).abs() < 1e-8);
+    for f in [0.95, 1.05] {
+        assert_eq!(count_with_bias(&d, f), Some(13), "bias x {f}");
+    }
+    let past = 1.0 + b.margin() + 0.01;
+    assert_ne!(count_with_bias(&d, past), Some(13), "bias x {past}");
+    assert_ne!(count_with_bias(&d, 2.0 - past), Some(13), "bias x {}", 2.0 - past);
+    // A margin wider than the band: an error naming the band.
+    let e = design(&spec(&text.replace("0.05", "0.12"))).unwrap_err();
+    assert!(matches!(e, Error::Infeasible { constraint: "bias_margin", .. }), "{e:?}");
+    assert!(e.to_string().contains("9.02 % either way"), "{e}");
+    // Only bursters have a band; a margin is a fraction below one half.
+    let tonic = parse_err(
+        "behaviour = \"tonic-spiking\"\n[target]\nrate_hz = 100.0\n[scale]\namplitude_v = 0.1\n\
+         capacitance_f = 1e-12\n[constraints]\nbias_margin = 0.05\n",
+    );
+    assert!(tonic.contains("bad.toml:8") && tonic.contains("applies to bursting designs"), "{tonic}");
+    let wide = parse_err(&text.replace("0.05", "0.5"));
+    assert!(wide.contains("bad.toml:9") && wide.contains("(0, 0.5), got 0.5"), "{wide}");
+}
