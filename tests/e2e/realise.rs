@@ -1280,3 +1280,91 @@ fn linearised_followers_are_eighteen_amplifiers_with_a_shunt() {
         "{err}"
     );
 }
+
+/// `--cancel-follower-offsets`: a realisation with linearised followers
+/// measures each follower's offset `x - v` (the membrane held at its
+/// output pair's reference) and moves the output pair's reference by it. Checked in separate ngspice
+/// runs of the netlist written, the membrane held at each output pair's
+/// offset (`Msn`: -0.88 model V, `Msp` and `Mus`: 0): each state sits at
+/// its output pair's reference, so the pair sees the design's
+/// `v - delta`, where without the move it would see the follower's offset
+/// (generic-bsim4: `Mus` -229.6 µV, `Msn` and `Msp` about 2 µV).
+#[test]
+fn linearised_followers_offsets_are_measured_and_cancelled() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path().join("d");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = tmp.path().join("lin");
+    let short = ["--followers", "linearised", "--amplifier", "symmetric", "--tstop-model", "50"];
+    let plain = tmp.path().join("plain");
+    realise_bsim4(&d.join("design.json"), &plain, &short);
+    assert_eq!(report(&plain)["evidence"]["follower_offsets"].as_array().map(Vec::len), Some(0));
+    realise_bsim4(&d.join("design.json"), &out, &[&short[..], &["--cancel-follower-offsets"]].concat());
+    let rep = report(&out);
+    let offsets = rep["evidence"]["follower_offsets"].as_array().expect("offsets");
+    assert_eq!(offsets.len(), 3, "{offsets:?}");
+    let of = |element: &str| {
+        offsets.iter().find(|o| o["element"] == element).and_then(|o| o["offset_v"].as_f64()).expect(element)
+    };
+    // Not a vacuous check: the ultraslow follower's offset (measured -229.6 µV).
+    assert!(of("Mus").abs() > 5e-5, "{offsets:?}");
+    let scales = &rep["realisation"]["scales"];
+    let (s, vref) = (scales["s_volt"].as_f64().expect("s"), scales["v_ref_v"].as_f64().expect("V_ref"));
+    let netlist = std::fs::read_to_string(out.join("realised.cir")).expect("netlist");
+    for (delta, elements) in [(-0.88, &["Msn"][..]), (0.0, &["Msp", "Mus"][..])] {
+        let held = vref + delta * s;
+        let (x, r) = held_states(&netlist, held, elements, tmp.path());
+        for (k, e) in elements.iter().enumerate() {
+            let o = of(e);
+            assert!(
+                (r[k] - (held + o)).abs() < 1e-9,
+                "{e}: reference {} V, held {held} V, offset {o} V",
+                r[k]
+            );
+            // Measured within 1e-15 V.
+            assert!(
+                (x[k] - r[k]).abs() < 1e-3 * o.abs().max(1e-6),
+                "{e}: x {} V, reference {} V",
+                x[k],
+                r[k]
+            );
+        }
+    }
+}
+
+/// The realisation `netlist` run in ngspice with its membrane `v` held at
+/// `held` volts: each element's state `v({e}_x)` and its output pair's
+/// reference (the gate of the pair device that is not on the state) at
+/// the operating point.
+fn held_states(netlist: &str, held: f64, elements: &[&str], dir: &Path) -> (Vec<f64>, Vec<f64>) {
+    let gate = |device: String| {
+        netlist
+            .lines()
+            .find(|l| l.starts_with(&device))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .map(String::from)
+    };
+    let mut probes = Vec::new();
+    for e in elements {
+        let state = format!("{e}_x");
+        let reference = [gate(format!("M{e}_p ")), gate(format!("M{e}_n "))]
+            .into_iter()
+            .flatten()
+            .find(|g| *g != state)
+            .expect("the output pair's reference");
+        probes.push(format!("v({state})"));
+        probes.push(format!("v({reference})"));
+    }
+    let mut deck: Vec<String> = netlist
+        .lines()
+        .filter(|l| !l.starts_with(".ic ") && !l.starts_with(".tran ") && !l.starts_with(".end"))
+        .map(String::from)
+        .collect();
+    deck.extend([format!("Vhold v 0 DC {held}"), ".tran 1e-6 2e-6".into(), ".end".into()]);
+    let path = dir.join("held.cir");
+    std::fs::write(&path, deck.join("\n")).expect("writes");
+    let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    let (rows, _) = crate::sim_rows(&path, "ngspice", &probes, &[]);
+    let first = &rows[0][1..];
+    (first.iter().step_by(2).copied().collect(), first.iter().skip(1).step_by(2).copied().collect())
+}

@@ -88,6 +88,11 @@ pub struct Args {
     /// the membrane's total capacitance is the design's.
     #[arg(long)]
     compensate_strays: bool,
+    /// Measure each linearised follower's offset x - v (ngspice, the
+    /// membrane held at its output pair's reference) and move the output
+    /// pair's reference by it.
+    #[arg(long)]
+    cancel_follower_offsets: bool,
     /// Also run the transistor circuit with these design elements' blocks
     /// (the report's names: `Gl,Rf`, ...) replaced by their part of the
     /// ideal model (behavioural sources, in ngspice), and report what that
@@ -271,6 +276,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         corners: &args.corners,
         monte_carlo: args.monte_carlo.map(|n| (n, args.seed)),
         compensate_strays: args.compensate_strays,
+        cancel_follower_offsets: args.cancel_follower_offsets,
         ideal_blocks: &args.ideal_blocks,
         temperatures_c: &args.temperatures,
         max_step_model: args.max_step_model,
@@ -381,11 +387,12 @@ fn check_statistics(args: &Args, tech: &Technology) -> Result<()> {
         || !args.temperatures.is_empty()
         || args.monte_carlo.is_some()
         || args.compensate_strays
+        || args.cancel_follower_offsets
         || args.trim;
     if args.no_sim && simulates {
         bail!(
-            "--corners, --temperatures, --monte-carlo, --compensate-strays and --trim run simulations: not with \
-             --no-sim"
+            "--corners, --temperatures, --monte-carlo, --compensate-strays, --cancel-follower-offsets and --trim \
+             run simulations: not with --no-sim"
         );
     }
     if args.corners.len() * args.temperatures.len().max(1) > MAX_RUNS {

@@ -81,6 +81,14 @@ pub enum Error {
         /// The limit, bytes.
         limit_bytes: u64,
     },
+    /// An option of a request that the realisation cannot honour.
+    #[error("{option}: {message}")]
+    Request {
+        /// The option (`--cancel-follower-offsets`).
+        option: &'static str,
+        /// Why, with what would do.
+        message: String,
+    },
     /// A measurement in the simulator (ngspice or VACASK) gave less than it needs.
     #[error("{what}: the simulator gave no {missing}")]
     Measurement {

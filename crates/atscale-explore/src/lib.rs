@@ -18,6 +18,7 @@
 pub mod characterise;
 pub mod clamp;
 pub mod error;
+pub mod followers;
 pub mod realise;
 pub mod simulator;
 pub mod strays;

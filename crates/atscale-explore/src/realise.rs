@@ -33,6 +33,7 @@ use atscale_verify::raw::Plot;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::followers::{cancelling, followers, measure_follower_offsets, FollowerOffset};
 use crate::simulator::{netlist_files, write, Ran, RunLimits, Simulator, Written};
 use crate::strays::{measure_membrane_stray, Stray};
 
@@ -155,6 +156,9 @@ pub struct Evidence {
     /// The membrane's stray capacitance, measured and taken off its
     /// capacitor (`--compensate-strays`).
     pub stray: Option<Stray>,
+    /// The linearised followers' offsets, measured and cancelled in their
+    /// output pairs' references ([`crate::followers`]).
+    pub follower_offsets: Vec<FollowerOffset>,
     /// The corner and temperature runs, if any.
     pub corners: Vec<CornerRun>,
     /// The Monte Carlo runs, if any.
@@ -288,6 +292,9 @@ pub struct Request<'a> {
     /// Measure the transistors' stray capacitance on the membrane and take
     /// it off the membrane capacitor ([`crate::strays`]).
     pub compensate_strays: bool,
+    /// Measure the linearised followers' offsets and move their output
+    /// pairs' references by them ([`crate::followers`]).
+    pub cancel_follower_offsets: bool,
     /// Design elements whose blocks an extra run replaces by their ideal
     /// model (empty: no such run).
     pub ideal_blocks: &'a [String],
@@ -752,7 +759,8 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
     check_ideal_blocks(req.ideal_blocks, engine, req.trim)?;
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
-    let (r, mirrors, mirror_error, (knee, stray)) = sized_and_trimmed(req, sim.as_ref(), true)?;
+    let (r, mirrors, mirror_error, (knee, stray, follower_offsets)) =
+        sized_and_trimmed(req, sim.as_ref(), true)?;
     // Measured in every run with a simulator; applied with `--trim`.
     let (trim, static_error) = if req.trim { (knee, None) } else { (None, knee) };
     let tstop_s = stop_time(req, &r);
@@ -782,7 +790,8 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let (evidence, trace) = match &sim {
         None => (None, None),
         Some(sim) => {
-            let found = Found { mirrors: &mirrors, mirror_error, trim, static_error, stray };
+            let found =
+                Found { mirrors: &mirrors, mirror_error, trim, static_error, stray, follower_offsets };
             let (e, t, ideal_netlist) = evidence(req, sim, &r, &runs, tstop_s, found)?;
             if let Some(text) = ideal_netlist {
                 netlists.push((IDEAL_BLOCKS_NETLIST, text));
@@ -800,11 +809,13 @@ struct Found<'a> {
     trim: Option<Trim>,
     static_error: Option<Trim>,
     stray: Option<Stray>,
+    follower_offsets: Vec<FollowerOffset>,
 }
 
 /// The membrane's static current error at the design's knee (the trim,
-/// when applied) and stray capacitance, as measured.
-type MembraneFixes = (Option<Trim>, Option<Stray>);
+/// when applied), its stray capacitance and the followers' offsets, as
+/// measured.
+type MembraneFixes = (Option<Trim>, Option<Stray>, Vec<FollowerOffset>);
 
 /// The realisation with its mirrors sized and, with `req.trim`, its
 /// membrane trimmed in the simulator (when one is given), the mirror
@@ -815,8 +826,16 @@ fn sized_and_trimmed(
     runner: Option<&Simulator>,
     report_knee: bool,
 ) -> Result<(Realisation, MirrorSizes, Option<f64>, MembraneFixes)> {
-    let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options, req.timeout);
+    let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options.clone(), req.timeout);
     let mut r = realise(design, tech, &opts)?;
+    if req.cancel_follower_offsets && followers(&r, design).is_empty() {
+        return Err(Error::Request {
+            option: "--cancel-follower-offsets",
+            message: "the realisation has no linearised follower (a memristive element's, with `--followers \
+                      linearised`, below threshold)"
+                .into(),
+        });
+    }
     if !req.ideal_blocks.is_empty() {
         // Names checked before any run.
         r.with_ideal_blocks(req.ideal_blocks)?;
@@ -828,6 +847,13 @@ fn sized_and_trimmed(
             mirrors = w;
             mirror_error = Some(err);
         }
+    }
+    let mut offsets = Vec::new();
+    if let (Some(runner), true) = (runner, req.cancel_follower_offsets) {
+        offsets = measure_follower_offsets(runner, &r, design, (req.tech_dir, req.design_path, timeout))?;
+        opts = cancelling(&opts, &offsets, r.scales.s_volt);
+        r = realise(design, tech, &opts)?;
+        apply_mirror_sizes(&mut r, &mirrors)?;
     }
     let mut stray = None;
     if let (Some(runner), true) = (runner, req.compensate_strays) {
@@ -848,7 +874,7 @@ fn sized_and_trimmed(
     if let Some(m) = req.max_step_model {
         r.run.tmax_s = m * r.scales.omega_s;
     }
-    Ok((r, mirrors, mirror_error, (knee, stray)))
+    Ok((r, mirrors, mirror_error, (knee, stray, offsets)))
 }
 
 /// The nominal run, the ideal model's prediction, the calibration against
@@ -876,8 +902,7 @@ fn evidence(
     let ideal = predict(r, th, hy, measure_model_units)?;
     let sensitivity = current_sensitivity(r, &ideal, (th, hy), measure_model_units, SENSITIVITY_STEP_MODEL)?;
     let cal = calibrate(req, r, &nominal, &ideal, (th, hy, measure_model_units))?;
-    let stray_f = found.stray.map_or(0.0, |s| s.capacitance_f);
-    let sweep = bias_sweep(req, runner, found.mirrors, (found.trim.as_ref(), stray_f), tstop_s)?;
+    let sweep = bias_sweep(req, runner, found.mirrors, &r.options, tstop_s)?;
     let (ideal_blocks, ideal_netlist) = ideal_blocks_run(req, runner, r, tstop_s)?.unzip();
     let corners = corner_runs(req, runner, r, tstop_s)?;
     let monte_carlo = match req.monte_carlo {
@@ -911,6 +936,7 @@ fn evidence(
         deviation_from_ideal: cal.deviation_from_ideal,
         mirror_error: found.mirror_error,
         stray: found.stray,
+        follower_offsets: found.follower_offsets,
         sweep,
         corners,
         monte_carlo,
@@ -1045,21 +1071,21 @@ fn calibrate(
     })
 }
 
-/// The realisation run at each bias scale of `req.sweep` (the trim scaled
-/// with the bias currents, the mirrors' geometries kept).
+/// The realisation of `base` options (what was measured in: trim, strays,
+/// follower offsets) run at each bias scale of `req.sweep` (the trim
+/// scaled with the bias currents, the mirrors' geometries kept).
 fn bias_sweep(
     req: &Request<'_>,
     runner: &Simulator,
     mirrors: &[(String, MirrorSize)],
-    (trim, stray_f): (Option<&Trim>, f64),
+    base: &Options,
     tstop_s: f64,
 ) -> Result<Vec<Measured>> {
-    let k0 = req.options.bias_scale;
+    let k0 = base.bias_scale;
     let mut sweep = Vec::new();
     for &k in req.sweep {
-        let trim_k = trim.map_or(0.0, |t| t.trim_a * k / k0);
-        let opts =
-            Options { bias_scale: k, membrane_trim_a: trim_k, membrane_stray_f: stray_f, ..req.options };
+        let trim_k = base.membrane_trim_a * k / k0;
+        let opts = Options { bias_scale: k, membrane_trim_a: trim_k, ..base.clone() };
         let mut rk = realise(req.design, req.tech, &opts)?;
         apply_mirror_sizes(&mut rk, mirrors)?;
         if let Some(m) = req.max_step_model {

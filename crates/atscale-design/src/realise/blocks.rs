@@ -231,7 +231,8 @@ impl Builder<'_> {
         let x = format!("{name}_x");
         let Follower { block, into_x, c_x, i_f } = self.follower(name, tau_s, &x)?;
         self.ic.push((x.clone(), self.scales.v_ref_v + s * x0));
-        let r = self.reference(delta);
+        let offset = self.follower_offsets.iter().find(|(e, _)| e == name).map_or(0.0, |o| o.1);
+        let r = self.reference(delta + offset);
         let ib = alpha.abs() * k;
         if alpha < 0.0 {
             self.ta(name, name, &x, &r, &membrane, ib)?;
@@ -239,11 +240,17 @@ impl Builder<'_> {
             self.ta(name, name, &r, &x, &membrane, ib)?;
         }
         let tau_phys = tau_s * self.scales.omega_s;
+        let cancelled = if offset == 0.0 {
+            String::new()
+        } else {
+            format!("; the reference moved by {}, the follower's measured offset x - v", si(s * offset, "V"))
+        };
         self.block(
             name,
             format!("{block} and transconductance amplifier"),
             format!(
-                "tau = s C / I_f = {} x {} / {} = {} (model {tau_s}); i = {} tanh((x - {})/{}) (bias {})",
+                "tau = s C / I_f = {} x {} / {} = {} (model {tau_s}); i = {} tanh((x - {})/{}) (bias \
+                 {}){cancelled}",
                 si(s, "V"),
                 si(c_x, "F"),
                 si(i_f, "A"),

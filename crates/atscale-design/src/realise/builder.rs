@@ -88,6 +88,8 @@ pub(super) struct Builder<'a> {
     pub followers: Followers,
     /// Whether a linearised follower was built (its run needs a shunt).
     pub linearised_followers: bool,
+    /// The followers' offsets ([`super::Options::follower_offsets`]).
+    pub follower_offsets: Vec<(String, f64)>,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -133,6 +135,7 @@ impl<'a> Builder<'a> {
             cascode_membrane: false,
             followers: Followers::OffsetPairs,
             linearised_followers: false,
+            follower_offsets: Vec::new(),
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {

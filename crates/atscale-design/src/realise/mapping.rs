@@ -57,7 +57,7 @@ pub fn cubic_weights(a: f64, b: f64) -> Result<Vec<f64>> {
 }
 
 /// Options of a realisation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Options {
     /// Multiplies every bias current (default 1): the circuit then runs
     /// `bias_scale` times faster (every time constant is `C s / I`).
@@ -93,6 +93,14 @@ pub struct Options {
     /// threshold (default: [`Followers::OffsetPairs`]).
     #[serde(default)]
     pub followers: Followers,
+    /// Linearised followers' offsets, by element, model units (default
+    /// none): `x - v` of the element's follower held at the membrane
+    /// voltage its output pair compares against. The output pair's
+    /// reference moves by it, so that the pair sees `v - delta` where the
+    /// follower has settled. `atscale realise --cancel-follower-offsets`
+    /// measures them on the realisation (`atscale_explore::followers`).
+    #[serde(default)]
+    pub follower_offsets: Vec<(String, f64)>,
 }
 
 /// The follower-integrator of a memristive element's state `x`,
@@ -250,6 +258,7 @@ impl Default for Options {
             amplifier: Amplifier::FiveTransistor,
             cascode_membrane: false,
             followers: Followers::OffsetPairs,
+            follower_offsets: Vec::new(),
         }
     }
 }
@@ -890,6 +899,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     b.amplifier = opts.amplifier;
     b.cascode_membrane = opts.cascode_membrane && opts.bias == BiasSource::Mirrors;
     b.followers = opts.followers;
+    b.follower_offsets.clone_from(&opts.follower_offsets);
     let recovery = Recovery::of(design);
     for e in &design.mother.elements {
         match &recovery {
@@ -926,7 +936,7 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
         circuit,
         membrane: design.membrane.clone(),
         scales,
-        options: *opts,
+        options: opts.clone(),
         threshold_v: scales.v_ref_v + s * (design.event.threshold_v / design.scales.s_volt),
         hysteresis_v: s * (design.event.hysteresis_v / design.scales.s_volt),
         blocks: b.blocks,

@@ -107,3 +107,45 @@ fn linearised_followers_make_the_bursters_ideal_model_its_design() {
     let err = realise(&d, &tech, &five).expect_err("five-transistor").to_string();
     assert!(err.contains("linearised followers need the symmetric amplifiers"), "{err}");
 }
+
+/// A follower's offset (`Options::follower_offsets`) moves its output
+/// pair's reference by as much, and nothing else: the reference source of
+/// `Msn` (offset -0.88 model V) sits at `V_ref + s (-0.88 + o)`, every
+/// other device and the ideal model are the same, and the block says so.
+#[test]
+fn a_follower_offset_moves_its_output_pairs_reference() {
+    use atscale_design::realise::{Amplifier, Followers};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
+    let text = std::fs::read_to_string(path).expect("the example");
+    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    let tech = Technology::builtin("generic-bsim4").expect("built-in");
+    let base =
+        Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() };
+    let plain = realise(&d, &tech, &base).expect("realises");
+    let o = -0.004_7;
+    let moved = Options { follower_offsets: vec![("Msn".into(), o)], ..base };
+    let r = realise(&d, &tech, &moved).expect("realises");
+    let gate = |r: &Realisation| {
+        let pair = r.circuit.elements.iter().find(|e| e.name == "MMsn_n").expect("Msn's reference device");
+        let ElementKind::Mosfet { g, .. } = &pair.kind else { panic!("{pair:?}") };
+        let source = r
+            .circuit
+            .elements
+            .iter()
+            .find(|e| matches!(&e.kind, ElementKind::VoltageSource { p, .. } if p == g))
+            .expect("a reference source");
+        match &source.kind {
+            ElementKind::VoltageSource { waveform: atscale_circuit::Waveform::Dc { value }, .. } => *value,
+            k => panic!("{k:?}"),
+        }
+    };
+    let s = r.scales.s_volt;
+    let want = r.scales.v_ref_v + s * (-0.88 + o);
+    assert!((gate(&r) - want).abs() < 1e-12, "{} V against {want} V", gate(&r));
+    assert!((gate(&plain) - (want - s * o)).abs() < 1e-12, "{}", gate(&plain));
+    assert_eq!(r.ideal_model, plain.ideal_model);
+    assert_eq!(r.circuit.elements.len(), plain.circuit.elements.len());
+    let block = r.blocks.iter().find(|b| b.element == "Msn").expect("Msn");
+    let text = format!("the reference moved by {}", atscale_circuit::units::si(s * o, "V"));
+    assert!(block.realises.contains(&text), "{block:?}");
+}

@@ -79,7 +79,8 @@ impl Realised {
             followers: src.followers.unwrap_or(technology.followers),
             ..Options::default()
         };
-        let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
+        let mut req =
+            request((&design, &src.design), (&technology, tech_dir.as_deref()), options.clone(), timeout);
         req.tstop_model = sim.tstop_units;
         let (mut realisation, tstop_s) = sized(&req, &simulator)?;
         if let Some(h) = sim.max_step_s {
@@ -137,7 +138,7 @@ impl Realised {
         let req = request(
             (&self.design, &self.design_path),
             (&self.technology, self.tech_dir.as_deref()),
-            self.options,
+            self.options.clone(),
             timeout,
         );
         let draw = (self.section.as_str(), engine_seed);
@@ -173,6 +174,7 @@ fn request<'a>(
         tstop_model: None,
         timeout,
         compensate_strays: false,
+        cancel_follower_offsets: false,
         ideal_blocks: &[],
     }
 }

@@ -176,6 +176,21 @@ fn runs(e: &Evidence) -> String {
             si(st.conductance_s, "S")
         );
     }
+    if !e.follower_offsets.is_empty() {
+        let list: Vec<String> = e
+            .follower_offsets
+            .iter()
+            .map(|f| format!("{} {} at {}", f.element, si(f.offset_v, "V"), si(f.membrane_v, "V")))
+            .collect();
+        let _ = writeln!(
+            o,
+            "- linearised followers' offsets x - v, measured at the operating point with the membrane held \
+             at each output pair's reference ({}): {}; each output pair's reference moved by its \
+             follower's",
+            si(e.follower_offsets.iter().map(|f| f.wall_s).fold(0.0, f64::max), "s"),
+            list.join(", ")
+        );
+    }
     if let Some(t) = &e.trim {
         let _ = writeln!(o, "- membrane trim: {} into the membrane ({})", si(t.trim_a, "A"), knee(t));
     }
