@@ -26,6 +26,9 @@
 # 5. the spiker in IHP SG13G2 (VACASK): five-transistor untrimmed, --trim,
 #    --compensate-strays; --amplifier symmetric (IHP's default), and symmetric with tape-out
 #    biasing (its ladder of IHP's rhigh);
+# 5b. the bursters with linearised followers, block by block, with
+#    --cancel-follower-offsets, and the burster with a bias margin
+#    (bursting-margin.toml) in GF180 and sky130-hv;
 # 6. the guide's amplifier table: the spiker and the burster in GF180 with
 #    --amplifier cascoded, symmetric and self-cascoded (the spiker also with
 #    --compensate-strays and with tape-out-ready biasing, which the burster
@@ -77,8 +80,11 @@ realise() {
 $ATSCALE design "$here/docs/examples/tonic-spiking-100hz.toml" -o "$out/spiker" --force >/dev/null
 # shellcheck disable=SC2086
 $ATSCALE design "$here/docs/examples/bursting.toml" -o "$out/burster" --force >/dev/null
+# shellcheck disable=SC2086
+$ATSCALE design "$here/docs/examples/bursting-margin.toml" -o "$out/burster-margin" --force >/dev/null
 spiker="$out/spiker/design.json"
 burster="$out/burster/design.json"
+margin="$out/burster-margin/design.json"
 
 realise gf180-spiker "$spiker" --tech gf180 --amplifier five-transistor --corners tt,ff,ss --monte-carlo 4 --seed 1
 realise gf180-spiker-trim "$spiker" --tech gf180 --amplifier five-transistor --trim
@@ -133,7 +139,7 @@ realise gf180-burster-symmetric-tapeout "$burster" --followers offset-pairs --te
     --references ladder
 # The burster block by block (--ideal-blocks) and with linearised followers.
 for blocks in Gl Rf Gl,Rf Msp,Msn Mus C1,Gl,Rf,Msp,Msn,Mus,Iext; do
-    realise "sky130-hv-burster-ideal-${blocks//,/-}" "$burster" --followers offset-pairs --tech sky130-hv --ideal-blocks "$blocks"
+    realise "sky130-hv-burster-ideal-$(echo "$blocks" | tr , -)" "$burster" --followers offset-pairs --tech sky130-hv --ideal-blocks "$blocks"
 done
 realise sky130-hv-burster-linearised "$burster" --tech sky130-hv --followers linearised
 realise sky130-hv-burster-linearised-ideal-Gl-Rf "$burster" --tech sky130-hv --followers linearised \
@@ -145,6 +151,17 @@ realise sky130-hv-burster-linearised-tapeout "$burster" --tech sky130-hv --follo
 realise gf180-burster-linearised "$burster" --tech gf180 --followers linearised
 realise gf180-burster-linearised-tapeout "$burster" --tech gf180 --followers linearised --bias mirrors \
     --references ladder
+# The followers' offsets cancelled (--cancel-follower-offsets), and the
+# burster with a bias margin (bursting-margin.toml).
+realise gf180-burster-cancel "$burster" --tech gf180 --cancel-follower-offsets
+realise sky130-hv-burster-cancel "$burster" --tech sky130-hv --cancel-follower-offsets
+realise sky130-hv-burster-cancel-tapeout "$burster" --tech sky130-hv --cancel-follower-offsets --bias mirrors \
+    --references ladder
+realise gf180-margin "$margin" --tech gf180
+realise gf180-margin-tapeout "$margin" --tech gf180 --bias mirrors --references ladder
+realise gf180-margin-cancel "$margin" --tech gf180 --cancel-follower-offsets
+realise sky130-hv-margin-ideal-Msn "$margin" --tech sky130-hv --ideal-blocks Msn
+realise sky130-hv-margin-cancel "$margin" --tech sky130-hv --cancel-follower-offsets
 
 # The sky130-hv Monte Carlo sweep: the GF180 file with sky130-hv's symmetric spiker.
 sed -e 's/^tech = "gf180" /tech = "sky130-hv"/' -e 's/^amplifier = "five-transistor" /amplifier = "symmetric"/' \
