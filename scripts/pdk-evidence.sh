@@ -148,13 +148,13 @@ realise sky130-hv-burster-linearised-ideal-gates "$burster" --tech sky130-hv --f
     --ideal-blocks Msp,Msn,Mus
 realise sky130-hv-burster-linearised-tapeout "$burster" --tech sky130-hv --followers linearised --bias mirrors \
     --references ladder
-realise gf180-burster-linearised "$burster" --tech gf180 --followers linearised
+realise gf180-burster-linearised "$burster" --tech gf180 --followers linearised --corners tt,ff,ss
 realise gf180-burster-linearised-tapeout "$burster" --tech gf180 --followers linearised --bias mirrors \
     --references ladder
 # The followers' offsets cancelled (--cancel-follower-offsets), and the
 # burster with a bias margin (bursting-margin.toml).
 realise gf180-burster-cancel "$burster" --tech gf180 --cancel-follower-offsets
-realise sky130-hv-burster-cancel "$burster" --tech sky130-hv --cancel-follower-offsets
+realise sky130-hv-burster-cancel "$burster" --tech sky130-hv --cancel-follower-offsets --corners tt,ff,ss
 realise sky130-hv-burster-cancel-tapeout "$burster" --tech sky130-hv --cancel-follower-offsets --bias mirrors \
     --references ladder
 realise gf180-margin "$margin" --tech gf180
