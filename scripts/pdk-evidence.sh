@@ -160,6 +160,7 @@ realise sky130-hv-burster-cancel-tapeout "$burster" --tech sky130-hv --cancel-fo
 realise gf180-margin "$margin" --tech gf180
 realise gf180-margin-tapeout "$margin" --tech gf180 --bias mirrors --references ladder
 realise gf180-margin-cancel "$margin" --tech gf180 --cancel-follower-offsets
+realise sky130-hv-margin "$margin" --tech sky130-hv
 realise sky130-hv-margin-ideal-Msn "$margin" --tech sky130-hv --ideal-blocks Msn
 realise sky130-hv-margin-cancel "$margin" --tech sky130-hv --cancel-follower-offsets
 

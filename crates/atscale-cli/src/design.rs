@@ -72,13 +72,14 @@ fn header(d: &Design, spec_path: &std::path::Path) -> Header {
 fn band_line(b: &atscale_design::spec::BiasBand) -> String {
     format!(
         "Bias band: {} spikes per burst for bias {:.4} to {:.4} model units, {:.2} % either way of the \
-         designed {:.4} (scanned in {} % steps)",
+         designed {:.4} (scanned in {} % steps{})",
         b.count,
         b.low,
         b.high,
         100.0 * b.margin(),
         b.bias,
-        100.0 * atscale_design::spec::BAND_STEP
+        100.0 * atscale_design::spec::BAND_STEP,
+        if b.clipped { ", up to the end of the template's bias range" } else { "" }
     )
 }
 

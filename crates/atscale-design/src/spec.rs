@@ -345,7 +345,6 @@ fn target(cx: &Ctx<'_>, rt: &RawTarget, behaviour: Behaviour) -> Result<Target> 
     Ok(target)
 }
 
-/// What is missing to fix the time scale, if anything.
 /// `constraints.bias_margin`: a fraction below one half, on a burster.
 fn bias_margin(cx: &Ctx<'_>, raw: Option<&Spanned<f64>>, behaviour: Behaviour) -> Result<Option<f64>> {
     let Some(m) = raw else { return Ok(None) };
@@ -367,6 +366,7 @@ fn bias_margin(cx: &Ctx<'_>, raw: Option<&Spanned<f64>>, behaviour: Behaviour) -
     Ok(Some(v))
 }
 
+/// What is missing to fix the time scale, if anything.
 fn missing_target(behaviour: Behaviour, target: &Target, time_s: bool) -> Option<&'static str> {
     match behaviour {
         Behaviour::TonicSpiking if target.rate_hz.is_none() && !time_s => {
@@ -425,6 +425,10 @@ pub struct BiasBand {
     pub high: f64,
     /// The designed bias (the band's centre), model units.
     pub bias: f64,
+    /// Whether the scan stopped at an end of [`BURST_BIAS_RANGE`] with the
+    /// count still held there (the band may reach further).
+    #[serde(default)]
+    pub clipped: bool,
 }
 
 impl BiasBand {
@@ -860,7 +864,7 @@ fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale>
             template = t;
             tuning = Some(Tuning {
                 parameter: "bias of the four-conductance bursting template (model units)".into(),
-                value: template_bias(&template),
+                value: template_bias(&template)?,
                 iterations,
             });
             (n, p)
@@ -870,7 +874,7 @@ fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale>
     };
     let mut bias_band = None;
     if let Some(margin) = spec.constraints.bias_margin {
-        let (band, runs) = burst_band(template_bias(&template), n)?;
+        let (band, runs) = burst_band(template_bias(&template)?, n)?;
         check_margin(&band, margin)?;
         template = bursting_at(band.bias);
         (n, period) = match mother_bursts(&template)? {
@@ -896,18 +900,29 @@ fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale>
     Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period), bias_band })
 }
 
-/// The bias of a template's `Iext` source, model units (NaN without one).
-fn template_bias(t: &Template) -> f64 {
-    t.circuit.elements.iter().find(|e| e.name == "Iext").map_or(f64::NAN, |e| match &e.kind {
-        ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } => *value,
-        _ => f64::NAN,
-    })
+/// The bias of a template's DC source `Iext`, model units.
+fn template_bias(t: &Template) -> Result<f64> {
+    t.circuit
+        .elements
+        .iter()
+        .find_map(|e| match &e.kind {
+            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } if e.name == "Iext" => {
+                Some(*value)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| Error::Infeasible {
+            constraint: "template range",
+            target: "spikes_per_burst",
+            message: format!("the {} template has no DC bias source Iext to tune", t.name),
+        })
 }
 
 /// The band of bias around `bias` (which gives `count` spikes per burst)
 /// over which the bursting template keeps `count`: scanned outward in steps
-/// of [`BAND_STEP`] of the bias within [`BURST_BIAS_RANGE`], each edge then
-/// bisected five times, at [`BAND_RELTOL`]. Returns the band, centred, and the runs it took.
+/// of [`BAND_STEP`] of the bias up to the ends of [`BURST_BIAS_RANGE`]
+/// (where the band is `clipped`), each edge then bisected five times, at
+/// [`BAND_RELTOL`]. Returns the band, centred, and the runs it took.
 fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
     let step = BAND_STEP * bias.abs();
     let mut runs = 0;
@@ -919,10 +934,14 @@ fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
         Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, _)| burst_count(&c)) == Some(count))
     };
     let mut edges = [bias; 2];
-    for (edge, dir) in edges.iter_mut().zip([-1.0, 1.0]) {
+    let mut clipped = false;
+    for ((edge, dir), end) in edges.iter_mut().zip([-1.0, 1.0]).zip([BURST_BIAS_RANGE.0, BURST_BIAS_RANGE.1])
+    {
         loop {
-            let next = *edge + dir * step;
-            if next < BURST_BIAS_RANGE.0 || next > BURST_BIAS_RANGE.1 {
+            // The next step, the range's end at most.
+            let next = if dir < 0.0 { (*edge - step).max(end) } else { (*edge + step).min(end) };
+            if next == *edge {
+                clipped = true;
                 break;
             }
             if keeps(next)? {
@@ -942,7 +961,7 @@ fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
         }
     }
     let [low, high] = edges;
-    Ok((BiasBand { count, low, high, bias: 0.5 * (low + high) }, runs))
+    Ok((BiasBand { count, low, high, bias: 0.5 * (low + high), clipped }, runs))
 }
 
 /// `constraints.bias_margin` against the band's.
@@ -955,12 +974,12 @@ fn check_margin(band: &BiasBand, margin: f64) -> Result<()> {
         target: "spikes_per_burst",
         message: format!(
             "constraints.bias_margin = {:.2} %: {} spikes per burst hold for bias {:.4}..{:.4} model \
-             units only, {:.2} % either way of its centre {:.4}; lower bias_margin or ask for another \
-             count",
+             units{}, {:.2} % either way of its centre {:.4}; lower bias_margin or ask for another count",
             100.0 * margin,
             band.count,
             band.low,
             band.high,
+            if band.clipped { " (searched within the template's bias range)" } else { " only" },
             100.0 * band.margin(),
             band.bias
         ),

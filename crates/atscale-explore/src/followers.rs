@@ -1,27 +1,30 @@
 //! Linearised followers' offsets: where a follower's state settles against
-//! the membrane, measured on its own devices in the technology's simulator.
+//! the membrane, measured on the realisation in the technology's simulator.
 //!
 //! A linearised follower (`tau dx/dt = lin(v) - lin(x)`) is two sets of
 //! nine amplifiers driving the state node, one sourcing and one sinking.
 //! Each amplifier's systematic output error (its output devices' drains
 //! sit elsewhere than their diodes') has the same sign in both sets, so
-//! the two add instead of cancelling, and the state settles off the
-//! membrane: on sky130-hv about half a millivolt below it. The memristive
-//! element's output pair then sees its offset moved by as much, and the
-//! bursting template's spike count hangs on that offset to within about a
-//! millivolt (a 1 % change of the slow negative element's offset gives
-//! 12 or 14 spikes instead of 13).
+//! the two add instead of cancelling; the run's shunt to ground
+//! (`rshunt`, which the operating point needs) adds its own error. The
+//! state settles off the membrane: on sky130-hv about half a millivolt
+//! below it. The memristive element's output pair then sees its offset
+//! moved by as much, and the bursting template's spike count hangs on the
+//! slow negative element's offset to within about a millivolt (1.5 % of
+//! it gives 12 spikes instead of 13, 2 % gives 14).
 //!
 //! The measurement holds the membrane with an ideal source at the voltage
 //! each follower's output pair compares against (its `delta`), solves the
 //! operating point of the whole realisation (one run per distinct
 //! voltage) and reads every follower's `x - v`; with
 //! `--cancel-follower-offsets` the realisation then moves each output
-//! pair's reference by it ([`Options::follower_offsets`]). It is a DC
-//! cancellation at one voltage per follower: on the bursters it took
-//! sky130-hv's static error at the knee from 2.744 pA to -13.82 fA but
-//! GF180's from 1.037 pA to 2.64 pA (the offsets change along the membrane
-//! voltage), so it is asked for, not done by default.
+//! pair's reference by it ([`Options::follower_offsets`]). The offset is
+//! the simulated circuit's, shunt included (on the generic-bsim4 burster
+//! the ultraslow follower's is -229.6 µV with the shunt, about -623 µV
+//! without), and one voltage per follower: the offsets change along the
+//! membrane voltage. On the template's burster it took sky130-hv's static
+//! error at the knee from 4.939 pA to -25.3 fA and GF180's from 1.037 pA
+//! to 2.64 pA, so it is asked for, not done by default.
 
 use std::path::Path;
 use std::time::Duration;

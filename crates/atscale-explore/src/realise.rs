@@ -758,6 +758,12 @@ impl Measured {
 pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let engine = req.tech.engine;
     check_ideal_blocks(req.ideal_blocks, engine, req.trim)?;
+    if req.no_sim && req.cancel_follower_offsets {
+        return Err(Error::Request {
+            option: "--cancel-follower-offsets",
+            message: "the offsets are measured in the simulator: not with --no-sim".into(),
+        });
+    }
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
     let (r, mirrors, mirror_error, (knee, stray, follower_offsets)) =
         sized_and_trimmed(req, sim.as_ref(), true)?;

@@ -231,7 +231,7 @@ impl Builder<'_> {
         let x = format!("{name}_x");
         let Follower { block, into_x, c_x, i_f } = self.follower(name, tau_s, &x)?;
         self.ic.push((x.clone(), self.scales.v_ref_v + s * x0));
-        let offset = self.follower_offsets.iter().find(|(e, _)| e == name).map_or(0.0, |o| o.1);
+        let offset = self.follower_offset(name);
         let r = self.reference(delta + offset);
         let ib = alpha.abs() * k;
         if alpha < 0.0 {
@@ -263,6 +263,21 @@ impl Builder<'_> {
         );
         self.ideal_follower(name, into_x, x0, alpha, delta);
         Ok(())
+    }
+
+    /// The offset of `name`'s follower to cancel in its output pair's
+    /// reference ([`super::Options::follower_offsets`]), model units; 0
+    /// unless given and the follower is linearised (an offset for any other
+    /// follower is refused when the realisation is finished).
+    fn follower_offset(&mut self, name: &str) -> f64 {
+        let linearised = self.tech.region == Region::Subthreshold && self.followers == Followers::Linearised;
+        match self.follower_offsets.iter().find(|(e, _)| e == name) {
+            Some(&(_, o)) if linearised => {
+                self.offsets_used.push(name.to_string());
+                o
+            }
+            _ => 0.0,
+        }
     }
 
     /// The follower-integrator of state node `x` with time constant `tau_s`

@@ -90,6 +90,8 @@ pub(super) struct Builder<'a> {
     pub linearised_followers: bool,
     /// The followers' offsets ([`super::Options::follower_offsets`]).
     pub follower_offsets: Vec<(String, f64)>,
+    /// The elements whose follower offsets were applied.
+    pub offsets_used: Vec<String>,
 }
 
 fn report(name: String, kind: DeviceKind, element: &str, role: Role) -> DeviceReport {
@@ -136,6 +138,7 @@ impl<'a> Builder<'a> {
             followers: Followers::OffsetPairs,
             linearised_followers: false,
             follower_offsets: Vec::new(),
+            offsets_used: Vec::new(),
         };
         b.els.push(dc_voltage("Vdd", "vdd", tech.supply_v));
         if references == ReferenceSource::Ideal {

@@ -908,6 +908,14 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
             _ => b.element(e)?,
         }
     }
+    if let Some((name, _)) = opts.follower_offsets.iter().find(|(n, _)| !b.offsets_used.contains(n)) {
+        return Err(Error::Unrealisable {
+            element: name.clone(),
+            reason: "a follower offset is given for it, but it has no linearised follower (a memristive \
+                     element's, with linearised followers, below threshold)"
+                .into(),
+        });
+    }
     b.finish_mirrors()?;
     let ladder = b.finish_references()?;
     b.trim(opts.membrane_trim_a);

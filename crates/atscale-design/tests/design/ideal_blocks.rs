@@ -123,7 +123,7 @@ fn a_follower_offset_moves_its_output_pairs_reference() {
         Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() };
     let plain = realise(&d, &tech, &base).expect("realises");
     let o = -0.004_7;
-    let moved = Options { follower_offsets: vec![("Msn".into(), o)], ..base };
+    let moved = Options { follower_offsets: vec![("Msn".into(), o)], ..base.clone() };
     let r = realise(&d, &tech, &moved).expect("realises");
     let gate = |r: &Realisation| {
         let pair = r.circuit.elements.iter().find(|e| e.name == "MMsn_n").expect("Msn's reference device");
@@ -144,8 +144,29 @@ fn a_follower_offset_moves_its_output_pairs_reference() {
     assert!((gate(&r) - want).abs() < 1e-12, "{} V against {want} V", gate(&r));
     assert!((gate(&plain) - (want - s * o)).abs() < 1e-12, "{}", gate(&plain));
     assert_eq!(r.ideal_model, plain.ideal_model);
+    // Every element but the moved reference source is the same.
+    let moved = |e: &atscale_circuit::Element<f64>| {
+        matches!(&e.kind, ElementKind::VoltageSource { waveform: atscale_circuit::Waveform::Dc { value }, .. }
+            if (*value - want).abs() < 1e-12 || (*value - (want - s * o)).abs() < 1e-12)
+    };
+    let kept = |r: &Realisation| r.circuit.elements.iter().filter(|e| !moved(e)).cloned().collect::<Vec<_>>();
+    assert_eq!(kept(&r), kept(&plain));
     assert_eq!(r.circuit.elements.len(), plain.circuit.elements.len());
     let block = r.blocks.iter().find(|b| b.element == "Msn").expect("Msn");
     let text = format!("the reference moved by {}", atscale_circuit::units::si(s * o, "V"));
     assert!(block.realises.contains(&text), "{block:?}");
+    // An offset for an element without a linearised follower is refused.
+    for (opts, element) in [
+        (Options { follower_offsets: vec![("Rf".into(), o)], ..base.clone() }, "Rf"),
+        (
+            Options { followers: Followers::OffsetPairs, follower_offsets: vec![("Msn".into(), o)], ..base },
+            "Msn",
+        ),
+    ] {
+        let err = realise(&d, &tech, &opts).expect_err("refused").to_string();
+        assert!(
+            err.contains(&format!("element {element}")) && err.contains("no linearised follower"),
+            "{err}"
+        );
+    }
 }
