@@ -110,6 +110,8 @@ fn a_burster_with_a_bias_margin_bursts_in_ngspice() {
         "Bias band: 13 spikes per burst for bias -2.0103 to -1.6778 model units, 9.02 % either way of \
                 the designed -1.8441 (scanned in 0.5 % steps)";
     assert!(out.contains(line), "{out}");
+    assert!(out.contains("Msn offset -1.0..+1.5 % (narrower than the bias margin)"), "{out}");
+    assert!(out.contains("Gl resistance ±3 % or more,"), "{out}");
     let iext = out.lines().find(|l| l.trim_start().starts_with("Iext ")).unwrap_or_default();
     assert!(iext.ends_with(" -916.7 pA"), "{out}");
 }

@@ -58,6 +58,7 @@ fn header(d: &Design, spec_path: &std::path::Path) -> Header {
     }
     if let Some(b) = &d.bias_band {
         lines.push(band_line(b));
+        lines.push(margins_line(b, d.spec.constraints.bias_margin));
     }
     lines.push(format!(
         "Spike event: v({}) rising through {}, hysteresis {}",
@@ -80,6 +81,46 @@ fn band_line(b: &atscale_design::spec::BiasBand) -> String {
         b.bias,
         100.0 * atscale_design::spec::BAND_STEP,
         if b.clipped { ", up to the end of the template's bias range" } else { "" }
+    )
+}
+
+/// How far each other parameter may move alone at the designed bias,
+/// those narrower than the bias margin marked.
+fn margins_line(b: &atscale_design::spec::BiasBand, bias_margin: Option<f64>) -> String {
+    let scan = 100.0 * atscale_design::spec::MARGIN_SCAN;
+    let list: Vec<String> = b
+        .margins
+        .iter()
+        .map(|m| {
+            let (lo, hi) = (-m.low, m.high);
+            let lost = |reach: f64| reach < atscale_design::spec::MARGIN_SCAN - 1e-12;
+            let narrow = bias_margin.is_some_and(|w| (lost(lo) && lo < w) || (lost(hi) && hi < w));
+            let side = |reach: f64, sign: char| {
+                if lost(reach) {
+                    format!("{sign}{:.1}", 100.0 * reach)
+                } else {
+                    format!("{sign}{scan} or more")
+                }
+            };
+            let range = if m.beyond_scan() {
+                format!("±{scan} % or more")
+            } else {
+                format!("{}..{} %", side(lo, '-'), side(hi, '+'))
+            };
+            format!(
+                "{} {} {range}{}",
+                m.element,
+                m.quantity,
+                if narrow { " (narrower than the bias margin)" } else { "" }
+            )
+        })
+        .collect();
+    format!(
+        "Count margins at the designed bias ({} spikes per burst kept with one parameter moved, in {} % \
+         steps up to {scan} %): {}",
+        b.count,
+        100.0 * atscale_design::spec::BAND_STEP,
+        list.join(", ")
     )
 }
 
@@ -135,6 +176,7 @@ fn summary(d: &Design, dir: &std::path::Path) -> String {
     }
     if let Some(b) = &d.bias_band {
         let _ = writeln!(s, "{}", band_line(b));
+        let _ = writeln!(s, "{}", margins_line(b, d.spec.constraints.bias_margin));
     }
     if let Some(t) = d.achieved.threshold_a {
         let _ = writeln!(s, "threshold current: {}", si(t, "A"));

@@ -70,6 +70,9 @@ pub const BURST_BIAS_RANGE: (f64, f64) = (-2.05, -1.3);
 /// The step of the scan for a burster's bias band, relative to the bias.
 pub const BAND_STEP: f64 = 0.005;
 
+/// How far [`parameter_margins`] moves each parameter either way, relative.
+pub const MARGIN_SCAN: f64 = 0.03;
+
 /// The relative tolerance of the band scan's runs: only a count is read
 /// (the designed burster's band edges are the same from 1e-7 to 1e-3).
 const BAND_RELTOL: f64 = 1e-5;
@@ -429,6 +432,32 @@ pub struct BiasBand {
     /// count still held there (the band may reach further).
     #[serde(default)]
     pub clipped: bool,
+    /// At the band's centre: how far each other parameter may move, alone,
+    /// keeping the count ([`parameter_margins`]).
+    #[serde(default)]
+    pub margins: Vec<ParameterMargin>,
+}
+
+/// How far one parameter of the centred bursting template may move,
+/// relative to its value and alone, keeping the spike count: the largest
+/// change tested in steps of [`BAND_STEP`] up to [`MARGIN_SCAN`] either way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterMargin {
+    /// The element (`Gl`, `Rf`, `Msn`, ...).
+    pub element: String,
+    /// The parameter (`resistance`, `gain`, `offset`).
+    pub quantity: String,
+    /// The largest decrease that keeps the count (a fraction, 0 or negative).
+    pub low: f64,
+    /// The largest increase that keeps the count (a fraction, 0 or positive).
+    pub high: f64,
+}
+
+impl ParameterMargin {
+    /// Whether the count held over the whole scan on both sides.
+    pub fn beyond_scan(&self) -> bool {
+        self.low <= -MARGIN_SCAN + 1e-12 && self.high >= MARGIN_SCAN - 1e-12
+    }
 }
 
 impl BiasBand {
@@ -874,9 +903,12 @@ fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale>
     };
     let mut bias_band = None;
     if let Some(margin) = spec.constraints.bias_margin {
-        let (band, runs) = burst_band(template_bias(&template)?, n)?;
+        let (mut band, runs) = burst_band(template_bias(&template)?, n)?;
         check_margin(&band, margin)?;
         template = bursting_at(band.bias);
+        let (margins, more) = parameter_margins(&template, n)?;
+        band.margins = margins;
+        let runs = runs + more;
         (n, period) = match mother_bursts(&template)? {
             Some((m, p)) if m == band.count => (m, p),
             got => return Err(band_centre_differs(&band, got.map(|g| g.0))),
@@ -928,10 +960,7 @@ fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
     let mut runs = 0;
     let mut keeps = |b: f64| -> Result<bool> {
         runs += 1;
-        let t = bursting_at(b);
-        let tol = Tolerances { reltol: BAND_RELTOL, ..tolerances(&Scales::default()) };
-        let r = simulation(&t.circuit, &t, measure_tstop(&t), &Scales::default())?.tolerances(tol).run()?;
-        Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, _)| burst_count(&c)) == Some(count))
+        keeps_count(&bursting_at(b), count)
     };
     let mut edges = [bias; 2];
     let mut clipped = false;
@@ -961,7 +990,79 @@ fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
         }
     }
     let [low, high] = edges;
-    Ok((BiasBand { count, low, high, bias: 0.5 * (low + high), clipped }, runs))
+    Ok((BiasBand { count, low, high, bias: 0.5 * (low + high), clipped, margins: Vec::new() }, runs))
+}
+
+/// Whether the template gives `count` spikes per burst (at [`BAND_RELTOL`]).
+fn keeps_count(t: &Template, count: u32) -> Result<bool> {
+    let tol = Tolerances { reltol: BAND_RELTOL, ..tolerances(&Scales::default()) };
+    let r = simulation(&t.circuit, t, measure_tstop(t), &Scales::default())?.tolerances(tol).run()?;
+    Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, _)| burst_count(&c)) == Some(count))
+}
+
+/// The template's parameters other than the bias, by element and quantity:
+/// resistances, tanh gains and nonzero tanh offsets.
+fn parameters(t: &Template) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for e in &t.circuit.elements {
+        match &e.kind {
+            ElementKind::Resistor { .. } => out.push((e.name.clone(), "resistance")),
+            ElementKind::NonlinearResistor { law: ResistiveLaw::Tanh { .. }, .. } => {
+                out.push((e.name.clone(), "gain"));
+            }
+            ElementKind::Memristive { law: MemristiveLaw::Tanh { delta, .. }, .. } => {
+                out.push((e.name.clone(), "gain"));
+                if *delta != 0.0 {
+                    out.push((e.name.clone(), "offset"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The template with one parameter ([`parameters`]) times `factor`.
+fn scaled(t: &Template, (element, quantity): (&str, &str), factor: f64) -> Template {
+    let mut t = t.clone();
+    for e in t.circuit.elements.iter_mut().filter(|e| e.name == element) {
+        match (&mut e.kind, quantity) {
+            (ElementKind::Resistor { r_ohm, .. }, "resistance") => *r_ohm *= factor,
+            (ElementKind::NonlinearResistor { law: ResistiveLaw::Tanh { alpha, .. }, .. }, "gain")
+            | (ElementKind::Memristive { law: MemristiveLaw::Tanh { alpha, .. }, .. }, "gain") => {
+                *alpha *= factor
+            }
+            (ElementKind::Memristive { law: MemristiveLaw::Tanh { delta, .. }, .. }, "offset") => {
+                *delta *= factor
+            }
+            _ => {}
+        }
+    }
+    t
+}
+
+/// How far each parameter of `t` (which gives `count` spikes per burst)
+/// may move alone keeping the count, in steps of [`BAND_STEP`] up to
+/// [`MARGIN_SCAN`] either way, and the runs it took.
+fn parameter_margins(t: &Template, count: u32) -> Result<(Vec<ParameterMargin>, usize)> {
+    let steps = (MARGIN_SCAN / BAND_STEP).round() as usize;
+    let mut runs = 0;
+    let mut out = Vec::new();
+    for (element, quantity) in parameters(t) {
+        let mut reach = [0.0; 2];
+        for (r, dir) in reach.iter_mut().zip([-1.0, 1.0]) {
+            for k in 1..=steps {
+                let change = dir * BAND_STEP * k as f64;
+                runs += 1;
+                if !keeps_count(&scaled(t, (&element, quantity), 1.0 + change), count)? {
+                    break;
+                }
+                *r = change;
+            }
+        }
+        out.push(ParameterMargin { element, quantity: quantity.into(), low: reach[0], high: reach[1] });
+    }
+    Ok((out, runs))
 }
 
 /// `constraints.bias_margin` against the band's.

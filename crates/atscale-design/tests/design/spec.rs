@@ -216,6 +216,20 @@ fn a_bias_margin_centres_the_burster_in_its_band() {
     // Measured 9.02 %.
     assert!((b.margin() - 0.0902).abs() < 5e-4, "{b:?}");
     assert!(!b.clipped, "{b:?}");
+    // Each other parameter alone, against `scripts/burster-margins.sh`'s
+    // sweeps (native solver, 0.5 % steps): Rf's gain keeps 13 spikes from
+    // 0.985 to 1.01 times, Msn's offset from 0.99 to 1.015 times, the leak
+    // and Mus's gain over all of 0.97 to 1.03.
+    let m = |element: &str, quantity: &str| {
+        b.margins.iter().find(|m| m.element == element && m.quantity == quantity).expect(element).clone()
+    };
+    let close = |m: &atscale_design::spec::ParameterMargin, lo: f64, hi: f64| {
+        (m.low - lo).abs() < 1e-9 && (m.high - hi).abs() < 1e-9
+    };
+    assert!(close(&m("Rf", "gain"), -0.015, 0.01), "{:?}", b.margins);
+    assert!(close(&m("Msn", "offset"), -0.01, 0.015), "{:?}", b.margins);
+    assert!(m("Gl", "resistance").beyond_scan() && m("Mus", "gain").beyond_scan(), "{:?}", b.margins);
+    assert_eq!(b.margins.len(), 6, "{:?}", b.margins);
     assert_eq!(d.tuning.as_ref().map(|t| t.value), Some(b.bias));
     assert_eq!(d.achieved.spikes_per_burst, Some(13));
     // Measured 3.5e-10 of the period; 1e-8 as the design test above.
