@@ -70,7 +70,7 @@ pub const BURST_BIAS_RANGE: (f64, f64) = (-2.05, -1.3);
 /// The step of the scan for a burster's bias band, relative to the bias.
 pub const BAND_STEP: f64 = 0.005;
 
-/// How far [`parameter_margins`] moves each parameter either way, relative.
+/// How far the count margins ([`ParameterMargin`]) move each parameter either way, relative.
 pub const MARGIN_SCAN: f64 = 0.03;
 
 /// The relative tolerance of the band scan's runs: only a count is read
@@ -433,7 +433,7 @@ pub struct BiasBand {
     #[serde(default)]
     pub clipped: bool,
     /// At the band's centre: how far each other parameter may move, alone,
-    /// keeping the count ([`parameter_margins`]).
+    /// keeping the count.
     #[serde(default)]
     pub margins: Vec<ParameterMargin>,
 }
