@@ -11,7 +11,8 @@
 # Msp, Msn and Mus and Msn's offset, each over 0.97 to 1.03 times its value
 # in 0.5 % steps; Msp's and Mus's offsets (0 V) over -3 to +3 mV. Prints one
 # line per sweep: the value (x nominal, or mV) and spikes per burst / burst
-# period (ms) at each point. About 30 s with a release build.
+# period (ms) at each point. About 75 s with a release build (the margin
+# design, with its count margins, takes 8 s per sweep).
 #
 # ATSCALE names the atscale binary (default: `atscale` on PATH, else the
 # release build of this repository through cargo).
