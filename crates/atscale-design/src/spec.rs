@@ -602,7 +602,12 @@ fn mother_spike_period(t: &Template) -> Result<Option<f64>> {
 }
 
 fn mother_bursts(t: &Template) -> Result<Option<(u32, f64)>> {
-    let r = run(&t.circuit, t, measure_tstop(t), &Scales::default())?;
+    mother_bursts_at(t, tolerances(&Scales::default()))
+}
+
+/// The mother's spikes per burst and burst period at tolerances `tol`.
+fn mother_bursts_at(t: &Template, tol: Tolerances) -> Result<Option<(u32, f64)>> {
+    let r = simulation(&t.circuit, t, measure_tstop(t), &Scales::default())?.tolerances(tol).run()?;
     Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, p)| burst_count(&c).map(|n| (n, p))))
 }
 
@@ -932,22 +937,23 @@ fn bursting_time_scale(spec: &Spec, mut template: Template) -> Result<TimeScale>
     Ok(TimeScale { template, omega, fixed_by, tuning, mother_period: Some(period), bias_band })
 }
 
-/// The bias of a template's DC source `Iext`, model units.
+/// The bias of a bursting template's DC source `Iext`, model units.
 fn template_bias(t: &Template) -> Result<f64> {
-    t.circuit
-        .elements
-        .iter()
-        .find_map(|e| match &e.kind {
-            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } if e.name == "Iext" => {
-                Some(*value)
-            }
-            _ => None,
-        })
-        .ok_or_else(|| Error::Infeasible {
-            constraint: "template range",
-            target: "spikes_per_burst",
-            message: format!("the {} template has no DC bias source Iext to tune", t.name),
-        })
+    iext(t).ok_or_else(|| Error::Infeasible {
+        constraint: "template range",
+        target: "spikes_per_burst",
+        message: format!("the {} template has no DC bias source Iext to tune", t.name),
+    })
+}
+
+/// The value of a template's DC source `Iext`, model units, if it has one.
+fn iext(t: &Template) -> Option<f64> {
+    t.circuit.elements.iter().find_map(|e| match &e.kind {
+        ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } if e.name == "Iext" => {
+            Some(*value)
+        }
+        _ => None,
+    })
 }
 
 /// The band of bias around `bias` (which gives `count` spikes per burst)
@@ -996,8 +1002,7 @@ fn burst_band(bias: f64, count: u32) -> Result<(BiasBand, usize)> {
 /// Whether the template gives `count` spikes per burst (at [`BAND_RELTOL`]).
 fn keeps_count(t: &Template, count: u32) -> Result<bool> {
     let tol = Tolerances { reltol: BAND_RELTOL, ..tolerances(&Scales::default()) };
-    let r = simulation(&t.circuit, t, measure_tstop(t), &Scales::default())?.tolerances(tol).run()?;
-    Ok(bursts(&r.event_times(&t.membrane)).and_then(|(c, _)| burst_count(&c)) == Some(count))
+    Ok(mother_bursts_at(t, tol)?.is_some_and(|(n, _)| n == count))
 }
 
 /// The template's parameters other than the bias, by element and quantity:
@@ -1186,16 +1191,7 @@ fn achieved(
 }
 
 fn fhn_bias(t: &Template) -> f64 {
-    t.circuit
-        .elements
-        .iter()
-        .find_map(|e| match &e.kind {
-            ElementKind::CurrentSource { waveform: Waveform::Dc { value }, .. } if e.name == "Iext" => {
-                Some(*value)
-            }
-            _ => None,
-        })
-        .unwrap_or(0.0)
+    iext(t).unwrap_or(0.0)
 }
 
 fn target_key(spec: &Spec) -> &'static str {

@@ -59,7 +59,7 @@ pub struct FollowerOffset {
 /// offsets their output pairs compare against, model units; empty unless
 /// `r` was built with linearised followers.
 pub(crate) fn followers(r: &Realisation, design: &Design) -> Vec<(String, String, f64)> {
-    if r.run.rshunt_ohm.is_none() {
+    if !r.has_linearised_followers() {
         return Vec::new();
     }
     let has = |node: &str| r.circuit.elements.iter().any(|e| e.kind.nodes().contains(&node));

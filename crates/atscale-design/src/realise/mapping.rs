@@ -1054,6 +1054,12 @@ fn run_settings(
 }
 
 impl Realisation {
+    /// Whether a linearised follower was built: exactly then the run has a
+    /// shunt ([`RunSettings::rshunt_ohm`]).
+    pub fn has_linearised_followers(&self) -> bool {
+        self.run.rshunt_ohm.is_some()
+    }
+
     /// The circuit as the netlist writer takes it: [`Realisation::circuit`]
     /// with every transistor of a subcircuit device (a PDK's
     /// `sky130_fd_pr__nfet_01v8`, say) an instance `X<name> d g s b <subckt>

@@ -185,9 +185,9 @@ fn runs(e: &Evidence) -> String {
         let _ = writeln!(
             o,
             "- linearised followers' offsets x - v, measured at the operating point with the membrane held \
-             at each output pair's reference ({}): {}; each output pair's reference moved by its \
+             at each output pair's reference (in {} of simulator runs): {}; each output pair's reference moved by its \
              follower's",
-            si(e.follower_offsets.iter().map(|f| f.wall_s).fold(0.0, f64::max), "s"),
+            si(follower_runs_wall(&e.follower_offsets), "s"),
             list.join(", ")
         );
     }
@@ -498,4 +498,13 @@ fn monte_carlo(mc: &MonteCarlo) -> String {
         }
     }
     o
+}
+
+/// The simulator's wall time of the follower-offset runs, s: one run per
+/// membrane voltage held, shared by the followers measured in it.
+fn follower_runs_wall(offsets: &[atscale_explore::followers::FollowerOffset]) -> f64 {
+    let mut runs: Vec<(f64, f64)> = offsets.iter().map(|f| (f.membrane_v, f.wall_s)).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs.dedup_by(|a, b| a.0 == b.0);
+    runs.iter().map(|r| r.1).sum()
 }
