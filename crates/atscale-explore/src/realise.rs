@@ -21,8 +21,8 @@ use atscale_design::realise::mapping::{
 };
 use atscale_design::realise::tech::K_OVER_Q;
 use atscale_design::realise::{
-    current_sensitivity, predict, realise, Options, Prediction, Realisation, RunSettings, Sensitivity,
-    Technology, SENSITIVITY_STEP_MODEL,
+    current_sensitivity, predict, realise, ModelSource, Options, Prediction, Realisation, RunSettings,
+    Sensitivity, Technology, SENSITIVITY_STEP_MODEL,
 };
 use atscale_design::spec::Design;
 use atscale_design::spikes::{burst_count, burst_starts, bursts, intra_burst_interval, spike_period};
@@ -32,6 +32,7 @@ use atscale_verify::events::crossings;
 use atscale_verify::raw::Plot;
 use serde::Serialize;
 
+use crate::drawn::Statistics;
 use crate::error::{Error, Result};
 use crate::followers::{cancelling, followers, measure_follower_offsets, FollowerOffset};
 use crate::simulator::{netlist_files, write, Ran, RunLimits, Simulator, Written};
@@ -67,6 +68,10 @@ pub struct Measured {
 pub struct MonteCarlo {
     /// The library section.
     pub section: String,
+    /// What atscale drew itself for the section ([`crate::drawn`]), if
+    /// the simulator does not draw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drawn: Option<String>,
     /// Each run.
     pub runs: Vec<SeedRun>,
 }
@@ -80,6 +85,10 @@ pub struct SeedRun {
     pub measured: Option<Measured>,
     /// Why it failed (the simulator's error: no convergence, the time limit), if it did.
     pub error: Option<String>,
+    /// The netlist run, when atscale drew its values ([`crate::drawn`]):
+    /// the draw is in its text, not in a seed the simulator reads.
+    #[serde(skip)]
+    pub netlist: Option<String>,
 }
 
 impl MonteCarlo {
@@ -388,7 +397,7 @@ pub fn library_setup(
         })?;
         libraries.push(Library { path: p.display().to_string(), section: section.clone() });
     }
-    Ok(Setup { libraries, temp_c: Some(temp_c) })
+    Ok(Setup { libraries, temp_c: Some(temp_c), ..Setup::default() })
 }
 
 /// The analysis of a realisation's netlists, to `tstop_s`.
@@ -1191,7 +1200,8 @@ fn kept(run: Result<(Measured, Vec<f64>, Vec<f64>)>) -> (Option<Measured>, Optio
 
 /// The sized realisation `r` run `n` times on the technology's statistical
 /// section with seeds `seed, seed + 1, ...` (in parallel), each run a
-/// [`monte_carlo_draw`].
+/// [`monte_carlo_draw`]; the values drawn by atscale when the technology
+/// says so ([`crate::drawn`]).
 fn monte_carlo(
     req: &Request<'_>,
     runner: &Simulator,
@@ -1201,36 +1211,92 @@ fn monte_carlo(
 ) -> Result<MonteCarlo> {
     use rayon::prelude::*;
     let section = crate::technology::monte_carlo_section(req.tech)?;
+    let stats = drawn_statistics(req)?;
     let runs = (0..n as u64)
         .into_par_iter()
-        .map(|k| monte_carlo_draw(req, runner, r, tstop_s, (section, seed + k)))
+        .map(|k| monte_carlo_draw(req, runner, r, tstop_s, (section, seed + k, stats.as_ref())))
         .collect::<Result<Vec<_>>>()?;
-    Ok(MonteCarlo { section: section.to_string(), runs })
+    Ok(MonteCarlo { section: section.to_string(), drawn: stats.map(|s| s.source), runs })
+}
+
+/// The statistics atscale draws for `req`'s technology, if it draws any.
+fn drawn_statistics(req: &Request<'_>) -> Result<Option<Statistics>> {
+    let (Some(files), ModelSource::Library { path, .. }) = (&req.tech.monte_carlo_draws, &req.tech.models)
+    else {
+        return Ok(None);
+    };
+    let subckts: Vec<&str> = [&req.tech.nmos_subckt, &req.tech.pmos_subckt]
+        .into_iter()
+        .flatten()
+        .map(|d| d.subckt.as_str())
+        .collect();
+    let dir = crate::drawn::files_dir(req.tech_dir, path);
+    Statistics::load(files, &dir, &subckts).map(Some)
 }
 
 /// One Monte Carlo draw: the sized realisation `r` run to `tstop_s` on the
-/// library section `section` with the simulator's seed `seed` (`.options
-/// seed`). A failed run (no convergence, the time limit) is recorded in
-/// the [`SeedRun`], not returned as an error.
+/// library section `section`, its random values drawn by the simulator
+/// with its seed `seed` (`.options seed`), or by atscale from `stats`
+/// with that seed ([`Statistics::draw`]). A failed run (no convergence,
+/// the time limit) is recorded in the [`SeedRun`], not returned as an
+/// error.
 ///
 /// # Errors
 ///
-/// The netlist writer's error.
+/// The netlist writer's error; a device atscale cannot draw.
 pub fn monte_carlo_draw(
     req: &Request<'_>,
     runner: &Simulator,
     r: &Realisation,
     tstop_s: f64,
-    (section, seed): (&str, u64),
+    (section, seed, stats): (&str, u64, Option<&Statistics>),
 ) -> Result<SeedRun> {
     let mut rk = r.clone();
     if let Some((_, s)) = rk.library.as_mut() {
         *s = Some(section.to_string());
     }
-    rk.run.seed = Some(seed);
-    let text = netlist(&rk, runner.engine(), req.tech_dir, req.design_path, tstop_s)?;
+    let text = match stats {
+        None => {
+            rk.run.seed = Some(seed);
+            netlist(&rk, runner.engine(), req.tech_dir, req.design_path, tstop_s)?
+        }
+        Some(st) => {
+            drawn_netlist(&rk, runner.engine(), (req.tech_dir, req.design_path), tstop_s, (st, seed))?
+        }
+    };
     let (measured, error) = kept(simulate(runner, &rk, &text, (tstop_s, bursting(req)), req.timeout));
-    Ok(SeedRun { seed, measured, error })
+    Ok(SeedRun { seed, measured, error, netlist: stats.map(|_| text.text) })
+}
+
+/// The netlist of `r` with the values of one draw from `stats` with
+/// `seed`: its process parameters before the library, each device's
+/// mismatch on its instance.
+///
+/// # Errors
+///
+/// A device atscale cannot draw; the netlist writer's error.
+pub fn drawn_netlist(
+    r: &Realisation,
+    engine: atscale_design::realise::Engine,
+    (tech_dir, design): (Option<&Path>, &Path),
+    tstop_s: f64,
+    (stats, seed): (&Statistics, u64),
+) -> Result<Written> {
+    let mut c = r.netlist_circuit();
+    let mut params = ("w", "l");
+    if let Some(d) = r.device_subckts.first() {
+        params = (d.w_param.as_str(), d.l_param.as_str());
+    }
+    let draw = stats.draw(&mut c, seed, params)?;
+    let mut s = setup(r, tech_dir)?;
+    s.parameters = draw.parameters;
+    let mut h = header(r, design);
+    h.lines.push(format!(
+        "Monte Carlo draw of seed {seed} by atscale: {} process parameters, the mismatch of {} devices",
+        s.parameters.len(),
+        draw.instances
+    ));
+    write(engine, &c, &analysis(r, tstop_s), &s, &h)
 }
 
 /// The realisation of `req` sized (its mirrors in `runner`, its membrane

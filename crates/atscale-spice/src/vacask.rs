@@ -219,6 +219,10 @@ fn library_instance(circuit: &Circuit, i: &Instance) -> Result<LibraryInstance> 
 /// The library and comment lines of a deck.
 fn setup_lines(setup: &Setup, header: &Header) -> Result<Vec<String>> {
     let mut out: Vec<String> = header.lines.iter().map(|l| format!("// {}", sanitize_text(l))).collect();
+    for (name, v) in &setup.parameters {
+        crate::names::check_name("library parameter", name)?;
+        out.push(format!("parameters {name}={}", number(*v, &format!("library parameter {name}"))?));
+    }
     for lib in &setup.libraries {
         crate::write::check_library_path(&lib.path)?;
         match &lib.section {
@@ -1143,6 +1147,7 @@ mod tests {
         });
         let setup = Setup {
             libraries: vec![crate::Library { path: "/pdk/atscale.lib".into(), section: Some("tt".into()) }],
+            parameters: vec![("sg13g2_hv_nmos_vfbo".into(), 1.0025)],
             temp_c: Some(85.0),
         };
         let header = Header { lines: vec!["realised".into()], ..Header::default() };
@@ -1150,6 +1155,7 @@ mod tests {
         let lines: Vec<&str> = deck.netlist.lines().collect();
         for want in [
             "// realised",
+            "parameters sg13g2_hv_nmos_vfbo=1.0025e0",
             "include \"/pdk/atscale.lib\" section=tt",
             "'Mn1' ('d' 'g' 0 0) 'sg13_lv_nmos' w=2e-6 l=1e-6",
             "'Mp1' ('x' 'g' 'vdd' 'vdd') 'sg13_lv_pmos' w=1e-6 l=1e-6",
@@ -1178,8 +1184,10 @@ mod tests {
             e.contains("instance `Mn1` of the library subcircuit `sg13_lv_nmos`") && e.contains("nope"),
             "{e}"
         );
-        let lib =
-            Setup { libraries: vec![crate::Library { path: "a b".into(), section: None }], temp_c: None };
+        let lib = Setup {
+            libraries: vec![crate::Library { path: "a b".into(), section: None }],
+            ..Setup::default()
+        };
         assert!(write_vacask_with(&c, &n.analysis, &lib, &header).is_err());
     }
 

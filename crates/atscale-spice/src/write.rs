@@ -93,12 +93,16 @@ pub struct Library {
     pub section: Option<String>,
 }
 
-/// Deck-level settings beyond the circuit and its analysis: model libraries
-/// and the temperature.
+/// Deck-level settings beyond the circuit and its analysis: model libraries,
+/// the parameters they read and the temperature.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Setup {
     /// Libraries read before the circuit, in order.
     pub libraries: Vec<Library>,
+    /// Parameters the libraries read (a Monte Carlo draw of a PDK's process
+    /// parameters, say), written before them: `.param name=value`, VACASK
+    /// `parameters name=value`.
+    pub parameters: Vec<(String, f64)>,
     /// Simulation temperature, °C (`.options temp=`; Xyce `.OPTIONS DEVICE TEMP=`); `None`: the simulator's 27 °C.
     pub temp_c: Option<f64>,
 }
@@ -140,6 +144,13 @@ pub fn write_netlist_with(
         out.push(format!("* {}", sanitize_text(l)));
     }
     let xyce = dialect.name() == "Xyce";
+    for (name, v) in &setup.parameters {
+        check_param(name)?;
+        dialect.check_param_name(name)?;
+        let v = format_number(*v)
+            .ok_or_else(|| Error::NonFinite { context: format!("library parameter {name}"), value: *v })?;
+        out.push(format!("{} {name}={v}", if xyce { ".PARAM" } else { ".param" }));
+    }
     for lib in &setup.libraries {
         check_library_path(&lib.path)?;
         match &lib.section {

@@ -55,4 +55,4 @@ pub use mapping::{
     DeviceKind, DeviceReport, Followers, Options, Prediction, Realisation, RealisedScales, Role, RunSettings,
     Sensitivity, SENSITIVITY_STEP_MODEL,
 };
-pub use tech::{Engine, Region, SubcktDevice, Technology};
+pub use tech::{DrawFiles, Engine, ModelSource, Region, SubcktDevice, Technology};

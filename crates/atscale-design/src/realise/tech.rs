@@ -42,6 +42,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use atscale_circuit::{Model, ModelKind, MosParams};
 use serde::{Deserialize, Serialize};
@@ -305,6 +306,11 @@ pub struct Technology {
     /// says (`library = { no_monte_carlo = "..." }`): `--monte-carlo`'s
     /// refusal gives it.
     pub no_monte_carlo: Option<String>,
+    /// The statistics atscale draws itself for the statistical section,
+    /// when the simulator cannot (`[models.library.draws]`: VACASK has no
+    /// random functions); `None`: the section draws its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monte_carlo_draws: Option<DrawFiles>,
     /// Whether the subthreshold parameters are measured on the models
     /// (`[subthreshold] measure = true`): [`Technology::subthreshold`] is
     /// `None` until a characterisation fills it.
@@ -394,6 +400,38 @@ struct RawLibrary {
     corners: Option<Vec<Spanned<String>>>,
     monte_carlo: Option<Spanned<String>>,
     no_monte_carlo: Option<Spanned<String>>,
+    draws: Option<Spanned<RawDraws>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDraws {
+    process: Spanned<String>,
+    nominal: Spanned<String>,
+    nominal_section: Spanned<String>,
+    mismatch: Spanned<String>,
+    law: Spanned<String>,
+}
+
+/// The files of a PDK's statistics that atscale draws itself
+/// (`[models.library.draws]`), in ngspice's language as the PDK ships them,
+/// relative to the library's folder. Read by `atscale_explore::drawn`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawFiles {
+    /// The process parameters' spreads: `.param mc_NAME = 'gauss(NAME_norm,
+    /// relative sigma, num_sigmas)'` and `.param NAME = mc_NAME` lines.
+    pub process: String,
+    /// The file of their nominal values (`parameters NAME_norm=...`, in the
+    /// library's language) ...
+    pub nominal: String,
+    /// ... and its section.
+    pub nominal_section: String,
+    /// The mismatch constants: `.param <model>_delvto_mm = ...` (and
+    /// `_factuo_mm`, `_dw_mm`, `_dl_mm`).
+    pub mismatch: String,
+    /// The device subcircuits whose per-instance `agauss()` law atscale
+    /// checks before it draws.
+    pub law: String,
 }
 
 #[derive(Deserialize)]
@@ -481,6 +519,7 @@ struct LibraryExtras {
     corners: Vec<String>,
     monte_carlo: Option<String>,
     no_monte_carlo: Option<String>,
+    draws: Option<DrawFiles>,
 }
 
 impl Ctx<'_> {
@@ -632,8 +671,43 @@ impl Ctx<'_> {
             (Some(n), None) => Some(n.get_ref().chars().filter(|c| !c.is_control()).collect()),
             (None, _) => None,
         };
-        let extras = LibraryExtras { pdk, corners, monte_carlo, no_monte_carlo };
+        let draws = l.draws.map(|d| self.draws(d, monte_carlo.is_some())).transpose()?;
+        let extras = LibraryExtras { pdk, corners, monte_carlo, no_monte_carlo, draws };
         Ok((ModelSource::Library { path, section }, extras))
+    }
+
+    /// `[models.library.draws]`: relative paths, with a statistical section to draw for.
+    fn draws(&self, d: Spanned<RawDraws>, section: bool) -> Result<DrawFiles> {
+        if !section {
+            return Err(self.err(
+                d.span().start,
+                "models.library.draws gives the statistics of a statistical section: add `monte_carlo = ...`",
+            ));
+        }
+        let d = d.into_inner();
+        let path = |key: &str, v: &Spanned<String>| {
+            let ok = !v.get_ref().trim().is_empty()
+                && Path::new(v.get_ref()).is_relative()
+                && !v.get_ref().chars().any(char::is_control);
+            if ok {
+                Ok(v.get_ref().clone())
+            } else {
+                Err(self.err(
+                    v.span().start,
+                    format!(
+                        "models.library.draws.{key} `{}` must be a path relative to the library's folder",
+                        v.get_ref().escape_debug()
+                    ),
+                ))
+            }
+        };
+        Ok(DrawFiles {
+            process: path("process", &d.process)?,
+            nominal: path("nominal", &d.nominal)?,
+            nominal_section: self.name("models.library.draws.nominal_section", &d.nominal_section)?,
+            mismatch: path("mismatch", &d.mismatch)?,
+            law: path("law", &d.law)?,
+        })
     }
 
     /// One `[[models.card]]`: a checked name, level and parameters.
@@ -989,6 +1063,7 @@ impl Technology {
             corners: extras.corners,
             monte_carlo_section: extras.monte_carlo,
             no_monte_carlo: extras.no_monte_carlo,
+            monte_carlo_draws: extras.draws,
             measure_subthreshold,
             nmos,
             pmos,

@@ -141,7 +141,7 @@ impl Realised {
             self.options.clone(),
             timeout,
         );
-        let draw = (self.section.as_str(), engine_seed);
+        let draw = (self.section.as_str(), engine_seed, None);
         let run = monte_carlo_draw(&req, &self.simulator, &self.realisation, self.tstop_s, draw)
             .map_err(|e| e.to_string())?;
         let m = run.measured.ok_or_else(|| run.error.unwrap_or_default())?;

@@ -457,6 +457,9 @@ fn monte_carlo(mc: &MonteCarlo) -> String {
     let (what, values) = mc.values();
     let unit = if what == "rate" { "Hz" } else { "s" };
     let _ = writeln!(o, "\n## Monte Carlo ({} runs on section `{}`)\n", mc.runs.len(), mc.section);
+    if let Some(d) = &mc.drawn {
+        let _ = writeln!(o, "Drawn by atscale (the simulator has no random functions), seed by seed: {d}.\n");
+    }
     let some: Vec<Option<f64>> = values.iter().map(|v| Some(*v)).collect();
     match stats(what, unit, &some) {
         Some(s) => {

@@ -32,15 +32,20 @@ fn libraries_and_temperature_are_written() {
             Library { path: "models/generic.lib".into(), section: Some("tt".into()) },
             Library { path: "/abs/extra.inc".into(), section: None },
         ],
+        parameters: vec![("pdk_vfbo".into(), 1.0025)],
         temp_c: Some(85.0),
     };
     let a = Analysis::tran_uic(1e-6, 1e-3, 1e-6);
     let text = write_netlist_with(&circuit(), &a, &setup, &Ngspice, &Header::default()).unwrap();
-    assert!(text.contains("\n.lib \"models/generic.lib\" tt\n"), "{text}");
+    // The libraries' parameters come before the libraries that read them.
+    assert!(text.contains("\n.param pdk_vfbo=1.0025\n.lib \"models/generic.lib\" tt\n"), "{text}");
     assert!(text.contains("\n.include \"/abs/extra.inc\"\n"), "{text}");
     assert!(text.contains("\n.options temp=85\n"), "{text}");
     let x = write_netlist_with(&circuit(), &a, &setup, &Xyce, &Header::default()).unwrap();
-    assert!(x.contains("\n.LIB \"models/generic.lib\" tt\n"), "{x}");
+    assert!(x.contains("\n.PARAM pdk_vfbo=1.0025\n.LIB \"models/generic.lib\" tt\n"), "{x}");
+    // A parameter name is checked as any other.
+    let bad = Setup { parameters: vec![("a b\n.control".into(), 1.0)], ..setup.clone() };
+    assert!(write_netlist_with(&circuit(), &a, &bad, &Ngspice, &Header::default()).is_err());
     assert!(x.contains("\n.OPTIONS DEVICE TEMP=85\n"), "{x}");
 }
 
@@ -57,7 +62,7 @@ fn library_paths_and_sections_cannot_inject_lines() {
     ] {
         let setup = Setup {
             libraries: vec![Library { path: path.into(), section: section.map(String::from) }],
-            temp_c: None,
+            ..Setup::default()
         };
         let err = write_netlist_with(&circuit(), &a, &setup, &Ngspice, &Header::default()).unwrap_err();
         let msg = err.to_string();
@@ -91,6 +96,7 @@ fn ngspice_reads_a_written_library_section() {
     let setup = Setup {
         libraries: vec![Library { path: "m.lib".into(), section: Some("ff".into()) }],
         temp_c: Some(50.0),
+        ..Setup::default()
     };
     let text =
         write_netlist_with(&c, &Analysis::tran_uic(1e-6, 1e-5, 1e-6), &setup, &Ngspice, &Header::default())
