@@ -25,7 +25,8 @@
 #    with --compensate-strays, and the clamps at 200 and 100 pA;
 # 5. the spiker in IHP SG13G2 (VACASK): five-transistor untrimmed, --trim,
 #    --compensate-strays; --amplifier symmetric (IHP's default), and symmetric with tape-out
-#    biasing (its ladder of IHP's rhigh);
+#    biasing (its ladder of IHP's rhigh); the symmetric spiker's 100-draw
+#    Monte Carlo (drawn by atscale, 8 periods a draw);
 # 5b. the bursters with linearised followers, block by block, with
 #    --cancel-follower-offsets, and the burster with a bias margin
 #    (bursting-margin.toml) in GF180 and sky130-hv;
@@ -126,6 +127,7 @@ realise ihp-spiker-trim "$spiker" --tech ihp-sg13g2 --amplifier five-transistor 
 realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --amplifier five-transistor --compensate-strays
 realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
 realise ihp-spiker-tapeout "$spiker" --tech ihp-sg13g2 --amplifier symmetric --bias mirrors --references ladder
+realise ihp-spiker-mc "$spiker" --tech ihp-sg13g2 --tstop-model 320 --monte-carlo 100 --seed 1
 for amp in cascoded symmetric self-cascoded; do
     realise "gf180-spiker-$amp" "$spiker" --tech gf180 --amplifier "$amp"
     realise "gf180-burster-$amp" "$burster" --followers offset-pairs --tech gf180 --amplifier "$amp"

@@ -151,3 +151,171 @@ fn clamping_an_ihp_realisation_is_refused_naming_why() {
         "{err}"
     );
 }
+
+/// `--monte-carlo` on IHP: VACASK has no random functions, so atscale draws
+/// IHP's own statistics (`atscale_explore::drawn`). Checked: the statistics
+/// as read from the installed PDK's ngspice files (numbers copied from
+/// sg13g2_moshv_stat.lib, sg13g2_moshv_mismatch.lib and cornerMOShv.lib by
+/// hand); each draw's netlist, written beside the report, is the run
+/// reported (a separate VACASK run gives its spikes to the bit); its
+/// mismatch has IHP's Pelgrom spread over the circuit's devices; and with
+/// every drawn value put back to its nominal the draw's netlist runs as the
+/// tt netlist, spike for spike (within 1e-12 s): section mc and the
+/// parameters atscale writes are IHP's tt models when nothing varies.
+#[test]
+fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
+    use atscale_design::realise::Technology;
+    use atscale_explore::drawn::Statistics;
+    vacask();
+    let pdk = ihp_installed();
+    let tech = Technology::builtin("ihp-sg13g2").expect("built-in");
+    let files = tech.monte_carlo_draws.as_ref().expect("ihp-sg13g2 draws its statistics");
+    let stats = Statistics::load(files, &pdk, &["sg13_hv_nmos", "sg13_hv_pmos"]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stats.process.len(), 41, "{:?}", stats.process);
+    let process = |name: &str| stats.process.iter().find(|p| p.0 == name).map(|p| (p.1, p.2));
+    // gauss(sg13g2_hv_nmos_mueo_norm, 0.0335, num_sigmas) with num_sigmas = 1, nominal 1.0780.
+    assert_eq!(process("sg13g2_hv_nmos_vfbo"), Some((1.0, 0.004)));
+    assert_eq!(process("sg13g2_hv_nmos_mueo"), Some((1.078, 1.078 * 0.0335)));
+    assert_eq!(process("sg13g2_hv_pmos_dphiblw"), Some((-0.1693, -0.1693 * 1.0138)));
+    let mm: Vec<_> = stats.devices.iter().map(|d| (d.prefix.as_str(), d.delvto, d.factuo, d.dw, d.dl)).collect();
+    assert_eq!(mm, [("sg13g2_hv_nmos", 0.007, 0.005, 3e-9, 3e-9), ("sg13g2_hv_pmos", 0.0045, 0.004, 3e-9, 3e-9)]);
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = tmp.path().join("mc");
+    let design = d.join("design.json");
+    // The five-transistor amplifiers: a run takes a few seconds. Seed 2 spikes (138.9 Hz), seed 3 does not.
+    let args = ["--amplifier", "five-transistor", "--tstop-model", "160", "--monte-carlo", "2", "--seed", "2"];
+    let o = out.to_str().expect("UTF-8");
+    let dj = design.to_str().expect("UTF-8");
+    let r = atscale(&[&["realise", dj, "--tech", "ihp-sg13g2", "-o", o][..], &args[..]].concat());
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+        .expect("JSON");
+    let mc = &rep["evidence"]["monte_carlo"];
+    assert_eq!(mc["section"], "mc");
+    assert!(mc["drawn"].as_str().is_some_and(|s| s.starts_with("41 process parameters")), "{mc}");
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(md.contains("Drawn by atscale (the simulator has no random functions)"), "{md}");
+    let runs = mc["runs"].as_array().expect("runs");
+    assert_eq!(runs.iter().map(|r| r["seed"].as_u64()).collect::<Vec<_>>(), [Some(2), Some(3)]);
+    for run in runs {
+        let seed = run["seed"].as_u64().expect("seed");
+        let file = out.join(format!("monte-carlo-seed-{seed}.sim"));
+        let text = std::fs::read_to_string(&file).expect("the draw's netlist");
+        assert!(text.contains(&format!("// Monte Carlo draw of seed {seed} by atscale: 41 process parameters")));
+        assert_eq!(text.lines().filter(|l| l.starts_with("parameters sg13g2_hv_")).count(), 41);
+        assert!(text.contains("atscale.lib\" section=mc"), "{text}");
+        // The spikes reported are the written draw's.
+        let reported: Vec<f64> = run["measured"]["events_s"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|t| t.as_f64().expect("s"))
+            .collect();
+        assert_eq!(reported, separate_vacask_events(&file, &rep), "seed {seed}");
+        assert!(seed != 2 || reported.len() >= 4, "seed 2 spikes: {reported:?}");
+        // IHP's Pelgrom law: delvto sqrt(W L / um^2) / A_VT is a standard normal over the devices.
+        let z: Vec<f64> = text
+            .lines()
+            .filter(|l| l.contains("'sg13_hv_"))
+            .map(|l| {
+                let p = |k: &str| {
+                    l.split_whitespace()
+                        .find_map(|t| t.strip_prefix(k))
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .unwrap_or_else(|| panic!("{k} in {l}"))
+                };
+                let a_vt = if l.contains("'sg13_hv_nmos'") { 0.007 } else { 0.0045 };
+                p("mc_delvto=") * (p("w=") * p("l=") * 1e12).sqrt() / a_vt
+            })
+            .collect();
+        let n = z.len() as f64;
+        let sd = (z.iter().map(|x| x * x).sum::<f64>() / n).sqrt();
+        // 144 devices: the sample sd within 25 % (4 standard errors) of 1.
+        assert!(n > 100.0 && (sd - 1.0).abs() < 0.25, "{n} devices, sd {sd}");
+    }
+    // Every drawn value at its nominal: the tt run, spike for spike.
+    let drawn = std::fs::read_to_string(out.join("monte-carlo-seed-2.sim")).expect("draw");
+    let nominal: Vec<String> = drawn
+        .lines()
+        .map(|l| {
+            if let Some(name) = l.strip_prefix("parameters ").and_then(|a| a.split_once('=')).map(|(n, _)| n) {
+                let (nom, _) = process(name).unwrap_or_else(|| panic!("{name}"));
+                return format!("parameters {name}={nom}");
+            }
+            let neutral = |t: &str| {
+                let k = t.split_once('=').map_or(t, |(k, _)| k);
+                match k {
+                    "mc_factuo" => "mc_factuo=1".to_string(),
+                    "mc_delvto" | "mc_dw" | "mc_dl" => format!("{k}=0"),
+                    _ => t.to_string(),
+                }
+            };
+            if l.contains("'sg13_hv_") { l.split(' ').map(neutral).collect::<Vec<_>>().join(" ") } else { l.to_string() }
+        })
+        .collect();
+    let zero = tmp.path().join("nominal-draw.sim");
+    std::fs::write(&zero, nominal.join("\n") + "\n").expect("write");
+    let tt = separate_vacask_events(&out.join("realised.sim"), &rep);
+    let back = separate_vacask_events(&zero, &rep);
+    assert!(tt.len() >= 4 && back.len() == tt.len(), "tt {tt:?}\nnominal draw {back:?}");
+    for (a, b) in back.iter().zip(&tt) {
+        // Measured: within 8e-14 s, not to the bit (VACASK loads the models
+        // of section mc in another order, which moves its sums' rounding:
+        // the waveforms differ by 3.5e-10 at most); a draw moves them by ms.
+        assert!((a - b).abs() < 1e-12, "tt {tt:?}\nnominal draw {back:?}");
+    }
+}
+
+/// A technology whose statistics atscale does not draw as the PDK defines
+/// them is refused before any run, naming the file and the line: here a
+/// copy of ihp-sg13g2 whose law is a mismatch law of another form.
+#[test]
+fn ihp_statistics_atscale_cannot_draw_are_refused_before_any_run() {
+    vacask();
+    let pdk = ihp_installed();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    // The law with sigma over sqrt(W L) without the multiplier, in a folder of its own.
+    let law = std::fs::read_to_string(pdk.join("ngspice/sg13g2_moshv_mod_mismatch.lib")).expect("law");
+    let other = tmp.path().join("law.lib");
+    std::fs::write(&other, law.replacen("sqrt(m*l*w*1e12)", "sqrt(l*w*1e12)", 1)).expect("write");
+    let line = 1 + law[..law.find("sqrt(m*l*w*1e12)").expect("IHP's law")].matches('\n').count();
+    let tech = std::fs::read_to_string(root().join("docs/examples/tech/ihp-sg13g2.toml")).expect("tech");
+    let rel = pathdiff(&other, &pdk);
+    let tech = tech.replace("law = \"ngspice/sg13g2_moshv_mod_mismatch.lib\"", &format!("law = \"{rel}\""));
+    let tf = tmp.path().join("ihp-other.toml");
+    std::fs::write(&tf, tech).expect("write");
+    let design = d.join("design.json");
+    let o = tmp.path().join("out");
+    let r = atscale(&[
+        "realise",
+        design.to_str().expect("UTF-8"),
+        "--tech",
+        tf.to_str().expect("UTF-8"),
+        "-o",
+        o.to_str().expect("UTF-8"),
+        "--monte-carlo",
+        "2",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("law.lib:{line}: `+ delvto='agauss(0, sg13g2_hv_nmos_delvto_mm/sqrt(l*w*1e12)"))
+            && err.contains("is not the law atscale draws"),
+        "{err}"
+    );
+    assert!(!o.join("report.json").exists() && !o.join("realised.sim").exists());
+}
+
+/// `to` relative to `from` (a folder), through `..` as needed.
+fn pathdiff(to: &Path, from: &Path) -> String {
+    let (to, from) = (to.canonicalize().expect("to"), from.canonicalize().expect("from"));
+    let common = to.components().zip(from.components()).take_while(|(a, b)| a == b).count();
+    let ups = from.components().count() - common;
+    let rest: Vec<String> = to.components().skip(common).map(|c| c.as_os_str().to_string_lossy().into()).collect();
+    std::iter::repeat_n("..".to_string(), ups).chain(rest).collect::<Vec<_>>().join("/")
+}

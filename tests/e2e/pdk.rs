@@ -203,11 +203,6 @@ fn pdk_options_refuse_what_the_technology_cannot_do() {
             "gf180 has no corner `xx`; its corners: tt, ff, ss, sf, fs",
         ),
         (vec!["--tech", "generic-bsim4", "--monte-carlo", "2"], "generic-bsim4 has none"),
-        (
-            vec!["--tech", "ihp-sg13g2", "--monte-carlo", "2"],
-            "ihp-sg13g2 has none: IHP's statistical and mismatch libraries (sg13g2_moshv_stat.lib, \
-             sg13g2_moshv_mismatch.lib) are not converted for VACASK",
-        ),
         (vec!["--tech", "gf180", "--corners", "tt;.control"], "is not a library section name"),
         (vec!["--tech", "gf180", "--temperatures", "-300"], "--temperatures values must be between"),
         (vec!["--tech", "gf180", "--corners", "ff", "--no-sim"], "not with --no-sim"),
@@ -341,6 +336,53 @@ fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
     let e: f64 = row[c("energy_per_spike")].parse().expect("energy");
     // The supply's energy per spike, as realise reports it: ~300 pJ (3.3 V, ~1 nA of bias).
     assert!(e > 1e-11 && e < 1e-8, "{e} J");
+}
+
+/// A sweep's `[realise]` takes `compensate_strays` and
+/// `cancel_follower_offsets` as `atscale realise` takes the options: the
+/// GF180 burster (linearised followers, the technology's) sized by the
+/// sweep has the strays and offsets `realise` measures, and the results
+/// file's header says so, with their values.
+#[test]
+fn a_realise_sweep_measures_strays_and_follower_offsets_as_realise_does() {
+    use atscale_circuit::units::si;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let spec = crate::root().join("docs/examples/bursting.toml");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", spec.to_str().expect("UTF-8"), "-o", d.to_str().expect("UTF-8")]);
+    // Five model units of run: the sizing is what is compared.
+    let rep = realise(
+        &d.join("design.json"),
+        &tmp.path().join("r"),
+        &["--tech", "gf180", "--compensate-strays", "--cancel-follower-offsets", "--tstop-model", "5"],
+    );
+    let o = &rep["realisation"]["options"];
+    let s = rep["realisation"]["scales"]["s_volt"].as_f64().expect("s_volt");
+    let stray = o["membrane_stray_f"].as_f64().expect("stray");
+    let offsets: Vec<String> = o["follower_offsets"]
+        .as_array()
+        .expect("offsets")
+        .iter()
+        .map(|e| format!("{} {}", e[0].as_str().expect("name"), si(e[1].as_f64().expect("x") * s, "V")))
+        .collect();
+    assert!(stray > 0.0 && offsets.len() == 3, "{o}");
+    let sweep = tmp.path().join("b.toml");
+    let text = format!(
+        "seed = 1\nmetrics = [\"spike_count\"]\n\n[realise]\ndesign = \"{}\"\ntech = \"gf180\"\n\
+         compensate_strays = true\ncancel_follower_offsets = true\n\n[monte_carlo]\nsamples = 1\n\n\
+         [simulation]\ntstop_units = 5\n",
+        d.join("design.json").display()
+    );
+    std::fs::write(&sweep, text).expect("sweep file");
+    let csv = tmp.path().join("b.csv");
+    stdout_ok(&["sweep", sweep.to_str().expect("UTF-8"), "-o", csv.to_str().expect("UTF-8")]);
+    let results = std::fs::read_to_string(&csv).expect("results");
+    let want = format!(
+        ", membrane strays of {} compensated, follower offsets cancelled ({})),",
+        si(stray, "F"),
+        offsets.join(" ")
+    );
+    assert!(results.contains(&want), "{want}\n{results}");
 }
 
 /// `design` realised in GF180 into `out` with `extra` arguments, no run:

@@ -386,3 +386,166 @@ pub fn files_dir(tech_dir: Option<&Path>, library: &str) -> PathBuf {
     let lib = tech_dir.map_or_else(|| PathBuf::from(library), |d| d.join(library));
     lib.parent().map_or_else(PathBuf::new, Path::to_path_buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atscale_circuit::Instance;
+
+    const PROCESS: &str = "* process\n.param num_sigmas=2\n\
+        .param mc_p_nmos_vfbo ='gauss(p_nmos_vfbo_norm, 0.004, num_sigmas)'\n\
+        .param mc_p_nmos_mueo ='gauss(p_nmos_mueo_norm, 0.0335, num_sigmas)'\n\
+        .param p_nmos_vfbo = mc_p_nmos_vfbo\n.param p_nmos_mueo = mc_p_nmos_mueo\n";
+    const NOMINAL: &str = "section mos_tt\n  parameters p_nmos_vfbo_norm=9\nendsection\n\
+        section mos_tt_stat\n  parameters p_nmos_vfbo_norm=1.0\n  parameters p_nmos_mueo_norm=1.078\nendsection\n";
+    const MISMATCH: &str = "* ngspice mismatch parameters\n.param p_nmos_delvto_mm  = 0.007\n\
+        .param p_nmos_factuo_mm = 0.005\n.param p_nmos_dw_mm = 3e-9\n.param p_nmos_dl_mm = 2e-9\n";
+    const LAW: &str = ".subckt dev_n d g s b\n+ w=0.35u l=0.34u m=1 mm_ok=1\n.if (rfmode == 0)\n\
+        Ndev d g s b p_nmos_psp\n\
+        + w='agauss(w, p_nmos_dw_mm, (mm_ok != 1 ? 0 : 1))'\n\
+        + l='agauss(l, p_nmos_dl_mm, (mm_ok != 1 ? 0 : 1))'\n\
+        + nf='ng' mult='m'\n\
+        + delvto='agauss(0, p_nmos_delvto_mm/sqrt(m*l*w*1e12), (mm_ok != 1 ? 0 : 1))'\n\
+        + factuo='agauss(1, p_nmos_factuo_mm/sqrt(m*l*w*1e12), (mm_ok != 1 ? 0 : 1))'\n\
+        .endif\n.ends\n";
+
+    fn files() -> DrawFiles {
+        DrawFiles {
+            process: "stat.lib".into(),
+            nominal: "corner.lib".into(),
+            nominal_section: "mos_tt_stat".into(),
+            mismatch: "mm.lib".into(),
+            law: "law.lib".into(),
+        }
+    }
+
+    /// The four files in a folder, `law` and `process` as given.
+    fn folder(process: &str, law: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("temp dir");
+        for (f, text) in [("stat.lib", process), ("corner.lib", NOMINAL), ("mm.lib", MISMATCH), ("law.lib", law)] {
+            std::fs::write(d.path().join(f), text).expect("write");
+        }
+        d
+    }
+
+    fn devices(n: usize, w: f64, l: f64) -> Circuit {
+        let mut c = Circuit::default();
+        c.instances = (0..n)
+            .map(|k| Instance {
+                name: format!("M{k}"),
+                subckt: "DEV_N".into(),
+                nodes: vec!["d".into(), "g".into(), "0".into(), "0".into()],
+                params: vec![Param::new("w", Value::Num(w)), Param::new("l", Value::Num(l))],
+            })
+            .collect();
+        c
+    }
+
+    fn param(i: &Instance, name: &str) -> f64 {
+        match i.params.iter().find(|p| p.name == name).map(|p| &p.value) {
+            Some(Value::Num(x)) => *x,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    fn mean_sd(x: &[f64]) -> (f64, f64) {
+        let n = x.len() as f64;
+        let m = x.iter().sum::<f64>() / n;
+        (m, (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+    }
+
+    #[test]
+    fn the_files_are_read_as_ngspice_defines_gauss_and_agauss() {
+        let d = folder(PROCESS, LAW);
+        let s = Statistics::load(&files(), d.path(), &["dev_n"]).unwrap_or_else(|e| panic!("{e}"));
+        // gauss(nom, r, sig): standard deviation nom r / sig, the nominal from mos_tt_stat (not mos_tt).
+        assert_eq!(
+            s.process,
+            vec![("p_nmos_vfbo".to_string(), 1.0, 0.002), ("p_nmos_mueo".to_string(), 1.078, 1.078 * 0.0335 / 2.0)]
+        );
+        assert_eq!(
+            s.devices,
+            vec![Mismatch {
+                subckt: "dev_n".into(),
+                prefix: "p_nmos".into(),
+                delvto: 0.007,
+                factuo: 0.005,
+                dw: 3e-9,
+                dl: 2e-9
+            }]
+        );
+    }
+
+    #[test]
+    fn draws_have_the_laws_spreads_and_depend_on_the_seed_alone() {
+        let d = folder(PROCESS, LAW);
+        let s = Statistics::load(&files(), d.path(), &["dev_n"]).unwrap_or_else(|e| panic!("{e}"));
+        // 4000 devices of W = 2 um, L = 0.5 um (sqrt(W L) = 1 um): delvto's sigma is 7 mV.
+        let mut c = devices(4000, 2e-6, 0.5e-6);
+        let draw = s.draw(&mut c, 7, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(draw.instances, 4000);
+        let col = |name: &str| c.instances.iter().map(|i| param(i, name)).collect::<Vec<_>>();
+        // Standard error of a sample sd over 4000 draws: 1.1 %; of a mean: 1.6 % of sigma.
+        for (name, mean, sd) in [("mc_delvto", 0.0, 0.007), ("mc_factuo", 1.0, 0.005), ("mc_dw", 0.0, 3e-9), ("mc_dl", 0.0, 2e-9)]
+        {
+            let (m, s) = mean_sd(&col(name));
+            assert!((m - mean).abs() < 0.06 * sd, "{name}: mean {m}");
+            assert!((s / sd - 1.0).abs() < 0.05, "{name}: sd {s} against {sd}");
+        }
+        // Pelgrom: a device 4 times the area has half the sigma; m multiplies the area.
+        let mut big = devices(4000, 2e-6, 0.5e-6);
+        for i in &mut big.instances {
+            i.params.push(Param::new("m", Value::Num(4.0)));
+        }
+        s.draw(&mut big, 8, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+        let (_, sd) = mean_sd(&big.instances.iter().map(|i| param(i, "mc_delvto")).collect::<Vec<_>>());
+        assert!((sd / 0.0035 - 1.0).abs() < 0.05, "{sd}");
+        // The process parameters over 4000 seeds.
+        let p: Vec<f64> = (0..4000)
+            .map(|k| s.draw(&mut Circuit::default(), k, ("w", "l")).map(|d| d.parameters[1].1))
+            .collect::<Result<_>>()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (m, sd) = mean_sd(&p);
+        assert!((m / 1.078 - 1.0).abs() < 1e-3 && (sd / (1.078 * 0.0335 / 2.0) - 1.0).abs() < 0.05, "{m} {sd}");
+        // The same seed draws the same values; another seed others.
+        let again = |seed| {
+            let mut c = devices(3, 1e-6, 1e-6);
+            let d = s.draw(&mut c, seed, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+            (c, d)
+        };
+        assert_eq!(again(3), again(3));
+        assert_ne!(again(3).0, again(4).0);
+        // Drawn twice is refused.
+        let mut c = devices(1, 1e-6, 1e-6);
+        s.draw(&mut c, 1, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.draw(&mut c, 1, ("w", "l")).is_err_and(|e| e.to_string().contains("drawn twice")));
+    }
+
+    #[test]
+    fn what_atscale_does_not_draw_as_the_pdk_defines_it_is_refused_with_its_line() {
+        let refused = |process: &str, law: &str, want: &str| {
+            let d = folder(process, law);
+            let e = Statistics::load(&files(), d.path(), &["dev_n"]).expect_err(want).to_string();
+            assert!(e.contains(want), "{e}\nwanted: {want}");
+        };
+        // IHP's lv PMOS muew line lacks a comma: two arguments.
+        let comma = PROCESS.replace("0.0335, num_sigmas", "0.0335  num_sigmas");
+        refused(&comma, LAW, "stat.lib:4: `'gauss(p_nmos_mueo_norm, 0.0335  num_sigmas)'`: gauss() takes three");
+        refused(&PROCESS.replace("p_nmos_mueo_norm", "p_nmos_other_norm"), LAW, "stat.lib:4: `p_nmos_other_norm` has no nominal");
+        refused(&format!("{PROCESS}.lib x\n"), LAW, "stat.lib:7: `.lib x` is not a `.param` line");
+        refused(&format!("{PROCESS}.param q = agauss(1, 2, 3)\n"), LAW, "stat.lib:7: `.param q = agauss(1, 2, 3)`");
+        // A law other than IHP's: another sigma, a Gaussian on another parameter, a missing one.
+        refused(PROCESS, &LAW.replace("sqrt(m*l*w*1e12)", "sqrt(l*w*1e12)"), "law.lib:8: `+ delvto=");
+        refused(PROCESS, &LAW.replace("+ nf='ng' mult='m'", "+ toxo='agauss(1, 0.01, 1)'"), "law.lib:7:");
+        refused(PROCESS, &LAW.replace("+ l='agauss(l, p_nmos_dl_mm, (mm_ok != 1 ? 0 : 1))'\n", ""), "lacks one of");
+        refused(PROCESS, &LAW.replace("p_nmos_dl_mm", "q_nmos_dl_mm"), "law names two models");
+        refused(PROCESS, &LAW.replace("dev_n", "dev_p"), "no mismatch law for subcircuit dev_n");
+        let d = folder(PROCESS, LAW);
+        std::fs::write(d.path().join("mm.lib"), MISMATCH.replace(".param p_nmos_dl_mm = 2e-9\n", "")).expect("write");
+        let e = Statistics::load(&files(), d.path(), &["dev_n"]).expect_err("no dl").to_string();
+        assert!(e.contains("no `.param p_nmos_dl_mm`"), "{e}");
+        std::fs::write(d.path().join("corner.lib"), "section mos_tt\nendsection\n").expect("write");
+        let e = Statistics::load(&files(), d.path(), &["dev_n"]).expect_err("no section").to_string();
+        assert!(e.contains("corner.lib: no section mos_tt_stat"), "{e}");
+    }
+}

@@ -773,6 +773,10 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
             message: "the offsets are measured in the simulator: not with --no-sim".into(),
         });
     }
+    if req.monte_carlo.is_some() {
+        // Before any run: the statistics atscale would draw from are readable and its own.
+        drawn_statistics(req)?;
+    }
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
     let (r, mirrors, mirror_error, (knee, stray, follower_offsets)) =
         sized_and_trimmed(req, sim.as_ref(), true)?;

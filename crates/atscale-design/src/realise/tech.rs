@@ -1110,17 +1110,15 @@ mod tests {
                 // The PDKs: measured on their models, from a library in the installed PDK.
                 assert!(t.subthreshold.is_none() && t.pdk.is_some(), "{n}");
                 assert_eq!(t.corners, ["tt", "ff", "ss", "sf", "fs"], "{n}");
-                // A statistical section, or why there is none.
+                // A statistical section mc: drawn by ngspice, or by atscale for VACASK.
+                assert_eq!(t.monte_carlo_section.as_deref(), Some("mc"), "{n}");
                 match n {
                     "ihp-sg13g2" => {
                         assert_eq!(t.engine, Engine::Vacask);
-                        let why = t.no_monte_carlo.unwrap_or_default();
-                        assert!(why.contains("not converted for VACASK") && t.monte_carlo_section.is_none());
+                        let d = t.monte_carlo_draws.unwrap_or_else(|| panic!("{n} draws"));
+                        assert_eq!((d.nominal.as_str(), d.nominal_section.as_str()), ("cornerMOShv.lib", "mos_tt_stat"));
                     }
-                    _ => assert_eq!(
-                        (t.engine, t.monte_carlo_section.as_deref()),
-                        (Engine::Ngspice, Some("mc"))
-                    ),
+                    _ => assert_eq!((t.engine, t.monte_carlo_draws), (Engine::Ngspice, None)),
                 }
             } else {
                 assert!(t.model_volt() > 0.01 && t.model_volt() < 0.5, "{n}: {}", t.model_volt());
@@ -1376,5 +1374,19 @@ mod tests {
         assert!(e.contains("unknown variant `spectre`, expected `ngspice` or `vacask`"), "{e}");
         let e = err(&edit("corners = [\"tt\"", "corners = [\"tt\\n.control\""));
         assert!(e.contains("models.library.corners") && e.contains("not a netlist name"), "{e}");
+        // The statistics atscale draws: ihp-sg13g2's table, with a statistical section, relative paths.
+        let ihp = Technology::builtin_text("ihp-sg13g2").unwrap_or_default();
+        let edit = |from: &str, to: &str| {
+            assert!(ihp.contains(from), "{from}");
+            Technology::from_toml_str(&ihp.replacen(from, to, 1), "ihp.toml").map(|_| ()).unwrap_err().to_string()
+        };
+        let e = edit("monte_carlo = \"mc\"\n", "");
+        assert!(e.starts_with("ihp.toml:") && e.contains("add `monte_carlo = ...`"), "{e}");
+        let e = edit("law = \"ngspice/", "law = \"/etc/");
+        assert!(e.contains("models.library.draws.law `/etc/sg13g2_moshv_mod_mismatch.lib` must be a path relative"), "{e}");
+        let e = edit("nominal_section = \"mos_tt_stat\"", "nominal_section = \"a b\"");
+        assert!(e.contains("models.library.draws.nominal_section `a b` is not a netlist name"), "{e}");
+        let e = edit("nominal_section = \"mos_tt_stat\"\n", "");
+        assert!(e.contains("missing field `nominal_section`"), "{e}");
     }
 }

@@ -80,8 +80,10 @@ impl Realised {
             ..Options::default()
         };
         let mut req =
-            request((&design, &src.design), (&technology, tech_dir.as_deref()), options.clone(), timeout);
+            request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
         req.tstop_model = sim.tstop_units;
+        req.compensate_strays = src.compensate_strays;
+        req.cancel_follower_offsets = src.cancel_follower_offsets;
         let (mut realisation, tstop_s) = sized(&req, &simulator)?;
         if let Some(h) = sim.max_step_s {
             realisation.run.tmax_s = h;
@@ -91,7 +93,8 @@ impl Realised {
             design_path: src.design.clone(),
             technology,
             tech_dir,
-            options,
+            // As sized: with the strays and follower offsets measured.
+            options: realisation.options.clone(),
             realisation,
             section,
             simulator,
@@ -111,9 +114,18 @@ impl Realised {
             ReferenceSource::Ideal => "ideal",
             ReferenceSource::Ladder => "ladder",
         };
+        let mut measured = String::new();
+        if o.membrane_stray_f != 0.0 {
+            measured.push_str(&format!(", membrane strays of {} compensated", si(o.membrane_stray_f, "F")));
+        }
+        if !o.follower_offsets.is_empty() {
+            let s = self.realisation.scales.s_volt;
+            let each: Vec<String> = o.follower_offsets.iter().map(|(e, x)| format!("{e} {}", si(x * s, "V"))).collect();
+            measured.push_str(&format!(", follower offsets cancelled ({})", each.join(" ")));
+        }
         format!(
             "realisation of {} in technology {} (bias {bias}, references {references}, amplifier {}, followers \
-             {}, bias scale {}), statistical section {}, {} per run",
+             {}, bias scale {}{measured}), statistical section {}, {} per run",
             self.design_path.display(),
             self.technology.name,
             o.amplifier.name(),

@@ -153,6 +153,12 @@ pub struct RealiseSource {
     pub followers: Option<Followers>,
     /// Multiplies every bias current (`bias_scale`, default 1).
     pub bias_scale: f64,
+    /// The membrane's stray capacitance measured and taken off its
+    /// capacitor (`compensate_strays = true`, as `--compensate-strays`).
+    pub compensate_strays: bool,
+    /// The linearised followers' offsets measured and cancelled
+    /// (`cancel_follower_offsets = true`, as `--cancel-follower-offsets`).
+    pub cancel_follower_offsets: bool,
     /// The line of `tech` in the sweep file (the technology's errors name it).
     pub tech_line: usize,
 }
@@ -217,6 +223,8 @@ struct RawRealise {
     cascode_membrane: Option<Spanned<bool>>,
     followers: Option<Spanned<String>>,
     bias_scale: Option<Spanned<f64>>,
+    compensate_strays: Option<Spanned<bool>>,
+    cancel_follower_offsets: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -519,6 +527,8 @@ fn realise(cx: &Ctx<'_>, r: &Spanned<RawRealise>) -> Result<RealiseSource> {
         cascode_membrane,
         followers,
         bias_scale: cx.positive_opt("bias_scale", &r.bias_scale)?.unwrap_or(1.0),
+        compensate_strays: r.compensate_strays.as_ref().is_some_and(|c| *c.get_ref()),
+        cancel_follower_offsets: r.cancel_follower_offsets.as_ref().is_some_and(|c| *c.get_ref()),
         tech_line: cx.line(r.tech.span().start),
     })
 }
