@@ -170,15 +170,20 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
     let pdk = ihp_installed();
     let tech = Technology::builtin("ihp-sg13g2").expect("built-in");
     let files = tech.monte_carlo_draws.as_ref().expect("ihp-sg13g2 draws its statistics");
-    let stats = Statistics::load(files, &pdk, &["sg13_hv_nmos", "sg13_hv_pmos"]).unwrap_or_else(|e| panic!("{e}"));
+    let stats =
+        Statistics::load(files, &pdk, &["sg13_hv_nmos", "sg13_hv_pmos"]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stats.process.len(), 41, "{:?}", stats.process);
     let process = |name: &str| stats.process.iter().find(|p| p.0 == name).map(|p| (p.1, p.2));
     // gauss(sg13g2_hv_nmos_mueo_norm, 0.0335, num_sigmas) with num_sigmas = 1, nominal 1.0780.
     assert_eq!(process("sg13g2_hv_nmos_vfbo"), Some((1.0, 0.004)));
     assert_eq!(process("sg13g2_hv_nmos_mueo"), Some((1.078, 1.078 * 0.0335)));
     assert_eq!(process("sg13g2_hv_pmos_dphiblw"), Some((-0.1693, -0.1693 * 1.0138)));
-    let mm: Vec<_> = stats.devices.iter().map(|d| (d.prefix.as_str(), d.delvto, d.factuo, d.dw, d.dl)).collect();
-    assert_eq!(mm, [("sg13g2_hv_nmos", 0.007, 0.005, 3e-9, 3e-9), ("sg13g2_hv_pmos", 0.0045, 0.004, 3e-9, 3e-9)]);
+    let mm: Vec<_> =
+        stats.devices.iter().map(|d| (d.prefix.as_str(), d.delvto, d.factuo, d.dw, d.dl)).collect();
+    assert_eq!(
+        mm,
+        [("sg13g2_hv_nmos", 0.007, 0.005, 3e-9, 3e-9), ("sg13g2_hv_pmos", 0.0045, 0.004, 3e-9, 3e-9)]
+    );
 
     let tmp = tempfile::tempdir().expect("temp dir");
     let d = tmp.path().join("design");
@@ -186,7 +191,8 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
     let out = tmp.path().join("mc");
     let design = d.join("design.json");
     // The five-transistor amplifiers: a run takes a few seconds. Seed 2 spikes (138.9 Hz), seed 3 does not.
-    let args = ["--amplifier", "five-transistor", "--tstop-model", "160", "--monte-carlo", "2", "--seed", "2"];
+    let args =
+        ["--amplifier", "five-transistor", "--tstop-model", "160", "--monte-carlo", "2", "--seed", "2"];
     let o = out.to_str().expect("UTF-8");
     let dj = design.to_str().expect("UTF-8");
     let r = atscale(&[&["realise", dj, "--tech", "ihp-sg13g2", "-o", o][..], &args[..]].concat());
@@ -204,7 +210,9 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
         let seed = run["seed"].as_u64().expect("seed");
         let file = out.join(format!("monte-carlo-seed-{seed}.sim"));
         let text = std::fs::read_to_string(&file).expect("the draw's netlist");
-        assert!(text.contains(&format!("// Monte Carlo draw of seed {seed} by atscale: 41 process parameters")));
+        assert!(
+            text.contains(&format!("// Monte Carlo draw of seed {seed} by atscale: 41 process parameters"))
+        );
         assert_eq!(text.lines().filter(|l| l.starts_with("parameters sg13g2_hv_")).count(), 41);
         assert!(text.contains("atscale.lib\" section=mc"), "{text}");
         // The spikes reported are the written draw's.
@@ -241,7 +249,8 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
     let nominal: Vec<String> = drawn
         .lines()
         .map(|l| {
-            if let Some(name) = l.strip_prefix("parameters ").and_then(|a| a.split_once('=')).map(|(n, _)| n) {
+            if let Some(name) = l.strip_prefix("parameters ").and_then(|a| a.split_once('=')).map(|(n, _)| n)
+            {
                 let (nom, _) = process(name).unwrap_or_else(|| panic!("{name}"));
                 return format!("parameters {name}={nom}");
             }
@@ -253,7 +262,11 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
                     _ => t.to_string(),
                 }
             };
-            if l.contains("'sg13_hv_") { l.split(' ').map(neutral).collect::<Vec<_>>().join(" ") } else { l.to_string() }
+            if l.contains("'sg13_hv_") {
+                l.split(' ').map(neutral).collect::<Vec<_>>().join(" ")
+            } else {
+                l.to_string()
+            }
         })
         .collect();
     let zero = tmp.path().join("nominal-draw.sim");
@@ -304,8 +317,9 @@ fn ihp_statistics_atscale_cannot_draw_are_refused_before_any_run() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert!(
-        err.contains(&format!("law.lib:{line}: `+ delvto='agauss(0, sg13g2_hv_nmos_delvto_mm/sqrt(l*w*1e12)"))
-            && err.contains("is not the law atscale draws"),
+        err.contains(&format!(
+            "law.lib:{line}: `+ delvto='agauss(0, sg13g2_hv_nmos_delvto_mm/sqrt(l*w*1e12)"
+        )) && err.contains("is not the law atscale draws"),
         "{err}"
     );
     assert!(!o.join("report.json").exists() && !o.join("realised.sim").exists());
@@ -316,6 +330,7 @@ fn pathdiff(to: &Path, from: &Path) -> String {
     let (to, from) = (to.canonicalize().expect("to"), from.canonicalize().expect("from"));
     let common = to.components().zip(from.components()).take_while(|(a, b)| a == b).count();
     let ups = from.components().count() - common;
-    let rest: Vec<String> = to.components().skip(common).map(|c| c.as_os_str().to_string_lossy().into()).collect();
+    let rest: Vec<String> =
+        to.components().skip(common).map(|c| c.as_os_str().to_string_lossy().into()).collect();
     std::iter::repeat_n("..".to_string(), ups).chain(rest).collect::<Vec<_>>().join("/")
 }

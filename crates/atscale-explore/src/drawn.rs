@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use atscale_circuit::random::Rng;
 use atscale_circuit::{Circuit, Param, Value};
-use atscale_design::realise::DrawFiles;
+use atscale_design::realise::{DrawFiles, SubcktDevice};
 
 use crate::error::{Error, Result};
 
@@ -134,14 +134,14 @@ impl Statistics {
 
     /// Draws one run with `seed`: the process parameters (returned) and
     /// every device instance's mismatch (into `c`'s instances, as
-    /// [`MISMATCH_PARAMS`]).
+    /// [`MISMATCH_PARAMS`]; `devices` names each subcircuit's width and
+    /// length parameters).
     ///
     /// # Errors
     ///
     /// [`Error::Technology`] for a device instance without a numeric
-    /// width or length (`w_l` names the parameters) or that already has a
-    /// mismatch parameter.
-    pub fn draw(&self, c: &mut Circuit, seed: u64, (w_param, l_param): (&str, &str)) -> Result<Draw> {
+    /// width or length or that already has a mismatch parameter.
+    pub fn draw(&self, c: &mut Circuit, seed: u64, devices: &[SubcktDevice]) -> Result<Draw> {
         let mut rng = Rng::new(seed);
         let parameters =
             self.process.iter().map(|(n, nom, sd)| (n.clone(), nom + sd * rng.normal())).collect();
@@ -150,6 +150,10 @@ impl Statistics {
             let Some(m) = self.devices.iter().find(|d| d.subckt.eq_ignore_ascii_case(&i.subckt)) else {
                 continue;
             };
+            let (w_param, l_param) = devices
+                .iter()
+                .find(|d| d.subckt.eq_ignore_ascii_case(&i.subckt))
+                .map_or(("w", "l"), |d| (d.w_param.as_str(), d.l_param.as_str()));
             let num = |name: &str| {
                 i.params.iter().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| match p.value {
                     Value::Num(x) => Ok(x),
@@ -422,15 +426,16 @@ mod tests {
     /// The four files in a folder, `law` and `process` as given.
     fn folder(process: &str, law: &str) -> tempfile::TempDir {
         let d = tempfile::tempdir().expect("temp dir");
-        for (f, text) in [("stat.lib", process), ("corner.lib", NOMINAL), ("mm.lib", MISMATCH), ("law.lib", law)] {
+        for (f, text) in
+            [("stat.lib", process), ("corner.lib", NOMINAL), ("mm.lib", MISMATCH), ("law.lib", law)]
+        {
             std::fs::write(d.path().join(f), text).expect("write");
         }
         d
     }
 
     fn devices(n: usize, w: f64, l: f64) -> Circuit {
-        let mut c = Circuit::default();
-        c.instances = (0..n)
+        let instances = (0..n)
             .map(|k| Instance {
                 name: format!("M{k}"),
                 subckt: "DEV_N".into(),
@@ -438,7 +443,7 @@ mod tests {
                 params: vec![Param::new("w", Value::Num(w)), Param::new("l", Value::Num(l))],
             })
             .collect();
-        c
+        Circuit { instances, ..Circuit::default() }
     }
 
     fn param(i: &Instance, name: &str) -> f64 {
@@ -461,7 +466,10 @@ mod tests {
         // gauss(nom, r, sig): standard deviation nom r / sig, the nominal from mos_tt_stat (not mos_tt).
         assert_eq!(
             s.process,
-            vec![("p_nmos_vfbo".to_string(), 1.0, 0.002), ("p_nmos_mueo".to_string(), 1.078, 1.078 * 0.0335 / 2.0)]
+            vec![
+                ("p_nmos_vfbo".to_string(), 1.0, 0.002),
+                ("p_nmos_mueo".to_string(), 1.078, 1.078 * 0.0335 / 2.0)
+            ]
         );
         assert_eq!(
             s.devices,
@@ -482,11 +490,12 @@ mod tests {
         let s = Statistics::load(&files(), d.path(), &["dev_n"]).unwrap_or_else(|e| panic!("{e}"));
         // 4000 devices of W = 2 um, L = 0.5 um (sqrt(W L) = 1 um): delvto's sigma is 7 mV.
         let mut c = devices(4000, 2e-6, 0.5e-6);
-        let draw = s.draw(&mut c, 7, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+        let draw = s.draw(&mut c, 7, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(draw.instances, 4000);
         let col = |name: &str| c.instances.iter().map(|i| param(i, name)).collect::<Vec<_>>();
         // Standard error of a sample sd over 4000 draws: 1.1 %; of a mean: 1.6 % of sigma.
-        for (name, mean, sd) in [("mc_delvto", 0.0, 0.007), ("mc_factuo", 1.0, 0.005), ("mc_dw", 0.0, 3e-9), ("mc_dl", 0.0, 2e-9)]
+        for (name, mean, sd) in
+            [("mc_delvto", 0.0, 0.007), ("mc_factuo", 1.0, 0.005), ("mc_dw", 0.0, 3e-9), ("mc_dl", 0.0, 2e-9)]
         {
             let (m, s) = mean_sd(&col(name));
             assert!((m - mean).abs() < 0.06 * sd, "{name}: mean {m}");
@@ -497,28 +506,31 @@ mod tests {
         for i in &mut big.instances {
             i.params.push(Param::new("m", Value::Num(4.0)));
         }
-        s.draw(&mut big, 8, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+        s.draw(&mut big, 8, &[]).unwrap_or_else(|e| panic!("{e}"));
         let (_, sd) = mean_sd(&big.instances.iter().map(|i| param(i, "mc_delvto")).collect::<Vec<_>>());
         assert!((sd / 0.0035 - 1.0).abs() < 0.05, "{sd}");
         // The process parameters over 4000 seeds.
         let p: Vec<f64> = (0..4000)
-            .map(|k| s.draw(&mut Circuit::default(), k, ("w", "l")).map(|d| d.parameters[1].1))
+            .map(|k| s.draw(&mut Circuit::default(), k, &[]).map(|d| d.parameters[1].1))
             .collect::<Result<_>>()
             .unwrap_or_else(|e| panic!("{e}"));
         let (m, sd) = mean_sd(&p);
-        assert!((m / 1.078 - 1.0).abs() < 1e-3 && (sd / (1.078 * 0.0335 / 2.0) - 1.0).abs() < 0.05, "{m} {sd}");
+        assert!(
+            (m / 1.078 - 1.0).abs() < 1e-3 && (sd / (1.078 * 0.0335 / 2.0) - 1.0).abs() < 0.05,
+            "{m} {sd}"
+        );
         // The same seed draws the same values; another seed others.
         let again = |seed| {
             let mut c = devices(3, 1e-6, 1e-6);
-            let d = s.draw(&mut c, seed, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
+            let d = s.draw(&mut c, seed, &[]).unwrap_or_else(|e| panic!("{e}"));
             (c, d)
         };
         assert_eq!(again(3), again(3));
         assert_ne!(again(3).0, again(4).0);
         // Drawn twice is refused.
         let mut c = devices(1, 1e-6, 1e-6);
-        s.draw(&mut c, 1, ("w", "l")).unwrap_or_else(|e| panic!("{e}"));
-        assert!(s.draw(&mut c, 1, ("w", "l")).is_err_and(|e| e.to_string().contains("drawn twice")));
+        s.draw(&mut c, 1, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.draw(&mut c, 1, &[]).is_err_and(|e| e.to_string().contains("drawn twice")));
     }
 
     #[test]
@@ -530,18 +542,35 @@ mod tests {
         };
         // IHP's lv PMOS muew line lacks a comma: two arguments.
         let comma = PROCESS.replace("0.0335, num_sigmas", "0.0335  num_sigmas");
-        refused(&comma, LAW, "stat.lib:4: `'gauss(p_nmos_mueo_norm, 0.0335  num_sigmas)'`: gauss() takes three");
-        refused(&PROCESS.replace("p_nmos_mueo_norm", "p_nmos_other_norm"), LAW, "stat.lib:4: `p_nmos_other_norm` has no nominal");
+        refused(
+            &comma,
+            LAW,
+            "stat.lib:4: `'gauss(p_nmos_mueo_norm, 0.0335  num_sigmas)'`: gauss() takes three",
+        );
+        refused(
+            &PROCESS.replace("p_nmos_mueo_norm", "p_nmos_other_norm"),
+            LAW,
+            "stat.lib:4: `p_nmos_other_norm` has no nominal",
+        );
         refused(&format!("{PROCESS}.lib x\n"), LAW, "stat.lib:7: `.lib x` is not a `.param` line");
-        refused(&format!("{PROCESS}.param q = agauss(1, 2, 3)\n"), LAW, "stat.lib:7: `.param q = agauss(1, 2, 3)`");
+        refused(
+            &format!("{PROCESS}.param q = agauss(1, 2, 3)\n"),
+            LAW,
+            "stat.lib:7: `.param q = agauss(1, 2, 3)`",
+        );
         // A law other than IHP's: another sigma, a Gaussian on another parameter, a missing one.
         refused(PROCESS, &LAW.replace("sqrt(m*l*w*1e12)", "sqrt(l*w*1e12)"), "law.lib:8: `+ delvto=");
         refused(PROCESS, &LAW.replace("+ nf='ng' mult='m'", "+ toxo='agauss(1, 0.01, 1)'"), "law.lib:7:");
-        refused(PROCESS, &LAW.replace("+ l='agauss(l, p_nmos_dl_mm, (mm_ok != 1 ? 0 : 1))'\n", ""), "lacks one of");
+        refused(
+            PROCESS,
+            &LAW.replace("+ l='agauss(l, p_nmos_dl_mm, (mm_ok != 1 ? 0 : 1))'\n", ""),
+            "lacks one of",
+        );
         refused(PROCESS, &LAW.replace("p_nmos_dl_mm", "q_nmos_dl_mm"), "law names two models");
         refused(PROCESS, &LAW.replace("dev_n", "dev_p"), "no mismatch law for subcircuit dev_n");
         let d = folder(PROCESS, LAW);
-        std::fs::write(d.path().join("mm.lib"), MISMATCH.replace(".param p_nmos_dl_mm = 2e-9\n", "")).expect("write");
+        std::fs::write(d.path().join("mm.lib"), MISMATCH.replace(".param p_nmos_dl_mm = 2e-9\n", ""))
+            .expect("write");
         let e = Statistics::load(&files(), d.path(), &["dev_n"]).expect_err("no dl").to_string();
         assert!(e.contains("no `.param p_nmos_dl_mm`"), "{e}");
         std::fs::write(d.path().join("corner.lib"), "section mos_tt\nendsection\n").expect("write");

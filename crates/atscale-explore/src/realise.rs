@@ -1287,11 +1287,7 @@ pub fn drawn_netlist(
     (stats, seed): (&Statistics, u64),
 ) -> Result<Written> {
     let mut c = r.netlist_circuit();
-    let mut params = ("w", "l");
-    if let Some(d) = r.device_subckts.first() {
-        params = (d.w_param.as_str(), d.l_param.as_str());
-    }
-    let draw = stats.draw(&mut c, seed, params)?;
+    let draw = stats.draw(&mut c, seed, &r.device_subckts)?;
     let mut s = setup(r, tech_dir)?;
     s.parameters = draw.parameters;
     let mut h = header(r, design);

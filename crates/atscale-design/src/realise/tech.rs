@@ -1116,7 +1116,10 @@ mod tests {
                     "ihp-sg13g2" => {
                         assert_eq!(t.engine, Engine::Vacask);
                         let d = t.monte_carlo_draws.unwrap_or_else(|| panic!("{n} draws"));
-                        assert_eq!((d.nominal.as_str(), d.nominal_section.as_str()), ("cornerMOShv.lib", "mos_tt_stat"));
+                        assert_eq!(
+                            (d.nominal.as_str(), d.nominal_section.as_str()),
+                            ("cornerMOShv.lib", "mos_tt_stat")
+                        );
                     }
                     _ => assert_eq!((t.engine, t.monte_carlo_draws), (Engine::Ngspice, None)),
                 }
@@ -1378,12 +1381,20 @@ mod tests {
         let ihp = Technology::builtin_text("ihp-sg13g2").unwrap_or_default();
         let edit = |from: &str, to: &str| {
             assert!(ihp.contains(from), "{from}");
-            Technology::from_toml_str(&ihp.replacen(from, to, 1), "ihp.toml").map(|_| ()).unwrap_err().to_string()
+            Technology::from_toml_str(&ihp.replacen(from, to, 1), "ihp.toml")
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
         };
         let e = edit("monte_carlo = \"mc\"\n", "");
         assert!(e.starts_with("ihp.toml:") && e.contains("add `monte_carlo = ...`"), "{e}");
         let e = edit("law = \"ngspice/", "law = \"/etc/");
-        assert!(e.contains("models.library.draws.law `/etc/sg13g2_moshv_mod_mismatch.lib` must be a path relative"), "{e}");
+        assert!(
+            e.contains(
+                "models.library.draws.law `/etc/sg13g2_moshv_mod_mismatch.lib` must be a path relative"
+            ),
+            "{e}"
+        );
         let e = edit("nominal_section = \"mos_tt_stat\"", "nominal_section = \"a b\"");
         assert!(e.contains("models.library.draws.nominal_section `a b` is not a netlist name"), "{e}");
         let e = edit("nominal_section = \"mos_tt_stat\"\n", "");

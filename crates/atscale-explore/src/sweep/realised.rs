@@ -79,8 +79,7 @@ impl Realised {
             followers: src.followers.unwrap_or(technology.followers),
             ..Options::default()
         };
-        let mut req =
-            request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
+        let mut req = request((&design, &src.design), (&technology, tech_dir.as_deref()), options, timeout);
         req.tstop_model = sim.tstop_units;
         req.compensate_strays = src.compensate_strays;
         req.cancel_follower_offsets = src.cancel_follower_offsets;
@@ -120,7 +119,8 @@ impl Realised {
         }
         if !o.follower_offsets.is_empty() {
             let s = self.realisation.scales.s_volt;
-            let each: Vec<String> = o.follower_offsets.iter().map(|(e, x)| format!("{e} {}", si(x * s, "V"))).collect();
+            let each: Vec<String> =
+                o.follower_offsets.iter().map(|(e, x)| format!("{e} {}", si(x * s, "V"))).collect();
             measured.push_str(&format!(", follower offsets cancelled ({})", each.join(" ")));
         }
         format!(
