@@ -6,6 +6,7 @@
 //! transient plot, whose probe names (`v(node)`, `i(source)`) read the same
 //! in both ([`atscale_verify::raw::Plot::find`]).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -171,9 +172,10 @@ impl Simulator {
                 Ok(Ran { raw: run.raw, transient: run.transient, wall_s: run.wall_time_s })
             }
             Simulator::Vacask(runner) => {
+                let text = with_vacask_saves(&w.text, limits.saves);
                 let job = VacaskJob {
                     name: Path::new(name),
-                    netlist: &w.text,
+                    netlist: &text,
                     modules: w
                         .modules
                         .iter()
@@ -208,6 +210,46 @@ fn with_saves(text: &str, saves: &[String]) -> String {
     }
 }
 
+/// `text`, a VACASK netlist written by [`write()`], saving only `saves`
+/// (`v(node)`, `i(source)`, as ngspice names them) with a `save` line at
+/// the start of its control block, each name spelled as the netlist
+/// spells it (VACASK's names are case-sensitive and it refuses a save it
+/// cannot find). Unchanged, saving everything, when `saves` is empty or
+/// names something the netlist does not have as a plain name (letters,
+/// digits, `_`).
+fn with_vacask_saves(text: &str, saves: &[String]) -> String {
+    let (mut instances, mut nodes): (HashMap<String, &str>, HashMap<String, &str>) = Default::default();
+    for line in text.lines().filter(|l| l.starts_with('\'')) {
+        // `'name' ('n1' 'n2' ...) model ...`: the instance, then its nodes.
+        let (head, _) = line.split_once(')').unwrap_or(("", ""));
+        for (k, q) in head.split('\'').skip(1).step_by(2).enumerate() {
+            let map = if k == 0 { &mut instances } else { &mut nodes };
+            map.entry(q.to_ascii_lowercase()).or_insert(q);
+        }
+    }
+    let plain = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let spelled: Option<Vec<String>> = saves
+        .iter()
+        .map(|s| {
+            let (kind, rest) = s.split_once('(')?;
+            let name = rest.strip_suffix(')')?;
+            let kind = kind.to_ascii_lowercase();
+            let names = match kind.as_str() {
+                "v" => &nodes,
+                "i" => &instances,
+                _ => return None,
+            };
+            let found = names.get(&name.to_ascii_lowercase()).filter(|n| plain(n))?;
+            Some(format!("{kind}({found})"))
+        })
+        .collect();
+    let (Some(spelled), false) = (spelled, saves.is_empty()) else { return text.to_string() };
+    match text.split_once("\ncontrol\n") {
+        Some((head, tail)) => format!("{head}\ncontrol\n  save {}\n{tail}", spelled.join(" ")),
+        None => text.to_string(),
+    }
+}
+
 /// A run's raw file above the limit, as this layer's error: the runners'
 /// message names the limit options of `sim` and `verify`, which the runs
 /// here (a realisation's, a characterisation's) do not take.
@@ -229,7 +271,22 @@ fn raw_limit(e: atscale_verify::Error, name: &str) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::with_saves;
+    use super::{with_saves, with_vacask_saves};
+
+    #[test]
+    fn vacask_saves_open_the_control_block_spelled_as_the_netlist() {
+        let text = "t\n'Vdd' ('vdd' 0) atscale_vsource dc=3.3e0\n'M1' ('v' 'g' 0 0) 'sg13_hv_nmos' w=1e-6\n\
+                    control\n  options reltol=1e-4\n  analysis tran1 tran stop=1e-3\nendc\n";
+        let saves = |s: &[&str]| s.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            with_vacask_saves(text, &saves(&["v(v)", "v(VDD)", "i(vdd)"])),
+            text.replace("control\n", "control\n  save v(v) v(vdd) i(Vdd)\n")
+        );
+        // The model name is not a node; an unknown name, an empty list: everything saved.
+        for s in [&["v(sg13_hv_nmos)"][..], &["v(x)"], &["i(vdd"], &[]] {
+            assert_eq!(with_vacask_saves(text, &saves(s)), text, "{s:?}");
+        }
+    }
 
     #[test]
     fn saves_go_before_the_end_card_and_nothing_else_changes() {
