@@ -334,3 +334,54 @@ fn pathdiff(to: &Path, from: &Path) -> String {
         to.components().skip(common).map(|c| c.as_os_str().to_string_lossy().into()).collect();
     std::iter::repeat_n("..".to_string(), ups).chain(rest).collect::<Vec<_>>().join("/")
 }
+
+/// IHP's burster takes the linearised followers (the technology's
+/// default): VACASK has no `rshunt`, so every netlist it runs has a
+/// resistor from every node to ground at the report's `run.rshunt_ohm`
+/// instead, and its operating point converges. Checked: the written
+/// netlist shunts every node exactly once at that resistance and has no
+/// `rshunt` option; the knee probe (an operating point in VACASK) finds
+/// the transistor circuit within picoamperes of the design (3.767 pA
+/// measured) with every transistor saturated.
+#[test]
+fn ihp_burster_takes_linearised_followers_with_a_resistor_per_node() {
+    vacask();
+    ihp_installed();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path().join("design");
+    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let out = tmp.path().join("b");
+    let design = d.join("design.json");
+    // Two model units of run: the operating point and the knee probe are what is checked.
+    let args = ["realise", design.to_str().expect("UTF-8"), "--tech", "ihp-sg13g2", "--tstop-model", "2"];
+    let r = atscale(&[&args[..], &["-o", out.to_str().expect("UTF-8")]].concat());
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+        .expect("JSON");
+    assert_eq!(rep["realisation"]["options"]["followers"], "linearised");
+    let ohm = rep["realisation"]["run"]["rshunt_ohm"].as_f64().expect("a shunt");
+    let netlist = std::fs::read_to_string(out.join("realised.sim")).expect("realised.sim");
+    let options = netlist.lines().find(|l| l.trim_start().starts_with("options ")).expect("options");
+    assert!(!options.contains("rshunt"), "{options}");
+    let mut nodes = std::collections::BTreeSet::new();
+    let mut shunted = Vec::new();
+    for line in netlist.lines().filter(|l| l.starts_with('\'')) {
+        let (head, _) = line.split_once(')').expect("nodes");
+        let quoted: Vec<&str> = head.split('\'').skip(1).step_by(2).collect();
+        if let Some(n) = quoted[0].strip_prefix("Rshunt_") {
+            let r: f64 = line.rsplit_once("r=").expect("r=").1.parse().expect("ohm");
+            assert!(line.contains(&format!("('{n}' 0)")) && (r / ohm - 1.0).abs() < 1e-12, "{line}");
+            shunted.push(n.to_string());
+        } else {
+            nodes.extend(quoted[1..].iter().map(|n| (*n).to_string()));
+        }
+    }
+    let once: std::collections::BTreeSet<String> = shunted.iter().cloned().collect();
+    assert_eq!(once.len(), shunted.len(), "a node shunted twice");
+    assert_eq!(once, nodes);
+    assert!(nodes.len() > 500, "{}", nodes.len());
+    let e = &rep["evidence"]["static_error"];
+    let trim = e["trim_a"].as_f64().expect("the knee probe converged");
+    assert!(trim.abs() < 20e-12, "{e}");
+    assert_eq!(e["headroom"]["out_of_saturation"].as_array().map(Vec::len), Some(0), "{e}");
+}

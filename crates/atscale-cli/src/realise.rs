@@ -66,7 +66,10 @@ pub struct Args {
     /// Also run the sized circuit N times on the technology's statistical
     /// library section (process variation and mismatch from the PDK's own
     /// models), one seed per run, and report the spread with a histogram
-    /// (monte-carlo.png).
+    /// (monte-carlo.png). The simulator draws from the seed; for a
+    /// technology whose simulator cannot (IHP in VACASK), atscale draws
+    /// from the PDK's statistics files and writes each draw's netlist
+    /// (monte-carlo-seed-K.sim).
     #[arg(long, value_name = "N")]
     monte_carlo: Option<usize>,
     /// First seed of the Monte Carlo runs (run k has seed SEED + k).
@@ -125,7 +128,7 @@ pub struct Args {
     /// whole spike; symmetric amplifiers only) or `offset-pairs` (three pairs
     /// with offsets built into their lengths: fewer amplifiers, bending up to
     /// 28 % from linear). Default: the technology's `followers` (linearised on
-    /// gf180 and sky130-hv), else offset-pairs
+    /// gf180, sky130-hv and ihp-sg13g2), else offset-pairs
     #[arg(long, value_enum, value_name = "KIND")]
     followers: Option<FollowersArg>,
     /// Write the netlists and the sizing report only; run no simulation (and no trim).

@@ -35,7 +35,7 @@ use serde::Serialize;
 use crate::drawn::Statistics;
 use crate::error::{Error, Result};
 use crate::followers::{cancelling, followers, measure_follower_offsets, FollowerOffset};
-use crate::simulator::{netlist_files, write, Ran, RunLimits, Simulator, Written};
+use crate::simulator::{netlist_files, shunts_as_resistors, write, Ran, RunLimits, Simulator, Written};
 use crate::strays::{measure_membrane_stray, Stray};
 
 /// What one run of a realisation showed.
@@ -412,20 +412,9 @@ pub fn analysis(r: &Realisation, tstop_s: f64) -> Analysis {
 }
 
 /// The circuit and analysis of a realisation's Xyce netlist: ngspice's
-/// shunt (`rshunt`, which Xyce has not) written as a resistor from every
-/// node of the netlist to ground (ngspice's also reaches the nodes inside
-/// a PDK's device subcircuits).
+/// shunt written as resistors ([`shunts_as_resistors`]).
 fn xyce_run(r: &Realisation, tstop_s: f64) -> (atscale_circuit::Circuit, Analysis) {
-    let mut an = analysis(r, tstop_s);
-    let Some(ohm) = r.run.rshunt_ohm else { return (r.netlist_circuit(), an) };
-    an.options.other.retain(|(k, _)| k != "rshunt");
-    let mut flat = r.circuit.clone();
-    let nodes: Vec<String> = flat.nodes().into_iter().filter(|n| *n != "0").map(str::to_string).collect();
-    flat.elements.extend(nodes.into_iter().map(|n| atscale_circuit::Element {
-        name: format!("Rshunt_{n}"),
-        kind: ElementKind::Resistor { p: n, n: "0".into(), r_ohm: ohm },
-    }));
-    (r.to_circuit(&flat), an)
+    shunts_as_resistors(&r.netlist_circuit(), &analysis(r, tstop_s))
 }
 
 /// The simulator options of a realisation's runs: its tolerances, `gmin`,

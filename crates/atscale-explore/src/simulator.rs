@@ -52,10 +52,44 @@ pub fn write(
             modules: Vec::new(),
         },
         Engine::Vacask => {
-            let deck = write_vacask_with(circuit, analysis, setup, header)?;
+            let (c, an) = shunts_as_resistors(circuit, analysis);
+            let deck = write_vacask_with(&c, &an, setup, header)?;
             Written { engine, text: deck.netlist, modules: deck.modules }
         }
     })
+}
+
+/// `circuit` and `analysis` with ngspice's `.options rshunt` (which VACASK
+/// and Xyce have not) written as a resistor `Rshunt_<node>` from every node
+/// of the circuit, its elements' and its library instances', to ground
+/// (ngspice's also reaches the nodes inside the library's subcircuits);
+/// unchanged without the option.
+pub fn shunts_as_resistors(circuit: &Circuit, analysis: &Analysis) -> (Circuit, Analysis) {
+    let value = analysis.options.other.iter().find(|(k, _)| k.eq_ignore_ascii_case("rshunt"));
+    let Some(ohm) = value.and_then(|(_, v)| v.as_deref()?.parse::<f64>().ok()) else {
+        return (circuit.clone(), analysis.clone());
+    };
+    let mut an = analysis.clone();
+    an.options.other.retain(|(k, _)| !k.eq_ignore_ascii_case("rshunt"));
+    let mut seen = std::collections::HashSet::new();
+    let nodes: Vec<String> = circuit
+        .elements
+        .iter()
+        .flat_map(|e| e.kind.nodes())
+        .chain(circuit.instances.iter().flat_map(|i| i.nodes.iter().map(String::as_str)))
+        .filter(|n| *n != atscale_circuit::GROUND && seen.insert(n.to_ascii_lowercase()))
+        .map(str::to_string)
+        .collect();
+    let mut c = circuit.clone();
+    c.elements.extend(nodes.into_iter().map(|n| atscale_circuit::Element {
+        name: format!("Rshunt_{n}"),
+        kind: atscale_circuit::ElementKind::Resistor {
+            p: n,
+            n: atscale_circuit::GROUND.into(),
+            r_ohm: ohm.into(),
+        },
+    }));
+    (c, an)
 }
 
 /// The netlist files a realisation in `engine` writes: the netlist each

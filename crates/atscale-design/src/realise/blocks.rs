@@ -331,16 +331,6 @@ impl Builder<'_> {
                 ),
             });
         }
-        if self.tech.engine != super::tech::Engine::Ngspice {
-            return Err(Error::Unrealisable {
-                element: name.into(),
-                reason: format!(
-                    "linearised followers need a shunt from every node to ground for their operating \
-                     point (ngspice's rshunt), which {} does not take: use `--followers offset-pairs`",
-                    self.tech.engine
-                ),
-            });
-        }
         self.linearised_followers = true;
         let w = self.leak_weights()?;
         let mut terms = Vec::new();

@@ -1173,10 +1173,10 @@ mod tests {
             assert_eq!(amp(n), Amplifier::FiveTransistor, "{n}");
         }
         let fol = |n: &str| Technology::builtin(n).map(|t| t.followers).unwrap_or_else(|e| panic!("{e}"));
-        for n in ["gf180", "sky130-hv"] {
+        for n in ["gf180", "sky130-hv", "ihp-sg13g2"] {
             assert_eq!(fol(n), Followers::Linearised, "{n}");
         }
-        for n in ["sky130", "ihp-sg13g2", "generic-bsim4", "generic-level1"] {
+        for n in ["sky130", "generic-bsim4", "generic-level1"] {
             assert_eq!(fol(n), Followers::OffsetPairs, "{n}");
         }
         let text = edit("supply_v = 1.8", "supply_v = 1.8\nfollowers = \"linear\"");
