@@ -26,7 +26,9 @@
 # 5. the spiker in IHP SG13G2 (VACASK): five-transistor untrimmed, --trim,
 #    --compensate-strays; --amplifier symmetric (IHP's default), and symmetric with tape-out
 #    biasing (its ladder of IHP's rhigh); the symmetric spiker's 100-draw
-#    Monte Carlo (drawn by atscale, 8 periods a draw);
+#    Monte Carlo (drawn by atscale, 8 periods a draw); the burster with
+#    linearised followers (IHP's default), with --cancel-follower-offsets,
+#    and with offset pairs;
 # 5b. the bursters with linearised followers, block by block, with
 #    --cancel-follower-offsets, and the burster with a bias margin
 #    (bursting-margin.toml) in GF180 and sky130-hv;
@@ -128,6 +130,9 @@ realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --amplifier five-transisto
 realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
 realise ihp-spiker-tapeout "$spiker" --tech ihp-sg13g2 --amplifier symmetric --bias mirrors --references ladder
 realise ihp-spiker-mc "$spiker" --tech ihp-sg13g2 --tstop-model 320 --monte-carlo 100 --seed 1
+realise ihp-burster "$burster" --tech ihp-sg13g2
+realise ihp-burster-cancel "$burster" --tech ihp-sg13g2 --cancel-follower-offsets
+realise ihp-burster-offset-pairs "$burster" --tech ihp-sg13g2 --followers offset-pairs
 for amp in cascoded symmetric self-cascoded; do
     realise "gf180-spiker-$amp" "$spiker" --tech gf180 --amplifier "$amp"
     realise "gf180-burster-$amp" "$burster" --followers offset-pairs --tech gf180 --amplifier "$amp"
