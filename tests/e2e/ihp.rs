@@ -161,7 +161,9 @@ fn clamping_an_ihp_realisation_is_refused_naming_why() {
 /// mismatch has IHP's Pelgrom spread over the circuit's devices; and with
 /// every drawn value put back to its nominal the draw's netlist runs as the
 /// tt netlist, spike for spike (within 1e-12 s): section mc and the
-/// parameters atscale writes are IHP's tt models when nothing varies.
+/// parameters atscale writes are IHP's tt models when nothing varies. The
+/// same draws run as a sweep, sharded and merged, point 0 the realisation's
+/// draw of the same seed.
 #[test]
 fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
     use atscale_design::realise::Technology;
@@ -244,6 +246,40 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
         // 144 devices: the sample sd within 25 % (4 standard errors) of 1.
         assert!(n > 100.0 && (sd - 1.0).abs() < 0.25, "{n} devices, sd {sd}");
     }
+    // The same draws as a sweep: sharded and merged, the unsharded file byte
+    // for byte; point 0 (seed 2) is the realisation's run of seed 2.
+    let sweep = tmp.path().join("mc.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "seed = 2\nmetrics = [\"spike_count\", \"first_spike_latency\"]\n\n[realise]\ndesign = \"{dj}\"\n\
+             tech = \"ihp-sg13g2\"\namplifier = \"five-transistor\"\n\n[monte_carlo]\nsamples = 2\n\n\
+             [simulation]\ntstop_units = 160\n"
+        ),
+    )
+    .expect("sweep file");
+    let t = |name: &str| tmp.path().join(name).to_str().expect("UTF-8").to_string();
+    let sw = sweep.to_str().expect("UTF-8");
+    stdout_ok(&["sweep", sw, "-o", &t("whole.csv")]);
+    for i in 1..=2 {
+        stdout_ok(&["sweep", sw, "-o", &t(&format!("part{i}.csv")), "--shard", &format!("{i}/2")]);
+    }
+    stdout_ok(&["sweep", "merge", &t("merged.csv"), &t("part1.csv"), &t("part2.csv")]);
+    let whole = std::fs::read_to_string(t("whole.csv")).expect("whole");
+    assert_eq!(whole, std::fs::read_to_string(t("merged.csv")).expect("merged"), "merged shards differ");
+    assert!(whole.contains("# monte_carlo: samples=2 section=mc engine_seed=seed+point drawn_by=atscale\n"));
+    let line = whole.lines().find(|l| l.starts_with("0,2,2,")).expect("point 0");
+    // The rows record the simulator that ran them (in quotes: its version has commas).
+    assert!(line.contains(",\"vacask "), "{line}");
+    let row = line.split(',').collect::<Vec<_>>();
+    let seed2: Vec<f64> = runs[0]["measured"]["events_s"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|t| t.as_f64().expect("s"))
+        .collect();
+    assert_eq!(row[3], format!("{:?}", seed2.len() as f64), "{whole}");
+    assert_eq!(row[4], format!("{:?}", seed2[0]), "{whole}");
     // Every drawn value at its nominal: the tt run, spike for spike.
     let drawn = std::fs::read_to_string(out.join("monte-carlo-seed-2.sim")).expect("draw");
     let nominal: Vec<String> = drawn

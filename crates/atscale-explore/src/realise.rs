@@ -1213,7 +1213,11 @@ fn monte_carlo(
 }
 
 /// The statistics atscale draws for `req`'s technology, if it draws any.
-fn drawn_statistics(req: &Request<'_>) -> Result<Option<Statistics>> {
+///
+/// # Errors
+///
+/// The statistics files' ([`Statistics::load`]).
+pub fn drawn_statistics(req: &Request<'_>) -> Result<Option<Statistics>> {
     let (Some(files), ModelSource::Library { path, .. }) = (&req.tech.monte_carlo_draws, &req.tech.models)
     else {
         return Ok(None);

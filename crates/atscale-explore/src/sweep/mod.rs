@@ -391,6 +391,9 @@ impl Sweep {
                 let mut parts = vec![format!("samples={}", m.samples)];
                 if let Some(r) = &self.base.realised {
                     parts.push(format!("section={} {ENGINE_SEED}=seed+point", r.section));
+                    if r.statistics.is_some() {
+                        parts.push("drawn_by=atscale".into());
+                    }
                 }
                 parts.extend(m.class.iter().map(|(k, v)| format!("{k}={v}")));
                 parts.extend(m.parameter.iter().map(|(k, v, _)| format!("{k}={v}")));
@@ -399,7 +402,7 @@ impl Sweep {
         };
         let mut meta = vec![
             ("atscale".to_string(), env!("CARGO_PKG_VERSION").to_string()),
-            ("ngspice".into(), ngspice.to_string()),
+            ("ngspice".into(), self.simulator_version(ngspice)),
             ("sweep".into(), self.spec.file.clone()),
             ("sweep_hash".into(), self.spec.hash.clone()),
             ("base".into(), self.base.description.clone()),
@@ -570,8 +573,19 @@ impl Sweep {
             }
         }
         fields.push(env!("CARGO_PKG_VERSION").to_string());
-        fields.push(ngspice.to_string());
+        fields.push(self.simulator_version(ngspice));
         fields
+    }
+
+    /// The version the rows record: ngspice's, or for a realisation that
+    /// runs in another simulator (IHP in VACASK), that simulator's.
+    fn simulator_version(&self, ngspice: &str) -> String {
+        match &self.base.realised {
+            Some(r) if r.simulator.engine() != atscale_design::realise::Engine::Ngspice => {
+                r.simulator.version()
+            }
+            _ => ngspice.to_string(),
+        }
     }
 }
 

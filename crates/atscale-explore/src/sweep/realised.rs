@@ -8,7 +8,9 @@
 //! Point `i` runs that sized circuit on the technology's statistical library
 //! section with the simulator's seed `seed + i` ([`monte_carlo_draw`], the
 //! draw of `atscale realise --monte-carlo` with `--seed` the sweep's seed),
-//! so its row depends on the point alone. Its metrics come from the
+//! or, for a technology whose simulator cannot draw (IHP in VACASK), with
+//! the values atscale draws from that seed ([`crate::drawn`]), so its row
+//! depends on the point alone. Its metrics come from the
 //! membrane's spike events ([`super::metrics::values`]) and, for
 //! `energy_per_spike`, the energy the supply delivers per spike as `atscale
 //! realise` reports it.
@@ -23,8 +25,9 @@ use atscale_design::spec::Design;
 
 use super::metrics::{values, Metric, Value};
 use super::spec::{RealiseSource, SimSettings};
+use crate::drawn::Statistics;
 use crate::error::{Error, Result};
-use crate::realise::{monte_carlo_draw, sized, Request};
+use crate::realise::{drawn_statistics, monte_carlo_draw, sized, Request};
 use crate::simulator::Simulator;
 use crate::technology::{load, measured, monte_carlo_section};
 
@@ -45,6 +48,9 @@ pub struct Realised {
     pub realisation: Realisation,
     /// The statistical library section every point runs on.
     pub section: String,
+    /// The statistics atscale draws each point's values from, when the
+    /// simulator cannot ([`crate::drawn`]).
+    pub statistics: Option<Statistics>,
     /// The simulator.
     pub simulator: Simulator,
     /// Stop time of every run, s.
@@ -61,9 +67,10 @@ impl Realised {
     pub fn load(src: &RealiseSource, sim: &SimSettings, timeout: Duration) -> Result<Realised> {
         let (tech, tech_dir) = load(&src.tech)?;
         let section = monte_carlo_section(&tech)?.to_string();
-        if tech.engine != Engine::Ngspice {
+        if tech.engine != Engine::Ngspice && tech.monte_carlo_draws.is_none() {
             return Err(Error::Technology(format!(
-                "technology {} runs in {}: a [realise] sweep runs ngspice only (its rows record ngspice's version)",
+                "technology {} runs in {} and gives no statistics for atscale to draw \
+                 ([models.library.draws]): a [realise] sweep's draws need them there",
                 tech.name, tech.engine
             )));
         }
@@ -83,6 +90,7 @@ impl Realised {
         req.tstop_model = sim.tstop_units;
         req.compensate_strays = src.compensate_strays;
         req.cancel_follower_offsets = src.cancel_follower_offsets;
+        let statistics = drawn_statistics(&req)?;
         let (mut realisation, tstop_s) = sized(&req, &simulator)?;
         if let Some(h) = sim.max_step_s {
             realisation.run.tmax_s = h;
@@ -96,6 +104,7 @@ impl Realised {
             options: realisation.options.clone(),
             realisation,
             section,
+            statistics,
             simulator,
             tstop_s: sim.tstop_s.unwrap_or(tstop_s),
         })
@@ -125,13 +134,18 @@ impl Realised {
         }
         format!(
             "realisation of {} in technology {} (bias {bias}, references {references}, amplifier {}, followers \
-             {}, bias scale {}{measured}), statistical section {}, {} per run",
+             {}, bias scale {}{measured}), statistical section {}{}, {} per run",
             self.design_path.display(),
             self.technology.name,
             o.amplifier.name(),
             o.followers.name(),
             o.bias_scale,
             self.section,
+            self.statistics.as_ref().map_or(String::new(), |s| format!(
+                " with values drawn by atscale ({}) in {}",
+                s.source,
+                self.simulator.version()
+            )),
             si(self.tstop_s, "s")
         )
     }
@@ -153,7 +167,7 @@ impl Realised {
             self.options.clone(),
             timeout,
         );
-        let draw = (self.section.as_str(), engine_seed, None);
+        let draw = (self.section.as_str(), engine_seed, self.statistics.as_ref());
         let run = monte_carlo_draw(&req, &self.simulator, &self.realisation, self.tstop_s, draw)
             .map_err(|e| e.to_string())?;
         let m = run.measured.ok_or_else(|| run.error.unwrap_or_default())?;
