@@ -174,7 +174,7 @@ mc_lib() {
             return 1
         fi
     done
-    if grep -q -e '[^_]delvto=0' -e '[^_]factuo=1' <<<"$text"; then
+    if grep -q -E -e '(^|[^_])delvto=0' -e '(^|[^_])factuo=1' <<<"$text"; then
         echo "error: $1 keeps a fixed delvto or factuo after rewriting: the mismatch parameters cannot be written" >&2
         return 1
     fi

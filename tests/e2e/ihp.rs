@@ -175,11 +175,11 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
     let stats =
         Statistics::load(files, &pdk, &["sg13_hv_nmos", "sg13_hv_pmos"]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stats.process.len(), 41, "{:?}", stats.process);
-    let process = |name: &str| stats.process.iter().find(|p| p.0 == name).map(|p| (p.1, p.2));
+    let process = |name: &str| stats.process.iter().find(|p| p.0 == name).map(|p| (p.2, p.3));
     // gauss(sg13g2_hv_nmos_mueo_norm, 0.0335, num_sigmas) with num_sigmas = 1, nominal 1.0780.
     assert_eq!(process("sg13g2_hv_nmos_vfbo"), Some((1.0, 0.004)));
     assert_eq!(process("sg13g2_hv_nmos_mueo"), Some((1.078, 1.078 * 0.0335)));
-    assert_eq!(process("sg13g2_hv_pmos_dphiblw"), Some((-0.1693, -0.1693 * 1.0138)));
+    assert_eq!(process("sg13g2_hv_pmos_dphiblw"), Some((-0.1693, 0.1693 * 1.0138)));
     let mm: Vec<_> =
         stats.devices.iter().map(|d| (d.prefix.as_str(), d.delvto, d.factuo, d.dw, d.dl)).collect();
     assert_eq!(

@@ -45,8 +45,10 @@ const MAX_FILE_BYTES: u64 = 4 << 20;
 /// A PDK's statistics, read and checked: what a run draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistics {
-    /// Process parameters: name, nominal value, standard deviation.
-    pub process: Vec<(String, f64, f64)>,
+    /// Process parameters: name, the random variable it is set to
+    /// (`mc_NAME`: ngspice draws each once, however many parameters read
+    /// it), nominal value, standard deviation.
+    pub process: Vec<(String, String, f64, f64)>,
     /// Each device subcircuit's mismatch constants.
     pub devices: Vec<Mismatch>,
     /// Where they come from, for the report.
@@ -143,8 +145,14 @@ impl Statistics {
     /// width or length or that already has a mismatch parameter.
     pub fn draw(&self, c: &mut Circuit, seed: u64, devices: &[SubcktDevice]) -> Result<Draw> {
         let mut rng = Rng::new(seed);
-        let parameters =
-            self.process.iter().map(|(n, nom, sd)| (n.clone(), nom + sd * rng.normal())).collect();
+        let mut drawn: HashMap<&str, f64> = HashMap::new();
+        let parameters = self
+            .process
+            .iter()
+            .map(|(n, var, nom, sd)| {
+                (n.clone(), *drawn.entry(var).or_insert_with(|| nom + sd * rng.normal()))
+            })
+            .collect();
         let mut instances = 0;
         for i in &mut c.instances {
             let Some(m) = self.devices.iter().find(|d| d.subckt.eq_ignore_ascii_case(&i.subckt)) else {
@@ -169,6 +177,10 @@ impl Statistics {
                     i.name, i.subckt
                 ))
             };
+            // IHP's law draws nothing for an instance with `mm_ok` other than 1.
+            if num("mm_ok").transpose()?.is_some_and(|ok| ok != 1.0) {
+                continue;
+            }
             let w = num(w_param).ok_or_else(|| missing(w_param))??;
             let l = num(l_param).ok_or_else(|| missing(l_param))??;
             let mult = num("m").transpose()?.unwrap_or(1.0);
@@ -206,8 +218,8 @@ fn at(path: &Path, line: usize, what: String) -> Error {
 }
 
 /// The `.param` lines of an ngspice file (comments and blank lines left
-/// out, continuation lines joined), with their line numbers, each as
-/// `name`, `value` text.
+/// out; any other line, a continuation line too, refused), with their line
+/// numbers, each as `name`, `value` text.
 fn param_lines(path: &Path, text: &str) -> Result<Vec<(usize, String, String)>> {
     let mut out = Vec::new();
     for (k, raw) in text.lines().enumerate() {
@@ -215,8 +227,8 @@ fn param_lines(path: &Path, text: &str) -> Result<Vec<(usize, String, String)>> 
         if line.is_empty() || line.starts_with('*') {
             continue;
         }
-        let Some(rest) = line.get(..6).filter(|p| p.eq_ignore_ascii_case(".param")).map(|_| &line[6..])
-        else {
+        let keyword = line.get(..6).filter(|p| p.eq_ignore_ascii_case(".param"));
+        let Some(rest) = keyword.map(|_| &line[6..]).filter(|r| r.starts_with(char::is_whitespace)) else {
             return Err(at(path, k + 1, format!("`{}` is not a `.param` line", line.escape_debug())));
         };
         let (name, value) = rest.split_once('=').ok_or_else(|| {
@@ -260,9 +272,12 @@ fn nominal_values(path: &Path, section: &str) -> Result<HashMap<String, f64>> {
     Ok(values)
 }
 
-/// The process parameters of an ngspice statistics file: name, nominal,
-/// standard deviation (see the module documentation).
-fn process_parameters(path: &Path, nominal: &HashMap<String, f64>) -> Result<Vec<(String, f64, f64)>> {
+/// The process parameters of an ngspice statistics file: name, random
+/// variable, nominal, standard deviation (see the module documentation).
+fn process_parameters(
+    path: &Path,
+    nominal: &HashMap<String, f64>,
+) -> Result<Vec<(String, String, f64, f64)>> {
     let text = read(path)?;
     let mut numbers: HashMap<String, f64> = HashMap::new();
     let mut spreads: HashMap<String, (f64, f64)> = HashMap::new();
@@ -286,12 +301,12 @@ fn process_parameters(path: &Path, nominal: &HashMap<String, f64>) -> Result<Vec
             let (Some(r), Some(s)) = (number(rvar), number(sig)) else {
                 return Err(at(path, line, format!("`{value}`: its spread is not a number")));
             };
-            if s == 0.0 || !r.is_finite() {
+            if !(s.is_finite() && s > 0.0 && r.is_finite()) {
                 return Err(at(path, line, format!("`{value}`: a spread of {r} over {s} sigma")));
             }
-            spreads.insert(name, (nom, nom * r / s));
+            spreads.insert(name, (nom, (nom * r / s).abs()));
         } else if let Some(&(nom, sd)) = spreads.get(&v) {
-            out.push((name, nom, sd));
+            out.push((name, v, nom, sd));
         } else {
             return Err(at(
                 path,
@@ -464,12 +479,10 @@ mod tests {
         let d = folder(PROCESS, LAW);
         let s = Statistics::load(&files(), d.path(), &["dev_n"]).unwrap_or_else(|e| panic!("{e}"));
         // gauss(nom, r, sig): standard deviation nom r / sig, the nominal from mos_tt_stat (not mos_tt).
+        let var = |n: &str| (n.to_string(), format!("mc_{n}"));
         assert_eq!(
-            s.process,
-            vec![
-                ("p_nmos_vfbo".to_string(), 1.0, 0.002),
-                ("p_nmos_mueo".to_string(), 1.078, 1.078 * 0.0335 / 2.0)
-            ]
+            s.process.iter().map(|(n, v, nom, sd)| ((n.clone(), v.clone()), *nom, *sd)).collect::<Vec<_>>(),
+            vec![(var("p_nmos_vfbo"), 1.0, 0.002), (var("p_nmos_mueo"), 1.078, 1.078 * 0.0335 / 2.0)]
         );
         assert_eq!(
             s.devices,
@@ -527,6 +540,18 @@ mod tests {
         };
         assert_eq!(again(3), again(3));
         assert_ne!(again(3).0, again(4).0);
+        // A variable two parameters read is drawn once, as ngspice evaluates it once.
+        let shared = folder(&format!("{PROCESS}.param p_nmos_other = mc_p_nmos_mueo\n"), LAW);
+        let st = Statistics::load(&files(), shared.path(), &["dev_n"]).unwrap_or_else(|e| panic!("{e}"));
+        let d = st.draw(&mut Circuit::default(), 5, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.parameters[1].1, d.parameters[2].1, "{:?}", d.parameters);
+        assert_ne!(d.parameters[0].1, d.parameters[1].1);
+        // An instance with mm_ok = 0 draws no mismatch (IHP's law: sigma 0).
+        let mut off = devices(2, 1e-6, 1e-6);
+        off.instances[0].params.push(Param::new("mm_ok", Value::Num(0.0)));
+        let d = s.draw(&mut off, 1, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.instances, 1);
+        assert!(off.instances[0].params.iter().all(|p| !p.name.starts_with("mc_")));
         // Drawn twice is refused.
         let mut c = devices(1, 1e-6, 1e-6);
         s.draw(&mut c, 1, &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -553,6 +578,16 @@ mod tests {
             "stat.lib:4: `p_nmos_other_norm` has no nominal",
         );
         refused(&format!("{PROCESS}.lib x\n"), LAW, "stat.lib:7: `.lib x` is not a `.param` line");
+        refused(
+            &format!("{PROCESS}.parameters q=1\n"),
+            LAW,
+            "stat.lib:7: `.parameters q=1` is not a `.param` line",
+        );
+        refused(&format!("{PROCESS}+ q=1\n"), LAW, "stat.lib:7: `+ q=1` is not a `.param` line");
+        for sig in ["0", "-1", "inf", "nan"] {
+            let p = PROCESS.replace("num_sigmas=2", &format!("num_sigmas={sig}"));
+            refused(&p, LAW, "stat.lib:3: `'gauss(p_nmos_vfbo_norm, 0.004, num_sigmas)'`: a spread of");
+        }
         refused(
             &format!("{PROCESS}.param q = agauss(1, 2, 3)\n"),
             LAW,
