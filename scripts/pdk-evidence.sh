@@ -27,8 +27,8 @@
 #    --compensate-strays; --amplifier symmetric (IHP's default), and symmetric with tape-out
 #    biasing (its ladder of IHP's rhigh); the symmetric spiker's 100-draw
 #    Monte Carlo (drawn by atscale, 8 periods a draw); the burster with
-#    linearised followers (IHP's default), with --cancel-follower-offsets,
-#    and with offset pairs;
+#    linearised followers (IHP's default; corners tt, ff, ss), with
+#    --cancel-follower-offsets, and with offset pairs;
 # 5b. the bursters with linearised followers, block by block, with
 #    --cancel-follower-offsets, and the burster with a bias margin
 #    (bursting-margin.toml) in GF180 and sky130-hv;
@@ -130,7 +130,7 @@ realise ihp-spiker-strays "$spiker" --tech ihp-sg13g2 --amplifier five-transisto
 realise ihp-spiker-symmetric "$spiker" --tech ihp-sg13g2 --amplifier symmetric
 realise ihp-spiker-tapeout "$spiker" --tech ihp-sg13g2 --amplifier symmetric --bias mirrors --references ladder
 realise ihp-spiker-mc "$spiker" --tech ihp-sg13g2 --tstop-model 320 --monte-carlo 100 --seed 1
-realise ihp-burster "$burster" --tech ihp-sg13g2
+realise ihp-burster "$burster" --tech ihp-sg13g2 --corners tt,ff,ss
 realise ihp-burster-cancel "$burster" --tech ihp-sg13g2 --cancel-follower-offsets
 realise ihp-burster-offset-pairs "$burster" --tech ihp-sg13g2 --followers offset-pairs
 for amp in cascoded symmetric self-cascoded; do
