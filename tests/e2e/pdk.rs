@@ -383,6 +383,23 @@ fn a_realise_sweep_measures_strays_and_follower_offsets_as_realise_does() {
         offsets.join(" ")
     );
     assert!(results.contains(&want), "{want}\n{results}");
+    // The `sizing` line records them exactly, and a resume compares it: a
+    // partial file sized otherwise is another sweep's.
+    let exact: Vec<String> = o["follower_offsets"]
+        .as_array()
+        .expect("offsets")
+        .iter()
+        .map(|e| format!("{}:{:e}", e[0].as_str().expect("name"), e[1].as_f64().expect("x")))
+        .collect();
+    let sizing = format!("# sizing: membrane_stray_f={stray:e} follower_offsets={}\n", exact.join(","));
+    assert!(results.contains(&sizing), "{sizing}\n{results}");
+    let other = results.replace(&sizing, "# sizing: membrane_stray_f=1e-13 follower_offsets=\n");
+    std::fs::remove_file(&csv).expect("remove");
+    std::fs::write(tmp.path().join("b.csv.partial"), other).expect("partial");
+    let r =
+        atscale(&["sweep", sweep.to_str().expect("UTF-8"), "-o", csv.to_str().expect("UTF-8"), "--resume"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("the partial file of another sweep"), "{err}");
 }
 
 /// `design` realised in GF180 into `out` with `extra` arguments, no run:

@@ -418,6 +418,9 @@ impl Sweep {
             ("verify_sample".into(), verify_sample.to_string()),
             ("tstop_s".into(), format!("{:?}", self.base.tstop_s)),
         ];
+        if let Some(r) = &self.base.realised {
+            meta.push(("sizing".into(), r.sizing()));
+        }
         if let Some(s) = shard {
             meta.push(("shard".into(), format!("{}/{}", s.index, s.count)));
         }
