@@ -10,6 +10,7 @@ use std::process::Command;
 use atscale_verify::events::{crossings, EventSpec};
 use serde_json::Value;
 
+use crate::pdk::{designed, realise, sharded_as_whole, spiker};
 use crate::vacask::vacask;
 use crate::{atscale, root, stdout_ok};
 
@@ -188,19 +189,12 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
     );
 
     let tmp = tempfile::tempdir().expect("temp dir");
-    let d = tmp.path().join("design");
-    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
-    let out = tmp.path().join("mc");
-    let design = d.join("design.json");
-    // The five-transistor amplifiers: a run takes a few seconds. Seed 2 spikes (138.9 Hz), seed 3 does not.
-    let args =
-        ["--amplifier", "five-transistor", "--tstop-model", "160", "--monte-carlo", "2", "--seed", "2"];
-    let o = out.to_str().expect("UTF-8");
+    let design = spiker(tmp.path());
     let dj = design.to_str().expect("UTF-8");
-    let r = atscale(&[&["realise", dj, "--tech", "ihp-sg13g2", "-o", o][..], &args[..]].concat());
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let rep: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
-        .expect("JSON");
+    let out = tmp.path().join("mc");
+    // The five-transistor amplifiers: a run takes a few seconds. Seed 2 spikes (138.9 Hz), seed 3 does not.
+    let args = ["--tech", "ihp-sg13g2", "--amplifier", "five-transistor", "--tstop-model", "160"];
+    let rep = realise(&design, &out, &[&args[..], &["--monte-carlo", "2", "--seed", "2"]].concat());
     let mc = &rep["evidence"]["monte_carlo"];
     assert_eq!(mc["section"], "mc");
     assert!(mc["drawn"].as_str().is_some_and(|s| s.starts_with("41 process parameters")), "{mc}");
@@ -258,15 +252,7 @@ fn ihp_monte_carlo_draws_ihps_own_statistics_in_vacask() {
         ),
     )
     .expect("sweep file");
-    let t = |name: &str| tmp.path().join(name).to_str().expect("UTF-8").to_string();
-    let sw = sweep.to_str().expect("UTF-8");
-    stdout_ok(&["sweep", sw, "-o", &t("whole.csv")]);
-    for i in 1..=2 {
-        stdout_ok(&["sweep", sw, "-o", &t(&format!("part{i}.csv")), "--shard", &format!("{i}/2")]);
-    }
-    stdout_ok(&["sweep", "merge", &t("merged.csv"), &t("part1.csv"), &t("part2.csv")]);
-    let whole = std::fs::read_to_string(t("whole.csv")).expect("whole");
-    assert_eq!(whole, std::fs::read_to_string(t("merged.csv")).expect("merged"), "merged shards differ");
+    let whole = sharded_as_whole(tmp.path(), &sweep);
     assert!(whole.contains("# monte_carlo: samples=2 section=mc engine_seed=seed+point drawn_by=atscale\n"));
     let line = whole.lines().find(|l| l.starts_with("0,2,2,")).expect("point 0");
     // The rows record the simulator that ran them (in quotes: its version has commas).
@@ -326,8 +312,7 @@ fn ihp_statistics_atscale_cannot_draw_are_refused_before_any_run() {
     vacask();
     let pdk = ihp_installed();
     let tmp = tempfile::tempdir().expect("temp dir");
-    let d = tmp.path().join("design");
-    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = spiker(tmp.path());
     // The law with sigma over sqrt(W L) without the multiplier, in a folder of its own.
     let law = std::fs::read_to_string(pdk.join("ngspice/sg13g2_moshv_mod_mismatch.lib")).expect("law");
     let other = tmp.path().join("law.lib");
@@ -338,7 +323,6 @@ fn ihp_statistics_atscale_cannot_draw_are_refused_before_any_run() {
     let tech = tech.replace("law = \"ngspice/sg13g2_moshv_mod_mismatch.lib\"", &format!("law = \"{rel}\""));
     let tf = tmp.path().join("ihp-other.toml");
     std::fs::write(&tf, tech).expect("write");
-    let design = d.join("design.json");
     let o = tmp.path().join("out");
     let r = atscale(&[
         "realise",
@@ -384,16 +368,10 @@ fn ihp_burster_takes_linearised_followers_with_a_resistor_per_node() {
     vacask();
     ihp_installed();
     let tmp = tempfile::tempdir().expect("temp dir");
-    let d = tmp.path().join("design");
-    stdout_ok(&["design", "docs/examples/bursting.toml", "-o", d.to_str().expect("UTF-8")]);
+    let design = designed(tmp.path(), "bursting.toml");
     let out = tmp.path().join("b");
-    let design = d.join("design.json");
     // Two model units of run: the operating point and the knee probe are what is checked.
-    let args = ["realise", design.to_str().expect("UTF-8"), "--tech", "ihp-sg13g2", "--tstop-model", "2"];
-    let r = atscale(&[&args[..], &["-o", out.to_str().expect("UTF-8")]].concat());
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let rep: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
-        .expect("JSON");
+    let rep = realise(&design, &out, &["--tech", "ihp-sg13g2", "--tstop-model", "2"]);
     assert_eq!(rep["realisation"]["options"]["followers"], "linearised");
     let ohm = rep["realisation"]["run"]["rshunt_ohm"].as_f64().expect("a shunt");
     let netlist = std::fs::read_to_string(out.join("realised.sim")).expect("realised.sim");

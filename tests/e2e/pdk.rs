@@ -11,19 +11,28 @@ use serde_json::Value;
 
 use crate::{atscale, stdout_ok};
 
-fn report(dir: &Path) -> Value {
+/// The report.json of a realisation written into `dir`.
+pub(crate) fn report(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("report.json"))
         .expect("JSON")
 }
 
-/// The 100 Hz tonic spiker of the examples, designed into `dir`.
-fn spiker(dir: &Path) -> PathBuf {
+/// The example design spec `spec` (under docs/examples/), designed into
+/// `dir/design`: its design.json.
+pub(crate) fn designed(dir: &Path, spec: &str) -> PathBuf {
     let d = dir.join("design");
-    stdout_ok(&["design", "docs/examples/tonic-spiking-100hz.toml", "-o", d.to_str().expect("UTF-8")]);
+    stdout_ok(&["design", &format!("docs/examples/{spec}"), "-o", d.to_str().expect("UTF-8")]);
     d.join("design.json")
 }
 
-fn realise(design: &Path, out: &Path, extra: &[&str]) -> Value {
+/// The 100 Hz tonic spiker of the examples, designed into `dir`.
+pub(crate) fn spiker(dir: &Path) -> PathBuf {
+    designed(dir, "tonic-spiking-100hz.toml")
+}
+
+/// `design` realised into `out` with `extra` arguments (a failure fails
+/// the test): its report.
+pub(crate) fn realise(design: &Path, out: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["realise", design.to_str().expect("UTF-8"), "-o", out.to_str().expect("UTF-8")];
     args.extend_from_slice(extra);
     let o = atscale(&args);
@@ -276,6 +285,22 @@ fn mc_sweep_file(dir: &Path, samples: usize) -> PathBuf {
     p
 }
 
+/// `sweep` run whole into `dir/whole.csv` and as two shards merged into
+/// `dir/merged.csv`: the merged file is the whole one byte for byte (every
+/// point run twice, in separate processes). The whole file's text.
+pub(crate) fn sharded_as_whole(dir: &Path, sweep: &Path) -> String {
+    let t = |name: &str| dir.join(name).to_str().expect("UTF-8").to_string();
+    let sw = sweep.to_str().expect("UTF-8");
+    stdout_ok(&["sweep", sw, "-o", &t("whole.csv")]);
+    for i in 1..=2 {
+        stdout_ok(&["sweep", sw, "-o", &t(&format!("part{i}.csv")), "--shard", &format!("{i}/2")]);
+    }
+    stdout_ok(&["sweep", "merge", &t("merged.csv"), &t("part1.csv"), &t("part2.csv")]);
+    let whole = std::fs::read_to_string(t("whole.csv")).expect("whole");
+    assert_eq!(whole, std::fs::read_to_string(t("merged.csv")).expect("merged"), "merged shards differ");
+    whole
+}
+
 /// The column line and rows (cells) of a results file whose rows have no quoted commas.
 fn results(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(p).expect("results");
@@ -294,16 +319,8 @@ fn results(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 #[test]
 fn gf180_monte_carlo_runs_as_a_sharded_sweep() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let t = |name: &str| tmp.path().join(name).to_str().expect("UTF-8").to_string();
     let sweep = mc_sweep_file(tmp.path(), 2);
-    let sw = sweep.to_str().expect("UTF-8");
-    stdout_ok(&["sweep", sw, "-o", &t("whole.csv")]);
-    for i in 1..=2 {
-        stdout_ok(&["sweep", sw, "-o", &t(&format!("part{i}.csv")), "--shard", &format!("{i}/2")]);
-    }
-    stdout_ok(&["sweep", "merge", &t("merged.csv"), &t("part1.csv"), &t("part2.csv")]);
-    let whole = std::fs::read_to_string(t("whole.csv")).expect("whole");
-    assert_eq!(whole, std::fs::read_to_string(t("merged.csv")).expect("merged"), "merged shards differ");
+    let whole = sharded_as_whole(tmp.path(), &sweep);
     assert!(whole.contains("# monte_carlo: samples=2 section=mc engine_seed=seed+point\n"), "{whole}");
     assert!(whole.contains(", amplifier five-transistor, "), "{whole}");
     let (header, rows) = results(&tmp.path().join("whole.csv"));
@@ -391,9 +408,10 @@ fn a_realise_sweep_measures_strays_and_follower_offsets_as_realise_does() {
         .iter()
         .map(|e| format!("{}:{:e}", e[0].as_str().expect("name"), e[1].as_f64().expect("x")))
         .collect();
-    let sizing = format!("# sizing: membrane_stray_f={stray:e} follower_offsets={}\n", exact.join(","));
+    let sizing =
+        format!("# sizing: membrane_stray_f={stray:e} follower_offsets_model_v={}\n", exact.join(","));
     assert!(results.contains(&sizing), "{sizing}\n{results}");
-    let other = results.replace(&sizing, "# sizing: membrane_stray_f=1e-13 follower_offsets=\n");
+    let other = results.replace(&sizing, "# sizing: membrane_stray_f=1e-13 follower_offsets_model_v=\n");
     std::fs::remove_file(&csv).expect("remove");
     std::fs::write(tmp.path().join("b.csv.partial"), other).expect("partial");
     let r =

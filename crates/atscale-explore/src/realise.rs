@@ -762,10 +762,8 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
             message: "the offsets are measured in the simulator: not with --no-sim".into(),
         });
     }
-    if req.monte_carlo.is_some() {
-        // Before any run: the statistics atscale would draw from are readable and its own.
-        drawn_statistics(req)?;
-    }
+    // Before any run: the statistics atscale would draw from are readable and its own.
+    let statistics = if req.monte_carlo.is_some() { drawn_statistics(req)? } else { None };
     let sim = if req.no_sim { None } else { Some(Simulator::detect(engine, req.timeout)?) };
     let (r, mirrors, mirror_error, (knee, stray, follower_offsets)) =
         sized_and_trimmed(req, sim.as_ref(), true)?;
@@ -798,8 +796,15 @@ pub fn realise_with_evidence(req: &Request<'_>) -> Result<Outcome> {
     let (evidence, trace) = match &sim {
         None => (None, None),
         Some(sim) => {
-            let found =
-                Found { mirrors: &mirrors, mirror_error, trim, static_error, stray, follower_offsets };
+            let found = Found {
+                mirrors: &mirrors,
+                mirror_error,
+                trim,
+                static_error,
+                stray,
+                follower_offsets,
+                statistics: statistics.as_ref(),
+            };
             let (e, t, ideal_netlist) = evidence(req, sim, &r, &runs, tstop_s, found)?;
             if let Some(text) = ideal_netlist {
                 netlists.push((IDEAL_BLOCKS_NETLIST, text));
@@ -818,6 +823,8 @@ struct Found<'a> {
     static_error: Option<Trim>,
     stray: Option<Stray>,
     follower_offsets: Vec<FollowerOffset>,
+    /// What atscale draws for `--monte-carlo` ([`drawn_statistics`]).
+    statistics: Option<&'a Statistics>,
 }
 
 /// The membrane's static current error at the design's knee (the trim,
@@ -914,7 +921,7 @@ fn evidence(
     let (ideal_blocks, ideal_netlist) = ideal_blocks_run(req, runner, r, tstop_s)?.unzip();
     let corners = corner_runs(req, runner, r, tstop_s)?;
     let monte_carlo = match req.monte_carlo {
-        Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed))?),
+        Some((n, seed)) => Some(monte_carlo(req, runner, r, tstop_s, (n, seed), found.statistics)?),
         None => None,
     };
     let pts: Vec<(f64, f64)> =
@@ -1193,23 +1200,23 @@ fn kept(run: Result<(Measured, Vec<f64>, Vec<f64>)>) -> (Option<Measured>, Optio
 
 /// The sized realisation `r` run `n` times on the technology's statistical
 /// section with seeds `seed, seed + 1, ...` (in parallel), each run a
-/// [`monte_carlo_draw`]; the values drawn by atscale when the technology
-/// says so ([`crate::drawn`]).
+/// [`monte_carlo_draw`]; the values drawn by atscale from `stats` when the
+/// technology gives them ([`drawn_statistics`]).
 fn monte_carlo(
     req: &Request<'_>,
     runner: &Simulator,
     r: &Realisation,
     tstop_s: f64,
     (n, seed): (usize, u64),
+    stats: Option<&Statistics>,
 ) -> Result<MonteCarlo> {
     use rayon::prelude::*;
     let section = crate::technology::monte_carlo_section(req.tech)?;
-    let stats = drawn_statistics(req)?;
     let runs = (0..n as u64)
         .into_par_iter()
-        .map(|k| monte_carlo_draw(req, runner, r, tstop_s, (section, seed + k, stats.as_ref())))
+        .map(|k| monte_carlo_draw(req, runner, r, tstop_s, (section, seed + k, stats)))
         .collect::<Result<Vec<_>>>()?;
-    Ok(MonteCarlo { section: section.to_string(), drawn: stats.map(|s| s.source), runs })
+    Ok(MonteCarlo { section: section.to_string(), drawn: stats.map(|s| s.source.clone()), runs })
 }
 
 /// The statistics atscale draws for `req`'s technology, if it draws any.

@@ -113,11 +113,12 @@ impl Realised {
     /// What the sizing measured, as results files record it to compare on
     /// resume (the `base` line, compared loosely, gives it for reading): the
     /// membrane's stray capacitance taken off (F) and the linearised
-    /// followers' offsets cancelled (model units), exactly.
+    /// followers' offsets cancelled (model volts), exactly, each key
+    /// ending in its unit.
     pub fn sizing(&self) -> String {
         let o = &self.options;
         let offsets: Vec<String> = o.follower_offsets.iter().map(|(e, x)| format!("{e}:{x:e}")).collect();
-        format!("membrane_stray_f={:e} follower_offsets={}", o.membrane_stray_f, offsets.join(","))
+        format!("membrane_stray_f={:e} follower_offsets_model_v={}", o.membrane_stray_f, offsets.join(","))
     }
 
     /// The base's description in results files.
