@@ -266,6 +266,22 @@ fn gf180_sizes_picoampere_devices_long_enough_for_their_leakage() {
     // pairs' kappa, 0.749, makes the model volt 69.06 mV and the unit current
     // with it 6.8 % smaller than at the grounded kappa's 801.9 fA).
     assert!((smallest - 747.7e-15).abs() < 0.1e-15, "smallest device current {smallest:e} A");
+    // With linearised followers the ultraslow one's eighteen amplifiers are
+    // biased below the floor: their pairs are longer than the unit device
+    // the pairs' kappa is measured on, which the CLI and the report name.
+    let out = tmp.path().join("lin");
+    let design = d.join("design.json");
+    let (design, o) = (design.to_str().expect("UTF-8"), out.to_str().expect("UTF-8"));
+    let o = atscale(&["realise", design, "-o", o, "--tech", "gf180", "--no-sim"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let want =
+        "Mus: 36 input-pair devices are 5.71 µm to 7.475 µm long, biased below limits.bias_min_a = 20 pA; \
+                the pairs' kappa is measured on 1 µm devices (sizing.l_m)";
+    assert!(err.contains(want), "{err}");
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(md.contains(&format!("**Warning:** {want}")), "{md}");
+    assert_eq!(report(&out)["realisation"]["warnings"].as_array().map(Vec::len), Some(1));
 }
 
 /// The guide's GF180 Monte Carlo sweep of the spiker

@@ -843,6 +843,9 @@ fn sized_and_trimmed(
 ) -> Result<(Realisation, MirrorSizes, Option<f64>, MembraneFixes)> {
     let (design, tech, mut opts, timeout) = (req.design, req.tech, req.options.clone(), req.timeout);
     let mut r = realise(design, tech, &opts)?;
+    for w in &r.warnings {
+        tracing::warn!("{w}");
+    }
     if req.cancel_follower_offsets && followers(&r, design).is_empty() {
         return Err(Error::Request {
             option: "--cancel-follower-offsets",

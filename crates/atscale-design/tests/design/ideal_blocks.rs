@@ -226,3 +226,35 @@ fn ideal_followers_keep_their_blocks_state_capacitors_under_the_runs_shunt() {
     let p = want.burst_period_s.expect("the ideal model bursts");
     assert!((period / p - 1.0).abs() < 1e-3, "{period} s against {p} s");
 }
+
+/// Below `limits.bias_min_a` every device of an amplifier is sized
+/// narrower than a square and longer, its input pair too; the pairs' kappa
+/// is measured on one square of `sizing.l_m`, so such pairs are named as
+/// not modelled by the ideal model's width. The generic-bsim4 burster's
+/// followers are far above its 0.1 pA floor; at a floor of 20 pA (GF180's
+/// and sky130-hv's) the ultraslow follower's eighteen amplifiers (8 to
+/// 11 pA) fall below it, and only they.
+#[test]
+fn pairs_sized_below_the_bias_floor_are_named_as_not_the_characterised_device() {
+    use atscale_design::realise::{Amplifier, Followers, Role};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
+    let text = std::fs::read_to_string(path).expect("the example");
+    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    let mut tech = Technology::builtin("generic-bsim4").expect("built-in");
+    let opts =
+        Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() };
+    assert_eq!(realise(&d, &tech, &opts).expect("realises").warnings, Vec::<String>::new());
+    tech.limits.bias_min_a = 20e-12;
+    let r = realise(&d, &tech, &opts).expect("realises");
+    let long: Vec<_> = r
+        .devices
+        .iter()
+        .filter(|x| matches!(x.role, Role::InputPair { .. }))
+        .filter(|x| x.l_m.is_some_and(|l| (l / tech.sizing.l_m - 1.0).abs() > 1e-6))
+        .collect();
+    assert_eq!(long.len(), 36);
+    assert!(long.iter().all(|x| x.element == "Mus" && x.current_a.is_some_and(|i| i < 20e-12)));
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    let w = &r.warnings[0];
+    assert!(w.starts_with("Mus: 36 input-pair devices are ") && w.contains("sizing.l_m"), "{w}");
+}

@@ -45,6 +45,9 @@ pub fn markdown(r: &Realisation, evidence: Option<&Evidence>) -> String {
         num(r.options.bias_scale),
         r.options.amplifier.name()
     );
+    for w in &r.warnings {
+        let _ = writeln!(o, "**Warning:** {w}.\n");
+    }
     let _ = writeln!(o, "## Blocks\n");
     for b in &r.blocks {
         let _ = writeln!(o, "- {}: {} — {}", b.element, b.block, b.realises);
