@@ -6,15 +6,19 @@ Usage: scripts/amplifier-errors.py OUT [KNEE_MODEL_V]
 OUT is an `atscale realise` output folder (realised.cir, report.json).
 Every amplifier of the netlist is held at the design's knee (the report's
 `evidence.static_error.knee_model_v`, or KNEE_MODEL_V): its output by a
-voltage source of its own, the membrane and every state node at the knee
-voltage (a follower's state where the ideal model has it, on the
-membrane), the references as written; one operating point gives each
+voltage source of its own, the membrane and every state node (a
+follower's, where the ideal model has it in steady state, and a recovery
+branch's) at the knee voltage, the references as written; one operating point gives each
 amplifier's output current, compared with the ideal `I_b tanh((V+ - V-)/s)`
 of its tail current, written inputs and the realisation's model volt `s`.
 Prints one line per amplifier and the sum per block (`<element>` for the
 amplifiers into the membrane, `<element>_f` for a follower's), in
 picoamperes. The run keeps the netlist's options (its `rshunt` too).
-Amplifiers with built-in offsets (offset pairs) are not compared.
+Only plain pairs are compared (the report's role `input pair +`), not
+the offset pairs' built-in offsets. It takes the symmetric amplifiers
+(`symmetric`, `self-cascoded`, whose `-` device drains into its own
+mirror) with ideal tail sources and references, and refuses other
+realisations by name.
 """
 import json, math, re, subprocess, sys, tempfile, collections
 from pathlib import Path
@@ -26,8 +30,16 @@ s, vref = real["scales"]["s_volt"], real["scales"]["v_ref_v"]
 knee = float(sys.argv[2]) if len(sys.argv) > 2 else rep["evidence"]["static_error"]["knee_model_v"]
 lines = (out / "realised.cir").read_text().splitlines()
 vm = vref + knee * s
+opts = real["options"]
+for key, ok in (("amplifier", ("symmetric", "self-cascoded")), ("bias", ("ideal",)), ("references", ("ideal",))):
+    if opts[key] not in ok:
+        sys.exit(f"{out / 'report.json'}: realised with {key} {opts[key]!r}; this script holds the outputs of "
+                 f"{' or '.join(ok)} {key} only")
 membrane = real["membrane"]
-states = {membrane} | {d["name"][1:] + "_x" for d in real["devices"] if d["role"] == "state capacitor"}
+element = {d["name"]: d["element"] for d in real["devices"]}
+roles = {d["name"]: d["role"] for d in real["devices"]}
+caps = {e["name"]: e["p"] for e in real["circuit"]["elements"] if e["kind"] == "capacitor"}
+states = {membrane} | {caps[n] for n, r in roles.items() if r in ("state capacitor", "recovery state capacitor")}
 tails, gates, outs, keep = {}, collections.defaultdict(dict), {}, []
 for ln in lines:
     t = ln.split()
@@ -46,7 +58,9 @@ for ln in lines:
             t[1] = f"o_{tag}"
             ln = " ".join(t)
     keep.append(ln)
-amps = sorted(t for t in outs if t in tails and {"p", "n"} <= gates[t].keys())
+amps = sorted(t for t in outs if t in tails and {"p", "n"} <= gates[t].keys() and roles.get(f"M{t}_p") == "input pair +")
+if not amps:
+    sys.exit(f"{out / 'realised.cir'}: no amplifier with a plain input pair and an ideal tail source")
 volts = {t[1].lower(): float(t[4]) for t in (l.split() for l in lines)
          if len(t) > 4 and t[0].startswith("V") and t[2] == "0" and t[3] == "DC"}
 for n in states:
@@ -64,7 +78,6 @@ with tempfile.TemporaryDirectory() as tmp:
         m = re.match(r"i\(vo_(\S+)\)\s*=\s*(\S+)", ln.strip().lower())
         if m:
             got[m.group(1)] = float(m.group(2))
-element = {d["name"]: d["element"] for d in real["devices"]}
 blocks = collections.defaultdict(float)
 for t in amps:
     ideal = tails[t] * math.tanh((volts[gates[t]["p"].lower()] - volts[gates[t]["n"].lower()]) / s)

@@ -1,5 +1,6 @@
 """The Python examples run as a user runs them: the notebook-style
-walkthrough (docs/examples/python/) and the two scripts (scripts/)."""
+walkthrough (docs/examples/python/) and the scripts (scripts/) that read
+or plot atscale's output."""
 
 import json
 import os
@@ -92,7 +93,7 @@ def test_amplifier_errors_finds_each_amplifiers_error_at_the_knee(root, tmp_path
     and with Rf's output mirror device taken 1.02 times (`m=1.02`, a
     netlist edit) Rf's error grows by 2 % of the current its + side
     carries, (bias + ideal) / 2, within a tenth, and no other amplifier's
-    moves."""
+    moves. A realisation with five-transistor amplifiers is refused."""
     cli.run("design", "docs/examples/bursting.toml", "-o", tmp_path / "d")
     out = tmp_path / "r"
     cli.run("realise", tmp_path / "d/design.json", "--tech", "generic-bsim4", "--amplifier", "symmetric",
@@ -119,3 +120,9 @@ def test_amplifier_errors_finds_each_amplifiers_error_at_the_knee(root, tmp_path
     want = 0.02 * (bias + ideal) / 2
     assert abs(after["Rf"][2] - e0 - want) < 0.1 * abs(want), (before["Rf"], after["Rf"], want)
     assert all(after[k] == v for k, v in before.items() if k != "Rf")
+    # The five-transistor amplifier's - device drains into the output: refused by name.
+    five = tmp_path / "five"
+    cli.run("realise", tmp_path / "d/design.json", "--tech", "generic-bsim4", "-o", five, "--no-sim")
+    run = subprocess.run([sys.executable, str(root / "scripts/amplifier-errors.py"), str(five), "-1.17"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode != 0 and "amplifier 'five-transistor'" in run.stderr, run.stderr

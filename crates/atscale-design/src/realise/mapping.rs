@@ -965,8 +965,10 @@ pub fn realise(design: &Design, tech: &Technology, opts: &Options) -> Result<Rea
     })
 }
 
-/// A warning per element whose input pairs are not the device the
-/// technology's pair kappa is measured on (one square of `sizing.l_m`):
+/// A warning per element whose plain input pairs ([`Role::InputPair`]) are
+/// not the device the technology's pair kappa is measured on (one square
+/// of `sizing.l_m`; an offset pair's devices are sized by the offset
+/// length factor, measured on its own bench, and not checked here):
 /// below `limits.bias_min_a` the sizing makes every device of an amplifier
 /// narrower than a square, and longer, and a longer pair has another kappa,
 /// so its `tanh` has another width than the ideal model's (sky130-hv's
@@ -1184,8 +1186,9 @@ impl Realisation {
 /// transistor circuit: the run's `rshunt` above all, which at the ideal
 /// model's unit capacitance (1 pF for a 50 pF state) draws fifty times the
 /// follower's share (sky130-hv's burster, every block ideal: 14 spikes per
-/// 478.3 ms at 1 pF, the ideal model's 13 per 500.3 ms at the realised
-/// capacitors).
+/// 478.3 ms at 1 pF, 13 per 499.9 ms at the realised capacitors, against
+/// the ideal model's 13 per 500.3 ms). A source between two state nodes
+/// would take the first one's ratio; no block builds one.
 fn with_realised_state_capacitance(ideal: &mut [Element<f64>], replaced: &[&Element<f64>]) {
     let realised = |node: &str| {
         replaced.iter().find_map(|e| match &e.kind {
