@@ -804,7 +804,9 @@ pub struct Realisation {
     /// circuit's rate.
     pub ideal_model: FlatCircuit,
     /// What the realisation does not model as the ideal model assumes, by
-    /// name ([`uncharacterised_pairs`]); reports and the CLI repeat them.
+    /// name (today: plain input pairs biased below `limits.bias_min_a`,
+    /// sized longer than the unit device the pairs' kappa is measured on);
+    /// reports and the CLI repeat them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
