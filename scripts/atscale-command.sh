@@ -8,3 +8,10 @@ if [ -z "${ATSCALE:-}" ]; then
         ATSCALE="cargo run --quiet --release --manifest-path $here/Cargo.toml --bin atscale --"
     fi
 fi
+
+# output_dir DIR: creates DIR and prints its absolute path (the scripts cd
+# elsewhere, or hand the path to runs in other folders).
+output_dir() {
+    mkdir -p "$1"
+    (cd "$1" && pwd)
+}

@@ -30,8 +30,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-burster-gap}
 
 . "$here/scripts/atscale-command.sh"
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+out=$(output_dir "$out")
 
 $ATSCALE design "$here/docs/examples/bursting.toml" -o "$out/design" --force >/dev/null
 

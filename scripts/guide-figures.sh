@@ -33,8 +33,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-guide-figures}
 
 . "$here/scripts/atscale-command.sh"
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+out=$(output_dir "$out")
 cd "$here"
 
 # csv FILE: the data rows of a results file, `#` lines and header removed.
