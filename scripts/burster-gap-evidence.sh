@@ -85,6 +85,51 @@ open(dest, "w").write("\n".join(out) + "\n")
 EOF
 }
 
+# pair_shape TECH: one pair of the unit devices alone at Rf's bias, its
+# drains held at 2 V, one input at the knee and the other swept: how far
+# its output bends from the tanh of its slope at balance at +-1.17 model V,
+# with its bulk grounded (as realised) and tied to its common source.
+pair_shape() {
+    python3 - "$out/$1" <<'PAIR'
+import json, math, subprocess, sys, tempfile
+from pathlib import Path
+d = Path(sys.argv[1])
+rep = json.load(open(d / "report.json"))
+real, measured = rep["realisation"], rep["characterisation"]["measured"]
+s, knee = real["scales"]["s_volt"], rep["evidence"]["static_error"]["knee_model_v"]
+cm = real["scales"]["v_ref_v"] + knee * s
+nmos = real["device_subckts"][0]
+unit = measured["square_m"] * nmos["scale"]
+lines = (d / "realised.cir").read_text().splitlines()
+lib = next(l for l in lines if l.startswith(".lib"))
+ib = next(float(l.split()[4]) for l in lines if l.startswith("IRf_b "))
+size = f"{nmos['w_param']}={unit:g} {nmos['l_param']}={unit:g}"
+for bulk in ("0", "t"):
+    with tempfile.TemporaryDirectory() as tmp:
+        res = Path(tmp) / "out.txt"
+        (Path(tmp) / "p.cir").write_text(
+            f"pair\n{lib}\nVcm cm 0 DC {cm}\nVd in cm DC 0\nV1 d1 0 DC 2\nV2 d2 0 DC 2\nI1 t 0 DC {ib}\n"
+            f"X1 d1 in t {bulk} {nmos['subckt']} {size}\nX2 d2 cm t {bulk} {nmos['subckt']} {size}\n"
+            f".options temp={real['temperature_c']} reltol=1e-7 abstol=1e-20 gmin=1e-20\n"
+            f".control\ndc Vd -0.4 0.4 0.002\nwrdata {res} i(V1)-i(V2)\nquit\n.endc\n.end\n")
+        subprocess.run(["ngspice", "-b", str(Path(tmp) / "p.cir")], capture_output=True, check=True)
+        pts = [tuple(map(float, l.split()[:2])) for l in res.read_text().splitlines() if l.strip()]
+    x, i = [p[0] for p in pts], [-p[1] for p in pts]
+    j = min(range(len(x)), key=lambda k: abs(x[k]))
+    width = ib / ((i[j + 1] - i[j - 1]) / (x[j + 1] - x[j - 1]))
+
+    def bend(u):
+        v = u * width
+        k = max(k for k in range(len(x) - 1) if x[k] <= v)
+        f = i[k] + (i[k + 1] - i[k]) * (v - x[k]) / (x[k + 1] - x[k])
+        return (f - ib * math.tanh(u)) / ib * 1e6
+
+    print(f"pair alone, bulk {'grounded' if bulk == '0' else 'tied to its source'}: kappa at balance "
+          f"{2 * measured['thermal_voltage_v'] / abs(width):.4f}, from its tanh {bend(1.17):+.0f} ppm at "
+          f"+1.17 and {bend(-1.17):+.0f} ppm at -1.17 model V")
+PAIR
+}
+
 # measure TECH NAME: runs $out/TECH-NAME.cir and prints its bursts.
 measure() {
     rep="$out/$1/report.json"
@@ -115,6 +160,7 @@ for tech in ${TECHS:-sky130-hv gf180}; do
     grep -E "transistor circuit:|ideal model of|static current error|against the ideal" "$out/$tech.log"
     python3 "$here/scripts/amplifier-errors.py" "$out/$tech" >"$out/$tech-amplifiers.txt"
     grep '^block' "$out/$tech-amplifiers.txt"
+    pair_shape "$tech"
     variant "$tech" shunt-x10 0 10
     variant "$tech" shunt-x3.33 0 3.33
     variant "$tech" unit-pairs 1 1
