@@ -8,13 +8,50 @@ use atscale_design::realise::{predict, realise, DeviceKind, Options, Realisation
 use atscale_design::spec::{design, Design, Spec};
 use atscale_sim::{Direction, Simulation};
 
-fn spiker() -> (Design, Realisation) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/tonic-spiking-100hz.toml");
+/// The example design spec `name` (under docs/examples/), designed.
+fn example(name: &str) -> Design {
+    let path = format!("{}/../../docs/examples/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).expect("the example");
-    let d = design(&Spec::from_toml_str(&text, "tonic-spiking-100hz.toml").expect("spec")).expect("design");
+    design(&Spec::from_toml_str(&text, name).expect("spec")).expect("design")
+}
+
+fn spiker() -> (Design, Realisation) {
+    let d = example("tonic-spiking-100hz.toml");
     let tech = Technology::builtin("generic-bsim4").expect("built-in");
     let r = realise(&d, &tech, &Options::default()).expect("realises");
     (d, r)
+}
+
+/// Symmetric amplifiers and linearised followers.
+fn linearised() -> Options {
+    use atscale_design::realise::{Amplifier, Followers};
+    Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() }
+}
+
+/// `d`'s event threshold and hysteresis, model volts.
+fn event_model(d: &Design) -> (f64, f64) {
+    (d.event.threshold_v / d.scales.s_volt, d.event.hysteresis_v / d.scales.s_volt)
+}
+
+/// The membrane's spike times of circuit `c` (a hybrid of realisation `r`,
+/// in physical units) run in the native solver for `tstop_model` model
+/// units, at the event of `d`.
+fn hybrid_events(
+    c: &atscale_circuit::FlatCircuit,
+    r: &Realisation,
+    d: &Design,
+    tstop_model: f64,
+) -> Vec<f64> {
+    let ((th, hy), s) = (event_model(d), &r.scales);
+    let res = Simulation::new(c)
+        .expect("the hybrid circuit")
+        .tstop(tstop_model * s.omega_s)
+        .uic(true)
+        .reltol(1e-7)
+        .event(&r.membrane, s.v_ref_v + s.s_volt * th, s.s_volt * hy, Direction::Rising)
+        .run()
+        .expect("runs");
+    res.event_times(&r.membrane).to_vec()
 }
 
 fn names(r: &Realisation, element: &str) -> Vec<String> {
@@ -46,18 +83,9 @@ fn every_block_ideal_is_the_ideal_model_at_the_realisations_scales() {
     let all: Vec<String> = ["C1", "Rnl", "L1", "Iext"].map(String::from).to_vec();
     let c = r.with_ideal_blocks(&all).expect("hybrid");
     assert!(c.elements.iter().all(|e| !matches!(e.kind, ElementKind::Mosfet { .. })));
-    let (th, hy) = (d.event.threshold_v / d.scales.s_volt, d.event.hysteresis_v / d.scales.s_volt);
+    let (th, hy) = event_model(&d);
     let want = predict(&r, th, hy, 800.0).expect("prediction").rate_hz.expect("the ideal model spikes");
-    let s = &r.scales;
-    let res = Simulation::new(&c)
-        .expect("the hybrid circuit")
-        .tstop(800.0 * s.omega_s)
-        .uic(true)
-        .reltol(1e-7)
-        .event(&r.membrane, s.v_ref_v + s.s_volt * th, s.s_volt * hy, Direction::Rising)
-        .run()
-        .expect("runs");
-    let ev = res.event_times(&r.membrane);
+    let ev = hybrid_events(&c, &r, &d, 800.0);
     let n = ev.len();
     assert!(n > 8, "{ev:?}");
     let got = (n / 2 - 1) as f64 / (ev[n - 1] - ev[n / 2]);
@@ -72,14 +100,12 @@ fn every_block_ideal_is_the_ideal_model_at_the_realisations_scales() {
 /// operating point; the five-transistor amplifier is refused.
 #[test]
 fn linearised_followers_make_the_bursters_ideal_model_its_design() {
-    use atscale_design::realise::{Amplifier, Followers};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
-    let text = std::fs::read_to_string(path).expect("the example");
-    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    use atscale_design::realise::Followers;
+    let d = example("bursting.toml");
     let tech = Technology::builtin("generic-bsim4").expect("built-in");
-    let (th, hy) = (d.event.threshold_v / d.scales.s_volt, d.event.hysteresis_v / d.scales.s_volt);
+    let (th, hy) = event_model(&d);
     let period = |followers| {
-        let opts = Options { amplifier: Amplifier::Symmetric, followers, ..Options::default() };
+        let opts = Options { followers, ..linearised() };
         let r = realise(&d, &tech, &opts).expect("realises");
         let p = predict(&r, th, hy, 25_000.0).expect("prediction");
         assert_eq!(p.spikes_per_burst, Some(13));
@@ -114,13 +140,10 @@ fn linearised_followers_make_the_bursters_ideal_model_its_design() {
 /// other device and the ideal model are the same, and the block says so.
 #[test]
 fn a_follower_offset_moves_its_output_pairs_reference() {
-    use atscale_design::realise::{Amplifier, Followers};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
-    let text = std::fs::read_to_string(path).expect("the example");
-    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    use atscale_design::realise::Followers;
+    let d = example("bursting.toml");
     let tech = Technology::builtin("generic-bsim4").expect("built-in");
-    let base =
-        Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() };
+    let base = linearised();
     let plain = realise(&d, &tech, &base).expect("realises");
     let o = -0.004_7;
     let moved = Options { follower_offsets: vec![("Msn".into(), o)], ..base.clone() };
@@ -182,14 +205,9 @@ fn a_follower_offset_moves_its_output_pairs_reference() {
 #[test]
 fn ideal_followers_keep_their_blocks_state_capacitors_under_the_runs_shunt() {
     use atscale_circuit::Element;
-    use atscale_design::realise::{Amplifier, Followers};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
-    let text = std::fs::read_to_string(path).expect("the example");
-    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    let d = example("bursting.toml");
     let tech = Technology::builtin("generic-bsim4").expect("built-in");
-    let opts =
-        Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() };
-    let r = realise(&d, &tech, &opts).expect("realises");
+    let r = realise(&d, &tech, &linearised()).expect("realises");
     let all: Vec<String> = ["C1", "Gl", "Rf", "Msp", "Msn", "Mus", "Iext"].map(String::from).to_vec();
     let mut c = r.with_ideal_blocks(&all).expect("hybrid");
     let capacitance = |c: &[Element<f64>], node: &str| {
@@ -210,18 +228,10 @@ fn ideal_followers_keep_their_blocks_state_capacitors_under_the_runs_shunt() {
         let kind = ElementKind::Resistor { p: n, n: "0".into(), r_ohm: shunt };
         c.elements.push(Element { name: format!("Rshunt{k}"), kind });
     }
-    let (th, hy) = (d.event.threshold_v / d.scales.s_volt, d.event.hysteresis_v / d.scales.s_volt);
+    let (th, hy) = event_model(&d);
     let want = predict(&r, th, hy, 25_000.0).expect("prediction");
-    let s = &r.scales;
-    let res = Simulation::new(&c)
-        .expect("the hybrid circuit")
-        .tstop(25_000.0 * s.omega_s)
-        .uic(true)
-        .reltol(1e-7)
-        .event(&r.membrane, s.v_ref_v + s.s_volt * th, s.s_volt * hy, Direction::Rising)
-        .run()
-        .expect("runs");
-    let (counts, period) = atscale_design::spikes::bursts(&res.event_times(&r.membrane)).expect("bursts");
+    let (counts, period) =
+        atscale_design::spikes::bursts(&hybrid_events(&c, &r, &d, 25_000.0)).expect("bursts");
     assert_eq!(counts.last().copied(), want.spikes_per_burst);
     let p = want.burst_period_s.expect("the ideal model bursts");
     assert!((period / p - 1.0).abs() < 1e-3, "{period} s against {p} s");
@@ -236,13 +246,10 @@ fn ideal_followers_keep_their_blocks_state_capacitors_under_the_runs_shunt() {
 /// 11 pA) fall below it, and only they.
 #[test]
 fn pairs_sized_below_the_bias_floor_are_named_as_not_the_characterised_device() {
-    use atscale_design::realise::{Amplifier, Followers, Role};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/bursting.toml");
-    let text = std::fs::read_to_string(path).expect("the example");
-    let d = design(&Spec::from_toml_str(&text, "bursting.toml").expect("spec")).expect("design");
+    use atscale_design::realise::Role;
+    let d = example("bursting.toml");
     let mut tech = Technology::builtin("generic-bsim4").expect("built-in");
-    let opts =
-        Options { amplifier: Amplifier::Symmetric, followers: Followers::Linearised, ..Options::default() };
+    let opts = linearised();
     assert_eq!(realise(&d, &tech, &opts).expect("realises").warnings, Vec::<String>::new());
     tech.limits.bias_min_a = 20e-12;
     let r = realise(&d, &tech, &opts).expect("realises");
