@@ -137,20 +137,24 @@ measure() {
 print(f\"{r['membrane']},{r['threshold_v']!r},{r['hysteresis_v']!r}\")")
     $ATSCALE sim "$out/$1-$2.cir" --engine ngspice --events "$events" --timeout 3600 --json >"$out/$1-$2.json" \
         2>"$out/$1-$2.err"
-    python3 - "$out/$1-$2.json" "$1 $2" <<'EOF'
-import json, statistics, sys
-doc = json.load(open(sys.argv[1]))
-ev = next(iter(doc["events"].values()))
+    python3 - "$out/$1-$2.json" "$rep" "$1 $2" <<'EOF'
+import json, math, sys
+# The bursts as atscale_design::spikes::bursts measures them (the report's
+# figures): split at intervals longer than the geometric mean of the
+# shortest and longest, the first and last bursts dropped, the period the
+# mean interval between burst starts over the second half of the train.
+ev = next(iter(json.load(open(sys.argv[1]))["events"].values()))
+ideal = json.load(open(sys.argv[2]))["evidence"]["ideal"]["burst_period_s"]
 isi = [b - a for a, b in zip(ev, ev[1:])]
-gap = 5 * statistics.median(isi)
-starts, counts = [0], []
-for i, d in enumerate(isi):
-    if d > gap:
-        counts.append(i + 1 - starts[-1])
-        starts.append(i + 1)
-counts.append(len(ev) - starts[-1])
-periods = [round((ev[b] - ev[a]) * 1e3, 2) for a, b in zip(starts, starts[1:])]
-print(f"{sys.argv[2]}: {len(ev)} spikes, spikes per burst {counts}, burst periods {periods} ms")
+gap = math.sqrt(min(isi) * max(isi))
+starts = [0] + [k + 1 for k, d in enumerate(isi) if d > gap]
+counts = [b - a for a, b in zip(starts[1:], starts[2:])]
+settled = starts[max(len(starts) // 2, 1):]
+period = (ev[settled[-1]] - ev[settled[0]]) / (len(settled) - 1)
+each = [f"{(ev[b] - ev[a]) * 1e3:.2f}" for a, b in zip(starts, starts[1:])]
+print(f"{sys.argv[3]}: {len(ev)} spikes, complete bursts of {counts} spikes, burst period "
+      f"{period * 1e3:.2f} ms ({100 * (period / ideal - 1):+.2f} % from the ideal model's "
+      f"{ideal * 1e3:.2f} ms; burst to burst: {', '.join(each)} ms)")
 EOF
 }
 
